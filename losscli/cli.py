@@ -1,0 +1,225 @@
+"""The command line: a thin click layer mapping options to ``losscli.evaluate`` and errors to exit codes.
+
+Exit codes: 0 success, 1 a check failed, 2 usage error, 3 input error.
+Heavy modules (numpy, pyarrow, rich) are imported only by the commands that use them.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ._version import __version__
+
+OUTPUT_FORMATS = ("auto", "table", "csv", "tsv", "json", "markdown")
+SUFFIX_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".md": "markdown",
+                  ".markdown": "markdown", ".txt": "table"}
+
+
+def _loss_names(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """Reject unknown loss names as a usage error (exit 2) before reading anything."""
+    from .errors import UsageError
+    from .losses import resolve_losses
+
+    if value:
+        try:
+            resolve_losses(value)
+        except UsageError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.option("-l", "--label", metavar="COL", help="Label column (default: found by name)."),
+        click.option("-p", "--pred", "preds", metavar="COL", multiple=True,
+                     help="Prediction column; repeat to compare several models."),
+        click.option("-w", "--weight", metavar="COL", help="Sample-weight column."),
+        click.option("-g", "--group-by", "group_by", metavar="COL", multiple=True,
+                     help="One row per group of this column; repeatable."),
+        click.option("--input-format", type=click.Choice(["csv", "tsv", "parquet"]),
+                     help="Format of the inputs (default: from the file name; CSV for -)."),
+        click.option("--drop-na", is_flag=True,
+                     help="Drop rows with missing or non-finite values instead of failing."),
+    ]):
+        f = option(f)
+    return f
+
+
+def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.option("-m", "--loss", "losses", metavar="NAMES", multiple=True,
+                     callback=_loss_names,
+                     help="Losses, comma-separated, repeatable; 'all' for every one that "
+                          "applies. Default: mse, mape (see 'losscli losses')."),
+        click.option("--mape-zero", type=click.Choice(["skip", "error"]), default="skip",
+                     show_default=True, help="Rows whose label is 0: leave them out of MAPE, "
+                                             "or fail."),
+        click.option("--huber-delta", type=click.FloatRange(min=0, min_open=True), default=1.0,
+                     show_default=True, help="δ of the Huber loss."),
+    ]):
+        f = option(f)
+    return f
+
+
+def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.option("-f", "--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="auto",
+                     show_default=True, help="auto: a table on a terminal, CSV otherwise "
+                                             "(with -o: from the file's suffix)."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+                     help="Write the result to this file (atomically)."),
+        click.option("--precision", type=click.IntRange(1, 17), default=5, show_default=True,
+                     help="Significant digits in the table and markdown."),
+    ]):
+        f = option(f)
+    return f
+
+
+def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Map losscli's errors to exit codes with a one-paragraph message; --debug shows tracebacks."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
+        from .errors import LossCliError
+
+        try:
+            return command(*args, **kwargs)
+        except LossCliError as exc:
+            if debug:
+                raise
+            _fail(str(exc), exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, BrokenPipeError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: say so plainly, without a traceback
+            if debug:
+                raise
+            _fail(f"unexpected {type(exc).__name__}: {exc}. This is a bug in losscli; "
+                  "run again with --debug to see the traceback, and please report it.", 3)
+
+    return click.option("--debug", is_flag=True, help="Show tracebacks of errors.")(wrapper)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"losscli: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="losscli")
+def main() -> None:
+    """Compare losses (MSE, MAPE, cross-entropy and relatives) per file, model and group."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@input_options
+@loss_options
+@output_options
+@handle_errors
+def evaluate(files: tuple[str, ...], preds: tuple[str, ...], losses: tuple[str, ...],
+             fmt: str, output: str | None, precision: int, **options: Any) -> None:
+    """Evaluate losses of prediction columns against a label column in FILES.
+
+    FILES are CSV, TSV or Parquet files (CSV may be .gz, .bz2, .xz or .zst compressed);
+    - reads standard input.
+    """
+    from . import api
+
+    _refuse_overwriting_inputs(files, output)
+    result = api.evaluate(list(files), pred=preds, losses=losses or None, **options)
+    for warning in result.warnings:
+        click.echo(f"losscli: warning: {warning}", err=True)
+    _emit(result, _resolve_format(fmt, output), precision, output)
+
+
+@main.command("losses")
+def list_losses() -> None:
+    """List every loss with its aliases, formula, task and direction."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .losses import REGISTRY
+
+    table = Table("loss", "aliases", "task", "better", "formula", "description")
+    for loss in REGISTRY.values():
+        table.add_row(loss.name, ", ".join(loss.aliases), ", ".join(t.value for t in loss.tasks),
+                      loss.direction.value, loss.formula, loss.description)
+    Console().print(table)
+
+
+def _resolve_format(fmt: str, output: str | None) -> str:
+    if fmt != "auto":
+        return fmt
+    if output:
+        return SUFFIX_FORMATS.get(os.path.splitext(output)[1].lower(), "csv")
+    return "table" if sys.stdout.isatty() else "csv"
+
+
+def _emit(result: Any, fmt: str, precision: int, output: str | None) -> None:
+    if fmt == "table":
+        from rich.console import Console
+
+        from .render.table import print_table, to_table
+
+        renderable = to_table(result, precision)
+        if output is None:
+            print_table(renderable, Console())
+            return
+        with _atomic_write(output) as handle:
+            print_table(renderable, Console(file=handle, no_color=True))
+        return
+    from .render import TEXT_FORMATS
+
+    text = TEXT_FORMATS[fmt](result, precision)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        with _atomic_write(output) as handle:
+            handle.write(text)
+
+
+class _atomic_write:
+    """Write to a temporary file beside ``path``; rename it into place only on success."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __enter__(self) -> Any:
+        directory = os.path.dirname(os.path.abspath(self.path))
+        fd, self.tmp = tempfile.mkstemp(prefix=".losscli-", dir=directory)
+        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        return self.handle
+
+    def __exit__(self, kind: Any, *rest: Any) -> None:
+        self.handle.close()
+        if kind is None:
+            os.replace(self.tmp, self.path)
+        else:
+            os.unlink(self.tmp)
+
+
+def _refuse_overwriting_inputs(files: tuple[str, ...], output: str | None) -> None:
+    if not output or not os.path.exists(output):
+        return
+    for name in files:
+        if name != "-" and os.path.exists(name) and os.path.samefile(name, output):
+            raise click.UsageError(f"the output file {output!r} is also an input; "
+                                   "choose another output path")
+
+
+def run() -> None:
+    """Entry point: ``main`` with a quiet exit when the reader of our output goes away."""
+    try:
+        main()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)

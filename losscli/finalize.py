@@ -1,0 +1,91 @@
+"""From per-key sums to result rows: finalize every loss, apply its rules, label the groups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+from .keys import GroupIndex
+from .losses import Loss
+from .reduce import Accumulator
+from .result import ResultRow
+
+Metrics = list[dict[str, float | None]]
+Notes = list[dict[str, str]]
+
+
+def result_rows(
+    file: str, pred: str, acc: Accumulator, groups: GroupIndex | None, losses: Sequence[Loss]
+) -> list[ResultRow]:
+    """Group rows sorted by key, then the overall row pooled from the same sums."""
+    if acc.n_keys == 0 or not np.sum(acc.sums.get("n", 0)):
+        raise InputError(f"{file}: no data rows to evaluate")
+    rows = []
+    if groups is not None:
+        keys = typed_keys(groups)
+        order = np.array(sorted(range(len(keys)), key=lambda i: _sort_key(keys[i])), dtype=int)
+        table = acc.table(order)
+        metrics, notes = finalize(table, losses)
+        for j, i in enumerate(order):
+            group = dict(zip(groups.columns, keys[i]))
+            rows.append(ResultRow(file, pred, group, int(table["n"][j]), metrics[j], notes[j]))
+    pooled = acc.pooled()
+    metrics, notes = finalize(pooled, losses)
+    rows.append(ResultRow(file, pred, None, int(pooled["n"][0]), metrics[0], notes[0]))
+    return rows
+
+
+def finalize(table: dict[str, np.ndarray], losses: Sequence[Loss]) -> tuple[Metrics, Notes]:
+    """Each loss's value per key (None where it does not apply) and a note saying why."""
+    n_keys = len(table["n"])
+    metrics: Metrics = [{} for _ in range(n_keys)]
+    notes: Notes = [{} for _ in range(n_keys)]
+    for loss in losses:
+        with np.errstate(all="ignore"):
+            values = np.asarray(loss.finalize(table), dtype=float)
+        blocked = np.zeros(n_keys, dtype=bool)
+        why = [""] * n_keys
+        for rule in loss.rules:
+            counts = table[rule.stat]
+            for k in np.flatnonzero(counts > 0):
+                why[k] = rule.note(int(counts[k]))
+            if not rule.skip:
+                blocked |= counts > 0
+        ok = np.isfinite(values) & ~blocked
+        for k in range(n_keys):
+            metrics[k][loss.name] = float(values[k]) if ok[k] else None
+            note = why[k] or ("" if ok[k] else loss.undefined)
+            if note:
+                notes[k][loss.name] = note
+    return metrics, notes
+
+
+def typed_keys(groups: GroupIndex) -> list[tuple[Any, ...]]:
+    """Group keys with text read from CSV turned back into numbers where every value is one.
+
+    Integers only where the text round-trips ("007" stays text); "" is a missing key.
+    """
+    keys = [groups.key(i) for i in range(groups.size)]
+    columns = [_typed_column([k[c] for k in keys]) for c in range(len(groups.columns))]
+    return list(zip(*columns)) if columns else []
+
+
+def _typed_column(values: list[Any]) -> list[Any]:
+    values = [None if v == "" else v for v in values]
+    texts = [v for v in values if v is not None]
+    if not texts or not all(isinstance(v, str) for v in texts):
+        return values
+    for kind in (int, float):
+        try:
+            if all(str(kind(v)) == v for v in texts):
+                return [None if v is None else kind(v) for v in values]
+        except ValueError:
+            continue
+    return values
+
+
+def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((v is None, v if v is not None else 0) for v in key)

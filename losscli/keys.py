@@ -1,0 +1,93 @@
+"""Group keys: each chunk's key values mapped to stable global ids, vectorised.
+
+Every group column is dictionary-encoded per chunk (CSV and Parquet readers hand
+over dictionary arrays already); a chunk's dictionary is matched against the
+values seen so far with one ``index_in``, so rows are never looped over in Python.
+Several group columns combine their per-column ids into one key id; only the
+distinct combinations of a chunk go through a dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+class _ColumnIndex:
+    """Global ids of the distinct values of one group column (null is a value too)."""
+
+    def __init__(self) -> None:
+        self.values: pa.Array | None = None
+
+    def ids(self, column: pa.Array) -> np.ndarray:
+        encoded = _dictionary(column)
+        dictionary = encoded.dictionary
+        if self.values is None:
+            self.values = dictionary.slice(0, 0)
+        if self.values.type != dictionary.type:
+            dictionary = dictionary.cast(self.values.type)
+        found = pc.fill_null(pc.index_in(dictionary, value_set=self.values, skip_nulls=False), -1)
+        mapping = found.to_numpy().astype(np.int64)
+        new = mapping < 0
+        if new.any():
+            fresh = dictionary.filter(pc.equal(found, -1))
+            mapping[new] = np.arange(len(self.values), len(self.values) + len(fresh))
+            self.values = pa.concat_arrays([self.values, fresh])
+        return mapping[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+
+    def value(self, i: int) -> Any:
+        assert self.values is not None
+        return self.values[i].as_py()
+
+
+def _dictionary(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_dictionary(column.type):
+        if column.null_count == 0:
+            return column
+        column = column.dictionary_decode()
+    return column.dictionary_encode(null_encoding="encode")
+
+
+class GroupIndex:
+    """Maps rows of successive chunks to global group ids 0 … size − 1."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = list(columns)
+        self._per_column = [_ColumnIndex() for _ in self.columns]
+        self._combos: dict[tuple[int, ...], int] = {}
+        self._combo_list: list[tuple[int, ...]] = []
+
+    @property
+    def size(self) -> int:
+        if len(self.columns) == 1:
+            values = self._per_column[0].values
+            return 0 if values is None else len(values)
+        return len(self._combo_list)
+
+    def codes(self, arrays: Sequence[pa.Array]) -> np.ndarray:
+        """The global group id of each row of one chunk."""
+        ids = [index.ids(array) for index, array in zip(self._per_column, arrays)]
+        if len(ids) == 1:
+            return ids[0]
+        combos, inverse = np.unique(np.stack(ids, axis=1), axis=0, return_inverse=True)
+        local_to_global = np.array([self._combo_id(tuple(c)) for c in combos.tolist()])
+        return local_to_global[inverse.reshape(-1)]
+
+    def _combo_id(self, combo: tuple[int, ...]) -> int:
+        if combo not in self._combos:
+            self._combos[combo] = len(self._combo_list)
+            self._combo_list.append(combo)
+        return self._combos[combo]
+
+    def key(self, group_id: int) -> tuple[Any, ...]:
+        """The key values of one group, as Python values (None for a missing value)."""
+        if len(self.columns) == 1:
+            return (self._per_column[0].value(group_id),)
+        combo = self._combo_list[group_id]
+        return tuple(index.value(i) for index, i in zip(self._per_column, combo))

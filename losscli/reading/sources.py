@@ -1,0 +1,187 @@
+"""Sources of record batches: CSV/TSV (plain or compressed), Parquet, stdin, in-memory tables.
+
+A source knows its column names and streams record batches of just the columns
+asked for. Numeric columns are read as float64, group columns as dictionaries.
+"""
+
+from __future__ import annotations
+
+import lzma
+import os
+import sys
+from collections.abc import Collection, Iterator, Sequence
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..errors import InputError
+from .formats import STDIN, InputKind, detect
+
+BATCH_ROWS = 1 << 18
+CSV_BLOCK_BYTES = 8 << 20
+_DICT_STRING = pa.dictionary(pa.int32(), pa.string())
+
+
+class Source:
+    """One input, named as the user gave it."""
+
+    name: str
+
+    def columns(self) -> list[str]:
+        raise NotImplementedError
+
+    def batches(
+        self, columns: Sequence[str], numeric: Collection[str]
+    ) -> Iterator[pa.RecordBatch]:
+        raise NotImplementedError
+
+
+class CsvSource(Source):
+    def __init__(self, name: str, kind: InputKind, data: pa.Buffer | None = None) -> None:
+        self.name, self.kind, self._data = name, kind, data
+        self._delimiter = "\t" if kind.format == "tsv" else ","
+
+    def _stream(self) -> Any:
+        if self._data is not None:
+            return pa.BufferReader(self._data)
+        try:
+            if self.kind.compression == "xz":
+                return lzma.open(self.name, "rb")
+            return pa.input_stream(self.name, compression=self.kind.compression)
+        except (OSError, pa.ArrowException) as exc:
+            raise open_error(self.name, exc) from exc
+
+    def _reader(self, convert: pacsv.ConvertOptions, block_size: int) -> pacsv.CSVStreamingReader:
+        try:
+            return pacsv.open_csv(
+                self._stream(),
+                read_options=pacsv.ReadOptions(block_size=block_size),
+                parse_options=pacsv.ParseOptions(delimiter=self._delimiter),
+                convert_options=convert,
+            )
+        except (pa.ArrowException, OSError, EOFError, lzma.LZMAError) as exc:
+            raise read_error(self.name, exc) from exc
+
+    def columns(self) -> list[str]:
+        reader = self._reader(pacsv.ConvertOptions(), 1 << 16)
+        names = reader.schema.names
+        reader.close()
+        return names
+
+    def batches(
+        self, columns: Sequence[str], numeric: Collection[str]
+    ) -> Iterator[pa.RecordBatch]:
+        types = {c: (pa.float64() if c in numeric else _DICT_STRING) for c in columns}
+        convert = pacsv.ConvertOptions(include_columns=list(columns), column_types=types)
+        reader = self._reader(convert, CSV_BLOCK_BYTES)
+        try:
+            for batch in reader:
+                yield batch
+        except (pa.ArrowException, OSError, EOFError, lzma.LZMAError) as exc:
+            raise self._conversion_error(exc, columns, numeric) from exc
+        finally:
+            reader.close()
+
+    def _conversion_error(
+        self, exc: Exception, columns: Sequence[str], numeric: Collection[str]
+    ) -> InputError:
+        """Name the column, row and value behind a failed conversion (a second, diagnostic pass)."""
+        if "conversion error" not in str(exc):
+            return read_error(self.name, exc)
+        from .values import first_unparsable
+
+        as_text = {c: pa.string() for c in columns}
+        text = self._reader(pacsv.ConvertOptions(include_columns=list(columns),
+                                                 column_types=as_text, strings_can_be_null=True),
+                            CSV_BLOCK_BYTES)
+        found = first_unparsable(text, [c for c in columns if c in numeric])
+        if found is None:
+            return read_error(self.name, exc)
+        column, row, value = found
+        return InputError(
+            f"{self.name}: column {column!r}, row {row}: {value!r} is not a number. "
+            "Fix the value, or check the delimiter and decimal mark of the file."
+        )
+
+
+class ParquetSource(Source):
+    def __init__(self, name: str, data: pa.Buffer | None = None) -> None:
+        self.name, self._data = name, data
+        self._file: Any = None
+
+    def _parquet(self) -> Any:
+        import pyarrow.parquet as pq
+
+        if self._file is None:
+            where = pa.BufferReader(self._data) if self._data is not None else self.name
+            try:
+                self._file = pq.ParquetFile(where, pre_buffer=False)
+            except (OSError, pa.ArrowException) as exc:
+                raise open_error(self.name, exc) from exc
+        return self._file
+
+    def columns(self) -> list[str]:
+        return list(self._parquet().schema_arrow.names)
+
+    def batches(
+        self, columns: Sequence[str], numeric: Collection[str]
+    ) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from self._parquet().iter_batches(batch_size=BATCH_ROWS, columns=list(columns))
+        except (OSError, pa.ArrowException) as exc:
+            raise read_error(self.name, exc) from exc
+
+
+class TableSource(Source):
+    """An in-memory Arrow table (from a pandas DataFrame in the Python API)."""
+
+    def __init__(self, name: str, table: pa.Table) -> None:
+        self.name, self._table = name, table
+
+    def columns(self) -> list[str]:
+        return list(self._table.column_names)
+
+    def batches(
+        self, columns: Sequence[str], numeric: Collection[str]
+    ) -> Iterator[pa.RecordBatch]:
+        yield from self._table.select(list(columns)).to_batches(max_chunksize=BATCH_ROWS)
+
+
+def open_source(name: str, input_format: str | None = None, stdin: IO[bytes] | None = None) -> Source:
+    """The source behind a command-line argument: a path, or ``-`` for standard input."""
+    kind = detect(name, input_format)
+    data = None
+    if name == STDIN:
+        data = pa.py_buffer((stdin or sys.stdin.buffer).read())
+        if data.size == 0:
+            raise InputError("-: standard input is empty; pipe a CSV or Parquet file into losscli")
+    elif os.path.isdir(name):
+        raise InputError(f"{name}: is a directory; give a CSV or Parquet file")
+    elif not os.path.exists(name):
+        raise InputError(f"{name}: no such file")
+    if kind.format == "parquet":
+        return ParquetSource(name, data)
+    return CsvSource(name, kind, data)
+
+
+def open_error(name: str, exc: Exception) -> InputError:
+    if isinstance(exc, PermissionError):
+        return InputError(f"{name}: permission denied; check the file's read permission")
+    if isinstance(exc, FileNotFoundError):
+        return InputError(f"{name}: no such file")
+    return read_error(name, exc)
+
+
+def read_error(name: str, exc: Exception) -> InputError:
+    """An input error for a reader failure, in words a user can act on."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "Empty CSV file" in text:
+        return InputError(f"{name}: the file is empty; expected a header line and data rows")
+    if "magic bytes" in text or "Parquet file size is 0" in text:
+        return InputError(f"{name}: not a valid Parquet file (corrupt or truncated)")
+    if isinstance(exc, (EOFError, lzma.LZMAError)) or "gzip" in text.lower():
+        return InputError(f"{name}: the compressed data is corrupt or truncated ({text})")
+    return InputError(f"{name}: cannot read the file: {text}")
+
+

@@ -1,0 +1,60 @@
+"""Arrow columns to float64 NumPy arrays, and finding the first bad value for an error message."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import InputError
+
+
+def to_float(column: pa.Array | pa.ChunkedArray, name: str, source: str) -> np.ndarray:
+    """The column as float64; missing values become NaN. Text is an error, never coerced."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
+            or pa.types.is_boolean(kind) or pa.types.is_decimal(kind)):
+        first = next((v for v in column.to_pylist() if v is not None), None)
+        raise InputError(
+            f"{source}: column {name!r} holds {kind} values (e.g. {first!r}), not numbers; "
+            "choose a numeric column"
+        )
+    floats = pc.fill_null(column.cast(pa.float64()), math.nan)
+    if isinstance(floats, pa.ChunkedArray):
+        floats = floats.combine_chunks()
+    return floats.to_numpy(zero_copy_only=False)
+
+
+def first_unparsable(
+    batches: Iterable[pa.RecordBatch], numeric: Sequence[str]
+) -> tuple[str, int, str] | None:
+    """(column, 1-based row, text) of the first cell of ``numeric`` that is not a number.
+
+    Uses Arrow's own float parser, the one the CSV reader failed with, bisecting
+    for the first failing cell; this runs only after a read has already failed.
+    """
+    offset = 0
+    for batch in batches:
+        for name in numeric:
+            column = batch.column(name)
+            if not _parses(column):
+                lo, hi = 0, len(column) - 1  # invariant: column[:lo] parses, column[:hi+1] does not
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    lo, hi = (mid + 1, hi) if _parses(column.slice(0, mid + 1)) else (lo, mid)
+                return name, offset + lo + 1, column[lo].as_py()
+        offset += batch.num_rows
+    return None
+
+
+def _parses(column: pa.Array) -> bool:
+    try:
+        pc.cast(column, pa.float64())
+    except pa.ArrowInvalid:
+        return False
+    return True
