@@ -15,7 +15,7 @@ from typing import IO, Any
 import numpy as np
 
 from .errors import UsageError
-from .finalize import result_rows
+from .finalize import note_warnings, result_rows
 from .keys import GroupIndex
 from .losses import Batch, Loss, Params, default_losses, resolve_losses
 from .reading import ColumnPlan, Source, TableSource, open_source, plan_columns, to_float
@@ -78,7 +78,7 @@ def evaluate(
         source_rows, source_warnings = _evaluate_source(source, options)
         rows += source_rows
         warnings += source_warnings
-    return EvaluationResult(rows, [l.name for l in options.losses], list(options.group_by),
+    return EvaluationResult(rows, [loss.name for loss in options.losses], list(options.group_by),
                             warnings)
 
 
@@ -103,7 +103,7 @@ def _evaluate_source(source: Source, options: Options) -> tuple[list[ResultRow],
     rows: list[ResultRow] = []
     for pred, accumulator in accumulators.items():
         rows += result_rows(source.name, pred, accumulator, groups, options.losses)
-    return rows, problems.warnings()
+    return rows, problems.warnings() + note_warnings(rows)
 
 
 def _accumulate(

@@ -1,4 +1,4 @@
-"""The command line: a thin click layer mapping options to ``losscli.evaluate`` and errors to exit codes.
+"""The command line: a thin click layer over ``losscli.evaluate``, errors mapped to exit codes.
 
 Exit codes: 0 success, 1 a check failed, 2 usage error, 3 input error.
 Heavy modules (numpy, pyarrow, rich) are imported only by the commands that use them.
@@ -22,7 +22,9 @@ SUFFIX_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".md": "markdow
                   ".markdown": "markdown", ".txt": "table"}
 
 
-def _loss_names(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+def _loss_names(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
     """Reject unknown loss names as a usage error (exit 2) before reading anything."""
     from .errors import UsageError
     from .losses import resolve_losses

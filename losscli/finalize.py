@@ -30,7 +30,7 @@ def result_rows(
         table = acc.table(order)
         metrics, notes = finalize(table, losses)
         for j, i in enumerate(order):
-            group = dict(zip(groups.columns, keys[i]))
+            group = dict(zip(groups.columns, keys[i], strict=True))
             rows.append(ResultRow(file, pred, group, int(table["n"][j]), metrics[j], notes[j]))
     pooled = acc.pooled()
     metrics, notes = finalize(pooled, losses)
@@ -50,12 +50,12 @@ def finalize(table: dict[str, np.ndarray], losses: Sequence[Loss]) -> tuple[Metr
         why = [""] * n_keys
         for rule in loss.rules:
             counts = table[rule.stat]
-            for k in np.flatnonzero(counts > 0):
-                why[k] = rule.note(int(counts[k]))
+            for hit in np.flatnonzero(counts > 0):
+                why[hit] = rule.note(int(counts[hit]))
             if not rule.skip:
                 blocked |= counts > 0
         ok = np.isfinite(values) & ~blocked
-        for k in range(n_keys):
+        for k in range(n_keys):  # building the rows; the math above is vectorised
             metrics[k][loss.name] = float(values[k]) if ok[k] else None
             note = why[k] or ("" if ok[k] else loss.undefined)
             if note:
@@ -70,7 +70,7 @@ def typed_keys(groups: GroupIndex) -> list[tuple[Any, ...]]:
     """
     keys = [groups.key(i) for i in range(groups.size)]
     columns = [_typed_column([k[c] for k in keys]) for c in range(len(groups.columns))]
-    return list(zip(*columns)) if columns else []
+    return list(zip(*columns, strict=True)) if columns else []
 
 
 def _typed_column(values: list[Any]) -> list[Any]:
@@ -89,3 +89,17 @@ def _typed_column(values: list[Any]) -> list[Any]:
 
 def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple((v is None, v if v is not None else 0) for v in key)
+
+
+def note_warnings(rows: Sequence[ResultRow]) -> list[str]:
+    """One warning per note: from overall rows, and from groups where the overall row is clean."""
+    overall = {(r.file, r.pred): r.notes for r in rows if r.is_overall}
+    out: list[str] = []
+    for row in rows:
+        for loss, note in row.notes.items():
+            if not row.is_overall and loss in overall.get((row.file, row.pred), {}):
+                continue
+            keys = (f"{k}={v}" for k, v in (row.group or {}).items())
+            where = ", ".join([row.file, row.pred, *keys])
+            out.append(f"{where}: {loss}: {note}")
+    return out

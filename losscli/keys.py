@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import _arrow
+
 
 class _ColumnIndex:
     """Global ids of the distinct values of one group column (null is a value too)."""
@@ -30,14 +32,14 @@ class _ColumnIndex:
             self.values = dictionary.slice(0, 0)
         if self.values.type != dictionary.type:
             dictionary = dictionary.cast(self.values.type)
-        found = pc.fill_null(pc.index_in(dictionary, value_set=self.values, skip_nulls=False), -1)
-        mapping = found.to_numpy().astype(np.int64)
-        new = mapping < 0
-        if new.any():
-            fresh = dictionary.filter(pc.equal(found, -1))
+        found = pc.index_in(dictionary, value_set=self.values, skip_nulls=False)
+        mapping = _arrow.values(found).astype(np.int64)
+        new = _arrow.null_mask(found)  # values not seen before
+        if new is not None:
+            fresh = dictionary.filter(found.is_null())
             mapping[new] = np.arange(len(self.values), len(self.values) + len(fresh))
             self.values = pa.concat_arrays([self.values, fresh])
-        return mapping[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+        return mapping[_arrow.values(encoded.indices)]
 
     def value(self, i: int) -> Any:
         assert self.values is not None
@@ -72,7 +74,7 @@ class GroupIndex:
 
     def codes(self, arrays: Sequence[pa.Array]) -> np.ndarray:
         """The global group id of each row of one chunk."""
-        ids = [index.ids(array) for index, array in zip(self._per_column, arrays)]
+        ids = [index.ids(array) for index, array in zip(self._per_column, arrays, strict=True)]
         if len(ids) == 1:
             return ids[0]
         combos, inverse = np.unique(np.stack(ids, axis=1), axis=0, return_inverse=True)
@@ -90,4 +92,4 @@ class GroupIndex:
         if len(self.columns) == 1:
             return (self._per_column[0].value(group_id),)
         combo = self._combo_list[group_id]
-        return tuple(index.value(i) for index, i in zip(self._per_column, combo))
+        return tuple(index.value(i) for index, i in zip(self._per_column, combo, strict=True))

@@ -111,7 +111,7 @@ def resolve_losses(names: Iterable[str], task: Task = Task.REGRESSION) -> list[L
     for item in names:
         for name in filter(None, (part.strip() for part in item.split(","))):
             if name.lower() == "all":
-                chosen.update((l.name, l) for l in REGISTRY.values() if task in l.tasks)
+                chosen.update((x.name, x) for x in REGISTRY.values() if task in x.tasks)
             else:
                 loss = get_loss(name)
                 chosen.setdefault(loss.name, loss)

@@ -129,7 +129,7 @@ ZERO_LABEL = Rule("zero_label", "with label 0 left out", skip=True)
 
 for _loss in (
     Loss("mse", ("l2", "mean_squared_error"), "Mean squared error",
-         "Σw·(y − ŷ)² / Σw", REGRESSION + (Task.BINARY, Task.MULTICLASS), Direction.LOWER,
+         "Σw·(y − ŷ)² / Σw", (*REGRESSION, Task.BINARY, Task.MULTICLASS), Direction.LOWER,
          _mse_stats, _mse),
     Loss("rmse", ("root_mean_squared_error",), "Root mean squared error",
          "√(Σw·(y − ŷ)² / Σw)", REGRESSION, Direction.LOWER, _mse_stats, _rmse),

@@ -36,7 +36,7 @@ def plan_columns(
     weight: str | None,
     group_by: Sequence[str],
 ) -> ColumnPlan:
-    """Check the named columns exist; find label and prediction by their usual names if not given."""
+    """Check the named columns exist; find an unnamed label or prediction by its usual names."""
     label = _require(source, available, label, "label") if label else _guess(
         source, available, LABEL_NAMES, "label", "--label")
     preds = tuple(_require(source, available, p, "prediction") for p in preds) or (

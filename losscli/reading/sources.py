@@ -21,6 +21,7 @@ from .formats import STDIN, InputKind, detect
 BATCH_ROWS = 1 << 18
 CSV_BLOCK_BYTES = 8 << 20
 _DICT_STRING = pa.dictionary(pa.int32(), pa.string())
+READ_ERRORS = (pa.ArrowException, OSError, EOFError, lzma.LZMAError)
 
 
 class Source:
@@ -53,35 +54,31 @@ class CsvSource(Source):
             raise open_error(self.name, exc) from exc
 
     def _reader(self, convert: pacsv.ConvertOptions, block_size: int) -> pacsv.CSVStreamingReader:
-        try:
-            return pacsv.open_csv(
-                self._stream(),
-                read_options=pacsv.ReadOptions(block_size=block_size),
-                parse_options=pacsv.ParseOptions(delimiter=self._delimiter),
-                convert_options=convert,
-            )
-        except (pa.ArrowException, OSError, EOFError, lzma.LZMAError) as exc:
-            raise read_error(self.name, exc) from exc
+        """A streaming reader; opening it already parses the first block."""
+        return pacsv.open_csv(
+            self._stream(),
+            read_options=pacsv.ReadOptions(block_size=block_size),
+            parse_options=pacsv.ParseOptions(delimiter=self._delimiter),
+            convert_options=convert,
+        )
 
     def columns(self) -> list[str]:
-        reader = self._reader(pacsv.ConvertOptions(), 1 << 16)
-        names = reader.schema.names
-        reader.close()
-        return names
+        try:
+            with self._reader(pacsv.ConvertOptions(), 1 << 16) as reader:
+                return list(reader.schema.names)
+        except READ_ERRORS as exc:
+            raise read_error(self.name, exc) from exc
 
     def batches(
         self, columns: Sequence[str], numeric: Collection[str]
     ) -> Iterator[pa.RecordBatch]:
         types = {c: (pa.float64() if c in numeric else _DICT_STRING) for c in columns}
         convert = pacsv.ConvertOptions(include_columns=list(columns), column_types=types)
-        reader = self._reader(convert, CSV_BLOCK_BYTES)
         try:
-            for batch in reader:
-                yield batch
-        except (pa.ArrowException, OSError, EOFError, lzma.LZMAError) as exc:
+            with self._reader(convert, CSV_BLOCK_BYTES) as reader:
+                yield from reader
+        except READ_ERRORS as exc:
             raise self._conversion_error(exc, columns, numeric) from exc
-        finally:
-            reader.close()
 
     def _conversion_error(
         self, exc: Exception, columns: Sequence[str], numeric: Collection[str]
@@ -92,10 +89,13 @@ class CsvSource(Source):
         from .values import first_unparsable
 
         as_text = {c: pa.string() for c in columns}
-        text = self._reader(pacsv.ConvertOptions(include_columns=list(columns),
-                                                 column_types=as_text, strings_can_be_null=True),
-                            CSV_BLOCK_BYTES)
-        found = first_unparsable(text, [c for c in columns if c in numeric])
+        convert = pacsv.ConvertOptions(include_columns=list(columns), column_types=as_text,
+                                       strings_can_be_null=True)
+        try:
+            with self._reader(convert, CSV_BLOCK_BYTES) as text:
+                found = first_unparsable(text, [c for c in columns if c in numeric])
+        except READ_ERRORS:
+            found = None
         if found is None:
             return read_error(self.name, exc)
         column, row, value = found
@@ -129,7 +129,7 @@ class ParquetSource(Source):
     ) -> Iterator[pa.RecordBatch]:
         try:
             yield from self._parquet().iter_batches(batch_size=BATCH_ROWS, columns=list(columns))
-        except (OSError, pa.ArrowException) as exc:
+        except READ_ERRORS as exc:
             raise read_error(self.name, exc) from exc
 
 
@@ -148,7 +148,9 @@ class TableSource(Source):
         yield from self._table.select(list(columns)).to_batches(max_chunksize=BATCH_ROWS)
 
 
-def open_source(name: str, input_format: str | None = None, stdin: IO[bytes] | None = None) -> Source:
+def open_source(
+    name: str, input_format: str | None = None, stdin: IO[bytes] | None = None
+) -> Source:
     """The source behind a command-line argument: a path, or ``-`` for standard input."""
     kind = detect(name, input_format)
     data = None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import _arrow
 from ..errors import InputError
 
 
@@ -24,10 +24,9 @@ def to_float(column: pa.Array | pa.ChunkedArray, name: str, source: str) -> np.n
             f"{source}: column {name!r} holds {kind} values (e.g. {first!r}), not numbers; "
             "choose a numeric column"
         )
-    floats = pc.fill_null(column.cast(pa.float64()), math.nan)
-    if isinstance(floats, pa.ChunkedArray):
-        floats = floats.combine_chunks()
-    return floats.to_numpy(zero_copy_only=False)
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    return _arrow.float64(column.cast(pa.float64()))
 
 
 def first_unparsable(

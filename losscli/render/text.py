@@ -39,7 +39,7 @@ def to_markdown(result: EvaluationResult, digits: int = 5) -> str:
         lines += [f"**{_escape(grid.title)}**", ""]
     lines.append("| " + " | ".join(_escape(h) for h in grid.headers) + " |")
     lines.append("|" + "|".join("---:" if num else "---" for num in grid.numeric) + "|")
-    for cells, overall in zip(grid.rows, grid.overall):
+    for cells, overall in zip(grid.rows, grid.overall, strict=True):
         shown = [f"**{_escape(c)}**" if overall and c else _escape(c) for c in cells]
         lines.append("| " + " | ".join(shown) + " |")
     if grid.footnotes:

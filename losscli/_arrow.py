@@ -1,0 +1,44 @@
+"""NumPy views of Arrow arrays, without pyarrow's ``to_numpy`` (which imports pandas).
+
+Only fixed-width numeric arrays are handled: their values buffer *is* a NumPy
+array, and the validity bitmap says which slots are null.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+_DTYPES = {
+    pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int64(): np.int64,
+    pa.uint8(): np.uint8, pa.uint16(): np.uint16, pa.uint32(): np.uint32,
+    pa.uint64(): np.uint64, pa.float32(): np.float32, pa.float64(): np.float64,
+}
+
+
+def values(array: pa.Array) -> np.ndarray:
+    """The values buffer as a NumPy array (null slots hold whatever the buffer holds)."""
+    dtype = np.dtype(_DTYPES[array.type])
+    data = array.buffers()[1]
+    if data is None:
+        return np.zeros(len(array), dtype=dtype)
+    return np.frombuffer(data, dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize)
+
+
+def null_mask(array: pa.Array) -> np.ndarray | None:
+    """True where the array is null, or None when it has no nulls."""
+    if array.null_count == 0:
+        return None
+    bitmap = np.frombuffer(array.buffers()[0], dtype=np.uint8)
+    bits = np.unpackbits(bitmap, bitorder="little")[array.offset: array.offset + len(array)]
+    return bits == 0
+
+
+def float64(array: pa.Array) -> np.ndarray:
+    """A float64 array as NumPy, NaN where null (a copy only when there are nulls)."""
+    out = values(array)
+    missing = null_mask(array)
+    if missing is not None:
+        out = out.copy()
+        out[missing] = np.nan
+    return out

@@ -1,0 +1,289 @@
+"""`losscli evaluate` through the command line: inputs, outputs, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ARTICLE, ARTICLE_MAPE, ARTICLE_MSE, write_table
+
+
+def test_csv_output_is_exact_and_full_precision(run, article_csv: Path) -> None:
+    result = run("evaluate", str(article_csv), "-f", "csv")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"file,pred,n,mse,mape\n{article_csv},y_pred,5,0.21606,23.799999999999997\n"
+    )
+    assert result.stderr == ""
+
+
+def test_default_format_off_a_terminal_is_csv(run, article_csv: Path) -> None:
+    assert run("evaluate", str(article_csv)).stdout.startswith("file,pred,n,mse,mape\n")
+
+
+def test_table_shows_golden_values(run, article_csv: Path) -> None:
+    out = run("evaluate", str(article_csv), "-f", "table").stdout
+    assert "0.21606" in out and "23.800" in out
+    assert out.splitlines()[0] == f"{article_csv} · y_pred"
+
+
+@pytest.mark.parametrize(
+    "name", ["a.csv", "a.tsv", "a.parquet", "a.pq", "a.csv.gz", "a.csv.bz2", "a.csv.xz",
+             "a.csv.zst", "a.tsv.gz"],
+)
+def test_every_input_format_gives_the_golden_values(run, tmp_path: Path, name: str) -> None:
+    path = write_table(ARTICLE, tmp_path / name)
+    result = run("evaluate", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)["rows"]
+    assert row["metrics"]["mse"] == pytest.approx(ARTICLE_MSE, rel=1e-12)
+    assert row["metrics"]["mape"] == pytest.approx(ARTICLE_MAPE, rel=1e-12)
+
+
+def test_stdin_csv(run) -> None:
+    result = run("evaluate", "-", "-f", "json", input=ARTICLE.to_csv(index=False))
+    doc = json.loads(result.stdout)
+    assert doc["rows"][0]["file"] == "-"
+    assert doc["rows"][0]["metrics"]["mse"] == pytest.approx(ARTICLE_MSE)
+
+
+def test_stdin_parquet(run, tmp_path: Path) -> None:
+    data = write_table(ARTICLE, tmp_path / "a.parquet").read_bytes()
+    result = run("evaluate", "-", "--input-format", "parquet", "-f", "csv", input=data)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1] == "-,y_pred,5,0.21606,23.799999999999997"
+
+
+def test_several_files_give_rows_per_file(run, tmp_path: Path) -> None:
+    a = write_table(ARTICLE, tmp_path / "a.csv")
+    b = write_table(ARTICLE.assign(y_pred=ARTICLE.y_true), tmp_path / "b.parquet")
+    result = run("evaluate", str(a), str(b), "-f", "csv")
+    assert result.stdout.splitlines()[1:] == [
+        f"{a},y_pred,5,0.21606,23.799999999999997",
+        f"{b},y_pred,5,0.0,0.0",
+    ]
+
+
+def test_several_prediction_columns(run, tmp_path: Path) -> None:
+    df = ARTICLE.assign(perfect=ARTICLE.y_true)
+    path = write_table(df, tmp_path / "m.csv")
+    result = run("evaluate", str(path), "-p", "y_pred", "-p", "perfect", "-m", "mse", "-f", "tsv")
+    assert result.stdout == (
+        f"file\tpred\tn\tmse\n{path}\ty_pred\t5\t0.21606\n{path}\tperfect\t5\t0.0\n"
+    )
+
+
+def test_group_by_gives_sorted_groups_then_pooled_overall(run, tmp_path: Path) -> None:
+    df = ARTICLE.assign(region=["b", "a", "b", "a", "b"])
+    path = write_table(df, tmp_path / "g.csv")
+    doc = json.loads(run("evaluate", str(path), "-g", "region", "-m", "mse", "-f", "json").stdout)
+    groups = [row["group"] for row in doc["rows"]]
+    assert groups == [{"region": "a"}, {"region": "b"}, None]
+    a = ARTICLE[df.region == "a"]
+    assert doc["rows"][0]["metrics"]["mse"] == pytest.approx(((a.y_true - a.y_pred) ** 2).mean())
+    assert doc["rows"][2]["metrics"]["mse"] == pytest.approx(ARTICLE_MSE)
+    assert [row["n"] for row in doc["rows"]] == [2, 3, 5]
+
+
+def test_numeric_group_keys_sort_as_numbers_and_keep_leading_zeros(run, tmp_path: Path) -> None:
+    df = ARTICLE.assign(store=[10, 9, 10, 9, 100], code=["007", "07", "007", "07", "007"])
+    path = write_table(df, tmp_path / "g.csv")
+    doc = json.loads(run("evaluate", str(path), "-g", "store", "-f", "json").stdout)
+    assert [r["group"] for r in doc["rows"][:-1]] == [{"store": 9}, {"store": 10}, {"store": 100}]
+    doc = json.loads(run("evaluate", str(path), "-g", "code", "-f", "json").stdout)
+    assert [r["group"] for r in doc["rows"][:-1]] == [{"code": "007"}, {"code": "07"}]
+
+
+def test_two_group_columns(run, tmp_path: Path) -> None:
+    df = ARTICLE.assign(r=["x", "x", "y", "y", "y"], s=[1, 2, 1, 1, 2])
+    path = write_table(df, tmp_path / "g.parquet")
+    doc = json.loads(run("evaluate", str(path), "-g", "r", "-g", "s", "-f", "json").stdout)
+    assert [r["group"] for r in doc["rows"]] == [
+        {"r": "x", "s": 1}, {"r": "x", "s": 2}, {"r": "y", "s": 1}, {"r": "y", "s": 2}, None]
+
+
+def test_weights(run, tmp_path: Path) -> None:
+    w = np.array([1.0, 2, 3, 4, 5])
+    path = write_table(ARTICLE.assign(w=w), tmp_path / "w.csv")
+    doc = json.loads(run("evaluate", str(path), "-w", "w", "-f", "json").stdout)
+    expected = np.average((ARTICLE.y_true - ARTICLE.y_pred) ** 2, weights=w)
+    assert doc["rows"][0]["metrics"]["mse"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_json_shape(run, article_csv: Path) -> None:
+    doc = json.loads(run("evaluate", str(article_csv), "-m", "all", "-f", "json").stdout)
+    assert set(doc) == {"rows", "warnings"}
+    (row,) = doc["rows"]
+    assert row["group"] is None and row["n"] == 5 and row["pred"] == "y_pred"
+    assert list(row["metrics"]) == ["mse", "rmse", "mae", "mape", "smape", "wape", "msle",
+                                    "huber", "log_cosh", "r2"]
+
+
+def test_markdown_is_a_github_table(run, tmp_path: Path) -> None:
+    path = write_table(ARTICLE.assign(g=["a", "a", "b", "b", "b"]), tmp_path / "m.csv")
+    out = run("evaluate", str(path), "-g", "g", "-f", "markdown").stdout
+    assert out.splitlines()[2:] == [
+        "| g | n | mse ↓ | mape ↓ |",
+        "|---|---:|---:|---:|",
+        "| a | 2 | 0.12205 | 34.500 |",
+        "| b | 3 | 0.27873 | 16.667 |",
+        "| **overall** | **5** | **0.21606** | **23.800** |",
+    ]
+
+
+def test_precision(run, article_csv: Path) -> None:
+    out = run("evaluate", str(article_csv), "-f", "markdown", "--precision", "2").stdout
+    assert "| 5 | 0.22 | 24 |" in out
+
+
+def test_not_applicable_loss_shows_dash_with_footnote_and_null(run, tmp_path: Path) -> None:
+    path = write_table(ARTICLE.assign(y_pred=[-2.0, 1, 2, 2, 4]), tmp_path / "n.csv")
+    md = run("evaluate", str(path), "-m", "msle,mse", "-f", "markdown").stdout
+    assert "| 5 | —¹ |" in md
+    assert "¹ msle: not applicable: labels or predictions ≤ −1" in md
+    doc = json.loads(run("evaluate", str(path), "-m", "msle", "-f", "json").stdout)
+    assert doc["rows"][0]["metrics"]["msle"] is None
+
+
+def test_zero_labels_are_left_out_of_mape_with_a_footnote_and_warning(run, tmp_path: Path) -> None:
+    df = pd.DataFrame({"y_true": [0.0, 2, 4, 0], "y_pred": [1.0, 1, 5, 0]})
+    path = write_table(df, tmp_path / "z.csv")
+    doc = json.loads(run("evaluate", str(path), "-f", "json").stdout)
+    assert doc["rows"][0]["metrics"]["mape"] == pytest.approx(100 * (0.5 + 0.25) / 2)
+    assert doc["rows"][0]["metrics"]["mse"] == pytest.approx((1 + 1 + 1 + 0) / 4)
+    assert doc["warnings"] == [f"{path}, y_pred: mape: 2 rows with label 0 left out"]
+    md = run("evaluate", str(path), "-f", "markdown").stdout
+    assert "¹ mape: 2 rows with label 0 left out" in md
+
+
+def test_mape_zero_error(run, tmp_path: Path) -> None:
+    df = pd.DataFrame({"y_true": [1.0, 0, 4, 0], "y_pred": [1.0, 1, 5, 0]})
+    path = write_table(df, tmp_path / "z.csv")
+    result = run("evaluate", str(path), "--mape-zero", "error")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert f"{path}: column 'y_true' has 2 zero labels (first at row 2: 0.0)" in result.stderr
+
+
+def test_auto_detects_usual_column_names(run, tmp_path: Path) -> None:
+    path = write_table(ARTICLE.rename(columns={"y_true": "actual", "y_pred": "forecast"}),
+                       tmp_path / "d.csv")
+    assert "5,0.21606" in run("evaluate", str(path), "-f", "csv").stdout
+
+
+def test_ambiguous_label_lists_columns(run, tmp_path: Path) -> None:
+    path = write_table(ARTICLE.assign(target=1.0), tmp_path / "amb.csv")
+    result = run("evaluate", str(path))
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"losscli: error: {path}: several columns could be the label ('y_true', 'target'); "
+        "name it with --label. The file's columns are: 'y_true', 'y_pred', 'target'\n"
+    )
+
+
+def test_missing_column_suggests_the_closest(run, article_csv: Path) -> None:
+    result = run("evaluate", str(article_csv), "-p", "y_prd")
+    assert result.exit_code == 3
+    assert "no prediction column 'y_prd'. Did you mean 'y_pred'?" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_values_fail_with_column_count_and_first_row(run, tmp_path: Path) -> None:
+    path = tmp_path / "na.csv"
+    path.write_text("y_true,y_pred\n1,1\n2,\n3,inf\n4,NA\n")
+    result = run("evaluate", str(path))
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"losscli: error: {path}: column 'y_pred' has 3 missing or non-finite values "
+        "(first at row 2: empty or NaN). Fix or remove those rows, or pass --drop-na to "
+        "leave them out.\n"
+    )
+
+
+def test_drop_na_drops_and_says_how_many(run, tmp_path: Path) -> None:
+    path = tmp_path / "na.csv"
+    path.write_text("y_true,y_pred\n1,1\n2,\n3,inf\n4,5\n")
+    result = run("evaluate", str(path), "--drop-na", "-m", "mse", "-f", "csv")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1] == f"{path},y_pred,2,0.5"
+    assert result.stderr == (f"losscli: warning: {path}: 2 of 4 rows dropped for missing or "
+                             "non-finite values (--drop-na)\n")
+
+
+def test_text_in_a_numeric_column_names_row_and_value(run, tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("y_true,y_pred\n1,1\n2,2\n3,abc\n")
+    result = run("evaluate", str(path))
+    assert result.exit_code == 3
+    assert f"{path}: column 'y_pred', row 3: 'abc' is not a number." in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-m", "nope"], "unknown loss 'nope'"),
+        (["-f", "xml"], "Invalid value for '-f' / '--format'"),
+        (["--bogus"], "No such option '--bogus'"),
+        (["--huber-delta", "0"], "Invalid value for '--huber-delta'"),
+    ],
+)
+def test_usage_errors_exit_2(run, article_csv: Path, args: list[str], message: str) -> None:
+    result = run("evaluate", str(article_csv), *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_no_files_is_a_usage_error(run) -> None:
+    assert run("evaluate").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p / "missing.csv", "no such file"),
+        (lambda p: p, "is a directory"),
+        (lambda p: _write(p / "empty.csv", b""), "the file is empty"),
+        (lambda p: _write(p / "x.parquet", b"not parquet at all"), "not a valid Parquet file"),
+    ],
+)
+def test_input_errors_exit_3(run, tmp_path: Path, make, message: str) -> None:
+    result = run("evaluate", str(make(tmp_path)))
+    assert result.exit_code == 3
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_debug_shows_the_traceback(run, tmp_path: Path) -> None:
+    from losscli.errors import InputError
+
+    with pytest.raises(InputError):
+        run("evaluate", str(tmp_path / "missing.csv"), "--debug")
+
+
+def test_output_file_is_written_whole(run, article_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    result = run("evaluate", str(article_csv), "-o", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(out.read_text())["rows"][0]["n"] == 5
+
+
+def test_failed_run_leaves_no_output_file(run, tmp_path: Path) -> None:
+    out = tmp_path / "result.csv"
+    result = run("evaluate", str(tmp_path / "missing.csv"), "-o", str(out))
+    assert result.exit_code == 3
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_never_replaces_an_input(run, article_csv: Path) -> None:
+    before = article_csv.read_text()
+    result = run("evaluate", str(article_csv), "-o", str(article_csv))
+    assert result.exit_code == 2
+    assert article_csv.read_text() == before
