@@ -15,7 +15,7 @@ from typing import IO, Any
 import numpy as np
 
 from .errors import UsageError
-from .finalize import note_warnings, result_rows
+from .finalize import result_rows
 from .keys import GroupIndex
 from .losses import Batch, Loss, Params, default_losses, resolve_losses
 from .reading import ColumnPlan, Source, TableSource, open_source, plan_columns, to_float
@@ -72,14 +72,14 @@ def evaluate(
         mape_zero=mape_zero,
     )
     rows: list[ResultRow] = []
-    warnings: list[str] = []
+    notices: list[str] = []
     for index, item in enumerate(_as_list(inputs)):
         source = _as_source(item, index, input_format, stdin)
-        source_rows, source_warnings = _evaluate_source(source, options)
+        source_rows, source_notices = _evaluate_source(source, options)
         rows += source_rows
-        warnings += source_warnings
+        notices += source_notices
     return EvaluationResult(rows, [loss.name for loss in options.losses], list(options.group_by),
-                            warnings)
+                            notices)
 
 
 def _evaluate_source(source: Source, options: Options) -> tuple[list[ResultRow], list[str]]:
@@ -103,7 +103,7 @@ def _evaluate_source(source: Source, options: Options) -> tuple[list[ResultRow],
     rows: list[ResultRow] = []
     for pred, accumulator in accumulators.items():
         rows += result_rows(source.name, pred, accumulator, groups, options.losses)
-    return rows, problems.warnings() + note_warnings(rows)
+    return rows, problems.notices()
 
 
 def _accumulate(

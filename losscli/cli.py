@@ -136,9 +136,11 @@ def evaluate(files: tuple[str, ...], preds: tuple[str, ...], losses: tuple[str, 
 
     _refuse_overwriting_inputs(files, output)
     result = api.evaluate(list(files), pred=preds, losses=losses or None, **options)
-    for warning in result.warnings:
+    fmt = _resolve_format(fmt, output)
+    shown_as_footnotes = fmt in ("table", "markdown")
+    for warning in result.notices if shown_as_footnotes else result.warnings:
         click.echo(f"losscli: warning: {warning}", err=True)
-    _emit(result, _resolve_format(fmt, output), precision, output)
+    _emit(result, fmt, precision, output)
 
 
 @main.command("losses")

@@ -90,16 +90,3 @@ def _typed_column(values: list[Any]) -> list[Any]:
 def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple((v is None, v if v is not None else 0) for v in key)
 
-
-def note_warnings(rows: Sequence[ResultRow]) -> list[str]:
-    """One warning per note: from overall rows, and from groups where the overall row is clean."""
-    overall = {(r.file, r.pred): r.notes for r in rows if r.is_overall}
-    out: list[str] = []
-    for row in rows:
-        for loss, note in row.notes.items():
-            if not row.is_overall and loss in overall.get((row.file, row.pred), {}):
-                continue
-            keys = (f"{k}={v}" for k, v in (row.group or {}).items())
-            where = ", ".join([row.file, row.pred, *keys])
-            out.append(f"{where}: {loss}: {note}")
-    return out

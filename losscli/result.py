@@ -31,7 +31,24 @@ class EvaluationResult:
     rows: list[ResultRow]
     losses: list[str]
     group_by: list[str]
-    warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # about reading, e.g. rows dropped
+
+    @property
+    def warnings(self) -> list[str]:
+        """Reading notices, then one line per note on a loss value (as the table's footnotes)."""
+        return self.notices + self.note_warnings()
+
+    def note_warnings(self) -> list[str]:
+        """Notes of overall rows, and of groups whose overall row has no note for that loss."""
+        overall = {(r.file, r.pred): r.notes for r in self.rows if r.is_overall}
+        out: list[str] = []
+        for row in self.rows:
+            for loss, note in row.notes.items():
+                if not row.is_overall and loss in overall.get((row.file, row.pred), {}):
+                    continue
+                keys = (f"{k}={v}" for k, v in (row.group or {}).items())
+                out.append(f"{', '.join([row.file, row.pred, *keys])}: {loss}: {note}")
+        return out
 
     @property
     def files(self) -> list[str]:

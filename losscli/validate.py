@@ -87,7 +87,7 @@ class RowProblems:
         ]
         raise InputError("\n".join(lines))
 
-    def warnings(self) -> list[str]:
+    def notices(self) -> list[str]:
         if not self.dropped:
             return []
         return [f"{self.source}: {self.dropped} of {self.rows_seen} rows dropped for missing "

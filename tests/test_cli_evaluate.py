@@ -287,3 +287,12 @@ def test_output_never_replaces_an_input(run, article_csv: Path) -> None:
     result = run("evaluate", str(article_csv), "-o", str(article_csv))
     assert result.exit_code == 2
     assert article_csv.read_text() == before
+
+
+def test_csv_run_repeats_notes_on_stderr_but_the_table_shows_them_once(run, tmp_path) -> None:
+    path = write_table(pd.DataFrame({"y_true": [0.0, 2], "y_pred": [1.0, 1]}), tmp_path / "z.csv")
+    expected = f"losscli: warning: {path}, y_pred: mape: 1 row with label 0 left out\n"
+    assert run("evaluate", str(path), "-f", "csv").stderr == expected
+    table = run("evaluate", str(path), "-f", "table")
+    assert table.stderr == ""
+    assert "¹ mape: 1 row with label 0 left out" in table.stdout
