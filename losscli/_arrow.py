@@ -42,3 +42,14 @@ def float64(array: pa.Array) -> np.ndarray:
         out = out.copy()
         out[missing] = np.nan
     return out
+
+
+def dictionary_encoded(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """The column as a dictionary array whose indices have no nulls (null is a value)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_dictionary(column.type):
+        if column.null_count == 0:
+            return column
+        column = column.dictionary_decode()
+    return column.dictionary_encode(null_encoding="encode")

@@ -1,8 +1,8 @@
 """The Python API: ``evaluate(inputs, ...)`` → :class:`EvaluationResult`.
 
 Reading hands over chunks of the needed columns; each loss turns a chunk into
-per-row statistics; an :class:`Accumulator` per prediction column sums them per
-group key; finalizing the sums gives the values. The library never prints.
+per-row statistics; an :class:`Accumulator` per model sums them per group key;
+finalizing the sums gives the values. The library never prints.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from typing import IO, Any
 import numpy as np
 
 from .errors import UsageError
-from .finalize import result_rows
+from .finalize import drop_inapplicable, result_rows
 from .keys import GroupIndex
-from .losses import Batch, Loss, Params, default_losses, resolve_losses
-from .reading import ColumnPlan, Source, TableSource, open_source, plan_columns, to_float
+from .losses import EPS, Batch, Loss, Params, Task, default_losses, resolve_losses
+from .models import BatchBuilder
+from .reading import Model, Source, TableSource, open_source, plan_columns, to_float
 from .reduce import Accumulator
 from .result import EvaluationResult, ResultRow
 from .validate import RowProblems
@@ -30,12 +31,15 @@ MAPE_ZERO_POLICIES = ("skip", "error")
 class Options:
     label: str | None
     preds: tuple[str, ...]
+    probs: tuple[str, ...]
     weight: str | None
     group_by: tuple[str, ...]
     losses: tuple[Loss, ...]
+    losses_named: bool  # False for the defaults or 'all': those that apply nowhere are dropped
     params: Params
     drop_na: bool
     mape_zero: str
+    renormalize: bool
 
 
 def evaluate(
@@ -43,89 +47,118 @@ def evaluate(
     *,
     label: str | None = None,
     pred: str | Sequence[str] | None = None,
+    probs: str | Sequence[str] | None = None,
     weight: str | None = None,
     group_by: str | Sequence[str] = (),
     losses: str | Sequence[str] | None = None,
     drop_na: bool = False,
     mape_zero: str = "skip",
     huber_delta: float = 1.0,
+    from_logits: bool = False,
+    renormalize: bool = False,
+    eps: float = EPS,
     input_format: str | None = None,
     stdin: IO[bytes] | None = None,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
-    Returns one row per input × prediction column × group, then an overall row
-    per input and prediction column, pooled from the same sums.
+    ``pred`` names prediction columns (regression, or the positive-class probability
+    of binary data); ``probs`` names the class columns of multi-class data, as a
+    comma list or a glob (one model per item). Returns one row per input × model ×
+    group, then an overall row per input and model, pooled from the same sums.
     """
     if mape_zero not in MAPE_ZERO_POLICIES:
         raise UsageError(f"mape_zero must be one of {MAPE_ZERO_POLICIES}, not {mape_zero!r}")
     if not huber_delta > 0:
         raise UsageError(f"the Huber delta must be positive, not {huber_delta}")
+    if not 0 < eps < 0.5:
+        raise UsageError(f"eps must lie between 0 and 0.5, not {eps}")
+    names = _as_tuple(losses)
     options = Options(
-        label=label,
-        preds=_as_tuple(pred),
-        weight=weight,
+        label=label, preds=_as_tuple(pred), probs=_as_tuple(probs), weight=weight,
         group_by=_as_tuple(group_by),
-        losses=tuple(resolve_losses(_as_tuple(losses) or default_losses())),
-        params=Params(huber_delta=huber_delta),
-        drop_na=drop_na,
-        mape_zero=mape_zero,
+        losses=tuple(resolve_losses(names or default_losses())),
+        losses_named=bool(names) and "all" not in {n.strip().lower() for n in names},
+        params=Params(huber_delta=huber_delta, eps=eps, from_logits=from_logits),
+        drop_na=drop_na, mape_zero=mape_zero, renormalize=renormalize,
     )
     rows: list[ResultRow] = []
     notices: list[str] = []
+    tasks: set[Task] = set()
     for index, item in enumerate(_as_list(inputs)):
         source = _as_source(item, index, input_format, stdin)
-        source_rows, source_notices = _evaluate_source(source, options)
+        source_rows, source_notices, source_tasks = _evaluate_source(source, options)
         rows += source_rows
         notices += source_notices
-    return EvaluationResult(rows, [loss.name for loss in options.losses], list(options.group_by),
-                            notices)
+        tasks |= source_tasks
+    shown = list(options.losses)
+    if not options.losses_named:
+        rows, shown = drop_inapplicable(rows, shown, tasks)
+    return EvaluationResult(rows, [loss.name for loss in shown], list(options.group_by), notices)
 
 
-def _evaluate_source(source: Source, options: Options) -> tuple[list[ResultRow], list[str]]:
+def _evaluate_source(
+    source: Source, options: Options
+) -> tuple[list[ResultRow], list[str], set[Task]]:
     plan = plan_columns(source.name, source.columns(), options.label, options.preds,
-                        options.weight, options.group_by)
+                        options.weight, options.group_by, options.probs)
     groups = GroupIndex(plan.group_by) if plan.group_by else None
-    accumulators = {p: Accumulator() for p in plan.preds}
+    builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
+    accumulators = {m.name: Accumulator() for m in plan.models}
     problems = RowProblems(source.name, options.drop_na)
+    zero_labels = options.mape_zero == "error" and any(x.name == "mape" for x in options.losses)
     for batch in source.batches(plan.needed, plan.numeric):
         values = {c: to_float(batch.column(c), c, source.name) for c in plan.numeric}
-        keep = problems.check(values, plan, zero_labels="mape" in _names(options) and
-                              options.mape_zero == "error")
+        keep = problems.check(values, plan, zero_labels=zero_labels)
         if problems.failed:
             continue  # keep reading only to count every bad row for the message
         codes = groups.codes([batch.column(g) for g in plan.group_by]) if groups else None
+        labels = builder.labels(batch, values, problems.offset)
         if keep is not None:
             values = {c: v[keep] for c, v in values.items()}
             codes = None if codes is None else codes[keep]
-        _accumulate(accumulators, values, codes, groups.size if groups else 1, plan, options)
+            labels = labels[keep]
+        n_keys = groups.size if groups else 1
+        for model in plan.models:
+            rows = builder.batch(model, labels, values, problems)
+            if rows is not None:
+                accumulators[model.name].add(_statistics(rows, options.losses), codes, n_keys)
     problems.raise_if_failed()
-    rows: list[ResultRow] = []
-    for pred, accumulator in accumulators.items():
-        rows += result_rows(source.name, pred, accumulator, groups, options.losses)
-    return rows, problems.notices()
+    result: list[ResultRow] = []
+    tasks = set()
+    for model in plan.models:
+        accumulator = accumulators[model.name]
+        result += result_rows(source.name, model.name, accumulator, groups, options.losses,
+                              model.multiclass)
+        tasks.add(_task(model, accumulator))
+    return result, problems.notices(), tasks
 
 
-def _accumulate(
-    accumulators: dict[str, Accumulator],
-    values: dict[str, np.ndarray],
-    codes: np.ndarray | None,
-    n_keys: int,
-    plan: ColumnPlan,
-    options: Options,
-) -> None:
-    y = values[plan.label]
-    w = values[plan.weight] if plan.weight else np.ones_like(y)
-    for pred, accumulator in accumulators.items():
-        batch = Batch(y, values[pred], w, options.params)
-        stats: dict[str, Any] = {"n": np.ones_like(y)}
-        for loss in options.losses:
+def _statistics(batch: Batch, losses: Sequence[Loss]) -> dict[str, Any]:
+    """The per-row statistics of every loss that applies to the batch, plus ``n``.
+
+    ``binary_rows`` counts rows that look like binary classification (label 0 or 1,
+    a probability or logit), which tells the task of a one-column model.
+    """
+    stats: dict[str, Any] = {"n": np.ones(len(batch.w))}
+    if not batch.multiclass:
+        binary = (batch.y == 0) | (batch.y == 1)
+        if batch.logits is None:
+            binary &= (batch.p >= 0) & (batch.p <= 1)
+        stats["binary_rows"] = binary.astype(float)
+    for loss in losses:
+        if loss.applies_to(batch.multiclass):
             stats.update(loss.statistics(batch))
-        accumulator.add(stats, codes, n_keys)
+    return stats
 
 
-def _names(options: Options) -> set[str]:
-    return {loss.name for loss in options.losses}
+def _task(model: Model, accumulator: Accumulator) -> Task:
+    """Multi-class for class columns; binary when every row has a 0/1 label and a probability."""
+    if model.multiclass:
+        return Task.MULTICLASS
+    sums = accumulator.sums
+    binary = "n" in sums and np.sum(sums["binary_rows"]) == np.sum(sums["n"])
+    return Task.BINARY if binary else Task.REGRESSION
 
 
 def _as_source(item: Any, index: int, input_format: str | None, stdin: IO[bytes] | None) -> Source:

@@ -17,6 +17,7 @@ import click
 
 from ._version import __version__
 
+EPS = 2.220446049250313e-16  # float64 machine epsilon, without importing numpy at start-up
 OUTPUT_FORMATS = ("auto", "table", "csv", "tsv", "json", "markdown")
 SUFFIX_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".md": "markdown",
                   ".markdown": "markdown", ".txt": "table"}
@@ -39,9 +40,15 @@ def _loss_names(
 
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed([
-        click.option("-l", "--label", metavar="COL", help="Label column (default: found by name)."),
+        click.option("-l", "--label", metavar="COL",
+                     help="Label column (default: found by name); for multi-class data also "
+                          "one-hot label columns, as a comma list or a glob."),
         click.option("-p", "--pred", "preds", metavar="COL", multiple=True,
-                     help="Prediction column; repeat to compare several models."),
+                     help="Prediction column (a value, or a binary positive-class "
+                          "probability); repeat to compare several models."),
+        click.option("--probs", metavar="COLS", multiple=True,
+                     help="Multi-class probability columns, one per class, as a comma list or "
+                          "a glob ('p_*'); repeat to compare several models."),
         click.option("-w", "--weight", metavar="COL", help="Sample-weight column."),
         click.option("-g", "--group-by", "group_by", metavar="COL", multiple=True,
                      help="One row per group of this column; repeatable."),
@@ -59,12 +66,21 @@ def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-m", "--loss", "losses", metavar="NAMES", multiple=True,
                      callback=_loss_names,
                      help="Losses, comma-separated, repeatable; 'all' for every one that "
-                          "applies. Default: mse, mape (see 'losscli losses')."),
+                          "applies. Default: mse, mape, cross_entropy where they apply "
+                          "(see 'losscli losses')."),
         click.option("--mape-zero", type=click.Choice(["skip", "error"]), default="skip",
                      show_default=True, help="Rows whose label is 0: leave them out of MAPE, "
                                              "or fail."),
         click.option("--huber-delta", type=click.FloatRange(min=0, min_open=True), default=1.0,
                      show_default=True, help="δ of the Huber loss."),
+        click.option("--from-logits", is_flag=True,
+                     help="Predictions are logits (scores): sigmoid for one column, softmax "
+                          "for class columns, computed stably."),
+        click.option("--renormalize", is_flag=True,
+                     help="Divide each row of class probabilities by its sum."),
+        click.option("--eps", type=click.FloatRange(min=0, max=0.5, min_open=True, max_open=True),
+                     default=EPS, show_default="float64 machine epsilon",
+                     help="Probabilities are clipped to [eps, 1 − eps] for cross-entropy."),
     ]):
         f = option(f)
     return f

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from .errors import InputError
 from .keys import GroupIndex
-from .losses import Loss
+from .losses import Loss, Task
 from .reduce import Accumulator
 from .result import ResultRow
 
+NOT_APPLICABLE = "not applicable"
+NOT_APPLICABLE_MULTICLASS = f"{NOT_APPLICABLE} to multi-class predictions"
 Metrics = list[dict[str, float | None]]
 Notes = list[dict[str, str]]
 
 
 def result_rows(
-    file: str, pred: str, acc: Accumulator, groups: GroupIndex | None, losses: Sequence[Loss]
+    file: str, pred: str, acc: Accumulator, groups: GroupIndex | None, losses: Sequence[Loss],
+    multiclass: bool = False,
 ) -> list[ResultRow]:
     """Group rows sorted by key, then the overall row pooled from the same sums."""
     if acc.n_keys == 0 or not np.sum(acc.sums.get("n", 0)):
@@ -28,22 +32,29 @@ def result_rows(
         keys = typed_keys(groups)
         order = np.array(sorted(range(len(keys)), key=lambda i: _sort_key(keys[i])), dtype=int)
         table = acc.table(order)
-        metrics, notes = finalize(table, losses)
+        metrics, notes = finalize(table, losses, multiclass)
         for j, i in enumerate(order):
             group = dict(zip(groups.columns, keys[i], strict=True))
             rows.append(ResultRow(file, pred, group, int(table["n"][j]), metrics[j], notes[j]))
     pooled = acc.pooled()
-    metrics, notes = finalize(pooled, losses)
+    metrics, notes = finalize(pooled, losses, multiclass)
     rows.append(ResultRow(file, pred, None, int(pooled["n"][0]), metrics[0], notes[0]))
     return rows
 
 
-def finalize(table: dict[str, np.ndarray], losses: Sequence[Loss]) -> tuple[Metrics, Notes]:
+def finalize(
+    table: dict[str, np.ndarray], losses: Sequence[Loss], multiclass: bool = False
+) -> tuple[Metrics, Notes]:
     """Each loss's value per key (None where it does not apply) and a note saying why."""
     n_keys = len(table["n"])
     metrics: Metrics = [{} for _ in range(n_keys)]
     notes: Notes = [{} for _ in range(n_keys)]
     for loss in losses:
+        if not loss.applies_to(multiclass):
+            for k in range(n_keys):
+                metrics[k][loss.name] = None
+                notes[k][loss.name] = NOT_APPLICABLE_MULTICLASS
+            continue
         with np.errstate(all="ignore"):
             values = np.asarray(loss.finalize(table), dtype=float)
         blocked = np.zeros(n_keys, dtype=bool)
@@ -90,3 +101,25 @@ def _typed_column(values: list[Any]) -> list[Any]:
 def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple((v is None, v if v is not None else 0) for v in key)
 
+
+
+def drop_inapplicable(
+    rows: list[ResultRow], losses: list[Loss], tasks: set[Task]
+) -> tuple[list[ResultRow], list[Loss]]:
+    """Leave out losses made for none of the data's tasks, or applicable to no row.
+
+    For the losses the user did not name (the defaults, or 'all'): MAPE has no place
+    beside binary labels, nor cross-entropy beside regression values.
+    """
+    def nowhere(loss: Loss) -> bool:
+        return not tasks & set(loss.tasks) or all(
+            row.metrics.get(loss.name) is None
+            and row.notes.get(loss.name, "").startswith(NOT_APPLICABLE) for row in rows)
+
+    gone = {loss.name for loss in losses if nowhere(loss)}
+    if not gone:
+        return rows, losses
+    kept = [loss for loss in losses if loss.name not in gone]
+    slim = [replace(row, metrics={k: v for k, v in row.metrics.items() if k not in gone},
+                    notes={k: v for k, v in row.notes.items() if k not in gone}) for row in rows]
+    return slim, kept

@@ -26,7 +26,7 @@ class _ColumnIndex:
         self.values: pa.Array | None = None
 
     def ids(self, column: pa.Array) -> np.ndarray:
-        encoded = _dictionary(column)
+        encoded = _arrow.dictionary_encoded(column)
         dictionary = encoded.dictionary
         if self.values is None:
             self.values = dictionary.slice(0, 0)
@@ -44,16 +44,6 @@ class _ColumnIndex:
     def value(self, i: int) -> Any:
         assert self.values is not None
         return self.values[i].as_py()
-
-
-def _dictionary(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    if pa.types.is_dictionary(column.type):
-        if column.null_count == 0:
-            return column
-        column = column.dictionary_decode()
-    return column.dictionary_encode(null_encoding="encode")
 
 
 class GroupIndex:

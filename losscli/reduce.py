@@ -15,6 +15,8 @@ import numpy as np
 
 from .losses import Spread
 
+Moments = tuple[np.ndarray, np.ndarray, np.ndarray]  # weight, mean, M2 per key
+
 
 def key_sum(codes: np.ndarray | None, n_keys: int, column: np.ndarray) -> np.ndarray:
     """Σ column per key: one vectorised pass (pairwise np.sum when there is one key)."""
@@ -23,10 +25,8 @@ def key_sum(codes: np.ndarray | None, n_keys: int, column: np.ndarray) -> np.nda
     return np.bincount(codes, weights=column, minlength=n_keys).astype(float, copy=False)
 
 
-def merge_moments(
-    a: tuple[np.ndarray, np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Combine (weight, mean, M2) of two disjoint row sets, element-wise over keys."""
+def merge_moments(a: Moments, b: Moments) -> Moments:
+    """Combine (weight, mean, M2) of two disjoint row sets, element-wise over keys (Chan)."""
     wa, ma, m2a = a
     wb, mb, m2b = b
     w = wa + wb
@@ -37,27 +37,30 @@ def merge_moments(
     return w, mean, m2
 
 
-def chunk_moments(
-    codes: np.ndarray | None, n_keys: int, spread: Spread
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted count, mean and M2 per key of one chunk, in two passes (shifted by the mean)."""
-    w = key_sum(codes, n_keys, spread.weights)
-    mean = np.divide(
-        key_sum(codes, n_keys, spread.weights * spread.values), w,
-        out=np.zeros_like(w), where=w != 0,
-    )
-    centred = spread.values - (mean[0] if codes is None else mean[codes])
-    m2 = key_sum(codes, n_keys, spread.weights * centred**2)
+def chunk_moments(codes: np.ndarray | None, n_keys: int, values: np.ndarray,
+                  weights: np.ndarray) -> Moments:
+    """Weighted count, mean and M2 per key of one chunk, in two passes (centred on the mean)."""
+    w = key_sum(codes, n_keys, weights)
+    mean = np.divide(key_sum(codes, n_keys, weights * values), w,
+                     out=np.zeros_like(w), where=w != 0)
+    centred = values - (mean[0] if codes is None else mean[codes])
+    m2 = key_sum(codes, n_keys, weights * centred**2)
     return w, mean, m2
 
 
 class Accumulator:
-    """Per-key sums of named statistics (``n``, the row count, is one of them)."""
+    """Per-key sums of named statistics (``n``, the row count, is one of them).
+
+    A spread is kept per key as (weight, mean, M2) of ``value − shift``, the shift
+    being the key's first value: the means Chan's merge combines then stay small,
+    so labels near 1e9 with a spread near 1 lose nothing to rounding.
+    """
 
     def __init__(self) -> None:
         self.n_keys = 0
         self.sums: dict[str, np.ndarray] = {}
-        self.moments: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.moments: dict[str, Moments] = {}
+        self.shifts: dict[str, np.ndarray] = {}
 
     def add(
         self,
@@ -69,11 +72,21 @@ class Accumulator:
         self._grow(n_keys)
         for name, column in stats.items():
             if isinstance(column, Spread):
-                part = chunk_moments(codes, n_keys, column)
-                self.moments[name] = merge_moments(self.moments.get(name, _zeros3(n_keys)), part)
+                self._add_spread(name, column, codes)
             else:
                 self.sums.setdefault(name, np.zeros(n_keys))
                 self.sums[name] += key_sum(codes, n_keys, column)
+
+    def _add_spread(self, name: str, spread: Spread, codes: np.ndarray | None) -> None:
+        shift = self.shifts.setdefault(name, np.full(self.n_keys, np.nan))
+        if len(spread.values):
+            keys, first = (np.array([0]), np.array([0])) if codes is None else np.unique(
+                codes, return_index=True)
+            unset = np.isnan(shift[keys])
+            shift[keys[unset]] = spread.values[first[unset]]
+        offsets = spread.values - (shift[0] if codes is None else shift[codes])
+        part = chunk_moments(codes, self.n_keys, offsets, spread.weights)
+        self.moments[name] = merge_moments(self.moments.get(name, _zeros3(self.n_keys)), part)
 
     def _grow(self, n_keys: int) -> None:
         if n_keys < self.n_keys:
@@ -82,10 +95,8 @@ class Accumulator:
             return
         pad = n_keys - self.n_keys
         self.sums = {k: np.concatenate([v, np.zeros(pad)]) for k, v in self.sums.items()}
-        self.moments = {
-            k: tuple(np.concatenate([part, np.zeros(pad)]) for part in v)  # type: ignore[misc]
-            for k, v in self.moments.items()
-        }
+        self.moments = {k: _pad3(v, pad) for k, v in self.moments.items()}
+        self.shifts = {k: np.concatenate([v, np.full(pad, np.nan)]) for k, v in self.shifts.items()}
         self.n_keys = n_keys
 
     def merge(self, other: Accumulator) -> Accumulator:
@@ -95,19 +106,25 @@ class Accumulator:
         other._grow(n)
         out = Accumulator()
         out.n_keys = n
-        names = set(self.sums) | set(other.sums)
-        out.sums = {k: self.sums.get(k, 0) + other.sums.get(k, np.zeros(n)) for k in names}
+        out.sums = {k: self.sums.get(k, np.zeros(n)) + other.sums.get(k, np.zeros(n))
+                    for k in set(self.sums) | set(other.sums)}
         for k in set(self.moments) | set(other.moments):
-            out.moments[k] = merge_moments(
-                self.moments.get(k, _zeros3(n)), other.moments.get(k, _zeros3(n))
-            )
+            mine, theirs = self._absolute(k, n), other._absolute(k, n)
+            shift = np.where(np.isnan(mine[1]), theirs[1], mine[1])
+            out.shifts[k] = shift
+            out.moments[k] = merge_moments(_reshift(mine, shift), _reshift(theirs, shift))
         return out
+
+    def _absolute(self, name: str, n: int) -> tuple[Moments, np.ndarray]:
+        moments = self.moments.get(name, _zeros3(n))
+        return moments, self.shifts.get(name, np.full(n, np.nan))
 
     def table(self, order: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Flat per-key sums for ``Loss.finalize``: spreads appear as ``name.w/.mean/.m2``."""
         flat = dict(self.sums)
         for name, (w, mean, m2) in self.moments.items():
-            flat.update({f"{name}.w": w, f"{name}.mean": mean, f"{name}.m2": m2})
+            absolute = np.nan_to_num(self.shifts[name]) + mean
+            flat.update({f"{name}.w": w, f"{name}.mean": absolute, f"{name}.m2": m2})
         if order is not None:
             flat = {k: v[order] for k, v in flat.items()}
         return flat
@@ -116,13 +133,27 @@ class Accumulator:
         """All keys pooled into one (the overall row), from the per-key sums alone."""
         flat = {k: np.array([np.sum(v)]) for k, v in self.sums.items()}
         for name, (w, mean, m2) in self.moments.items():
+            shift = self.shifts[name]
+            seen = ~np.isnan(shift)
+            base = shift[seen][0] if seen.any() else 0.0
+            offsets = np.where(seen, shift - base, 0.0) + mean  # means relative to one shift
             total = np.sum(w)
-            grand = np.sum(w * mean) / total if total else 0.0
-            spread = np.sum(m2) + np.sum(w * (mean - grand) ** 2)
-            flat.update({f"{name}.w": np.array([total]), f"{name}.mean": np.array([grand]),
+            grand = np.sum(w * offsets) / total if total else 0.0
+            spread = np.sum(m2) + np.sum(w * (offsets - grand) ** 2)
+            flat.update({f"{name}.w": np.array([total]), f"{name}.mean": np.array([base + grand]),
                          f"{name}.m2": np.array([spread])})
         return flat
 
 
-def _zeros3(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _reshift(moments_and_shift: tuple[Moments, np.ndarray], shift: np.ndarray) -> Moments:
+    (w, mean, m2), own = moments_and_shift
+    return w, np.where(np.isnan(own), 0.0, own - shift) + mean, m2
+
+
+def _pad3(moments: Moments, pad: int) -> Moments:
+    w, mean, m2 = (np.concatenate([part, np.zeros(pad)]) for part in moments)
+    return w, mean, m2
+
+
+def _zeros3(n: int) -> Moments:
     return np.zeros(n), np.zeros(n), np.zeros(n)

@@ -10,16 +10,34 @@ import numpy as np
 from .errors import InputError
 from .reading import ColumnPlan
 
-NON_FINITE = "missing or non-finite"
-NEGATIVE_WEIGHT = "negative weight"
-ZERO_LABEL = "zero label"
+PROBABILITY_SUM_TOLERANCE = 1e-4
 
-_ADVICE = {
-    NON_FINITE: "Fix or remove those rows, or pass --drop-na to leave them out.",
-    NEGATIVE_WEIGHT: "Weights must be 0 or more.",
-    ZERO_LABEL: "MAPE cannot score a label of 0; without --mape-zero error such rows are "
-                "left out of MAPE only.",
-}
+
+@dataclass(frozen=True)
+class Kind:
+    one: str
+    many: str
+    advice: str
+
+    def counted(self, count: int) -> str:
+        return f"{count} {self.one if count == 1 else self.many}"
+
+
+NON_FINITE = Kind("missing or non-finite value", "missing or non-finite values",
+                  "Fix or remove those rows, or pass --drop-na to leave them out.")
+NEGATIVE_WEIGHT = Kind("negative weight", "negative weights", "Weights must be 0 or more.")
+ZERO_LABEL = Kind("zero label", "zero labels",
+                  "MAPE cannot score a label of 0; without --mape-zero error such rows are "
+                  "left out of MAPE only.")
+OUTSIDE_UNIT = Kind("row with a probability outside [0, 1]",
+                    "rows with a probability outside [0, 1]",
+                    "If the columns hold logits (scores), pass --from-logits.")
+BAD_SUM = Kind("row whose probabilities do not sum to 1",
+               "rows whose probabilities do not sum to 1",
+               f"Rows must sum to 1 within {PROBABILITY_SUM_TOLERANCE:g}. If the columns hold "
+               "logits, pass --from-logits; to divide each row by its sum, pass --renormalize.")
+ZERO_SUM = Kind("row whose probabilities sum to 0", "rows whose probabilities sum to 0",
+                "--renormalize cannot divide by 0; fix or remove those rows.")
 
 
 @dataclass
@@ -34,9 +52,10 @@ class RowProblems:
 
     def __init__(self, source: str, drop_na: bool) -> None:
         self.source, self.drop_na = source, drop_na
+        self.offset = 0  # rows before the current chunk
         self.rows_seen = 0
         self.dropped = 0
-        self._found: dict[tuple[str, str], _Found] = {}
+        self._found: dict[tuple[str, Kind], _Found] = {}
 
     @property
     def failed(self) -> bool:
@@ -45,34 +64,50 @@ class RowProblems:
     def check(
         self, values: dict[str, np.ndarray], plan: ColumnPlan, zero_labels: bool
     ) -> np.ndarray | None:
-        """Record the chunk's bad rows; with --drop-na return the mask of rows to keep."""
-        n = len(values[plan.label])
+        """Record a new chunk's bad rows; with --drop-na return the mask of rows to keep."""
+        n = len(next(iter(values.values())))
+        self.offset, self.rows_seen = self.rows_seen, self.rows_seen + n
         nonfinite = np.zeros(n, dtype=bool)
         for name, column in values.items():
             bad = ~np.isfinite(column)
             if bad.any():
                 nonfinite |= bad
                 if not self.drop_na:
-                    self._note(name, NON_FINITE, bad, column)
+                    self.note(name, NON_FINITE, bad, column)
         if plan.weight:
-            self._note(plan.weight, NEGATIVE_WEIGHT, values[plan.weight] < 0, values[plan.weight])
+            self.note(plan.weight, NEGATIVE_WEIGHT, values[plan.weight] < 0, values[plan.weight])
         if zero_labels:
-            self._note(plan.label, ZERO_LABEL, values[plan.label] == 0, values[plan.label])
-        self.rows_seen += n
+            self.note(plan.label, ZERO_LABEL, values[plan.label] == 0, values[plan.label])
         if self.drop_na and nonfinite.any():
             self.dropped += int(nonfinite.sum())
             return ~nonfinite
         return None
 
-    def _note(self, column: str, kind: str, bad: np.ndarray, values: np.ndarray) -> None:
+    def check_probabilities(
+        self, probs: np.ndarray, name: str, renormalize: bool
+    ) -> np.ndarray | None:
+        """Class probabilities, checked (and with --renormalize divided by their row sums)."""
+        low, high = probs.min(axis=1), probs.max(axis=1)
+        outside = (low < 0) | (high > 1)
+        self.note(name, OUTSIDE_UNIT, outside, np.where(low < 0, low, high))
+        sums = probs.sum(axis=1)
+        if renormalize:
+            self.note(name, ZERO_SUM, sums == 0, sums)
+            probs = probs / np.where(sums == 0, 1.0, sums)[:, None]
+        else:
+            self.note(name, BAD_SUM, np.abs(sums - 1) > PROBABILITY_SUM_TOLERANCE, sums)
+        return None if self.failed else probs
+
+    def note(self, column: str, kind: Kind, bad: np.ndarray, shown: np.ndarray) -> None:
+        """Count the rows of the current chunk flagged in ``bad``; ``shown`` is each row's value."""
         count = int(np.count_nonzero(bad))
         if not count:
             return
         found = self._found.get((column, kind))
         if found is None:
             first = int(np.argmax(bad))
-            self._found[(column, kind)] = _Found(count, self.rows_seen + first + 1,
-                                                 float(values[first]))
+            self._found[(column, kind)] = _Found(count, self.offset + first + 1,
+                                                 float(shown[first]))
         else:
             found.count += count
 
@@ -80,9 +115,8 @@ class RowProblems:
         if not self._found:
             return
         lines = [
-            f"{self.source}: column {column!r} has {found.count} "
-            f"{_plural(kind, found.count)} (first at row {found.first_row}: "
-            f"{_shown(found.first_value)}). {_ADVICE[kind]}"
+            f"{self.source}: column {column!r} has {kind.counted(found.count)} "
+            f"(first at row {found.first_row}: {_shown(found.first_value)}). {kind.advice}"
             for (column, kind), found in self._found.items()
         ]
         raise InputError("\n".join(lines))
@@ -92,11 +126,6 @@ class RowProblems:
             return []
         return [f"{self.source}: {self.dropped} of {self.rows_seen} rows dropped for missing "
                 "or non-finite values (--drop-na)"]
-
-
-def _plural(kind: str, count: int) -> str:
-    return kind + ("s" if count != 1 and not kind.endswith("finite") else "") + (
-        " values" if kind == NON_FINITE else "")
 
 
 def _shown(value: float) -> str:

@@ -42,6 +42,44 @@ def model_comparison(rng: np.random.Generator) -> pd.DataFrame:
     })
 
 
+def churn(rng: np.random.Generator) -> pd.DataFrame:
+    """Customers with a churn model's probability and whether they did churn."""
+    n = 600
+    plan = rng.choice(["basic", "plus", "premium"], size=n, p=[0.5, 0.3, 0.2])
+    tenure = rng.integers(1, 60, size=n)
+    risk = -1.0 + 1.2 * (plan == "basic") - 0.04 * tenure + rng.normal(0, 0.8, size=n)
+    churned = rng.random(n) < 1 / (1 + np.exp(-risk))
+    p_churn = 1 / (1 + np.exp(-(risk + rng.normal(0, 0.5, size=n))))
+    return pd.DataFrame({"customer": [f"C{i:04d}" for i in range(1, n + 1)], "plan": plan,
+                         "tenure_months": tenure, "churned": churned,
+                         "p_churn": p_churn.round(4)})
+
+
+def animals(rng: np.random.Generator) -> pd.DataFrame:
+    """Camera-trap images from three sites: the true species and a classifier's probabilities."""
+    species = np.array(["cat", "dog", "fox"])
+    n = 450
+    site = rng.choice(["forest", "meadow", "village"], size=n)
+    truth = rng.choice(3, size=n, p=[0.3, 0.45, 0.25])
+    sharpness = np.select([site == "forest", site == "meadow"], [1.2, 2.5], 3.0)
+    logits = rng.normal(0, 1, size=(n, 3))
+    logits[np.arange(n), truth] += sharpness
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    probs = probs.round(4)
+    probs[:, 2] = (1 - probs[:, 0] - probs[:, 1]).round(4)  # rows sum to 1 after rounding
+    frame = pd.DataFrame({"image": [f"img_{i:04d}.jpg" for i in range(n)], "site": site,
+                          "species": species[truth]})
+    for k, name in enumerate(species):
+        frame[f"p_{name}"] = probs[:, k]
+    return frame
+
+
+def article_one_hot() -> pd.DataFrame:
+    """The founding article's cross-entropy example: −ln 0.3 = 1.2040."""
+    return pd.DataFrame({"y_0": [0], "y_1": [1], "y_2": [0], "y_3": [0],
+                         "p_0": [0.1], "p_1": [0.3], "p_2": [0.4], "p_3": [0.2]})
+
+
 def article_example() -> pd.DataFrame:
     """The founding article's worked example: MSE 0.21606, MAPE 23.8%."""
     return pd.DataFrame({"y_true": [1, 1, 2, 2, 4], "y_pred": [0.6, 1.29, 1.99, 2.69, 3.4]})
@@ -52,3 +90,6 @@ if __name__ == "__main__":
     demand_forecast(rng).to_csv(HERE / "demand_forecast.csv", index=False)
     model_comparison(rng).to_csv(HERE / "model_comparison.csv", index=False)
     article_example().to_csv(HERE / "article_example.csv", index=False)
+    churn(rng).to_csv(HERE / "churn.csv", index=False)
+    animals(rng).to_csv(HERE / "animals.csv", index=False)
+    article_one_hot().to_csv(HERE / "article_one_hot.csv", index=False)

@@ -1,7 +1,8 @@
 """Loss math: pure NumPy, one registry. Importing this package registers every loss."""
 
-from . import regression as _regression  # noqa: F401  (registers the regression losses)
-from .batch import Batch, Params, Spread
+# Importing registers the losses; this order is that of `losscli losses` and `-m all`.
+from . import regression, classification  # noqa: F401  # isort: skip
+from .batch import EPS, Batch, Params, Spread
 from .registry import (
     DEFAULT_LOSSES,
     REGISTRY,
@@ -16,6 +17,7 @@ from .registry import (
 
 __all__ = [
     "DEFAULT_LOSSES",
+    "EPS",
     "REGISTRY",
     "Batch",
     "Direction",

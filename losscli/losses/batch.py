@@ -7,25 +7,37 @@ from functools import cached_property
 
 import numpy as np
 
+EPS = float(np.finfo(np.float64).eps)
+
 
 @dataclass(frozen=True)
 class Params:
     """Loss parameters the user can set."""
 
     huber_delta: float = 1.0
+    eps: float = EPS  # probabilities are clipped to [eps, 1 − eps], as scikit-learn's log_loss
+    from_logits: bool = False
 
 
 @dataclass
 class Batch:
     """One chunk of rows. ``w`` is all ones when no weight column is given.
 
-    Derived columns (error, absolute error) are computed once and shared by every loss.
+    Regression and binary data have 1-D ``y`` and ``p``; multi-class data has
+    (rows × classes) matrices: one-hot (or soft) labels and class probabilities.
+    With ``params.from_logits``, ``logits`` holds the raw scores and ``p`` their
+    sigmoid or softmax. Derived columns are computed once and shared by every loss.
     """
 
     y: np.ndarray
     p: np.ndarray
     w: np.ndarray
     params: Params = field(default_factory=Params)
+    logits: np.ndarray | None = None
+
+    @property
+    def multiclass(self) -> bool:
+        return self.p.ndim == 2
 
     @cached_property
     def err(self) -> np.ndarray:

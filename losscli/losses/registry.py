@@ -16,15 +16,10 @@ import numpy as np
 
 from ..errors import UsageError
 from .batch import Batch, Spread
+from .tasks import Task
 
 Statistics = Mapping[str, "np.ndarray | Spread"]
 Sums = Mapping[str, np.ndarray]
-
-
-class Task(str, Enum):
-    REGRESSION = "regression"
-    BINARY = "binary"
-    MULTICLASS = "multiclass"
 
 
 class Direction(str, Enum):
@@ -68,6 +63,12 @@ class Loss:
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
 
+    def applies_to(self, multiclass: bool) -> bool:
+        """Whether the loss scores this kind of data (one column: regression or binary)."""
+        if multiclass:
+            return Task.MULTICLASS in self.tasks
+        return Task.REGRESSION in self.tasks or Task.BINARY in self.tasks
+
 
 REGISTRY: dict[str, Loss] = {}
 DEFAULT_LOSSES = ("mse", "mape", "cross_entropy")
@@ -101,17 +102,16 @@ def get_loss(name: str) -> Loss:
         raise UsageError(f"unknown loss {name!r}; known losses: {known}, or 'all'") from None
 
 
-def resolve_losses(names: Iterable[str], task: Task = Task.REGRESSION) -> list[Loss]:
+def resolve_losses(names: Iterable[str]) -> list[Loss]:
     """Losses named by ``names`` (comma lists allowed), without repeats, in the order given.
 
-    ``all`` stands for every registered loss that applies to ``task``. A name of a
-    loss for another task is kept: it shows as not applicable, with the reason.
+    ``all`` stands for every registered loss.
     """
     chosen: dict[str, Loss] = {}
     for item in names:
         for name in filter(None, (part.strip() for part in item.split(","))):
             if name.lower() == "all":
-                chosen.update((x.name, x) for x in REGISTRY.values() if task in x.tasks)
+                chosen.update(REGISTRY)
             else:
                 loss = get_loss(name)
                 chosen.setdefault(loss.name, loss)

@@ -16,11 +16,18 @@ LOG2 = float(np.log(2.0))
 
 
 def _mse_stats(b: Batch) -> Statistics:
-    return {"w": b.w, "w_sq_err": b.w * b.err**2}
+    sq_err = b.err**2
+    if b.multiclass:  # the mean over classes of (p_k − y_k)²
+        sq_err = sq_err.mean(axis=1)
+    return {"w": b.w, "w_sq_err": b.w * sq_err}
 
 
 def _mse(s: Sums) -> np.ndarray:
-    """MSE = Σw·(y − ŷ)² / Σw"""
+    """MSE = Σw·(y − ŷ)² / Σw
+
+    On binary data this is the Brier score; on multi-class data the term is the
+    mean over classes of (p_k − y_k)².
+    """
     return ratio(s["w_sq_err"], s["w"])
 
 

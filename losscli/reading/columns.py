@@ -1,31 +1,54 @@
-"""Which columns to read: the label, the prediction columns, the weight and the group keys."""
+"""Which columns to read: the label, the models' prediction columns, the weight, the group keys.
+
+A model is one prediction column (regression, or binary probabilities) or a set of
+class columns (multi-class, from ``--probs``). The label is one column of values,
+one column of class names or positions, or one-hot (soft) label columns.
+"""
 
 from __future__ import annotations
 
 import difflib
+import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
 
 LABEL_NAMES = ("y_true", "label", "target", "actual", "y")
 PRED_NAMES = ("y_pred", "pred", "prediction", "forecast", "yhat")
+VALUE, CLASS, ONEHOT = "value", "class", "onehot"
+
+
+@dataclass(frozen=True)
+class Model:
+    """Predictions of one model: ``name`` is what result rows call it."""
+
+    name: str
+    columns: tuple[str, ...]
+    multiclass: bool = False
 
 
 @dataclass(frozen=True)
 class ColumnPlan:
-    label: str
-    preds: tuple[str, ...]
+    labels: tuple[str, ...]
+    label_kind: str  # VALUE, CLASS or ONEHOT
+    models: tuple[Model, ...]
     weight: str | None
     group_by: tuple[str, ...]
 
     @property
+    def label(self) -> str:
+        return self.labels[0]
+
+    @property
     def numeric(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((self.label, *self.preds, *filter(None, [self.weight]))))
+        labels = self.labels if self.label_kind != CLASS else ()
+        model_columns = (c for m in self.models for c in m.columns)
+        return tuple(dict.fromkeys((*labels, *model_columns, *filter(None, [self.weight]))))
 
     @property
     def needed(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*self.numeric, *self.group_by)))
+        return tuple(dict.fromkeys((*self.labels, *self.numeric, *self.group_by)))
 
 
 def plan_columns(
@@ -35,17 +58,63 @@ def plan_columns(
     preds: Sequence[str],
     weight: str | None,
     group_by: Sequence[str],
+    probs: Sequence[str] = (),
 ) -> ColumnPlan:
     """Check the named columns exist; find an unnamed label or prediction by its usual names."""
-    label = _require(source, available, label, "label") if label else _guess(
-        source, available, LABEL_NAMES, "label", "--label")
-    preds = tuple(_require(source, available, p, "prediction") for p in preds) or (
-        _guess(source, available, PRED_NAMES, "prediction", "--pred"),)
+    if preds and probs:
+        raise UsageError("give prediction columns with --pred or class columns with --probs, "
+                         "not both")
+    if probs:
+        models = tuple(_class_model(source, available, spec) for spec in probs)
+    else:
+        names = [_require(source, available, p, "prediction") for p in preds] or [
+            _guess(source, available, PRED_NAMES, "prediction", "--pred")]
+        models = tuple(Model(name, (name,)) for name in names)
+    labels = _select(source, available, label, "label") if label else (
+        _guess(source, available, LABEL_NAMES, "label", "--label"),)
+    kind = VALUE
+    if probs:
+        kind = ONEHOT if len(labels) > 1 or _is_pattern(label or "") else CLASS
+        for model in models:
+            if kind == ONEHOT and len(labels) != len(model.columns):
+                raise InputError(f"{source}: {len(labels)} label columns but {len(model.columns)} "
+                                 f"class columns in {model.name!r}; give one label column per "
+                                 "class, in the same order")
+    elif len(labels) > 1:
+        raise UsageError("several label columns (one-hot labels) need class columns: --probs")
     weight = _require(source, available, weight, "weight") if weight else None
     groups = tuple(_require(source, available, g, "group") for g in group_by)
-    if label in preds:
-        raise InputError(f"{source}: column {label!r} is both the label and a prediction")
-    return ColumnPlan(label, preds, weight, groups)
+    used = {c for m in models for c in m.columns}
+    for name in labels:
+        if name in used:
+            raise InputError(f"{source}: column {name!r} is both the label and a prediction")
+    return ColumnPlan(labels, kind, models, weight, groups)
+
+
+def _class_model(source: str, available: Sequence[str], spec: str) -> Model:
+    columns = _select(source, available, spec, "class")
+    if len(columns) < 2:
+        raise InputError(f"{source}: --probs {spec!r} names {len(columns)} column; multi-class "
+                         "predictions need one column per class (for one probability column "
+                         "use --pred)")
+    return Model(spec, columns, multiclass=True)
+
+
+def _select(source: str, available: Sequence[str], spec: str, role: str) -> tuple[str, ...]:
+    """Columns named by a comma list or a glob, in the list's order or the file's order."""
+    if _is_pattern(spec):
+        found = tuple(c for c in available if fnmatch.fnmatchcase(c, spec))
+        if not found:
+            raise InputError(f"{source}: no column matches {spec!r}. "
+                             f"The file's columns are: {_listing(available)}")
+        return found
+    if spec in available:
+        return (spec,)
+    return tuple(_require(source, available, part.strip(), role) for part in spec.split(","))
+
+
+def _is_pattern(spec: str) -> bool:
+    return any(ch in spec for ch in "*?[")
 
 
 def _require(source: str, available: Sequence[str], name: str, role: str) -> str:

@@ -42,6 +42,7 @@ class CsvSource(Source):
     def __init__(self, name: str, kind: InputKind, data: pa.Buffer | None = None) -> None:
         self.name, self.kind, self._data = name, kind, data
         self._delimiter = "\t" if kind.format == "tsv" else ","
+        self._first_types: dict[str, pa.DataType] = {}
 
     def _stream(self) -> Any:
         if self._data is not None:
@@ -65,14 +66,21 @@ class CsvSource(Source):
     def columns(self) -> list[str]:
         try:
             with self._reader(pacsv.ConvertOptions(), 1 << 16) as reader:
+                self._first_types = {f.name: f.type for f in reader.schema}
                 return list(reader.schema.names)
         except READ_ERRORS as exc:
             raise read_error(self.name, exc) from exc
 
+    def _numeric_type(self, column: str) -> pa.DataType:
+        """float64, or bool where the first block holds true/false (binary labels)."""
+        if pa.types.is_boolean(self._first_types.get(column, pa.float64())):
+            return pa.bool_()
+        return pa.float64()
+
     def batches(
         self, columns: Sequence[str], numeric: Collection[str]
     ) -> Iterator[pa.RecordBatch]:
-        types = {c: (pa.float64() if c in numeric else _DICT_STRING) for c in columns}
+        types = {c: (self._numeric_type(c) if c in numeric else _DICT_STRING) for c in columns}
         convert = pacsv.ConvertOptions(include_columns=list(columns), column_types=types)
         try:
             with self._reader(convert, CSV_BLOCK_BYTES) as reader:

@@ -1,0 +1,100 @@
+"""Classification losses: cross-entropy and accuracy, binary (one column) and multi-class.
+
+Binary data has one prediction column, the probability of the positive class
+(or its logit), and labels in [0, 1]. Multi-class data has one column per class.
+MSE on binary data is the Brier score; on multi-class data it is the mean over
+rows and classes of (p_k − y_k)² (registered in ``regression.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .batch import Batch
+from .registry import Direction, Loss, Rule, Statistics, Sums, Task, ratio, register
+
+CLASSIFICATION = (Task.BINARY, Task.MULTICLASS)
+
+
+def log_sigmoid(z: np.ndarray) -> np.ndarray:
+    """log σ(z) = −log(1 + e^(−z)), finite for any z."""
+    return -np.logaddexp(0.0, -z)
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """log softmax along classes, shifted by the row maximum."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _outside_unit(b: Batch) -> np.ndarray:
+    """Rows a binary loss cannot score: label, or probability, outside [0, 1]."""
+    bad = (b.y < 0) | (b.y > 1)
+    if b.logits is None:
+        bad |= (b.p < 0) | (b.p > 1)
+    return bad
+
+
+def _binary_ce_term(b: Batch) -> np.ndarray:
+    if b.logits is not None:
+        return -(b.y * log_sigmoid(b.logits) + (1 - b.y) * log_sigmoid(-b.logits))
+    eps = b.params.eps
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_p = np.log(np.clip(b.p, eps, 1 - eps))
+        log_q = np.log(np.clip(1 - b.p, eps, 1 - eps))
+    return -(b.y * log_p + (1 - b.y) * log_q)
+
+
+def _multiclass_ce_term(b: Batch) -> np.ndarray:
+    if b.logits is not None:
+        log_p = log_softmax(b.logits)
+    else:
+        log_p = np.log(np.clip(b.p, b.params.eps, 1 - b.params.eps))
+    return -np.einsum("ij,ij->i", b.y, log_p)
+
+
+def _ce_stats(b: Batch) -> Statistics:
+    if b.multiclass:  # class probabilities are checked while reading
+        return {"w": b.w, "w_ce_term": b.w * _multiclass_ce_term(b), "outside_unit": 0 * b.w}
+    outside = _outside_unit(b)
+    term = np.where(outside, 0.0, _binary_ce_term(b))
+    return {"w": b.w, "w_ce_term": b.w * term, "outside_unit": outside.astype(float)}
+
+
+def _cross_entropy(s: Sums) -> np.ndarray:
+    """Cross-entropy = Σw·(−Σ_k y_k·log p_k) / Σw, natural log, p clipped to [ε, 1 − ε]
+
+    Binary: −[y·log p + (1 − y)·log(1 − p)]. From logits z: −[y·log σ(z) + (1 − y)·log σ(−z)],
+    or −Σ_k y_k·log softmax(z)_k, computed without overflow.
+    """
+    return ratio(s["w_ce_term"], s["w"])
+
+
+def _accuracy_stats(b: Batch) -> Statistics:
+    if b.multiclass:
+        right = b.p.argmax(axis=1) == b.y.argmax(axis=1)
+        return {"w": b.w, "w_correct": b.w * right, "outside_unit": 0 * b.w}
+    outside = _outside_unit(b)
+    predicted = b.logits > 0 if b.logits is not None else b.p > 0.5
+    right = predicted == (b.y > 0.5)
+    return {"w": b.w, "w_correct": b.w * (right & ~outside), "outside_unit": outside.astype(float)}
+
+
+def _accuracy(s: Sums) -> np.ndarray:
+    """Accuracy = Σw·[predicted class = true class] / Σw
+
+    Binary: predicted positive where p > 0.5 (logit > 0). Multi-class: the class of
+    the largest probability (the first, on ties) against the label's class.
+    """
+    return ratio(s["w_correct"], s["w"])
+
+
+OUTSIDE_UNIT = Rule("outside_unit", "not applicable: labels or probabilities outside [0, 1]")
+
+register(Loss("cross_entropy", ("ce", "log_loss", "bce", "cce", "logloss"),
+              "Cross-entropy (log loss), natural log",
+              "Σw·(−Σ_k y_k·log p_k) / Σw, p clipped to [ε, 1 − ε]", CLASSIFICATION,
+              Direction.LOWER, _ce_stats, _cross_entropy, (OUTSIDE_UNIT,)))
+register(Loss("accuracy", ("acc",), "Share of rows whose predicted class is the true one",
+              "Σw·[argmax p = y] / Σw  (binary: p > 0.5)", CLASSIFICATION, Direction.HIGHER,
+              _accuracy_stats, _accuracy, (OUTSIDE_UNIT,)))
