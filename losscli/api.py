@@ -35,7 +35,7 @@ class Options:
     weight: str | None
     group_by: tuple[str, ...]
     losses: tuple[Loss, ...]
-    losses_named: bool  # False for the defaults or 'all': those that apply nowhere are dropped
+    keep: frozenset[str]  # losses always shown; the others (defaults, 'all') only where they apply
     params: Params
     drop_na: bool
     mape_zero: str
@@ -59,13 +59,16 @@ def evaluate(
     eps: float = EPS,
     input_format: str | None = None,
     stdin: IO[bytes] | None = None,
+    require: Sequence[str] = (),
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
     ``pred`` names prediction columns (regression, or the positive-class probability
     of binary data); ``probs`` names the class columns of multi-class data, as a
-    comma list or a glob (one model per item). Returns one row per input × model ×
-    group, then an overall row per input and model, pooled from the same sums.
+    comma list or a glob (one model per item). ``losses`` defaults to MSE, MAPE and
+    cross-entropy where they apply; ``require`` adds losses that are always shown
+    (those a check needs). Returns one row per input × model × group, then an
+    overall row per input and model, pooled from the same sums.
     """
     if mape_zero not in MAPE_ZERO_POLICIES:
         raise UsageError(f"mape_zero must be one of {MAPE_ZERO_POLICIES}, not {mape_zero!r}")
@@ -74,11 +77,14 @@ def evaluate(
     if not 0 < eps < 0.5:
         raise UsageError(f"eps must lie between 0 and 0.5, not {eps}")
     names = _as_tuple(losses)
+    chosen = resolve_losses(names or default_losses())
+    required = resolve_losses(require) if require else []
+    named = [] if not names or "all" in {n.strip().lower() for n in names} else chosen
     options = Options(
         label=label, preds=_as_tuple(pred), probs=_as_tuple(probs), weight=weight,
         group_by=_as_tuple(group_by),
-        losses=tuple(resolve_losses(names or default_losses())),
-        losses_named=bool(names) and "all" not in {n.strip().lower() for n in names},
+        losses=tuple(dict.fromkeys([*chosen, *required])),
+        keep=frozenset(loss.name for loss in [*named, *required]),
         params=Params(huber_delta=huber_delta, eps=eps, from_logits=from_logits),
         drop_na=drop_na, mape_zero=mape_zero, renormalize=renormalize,
     )
@@ -91,9 +97,7 @@ def evaluate(
         rows += source_rows
         notices += source_notices
         tasks |= source_tasks
-    shown = list(options.losses)
-    if not options.losses_named:
-        rows, shown = drop_inapplicable(rows, shown, tasks)
+    rows, shown = drop_inapplicable(rows, list(options.losses), tasks, options.keep)
     return EvaluationResult(rows, [loss.name for loss in shown], list(options.group_by), notices)
 
 

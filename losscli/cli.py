@@ -100,6 +100,55 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def _parsed(parse_name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A callback that reads each value with ``gates.<parse_name>``: a bad one is exit 2."""
+
+    def callback(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
+        from . import gates
+        from .errors import UsageError
+
+        try:
+            return tuple(getattr(gates, parse_name)(v) for v in values)
+        except UsageError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
+
+
+def _load_config(ctx: click.Context, param: click.Parameter, path: str | None) -> str | None:
+    """Eager: install the config file's values as defaults before other options resolve."""
+    from .config import default_map, find_config
+
+    found = find_config(path)
+    if found is not None:
+        ctx.default_map = {**(ctx.default_map or {}), **default_map(ctx, *found)}
+    return path
+
+
+def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.option("--check", "checks", metavar="EXPR", multiple=True,
+                      callback=_parsed("parse_check"),
+                      help="Fail (exit 1) unless every row meets METRIC OP NUMBER, e.g. "
+                           "'mse<=0.25'; prefix 'overall:' for overall rows only. Repeatable."),
+        click.option("--baseline", metavar="FILE",
+                     help="A JSON result of an earlier run to compare with (rows matched by "
+                          "file position, pred and group)."),
+        click.option("--max-regression", "tolerances", metavar="METRIC=TOL", multiple=True,
+                     callback=_parsed("parse_tolerance"),
+                     help="Fail when a loss got worse than its baseline by more than TOL, "
+                          "absolute (mse=0.01) or relative (mape=5%). Repeatable."),
+        click.option("-q", "--quiet", is_flag=True,
+                     help="Print nothing on success; on failure only the failures."),
+        click.option("--config", metavar="FILE", is_eager=True, expose_value=False,
+                     callback=_load_config,
+                     help="Defaults for these options (default: ./losscli.toml, or "
+                          "[tool.losscli] in ./pyproject.toml)."),
+    ]):
+        f = option(f)
+    return f
+
+
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Map losscli's errors to exit codes with a one-paragraph message; --debug shows tracebacks."""
 
@@ -140,23 +189,49 @@ def main() -> None:
 @input_options
 @loss_options
 @output_options
+@gate_options
 @handle_errors
 def evaluate(files: tuple[str, ...], preds: tuple[str, ...], losses: tuple[str, ...],
-             fmt: str, output: str | None, precision: int, **options: Any) -> None:
+             fmt: str, output: str | None, precision: int, checks: tuple[Any, ...],
+             baseline: str | None, tolerances: tuple[Any, ...], quiet: bool,
+             **options: Any) -> None:
     """Evaluate losses of prediction columns against a label column in FILES.
 
     FILES are CSV, TSV or Parquet files (CSV may be .gz, .bz2, .xz or .zst compressed);
-    - reads standard input.
+    - reads standard input. Exit codes: 0 success, 1 a check failed, 2 usage error,
+    3 input error.
     """
-    from . import api
+    from . import api, gates
+    from .baseline import load_baseline
 
+    if tolerances and baseline is None:
+        raise click.UsageError("--max-regression needs --baseline FILE to compare with")
     _refuse_overwriting_inputs(files, output)
-    result = api.evaluate(list(files), pred=preds, losses=losses or None, **options)
+    before = load_baseline(baseline) if baseline is not None else None
+    required = [c.loss for c in checks] + [t.loss for t in tolerances]
+    result = api.evaluate(list(files), pred=preds, losses=losses or None, require=required,
+                          **options)
+    result = gates.gate(result, checks, before, tolerances)
     fmt = _resolve_format(fmt, output)
-    shown_as_footnotes = fmt in ("table", "markdown")
-    for warning in result.notices if shown_as_footnotes else result.warnings:
-        click.echo(f"losscli: warning: {warning}", err=True)
-    _emit(result, fmt, precision, output)
+    if not quiet:
+        shown_as_footnotes = fmt in ("table", "markdown")
+        for warning in result.notices if shown_as_footnotes else result.warnings:
+            click.echo(f"losscli: warning: {warning}", err=True)
+    if output is not None or not quiet:
+        _emit(result, fmt, precision, output)
+    _report_failures(result)
+
+
+def _report_failures(result: Any) -> None:
+    """Every failed check on standard error, then exit 1."""
+    from .render.grid import failure_lines, verdict
+
+    if not result.failures:
+        return
+    for line in failure_lines(result):
+        click.echo(f"losscli: check failed: {line}", err=True)
+    click.echo(f"losscli: {verdict(result)}", err=True)
+    sys.exit(1)
 
 
 @main.command("losses")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -104,7 +104,7 @@ def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def drop_inapplicable(
-    rows: list[ResultRow], losses: list[Loss], tasks: set[Task]
+    rows: list[ResultRow], losses: list[Loss], tasks: set[Task], keep: Collection[str] = ()
 ) -> tuple[list[ResultRow], list[Loss]]:
     """Leave out losses made for none of the data's tasks, or applicable to no row.
 
@@ -112,6 +112,8 @@ def drop_inapplicable(
     beside binary labels, nor cross-entropy beside regression values.
     """
     def nowhere(loss: Loss) -> bool:
+        if loss.name in keep:
+            return False
         return not tasks & set(loss.tasks) or all(
             row.metrics.get(loss.name) is None
             and row.notes.get(loss.name, "").startswith(NOT_APPLICABLE) for row in rows)

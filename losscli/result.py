@@ -20,10 +20,23 @@ class ResultRow:
     n: int
     metrics: dict[str, float | None]
     notes: dict[str, str] = field(default_factory=dict)
+    baseline: dict[str, float | None] | None = None  # the matching baseline row's values
 
     @property
     def is_overall(self) -> bool:
         return self.group is None
+
+    @property
+    def where(self) -> str:
+        return describe(self.file, self.pred, self.group)
+
+    def change(self, loss: str) -> tuple[float, float | None] | None:
+        """(value − baseline, the same in percent of |baseline|), where both exist."""
+        value, before = self.metrics.get(loss), (self.baseline or {}).get(loss)
+        if value is None or before is None:
+            return None
+        percent = None if before == 0 else 100 * (value - before) / abs(before)
+        return value - before, percent
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,12 @@ class EvaluationResult:
     losses: list[str]
     group_by: list[str]
     notices: list[str] = field(default_factory=list)  # about reading, e.g. rows dropped
+    checks: list[Any] = field(default_factory=list)  # gates.Outcome, when checks were asked for
+    baseline: str | None = None  # the baseline file compared with
+
+    @property
+    def failures(self) -> list[Any]:
+        return [outcome for outcome in self.checks if not outcome.passed]
 
     @property
     def warnings(self) -> list[str]:
@@ -70,12 +89,25 @@ class EvaluationResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document: ``{"rows": [...], "warnings": [...]}``."""
-        rows = [
-            {"file": r.file, "pred": r.pred, "group": r.group, "n": r.n, "metrics": r.metrics}
-            for r in self.rows
-        ]
-        return {"rows": rows, "warnings": list(self.warnings)}
+        """The JSON document: ``{"rows": [...], "warnings": [...]}``, and ``"checks"`` if any.
+
+        With a baseline, rows also carry ``"baseline"`` values and ``"change"``
+        (``{"absolute": …, "percent": …}`` per loss, null where a side is missing).
+        """
+        rows = []
+        for r in self.rows:
+            row: dict[str, Any] = {"file": r.file, "pred": r.pred, "group": r.group, "n": r.n,
+                                   "metrics": r.metrics}
+            if self.baseline is not None:
+                row["baseline"] = r.baseline
+                row["change"] = {loss: _change_record(r.change(loss)) for loss in self.losses}
+            rows.append(row)
+        document: dict[str, Any] = {"rows": rows, "warnings": list(self.warnings)}
+        if self.checks:
+            from .gates import outcome_record
+
+            document["checks"] = [outcome_record(self, o) for o in self.checks]
+        return document
 
     def to_pandas(self) -> Any:
         """The flat rows as a pandas DataFrame (overall rows have missing group values)."""
@@ -83,3 +115,13 @@ class EvaluationResult:
 
         columns = ["file", "pred", *self.group_by, "n", *self.losses]
         return pd.DataFrame.from_records(self.records(), columns=columns)
+
+
+def _change_record(change: tuple[float, float | None] | None) -> dict[str, float | None] | None:
+    return None if change is None else {"absolute": change[0], "percent": change[1]}
+
+
+def describe(file: str, pred: str, group: dict[str, Any] | None) -> str:
+    """A row as a message names it: ``preds.csv, y_pred, region=north`` (or ``, overall``)."""
+    keys = [f"{k}={v}" for k, v in group.items()] if group else ["overall"]
+    return ", ".join([file, pred, *keys])

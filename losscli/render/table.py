@@ -8,9 +8,10 @@ from rich import box
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from ..result import EvaluationResult
-from .grid import build_grid
+from .grid import build_grid, verdict
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,13 @@ def to_table(result: EvaluationResult, digits: int = 5) -> TableView:
         # Never elide a number: each column is at least as wide as its widest cell.
         table.add_column(header, justify="right" if numeric else "left", no_wrap=True,
                          min_width=width)
-    for cells, overall, end in zip(grid.rows, grid.overall, grid.block_ends, strict=True):
-        table.add_row(*cells, style="bold" if overall else None, end_section=end)
-    return TableView(grid.title, table, grid.footnotes)
+    for i, (cells, overall, end) in enumerate(
+            zip(grid.rows, grid.overall, grid.block_ends, strict=True)):
+        shown = [Text(c, style="bold red") if (i, j) in grid.failed else c
+                 for j, c in enumerate(cells)]
+        table.add_row(*shown, style="bold" if overall else None, end_section=end)
+    closing = [*grid.footnotes, *filter(None, [verdict(result)])]
+    return TableView(grid.title, table, closing)
 
 
 def print_table(view: TableView, console: Console) -> None:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 
 from ..result import EvaluationResult
-from .grid import build_grid
+from .grid import build_grid, failure_lines, verdict
 
 
 def to_csv(result: EvaluationResult, digits: int = 5, delimiter: str = ",") -> str:
@@ -44,6 +44,10 @@ def to_markdown(result: EvaluationResult, digits: int = 5) -> str:
         lines.append("| " + " | ".join(shown) + " |")
     if grid.footnotes:
         lines += [""] + [f"{note}  " for note in grid.footnotes]
+    summary = verdict(result)
+    if summary:
+        lines += ["", f"**{summary}**"]
+        lines += [f"- {_escape(line)}" for line in failure_lines(result)]
     return "\n".join(lines) + "\n"
 
 

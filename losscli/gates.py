@@ -1,0 +1,181 @@
+"""Metric gates for CI: thresholds (``--check``) and tolerated regression against a baseline.
+
+Every check is judged on every row it applies to and every outcome is kept, so a
+failing build lists all that failed, not the first.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .baseline import Baseline, row_key
+from .errors import UsageError
+from .losses import Direction, get_loss
+from .result import EvaluationResult, ResultRow
+
+OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+CHECK = re.compile(rf"^\s*(?:(overall)\s*:\s*)?([A-Za-z][\w-]*)\s*(<=|>=|<|>)\s*({NUMBER})\s*$")
+TOLERANCE = re.compile(rf"^\s*([A-Za-z][\w-]*)\s*=\s*({NUMBER})\s*(%?)\s*$")
+
+
+@dataclass(frozen=True)
+class Check:
+    text: str
+    loss: str
+    op: str
+    limit: float
+    overall_only: bool
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    text: str
+    loss: str
+    amount: float
+    relative: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One check judged on one row (``row`` indexes the result's rows)."""
+
+    check: str
+    row: int
+    loss: str
+    value: float | None
+    limit: float | None
+    passed: bool
+    reason: str
+
+
+def parse_check(text: str) -> Check:
+    """``[overall:]METRIC OP NUMBER``, e.g. ``mse<=0.25`` or ``overall:r2>0.8``."""
+    match = CHECK.match(text)
+    if not match:
+        raise UsageError(f"cannot read the check {text!r}; write METRIC OP NUMBER with OP one of "
+                         "<, <=, >, >= (e.g. 'mse<=0.25', or 'overall:mape<30' for overall rows)")
+    scope, name, op, limit = match.groups()
+    return Check(text.strip(), get_loss(name).name, op, float(limit), scope is not None)
+
+
+def parse_tolerance(text: str) -> Tolerance:
+    """``METRIC=TOL``: absolute (``mse=0.01``) or relative to the baseline (``mape=5%``)."""
+    match = TOLERANCE.match(text)
+    if not match or float(match.group(2)) < 0:
+        raise UsageError(f"cannot read the tolerance {text!r}; write METRIC=TOL with TOL an "
+                         "absolute amount (mse=0.01) or a percentage of the baseline (mape=5%)")
+    name, amount, percent = match.groups()
+    return Tolerance(text.strip(), get_loss(name).name, float(amount), percent == "%")
+
+
+def gate(
+    result: EvaluationResult,
+    checks: Sequence[Check] = (),
+    baseline: Baseline | None = None,
+    tolerances: Sequence[Tolerance] = (),
+) -> EvaluationResult:
+    """The result with every check judged, and baseline values attached to matching rows."""
+    if tolerances and baseline is None:
+        raise UsageError("--max-regression needs --baseline FILE to compare with")
+    notices = list(result.notices)
+    rows = result.rows
+    if baseline is not None:
+        rows, missing = _attach(result, baseline)
+        notices += missing
+    outcomes = [o for check in checks for o in _judge(check, rows)]
+    for tolerance in tolerances:
+        outcomes += [o for i, row in enumerate(rows) if (o := _regression(tolerance, i, row))]
+    return replace(result, rows=rows, notices=notices, checks=outcomes,
+                   baseline=None if baseline is None else baseline.path)
+
+
+def _judge(check: Check, rows: Sequence[ResultRow]) -> list[Outcome]:
+    out = []
+    for i, row in enumerate(rows):
+        if check.overall_only and not row.is_overall:
+            continue
+        value = row.metrics.get(check.loss)
+        if value is None:
+            why = row.notes.get(check.loss, "not computed")
+            out.append(Outcome(check.text, i, check.loss, None, check.limit, False,
+                               f"{check.loss} has no value: {why}"))
+            continue
+        passed = OPS[check.op](value, check.limit)
+        verb = "" if passed else "not "
+        out.append(Outcome(check.text, i, check.loss, value, check.limit, passed,
+                           f"{check.loss} = {value:.6g} is {verb}{check.op} {check.limit:g}"))
+    return out
+
+
+def _regression(tolerance: Tolerance, index: int, row: ResultRow) -> Outcome | None:
+    """How much worse than its baseline a row's loss got, against the tolerance."""
+    loss = get_loss(tolerance.loss)
+    before = (row.baseline or {}).get(loss.name)
+    if before is None:
+        return None  # no baseline value: reported with the baseline's missing rows and losses
+    value = row.metrics.get(loss.name)
+    text = f"max-regression {tolerance.text}"
+    if value is None:
+        why = row.notes.get(loss.name, "not computed")
+        return Outcome(text, index, loss.name, None, before, False,
+                       f"{loss.name} has no value in this run ({why}); "
+                       f"the baseline has {before:.6g}")
+    sign = 1.0 if loss.direction is Direction.LOWER else -1.0
+    worse = sign * (value - before)
+    allowed = tolerance.amount * abs(before) / 100 if tolerance.relative else tolerance.amount
+    limit = before + sign * allowed
+    passed = worse <= allowed
+    reason = (f"{loss.name} changed by {value - before:+.6g} from the baseline {before:.6g}"
+              f"{_percent(value, before)}; tolerated: {_tolerated(tolerance, loss.direction)}")
+    if tolerance.relative and before == 0:
+        reason += " (the baseline is 0, so a relative tolerance allows no worsening)"
+    return Outcome(text, index, loss.name, value, limit, passed, reason)
+
+
+def _percent(value: float, before: float) -> str:
+    return "" if before == 0 else f" ({100 * (value - before) / abs(before):+.3g}%)"
+
+
+def _tolerated(tolerance: Tolerance, direction: Direction) -> str:
+    worse = "higher" if direction is Direction.LOWER else "lower"
+    amount = f"{tolerance.amount:g}%" if tolerance.relative else f"{tolerance.amount:g}"
+    return f"{amount} {worse}"
+
+
+def _attach(result: EvaluationResult, baseline: Baseline) -> tuple[list[ResultRow], list[str]]:
+    """Rows with their baseline values; notices for rows and losses on one side only."""
+    rows, notices, matched = [], [], set()
+    for row in result.rows:
+        key = row_key(result, row)
+        before = baseline.rows.get(key)
+        if before is None:
+            notices.append(f"baseline {baseline.path} has no row for "
+                           f"{row.where} (new in this run)")
+        matched.add(key)
+        rows.append(replace(row, baseline=before))
+    for key, label in baseline.labels.items():
+        if key not in matched:
+            notices.append(f"baseline {baseline.path} has a row for {label}, "
+                           "missing from this run")
+    before_losses = {name for values in baseline.rows.values() for name in values}
+    for name in result.losses:
+        if name not in before_losses:
+            notices.append(f"baseline {baseline.path} has no values of {name}")
+    for name in sorted(before_losses - set(result.losses)):
+        notices.append(f"baseline {baseline.path} has {name}, which this run did not compute")
+    return rows, notices
+
+
+def outcome_record(result: EvaluationResult, outcome: Outcome) -> dict[str, Any]:
+    """An outcome as the JSON ``checks`` list carries it."""
+    row = result.rows[outcome.row]
+    return {"check": outcome.check, "file": row.file, "pred": row.pred, "group": row.group,
+            "loss": outcome.loss, "value": outcome.value, "limit": outcome.limit,
+            "passed": outcome.passed, "reason": outcome.reason}
