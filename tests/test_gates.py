@@ -1,0 +1,260 @@
+"""CI gates through the CLI: checks, baselines, tolerated regression, config files, markdown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import ARTICLE, write_table
+
+# Group a: mse 0.12205, mape 34.5; group b: mse 0.27873, mape 16.667; overall 0.21606, 23.8.
+GROUPED = ARTICLE.assign(g=["a", "a", "b", "b", "b"])
+
+
+@pytest.fixture
+def grouped(tmp_path: Path) -> Path:
+    return write_table(GROUPED, tmp_path / "g.csv")
+
+
+def checks_of(result) -> list[dict]:
+    return json.loads(result.stdout)["checks"]
+
+
+def test_passing_checks_exit_0(run, grouped: Path) -> None:
+    result = run("evaluate", str(grouped), "-g", "g", "--check", "mse<=0.3",
+                 "--check", "mape < 40", "-f", "json")
+    assert result.exit_code == 0
+    assert [c["passed"] for c in checks_of(result)] == [True] * 6
+    assert result.stderr == ""
+
+
+def test_failing_check_exits_1_and_lists_every_failure(run, grouped: Path) -> None:
+    result = run("evaluate", str(grouped), "-g", "g", "--check", "mse<=0.2",
+                 "--check", "mape<20", "-f", "csv")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"losscli: check failed: mse<=0.2 — {grouped}, y_pred, g=b: mse = 0.278733 is not <= 0.2",
+        f"losscli: check failed: mse<=0.2 — {grouped}, y_pred, overall: mse = 0.21606 is not "
+        "<= 0.2",
+        f"losscli: check failed: mape<20 — {grouped}, y_pred, g=a: mape = 34.5 is not < 20",
+        f"losscli: check failed: mape<20 — {grouped}, y_pred, overall: mape = 23.8 is not < 20",
+        "losscli: ✗ 4 of 6 checks failed",
+    ]
+    assert result.stdout.startswith("file,pred,g,n,mse,mape\n")
+
+
+def test_json_check_records(run, grouped: Path) -> None:
+    result = run("evaluate", str(grouped), "-g", "g", "--check", "overall:mse<0.2", "-f", "json")
+    assert checks_of(result) == [{
+        "check": "overall:mse<0.2", "file": str(grouped), "pred": "y_pred", "group": None,
+        "loss": "mse", "value": 0.21606, "limit": 0.2, "passed": False,
+        "reason": "mse = 0.21606 is not < 0.2",
+    }]
+
+
+def test_overall_scope_ignores_groups(run, grouped: Path) -> None:
+    result = run("evaluate", str(grouped), "-g", "g", "--check", "overall:mape<25", "-f", "json")
+    assert result.exit_code == 0
+    assert [c["group"] for c in checks_of(result)] == [None]
+
+
+def test_check_on_a_loss_not_listed_is_computed(run, grouped: Path) -> None:
+    result = run("evaluate", str(grouped), "-m", "mse", "--check", "r2>0.5", "-f", "csv")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "file,pred,n,mse,r2"
+
+
+def test_check_on_a_not_applicable_loss_fails_with_reason(run, tmp_path: Path) -> None:
+    path = write_table(ARTICLE.assign(y_pred=[-2.0, 1, 2, 2, 4]), tmp_path / "n.csv")
+    result = run("evaluate", str(path), "--check", "msle<1", "-f", "json")
+    assert result.exit_code == 1
+    (check,) = checks_of(result)
+    assert check["value"] is None and check["passed"] is False
+    assert check["reason"] == "msle has no value: not applicable: labels or predictions ≤ −1"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--check", "mse<<0.2"], "cannot read the check 'mse<<0.2'"),
+        (["--check", "mse=0.2"], "cannot read the check"),
+        (["--check", "nope<1"], "unknown loss 'nope'"),
+        (["--check", "group:mse<1"], "cannot read the check"),
+        (["--max-regression", "mse=5%"], "--max-regression needs --baseline"),
+        (["--baseline", "b.json", "--max-regression", "mse=-1"], "cannot read the tolerance"),
+        (["--baseline", "b.json", "--max-regression", "mse"], "cannot read the tolerance"),
+    ],
+)
+def test_malformed_gates_are_usage_errors(run, grouped: Path, args, message: str) -> None:
+    result = run("evaluate", str(grouped), *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def write_baseline(run, data: pd.DataFrame, path: Path, *args: str) -> Path:
+    source = write_table(data, path.with_suffix(".csv"))
+    result = run("evaluate", str(source), *args, "-f", "json", "-o", str(path))
+    assert result.exit_code == 0
+    return path
+
+
+def worse(frame: pd.DataFrame, factor: float) -> pd.DataFrame:
+    return frame.assign(y_pred=frame.y_true + factor * (frame.y_pred - frame.y_true))
+
+
+def test_baseline_round_trip_better_and_worse(run, tmp_path: Path) -> None:
+    base = write_baseline(run, GROUPED, tmp_path / "base.json", "-g", "g")
+    better = write_table(worse(GROUPED, 0.9), tmp_path / "better.csv")
+    worse_file = write_table(worse(GROUPED, 1.1), tmp_path / "worse.csv")
+    ok = run("evaluate", str(better), "-g", "g", "--baseline", str(base),
+             "--max-regression", "mse=0.001", "-f", "json")
+    assert ok.exit_code == 0
+    row = json.loads(ok.stdout)["rows"][-1]
+    assert row["baseline"]["mse"] == pytest.approx(0.21606)
+    assert row["change"]["mse"]["absolute"] == pytest.approx(0.21606 * (0.81 - 1))
+    assert row["change"]["mse"]["percent"] == pytest.approx(-19.0)
+    bad = run("evaluate", str(worse_file), "-g", "g", "--baseline", str(base),
+              "--max-regression", "mse=0.03", "-f", "json")
+    assert bad.exit_code == 1
+    failed = [c for c in checks_of(bad) if not c["passed"]]
+    assert [c["group"] for c in failed] == [{"g": "b"}, None]  # a got worse by only 0.0256
+    assert failed[1]["limit"] == pytest.approx(0.21606 + 0.03)
+    assert failed[1]["reason"] == ("mse changed by +0.0453726 from the baseline 0.21606 "
+                                   "(+21%); tolerated: 0.03 higher")
+
+
+def test_relative_tolerance(run, tmp_path: Path) -> None:
+    base = write_baseline(run, ARTICLE, tmp_path / "base.json")
+    slightly = write_table(worse(ARTICLE, 1.02), tmp_path / "slightly.csv")  # mse +4.04%
+    args = ["evaluate", str(slightly), "--baseline", str(base), "-f", "json"]
+    assert run(*args, "--max-regression", "mse=5%").exit_code == 0
+    assert run(*args, "--max-regression", "mse=4%").exit_code == 1
+
+
+def test_direction_aware_for_r2_and_accuracy(run, tmp_path: Path) -> None:
+    base = write_baseline(run, ARTICLE, tmp_path / "base.json", "-m", "r2")
+    better = write_table(worse(ARTICLE, 0.5), tmp_path / "better.csv")
+    worse_file = write_table(worse(ARTICLE, 1.5), tmp_path / "worse.csv")
+    assert run("evaluate", str(better), "-m", "r2", "--baseline", str(base),
+               "--max-regression", "r2=0").exit_code == 0
+    assert run("evaluate", str(worse_file), "-m", "r2", "--baseline", str(base),
+               "--max-regression", "r2=0").exit_code == 1
+    binary = pd.DataFrame({"y_true": [1.0, 0, 1, 0], "y_pred": [0.9, 0.2, 0.7, 0.4]})
+    base = write_baseline(run, binary, tmp_path / "acc.json", "-m", "acc")
+    flipped = write_table(binary.assign(y_pred=[0.4, 0.2, 0.7, 0.4]), tmp_path / "flip.csv")
+    result = run("evaluate", str(flipped), "-m", "acc", "--baseline", str(base),
+                 "--max-regression", "acc=10%", "-f", "json")
+    assert result.exit_code == 1
+    assert checks_of(result)[0]["limit"] == pytest.approx(0.9)
+
+
+def test_zero_baseline_with_relative_tolerance(run, tmp_path: Path) -> None:
+    perfect = ARTICLE.assign(y_pred=ARTICLE.y_true)
+    base = write_baseline(run, perfect, tmp_path / "base.json", "-m", "mse")
+    same = write_table(perfect, tmp_path / "same.csv")
+    off = write_table(perfect.assign(y_pred=perfect.y_true + 1e-6), tmp_path / "off.csv")
+    assert run("evaluate", str(same), "-m", "mse", "--baseline", str(base),
+               "--max-regression", "mse=50%").exit_code == 0
+    result = run("evaluate", str(off), "-m", "mse", "--baseline", str(base),
+                 "--max-regression", "mse=50%", "-f", "json")
+    assert result.exit_code == 1
+    assert "the baseline is 0, so a relative tolerance allows no worsening" in \
+        checks_of(result)[0]["reason"]
+
+
+def test_rows_and_losses_missing_on_either_side_are_reported(run, tmp_path: Path) -> None:
+    base = write_baseline(run, GROUPED, tmp_path / "base.json", "-g", "g", "-m", "mse,wape")
+    changed = write_table(GROUPED.assign(g=["a", "a", "c", "c", "c"]), tmp_path / "new.csv")
+    result = run("evaluate", str(changed), "-g", "g", "--baseline", str(base), "-f", "json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    base_csv = tmp_path / "base.csv"
+    assert doc["warnings"] == [
+        f"baseline {base} has no row for {changed}, y_pred, g=c (new in this run)",
+        f"baseline {base} has a row for {base_csv}, y_pred, g=b, missing from this run",
+        f"baseline {base} has no values of mape",
+        f"baseline {base} has wape, which this run did not compute",
+    ]
+    assert doc["rows"][1]["baseline"] is None
+    assert doc["rows"][0]["change"]["mape"] is None
+
+
+def test_a_bad_baseline_is_an_input_error(run, grouped: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    result = run("evaluate", str(grouped), "--baseline", str(broken))
+    assert result.exit_code == 3
+    assert "the baseline is not JSON" in result.stderr
+    result = run("evaluate", str(grouped), "--baseline", str(tmp_path / "none.json"))
+    assert result.exit_code == 3
+
+
+def test_table_marks_failing_cells_and_gives_a_verdict(run, grouped: Path) -> None:
+    out = run("evaluate", str(grouped), "-g", "g", "--check", "mse<=0.25", "-f", "table").stdout
+    assert "0.27873 ✗" in out
+    assert "✗ 1 of 3 checks failed" in out
+
+
+def test_markdown_report_with_baseline_and_verdict(run, tmp_path: Path) -> None:
+    base = write_baseline(run, GROUPED, tmp_path / "base.json", "-g", "g", "-m", "mse")
+    worse_file = write_table(worse(GROUPED, 1.1), tmp_path / "w.csv")
+    result = run("evaluate", str(worse_file), "-g", "g", "-m", "mse", "--baseline", str(base),
+                 "--max-regression", "mse=5%", "-f", "markdown")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[2:7] == [
+        "| g | n | mse ↓ | mse base | mse Δ |",
+        "|---|---:|---:|---:|---:|",
+        "| a | 2 | 0.14768 ✗ | 0.12205 | +0.025630 (+21.0%) |",
+        "| b | 3 | 0.33727 ✗ | 0.27873 | +0.058534 (+21.0%) |",
+        "| **overall** | **5** | **0.26143 ✗** | **0.21606** | **+0.045373 (+21.0%)** |",
+    ]
+    assert "**✗ 3 of 3 checks failed**" in lines
+    assert any(line.startswith("- max-regression mse=5% — ") for line in lines)
+
+
+def test_quiet(run, grouped: Path) -> None:
+    ok = run("evaluate", str(grouped), "-q", "--check", "mse<1")
+    assert (ok.exit_code, ok.stdout, ok.stderr) == (0, "", "")
+    bad = run("evaluate", str(grouped), "-q", "--check", "mse<0.1")
+    assert bad.exit_code == 1 and bad.stdout == ""
+    assert bad.stderr.endswith("losscli: ✗ 1 of 1 check failed\n")
+
+
+def test_config_defaults_and_command_line_override(run, grouped: Path, tmp_path: Path,
+                                                   monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.losscli]\ngroup_by = ["g"]\n'
+        'check = ["mse<=0.25", "overall:mape<30"]\nformat = "csv"\n')
+    result = run("evaluate", grouped.name)
+    assert result.exit_code == 1  # group b's mse is 0.2787
+    assert result.stdout.startswith("file,pred,g,n,mse,mape\n")
+    result = run("evaluate", grouped.name, "--check", "mse<=0.3")  # replaces both config checks
+    assert result.exit_code == 0
+    (tmp_path / "losscli.toml").write_text('check = "mse<=0.3"\n"group-by" = "g"\n')
+    assert run("evaluate", grouped.name, "-f", "json").exit_code == 0  # losscli.toml wins
+    other = tmp_path / "gate.toml"
+    other.write_text('check = ["mse<0.1"]\n')
+    assert run("evaluate", grouped.name, "--config", str(other)).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('groupby = "g"\n', "unknown key 'groupby'"),
+        ('format = "xml"\n', "bad value for key 'format'"),
+        ('check = ["mse<"]\n', "bad value for key 'check'"),
+        ('label = ["a", "b"]\n', "key 'label' takes a single value, not a list"),
+        ("check = [\n", "is not valid TOML"),
+    ],
+)
+def test_bad_config_is_a_usage_error(run, grouped: Path, tmp_path: Path, text: str,
+                                     message: str) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    result = run("evaluate", str(grouped), "--config", str(config))
+    assert result.exit_code == 2
+    assert message in result.stderr
