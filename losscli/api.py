@@ -8,7 +8,7 @@ finalizing the sums gives the values. The library never prints.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -25,6 +25,7 @@ from .result import EvaluationResult, ResultRow
 from .validate import RowProblems
 
 MAPE_ZERO_POLICIES = ("skip", "error")
+Progress = Callable[[str, int, "int | None", str], None]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Options:
     drop_na: bool
     mape_zero: str
     renormalize: bool
+    progress: Progress | None
 
 
 def evaluate(
@@ -60,6 +62,7 @@ def evaluate(
     input_format: str | None = None,
     stdin: IO[bytes] | None = None,
     require: Sequence[str] = (),
+    progress: Progress | None = None,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -68,7 +71,8 @@ def evaluate(
     comma list or a glob (one model per item). ``losses`` defaults to MSE, MAPE and
     cross-entropy where they apply; ``require`` adds losses that are always shown
     (those a check needs). Returns one row per input × model × group, then an
-    overall row per input and model, pooled from the same sums.
+    overall row per input and model, pooled from the same sums. ``progress`` is
+    called after every chunk with (input, done, total or None, "bytes" or "rows").
     """
     if mape_zero not in MAPE_ZERO_POLICIES:
         raise UsageError(f"mape_zero must be one of {MAPE_ZERO_POLICIES}, not {mape_zero!r}")
@@ -86,7 +90,7 @@ def evaluate(
         losses=tuple(dict.fromkeys([*chosen, *required])),
         keep=frozenset(loss.name for loss in [*named, *required]),
         params=Params(huber_delta=huber_delta, eps=eps, from_logits=from_logits),
-        drop_na=drop_na, mape_zero=mape_zero, renormalize=renormalize,
+        drop_na=drop_na, mape_zero=mape_zero, renormalize=renormalize, progress=progress,
     )
     rows: list[ResultRow] = []
     notices: list[str] = []
@@ -112,6 +116,8 @@ def _evaluate_source(
     problems = RowProblems(source.name, options.drop_na)
     zero_labels = options.mape_zero == "error" and any(x.name == "mape" for x in options.losses)
     for batch in source.batches(plan.needed, plan.numeric):
+        if options.progress is not None:
+            options.progress(source.name, *source.progress())
         values = {c: to_float(batch.column(c), c, source.name) for c in plan.numeric}
         keep = problems.check(values, plan, zero_labels=zero_labels)
         if problems.failed:

@@ -56,6 +56,9 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Format of the inputs (default: from the file name; CSV for -)."),
         click.option("--drop-na", is_flag=True,
                      help="Drop rows with missing or non-finite values instead of failing."),
+        click.option("--progress/--no-progress", default=True, show_default=True,
+                     help="A progress bar on standard error for inputs that take over a "
+                          "second (never when standard error is not a terminal)."),
     ]):
         f = option(f)
     return f
@@ -203,14 +206,19 @@ def evaluate(files: tuple[str, ...], preds: tuple[str, ...], losses: tuple[str, 
     """
     from . import api, gates
     from .baseline import load_baseline
+    from .progress import ProgressBar
 
     if tolerances and baseline is None:
         raise click.UsageError("--max-regression needs --baseline FILE to compare with")
     _refuse_overwriting_inputs(files, output)
     before = load_baseline(baseline) if baseline is not None else None
     required = [c.loss for c in checks] + [t.loss for t in tolerances]
-    result = api.evaluate(list(files), pred=preds, losses=losses or None, require=required,
-                          **options)
+    bar = ProgressBar(enabled=options.pop("progress"))
+    try:
+        result = api.evaluate(list(files), pred=preds, losses=losses or None, require=required,
+                              progress=bar, **options)
+    finally:
+        bar.close()
     result = gates.gate(result, checks, before, tolerances)
     fmt = _resolve_format(fmt, output)
     if not quiet:

@@ -6,6 +6,7 @@ asked for. Numeric columns are read as float64, group columns as dictionaries.
 
 from __future__ import annotations
 
+import glob
 import lzma
 import os
 import sys
@@ -32,6 +33,10 @@ class Source:
     def columns(self) -> list[str]:
         raise NotImplementedError
 
+    def progress(self) -> tuple[int, int | None, str]:
+        """(done, total or None, unit) of the batches read so far: bytes or rows."""
+        return 0, None, "rows"
+
     def batches(
         self, columns: Sequence[str], numeric: Collection[str]
     ) -> Iterator[pa.RecordBatch]:
@@ -43,16 +48,27 @@ class CsvSource(Source):
         self.name, self.kind, self._data = name, kind, data
         self._delimiter = "\t" if kind.format == "tsv" else ","
         self._first_types: dict[str, pa.DataType] = {}
+        self._raw: Any = None  # the file as stored: its position is the progress in bytes
 
     def _stream(self) -> Any:
         if self._data is not None:
-            return pa.BufferReader(self._data)
+            self._raw = pa.BufferReader(self._data)
+            return self._raw
         try:
             if self.kind.compression == "xz":
-                return lzma.open(self.name, "rb")
-            return pa.input_stream(self.name, compression=self.kind.compression)
+                self._raw = open(self.name, "rb")  # noqa: SIM115  (closed with the reader)
+                return lzma.open(self._raw, "rb")
+            self._raw = pa.OSFile(self.name)
+            if self.kind.compression:
+                return pa.CompressedInputStream(self._raw, self.kind.compression)
+            return self._raw
         except (OSError, pa.ArrowException) as exc:
             raise open_error(self.name, exc) from exc
+
+    def progress(self) -> tuple[int, int | None, str]:
+        size = self._data.size if self._data is not None else os.path.getsize(self.name)
+        done = 0 if self._raw is None or self._raw.closed else self._raw.tell()
+        return done, size, "bytes"
 
     def _reader(self, convert: pacsv.ConvertOptions, block_size: int) -> pacsv.CSVStreamingReader:
         """A streaming reader; opening it already parses the first block."""
@@ -117,6 +133,7 @@ class ParquetSource(Source):
     def __init__(self, name: str, data: pa.Buffer | None = None) -> None:
         self.name, self._data = name, data
         self._file: Any = None
+        self._rows_read = 0
 
     def _parquet(self) -> Any:
         import pyarrow.parquet as pq
@@ -132,11 +149,17 @@ class ParquetSource(Source):
     def columns(self) -> list[str]:
         return list(self._parquet().schema_arrow.names)
 
+    def progress(self) -> tuple[int, int | None, str]:
+        return self._rows_read, self._parquet().metadata.num_rows, "rows"
+
     def batches(
         self, columns: Sequence[str], numeric: Collection[str]
     ) -> Iterator[pa.RecordBatch]:
+        self._rows_read = 0
         try:
-            yield from self._parquet().iter_batches(batch_size=BATCH_ROWS, columns=list(columns))
+            for batch in self._parquet().iter_batches(batch_size=BATCH_ROWS, columns=list(columns)):
+                self._rows_read += batch.num_rows
+                yield batch
         except READ_ERRORS as exc:
             raise read_error(self.name, exc) from exc
 
@@ -156,23 +179,72 @@ class TableSource(Source):
         yield from self._table.select(list(columns)).to_batches(max_chunksize=BATCH_ROWS)
 
 
+class ShardedSource(Source):
+    """Several files read as one dataset: a directory of Parquet files, or a quoted glob."""
+
+    def __init__(self, name: str, shards: list[Source]) -> None:
+        self.name, self.shards = name, shards
+        self._current = 0
+
+    def columns(self) -> list[str]:
+        return self.shards[0].columns()
+
+    def progress(self) -> tuple[int, int | None, str]:
+        parts = [shard.progress() for shard in self.shards]
+        done = sum(p[0] for p in parts)
+        totals = [p[1] for p in parts]
+        total = None if None in totals else sum(t for t in totals if t is not None)
+        return done, total, parts[0][2]
+
+    def batches(
+        self, columns: Sequence[str], numeric: Collection[str]
+    ) -> Iterator[pa.RecordBatch]:
+        for shard in self.shards:
+            missing = [c for c in columns if c not in shard.columns()]
+            if missing:
+                raise InputError(f"{self.name}: shard {shard.name} has no column "
+                                 f"{', '.join(map(repr, missing))}; every shard needs the same "
+                                 "columns")
+            yield from shard.batches(columns, numeric)
+
+
 def open_source(
     name: str, input_format: str | None = None, stdin: IO[bytes] | None = None
 ) -> Source:
-    """The source behind a command-line argument: a path, or ``-`` for standard input."""
-    kind = detect(name, input_format)
+    """The source behind a command-line argument: a path, a directory or glob of shards, or
+    ``-`` for standard input."""
     data = None
     if name == STDIN:
         data = pa.py_buffer((stdin or sys.stdin.buffer).read())
         if data.size == 0:
             raise InputError("-: standard input is empty; pipe a CSV or Parquet file into losscli")
-    elif os.path.isdir(name):
-        raise InputError(f"{name}: is a directory; give a CSV or Parquet file")
+    elif os.path.isdir(name) or (_is_glob(name) and not os.path.exists(name)):
+        return ShardedSource(name, [open_source(s, input_format) for s in _shards(name)])
     elif not os.path.exists(name):
         raise InputError(f"{name}: no such file")
+    kind = detect(name, input_format)
     if kind.format == "parquet":
         return ParquetSource(name, data)
     return CsvSource(name, kind, data)
+
+
+def _is_glob(name: str) -> bool:
+    return any(ch in name for ch in "*?[")
+
+
+def _shards(name: str) -> list[str]:
+    """The files of a directory (Parquet, recursively) or of a glob, sorted."""
+    if os.path.isdir(name):
+        found = sorted(glob.glob(os.path.join(glob.escape(name), "**", "*.parquet"),
+                                 recursive=True)
+                       + glob.glob(os.path.join(glob.escape(name), "**", "*.pq"), recursive=True))
+        what = "no Parquet files (*.parquet, *.pq)"
+    else:
+        found = sorted(p for p in glob.glob(name, recursive=True) if os.path.isfile(p))
+        what = "no files match it"
+    if not found:
+        raise InputError(f"{name}: {what}; give a file, a directory of Parquet files, or a glob")
+    return found
 
 
 def open_error(name: str, exc: Exception) -> InputError:
