@@ -60,6 +60,9 @@ def evaluate(
     renormalize: bool = False,
     eps: float = EPS,
     input_format: str | None = None,
+    delimiter: str | None = None,
+    encoding: str = "utf8",
+    decimal: str = ".",
     stdin: IO[bytes] | None = None,
     require: Sequence[str] = (),
     progress: Progress | None = None,
@@ -96,7 +99,7 @@ def evaluate(
     notices: list[str] = []
     tasks: set[Task] = set()
     for index, item in enumerate(_as_list(inputs)):
-        source = _as_source(item, index, input_format, stdin)
+        source = _as_source(item, index, input_format, stdin, (delimiter, encoding, decimal))
         source_rows, source_notices, source_tasks = _evaluate_source(source, options)
         rows += source_rows
         notices += source_notices
@@ -133,7 +136,7 @@ def _evaluate_source(
             rows = builder.batch(model, labels, values, problems)
             if rows is not None:
                 accumulators[model.name].add(_statistics(rows, options.losses), codes, n_keys)
-    problems.raise_if_failed()
+    problems.raise_if_failed(plan)
     result: list[ResultRow] = []
     tasks = set()
     for model in plan.models:
@@ -171,9 +174,10 @@ def _task(model: Model, accumulator: Accumulator) -> Task:
     return Task.BINARY if binary else Task.REGRESSION
 
 
-def _as_source(item: Any, index: int, input_format: str | None, stdin: IO[bytes] | None) -> Source:
+def _as_source(item: Any, index: int, input_format: str | None, stdin: IO[bytes] | None,
+               dialect: tuple[str | None, str, str]) -> Source:
     if isinstance(item, (str, os.PathLike)):
-        return open_source(os.fspath(item), input_format, stdin)
+        return open_source(os.fspath(item), input_format, stdin, *dialect)
     if hasattr(item, "columns") and hasattr(item, "dtypes"):
         import pyarrow as pa
 

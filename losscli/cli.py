@@ -38,6 +38,15 @@ def _loss_names(
     return value
 
 
+def _one_character(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = {"\\t": "\t", "tab": "\t"}.get(value, value)
+    if len(value) != 1 or value in "\"\r\n":
+        raise click.BadParameter(f"{value!r}: the delimiter is one character (use '\\t' for tab)")
+    return value
+
+
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed([
         click.option("-l", "--label", metavar="COL",
@@ -54,6 +63,12 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="One row per group of this column; repeatable."),
         click.option("--input-format", type=click.Choice(["csv", "tsv", "parquet"]),
                      help="Format of the inputs (default: from the file name; CSV for -)."),
+        click.option("--delimiter", metavar="CHAR", callback=_one_character,
+                     help="Field separator of CSV input (default: ',' for .csv, tab for .tsv)."),
+        click.option("--encoding", default="utf8", show_default=True,
+                     help="Text encoding of CSV input, e.g. latin-1."),
+        click.option("--decimal", type=click.Choice([".", ","]), default=".", show_default=True,
+                     help="Decimal mark of numbers in CSV input."),
         click.option("--drop-na", is_flag=True,
                      help="Drop rows with missing or non-finite values instead of failing."),
         click.option("--progress/--no-progress", default=True, show_default=True,

@@ -55,6 +55,7 @@ class RowProblems:
         self.offset = 0  # rows before the current chunk
         self.rows_seen = 0
         self.dropped = 0
+        self.total_weight = 0.0
         self._found: dict[tuple[str, Kind], _Found] = {}
 
     @property
@@ -78,10 +79,13 @@ class RowProblems:
             self.note(plan.weight, NEGATIVE_WEIGHT, values[plan.weight] < 0, values[plan.weight])
         if zero_labels:
             self.note(plan.label, ZERO_LABEL, values[plan.label] == 0, values[plan.label])
-        if self.drop_na and nonfinite.any():
+        keep = ~nonfinite if self.drop_na and nonfinite.any() else None
+        if keep is not None:
             self.dropped += int(nonfinite.sum())
-            return ~nonfinite
-        return None
+        if plan.weight:
+            weights = values[plan.weight] if keep is None else values[plan.weight][keep]
+            self.total_weight += float(np.sum(weights))
+        return keep
 
     def check_probabilities(
         self, probs: np.ndarray, name: str, renormalize: bool
@@ -111,7 +115,11 @@ class RowProblems:
         else:
             found.count += count
 
-    def raise_if_failed(self) -> None:
+    def raise_if_failed(self, plan: ColumnPlan) -> None:
+        if not self._found and plan.weight and self.rows_seen > self.dropped \
+                and self.total_weight == 0:
+            raise InputError(f"{self.source}: the weights in column {plan.weight!r} are all 0, "
+                             "so no row counts; check the weight column")
         if not self._found:
             return
         lines = [

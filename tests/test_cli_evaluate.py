@@ -244,7 +244,7 @@ def test_no_files_is_a_usage_error(run) -> None:
     ("make", "message"),
     [
         (lambda p: p / "missing.csv", "no such file"),
-        (lambda p: p, "is a directory"),
+        (lambda p: p, "no Parquet files"),
         (lambda p: _write(p / "empty.csv", b""), "the file is empty"),
         (lambda p: _write(p / "x.parquet", b"not parquet at all"), "not a valid Parquet file"),
     ],

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from losscli import evaluate
-from losscli.reading import sources
+from losscli.reading import csv_source, parquet_source, source
 
 REGRESSION = ["mse", "rmse", "mae", "mape", "smape", "wape", "msle", "huber", "log_cosh", "r2"]
 
@@ -51,8 +51,9 @@ def same(a, b) -> None:
 
 
 def chunked(monkeypatch, rows: int, block_bytes: int) -> None:
-    monkeypatch.setattr(sources, "BATCH_ROWS", rows)
-    monkeypatch.setattr(sources, "CSV_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(parquet_source, "BATCH_ROWS", rows)
+    monkeypatch.setattr(source, "TABLE_BATCH_ROWS", rows)
+    monkeypatch.setattr(csv_source, "BLOCK_BYTES", block_bytes)
 
 
 @settings(max_examples=25, deadline=None, derandomize=True,

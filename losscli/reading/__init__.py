@@ -1,7 +1,7 @@
 """Reading: files and formats → projected record batches → validated float arrays."""
 
 from .columns import CLASS, ONEHOT, VALUE, ColumnPlan, Model, plan_columns
-from .sources import Source, TableSource, open_source
+from .source import Source, TableSource, open_source
 from .values import to_float
 
 __all__ = [

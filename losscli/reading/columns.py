@@ -88,7 +88,13 @@ def plan_columns(
     for name in labels:
         if name in used:
             raise InputError(f"{source}: column {name!r} is both the label and a prediction")
-    return ColumnPlan(labels, kind, models, weight, groups)
+    plan = ColumnPlan(labels, kind, models, weight, groups)
+    for name in plan.needed:
+        if available.count(name) > 1:
+            raise InputError(f"{source}: the header names column {name!r} "
+                             f"{available.count(name)} times, so which one is meant is unclear; "
+                             "rename the copies")
+    return plan
 
 
 def _class_model(source: str, available: Sequence[str], spec: str) -> Model:

@@ -26,7 +26,11 @@ def to_float(column: pa.Array | pa.ChunkedArray, name: str, source: str) -> np.n
         )
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
-    return _arrow.float64(column.cast(pa.float64()))
+    try:
+        return _arrow.float64(column.cast(pa.float64()))
+    except pa.ArrowInvalid as exc:  # integers beyond 2**53 that float64 cannot hold exactly
+        raise InputError(f"{source}: column {name!r}: {exc}. losscli computes in float64; "
+                         "scale the values or store them as floating point") from exc
 
 
 def first_unparsable(

@@ -1,0 +1,199 @@
+"""CSV and TSV sources: streamed by pyarrow, projected to the needed columns, typed explicitly.
+
+Blocks grow when a header or a field does not fit one (a file of 100,000 columns,
+a 20 MB cell); a read that outgrew its block resumes at the row it had reached.
+Failures are turned into messages naming the file, column, row and value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import lzma
+import os
+import re
+from collections.abc import Collection, Iterator, Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..errors import InputError
+from .formats import InputKind
+from .source import READ_ERRORS, Source, open_error, read_error
+
+BLOCK_BYTES = 8 << 20
+HEADER_BLOCK_BYTES = 1 << 16
+MAX_BLOCK_BYTES = 1 << 30
+DICT_STRING = pa.dictionary(pa.int32(), pa.string())
+SUSPECT_DELIMITERS = (";", "\t", "|")
+
+
+class CsvSource(Source):
+    def __init__(self, name: str, kind: InputKind, data: pa.Buffer | None = None,
+                 delimiter: str | None = None, encoding: str = "utf8", decimal: str = ".") -> None:
+        self.name, self.kind, self._data, self.encoding = name, kind, data, encoding
+        self.decimal = decimal
+        self.delimiter = delimiter or ("\t" if kind.format == "tsv" else ",")
+        self._first_types: dict[str, pa.DataType] = {}
+        self._raw: Any = None  # the file as stored: its position is the progress in bytes
+
+    def _stream(self) -> Any:
+        if self._data is not None:
+            self._raw = pa.BufferReader(self._data)
+            return self._raw
+        try:
+            if self.kind.compression == "xz":
+                self._raw = open(self.name, "rb")  # noqa: SIM115  (closed with the reader)
+                return lzma.open(self._raw, "rb")
+            self._raw = pa.OSFile(self.name)
+            if self.kind.compression:
+                return pa.CompressedInputStream(self._raw, self.kind.compression)
+            return self._raw
+        except (OSError, pa.ArrowException) as exc:
+            raise open_error(self.name, exc) from exc
+
+    def _reader(self, convert: pacsv.ConvertOptions, block: int, skip: int = 0) -> Any:
+        """A streaming reader; opening it already parses the first block."""
+        return pacsv.open_csv(
+            self._stream(),
+            read_options=pacsv.ReadOptions(block_size=block, skip_rows_after_names=skip,
+                                           encoding=self.encoding),
+            parse_options=pacsv.ParseOptions(delimiter=self.delimiter),
+            convert_options=convert,
+        )
+
+    def progress(self) -> tuple[int, int | None, str]:
+        size = self._data.size if self._data is not None else os.path.getsize(self.name)
+        done = 0 if self._raw is None or self._raw.closed else self._raw.tell()
+        return done, size, "bytes"
+
+    def columns(self) -> list[str]:
+        block = HEADER_BLOCK_BYTES
+        while True:
+            try:
+                with self._reader(pacsv.ConvertOptions(), block) as reader:
+                    schema = reader.schema
+                    names = list(schema.names)  # decoding them may fail: not UTF-8
+                break
+            except READ_ERRORS as exc:
+                # A header larger than the block reads as an empty file, or a straddling one.
+                header_cut = "Empty CSV file" in str(exc) or _outgrew(exc, block)
+                if header_cut and block < self._size_hint():
+                    block *= 16
+                    continue
+                raise self._error(exc, (), ()) from exc
+        self._first_types = {f.name: f.type for f in schema}
+        self._check_delimiter(names)
+        return names
+
+    def batches(
+        self, columns: Sequence[str], numeric: Collection[str]
+    ) -> Iterator[pa.RecordBatch]:
+        types = {c: (self._numeric_type(c) if c in numeric else DICT_STRING) for c in columns}
+        convert = pacsv.ConvertOptions(include_columns=list(columns), column_types=types,
+                                       decimal_point=self.decimal)
+        block, rows = BLOCK_BYTES, 0
+        while True:
+            try:
+                with self._reader(convert, block, skip=rows) as reader:
+                    for batch in reader:
+                        rows += batch.num_rows
+                        yield batch
+                return
+            except READ_ERRORS as exc:
+                if _outgrew(exc, block) and block < MAX_BLOCK_BYTES:
+                    block *= 8  # resume at the row reached, with larger blocks
+                    continue
+                raise self._error(exc, columns, numeric) from exc
+
+    def _numeric_type(self, column: str) -> pa.DataType:
+        """float64, or bool where the first block holds true/false (binary labels)."""
+        if pa.types.is_boolean(self._first_types.get(column, pa.float64())):
+            return pa.bool_()
+        return pa.float64()
+
+    def _size_hint(self) -> int:
+        return self._data.size if self._data is not None else max(
+            os.path.getsize(self.name) * 20, HEADER_BLOCK_BYTES)  # compressed files expand
+
+    def _check_delimiter(self, names: list[str]) -> None:
+        if len(names) != 1:
+            return
+        for mark in SUSPECT_DELIMITERS:
+            if mark != self.delimiter and mark in names[0]:
+                shown = "\\t" if mark == "\t" else mark
+                raise InputError(f"{self.name}: the header has one column, {names[0]!r}: the file "
+                                 f"looks separated by {shown!r}; pass --delimiter '{shown}'")
+
+    def _error(
+        self, exc: Exception, columns: Sequence[str], numeric: Collection[str]
+    ) -> InputError:
+        """Name the column, row and value behind a failed read (diagnostic passes, if needed)."""
+        text = str(exc)
+        if self._looks_binary():
+            return InputError(f"{self.name}: not a text CSV file (it holds binary data)")
+        if isinstance(exc, UnicodeDecodeError) or "invalid UTF8" in text:
+            return InputError(f"{self.name}: the file is not {self.encoding} text; pass "
+                              "--encoding with its encoding (e.g. --encoding latin-1)")
+        if "conversion error" in text and numeric:
+            found = self._diagnose(lambda: self._first_unparsable(columns, numeric))
+            if found is not None:
+                column, row, value = found
+                return InputError(
+                    f"{self.name}: column {column!r}, row {row}: {value!r} is not a number. "
+                    "Fix the value, or check the delimiter and decimal mark of the file "
+                    "(--delimiter, --decimal).")
+        match = re.search(r"Expected (\d+) columns, got (\d+)", text)
+        if match:
+            header = self._diagnose(self._header)
+            if header is not None:
+                self._check_delimiter(header)
+            line = self._diagnose(self._first_ragged_line)
+            where = f"line {line}" if line else "a line"
+            return InputError(f"{self.name}: {where} has {match.group(2)} fields where the header "
+                              f"has {match.group(1)}; every row needs one field per column (check "
+                              "the delimiter and quoting)")
+        return read_error(self.name, exc)
+
+    def _diagnose(self, find: Any) -> Any:
+        try:
+            return find()
+        except (*READ_ERRORS, csv.Error):
+            return None
+
+    def _first_unparsable(
+        self, columns: Sequence[str], numeric: Collection[str]
+    ) -> tuple[str, int, str] | None:
+        from .values import first_unparsable
+
+        as_text = {c: pa.string() for c in columns}
+        convert = pacsv.ConvertOptions(include_columns=list(columns), column_types=as_text,
+                                       strings_can_be_null=True)
+        with self._reader(convert, BLOCK_BYTES) as text:
+            return first_unparsable(text, [c for c in columns if c in numeric])
+
+    def _header(self) -> list[str]:
+        lines = io.TextIOWrapper(self._stream(), encoding=self.encoding, newline="")
+        return next(csv.reader(lines, delimiter=self.delimiter), [])
+
+    def _first_ragged_line(self) -> int | None:
+        """The 1-based line of the first row whose field count differs from the header's."""
+        lines = io.TextIOWrapper(self._stream(), encoding=self.encoding, newline="")
+        rows = csv.reader(lines, delimiter=self.delimiter)
+        width = len(next(rows, []))
+        for row in rows:
+            if row and len(row) != width:
+                return rows.line_num
+        return None
+
+    def _looks_binary(self) -> bool:
+        try:
+            return b"\0" in self._stream().read(4096)
+        except READ_ERRORS:
+            return False
+
+
+def _outgrew(exc: Exception, block: int) -> bool:
+    """A field larger than the block: pyarrow says 'straddling object'."""
+    return "straddling" in str(exc)

@@ -1,0 +1,157 @@
+"""What a source of record batches is, and which source an argument names.
+
+A source knows its column names and streams record batches of just the columns
+asked for; numeric columns come as float64 (or bool), group columns as dictionaries.
+Sources: CSV/TSV (``csv_source``), Parquet (``parquet_source``), in-memory tables,
+and several shards read as one dataset. Standard input is read into memory.
+"""
+
+from __future__ import annotations
+
+import glob
+import lzma
+import os
+import sys
+from collections.abc import Collection, Iterator, Sequence
+from typing import IO
+
+import pyarrow as pa
+
+from ..errors import InputError
+from .formats import STDIN, detect
+
+TABLE_BATCH_ROWS = 1 << 18
+READ_ERRORS = (pa.ArrowException, OSError, EOFError, lzma.LZMAError, UnicodeDecodeError)
+
+
+class Source:
+    """One input, named as the user gave it."""
+
+    name: str
+
+    def columns(self) -> list[str]:
+        raise NotImplementedError
+
+    def progress(self) -> tuple[int, int | None, str]:
+        """(done, total or None, unit) of the batches read so far: bytes or rows."""
+        return 0, None, "rows"
+
+    def batches(
+        self, columns: Sequence[str], numeric: Collection[str]
+    ) -> Iterator[pa.RecordBatch]:
+        raise NotImplementedError
+
+
+class TableSource(Source):
+    """An in-memory Arrow table (from a pandas DataFrame in the Python API)."""
+
+    def __init__(self, name: str, table: pa.Table) -> None:
+        self.name, self._table = name, table
+
+    def columns(self) -> list[str]:
+        return list(self._table.column_names)
+
+    def batches(
+        self, columns: Sequence[str], numeric: Collection[str]
+    ) -> Iterator[pa.RecordBatch]:
+        yield from self._table.select(list(columns)).to_batches(max_chunksize=TABLE_BATCH_ROWS)
+
+
+class ShardedSource(Source):
+    """Several files read as one dataset: a directory of Parquet files, or a quoted glob."""
+
+    def __init__(self, name: str, shards: list[Source]) -> None:
+        self.name, self.shards = name, shards
+        self._current = 0
+
+    def columns(self) -> list[str]:
+        return self.shards[0].columns()
+
+    def progress(self) -> tuple[int, int | None, str]:
+        parts = [shard.progress() for shard in self.shards]
+        done = sum(p[0] for p in parts)
+        totals = [p[1] for p in parts]
+        total = None if None in totals else sum(t for t in totals if t is not None)
+        return done, total, parts[0][2]
+
+    def batches(
+        self, columns: Sequence[str], numeric: Collection[str]
+    ) -> Iterator[pa.RecordBatch]:
+        for shard in self.shards:
+            missing = [c for c in columns if c not in shard.columns()]
+            if missing:
+                raise InputError(f"{self.name}: shard {shard.name} has no column "
+                                 f"{', '.join(map(repr, missing))}; every shard needs the same "
+                                 "columns")
+            yield from shard.batches(columns, numeric)
+
+
+def open_source(
+    name: str, input_format: str | None = None, stdin: IO[bytes] | None = None,
+    delimiter: str | None = None, encoding: str = "utf8", decimal: str = ".",
+) -> Source:
+    """The source behind a command-line argument: a path, a directory or glob of shards, or
+    ``-`` for standard input."""
+    data = None
+    if name == STDIN:
+        data = pa.py_buffer((stdin or sys.stdin.buffer).read())
+        if data.size == 0:
+            raise InputError("-: standard input is empty; pipe a CSV or Parquet file into losscli")
+    elif os.path.isdir(name) or (_is_glob(name) and not os.path.exists(name)):
+        shards = [open_source(s, input_format, None, delimiter, encoding, decimal)
+                  for s in _shards(name)]
+        return ShardedSource(name, shards)
+    elif not os.path.exists(name):
+        raise InputError(f"{name}: no such file")
+    kind = detect(name, input_format)
+    if kind.format == "parquet":
+        from .parquet_source import ParquetSource
+
+        return ParquetSource(name, data)
+    from .csv_source import CsvSource
+
+    return CsvSource(name, kind, data, delimiter, encoding, decimal)
+
+
+def _is_glob(name: str) -> bool:
+    return any(ch in name for ch in "*?[")
+
+
+def _shards(name: str) -> list[str]:
+    """The files of a directory (Parquet, recursively) or of a glob, sorted."""
+    if os.path.isdir(name):
+        found = sorted(glob.glob(os.path.join(glob.escape(name), "**", "*.parquet"),
+                                 recursive=True)
+                       + glob.glob(os.path.join(glob.escape(name), "**", "*.pq"), recursive=True))
+        what = "no Parquet files (*.parquet, *.pq)"
+    else:
+        found = sorted(p for p in glob.glob(name, recursive=True) if os.path.isfile(p))
+        what = "no files match it"
+    if not found:
+        raise InputError(f"{name}: {what}; give a file, a directory of Parquet files, or a glob")
+    return found
+
+
+def open_error(name: str, exc: Exception) -> InputError:
+    if isinstance(exc, PermissionError):
+        return InputError(f"{name}: permission denied; check the file's read permission")
+    if isinstance(exc, FileNotFoundError):
+        return InputError(f"{name}: no such file")
+    return read_error(name, exc)
+
+
+def read_error(name: str, exc: Exception) -> InputError:
+    """An input error for a reader failure, in words a user can act on."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "Empty CSV file" in text:
+        return InputError(f"{name}: the file is empty; expected a header line and data rows")
+    if any(sign in text for sign in ("magic bytes", "Parquet file size is 0", "thrift",
+                                      "Parquet", "parquet")):
+        return InputError(f"{name}: not a valid Parquet file (corrupt or truncated)")
+    if isinstance(exc, (EOFError, lzma.LZMAError)) or any(
+            sign in text.lower() for sign in ("gzip", "zlib", "inflate", "compressed", "bz2",
+                                              "zstd", "lzma")):
+        return InputError(f"{name}: the compressed data is corrupt or truncated ({text})")
+    return InputError(f"{name}: cannot read the file: {text}")
+
+
