@@ -133,9 +133,11 @@ def _evaluate_source(
             labels = labels[keep]
         n_keys = groups.size if groups else 1
         for model in plan.models:
-            rows = builder.batch(model, labels, values, problems)
-            if rows is not None:
-                accumulators[model.name].add(_statistics(rows, options.losses), codes, n_keys)
+            # Infinities and NaNs in statistics are deliberate: finalize reports them per loss.
+            with np.errstate(all="ignore"):
+                rows = builder.batch(model, labels, values, problems)
+                if rows is not None:
+                    accumulators[model.name].add(_statistics(rows, options.losses), codes, n_keys)
     problems.raise_if_failed(plan)
     result: list[ResultRow] = []
     tasks = set()

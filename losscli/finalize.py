@@ -68,10 +68,16 @@ def finalize(
         ok = np.isfinite(values) & ~blocked
         for k in range(n_keys):  # building the rows; the math above is vectorised
             metrics[k][loss.name] = float(values[k]) if ok[k] else None
-            note = why[k] or ("" if ok[k] else loss.undefined)
+            note = why[k] or ("" if ok[k] else _why_missing(loss, values[k]))
             if note:
                 notes[k][loss.name] = note
     return metrics, notes
+
+
+def _why_missing(loss: Loss, value: float) -> str:
+    if np.isinf(value):
+        return "overflows float64 (infinite): check for values near 0 or very large"
+    return loss.undefined
 
 
 def typed_keys(groups: GroupIndex) -> list[tuple[Any, ...]]:
