@@ -30,7 +30,9 @@ def result_rows(
     rows = []
     if groups is not None:
         keys = typed_keys(groups)
-        order = np.array(sorted(range(len(keys)), key=lambda i: _sort_key(keys[i])), dtype=int)
+        seen = acc.sums["n"] > 0  # a category no row has (pandas categoricals) is no group
+        order = np.array(sorted((i for i in range(len(keys)) if seen[i]),
+                                key=lambda i: _sort_key(keys[i])), dtype=int)
         table = acc.table(order)
         metrics, notes = finalize(table, losses, multiclass)
         for j, i in enumerate(order):

@@ -68,7 +68,8 @@ class GroupIndex:
         if len(ids) == 1:
             return ids[0]
         combos, inverse = np.unique(np.stack(ids, axis=1), axis=0, return_inverse=True)
-        local_to_global = np.array([self._combo_id(tuple(c)) for c in combos.tolist()])
+        local_to_global = np.array([self._combo_id(tuple(c)) for c in combos.tolist()],
+                                   dtype=np.int64)
         return local_to_global[inverse.reshape(-1)]
 
     def _combo_id(self, combo: tuple[int, ...]) -> int:

@@ -128,7 +128,7 @@ def _r2(s: Sums) -> np.ndarray:
     sse, sst = s["w_sq_err"], s["y.m2"]
     value = 1.0 - ratio(sse, sst)
     value = np.where(sst == 0, np.where(sse == 0, 1.0, 0.0), value)
-    return np.where(s["n"] < 2, np.nan, value)
+    return np.where((s["n"] < 2) | (s["y.w"] == 0), np.nan, value)
 
 
 LE_MINUS_ONE = Rule("le_minus_one", "not applicable: labels or predictions ≤ −1")
@@ -160,6 +160,6 @@ for _loss in (
          "Σw·log(cosh(y − ŷ)) / Σw", REGRESSION, Direction.LOWER, _log_cosh_stats, _log_cosh),
     Loss("r2", ("r_squared", "r2_score"), "Coefficient of determination (higher is better)",
          "1 − Σw·(y − ŷ)² / Σw·(y − ȳ)²", REGRESSION, Direction.HIGHER, _r2_stats, _r2,
-         undefined="not defined for fewer than 2 rows"),
+         undefined="not defined for fewer than 2 rows, or no row with positive weight"),
 ):
     register(_loss)
