@@ -15,6 +15,8 @@ from ..errors import InputError
 def to_float(column: pa.Array | pa.ChunkedArray, name: str, source: str) -> np.ndarray:
     """The column as float64; missing values become NaN. Text is an error, never coerced."""
     kind = column.type
+    if pa.types.is_null(kind):  # every value missing: reported as missing values, with counts
+        return np.full(len(column), np.nan)
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
     if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
