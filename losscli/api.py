@@ -113,7 +113,7 @@ def _evaluate_source(
 ) -> tuple[list[ResultRow], list[str], set[Task]]:
     plan = plan_columns(source.name, source.columns(), options.label, options.preds,
                         options.weight, options.group_by, options.probs)
-    groups = GroupIndex(plan.group_by) if plan.group_by else None
+    groups = GroupIndex(plan.group_by, source.empty_is_missing) if plan.group_by else None
     builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
     accumulators = {m.name: Accumulator() for m in plan.models}
     problems = RowProblems(source.name, options.drop_na)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
 from .errors import InputError
-from .keys import GroupIndex
+from .keys import GroupIndex, sort_key
 from .losses import Loss, Task
 from .reduce import Accumulator
 from .result import ResultRow
@@ -29,10 +28,10 @@ def result_rows(
         raise InputError(f"{file}: no data rows to evaluate")
     rows = []
     if groups is not None:
-        keys = typed_keys(groups)
+        keys = [groups.key(i) for i in range(groups.size)]
         seen = acc.sums["n"] > 0  # a category no row has (pandas categoricals) is no group
         order = np.array(sorted((i for i in range(len(keys)) if seen[i]),
-                                key=lambda i: _sort_key(keys[i])), dtype=int)
+                                key=lambda i: sort_key(keys[i])), dtype=int)
         table = acc.table(order)
         metrics, notes = finalize(table, losses, multiclass)
         for j, i in enumerate(order):
@@ -80,35 +79,6 @@ def _why_missing(loss: Loss, value: float) -> str:
     if np.isinf(value):
         return "overflows float64 (infinite): check for values near 0 or very large"
     return loss.undefined
-
-
-def typed_keys(groups: GroupIndex) -> list[tuple[Any, ...]]:
-    """Group keys with text read from CSV turned back into numbers where every value is one.
-
-    Integers only where the text round-trips ("007" stays text); "" is a missing key.
-    """
-    keys = [groups.key(i) for i in range(groups.size)]
-    columns = [_typed_column([k[c] for k in keys]) for c in range(len(groups.columns))]
-    return list(zip(*columns, strict=True)) if columns else []
-
-
-def _typed_column(values: list[Any]) -> list[Any]:
-    values = [None if v == "" else v for v in values]
-    texts = [v for v in values if v is not None]
-    if not texts or not all(isinstance(v, str) for v in texts):
-        return values
-    for kind in (int, float):
-        try:
-            if all(str(kind(v)) == v for v in texts):
-                return [None if v is None else kind(v) for v in values]
-        except ValueError:
-            continue
-    return values
-
-
-def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple((v is None, v if v is not None else 0) for v in key)
-
 
 
 def drop_inapplicable(

@@ -9,6 +9,7 @@ distinct combinations of a chunk go through a dict.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,10 +48,15 @@ class _ColumnIndex:
 
 
 class GroupIndex:
-    """Maps rows of successive chunks to global group ids 0 … size − 1."""
+    """Maps rows of successive chunks to global group ids 0 … size − 1.
 
-    def __init__(self, columns: Sequence[str]) -> None:
+    Keys keep the type they were read with: CSV keys stay text (so adding a store
+    "A" never retypes stores "1" and "2"), where an empty cell is a missing key.
+    """
+
+    def __init__(self, columns: Sequence[str], empty_is_missing: bool = False) -> None:
         self.columns = list(columns)
+        self.empty_is_missing = empty_is_missing
         self._per_column = [_ColumnIndex() for _ in self.columns]
         self._combos: dict[tuple[int, ...], int] = {}
         self._combo_list: list[tuple[int, ...]] = []
@@ -79,8 +85,36 @@ class GroupIndex:
         return self._combos[combo]
 
     def key(self, group_id: int) -> tuple[Any, ...]:
-        """The key values of one group, as Python values (None for a missing value)."""
+        """The key values of one group, as JSON-safe Python values (None for a missing value)."""
         if len(self.columns) == 1:
-            return (self._per_column[0].value(group_id),)
-        combo = self._combo_list[group_id]
-        return tuple(index.value(i) for index, i in zip(self._per_column, combo, strict=True))
+            values: tuple[Any, ...] = (self._per_column[0].value(group_id),)
+        else:
+            combo = self._combo_list[group_id]
+            values = tuple(index.value(i)
+                           for index, i in zip(self._per_column, combo, strict=True))
+        return tuple(self._shown(v) for v in values)
+
+    def _shown(self, value: Any) -> Any:
+        if value == "" and self.empty_is_missing:
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            return str(value)  # JSON has no NaN or infinity
+        return value
+
+
+def sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Numbers (and text that reads as a number) in numeric order, then other text, then
+    NaN and infinities, then missing keys."""
+    return tuple(_order(v) for v in key)
+
+
+def _order(value: Any) -> tuple[int, float, str]:
+    if value is None:
+        return (3, 0.0, "")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return (1, 0.0, str(value))
+    try:
+        number = float(value)
+    except ValueError:
+        return (1, 0.0, str(value))
+    return (0, number, str(value)) if math.isfinite(number) else (2, 0.0, str(value))

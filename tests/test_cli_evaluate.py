@@ -88,13 +88,24 @@ def test_group_by_gives_sorted_groups_then_pooled_overall(run, tmp_path: Path) -
     assert [row["n"] for row in doc["rows"]] == [2, 3, 5]
 
 
-def test_numeric_group_keys_sort_as_numbers_and_keep_leading_zeros(run, tmp_path: Path) -> None:
+def test_csv_group_keys_stay_text_and_sort_as_numbers(run, tmp_path: Path) -> None:
     df = ARTICLE.assign(store=[10, 9, 10, 9, 100], code=["007", "07", "007", "07", "007"])
     path = write_table(df, tmp_path / "g.csv")
     doc = json.loads(run("evaluate", str(path), "-g", "store", "-f", "json").stdout)
-    assert [r["group"] for r in doc["rows"][:-1]] == [{"store": 9}, {"store": 10}, {"store": 100}]
+    assert [r["group"] for r in doc["rows"][:-1]] == [
+        {"store": "9"}, {"store": "10"}, {"store": "100"}]
     doc = json.loads(run("evaluate", str(path), "-g", "code", "-f", "json").stdout)
     assert [r["group"] for r in doc["rows"][:-1]] == [{"code": "007"}, {"code": "07"}]
+    parquet = write_table(df, tmp_path / "g.parquet")
+    doc = json.loads(run("evaluate", str(parquet), "-g", "store", "-f", "json").stdout)
+    assert [r["group"] for r in doc["rows"][:-1]] == [{"store": 9}, {"store": 10}, {"store": 100}]
+
+
+def test_odd_group_keys_sort_last_and_survive_json(run, tmp_path: Path) -> None:
+    path = tmp_path / "k.csv"
+    path.write_text("g,y_true,y_pred\n2.5,1,1.5\nnan,2,2\n0.5,3,3.5\nb,1,1\n,1,1\n10,2,2\n")
+    doc = json.loads(run("evaluate", str(path), "-g", "g", "-m", "mse", "-f", "json").stdout)
+    assert [r["group"]["g"] for r in doc["rows"][:-1]] == ["0.5", "2.5", "10", "b", "nan", None]
 
 
 def test_two_group_columns(run, tmp_path: Path) -> None:

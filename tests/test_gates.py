@@ -164,6 +164,19 @@ def test_zero_baseline_with_relative_tolerance(run, tmp_path: Path) -> None:
         checks_of(result)[0]["reason"]
 
 
+def test_a_new_text_key_does_not_retype_the_others(run, tmp_path: Path) -> None:
+    base_data = pd.DataFrame({"store": [1, 2, 10], "y_true": [10.0] * 3, "y_pred": [11.0, 12, 10]})
+    base = write_baseline(run, base_data, tmp_path / "base.json", "-g", "store", "-m", "mse")
+    new = pd.DataFrame({"store": ["1", "2", "10", "A"], "y_true": [10.0] * 4,
+                        "y_pred": [11.0, 13, 10, 10]})
+    path = write_table(new, tmp_path / "new.csv")
+    result = run("evaluate", str(path), "-g", "store", "-m", "mse", "--baseline", str(base),
+                 "--max-regression", "mse=0", "-f", "json")
+    assert result.exit_code == 1  # store 2 went from 4 to 9
+    failed = [c["group"] for c in checks_of(result) if not c["passed"]]
+    assert {"store": "2"} in failed
+
+
 def test_rows_and_losses_missing_on_either_side_are_reported(run, tmp_path: Path) -> None:
     base = write_baseline(run, GROUPED, tmp_path / "base.json", "-g", "g", "-m", "mse,wape")
     changed = write_table(GROUPED.assign(g=["a", "a", "c", "c", "c"]), tmp_path / "new.csv")

@@ -30,6 +30,7 @@ SUSPECT_DELIMITERS = (";", "\t", "|")
 
 
 class CsvSource(Source):
+    empty_is_missing = True
     def __init__(self, name: str, kind: InputKind, data: pa.Buffer | None = None,
                  delimiter: str | None = None, encoding: str = "utf8", decimal: str = ".") -> None:
         self.name, self.kind, self._data, self.encoding = name, kind, data, encoding

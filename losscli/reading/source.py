@@ -28,6 +28,7 @@ class Source:
     """One input, named as the user gave it."""
 
     name: str
+    empty_is_missing = False  # True where an empty text cell means a missing value (CSV)
 
     def columns(self) -> list[str]:
         raise NotImplementedError
@@ -66,6 +67,10 @@ class ShardedSource(Source):
 
     def columns(self) -> list[str]:
         return self.shards[0].columns()
+
+    @property
+    def empty_is_missing(self) -> bool:  # type: ignore[override]
+        return all(shard.empty_is_missing for shard in self.shards)
 
     def progress(self) -> tuple[int, int | None, str]:
         parts = [shard.progress() for shard in self.shards]
