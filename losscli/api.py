@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 import numpy as np
+import pyarrow as pa
 
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .finalize import drop_inapplicable, result_rows
 from .keys import GroupIndex
 from .losses import EPS, Batch, Loss, Params, Task, default_losses, resolve_losses
@@ -36,7 +37,7 @@ class Options:
     weight: str | None
     group_by: tuple[str, ...]
     losses: tuple[Loss, ...]
-    keep: frozenset[str]  # losses always shown; the others (defaults, 'all') only where they apply
+    always_shown: frozenset[str]  # the others (defaults, 'all') only where they apply
     params: Params
     drop_na: bool
     mape_zero: str
@@ -91,7 +92,7 @@ def evaluate(
         label=label, preds=_as_tuple(pred), probs=_as_tuple(probs), weight=weight,
         group_by=_as_tuple(group_by),
         losses=tuple(dict.fromkeys([*chosen, *required])),
-        keep=frozenset(loss.name for loss in [*named, *required]),
+        always_shown=frozenset(loss.name for loss in [*named, *required]),
         params=Params(huber_delta=huber_delta, eps=eps, from_logits=from_logits),
         drop_na=drop_na, mape_zero=mape_zero, renormalize=renormalize, progress=progress,
     )
@@ -104,7 +105,7 @@ def evaluate(
         rows += source_rows
         notices += source_notices
         tasks |= source_tasks
-    rows, shown = drop_inapplicable(rows, list(options.losses), tasks, options.keep)
+    rows, shown = drop_inapplicable(rows, list(options.losses), tasks, options.always_shown)
     return EvaluationResult(rows, [loss.name for loss in shown], list(options.group_by), notices)
 
 
@@ -117,25 +118,26 @@ def _evaluate_source(
     builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
     accumulators = {m.name: Accumulator() for m in plan.models}
     problems = RowProblems(source.name, options.drop_na)
-    zero_labels = options.mape_zero == "error" and any(x.name == "mape" for x in options.losses)
     for batch in source.batches(plan.needed, plan.numeric):
         if options.progress is not None:
             options.progress(source.name, *source.progress())
         values = {c: to_float(batch.column(c), c, source.name) for c in plan.numeric}
-        keep = problems.check(values, plan, zero_labels=zero_labels)
+        labels = builder.labels(batch, values, problems.rows_seen)
+        keep = problems.check(values, plan, batch.num_rows, builder.missing(labels))
         if problems.failed:
             continue  # keep reading only to count every bad row for the message
-        codes = groups.codes([batch.column(g) for g in plan.group_by]) if groups else None
-        labels = builder.labels(batch, values, problems.offset)
+        codes = _group_codes(groups, batch, plan.group_by, source.name)
+        kept_rows = None
         if keep is not None:
             values = {c: v[keep] for c, v in values.items()}
+            labels = {m: v[keep] for m, v in labels.items()}
             codes = None if codes is None else codes[keep]
-            labels = labels[keep]
+            kept_rows = np.flatnonzero(keep)
         n_keys = groups.size if groups else 1
         for model in plan.models:
             # Infinities and NaNs in statistics are deliberate: finalize reports them per loss.
             with np.errstate(all="ignore"):
-                rows = builder.batch(model, labels, values, problems)
+                rows = builder.batch(model, labels[model.name], values, problems, kept_rows)
                 if rows is not None:
                     accumulators[model.name].add(_statistics(rows, options.losses), codes, n_keys)
     problems.raise_if_failed(plan)
@@ -146,7 +148,22 @@ def _evaluate_source(
         result += result_rows(source.name, model.name, accumulator, groups, options.losses,
                               model.multiclass)
         tasks.add(_task(model, accumulator))
+    if options.mape_zero == "error" and ("mape" in options.always_shown or (
+            any(x.name == "mape" for x in options.losses) and Task.REGRESSION in tasks)):
+        problems.raise_zero_labels()
     return result, problems.notices(), tasks
+
+
+def _group_codes(groups: GroupIndex | None, batch: Any, columns: Sequence[str],
+                 source: str) -> np.ndarray | None:
+    if groups is None:
+        return None
+    try:
+        return groups.codes([batch.column(g) for g in columns])
+    except pa.ArrowException as exc:  # e.g. shards whose key columns differ in type
+        raise InputError(f"{source}: cannot group by {', '.join(map(repr, columns))}: "
+                         f"{str(exc).splitlines()[0]}; group columns must hold text, numbers, "
+                         "dates or booleans of one type") from exc
 
 
 def _statistics(batch: Batch, losses: Sequence[Loss]) -> dict[str, Any]:

@@ -82,7 +82,7 @@ def _why_missing(loss: Loss, value: float) -> str:
 
 
 def drop_inapplicable(
-    rows: list[ResultRow], losses: list[Loss], tasks: set[Task], keep: Collection[str] = ()
+    rows: list[ResultRow], losses: list[Loss], tasks: set[Task], always: Collection[str] = ()
 ) -> tuple[list[ResultRow], list[Loss]]:
     """Leave out losses made for none of the data's tasks, or applicable to no row.
 
@@ -90,7 +90,7 @@ def drop_inapplicable(
     beside binary labels, nor cross-entropy beside regression values.
     """
     def nowhere(loss: Loss) -> bool:
-        if loss.name in keep:
+        if loss.name in always:
             return False
         return not tasks & set(loss.tasks) or all(
             row.metrics.get(loss.name) is None

@@ -15,32 +15,46 @@ import numpy as np
 from .losses import Batch, Params
 from .losses.classification import log_sigmoid, log_softmax
 from .reading import CLASS, ONEHOT, ColumnPlan, Model
-from .reading.classes import ClassMatcher, one_hot
+from .reading.classes import ClassMatcher, one_hot, shared_prefix
 from .validate import RowProblems
 
 
 class BatchBuilder:
     def __init__(self, source: str, plan: ColumnPlan, params: Params, renormalize: bool) -> None:
         self.plan, self.params, self.renormalize = plan, params, renormalize
-        self.matcher = None
-        if plan.label_kind == CLASS:
-            # Labels are matched to the first model's class columns; every model's
-            # columns are taken to list the classes in that same order.
-            self.matcher = ClassMatcher(plan.models[0].columns, source, plan.label)
+        self.matchers: dict[str, ClassMatcher] = {}
+        self.label_order: dict[str, list[str]] = {}
+        for model in plan.models:
+            if plan.label_kind == CLASS:  # each model's columns name its classes
+                self.matchers[model.name] = ClassMatcher(model.columns, source, plan.label)
+            if plan.label_kind == ONEHOT:
+                self.label_order[model.name] = paired(plan.labels, model.columns)
 
-    def labels(self, batch: Any, values: dict[str, np.ndarray], offset: int) -> np.ndarray:
-        """Label values, class positions, or a (rows × classes) matrix of one-hot labels."""
-        if self.matcher is not None:
-            return self.matcher.positions(batch.column(self.plan.label), offset)
+    def labels(self, batch: Any, values: dict[str, np.ndarray], offset: int
+               ) -> dict[str, np.ndarray]:
+        """Per model: label values, class positions (−1: no label), or one-hot label rows."""
+        if self.plan.label_kind == CLASS:
+            column = batch.column(self.plan.label)
+            return {name: m.positions(column, offset) for name, m in self.matchers.items()}
         if self.plan.label_kind == ONEHOT:
-            return np.column_stack([values[c] for c in self.plan.labels])
-        return values[self.plan.label]
+            return {name: np.column_stack([values[c] for c in order])
+                    for name, order in self.label_order.items()}
+        return {m.name: values[self.plan.label] for m in self.plan.models}
+
+    def missing(self, labels: dict[str, np.ndarray]) -> np.ndarray | None:
+        """Rows without a class label (the same rows for every model)."""
+        if self.plan.label_kind != CLASS:
+            return None
+        return next(iter(labels.values())) < 0
 
     def batch(
         self, model: Model, labels: np.ndarray, values: dict[str, np.ndarray],
-        problems: RowProblems,
+        problems: RowProblems, rows: np.ndarray | None,
     ) -> Batch | None:
-        """The model's batch, or None when its probabilities failed a check (already noted)."""
+        """The model's batch, or None when a check failed (already noted in ``problems``).
+
+        ``rows`` gives the chunk position of each row when some were dropped.
+        """
         weight = self.plan.weight
         w = values[weight] if weight else np.ones(len(labels))
         if not model.multiclass:
@@ -49,8 +63,26 @@ class BatchBuilder:
                 return Batch(labels, np.exp(log_sigmoid(p)), w, self.params, logits=p)
             return Batch(labels, p, w, self.params)
         scores = np.column_stack([values[c] for c in model.columns])
-        y = one_hot(labels, len(model.columns)) if self.matcher is not None else labels
+        if model.name in self.matchers:
+            y = one_hot(labels, len(model.columns))
+        else:
+            y = labels
+            problems.check_label_rows(y, ",".join(self.plan.labels), rows)
         if self.params.from_logits:
             return Batch(y, np.exp(log_softmax(scores)), w, self.params, logits=scores)
-        probs = problems.check_probabilities(scores, model.name, self.renormalize)
-        return None if probs is None else Batch(y, probs, w, self.params)
+        probs = problems.check_probabilities(scores, model.name, self.renormalize, rows)
+        return None if probs is None or problems.failed else Batch(y, probs, w, self.params)
+
+
+def paired(labels: tuple[str, ...], classes: tuple[str, ...]) -> list[str]:
+    """One-hot label columns in the order of the class columns: matched by the part after
+    each set's shared prefix (y_cat with p_cat) where both name the same classes, else
+    in the order given."""
+    def suffixes(columns: tuple[str, ...]) -> dict[str, str]:
+        prefix = shared_prefix(columns)
+        return {c[len(prefix):]: c for c in columns}
+
+    by_label, by_class = suffixes(labels), suffixes(classes)
+    if len(by_label) == len(labels) and set(by_label) == set(by_class):
+        return [by_label[suffix] for suffix in by_class]
+    return list(labels)

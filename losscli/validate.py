@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
-from .reading import ColumnPlan
+from .reading import VALUE, ColumnPlan
 
 PROBABILITY_SUM_TOLERANCE = 1e-4
 
@@ -36,6 +36,8 @@ BAD_SUM = Kind("row whose probabilities do not sum to 1",
                "rows whose probabilities do not sum to 1",
                f"Rows must sum to 1 within {PROBABILITY_SUM_TOLERANCE:g}. If the columns hold "
                "logits, pass --from-logits; to divide each row by its sum, pass --renormalize.")
+LABEL_OUTSIDE_UNIT = Kind("row with a label outside [0, 1]", "rows with a label outside [0, 1]",
+                          "One-hot (or soft) labels lie in [0, 1].")
 ZERO_SUM = Kind("row whose probabilities sum to 0", "rows whose probabilities sum to 0",
                 "--renormalize cannot divide by 0; fix or remove those rows.")
 
@@ -57,19 +59,26 @@ class RowProblems:
         self.dropped = 0
         self.total_weight = 0.0
         self._found: dict[tuple[str, Kind], _Found] = {}
+        self._zero_labels: dict[tuple[str, Kind], _Found] = {}  # an error only if MAPE is shown
 
     @property
     def failed(self) -> bool:
         return bool(self._found)
 
     def check(
-        self, values: dict[str, np.ndarray], plan: ColumnPlan, zero_labels: bool
+        self, values: dict[str, np.ndarray], plan: ColumnPlan, n: int,
+        missing_label: np.ndarray | None = None,
     ) -> np.ndarray | None:
-        """Record a new chunk's bad rows; with --drop-na return the mask of rows to keep."""
-        n = len(next(iter(values.values())))
+        """Record a new chunk's bad rows; with --drop-na return the mask of rows to keep.
+
+        ``missing_label`` marks rows without a class label: missing values too.
+        """
         self.offset, self.rows_seen = self.rows_seen, self.rows_seen + n
         nonfinite = np.zeros(n, dtype=bool)
-        for name, column in values.items():
+        columns = dict(values)
+        if missing_label is not None:
+            columns[plan.label] = np.where(missing_label, np.nan, 0.0)
+        for name, column in columns.items():
             bad = ~np.isfinite(column)
             if bad.any():
                 nonfinite |= bad
@@ -77,8 +86,9 @@ class RowProblems:
                     self.note(name, NON_FINITE, bad, column)
         if plan.weight:
             self.note(plan.weight, NEGATIVE_WEIGHT, values[plan.weight] < 0, values[plan.weight])
-        if zero_labels:
-            self.note(plan.label, ZERO_LABEL, values[plan.label] == 0, values[plan.label])
+        if plan.label_kind == VALUE:  # counted; an error only where MAPE is shown (--mape-zero)
+            self._record(self._zero_labels, plan.label, ZERO_LABEL, values[plan.label] == 0,
+                         values[plan.label], None)
         keep = ~nonfinite if self.drop_na and nonfinite.any() else None
         if keep is not None:
             self.dropped += int(nonfinite.sum())
@@ -88,44 +98,68 @@ class RowProblems:
         return keep
 
     def check_probabilities(
-        self, probs: np.ndarray, name: str, renormalize: bool
+        self, probs: np.ndarray, spec: str, renormalize: bool, rows: np.ndarray | None = None
     ) -> np.ndarray | None:
         """Class probabilities, checked (and with --renormalize divided by their row sums)."""
+        subject = f"columns {spec!r}"
         low, high = probs.min(axis=1), probs.max(axis=1)
-        outside = (low < 0) | (high > 1)
-        self.note(name, OUTSIDE_UNIT, outside, np.where(low < 0, low, high))
+        self.note(subject, OUTSIDE_UNIT, (low < 0) | (high > 1), np.where(low < 0, low, high),
+                  rows)
         sums = probs.sum(axis=1)
         if renormalize:
-            self.note(name, ZERO_SUM, sums == 0, sums)
+            self.note(subject, ZERO_SUM, sums == 0, sums, rows)
             probs = probs / np.where(sums == 0, 1.0, sums)[:, None]
         else:
-            self.note(name, BAD_SUM, np.abs(sums - 1) > PROBABILITY_SUM_TOLERANCE, sums)
+            self.note(subject, BAD_SUM, np.abs(sums - 1) > PROBABILITY_SUM_TOLERANCE, sums, rows)
         return None if self.failed else probs
 
-    def note(self, column: str, kind: Kind, bad: np.ndarray, shown: np.ndarray) -> None:
-        """Count the rows of the current chunk flagged in ``bad``; ``shown`` is each row's value."""
+    def check_label_rows(self, labels: np.ndarray, spec: str, rows: np.ndarray | None) -> None:
+        """One-hot (or soft) label rows must lie in [0, 1]."""
+        low, high = labels.min(axis=1), labels.max(axis=1)
+        self.note(f"columns {spec!r}", LABEL_OUTSIDE_UNIT, (low < 0) | (high > 1),
+                  np.where(low < 0, low, high), rows)
+
+    def note(self, subject: str, kind: Kind, bad: np.ndarray, shown: np.ndarray,
+             rows: np.ndarray | None = None) -> None:
+        """Count the current chunk's rows flagged in ``bad``; ``shown`` is each row's value,
+        ``rows`` each row's position in the chunk when some rows were dropped."""
+        if not subject.startswith("column"):
+            subject = f"column {subject!r}"
+        self._record(self._found, subject, kind, bad, shown, rows)
+
+    def _record(self, found: dict[tuple[str, Kind], _Found], subject: str, kind: Kind,
+                bad: np.ndarray, shown: np.ndarray, rows: np.ndarray | None) -> None:
         count = int(np.count_nonzero(bad))
         if not count:
             return
-        found = self._found.get((column, kind))
-        if found is None:
-            first = int(np.argmax(bad))
-            self._found[(column, kind)] = _Found(count, self.offset + first + 1,
-                                                 float(shown[first]))
-        else:
-            found.count += count
+        if (subject, kind) in found:
+            found[(subject, kind)].count += count
+            return
+        first = int(np.argmax(bad))
+        position = first if rows is None else int(rows[first])
+        found[(subject, kind)] = _Found(count, self.offset + position + 1, float(shown[first]))
+
+    def raise_zero_labels(self) -> None:
+        """--mape-zero error: labels of 0 are an input error (where MAPE is shown)."""
+        self._found.update((( f"column {subject!r}", kind), found)
+                           for (subject, kind), found in self._zero_labels.items())
+        self._raise()
 
     def raise_if_failed(self, plan: ColumnPlan) -> None:
         if not self._found and plan.weight and self.rows_seen > self.dropped \
                 and self.total_weight == 0:
             raise InputError(f"{self.source}: the weights in column {plan.weight!r} are all 0, "
                              "so no row counts; check the weight column")
+        self._raise()
+
+    def _raise(self) -> None:
         if not self._found:
             return
         lines = [
-            f"{self.source}: column {column!r} has {kind.counted(found.count)} "
+            f"{self.source}: {subject} {'have' if subject.startswith('columns') else 'has'} "
+            f"{kind.counted(found.count)} "
             f"(first at row {found.first_row}: {_shown(found.first_value)}). {kind.advice}"
-            for (column, kind), found in self._found.items()
+            for (subject, kind), found in self._found.items()
         ]
         raise InputError("\n".join(lines))
 

@@ -216,7 +216,7 @@ def test_rows_not_summing_to_one(run, tmp_path: Path) -> None:
     result = run("evaluate", str(path), "--probs", "p_*")
     assert result.exit_code == 3
     assert result.stderr == (
-        f"losscli: error: {path}: column 'p_*' has 2 rows whose probabilities do not sum to 1 "
+        f"losscli: error: {path}: columns 'p_*' have 2 rows whose probabilities do not sum to 1 "
         "(first at row 2: 0.8999999999999999). Rows must sum to 1 within 0.0001. If the columns "
         "hold logits, pass --from-logits; to divide each row by its sum, pass --renormalize.\n"
     )
@@ -229,7 +229,8 @@ def test_probabilities_outside_the_unit_interval(run, tmp_path: Path) -> None:
     df = pd.DataFrame({"label": ["a", "b"], "p_a": [1.5, 0.2], "p_b": [-0.5, 0.8]})
     result = run("evaluate", str(write_table(df, tmp_path / "o.csv")), "--probs", "p_*")
     assert result.exit_code == 3
-    assert "has 1 row with a probability outside [0, 1] (first at row 1: -0.5)" in result.stderr
+    assert "columns 'p_*' have 1 row with a probability outside [0, 1] (first at row 1: -0.5)" \
+        in result.stderr
     assert "pass --from-logits" in result.stderr
 
 
@@ -255,3 +256,66 @@ def test_pred_and_probs_together_is_a_usage_error(run, tmp_path: Path) -> None:
     path = write_table(multiclass_frame(0), tmp_path / "m.csv")
     result = run("evaluate", str(path), "-p", "p_cat", "--probs", "p_*")
     assert result.exit_code == 2
+
+
+def test_each_model_matches_labels_to_its_own_columns(run, tmp_path: Path) -> None:
+    path = tmp_path / "two.csv"
+    path.write_text("species,a_cat,a_dog,b_dog,b_cat\ncat,0.9,0.1,0.1,0.9\n"
+                    "dog,0.2,0.8,0.8,0.2\ncat,0.7,0.3,0.3,0.7\n")
+    out = run("evaluate", str(path), "-l", "species", "--probs", "a_*", "--probs", "b_*",
+              "-m", "ce,acc", "-f", "csv").stdout.splitlines()
+    a, b = (line.split(",")[-2:] for line in out[1:])
+    assert a == b
+    assert float(a[1]) == 1.0
+    three = tmp_path / "three.csv"
+    three.write_text("species,a_cat,a_dog,b_cat,b_dog,b_fox\ncat,0.9,0.1,0.8,0.1,0.1\n")
+    assert run("evaluate", str(three), "-l", "species", "--probs", "a_*", "--probs", "b_*",
+               "-m", "acc").exit_code == 0
+
+
+def test_one_hot_labels_pair_with_classes_by_name_and_stay_in_range(run, tmp_path) -> None:
+    path = tmp_path / "oh.csv"
+    path.write_text("y_b,y_a,p_a,p_b\n1,0,0.9,0.1\n1,0,0.8,0.2\n")
+    glob = run("evaluate", str(path), "-l", "y_*", "--probs", "p_*", "-m", "ce", "-f", "csv")
+    listed = run("evaluate", str(path), "-l", "y_a,y_b", "--probs", "p_a,p_b", "-m", "ce",
+                 "-f", "csv")
+    value = listed.stdout.splitlines()[1].split(",")[-1]
+    assert glob.stdout.splitlines()[1].split(",")[-1] == value
+    assert float(value) == pytest.approx(
+        -(math.log(0.1) + math.log(0.2)) / 2)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("y_a,y_b,p_a,p_b\n2,-1,0.9,0.1\n")
+    result = run("evaluate", str(bad), "-l", "y_*", "--probs", "p_*")
+    assert result.exit_code == 3
+    assert "columns 'y_a,y_b' have 1 row with a label outside [0, 1]" in result.stderr
+
+
+def test_drop_na_drops_rows_without_a_class_label(run, tmp_path: Path) -> None:
+    path = tmp_path / "na.csv"
+    path.write_text("species,p_cat,p_dog\ncat,0.9,0.1\n,0.5,0.5\ndog,0.2,0.8\n")
+    failed = run("evaluate", str(path), "-l", "species", "--probs", "p_*")
+    assert failed.exit_code == 3
+    assert "column 'species' has 1 missing or non-finite value (first at row 2" in failed.stderr
+    dropped = run("evaluate", str(path), "-l", "species", "--probs", "p_*", "--drop-na",
+                  "-m", "acc", "-f", "csv")
+    assert dropped.exit_code == 0
+    assert dropped.stdout.splitlines()[1].endswith(",2,1.0")
+    assert "1 of 3 rows dropped" in dropped.stderr
+
+
+def test_row_numbers_after_dropped_rows_are_the_file_rows(run, tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("species,p_cat,p_dog\ncat,,0.1\ncat,0.9,0.1\ndog,0.2,0.9\n")
+    result = run("evaluate", str(path), "-l", "species", "--probs", "p_*", "--drop-na")
+    assert "(first at row 3: 1.1" in result.stderr
+
+
+def test_mape_zero_error_only_where_mape_is_shown(run, tmp_path: Path) -> None:
+    binary = tmp_path / "b.csv"
+    binary.write_text("y_true,y_pred\n0,0.2\n1,0.9\n")
+    assert run("evaluate", str(binary), "--mape-zero", "error").exit_code == 0
+    assert run("evaluate", str(binary), "--mape-zero", "error", "-m", "mape").exit_code == 3
+    onehot = tmp_path / "o.csv"
+    onehot.write_text("y_a,y_b,p_a,p_b\n1,0,0.9,0.1\n")
+    assert run("evaluate", str(onehot), "-l", "y_*", "--probs", "p_*",
+               "--mape-zero", "error").exit_code == 0

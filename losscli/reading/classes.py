@@ -37,20 +37,24 @@ class ClassMatcher:
         self.lookup: dict[str, int] | None = None
 
     def positions(self, column: pa.Array | pa.ChunkedArray, offset: int) -> np.ndarray:
-        """The class position of every row; a label matching no class is an input error."""
+        """The class position of every row (−1 where it has no label); a label matching no
+        class is an input error."""
         encoded = _arrow.dictionary_encoded(column)
         texts = [_text(v) for v in encoded.dictionary.to_pylist()]
         if self.lookup is None:
             self.lookup = self._choose(texts)
         mapping = np.array([self.lookup.get(t, -1) for t in texts], dtype=np.int64)
-        rows = mapping[_arrow.values(encoded.indices)]
-        if (rows < 0).any():
-            first = int(np.argmax(rows < 0))
-            raise self._unmatched(texts[int(_arrow.values(encoded.indices)[first])], offset + first)
-        return rows
+        unmatched = [i for i, t in enumerate(texts) if t != "" and mapping[i] < 0]
+        indices = _arrow.values(encoded.indices)
+        if unmatched:
+            first = int(np.argmax(np.isin(indices, unmatched)))
+            raise self._unmatched(texts[int(indices[first])], offset + first)
+        return mapping[indices]  # −1 where the label is missing
 
     def _choose(self, texts: list[str]) -> dict[str, int]:
-        """Full names, else suffixes, else positions: the first scheme that matches every label."""
+        """Full names, else suffixes, else positions: the first scheme that matches every label
+        of the first chunk (a later label that does not fit it is an error, never a guess)."""
+        texts = [t for t in texts if t != ""]
         schemes = (self._names, self._suffixes, self._positions)
         for scheme in schemes:
             if all(t in scheme for t in texts):
@@ -59,7 +63,10 @@ class ClassMatcher:
 
     def _unmatched(self, text: str, row: int) -> InputError:
         shown = ", ".join(repr(c) for c in self.columns[:12])
-        what = "has no label" if text == "" else f"label {text!r} matches no class column"
+        what = f"label {text!r} matches no class column"
+        if self.lookup is not None and any(text in s for s in (self._names, self._suffixes,
+                                                               self._positions)):
+            what += " in the way earlier labels did (names, suffixes or positions)"
         return InputError(
             f"{self.source}: column {self.label!r}, row {row + 1}: {what}. The class columns are "
             f"{shown}; a label must be a column name, the part after {self.prefix!r}, or a "
