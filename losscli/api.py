@@ -87,7 +87,8 @@ def evaluate(
     names = _as_tuple(losses)
     chosen = resolve_losses(names or default_losses())
     required = resolve_losses(require) if require else []
-    named = [] if not names or "all" in {n.strip().lower() for n in names} else chosen
+    listed = {part.strip().lower() for item in names for part in item.split(",")}
+    named = [] if not names or "all" in listed else chosen
     options = Options(
         label=label, preds=_as_tuple(pred), probs=_as_tuple(probs), weight=weight,
         group_by=_as_tuple(group_by),

@@ -30,6 +30,9 @@ def load_baseline(path: str) -> Baseline:
             document = json.load(handle)
     except OSError as exc:
         raise InputError(f"{path}: cannot read the baseline: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: the baseline is not UTF-8 JSON; write it with "
+                         "losscli evaluate --format json") from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: the baseline is not JSON ({exc.msg}, line {exc.lineno}); "
                          "write it with losscli evaluate --format json") from exc
@@ -45,7 +48,7 @@ def load_baseline(path: str) -> Baseline:
             key = (position, str(row["pred"]), _group_text(row["group"]))
             baseline.rows[key] = {k: _number(v) for k, v in row["metrics"].items()}
             baseline.labels[key] = describe(row["file"], row["pred"], row["group"])
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"{path}: baseline row {number} is not a losscli result row "
                              f"({type(exc).__name__}: {exc})") from exc
     return baseline

@@ -17,7 +17,7 @@ import click
 
 from ._version import __version__
 
-EPS = 2.220446049250313e-16  # float64 machine epsilon, without importing numpy at start-up
+EPS = 2.220446049250313e-16  # float64 machine epsilon (losses.EPS), without importing numpy
 OUTPUT_FORMATS = ("auto", "table", "csv", "tsv", "json", "markdown")
 SUFFIX_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".md": "markdown",
                   ".markdown": "markdown", ".txt": "table"}
@@ -47,6 +47,16 @@ def _one_character(ctx: click.Context, param: click.Parameter, value: str | None
     return value
 
 
+def _known_encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    import codecs
+
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"unknown encoding {value!r}") from None
+    return value
+
+
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed([
         click.option("-l", "--label", metavar="COL",
@@ -65,7 +75,7 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Format of the inputs (default: from the file name; CSV for -)."),
         click.option("--delimiter", metavar="CHAR", callback=_one_character,
                      help="Field separator of CSV input (default: ',' for .csv, tab for .tsv)."),
-        click.option("--encoding", default="utf8", show_default=True,
+        click.option("--encoding", default="utf8", show_default=True, callback=_known_encoding,
                      help="Text encoding of CSV input, e.g. latin-1."),
         click.option("--decimal", type=click.Choice([".", ","]), default=".", show_default=True,
                      help="Decimal mark of numbers in CSV input."),
@@ -223,9 +233,9 @@ def evaluate(files: tuple[str, ...], preds: tuple[str, ...], losses: tuple[str, 
     from .baseline import load_baseline
     from .progress import ProgressBar
 
-    if tolerances and baseline is None:
-        raise click.UsageError("--max-regression needs --baseline FILE to compare with")
     _refuse_overwriting_inputs(files, output)
+    if tolerances and baseline is None:  # before reading anything
+        raise click.UsageError("--max-regression needs --baseline FILE to compare with")
     before = load_baseline(baseline) if baseline is not None else None
     required = [c.loss for c in checks] + [t.loss for t in tolerances]
     bar = ProgressBar(enabled=options.pop("progress"))
@@ -325,6 +335,8 @@ class _atomic_write:
 
 
 def _refuse_overwriting_inputs(files: tuple[str, ...], output: str | None) -> None:
+    if output and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+        raise click.UsageError(f"cannot write {output!r}: its directory does not exist")
     if not output or not os.path.exists(output):
         return
     for name in files:

@@ -53,7 +53,8 @@ def default_map(ctx: click.Context, path: str, table: dict[str, Any]) -> dict[st
     options = _options_by_key(ctx.command)
     defaults: dict[str, Any] = {}
     for key, value in table.items():
-        option = options.get(key.replace("_", "-"))
+        name = key.replace("_", "-")
+        option = options.get(name)
         if option is None or option.name is None:
             known = ", ".join(sorted(options))
             raise click.UsageError(f"{path}: unknown key {key!r}; the keys are the long option "
@@ -67,6 +68,8 @@ def default_map(ctx: click.Context, path: str, table: dict[str, Any]) -> dict[st
             option.process_value(ctx, value)  # its type and its callback, as on the command line
         except click.BadParameter as exc:
             raise click.UsageError(f"{path}: bad value for key {key!r}: {exc.message}") from exc
+        if f"--{name}" in option.secondary_opts:  # no-progress = true means progress = false
+            value = not value
         defaults[option.name] = value
     return defaults
 

@@ -63,7 +63,7 @@ def finalize(
         for rule in loss.rules:
             counts = table[rule.stat]
             for hit in np.flatnonzero(counts > 0):
-                why[hit] = rule.note(int(counts[hit]))
+                why[hit] = "; ".join(filter(None, [why[hit], rule.note(int(counts[hit]))]))
             if not rule.skip:
                 blocked |= counts > 0
         ok = np.isfinite(values) & ~blocked

@@ -91,7 +91,8 @@ def gate(
         notices += missing
     outcomes = [o for check in checks for o in _judge(check, rows)]
     for tolerance in tolerances:
-        outcomes += [o for i, row in enumerate(rows) if (o := _regression(tolerance, i, row))]
+        judged = [o for i, row in enumerate(rows) if (o := _regression(tolerance, i, row))]
+        outcomes += judged or _nothing_to_compare(tolerance, rows, baseline)
     return replace(result, rows=rows, notices=notices, checks=outcomes,
                    baseline=None if baseline is None else baseline.path)
 
@@ -137,6 +138,17 @@ def _regression(tolerance: Tolerance, index: int, row: ResultRow) -> Outcome | N
     if tolerance.relative and before == 0:
         reason += " (the baseline is 0, so a relative tolerance allows no worsening)"
     return Outcome(text, index, loss.name, value, limit, passed, reason)
+
+
+def _nothing_to_compare(
+    tolerance: Tolerance, rows: Sequence[ResultRow], baseline: Baseline | None
+) -> list[Outcome]:
+    """A tolerance that matched no baseline value fails: the gate would guard nothing."""
+    where = "" if baseline is None else f" in {baseline.path}"
+    return [Outcome(f"max-regression {tolerance.text}", i, tolerance.loss, row.metrics.get(
+        tolerance.loss), None, False, f"no baseline value of {tolerance.loss}{where} matches "
+        "this row, so its regression cannot be checked") for i, row in enumerate(rows)
+        if row.is_overall]
 
 
 def _percent(value: float, before: float) -> str:

@@ -74,7 +74,7 @@ def plan_columns(
         _guess(source, available, LABEL_NAMES, "label", "--label"),)
     kind = VALUE
     if probs:
-        kind = ONEHOT if len(labels) > 1 or _is_pattern(label or "") else CLASS
+        kind = ONEHOT if len(labels) > 1 or is_pattern(label or "") else CLASS
         for model in models:
             if kind == ONEHOT and len(labels) != len(model.columns):
                 raise InputError(f"{source}: {len(labels)} label columns but {len(model.columns)} "
@@ -108,7 +108,7 @@ def _class_model(source: str, available: Sequence[str], spec: str) -> Model:
 
 def _select(source: str, available: Sequence[str], spec: str, role: str) -> tuple[str, ...]:
     """Columns named by a comma list or a glob, in the list's order or the file's order."""
-    if _is_pattern(spec):
+    if is_pattern(spec):
         found = tuple(c for c in available if fnmatch.fnmatchcase(c, spec))
         if not found:
             raise InputError(f"{source}: no column matches {spec!r}. "
@@ -119,7 +119,8 @@ def _select(source: str, available: Sequence[str], spec: str, role: str) -> tupl
     return tuple(_require(source, available, part.strip(), role) for part in spec.split(","))
 
 
-def _is_pattern(spec: str) -> bool:
+def is_pattern(spec: str) -> bool:
+    """Whether a column spec or path is a glob."""
     return any(ch in spec for ch in "*?[")
 
 

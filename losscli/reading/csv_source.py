@@ -26,7 +26,7 @@ BLOCK_BYTES = 8 << 20
 HEADER_BLOCK_BYTES = 1 << 16
 MAX_BLOCK_BYTES = 1 << 30
 DICT_STRING = pa.dictionary(pa.int32(), pa.string())
-SUSPECT_DELIMITERS = (";", "\t", "|")
+SUSPECT_DELIMITERS = (",", ";", "\t", "|")
 
 
 class CsvSource(Source):
@@ -134,13 +134,18 @@ class CsvSource(Source):
         text = str(exc)
         if self._looks_binary():
             return InputError(f"{self.name}: not a text CSV file (it holds binary data)")
-        if isinstance(exc, UnicodeDecodeError) or "invalid UTF8" in text:
+        if isinstance(exc, UnicodeError) or "invalid UTF8" in text:
             return InputError(f"{self.name}: the file is not {self.encoding} text; pass "
                               "--encoding with its encoding (e.g. --encoding latin-1)")
         if "conversion error" in text and numeric:
             found = self._diagnose(lambda: self._first_unparsable(columns, numeric))
             if found is not None:
                 column, row, value = found
+                if pa.types.is_boolean(self._numeric_type(column)):
+                    return InputError(
+                        f"{self.name}: column {column!r} begins with true/false labels, but row "
+                        f"{row} holds {value!r}; a label column holds numbers or true/false, "
+                        "not both")
                 return InputError(
                     f"{self.name}: column {column!r}, row {row}: {value!r} is not a number. "
                     "Fix the value, or check the delimiter and decimal mark of the file "
@@ -171,8 +176,9 @@ class CsvSource(Source):
         as_text = {c: pa.string() for c in columns}
         convert = pacsv.ConvertOptions(include_columns=list(columns), column_types=as_text,
                                        strings_can_be_null=True)
+        targets = {c: self._numeric_type(c) for c in columns if c in numeric}
         with self._reader(convert, BLOCK_BYTES) as text:
-            return first_unparsable(text, [c for c in columns if c in numeric])
+            return first_unparsable(text, targets)
 
     def _header(self) -> list[str]:
         lines = io.TextIOWrapper(self._stream(), encoding=self.encoding, newline="")

@@ -18,10 +18,11 @@ from typing import IO
 import pyarrow as pa
 
 from ..errors import InputError
+from .columns import is_pattern
 from .formats import STDIN, detect
 
 TABLE_BATCH_ROWS = 1 << 18
-READ_ERRORS = (pa.ArrowException, OSError, EOFError, lzma.LZMAError, UnicodeDecodeError)
+READ_ERRORS = (pa.ArrowException, OSError, EOFError, lzma.LZMAError, UnicodeError)
 
 
 class Source:
@@ -102,7 +103,9 @@ def open_source(
         data = pa.py_buffer((stdin or sys.stdin.buffer).read())
         if data.size == 0:
             raise InputError("-: standard input is empty; pipe a CSV or Parquet file into losscli")
-    elif os.path.isdir(name) or (_is_glob(name) and not os.path.exists(name)):
+        if input_format is None and data.size >= 4 and data[:4].to_pybytes() == b"PAR1":
+            input_format = "parquet"  # already in memory: its magic bytes tell
+    elif os.path.isdir(name) or (is_pattern(name) and not os.path.exists(name)):
         shards = [open_source(s, input_format, None, delimiter, encoding, decimal)
                   for s in _shards(name)]
         return ShardedSource(name, shards)
@@ -116,10 +119,6 @@ def open_source(
     from .csv_source import CsvSource
 
     return CsvSource(name, kind, data, delimiter, encoding, decimal)
-
-
-def _is_glob(name: str) -> bool:
-    return any(ch in name for ch in "*?[")
 
 
 def _shards(name: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pyarrow as pa
@@ -36,30 +36,31 @@ def to_float(column: pa.Array | pa.ChunkedArray, name: str, source: str) -> np.n
 
 
 def first_unparsable(
-    batches: Iterable[pa.RecordBatch], numeric: Sequence[str]
+    batches: Iterable[pa.RecordBatch], targets: Mapping[str, pa.DataType]
 ) -> tuple[str, int, str] | None:
-    """(column, 1-based row, text) of the first cell of ``numeric`` that is not a number.
+    """(column, 1-based row, text) of the first cell that does not parse as its column's type.
 
-    Uses Arrow's own float parser, the one the CSV reader failed with, bisecting
-    for the first failing cell; this runs only after a read has already failed.
+    Uses Arrow's own parser, the one the CSV reader failed with, bisecting for the
+    first failing cell; this runs only after a read has already failed.
     """
     offset = 0
     for batch in batches:
-        for name in numeric:
+        for name, kind in targets.items():
             column = batch.column(name)
-            if not _parses(column):
+            if not _parses(column, kind):
                 lo, hi = 0, len(column) - 1  # invariant: column[:lo] parses, column[:hi+1] does not
                 while lo < hi:
                     mid = (lo + hi) // 2
-                    lo, hi = (mid + 1, hi) if _parses(column.slice(0, mid + 1)) else (lo, mid)
+                    fits = _parses(column.slice(0, mid + 1), kind)
+                    lo, hi = (mid + 1, hi) if fits else (lo, mid)
                 return name, offset + lo + 1, column[lo].as_py()
         offset += batch.num_rows
     return None
 
 
-def _parses(column: pa.Array) -> bool:
+def _parses(column: pa.Array, kind: pa.DataType) -> bool:
     try:
-        pc.cast(column, pa.float64())
+        pc.cast(column, kind)
     except pa.ArrowInvalid:
         return False
     return True
