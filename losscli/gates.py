@@ -10,12 +10,11 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from .baseline import Baseline, row_key
 from .errors import UsageError
 from .losses import Direction, get_loss
-from .result import EvaluationResult, ResultRow
+from .result import EvaluationResult, Outcome, ResultRow
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -40,19 +39,6 @@ class Tolerance:
     loss: str
     amount: float
     relative: bool
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One check judged on one row (``row`` indexes the result's rows)."""
-
-    check: str
-    row: int
-    loss: str
-    value: float | None
-    limit: float | None
-    passed: bool
-    reason: str
 
 
 def parse_check(text: str) -> Check:
@@ -183,11 +169,3 @@ def _attach(result: EvaluationResult, baseline: Baseline) -> tuple[list[ResultRo
     for name in sorted(before_losses - set(result.losses)):
         notices.append(f"baseline {baseline.path} has {name}, which this run did not compute")
     return rows, notices
-
-
-def outcome_record(result: EvaluationResult, outcome: Outcome) -> dict[str, Any]:
-    """An outcome as the JSON ``checks`` list carries it."""
-    row = result.rows[outcome.row]
-    return {"check": outcome.check, "file": row.file, "pred": row.pred, "group": row.group,
-            "loss": outcome.loss, "value": outcome.value, "limit": outcome.limit,
-            "passed": outcome.passed, "reason": outcome.reason}

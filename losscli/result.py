@@ -7,6 +7,26 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """One check judged on one row (``row`` indexes the result's rows)."""
+
+    check: str
+    row: int
+    loss: str
+    value: float | None
+    limit: float | None
+    passed: bool
+    reason: str
+
+
+    def record(self, row: ResultRow) -> dict[str, Any]:
+        """The outcome as the JSON ``checks`` list carries it."""
+        return {"check": self.check, "file": row.file, "pred": row.pred, "group": row.group,
+                "loss": self.loss, "value": self.value, "limit": self.limit,
+                "passed": self.passed, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class ResultRow:
     """One file, prediction column and group; ``group`` is None for a file's overall row.
 
@@ -45,11 +65,11 @@ class EvaluationResult:
     losses: list[str]
     group_by: list[str]
     notices: list[str] = field(default_factory=list)  # about reading, e.g. rows dropped
-    checks: list[Any] = field(default_factory=list)  # gates.Outcome, when checks were asked for
+    checks: list[Outcome] = field(default_factory=list)  # when checks were asked for
     baseline: str | None = None  # the baseline file compared with
 
     @property
-    def failures(self) -> list[Any]:
+    def failures(self) -> list[Outcome]:
         return [outcome for outcome in self.checks if not outcome.passed]
 
     @property
@@ -104,9 +124,7 @@ class EvaluationResult:
             rows.append(row)
         document: dict[str, Any] = {"rows": rows, "warnings": list(self.warnings)}
         if self.checks:
-            from .gates import outcome_record
-
-            document["checks"] = [outcome_record(self, o) for o in self.checks]
+            document["checks"] = [o.record(self.rows[o.row]) for o in self.checks]
         return document
 
     def to_pandas(self) -> Any:

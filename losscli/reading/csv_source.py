@@ -110,6 +110,8 @@ class CsvSource(Source):
 
     def _numeric_type(self, column: str) -> pa.DataType:
         """float64, or bool where the first block holds true/false (binary labels)."""
+        if not self._first_types:
+            self.columns()  # reads the first block, and its inferred types
         if pa.types.is_boolean(self._first_types.get(column, pa.float64())):
             return pa.bool_()
         return pa.float64()

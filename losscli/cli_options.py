@@ -1,0 +1,167 @@
+"""The options of ``losscli evaluate``, in bundles, with the callbacks that check them.
+
+A bad value is a usage error (exit 2) before any file is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+EPS = 2.220446049250313e-16  # float64 machine epsilon (losses.EPS), without importing numpy
+OUTPUT_FORMATS = ("auto", "table", "csv", "tsv", "json", "markdown")
+
+def _loss_names(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Reject unknown loss names as a usage error (exit 2) before reading anything."""
+    from .errors import UsageError
+    from .losses import resolve_losses
+
+    if value:
+        try:
+            resolve_losses(value)
+        except UsageError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _one_character(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = {"\\t": "\t", "tab": "\t"}.get(value, value)
+    if len(value) != 1 or value in "\"\r\n":
+        raise click.BadParameter(f"{value!r}: the delimiter is one character (use '\\t' for tab)")
+    return value
+
+
+def _known_encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    import codecs
+
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"unknown encoding {value!r}") from None
+    return value
+
+
+def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.option("-l", "--label", metavar="COL",
+                     help="Label column (default: found by name); for multi-class data also "
+                          "one-hot label columns, as a comma list or a glob."),
+        click.option("-p", "--pred", "preds", metavar="COL", multiple=True,
+                     help="Prediction column (a value, or a binary positive-class "
+                          "probability); repeat to compare several models."),
+        click.option("--probs", metavar="COLS", multiple=True,
+                     help="Multi-class probability columns, one per class, as a comma list or "
+                          "a glob ('p_*'); repeat to compare several models."),
+        click.option("-w", "--weight", metavar="COL", help="Sample-weight column."),
+        click.option("-g", "--group-by", "group_by", metavar="COL", multiple=True,
+                     help="One row per group of this column; repeatable."),
+        click.option("--input-format", type=click.Choice(["csv", "tsv", "parquet"]),
+                     help="Format of the inputs (default: from the file name; CSV for -)."),
+        click.option("--delimiter", metavar="CHAR", callback=_one_character,
+                     help="Field separator of CSV input (default: ',' for .csv, tab for .tsv)."),
+        click.option("--encoding", default="utf8", show_default=True, callback=_known_encoding,
+                     help="Text encoding of CSV input, e.g. latin-1."),
+        click.option("--decimal", type=click.Choice([".", ","]), default=".", show_default=True,
+                     help="Decimal mark of numbers in CSV input."),
+        click.option("--drop-na", is_flag=True,
+                     help="Drop rows with missing or non-finite values instead of failing."),
+        click.option("--progress/--no-progress", default=True, show_default=True,
+                     help="A progress bar on standard error for inputs that take over a "
+                          "second (never when standard error is not a terminal)."),
+    ]):
+        f = option(f)
+    return f
+
+
+def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.option("-m", "--loss", "losses", metavar="NAMES", multiple=True,
+                     callback=_loss_names,
+                     help="Losses, comma-separated, repeatable; 'all' for every one that "
+                          "applies. Default: mse, mape, cross_entropy where they apply "
+                          "(see 'losscli losses')."),
+        click.option("--mape-zero", type=click.Choice(["skip", "error"]), default="skip",
+                     show_default=True, help="Rows whose label is 0: leave them out of MAPE, "
+                                             "or fail."),
+        click.option("--huber-delta", type=click.FloatRange(min=0, min_open=True), default=1.0,
+                     show_default=True, help="δ of the Huber loss."),
+        click.option("--from-logits", is_flag=True,
+                     help="Predictions are logits (scores): sigmoid for one column, softmax "
+                          "for class columns, computed stably."),
+        click.option("--renormalize", is_flag=True,
+                     help="Divide each row of class probabilities by its sum."),
+        click.option("--eps", type=click.FloatRange(min=0, max=0.5, min_open=True, max_open=True),
+                     default=EPS, show_default="float64 machine epsilon",
+                     help="Probabilities are clipped to [eps, 1 − eps] for cross-entropy."),
+    ]):
+        f = option(f)
+    return f
+
+
+def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.option("-f", "--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="auto",
+                     show_default=True, help="auto: a table on a terminal, CSV otherwise "
+                                             "(with -o: from the file's suffix)."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+                     help="Write the result to this file (atomically)."),
+        click.option("--precision", type=click.IntRange(1, 17), default=5, show_default=True,
+                     help="Significant digits in the table and markdown."),
+    ]):
+        f = option(f)
+    return f
+
+
+def _parsed(parse_name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A callback that reads each value with ``gates.<parse_name>``: a bad one is exit 2."""
+
+    def callback(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
+        from . import gates
+        from .errors import UsageError
+
+        try:
+            return tuple(getattr(gates, parse_name)(v) for v in values)
+        except UsageError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
+
+
+def _load_config(ctx: click.Context, param: click.Parameter, path: str | None) -> str | None:
+    """Eager: install the config file's values as defaults before other options resolve."""
+    from .config import default_map, find_config
+
+    found = find_config(path)
+    if found is not None:
+        ctx.default_map = {**(ctx.default_map or {}), **default_map(ctx, *found)}
+    return path
+
+
+def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.option("--check", "checks", metavar="EXPR", multiple=True,
+                      callback=_parsed("parse_check"),
+                      help="Fail (exit 1) unless every row meets METRIC OP NUMBER, e.g. "
+                           "'mse<=0.25'; prefix 'overall:' for overall rows only. Repeatable."),
+        click.option("--baseline", metavar="FILE",
+                     help="A JSON result of an earlier run to compare with (rows matched by "
+                          "file position, pred and group)."),
+        click.option("--max-regression", "tolerances", metavar="METRIC=TOL", multiple=True,
+                     callback=_parsed("parse_tolerance"),
+                     help="Fail when a loss got worse than its baseline by more than TOL, "
+                          "absolute (mse=0.01) or relative (mape=5%). Repeatable."),
+        click.option("-q", "--quiet", is_flag=True,
+                     help="Print nothing on success; on failure only the failures."),
+        click.option("--config", metavar="FILE", is_eager=True, expose_value=False,
+                     callback=_load_config,
+                     help="Defaults for these options (default: ./losscli.toml, or "
+                          "[tool.losscli] in ./pyproject.toml)."),
+    ]):
+        f = option(f)
+    return f

@@ -1,0 +1,76 @@
+"""Writing a result where it goes: standard output, or a file written whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from typing import Any
+
+import click
+
+OUTPUT_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".md": "markdown",
+                  ".markdown": "markdown", ".txt": "table"}
+
+
+def resolve_format(fmt: str, output: str | None) -> str:
+    if fmt != "auto":
+        return fmt
+    if output:
+        return OUTPUT_SUFFIXES.get(os.path.splitext(output)[1].lower(), "csv")
+    return "table" if sys.stdout.isatty() else "csv"
+
+
+def emit(result: Any, fmt: str, precision: int, output: str | None) -> None:
+    if fmt == "table":
+        from rich.console import Console
+
+        from .render.table import print_table, to_table
+
+        renderable = to_table(result, precision)
+        if output is None:
+            print_table(renderable, Console())
+            return
+        with _atomic_write(output) as handle:
+            print_table(renderable, Console(file=handle, no_color=True))
+        return
+    from .render import TEXT_FORMATS
+
+    text = TEXT_FORMATS[fmt](result, precision)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        with _atomic_write(output) as handle:
+            handle.write(text)
+
+
+class _atomic_write:
+    """Write to a temporary file beside ``path``; rename it into place only on success."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __enter__(self) -> Any:
+        directory = os.path.dirname(os.path.abspath(self.path))
+        fd, self.tmp = tempfile.mkstemp(prefix=".losscli-", dir=directory)
+        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        return self.handle
+
+    def __exit__(self, kind: Any, *rest: Any) -> None:
+        self.handle.close()
+        if kind is None:
+            os.replace(self.tmp, self.path)
+        else:
+            os.unlink(self.tmp)
+
+
+def refuse_overwriting_inputs(files: tuple[str, ...], output: str | None) -> None:
+    if output and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+        raise click.UsageError(f"cannot write {output!r}: its directory does not exist")
+    if not output or not os.path.exists(output):
+        return
+    for name in files:
+        if name != "-" and os.path.exists(name) and os.path.samefile(name, output):
+            raise click.UsageError(f"the output file {output!r} is also an input; "
+                                   "choose another output path")
