@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test fuzz bench clean
 
 demo: $(VENV)/.installed
 	$(BIN)/losscli evaluate sample_data/demand_forecast.csv --group-by region
@@ -12,6 +12,15 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check losscli tests
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The CSV fuzzer for longer: make fuzz FUZZ_EXAMPLES=100000
+FUZZ_EXAMPLES ?= 20000
+fuzz: $(VENV)/.installed-test
+	LOSSCLI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_fuzz.py -q \
+		--hypothesis-show-statistics
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +32,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	touch $@ $(VENV)/.installed
 
 clean:
