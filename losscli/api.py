@@ -19,8 +19,9 @@ from .errors import InputError, UsageError
 from .finalize import drop_inapplicable, result_rows
 from .keys import GroupIndex
 from .losses import EPS, Batch, Loss, Params, Task, default_losses, resolve_losses
+from .losses.batch import Ones
 from .models import BatchBuilder
-from .reading import Model, Source, TableSource, open_source, plan_columns, to_float
+from .reading import Source, TableSource, open_source, plan_columns, prefetched, to_float
 from .reduce import Accumulator
 from .result import EvaluationResult, ResultRow
 from .validate import RowProblems
@@ -118,8 +119,9 @@ def _evaluate_source(
     groups = GroupIndex(plan.group_by, source.empty_is_missing) if plan.group_by else None
     builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
     accumulators = {m.name: Accumulator() for m in plan.models}
+    binary = {m.name: True for m in plan.models}  # one-column models: binary classification?
     problems = RowProblems(source.name, options.drop_na)
-    for batch in source.batches(plan.needed, plan.numeric):
+    for batch in prefetched(source.batches(plan.needed, plan.numeric)):
         if options.progress is not None:
             options.progress(source.name, *source.progress())
         values = {c: to_float(batch.column(c), c, source.name) for c in plan.numeric}
@@ -141,6 +143,8 @@ def _evaluate_source(
                 rows = builder.batch(model, labels[model.name], values, problems, kept_rows)
                 if rows is not None:
                     accumulators[model.name].add(_statistics(rows, options.losses), codes, n_keys)
+                    if binary[model.name] and not model.multiclass:  # until a chunk says no
+                        binary[model.name] = _looks_binary(rows)
     problems.raise_if_failed(plan)
     result: list[ResultRow] = []
     tasks = set()
@@ -148,7 +152,8 @@ def _evaluate_source(
         accumulator = accumulators[model.name]
         result += result_rows(source.name, model.name, accumulator, groups, options.losses,
                               model.multiclass)
-        tasks.add(_task(model, accumulator))
+        tasks.add(Task.MULTICLASS if model.multiclass else
+                  Task.BINARY if binary[model.name] else Task.REGRESSION)
     if options.mape_zero == "error" and ("mape" in options.always_shown or (
             any(x.name == "mape" for x in options.losses) and Task.REGRESSION in tasks)):
         problems.raise_zero_labels()
@@ -168,30 +173,19 @@ def _group_codes(groups: GroupIndex | None, batch: Any, columns: Sequence[str],
 
 
 def _statistics(batch: Batch, losses: Sequence[Loss]) -> dict[str, Any]:
-    """The per-row statistics of every loss that applies to the batch, plus ``n``.
-
-    ``binary_rows`` counts rows that look like binary classification (label 0 or 1,
-    a probability or logit), which tells the task of a one-column model.
-    """
-    stats: dict[str, Any] = {"n": np.ones(len(batch.w))}
-    if not batch.multiclass:
-        binary = (batch.y == 0) | (batch.y == 1)
-        if batch.logits is None:
-            binary &= (batch.p >= 0) & (batch.p <= 1)
-        stats["binary_rows"] = binary.astype(float)
+    """The per-row statistics of every loss that applies to the batch, plus ``n``."""
+    stats: dict[str, Any] = {"n": Ones(len(batch.y))}
     for loss in losses:
         if loss.applies_to(batch.multiclass):
             stats.update(loss.statistics(batch))
     return stats
 
 
-def _task(model: Model, accumulator: Accumulator) -> Task:
-    """Multi-class for class columns; binary when every row has a 0/1 label and a probability."""
-    if model.multiclass:
-        return Task.MULTICLASS
-    sums = accumulator.sums
-    binary = "n" in sums and np.sum(sums["binary_rows"]) == np.sum(sums["n"])
-    return Task.BINARY if binary else Task.REGRESSION
+def _looks_binary(batch: Batch) -> bool:
+    """Every label 0 or 1, every prediction a probability (or a logit)."""
+    if not ((batch.y == 0) | (batch.y == 1)).all():
+        return False
+    return batch.logits is not None or bool(((batch.p >= 0) & (batch.p <= 1)).all())
 
 
 def _as_source(item: Any, index: int, input_format: str | None, stdin: IO[bytes] | None,

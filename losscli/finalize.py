@@ -61,6 +61,8 @@ def finalize(
         blocked = np.zeros(n_keys, dtype=bool)
         why = [""] * n_keys
         for rule in loss.rules:
+            if rule.stat not in table:
+                continue  # the loss recorded no such rows (multi-class data is checked on reading)
             counts = table[rule.stat]
             for hit in np.flatnonzero(counts > 0):
                 why[hit] = "; ".join(filter(None, [why[hit], rule.note(int(counts[hit]))]))

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import _arrow
 
@@ -27,6 +26,8 @@ class _ColumnIndex:
         self.values: pa.Array | None = None
 
     def ids(self, column: pa.Array) -> np.ndarray:
+        import pyarrow.compute as pc
+
         encoded = _arrow.dictionary_encoded(column)
         dictionary = encoded.dictionary
         if self.values is None:

@@ -56,7 +56,7 @@ class BatchBuilder:
         ``rows`` gives the chunk position of each row when some were dropped.
         """
         weight = self.plan.weight
-        w = values[weight] if weight else np.ones(len(labels))
+        w = values[weight] if weight else None
         if not model.multiclass:
             p = values[model.columns[0]]
             if self.params.from_logits:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from typing import Any
 
 import click
@@ -52,6 +51,8 @@ class _atomic_write:
         self.path = path
 
     def __enter__(self) -> Any:
+        import tempfile
+
         directory = os.path.dirname(os.path.abspath(self.path))
         fd, self.tmp = tempfile.mkstemp(prefix=".losscli-", dir=directory)
         self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")

@@ -14,14 +14,24 @@ from collections.abc import Mapping
 import numpy as np
 
 from .losses import Spread
+from .losses.batch import Ones
 
 Moments = tuple[np.ndarray, np.ndarray, np.ndarray]  # weight, mean, M2 per key
 
 
-def key_sum(codes: np.ndarray | None, n_keys: int, column: np.ndarray) -> np.ndarray:
-    """Σ column per key: one vectorised pass (pairwise np.sum when there is one key)."""
+def key_sum(codes: np.ndarray | None, n_keys: int, column: np.ndarray | Ones) -> np.ndarray:
+    """Σ column per key: one vectorised pass (pairwise np.sum when there is one key).
+
+    A column of :class:`Ones`, or of booleans, is counted.
+    """
     if codes is None:
+        if isinstance(column, Ones):
+            return np.array([float(column.n)])
+        if column.dtype == bool:
+            return np.array([float(np.count_nonzero(column))])
         return np.array([np.sum(column)], dtype=float)
+    if isinstance(column, Ones):
+        return np.bincount(codes, minlength=n_keys).astype(float)
     return np.bincount(codes, weights=column, minlength=n_keys).astype(float, copy=False)
 
 
@@ -64,7 +74,7 @@ class Accumulator:
 
     def add(
         self,
-        stats: Mapping[str, np.ndarray | Spread],
+        stats: Mapping[str, np.ndarray | Ones | Spread],
         codes: np.ndarray | None = None,
         n_keys: int = 1,
     ) -> None:

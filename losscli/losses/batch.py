@@ -19,10 +19,25 @@ class Params:
     from_logits: bool = False
 
 
+class Ones:
+    """A column of ones, never built: the weights of an unweighted run, or a row count.
+
+    The reduction sums it as a count, and weighing by it is the identity.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+
 @dataclass
 class Batch:
-    """One chunk of rows. ``w`` is all ones when no weight column is given.
+    """One chunk of rows.
 
+    ``w`` is None when no weight column is given; losses weigh their terms with
+    :meth:`weigh` and sum :attr:`weights`, which cost nothing then.
     Regression and binary data have 1-D ``y`` and ``p``; multi-class data has
     (rows × classes) matrices: one-hot (or soft) labels and class probabilities.
     With ``params.from_logits``, ``logits`` holds the raw scores and ``p`` their
@@ -31,13 +46,26 @@ class Batch:
 
     y: np.ndarray
     p: np.ndarray
-    w: np.ndarray
+    w: np.ndarray | None = None
     params: Params = field(default_factory=Params)
     logits: np.ndarray | None = None
 
     @property
     def multiclass(self) -> bool:
         return self.p.ndim == 2
+
+    @property
+    def weights(self) -> np.ndarray | Ones:
+        """w per row, for the statistic Σw."""
+        return Ones(len(self.y)) if self.w is None else self.w
+
+    @cached_property
+    def w_array(self) -> np.ndarray:
+        return np.ones(len(self.y)) if self.w is None else self.w
+
+    def weigh(self, term: np.ndarray) -> np.ndarray:
+        """w·term (the term itself when unweighted)."""
+        return term if self.w is None else self.w * term
 
     @cached_property
     def err(self) -> np.ndarray:

@@ -54,11 +54,11 @@ def _multiclass_ce_term(b: Batch) -> np.ndarray:
 
 
 def _ce_stats(b: Batch) -> Statistics:
-    if b.multiclass:  # class probabilities are checked while reading
-        return {"w": b.w, "w_ce_term": b.w * _multiclass_ce_term(b), "outside_unit": 0 * b.w}
+    if b.multiclass:  # class probabilities are checked while reading: no rule statistic
+        return {"w": b.weights, "w_ce_term": b.weigh(_multiclass_ce_term(b))}
     outside = _outside_unit(b)
     term = np.where(outside, 0.0, _binary_ce_term(b))
-    return {"w": b.w, "w_ce_term": b.w * term, "outside_unit": outside.astype(float)}
+    return {"w": b.weights, "w_ce_term": b.weigh(term), "outside_unit": outside}
 
 
 def _cross_entropy(s: Sums) -> np.ndarray:
@@ -73,11 +73,11 @@ def _cross_entropy(s: Sums) -> np.ndarray:
 def _accuracy_stats(b: Batch) -> Statistics:
     if b.multiclass:
         right = b.p.argmax(axis=1) == b.y.argmax(axis=1)
-        return {"w": b.w, "w_correct": b.w * right, "outside_unit": 0 * b.w}
+        return {"w": b.weights, "w_correct": b.weigh(right)}
     outside = _outside_unit(b)
     predicted = b.logits > 0 if b.logits is not None else b.p > 0.5
     right = predicted == (b.y > 0.5)
-    return {"w": b.w, "w_correct": b.w * (right & ~outside), "outside_unit": outside.astype(float)}
+    return {"w": b.weights, "w_correct": b.weigh(right & ~outside), "outside_unit": outside}
 
 
 def _accuracy(s: Sums) -> np.ndarray:

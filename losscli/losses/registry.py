@@ -15,10 +15,10 @@ from enum import Enum
 import numpy as np
 
 from ..errors import UsageError
-from .batch import Batch, Spread
+from .batch import Batch, Ones, Spread
 from .tasks import Task
 
-Statistics = Mapping[str, "np.ndarray | Spread"]
+Statistics = Mapping[str, "np.ndarray | Ones | Spread"]
 Sums = Mapping[str, np.ndarray]
 
 

@@ -19,7 +19,7 @@ def _mse_stats(b: Batch) -> Statistics:
     sq_err = b.err**2
     if b.multiclass:  # the mean over classes of (p_k − y_k)²
         sq_err = sq_err.mean(axis=1)
-    return {"w": b.w, "w_sq_err": b.w * sq_err}
+    return {"w": b.weights, "w_sq_err": b.weigh(sq_err)}
 
 
 def _mse(s: Sums) -> np.ndarray:
@@ -37,7 +37,7 @@ def _rmse(s: Sums) -> np.ndarray:
 
 
 def _mae_stats(b: Batch) -> Statistics:
-    return {"w": b.w, "w_abs_err": b.w * b.abs_err}
+    return {"w": b.weights, "w_abs_err": b.weigh(b.abs_err)}
 
 
 def _mae(s: Sums) -> np.ndarray:
@@ -47,22 +47,20 @@ def _mae(s: Sums) -> np.ndarray:
 
 def _mape_stats(b: Batch) -> Statistics:
     zero = b.y == 0
-    scored_w = np.where(zero, 0.0, b.w)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(zero, 0.0, b.abs_err / np.abs(b.y))
-    return {"mape_w": scored_w, "mape_w_rel_err": scored_w * rel, "zero_label": zero.astype(float)}
+    rel = np.divide(b.abs_err, np.abs(b.y), out=np.zeros_like(b.abs_err), where=~zero)
+    return {"w": b.weights, "w_rel_err": b.weigh(rel), "zero_label": zero,
+            "w_zero_label": b.weigh(zero)}
 
 
 def _mape(s: Sums) -> np.ndarray:
     """MAPE = 100 · Σw·|y − ŷ|/|y| / Σw, over rows with y ≠ 0"""
-    return 100.0 * ratio(s["mape_w_rel_err"], s["mape_w"])
+    return 100.0 * ratio(s["w_rel_err"], s["w"] - s["w_zero_label"])
 
 
 def _smape_stats(b: Batch) -> Statistics:
     den = np.abs(b.y) + np.abs(b.p)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(den == 0, 0.0, 2.0 * b.abs_err / den)
-    return {"w": b.w, "w_smape_term": b.w * term}
+    term = np.divide(2.0 * b.abs_err, den, out=np.zeros_like(den), where=den != 0)
+    return {"w": b.weights, "w_smape_term": b.weigh(term)}
 
 
 def _smape(s: Sums) -> np.ndarray:
@@ -71,7 +69,7 @@ def _smape(s: Sums) -> np.ndarray:
 
 
 def _wape_stats(b: Batch) -> Statistics:
-    return {"w_abs_err": b.w * b.abs_err, "w_abs_y": b.w * np.abs(b.y)}
+    return {"w_abs_err": b.weigh(b.abs_err), "w_abs_y": b.weigh(np.abs(b.y))}
 
 
 def _wape(s: Sums) -> np.ndarray:
@@ -83,7 +81,7 @@ def _msle_stats(b: Batch) -> Statistics:
     bad = (b.y <= -1) | (b.p <= -1)
     with np.errstate(invalid="ignore", divide="ignore"):
         log_err = np.where(bad, 0.0, np.log1p(b.y) - np.log1p(b.p))
-    return {"w": b.w, "w_sq_log_err": b.w * log_err**2, "le_minus_one": bad.astype(float)}
+    return {"w": b.weights, "w_sq_log_err": b.weigh(log_err**2), "le_minus_one": bad}
 
 
 def _msle(s: Sums) -> np.ndarray:
@@ -95,7 +93,7 @@ def _huber_stats(b: Batch) -> Statistics:
     delta = b.params.huber_delta
     a = b.abs_err
     term = np.where(a <= delta, 0.5 * a**2, delta * (a - 0.5 * delta))
-    return {"w": b.w, "w_huber_term": b.w * term}
+    return {"w": b.weights, "w_huber_term": b.weigh(term)}
 
 
 def _huber(s: Sums) -> np.ndarray:
@@ -107,7 +105,7 @@ def _log_cosh_stats(b: Batch) -> Statistics:
     a = b.abs_err
     # log(cosh(a)) = a + log1p(exp(−2a)) − log 2: no overflow for large |e|.
     term = a + np.log1p(np.exp(-2.0 * a)) - LOG2
-    return {"w": b.w, "w_log_cosh_term": b.w * term}
+    return {"w": b.weights, "w_log_cosh_term": b.weigh(term)}
 
 
 def _log_cosh(s: Sums) -> np.ndarray:
@@ -116,7 +114,7 @@ def _log_cosh(s: Sums) -> np.ndarray:
 
 
 def _r2_stats(b: Batch) -> Statistics:
-    return {"w_sq_err": b.w * b.err**2, "y": Spread(b.y, b.w)}
+    return {"w_sq_err": b.weigh(b.err**2), "y": Spread(b.y, b.w_array)}
 
 
 def _r2(s: Sums) -> np.ndarray:

@@ -22,7 +22,7 @@ from ..errors import InputError
 from .formats import InputKind
 from .source import READ_ERRORS, Source, open_error, read_error
 
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 1 << 20  # pyarrow's default: larger blocks cost memory, not time
 HEADER_BLOCK_BYTES = 1 << 16
 MAX_BLOCK_BYTES = 1 << 30
 DICT_STRING = pa.dictionary(pa.int32(), pa.string())

@@ -13,7 +13,9 @@ import lzma
 import os
 import sys
 from collections.abc import Collection, Iterator, Sequence
-from typing import IO
+from queue import Queue
+from threading import Thread
+from typing import IO, Any, TypeVar
 
 import pyarrow as pa
 
@@ -22,6 +24,7 @@ from .columns import is_pattern
 from .formats import STDIN, detect
 
 TABLE_BATCH_ROWS = 1 << 18
+T = TypeVar("T")
 READ_ERRORS = (pa.ArrowException, OSError, EOFError, lzma.LZMAError, UnicodeError)
 
 
@@ -159,3 +162,30 @@ def read_error(name: str, exc: Exception) -> InputError:
     return InputError(f"{name}: cannot read the file: {text}")
 
 
+
+
+def prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """The same items, read ahead in a thread while the caller computes on the last one.
+
+    pyarrow decodes and NumPy computes without holding the GIL, so on two cores the
+    reading and the loss math overlap. An error in the reader reaches the caller.
+    """
+    queue: Queue[Any] = Queue(maxsize=depth)
+
+    def produce() -> None:
+        try:
+            for item in batches:
+                queue.put((True, item))
+        except BaseException as exc:  # handed to the consumer, who raises it
+            queue.put((False, exc))
+        queue.put((False, None))
+
+    Thread(target=produce, daemon=True, name="losscli-reader").start()
+    while True:
+        ok, item = queue.get()
+        if ok:
+            yield item
+        elif item is None:
+            return
+        else:
+            raise item
