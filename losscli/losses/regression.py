@@ -47,7 +47,10 @@ def _mae(s: Sums) -> np.ndarray:
 
 def _mape_stats(b: Batch) -> Statistics:
     zero = b.y == 0
-    rel = np.divide(b.abs_err, np.abs(b.y), out=np.zeros_like(b.abs_err), where=~zero)
+    if zero.any():
+        rel = np.divide(b.abs_err, np.abs(b.y), out=np.zeros_like(b.abs_err), where=~zero)
+    else:
+        rel = b.abs_err / np.abs(b.y)
     return {"w": b.weights, "w_rel_err": b.weigh(rel), "zero_label": zero,
             "w_zero_label": b.weigh(zero)}
 
