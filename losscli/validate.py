@@ -145,11 +145,7 @@ class RowProblems:
                            for (subject, kind), found in self._zero_labels.items())
         self._raise()
 
-    def raise_if_failed(self, plan: ColumnPlan) -> None:
-        if not self._found and plan.weight and self.rows_seen > self.dropped \
-                and self.total_weight == 0:
-            raise InputError(f"{self.source}: the weights in column {plan.weight!r} are all 0, "
-                             "so no row counts; check the weight column")
+    def raise_if_failed(self) -> None:
         self._raise()
 
     def _raise(self) -> None:

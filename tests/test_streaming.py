@@ -107,7 +107,7 @@ def test_shards_must_share_columns(tmp_path: Path) -> None:
 
     write_table(pd.DataFrame({"y_true": [1.0], "y_pred": [1.0]}), tmp_path / "a.parquet")
     write_table(pd.DataFrame({"y_true": [1.0], "forecast": [1.0]}), tmp_path / "b.parquet")
-    with pytest.raises(InputError, match=r"shard .*b\.parquet has no column 'y_pred'"):
+    with pytest.raises(InputError, match=r"b\.parquet: no column 'y_pred'; every shard of"):
         evaluate(str(tmp_path))
 
 
@@ -127,3 +127,19 @@ def test_progress_reports_each_chunk(tmp_path, monkeypatch, suffix, unit) -> Non
     assert all(u == unit for _, _, u in seen)
     assert [done for done, _, _ in seen] == sorted(done for done, _, _ in seen)
     assert seen[-1][1] == (path.stat().st_size if unit == "bytes" else 500)
+
+
+def test_errors_in_a_shard_name_the_shard_and_its_row(run, tmp_path: Path) -> None:
+    write_table(pd.DataFrame({"y_true": [1.0, 2.0], "y_pred": [1.0, 2.0]}), tmp_path / "a.parquet")
+    write_table(pd.DataFrame({"y_true": [1.0, 2.0], "y_pred": [1.0, None]}), tmp_path / "b.parquet")
+    result = run("evaluate", str(tmp_path))
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"losscli: error: {tmp_path / 'b.parquet'}: column 'y_pred' "
+                                    "has 1 missing or non-finite value (first at row 2")
+
+
+def test_one_shard_of_zero_weights_is_fine(tmp_path: Path) -> None:
+    for name, pred, weight in (("a", 2.0, 0.0), ("b", 3.0, 1.0)):
+        frame = pd.DataFrame({"y_true": [1.0], "y_pred": [pred], "w": [weight]})
+        write_table(frame, tmp_path / f"{name}.parquet")
+    assert evaluate(str(tmp_path), weight="w", losses="mse").rows[0].metrics["mse"] == 4.0

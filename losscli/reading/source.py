@@ -41,6 +41,10 @@ class Source:
         """(done, total or None, unit) of the batches read so far: bytes or rows."""
         return 0, None, "rows"
 
+    def parts(self) -> list[Source]:
+        """The files this input is read from, one after the other: itself, or its shards."""
+        return [self]
+
     def batches(
         self, columns: Sequence[str], numeric: Collection[str]
     ) -> Iterator[pa.RecordBatch]:
@@ -67,7 +71,6 @@ class ShardedSource(Source):
 
     def __init__(self, name: str, shards: list[Source]) -> None:
         self.name, self.shards = name, shards
-        self._current = 0
 
     def columns(self) -> list[str]:
         return self.shards[0].columns()
@@ -83,15 +86,13 @@ class ShardedSource(Source):
         total = None if None in totals else sum(t for t in totals if t is not None)
         return done, total, parts[0][2]
 
+    def parts(self) -> list[Source]:
+        return self.shards
+
     def batches(
         self, columns: Sequence[str], numeric: Collection[str]
     ) -> Iterator[pa.RecordBatch]:
         for shard in self.shards:
-            missing = [c for c in columns if c not in shard.columns()]
-            if missing:
-                raise InputError(f"{self.name}: shard {shard.name} has no column "
-                                 f"{', '.join(map(repr, missing))}; every shard needs the same "
-                                 "columns")
             yield from shard.batches(columns, numeric)
 
 
