@@ -32,6 +32,8 @@ def key_sum(codes: np.ndarray | None, n_keys: int, column: np.ndarray | Ones) ->
         return np.array([np.sum(column)], dtype=float)
     if isinstance(column, Ones):
         return np.bincount(codes, minlength=n_keys).astype(float)
+    if column.dtype == bool:
+        return np.bincount(codes[column], minlength=n_keys).astype(float)
     return np.bincount(codes, weights=column, minlength=n_keys).astype(float, copy=False)
 
 
@@ -80,12 +82,16 @@ class Accumulator:
     ) -> None:
         """Add one chunk's statistics; ``codes`` gives each row's key (None: all key 0)."""
         self._grow(n_keys)
+        summed: dict[object, np.ndarray] = {}  # a column under several names is summed once
         for name, column in stats.items():
             if isinstance(column, Spread):
                 self._add_spread(name, column, codes)
-            else:
-                self.sums.setdefault(name, np.zeros(n_keys))
-                self.sums[name] += key_sum(codes, n_keys, column)
+                continue
+            same = Ones if isinstance(column, Ones) else id(column)
+            if same not in summed:
+                summed[same] = key_sum(codes, n_keys, column)
+            self.sums.setdefault(name, np.zeros(n_keys))
+            self.sums[name] += summed[same]
 
     def _add_spread(self, name: str, spread: Spread, codes: np.ndarray | None) -> None:
         shift = self.shifts.setdefault(name, np.full(self.n_keys, np.nan))
