@@ -74,28 +74,38 @@ class RowProblems:
         ``missing_label`` marks rows without a class label: missing values too.
         """
         self.offset, self.rows_seen = self.rows_seen, self.rows_seen + n
-        nonfinite = np.zeros(n, dtype=bool)
+        keep = self._missing_values(values, plan, n, missing_label)
+        if plan.weight:
+            self._weights(plan.weight, values[plan.weight], keep)
+        if plan.label_kind == VALUE:  # counted; an error only where MAPE is shown (--mape-zero)
+            self._record(self._zero_labels, plan.label, ZERO_LABEL, values[plan.label] == 0,
+                         values[plan.label], None)
+        return keep
+
+    def _missing_values(
+        self, values: dict[str, np.ndarray], plan: ColumnPlan, n: int,
+        missing_label: np.ndarray | None,
+    ) -> np.ndarray | None:
+        """Note missing or non-finite values; with --drop-na, the mask of rows to keep."""
         columns = dict(values)
         if missing_label is not None:
             columns[plan.label] = np.where(missing_label, np.nan, 0.0)
+        nonfinite = np.zeros(n, dtype=bool)
         for name, column in columns.items():
             bad = ~np.isfinite(column)
             if bad.any():
                 nonfinite |= bad
                 if not self.drop_na:
                     self.note(name, NON_FINITE, bad, column)
-        if plan.weight:
-            self.note(plan.weight, NEGATIVE_WEIGHT, values[plan.weight] < 0, values[plan.weight])
-        if plan.label_kind == VALUE:  # counted; an error only where MAPE is shown (--mape-zero)
-            self._record(self._zero_labels, plan.label, ZERO_LABEL, values[plan.label] == 0,
-                         values[plan.label], None)
-        keep = ~nonfinite if self.drop_na and nonfinite.any() else None
-        if keep is not None:
-            self.dropped += int(nonfinite.sum())
-        if plan.weight:
-            weights = values[plan.weight] if keep is None else values[plan.weight][keep]
-            self.total_weight += float(np.sum(weights))
-        return keep
+        if not (self.drop_na and nonfinite.any()):
+            return None
+        self.dropped += int(nonfinite.sum())
+        return ~nonfinite
+
+    def _weights(self, name: str, weights: np.ndarray, keep: np.ndarray | None) -> None:
+        """Note negative weights, and add up the weight of the rows kept."""
+        self.note(name, NEGATIVE_WEIGHT, weights < 0, weights)
+        self.total_weight += float(np.sum(weights if keep is None else weights[keep]))
 
     def check_probabilities(
         self, probs: np.ndarray, spec: str, renormalize: bool, rows: np.ndarray | None = None
