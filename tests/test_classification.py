@@ -319,3 +319,16 @@ def test_mape_zero_error_only_where_mape_is_shown(run, tmp_path: Path) -> None:
     onehot.write_text("y_a,y_b,p_a,p_b\n1,0,0.9,0.1\n")
     assert run("evaluate", str(onehot), "-l", "y_*", "--probs", "p_*",
                "--mape-zero", "error").exit_code == 0
+
+
+def test_ambiguous_class_labels_fail_whatever_the_chunking(tmp_path, monkeypatch) -> None:
+    from losscli.reading import csv_source
+
+    rows = "".join(f"{k},{','.join('1' if j == k - 1 else '0' for j in range(3))}\n"
+                   for k in (1, 2, 3) * 40)
+    path = tmp_path / "c.csv"
+    path.write_text("label,c_1,c_2,c_3\n" + rows + "0,1,0,0\n")
+    for block in (1 << 20, 200):
+        monkeypatch.setattr(csv_source, "BLOCK_BYTES", block)
+        with pytest.raises(InputError, match="labels '1' and '0' both name the class column"):
+            evaluate(str(path), probs="c_*", losses="acc")

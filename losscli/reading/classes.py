@@ -28,50 +28,61 @@ def shared_prefix(columns: Sequence[str]) -> str:
 
 
 class ClassMatcher:
+    """Turns each label text into a class position, the same way in every chunk.
+
+    A text names its class by full column name, else by the part after the shared
+    prefix, else by 0-based position. Two different texts that land on one class
+    (``1`` by suffix and ``0`` by position, both ``c_1``) make the labels ambiguous:
+    an input error wherever in the file they appear, never a guess.
+    """
+
     def __init__(self, columns: Sequence[str], source: str, label: str) -> None:
         self.columns, self.source, self.label = list(columns), source, label
         self.prefix = shared_prefix(columns)
-        self._names = {c: k for k, c in enumerate(columns)}
-        self._suffixes = {c[len(self.prefix):]: k for k, c in enumerate(columns)}
-        self._positions = {str(k): k for k in range(len(columns))}
-        self.lookup: dict[str, int] | None = None
+        self._schemes = (
+            {c: k for k, c in enumerate(columns)},
+            {c[len(self.prefix):]: k for k, c in enumerate(columns)},
+            {str(k): k for k in range(len(columns))},
+        )
+        self._claimed: dict[int, str] = {}  # class position → the label text that names it
 
     def positions(self, column: pa.Array | pa.ChunkedArray, offset: int) -> np.ndarray:
         """The class position of every row (−1 where it has no label); a label matching no
-        class is an input error."""
+        class, or two labels naming one class, is an input error."""
         encoded = _arrow.dictionary_encoded(column)
         texts = [_text(v) for v in encoded.dictionary.to_pylist()]
-        if self.lookup is None:
-            self.lookup = self._choose(texts)
-        mapping = np.array([self.lookup.get(t, -1) for t in texts], dtype=np.int64)
-        unmatched = [i for i, t in enumerate(texts) if t != "" and mapping[i] < 0]
         indices = _arrow.values(encoded.indices)
+        mapping = np.array([self._class_of(t) for t in texts], dtype=np.int64)
+        unmatched = [i for i, t in enumerate(texts) if t != "" and mapping[i] < 0]
         if unmatched:
             first = int(np.argmax(np.isin(indices, unmatched)))
             raise self._unmatched(texts[int(indices[first])], offset + first)
+        for i, text in enumerate(texts):
+            if text and self._claimed.setdefault(int(mapping[i]), text) != text:
+                raise self._ambiguous(text, int(mapping[i]))
         return mapping[indices]  # −1 where the label is missing
 
-    def _choose(self, texts: list[str]) -> dict[str, int]:
-        """Full names, else suffixes, else positions: the first scheme that matches every label
-        of the first chunk (a later label that does not fit it is an error, never a guess)."""
-        texts = [t for t in texts if t != ""]
-        schemes = (self._names, self._suffixes, self._positions)
-        for scheme in schemes:
-            if all(t in scheme for t in texts):
-                return scheme
-        return max(schemes, key=lambda s: sum(t in s for t in texts))
+    def _class_of(self, text: str) -> int:
+        if text == "":
+            return -1
+        return next((scheme[text] for scheme in self._schemes if text in scheme), -1)
 
     def _unmatched(self, text: str, row: int) -> InputError:
-        shown = ", ".join(repr(c) for c in self.columns[:12])
-        what = f"label {text!r} matches no class column"
-        if self.lookup is not None and any(text in s for s in (self._names, self._suffixes,
-                                                               self._positions)):
-            what += " in the way earlier labels did (names, suffixes or positions)"
         return InputError(
-            f"{self.source}: column {self.label!r}, row {row + 1}: {what}. The class columns are "
-            f"{shown}; a label must be a column name, the part after {self.prefix!r}, or a "
-            f"0-based class position (0 to {len(self.columns) - 1})."
-        )
+            f"{self.source}: column {self.label!r}, row {row + 1}: label {text!r} matches no "
+            f"class column. The class columns are {self._shown()}; a label must be a column "
+            f"name, the part after {self.prefix!r}, or a 0-based class position "
+            f"(0 to {len(self.columns) - 1}).")
+
+    def _ambiguous(self, text: str, position: int) -> InputError:
+        other = self._claimed[position]
+        return InputError(
+            f"{self.source}: column {self.label!r}: labels {other!r} and {text!r} both name the "
+            f"class column {self.columns[position]!r} (one by name, the other by position); "
+            "make the labels all column names, or all 0-based positions.")
+
+    def _shown(self) -> str:
+        return ", ".join(repr(c) for c in self.columns[:12])
 
 
 def _text(value: Any) -> str:
