@@ -128,7 +128,7 @@ def _evaluate_source(
     run = _Run(source, plan, options)
     checked = []
     for part in source.parts():  # the shards of a dataset, each checked under its own name
-        problems = RowProblems(part.name, options.drop_na)
+        problems = RowProblems(part.name, options.drop_na, options.mape_zero == "error")
         run.read(part, problems)
         problems.raise_if_failed()
         checked.append(problems)

@@ -52,8 +52,8 @@ class _Found:
 class RowProblems:
     """Bad rows of one source, per column and kind, with the first row (1-based) and value."""
 
-    def __init__(self, source: str, drop_na: bool) -> None:
-        self.source, self.drop_na = source, drop_na
+    def __init__(self, source: str, drop_na: bool, count_zero_labels: bool = False) -> None:
+        self.source, self.drop_na, self.count_zero_labels = source, drop_na, count_zero_labels
         self.offset = 0  # rows before the current chunk
         self.rows_seen = 0
         self.dropped = 0
@@ -77,7 +77,8 @@ class RowProblems:
         keep = self._missing_values(values, plan, n, missing_label)
         if plan.weight:
             self._weights(plan.weight, values[plan.weight], keep)
-        if plan.label_kind == VALUE:  # counted; an error only where MAPE is shown (--mape-zero)
+        if self.count_zero_labels and plan.label_kind == VALUE:
+            # --mape-zero error: an error only where MAPE is shown, known once the task is
             self._record(self._zero_labels, plan.label, ZERO_LABEL, values[plan.label] == 0,
                          values[plan.label], None)
         return keep
