@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 .PHONY: demo test fuzz bench clean
 
 demo: $(VENV)/.installed
-	$(BIN)/losscli evaluate sample_data/demand_forecast.csv --group-by region
+	$(BIN)/losscli evaluate sample_data/demand_forecast.csv --group-by region --format table
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check losscli tests
