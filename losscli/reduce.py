@@ -116,24 +116,27 @@ class Accumulator:
         self.n_keys = n_keys
 
     def merge(self, other: Accumulator) -> Accumulator:
-        """This accumulator plus ``other`` (same key ids): shards, or chunks."""
-        n = max(self.n_keys, other.n_keys)
-        self._grow(n)
-        other._grow(n)
+        """This accumulator plus ``other`` (same key ids): shards, or chunks. Neither changes."""
         out = Accumulator()
-        out.n_keys = n
-        out.sums = {k: self.sums.get(k, np.zeros(n)) + other.sums.get(k, np.zeros(n))
-                    for k in set(self.sums) | set(other.sums)}
-        for k in set(self.moments) | set(other.moments):
-            mine, theirs = self._absolute(k, n), other._absolute(k, n)
-            shift = np.where(np.isnan(mine[1]), theirs[1], mine[1])
-            out.shifts[k] = shift
-            out.moments[k] = merge_moments(_reshift(mine, shift), _reshift(theirs, shift))
+        for part in (self, other):
+            out._absorb(part)
         return out
 
-    def _absolute(self, name: str, n: int) -> tuple[Moments, np.ndarray]:
-        moments = self.moments.get(name, _zeros3(n))
-        return moments, self.shifts.get(name, np.full(n, np.nan))
+    def _absorb(self, part: Accumulator) -> None:
+        """Add another accumulator's sums; its spreads are re-based onto this one's shifts."""
+        self._grow(max(self.n_keys, part.n_keys))
+        n, pad = self.n_keys, self.n_keys - part.n_keys
+        for name, sums in part.sums.items():
+            self.sums.setdefault(name, np.zeros(n))
+            self.sums[name] += np.concatenate([sums, np.zeros(pad)])
+        for name, moments in part.moments.items():
+            w, mean, m2 = _pad3(moments, pad)
+            theirs = np.concatenate([part.shifts[name], np.full(pad, np.nan)])
+            mine = self.shifts.setdefault(name, np.full(n, np.nan))
+            unset = np.isnan(mine)
+            mine[unset] = theirs[unset]
+            rebased = np.where(np.isnan(theirs), 0.0, theirs - mine) + mean
+            self.moments[name] = merge_moments(self.moments.get(name, _zeros3(n)), (w, rebased, m2))
 
     def table(self, order: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Flat per-key sums for ``Loss.finalize``: spreads appear as ``name.w/.mean/.m2``."""
@@ -159,11 +162,6 @@ class Accumulator:
             flat.update({f"{name}.w": np.array([total]), f"{name}.mean": np.array([base + grand]),
                          f"{name}.m2": np.array([spread])})
         return flat
-
-
-def _reshift(moments_and_shift: tuple[Moments, np.ndarray], shift: np.ndarray) -> Moments:
-    (w, mean, m2), own = moments_and_shift
-    return w, np.where(np.isnan(own), 0.0, own - shift) + mean, m2
 
 
 def _pad3(moments: Moments, pad: int) -> Moments:

@@ -2,6 +2,4 @@
 
 from .text import TEXT_FORMATS
 
-FORMATS = ("table", *TEXT_FORMATS)
-
-__all__ = ["FORMATS", "TEXT_FORMATS"]
+__all__ = ["TEXT_FORMATS"]
