@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 from conftest import ARTICLE, write_table
 
 from losscli.cli import evaluate as evaluate_command
-from losscli.config import default_map
+from losscli.cli.config import default_map
 
 
 def test_output_into_a_missing_directory_is_a_usage_error(run, article_csv: Path) -> None:

@@ -23,10 +23,10 @@ from sklearn.metrics import (
 )
 
 from losscli.api import evaluate
+from losscli.engine.finalize import finalize
+from losscli.engine.reduce import Accumulator
 from losscli.errors import InputError
-from losscli.finalize import finalize
 from losscli.losses import Batch, Params, get_loss
-from losscli.reduce import Accumulator
 
 SEEDS = [0, 1, 2, 7, 12345]
 REL = 1e-9

@@ -13,10 +13,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from losscli.api import evaluate
-from losscli.finalize import finalize
-from losscli.keys import GroupIndex
+from losscli.engine.finalize import finalize
+from losscli.engine.keys import GroupIndex
+from losscli.engine.reduce import Accumulator
 from losscli.losses import REGISTRY, Batch, Loss, Params, Task, get_loss
-from losscli.reduce import Accumulator
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 REL, ABS = 1e-9, 1e-12

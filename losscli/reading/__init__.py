@@ -1,7 +1,8 @@
 """Reading: files and formats → projected record batches → validated float arrays."""
 
 from .columns import CLASS, ONEHOT, VALUE, ColumnPlan, Model, plan_columns
-from .source import Source, TableSource, open_source, prefetched
+from .open import open_source
+from .source import Source, TableSource, prefetched
 from .values import to_float
 
 __all__ = [

@@ -8,20 +8,15 @@ and several shards read as one dataset. Standard input is read into memory.
 
 from __future__ import annotations
 
-import glob
 import lzma
-import os
-import sys
 from collections.abc import Collection, Iterator, Sequence
 from queue import Queue
 from threading import Thread
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
 from ..errors import InputError
-from .columns import is_pattern
-from .formats import STDIN, detect
 
 TABLE_BATCH_ROWS = 1 << 18
 T = TypeVar("T")
@@ -96,50 +91,6 @@ class ShardedSource(Source):
             yield from shard.batches(columns, numeric)
 
 
-def open_source(
-    name: str, input_format: str | None = None, stdin: IO[bytes] | None = None,
-    delimiter: str | None = None, encoding: str = "utf8", decimal: str = ".",
-) -> Source:
-    """The source behind a command-line argument: a path, a directory or glob of shards, or
-    ``-`` for standard input."""
-    data = None
-    if name == STDIN:
-        data = pa.py_buffer((stdin or sys.stdin.buffer).read())
-        if data.size == 0:
-            raise InputError("-: standard input is empty; pipe a CSV or Parquet file into losscli")
-        if input_format is None and data.size >= 4 and data[:4].to_pybytes() == b"PAR1":
-            input_format = "parquet"  # already in memory: its magic bytes tell
-    elif os.path.isdir(name) or (is_pattern(name) and not os.path.exists(name)):
-        shards = [open_source(s, input_format, None, delimiter, encoding, decimal)
-                  for s in _shards(name)]
-        return ShardedSource(name, shards)
-    elif not os.path.exists(name):
-        raise InputError(f"{name}: no such file")
-    kind = detect(name, input_format)
-    if kind.format == "parquet":
-        from .parquet_source import ParquetSource
-
-        return ParquetSource(name, data)
-    from .csv_source import CsvSource
-
-    return CsvSource(name, kind, data, delimiter, encoding, decimal)
-
-
-def _shards(name: str) -> list[str]:
-    """The files of a directory (Parquet, recursively) or of a glob, sorted."""
-    if os.path.isdir(name):
-        found = sorted(glob.glob(os.path.join(glob.escape(name), "**", "*.parquet"),
-                                 recursive=True)
-                       + glob.glob(os.path.join(glob.escape(name), "**", "*.pq"), recursive=True))
-        what = "no Parquet files (*.parquet, *.pq)"
-    else:
-        found = sorted(p for p in glob.glob(name, recursive=True) if os.path.isfile(p))
-        what = "no files match it"
-    if not found:
-        raise InputError(f"{name}: {what}; give a file, a directory of Parquet files, or a glob")
-    return found
-
-
 def open_error(name: str, exc: Exception) -> InputError:
     if isinstance(exc, PermissionError):
         return InputError(f"{name}: permission denied; check the file's read permission")
@@ -161,8 +112,6 @@ def read_error(name: str, exc: Exception) -> InputError:
                                               "zstd", "lzma")):
         return InputError(f"{name}: the compressed data is corrupt or truncated ({text})")
     return InputError(f"{name}: cannot read the file: {text}")
-
-
 
 
 def prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:

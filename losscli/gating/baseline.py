@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InputError
-from .result import EvaluationResult, ResultRow, describe
+from ..errors import InputError
+from ..result import EvaluationResult, ResultRow, describe
 
 RowKey = tuple[int, str, str]
 

@@ -17,8 +17,8 @@ def _loss_names(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:
     """Reject unknown loss names as a usage error (exit 2) before reading anything."""
-    from .errors import UsageError
-    from .losses import resolve_losses
+    from ..errors import UsageError
+    from ..losses import resolve_losses
 
     if value:
         try:
@@ -122,8 +122,8 @@ def _parsed(parse_name: str) -> Callable[[click.Context, click.Parameter, Any], 
     """A callback that reads each value with ``gates.<parse_name>``: a bad one is exit 2."""
 
     def callback(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
-        from . import gates
-        from .errors import UsageError
+        from ..errors import UsageError
+        from ..gating import gates
 
         try:
             return tuple(getattr(gates, parse_name)(v) for v in values)

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .losses import Spread
-from .losses.batch import Ones
+from ..losses import Spread
+from ..losses.batch import Ones
 
 Moments = tuple[np.ndarray, np.ndarray, np.ndarray]  # weight, mean, M2 per key
 

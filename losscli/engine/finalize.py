@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
+from ..losses import Loss, Task
+from ..result import ResultRow
 from .keys import GroupIndex, sort_key
-from .losses import Loss, Task
 from .reduce import Accumulator
-from .result import ResultRow
 
 NOT_APPLICABLE = "not applicable"
 NOT_APPLICABLE_MULTICLASS = f"{NOT_APPLICABLE} to multi-class predictions"

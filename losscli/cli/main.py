@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from ._version import __version__
-from .cli_options import gate_options, input_options, loss_options, output_options
+from .._version import __version__
+from .options import gate_options, input_options, loss_options, output_options
 from .output import emit, refuse_overwriting_inputs, resolve_format
 
 
@@ -24,7 +24,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
-        from .errors import LossCliError
+        from ..errors import LossCliError
 
         try:
             return command(*args, **kwargs)
@@ -71,8 +71,9 @@ def evaluate(files: tuple[str, ...], preds: tuple[str, ...], losses: tuple[str, 
     - reads standard input. Exit codes: 0 success, 1 a check failed, 2 usage error,
     3 input error.
     """
-    from . import api, gates
-    from .baseline import load_baseline
+    from .. import api
+    from ..gating import gates
+    from ..gating.baseline import load_baseline
     from .progress import ProgressBar
 
     refuse_overwriting_inputs(files, output)
@@ -99,7 +100,7 @@ def evaluate(files: tuple[str, ...], preds: tuple[str, ...], losses: tuple[str, 
 
 def _report_failures(result: Any) -> None:
     """Every failed check on standard error, then exit 1."""
-    from .render.grid import failure_lines, verdict
+    from ..render.grid import failure_lines, verdict
 
     if not result.failures:
         return
@@ -115,7 +116,7 @@ def list_losses() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .losses import REGISTRY
+    from ..losses import REGISTRY
 
     table = Table("loss", "aliases", "task", "better", "formula", "description")
     for loss in REGISTRY.values():

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from . import _arrow
+from .. import _arrow
 
 
 class _ColumnIndex:

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from .losses import Batch, Params
-from .losses.classification import log_sigmoid, log_softmax
-from .reading import CLASS, ONEHOT, ColumnPlan, Model
-from .reading.classes import ClassMatcher, one_hot, shared_prefix
-from .validate import RowProblems
+from ..losses import Batch, Params
+from ..losses.classification import log_sigmoid, log_softmax
+from ..reading import CLASS, ONEHOT, ColumnPlan, Model
+from ..reading.classes import ClassMatcher, one_hot, shared_prefix
+from .checks import RowProblems
 
 
 class BatchBuilder:

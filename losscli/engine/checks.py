@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError
-from .reading import VALUE, ColumnPlan
+from ..errors import InputError
+from ..reading import VALUE, ColumnPlan
 
 PROBABILITY_SUM_TOLERANCE = 1e-4
 

@@ -24,7 +24,7 @@ def emit(result: Any, fmt: str, precision: int, output: str | None) -> None:
     if fmt == "table":
         from rich.console import Console
 
-        from .render.table import print_table, to_table
+        from ..render.table import print_table, to_table
 
         renderable = to_table(result, precision)
         if output is None:
@@ -33,7 +33,7 @@ def emit(result: Any, fmt: str, precision: int, output: str | None) -> None:
         with _atomic_write(output) as handle:
             print_table(renderable, Console(file=handle, no_color=True))
         return
-    from .render import TEXT_FORMATS
+    from ..render import TEXT_FORMATS
 
     text = TEXT_FORMATS[fmt](result, precision)
     if output is None:

@@ -11,10 +11,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from ..errors import UsageError
+from ..losses import Direction, get_loss
+from ..result import EvaluationResult, Outcome, ResultRow
 from .baseline import Baseline, row_key
-from .errors import UsageError
-from .losses import Direction, get_loss
-from .result import EvaluationResult, Outcome, ResultRow
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,

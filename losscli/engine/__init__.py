@@ -1,0 +1,1 @@
+"""The engine: batches of rows → per-key sums (partials) → merged → finalized values."""

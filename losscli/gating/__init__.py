@@ -1,0 +1,1 @@
+"""Gates and baselines: judgements made on a finished result, beside rendering."""
