@@ -10,9 +10,16 @@ import numpy as np
 import pyarrow as pa
 
 _DTYPES = {
-    pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int64(): np.int64,
-    pa.uint8(): np.uint8, pa.uint16(): np.uint16, pa.uint32(): np.uint32,
-    pa.uint64(): np.uint64, pa.float32(): np.float32, pa.float64(): np.float64,
+    pa.int8(): np.int8,
+    pa.int16(): np.int16,
+    pa.int32(): np.int32,
+    pa.int64(): np.int64,
+    pa.uint8(): np.uint8,
+    pa.uint16(): np.uint16,
+    pa.uint32(): np.uint32,
+    pa.uint64(): np.uint64,
+    pa.float32(): np.float32,
+    pa.float64(): np.float64,
 }
 
 
@@ -30,7 +37,7 @@ def null_mask(array: pa.Array) -> np.ndarray | None:
     if array.null_count == 0:
         return None
     bitmap = np.frombuffer(array.buffers()[0], dtype=np.uint8)
-    bits = np.unpackbits(bitmap, bitorder="little")[array.offset: array.offset + len(array)]
+    bits = np.unpackbits(bitmap, bitorder="little")[array.offset : array.offset + len(array)]
     return bits == 0
 
 

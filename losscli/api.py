@@ -70,12 +70,18 @@ def evaluate(
     listed = {part.strip().lower() for item in names for part in item.split(",")}
     named = [] if not names or "all" in listed else chosen
     options = Options(
-        label=label, preds=_as_tuple(pred), probs=_as_tuple(probs), weight=weight,
+        label=label,
+        preds=_as_tuple(pred),
+        probs=_as_tuple(probs),
+        weight=weight,
         group_by=_as_tuple(group_by),
         losses=tuple(dict.fromkeys([*chosen, *required])),
         always_shown=frozenset(loss.name for loss in [*named, *required]),
         params=Params(huber_delta=huber_delta, eps=eps, from_logits=from_logits),
-        drop_na=drop_na, mape_zero=mape_zero, renormalize=renormalize, progress=progress,
+        drop_na=drop_na,
+        mape_zero=mape_zero,
+        renormalize=renormalize,
+        progress=progress,
     )
     rows: list[ResultRow] = []
     notices: list[str] = []
@@ -90,8 +96,13 @@ def evaluate(
     return EvaluationResult(rows, [loss.name for loss in shown], list(options.group_by), notices)
 
 
-def _as_source(item: Any, index: int, input_format: str | None, stdin: IO[bytes] | None,
-               dialect: tuple[str | None, str, str]) -> Source:
+def _as_source(
+    item: Any,
+    index: int,
+    input_format: str | None,
+    stdin: IO[bytes] | None,
+    dialect: tuple[str | None, str, str],
+) -> Source:
     if isinstance(item, (str, os.PathLike)):
         return open_source(os.fspath(item), input_format, stdin, *dialect)
     if hasattr(item, "columns") and hasattr(item, "dtypes"):

@@ -18,12 +18,19 @@ class Outcome:
     passed: bool
     reason: str
 
-
     def record(self, row: ResultRow) -> dict[str, Any]:
         """The outcome as the JSON ``checks`` list carries it."""
-        return {"check": self.check, "file": row.file, "pred": row.pred, "group": row.group,
-                "loss": self.loss, "value": self.value, "limit": self.limit,
-                "passed": self.passed, "reason": self.reason}
+        return {
+            "check": self.check,
+            "file": row.file,
+            "pred": row.pred,
+            "group": row.group,
+            "loss": self.loss,
+            "value": self.value,
+            "limit": self.limit,
+            "passed": self.passed,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -116,8 +123,13 @@ class EvaluationResult:
         """
         rows = []
         for r in self.rows:
-            row: dict[str, Any] = {"file": r.file, "pred": r.pred, "group": r.group, "n": r.n,
-                                   "metrics": r.metrics}
+            row: dict[str, Any] = {
+                "file": r.file,
+                "pred": r.pred,
+                "group": r.group,
+                "n": r.n,
+                "metrics": r.metrics,
+            }
             if self.baseline is not None:
                 row["baseline"] = r.baseline
                 row["change"] = {loss: _change_record(r.change(loss)) for loss in self.losses}

@@ -29,7 +29,8 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
         return path
     text = df.to_csv(index=False, sep="\t" if ".tsv" in name else ",").encode()
     openers: dict[str, Callable[[Path], bytes]] = {
-        ".gz": lambda p: gzip.compress(text), ".bz2": lambda p: bz2.compress(text),
+        ".gz": lambda p: gzip.compress(text),
+        ".bz2": lambda p: bz2.compress(text),
         ".xz": lambda p: lzma.compress(text),
     }
     if name.endswith(".zst"):
@@ -50,7 +51,8 @@ def run() -> Callable[..., Result]:
     """Run the CLI in-process; standard error is kept apart from standard output."""
 
     def invoke(*args: str, input: bytes | str | None = None) -> Result:
-        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False,
-                                  prog_name="losscli")
+        return CliRunner().invoke(
+            main, list(args), input=input, catch_exceptions=False, prog_name="losscli"
+        )
 
     return invoke

@@ -31,68 +31,194 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
     ("empty.csv", b"", [], 3, "the file is empty"),
     ("header_only.csv", b"y_true,y_pred\n", [], 3, "no data rows to evaluate"),
     ("binary.csv", bytes(range(256)) * 40, [], 3, "not a text CSV file (it holds binary data)"),
-    ("corrupt.parquet", GOOD_PARQUET[:4] + b"\0" * 60 + GOOD_PARQUET[64:], [], 3,
-     "not a valid Parquet file (corrupt or truncated)"),
-    ("truncated.parquet", GOOD_PARQUET[: len(GOOD_PARQUET) // 2], [], 3,
-     "not a valid Parquet file (corrupt or truncated)"),
-    ("no_columns.parquet", parquet_bytes(pa.table({"a": [1.0]})), [], 3,
-     "no column has a usual prediction name"),
-    ("ragged.csv", b"y_true,y_pred\n1,2\n3\n4,5\n", [], 3,
-     "line 3 has 1 fields where the header has 2"),
-    ("semicolons.csv", b"y_true;y_pred\n1,5;2,5\n", [], 3,
-     "looks separated by ';'; pass --delimiter ';'"),
-    ("semicolons_ok.csv", b"y_true;y_pred\n1,5;2,5\n2;2\n", ["--delimiter", ";", "--decimal", ","],
-     0, ""),
-    ("text.csv", b"y_true,y_pred\n1,2\n2,3\n3,three\n", [], 3,
-     "column 'y_pred', row 3: 'three' is not a number"),
-    ("thousands.csv", b'y_true,y_pred\n"1,000",2\n', [], 3,
-     "column 'y_true', row 1: '1,000' is not a number"),
-    ("decimal_comma.tsv", b"y_true\ty_pred\n1,5\t2\n", [], 3,
-     "column 'y_true', row 1: '1,5' is not a number"),
+    (
+        "corrupt.parquet",
+        GOOD_PARQUET[:4] + b"\0" * 60 + GOOD_PARQUET[64:],
+        [],
+        3,
+        "not a valid Parquet file (corrupt or truncated)",
+    ),
+    (
+        "truncated.parquet",
+        GOOD_PARQUET[: len(GOOD_PARQUET) // 2],
+        [],
+        3,
+        "not a valid Parquet file (corrupt or truncated)",
+    ),
+    (
+        "no_columns.parquet",
+        parquet_bytes(pa.table({"a": [1.0]})),
+        [],
+        3,
+        "no column has a usual prediction name",
+    ),
+    (
+        "ragged.csv",
+        b"y_true,y_pred\n1,2\n3\n4,5\n",
+        [],
+        3,
+        "line 3 has 1 fields where the header has 2",
+    ),
+    (
+        "semicolons.csv",
+        b"y_true;y_pred\n1,5;2,5\n",
+        [],
+        3,
+        "looks separated by ';'; pass --delimiter ';'",
+    ),
+    (
+        "semicolons_ok.csv",
+        b"y_true;y_pred\n1,5;2,5\n2;2\n",
+        ["--delimiter", ";", "--decimal", ","],
+        0,
+        "",
+    ),
+    (
+        "text.csv",
+        b"y_true,y_pred\n1,2\n2,3\n3,three\n",
+        [],
+        3,
+        "column 'y_pred', row 3: 'three' is not a number",
+    ),
+    (
+        "thousands.csv",
+        b'y_true,y_pred\n"1,000",2\n',
+        [],
+        3,
+        "column 'y_true', row 1: '1,000' is not a number",
+    ),
+    (
+        "decimal_comma.tsv",
+        b"y_true\ty_pred\n1,5\t2\n",
+        [],
+        3,
+        "column 'y_true', row 1: '1,5' is not a number",
+    ),
     ("quoted.csv", b'y_true,y_pred\n"1.5","2"\n3,4\n', [], 0, ""),
-    ("infinities.csv", b"y_true,y_pred\n1,2\n2,inf\n3,-Infinity\n4,+INF\n5,1e999\n", [], 3,
-     "column 'y_pred' has 4 missing or non-finite values (first at row 2: inf)"),
-    ("nans.csv", b"y_true,y_pred\n1,2\n2,NaN\n3,nan\n4,NA\n5,null\n6,\n", [], 3,
-     "column 'y_pred' has 5 missing or non-finite values (first at row 2: empty or NaN)"),
+    (
+        "infinities.csv",
+        b"y_true,y_pred\n1,2\n2,inf\n3,-Infinity\n4,+INF\n5,1e999\n",
+        [],
+        3,
+        "column 'y_pred' has 4 missing or non-finite values (first at row 2: inf)",
+    ),
+    (
+        "nans.csv",
+        b"y_true,y_pred\n1,2\n2,NaN\n3,nan\n4,NA\n5,null\n6,\n",
+        [],
+        3,
+        "column 'y_pred' has 5 missing or non-finite values (first at row 2: empty or NaN)",
+    ),
     ("constant_label.csv", b"y_true,y_pred\n1,1\n1,2\n1,3\n", ["-m", "mse,r2"], 0, ""),
-    ("negative_weight.csv", b"y_true,y_pred,w\n1,1,1\n2,3,-1\n", ["-w", "w"], 3,
-     "column 'w' has 1 negative weight (first at row 2: -1.0)"),
-    ("zero_weights.csv", b"y_true,y_pred,w\n1,1,0\n2,3,0\n", ["-w", "w"], 3,
-     "the weights in column 'w' are all 0"),
-    ("nan_weight.csv", b"y_true,y_pred,w\n1,1,1\n2,3,\n", ["-w", "w"], 3,
-     "column 'w' has 1 missing or non-finite value (first at row 2: empty or NaN)"),
+    (
+        "negative_weight.csv",
+        b"y_true,y_pred,w\n1,1,1\n2,3,-1\n",
+        ["-w", "w"],
+        3,
+        "column 'w' has 1 negative weight (first at row 2: -1.0)",
+    ),
+    (
+        "zero_weights.csv",
+        b"y_true,y_pred,w\n1,1,0\n2,3,0\n",
+        ["-w", "w"],
+        3,
+        "the weights in column 'w' are all 0",
+    ),
+    (
+        "nan_weight.csv",
+        b"y_true,y_pred,w\n1,1,1\n2,3,\n",
+        ["-w", "w"],
+        3,
+        "column 'w' has 1 missing or non-finite value (first at row 2: empty or NaN)",
+    ),
     ("null_group.csv", b"y_true,y_pred,g\n1,1,a\n2,3,\n", ["-g", "g"], 0, ""),
-    ("duplicate_columns.csv", b"y_true,y_pred,y_pred\n1,1,2\n", [], 3,
-     "the header names column 'y_pred' 2 times"),
-    ("odd_names.csv", " y_true ,y pred,\u00e9t\u00e9\n1,1,a\n".encode(),
-     ["-p", "y pred", "-g", "été"], 0, ""),
-    ("latin1.csv", "y_true,y_pred,r\u00e9gion\n1,1,Z\u00fcrich\n".encode("latin-1"), [], 3,
-     "the file is not utf8 text; pass --encoding"),
-    ("latin1_ok.csv", "y_true,y_pred,r\u00e9gion\n1,1,Z\u00fcrich\n".encode("latin-1"),
-     ["--encoding", "latin-1", "-g", "région"], 0, ""),
+    (
+        "duplicate_columns.csv",
+        b"y_true,y_pred,y_pred\n1,1,2\n",
+        [],
+        3,
+        "the header names column 'y_pred' 2 times",
+    ),
+    (
+        "odd_names.csv",
+        " y_true ,y pred,\u00e9t\u00e9\n1,1,a\n".encode(),
+        ["-p", "y pred", "-g", "été"],
+        0,
+        "",
+    ),
+    (
+        "latin1.csv",
+        "y_true,y_pred,r\u00e9gion\n1,1,Z\u00fcrich\n".encode("latin-1"),
+        [],
+        3,
+        "the file is not utf8 text; pass --encoding",
+    ),
+    (
+        "latin1_ok.csv",
+        "y_true,y_pred,r\u00e9gion\n1,1,Z\u00fcrich\n".encode("latin-1"),
+        ["--encoding", "latin-1", "-g", "région"],
+        0,
+        "",
+    ),
     ("bom.csv", b"\xef\xbb\xbfy_true,y_pred\n1,1\n2,3\n", [], 0, ""),
     ("crlf.csv", b"y_true,y_pred\r\n1,1\r\n2,3\r\n", [], 0, ""),
     ("huge_field.csv", b"y_true,y_pred,note\n1,1," + b"x" * (12 << 20) + b"\n2,3,ok\n", [], 0, ""),
-    ("wide.csv", (",".join(["y_true", "y_pred", *(f"c{i}" for i in range(100_000))]) + "\n"
-                  + ",".join(["1"] * 100_002) + "\n").encode(), [], 0, ""),
-    ("truncated.csv.gz", gzip.compress(TEXT)[:3000], [], 3,
-     "the compressed data is corrupt or truncated"),
-    ("not_gzip.csv.gz", b"y_true,y_pred\n1,2\n", [], 3,
-     "the compressed data is corrupt or truncated"),
-    ("truncated.csv.bz2", bz2.compress(TEXT)[:3000], [], 3,
-     "the compressed data is corrupt or truncated"),
-    ("big_integers.parquet", parquet_bytes(pa.table({"y_true": pa.array([2**60, 1]),
-                                                     "y_pred": [1.0, 2.0]})), [], 3,
-     "column 'y_true': Integer value 1152921504606846976 not in range"),
-    ("text_label.parquet", parquet_bytes(pa.table({"y_true": ["a"], "y_pred": [1.0]})), [], 3,
-     "column 'y_true' holds string values (e.g. 'a'), not numbers"),
+    (
+        "wide.csv",
+        (
+            ",".join(["y_true", "y_pred", *(f"c{i}" for i in range(100_000))])
+            + "\n"
+            + ",".join(["1"] * 100_002)
+            + "\n"
+        ).encode(),
+        [],
+        0,
+        "",
+    ),
+    (
+        "truncated.csv.gz",
+        gzip.compress(TEXT)[:3000],
+        [],
+        3,
+        "the compressed data is corrupt or truncated",
+    ),
+    (
+        "not_gzip.csv.gz",
+        b"y_true,y_pred\n1,2\n",
+        [],
+        3,
+        "the compressed data is corrupt or truncated",
+    ),
+    (
+        "truncated.csv.bz2",
+        bz2.compress(TEXT)[:3000],
+        [],
+        3,
+        "the compressed data is corrupt or truncated",
+    ),
+    (
+        "big_integers.parquet",
+        parquet_bytes(pa.table({"y_true": pa.array([2**60, 1]), "y_pred": [1.0, 2.0]})),
+        [],
+        3,
+        "column 'y_true': Integer value 1152921504606846976 not in range",
+    ),
+    (
+        "text_label.parquet",
+        parquet_bytes(pa.table({"y_true": ["a"], "y_pred": [1.0]})),
+        [],
+        3,
+        "column 'y_true' holds string values (e.g. 'a'), not numbers",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "data", "args", "code", "message"), CASES,
-                         ids=[case[0] for case in CASES])
-def test_corpus(run, tmp_path: Path, name: str, data: bytes, args: list[str], code: int,
-                message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "data", "args", "code", "message"), CASES, ids=[case[0] for case in CASES]
+)
+def test_corpus(
+    run, tmp_path: Path, name: str, data: bytes, args: list[str], code: int, message: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(data)
     out = tmp_path / "out.json"
@@ -121,8 +247,9 @@ ARGUMENTS: list[tuple[str, Callable[[Path], str], int, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "target", "code", "message"), ARGUMENTS,
-                         ids=[a[0] for a in ARGUMENTS])
+@pytest.mark.parametrize(
+    ("case", "target", "code", "message"), ARGUMENTS, ids=[a[0] for a in ARGUMENTS]
+)
 def test_bad_arguments(run, tmp_path: Path, case: str, target, code: int, message: str) -> None:
     result = run("evaluate", target(tmp_path))
     assert result.exit_code == code

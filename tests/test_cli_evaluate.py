@@ -31,8 +31,18 @@ def test_table_shows_golden_values(run, article_csv: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["a.csv", "a.tsv", "a.parquet", "a.pq", "a.csv.gz", "a.csv.bz2", "a.csv.xz",
-             "a.csv.zst", "a.tsv.gz"],
+    "name",
+    [
+        "a.csv",
+        "a.tsv",
+        "a.parquet",
+        "a.pq",
+        "a.csv.gz",
+        "a.csv.bz2",
+        "a.csv.xz",
+        "a.csv.zst",
+        "a.tsv.gz",
+    ],
 )
 def test_every_input_format_gives_the_golden_values(run, tmp_path: Path, name: str) -> None:
     path = write_table(ARTICLE, tmp_path / name)
@@ -93,7 +103,10 @@ def test_csv_group_keys_stay_text_and_sort_as_numbers(run, tmp_path: Path) -> No
     path = write_table(df, tmp_path / "g.csv")
     doc = json.loads(run("evaluate", str(path), "-g", "store", "-f", "json").stdout)
     assert [r["group"] for r in doc["rows"][:-1]] == [
-        {"store": "9"}, {"store": "10"}, {"store": "100"}]
+        {"store": "9"},
+        {"store": "10"},
+        {"store": "100"},
+    ]
     doc = json.loads(run("evaluate", str(path), "-g", "code", "-f", "json").stdout)
     assert [r["group"] for r in doc["rows"][:-1]] == [{"code": "007"}, {"code": "07"}]
     parquet = write_table(df, tmp_path / "g.parquet")
@@ -113,7 +126,12 @@ def test_two_group_columns(run, tmp_path: Path) -> None:
     path = write_table(df, tmp_path / "g.parquet")
     doc = json.loads(run("evaluate", str(path), "-g", "r", "-g", "s", "-f", "json").stdout)
     assert [r["group"] for r in doc["rows"]] == [
-        {"r": "x", "s": 1}, {"r": "x", "s": 2}, {"r": "y", "s": 1}, {"r": "y", "s": 2}, None]
+        {"r": "x", "s": 1},
+        {"r": "x", "s": 2},
+        {"r": "y", "s": 1},
+        {"r": "y", "s": 2},
+        None,
+    ]
 
 
 def test_weights(run, tmp_path: Path) -> None:
@@ -129,8 +147,18 @@ def test_json_shape(run, article_csv: Path) -> None:
     assert set(doc) == {"rows", "warnings"}
     (row,) = doc["rows"]
     assert row["group"] is None and row["n"] == 5 and row["pred"] == "y_pred"
-    assert list(row["metrics"]) == ["mse", "rmse", "mae", "mape", "smape", "wape", "msle",
-                                    "huber", "log_cosh", "r2"]
+    assert list(row["metrics"]) == [
+        "mse",
+        "rmse",
+        "mae",
+        "mape",
+        "smape",
+        "wape",
+        "msle",
+        "huber",
+        "log_cosh",
+        "r2",
+    ]
 
 
 def test_markdown_is_a_github_table(run, tmp_path: Path) -> None:
@@ -180,8 +208,9 @@ def test_mape_zero_error(run, tmp_path: Path) -> None:
 
 
 def test_auto_detects_usual_column_names(run, tmp_path: Path) -> None:
-    path = write_table(ARTICLE.rename(columns={"y_true": "actual", "y_pred": "forecast"}),
-                       tmp_path / "d.csv")
+    path = write_table(
+        ARTICLE.rename(columns={"y_true": "actual", "y_pred": "forecast"}), tmp_path / "d.csv"
+    )
     assert "5,0.21606" in run("evaluate", str(path), "-f", "csv").stdout
 
 
@@ -220,8 +249,10 @@ def test_drop_na_drops_and_says_how_many(run, tmp_path: Path) -> None:
     result = run("evaluate", str(path), "--drop-na", "-m", "mse", "-f", "csv")
     assert result.exit_code == 0
     assert result.stdout.splitlines()[1] == f"{path},y_pred,2,0.5"
-    assert result.stderr == (f"losscli: warning: {path}: 2 of 4 rows dropped for missing or "
-                             "non-finite values (--drop-na)\n")
+    assert result.stderr == (
+        f"losscli: warning: {path}: 2 of 4 rows dropped for missing or "
+        "non-finite values (--drop-na)\n"
+    )
 
 
 def test_text_in_a_numeric_column_names_row_and_value(run, tmp_path: Path) -> None:

@@ -15,14 +15,19 @@ HEAVY = ("pandas", "pyarrow", "numpy")
 
 
 def losscli(*args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "losscli", *args], input=input,
-                          capture_output=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "losscli", *args], input=input, capture_output=True, timeout=60
+    )
 
 
 def imported_modules(*args: str) -> set[str]:
     """Top-level modules a losscli run imports (from ``python -X importtime``)."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "losscli", *args],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "losscli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     names = (line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line)
     return {name.split(".")[0] for name in names}
 
@@ -52,8 +57,9 @@ def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     df["g"] = range(len(df))
     path = write_table(df, tmp_path / "many.parquet")
     command = f'"{sys.executable}" -m losscli evaluate "{path}" -g g -m mse -f csv | head -1'
-    done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True,
-                          timeout=120)
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], capture_output=True, timeout=120
+    )
     assert done.stdout.decode() == "file,pred,g,n,mse\n"
     assert done.stderr.decode() == ""
     assert done.returncode == 0
@@ -74,8 +80,9 @@ def test_losses_lists_every_loss() -> None:
 
 @pytest.mark.parametrize("name", ["a.csv", "a.parquet", "a.csv.gz"])
 def test_a_file_run_does_not_import_pandas(tmp_path: Path, name: str) -> None:
-    path = write_table(ARTICLE.assign(g=["x", "y", None, "x", "y"], h=[1, 2, 1, 2, 1]),
-                       tmp_path / name)
+    path = write_table(
+        ARTICLE.assign(g=["x", "y", None, "x", "y"], h=[1, 2, 1, 2, 1]), tmp_path / name
+    )
     modules = imported_modules("evaluate", str(path), "-g", "g", "-g", "h", "-m", "all")
     assert "pyarrow" in modules
     assert "pandas" not in modules

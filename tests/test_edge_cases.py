@@ -28,8 +28,9 @@ def test_unknown_encoding_is_a_usage_error(run, article_csv: Path) -> None:
 
 def test_malformed_baselines_are_input_errors(run, article_csv: Path, tmp_path: Path) -> None:
     listed = tmp_path / "list.json"
-    listed.write_text(json.dumps({"rows": [{"file": "a", "pred": "p", "group": None,
-                                            "metrics": [1, 2]}]}))
+    listed.write_text(
+        json.dumps({"rows": [{"file": "a", "pred": "p", "group": None, "metrics": [1, 2]}]})
+    )
     latin = tmp_path / "latin.json"
     latin.write_bytes('{"rows": [], "note": "Zürich"}'.encode("latin-1"))
     for path, message in ((listed, "is not a losscli result row"), (latin, "not UTF-8 JSON")):
@@ -38,12 +39,21 @@ def test_malformed_baselines_are_input_errors(run, article_csv: Path, tmp_path: 
         assert message in result.stderr
 
 
-def test_a_tolerance_the_baseline_cannot_check_fails(run, article_csv: Path,
-                                                     tmp_path: Path) -> None:
+def test_a_tolerance_the_baseline_cannot_check_fails(
+    run, article_csv: Path, tmp_path: Path
+) -> None:
     base = tmp_path / "base.json"
     run("evaluate", str(article_csv), "-m", "mse", "-f", "json", "-o", str(base))
-    result = run("evaluate", str(article_csv), "-m", "mse,mae", "--baseline", str(base),
-                 "--max-regression", "mae=0")
+    result = run(
+        "evaluate",
+        str(article_csv),
+        "-m",
+        "mse,mae",
+        "--baseline",
+        str(base),
+        "--max-regression",
+        "mae=0",
+    )
     assert result.exit_code == 1
     assert "no baseline value of mae" in result.stderr
 
@@ -62,8 +72,9 @@ def test_all_inside_a_comma_list(run, article_csv: Path) -> None:
 def test_wape_with_only_zero_labels_says_why(run, tmp_path: Path) -> None:
     path = write_table(ARTICLE.assign(y_true=0.0), tmp_path / "z.csv")
     doc = json.loads(run("evaluate", str(path), "-m", "wape", "-f", "json").stdout)
-    assert doc["warnings"] == [f"{path}, y_pred: wape: not defined: every label is 0 "
-                               "(or has no weight)"]
+    assert doc["warnings"] == [
+        f"{path}, y_pred: wape: not defined: every label is 0 (or has no weight)"
+    ]
 
 
 def test_true_false_labels_that_turn_numeric_later(run, tmp_path: Path) -> None:
@@ -71,8 +82,9 @@ def test_true_false_labels_that_turn_numeric_later(run, tmp_path: Path) -> None:
     path.write_text("y_true,y_pred\n" + "true,0.5\n" * 20000 + "0.7,0.5\n")
     result = run("evaluate", str(path))
     assert result.exit_code == 3
-    assert "column 'y_true' begins with true/false labels, but row 20001 holds '0.7'" in \
-        result.stderr
+    assert (
+        "column 'y_true' begins with true/false labels, but row 20001 holds '0.7'" in result.stderr
+    )
 
 
 def test_wrong_delimiter_given_on_the_command_line(run, article_csv: Path) -> None:
@@ -90,8 +102,9 @@ def test_parquet_on_stdin_is_recognised_without_input_format(run, tmp_path: Path
 
 def test_grouping_by_a_list_column_is_an_input_error(run, tmp_path: Path) -> None:
     path = tmp_path / "l.parquet"
-    pq.write_table(pa.table({"y_true": [1.0, 2.0], "y_pred": [1.0, 2.0],
-                             "tags": [[1, 2], [3]]}), path)
+    pq.write_table(
+        pa.table({"y_true": [1.0, 2.0], "y_pred": [1.0, 2.0], "tags": [[1, 2], [3]]}), path
+    )
     result = run("evaluate", str(path), "-g", "tags")
     assert result.exit_code == 3
     assert "cannot group by 'tags'" in result.stderr

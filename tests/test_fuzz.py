@@ -22,14 +22,39 @@ EXAMPLES = int(os.environ.get("LOSSCLI_FUZZ_EXAMPLES", "150"))
 STRICT_NUMBER = re.compile(r"^ *[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)? *$")
 
 numbers = st.one_of(
-    st.integers(-10**6, 10**6).map(str),
+    st.integers(-(10**6), 10**6).map(str),
     st.floats(-1e6, 1e6, allow_nan=False).map(repr),
     st.floats(-1e3, 1e3, allow_nan=False).map(lambda v: f"{v:.3e}"),
     st.floats(0, 1e3, allow_nan=False).map(lambda v: f" {v:.2f} "),
 )
-oddities = st.sampled_from(["", "NA", "nan", "NaN", "null", "inf", "-inf", "Infinity", "1,5",
-                            "1.000,5", "abc", "1_000", "0x10", "1e", "--1", "é", "TRUE", "\"",
-                            "1.2.3", "\x00", " ", "N/A", "1e400", "0"])
+oddities = st.sampled_from(
+    [
+        "",
+        "NA",
+        "nan",
+        "NaN",
+        "null",
+        "inf",
+        "-inf",
+        "Infinity",
+        "1,5",
+        "1.000,5",
+        "abc",
+        "1_000",
+        "0x10",
+        "1e",
+        "--1",
+        "é",
+        "TRUE",
+        '"',
+        "1.2.3",
+        "\x00",
+        " ",
+        "N/A",
+        "1e400",
+        "0",
+    ]
+)
 cells = st.one_of(numbers, numbers, numbers, oddities, st.text(max_size=4))
 names = st.sampled_from(["y_true", "y_pred", "g", "w", "target", "x", "é", "y true", ""])
 
@@ -41,15 +66,18 @@ def csv_files(draw: st.DrawFn) -> tuple[bytes, str]:
     if clean or draw(st.booleans()):
         header = ["y_true", "y_pred", *(h for h in header[:2] if h not in ("y_true", "y_pred"))]
     cell = numbers if clean else cells
-    rows = draw(st.lists(st.lists(cell, min_size=len(header), max_size=len(header)),
-                         max_size=12))
+    rows = draw(st.lists(st.lists(cell, min_size=len(header), max_size=len(header)), max_size=12))
     if rows and not clean and draw(st.integers(0, 9)) == 0:
         rows[-1] = rows[-1][:-1]  # a ragged row
     delimiter = "," if clean else draw(st.sampled_from([",", ",", ";", "\t"]))
     out = io.StringIO()
     quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]))
-    writer = csv.writer(out, delimiter=delimiter, quoting=quoting,
-                        lineterminator=draw(st.sampled_from(["\n", "\r\n"])))
+    writer = csv.writer(
+        out,
+        delimiter=delimiter,
+        quoting=quoting,
+        lineterminator=draw(st.sampled_from(["\n", "\r\n"])),
+    )
     for row in [header, *rows]:
         writer.writerow(row)
     text = out.getvalue()
@@ -80,8 +108,12 @@ def strict_rows(data: bytes) -> tuple[np.ndarray, np.ndarray] | None:
     return (array[:, 0], array[:, 1]) if np.isfinite(array).all() else None
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 500,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=EXAMPLES <= 500,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(case=csv_files())
 def test_any_csv_bytes(tmp_path_factory: pytest.TempPathFactory, case: tuple[bytes, str]) -> None:
     data, *_ = case
@@ -89,8 +121,9 @@ def test_any_csv_bytes(tmp_path_factory: pytest.TempPathFactory, case: tuple[byt
     path.write_bytes(data)
     result = CliRunner().invoke(main, ["evaluate", str(path), "-m", "mse,mape", "-f", "json"])
     assert result.exit_code in (0, 2, 3), (result.exit_code, result.output, result.exception)
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        repr(result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
     assert "Traceback" not in result.stderr and "This is a bug" not in result.stderr
     accepted = strict_rows(data)
     event(f"exit {result.exit_code}")

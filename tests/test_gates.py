@@ -23,16 +23,36 @@ def checks_of(result) -> list[dict]:
 
 
 def test_passing_checks_exit_0(run, grouped: Path) -> None:
-    result = run("evaluate", str(grouped), "-g", "g", "--check", "mse<=0.3",
-                 "--check", "mape < 40", "-f", "json")
+    result = run(
+        "evaluate",
+        str(grouped),
+        "-g",
+        "g",
+        "--check",
+        "mse<=0.3",
+        "--check",
+        "mape < 40",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 0
     assert [c["passed"] for c in checks_of(result)] == [True] * 6
     assert result.stderr == ""
 
 
 def test_failing_check_exits_1_and_lists_every_failure(run, grouped: Path) -> None:
-    result = run("evaluate", str(grouped), "-g", "g", "--check", "mse<=0.2",
-                 "--check", "mape<20", "-f", "csv")
+    result = run(
+        "evaluate",
+        str(grouped),
+        "-g",
+        "g",
+        "--check",
+        "mse<=0.2",
+        "--check",
+        "mape<20",
+        "-f",
+        "csv",
+    )
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"losscli: check failed: mse<=0.2 — {grouped}, y_pred, g=b: mse = 0.278733 is not <= 0.2",
@@ -47,11 +67,19 @@ def test_failing_check_exits_1_and_lists_every_failure(run, grouped: Path) -> No
 
 def test_json_check_records(run, grouped: Path) -> None:
     result = run("evaluate", str(grouped), "-g", "g", "--check", "overall:mse<0.2", "-f", "json")
-    assert checks_of(result) == [{
-        "check": "overall:mse<0.2", "file": str(grouped), "pred": "y_pred", "group": None,
-        "loss": "mse", "value": 0.21606, "limit": 0.2, "passed": False,
-        "reason": "mse = 0.21606 is not < 0.2",
-    }]
+    assert checks_of(result) == [
+        {
+            "check": "overall:mse<0.2",
+            "file": str(grouped),
+            "pred": "y_pred",
+            "group": None,
+            "loss": "mse",
+            "value": 0.21606,
+            "limit": 0.2,
+            "passed": False,
+            "reason": "mse = 0.21606 is not < 0.2",
+        }
+    ]
 
 
 def test_overall_scope_ignores_groups(run, grouped: Path) -> None:
@@ -108,21 +136,42 @@ def test_baseline_round_trip_better_and_worse(run, tmp_path: Path) -> None:
     base = write_baseline(run, GROUPED, tmp_path / "base.json", "-g", "g")
     better = write_table(worse(GROUPED, 0.9), tmp_path / "better.csv")
     worse_file = write_table(worse(GROUPED, 1.1), tmp_path / "worse.csv")
-    ok = run("evaluate", str(better), "-g", "g", "--baseline", str(base),
-             "--max-regression", "mse=0.001", "-f", "json")
+    ok = run(
+        "evaluate",
+        str(better),
+        "-g",
+        "g",
+        "--baseline",
+        str(base),
+        "--max-regression",
+        "mse=0.001",
+        "-f",
+        "json",
+    )
     assert ok.exit_code == 0
     row = json.loads(ok.stdout)["rows"][-1]
     assert row["baseline"]["mse"] == pytest.approx(0.21606)
     assert row["change"]["mse"]["absolute"] == pytest.approx(0.21606 * (0.81 - 1))
     assert row["change"]["mse"]["percent"] == pytest.approx(-19.0)
-    bad = run("evaluate", str(worse_file), "-g", "g", "--baseline", str(base),
-              "--max-regression", "mse=0.03", "-f", "json")
+    bad = run(
+        "evaluate",
+        str(worse_file),
+        "-g",
+        "g",
+        "--baseline",
+        str(base),
+        "--max-regression",
+        "mse=0.03",
+        "-f",
+        "json",
+    )
     assert bad.exit_code == 1
     failed = [c for c in checks_of(bad) if not c["passed"]]
     assert [c["group"] for c in failed] == [{"g": "b"}, None]  # a got worse by only 0.0256
     assert failed[1]["limit"] == pytest.approx(0.21606 + 0.03)
-    assert failed[1]["reason"] == ("mse changed by +0.0453726 from the baseline 0.21606 "
-                                   "(+21%); tolerated: 0.03 higher")
+    assert failed[1]["reason"] == (
+        "mse changed by +0.0453726 from the baseline 0.21606 (+21%); tolerated: 0.03 higher"
+    )
 
 
 def test_relative_tolerance(run, tmp_path: Path) -> None:
@@ -137,15 +186,40 @@ def test_direction_aware_for_r2_and_accuracy(run, tmp_path: Path) -> None:
     base = write_baseline(run, ARTICLE, tmp_path / "base.json", "-m", "r2")
     better = write_table(worse(ARTICLE, 0.5), tmp_path / "better.csv")
     worse_file = write_table(worse(ARTICLE, 1.5), tmp_path / "worse.csv")
-    assert run("evaluate", str(better), "-m", "r2", "--baseline", str(base),
-               "--max-regression", "r2=0").exit_code == 0
-    assert run("evaluate", str(worse_file), "-m", "r2", "--baseline", str(base),
-               "--max-regression", "r2=0").exit_code == 1
+    assert (
+        run(
+            "evaluate", str(better), "-m", "r2", "--baseline", str(base), "--max-regression", "r2=0"
+        ).exit_code
+        == 0
+    )
+    assert (
+        run(
+            "evaluate",
+            str(worse_file),
+            "-m",
+            "r2",
+            "--baseline",
+            str(base),
+            "--max-regression",
+            "r2=0",
+        ).exit_code
+        == 1
+    )
     binary = pd.DataFrame({"y_true": [1.0, 0, 1, 0], "y_pred": [0.9, 0.2, 0.7, 0.4]})
     base = write_baseline(run, binary, tmp_path / "acc.json", "-m", "acc")
     flipped = write_table(binary.assign(y_pred=[0.4, 0.2, 0.7, 0.4]), tmp_path / "flip.csv")
-    result = run("evaluate", str(flipped), "-m", "acc", "--baseline", str(base),
-                 "--max-regression", "acc=10%", "-f", "json")
+    result = run(
+        "evaluate",
+        str(flipped),
+        "-m",
+        "acc",
+        "--baseline",
+        str(base),
+        "--max-regression",
+        "acc=10%",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 1
     assert checks_of(result)[0]["limit"] == pytest.approx(0.9)
 
@@ -155,23 +229,59 @@ def test_zero_baseline_with_relative_tolerance(run, tmp_path: Path) -> None:
     base = write_baseline(run, perfect, tmp_path / "base.json", "-m", "mse")
     same = write_table(perfect, tmp_path / "same.csv")
     off = write_table(perfect.assign(y_pred=perfect.y_true + 1e-6), tmp_path / "off.csv")
-    assert run("evaluate", str(same), "-m", "mse", "--baseline", str(base),
-               "--max-regression", "mse=50%").exit_code == 0
-    result = run("evaluate", str(off), "-m", "mse", "--baseline", str(base),
-                 "--max-regression", "mse=50%", "-f", "json")
+    assert (
+        run(
+            "evaluate",
+            str(same),
+            "-m",
+            "mse",
+            "--baseline",
+            str(base),
+            "--max-regression",
+            "mse=50%",
+        ).exit_code
+        == 0
+    )
+    result = run(
+        "evaluate",
+        str(off),
+        "-m",
+        "mse",
+        "--baseline",
+        str(base),
+        "--max-regression",
+        "mse=50%",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 1
-    assert "the baseline is 0, so a relative tolerance allows no worsening" in \
-        checks_of(result)[0]["reason"]
+    assert (
+        "the baseline is 0, so a relative tolerance allows no worsening"
+        in checks_of(result)[0]["reason"]
+    )
 
 
 def test_a_new_text_key_does_not_retype_the_others(run, tmp_path: Path) -> None:
     base_data = pd.DataFrame({"store": [1, 2, 10], "y_true": [10.0] * 3, "y_pred": [11.0, 12, 10]})
     base = write_baseline(run, base_data, tmp_path / "base.json", "-g", "store", "-m", "mse")
-    new = pd.DataFrame({"store": ["1", "2", "10", "A"], "y_true": [10.0] * 4,
-                        "y_pred": [11.0, 13, 10, 10]})
+    new = pd.DataFrame(
+        {"store": ["1", "2", "10", "A"], "y_true": [10.0] * 4, "y_pred": [11.0, 13, 10, 10]}
+    )
     path = write_table(new, tmp_path / "new.csv")
-    result = run("evaluate", str(path), "-g", "store", "-m", "mse", "--baseline", str(base),
-                 "--max-regression", "mse=0", "-f", "json")
+    result = run(
+        "evaluate",
+        str(path),
+        "-g",
+        "store",
+        "-m",
+        "mse",
+        "--baseline",
+        str(base),
+        "--max-regression",
+        "mse=0",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 1  # store 2 went from 4 to 9
     failed = [c["group"] for c in checks_of(result) if not c["passed"]]
     assert {"store": "2"} in failed
@@ -213,8 +323,20 @@ def test_table_marks_failing_cells_and_gives_a_verdict(run, grouped: Path) -> No
 def test_markdown_report_with_baseline_and_verdict(run, tmp_path: Path) -> None:
     base = write_baseline(run, GROUPED, tmp_path / "base.json", "-g", "g", "-m", "mse")
     worse_file = write_table(worse(GROUPED, 1.1), tmp_path / "w.csv")
-    result = run("evaluate", str(worse_file), "-g", "g", "-m", "mse", "--baseline", str(base),
-                 "--max-regression", "mse=5%", "-f", "markdown")
+    result = run(
+        "evaluate",
+        str(worse_file),
+        "-g",
+        "g",
+        "-m",
+        "mse",
+        "--baseline",
+        str(base),
+        "--max-regression",
+        "mse=5%",
+        "-f",
+        "markdown",
+    )
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[2:7] == [
@@ -236,12 +358,14 @@ def test_quiet(run, grouped: Path) -> None:
     assert bad.stderr.endswith("losscli: ✗ 1 of 1 check failed\n")
 
 
-def test_config_defaults_and_command_line_override(run, grouped: Path, tmp_path: Path,
-                                                   monkeypatch) -> None:
+def test_config_defaults_and_command_line_override(
+    run, grouped: Path, tmp_path: Path, monkeypatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "x"\n\n[tool.losscli]\ngroup_by = ["g"]\n'
-        'check = ["mse<=0.25", "overall:mape<30"]\nformat = "csv"\n')
+        'check = ["mse<=0.25", "overall:mape<30"]\nformat = "csv"\n'
+    )
     result = run("evaluate", grouped.name)
     assert result.exit_code == 1  # group b's mse is 0.2787
     assert result.stdout.startswith("file,pred,g,n,mse,mape\n")
@@ -264,8 +388,9 @@ def test_config_defaults_and_command_line_override(run, grouped: Path, tmp_path:
         ("check = [\n", "is not valid TOML"),
     ],
 )
-def test_bad_config_is_a_usage_error(run, grouped: Path, tmp_path: Path, text: str,
-                                     message: str) -> None:
+def test_bad_config_is_a_usage_error(
+    run, grouped: Path, tmp_path: Path, text: str, message: str
+) -> None:
     config = tmp_path / "bad.toml"
     config.write_text(text)
     result = run("evaluate", str(grouped), "--config", str(config))

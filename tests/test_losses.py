@@ -37,8 +37,10 @@ N_ROWS = 500
 
 
 def frame(y: np.ndarray, p: np.ndarray, w: np.ndarray | None = None, **extra: Any) -> pd.DataFrame:
-    data: dict[str, Any] = {"y_true": np.asarray(y, dtype=float),
-                            "y_pred": np.asarray(p, dtype=float)}
+    data: dict[str, Any] = {
+        "y_true": np.asarray(y, dtype=float),
+        "y_pred": np.asarray(p, dtype=float),
+    }
     if w is not None:
         data["w"] = np.asarray(w, dtype=float)
     data.update(extra)
@@ -47,8 +49,9 @@ def frame(y: np.ndarray, p: np.ndarray, w: np.ndarray | None = None, **extra: An
 
 def overall(df: pd.DataFrame, losses: str | list[str], weighted: bool = False, **kwargs: Any):
     """The overall row of evaluating ``df``."""
-    result = evaluate(df, label="y_true", pred="y_pred", weight="w" if weighted else None,
-                      losses=losses, **kwargs)
+    result = evaluate(
+        df, label="y_true", pred="y_pred", weight="w" if weighted else None, losses=losses, **kwargs
+    )
     row = result.rows[-1]
     assert row.group is None
     return row
@@ -356,13 +359,18 @@ def test_r2_zero_weight_rows_only() -> None:
 
 
 def test_r2_group_with_only_zero_weights_is_undefined() -> None:
-    df = frame([1.0, 5.0, 2.0, 3.0, 4.0], [3.0, 0.0, 2.0, 3.5, 4.0], [0.0, 0.0, 1.0, 1.0, 2.0],
-               g=["a", "a", "b", "b", "b"])
+    df = frame(
+        [1.0, 5.0, 2.0, 3.0, 4.0],
+        [3.0, 0.0, 2.0, 3.5, 4.0],
+        [0.0, 0.0, 1.0, 1.0, 2.0],
+        g=["a", "a", "b", "b", "b"],
+    )
     rows = evaluate(df, weight="w", group_by="g", losses=["mse", "r2"]).rows
     assert rows[0].group == {"g": "a"}
     assert rows[0].metrics["mse"] is None
     assert rows[1].metrics["r2"] == pytest.approx(
-        r2_score([2.0, 3.0, 4.0], [2.0, 3.5, 4.0], sample_weight=[1.0, 1.0, 2.0]), rel=1e-12)
+        r2_score([2.0, 3.0, 4.0], [2.0, 3.5, 4.0], sample_weight=[1.0, 1.0, 2.0]), rel=1e-12
+    )
     assert rows[0].metrics["r2"] is None
     assert "r2" in rows[0].notes
 
@@ -400,7 +408,8 @@ def test_mape_leaves_zero_labels_out_of_mape_only() -> None:
     nonzero = y != 0
     row = overall(frame(y, p), ["mse", "mape"])
     assert row.metrics["mape"] == pytest.approx(
-        100.0 * mean_absolute_percentage_error(y[nonzero], p[nonzero]), rel=1e-9)
+        100.0 * mean_absolute_percentage_error(y[nonzero], p[nonzero]), rel=1e-9
+    )
     assert row.metrics["mse"] == pytest.approx(mean_squared_error(y, p), rel=1e-9)
     assert row.notes["mape"] == "2 rows with label 0 left out"
     assert "mse" not in row.notes
@@ -414,8 +423,7 @@ def test_mape_zero_labels_weighted() -> None:
     # over the non-zero rows: (1·0.5 + 3·0.25 + 4·0) / (1 + 3 + 4) = 1.25 / 8
     row = overall(frame(y, p, w), ["mape", "mse"], weighted=True)
     assert row.metrics["mape"] == pytest.approx(100.0 * 1.25 / 8, rel=1e-12)
-    assert row.metrics["mse"] == pytest.approx(mean_squared_error(y, p, sample_weight=w),
-                                               rel=1e-12)
+    assert row.metrics["mse"] == pytest.approx(mean_squared_error(y, p, sample_weight=w), rel=1e-12)
     assert row.notes["mape"] == "2 rows with label 0 left out"
 
 
@@ -448,8 +456,9 @@ def test_mape_zero_error_policy_raises() -> None:
 # ---------------------------------------------------------------------- MSLE
 
 
-@pytest.mark.parametrize(("y", "p"), [([0.0, -1.0, 2.0], [0.0, 1.0, 2.0]),
-                                      ([0.0, 1.0, 2.0], [0.5, -3.0, 2.0])])
+@pytest.mark.parametrize(
+    ("y", "p"), [([0.0, -1.0, 2.0], [0.0, 1.0, 2.0]), ([0.0, 1.0, 2.0], [0.5, -3.0, 2.0])]
+)
 def test_msle_at_or_below_minus_one_is_not_applicable(y: list[float], p: list[float]) -> None:
     row = overall(frame(y, p), ["msle", "mse"])
     assert row.metrics["msle"] is None

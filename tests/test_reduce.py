@@ -107,8 +107,18 @@ def run(df: pd.DataFrame, **kwargs: Any):
 def test_all_losses_are_exercised() -> None:
     """The properties below cover every registered loss, regression ones included."""
     names = {loss.name for loss in ALL_LOSSES}
-    assert {"mse", "rmse", "mae", "mape", "smape", "wape", "msle", "huber", "log_cosh",
-            "r2"} <= names
+    assert {
+        "mse",
+        "rmse",
+        "mae",
+        "mape",
+        "smape",
+        "wape",
+        "msle",
+        "huber",
+        "log_cosh",
+        "r2",
+    } <= names
 
 
 @SETTINGS
@@ -120,11 +130,13 @@ def test_chunked_equals_whole(case: tuple[tuple[np.ndarray, ...], list[int]]) ->
     chunked = Accumulator()
     for lo, hi in pairwise(bounds):
         chunked.add(stats_of(y[lo:hi], p[lo:hi], w[lo:hi]))
-    assert_same_rows(finalize(chunked.table(), ALL_LOSSES)[0],
-                     finalize(whole.table(), ALL_LOSSES)[0])
+    assert_same_rows(
+        finalize(chunked.table(), ALL_LOSSES)[0], finalize(whole.table(), ALL_LOSSES)[0]
+    )
     assert finalize(chunked.table(), ALL_LOSSES)[1] == finalize(whole.table(), ALL_LOSSES)[1]
-    assert_same_rows(finalize(chunked.pooled(), ALL_LOSSES)[0],
-                     finalize(whole.table(), ALL_LOSSES)[0])
+    assert_same_rows(
+        finalize(chunked.pooled(), ALL_LOSSES)[0], finalize(whole.table(), ALL_LOSSES)[0]
+    )
 
 
 @SETTINGS
@@ -134,8 +146,9 @@ def test_chunked_equals_whole_with_keys(
 ) -> None:
     """Keys (group ids) appearing chunk by chunk, the key count growing as in the API."""
     (y, p, w), bounds = case
-    codes = np.array(draw.draw(st.lists(st.integers(0, 3), min_size=len(y), max_size=len(y))),
-                     dtype=np.intp)
+    codes = np.array(
+        draw.draw(st.lists(st.integers(0, 3), min_size=len(y), max_size=len(y))), dtype=np.intp
+    )
     n_keys = int(codes.max()) + 1
     whole = Accumulator()
     whole.add(stats_of(y, p, w), codes, n_keys)
@@ -146,10 +159,12 @@ def test_chunked_equals_whole_with_keys(
         chunked.add(stats_of(y[lo:hi], p[lo:hi], w[lo:hi]), codes[lo:hi], seen)
     chunked.add(stats_of(y[:0], p[:0], w[:0]), codes[:0], n_keys)  # an empty last chunk
     assert chunked.n_keys == n_keys
-    assert_same_rows(finalize(chunked.table(), ALL_LOSSES)[0],
-                     finalize(whole.table(), ALL_LOSSES)[0])
-    assert_same_rows(finalize(chunked.pooled(), ALL_LOSSES)[0],
-                     finalize(whole.pooled(), ALL_LOSSES)[0])
+    assert_same_rows(
+        finalize(chunked.table(), ALL_LOSSES)[0], finalize(whole.table(), ALL_LOSSES)[0]
+    )
+    assert_same_rows(
+        finalize(chunked.pooled(), ALL_LOSSES)[0], finalize(whole.pooled(), ALL_LOSSES)[0]
+    )
 
 
 # ------------------------------------------------ group rows == per-group rows
@@ -186,8 +201,9 @@ def test_group_rows_equal_per_group_evaluation(
     assert len(ungrouped) == 1
     assert grouped[-1].n == ungrouped[0].n == len(df)
     assert_same_subset(grouped[-1].metrics, ungrouped[0].metrics)
-    assert {k: v for k, v in grouped[-1].notes.items() if k in ungrouped[0].metrics} == \
-        ungrouped[0].notes
+    assert {k: v for k, v in grouped[-1].notes.items() if k in ungrouped[0].metrics} == ungrouped[
+        0
+    ].notes
 
 
 @SETTINGS
@@ -261,8 +277,9 @@ def test_merge_of_halves_equals_one_accumulator(
         assert merged.sums[name] == pytest.approx(whole.sums[name], rel=REL, abs=ABS), name
     _moments_close(merged, whole)  # the R² spread: weight, mean and M2
     assert merged.table()["y.m2"] == pytest.approx(whole.table()["y.m2"], rel=REL, abs=ABS)
-    assert_same_rows(finalize(merged.table(), ALL_LOSSES)[0],
-                     finalize(whole.table(), ALL_LOSSES)[0])
+    assert_same_rows(
+        finalize(merged.table(), ALL_LOSSES)[0], finalize(whole.table(), ALL_LOSSES)[0]
+    )
 
 
 @SETTINGS
@@ -271,10 +288,14 @@ def test_merge_with_keys(
     first: tuple[np.ndarray, ...], second: tuple[np.ndarray, ...], draw: st.DataObject
 ) -> None:
     """Shards knowing different numbers of keys: the smaller one grows."""
-    codes_a = np.array(draw.draw(st.lists(st.integers(0, 2), min_size=len(first[0]),
-                                          max_size=len(first[0]))), dtype=np.intp)
-    codes_b = np.array(draw.draw(st.lists(st.integers(0, 4), min_size=len(second[0]),
-                                          max_size=len(second[0]))), dtype=np.intp)
+    codes_a = np.array(
+        draw.draw(st.lists(st.integers(0, 2), min_size=len(first[0]), max_size=len(first[0]))),
+        dtype=np.intp,
+    )
+    codes_b = np.array(
+        draw.draw(st.lists(st.integers(0, 4), min_size=len(second[0]), max_size=len(second[0]))),
+        dtype=np.intp,
+    )
     keys_a, keys_b = int(codes_a.max()) + 1, int(codes_b.max()) + 1
     y, p, w = (np.concatenate([a, b]) for a, b in zip(first, second, strict=True))
     codes = np.concatenate([codes_a, codes_b])
@@ -287,10 +308,12 @@ def test_merge_with_keys(
     merged = left.merge(right)
     assert merged.n_keys == n_keys
     _moments_close(merged, whole)
-    assert_same_rows(finalize(merged.table(), ALL_LOSSES)[0],
-                     finalize(whole.table(), ALL_LOSSES)[0])
-    assert_same_rows(finalize(merged.pooled(), ALL_LOSSES)[0],
-                     finalize(whole.pooled(), ALL_LOSSES)[0])
+    assert_same_rows(
+        finalize(merged.table(), ALL_LOSSES)[0], finalize(whole.table(), ALL_LOSSES)[0]
+    )
+    assert_same_rows(
+        finalize(merged.pooled(), ALL_LOSSES)[0], finalize(whole.pooled(), ALL_LOSSES)[0]
+    )
 
 
 def test_merge_r2_spread_by_hand() -> None:
@@ -345,10 +368,12 @@ def test_group_codes_stable_across_chunks(
     values: list[Any], bounds: list[int], kinds: list[str], rnd: Any
 ) -> None:
     index = GroupIndex(["g"])
-    codes = np.concatenate([
-        index.codes([as_arrow(chunk, kinds[i % len(kinds)], rnd)])
-        for i, chunk in enumerate(chunks_of(values, bounds))
-    ])
+    codes = np.concatenate(
+        [
+            index.codes([as_arrow(chunk, kinds[i % len(kinds)], rnd)])
+            for i, chunk in enumerate(chunks_of(values, bounds))
+        ]
+    )
     assert len(codes) == len(values)
     distinct = set(values)
     assert index.size == len(distinct)  # null is a group of its own
@@ -364,17 +389,24 @@ def test_group_codes_stable_across_chunks(
 
 @SETTINGS
 @given(
-    st.lists(st.tuples(key_values, st.one_of(st.none(), st.integers(0, 3))),
-             min_size=1, max_size=40),
+    st.lists(
+        st.tuples(key_values, st.one_of(st.none(), st.integers(0, 3))), min_size=1, max_size=40
+    ),
     st.lists(st.integers(0, 40), max_size=5),
 )
 def test_two_group_columns_combine(pairs: list[tuple[Any, Any]], bounds: list[int]) -> None:
     index = GroupIndex(["g", "h"])
-    codes = np.concatenate([
-        index.codes([pa.array([a for a, _ in chunk], type=pa.string()),
-                     pa.array([b for _, b in chunk], type=pa.int64())])
-        for chunk in chunks_of(pairs, bounds)
-    ])
+    codes = np.concatenate(
+        [
+            index.codes(
+                [
+                    pa.array([a for a, _ in chunk], type=pa.string()),
+                    pa.array([b for _, b in chunk], type=pa.int64()),
+                ]
+            )
+            for chunk in chunks_of(pairs, bounds)
+        ]
+    )
     assert index.size == len(set(pairs))
     assert sorted(set(codes.tolist())) == list(range(len(set(pairs))))
     for code, pair in zip(codes.tolist(), pairs, strict=True):
@@ -397,10 +429,14 @@ def test_group_codes_first_seen_order_and_null_group() -> None:
 
 
 def test_null_keys_form_their_own_group_in_evaluate() -> None:
-    df = pd.DataFrame({"y_true": [1.0, 2.0, 3.0, 4.0, 5.0],
-                       "y_pred": [1.0, 2.5, 3.0, 3.0, 5.5],
-                       "w": [1.0, 1.0, 1.0, 1.0, 1.0],
-                       "g": ["a", None, "a", None, "b"]})
+    df = pd.DataFrame(
+        {
+            "y_true": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "y_pred": [1.0, 2.5, 3.0, 3.0, 5.5],
+            "w": [1.0, 1.0, 1.0, 1.0, 1.0],
+            "g": ["a", None, "a", None, "b"],
+        }
+    )
     rows = run(df, group_by="g").rows
     assert [r.group for r in rows] == [{"g": "a"}, {"g": "b"}, {"g": None}, None]
     assert [r.n for r in rows] == [2, 1, 2, 5]
@@ -411,14 +447,22 @@ def test_null_keys_form_their_own_group_in_evaluate() -> None:
 
 
 def test_two_group_columns_in_evaluate() -> None:
-    df = pd.DataFrame({"y_true": [1.0, 2.0, 3.0, 4.0],
-                       "y_pred": [2.0, 2.0, 5.0, 4.0],
-                       "w": [1.0, 1.0, 1.0, 1.0],
-                       "g": ["x", "x", "y", "y"],
-                       "h": ["u", "v", "u", "u"]})
+    df = pd.DataFrame(
+        {
+            "y_true": [1.0, 2.0, 3.0, 4.0],
+            "y_pred": [2.0, 2.0, 5.0, 4.0],
+            "w": [1.0, 1.0, 1.0, 1.0],
+            "g": ["x", "x", "y", "y"],
+            "h": ["u", "v", "u", "u"],
+        }
+    )
     rows = run(df, group_by=["g", "h"]).rows
-    assert [r.group for r in rows] == [{"g": "x", "h": "u"}, {"g": "x", "h": "v"},
-                                       {"g": "y", "h": "u"}, None]
+    assert [r.group for r in rows] == [
+        {"g": "x", "h": "u"},
+        {"g": "x", "h": "v"},
+        {"g": "y", "h": "u"},
+        None,
+    ]
     assert [r.metrics["mae"] for r in rows] == [1.0, 0.0, 1.0, pytest.approx(0.75)]
 
 

@@ -21,9 +21,15 @@ REGRESSION = ["mse", "rmse", "mae", "mape", "smape", "wape", "msle", "huber", "l
 def regression_frame(seed: int, n: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     y = rng.lognormal(2, 1, n)
-    frame = pd.DataFrame({"y_true": y, "y_pred": y * rng.normal(1, 0.2, n),
-                          "w": rng.uniform(0, 2, n), "g": rng.choice(["a", "b", "c"], n),
-                          "h": rng.integers(0, 3, n)})
+    frame = pd.DataFrame(
+        {
+            "y_true": y,
+            "y_pred": y * rng.normal(1, 0.2, n),
+            "w": rng.uniform(0, 2, n),
+            "g": rng.choice(["a", "b", "c"], n),
+            "h": rng.integers(0, 3, n),
+        }
+    )
     frame.loc[frame.index[-3:], "g"] = "late"  # a group that appears only in the last chunk
     return frame
 
@@ -32,16 +38,22 @@ def classification_frame(seed: int, n: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     logits = rng.normal(0, 2, (n, 3))
     probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    frame = pd.DataFrame({"label": rng.choice(["x", "y", "z"], n), "w": rng.uniform(0, 2, n),
-                          "g": rng.choice(["a", "b"], n)})
+    frame = pd.DataFrame(
+        {
+            "label": rng.choice(["x", "y", "z"], n),
+            "w": rng.uniform(0, 2, n),
+            "g": rng.choice(["a", "b"], n),
+        }
+    )
     for k, name in enumerate("xyz"):
         frame[f"p_{name}"] = probs[:, k]
     return frame
 
 
 def same(a, b) -> None:
-    assert [(r.file, r.pred, r.group, r.n) for r in a.rows] == \
-        [(r.file, r.pred, r.group, r.n) for r in b.rows]
+    assert [(r.file, r.pred, r.group, r.n) for r in a.rows] == [
+        (r.file, r.pred, r.group, r.n) for r in b.rows
+    ]
     for left, right in zip(a.rows, b.rows, strict=True):
         for loss, value in left.metrics.items():
             other = right.metrics[loss]
@@ -56,12 +68,21 @@ def chunked(monkeypatch, rows: int, block_bytes: int) -> None:
     monkeypatch.setattr(csv_source, "BLOCK_BYTES", block_bytes)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10_000), rows=st.integers(1, 97), block=st.integers(200, 3000),
-       suffix=st.sampled_from([".csv", ".parquet", ".csv.gz"]))
-def test_streamed_equals_whole_regression(tmp_path_factory, monkeypatch, seed, rows, block,
-                                          suffix) -> None:
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    seed=st.integers(0, 10_000),
+    rows=st.integers(1, 97),
+    block=st.integers(200, 3000),
+    suffix=st.sampled_from([".csv", ".parquet", ".csv.gz"]),
+)
+def test_streamed_equals_whole_regression(
+    tmp_path_factory, monkeypatch, seed, rows, block, suffix
+) -> None:
     path = write_table(regression_frame(seed, 300), tmp_path_factory.mktemp("s") / f"r{suffix}")
     args = {"losses": REGRESSION, "weight": "w", "group_by": ["g", "h"]}
     whole = evaluate(str(path), **args)
@@ -76,8 +97,13 @@ def test_streamed_equals_whole_regression(tmp_path_factory, monkeypatch, seed, r
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_streamed_equals_whole_classification(tmp_path, monkeypatch, rows, suffix) -> None:
     path = write_table(classification_frame(3, 200), tmp_path / f"c{suffix}")
-    args = {"label": "label", "probs": "p_*", "weight": "w", "group_by": "g",
-            "losses": "ce,acc,mse"}
+    args = {
+        "label": "label",
+        "probs": "p_*",
+        "weight": "w",
+        "group_by": "g",
+        "losses": "ce,acc,mse",
+    }
     whole = evaluate(str(path), **args)
     chunked(monkeypatch, rows, 256)
     same(evaluate(str(path), **args), whole)
@@ -90,8 +116,9 @@ def test_a_directory_or_glob_of_shards_is_one_dataset(tmp_path: Path) -> None:
     for i, part in enumerate([frame.iloc[:300], frame.iloc[300:600], frame.iloc[600:]]):
         folder = shards / "day=2" if i == 2 else shards
         write_table(part, folder / f"part-{i}.parquet")
-    whole = evaluate(str(write_table(frame, tmp_path / "whole.parquet")), group_by="g",
-                     losses=REGRESSION)
+    whole = evaluate(
+        str(write_table(frame, tmp_path / "whole.parquet")), group_by="g", losses=REGRESSION
+    )
     from_dir = evaluate(str(shards), group_by="g", losses=REGRESSION)
     from_glob = evaluate(str(shards / "**" / "*.parquet"), group_by="g", losses=REGRESSION)
     for result, name in ((from_dir, str(shards)), (from_glob, str(shards / "**" / "*.parquet"))):
@@ -134,8 +161,10 @@ def test_errors_in_a_shard_name_the_shard_and_its_row(run, tmp_path: Path) -> No
     write_table(pd.DataFrame({"y_true": [1.0, 2.0], "y_pred": [1.0, None]}), tmp_path / "b.parquet")
     result = run("evaluate", str(tmp_path))
     assert result.exit_code == 3
-    assert result.stderr.startswith(f"losscli: error: {tmp_path / 'b.parquet'}: column 'y_pred' "
-                                    "has 1 missing or non-finite value (first at row 2")
+    assert result.stderr.startswith(
+        f"losscli: error: {tmp_path / 'b.parquet'}: column 'y_pred' "
+        "has 1 missing or non-finite value (first at row 2"
+    )
 
 
 def test_one_shard_of_zero_weights_is_fine(tmp_path: Path) -> None:

@@ -57,8 +57,10 @@ def default_map(ctx: click.Context, path: str, table: dict[str, Any]) -> dict[st
         option = options.get(name)
         if option is None or option.name is None:
             known = ", ".join(sorted(options))
-            raise click.UsageError(f"{path}: unknown key {key!r}; the keys are the long option "
-                                   f"names of losscli evaluate: {known}")
+            raise click.UsageError(
+                f"{path}: unknown key {key!r}; the keys are the long option "
+                f"names of losscli evaluate: {known}"
+            )
         if option.multiple and isinstance(value, str):
             value = [value]
         if option.multiple != isinstance(value, list):

@@ -37,8 +37,11 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # a bug: say so plainly, without a traceback
             if debug:
                 raise
-            _fail(f"unexpected {type(exc).__name__}: {exc}. This is a bug in losscli; "
-                  "run again with --debug to see the traceback, and please report it.", 3)
+            _fail(
+                f"unexpected {type(exc).__name__}: {exc}. This is a bug in losscli; "
+                "run again with --debug to see the traceback, and please report it.",
+                3,
+            )
 
     return click.option("--debug", is_flag=True, help="Show tracebacks of errors.")(wrapper)
 
@@ -61,10 +64,19 @@ def main() -> None:
 @output_options
 @gate_options
 @handle_errors
-def evaluate(files: tuple[str, ...], preds: tuple[str, ...], losses: tuple[str, ...],
-             fmt: str, output: str | None, precision: int, checks: tuple[Any, ...],
-             baseline: str | None, tolerances: tuple[Any, ...], quiet: bool,
-             **options: Any) -> None:
+def evaluate(
+    files: tuple[str, ...],
+    preds: tuple[str, ...],
+    losses: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    precision: int,
+    checks: tuple[Any, ...],
+    baseline: str | None,
+    tolerances: tuple[Any, ...],
+    quiet: bool,
+    **options: Any,
+) -> None:
     """Evaluate losses of prediction columns against a label column in FILES.
 
     FILES are CSV, TSV or Parquet files (CSV may be .gz, .bz2, .xz or .zst compressed);
@@ -83,8 +95,14 @@ def evaluate(files: tuple[str, ...], preds: tuple[str, ...], losses: tuple[str, 
     required = [c.loss for c in checks] + [t.loss for t in tolerances]
     bar = ProgressBar(enabled=options.pop("progress"))
     try:
-        result = api.evaluate(list(files), pred=preds, losses=losses or None, require=required,
-                              progress=bar, **options)
+        result = api.evaluate(
+            list(files),
+            pred=preds,
+            losses=losses or None,
+            require=required,
+            progress=bar,
+            **options,
+        )
     finally:
         bar.close()
     result = gates.gate(result, checks, before, tolerances)
@@ -120,8 +138,14 @@ def list_losses() -> None:
 
     table = Table("loss", "aliases", "task", "better", "formula", "description")
     for loss in REGISTRY.values():
-        table.add_row(loss.name, ", ".join(loss.aliases), ", ".join(t.value for t in loss.tasks),
-                      loss.direction.value, loss.formula, loss.description)
+        table.add_row(
+            loss.name,
+            ", ".join(loss.aliases),
+            ", ".join(t.value for t in loss.tasks),
+            loss.direction.value,
+            loss.formula,
+            loss.description,
+        )
     Console().print(table)
 
 

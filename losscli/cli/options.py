@@ -13,6 +13,7 @@ import click
 EPS = 2.220446049250313e-16  # float64 machine epsilon (losses.EPS), without importing numpy
 OUTPUT_FORMATS = ("auto", "table", "csv", "tsv", "json", "markdown")
 
+
 def _loss_names(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:
@@ -32,7 +33,7 @@ def _one_character(ctx: click.Context, param: click.Parameter, value: str | None
     if value is None:
         return None
     value = {"\\t": "\t", "tab": "\t"}.get(value, value)
-    if len(value) != 1 or value in "\"\r\n":
+    if len(value) != 1 or value in '"\r\n':
         raise click.BadParameter(f"{value!r}: the delimiter is one character (use '\\t' for tab)")
     return value
 
@@ -48,72 +49,163 @@ def _known_encoding(ctx: click.Context, param: click.Parameter, value: str) -> s
 
 
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed([
-        click.option("-l", "--label", metavar="COL",
-                     help="Label column (default: found by name); for multi-class data also "
-                          "one-hot label columns, as a comma list or a glob."),
-        click.option("-p", "--pred", "preds", metavar="COL", multiple=True,
-                     help="Prediction column (a value, or a binary positive-class "
-                          "probability); repeat to compare several models."),
-        click.option("--probs", metavar="COLS", multiple=True,
-                     help="Multi-class probability columns, one per class, as a comma list or "
-                          "a glob ('p_*'); repeat to compare several models."),
-        click.option("-w", "--weight", metavar="COL", help="Sample-weight column."),
-        click.option("-g", "--group-by", "group_by", metavar="COL", multiple=True,
-                     help="One row per group of this column; repeatable."),
-        click.option("--input-format", type=click.Choice(["csv", "tsv", "parquet"]),
-                     help="Format of the inputs (default: from the file name; CSV for -)."),
-        click.option("--delimiter", metavar="CHAR", callback=_one_character,
-                     help="Field separator of CSV input (default: ',' for .csv, tab for .tsv)."),
-        click.option("--encoding", default="utf8", show_default=True, callback=_known_encoding,
-                     help="Text encoding of CSV input, e.g. latin-1."),
-        click.option("--decimal", type=click.Choice([".", ","]), default=".", show_default=True,
-                     help="Decimal mark of numbers in CSV input."),
-        click.option("--drop-na", is_flag=True,
-                     help="Drop rows with missing or non-finite values instead of failing."),
-        click.option("--progress/--no-progress", default=True, show_default=True,
-                     help="A progress bar on standard error for inputs that take over a "
-                          "second (never when standard error is not a terminal)."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "-l",
+                "--label",
+                metavar="COL",
+                help="Label column (default: found by name); for multi-class data also "
+                "one-hot label columns, as a comma list or a glob.",
+            ),
+            click.option(
+                "-p",
+                "--pred",
+                "preds",
+                metavar="COL",
+                multiple=True,
+                help="Prediction column (a value, or a binary positive-class "
+                "probability); repeat to compare several models.",
+            ),
+            click.option(
+                "--probs",
+                metavar="COLS",
+                multiple=True,
+                help="Multi-class probability columns, one per class, as a comma list or "
+                "a glob ('p_*'); repeat to compare several models.",
+            ),
+            click.option("-w", "--weight", metavar="COL", help="Sample-weight column."),
+            click.option(
+                "-g",
+                "--group-by",
+                "group_by",
+                metavar="COL",
+                multiple=True,
+                help="One row per group of this column; repeatable.",
+            ),
+            click.option(
+                "--input-format",
+                type=click.Choice(["csv", "tsv", "parquet"]),
+                help="Format of the inputs (default: from the file name; CSV for -).",
+            ),
+            click.option(
+                "--delimiter",
+                metavar="CHAR",
+                callback=_one_character,
+                help="Field separator of CSV input (default: ',' for .csv, tab for .tsv).",
+            ),
+            click.option(
+                "--encoding",
+                default="utf8",
+                show_default=True,
+                callback=_known_encoding,
+                help="Text encoding of CSV input, e.g. latin-1.",
+            ),
+            click.option(
+                "--decimal",
+                type=click.Choice([".", ","]),
+                default=".",
+                show_default=True,
+                help="Decimal mark of numbers in CSV input.",
+            ),
+            click.option(
+                "--drop-na",
+                is_flag=True,
+                help="Drop rows with missing or non-finite values instead of failing.",
+            ),
+            click.option(
+                "--progress/--no-progress",
+                default=True,
+                show_default=True,
+                help="A progress bar on standard error for inputs that take over a "
+                "second (never when standard error is not a terminal).",
+            ),
+        ]
+    ):
         f = option(f)
     return f
 
 
 def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed([
-        click.option("-m", "--loss", "losses", metavar="NAMES", multiple=True,
-                     callback=_loss_names,
-                     help="Losses, comma-separated, repeatable; 'all' for every one that "
-                          "applies. Default: mse, mape, cross_entropy where they apply "
-                          "(see 'losscli losses')."),
-        click.option("--mape-zero", type=click.Choice(["skip", "error"]), default="skip",
-                     show_default=True, help="Rows whose label is 0: leave them out of MAPE, "
-                                             "or fail."),
-        click.option("--huber-delta", type=click.FloatRange(min=0, min_open=True), default=1.0,
-                     show_default=True, help="δ of the Huber loss."),
-        click.option("--from-logits", is_flag=True,
-                     help="Predictions are logits (scores): sigmoid for one column, softmax "
-                          "for class columns, computed stably."),
-        click.option("--renormalize", is_flag=True,
-                     help="Divide each row of class probabilities by its sum."),
-        click.option("--eps", type=click.FloatRange(min=0, max=0.5, min_open=True, max_open=True),
-                     default=EPS, show_default="float64 machine epsilon",
-                     help="Probabilities are clipped to [eps, 1 − eps] for cross-entropy."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "-m",
+                "--loss",
+                "losses",
+                metavar="NAMES",
+                multiple=True,
+                callback=_loss_names,
+                help="Losses, comma-separated, repeatable; 'all' for every one that "
+                "applies. Default: mse, mape, cross_entropy where they apply "
+                "(see 'losscli losses').",
+            ),
+            click.option(
+                "--mape-zero",
+                type=click.Choice(["skip", "error"]),
+                default="skip",
+                show_default=True,
+                help="Rows whose label is 0: leave them out of MAPE, or fail.",
+            ),
+            click.option(
+                "--huber-delta",
+                type=click.FloatRange(min=0, min_open=True),
+                default=1.0,
+                show_default=True,
+                help="δ of the Huber loss.",
+            ),
+            click.option(
+                "--from-logits",
+                is_flag=True,
+                help="Predictions are logits (scores): sigmoid for one column, softmax "
+                "for class columns, computed stably.",
+            ),
+            click.option(
+                "--renormalize",
+                is_flag=True,
+                help="Divide each row of class probabilities by its sum.",
+            ),
+            click.option(
+                "--eps",
+                type=click.FloatRange(min=0, max=0.5, min_open=True, max_open=True),
+                default=EPS,
+                show_default="float64 machine epsilon",
+                help="Probabilities are clipped to [eps, 1 − eps] for cross-entropy.",
+            ),
+        ]
+    ):
         f = option(f)
     return f
 
 
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed([
-        click.option("-f", "--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="auto",
-                     show_default=True, help="auto: a table on a terminal, CSV otherwise "
-                                             "(with -o: from the file's suffix)."),
-        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-                     help="Write the result to this file (atomically)."),
-        click.option("--precision", type=click.IntRange(1, 17), default=5, show_default=True,
-                     help="Significant digits in the table and markdown."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "-f",
+                "--format",
+                "fmt",
+                type=click.Choice(OUTPUT_FORMATS),
+                default="auto",
+                show_default=True,
+                help="auto: a table on a terminal, CSV otherwise "
+                "(with -o: from the file's suffix).",
+            ),
+            click.option(
+                "-o",
+                "--output",
+                type=click.Path(dir_okay=False, writable=True),
+                help="Write the result to this file (atomically).",
+            ),
+            click.option(
+                "--precision",
+                type=click.IntRange(1, 17),
+                default=5,
+                show_default=True,
+                help="Significant digits in the table and markdown.",
+            ),
+        ]
+    ):
         f = option(f)
     return f
 
@@ -144,24 +236,48 @@ def _load_config(ctx: click.Context, param: click.Parameter, path: str | None) -
 
 
 def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed([
-        click.option("--check", "checks", metavar="EXPR", multiple=True,
-                      callback=_parsed("parse_check"),
-                      help="Fail (exit 1) unless every row meets METRIC OP NUMBER, e.g. "
-                           "'mse<=0.25'; prefix 'overall:' for overall rows only. Repeatable."),
-        click.option("--baseline", metavar="FILE",
-                     help="A JSON result of an earlier run to compare with (rows matched by "
-                          "file position, pred and group)."),
-        click.option("--max-regression", "tolerances", metavar="METRIC=TOL", multiple=True,
-                     callback=_parsed("parse_tolerance"),
-                     help="Fail when a loss got worse than its baseline by more than TOL, "
-                          "absolute (mse=0.01) or relative (mape=5%). Repeatable."),
-        click.option("-q", "--quiet", is_flag=True,
-                     help="Print nothing on success; on failure only the failures."),
-        click.option("--config", metavar="FILE", is_eager=True, expose_value=False,
-                     callback=_load_config,
-                     help="Defaults for these options (default: ./losscli.toml, or "
-                          "[tool.losscli] in ./pyproject.toml)."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--check",
+                "checks",
+                metavar="EXPR",
+                multiple=True,
+                callback=_parsed("parse_check"),
+                help="Fail (exit 1) unless every row meets METRIC OP NUMBER, e.g. "
+                "'mse<=0.25'; prefix 'overall:' for overall rows only. Repeatable.",
+            ),
+            click.option(
+                "--baseline",
+                metavar="FILE",
+                help="A JSON result of an earlier run to compare with (rows matched by "
+                "file position, pred and group).",
+            ),
+            click.option(
+                "--max-regression",
+                "tolerances",
+                metavar="METRIC=TOL",
+                multiple=True,
+                callback=_parsed("parse_tolerance"),
+                help="Fail when a loss got worse than its baseline by more than TOL, "
+                "absolute (mse=0.01) or relative (mape=5%). Repeatable.",
+            ),
+            click.option(
+                "-q",
+                "--quiet",
+                is_flag=True,
+                help="Print nothing on success; on failure only the failures.",
+            ),
+            click.option(
+                "--config",
+                metavar="FILE",
+                is_eager=True,
+                expose_value=False,
+                callback=_load_config,
+                help="Defaults for these options (default: ./losscli.toml, or "
+                "[tool.losscli] in ./pyproject.toml).",
+            ),
+        ]
+    ):
         f = option(f)
     return f

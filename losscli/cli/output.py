@@ -8,8 +8,14 @@ from typing import Any
 
 import click
 
-OUTPUT_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".md": "markdown",
-                  ".markdown": "markdown", ".txt": "table"}
+OUTPUT_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "table",
+}
 
 
 def resolve_format(fmt: str, output: str | None) -> str:
@@ -73,5 +79,6 @@ def refuse_overwriting_inputs(files: tuple[str, ...], output: str | None) -> Non
         return
     for name in files:
         if name != "-" and os.path.exists(name) and os.path.samefile(name, output):
-            raise click.UsageError(f"the output file {output!r} is also an input; "
-                                   "choose another output path")
+            raise click.UsageError(
+                f"the output file {output!r} is also an input; choose another output path"
+            )

@@ -39,10 +39,17 @@ class ProgressBar:
             TransferSpeedColumn,
         )
 
-        amount = [DownloadColumn(), TransferSpeedColumn()] if unit == "bytes" else [
-            MofNCompleteColumn()]
-        bar = Progress(TextColumn("{task.description}"), BarColumn(), *amount,
-                       TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        amount = (
+            [DownloadColumn(), TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn()]
+        )
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            *amount,
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         bar.start()
         return bar
 

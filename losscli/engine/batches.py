@@ -30,15 +30,18 @@ class BatchBuilder:
             if plan.label_kind == ONEHOT:
                 self.label_order[model.name] = paired(plan.labels, model.columns)
 
-    def labels(self, batch: Any, values: dict[str, np.ndarray], offset: int
-               ) -> dict[str, np.ndarray]:
+    def labels(
+        self, batch: Any, values: dict[str, np.ndarray], offset: int
+    ) -> dict[str, np.ndarray]:
         """Per model: label values, class positions (−1: no label), or one-hot label rows."""
         if self.plan.label_kind == CLASS:
             column = batch.column(self.plan.label)
             return {name: m.positions(column, offset) for name, m in self.matchers.items()}
         if self.plan.label_kind == ONEHOT:
-            return {name: np.column_stack([values[c] for c in order])
-                    for name, order in self.label_order.items()}
+            return {
+                name: np.column_stack([values[c] for c in order])
+                for name, order in self.label_order.items()
+            }
         return {m.name: values[self.plan.label] for m in self.plan.models}
 
     def missing(self, labels: dict[str, np.ndarray]) -> np.ndarray | None:
@@ -48,8 +51,12 @@ class BatchBuilder:
         return next(iter(labels.values())) < 0
 
     def batch(
-        self, model: Model, labels: np.ndarray, values: dict[str, np.ndarray],
-        problems: RowProblems, rows: np.ndarray | None,
+        self,
+        model: Model,
+        labels: np.ndarray,
+        values: dict[str, np.ndarray],
+        problems: RowProblems,
+        rows: np.ndarray | None,
     ) -> Batch | None:
         """The model's batch, or None when a check failed (already noted in ``problems``).
 
@@ -78,9 +85,10 @@ def paired(labels: tuple[str, ...], classes: tuple[str, ...]) -> list[str]:
     """One-hot label columns in the order of the class columns: matched by the part after
     each set's shared prefix (y_cat with p_cat) where both name the same classes, else
     in the order given."""
+
     def suffixes(columns: tuple[str, ...]) -> dict[str, str]:
         prefix = shared_prefix(columns)
-        return {c[len(prefix):]: c for c in columns}
+        return {c[len(prefix) :]: c for c in columns}
 
     by_label, by_class = suffixes(labels), suffixes(classes)
     if len(by_label) == len(labels) and set(by_label) == set(by_class):

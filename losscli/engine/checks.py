@@ -23,23 +23,39 @@ class Kind:
         return f"{count} {self.one if count == 1 else self.many}"
 
 
-NON_FINITE = Kind("missing or non-finite value", "missing or non-finite values",
-                  "Fix or remove those rows, or pass --drop-na to leave them out.")
+NON_FINITE = Kind(
+    "missing or non-finite value",
+    "missing or non-finite values",
+    "Fix or remove those rows, or pass --drop-na to leave them out.",
+)
 NEGATIVE_WEIGHT = Kind("negative weight", "negative weights", "Weights must be 0 or more.")
-ZERO_LABEL = Kind("zero label", "zero labels",
-                  "MAPE cannot score a label of 0; without --mape-zero error such rows are "
-                  "left out of MAPE only.")
-OUTSIDE_UNIT = Kind("row with a probability outside [0, 1]",
-                    "rows with a probability outside [0, 1]",
-                    "If the columns hold logits (scores), pass --from-logits.")
-BAD_SUM = Kind("row whose probabilities do not sum to 1",
-               "rows whose probabilities do not sum to 1",
-               f"Rows must sum to 1 within {PROBABILITY_SUM_TOLERANCE:g}. If the columns hold "
-               "logits, pass --from-logits; to divide each row by its sum, pass --renormalize.")
-LABEL_OUTSIDE_UNIT = Kind("row with a label outside [0, 1]", "rows with a label outside [0, 1]",
-                          "One-hot (or soft) labels lie in [0, 1].")
-ZERO_SUM = Kind("row whose probabilities sum to 0", "rows whose probabilities sum to 0",
-                "--renormalize cannot divide by 0; fix or remove those rows.")
+ZERO_LABEL = Kind(
+    "zero label",
+    "zero labels",
+    "MAPE cannot score a label of 0; without --mape-zero error such rows are "
+    "left out of MAPE only.",
+)
+OUTSIDE_UNIT = Kind(
+    "row with a probability outside [0, 1]",
+    "rows with a probability outside [0, 1]",
+    "If the columns hold logits (scores), pass --from-logits.",
+)
+BAD_SUM = Kind(
+    "row whose probabilities do not sum to 1",
+    "rows whose probabilities do not sum to 1",
+    f"Rows must sum to 1 within {PROBABILITY_SUM_TOLERANCE:g}. If the columns hold "
+    "logits, pass --from-logits; to divide each row by its sum, pass --renormalize.",
+)
+LABEL_OUTSIDE_UNIT = Kind(
+    "row with a label outside [0, 1]",
+    "rows with a label outside [0, 1]",
+    "One-hot (or soft) labels lie in [0, 1].",
+)
+ZERO_SUM = Kind(
+    "row whose probabilities sum to 0",
+    "rows whose probabilities sum to 0",
+    "--renormalize cannot divide by 0; fix or remove those rows.",
+)
 
 
 @dataclass
@@ -66,7 +82,10 @@ class RowProblems:
         return bool(self._found)
 
     def check(
-        self, values: dict[str, np.ndarray], plan: ColumnPlan, n: int,
+        self,
+        values: dict[str, np.ndarray],
+        plan: ColumnPlan,
+        n: int,
         missing_label: np.ndarray | None = None,
     ) -> np.ndarray | None:
         """Record a new chunk's bad rows; with --drop-na return the mask of rows to keep.
@@ -79,12 +98,21 @@ class RowProblems:
             self._weights(plan.weight, values[plan.weight], keep)
         if self.count_zero_labels and plan.label_kind == VALUE:
             # --mape-zero error: an error only where MAPE is shown, known once the task is
-            self._record(self._zero_labels, plan.label, ZERO_LABEL, values[plan.label] == 0,
-                         values[plan.label], None)
+            self._record(
+                self._zero_labels,
+                plan.label,
+                ZERO_LABEL,
+                values[plan.label] == 0,
+                values[plan.label],
+                None,
+            )
         return keep
 
     def _missing_values(
-        self, values: dict[str, np.ndarray], plan: ColumnPlan, n: int,
+        self,
+        values: dict[str, np.ndarray],
+        plan: ColumnPlan,
+        n: int,
         missing_label: np.ndarray | None,
     ) -> np.ndarray | None:
         """Note missing or non-finite values; with --drop-na, the mask of rows to keep."""
@@ -114,8 +142,7 @@ class RowProblems:
         """Class probabilities, checked (and with --renormalize divided by their row sums)."""
         subject = f"columns {spec!r}"
         low, high = probs.min(axis=1), probs.max(axis=1)
-        self.note(subject, OUTSIDE_UNIT, (low < 0) | (high > 1), np.where(low < 0, low, high),
-                  rows)
+        self.note(subject, OUTSIDE_UNIT, (low < 0) | (high > 1), np.where(low < 0, low, high), rows)
         sums = probs.sum(axis=1)
         if renormalize:
             self.note(subject, ZERO_SUM, sums == 0, sums, rows)
@@ -127,19 +154,37 @@ class RowProblems:
     def check_label_rows(self, labels: np.ndarray, spec: str, rows: np.ndarray | None) -> None:
         """One-hot (or soft) label rows must lie in [0, 1]."""
         low, high = labels.min(axis=1), labels.max(axis=1)
-        self.note(f"columns {spec!r}", LABEL_OUTSIDE_UNIT, (low < 0) | (high > 1),
-                  np.where(low < 0, low, high), rows)
+        self.note(
+            f"columns {spec!r}",
+            LABEL_OUTSIDE_UNIT,
+            (low < 0) | (high > 1),
+            np.where(low < 0, low, high),
+            rows,
+        )
 
-    def note(self, subject: str, kind: Kind, bad: np.ndarray, shown: np.ndarray,
-             rows: np.ndarray | None = None) -> None:
+    def note(
+        self,
+        subject: str,
+        kind: Kind,
+        bad: np.ndarray,
+        shown: np.ndarray,
+        rows: np.ndarray | None = None,
+    ) -> None:
         """Count the current chunk's rows flagged in ``bad``; ``shown`` is each row's value,
         ``rows`` each row's position in the chunk when some rows were dropped."""
         if not subject.startswith("column"):
             subject = f"column {subject!r}"
         self._record(self._found, subject, kind, bad, shown, rows)
 
-    def _record(self, found: dict[tuple[str, Kind], _Found], subject: str, kind: Kind,
-                bad: np.ndarray, shown: np.ndarray, rows: np.ndarray | None) -> None:
+    def _record(
+        self,
+        found: dict[tuple[str, Kind], _Found],
+        subject: str,
+        kind: Kind,
+        bad: np.ndarray,
+        shown: np.ndarray,
+        rows: np.ndarray | None,
+    ) -> None:
         count = int(np.count_nonzero(bad))
         if not count:
             return
@@ -152,8 +197,10 @@ class RowProblems:
 
     def raise_zero_labels(self) -> None:
         """--mape-zero error: labels of 0 are an input error (where MAPE is shown)."""
-        self._found.update((( f"column {subject!r}", kind), found)
-                           for (subject, kind), found in self._zero_labels.items())
+        self._found.update(
+            ((f"column {subject!r}", kind), found)
+            for (subject, kind), found in self._zero_labels.items()
+        )
         self._raise()
 
     def raise_if_failed(self) -> None:
@@ -173,8 +220,10 @@ class RowProblems:
     def notices(self) -> list[str]:
         if not self.dropped:
             return []
-        return [f"{self.source}: {self.dropped} of {self.rows_seen} rows dropped for missing "
-                "or non-finite values (--drop-na)"]
+        return [
+            f"{self.source}: {self.dropped} of {self.rows_seen} rows dropped for missing "
+            "or non-finite values (--drop-na)"
+        ]
 
 
 def _shown(value: float) -> str:

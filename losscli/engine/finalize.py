@@ -20,7 +20,11 @@ Notes = list[dict[str, str]]
 
 
 def result_rows(
-    file: str, pred: str, acc: Accumulator, groups: GroupIndex | None, losses: Sequence[Loss],
+    file: str,
+    pred: str,
+    acc: Accumulator,
+    groups: GroupIndex | None,
+    losses: Sequence[Loss],
     multiclass: bool = False,
 ) -> list[ResultRow]:
     """Group rows sorted by key, then the overall row pooled from the same sums."""
@@ -30,8 +34,10 @@ def result_rows(
     if groups is not None:
         keys = [groups.key(i) for i in range(groups.size)]
         seen = acc.sums["n"] > 0  # a category no row has (pandas categoricals) is no group
-        order = np.array(sorted((i for i in range(len(keys)) if seen[i]),
-                                key=lambda i: sort_key(keys[i])), dtype=int)
+        order = np.array(
+            sorted((i for i in range(len(keys)) if seen[i]), key=lambda i: sort_key(keys[i])),
+            dtype=int,
+        )
         table = acc.table(order)
         metrics, notes = finalize(table, losses, multiclass)
         for j, i in enumerate(order):
@@ -91,17 +97,26 @@ def drop_inapplicable(
     For the losses the user did not name (the defaults, or 'all'): MAPE has no place
     beside binary labels, nor cross-entropy beside regression values.
     """
+
     def nowhere(loss: Loss) -> bool:
         if loss.name in always:
             return False
         return not tasks & set(loss.tasks) or all(
             row.metrics.get(loss.name) is None
-            and row.notes.get(loss.name, "").startswith(NOT_APPLICABLE) for row in rows)
+            and row.notes.get(loss.name, "").startswith(NOT_APPLICABLE)
+            for row in rows
+        )
 
     gone = {loss.name for loss in losses if nowhere(loss)}
     if not gone:
         return rows, losses
     kept = [loss for loss in losses if loss.name not in gone]
-    slim = [replace(row, metrics={k: v for k, v in row.metrics.items() if k not in gone},
-                    notes={k: v for k, v in row.notes.items() if k not in gone}) for row in rows]
+    slim = [
+        replace(
+            row,
+            metrics={k: v for k, v in row.metrics.items() if k not in gone},
+            notes={k: v for k, v in row.notes.items() if k not in gone},
+        )
+        for row in rows
+    ]
     return slim, kept

@@ -75,8 +75,9 @@ class GroupIndex:
         if len(ids) == 1:
             return ids[0]
         combos, inverse = np.unique(np.stack(ids, axis=1), axis=0, return_inverse=True)
-        local_to_global = np.array([self._combo_id(tuple(c)) for c in combos.tolist()],
-                                   dtype=np.int64)
+        local_to_global = np.array(
+            [self._combo_id(tuple(c)) for c in combos.tolist()], dtype=np.int64
+        )
         return local_to_global[inverse.reshape(-1)]
 
     def _combo_id(self, combo: tuple[int, ...]) -> int:
@@ -91,8 +92,7 @@ class GroupIndex:
             values: tuple[Any, ...] = (self._per_column[0].value(group_id),)
         else:
             combo = self._combo_list[group_id]
-            values = tuple(index.value(i)
-                           for index, i in zip(self._per_column, combo, strict=True))
+            values = tuple(index.value(i) for index, i in zip(self._per_column, combo, strict=True))
         return tuple(self._shown(v) for v in values)
 
     def _shown(self, value: Any) -> Any:

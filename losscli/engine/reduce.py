@@ -49,12 +49,14 @@ def merge_moments(a: Moments, b: Moments) -> Moments:
     return w, mean, m2
 
 
-def chunk_moments(codes: np.ndarray | None, n_keys: int, values: np.ndarray,
-                  weights: np.ndarray) -> Moments:
+def chunk_moments(
+    codes: np.ndarray | None, n_keys: int, values: np.ndarray, weights: np.ndarray
+) -> Moments:
     """Weighted count, mean and M2 per key of one chunk, in two passes (centred on the mean)."""
     w = key_sum(codes, n_keys, weights)
-    mean = np.divide(key_sum(codes, n_keys, weights * values), w,
-                     out=np.zeros_like(w), where=w != 0)
+    mean = np.divide(
+        key_sum(codes, n_keys, weights * values), w, out=np.zeros_like(w), where=w != 0
+    )
     centred = values - (mean[0] if codes is None else mean[codes])
     m2 = key_sum(codes, n_keys, weights * centred**2)
     return w, mean, m2
@@ -96,8 +98,11 @@ class Accumulator:
     def _add_spread(self, name: str, spread: Spread, codes: np.ndarray | None) -> None:
         shift = self.shifts.setdefault(name, np.full(self.n_keys, np.nan))
         if len(spread.values):
-            keys, first = (np.array([0]), np.array([0])) if codes is None else np.unique(
-                codes, return_index=True)
+            keys, first = (
+                (np.array([0]), np.array([0]))
+                if codes is None
+                else np.unique(codes, return_index=True)
+            )
             unset = np.isnan(shift[keys])
             shift[keys[unset]] = spread.values[first[unset]]
         offsets = spread.values - (shift[0] if codes is None else shift[codes])
@@ -159,8 +164,13 @@ class Accumulator:
             total = np.sum(w)
             grand = np.sum(w * offsets) / total if total else 0.0
             spread = np.sum(m2) + np.sum(w * (offsets - grand) ** 2)
-            flat.update({f"{name}.w": np.array([total]), f"{name}.mean": np.array([base + grand]),
-                         f"{name}.m2": np.array([spread])})
+            flat.update(
+                {
+                    f"{name}.w": np.array([total]),
+                    f"{name}.mean": np.array([base + grand]),
+                    f"{name}.m2": np.array([spread]),
+                }
+            )
         return flat
 
 

@@ -42,8 +42,15 @@ class Options:
 def evaluate_source(
     source: Source, options: Options
 ) -> tuple[list[ResultRow], list[str], set[Task]]:
-    plan = plan_columns(source.name, source.columns(), options.label, options.preds,
-                        options.weight, options.group_by, options.probs)
+    plan = plan_columns(
+        source.name,
+        source.columns(),
+        options.label,
+        options.preds,
+        options.weight,
+        options.group_by,
+        options.probs,
+    )
     run = _Run(source, plan, options)
     checked = []
     for part in source.parts():  # the shards of a dataset, each checked under its own name
@@ -51,13 +58,20 @@ def evaluate_source(
         run.read(part, problems)
         problems.raise_if_failed()
         checked.append(problems)
-    if plan.weight and sum(p.rows_seen - p.dropped for p in checked) and not any(
-            p.total_weight for p in checked):
-        raise InputError(f"{source.name}: the weights in column {plan.weight!r} are all 0, so "
-                         "no row counts; check the weight column")
+    if (
+        plan.weight
+        and sum(p.rows_seen - p.dropped for p in checked)
+        and not any(p.total_weight for p in checked)
+    ):
+        raise InputError(
+            f"{source.name}: the weights in column {plan.weight!r} are all 0, so "
+            "no row counts; check the weight column"
+        )
     result, tasks = run.rows()
-    if options.mape_zero == "error" and ("mape" in options.always_shown or (
-            any(x.name == "mape" for x in options.losses) and Task.REGRESSION in tasks)):
+    if options.mape_zero == "error" and (
+        "mape" in options.always_shown
+        or (any(x.name == "mape" for x in options.losses) and Task.REGRESSION in tasks)
+    ):
         for problems in checked:
             problems.raise_zero_labels()
     return result, [n for p in checked for n in p.notices()], tasks
@@ -79,8 +93,10 @@ class _Run:
         if part is not self.source:
             missing = [c for c in plan.needed if c not in part.columns()]
             if missing:
-                raise InputError(f"{part.name}: no column {', '.join(map(repr, missing))}; every "
-                                 f"shard of {self.source.name} needs the same columns")
+                raise InputError(
+                    f"{part.name}: no column {', '.join(map(repr, missing))}; every "
+                    f"shard of {self.source.name} needs the same columns"
+                )
         for batch in prefetched(part.batches(plan.needed, plan.numeric)):
             if progress is not None:
                 progress(self.source.name, *self.source.progress())
@@ -99,9 +115,15 @@ class _Run:
             for model in plan.models:
                 self._add(model, labels[model.name], values, codes, problems, kept_rows)
 
-    def _add(self, model: Model, labels: np.ndarray, values: dict[str, np.ndarray],
-             codes: np.ndarray | None, problems: RowProblems, kept_rows: np.ndarray | None
-             ) -> None:
+    def _add(
+        self,
+        model: Model,
+        labels: np.ndarray,
+        values: dict[str, np.ndarray],
+        codes: np.ndarray | None,
+        problems: RowProblems,
+        kept_rows: np.ndarray | None,
+    ) -> None:
         n_keys = self.groups.size if self.groups else 1
         # Infinities and NaNs in statistics are deliberate: finalize reports them per loss.
         with np.errstate(all="ignore"):
@@ -118,23 +140,37 @@ class _Run:
         result: list[ResultRow] = []
         tasks = set()
         for model in self.plan.models:
-            result += result_rows(self.source.name, model.name, self.accumulators[model.name],
-                                  self.groups, self.options.losses, model.multiclass)
-            tasks.add(Task.MULTICLASS if model.multiclass else
-                      Task.BINARY if self.binary[model.name] else Task.REGRESSION)
+            result += result_rows(
+                self.source.name,
+                model.name,
+                self.accumulators[model.name],
+                self.groups,
+                self.options.losses,
+                model.multiclass,
+            )
+            tasks.add(
+                Task.MULTICLASS
+                if model.multiclass
+                else Task.BINARY
+                if self.binary[model.name]
+                else Task.REGRESSION
+            )
         return result, tasks
 
 
-def _group_codes(groups: GroupIndex | None, batch: Any, columns: Sequence[str],
-                 source: str) -> np.ndarray | None:
+def _group_codes(
+    groups: GroupIndex | None, batch: Any, columns: Sequence[str], source: str
+) -> np.ndarray | None:
     if groups is None:
         return None
     try:
         return groups.codes([batch.column(g) for g in columns])
     except pa.ArrowException as exc:  # e.g. shards whose key columns differ in type
-        raise InputError(f"{source}: cannot group by {', '.join(map(repr, columns))}: "
-                         f"{str(exc).splitlines()[0]}; group columns must hold text, numbers, "
-                         "dates or booleans of one type") from exc
+        raise InputError(
+            f"{source}: cannot group by {', '.join(map(repr, columns))}: "
+            f"{str(exc).splitlines()[0]}; group columns must hold text, numbers, "
+            "dates or booleans of one type"
+        ) from exc
 
 
 def _statistics(batch: Batch, losses: Sequence[Loss]) -> dict[str, Any]:
@@ -151,5 +187,3 @@ def _looks_binary(batch: Batch) -> bool:
     if not ((batch.y == 0) | (batch.y == 1)).all():
         return False
     return batch.logits is not None or bool(((batch.p >= 0) & (batch.p <= 1)).all())
-
-

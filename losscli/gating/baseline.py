@@ -31,15 +31,19 @@ def load_baseline(path: str) -> Baseline:
     except OSError as exc:
         raise InputError(f"{path}: cannot read the baseline: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: the baseline is not UTF-8 JSON; write it with "
-                         "losscli evaluate --format json") from exc
+        raise InputError(
+            f"{path}: the baseline is not UTF-8 JSON; write it with losscli evaluate --format json"
+        ) from exc
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: the baseline is not JSON ({exc.msg}, line {exc.lineno}); "
-                         "write it with losscli evaluate --format json") from exc
+        raise InputError(
+            f"{path}: the baseline is not JSON ({exc.msg}, line {exc.lineno}); "
+            "write it with losscli evaluate --format json"
+        ) from exc
     rows = document.get("rows") if isinstance(document, dict) else None
     if not isinstance(rows, list):
-        raise InputError(f"{path}: the baseline has no \"rows\" list; write it with "
-                         "losscli evaluate --format json")
+        raise InputError(
+            f'{path}: the baseline has no "rows" list; write it with losscli evaluate --format json'
+        )
     positions: dict[str, int] = {}
     baseline = Baseline(path, {}, {})
     for number, row in enumerate(rows, start=1):
@@ -49,8 +53,10 @@ def load_baseline(path: str) -> Baseline:
             baseline.rows[key] = {k: _number(v) for k, v in row["metrics"].items()}
             baseline.labels[key] = describe(row["file"], row["pred"], row["group"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InputError(f"{path}: baseline row {number} is not a losscli result row "
-                             f"({type(exc).__name__}: {exc})") from exc
+            raise InputError(
+                f"{path}: baseline row {number} is not a losscli result row "
+                f"({type(exc).__name__}: {exc})"
+            ) from exc
     return baseline
 
 

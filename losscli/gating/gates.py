@@ -17,7 +17,10 @@ from ..result import EvaluationResult, Outcome, ResultRow
 from .baseline import Baseline, row_key
 
 OPS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 CHECK = re.compile(rf"^\s*(?:(overall)\s*:\s*)?([A-Za-z][\w-]*)\s*(<=|>=|<|>)\s*({NUMBER})\s*$")
@@ -45,8 +48,10 @@ def parse_check(text: str) -> Check:
     """``[overall:]METRIC OP NUMBER``, e.g. ``mse<=0.25`` or ``overall:r2>0.8``."""
     match = CHECK.match(text)
     if not match:
-        raise UsageError(f"cannot read the check {text!r}; write METRIC OP NUMBER with OP one of "
-                         "<, <=, >, >= (e.g. 'mse<=0.25', or 'overall:mape<30' for overall rows)")
+        raise UsageError(
+            f"cannot read the check {text!r}; write METRIC OP NUMBER with OP one of "
+            "<, <=, >, >= (e.g. 'mse<=0.25', or 'overall:mape<30' for overall rows)"
+        )
     scope, name, op, limit = match.groups()
     return Check(text.strip(), get_loss(name).name, op, float(limit), scope is not None)
 
@@ -55,8 +60,10 @@ def parse_tolerance(text: str) -> Tolerance:
     """``METRIC=TOL``: absolute (``mse=0.01``) or relative to the baseline (``mape=5%``)."""
     match = TOLERANCE.match(text)
     if not match or float(match.group(2)) < 0:
-        raise UsageError(f"cannot read the tolerance {text!r}; write METRIC=TOL with TOL an "
-                         "absolute amount (mse=0.01) or a percentage of the baseline (mape=5%)")
+        raise UsageError(
+            f"cannot read the tolerance {text!r}; write METRIC=TOL with TOL an "
+            "absolute amount (mse=0.01) or a percentage of the baseline (mape=5%)"
+        )
     name, amount, percent = match.groups()
     return Tolerance(text.strip(), get_loss(name).name, float(amount), percent == "%")
 
@@ -79,8 +86,13 @@ def gate(
     for tolerance in tolerances:
         judged = [o for i, row in enumerate(rows) if (o := _regression(tolerance, i, row))]
         outcomes += judged or _nothing_to_compare(tolerance, rows, baseline)
-    return replace(result, rows=rows, notices=notices, checks=outcomes,
-                   baseline=None if baseline is None else baseline.path)
+    return replace(
+        result,
+        rows=rows,
+        notices=notices,
+        checks=outcomes,
+        baseline=None if baseline is None else baseline.path,
+    )
 
 
 def _judge(check: Check, rows: Sequence[ResultRow]) -> list[Outcome]:
@@ -91,13 +103,31 @@ def _judge(check: Check, rows: Sequence[ResultRow]) -> list[Outcome]:
         value = row.metrics.get(check.loss)
         if value is None:
             why = row.notes.get(check.loss, "not computed")
-            out.append(Outcome(check.text, i, check.loss, None, check.limit, False,
-                               f"{check.loss} has no value: {why}"))
+            out.append(
+                Outcome(
+                    check.text,
+                    i,
+                    check.loss,
+                    None,
+                    check.limit,
+                    False,
+                    f"{check.loss} has no value: {why}",
+                )
+            )
             continue
         passed = OPS[check.op](value, check.limit)
         verb = "" if passed else "not "
-        out.append(Outcome(check.text, i, check.loss, value, check.limit, passed,
-                           f"{check.loss} = {value:.6g} is {verb}{check.op} {check.limit:g}"))
+        out.append(
+            Outcome(
+                check.text,
+                i,
+                check.loss,
+                value,
+                check.limit,
+                passed,
+                f"{check.loss} = {value:.6g} is {verb}{check.op} {check.limit:g}",
+            )
+        )
     return out
 
 
@@ -111,16 +141,24 @@ def _regression(tolerance: Tolerance, index: int, row: ResultRow) -> Outcome | N
     text = f"max-regression {tolerance.text}"
     if value is None:
         why = row.notes.get(loss.name, "not computed")
-        return Outcome(text, index, loss.name, None, before, False,
-                       f"{loss.name} has no value in this run ({why}); "
-                       f"the baseline has {before:.6g}")
+        return Outcome(
+            text,
+            index,
+            loss.name,
+            None,
+            before,
+            False,
+            f"{loss.name} has no value in this run ({why}); the baseline has {before:.6g}",
+        )
     sign = 1.0 if loss.direction is Direction.LOWER else -1.0
     worse = sign * (value - before)
     allowed = tolerance.amount * abs(before) / 100 if tolerance.relative else tolerance.amount
     limit = before + sign * allowed
     passed = worse <= allowed
-    reason = (f"{loss.name} changed by {value - before:+.6g} from the baseline {before:.6g}"
-              f"{_percent(value, before)}; tolerated: {_tolerated(tolerance, loss.direction)}")
+    reason = (
+        f"{loss.name} changed by {value - before:+.6g} from the baseline {before:.6g}"
+        f"{_percent(value, before)}; tolerated: {_tolerated(tolerance, loss.direction)}"
+    )
     if tolerance.relative and before == 0:
         reason += " (the baseline is 0, so a relative tolerance allows no worsening)"
     return Outcome(text, index, loss.name, value, limit, passed, reason)
@@ -131,10 +169,20 @@ def _nothing_to_compare(
 ) -> list[Outcome]:
     """A tolerance that matched no baseline value fails: the gate would guard nothing."""
     where = "" if baseline is None else f" in {baseline.path}"
-    return [Outcome(f"max-regression {tolerance.text}", i, tolerance.loss, row.metrics.get(
-        tolerance.loss), None, False, f"no baseline value of {tolerance.loss}{where} matches "
-        "this row, so its regression cannot be checked") for i, row in enumerate(rows)
-        if row.is_overall]
+    return [
+        Outcome(
+            f"max-regression {tolerance.text}",
+            i,
+            tolerance.loss,
+            row.metrics.get(tolerance.loss),
+            None,
+            False,
+            f"no baseline value of {tolerance.loss}{where} matches "
+            "this row, so its regression cannot be checked",
+        )
+        for i, row in enumerate(rows)
+        if row.is_overall
+    ]
 
 
 def _percent(value: float, before: float) -> str:
@@ -154,14 +202,12 @@ def _attach(result: EvaluationResult, baseline: Baseline) -> tuple[list[ResultRo
         key = row_key(result, row)
         before = baseline.rows.get(key)
         if before is None:
-            notices.append(f"baseline {baseline.path} has no row for "
-                           f"{row.where} (new in this run)")
+            notices.append(f"baseline {baseline.path} has no row for {row.where} (new in this run)")
         matched.add(key)
         rows.append(replace(row, baseline=before))
     for key, label in baseline.labels.items():
         if key not in matched:
-            notices.append(f"baseline {baseline.path} has a row for {label}, "
-                           "missing from this run")
+            notices.append(f"baseline {baseline.path} has a row for {label}, missing from this run")
     before_losses = {name for values in baseline.rows.values() for name in values}
     for name in result.losses:
         if name not in before_losses:

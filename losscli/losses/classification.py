@@ -91,10 +91,29 @@ def _accuracy(s: Sums) -> np.ndarray:
 
 OUTSIDE_UNIT = Rule("outside_unit", "not applicable: labels or probabilities outside [0, 1]")
 
-register(Loss("cross_entropy", ("ce", "log_loss", "bce", "cce", "logloss"),
-              "Cross-entropy (log loss), natural log",
-              "Σw·(−Σ_k y_k·log p_k) / Σw, p clipped to [ε, 1 − ε]", CLASSIFICATION,
-              Direction.LOWER, _ce_stats, _cross_entropy, (OUTSIDE_UNIT,)))
-register(Loss("accuracy", ("acc",), "Share of rows whose predicted class is the true one",
-              "Σw·[argmax p = y] / Σw  (binary: p > 0.5)", CLASSIFICATION, Direction.HIGHER,
-              _accuracy_stats, _accuracy, (OUTSIDE_UNIT,)))
+register(
+    Loss(
+        "cross_entropy",
+        ("ce", "log_loss", "bce", "cce", "logloss"),
+        "Cross-entropy (log loss), natural log",
+        "Σw·(−Σ_k y_k·log p_k) / Σw, p clipped to [ε, 1 − ε]",
+        CLASSIFICATION,
+        Direction.LOWER,
+        _ce_stats,
+        _cross_entropy,
+        (OUTSIDE_UNIT,),
+    )
+)
+register(
+    Loss(
+        "accuracy",
+        ("acc",),
+        "Share of rows whose predicted class is the true one",
+        "Σw·[argmax p = y] / Σw  (binary: p > 0.5)",
+        CLASSIFICATION,
+        Direction.HIGHER,
+        _accuracy_stats,
+        _accuracy,
+        (OUTSIDE_UNIT,),
+    )
+)

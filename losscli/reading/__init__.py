@@ -6,6 +6,15 @@ from .source import Source, TableSource, prefetched
 from .values import to_float
 
 __all__ = [
-    "CLASS", "ONEHOT", "VALUE", "ColumnPlan", "Model", "Source", "TableSource", "open_source",
-    "plan_columns", "prefetched", "to_float",
+    "CLASS",
+    "ONEHOT",
+    "VALUE",
+    "ColumnPlan",
+    "Model",
+    "Source",
+    "TableSource",
+    "open_source",
+    "plan_columns",
+    "prefetched",
+    "to_float",
 ]

@@ -41,7 +41,7 @@ class ClassMatcher:
         self.prefix = shared_prefix(columns)
         self._schemes = (
             {c: k for k, c in enumerate(columns)},
-            {c[len(self.prefix):]: k for k, c in enumerate(columns)},
+            {c[len(self.prefix) :]: k for k, c in enumerate(columns)},
             {str(k): k for k in range(len(columns))},
         )
         self._claimed: dict[int, str] = {}  # class position → the label text that names it
@@ -72,14 +72,16 @@ class ClassMatcher:
             f"{self.source}: column {self.label!r}, row {row + 1}: label {text!r} matches no "
             f"class column. The class columns are {self._shown()}; a label must be a column "
             f"name, the part after {self.prefix!r}, or a 0-based class position "
-            f"(0 to {len(self.columns) - 1}).")
+            f"(0 to {len(self.columns) - 1})."
+        )
 
     def _ambiguous(self, text: str, position: int) -> InputError:
         other = self._claimed[position]
         return InputError(
             f"{self.source}: column {self.label!r}: labels {other!r} and {text!r} both name the "
             f"class column {self.columns[position]!r} (one by name, the other by position); "
-            "make the labels all column names, or all 0-based positions.")
+            "make the labels all column names, or all 0-based positions."
+        )
 
     def _shown(self) -> str:
         return ", ".join(repr(c) for c in self.columns[:12])

@@ -62,24 +62,31 @@ def plan_columns(
 ) -> ColumnPlan:
     """Check the named columns exist; find an unnamed label or prediction by its usual names."""
     if preds and probs:
-        raise UsageError("give prediction columns with --pred or class columns with --probs, "
-                         "not both")
+        raise UsageError(
+            "give prediction columns with --pred or class columns with --probs, not both"
+        )
     if probs:
         models = tuple(_class_model(source, available, spec) for spec in probs)
     else:
         names = [_require(source, available, p, "prediction") for p in preds] or [
-            _guess(source, available, PRED_NAMES, "prediction", "--pred")]
+            _guess(source, available, PRED_NAMES, "prediction", "--pred")
+        ]
         models = tuple(Model(name, (name,)) for name in names)
-    labels = _select(source, available, label, "label") if label else (
-        _guess(source, available, LABEL_NAMES, "label", "--label"),)
+    labels = (
+        _select(source, available, label, "label")
+        if label
+        else (_guess(source, available, LABEL_NAMES, "label", "--label"),)
+    )
     kind = VALUE
     if probs:
         kind = ONEHOT if len(labels) > 1 or is_pattern(label or "") else CLASS
         for model in models:
             if kind == ONEHOT and len(labels) != len(model.columns):
-                raise InputError(f"{source}: {len(labels)} label columns but {len(model.columns)} "
-                                 f"class columns in {model.name!r}; give one label column per "
-                                 "class, in the same order")
+                raise InputError(
+                    f"{source}: {len(labels)} label columns but {len(model.columns)} "
+                    f"class columns in {model.name!r}; give one label column per "
+                    "class, in the same order"
+                )
     elif len(labels) > 1:
         raise UsageError("several label columns (one-hot labels) need class columns: --probs")
     weight = _require(source, available, weight, "weight") if weight else None
@@ -91,18 +98,22 @@ def plan_columns(
     plan = ColumnPlan(labels, kind, models, weight, groups)
     for name in plan.needed:
         if available.count(name) > 1:
-            raise InputError(f"{source}: the header names column {name!r} "
-                             f"{available.count(name)} times, so which one is meant is unclear; "
-                             "rename the copies")
+            raise InputError(
+                f"{source}: the header names column {name!r} "
+                f"{available.count(name)} times, so which one is meant is unclear; "
+                "rename the copies"
+            )
     return plan
 
 
 def _class_model(source: str, available: Sequence[str], spec: str) -> Model:
     columns = _select(source, available, spec, "class")
     if len(columns) < 2:
-        raise InputError(f"{source}: --probs {spec!r} names {len(columns)} column; multi-class "
-                         "predictions need one column per class (for one probability column "
-                         "use --pred)")
+        raise InputError(
+            f"{source}: --probs {spec!r} names {len(columns)} column; multi-class "
+            "predictions need one column per class (for one probability column "
+            "use --pred)"
+        )
     return Model(spec, columns, multiclass=True)
 
 
@@ -111,8 +122,10 @@ def _select(source: str, available: Sequence[str], spec: str, role: str) -> tupl
     if is_pattern(spec):
         found = tuple(c for c in available if fnmatch.fnmatchcase(c, spec))
         if not found:
-            raise InputError(f"{source}: no column matches {spec!r}. "
-                             f"The file's columns are: {_listing(available)}")
+            raise InputError(
+                f"{source}: no column matches {spec!r}. "
+                f"The file's columns are: {_listing(available)}"
+            )
         return found
     if spec in available:
         return (spec,)
@@ -141,8 +154,11 @@ def _guess(
     found = [lowered[name] for name in usual if name in lowered]
     if len(found) == 1:
         return found[0]
-    why = (f"several columns could be the {role} ({_listing(found)})" if found
-           else f"no column has a usual {role} name ({', '.join(usual)})")
+    why = (
+        f"several columns could be the {role} ({_listing(found)})"
+        if found
+        else f"no column has a usual {role} name ({', '.join(usual)})"
+    )
     raise InputError(
         f"{source}: {why}; name it with {option}. The file's columns are: {_listing(available)}"
     )

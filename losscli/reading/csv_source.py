@@ -31,8 +31,16 @@ SUSPECT_DELIMITERS = (",", ";", "\t", "|")
 
 class CsvSource(Source):
     empty_is_missing = True
-    def __init__(self, name: str, kind: InputKind, data: pa.Buffer | None = None,
-                 delimiter: str | None = None, encoding: str = "utf8", decimal: str = ".") -> None:
+
+    def __init__(
+        self,
+        name: str,
+        kind: InputKind,
+        data: pa.Buffer | None = None,
+        delimiter: str | None = None,
+        encoding: str = "utf8",
+        decimal: str = ".",
+    ) -> None:
         self.name, self.kind, self._data, self.encoding = name, kind, data, encoding
         self.decimal = decimal
         self.delimiter = delimiter or ("\t" if kind.format == "tsv" else ",")
@@ -58,8 +66,9 @@ class CsvSource(Source):
         """A streaming reader; opening it already parses the first block."""
         return pacsv.open_csv(
             self._stream(),
-            read_options=pacsv.ReadOptions(block_size=block, skip_rows_after_names=skip,
-                                           encoding=self.encoding),
+            read_options=pacsv.ReadOptions(
+                block_size=block, skip_rows_after_names=skip, encoding=self.encoding
+            ),
             parse_options=pacsv.ParseOptions(delimiter=self.delimiter),
             convert_options=convert,
         )
@@ -88,12 +97,11 @@ class CsvSource(Source):
         self._check_delimiter(names)
         return names
 
-    def batches(
-        self, columns: Sequence[str], numeric: Collection[str]
-    ) -> Iterator[pa.RecordBatch]:
+    def batches(self, columns: Sequence[str], numeric: Collection[str]) -> Iterator[pa.RecordBatch]:
         types = {c: (self._numeric_type(c) if c in numeric else DICT_STRING) for c in columns}
-        convert = pacsv.ConvertOptions(include_columns=list(columns), column_types=types,
-                                       decimal_point=self.decimal)
+        convert = pacsv.ConvertOptions(
+            include_columns=list(columns), column_types=types, decimal_point=self.decimal
+        )
         block, rows = BLOCK_BYTES, 0
         while True:
             try:
@@ -117,8 +125,11 @@ class CsvSource(Source):
         return pa.float64()
 
     def _size_hint(self) -> int:
-        return self._data.size if self._data is not None else max(
-            os.path.getsize(self.name) * 20, HEADER_BLOCK_BYTES)  # compressed files expand
+        return (
+            self._data.size
+            if self._data is not None
+            else max(os.path.getsize(self.name) * 20, HEADER_BLOCK_BYTES)
+        )  # compressed files expand
 
     def _check_delimiter(self, names: list[str]) -> None:
         if len(names) != 1:
@@ -126,8 +137,10 @@ class CsvSource(Source):
         for mark in SUSPECT_DELIMITERS:
             if mark != self.delimiter and mark in names[0]:
                 shown = "\\t" if mark == "\t" else mark
-                raise InputError(f"{self.name}: the header has one column, {names[0]!r}: the file "
-                                 f"looks separated by {shown!r}; pass --delimiter '{shown}'")
+                raise InputError(
+                    f"{self.name}: the header has one column, {names[0]!r}: the file "
+                    f"looks separated by {shown!r}; pass --delimiter '{shown}'"
+                )
 
     def _error(
         self, exc: Exception, columns: Sequence[str], numeric: Collection[str]
@@ -137,8 +150,10 @@ class CsvSource(Source):
         if self._looks_binary():
             return InputError(f"{self.name}: not a text CSV file (it holds binary data)")
         if isinstance(exc, UnicodeError) or "invalid UTF8" in text:
-            return InputError(f"{self.name}: the file is not {self.encoding} text; pass "
-                              "--encoding with its encoding (e.g. --encoding latin-1)")
+            return InputError(
+                f"{self.name}: the file is not {self.encoding} text; pass "
+                "--encoding with its encoding (e.g. --encoding latin-1)"
+            )
         if "conversion error" in text and numeric:
             found = self._diagnose(lambda: self._first_unparsable(columns, numeric))
             if found is not None:
@@ -147,11 +162,13 @@ class CsvSource(Source):
                     return InputError(
                         f"{self.name}: column {column!r} begins with true/false labels, but row "
                         f"{row} holds {value!r}; a label column holds numbers or true/false, "
-                        "not both")
+                        "not both"
+                    )
                 return InputError(
                     f"{self.name}: column {column!r}, row {row}: {value!r} is not a number. "
                     "Fix the value, or check the delimiter and decimal mark of the file "
-                    "(--delimiter, --decimal).")
+                    "(--delimiter, --decimal)."
+                )
         match = re.search(r"Expected (\d+) columns, got (\d+)", text)
         if match:
             header = self._diagnose(self._header)
@@ -159,9 +176,11 @@ class CsvSource(Source):
                 self._check_delimiter(header)
             line = self._diagnose(self._first_ragged_line)
             where = f"line {line}" if line else "a line"
-            return InputError(f"{self.name}: {where} has {match.group(2)} fields where the header "
-                              f"has {match.group(1)}; every row needs one field per column (check "
-                              "the delimiter and quoting)")
+            return InputError(
+                f"{self.name}: {where} has {match.group(2)} fields where the header "
+                f"has {match.group(1)}; every row needs one field per column (check "
+                "the delimiter and quoting)"
+            )
         return read_error(self.name, exc)
 
     def _diagnose(self, find: Any) -> Any:
@@ -176,8 +195,9 @@ class CsvSource(Source):
         from .values import first_unparsable
 
         as_text = {c: pa.string() for c in columns}
-        convert = pacsv.ConvertOptions(include_columns=list(columns), column_types=as_text,
-                                       strings_can_be_null=True)
+        convert = pacsv.ConvertOptions(
+            include_columns=list(columns), column_types=as_text, strings_can_be_null=True
+        )
         targets = {c: self._numeric_type(c) for c in columns if c in numeric}
         with self._reader(convert, BLOCK_BYTES) as text:
             return first_unparsable(text, targets)

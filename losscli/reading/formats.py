@@ -9,8 +9,14 @@ from ..errors import InputError, UsageError
 
 FORMATS = ("csv", "tsv", "parquet")
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd", ".zstd": "zstd"}
-SUFFIX_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv",
-                  ".parquet": "parquet", ".pq": "parquet"}
+SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 PARQUET_MAGIC = b"PAR1"
 STDIN = "-"
 

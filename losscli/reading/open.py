@@ -22,8 +22,12 @@ from .source import ShardedSource, Source
 
 
 def open_source(
-    name: str, input_format: str | None = None, stdin: IO[bytes] | None = None,
-    delimiter: str | None = None, encoding: str = "utf8", decimal: str = ".",
+    name: str,
+    input_format: str | None = None,
+    stdin: IO[bytes] | None = None,
+    delimiter: str | None = None,
+    encoding: str = "utf8",
+    decimal: str = ".",
 ) -> Source:
     """The source behind a command-line argument: a path, a directory or glob of shards, or
     ``-`` for standard input."""
@@ -35,8 +39,9 @@ def open_source(
         if input_format is None and data.size >= 4 and data[:4].to_pybytes() == b"PAR1":
             input_format = "parquet"  # already in memory: its magic bytes tell
     elif os.path.isdir(name) or (is_pattern(name) and not os.path.exists(name)):
-        shards = [open_source(s, input_format, None, delimiter, encoding, decimal)
-                  for s in _shards(name)]
+        shards = [
+            open_source(s, input_format, None, delimiter, encoding, decimal) for s in _shards(name)
+        ]
         return ShardedSource(name, shards)
     elif not os.path.exists(name):
         raise InputError(f"{name}: no such file")
@@ -49,9 +54,10 @@ def open_source(
 def _shards(name: str) -> list[str]:
     """The files of a directory (Parquet, recursively) or of a glob, sorted."""
     if os.path.isdir(name):
-        found = sorted(glob.glob(os.path.join(glob.escape(name), "**", "*.parquet"),
-                                 recursive=True)
-                       + glob.glob(os.path.join(glob.escape(name), "**", "*.pq"), recursive=True))
+        found = sorted(
+            glob.glob(os.path.join(glob.escape(name), "**", "*.parquet"), recursive=True)
+            + glob.glob(os.path.join(glob.escape(name), "**", "*.pq"), recursive=True)
+        )
         what = "no Parquet files (*.parquet, *.pq)"
     else:
         found = sorted(p for p in glob.glob(name, recursive=True) if os.path.isfile(p))

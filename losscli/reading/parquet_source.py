@@ -32,8 +32,9 @@ class ParquetSource(Source):
             # buffer was seen to abort the interpreter at exit (pyarrow 26).
             where = pa.BufferReader(self._data) if self._data is not None else self.name
             try:
-                self._file = pq.ParquetFile(where, pre_buffer=False,
-                                            read_dictionary=list(read_dictionary) or None)
+                self._file = pq.ParquetFile(
+                    where, pre_buffer=False, read_dictionary=list(read_dictionary) or None
+                )
             except READ_ERRORS as exc:
                 raise open_error(self.name, exc) from exc
         return self._file
@@ -44,14 +45,18 @@ class ParquetSource(Source):
     def progress(self) -> tuple[int, int | None, str]:
         return self._rows_read, self._parquet().metadata.num_rows, "rows"
 
-    def batches(
-        self, columns: Sequence[str], numeric: Collection[str]
-    ) -> Iterator[pa.RecordBatch]:
+    def batches(self, columns: Sequence[str], numeric: Collection[str]) -> Iterator[pa.RecordBatch]:
         self._rows_read = 0
         schema = self._parquet().schema_arrow
-        text = [c for c in columns if c not in numeric
-                and (pa.types.is_string(schema.field(c).type)
-                     or pa.types.is_large_string(schema.field(c).type))]
+        text = [
+            c
+            for c in columns
+            if c not in numeric
+            and (
+                pa.types.is_string(schema.field(c).type)
+                or pa.types.is_large_string(schema.field(c).type)
+            )
+        ]
         try:
             parquet = self._parquet(read_dictionary=text)  # group keys as dictionary codes
             rows = batch_rows(len(numeric))

@@ -40,9 +40,7 @@ class Source:
         """The files this input is read from, one after the other: itself, or its shards."""
         return [self]
 
-    def batches(
-        self, columns: Sequence[str], numeric: Collection[str]
-    ) -> Iterator[pa.RecordBatch]:
+    def batches(self, columns: Sequence[str], numeric: Collection[str]) -> Iterator[pa.RecordBatch]:
         raise NotImplementedError
 
 
@@ -55,9 +53,7 @@ class TableSource(Source):
     def columns(self) -> list[str]:
         return list(self._table.column_names)
 
-    def batches(
-        self, columns: Sequence[str], numeric: Collection[str]
-    ) -> Iterator[pa.RecordBatch]:
+    def batches(self, columns: Sequence[str], numeric: Collection[str]) -> Iterator[pa.RecordBatch]:
         yield from self._table.select(list(columns)).to_batches(max_chunksize=TABLE_BATCH_ROWS)
 
 
@@ -84,9 +80,7 @@ class ShardedSource(Source):
     def parts(self) -> list[Source]:
         return self.shards
 
-    def batches(
-        self, columns: Sequence[str], numeric: Collection[str]
-    ) -> Iterator[pa.RecordBatch]:
+    def batches(self, columns: Sequence[str], numeric: Collection[str]) -> Iterator[pa.RecordBatch]:
         for shard in self.shards:
             yield from shard.batches(columns, numeric)
 
@@ -104,12 +98,15 @@ def read_error(name: str, exc: Exception) -> InputError:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if "Empty CSV file" in text:
         return InputError(f"{name}: the file is empty; expected a header line and data rows")
-    if any(sign in text for sign in ("magic bytes", "Parquet file size is 0", "thrift",
-                                      "Parquet", "parquet")):
+    if any(
+        sign in text
+        for sign in ("magic bytes", "Parquet file size is 0", "thrift", "Parquet", "parquet")
+    ):
         return InputError(f"{name}: not a valid Parquet file (corrupt or truncated)")
     if isinstance(exc, (EOFError, lzma.LZMAError)) or any(
-            sign in text.lower() for sign in ("gzip", "zlib", "inflate", "compressed", "bz2",
-                                              "zstd", "lzma")):
+        sign in text.lower()
+        for sign in ("gzip", "zlib", "inflate", "compressed", "bz2", "zstd", "lzma")
+    ):
         return InputError(f"{name}: the compressed data is corrupt or truncated ({text})")
     return InputError(f"{name}: cannot read the file: {text}")
 

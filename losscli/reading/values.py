@@ -18,8 +18,12 @@ def to_float(column: pa.Array | pa.ChunkedArray, name: str, source: str) -> np.n
         return np.full(len(column), np.nan)
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
-    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
-            or pa.types.is_boolean(kind) or pa.types.is_decimal(kind)):
+    if not (
+        pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_decimal(kind)
+    ):
         first = next((v for v in column.to_pylist() if v is not None), None)
         raise InputError(
             f"{source}: column {name!r} holds {kind} values (e.g. {first!r}), not numbers; "
@@ -32,8 +36,10 @@ def to_float(column: pa.Array | pa.ChunkedArray, name: str, source: str) -> np.n
     try:
         return _arrow.float64(column.cast(pa.float64()))
     except pa.ArrowInvalid as exc:  # integers beyond 2**53 that float64 cannot hold exactly
-        raise InputError(f"{source}: column {name!r}: {exc}. losscli computes in float64; "
-                         "scale the values or store them as floating point") from exc
+        raise InputError(
+            f"{source}: column {name!r}: {exc}. losscli computes in float64; "
+            "scale the values or store them as floating point"
+        ) from exc
 
 
 def first_unparsable(

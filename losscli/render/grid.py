@@ -79,8 +79,9 @@ def build_grid(result: EvaluationResult, digits: int) -> Grid:
         grid.rows.append(cells)
         grid.overall.append(row.is_overall and bool(result.group_by))
         grid.block_ends.append(nxt is not None and bool(result.group_by) and nxt.is_overall)
-    grid.footnotes = [f"{number}".translate(_SUPERSCRIPTS) + f" {text}"
-                      for text, number in notes.items()]
+    grid.footnotes = [
+        f"{number}".translate(_SUPERSCRIPTS) + f" {text}" for text, number in notes.items()
+    ]
     return grid
 
 
@@ -96,8 +97,10 @@ def _baseline_cells(row: ResultRow, loss: str, digits: int) -> list[str]:
         return [format_number(before, digits), MISSING]
     absolute, percent = change
     shown = ("+" if absolute > 0 else "") + format_number(absolute, digits)
-    return [format_number(before, digits),
-            shown if percent is None else f"{shown} ({percent:+.1f}%)"]
+    return [
+        format_number(before, digits),
+        shown if percent is None else f"{shown} ({percent:+.1f}%)",
+    ]
 
 
 def verdict(result: EvaluationResult) -> str | None:

@@ -29,12 +29,15 @@ def to_table(result: EvaluationResult, digits: int = 5) -> TableView:
     widths = [max(len(cell) for cell in column) for column in columns]
     for header, numeric, width in zip(grid.headers, grid.numeric, widths, strict=True):
         # Never elide a number: each column is at least as wide as its widest cell.
-        table.add_column(header, justify="right" if numeric else "left", no_wrap=True,
-                         min_width=width)
+        table.add_column(
+            header, justify="right" if numeric else "left", no_wrap=True, min_width=width
+        )
     for i, (cells, overall, end) in enumerate(
-            zip(grid.rows, grid.overall, grid.block_ends, strict=True)):
-        shown = [Text(c, style="bold red") if (i, j) in grid.failed else c
-                 for j, c in enumerate(cells)]
+        zip(grid.rows, grid.overall, grid.block_ends, strict=True)
+    ):
+        shown = [
+            Text(c, style="bold red") if (i, j) in grid.failed else c for j, c in enumerate(cells)
+        ]
         table.add_row(*shown, style="bold" if overall else None, end_section=end)
     closing = [*grid.footnotes, *filter(None, [verdict(result)])]
     return TableView(grid.title, table, closing)

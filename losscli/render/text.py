@@ -27,8 +27,10 @@ def to_tsv(result: EvaluationResult, digits: int = 5) -> str:
 
 
 def to_json(result: EvaluationResult, digits: int = 5) -> str:
-    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False,
-                      default=str) + "\n"
+    return (
+        json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False, default=str)
+        + "\n"
+    )
 
 
 def to_markdown(result: EvaluationResult, digits: int = 5) -> str:
