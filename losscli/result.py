@@ -105,15 +105,30 @@ class EvaluationResult:
         return list(dict.fromkeys(row.pred for row in self.rows))
 
     def records(self) -> list[dict[str, Any]]:
-        """Flat rows: file, pred, one entry per group column (None on overall rows), n, losses."""
+        """Flat rows, keyed by :meth:`columns`: file, pred, scope (``group`` or ``overall``),
+        one entry per group column (None on overall rows), n, then each loss, followed by
+        ``<loss>_base`` and ``<loss>_change`` (this run minus the baseline) with a baseline.
+        """
         out = []
         for row in self.rows:
-            record: dict[str, Any] = {"file": row.file, "pred": row.pred}
+            scope = "overall" if row.is_overall else "group"
+            record: dict[str, Any] = {"file": row.file, "pred": row.pred, "scope": scope}
             record.update({g: (row.group or {}).get(g) for g in self.group_by})
             record["n"] = row.n
-            record.update(row.metrics)
+            for loss in self.losses:
+                record[loss] = row.metrics.get(loss)
+                if self.baseline is not None:
+                    change = row.change(loss)
+                    record[f"{loss}_base"] = (row.baseline or {}).get(loss)
+                    record[f"{loss}_change"] = None if change is None else change[0]
             out.append(record)
         return out
+
+    def columns(self) -> list[str]:
+        """The names of the flat rows' fields, in order (CSV's header)."""
+        per_loss = ("", "_base", "_change") if self.baseline is not None else ("",)
+        losses = [loss + suffix for loss in self.losses for suffix in per_loss]
+        return ["file", "pred", "scope", *self.group_by, "n", *losses]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document: ``{"rows": [...], "warnings": [...]}``, and ``"checks"`` if any.
@@ -140,11 +155,10 @@ class EvaluationResult:
         return document
 
     def to_pandas(self) -> Any:
-        """The flat rows as a pandas DataFrame (overall rows have missing group values)."""
+        """The flat rows as a pandas DataFrame; ``scope`` tells overall rows from groups."""
         import pandas as pd
 
-        columns = ["file", "pred", *self.group_by, "n", *self.losses]
-        return pd.DataFrame.from_records(self.records(), columns=columns)
+        return pd.DataFrame.from_records(self.records(), columns=self.columns())
 
 
 def _change_record(change: tuple[float, float | None] | None) -> dict[str, float | None] | None:

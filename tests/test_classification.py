@@ -161,7 +161,7 @@ def test_article_golden_value_through_the_cli(run, tmp_path: Path) -> None:
         "-f",
         "csv",
     )
-    assert listed.stdout.splitlines()[1] == f'{path},"p_0,p_1,p_2,p_3",1,{-math.log(0.3)!r}'
+    assert listed.stdout.splitlines()[1] == f'{path},"p_0,p_1,p_2,p_3",overall,1,{-math.log(0.3)!r}'
 
 
 @pytest.mark.parametrize(
@@ -253,10 +253,12 @@ def test_defaults_follow_the_task(run, tmp_path: Path) -> None:
     regression = write_table(
         pd.DataFrame({"y_true": [3.0, 5], "y_pred": [2.5, 5]}), tmp_path / "r.csv"
     )
-    assert run("evaluate", str(regression), "-f", "csv").stdout.startswith("file,pred,n,mse,mape\n")
+    assert run("evaluate", str(regression), "-f", "csv").stdout.startswith(
+        "file,pred,scope,n,mse,mape\n"
+    )
     multiclass = write_table(multiclass_frame(1), tmp_path / "m.csv")
     header = run("evaluate", str(multiclass), "-l", "species", "--probs", "p_*", "-f", "csv")
-    assert header.stdout.startswith("file,pred,n,mse,cross_entropy\n")
+    assert header.stdout.startswith("file,pred,scope,n,mse,cross_entropy\n")
 
 
 def test_named_cross_entropy_on_regression_data_is_a_dash_with_reason(run, tmp_path) -> None:

@@ -62,7 +62,7 @@ def test_failing_check_exits_1_and_lists_every_failure(run, grouped: Path) -> No
         f"losscli: check failed: mape<20 — {grouped}, y_pred, overall: mape = 23.8 is not < 20",
         "losscli: ✗ 4 of 6 checks failed",
     ]
-    assert result.stdout.startswith("file,pred,g,n,mse,mape\n")
+    assert result.stdout.startswith("file,pred,scope,g,n,mse,mape\n")
 
 
 def test_json_check_records(run, grouped: Path) -> None:
@@ -91,7 +91,7 @@ def test_overall_scope_ignores_groups(run, grouped: Path) -> None:
 def test_check_on_a_loss_not_listed_is_computed(run, grouped: Path) -> None:
     result = run("evaluate", str(grouped), "-m", "mse", "--check", "r2>0.5", "-f", "csv")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "file,pred,n,mse,r2"
+    assert result.stdout.splitlines()[0] == "file,pred,scope,n,mse,r2"
 
 
 def test_check_on_a_not_applicable_loss_fails_with_reason(run, tmp_path: Path) -> None:
@@ -368,7 +368,7 @@ def test_config_defaults_and_command_line_override(
     )
     result = run("evaluate", grouped.name)
     assert result.exit_code == 1  # group b's mse is 0.2787
-    assert result.stdout.startswith("file,pred,g,n,mse,mape\n")
+    assert result.stdout.startswith("file,pred,scope,g,n,mse,mape\n")
     result = run("evaluate", grouped.name, "--check", "mse<=0.3")  # replaces both config checks
     assert result.exit_code == 0
     (tmp_path / "losscli.toml").write_text('check = "mse<=0.3"\n"group-by" = "g"\n')

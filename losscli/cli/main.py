@@ -1,6 +1,8 @@
 """The command line: a thin click layer over ``losscli.evaluate``, errors mapped to exit codes.
 
-Exit codes: 0 success, 1 a check failed, 2 usage error, 3 input error.
+Exit codes (the table is in ``losscli.errors``): 0 success, 1 a check failed, 2 usage
+error, 3 input error, 4 environment error (output cannot be written), 130 interrupted
+(SIGINT), 143 terminated (SIGTERM).
 Heavy modules (numpy, pyarrow, rich) are imported only by the commands that use them.
 """
 
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +19,7 @@ import click
 
 from .._version import __version__
 from .options import gate_options, input_options, loss_options, output_options
-from .output import emit, refuse_overwriting_inputs, resolve_format
+from .output import STDOUT, check_output_path, emit, resolve_format
 
 
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -80,15 +83,26 @@ def evaluate(
     """Evaluate losses of prediction columns against a label column in FILES.
 
     FILES are CSV, TSV or Parquet files (CSV may be .gz, .bz2, .xz or .zst compressed);
-    - reads standard input. Exit codes: 0 success, 1 a check failed, 2 usage error,
-    3 input error.
+    - reads standard input.
+
+    \b
+    Exit codes:
+      0    success
+      1    a check failed (--check, --max-regression, --require-baseline)
+      2    usage error: the command line or a config value is wrong
+      3    input error: the input cannot be evaluated
+      4    environment error: the output cannot be written (disk full,
+           permission denied, read-only file system, directory gone)
+      130  interrupted (Ctrl-C, SIGINT)
+      143  terminated (SIGTERM)
     """
     from .. import api
     from ..gating import gates
     from ..gating.baseline import load_baseline
     from .progress import ProgressBar
 
-    refuse_overwriting_inputs(files, output)
+    output = None if output == STDOUT else output
+    check_output_path(files, output)
     if tolerances and baseline is None:  # before reading anything
         raise click.UsageError("--max-regression needs --baseline FILE to compare with")
     before = load_baseline(baseline) if baseline is not None else None
@@ -150,10 +164,29 @@ def list_losses() -> None:
 
 
 def run() -> None:
-    """Entry point: ``main`` with a quiet exit when the reader of our output goes away."""
+    """Entry point: ``main``, with signals and a closed pipe ending the process quietly.
+
+    SIGINT and SIGTERM raise :class:`~losscli.errors.Interrupted`, which unwinds (so a
+    half-written output file is removed) and exits 128 + the signal's number.
+    """
+    from ..errors import Interrupted
+
+    _stop_on_signals()
     try:
         main()
+    except Interrupted as interrupted:
+        sys.exit(interrupted.exit_code)
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
+
+
+def _stop_on_signals() -> None:
+    from ..errors import Interrupted
+
+    def stop(number: int, frame: Any) -> None:
+        raise Interrupted(number)
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, stop)

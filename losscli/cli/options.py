@@ -194,8 +194,10 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "-o",
                 "--output",
-                type=click.Path(dir_okay=False, writable=True),
-                help="Write the result to this file (atomically).",
+                metavar="PATH",
+                help="Write the result to PATH: a file is replaced whole or not at all "
+                "(through a symlink, its target); a device or FIFO is written to; "
+                "'-' is standard output.",
             ),
             click.option(
                 "--precision",

@@ -12,10 +12,10 @@ from .grid import build_grid, failure_lines, verdict
 
 
 def to_csv(result: EvaluationResult, digits: int = 5, delimiter: str = ",") -> str:
-    """Flat rows at full float precision; empty cells for overall group keys and missing values."""
+    """Flat rows at full float precision (see ``records``); empty cells for missing values."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    columns = ["file", "pred", *result.group_by, "n", *result.losses]
+    columns = result.columns()
     writer.writerow(columns)
     for record in result.records():
         writer.writerow(["" if record[c] is None else _cell(record[c]) for c in columns])
