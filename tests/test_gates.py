@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import ARTICLE, write_table
+
+from losscli.reading import csv_source, parquet_source
 
 # Group a: mse 0.12205, mape 34.5; group b: mse 0.27873, mape 16.667; overall 0.21606, 23.8.
 GROUPED = ARTICLE.assign(g=["a", "a", "b", "b", "b"])
@@ -396,3 +399,37 @@ def test_bad_config_is_a_usage_error(
     result = run("evaluate", str(grouped), "--config", str(config))
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_float_noise_is_no_regression(run, tmp_path: Path) -> None:
+    """A baseline value 1e-14 (relative) better is noise; 1e-9 better is a real change."""
+    base = write_baseline(run, ARTICLE, tmp_path / "base.json", "-m", "mse")
+    document = json.loads(base.read_text())
+    data = tmp_path / "base.csv"
+    for factor, code in [(1 - 1e-14, 0), (1 - 1e-9, 1)]:
+        document["rows"][0]["metrics"]["mse"] = 0.21606 * factor
+        base.write_text(json.dumps(document))
+        args = ["--baseline", str(base), "--max-regression", "mse=0%", "-m", "mse", "-f", "json"]
+        result = run("evaluate", str(data), *args)
+        assert result.exit_code == code, result.stderr
+    assert checks_of(result)[0]["reason"].startswith("mse changed by +2.1606e-10")
+
+
+@pytest.mark.parametrize(
+    ("base_suffix", "run_suffix"), [(".csv", ".parquet"), (".parquet", ".csv")]
+)
+def test_same_rows_in_another_format_and_chunking_pass_a_zero_tolerance(
+    run, tmp_path: Path, monkeypatch, base_suffix: str, run_suffix: str
+) -> None:
+    rng = np.random.default_rng(3)
+    labels = rng.normal(1000, 300, 2000)
+    frame = pd.DataFrame({"y_true": labels, "y_pred": labels + rng.normal(0, 50, 2000)})
+    frame["g"] = np.where(np.arange(2000) % 3 == 0, "a", "b")
+    losses = ["-m", "mse,mape,r2,mae", "-g", "g"]
+    base = write_baseline(run, frame, tmp_path / f"base{base_suffix}.json", *losses)
+    data = write_table(frame, (tmp_path / "new").with_suffix(run_suffix))
+    monkeypatch.setattr(parquet_source, "BATCH_ROWS", 7)
+    monkeypatch.setattr(csv_source, "BLOCK_BYTES", 333)
+    tolerances = [f"--max-regression={name}=0%" for name in ("mse", "mape", "r2", "mae")]
+    result = run("evaluate", str(data), *losses, "--baseline", str(base), *tolerances)
+    assert result.exit_code == 0, result.stderr

@@ -2,6 +2,10 @@
 
 Every check is judged on every row it applies to and every outcome is kept, so a
 failing build lists all that failed, not the first.
+
+A regression is measured above float noise: the same rows read in another format,
+chunking or order may sum to values a few ulps apart, so a difference within
+``NOISE`` (1e-12) of the larger magnitude counts as no change at all.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ OPS: dict[str, Callable[[float, float], bool]] = {
 }
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 CHECK = re.compile(rf"^\s*(?:(overall)\s*:\s*)?([A-Za-z][\w-]*)\s*(<=|>=|<|>)\s*({NUMBER})\s*$")
+NOISE = 1e-12  # relative differences this small are summation noise, not a change
 TOLERANCE = re.compile(rf"^\s*([A-Za-z][\w-]*)\s*=\s*({NUMBER})\s*(%?)\s*$")
 
 
@@ -151,13 +156,14 @@ def _regression(tolerance: Tolerance, index: int, row: ResultRow) -> Outcome | N
             f"{loss.name} has no value in this run ({why}); the baseline has {before:.6g}",
         )
     sign = 1.0 if loss.direction is Direction.LOWER else -1.0
-    worse = sign * (value - before)
+    difference = beyond_noise(value - before, value, before)
+    worse = sign * difference
     allowed = tolerance.amount * abs(before) / 100 if tolerance.relative else tolerance.amount
     limit = before + sign * allowed
     passed = worse <= allowed
     reason = (
-        f"{loss.name} changed by {value - before:+.6g} from the baseline {before:.6g}"
-        f"{_percent(value, before)}; tolerated: {_tolerated(tolerance, loss.direction)}"
+        f"{loss.name} changed by {difference:+.6g} from the baseline {before:.6g}"
+        f"{_percent(difference, before)}; tolerated: {_tolerated(tolerance, loss.direction)}"
     )
     if tolerance.relative and before == 0:
         reason += " (the baseline is 0, so a relative tolerance allows no worsening)"
@@ -185,8 +191,13 @@ def _nothing_to_compare(
     ]
 
 
-def _percent(value: float, before: float) -> str:
-    return "" if before == 0 else f" ({100 * (value - before) / abs(before):+.3g}%)"
+def beyond_noise(difference: float, value: float, before: float) -> float:
+    """``difference``, or 0.0 where it is within ``NOISE`` of the larger magnitude."""
+    return 0.0 if abs(difference) <= NOISE * max(abs(value), abs(before)) else difference
+
+
+def _percent(difference: float, before: float) -> str:
+    return "" if before == 0 else f" ({100 * difference / abs(before):+.3g}%)"
 
 
 def _tolerated(tolerance: Tolerance, direction: Direction) -> str:
