@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+SCHEMA_VERSION = 1  # of the JSON document (to_dict); raise it when its layout changes
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -131,7 +133,8 @@ class EvaluationResult:
         return ["file", "pred", "scope", *self.group_by, "n", *losses]
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document: ``{"rows": [...], "warnings": [...]}``, and ``"checks"`` if any.
+        """The JSON document: ``{"schema_version": 1, "rows": [...], "warnings": [...]}``,
+        and ``"checks"`` if any.
 
         With a baseline, rows also carry ``"baseline"`` values and ``"change"``
         (``{"absolute": …, "percent": …}`` per loss, null where a side is missing).
@@ -149,7 +152,11 @@ class EvaluationResult:
                 row["baseline"] = r.baseline
                 row["change"] = {loss: _change_record(r.change(loss)) for loss in self.losses}
             rows.append(row)
-        document: dict[str, Any] = {"rows": rows, "warnings": list(self.warnings)}
+        document: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "rows": rows,
+            "warnings": list(self.warnings),
+        }
         if self.checks:
             document["checks"] = [o.record(self.rows[o.row]) for o in self.checks]
         return document

@@ -145,7 +145,7 @@ def test_weights(run, tmp_path: Path) -> None:
 
 def test_json_shape(run, article_csv: Path) -> None:
     doc = json.loads(run("evaluate", str(article_csv), "-m", "all", "-f", "json").stdout)
-    assert set(doc) == {"rows", "warnings"}
+    assert set(doc) == {"schema_version", "rows", "warnings"}
     (row,) = doc["rows"]
     assert row["group"] is None and row["n"] == 5 and row["pred"] == "y_pred"
     assert list(row["metrics"]) == [

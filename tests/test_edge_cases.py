@@ -49,7 +49,7 @@ def test_a_tolerance_the_baseline_cannot_check_fails(
         "mae=0",
     )
     assert result.exit_code == 1
-    assert "no baseline value of mae" in result.stderr
+    assert f"the baseline {base} has no value of mae, so its regression cannot" in result.stderr
 
 
 def test_negated_flags_in_a_config_file() -> None:

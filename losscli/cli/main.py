@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -78,6 +79,8 @@ def evaluate(
     baseline: str | None,
     tolerances: tuple[Any, ...],
     quiet: bool,
+    require_baseline: bool,
+    allow_missing_baseline: bool,
     **options: Any,
 ) -> None:
     """Evaluate losses of prediction columns against a label column in FILES.
@@ -98,14 +101,19 @@ def evaluate(
     """
     from .. import api
     from ..gating import gates
-    from ..gating.baseline import load_baseline
+    from .baseline import load_baseline_or_explain
     from .progress import ProgressBar
 
     output = None if output == STDOUT else output
     check_output_path(files, output)
     if tolerances and baseline is None:  # before reading anything
         raise click.UsageError("--max-regression needs --baseline FILE to compare with")
-    before = load_baseline(baseline) if baseline is not None else None
+    before, notes = (
+        (None, [])
+        if baseline is None
+        else load_baseline_or_explain(baseline, allow_missing_baseline)
+    )
+    tolerances = tolerances if baseline is None or before is not None else ()
     required = [c.loss for c in checks] + [t.loss for t in tolerances]
     bar = ProgressBar(enabled=options.pop("progress"))
     try:
@@ -119,7 +127,8 @@ def evaluate(
         )
     finally:
         bar.close()
-    result = gates.gate(result, checks, before, tolerances)
+    result = gates.gate(result, checks, before, tolerances, require_baseline)
+    result = replace(result, notices=[*notes, *result.notices])
     fmt = resolve_format(fmt, output)
     if not quiet:
         shown_as_footnotes = fmt in ("table", "markdown")

@@ -253,7 +253,19 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "--baseline",
                 metavar="FILE",
                 help="A JSON result of an earlier run to compare with (rows matched by "
-                "file position, pred and group).",
+                "file name, pred and group).",
+            ),
+            click.option(
+                "--allow-missing-baseline/--no-allow-missing-baseline",
+                default=False,
+                help="A --baseline file that does not exist yet is a warning (a first "
+                "run), not an input error.",
+            ),
+            click.option(
+                "--require-baseline/--no-require-baseline",
+                default=False,
+                help="Fail (exit 1) when a row has no counterpart on the other side "
+                "(default: a warning).",
             ),
             click.option(
                 "--max-regression",

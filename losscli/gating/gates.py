@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from ..errors import UsageError
 from ..losses import Direction, get_loss
 from ..result import EvaluationResult, Outcome, ResultRow
-from .baseline import Baseline, row_key
+from .baseline import Baseline, pair_files, row_key
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -78,16 +78,23 @@ def gate(
     checks: Sequence[Check] = (),
     baseline: Baseline | None = None,
     tolerances: Sequence[Tolerance] = (),
+    require_baseline: bool = False,
 ) -> EvaluationResult:
-    """The result with every check judged, and baseline values attached to matching rows."""
+    """The result with every check judged, and baseline values attached to matching rows.
+
+    Rows on one side only are warnings; with ``require_baseline`` they fail.
+    """
     if tolerances and baseline is None:
         raise UsageError("--max-regression needs --baseline FILE to compare with")
     notices = list(result.notices)
     rows = result.rows
+    outcomes: list[Outcome] = []
     if baseline is not None:
-        rows, missing = _attach(result, baseline)
+        rows, missing, unmatched = _attach(result, baseline)
         notices += missing
-    outcomes = [o for check in checks for o in _judge(check, rows)]
+        if require_baseline:
+            outcomes += unmatched
+    outcomes += [o for check in checks for o in _judge(check, rows)]
     for tolerance in tolerances:
         judged = [o for i, row in enumerate(rows) if (o := _regression(tolerance, i, row))]
         outcomes += judged or _nothing_to_compare(tolerance, rows, baseline)
@@ -173,8 +180,14 @@ def _regression(tolerance: Tolerance, index: int, row: ResultRow) -> Outcome | N
 def _nothing_to_compare(
     tolerance: Tolerance, rows: Sequence[ResultRow], baseline: Baseline | None
 ) -> list[Outcome]:
-    """A tolerance that matched no baseline value fails: the gate would guard nothing."""
-    where = "" if baseline is None else f" in {baseline.path}"
+    """A tolerance on a loss the baseline has no value of fails: the gate would guard nothing.
+
+    Rows merely missing from one side are warnings (see ``_attach``), not this.
+    """
+    if baseline is None or any(
+        values.get(tolerance.loss) is not None for values in baseline.rows.values()
+    ):
+        return []
     return [
         Outcome(
             f"max-regression {tolerance.text}",
@@ -183,8 +196,8 @@ def _nothing_to_compare(
             row.metrics.get(tolerance.loss),
             None,
             False,
-            f"no baseline value of {tolerance.loss}{where} matches "
-            "this row, so its regression cannot be checked",
+            f"the baseline {baseline.path} has no value of {tolerance.loss}, "
+            "so its regression cannot be checked",
         )
         for i, row in enumerate(rows)
         if row.is_overall
@@ -206,23 +219,52 @@ def _tolerated(tolerance: Tolerance, direction: Direction) -> str:
     return f"{amount} {worse}"
 
 
-def _attach(result: EvaluationResult, baseline: Baseline) -> tuple[list[ResultRow], list[str]]:
-    """Rows with their baseline values; notices for rows and losses on one side only."""
-    rows, notices, matched = [], [], set()
-    for row in result.rows:
-        key = row_key(result, row)
-        before = baseline.rows.get(key)
+def _attach(
+    result: EvaluationResult, baseline: Baseline
+) -> tuple[list[ResultRow], list[str], list[Outcome]]:
+    """Rows with their baseline values; warnings for files, rows and losses on one side only,
+    and the failures ``--require-baseline`` makes of the rows among them."""
+    pairing = pair_files(result, baseline)
+    rows, notices, unmatched, matched = [], list(pairing.notes), [], set()
+    for i, row in enumerate(result.rows):
+        key = row_key(pairing, row)
+        before = None if key is None else baseline.rows.get(key)
         if before is None:
-            notices.append(f"baseline {baseline.path} has no row for {row.where} (new in this run)")
+            if key is not None:
+                notices.append(
+                    f"baseline {baseline.path} has no row for {row.where} (new in this run)"
+                )
+            unmatched.append(_unmatched(i, f"the baseline {baseline.path} has no row for it"))
         matched.add(key)
         rows.append(replace(row, baseline=before))
+    paired = set(pairing.files.values())
+    anchors = {
+        (key[0], key[1]): i for i, row in enumerate(result.rows) if (key := row_key(pairing, row))
+    }
     for key, label in baseline.labels.items():
-        if key not in matched:
+        if key not in matched and key[0] in paired:
             notices.append(f"baseline {baseline.path} has a row for {label}, missing from this run")
+        if key not in matched:
+            anchor = anchors.get((key[0], key[1]), len(result.rows) - 1)
+            unmatched.append(
+                _unmatched(anchor, f"the baseline's row for {label} is missing from this run")
+            )
+    notices += _one_sided_losses(result, baseline)
+    return rows, notices, unmatched
+
+
+def _unmatched(index: int, reason: str) -> Outcome:
+    return Outcome("require-baseline", index, "", None, None, False, reason)
+
+
+def _one_sided_losses(result: EvaluationResult, baseline: Baseline) -> list[str]:
     before_losses = {name for values in baseline.rows.values() for name in values}
-    for name in result.losses:
-        if name not in before_losses:
-            notices.append(f"baseline {baseline.path} has no values of {name}")
-    for name in sorted(before_losses - set(result.losses)):
-        notices.append(f"baseline {baseline.path} has {name}, which this run did not compute")
-    return rows, notices
+    notices = [
+        f"baseline {baseline.path} has no values of {name}"
+        for name in result.losses
+        if name not in before_losses
+    ]
+    return notices + [
+        f"baseline {baseline.path} has {name}, which this run did not compute"
+        for name in sorted(before_losses - set(result.losses))
+    ]
