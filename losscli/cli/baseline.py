@@ -1,7 +1,9 @@
-"""The baseline as the command line meets it: a missing file, a file from another version.
+"""The baseline as the command line meets it: absent, missing, from another version.
 
-Both messages end with the command that (re)creates the baseline: this run's files and
-the options given on the command line, with ``-f json -o FILE``.
+``--max-regression`` without a baseline is a usage error, unless a config file set it
+(then it is skipped with a note naming the file). A missing or unreadable baseline's
+message ends with the command that (re)creates it: this run's files and the options
+given on the command line, with ``-f json -o FILE``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,28 @@ _NOT_VALUES = {
     "progress",
     "debug",
 }
+
+
+def prepare_baseline(
+    path: str | None, tolerances: tuple[Any, ...], allow_missing: bool
+) -> tuple[Any, tuple[Any, ...], list[str]]:
+    """Before reading the inputs: the baseline (or None), the tolerances to judge, notes."""
+    if path is None:
+        return None, (), [_skip_tolerances_from_config()] if tolerances else []
+    baseline, notes = load_baseline_or_explain(path, allow_missing)
+    return baseline, tolerances if baseline is not None else (), notes
+
+
+def _skip_tolerances_from_config() -> str:
+    from .config import from_config
+
+    origin = from_config(click.get_current_context(), "tolerances")
+    if origin is None:
+        raise click.UsageError("--max-regression needs --baseline FILE to compare with")
+    return (
+        f"{origin}: max-regression is skipped: there is no baseline to compare with "
+        f"(give --baseline FILE, or set baseline in {origin})"
+    )
 
 
 def load_baseline_or_explain(path: str, allow_missing: bool) -> tuple[Any, list[str]]:

@@ -35,7 +35,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except LossCliError as exc:
             if debug:
                 raise
-            _fail(str(exc), exc.exit_code)
+            _fail(_with_origin(str(exc)), exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, BrokenPipeError, KeyboardInterrupt):
             raise
         except Exception as exc:  # a bug: say so plainly, without a traceback
@@ -48,6 +48,14 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             )
 
     return click.option("--debug", is_flag=True, help="Show tracebacks of errors.")(wrapper)
+
+
+def _with_origin(message: str) -> str:
+    """The message, naming the config file and key of a value it quotes."""
+    from .config import blame
+
+    ctx = click.get_current_context(silent=True)
+    return message if ctx is None else blame(ctx, message)
 
 
 def _fail(message: str, code: int) -> None:
@@ -101,19 +109,12 @@ def evaluate(
     """
     from .. import api
     from ..gating import gates
-    from .baseline import load_baseline_or_explain
+    from .baseline import prepare_baseline
     from .progress import ProgressBar
 
     output = None if output == STDOUT else output
     check_output_path(files, output)
-    if tolerances and baseline is None:  # before reading anything
-        raise click.UsageError("--max-regression needs --baseline FILE to compare with")
-    before, notes = (
-        (None, [])
-        if baseline is None
-        else load_baseline_or_explain(baseline, allow_missing_baseline)
-    )
-    tolerances = tolerances if baseline is None or before is not None else ()
+    before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     required = [c.loss for c in checks] + [t.loss for t in tolerances]
     bar = ProgressBar(enabled=options.pop("progress"))
     try:
