@@ -320,3 +320,53 @@ def test_help_lists_every_exit_code(run):
     lines = [line.strip() for line in run("evaluate", "--help").stdout.splitlines()]
     codes = [line.split()[0] for line in lines[lines.index("Exit codes:") + 1 :][:8]]
     assert [c for c in codes if c.isdigit()] == ["0", "1", "2", "3", "4", "130", "143"]
+
+
+def evaluate_process(*args: str, **kwargs) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "losscli", "evaluate", *args], timeout=120, **kwargs
+    )
+
+
+def test_dev_stdout_is_the_pipe_and_stays_a_symlink(article_csv: Path) -> None:
+    done = evaluate_process(
+        str(article_csv), "-m", "mse,mape", "-o", "/dev/stdout", capture_output=True
+    )
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout.decode() == expected(article_csv)
+    assert os.path.islink("/dev/stdout")
+
+
+def test_dev_stdout_appends_where_the_shell_says(article_csv: Path, tmp_path: Path) -> None:
+    log = tmp_path / "log.txt"
+    log.write_text("before\n")
+    with open(log, "a") as appending:
+        done = evaluate_process(
+            str(article_csv), "-m", "mse,mape", "-o", "/dev/stdout", stdout=appending
+        )
+    assert done.returncode == 0
+    assert log.read_text() == "before\n" + expected(article_csv)
+
+
+def test_an_open_descriptor_by_its_path(article_csv: Path, tmp_path: Path) -> None:
+    side = tmp_path / "side.csv"
+    with open(side, "w") as handle:
+        done = evaluate_process(
+            str(article_csv),
+            "-m",
+            "mse,mape",
+            "-o",
+            f"/dev/fd/{handle.fileno()}",
+            pass_fds=[handle.fileno()],
+            capture_output=True,
+        )
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    assert side.read_text() == expected(article_csv)
+
+
+def test_a_closed_descriptor_is_exit_4(article_csv: Path) -> None:
+    done = evaluate_process(str(article_csv), "-o", "/dev/fd/9", capture_output=True)
+    assert done.returncode == 4
+    assert done.stderr.decode() == (
+        "losscli: error: /dev/fd/9: cannot write the output: bad file descriptor\n"
+    )

@@ -4,9 +4,11 @@ A regular file (or a symlink to one) is replaced atomically: the text goes to a
 temporary file beside the target, which is renamed over it only once written whole,
 so a failure or a signal leaves the old file (or none) and no temporary file. A new
 file gets mode 0666 minus the umask; an existing file keeps its mode. Devices and
-FIFOs (``/dev/stdout``, a named pipe) are written to directly. ``-o -`` is standard
-output. A write that fails (disk full, permission denied, read-only filesystem, a
-directory that vanished) is an environment error, exit 4.
+FIFOs (``/dev/null``, a named pipe) are written to directly, and a path naming an open
+file descriptor (``/dev/stdout``, ``/dev/fd/3``) to that descriptor, as a shell does
+(so ``>> log`` appends). ``-o -`` is standard output. A write that fails (disk full,
+permission denied, read-only file system, a directory that vanished) is an environment
+error, exit 4.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import errno
 import io
 import os
+import re
 import secrets
 import stat
 import sys
@@ -25,6 +28,7 @@ import click
 from ..errors import EnvironmentFailure
 
 STDOUT = "-"
+_DESCRIPTOR_PATH = re.compile(r"^/(?:dev/fd|proc/self/fd|proc/(\d+)/fd)/(\d+)$")
 OUTPUT_SUFFIXES = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -91,6 +95,10 @@ def write_stdout(text: str) -> None:
 
 def write_path(path: str, text: str) -> None:
     """Write ``text`` to what ``path`` names, following symlinks (see the module docstring)."""
+    descriptor = _named_descriptor(path)
+    if descriptor is not None:
+        _write_descriptor(path, descriptor, text)
+        return
     target = os.path.realpath(path)
     existing = _target_status(path, target)
     if existing is not None and not stat.S_ISREG(existing.st_mode):
@@ -103,6 +111,31 @@ def _write_in_place(path: str, target: str, text: str) -> None:
     """A device or FIFO: no temporary file, the reader gets the text as it is written."""
     try:
         with open(target, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise _write_failure(path, exc) from exc
+
+
+def _named_descriptor(path: str) -> int | None:
+    """The file descriptor ``path`` names through its symlinks (``/dev/stdout``: 1), or None."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's limit on symlinks followed
+        found = _DESCRIPTOR_PATH.match(current)
+        if found and found.group(1) in (None, str(os.getpid())):
+            return int(found.group(2))
+        if not os.path.islink(current):
+            return None
+        current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
+    return None
+
+
+def _write_descriptor(path: str, descriptor: int, text: str) -> None:
+    if descriptor == 1:
+        write_stdout(text)
+        return
+    try:
+        sys.stderr.flush()
+        with os.fdopen(os.dup(descriptor), "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
     except OSError as exc:
         raise _write_failure(path, exc) from exc
@@ -140,7 +173,7 @@ def _keep_mode_and_owner(descriptor: int, existing: os.stat_result) -> None:
 
 def check_output_path(files: tuple[str, ...], output: str | None) -> None:
     """Before reading anything: the output can be created there, and it is no input."""
-    if output is None:
+    if output is None or _named_descriptor(output) is not None:
         return
     target = os.path.realpath(output)
     existing = _target_status(output, target)
