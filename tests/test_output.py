@@ -269,6 +269,25 @@ def test_permission_denied_is_exit_4(article_csv: Path, tmp_path: Path):
     assert list(locked.iterdir()) == []
 
 
+def test_read_only_file_is_exit_4_and_kept(article_csv: Path, tmp_path: Path):
+    out = tmp_path / "r.csv"
+    out.write_text("accepted\n")
+    out.chmod(0o444)
+    prefix = without_root_powers()
+    done = subprocess.run(
+        [*prefix, sys.executable, "-m", "losscli", "evaluate", str(article_csv), "-o", str(out)],
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.decode() == (
+        f"losscli: error: {out}: cannot write the output: permission denied; "
+        "choose a path you may write with -o\n"
+    )
+    assert out.read_text() == "accepted\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["article.csv", "r.csv"]
+
+
 def pipe_is_drained(descriptor: int) -> bool:
     waiting = bytearray(4)
     fcntl.ioctl(descriptor, termios.FIONREAD, waiting)

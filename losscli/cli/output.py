@@ -29,6 +29,7 @@ from ..errors import EnvironmentFailure
 
 STDOUT = "-"
 _DESCRIPTOR_PATH = re.compile(r"^/(?:dev/fd|proc/self/fd|proc/(\d+)/fd)/(\d+)$")
+_STANDARD_PATHS = {"/dev/stdout": 1, "/dev/stderr": 2}  # links on Linux, devices elsewhere
 OUTPUT_SUFFIXES = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -120,6 +121,8 @@ def _named_descriptor(path: str) -> int | None:
     """The file descriptor ``path`` names through its symlinks (``/dev/stdout``: 1), or None."""
     current = os.path.abspath(path)
     for _ in range(40):  # the kernel's limit on symlinks followed
+        if current in _STANDARD_PATHS:
+            return _STANDARD_PATHS[current]
         found = _DESCRIPTOR_PATH.match(current)
         if found and found.group(1) in (None, str(os.getpid())):
             return int(found.group(2))
@@ -166,9 +169,11 @@ def _replace_atomically(path: str, target: str, text: str, existing: os.stat_res
 
 
 def _keep_mode_and_owner(descriptor: int, existing: os.stat_result) -> None:
-    os.fchmod(descriptor, stat.S_IMODE(existing.st_mode))
-    with contextlib.suppress(PermissionError):  # only root may give a file away
-        os.fchown(descriptor, existing.st_uid, existing.st_gid)
+    if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+        os.fchmod(descriptor, stat.S_IMODE(existing.st_mode))
+    if hasattr(os, "fchown"):
+        with contextlib.suppress(PermissionError):  # only root may give a file away
+            os.fchown(descriptor, existing.st_uid, existing.st_gid)
 
 
 def check_output_path(files: tuple[str, ...], output: str | None) -> None:
@@ -187,7 +192,10 @@ def check_output_path(files: tuple[str, ...], output: str | None) -> None:
 
 
 def _target_status(path: str, target: str) -> os.stat_result | None:
-    """The target's status, or None when it is new (then its directory must exist)."""
+    """The target's status, or None when it is new (then its directory must exist).
+
+    A target that exists must be writable, though replacing it only needs its directory.
+    """
     try:
         found = os.stat(target)
     except FileNotFoundError:
@@ -196,6 +204,8 @@ def _target_status(path: str, target: str) -> os.stat_result | None:
         raise _write_failure(path, exc) from exc
     if found is not None and stat.S_ISDIR(found.st_mode):
         raise _write_failure(path, OSError(errno.EISDIR, "is a directory"))
+    if found is not None and not os.access(target, os.W_OK):  # a read-only file, as `>` says
+        raise _write_failure(path, OSError(errno.EACCES, "permission denied"))
     if found is None:
         try:
             os.stat(os.path.dirname(target))
