@@ -251,13 +251,11 @@ def without_root_powers() -> list[str]:
     return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}"]
 
 
-def test_permission_denied_is_exit_4(article_csv: Path, tmp_path: Path):
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o555)
-    out = locked / "r.csv"
-    prefix = without_root_powers()
+def assert_permission_denied(data: Path, out: Path) -> None:
+    """losscli, without root's power to write anywhere, fails to write ``out``: exit 4."""
+    command = [sys.executable, "-m", "losscli", "evaluate", str(data), "-o", str(out)]
     done = subprocess.run(
-        [*prefix, sys.executable, "-m", "losscli", "evaluate", str(article_csv), "-o", str(out)],
+        [*without_root_powers(), *command],
         capture_output=True,
         timeout=120,
     )
@@ -266,6 +264,12 @@ def test_permission_denied_is_exit_4(article_csv: Path, tmp_path: Path):
         f"losscli: error: {out}: cannot write the output: permission denied; "
         "choose a path you may write with -o\n"
     )
+
+
+def test_permission_denied_is_exit_4(article_csv: Path, tmp_path: Path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    assert_permission_denied(article_csv, locked / "r.csv")
     assert list(locked.iterdir()) == []
 
 
@@ -273,17 +277,7 @@ def test_read_only_file_is_exit_4_and_kept(article_csv: Path, tmp_path: Path):
     out = tmp_path / "r.csv"
     out.write_text("accepted\n")
     out.chmod(0o444)
-    prefix = without_root_powers()
-    done = subprocess.run(
-        [*prefix, sys.executable, "-m", "losscli", "evaluate", str(article_csv), "-o", str(out)],
-        capture_output=True,
-        timeout=120,
-    )
-    assert done.returncode == 4, done.stderr
-    assert done.stderr.decode() == (
-        f"losscli: error: {out}: cannot write the output: permission denied; "
-        "choose a path you may write with -o\n"
-    )
+    assert_permission_denied(article_csv, out)
     assert out.read_text() == "accepted\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["article.csv", "r.csv"]
 
