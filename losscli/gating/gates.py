@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from ..errors import UsageError
 from ..losses import Direction, get_loss
 from ..result import EvaluationResult, Outcome, ResultRow
-from .baseline import Baseline, pair_files, row_key
+from .baseline import Baseline, RowKey, pair_files, row_key
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -28,8 +28,8 @@ OPS: dict[str, Callable[[float, float], bool]] = {
 }
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 CHECK = re.compile(rf"^\s*(?:(overall)\s*:\s*)?([A-Za-z][\w-]*)\s*(<=|>=|<|>)\s*({NUMBER})\s*$")
-NOISE = 1e-12  # relative differences this small are summation noise, not a change
 TOLERANCE = re.compile(rf"^\s*([A-Za-z][\w-]*)\s*=\s*({NUMBER})\s*(%?)\s*$")
+NOISE = 1e-12  # relative differences this small are summation noise, not a change
 
 
 @dataclass(frozen=True)
@@ -222,35 +222,42 @@ def _tolerated(tolerance: Tolerance, direction: Direction) -> str:
 def _attach(
     result: EvaluationResult, baseline: Baseline
 ) -> tuple[list[ResultRow], list[str], list[Outcome]]:
-    """Rows with their baseline values; warnings for files, rows and losses on one side only,
-    and the failures ``--require-baseline`` makes of the rows among them."""
+    """Rows with their baseline values; warnings for files, rows and losses on one side only;
+    the failures ``--require-baseline`` makes of the rows among them."""
     pairing = pair_files(result, baseline)
-    rows, notices, unmatched, matched = [], list(pairing.notes), [], set()
-    for i, row in enumerate(result.rows):
-        key = row_key(pairing, row)
+    keys = [row_key(pairing, row) for row in result.rows]
+    rows, notices, unmatched = [], list(pairing.notes), []
+    for i, (row, key) in enumerate(zip(result.rows, keys, strict=True)):
         before = None if key is None else baseline.rows.get(key)
         if before is None:
-            if key is not None:
+            if key is not None:  # a row of an unpaired file has its file's warning
                 notices.append(
                     f"baseline {baseline.path} has no row for {row.where} (new in this run)"
                 )
             unmatched.append(_unmatched(i, f"the baseline {baseline.path} has no row for it"))
-        matched.add(key)
         rows.append(replace(row, baseline=before))
-    paired = set(pairing.files.values())
-    anchors = {
-        (key[0], key[1]): i for i, row in enumerate(result.rows) if (key := row_key(pairing, row))
-    }
+    missing, vanished = _baseline_only(baseline, keys, set(pairing.files.values()))
+    return rows, notices + missing + _one_sided_losses(result, baseline), unmatched + vanished
+
+
+def _baseline_only(
+    baseline: Baseline, keys: list[RowKey | None], paired_files: set[str]
+) -> tuple[list[str], list[Outcome]]:
+    """Warnings for baseline rows missing from this run (those of paired files; an unpaired
+    file has its own warning), and a failure for each, on the overall row of its model."""
+    matched = set(keys)
+    overall_rows = {(key[0], key[1]): i for i, key in enumerate(keys) if key is not None}
+    notices, failures = [], []
     for key, label in baseline.labels.items():
-        if key not in matched and key[0] in paired:
+        if key in matched:
+            continue
+        if key[0] in paired_files:
             notices.append(f"baseline {baseline.path} has a row for {label}, missing from this run")
-        if key not in matched:
-            anchor = anchors.get((key[0], key[1]), len(result.rows) - 1)
-            unmatched.append(
-                _unmatched(anchor, f"the baseline's row for {label} is missing from this run")
-            )
-    notices += _one_sided_losses(result, baseline)
-    return rows, notices, unmatched
+        anchor = overall_rows.get((key[0], key[1]), len(keys) - 1)
+        failures.append(
+            _unmatched(anchor, f"the baseline's row for {label} is missing from this run")
+        )
+    return notices, failures
 
 
 def _unmatched(index: int, reason: str) -> Outcome:
