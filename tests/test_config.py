@@ -103,6 +103,8 @@ def test_no_config_ignores_it(run, repo: Path) -> None:
     assert run("evaluate", "g.csv").exit_code == 1
     assert run("evaluate", "g.csv", "--no-config").exit_code == 0
     assert run("evaluate", "--no-config", "g.csv", "--config", "../losscli.toml").exit_code == 0
+    (repo / "losscli.toml").write_text("check = [\n")  # not even TOML: never read
+    assert run("evaluate", "g.csv", "--no-config").exit_code == 0
 
 
 @pytest.mark.parametrize(

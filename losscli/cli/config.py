@@ -30,6 +30,7 @@ LOCAL_FILE = "losscli.toml"
 PYPROJECT = "pyproject.toml"
 PATH_KEYS = ("baseline", "output")  # values relative to the config file's directory
 SOURCE = "losscli.config"  # ctx.meta: (the config file in force, {option name: (key, value)})
+IGNORED = "losscli.no_config"  # ctx.meta: --no-config was given
 
 
 def find_config(explicit: str | None) -> tuple[str, dict[str, Any]] | None:
@@ -110,6 +111,8 @@ def _values(ctx: click.Context, path: str, table: dict[str, Any]) -> dict[str, t
 
 def install(ctx: click.Context, explicit: str | None) -> None:
     """Make the config file's values the defaults of the command's options."""
+    if ctx.meta.get(IGNORED):
+        return
     found = find_config(explicit)
     if found is None:
         return
@@ -120,7 +123,8 @@ def install(ctx: click.Context, explicit: str | None) -> None:
 
 
 def ignore(ctx: click.Context) -> None:
-    """--no-config: no defaults from any file."""
+    """--no-config: no defaults from any file, also from one installed already."""
+    ctx.meta[IGNORED] = True
     ctx.default_map = None
     ctx.meta.pop(SOURCE, None)
 

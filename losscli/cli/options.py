@@ -263,8 +263,7 @@ def _load_config(ctx: click.Context, param: click.Parameter, path: str | None) -
     """Eager: install the config file's values as defaults before other options resolve."""
     from . import config
 
-    if not ctx.meta.get(_NO_CONFIG):
-        config.install(ctx, path)
+    config.install(ctx, path)
     return path
 
 
@@ -273,12 +272,8 @@ def _no_config(ctx: click.Context, param: click.Parameter, ignore: bool) -> bool
     from . import config
 
     if ignore:
-        ctx.meta[_NO_CONFIG] = True
         config.ignore(ctx)
     return ignore
-
-
-_NO_CONFIG = "losscli.no_config"
 
 
 def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
