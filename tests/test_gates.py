@@ -578,3 +578,17 @@ def test_csv_keeps_base_and_change_columns(run, tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "file,pred,scope,g,n,mse,mse_base,mse_change,mae,mae_base,mae_change"
     assert lines[-1] == (f"{worse_file},y_pred,overall,,5,0.86424,0.21606,0.64818,0.796,,")
+
+
+@pytest.mark.parametrize(
+    ("check", "code"),
+    [
+        (f"mse<={0.21606 * (1 - 1e-14)!r}", 0),  # equal within noise: meets <=
+        (f"mse<{0.21606 * (1 + 1e-14)!r}", 1),  # equal within noise: not below
+        (f"mse<{0.21606 * (1 + 1e-9)!r}", 0),  # really below
+    ],
+)
+def test_a_check_limit_within_noise_counts_as_equal(
+    run, article_csv: Path, check: str, code: int
+) -> None:
+    assert run("evaluate", str(article_csv), "--check", check).exit_code == code

@@ -3,9 +3,10 @@
 Every check is judged on every row it applies to and every outcome is kept, so a
 failing build lists all that failed, not the first.
 
-A regression is measured above float noise: the same rows read in another format,
-chunking or order may sum to values a few ulps apart, so a difference within
-``NOISE`` (1e-12) of the larger magnitude counts as no change at all.
+Gates look past float noise: the same rows read in another format, chunking or order
+may sum to values a few ulps apart, so a difference within ``NOISE`` (1e-12) of the
+larger magnitude counts as none at all, between a value and its baseline as between
+a value and a check's limit.
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ def _judge(check: Check, rows: Sequence[ResultRow]) -> list[Outcome]:
                 )
             )
             continue
-        passed = OPS[check.op](value, check.limit)
+        compared = check.limit if equal_within_noise(value, check.limit) else value
+        passed = OPS[check.op](compared, check.limit)
         verb = "" if passed else "not "
         out.append(
             Outcome(
@@ -163,7 +165,7 @@ def _regression(tolerance: Tolerance, index: int, row: ResultRow) -> Outcome | N
             f"{loss.name} has no value in this run ({why}); the baseline has {before:.6g}",
         )
     sign = 1.0 if loss.direction is Direction.LOWER else -1.0
-    difference = beyond_noise(value - before, value, before)
+    difference = 0.0 if equal_within_noise(value, before) else value - before
     worse = sign * difference
     allowed = tolerance.amount * abs(before) / 100 if tolerance.relative else tolerance.amount
     limit = before + sign * allowed
@@ -204,9 +206,9 @@ def _nothing_to_compare(
     ]
 
 
-def beyond_noise(difference: float, value: float, before: float) -> float:
-    """``difference``, or 0.0 where it is within ``NOISE`` of the larger magnitude."""
-    return 0.0 if abs(difference) <= NOISE * max(abs(value), abs(before)) else difference
+def equal_within_noise(value: float, other: float) -> bool:
+    """Whether two values differ by no more than ``NOISE`` of the larger magnitude."""
+    return abs(value - other) <= NOISE * max(abs(value), abs(other))
 
 
 def _percent(difference: float, before: float) -> str:
