@@ -38,9 +38,10 @@ OUTPUT_SUFFIXES = {
     ".markdown": "markdown",
     ".txt": "table",
 }
-_REASONS = {
+_REASONS = {  # EDQUOT first: where it is missing (Windows), ENOSPC's entry replaces it
+    getattr(errno, "EDQUOT", errno.ENOSPC): "the disk quota is exceeded; free some space, "
+    "or write elsewhere with -o",
     errno.ENOSPC: "no space left on the device; free some space, or write elsewhere with -o",
-    errno.EDQUOT: "the disk quota is exceeded; free some space, or write elsewhere with -o",
     errno.EACCES: "permission denied; choose a path you may write with -o",
     errno.EPERM: "permission denied; choose a path you may write with -o",
     errno.EROFS: "the file system is read-only; choose another path with -o",
