@@ -297,6 +297,7 @@ def drop_inapplicable(
             row,
             metrics={k: v for k, v in row.metrics.items() if k not in gone},
             notes={k: v for k, v in row.notes.items() if k not in gone},
+            intervals={k: v for k, v in row.intervals.items() if k not in gone},
         )
         for row in rows
     ]

@@ -119,13 +119,14 @@ def paired_normal(shape: Ratio, model: Sums, ref: Sums, level: float) -> Paired:
 
 
 def paired_bootstrap(delta: np.ndarray, replicates: np.ndarray, level: float) -> Paired:
-    """Δ with the percentile interval of its replicates and a two-sided bootstrap p-value."""
+    """Δ with the percentile interval of its replicates and a two-sided bootstrap p-value,
+    (1 + replicates on the far side of 0) / (1 + replicates), doubled: never exactly 0."""
     low, high, _ = percentile_interval(replicates, level)
     with np.errstate(all="ignore"):
         valid = np.sum(np.isfinite(replicates), axis=1)
-        below = np.sum(replicates <= 0, axis=1) / valid
-        above = np.sum(replicates >= 0, axis=1) / valid
-        p = np.minimum(1.0, 2 * np.minimum(below, above))
+        below = np.sum(replicates <= 0, axis=1)
+        above = np.sum(replicates >= 0, axis=1)
+        p = np.minimum(1.0, 2 * (np.minimum(below, above) + 1) / (valid + 1))
     return Paired(delta, low, high, np.where(valid > 0, p, np.nan))
 
 

@@ -88,6 +88,8 @@ def evaluate_chunk(
             out.binary[model.name] = _looks_binary(model_batch)
     if spec.reference in ratios:
         _add_cross_sums(out, ratios, spec.reference, sums)
+    if resampler is not None:
+        out.added.update(resampler.results())
     return out
 
 
@@ -138,8 +140,8 @@ def _add_ratio(
         out.added[stat("numden")] = sums.product(a, b)
         out.added[stat("den2")] = sums.product(b, b)
     if resampler is not None:
-        out.added[stat("rep_num")] = resampler.sums(a)
-        out.added[stat("rep_den")] = resampler.sums(b)
+        resampler.request(stat("rep_num"), a)
+        resampler.request(stat("rep_den"), b)
 
 
 def _add_extreme(
