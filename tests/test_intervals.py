@@ -224,8 +224,11 @@ def test_normal_intervals_cover_the_truth() -> None:
 
 
 def test_bootstrap_intervals_cover_the_truth() -> None:
+    """At the default 1,000 resamples (measured 94.4–95.1%); with 200 the percentile
+    interval under-covers by about a point (93.4–94.9% over four seeds)."""
     frame, truth = simulated(seed=200)
-    for loss, share in coverage(frame, truth, ci_method="bootstrap", resamples=200, seed=1).items():
+    found = coverage(frame, truth, ci_method="bootstrap", resamples=1000, seed=1)
+    for loss, share in found.items():
         assert 0.93 <= share <= 0.97, (loss, share)
 
 
