@@ -3,6 +3,7 @@ simulation (many data sets as the groups of one evaluation, fixed seeds)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +240,137 @@ def test_holm_and_bh_adjustments() -> None:
     assert np.isnan(holm[3])
     bh = adjusted(p, "bh")
     assert bh[[0, 2, 1, 4]] == pytest.approx([0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.2])
+
+
+# ------------------------------------------------------------------ command line
+
+
+def test_ci_flag_takes_an_optional_level(run: Any, article_csv: Path) -> None:
+    default = json.loads(run("evaluate", str(article_csv), "--ci", "-f", "json").output)
+    assert default["ci"] == {
+        "level": 0.95,
+        "method": "normal",
+        "resamples": None,
+        "seed": None,
+        "block_rows": None,
+    }
+    for level in ("90", "0.9"):
+        given = json.loads(run("evaluate", str(article_csv), "--ci", level, "-f", "json").output)
+        assert given["ci"]["level"] == pytest.approx(0.9)
+    interval = default["rows"][0]["intervals"]["mse"]
+    assert set(interval) == {"low", "high", "se"}
+    assert interval["low"] < default["rows"][0]["metrics"]["mse"] < interval["high"]
+
+
+@pytest.mark.parametrize("level", ["0", "1", "100", "150"])
+def test_ci_level_out_of_range_is_a_usage_error(run: Any, article_csv: Path, level: str) -> None:
+    result = run("evaluate", str(article_csv), "--ci", level)
+    assert result.exit_code == 2
+    assert "a level lies between 0 and 1" in result.stderr
+
+
+def test_a_file_after_ci_is_not_taken_for_a_level(run: Any, article_csv: Path) -> None:
+    result = run("evaluate", "--ci", str(article_csv))
+    assert result.exit_code == 2
+    assert "is not a level; write '--ci 95 FILES'" in result.stderr
+
+
+def test_without_ci_the_json_has_no_interval_keys(run: Any, article_csv: Path) -> None:
+    document = json.loads(run("evaluate", str(article_csv), "-f", "json").output)
+    assert "ci" not in document and "comparisons" not in document
+    assert "intervals" not in document["rows"][0]
+
+
+def test_csv_carries_low_and_high_after_each_loss(run: Any, article_csv: Path) -> None:
+    header = run("evaluate", str(article_csv), "--ci", "-f", "csv").output.splitlines()[0]
+    assert header.endswith("n,mse,mse_low,mse_high,mape,mape_low,mape_high")
+
+
+def test_bootstrap_settings_and_comparisons_in_json(run: Any, tmp_path: Path) -> None:
+    path = write_table(regression_frame(200, seed=8), tmp_path / "two.csv")
+    document = json.loads(
+        run(
+            "evaluate",
+            str(path),
+            "-l",
+            "y_true",
+            "-p",
+            "a",
+            "-p",
+            "b",
+            "-m",
+            "mae",
+            "--compare",
+            "--ci",
+            "--ci-method",
+            "bootstrap",
+            "--resamples",
+            "300",
+            "--seed",
+            "5",
+            "-f",
+            "json",
+        ).output
+    )
+    assert document["ci"] == {
+        "level": 0.95,
+        "method": "bootstrap",
+        "resamples": 300,
+        "seed": 5,
+        "block_rows": 1,
+    }
+    (comparison,) = document["comparisons"]
+    assert {k: comparison[k] for k in ("group", "loss", "pred", "reference")} == {
+        "group": None,
+        "loss": "mae",
+        "pred": "b",
+        "reference": "a",
+    }
+    assert comparison["low"] < comparison["delta"] < comparison["high"]
+    assert 0 < comparison["p_value"] <= 1
+
+
+def test_compare_needs_two_models(run: Any, article_csv: Path) -> None:
+    result = run("evaluate", str(article_csv), "--compare")
+    assert result.exit_code == 2
+    assert "--compare needs at least two models" in result.stderr
+
+
+def test_reference_names_a_model(run: Any, tmp_path: Path) -> None:
+    path = write_table(regression_frame(50, seed=9), tmp_path / "two.csv")
+    result = run(
+        "evaluate",
+        str(path),
+        "-l",
+        "y_true",
+        "-p",
+        "a",
+        "-p",
+        "b",
+        "--reference",
+        "b",
+        "-m",
+        "mse",
+        "-f",
+        "json",
+    )
+    (comparison,) = json.loads(result.output)["comparisons"]
+    assert (comparison["pred"], comparison["reference"]) == ("a", "b")
+    wrong = run("evaluate", str(path), "-l", "y_true", "-p", "a", "-p", "b", "--reference", "c")
+    assert wrong.exit_code == 2
+    assert "--reference 'c' is not one of the models: a, b" in wrong.stderr
+
+
+def test_to_pandas_carries_interval_columns() -> None:
+    frame = regression_frame(60, seed=10)
+    table = evaluate(frame, pred="a", losses="mse", ci=0.95).to_pandas()
+    assert list(table.columns) == ["file", "pred", "n", "mse", "mse_low", "mse_high"]
+    assert table["mse_low"][0] < table["mse"][0] < table["mse_high"][0]
+
+
+def test_r2_has_no_interval_yet_and_says_why() -> None:
+    frame = regression_frame(60, seed=10)
+    rows = evaluate(frame, pred="a", losses="r2", ci=0.95).rows
+    interval = rows[-1].intervals["r2"]
+    assert (interval.low, interval.high, interval.se) == (None, None, None)
+    assert interval.why == "no interval yet for this loss"
