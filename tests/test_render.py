@@ -432,3 +432,21 @@ def test_completion_offers_options_and_files(run, tmp_path: Path, monkeypatch) -
     assert complete("losscli ev") == "plain,evaluate\n"
     assert complete("losscli evaluate --fo") == "plain,--format\n"
     assert complete("losscli evaluate pre") == "file,pre\n"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_shows_a_file_name_literally(monkeypatch) -> None:
+    from losscli.cli import progress
+
+    shown = _Terminal()
+    monkeypatch.setattr(sys, "stderr", shown)
+    monkeypatch.setattr(progress, "DELAY_SECONDS", 0.0)
+    bar = progress.ProgressBar()
+    bar("a[/]\x1b[bold].csv", 10, 100, "bytes")
+    bar._bar.refresh()
+    bar.close()
+    assert "a[/]\\x1b[bold].csv" in shown.getvalue()
