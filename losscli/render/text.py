@@ -61,7 +61,7 @@ def to_csv(
     result: EvaluationResult, digits: int = 5, charset: str | None = None, delimiter: str = ","
 ) -> str:
     """Flat rows at full float precision; empty cells for overall group keys and missing values."""
-    columns = ["file", "pred", *result.group_by, "n", *result.losses]
+    columns = ["file", "pred", *result.group_by, "n", *result.loss_columns]
     rows = ([record[c] for c in columns] for record in result.records())
     return csv_text(columns, rows, delimiter)
 
