@@ -450,3 +450,13 @@ def test_the_progress_bar_shows_a_file_name_literally(monkeypatch) -> None:
     bar._bar.refresh()
     bar.close()
     assert "a[/]\\x1b[bold].csv" in shown.getvalue()
+
+
+def test_failures_on_an_ascii_standard_error(tmp_path: Path) -> None:
+    path = write_table(pd.DataFrame({"y_true": [1.0, 2], "y_pred": [1.0, 3]}), tmp_path / "v.csv")
+    done = losscli("evaluate", str(path), "-m", "mse", "--check", "mse<0.1", encoding="ascii")
+    assert done.returncode == 1
+    assert done.stderr.decode("ascii") == (
+        f"losscli: check failed: mse<0.1 -- {path}, y_pred, overall: mse = 0.5 is not < 0.1\n"
+        "losscli: [x] 1 of 1 check failed\n"
+    )

@@ -124,14 +124,15 @@ def evaluate(
 def _report_failures(result: Any, shown: bool) -> None:
     """Exit 1 on a failed check; first each failure and the verdict on standard error,
     unless the table or markdown on the terminal just showed them."""
-    from ..render.grid import failure_lines, verdict
+    from ..render.grid import failure_lines, glyphs_for, verdict
 
     if not result.failures:
         return
     if not shown:
-        for line in failure_lines(result):
+        glyphs = glyphs_for(sys.stderr.encoding)  # ASCII marks where stderr is not UTF-8
+        for line in failure_lines(result, glyphs):
             say("check failed", line)
-        say("", verdict(result) or "")
+        say("", verdict(result, glyphs) or "")
     sys.exit(1)
 
 

@@ -39,9 +39,7 @@ class Glyphs:
 
 
 UNICODE = Glyphs("—", " ↓", " ↑", " Δ", " ✗", "✓", "✗", " · ", "—", "⁰¹²³⁴⁵⁶⁷⁸⁹", "{}")
-ASCII = Glyphs(
-    "-", " v", " ^", " change", " x", "OK:", "FAILED:", " - ", "--", "0123456789", "[{}]"
-)
+ASCII = Glyphs("-", " v", " ^", " change", " x", "[ok]", "[x]", " - ", "--", "0123456789", "[{}]")
 
 
 def glyphs_for(charset: str | None) -> Glyphs:
