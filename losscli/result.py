@@ -36,6 +36,73 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Interval:
+    """A loss value's interval: ``low``/``high`` at the run's level, ``se`` its standard error
+    (for the bootstrap, the replicates' standard deviation); None where there is none, and
+    ``why`` then says so."""
+
+    low: float | None
+    high: float | None
+    se: float | None
+    method: str
+    why: str = ""
+
+    def record(self, default_method: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"low": self.low, "high": self.high, "se": self.se}
+        if self.method != default_method:
+            out["method"] = self.method
+        return out
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A model against the reference on the same rows: Δ = loss(pred) − loss(reference)."""
+
+    file: str
+    pred: str
+    reference: str
+    group: dict[str, Any] | None
+    loss: str
+    delta: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+    verdict: str  # "better", "worse" or "same" at the run's level, after adjustment across groups
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "group": self.group,
+            "loss": self.loss,
+            "pred": self.pred,
+            "reference": self.reference,
+            "delta": self.delta,
+            "low": self.low,
+            "high": self.high,
+            "p_value": self.p_value,
+        }
+
+
+@dataclass(frozen=True)
+class CiSettings:
+    level: float
+    method: str  # "normal" or "bootstrap"
+    resamples: int | None = None
+    seed: int | None = None
+    block_rows: int | None = None
+    adjust: str = "holm"
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "method": self.method,
+            "resamples": self.resamples,
+            "seed": self.seed,
+            "block_rows": self.block_rows,
+        }
+
+
+@dataclass(frozen=True)
 class ResultRow:
     """One file, prediction column and group; ``group`` is None for a file's overall row.
 
@@ -50,6 +117,7 @@ class ResultRow:
     metrics: dict[str, float | None]
     notes: dict[str, str] = field(default_factory=dict)
     baseline: dict[str, float | None] | None = None  # the matching baseline row's values
+    intervals: dict[str, Interval] = field(default_factory=dict)  # with --ci
 
     @property
     def is_overall(self) -> bool:
@@ -76,6 +144,8 @@ class EvaluationResult:
     notices: list[str] = field(default_factory=list)  # about reading, e.g. rows dropped
     checks: list[Outcome] = field(default_factory=list)  # when checks were asked for
     baseline: str | None = None  # the baseline file compared with
+    ci: CiSettings | None = None  # intervals were asked for
+    comparisons: list[Comparison] = field(default_factory=list)  # with --compare
 
     @property
     def failures(self) -> list[Outcome]:
@@ -106,11 +176,18 @@ class EvaluationResult:
     def preds(self) -> list[str]:
         return list(dict.fromkeys(row.pred for row in self.rows))
 
+    @property
+    def loss_columns(self) -> list[str]:
+        """The value columns of flat rows: each loss, with ``_low``/``_high`` after it (--ci)
+        and ``_base``/``_change`` (--baseline)."""
+        suffixes = [""]
+        suffixes += ["_low", "_high"] if self.ci is not None else []
+        suffixes += ["_base", "_change"] if self.baseline is not None else []
+        return [loss + suffix for loss in self.losses for suffix in suffixes]
+
     def records(self) -> list[dict[str, Any]]:
         """Flat rows, keyed by :meth:`columns`: file, pred, scope (``group`` or ``overall``),
-        one entry per group column (None on overall rows), n, then each loss, followed by
-        ``<loss>_base`` and ``<loss>_change`` (this run minus the baseline) with a baseline.
-        """
+        one entry per group column (None on overall rows), n, then each loss's fields."""
         out = []
         for row in self.rows:
             scope = "overall" if row.is_overall else "group"
@@ -118,19 +195,26 @@ class EvaluationResult:
             record.update({g: (row.group or {}).get(g) for g in self.group_by})
             record["n"] = row.n
             for loss in self.losses:
-                record[loss] = row.metrics.get(loss)
-                if self.baseline is not None:
-                    change = row.change(loss)
-                    record[f"{loss}_base"] = (row.baseline or {}).get(loss)
-                    record[f"{loss}_change"] = None if change is None else change[0]
+                record.update(self._loss_fields(row, loss))
             out.append(record)
         return out
 
+    def _loss_fields(self, row: ResultRow, loss: str) -> dict[str, Any]:
+        """A loss's value; its interval (--ci); its baseline and this run minus it (--baseline)."""
+        fields = {loss: row.metrics.get(loss)}
+        if self.ci is not None:
+            interval = row.intervals.get(loss)
+            fields[f"{loss}_low"] = None if interval is None else interval.low
+            fields[f"{loss}_high"] = None if interval is None else interval.high
+        if self.baseline is not None:
+            change = row.change(loss)
+            fields[f"{loss}_base"] = (row.baseline or {}).get(loss)
+            fields[f"{loss}_change"] = None if change is None else change[0]
+        return fields
+
     def columns(self) -> list[str]:
         """The names of the flat rows' fields, in order (CSV's header)."""
-        per_loss = ("", "_base", "_change") if self.baseline is not None else ("",)
-        losses = [loss + suffix for loss in self.losses for suffix in per_loss]
-        return ["file", "pred", "scope", *self.group_by, "n", *losses]
+        return ["file", "pred", "scope", *self.group_by, "n", *self.loss_columns]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document: ``{"schema_version": 1, "rows": [...], "warnings": [...]}``,
@@ -148,15 +232,20 @@ class EvaluationResult:
                 "n": r.n,
                 "metrics": r.metrics,
             }
+            if self.ci is not None:
+                row["intervals"] = {
+                    loss: r.intervals[loss].record(self.ci.method) for loss in r.intervals
+                }
             if self.baseline is not None:
                 row["baseline"] = r.baseline
                 row["change"] = {loss: _change_record(r.change(loss)) for loss in self.losses}
             rows.append(row)
-        document: dict[str, Any] = {
-            "schema_version": SCHEMA_VERSION,
-            "rows": rows,
-            "warnings": list(self.warnings),
-        }
+        document: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        if self.ci is not None:
+            document["ci"] = self.ci.record()
+        document.update(rows=rows, warnings=list(self.warnings))
+        if self.comparisons:
+            document["comparisons"] = [c.record() for c in self.comparisons]
         if self.checks:
             document["checks"] = [o.record(self.rows[o.row]) for o in self.checks]
         return document

@@ -57,7 +57,7 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         b"y_true,y_pred\n1,2\n3\n4,5\n",
         [],
         3,
-        "line 3 has 1 fields where the header has 2",
+        "data row 2 has 1 field where the header has 2",
     ),
     (
         "semicolons.csv",
@@ -78,21 +78,21 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         b"y_true,y_pred\n1,2\n2,3\n3,three\n",
         [],
         3,
-        "column 'y_pred', row 3: 'three' is not a number",
+        "column 'y_pred', data row 3: 'three' is not a number",
     ),
     (
         "thousands.csv",
         b'y_true,y_pred\n"1,000",2\n',
         [],
         3,
-        "column 'y_true', row 1: '1,000' is not a number",
+        "column 'y_true', data row 1: '1,000' is not a number",
     ),
     (
         "decimal_comma.tsv",
         b"y_true\ty_pred\n1,5\t2\n",
         [],
         3,
-        "column 'y_true', row 1: '1,5' is not a number",
+        "column 'y_true', data row 1: '1,5' is not a number",
     ),
     ("quoted.csv", b'y_true,y_pred\n"1.5","2"\n3,4\n', [], 0, ""),
     (
@@ -209,6 +209,28 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         [],
         3,
         "column 'y_true' holds string values (e.g. 'a'), not numbers",
+    ),
+    # Text and messages: rows counted as data rows, text from data never interpreted.
+    (
+        "ragged_after_blank_line.csv",
+        b"y_true,y_pred\n1,2\n\n3,4\n5\n",
+        [],
+        3,
+        "data row 3 has 1 field where the header has 2",
+    ),
+    (
+        "tabs.csv",
+        b"y_true\ty_pred\n1\t2\n",
+        [],
+        3,
+        "the file looks separated by '\\t'; pass --delimiter '\\t'",
+    ),
+    (
+        "markup_groups.csv",
+        b'y_true,y_pred,g\n1,2,[/]\n2,2,[bold]x\n3,3,\x1b[2J\n4,4,"a\nb"\n',
+        ["-g", "g", "-f", "table"],
+        0,
+        "",
     ),
 ]
 

@@ -47,6 +47,7 @@ _REASONS = {  # EDQUOT first: where it is missing (Windows), ENOSPC's entry repl
     errno.EROFS: "the file system is read-only; choose another path with -o",
     errno.EISDIR: "it is a directory; name a file with -o",
 }
+UTF8_FORMATS = ("csv", "tsv", "json")  # data formats: UTF-8 on standard output as in files
 
 
 def resolve_format(fmt: str, output: str | None) -> str:
@@ -61,7 +62,7 @@ def emit(result: Any, fmt: str, precision: int, output: str | None) -> None:
     """Render the whole result first, then write it: standard output when ``output`` is None."""
     text = _render(result, fmt, precision, to_terminal=output is None)
     if output is None:
-        write_stdout(text)
+        write_stdout(text, utf8=fmt in UTF8_FORMATS)
     else:
         write_path(output, text)
 
@@ -78,14 +79,22 @@ def _render(result: Any, fmt: str, precision: int, to_terminal: bool) -> str:
         return captured.get()
     from ..render import TEXT_FORMATS
 
-    return TEXT_FORMATS[fmt](result, precision)
+    return TEXT_FORMATS[fmt](result, precision, sys.stdout.encoding if to_terminal else None)
 
 
-def write_stdout(text: str) -> None:
-    """Standard output; a closed pipe is left to the caller, other write errors are exit 4."""
+def write_stdout(text: str, utf8: bool) -> None:
+    """Standard output: ``utf8`` text (CSV, TSV, JSON; as in files) as UTF-8 bytes whatever
+    its encoding, other text as text. A closed pipe is left to the caller; other write
+    errors are exit 4."""
+    binary = getattr(sys.stdout, "buffer", None)
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if utf8 and binary is not None:
+            sys.stdout.flush()
+            binary.write(text.encode("utf-8"))
+            binary.flush()
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
     except BrokenPipeError:
         raise
     except OSError as exc:
@@ -135,7 +144,7 @@ def _named_descriptor(path: str) -> int | None:
 
 def _write_descriptor(path: str, descriptor: int, text: str) -> None:
     if descriptor == 1:
-        write_stdout(text)
+        write_stdout(text, utf8=True)  # rendered as for a file
         return
     try:
         sys.stderr.flush()
