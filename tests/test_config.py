@@ -143,3 +143,13 @@ def test_config_option_reads_a_pyproject_table(run, repo: Path, tmp_path: Path) 
     elsewhere.write_text('[project]\nname = "x"\n\n[tool.losscli]\ncheck = ["mse<0.1"]\n')
     result = run("evaluate", "g.csv", "--config", str(elsewhere))
     assert result.exit_code == 1
+
+
+def test_statistics_from_the_config_can_be_switched_off(run, repo: Path) -> None:
+    (repo / "sub" / "two.csv").write_text("y_true,y_pred,b\n1,1.5,1\n2,2,2.5\n3,3.5,3\n")
+    (repo / "losscli.toml").write_text('ci = "90"\ncompare = true\npred = ["y_pred", "b"]\n')
+    header = run("evaluate", "two.csv", "-m", "mse", "-f", "csv").stdout.splitlines()[0]
+    assert header == "file,pred,scope,n,mse,mse_low,mse_high"
+    plain = run("evaluate", "two.csv", "-m", "mse", "-f", "json", "--ci", "", "--no-compare")
+    assert plain.exit_code == 0, plain.stderr
+    assert list(json.loads(plain.stdout)) == ["schema_version", "rows", "warnings"]

@@ -345,6 +345,7 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+@_or_unset_if_empty
 def _level(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
     """--ci [LEVEL]: 95 and 0.95 alike; a file name is never taken for a level."""
     if value is None:
@@ -405,8 +406,8 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 help="Resample blocks of this many consecutive rows (time-ordered errors).",
             ),
             click.option(
-                "--compare",
-                is_flag=True,
+                "--compare/--no-compare",
+                default=False,
                 help="Paired differences of every model against the reference model "
                 "(the first, or --reference), with intervals and p-values.",
             ),
