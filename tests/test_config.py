@@ -153,3 +153,17 @@ def test_statistics_from_the_config_can_be_switched_off(run, repo: Path) -> None
     plain = run("evaluate", "two.csv", "-m", "mse", "-f", "json", "--ci", "", "--no-compare")
     assert plain.exit_code == 0, plain.stderr
     assert list(json.loads(plain.stdout)) == ["schema_version", "rows", "warnings"]
+
+
+def test_an_option_value_from_the_config_is_named_only_when_quoted(run, repo: Path) -> None:
+    (repo / "sub" / "zero.csv").write_text("y_true,y_pred\n0,1\n2,2\n")
+    (repo / "losscli.toml").write_text('mape-zero = "error"\nformat = "csv"\n')
+    result = run("evaluate", "zero.csv")
+    assert result.exit_code == 3
+    assert result.stderr.endswith(
+        "without --mape-zero error such rows are left out of MAPE only. "
+        "(the value of key 'mape-zero' in ../losscli.toml)\n"
+    )
+    unrelated = run("evaluate", "zero.csv", "-l", "csv")
+    assert unrelated.exit_code == 3
+    assert "losscli.toml" not in unrelated.stderr

@@ -137,16 +137,23 @@ def from_config(ctx: click.Context, name: str) -> str | None:
 
 
 def blame(ctx: click.Context, message: str) -> str:
-    """``message``, saying which config key set a value it quotes (a column, a path)."""
+    """``message``, naming the config file and key of a value it quotes: a column or path
+    (``'actual'``, ``base.json:``), or an option with its value (``--mape-zero error``)."""
     if SOURCE not in ctx.meta:
         return message
     path, values = ctx.meta[SOURCE]
+    options = {p.name: p for p in ctx.command.params if isinstance(p, click.Option)}
     for name, (key, value) in values.items():
-        items = [str(item) for item in (value if isinstance(value, list) else [value])]
-        quoted = any(f"'{item}'" in message or f"{item}:" in message for item in items if item)
-        if quoted and from_config(ctx, name) is not None:
+        if from_config(ctx, name) is not None and _quoted(options[name], value, message):
             return f"{message} (the value of key {key!r} in {path})"
     return message
+
+
+def _quoted(option: click.Option, value: Any, message: str) -> bool:
+    items = [str(item) for item in (value if isinstance(value, list) else [value]) if item != ""]
+    flag = max(option.opts, key=len)
+    shapes = ["{flag} {item}"] + (["'{item}'", "{item}:"] if option.type is click.STRING else [])
+    return any(shape.format(flag=flag, item=item) in message for shape in shapes for item in items)
 
 
 def _options_by_key(command: click.Command) -> dict[str, click.Option]:
