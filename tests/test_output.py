@@ -251,7 +251,7 @@ def without_root_powers() -> list[str]:
     return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}"]
 
 
-def assert_permission_denied(data: Path, out: Path) -> None:
+def assert_permission_denied(data: Path, out: Path, where: str = "") -> None:
     """losscli, without root's power to write anywhere, fails to write ``out``: exit 4."""
     command = [sys.executable, "-m", "losscli", "evaluate", str(data), "-o", str(out)]
     done = subprocess.run(
@@ -261,7 +261,7 @@ def assert_permission_denied(data: Path, out: Path) -> None:
     )
     assert done.returncode == 4, done.stderr
     assert done.stderr.decode() == (
-        f"losscli: error: {out}: cannot write the output: permission denied; "
+        f"losscli: error: {out}: cannot write the output: permission denied{where}; "
         "choose a path you may write with -o\n"
     )
 
@@ -269,8 +269,19 @@ def assert_permission_denied(data: Path, out: Path) -> None:
 def test_permission_denied_is_exit_4(article_csv: Path, tmp_path: Path):
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o555)
-    assert_permission_denied(article_csv, locked / "r.csv")
+    assert_permission_denied(article_csv, locked / "r.csv", f" in the directory {locked}")
     assert list(locked.iterdir()) == []
+
+
+def test_writable_file_in_a_locked_directory_names_the_directory(article_csv, tmp_path: Path):
+    """The file is replaced whole through a new file beside it: the directory must allow it."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    out = locked / "r.csv"
+    out.write_text("accepted\n")
+    locked.chmod(0o555)
+    assert_permission_denied(article_csv, out, f" in the directory {locked}")
+    assert out.read_text() == "accepted\n"
 
 
 def test_read_only_file_is_exit_4_and_kept(article_csv: Path, tmp_path: Path):

@@ -160,6 +160,12 @@ def _replace_atomically(path: str, target: str, text: str, existing: os.stat_res
     )
     try:  # mode 0666: the umask applies, as for any new file
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except PermissionError as exc:  # the directory's permission, also for an existing file
+        directory = os.path.dirname(target)
+        raise EnvironmentFailure(
+            f"{path}: cannot write the output: permission denied in the directory "
+            f"{directory}; choose a path you may write with -o"
+        ) from exc
     except OSError as exc:
         raise _write_failure(path, exc) from exc
     try:
