@@ -142,6 +142,8 @@ def build_grid(result: EvaluationResult, digits: int, charset: str | None = None
         cells.append(f"{row.n:,}")
         for name in result.losses:
             cell = _value(row.metrics.get(name), digits, glyphs) + _mark(row, name, notes, glyphs)
+            if result.ci is not None:
+                cell += _interval_cell(result, row, name, digits, notes, glyphs)
             if (i, name) in failing:
                 grid.failed.add((i, len(cells)))
                 cell += glyphs.failed
@@ -153,9 +155,83 @@ def build_grid(result: EvaluationResult, digits: int, charset: str | None = None
         grid.overall.append(row.is_overall and bool(result.group_by))
         grid.block_ends.append(nxt is not None and bool(result.group_by) and nxt.is_overall)
     grid.footnotes = [f"{glyphs.note_mark(number)} {text}" for text, number in notes.items()]
+    if result.ci is not None:
+        grid.footnotes.insert(0, _ci_line(result))
+    grid.footnotes += comparison_lines(result, digits, glyphs)
     summary = verdict(result, glyphs)
     grid.summary = [summary, *failure_lines(result, glyphs)] if summary else []
     return grid.shown(charset)
+
+
+def _interval_cell(
+    result: EvaluationResult,
+    row: ResultRow,
+    loss: str,
+    digits: int,
+    notes: dict[str, int],
+    glyphs: Glyphs,
+) -> str:
+    """`` [low, high]`` after the value, with a note where it has none or another method."""
+    interval = row.intervals.get(loss)
+    if interval is None or row.metrics.get(loss) is None:
+        return ""
+    assert result.ci is not None
+    note = interval.why
+    if not note and interval.method != result.ci.method:
+        note = f"interval by {interval.method} (1,000 resamples, seed 0)"
+    mark = glyphs.note_mark(notes.setdefault(f"{loss}: {note}", len(notes) + 1)) if note else ""
+    if interval.low is None or interval.high is None:
+        return f" [{glyphs.missing}]{mark}"
+    low, high = format_number(interval.low, digits), format_number(interval.high, digits)
+    return f" [{low}, {high}]{mark}"
+
+
+def _ci_line(result: EvaluationResult) -> str:
+    ci = result.ci
+    assert ci is not None
+    level = f"{100 * ci.level:g}%"
+    if ci.method == "normal":
+        return f"[low, high]: {level} intervals (normal: t, delta method, Wilson)"
+    blocks = f", blocks of {ci.block_rows:,} rows" if (ci.block_rows or 1) > 1 else ""
+    return (
+        f"[low, high]: {level} bootstrap intervals ({ci.resamples:,} resamples, "
+        f"seed {ci.seed}{blocks})"
+    )
+
+
+ADJUSTMENT_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
+
+
+def format_signed(value: float, digits: int) -> str:
+    return ("+" if value > 0 else "") + format_number(value, digits)
+
+
+def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNICODE) -> list[str]:
+    """Per model and loss against the reference: groups better, worse, indistinguishable
+    (adjusted across groups), and the overall difference with its interval and p-value."""
+    lines = []
+    for summary in result.comparison_summaries():
+        overall = summary.overall
+        delta = glyphs.missing if overall.delta is None else format_signed(overall.delta, digits)
+        interval = (
+            ""
+            if overall.low is None or overall.high is None
+            else (f" [{format_number(overall.low, digits)}, {format_number(overall.high, digits)}]")
+        )
+        p = "" if overall.p_value is None else f", p = {overall.p_value:.2g}"
+        line = (
+            f"{overall.pred} vs {overall.reference}, {overall.loss}:"
+            f"{glyphs.change} {delta}{interval}{p}"
+        )
+        line += f" ({overall.verdict})" if overall.verdict != "same" else " (indistinguishable)"
+        if summary.groups:
+            line += (
+                f"; in {summary.groups} groups better {summary.better}, worse "
+                f"{summary.worse}, indistinguishable {summary.same} "
+                f"({ADJUSTMENT_NAMES[summary.adjust]}-adjusted)"
+            )
+        lines.append(line)
+    return lines
 
 
 def _value(value: float | None, digits: int, glyphs: Glyphs) -> str:
