@@ -357,6 +357,8 @@ ENVIRONMENT: list[tuple[str, Callable[[Path], list[str]], int, str]] = [
 def test_environment(run, tmp_path: Path, case: str, arguments, code: int, message: str) -> None:
     data = make(tmp_path, "data.csv")
     args = arguments(tmp_path)
+    if "/dev/full" in args and not os.path.exists("/dev/full"):
+        pytest.skip("this system has no /dev/full")
     before = sorted(tmp_path.iterdir())
     result = run("evaluate", str(data), *args)
     assert result.exit_code == code

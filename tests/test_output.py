@@ -28,6 +28,11 @@ from conftest import ARTICLE, write_table
 EXPECTED_CSV = "file,pred,scope,n,mse,mape\n{file},y_pred,overall,5,0.21606,23.799999999999997\n"
 
 
+needs_dev_full = pytest.mark.skipif(
+    not os.path.exists("/dev/full"), reason="this system has no /dev/full"
+)
+
+
 def expected(path: Path) -> str:
     return EXPECTED_CSV.format(file=path)
 
@@ -114,6 +119,7 @@ def test_dash_is_standard_output(run, article_csv: Path, tmp_path: Path, monkeyp
     assert not (tmp_path / "-").exists()
 
 
+@needs_dev_full
 def test_dev_full_as_output_is_exit_4(run, article_csv: Path):
     result = run("evaluate", str(article_csv), "-o", "/dev/full")
     assert result.exit_code == 4
@@ -124,6 +130,7 @@ def test_dev_full_as_output_is_exit_4(run, article_csv: Path):
     )
 
 
+@needs_dev_full
 def test_full_standard_output_is_exit_4_without_a_traceback(article_csv: Path):
     with open("/dev/full", "w") as full:
         done = subprocess.run(
