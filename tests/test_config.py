@@ -4,6 +4,7 @@ paths from the file's directory, every value overridable or removable from the c
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,8 @@ def test_max_regression_without_a_baseline_is_skipped_with_a_note(run, repo: Pat
             'baseline = "nope.json"',
             3,
             "losscli: error: ../nope.json: the baseline file does not exist; create it with: "
-            "losscli evaluate g.csv -f json -o ../nope.json, or pass --allow-missing-baseline "
+            "losscli evaluate g.csv --baseline '' -f json -o ../nope.json, "
+            "or pass --allow-missing-baseline "
             "(the value of key 'baseline' in ../losscli.toml)\n",
         ),
         ('group_by = "h"', 3, "(the value of key 'group_by' in ../losscli.toml)"),
@@ -167,3 +169,21 @@ def test_an_option_value_from_the_config_is_named_only_when_quoted(run, repo: Pa
     unrelated = run("evaluate", "zero.csv", "-l", "csv")
     assert unrelated.exit_code == 3
     assert "losscli.toml" not in unrelated.stderr
+
+
+def test_the_command_that_creates_a_missing_baseline_runs(run, repo: Path) -> None:
+    (repo / "metrics").mkdir()
+    (repo / "losscli.toml").write_text(
+        'baseline = "metrics/base.json"\ngroup-by = ["g"]\nmax-regression = ["mse=0"]\n'
+    )
+    first = run("evaluate", "g.csv", "-m", "mse")
+    assert first.exit_code == 3
+    command = first.stderr.split("create it with: ")[1].split(", or pass")[0]
+    assert command == (
+        "losscli evaluate g.csv --loss mse --baseline '' -f json -o ../metrics/base.json"
+    )
+    made = run(*shlex.split(command)[1:])
+    assert made.exit_code == 0, made.stderr
+    again = run("evaluate", "g.csv", "-m", "mse")
+    assert again.exit_code == 0, again.stderr
+    assert "Δ" not in again.stderr

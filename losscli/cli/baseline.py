@@ -15,6 +15,7 @@ import click
 from click.core import ParameterSource
 
 from ..errors import InputError
+from .config import from_config
 
 # Options that shape the gate or the output, not the values: left out of the command.
 _NOT_VALUES = {
@@ -43,8 +44,6 @@ def prepare_baseline(
 
 
 def _skip_tolerances_from_config() -> str:
-    from .config import from_config
-
     origin = from_config(click.get_current_context(), "tolerances")
     if origin is None:
         raise click.UsageError("--max-regression needs --baseline FILE to compare with")
@@ -82,6 +81,8 @@ def recreate_command(path: str) -> str:
         if ctx.get_parameter_source(name) is not ParameterSource.COMMANDLINE:
             continue
         words += _option_words(param, ctx.params[name])
+    if from_config(ctx, "baseline") is not None:  # else that run would look for it too
+        words += ["--baseline", ""]
     return shlex.join([*words, "-f", "json", "-o", path])
 
 
