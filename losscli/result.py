@@ -132,6 +132,7 @@ class ResultRow:
     metrics: dict[str, float | None]
     notes: dict[str, str] = field(default_factory=dict)
     baseline: dict[str, float | None] | None = None  # the matching baseline row's values
+    baseline_se: dict[str, float | None] | None = None  # their standard errors (--ci baseline)
     intervals: dict[str, Interval] = field(default_factory=dict)  # with --ci
 
     @property

@@ -111,6 +111,7 @@ def evaluate(
     """
     from .. import api
     from ..gating import gates
+    from ..gating.significance import check_delta_usage
     from .baseline import prepare_baseline
     from .progress import ProgressBar
 
@@ -120,6 +121,7 @@ def evaluate(
     required = [c.loss for c in checks] + [t.loss for t in tolerances]
     reference = options.pop("reference")
     options["compare"] = reference or options["compare"]
+    check_delta_usage(checks, bool(options["compare"]))
     bar = ProgressBar(enabled=options.pop("progress"))
     try:
         result = api.evaluate(

@@ -35,6 +35,7 @@ class Baseline:
     path: str
     rows: dict[RowKey, dict[str, float | None]]
     labels: dict[RowKey, str] = field(default_factory=dict)  # how to name a row in a message
+    errors: dict[RowKey, dict[str, float | None]] = field(default_factory=dict)  # se (--ci)
 
     @property
     def files(self) -> list[str]:
@@ -64,6 +65,8 @@ def load_baseline(path: str) -> Baseline:
             key = (str(row["file"]), str(row["pred"]), group_text(row["group"]))
             baseline.rows[key] = {k: _number(v) for k, v in row["metrics"].items()}
             baseline.labels[key] = describe(row["file"], row["pred"], row["group"])
+            intervals = row.get("intervals") or {}
+            baseline.errors[key] = {k: _number(v.get("se")) for k, v in intervals.items()}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(
                 f"{path}: baseline row {number} is not a losscli result row "

@@ -20,6 +20,7 @@ from ..errors import UsageError
 from ..losses import Direction, get_loss
 from ..result import EvaluationResult, Outcome, ResultRow
 from .baseline import Baseline, RowKey, pair_files, row_key
+from .significance import change_half_width, delta_outcomes
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -28,8 +29,9 @@ OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
 }
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-CHECK = re.compile(rf"^\s*(?:(overall)\s*:\s*)?([A-Za-z][\w-]*)\s*(<=|>=|<|>)\s*({NUMBER})\s*$")
-TOLERANCE = re.compile(rf"^\s*([A-Za-z][\w-]*)\s*=\s*({NUMBER})\s*(%?)\s*$")
+CHECK = re.compile(rf"^(?P<spec>[^<>]+?)\s*(?P<op><=|>=|<|>)\s*(?P<limit>{NUMBER})\s*$")
+TOLERANCE = re.compile(rf"^(?P<spec>.+?)\s*=\s*(?P<amount>{NUMBER})\s*(?P<percent>%?)\s*$")
+SCOPES = ("overall", "delta")  # check prefixes: overall rows only; the paired difference
 NOISE = 1e-12  # relative differences this small are summation noise, not a change
 
 
@@ -40,6 +42,7 @@ class Check:
     op: str
     limit: float
     overall_only: bool
+    delta: bool = False  # on Δ against the reference model (--compare)
 
 
 @dataclass(frozen=True)
@@ -51,27 +54,53 @@ class Tolerance:
 
 
 def parse_check(text: str) -> Check:
-    """``[overall:]METRIC OP NUMBER``, e.g. ``mse<=0.25`` or ``overall:r2>0.8``."""
-    match = CHECK.match(text)
+    """``[overall:][delta:]LOSS OP NUMBER``, LOSS in the loss grammar: ``mse<=0.25``,
+    ``overall:r2>0.8``, ``pinball:q=0.9<0.3``, ``delta:mse<=0`` (with --compare)."""
+    match = CHECK.match(text.strip())
     if not match:
         raise UsageError(
-            f"cannot read the check {text!r}; write METRIC OP NUMBER with OP one of "
+            f"cannot read the check {text!r}; write LOSS OP NUMBER with OP one of "
             "<, <=, >, >= (e.g. 'mse<=0.25', or 'overall:mape<30' for overall rows)"
         )
-    scope, name, op, limit = match.groups()
-    return Check(text.strip(), get_loss(name).name, op, float(limit), scope is not None)
+    spec, scopes = _scopes(match["spec"])
+    return Check(
+        text.strip(),
+        _loss_in(text, spec, "check"),
+        match["op"],
+        float(match["limit"]),
+        overall_only="overall" in scopes,
+        delta="delta" in scopes,
+    )
+
+
+def _scopes(spec: str) -> tuple[str, set[str]]:
+    """The loss spec without its leading ``overall:`` and ``delta:``, and those prefixes."""
+    scopes: set[str] = set()
+    head, _, rest = spec.strip().partition(":")
+    while rest and head.strip().lower() in SCOPES:
+        scopes.add(head.strip().lower())
+        head, _, rest = rest.strip().partition(":")
+    return (f"{head}:{rest}" if rest else head).strip(), scopes
+
+
+def _loss_in(text: str, spec: str, what: str) -> str:
+    try:
+        return get_loss(spec).name
+    except UsageError as exc:
+        raise UsageError(f"cannot read the {what} {text.strip()!r}: {exc}") from None
 
 
 def parse_tolerance(text: str) -> Tolerance:
-    """``METRIC=TOL``: absolute (``mse=0.01``) or relative to the baseline (``mape=5%``)."""
-    match = TOLERANCE.match(text)
-    if not match or float(match.group(2)) < 0:
+    """``LOSS=TOL``: absolute (``mse=0.01``) or relative to the baseline (``mape=5%``);
+    LOSS in the loss grammar (``pinball:q=0.9=5%``: the last ``=`` is the tolerance's)."""
+    match = TOLERANCE.match(text.strip())
+    if not match or float(match["amount"]) < 0:
         raise UsageError(
-            f"cannot read the tolerance {text!r}; write METRIC=TOL with TOL an "
+            f"cannot read the tolerance {text!r}; write LOSS=TOL with TOL an "
             "absolute amount (mse=0.01) or a percentage of the baseline (mape=5%)"
         )
-    name, amount, percent = match.groups()
-    return Tolerance(text.strip(), get_loss(name).name, float(amount), percent == "%")
+    name = _loss_in(text, match["spec"], "tolerance")
+    return Tolerance(text.strip(), name, float(match["amount"]), match["percent"] == "%")
 
 
 def gate(
@@ -95,9 +124,16 @@ def gate(
         notices += missing
         if require_baseline:
             outcomes += unmatched
-    outcomes += [o for check in checks for o in _judge(check, rows)]
+    for check in checks:
+        if check.delta:
+            outcomes += delta_outcomes(
+                check.text, check.loss, check.op, check.limit, check.overall_only, result
+            )
+        else:
+            outcomes += _judge(check, rows)
+    level = None if result.ci is None else result.ci.level
     for tolerance in tolerances:
-        judged = [o for i, row in enumerate(rows) if (o := _regression(tolerance, i, row))]
+        judged = [o for i, row in enumerate(rows) if (o := _regression(tolerance, i, row, level))]
         outcomes += judged or _nothing_to_compare(tolerance, rows, baseline)
     return replace(
         result,
@@ -145,8 +181,11 @@ def _judge(check: Check, rows: Sequence[ResultRow]) -> list[Outcome]:
     return out
 
 
-def _regression(tolerance: Tolerance, index: int, row: ResultRow) -> Outcome | None:
-    """How much worse than its baseline a row's loss got, against the tolerance."""
+def _regression(
+    tolerance: Tolerance, index: int, row: ResultRow, level: float | None = None
+) -> Outcome | None:
+    """How much worse than its baseline a row's loss got, against the tolerance; with an
+    interval level, whether it got significantly worse than that (see ``significance``)."""
     loss = get_loss(tolerance.loss)
     before = (row.baseline or {}).get(loss.name)
     if before is None:
@@ -174,6 +213,18 @@ def _regression(tolerance: Tolerance, index: int, row: ResultRow) -> Outcome | N
         f"{loss.name} changed by {difference:+.6g} from the baseline {before:.6g}"
         f"{_percent(difference, before)}; tolerated: {_tolerated(tolerance, loss.direction)}"
     )
+    if level is not None:
+        half = change_half_width(row, loss.name, level)
+        if half is None:
+            reason += " (judged on the values: the baseline has no standard error; write it "
+            reason += "with --ci)"
+        else:
+            passed = worse - half <= allowed  # fails only if even the best case is too worse
+            reason += (
+                f"; the change's {100 * level:g}% interval is "
+                f"[{difference - half:+.6g}, {difference + half:+.6g}]: "
+                f"{'not ' if passed else ''}significantly beyond the tolerance"
+            )
     if tolerance.relative and before == 0:
         reason += " (the baseline is 0, so a relative tolerance allows no worsening)"
     return Outcome(text, index, loss.name, value, limit, passed, reason)
@@ -237,7 +288,8 @@ def _attach(
                     f"baseline {baseline.path} has no row for {row.where} (new in this run)"
                 )
             unmatched.append(_unmatched(i, f"the baseline {baseline.path} has no row for it"))
-        rows.append(replace(row, baseline=before))
+        errors = None if key is None else baseline.errors.get(key)
+        rows.append(replace(row, baseline=before, baseline_se=errors))
     missing, vanished = _baseline_only(baseline, keys, set(pairing.files.values()))
     return rows, notices + missing + _one_sided_losses(result, baseline), unmatched + vanished
 
