@@ -35,6 +35,7 @@ class ColumnPlan:
     models: tuple[Model, ...]
     weight: str | None
     group_by: tuple[str, ...]
+    extra: tuple[str, ...] = ()  # numeric columns that losses declare (a plugin's own inputs)
 
     @property
     def label(self) -> str:
@@ -44,7 +45,9 @@ class ColumnPlan:
     def numeric(self) -> tuple[str, ...]:
         labels = self.labels if self.label_kind != CLASS else ()
         model_columns = (c for m in self.models for c in m.columns)
-        return tuple(dict.fromkeys((*labels, *model_columns, *filter(None, [self.weight]))))
+        return tuple(
+            dict.fromkeys((*labels, *model_columns, *filter(None, [self.weight]), *self.extra))
+        )
 
     @property
     def needed(self) -> tuple[str, ...]:
