@@ -328,3 +328,34 @@ def test_a_run_without_plugins_imports_no_plugin_machinery(tmp_path: Path) -> No
 def test_a_plugin_file_that_is_missing(tmp_path: Path) -> None:
     with pytest.raises(PluginFailure, match="no such plugin file"):
         plugins.load_file(str(tmp_path / "nope.py"))
+
+
+def test_a_plugin_loss_gets_intervals_comparisons_and_gates(run: Any, tmp_path: Path) -> None:
+    frame, _ = sales(tmp_path)
+    frame["other"] = frame.y_true + 3.0
+    path = write_table(frame, tmp_path / "two.csv")
+    result = run(
+        "evaluate",
+        str(path),
+        "--plugin",
+        str(EXAMPLES / "overstock.py"),
+        "-p",
+        "y_pred",
+        "-p",
+        "other",
+        "-m",
+        "overstock",
+        "--ci",
+        "--compare",
+        "--check",
+        "delta:overstock<=0",
+        "-f",
+        "json",
+    )
+    assert result.exit_code == 1  # 'other' over-forecasts by 3 everywhere: twice the cost
+    document = json.loads(result.stdout)
+    interval = document["rows"][0]["intervals"]["overstock"]
+    assert interval["low"] < document["rows"][0]["metrics"]["overstock"] < interval["high"]
+    (comparison,) = document["comparisons"]
+    assert comparison["pred"] == "other" and comparison["low"] > 0
+    assert "significantly beyond <= 0" in document["checks"][0]["reason"]
