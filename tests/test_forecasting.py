@@ -154,3 +154,14 @@ def test_several_quantiles_in_one_run_through_the_cli(run, tmp_path) -> None:
     values = [float(v) for v in line.split(",")[-3:]]
     for value, q in zip(values, (0.1, 0.5, 0.9), strict=True):
         assert value == pytest.approx(mean_pinball_loss(df.y_true, df.y_pred, alpha=q), rel=1e-12)
+
+
+def test_a_bad_parameter_on_the_command_line_is_exit_2(run, tmp_path) -> None:
+    path = write_table(forecast_frame(0, "real", n=5), tmp_path / "f.csv")
+    result = run("evaluate", str(path), "-m", "mse,tweedie:power=0.5")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "losscli: error: invalid value for '-m' / '--loss': tweedie_deviance:power=0.5: power "
+        "must be ≤ 0 or ≥ 1 (no Tweedie distribution has a power between 0 and 1)\n"
+        "losscli: error: Try 'losscli evaluate -h' for help.\n"
+    )

@@ -183,7 +183,7 @@ def _top_k_term(b: Batch, *, k: int = 2) -> Terms:
 
 def _ece_stats(b: Batch, *, bins: int = 15) -> Mapping[str, np.ndarray]:
     """ECE = Σ_j |Σ_{i∈j} w_i·(y_i − c_i)| / Σw over ``bins`` equal-width bins of the
-    confidence c: bin j holds c in [j/B, (j+1)/B), the last also c = 1.
+    confidence c: bin j holds the c with ⌊c·B⌋ = j, i.e. [j/B, (j+1)/B), the last also c = 1.
 
     Binary: c = p, the positive class's probability, against the label y (the
     reliability of p). Multi-class (top-label): c = max_k p_k against y = 1 where the
