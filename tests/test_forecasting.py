@@ -165,3 +165,13 @@ def test_a_bad_parameter_on_the_command_line_is_exit_2(run, tmp_path) -> None:
         "must be ≤ 0 or ≥ 1 (no Tweedie distribution has a power between 0 and 1)\n"
         "losscli: error: Try 'losscli evaluate -h' for help.\n"
     )
+
+
+def test_a_row_of_weight_0_never_counts_even_when_its_term_overflows() -> None:
+    """ŷ = 1e-308 makes the Gamma deviance of that row overflow; with weight 0 it drops out."""
+    df = pd.DataFrame({"y_true": [2.0, 1.0, 3.0], "y_pred": [1e-308, 1.5, 2.0], "w": [0.0, 1, 2]})
+    got = evaluate(df, weight="w", losses="gamma_deviance").rows[-1].metrics["gamma_deviance"]
+    rest = df.iloc[1:]
+    assert got == pytest.approx(
+        mean_gamma_deviance(rest.y_true, rest.y_pred, sample_weight=rest.w), rel=1e-12
+    )
