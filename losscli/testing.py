@@ -142,18 +142,22 @@ class Sample:
         }
 
 
-def sample(task: Task, columns: Sequence[str], n: int = 60, seed: int = 0) -> Sample:
-    """Well-behaved data of ``task``: positive labels, probabilities inside (0, 1)."""
+def sample(
+    task: Task, columns: Sequence[str], n: int = 60, seed: int = 0, logits: bool = False
+) -> Sample:
+    """Well-behaved data of ``task``: positive labels, probabilities inside (0, 1) (or, with
+    ``logits``, the raw scores they come from)."""
     rng = np.random.default_rng(seed)
     w = rng.uniform(0.5, 2.0, n)
     extra = {c: rng.uniform(0.0, 1.0, n) for c in columns}
     if task is Task.MULTICLASS:
         scores = rng.normal(size=(n, CLASSES))
         p = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
-        return Sample(rng.integers(0, CLASSES, n).astype(float), p, w, extra)
+        return Sample(rng.integers(0, CLASSES, n).astype(float), scores if logits else p, w, extra)
     if task is Task.BINARY:
         p = rng.uniform(0.05, 0.95, n)
-        return Sample((rng.uniform(size=n) < p).astype(float), p, w, extra)
+        label = (rng.uniform(size=n) < p).astype(float)
+        return Sample(label, np.log(p / (1 - p)) if logits else p, w, extra)
     y = rng.uniform(1.0, 3.0, n)
     return Sample(y, y + rng.normal(0.0, 0.4, n), w, extra)
 
@@ -174,13 +178,23 @@ def check_loss(loss: str | Loss, *, rel: float = 1e-9) -> None:
 
 
 def _check_task(loss: Loss, task: Task, rel: float) -> None:
-    harness = KernelHarness([loss], task=task.value)
-    data = sample(task, loss.columns)
+    """The invariances on probabilities, or on logits for a loss that needs scores (hinge)."""
+    for logits in (False, True) if task is not Task.REGRESSION else (False,):
+        params = Params(from_logits=logits)
+        harness = KernelHarness([loss], task=task.value, params=params)
+        data = sample(task, loss.columns, logits=logits)
+        whole = harness.partial(**data.rows(slice(None)))
+        if _value(harness, whole, loss) is not None:
+            _check_data(harness, loss, data, whole, f"{loss.name} ({task.value})", rel)
+            return
+    raise AssertionError(f"{loss.name} ({task.value}): no value on well-behaved data")
+
+
+def _check_data(
+    harness: KernelHarness, loss: Loss, data: Sample, whole: Partial, where: str, rel: float
+) -> None:
     n = len(data.y)
-    whole = harness.partial(**data.rows(slice(None)))
     want = _value(harness, whole, loss)
-    where = f"{loss.name} ({task.value})"
-    assert want is not None, f"{where}: no value on well-behaved data"
     chunks = [
         harness.partial(**data.rows(slice(a, b)), first_row=a)
         for a, b in ((0, 7), (7, 8), (8, 41), (41, n))

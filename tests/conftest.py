@@ -7,14 +7,19 @@ import gzip
 import lzma
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
 
+from losscli import evaluate
 from losscli.cli import main
+from losscli.losses import get_loss
+from losscli.reading import source
 
 ARTICLE = pd.DataFrame({"y_true": [1.0, 1, 2, 2, 4], "y_pred": [0.6, 1.29, 1.99, 2.69, 3.4]})
 ARTICLE_MSE = 0.21606
@@ -56,3 +61,47 @@ def run() -> Callable[..., Result]:
         )
 
     return invoke
+
+
+Reference = Callable[[pd.DataFrame, "np.ndarray | None"], float]
+
+
+def assert_matches_reference(
+    frame: pd.DataFrame,
+    spec: str,
+    reference: Reference,
+    *,
+    group: str = "g",
+    rel: float = 1e-9,
+    **options: Any,
+) -> None:
+    """``spec`` on ``frame`` equals ``reference(rows, weights)`` (NaN: no value) without and
+    with the weights of column ``w``: overall, per group (each group row also equal to the
+    group evaluated alone), and read in chunks of 7 rows. ``options`` go to evaluate."""
+    column = get_loss(spec).name
+
+    def expect(got: float | None, want: float, where: str) -> None:
+        if np.isnan(want):
+            assert got is None, where
+        else:
+            assert got == pytest.approx(want, rel=rel, abs=1e-15), where
+
+    for weight in (None, "w"):
+        kwargs = {"weight": weight, "losses": spec, **options}
+        rows = evaluate(frame, group_by=group, **kwargs).rows
+        for row in rows[:-1]:
+            part = frame[frame[group] == row.group[group]]
+            weights = None if weight is None else part[weight].to_numpy()
+            expect(row.metrics[column], reference(part, weights), f"{row.group}, w={weight}")
+            alone = evaluate(part, **kwargs).rows[-1]
+            got = alone.metrics[column]
+            expect(got, np.nan if row.metrics[column] is None else row.metrics[column], "alone")
+        weights = None if weight is None else frame[weight].to_numpy()
+        expect(rows[-1].metrics[column], reference(frame, weights), f"overall, w={weight}")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(source, "TABLE_BATCH_ROWS", 7)
+            chunked = evaluate(frame, group_by=group, **kwargs).rows
+        for row, whole in zip(chunked, rows, strict=True):
+            assert row.group == whole.group
+            want = whole.metrics[column]
+            expect(row.metrics[column], np.nan if want is None else want, f"chunked {row.group}")

@@ -159,6 +159,11 @@ def test_json_shape(run, article_csv: Path) -> None:
         "huber",
         "log_cosh",
         "r2",
+        "pinball",
+        "poisson_deviance",
+        "gamma_deviance",
+        "tweedie_deviance",
+        "max_error",
     ]
 
 

@@ -121,6 +121,11 @@ def test_all_losses_are_exercised() -> None:
         "huber",
         "log_cosh",
         "r2",
+        "pinball",
+        "poisson_deviance",
+        "gamma_deviance",
+        "tweedie_deviance",
+        "max_error",
     } <= names
 
 
@@ -154,6 +159,40 @@ def test_chunked_equals_whole_with_keys(
     assert chunked.size == whole.size
     assert [r.group for r in GROUPED.rows(chunked)] == [r.group for r in GROUPED.rows(whole)]
     assert_same_rows(GROUPED.metrics(chunked), GROUPED.metrics(whole))
+
+
+@st.composite
+def binary_data(draw: Any) -> tuple[tuple[np.ndarray, ...], list[int], np.ndarray]:
+    """0/1 labels, probabilities (0 and 1 included), weights, chunk bounds and groups: the
+    data every classification loss scores."""
+    n = draw(st.integers(1, 40))
+    y = np.array(draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=n, max_size=n)))
+    p = np.array(draw(st.lists(st.integers(0, 64).map(lambda i: i / 64), min_size=n, max_size=n)))
+    w = np.array(draw(st.lists(weights, min_size=n, max_size=n)), dtype=float)
+    assume(w.sum() > 0)
+    inner = draw(st.lists(st.integers(0, n), max_size=6))
+    g = np.array(draw(st.lists(st.sampled_from("ab"), min_size=n, max_size=n)))
+    return (y, p, w), sorted({0, n, *inner}), g
+
+
+@SETTINGS
+@given(binary_data())
+def test_binary_data_chunked_and_grouped_equals_whole(
+    case: tuple[tuple[np.ndarray, ...], list[int], np.ndarray],
+) -> None:
+    """Every loss on binary data: chunks and keys change nothing, notes included."""
+    (y, p, w), bounds, g = case
+    for harness, keys in ((HARNESS, None), (GROUPED, g)):
+        whole = harness.partial(y, p, w, keys)
+        chunks = [
+            harness.partial(
+                y[lo:hi], p[lo:hi], w[lo:hi], None if keys is None else keys[lo:hi], first_row=lo
+            )
+            for lo, hi in pairwise(bounds)
+        ]
+        chunked = fold(harness, chunks)
+        assert_same_rows(harness.metrics(chunked), harness.metrics(whole))
+        assert [r.notes for r in harness.rows(chunked)] == [r.notes for r in harness.rows(whole)]
 
 
 # ------------------------------------------------ group rows == per-group rows

@@ -65,8 +65,14 @@ class Batch:
         return np.ones(len(self.y)) if self.w is None else self.w
 
     def weigh(self, term: np.ndarray) -> np.ndarray:
-        """w·term (the term itself when unweighted)."""
-        return term if self.w is None else self.w * term
+        """w·term (the term itself when unweighted); 0 where w is 0, even where the term
+        overflowed to ±inf (0·inf would be NaN): a row of weight 0 never counts."""
+        if self.w is None:
+            return term
+        weighed = self.w * term
+        if not np.isfinite(weighed).all():
+            weighed = np.where(self.w == 0, 0.0, weighed)
+        return weighed
 
     @cached_property
     def err(self) -> np.ndarray:

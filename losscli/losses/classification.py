@@ -28,7 +28,7 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def _outside_unit(b: Batch) -> np.ndarray:
+def outside_unit(b: Batch) -> np.ndarray:
     """Rows a binary loss cannot score: label, or probability, outside [0, 1]."""
     bad = (b.y < 0) | (b.y > 1)
     if b.logits is None:
@@ -36,22 +36,26 @@ def _outside_unit(b: Batch) -> np.ndarray:
     return bad
 
 
-def _binary_ce_term(b: Batch) -> np.ndarray:
+def binary_log_probs(b: Batch) -> tuple[np.ndarray, np.ndarray]:
+    """(log p, log(1 − p)) of the positive class: from logits without overflow, else with
+    p clipped to [ε, 1 − ε]."""
     if b.logits is not None:
-        return -(b.y * log_sigmoid(b.logits) + (1 - b.y) * log_sigmoid(-b.logits))
+        return log_sigmoid(b.logits), log_sigmoid(-b.logits)
     eps = b.params.eps
     with np.errstate(invalid="ignore", divide="ignore"):
-        log_p = np.log(np.clip(b.p, eps, 1 - eps))
-        log_q = np.log(np.clip(1 - b.p, eps, 1 - eps))
-    return -(b.y * log_p + (1 - b.y) * log_q)
+        return np.log(np.clip(b.p, eps, 1 - eps)), np.log(np.clip(1 - b.p, eps, 1 - eps))
 
 
-def _multiclass_ce_term(b: Batch) -> np.ndarray:
+def class_log_probs(b: Batch) -> np.ndarray:
+    """log p_k per row and class: log-softmax of logits, else of p clipped to [ε, 1 − ε]."""
     if b.logits is not None:
-        log_p = log_softmax(b.logits)
-    else:
-        log_p = np.log(np.clip(b.p, b.params.eps, 1 - b.params.eps))
-    return -np.einsum("ij,ij->i", b.y, log_p)
+        return log_softmax(b.logits)
+    return np.log(np.clip(b.p, b.params.eps, 1 - b.params.eps))
+
+
+def _binary_ce_term(b: Batch) -> np.ndarray:
+    log_p, log_q = binary_log_probs(b)
+    return -(b.y * log_p + (1 - b.y) * log_q)
 
 
 def _ce_term(b: Batch) -> Terms:
@@ -61,8 +65,8 @@ def _ce_term(b: Batch) -> Terms:
     or −Σ_k y_k·log softmax(z)_k, computed without overflow.
     """
     if b.multiclass:  # class probabilities are checked while reading: no rule flag
-        return Terms(_multiclass_ce_term(b))
-    outside = _outside_unit(b)
+        return Terms(-np.einsum("ij,ij->i", b.y, class_log_probs(b)))
+    outside = outside_unit(b)
     return Terms(np.where(outside, 0.0, _binary_ce_term(b)), None, {"outside_unit": outside})
 
 
@@ -74,7 +78,7 @@ def _correct(b: Batch) -> Terms:
     """
     if b.multiclass:
         return Terms(b.p.argmax(axis=1) == b.y.argmax(axis=1))
-    outside = _outside_unit(b)
+    outside = outside_unit(b)
     predicted = b.logits > 0 if b.logits is not None else b.p > 0.5
     right = predicted == (b.y > 0.5)
     return Terms(right & ~outside, None, {"outside_unit": outside})

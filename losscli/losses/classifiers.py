@@ -1,0 +1,392 @@
+"""Classifier losses beyond cross-entropy and accuracy: Brier score, precision, recall, F1,
+balanced accuracy, top-k accuracy, calibration error, hinge, KL divergence and focal loss.
+
+Binary data has one column, the positive class's probability p (or its logit), and
+labels in [0, 1]; a label counts as positive where it is > 0.5. Multi-class data has
+one column per class; a row's true class is its label's largest entry, its predicted
+class the largest probability (the first, on ties). Precision, recall, F1 and
+balanced accuracy come from weighted per-class counts (true positives, predicted and
+true rows per class); a per-class value whose denominator is 0 is left out of an
+average, as scikit-learn's ``zero_division=np.nan`` does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+
+from .batch import Batch, Ones
+from .classification import (
+    OUTSIDE_UNIT,
+    binary_log_probs,
+    class_log_probs,
+    outside_unit,
+)
+from .params import Param
+from .registry import Direction, Loss, Rule, Task, register
+from .shapes import Custom, Mean, Sums, Terms, ratio
+
+CLASSIFICATION = (Task.BINARY, Task.MULTICLASS)
+AVERAGES = ("binary", "macro", "micro", "weighted")
+NO_SCORES = Rule(
+    "no_scores",
+    "not applicable: needs decision scores, not probabilities; pass the scores as logits "
+    "with --from-logits",
+)
+THRESHOLD = Param(
+    "threshold", 0.5, "binary: predicted positive where p > threshold", minimum=0, maximum=1
+)
+AVERAGE = Param(
+    "average",
+    "binary",
+    "binary: the positive class (multi-class data: macro); macro, micro or weighted over classes",
+    kind=str,
+    choices=AVERAGES,
+)
+
+
+# ------------------------------------------------------------------ Brier score
+
+
+def _brier_term(b: Batch) -> Terms:
+    """Brier = Σw·Σ_k (p_k − y_k)² / Σw; binary (p − y)²
+
+    With exactly two class columns the sum is halved, as scikit-learn's
+    brier_score_loss does, so that it equals the binary score of one column.
+    """
+    if b.multiclass:
+        squares = ((b.p - b.y) ** 2).sum(axis=1)
+        return Terms(squares / 2 if b.p.shape[1] == 2 else squares)
+    outside = outside_unit(b)
+    return Terms(np.where(outside, 0.0, (b.p - b.y) ** 2), None, {OUTSIDE_UNIT.stat: outside})
+
+
+# ------------------------------------------ precision, recall, F1, balanced accuracy
+
+
+def _predicted_positive(b: Batch, threshold: float) -> np.ndarray:
+    """p > threshold; from logits, z > logit(threshold) (z > 0 at 0.5)."""
+    if b.logits is None:
+        return b.p > threshold
+    with np.errstate(divide="ignore"):
+        cut = np.log(np.float64(threshold)) - np.log(np.float64(1.0 - threshold))
+    return b.logits > cut
+
+
+def _confusion(
+    b: Batch, *, threshold: float = 0.5, average: str = "binary"
+) -> dict[str, np.ndarray | Ones]:
+    """Weighted counts per class: ``tp<k>`` Σw·[predicted k and true k], ``pred<k>``
+    Σw·[predicted k], ``true<k>`` Σw·[true k]; binary data has the classes (negative,
+    positive). The name ``average=<how>`` carries the averaging to the finalize."""
+    if b.multiclass:
+        predicted, true = b.p.argmax(axis=1), b.y.argmax(axis=1)
+        classes = b.p.shape[1]
+    else:
+        predicted = _predicted_positive(b, threshold).astype(np.intp)
+        true = (b.y > 0.5).astype(np.intp)
+        classes = 2
+    out: dict[str, np.ndarray | Ones] = {f"average={average}": Ones(len(b.y))}
+    for k in range(classes):
+        is_predicted, is_true = predicted == k, true == k
+        out[f"tp{k}"] = b.weigh((is_predicted & is_true).astype(float))
+        out[f"pred{k}"] = b.weigh(is_predicted.astype(float))
+        out[f"true{k}"] = b.weigh(is_true.astype(float))
+    return out
+
+
+def _binary_flags(b: Batch, **_: object) -> Mapping[str, np.ndarray]:
+    """Binary rows outside [0, 1]; multi-class rows are checked while reading."""
+    return {} if b.multiclass else {OUTSIDE_UNIT.stat: outside_unit(b)}
+
+
+def _per_class(sums: Sums, prefix: str) -> np.ndarray:
+    """The sums ``<prefix>0 … <prefix>K−1`` stacked along a last axis (keys [× resamples] × K)."""
+    pattern = re.compile(rf"{prefix}(\d+)")
+    found = sorted(int(m.group(1)) for name in sums if (m := pattern.fullmatch(name)))
+    return np.stack([np.asarray(sums[f"{prefix}{k}"], dtype=float) for k in found], axis=-1)
+
+
+def _averaging(sums: Sums) -> str:
+    """The averaging the statistics were made for; binary on class columns is macro."""
+    how = next(name.split("=", 1)[1] for name in sums if name.startswith("average="))
+    if how == "binary" and _per_class(sums, "tp").shape[-1] > 2:
+        return "macro"
+    return how
+
+
+def _mean_of_defined(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """The (weighted) mean over the last axis of the values that are not NaN, as
+    scikit-learn's _nanaverage: NaN when none is; unweighted when their weights sum to 0."""
+    defined = ~np.isnan(values)
+    filled = np.where(defined, values, 0.0)
+    plain = ratio(filled.sum(axis=-1), defined.sum(axis=-1))
+    if weights is None:
+        return plain
+    kept = np.where(defined, weights, 0.0)
+    weighted = ratio((kept * filled).sum(axis=-1), kept.sum(axis=-1))
+    return np.where(kept.sum(axis=-1) > 0, weighted, plain)
+
+
+def _averaged(sums: Sums, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Per-class num/den averaged the way the statistics say (micro: Σnum / Σden)."""
+    how = _averaging(sums)
+    if how == "micro":
+        return ratio(num.sum(axis=-1), den.sum(axis=-1))
+    per_class = ratio(num, den)
+    if how == "binary":
+        return per_class[..., 1]
+    return _mean_of_defined(per_class, _per_class(sums, "true") if how == "weighted" else None)
+
+
+def _precision(s: Sums) -> np.ndarray:
+    """Precision = Σw·tp / Σw·(tp + fp) (per class, then averaged)"""
+    return _averaged(s, _per_class(s, "tp"), _per_class(s, "pred"))
+
+
+def _recall(s: Sums) -> np.ndarray:
+    """Recall = Σw·tp / Σw·(tp + fn) (per class, then averaged)"""
+    return _averaged(s, _per_class(s, "tp"), _per_class(s, "true"))
+
+
+def _f1(s: Sums) -> np.ndarray:
+    """F1 = 2·Σw·tp / Σw·(2tp + fp + fn) (per class, then averaged)"""
+    return _averaged(s, 2 * _per_class(s, "tp"), _per_class(s, "pred") + _per_class(s, "true"))
+
+
+def _balanced_accuracy(s: Sums) -> np.ndarray:
+    """Balanced accuracy = mean over the classes with true rows of Σw·tp_k / Σw·true_k"""
+    return _mean_of_defined(ratio(_per_class(s, "tp"), _per_class(s, "true")))
+
+
+# ------------------------------------------------------------ top-k accuracy
+
+
+def _top_k_term(b: Batch, *, k: int = 2) -> Terms:
+    """Top-k accuracy = Σw·[true class among the k largest scores] / Σw
+
+    Ties are broken as scikit-learn's top_k_accuracy_score: of equal scores the
+    later class ranks first.
+    """
+    scores = b.p if b.logits is None else b.logits
+    true = b.y.argmax(axis=1)
+    own = scores[np.arange(len(true)), true][:, None]
+    later = np.arange(scores.shape[1])[None, :] > true[:, None]
+    rank = (scores > own).sum(axis=1) + ((scores == own) & later).sum(axis=1)
+    return Terms(rank < k)
+
+
+# ---------------------------------------------------------- calibration error
+
+
+def _ece_stats(b: Batch, *, bins: int = 15) -> Mapping[str, np.ndarray]:
+    """ECE = Σ_j |Σ_{i∈j} w_i·(y_i − c_i)| / Σw over ``bins`` equal-width bins of the
+    confidence c: bin j holds the c with ⌊c·B⌋ = j, i.e. [j/B, (j+1)/B), the last also c = 1.
+
+    Binary: c = p, the positive class's probability, against the label y (the
+    reliability of p). Multi-class (top-label): c = max_k p_k against y = 1 where the
+    predicted class is the true one, else 0.
+    """
+    if b.multiclass:
+        confidence = b.p.max(axis=1)
+        outcome = (b.p.argmax(axis=1) == b.y.argmax(axis=1)).astype(float)
+    else:
+        confidence, outcome = b.p, b.y
+    index = np.clip(np.floor(confidence * bins), 0, bins - 1)
+    gap = b.weigh(outcome - confidence)
+    weights = b.w_array
+    out: dict[str, np.ndarray] = {}
+    for j in range(bins):
+        inside = index == j
+        out[f"w{j}"] = np.where(inside, weights, 0.0)
+        out[f"gap{j}"] = np.where(inside, gap, 0.0)
+    return out
+
+
+def _ece(s: Sums) -> np.ndarray:
+    """ECE = Σ_j |gap_j| / Σ_j w_j, from the per-bin sums of :func:`_ece_stats`"""
+    return ratio(np.abs(_per_class(s, "gap")).sum(axis=-1), _per_class(s, "w").sum(axis=-1))
+
+
+# ---------------------------------------------------------------------- hinge
+
+
+def _hinge_term(b: Batch) -> Terms:
+    """Hinge = Σw·max(0, 1 − m) / Σw on decision scores z (given as logits)
+
+    Binary: m = t·z with t = +1 for label 1 (> 0.5) and −1 for label 0.
+    Multi-class (Crammer–Singer, as scikit-learn): m = z_true − max_{k ≠ true} z_k.
+    """
+    if b.logits is None:
+        rows = np.ones(len(b.y), dtype=bool)
+        return Terms(np.zeros(len(b.y)), None, {NO_SCORES.stat: rows})
+    if b.multiclass:
+        true = b.y.argmax(axis=1)
+        rows = np.arange(len(true))
+        others = b.logits.copy()
+        others[rows, true] = -np.inf
+        margin = b.logits[rows, true] - others.max(axis=1)
+        return Terms(np.maximum(0.0, 1.0 - margin))
+    outside = outside_unit(b)
+    sign = np.where(b.y > 0.5, 1.0, -1.0)
+    hinge = np.maximum(0.0, 1.0 - sign * b.logits)
+    return Terms(np.where(outside, 0.0, hinge), None, {OUTSIDE_UNIT.stat: outside})
+
+
+# ---------------------------------------------------- KL divergence, focal loss
+
+
+def _relative_entropy(y: np.ndarray, log_p: np.ndarray) -> np.ndarray:
+    """y·(log y − log p), 0 where y = 0."""
+    positive = y > 0
+    log_y = np.log(np.where(positive, y, 1.0))
+    return np.where(positive, y * (log_y - log_p), 0.0)
+
+
+def _kl_term(b: Batch) -> Terms:
+    """KL divergence = Σw·Σ_k y_k·log(y_k / p_k) / Σw, 0·log 0 = 0, p clipped to [ε, 1 − ε]
+    (or from logits); binary: y·log(y/p) + (1 − y)·log((1 − y)/(1 − p))"""
+    if b.multiclass:
+        return Terms(_relative_entropy(b.y, class_log_probs(b)).sum(axis=1))
+    outside = outside_unit(b)
+    log_p, log_q = binary_log_probs(b)
+    term = _relative_entropy(b.y, log_p) + _relative_entropy(1.0 - b.y, log_q)
+    return Terms(np.where(outside, 0.0, term), None, {OUTSIDE_UNIT.stat: outside})
+
+
+def _focal_term(b: Batch, *, gamma: float = 2.0) -> Terms:
+    """Focal = Σw·(−Σ_k y_k·(1 − p_k)^γ·log p_k) / Σw (Lin et al. 2017, without α)
+
+    Binary: −[y·(1 − p)^γ·log p + (1 − y)·p^γ·log(1 − p)]; for a 0/1 label this is
+    −(1 − p_t)^γ·log p_t. log p as cross-entropy's (clipped, or from logits);
+    γ = 0 gives cross-entropy.
+    """
+    if b.multiclass:
+        factor = np.power(np.clip(1.0 - b.p, 0.0, 1.0), gamma)
+        return Terms(-np.einsum("ij,ij->i", b.y * factor, class_log_probs(b)))
+    outside = outside_unit(b)
+    p = np.clip(b.p, 0.0, 1.0)
+    log_p, log_q = binary_log_probs(b)
+    term = -(b.y * np.power(1.0 - p, gamma) * log_p + (1 - b.y) * np.power(p, gamma) * log_q)
+    return Terms(np.where(outside, 0.0, term), None, {OUTSIDE_UNIT.stat: outside})
+
+
+# ------------------------------------------------------------------ registry
+
+CONFUSION_PARAMS = (THRESHOLD, AVERAGE)
+NO_POSITIVE = "not defined: {} (or no row with positive weight)"
+
+for _loss in (
+    Loss(
+        "brier",
+        ("brier_score", "brier_score_loss"),
+        "Brier score (multi-class: summed over classes, as scikit-learn)",
+        "Σw·Σ_k (p_k − y_k)² / Σw; binary (p − y)²; two class columns halved",
+        CLASSIFICATION,
+        Direction.LOWER,
+        Mean(_brier_term),
+        (OUTSIDE_UNIT,),
+    ),
+    Loss(
+        "precision",
+        ("ppv",),
+        "Precision at p > threshold (default 0.5); multi-class: average=macro|micro|weighted",
+        "Σw·tp / Σw·(tp + fp)",
+        CLASSIFICATION,
+        Direction.HIGHER,
+        Custom(_confusion, _precision, _binary_flags),
+        (OUTSIDE_UNIT,),
+        NO_POSITIVE.format("no row predicted positive"),
+        CONFUSION_PARAMS,
+    ),
+    Loss(
+        "recall",
+        ("sensitivity", "tpr"),
+        "Recall at p > threshold (default 0.5); multi-class: average=macro|micro|weighted",
+        "Σw·tp / Σw·(tp + fn)",
+        CLASSIFICATION,
+        Direction.HIGHER,
+        Custom(_confusion, _recall, _binary_flags),
+        (OUTSIDE_UNIT,),
+        NO_POSITIVE.format("no positive label"),
+        CONFUSION_PARAMS,
+    ),
+    Loss(
+        "f1",
+        ("f1_score",),
+        "F1 score at p > threshold (default 0.5); multi-class: average=macro|micro|weighted",
+        "2·Σw·tp / Σw·(2tp + fp + fn)",
+        CLASSIFICATION,
+        Direction.HIGHER,
+        Custom(_confusion, _f1, _binary_flags),
+        (OUTSIDE_UNIT,),
+        NO_POSITIVE.format("no positive label or prediction"),
+        CONFUSION_PARAMS,
+    ),
+    Loss(
+        "balanced_accuracy",
+        ("balanced_acc", "bacc"),
+        "Mean recall over the classes that have true rows (binary: p > threshold)",
+        "mean over classes k of Σw·tp_k / Σw·true_k",
+        CLASSIFICATION,
+        Direction.HIGHER,
+        Custom(_confusion, _balanced_accuracy, _binary_flags),
+        (OUTSIDE_UNIT,),
+        params=(THRESHOLD,),
+    ),
+    Loss(
+        "top_k_accuracy",
+        ("top_k", "topk"),
+        "Share of rows whose true class is among the k most likely (top_k_accuracy:k=K; 2)",
+        "Σw·[true class among the k largest p] / Σw",
+        (Task.MULTICLASS,),
+        Direction.HIGHER,
+        Mean(_top_k_term, proportion=True),
+        params=(Param("k", 2, "how many of the top classes count", kind=int, minimum=1),),
+    ),
+    Loss(
+        "ece",
+        ("expected_calibration_error",),
+        "Expected calibration error, equal-width bins (ece:bins=B; 15); multi-class top-label",
+        "Σ_bins |Σw·(y − c)| / Σw, c = p (binary) or max_k p_k",
+        CLASSIFICATION,
+        Direction.LOWER,
+        Custom(_ece_stats, _ece, _binary_flags),
+        (OUTSIDE_UNIT,),
+        params=(Param("bins", 15, "equal-width bins on [0, 1]", kind=int, minimum=1, maximum=100),),
+    ),
+    Loss(
+        "hinge",
+        ("hinge_loss",),
+        "Hinge loss on decision scores given as logits (multi-class: Crammer–Singer)",
+        "Σw·max(0, 1 − m) / Σw; m = ±z, or z_true − max_{k≠true} z_k",
+        CLASSIFICATION,
+        Direction.LOWER,
+        Mean(_hinge_term),
+        (NO_SCORES, OUTSIDE_UNIT),
+    ),
+    Loss(
+        "kl_divergence",
+        ("kl", "kld", "kl_div"),
+        "Kullback–Leibler divergence of p from (soft) labels y, natural log",
+        "Σw·Σ_k y_k·log(y_k / p_k) / Σw, 0·log 0 = 0",
+        CLASSIFICATION,
+        Direction.LOWER,
+        Mean(_kl_term),
+        (OUTSIDE_UNIT,),
+    ),
+    Loss(
+        "focal",
+        ("focal_loss",),
+        "Focal loss (Lin et al. 2017; focal:gamma=G, default 2; γ = 0 is cross-entropy)",
+        "Σw·(−Σ_k y_k·(1 − p_k)^γ·log p_k) / Σw",
+        CLASSIFICATION,
+        Direction.LOWER,
+        Mean(_focal_term),
+        (OUTSIDE_UNIT,),
+        params=(Param("gamma", 2.0, "the focusing parameter γ", minimum=0),),
+    ),
+):
+    register(_loss)
