@@ -65,7 +65,8 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 metavar="COL",
                 multiple=True,
                 help="Prediction column (a value, or a binary positive-class "
-                "probability); repeat to compare several models.",
+                "probability), or a comma list or glob of them, one model each; repeat "
+                "to compare several models.",
             ),
             click.option(
                 "--probs",
@@ -73,6 +74,13 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 multiple=True,
                 help="Multi-class probability columns, one per class, as a comma list or "
                 "a glob ('p_*'); repeat to compare several models.",
+            ),
+            click.option(
+                "--logits",
+                metavar="COLS",
+                multiple=True,
+                help="A model whose columns are logits: one column (binary) or one per "
+                "class, as a comma list or a glob; repeatable, beside --pred or --probs.",
             ),
             click.option("-w", "--weight", metavar="COL", help="Sample-weight column."),
             click.option(
@@ -141,6 +149,12 @@ def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "(see 'losscli losses').",
             ),
             click.option(
+                "--task",
+                type=click.Choice(["regression", "binary", "multiclass"]),
+                help="Pin the task the default losses (and -m all) follow, instead of "
+                "the one the data looks like.",
+            ),
+            click.option(
                 "--mape-zero",
                 type=click.Choice(["skip", "error"]),
                 default="skip",
@@ -157,8 +171,8 @@ def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--from-logits",
                 is_flag=True,
-                help="Predictions are logits (scores): sigmoid for one column, softmax "
-                "for class columns, computed stably.",
+                help="Every model's columns are logits (scores): sigmoid for one column, "
+                "softmax for class columns, computed stably.",
             ),
             click.option(
                 "--renormalize",
@@ -170,7 +184,8 @@ def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 type=click.FloatRange(min=0, max=0.5, min_open=True, max_open=True),
                 default=EPS,
                 show_default="float64 machine epsilon",
-                help="Probabilities are clipped to [eps, 1 − eps] for cross-entropy.",
+                help="Probabilities are clipped to [eps, 1 − eps] for cross-entropy "
+                "(refused beside logit models, which are never clipped).",
             ),
         ]
     ):

@@ -28,6 +28,7 @@ class Options:
     label: str | None
     preds: tuple[str, ...]
     probs: tuple[str, ...]
+    logits: tuple[str, ...]
     weight: str | None
     group_by: tuple[str, ...]
     losses: tuple[Loss, ...]
@@ -50,6 +51,8 @@ def evaluate_source(
         options.weight,
         options.group_by,
         options.probs,
+        options.logits,
+        options.params.from_logits,
     )
     run = _Run(source, plan, options)
     checked = []
@@ -74,7 +77,7 @@ def evaluate_source(
     ):
         for problems in checked:
             problems.raise_zero_labels()
-    return result, [n for p in checked for n in p.notices()], tasks
+    return result, [*plan.notices, *(n for p in checked for n in p.notices())], tasks
 
 
 class _Run:

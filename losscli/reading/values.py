@@ -43,26 +43,37 @@ def to_float(column: pa.Array | pa.ChunkedArray, name: str, source: str) -> np.n
 
 
 def first_unparsable(
-    batches: Iterable[pa.RecordBatch], targets: Mapping[str, pa.DataType]
+    batches: Iterable[pa.RecordBatch], targets: Mapping[str, pa.DataType], decimal: str = "."
 ) -> tuple[str, int, str] | None:
     """(column, 1-based row, text) of the first cell that does not parse as its column's type.
 
     Uses Arrow's own parser, the one the CSV reader failed with, bisecting for the
-    first failing cell; this runs only after a read has already failed.
+    first failing cell; this runs only after a read has already failed. With a decimal
+    comma, numbers are parsed as the reader did: ``1,5`` is 1.5 and ``1.5`` is no number.
     """
     offset = 0
     for batch in batches:
         for name, kind in targets.items():
             column = batch.column(name)
+            if decimal != "." and pa.types.is_floating(kind):
+                column = _decimal_point(column, decimal)
             if not _parses(column, kind):
                 lo, hi = 0, len(column) - 1  # invariant: column[:lo] parses, column[:hi+1] does not
                 while lo < hi:
                     mid = (lo + hi) // 2
                     fits = _parses(column.slice(0, mid + 1), kind)
                     lo, hi = (mid + 1, hi) if fits else (lo, mid)
-                return name, offset + lo + 1, column[lo].as_py()
+                return name, offset + lo + 1, batch.column(name)[lo].as_py()
         offset += batch.num_rows
     return None
+
+
+def _decimal_point(texts: pa.Array, decimal: str) -> pa.Array:
+    """The texts with ``decimal`` as '.', and any '.' made unparsable (as the reader has it)."""
+    import pyarrow.compute as pc
+
+    no_point = pc.replace_substring(texts, ".", "\x00")
+    return pc.replace_substring(no_point, decimal, ".")
 
 
 def _parses(column: pa.Array, kind: pa.DataType) -> bool:
