@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -72,7 +73,9 @@ def csv_files(draw: st.DrawFn) -> tuple[bytes, str]:
         rows[-1] = rows[-1][:-1]  # a ragged row
     delimiter = "," if clean else draw(st.sampled_from([",", ",", ";", "\t"]))
     out = io.StringIO()
-    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]))
+    quoting: Literal[0, 1, 2] = draw(
+        st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC])
+    )
     writer = csv.writer(
         out,
         delimiter=delimiter,

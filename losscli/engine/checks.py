@@ -38,13 +38,14 @@ ZERO_LABEL = Kind(
 OUTSIDE_UNIT = Kind(
     "row with a probability outside [0, 1]",
     "rows with a probability outside [0, 1]",
-    "If the columns hold logits (scores), pass --from-logits.",
+    "If the columns hold logits (scores), name them with --logits (or pass --from-logits).",
 )
 BAD_SUM = Kind(
     "row whose probabilities do not sum to 1",
     "rows whose probabilities do not sum to 1",
     f"Rows must sum to 1 within {PROBABILITY_SUM_TOLERANCE:g}. If the columns hold "
-    "logits, pass --from-logits; to divide each row by its sum, pass --renormalize.",
+    "logits, name them with --logits (or pass --from-logits); to divide each row by its "
+    "sum, pass --renormalize.",
 )
 LABEL_OUTSIDE_UNIT = Kind(
     "row with a label outside [0, 1]",
