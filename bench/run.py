@@ -414,6 +414,48 @@ def regression_cases(cmd: Commands, stem: Path, rows: int, rivals: bool) -> list
     return cases
 
 
+CI_VARIANTS = (
+    ("losscli --ci (normal)", ("--ci",)),
+    (
+        "losscli --ci bootstrap, B=1000, 1000-row blocks",
+        ("--ci", "--ci-method", "bootstrap", "--resamples", "1000", "--block-rows", "1000"),
+    ),
+    (
+        "losscli --ci bootstrap, B=200, rows",
+        ("--ci", "--ci-method", "bootstrap", "--resamples", "200"),
+    ),
+)
+
+
+def ci_work(rows: int) -> str:
+    return f"intervals, Parquet per group ({rows_label(rows)})"
+
+
+def ci_cases(cmd: Commands, stem: Path, rows: int, per_row: bool) -> list[Case]:
+    """The cost of --ci against the same run without it (per-row bootstrap only at 1M)."""
+    path = str(stem.with_suffix(".parquet"))
+    base = (
+        "evaluate",
+        path,
+        "-l",
+        "y_true",
+        "-p",
+        "y_pred",
+        "-m",
+        "mse,mape",
+        "-g",
+        "region",
+        "-f",
+        "csv",
+    )
+    cases = [Case(ci_work(rows), LOSSCLI, cmd.losscli_cmd(*base))]
+    for tool, flags in CI_VARIANTS:
+        if "rows" in tool and not per_row:
+            continue
+        cases.append(Case(ci_work(rows), tool, cmd.losscli_cmd(*base, *flags)))
+    return cases
+
+
 def cls_work(fmt: str, prefix: str, rows: int) -> str:
     kind = "probs" if prefix == "p" else "logits"
     return f"{fmt} 10-class {kind} ({rows_label(rows)})"
@@ -642,6 +684,10 @@ class Targets:
             )
         return ok, "; ".join(parts)
 
+    def ci_cost(self, rows: int, tool: str, limit: float) -> tuple[bool, str]:
+        plain, ci = self.seconds(ci_work(rows), LOSSCLI), self.seconds(ci_work(rows), tool)
+        return ci <= limit * plain, f"{ci:.3f} s vs {plain:.3f} s ({ci / plain:.2f}x)"
+
     def logits(self, fmt: str, budget: float) -> tuple[bool, str]:
         logits = self.seconds(cls_work(fmt, "z", self.cls_rows), LOSSCLI)
         probs = self.seconds(cls_work(fmt, "p", self.cls_rows), LOSSCLI)
@@ -681,6 +727,15 @@ class Targets:
         )
         self.add("classification logits CSV <= 1.5x budget", lambda: self.logits("CSV", 0.8))
         self.add("--version <= 0.1 s", lambda: self.under(STARTUP_VERSION, 0.1))
+        for tool, limit, rows in (
+            (CI_VARIANTS[0][0], 1.25, n),
+            (CI_VARIANTS[1][0], 3.0, n),
+            (CI_VARIANTS[2][0], 10.0, 1_000_000),
+        ):
+            self.add(
+                f"{tool} <= {limit:g}x plain ({rows_label(rows)})",
+                lambda tool=tool, limit=limit, rows=rows: self.ci_cost(rows, tool, limit),
+            )
         self.add("10-row CSV <= 0.35 s", lambda: self.under(STARTUP_TINY, 0.35))
         return self.found
 
@@ -768,6 +823,9 @@ def all_cases(cmd: Commands, data: Data, rows: int, cls_rows: int) -> list[Case]
     cases = regression_cases(cmd, data.regression, rows, rivals=True)
     if rows != 1_000_000:  # for the memory target: losscli at 1M rows as well
         cases += regression_cases(cmd, data.regression_1m, 1_000_000, rivals=False)
+    cases += ci_cases(cmd, data.regression, rows, per_row=rows <= 1_000_000)
+    if rows != 1_000_000:
+        cases += ci_cases(cmd, data.regression_1m, 1_000_000, per_row=True)
     cases += classification_cases(cmd, data.classification, cls_rows)
     cases += startup_cases(cmd, data.tiny_csv)
     return cases

@@ -20,10 +20,12 @@ from .reading import (
     TableSource,
     open_source,
 )
-from .result import EvaluationResult, ResultRow
+from .result import CiSettings, Comparison, EvaluationResult, ResultRow
 
 MAPE_ZERO_POLICIES = ("skip", "error")
 TASKS = tuple(t.value for t in Task)
+CI_METHODS = ("normal", "bootstrap")
+ADJUSTMENTS = ("holm", "bh")
 
 
 def evaluate(
@@ -50,6 +52,13 @@ def evaluate(
     stdin: IO[bytes] | None = None,
     require: Sequence[str] = (),
     progress: Progress | None = None,
+    ci: float | None = None,
+    ci_method: str = "normal",
+    resamples: int = 1000,
+    seed: int = 0,
+    block_rows: int = 1,
+    compare: bool | str = False,
+    adjust: str = "holm",
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -62,6 +71,13 @@ def evaluate(
     (those a check needs). Returns one row per input × model × group, then an
     overall row per input and model, pooled from the same sums. ``progress`` is
     called after every chunk with (input, done, total or None, "bytes" or "rows").
+
+    ``ci`` (a level such as 0.95) puts an interval on every value: ``ci_method``
+    "normal" (from streamed moments) or "bootstrap" (a Poisson bootstrap of
+    ``resamples`` replicates, keyed by ``seed`` and each row's position, resampling
+    blocks of ``block_rows`` rows). ``compare`` (True: the first model, or a model's
+    name) adds paired differences of every other model against that reference, with
+    verdicts adjusted across groups by ``adjust`` ("holm" or "bh").
     """
     if mape_zero not in MAPE_ZERO_POLICIES:
         raise UsageError(f"mape_zero must be one of {MAPE_ZERO_POLICIES}, not {mape_zero!r}")
@@ -90,22 +106,63 @@ def evaluate(
         mape_zero=mape_zero,
         renormalize=renormalize,
         progress=progress,
+        ci=ci_settings(
+            ci,
+            method=ci_method,
+            resamples=resamples,
+            seed=seed,
+            block_rows=block_rows,
+            adjust=adjust,
+        ),
+        compare=compare,
+        adjust=adjust,
     )
     rows: list[ResultRow] = []
+    comparisons: list[Comparison] = []
     notices: list[str] = []
     tasks: set[Task] = set()
     for index, item in enumerate(_as_list(inputs)):
         source = _as_source(item, index, input_format, stdin, (delimiter, encoding, decimal))
-        source_rows, source_notices, source_tasks = evaluate_source(source, options)
-        rows += source_rows
-        notices += source_notices
-        tasks |= source_tasks
+        found = evaluate_source(source, options)
+        rows += found.rows
+        comparisons += found.comparisons
+        notices += found.notices
+        tasks |= found.tasks
     always_shown = options.always_shown
     if task is not None:  # the implied losses of the pinned task, whatever the data looks like
         tasks = {Task(task)}
         always_shown |= {loss.name for loss in chosen if Task(task) in loss.tasks}
     rows, shown = drop_inapplicable(rows, list(options.losses), tasks, always_shown)
-    return EvaluationResult(rows, [loss.name for loss in shown], list(options.group_by), notices)
+    shown_names = [loss.name for loss in shown]
+    return EvaluationResult(
+        rows,
+        shown_names,
+        list(options.group_by),
+        notices,
+        ci=options.ci,
+        comparisons=[c for c in comparisons if c.loss in shown_names],
+    )
+
+
+def ci_settings(
+    level: float | None, *, method: str, resamples: int, seed: int, block_rows: int, adjust: str
+) -> CiSettings | None:
+    """The interval settings, checked (a level above 1 is a percentage); None without one."""
+    if adjust not in ADJUSTMENTS:
+        raise UsageError(f"adjust must be one of {ADJUSTMENTS}, not {adjust!r}")
+    if level is None:
+        return None
+    if level > 1:
+        level = level / 100
+    if not 0 < level < 1:
+        raise UsageError(f"the interval level must lie between 0 and 1 (or 0 and 100), not {level}")
+    if method not in CI_METHODS:
+        raise UsageError(f"ci_method must be one of {CI_METHODS}, not {method!r}")
+    if method == "normal":
+        return CiSettings(level, method, adjust=adjust)
+    if resamples < 2 or block_rows < 1:
+        raise UsageError("the bootstrap needs at least 2 resamples and blocks of 1 row or more")
+    return CiSettings(level, method, resamples, seed, block_rows, adjust)
 
 
 def _as_source(

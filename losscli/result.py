@@ -34,6 +34,73 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Interval:
+    """A loss value's interval: ``low``/``high`` at the run's level, ``se`` its standard error
+    (for the bootstrap, the replicates' standard deviation); None where there is none, and
+    ``why`` then says so."""
+
+    low: float | None
+    high: float | None
+    se: float | None
+    method: str
+    why: str = ""
+
+    def record(self, default_method: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"low": self.low, "high": self.high, "se": self.se}
+        if self.method != default_method:
+            out["method"] = self.method
+        return out
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A model against the reference on the same rows: Δ = loss(pred) − loss(reference)."""
+
+    file: str
+    pred: str
+    reference: str
+    group: dict[str, Any] | None
+    loss: str
+    delta: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+    verdict: str  # "better", "worse" or "same" at the run's level, after adjustment across groups
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "group": self.group,
+            "loss": self.loss,
+            "pred": self.pred,
+            "reference": self.reference,
+            "delta": self.delta,
+            "low": self.low,
+            "high": self.high,
+            "p_value": self.p_value,
+        }
+
+
+@dataclass(frozen=True)
+class CiSettings:
+    level: float
+    method: str  # "normal" or "bootstrap"
+    resamples: int | None = None
+    seed: int | None = None
+    block_rows: int | None = None
+    adjust: str = "holm"
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "method": self.method,
+            "resamples": self.resamples,
+            "seed": self.seed,
+            "block_rows": self.block_rows,
+        }
+
+
+@dataclass(frozen=True)
 class ResultRow:
     """One file, prediction column and group; ``group`` is None for a file's overall row.
 
@@ -48,6 +115,7 @@ class ResultRow:
     metrics: dict[str, float | None]
     notes: dict[str, str] = field(default_factory=dict)
     baseline: dict[str, float | None] | None = None  # the matching baseline row's values
+    intervals: dict[str, Interval] = field(default_factory=dict)  # with --ci
 
     @property
     def is_overall(self) -> bool:
@@ -74,6 +142,8 @@ class EvaluationResult:
     notices: list[str] = field(default_factory=list)  # about reading, e.g. rows dropped
     checks: list[Outcome] = field(default_factory=list)  # when checks were asked for
     baseline: str | None = None  # the baseline file compared with
+    ci: CiSettings | None = None  # intervals were asked for
+    comparisons: list[Comparison] = field(default_factory=list)  # with --compare
 
     @property
     def failures(self) -> list[Outcome]:
@@ -104,6 +174,13 @@ class EvaluationResult:
     def preds(self) -> list[str]:
         return list(dict.fromkeys(row.pred for row in self.rows))
 
+    @property
+    def loss_columns(self) -> list[str]:
+        """The value columns of flat rows: each loss, with ``_low``/``_high`` after it (--ci)."""
+        if self.ci is None:
+            return list(self.losses)
+        return [c for loss in self.losses for c in (loss, f"{loss}_low", f"{loss}_high")]
+
     def records(self) -> list[dict[str, Any]]:
         """Flat rows: file, pred, one entry per group column (None on overall rows), n, losses."""
         out = []
@@ -111,7 +188,12 @@ class EvaluationResult:
             record: dict[str, Any] = {"file": row.file, "pred": row.pred}
             record.update({g: (row.group or {}).get(g) for g in self.group_by})
             record["n"] = row.n
-            record.update(row.metrics)
+            for loss in self.losses:
+                record[loss] = row.metrics.get(loss)
+                if self.ci is not None:
+                    interval = row.intervals.get(loss)
+                    record[f"{loss}_low"] = None if interval is None else interval.low
+                    record[f"{loss}_high"] = None if interval is None else interval.high
             out.append(record)
         return out
 
@@ -130,11 +212,19 @@ class EvaluationResult:
                 "n": r.n,
                 "metrics": r.metrics,
             }
+            if self.ci is not None:
+                row["intervals"] = {
+                    loss: r.intervals[loss].record(self.ci.method) for loss in r.intervals
+                }
             if self.baseline is not None:
                 row["baseline"] = r.baseline
                 row["change"] = {loss: _change_record(r.change(loss)) for loss in self.losses}
             rows.append(row)
         document: dict[str, Any] = {"rows": rows, "warnings": list(self.warnings)}
+        if self.ci is not None:
+            document = {"ci": self.ci.record(), **document}
+        if self.comparisons:
+            document["comparisons"] = [c.record() for c in self.comparisons]
         if self.checks:
             document["checks"] = [o.record(self.rows[o.row]) for o in self.checks]
         return document
@@ -143,7 +233,7 @@ class EvaluationResult:
         """The flat rows as a pandas DataFrame (overall rows have missing group values)."""
         import pandas as pd
 
-        columns = ["file", "pred", *self.group_by, "n", *self.losses]
+        columns = ["file", "pred", *self.group_by, "n", *self.loss_columns]
         return pd.DataFrame.from_records(self.records(), columns=columns)
 
 

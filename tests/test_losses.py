@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import KernelHarness
 from numpy.typing import ArrayLike
 from sklearn.metrics import (
     mean_absolute_error,
@@ -24,10 +25,7 @@ from sklearn.metrics import (
 )
 
 from losscli.api import evaluate
-from losscli.engine.finalize import finalize
-from losscli.engine.reduce import Accumulator
 from losscli.errors import InputError
-from losscli.losses import Batch, Params, get_loss
 
 SEEDS = [0, 1, 2, 7, 12345]
 REL = 1e-9
@@ -240,14 +238,6 @@ def big_offset_data(n: int = 10_000, seed: int = 42) -> tuple[np.ndarray, np.nda
     return y, p
 
 
-def stats_of(y: np.ndarray, p: np.ndarray, w: np.ndarray, losses: list[str]) -> dict[str, Any]:
-    batch = Batch(y, p, w, Params())
-    stats: dict[str, Any] = {"n": np.ones_like(y)}
-    for name in losses:
-        stats.update(get_loss(name).statistics(batch))
-    return stats
-
-
 def assert_r2_close(got: float | None, expected: float) -> None:
     """R² to rel 1e-9, and the unexplained share 1 − R² (SSE/SST) to rel 1e-9 as well."""
     assert got is not None
@@ -274,15 +264,14 @@ def test_r2_stable_in_chunks(bounds: list[int]) -> None:
     y, p = big_offset_data()
     w = np.ones_like(y)
     edges = [*bounds, len(y)]
-    acc = Accumulator()
+    harness = KernelHarness(["r2", "mse"])
+    total = harness.empty()
     for lo, hi in pairwise(edges):
-        acc.add(stats_of(y[lo:hi], p[lo:hi], w[lo:hi], ["r2", "mse"]))
-    metrics, notes = finalize(acc.table(), [get_loss("r2"), get_loss("mse")])
-    assert notes == [{}]
-    assert_r2_close(metrics[0]["r2"], r2_score(y, p))
-    assert metrics[0]["mse"] == pytest.approx(mean_squared_error(y, p), rel=1e-9)
-    pooled, _ = finalize(acc.pooled(), [get_loss("r2")])
-    assert_r2_close(pooled[0]["r2"], r2_score(y, p))
+        total.absorb(harness.partial(y[lo:hi], p[lo:hi], w[lo:hi], first_row=lo))
+    (row,) = harness.rows(total)
+    assert row.notes == {}
+    assert_r2_close(row.metrics["r2"], r2_score(y, p))
+    assert row.metrics["mse"] == pytest.approx(mean_squared_error(y, p), rel=1e-9)
 
 
 def grouped_big_offset_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -317,10 +306,12 @@ def test_r2_stable_per_group_in_chunks() -> None:
     """Groups spread over several adds: per-key moments merged chunk by chunk."""
     y, p = big_offset_data()
     codes = np.random.default_rng(10).integers(0, 3, len(y))
-    acc = Accumulator()
+    harness = KernelHarness(["r2"], grouped=True)
+    total = harness.empty()
+    g = np.array(["a", "b", "c"])[codes]
     for lo, hi in [(0, 2500), (2500, 2501), (2501, 7000), (7000, len(y))]:
-        acc.add(stats_of(y[lo:hi], p[lo:hi], np.ones(hi - lo), ["r2"]), codes[lo:hi], 3)
-    metrics, _ = finalize(acc.table(), [get_loss("r2")])
+        total.absorb(harness.partial(y[lo:hi], p[lo:hi], np.ones(hi - lo), g[lo:hi]))
+    metrics = harness.metrics(total)
     for key in range(3):
         mask = codes == key
         assert_r2_close(metrics[key]["r2"], r2_score(y[mask], p[mask]))

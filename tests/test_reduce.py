@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from itertools import pairwise
 from typing import Any
 
@@ -9,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from conftest import KernelHarness
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from losscli.api import evaluate
-from losscli.engine.finalize import finalize
-from losscli.engine.keys import GroupIndex
-from losscli.engine.reduce import Accumulator
-from losscli.losses import REGISTRY, Batch, Loss, Params, Task, get_loss
+from losscli.engine.keys import KeySet
+from losscli.engine.partial import Partial
+from losscli.losses import REGISTRY, Loss, Params, Task, get_loss
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 REL, ABS = 1e-9, 1e-12
@@ -62,13 +63,15 @@ ALL_LOSSES: list[Loss] = [get_loss(name) for name in REGISTRY]
 PARAMS = Params(huber_delta=0.75)
 
 
-def stats_of(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> dict[str, Any]:
-    """The statistics dict exactly as ``api._accumulate`` builds it."""
-    batch = Batch(y, p, w, PARAMS)
-    stats: dict[str, Any] = {"n": np.ones_like(y)}
-    for loss in ALL_LOSSES:
-        stats.update(loss.statistics(batch))
-    return stats
+HARNESS = KernelHarness(params=PARAMS)
+GROUPED = KernelHarness(params=PARAMS, grouped=True)
+
+
+def fold(harness: KernelHarness, chunks: list[Partial]) -> Partial:
+    total = harness.empty()
+    for chunk in chunks:
+        total.absorb(chunk)
+    return total
 
 
 def same(a: float | None, b: float | None) -> bool:
@@ -125,18 +128,13 @@ def test_all_losses_are_exercised() -> None:
 @given(data_and_bounds())
 def test_chunked_equals_whole(case: tuple[tuple[np.ndarray, ...], list[int]]) -> None:
     (y, p, w), bounds = case
-    whole = Accumulator()
-    whole.add(stats_of(y, p, w))
-    chunked = Accumulator()
-    for lo, hi in pairwise(bounds):
-        chunked.add(stats_of(y[lo:hi], p[lo:hi], w[lo:hi]))
-    assert_same_rows(
-        finalize(chunked.table(), ALL_LOSSES)[0], finalize(whole.table(), ALL_LOSSES)[0]
-    )
-    assert finalize(chunked.table(), ALL_LOSSES)[1] == finalize(whole.table(), ALL_LOSSES)[1]
-    assert_same_rows(
-        finalize(chunked.pooled(), ALL_LOSSES)[0], finalize(whole.table(), ALL_LOSSES)[0]
-    )
+    whole = HARNESS.partial(y, p, w)
+    chunks = [
+        HARNESS.partial(y[lo:hi], p[lo:hi], w[lo:hi], first_row=lo) for lo, hi in pairwise(bounds)
+    ]
+    chunked = fold(HARNESS, chunks)
+    assert_same_rows(HARNESS.metrics(chunked), HARNESS.metrics(whole))
+    assert [r.notes for r in HARNESS.rows(chunked)] == [r.notes for r in HARNESS.rows(whole)]
 
 
 @SETTINGS
@@ -144,27 +142,18 @@ def test_chunked_equals_whole(case: tuple[tuple[np.ndarray, ...], list[int]]) ->
 def test_chunked_equals_whole_with_keys(
     case: tuple[tuple[np.ndarray, ...], list[int]], draw: st.DataObject
 ) -> None:
-    """Keys (group ids) appearing chunk by chunk, the key count growing as in the API."""
+    """Keys appearing chunk by chunk, and an empty last chunk."""
     (y, p, w), bounds = case
-    codes = np.array(
-        draw.draw(st.lists(st.integers(0, 3), min_size=len(y), max_size=len(y))), dtype=np.intp
-    )
-    n_keys = int(codes.max()) + 1
-    whole = Accumulator()
-    whole.add(stats_of(y, p, w), codes, n_keys)
-    chunked = Accumulator()
-    seen = 0
-    for lo, hi in pairwise(bounds):
-        seen = max(seen, int(codes[lo:hi].max(initial=-1)) + 1)
-        chunked.add(stats_of(y[lo:hi], p[lo:hi], w[lo:hi]), codes[lo:hi], seen)
-    chunked.add(stats_of(y[:0], p[:0], w[:0]), codes[:0], n_keys)  # an empty last chunk
-    assert chunked.n_keys == n_keys
-    assert_same_rows(
-        finalize(chunked.table(), ALL_LOSSES)[0], finalize(whole.table(), ALL_LOSSES)[0]
-    )
-    assert_same_rows(
-        finalize(chunked.pooled(), ALL_LOSSES)[0], finalize(whole.pooled(), ALL_LOSSES)[0]
-    )
+    g = np.array(draw.draw(st.lists(st.sampled_from("abcd"), min_size=len(y), max_size=len(y))))
+    whole = GROUPED.partial(y, p, w, g)
+    chunks = [
+        GROUPED.partial(y[lo:hi], p[lo:hi], w[lo:hi], g[lo:hi], first_row=lo)
+        for lo, hi in pairwise(bounds)
+    ]
+    chunked = fold(GROUPED, [*chunks, GROUPED.partial(y[:0], p[:0], w[:0], g[:0])])
+    assert chunked.size == whole.size
+    assert [r.group for r in GROUPED.rows(chunked)] == [r.group for r in GROUPED.rows(whole)]
+    assert_same_rows(GROUPED.metrics(chunked), GROUPED.metrics(whole))
 
 
 # ------------------------------------------------ group rows == per-group rows
@@ -253,85 +242,85 @@ def test_shuffling_rows_changes_nothing(
 # ----------------------------------------------------------------------- merge
 
 
-def _moments_close(a: Accumulator, b: Accumulator) -> None:
-    assert a.moments.keys() == b.moments.keys()
-    for name in a.moments:
-        for part_a, part_b in zip(a.moments[name], b.moments[name], strict=True):
+def _spreads_close(a: Partial, b: Partial) -> None:
+    a, b = a.trimmed(), b.trimmed()
+    assert a.spreads.keys() == b.spreads.keys()
+    for name in a.spreads:
+        for part_a, part_b in zip(a.spreads[name][:3], b.spreads[name][:3], strict=True):
             assert part_a == pytest.approx(part_b, rel=REL, abs=ABS), name
 
 
 @SETTINGS
 @given(data(min_size=0), data(min_size=0))
-def test_merge_of_halves_equals_one_accumulator(
+def test_merge_of_halves_equals_one_partial(
     first: tuple[np.ndarray, ...], second: tuple[np.ndarray, ...]
 ) -> None:
     y, p, w = (np.concatenate([a, b]) for a, b in zip(first, second, strict=True))
-    whole = Accumulator()
-    whole.add(stats_of(y, p, w))
-    left, right = Accumulator(), Accumulator()
-    left.add(stats_of(*first))
-    right.add(stats_of(*second))
-    merged = left.merge(right)
-    assert merged.sums.keys() == whole.sums.keys()
-    for name in whole.sums:
-        assert merged.sums[name] == pytest.approx(whole.sums[name], rel=REL, abs=ABS), name
-    _moments_close(merged, whole)  # the R² spread: weight, mean and M2
-    assert merged.table()["y.m2"] == pytest.approx(whole.table()["y.m2"], rel=REL, abs=ABS)
-    assert_same_rows(
-        finalize(merged.table(), ALL_LOSSES)[0], finalize(whole.table(), ALL_LOSSES)[0]
-    )
+    whole = HARNESS.partial(y, p, w)
+    second_part = HARNESS.partial(second[0], second[1], second[2], first_row=len(first[0]))
+    merged = HARNESS.partial(first[0], first[1], first[2]).merge(second_part)
+    assert merged.added.keys() == whole.added.keys()
+    for name in whole.added:
+        assert merged.added[name] == pytest.approx(whole.added[name], rel=REL, abs=ABS), name
+    if len(y):
+        _spreads_close(merged, whole)  # the R² spread: weight, mean and M2
+        assert_same_rows(HARNESS.metrics(merged), HARNESS.metrics(whole))
 
 
 @SETTINGS
-@given(data(), data(), st.data())
-def test_merge_with_keys(
-    first: tuple[np.ndarray, ...], second: tuple[np.ndarray, ...], draw: st.DataObject
+@given(data(), data(), data(), st.data())
+def test_merge_with_keys_is_associative_and_commutative(
+    first: tuple[np.ndarray, ...],
+    second: tuple[np.ndarray, ...],
+    third: tuple[np.ndarray, ...],
+    draw: st.DataObject,
 ) -> None:
-    """Shards knowing different numbers of keys: the smaller one grows."""
-    codes_a = np.array(
-        draw.draw(st.lists(st.integers(0, 2), min_size=len(first[0]), max_size=len(first[0]))),
-        dtype=np.intp,
-    )
-    codes_b = np.array(
-        draw.draw(st.lists(st.integers(0, 4), min_size=len(second[0]), max_size=len(second[0]))),
-        dtype=np.intp,
-    )
-    keys_a, keys_b = int(codes_a.max()) + 1, int(codes_b.max()) + 1
-    y, p, w = (np.concatenate([a, b]) for a, b in zip(first, second, strict=True))
-    codes = np.concatenate([codes_a, codes_b])
-    n_keys = max(keys_a, keys_b)
-    whole = Accumulator()
-    whole.add(stats_of(y, p, w), codes, n_keys)
-    left, right = Accumulator(), Accumulator()
-    left.add(stats_of(*first), codes_a, keys_a)
-    right.add(stats_of(*second), codes_b, keys_b)
-    merged = left.merge(right)
-    assert merged.n_keys == n_keys
-    _moments_close(merged, whole)
-    assert_same_rows(
-        finalize(merged.table(), ALL_LOSSES)[0], finalize(whole.table(), ALL_LOSSES)[0]
-    )
-    assert_same_rows(
-        finalize(merged.pooled(), ALL_LOSSES)[0], finalize(whole.pooled(), ALL_LOSSES)[0]
-    )
+    """Partials knowing different keys merge by key value, in any order and grouping."""
+    parts = []
+    for y, p, w in (first, second, third):
+        g = draw.draw(st.lists(st.sampled_from("abcde"), min_size=len(y), max_size=len(y)))
+        parts.append((y, p, w, np.array(g)))
+    a, b, c = (GROUPED.partial(*part) for part in parts)
+    columns = [np.concatenate(x) for x in zip(*parts, strict=True)]
+    whole = GROUPED.partial(columns[0], columns[1], columns[2], columns[3])
+    want = GROUPED.metrics(whole)
+    for merged in (a.merge(b).merge(c), a.merge(b.merge(c)), c.merge(a).merge(b)):
+        assert [r.group for r in GROUPED.rows(merged)] == [r.group for r in GROUPED.rows(whole)]
+        assert_same_rows(GROUPED.metrics(merged), want)
+    assert_same_rows(GROUPED.metrics(pickle.loads(pickle.dumps(a.merge(b).merge(c)))), want)
+
+
+def test_merge_leaves_its_inputs_alone() -> None:
+    left = GROUPED.partial([1.0, 2.0], [1.5, 2.0], [1.0, 1.0], ["a", "b"])
+    right = GROUPED.partial([3.0], [1.0], [2.0], ["c"])
+    before = GROUPED.metrics(left)
+    left.merge(right)
+    assert left.size == 2
+    assert GROUPED.metrics(left) == before
 
 
 def test_merge_r2_spread_by_hand() -> None:
     """Two shards with different means: the merged M2 includes the between-shard part."""
-    left, right = Accumulator(), Accumulator()
-    left.add(stats_of(np.array([1.0, 3.0]), np.array([1.0, 3.0]), np.ones(2)))
-    right.add(stats_of(np.array([11.0, 13.0]), np.array([10.0, 13.0]), np.ones(2)))
-    merged = left.merge(right)
-    table = merged.table()
+    left = HARNESS.partial([1.0, 3.0], [1.0, 3.0], np.ones(2))
+    right = HARNESS.partial([11.0, 13.0], [10.0, 13.0], np.ones(2))
+    merged = left.merge(right).trimmed()
+    w, mean, m2, shift = merged.spreads[("p", "r2", "y")]
     # mean 7, M2 = 36 + 16 + 16 + 36 = 104; SSE = 1 → R² = 1 − 1/104
-    assert table["y.w"][0] == 4.0
-    assert table["y.mean"][0] == pytest.approx(7.0)
-    assert table["y.m2"][0] == pytest.approx(104.0)
-    metrics, _ = finalize(table, [get_loss("r2")])
-    assert metrics[0]["r2"] == pytest.approx(1.0 - 1.0 / 104.0, rel=1e-12)
+    assert w[0] == 4.0
+    assert shift[0] + mean[0] == pytest.approx(7.0)
+    assert m2[0] == pytest.approx(104.0)
+    assert HARNESS.metrics(merged)[0]["r2"] == pytest.approx(1.0 - 1.0 / 104.0, rel=1e-12)
 
 
-# ------------------------------------------------------------------ GroupIndex
+def test_statistics_belong_to_their_loss() -> None:
+    """Every sum is filed under its model and loss: MSE and RMSE keep their own."""
+    partial = HARNESS.partial([1.0, 2.0], [1.5, 2.0], [1.0, 1.0])
+    owners = {(model, loss) for model, loss, _ in partial.added}
+    assert ("p", "mse") in owners and ("p", "rmse") in owners
+    assert partial.added[("p", "mse", "num")] is partial.added[("p", "rmse", "num")]
+
+
+# ------------------------------------------------------------------ KeySet
 
 key_values = st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d", "007", ""]))
 
@@ -367,7 +356,7 @@ def chunks_of(values: list[Any], bounds: list[int]) -> list[list[Any]]:
 def test_group_codes_stable_across_chunks(
     values: list[Any], bounds: list[int], kinds: list[str], rnd: Any
 ) -> None:
-    index = GroupIndex(["g"])
+    index = KeySet(["g"])
     codes = np.concatenate(
         [
             index.codes([as_arrow(chunk, kinds[i % len(kinds)], rnd)])
@@ -395,7 +384,7 @@ def test_group_codes_stable_across_chunks(
     st.lists(st.integers(0, 40), max_size=5),
 )
 def test_two_group_columns_combine(pairs: list[tuple[Any, Any]], bounds: list[int]) -> None:
-    index = GroupIndex(["g", "h"])
+    index = KeySet(["g", "h"])
     codes = np.concatenate(
         [
             index.codes(
@@ -418,7 +407,7 @@ def test_two_group_columns_combine(pairs: list[tuple[Any, Any]], bounds: list[in
 
 
 def test_group_codes_first_seen_order_and_null_group() -> None:
-    index = GroupIndex(["g"])
+    index = KeySet(["g"])
     first = index.codes([pa.array(["b", None, "a", "b"])])
     second = index.codes([pa.array([None, "c", "a"])])
     third = index.codes([pa.array(["c", "b"]).dictionary_encode()])
@@ -467,22 +456,20 @@ def test_two_group_columns_in_evaluate() -> None:
 
 
 def test_empty_chunk_one_group_column() -> None:
-    index = GroupIndex(["g"])
+    index = KeySet(["g"])
     index.codes([pa.array(["a", "b"])])
     empty = index.codes([pa.array([], type=pa.string())])
     assert len(empty) == 0
     assert np.issubdtype(empty.dtype, np.integer)
-    acc = Accumulator()
-    acc.add(stats_of(np.zeros(0), np.zeros(0), np.zeros(0)), empty, index.size)
-    assert acc.sums["n"].tolist() == [0.0, 0.0]
+    total = GROUPED.partial(np.ones(2), np.ones(2), np.ones(2), ["a", "b"])
+    total.absorb(GROUPED.partial(np.zeros(0), np.zeros(0), np.zeros(0), []))
+    assert total.trimmed().n.tolist() == [1.0, 1.0]
 
 
 def test_empty_chunk_two_group_columns() -> None:
-    index = GroupIndex(["g", "h"])
+    index = KeySet(["g", "h"])
     index.codes([pa.array(["a"]), pa.array([1])])
     empty = index.codes([pa.array([], type=pa.string()), pa.array([], type=pa.int64())])
     assert len(empty) == 0
-    acc = Accumulator()
-    acc.add(stats_of(np.zeros(0), np.zeros(0), np.zeros(0)), empty, index.size)
     assert np.issubdtype(empty.dtype, np.integer)
-    assert acc.sums["n"].tolist() == [0.0]
+    assert index.size == 1

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from .._version import __version__
-from .options import gate_options, input_options, loss_options, output_options
+from .options import gate_options, input_options, loss_options, output_options, stats_options
 from .output import emit, refuse_overwriting_inputs, resolve_format
 
 
@@ -61,6 +61,7 @@ def main() -> None:
 @click.argument("files", nargs=-1, required=True)
 @input_options
 @loss_options
+@stats_options
 @output_options
 @gate_options
 @handle_errors
@@ -93,6 +94,8 @@ def evaluate(
         raise click.UsageError("--max-regression needs --baseline FILE to compare with")
     before = load_baseline(baseline) if baseline is not None else None
     required = [c.loss for c in checks] + [t.loss for t in tolerances]
+    reference = options.pop("reference")
+    options["compare"] = reference or options["compare"]
     bar = ProgressBar(enabled=options.pop("progress"))
     try:
         result = api.evaluate(

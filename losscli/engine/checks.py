@@ -75,10 +75,12 @@ class _Found:
 class RowProblems:
     """Bad rows of one source, per column and kind, with the first row (1-based) and value."""
 
-    def __init__(self, source: str, drop_na: bool, count_zero_labels: bool = False) -> None:
+    def __init__(
+        self, source: str, drop_na: bool, count_zero_labels: bool = False, first_row: int = 0
+    ) -> None:
         self.source, self.drop_na, self.count_zero_labels = source, drop_na, count_zero_labels
-        self.offset = 0  # rows before the current chunk
-        self.rows_seen = 0
+        self.offset = first_row  # rows before the current chunk
+        self.rows_seen = first_row
         self.dropped = 0
         self.total_weight = 0.0
         self._found: dict[tuple[str, Kind], _Found] = {}
@@ -200,6 +202,25 @@ class RowProblems:
         first = int(np.argmax(bad))
         position = first if rows is None else int(rows[first])
         found[(subject, kind)] = _Found(count, self.offset + position + 1, float(shown[first]))
+
+    def merged(self, other: RowProblems) -> RowProblems:
+        """The problems of both row sets (chunks or partitions of one source): counts add,
+        and the first bad row is the earlier one."""
+        out = RowProblems(self.source, self.drop_na, self.count_zero_labels)
+        out.rows_seen = max(self.rows_seen, other.rows_seen)
+        out.dropped = self.dropped + other.dropped
+        out.total_weight = self.total_weight + other.total_weight
+        for mine, theirs, merged in (
+            (self._found, other._found, out._found),
+            (self._zero_labels, other._zero_labels, out._zero_labels),
+        ):
+            for key in {**mine, **theirs}:
+                found = [f for f in (mine.get(key), theirs.get(key)) if f is not None]
+                first = min(found, key=lambda f: f.first_row)
+                merged[key] = _Found(
+                    sum(f.count for f in found), first.first_row, first.first_value
+                )
+        return out
 
     def raise_zero_labels(self) -> None:
         """--mape-zero error: labels of 0 are an input error (where MAPE is shown)."""

@@ -1,10 +1,12 @@
-"""Group keys: each chunk's key values mapped to stable global ids, vectorised.
+"""Group keys: the distinct key values of a partial, and how two sets of them merge.
 
-Every group column is dictionary-encoded per chunk (CSV and Parquet readers hand
-over dictionary arrays already); a chunk's dictionary is matched against the
-values seen so far with one ``index_in``, so rows are never looped over in Python.
-Several group columns combine their per-column ids into one key id; only the
-distinct combinations of a chunk go through a dict.
+A :class:`KeySet` holds distinct group values (one tuple per key); ids are positions
+in it. Every group column is dictionary-encoded per chunk (CSV and Parquet readers
+hand over dictionary arrays already) and matched against the values seen so far
+with one ``index_in``, so rows are never looped over in Python. Several group
+columns combine their per-column ids into one key id; only the distinct
+combinations go through a dict. Two key sets merge by value: :meth:`KeySet.absorb`
+says where each of the other set's keys lands, so partials made anywhere combine.
 """
 
 from __future__ import annotations
@@ -26,10 +28,13 @@ class _ColumnIndex:
         self.values: pa.Array | None = None
 
     def ids(self, column: pa.Array) -> np.ndarray:
+        encoded = _arrow.dictionary_encoded(column)
+        return self.positions(encoded.dictionary)[_arrow.values(encoded.indices)]
+
+    def positions(self, dictionary: pa.Array) -> np.ndarray:
+        """The id of each of ``dictionary``'s values, adding the values not seen before."""
         import pyarrow.compute as pc
 
-        encoded = _arrow.dictionary_encoded(column)
-        dictionary = encoded.dictionary
         if self.values is None:
             self.values = dictionary.slice(0, 0)
         if self.values.type != dictionary.type:
@@ -41,15 +46,15 @@ class _ColumnIndex:
             fresh = dictionary.filter(found.is_null())
             mapping[new] = np.arange(len(self.values), len(self.values) + len(fresh))
             self.values = pa.concat_arrays([self.values, fresh])
-        return mapping[_arrow.values(encoded.indices)]
+        return mapping
 
     def value(self, i: int) -> Any:
         assert self.values is not None
         return self.values[i].as_py()
 
 
-class GroupIndex:
-    """Maps rows of successive chunks to global group ids 0 … size − 1.
+class KeySet:
+    """Distinct group keys with ids 0 … size − 1; without group columns, one key ``()``.
 
     Keys keep the type they were read with: CSV keys stay text (so adding a store
     "A" never retypes stores "1" and "2"), where an empty cell is a missing key.
@@ -64,6 +69,8 @@ class GroupIndex:
 
     @property
     def size(self) -> int:
+        if not self.columns:
+            return 1
         if len(self.columns) == 1:
             values = self._per_column[0].values
             return 0 if values is None else len(values)
@@ -80,6 +87,26 @@ class GroupIndex:
         )
         return local_to_global[inverse.reshape(-1)]
 
+    def absorb(self, other: KeySet) -> np.ndarray:
+        """Add ``other``'s keys (those not here yet): the id here of each of its keys."""
+        if not self.columns:
+            return np.zeros(1, dtype=np.int64)
+        maps = [
+            mine.positions(theirs.values) if theirs.values is not None else np.zeros(0, np.int64)
+            for mine, theirs in zip(self._per_column, other._per_column, strict=True)
+        ]
+        if len(maps) == 1:
+            return maps[0]
+        combos = (tuple(int(m[i]) for m, i in zip(maps, c, strict=True)) for c in other._combo_list)
+        return np.array([self._combo_id(c) for c in combos], dtype=np.int64)
+
+    def copy(self) -> KeySet:
+        out = KeySet(self.columns, self.empty_is_missing)
+        for mine, theirs in zip(out._per_column, self._per_column, strict=True):
+            mine.values = theirs.values
+        out._combos, out._combo_list = dict(self._combos), list(self._combo_list)
+        return out
+
     def _combo_id(self, combo: tuple[int, ...]) -> int:
         if combo not in self._combos:
             self._combos[combo] = len(self._combo_list)
@@ -88,6 +115,8 @@ class GroupIndex:
 
     def key(self, group_id: int) -> tuple[Any, ...]:
         """The key values of one group, as JSON-safe Python values (None for a missing value)."""
+        if not self.columns:
+            return ()
         if len(self.columns) == 1:
             values: tuple[Any, ...] = (self._per_column[0].value(group_id),)
         else:
@@ -101,6 +130,10 @@ class GroupIndex:
         if isinstance(value, float) and not math.isfinite(value):
             return str(value)  # JSON has no NaN or infinity
         return value
+
+    def keys(self) -> list[tuple[Any, ...]]:
+        """Every key's values, in id order."""
+        return [self.key(i) for i in range(self.size)]
 
 
 def sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -1,26 +1,29 @@
-"""One input's evaluation: read its chunks, check rows, sum statistics per key, finalize."""
+"""One input's evaluation, run locally: a fold of the kernel's partials over its chunks.
+
+Chunks are read ahead in a thread (pyarrow and NumPy release the GIL), turned into
+partials by :func:`~.kernel.evaluate_chunk` and absorbed in reading order. A dataset
+of shards is one input: each shard is checked under its own name, and its rows keep
+their positions in the dataset (shards in sorted order), which the bootstrap keys on.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
-import pyarrow as pa
-
-from ..errors import InputError
-from ..losses import Batch, Loss, Params, Task
-from ..losses.batch import Ones
-from ..reading import ColumnPlan, Model, Source, plan_columns, prefetched, to_float
-from ..result import ResultRow
+from ..errors import InputError, UsageError
+from ..losses import Loss, Params, Task
+from ..reading import ColumnPlan, Source, plan_columns, prefetched
+from ..result import CiSettings, Comparison, ResultRow
 from .batches import BatchBuilder
-from .checks import RowProblems
-from .finalize import result_rows
-from .keys import GroupIndex
-from .reduce import Accumulator
+from .finalize import Finishing, result_rows
+from .kernel import KernelSpec, evaluate_chunk
+from .keys import KeySet
+from .partial import Partial
+from .resample import Resampling
 
 Progress = Callable[[str, int, "int | None", str], None]
+REPLICATE_BUDGET_BYTES = 2 << 30  # bootstrap sums held at once: keys × resamples × sums
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,20 @@ class Options:
     mape_zero: str
     renormalize: bool
     progress: Progress | None
+    ci: CiSettings | None = None
+    compare: str | bool | None = None  # True: the first model is the reference
+    adjust: str = "holm"  # across groups, for the comparison's verdicts
 
 
-def evaluate_source(
-    source: Source, options: Options
-) -> tuple[list[ResultRow], list[str], set[Task]]:
+@dataclass(frozen=True)
+class SourceResult:
+    rows: list[ResultRow]
+    comparisons: list[Comparison]
+    notices: list[str]
+    tasks: set[Task]
+
+
+def evaluate_source(source: Source, options: Options) -> SourceResult:
     plan = plan_columns(
         source.name,
         source.columns(),
@@ -54,139 +66,120 @@ def evaluate_source(
         options.logits,
         options.params.from_logits,
     )
-    run = _Run(source, plan, options)
-    checked = []
-    for part in source.parts():  # the shards of a dataset, each checked under its own name
-        problems = RowProblems(part.name, options.drop_na, options.mape_zero == "error")
-        run.read(part, problems)
-        problems.raise_if_failed()
-        checked.append(problems)
+    reference = _reference(plan, options.compare)
+    spec = _kernel_spec(plan, options, source.empty_is_missing, reference)
+    total = fold(source, plan, spec, options)
+    problems = [total.problems[p.name] for p in source.parts() if p.name in total.problems]
     if (
         plan.weight
-        and sum(p.rows_seen - p.dropped for p in checked)
-        and not any(p.total_weight for p in checked)
+        and sum(p.rows_seen - p.dropped for p in problems)
+        and not any(p.total_weight for p in problems)
     ):
         raise InputError(
             f"{source.name}: the weights in column {plan.weight!r} are all 0, so "
             "no row counts; check the weight column"
         )
-    result, tasks = run.rows()
+    compare_ci = options.ci or CiSettings(0.95, "normal", adjust=options.adjust)
+    finishing = Finishing(options.losses, options.ci, reference, compare_ci)
+    rows, comparisons = result_rows(source.name, total, plan.models, finishing)
+    tasks = {_task(total, m.name, m.multiclass) for m in plan.models}
     if options.mape_zero == "error" and (
         "mape" in options.always_shown
         or (any(x.name == "mape" for x in options.losses) and Task.REGRESSION in tasks)
     ):
-        for problems in checked:
-            problems.raise_zero_labels()
-    return result, [*plan.notices, *(n for p in checked for n in p.notices())], tasks
+        for found in problems:
+            found.raise_zero_labels()
+    notices = [*plan.notices, *(n for p in problems for n in p.notices())]
+    return SourceResult(rows, comparisons, notices, tasks)
 
 
-class _Run:
-    """The evaluation of one input: its plan, group ids, and one accumulator per model."""
-
-    def __init__(self, source: Source, plan: ColumnPlan, options: Options) -> None:
-        self.source, self.plan, self.options = source, plan, options
-        self.groups = GroupIndex(plan.group_by, source.empty_is_missing) if plan.group_by else None
-        self.builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
-        self.accumulators = {m.name: Accumulator() for m in plan.models}
-        self.binary = {m.name: True for m in plan.models}  # one-column models: binary data?
-
-    def read(self, part: Source, problems: RowProblems) -> None:
-        """Add every chunk of ``part`` (the input, or one of its shards) to the sums."""
-        plan, progress = self.plan, self.options.progress
-        if part is not self.source:
-            missing = [c for c in plan.needed if c not in part.columns()]
-            if missing:
-                raise InputError(
-                    f"{part.name}: no column {', '.join(map(repr, missing))}; every "
-                    f"shard of {self.source.name} needs the same columns"
-                )
+def fold(source: Source, plan: ColumnPlan, spec: KernelSpec, options: Options) -> Partial:
+    """Every chunk of every part of ``source``, folded into one partial."""
+    builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
+    total = Partial.empty(KeySet(plan.group_by, source.empty_is_missing))
+    position = 0  # rows of the input before the current chunk (the bootstrap's unit index)
+    for part in source.parts():  # the shards of a dataset, each checked under its own name
+        _require_columns(source, part, plan)
+        first_row = 0
         for batch in prefetched(part.batches(plan.needed, plan.numeric)):
-            if progress is not None:
-                progress(self.source.name, *self.source.progress())
-            values = {c: to_float(batch.column(c), c, part.name) for c in plan.numeric}
-            labels = self.builder.labels(batch, values, problems.rows_seen)
-            keep = problems.check(values, plan, batch.num_rows, self.builder.missing(labels))
-            if problems.failed:
-                continue  # keep reading only to count every bad row for the message
-            codes = _group_codes(self.groups, batch, plan.group_by, part.name)
-            kept_rows = None
-            if keep is not None:
-                values = {c: v[keep] for c, v in values.items()}
-                labels = {m: v[keep] for m, v in labels.items()}
-                codes = None if codes is None else codes[keep]
-                kept_rows = np.flatnonzero(keep)
-            for model in plan.models:
-                self._add(model, labels[model.name], values, codes, problems, kept_rows)
-
-    def _add(
-        self,
-        model: Model,
-        labels: np.ndarray,
-        values: dict[str, np.ndarray],
-        codes: np.ndarray | None,
-        problems: RowProblems,
-        kept_rows: np.ndarray | None,
-    ) -> None:
-        n_keys = self.groups.size if self.groups else 1
-        # Infinities and NaNs in statistics are deliberate: finalize reports them per loss.
-        with np.errstate(all="ignore"):
-            rows = self.builder.batch(model, labels, values, problems, kept_rows)
-            if rows is None:
-                return
-            stats = _statistics(rows, self.options.losses)
-            self.accumulators[model.name].add(stats, codes, n_keys)
-            if self.binary[model.name] and not model.multiclass:  # until a chunk says no
-                self.binary[model.name] = _looks_binary(rows)
-
-    def rows(self) -> tuple[list[ResultRow], set[Task]]:
-        """Result rows per model, and the task each model's data turned out to be."""
-        result: list[ResultRow] = []
-        tasks = set()
-        for model in self.plan.models:
-            result += result_rows(
-                self.source.name,
-                model.name,
-                self.accumulators[model.name],
-                self.groups,
-                self.options.losses,
-                model.multiclass,
+            if options.progress is not None:
+                options.progress(source.name, *source.progress())
+            chunk = evaluate_chunk(
+                batch,
+                spec=spec,
+                builder=builder,
+                part=part.name,
+                first_row=first_row,
+                position=position,
             )
-            tasks.add(
-                Task.MULTICLASS
-                if model.multiclass
-                else Task.BINARY
-                if self.binary[model.name]
-                else Task.REGRESSION
-            )
-        return result, tasks
+            total.absorb(chunk)
+            _check_budget(total, spec)
+            first_row += batch.num_rows
+            position += batch.num_rows
+        if part.name in total.problems:
+            total.problems[part.name].raise_if_failed()
+    return total
 
 
-def _group_codes(
-    groups: GroupIndex | None, batch: Any, columns: Sequence[str], source: str
-) -> np.ndarray | None:
-    if groups is None:
+def _kernel_spec(
+    plan: ColumnPlan, options: Options, empty_is_missing: bool, reference: str | None
+) -> KernelSpec:
+    ci = options.ci
+    bootstrap = ci is not None and ci.method == "bootstrap"
+    resampling = None
+    if bootstrap:
+        assert ci is not None and ci.resamples and ci.seed is not None
+        resampling = Resampling(ci.resamples, ci.seed, ci.block_rows or 1)
+    return KernelSpec(
+        plan=plan,
+        losses=options.losses,
+        drop_na=options.drop_na,
+        count_zero_labels=options.mape_zero == "error",
+        moments=(ci is not None or reference is not None) and not bootstrap,
+        resampling=resampling,
+        reference=reference,
+        empty_is_missing=empty_is_missing,
+    )
+
+
+def _reference(plan: ColumnPlan, compare: str | bool | None) -> str | None:
+    if not compare:
         return None
-    try:
-        return groups.codes([batch.column(g) for g in columns])
-    except pa.ArrowException as exc:  # e.g. shards whose key columns differ in type
+    names = [m.name for m in plan.models]
+    if len(names) < 2:
+        raise UsageError("--compare needs at least two models (-p a -p b, or several --probs)")
+    if compare is True:
+        return names[0]
+    if compare not in names:
+        raise UsageError(f"--reference {compare!r} is not one of the models: {', '.join(names)}")
+    return str(compare)
+
+
+def _require_columns(source: Source, part: Source, plan: ColumnPlan) -> None:
+    if part is source:
+        return
+    missing = [c for c in plan.needed if c not in part.columns()]
+    if missing:
         raise InputError(
-            f"{source}: cannot group by {', '.join(map(repr, columns))}: "
-            f"{str(exc).splitlines()[0]}; group columns must hold text, numbers, "
-            "dates or booleans of one type"
-        ) from exc
+            f"{part.name}: no column {', '.join(map(repr, missing))}; every "
+            f"shard of {source.name} needs the same columns"
+        )
 
 
-def _statistics(batch: Batch, losses: Sequence[Loss]) -> dict[str, Any]:
-    """The per-row statistics of every loss that applies to the batch, plus ``n``."""
-    stats: dict[str, Any] = {"n": Ones(len(batch.y))}
-    for loss in losses:
-        if loss.applies_to(batch.multiclass):
-            stats.update(loss.statistics(batch))
-    return stats
+def _check_budget(total: Partial, spec: KernelSpec) -> None:
+    """Refuse before bootstrap sums outgrow memory (they grow with keys × resamples)."""
+    if spec.resampling is None:
+        return
+    replicated = sum(v.size for v in total.added.values() if v.ndim == 2) * 8
+    if replicated > REPLICATE_BUDGET_BYTES:
+        raise UsageError(
+            f"the bootstrap needs {replicated / 2**30:.1f} GiB for {total.size:,} groups × "
+            f"{spec.resampling.resamples} resamples (limit {REPLICATE_BUDGET_BYTES / 2**30:g} "
+            "GiB); lower --resamples, group by fewer columns, or use --ci-method normal"
+        )
 
 
-def _looks_binary(batch: Batch) -> bool:
-    """Every label 0 or 1, every prediction a probability (or a logit)."""
-    if not ((batch.y == 0) | (batch.y == 1)).all():
-        return False
-    return batch.logits is not None or bool(((batch.p >= 0) & (batch.p <= 1)).all())
+def _task(total: Partial, model: str, multiclass: bool) -> Task:
+    if multiclass:
+        return Task.MULTICLASS
+    return Task.BINARY if total.binary.get(model, True) else Task.REGRESSION

@@ -14,18 +14,24 @@ from .registry import (
     get_loss,
     resolve_losses,
 )
+from .shapes import Custom, Extreme, Mean, Ratio, Terms
 
 __all__ = [
     "DEFAULT_LOSSES",
     "EPS",
     "REGISTRY",
     "Batch",
+    "Custom",
     "Direction",
+    "Extreme",
     "Loss",
+    "Mean",
     "Params",
+    "Ratio",
     "Rule",
     "Spread",
     "Task",
+    "Terms",
     "default_losses",
     "get_loss",
     "resolve_losses",

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .batch import Batch
-from .registry import Direction, Loss, Rule, Statistics, Sums, Task, ratio, register
+from .registry import Direction, Loss, Rule, Task, register
+from .shapes import Mean, Terms
 
 CLASSIFICATION = (Task.BINARY, Task.MULTICLASS)
 
@@ -53,40 +54,30 @@ def _multiclass_ce_term(b: Batch) -> np.ndarray:
     return -np.einsum("ij,ij->i", b.y, log_p)
 
 
-def _ce_stats(b: Batch) -> Statistics:
-    if b.multiclass:  # class probabilities are checked while reading: no rule statistic
-        return {"w": b.weights, "w_ce_term": b.weigh(_multiclass_ce_term(b))}
-    outside = _outside_unit(b)
-    term = np.where(outside, 0.0, _binary_ce_term(b))
-    return {"w": b.weights, "w_ce_term": b.weigh(term), "outside_unit": outside}
-
-
-def _cross_entropy(s: Sums) -> np.ndarray:
+def _ce_term(b: Batch) -> Terms:
     """Cross-entropy = Σw·(−Σ_k y_k·log p_k) / Σw, natural log, p clipped to [ε, 1 − ε]
 
     Binary: −[y·log p + (1 − y)·log(1 − p)]. From logits z: −[y·log σ(z) + (1 − y)·log σ(−z)],
     or −Σ_k y_k·log softmax(z)_k, computed without overflow.
     """
-    return ratio(s["w_ce_term"], s["w"])
-
-
-def _accuracy_stats(b: Batch) -> Statistics:
-    if b.multiclass:
-        right = b.p.argmax(axis=1) == b.y.argmax(axis=1)
-        return {"w": b.weights, "w_correct": b.weigh(right)}
+    if b.multiclass:  # class probabilities are checked while reading: no rule flag
+        return Terms(_multiclass_ce_term(b))
     outside = _outside_unit(b)
-    predicted = b.logits > 0 if b.logits is not None else b.p > 0.5
-    right = predicted == (b.y > 0.5)
-    return {"w": b.weights, "w_correct": b.weigh(right & ~outside), "outside_unit": outside}
+    return Terms(np.where(outside, 0.0, _binary_ce_term(b)), None, {"outside_unit": outside})
 
 
-def _accuracy(s: Sums) -> np.ndarray:
+def _correct(b: Batch) -> Terms:
     """Accuracy = Σw·[predicted class = true class] / Σw
 
     Binary: predicted positive where p > 0.5 (logit > 0). Multi-class: the class of
     the largest probability (the first, on ties) against the label's class.
     """
-    return ratio(s["w_correct"], s["w"])
+    if b.multiclass:
+        return Terms(b.p.argmax(axis=1) == b.y.argmax(axis=1))
+    outside = _outside_unit(b)
+    predicted = b.logits > 0 if b.logits is not None else b.p > 0.5
+    right = predicted == (b.y > 0.5)
+    return Terms(right & ~outside, None, {"outside_unit": outside})
 
 
 OUTSIDE_UNIT = Rule("outside_unit", "not applicable: labels or probabilities outside [0, 1]")
@@ -99,8 +90,7 @@ register(
         "Σw·(−Σ_k y_k·log p_k) / Σw, p clipped to [ε, 1 − ε]",
         CLASSIFICATION,
         Direction.LOWER,
-        _ce_stats,
-        _cross_entropy,
+        Mean(_ce_term),
         (OUTSIDE_UNIT,),
     )
 )
@@ -112,8 +102,7 @@ register(
         "Σw·[argmax p = y] / Σw  (binary: p > 0.5)",
         CLASSIFICATION,
         Direction.HIGHER,
-        _accuracy_stats,
-        _accuracy,
+        Mean(_correct, proportion=True),
         (OUTSIDE_UNIT,),
     )
 )

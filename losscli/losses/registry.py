@@ -1,25 +1,22 @@
 """The loss registry: what a loss is, and how names and aliases resolve to one.
 
-A loss is a sum of per-row statistics. ``statistics`` turns a :class:`Batch` into
-named per-row columns (already weighted); the reduction sums each column per key
-(file, group, chunk, shard — all the same); ``finalize`` turns those sums into the
-value, vectorised over keys. Nothing else is needed to evaluate a loss anywhere.
+A loss is a sum of per-row statistics, described by its :mod:`shape <.shapes>`: the
+engine turns a batch into the shape's per-key sums (file, group, chunk, shard — all
+the same), merges them, and finalizes them into values, vectorised over keys.
+Nothing else is needed to evaluate a loss anywhere, or to put an interval on it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
 
 from ..errors import UsageError
-from .batch import Batch, Ones, Spread
+from .shapes import Shape, Sums
 from .tasks import Task
-
-Statistics = Mapping[str, "np.ndarray | Ones | Spread"]
-Sums = Mapping[str, np.ndarray]
 
 
 class Direction(str, Enum):
@@ -29,7 +26,7 @@ class Direction(str, Enum):
 
 @dataclass(frozen=True)
 class Rule:
-    """Rows the loss cannot use: counted by the statistic ``stat`` (a per-row 0/1 column).
+    """Rows the loss cannot use: counted per key from the loss's flag ``stat`` (0/1 per row).
 
     ``skip`` rules leave those rows out of this loss only and report how many;
     otherwise any such row makes the loss not applicable to the key.
@@ -54,10 +51,13 @@ class Loss:
     formula: str
     tasks: tuple[Task, ...]
     direction: Direction
-    statistics: Callable[[Batch], Statistics]
-    finalize: Callable[[Sums], np.ndarray]
+    shape: Shape
     rules: tuple[Rule, ...] = ()
     undefined: str = "not defined: no rows with positive weight to score"
+
+    def finalize(self, sums: Sums) -> np.ndarray:
+        """The value per key from this loss's own sums (``n``: the rows of each key)."""
+        return np.asarray(self.shape.finalize(sums), dtype=float)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -118,11 +118,3 @@ def resolve_losses(names: Iterable[str]) -> list[Loss]:
     if not chosen:
         raise UsageError("no loss given; name at least one, or 'all'")
     return list(chosen.values())
-
-
-def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """num / den, NaN where den is 0 (no rows, or zero total weight)."""
-    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
-    out = np.full(np.broadcast(num, den).shape, np.nan)
-    np.divide(num, den, out=out, where=den != 0)
-    return out

@@ -1,7 +1,7 @@
 """Regression losses. Every value is a weighted mean Σw·term / Σw unless stated otherwise.
 
-Statistic names are shared between losses when they hold the same quantity
-(``w`` is Σw for every loss), so each is summed once.
+Each loss gives its per-row term; the engine sums it per key (an array shared by two
+losses, such as the squared error of MSE and RMSE, is summed once per chunk).
 """
 
 from __future__ import annotations
@@ -9,118 +9,74 @@ from __future__ import annotations
 import numpy as np
 
 from .batch import Batch, Spread
-from .registry import Direction, Loss, Rule, Statistics, Sums, Task, ratio, register
+from .registry import Direction, Loss, Rule, Task, register
+from .shapes import PERCENT, SQRT, Custom, Mean, Ratio, Sums, Terms, ratio
 
 REGRESSION = (Task.REGRESSION,)
 LOG2 = float(np.log(2.0))
 
 
-def _mse_stats(b: Batch) -> Statistics:
+def _sq_err(b: Batch) -> Terms:
+    """MSE = Σw·(y − ŷ)² / Σw; RMSE = √MSE
+
+    On binary data MSE is the Brier score; on multi-class data the term is the
+    mean over classes of (p_k − y_k)².
+    """
     sq_err = b.err**2
     if b.multiclass:  # the mean over classes of (p_k − y_k)²
         sq_err = sq_err.mean(axis=1)
-    return {"w": b.weights, "w_sq_err": b.weigh(sq_err)}
+    return Terms(sq_err)
 
 
-def _mse(s: Sums) -> np.ndarray:
-    """MSE = Σw·(y − ŷ)² / Σw
-
-    On binary data this is the Brier score; on multi-class data the term is the
-    mean over classes of (p_k − y_k)².
-    """
-    return ratio(s["w_sq_err"], s["w"])
-
-
-def _rmse(s: Sums) -> np.ndarray:
-    """RMSE = √MSE"""
-    return np.sqrt(_mse(s))
-
-
-def _mae_stats(b: Batch) -> Statistics:
-    return {"w": b.weights, "w_abs_err": b.weigh(b.abs_err)}
-
-
-def _mae(s: Sums) -> np.ndarray:
+def _abs_err(b: Batch) -> Terms:
     """MAE = Σw·|y − ŷ| / Σw"""
-    return ratio(s["w_abs_err"], s["w"])
+    return Terms(b.abs_err)
 
 
-def _mape_stats(b: Batch) -> Statistics:
+def _rel_err(b: Batch) -> Terms:
+    """MAPE = 100 · Σw·|y − ŷ|/|y| / Σw, over rows with y ≠ 0 (the denominator term is 1
+    on those rows only)"""
     zero = b.y == 0
     if zero.any():
         rel = np.divide(b.abs_err, np.abs(b.y), out=np.zeros_like(b.abs_err), where=~zero)
-    else:
-        rel = b.abs_err / np.abs(b.y)
-    return {
-        "w": b.weights,
-        "w_rel_err": b.weigh(rel),
-        "zero_label": zero,
-        "w_zero_label": b.weigh(zero),
-    }
+        return Terms(rel, ~zero, {"zero_label": zero})
+    return Terms(b.abs_err / np.abs(b.y), None, {"zero_label": zero})
 
 
-def _mape(s: Sums) -> np.ndarray:
-    """MAPE = 100 · Σw·|y − ŷ|/|y| / Σw, over rows with y ≠ 0"""
-    return 100.0 * ratio(s["w_rel_err"], s["w"] - s["w_zero_label"])
-
-
-def _smape_stats(b: Batch) -> Statistics:
-    den = np.abs(b.y) + np.abs(b.p)
-    term = np.divide(2.0 * b.abs_err, den, out=np.zeros_like(den), where=den != 0)
-    return {"w": b.weights, "w_smape_term": b.weigh(term)}
-
-
-def _smape(s: Sums) -> np.ndarray:
+def _smape_term(b: Batch) -> Terms:
     """sMAPE = 100 · Σw·2|y − ŷ|/(|y| + |ŷ|) / Σw; a row with y = ŷ = 0 counts as 0"""
-    return 100.0 * ratio(s["w_smape_term"], s["w"])
+    den = np.abs(b.y) + np.abs(b.p)
+    return Terms(np.divide(2.0 * b.abs_err, den, out=np.zeros_like(den), where=den != 0))
 
 
-def _wape_stats(b: Batch) -> Statistics:
-    return {"w_abs_err": b.weigh(b.abs_err), "w_abs_y": b.weigh(np.abs(b.y))}
-
-
-def _wape(s: Sums) -> np.ndarray:
+def _wape_terms(b: Batch) -> Terms:
     """WAPE = 100 · Σw·|y − ŷ| / Σw·|y|"""
-    return 100.0 * ratio(s["w_abs_err"], s["w_abs_y"])
+    return Terms(b.abs_err, np.abs(b.y))
 
 
-def _msle_stats(b: Batch) -> Statistics:
+def _sq_log_err(b: Batch) -> Terms:
+    """MSLE = Σw·(log(1 + y) − log(1 + ŷ))² / Σw"""
     bad = (b.y <= -1) | (b.p <= -1)
     with np.errstate(invalid="ignore", divide="ignore"):
         log_err = np.where(bad, 0.0, np.log1p(b.y) - np.log1p(b.p))
-    return {"w": b.weights, "w_sq_log_err": b.weigh(log_err**2), "le_minus_one": bad}
+    return Terms(log_err**2, None, {"le_minus_one": bad})
 
 
-def _msle(s: Sums) -> np.ndarray:
-    """MSLE = Σw·(log(1 + y) − log(1 + ŷ))² / Σw"""
-    return ratio(s["w_sq_log_err"], s["w"])
-
-
-def _huber_stats(b: Batch) -> Statistics:
+def _huber_term(b: Batch) -> Terms:
+    """Huber = Σw·h(e) / Σw, h(e) = ½e² where |e| ≤ δ, else δ·(|e| − ½δ)"""
     delta = b.params.huber_delta
     a = b.abs_err
-    term = np.where(a <= delta, 0.5 * a**2, delta * (a - 0.5 * delta))
-    return {"w": b.weights, "w_huber_term": b.weigh(term)}
+    return Terms(np.where(a <= delta, 0.5 * a**2, delta * (a - 0.5 * delta)))
 
 
-def _huber(s: Sums) -> np.ndarray:
-    """Huber = Σw·h(e) / Σw, h(e) = ½e² where |e| ≤ δ, else δ·(|e| − ½δ)"""
-    return ratio(s["w_huber_term"], s["w"])
-
-
-def _log_cosh_stats(b: Batch) -> Statistics:
+def _log_cosh_term(b: Batch) -> Terms:
+    """log-cosh = Σw·log(cosh(y − ŷ)) / Σw"""
     a = b.abs_err
     # log(cosh(a)) = a + log1p(exp(−2a)) − log 2: no overflow for large |e|.
-    term = a + np.log1p(np.exp(-2.0 * a)) - LOG2
-    return {"w": b.weights, "w_log_cosh_term": b.weigh(term)}
+    return Terms(a + np.log1p(np.exp(-2.0 * a)) - LOG2)
 
 
-def _log_cosh(s: Sums) -> np.ndarray:
-    """log-cosh = Σw·log(cosh(y − ŷ)) / Σw"""
-    return ratio(s["w_log_cosh_term"], s["w"])
-
-
-def _r2_stats(b: Batch) -> Statistics:
+def _r2_stats(b: Batch) -> dict[str, np.ndarray | Spread]:
     return {"w_sq_err": b.weigh(b.err**2), "y": Spread(b.y, b.w_array)}
 
 
@@ -149,8 +105,7 @@ for _loss in (
         "Σw·(y − ŷ)² / Σw",
         (*REGRESSION, Task.BINARY, Task.MULTICLASS),
         Direction.LOWER,
-        _mse_stats,
-        _mse,
+        Mean(_sq_err),
     ),
     Loss(
         "rmse",
@@ -159,8 +114,7 @@ for _loss in (
         "√(Σw·(y − ŷ)² / Σw)",
         REGRESSION,
         Direction.LOWER,
-        _mse_stats,
-        _rmse,
+        Mean(_sq_err, SQRT),
     ),
     Loss(
         "mae",
@@ -169,8 +123,7 @@ for _loss in (
         "Σw·|y − ŷ| / Σw",
         REGRESSION,
         Direction.LOWER,
-        _mae_stats,
-        _mae,
+        Mean(_abs_err),
     ),
     Loss(
         "mape",
@@ -179,8 +132,7 @@ for _loss in (
         "100 · Σw·|y − ŷ|/|y| / Σw  (rows with y = 0 left out)",
         REGRESSION,
         Direction.LOWER,
-        _mape_stats,
-        _mape,
+        Ratio(_rel_err, PERCENT),
         (ZERO_LABEL,),
     ),
     Loss(
@@ -190,8 +142,7 @@ for _loss in (
         "100 · Σw·2|y − ŷ|/(|y| + |ŷ|) / Σw",
         REGRESSION,
         Direction.LOWER,
-        _smape_stats,
-        _smape,
+        Mean(_smape_term, PERCENT),
     ),
     Loss(
         "wape",
@@ -200,8 +151,7 @@ for _loss in (
         "100 · Σw·|y − ŷ| / Σw·|y|",
         REGRESSION,
         Direction.LOWER,
-        _wape_stats,
-        _wape,
+        Ratio(_wape_terms, PERCENT),
         undefined="not defined: every label is 0 (or has no weight)",
     ),
     Loss(
@@ -211,8 +161,7 @@ for _loss in (
         "Σw·(log(1 + y) − log(1 + ŷ))² / Σw",
         REGRESSION,
         Direction.LOWER,
-        _msle_stats,
-        _msle,
+        Mean(_sq_log_err),
         (LE_MINUS_ONE,),
     ),
     Loss(
@@ -222,8 +171,7 @@ for _loss in (
         "Σw·h(e) / Σw, h = ½e² if |e| ≤ δ else δ(|e| − ½δ)",
         REGRESSION,
         Direction.LOWER,
-        _huber_stats,
-        _huber,
+        Mean(_huber_term),
     ),
     Loss(
         "log_cosh",
@@ -232,8 +180,7 @@ for _loss in (
         "Σw·log(cosh(y − ŷ)) / Σw",
         REGRESSION,
         Direction.LOWER,
-        _log_cosh_stats,
-        _log_cosh,
+        Mean(_log_cosh_term),
     ),
     Loss(
         "r2",
@@ -242,8 +189,7 @@ for _loss in (
         "1 − Σw·(y − ŷ)² / Σw·(y − ȳ)²",
         REGRESSION,
         Direction.HIGHER,
-        _r2_stats,
-        _r2,
+        Custom(_r2_stats, _r2),
         undefined="not defined for fewer than 2 rows, or no row with positive weight",
     ),
 ):

@@ -15,7 +15,7 @@ def to_csv(result: EvaluationResult, digits: int = 5, delimiter: str = ",") -> s
     """Flat rows at full float precision; empty cells for overall group keys and missing values."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    columns = ["file", "pred", *result.group_by, "n", *result.losses]
+    columns = ["file", "pred", *result.group_by, "n", *result.loss_columns]
     writer.writerow(columns)
     for record in result.records():
         writer.writerow(["" if record[c] is None else _cell(record[c]) for c in columns])

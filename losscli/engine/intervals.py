@@ -1,0 +1,155 @@
+"""Intervals and paired differences, derived from a loss's shape and its per-key sums.
+
+Normal method, for a ratio R = Σw·a / Σw·b (a weighted mean when b = 1), by the delta
+method with the weights held fixed::
+
+    Var(R) = n_eff/(n_eff − 1) · Σw²(a − R·b)² / (Σw·b)²,   n_eff = (Σw·b)² / Σw²b²
+
+expanded into the streamed sums Σw²a², Σw²ab and Σw²b². For an unweighted mean this is
+s²/n, and the interval is R ± t(n_eff − 1)·SE. Proportions (accuracy) use Wilson's
+interval at n_eff. A transform T (×100, √) maps the interval's ends, and its SE by
+T'(R). A paired difference of two models on the same rows adds the covariance from
+the cross sums Σw²·a_m·a_r, …, which for a mean is the paired t-test (Diebold–Mariano
+with lag 0). The bootstrap method reads percentiles of the replicate values instead.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..losses.shapes import Ratio, Sums, ratio
+
+Interval = tuple[np.ndarray, np.ndarray, np.ndarray]  # low, high, se per key
+
+
+@dataclass(frozen=True)
+class Paired:
+    delta: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    p_value: np.ndarray
+
+
+def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
+    with np.errstate(invalid="ignore"):
+        return np.where(df > 0, stats.t.ppf(0.5 + level / 2, np.maximum(df, 1e-12)), np.nan)
+
+
+def _t_two_sided_p(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
+    with np.errstate(invalid="ignore"):
+        return np.where(df > 0, 2.0 * stats.t.sf(np.abs(t), np.maximum(df, 1e-12)), np.nan)
+
+
+def _z(level: float) -> float:
+    from scipy import stats
+
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def _moments(s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(R, Var(R) before the small-sample factor, n_eff) per key."""
+    r = ratio(s["num"], s["den"])
+    with np.errstate(all="ignore"):
+        spread = s["num2"] - 2.0 * r * s["numden"] + r**2 * s["den2"]
+        var = np.maximum(spread, 0.0) / s["den"] ** 2
+        n_eff = ratio(s["den"] ** 2, s["den2"])
+    return r, var, n_eff
+
+
+def _factor(n_eff: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.where(n_eff > 1, n_eff / (n_eff - 1), np.nan)
+
+
+def normal_interval(shape: Ratio, s: Sums, level: float) -> Interval:
+    r, var, n_eff = _moments(s)
+    se_r = np.sqrt(var * _factor(n_eff))
+    if shape.proportion:
+        low_r, high_r = wilson(r, n_eff, _z(level))
+    else:
+        q = _t_quantile(level, n_eff - 1)
+        low_r, high_r = r - q * se_r, r + q * se_r
+    t = shape.transform
+    with np.errstate(all="ignore"):
+        return t.apply(low_r), t.apply(high_r), se_r * np.abs(t.slope(r))
+
+
+def wilson(p: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson's score interval for a proportion p of n (effective) trials."""
+    with np.errstate(all="ignore"):
+        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+        ok = n > 0
+        return np.where(ok, centre - half, np.nan), np.where(ok, centre + half, np.nan)
+
+
+def percentile_interval(values: np.ndarray, level: float) -> Interval:
+    """Percentile interval and SD of replicate values (keys × resamples)."""
+    tail = (1 - level) / 2
+    with np.errstate(all="ignore"), _quiet_nan_warnings():
+        low, high = np.nanquantile(values, [tail, 1 - tail], axis=1)
+        se = np.nanstd(values, axis=1, ddof=1)
+    return low, high, se
+
+
+def paired_normal(shape: Ratio, model: Sums, ref: Sums, level: float) -> Paired:
+    """Δ = value(model) − value(reference) on the same rows, its interval and p-value."""
+    r_m, var_m, _ = _moments(model)
+    r_r, var_r, n_eff = _moments(ref)
+    with np.errstate(all="ignore"):
+        cov = (
+            model["x_aa"] - r_r * model["x_ab"] - r_m * model["x_ba"] + r_m * r_r * model["x_bb"]
+        ) / (model["den"] * ref["den"])
+        g_m, g_r = shape.transform.slope(r_m), shape.transform.slope(r_r)
+        var = (g_m**2 * var_m + g_r**2 * var_r - 2 * g_m * g_r * cov) * _factor(n_eff)
+        se = np.sqrt(np.maximum(var, 0.0))
+        delta = shape.transform.apply(r_m) - shape.transform.apply(r_r)
+        q = _t_quantile(level, n_eff - 1)
+        t = np.where(se > 0, delta / se, np.where(delta == 0, 0.0, np.inf))
+    return Paired(delta, delta - q * se, delta + q * se, _t_two_sided_p(t, n_eff - 1))
+
+
+def paired_bootstrap(delta: np.ndarray, replicates: np.ndarray, level: float) -> Paired:
+    """Δ with the percentile interval of its replicates and a two-sided bootstrap p-value,
+    (1 + replicates on the far side of 0) / (1 + replicates), doubled: never exactly 0."""
+    low, high, _ = percentile_interval(replicates, level)
+    with np.errstate(all="ignore"):
+        valid = np.sum(np.isfinite(replicates), axis=1)
+        below = np.sum(replicates <= 0, axis=1)
+        above = np.sum(replicates >= 0, axis=1)
+        p = np.minimum(1.0, 2 * (np.minimum(below, above) + 1) / (valid + 1))
+    return Paired(delta, low, high, np.where(valid > 0, p, np.nan))
+
+
+def adjusted(p_values: np.ndarray, method: str) -> np.ndarray:
+    """Holm's step-down or Benjamini–Hochberg's adjusted p-values (NaN stays NaN)."""
+    out = np.full(len(p_values), np.nan)
+    ok = np.flatnonzero(np.isfinite(p_values))
+    m = len(ok)
+    if not m:
+        return out
+    order = ok[np.argsort(p_values[ok], kind="stable")]
+    p = p_values[order]
+    if method == "holm":
+        stepped = np.maximum.accumulate(p * (m - np.arange(m)))
+    else:  # "bh"
+        stepped = np.minimum.accumulate((p * m / np.arange(1, m + 1))[::-1])[::-1]
+    out[order] = np.minimum(stepped, 1.0)
+    return out
+
+
+@contextmanager
+def _quiet_nan_warnings() -> Iterator[None]:
+    """nanquantile and nanstd warn on keys whose replicates are all NaN; those are reported."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield

@@ -1,0 +1,294 @@
+"""The kernel: one batch of rows in, one :class:`Partial` out. The only reduction there is.
+
+For every model and loss the kernel sums what the loss's shape needs per key: for a
+ratio (or mean) Σw·a and Σw·b, with intervals also Σw²a², Σw²ab and Σw²b², with a
+paired comparison the cross sums between each model and the reference, with the
+bootstrap the same sums under every resample's weights. A local run folds the
+partials of its chunks; a distributed run would merge the partials of its partitions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..errors import InputError
+from ..losses import Batch, Loss
+from ..losses.batch import Ones, Spread
+from ..losses.shapes import Custom, Extreme, Ratio, Terms
+from ..reading import ColumnPlan, to_float
+from .batches import BatchBuilder
+from .checks import RowProblems
+from .keys import KeySet
+from .partial import Partial, Spread4, StatKey
+from .reduce import chunk_moments, key_max, key_sum
+from .resample import ChunkResampler, Resampling
+
+Column = np.ndarray | Ones
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    """What every chunk of one input is turned into."""
+
+    plan: ColumnPlan
+    losses: tuple[Loss, ...]
+    drop_na: bool = False
+    count_zero_labels: bool = False
+    moments: bool = False  # the second moments normal intervals need
+    resampling: Resampling | None = None  # bootstrap replicate sums
+    reference: str | None = None  # the model others are compared with (cross sums)
+    empty_is_missing: bool = False
+
+
+def evaluate_chunk(
+    batch: pa.RecordBatch,
+    *,
+    spec: KernelSpec,
+    builder: BatchBuilder,
+    part: str,
+    first_row: int,
+    position: int,
+) -> Partial:
+    """The partial of one batch: ``first_row`` rows of ``part`` came before it, and
+    ``position`` rows of its input (the resampling position of its first row)."""
+    plan = spec.plan
+    values = {c: to_float(batch.column(c), c, part) for c in plan.numeric}
+    labels = builder.labels(batch, values, first_row)
+    problems = RowProblems(part, spec.drop_na, spec.count_zero_labels, first_row)
+    keep = problems.check(values, plan, batch.num_rows, builder.missing(labels))
+    keys = KeySet(plan.group_by, spec.empty_is_missing)
+    if problems.failed:  # reading goes on only to count every bad row for the message
+        return Partial(keys, np.zeros(keys.size), problems={part: problems})
+    codes = _group_codes(keys, batch, plan.group_by, part)
+    rows = np.arange(batch.num_rows)
+    if keep is not None:
+        values = {c: v[keep] for c, v in values.items()}
+        labels = {m: v[keep] for m, v in labels.items()}
+        codes = None if codes is None else codes[keep]
+        rows = rows[keep]
+    sums = _ChunkSums(codes, keys.size)
+    resampler = None
+    if spec.resampling is not None:
+        resampler = ChunkResampler(spec.resampling, position + rows, codes, keys.size)
+    out = Partial(keys, sums(Ones(len(rows))), problems={part: problems})
+    ratios: dict[str, dict[str, tuple[Column, Column]]] = {}
+    for model in plan.models:
+        kept = None if keep is None else rows
+        with np.errstate(all="ignore"):  # infinities and NaNs are reported per loss
+            model_batch = builder.batch(model, labels[model.name], values, problems, kept)
+            if model_batch is None:
+                continue
+            ratios[model.name] = _add_model(out, model.name, model_batch, spec, sums, resampler)
+        if not model.multiclass:
+            out.binary[model.name] = _looks_binary(model_batch)
+    if spec.reference in ratios:
+        _add_cross_sums(out, ratios, spec.reference, sums)
+    if resampler is not None:
+        out.added.update(resampler.results())
+    return out
+
+
+def _add_model(
+    out: Partial,
+    model: str,
+    batch: Batch,
+    spec: KernelSpec,
+    sums: _ChunkSums,
+    resampler: ChunkResampler | None,
+) -> dict[str, tuple[Column, Column]]:
+    """Each loss's sums for one model; returns the (w·a, w·b) columns of its ratio losses."""
+    terms = _TermCache(batch)
+    columns: dict[str, tuple[Column, Column]] = {}
+    for loss in spec.losses:
+        if not loss.applies_to(batch.multiclass):
+            continue
+        stat = _namer(model, loss.name)
+        shape = loss.shape
+        if isinstance(shape, Ratio):
+            found = terms(shape.terms)
+            a, b = terms.weighed(found.num), terms.weighed(found.den)
+            columns[loss.name] = (a, b)
+            _add_ratio(out, stat, a, b, spec.moments, sums, resampler)
+            _add_flags(out, stat, loss, found.flags, sums)
+        elif isinstance(shape, Extreme):
+            found = terms(shape.term)
+            _add_extreme(out, stat, found.num, shape.largest, batch, sums)
+            _add_flags(out, stat, loss, found.flags, sums)
+        elif isinstance(shape, Custom):
+            _add_custom(out, stat, shape.statistics(batch), sums)
+            _add_flags(out, stat, loss, shape.flags(batch), sums)
+    return columns
+
+
+def _add_ratio(
+    out: Partial,
+    stat: Callable[[str], StatKey],
+    a: Column,
+    b: Column,
+    moments: bool,
+    sums: _ChunkSums,
+    resampler: ChunkResampler | None,
+) -> None:
+    out.added[stat("num")], out.added[stat("den")] = sums(a), sums(b)
+    if moments:
+        out.added[stat("num2")] = sums.product(a, a)
+        out.added[stat("numden")] = sums.product(a, b)
+        out.added[stat("den2")] = sums.product(b, b)
+    if resampler is not None:
+        resampler.request(stat("rep_num"), a)
+        resampler.request(stat("rep_den"), b)
+
+
+def _add_extreme(
+    out: Partial,
+    stat: Callable[[str], StatKey],
+    term: np.ndarray,
+    largest: bool,
+    batch: Batch,
+    sums: _ChunkSums,
+) -> None:
+    rows = np.ones(len(term), dtype=bool) if batch.w is None else batch.w > 0
+    signed = term if largest else -term
+    out.added[stat("rows")] = sums(rows)
+    out.largest[stat("extreme")] = key_max(sums.codes, sums.n_keys, np.where(rows, signed, -np.inf))
+
+
+def _add_custom(
+    out: Partial,
+    stat: Callable[[str], StatKey],
+    columns: Mapping[str, Column | Spread],
+    sums: _ChunkSums,
+) -> None:
+    for name, column in columns.items():
+        if isinstance(column, Spread):
+            out.spreads[stat(name)] = _spread(sums, column)
+        else:
+            out.added[stat(name)] = sums(column)
+
+
+def _add_flags(
+    out: Partial,
+    stat: Callable[[str], StatKey],
+    loss: Loss,
+    flags: Mapping[str, np.ndarray],
+    sums: _ChunkSums,
+) -> None:
+    for rule in loss.rules:
+        if rule.stat in flags:
+            out.added[stat(f"flag:{rule.stat}")] = sums(flags[rule.stat])
+
+
+def _add_cross_sums(
+    out: Partial,
+    ratios: dict[str, dict[str, tuple[Column, Column]]],
+    reference: str,
+    sums: _ChunkSums,
+) -> None:
+    """Σw²·a_m·a_r and the other cross products of each model m with the reference r."""
+    for model, columns in ratios.items():
+        if model == reference:
+            continue
+        for loss, (a, b) in columns.items():
+            if loss not in ratios[reference]:
+                continue
+            ra, rb = ratios[reference][loss]
+            stat = _namer(model, loss)
+            for name, (x, y) in {
+                "x_aa": (a, ra),
+                "x_ab": (a, rb),
+                "x_ba": (b, ra),
+                "x_bb": (b, rb),
+            }.items():
+                out.added[stat(name)] = sums.product(x, y)
+
+
+def _spread(sums: _ChunkSums, spread: Spread) -> Spread4:
+    """(weight, mean, M2, shift) per key, shifted by each key's first value."""
+    shift = np.full(sums.n_keys, np.nan)
+    if len(spread.values):
+        codes = sums.codes
+        keys, first = (
+            (np.array([0]), np.array([0])) if codes is None else np.unique(codes, return_index=True)
+        )
+        shift[keys] = spread.values[first]
+    offsets = spread.values - (shift[0] if sums.codes is None else shift[sums.codes])
+    w, mean, m2 = chunk_moments(sums.codes, sums.n_keys, offsets, spread.weights)
+    return w, mean, m2, shift
+
+
+class _ChunkSums:
+    """Σ column per key for one chunk; a column shared by several losses is summed once."""
+
+    def __init__(self, codes: np.ndarray | None, n_keys: int) -> None:
+        self.codes, self.n_keys = codes, n_keys
+        self._done: dict[object, tuple[object, np.ndarray]] = {}
+
+    def __call__(self, column: Column) -> np.ndarray:
+        tag: object = "ones" if isinstance(column, Ones) else id(column)
+        if tag not in self._done:  # the column is kept alive so that its id stays its own
+            self._done[tag] = (column, key_sum(self.codes, self.n_keys, column))
+        return self._done[tag][1]
+
+    def product(self, x: Column, y: Column) -> np.ndarray:
+        """Σ x·y per key (a column of ones is the identity)."""
+        if isinstance(x, Ones):
+            return self(y)
+        if isinstance(y, Ones):
+            return self(x)
+        tag = ("product", *sorted((id(x), id(y))))
+        if tag not in self._done:
+            self._done[tag] = ((x, y), key_sum(self.codes, self.n_keys, x * y))
+        return self._done[tag][1]
+
+
+class _TermCache:
+    """Per-row terms of one batch, computed once per term function (MSE and RMSE share)."""
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+        self._terms: dict[Callable[[Batch], Terms], Terms] = {}
+        self._weighed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, make: Callable[[Batch], Terms]) -> Terms:
+        if make not in self._terms:
+            self._terms[make] = make(self.batch)
+        return self._terms[make]
+
+    def weighed(self, term: np.ndarray | None) -> Column:
+        """w·term, each array weighed once; None (the term 1) gives the weights."""
+        if term is None:
+            return self.batch.weights
+        if id(term) not in self._weighed:
+            self._weighed[id(term)] = (term, self.batch.weigh(term))
+        return self._weighed[id(term)][1]
+
+
+def _namer(model: str, loss: str) -> Callable[[str], StatKey]:
+    return lambda name: (model, loss, name)
+
+
+def _group_codes(
+    keys: KeySet, batch: Any, columns: Sequence[str], source: str
+) -> np.ndarray | None:
+    if not columns:
+        return None
+    try:
+        return keys.codes([batch.column(g) for g in columns])
+    except pa.ArrowException as exc:  # e.g. shards whose key columns differ in type
+        raise InputError(
+            f"{source}: cannot group by {', '.join(map(repr, columns))}: "
+            f"{str(exc).splitlines()[0]}; group columns must hold text, numbers, "
+            "dates or booleans of one type"
+        ) from exc
+
+
+def _looks_binary(batch: Batch) -> bool:
+    """Every label 0 or 1, every prediction a probability (or a logit)."""
+    if not ((batch.y == 0) | (batch.y == 1)).all():
+        return False
+    return batch.logits is not None or bool(((batch.p >= 0) & (batch.p <= 1)).all())

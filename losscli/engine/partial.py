@@ -1,0 +1,141 @@
+"""Partials: per-key sums of one batch, shard or partition, keyed by group values, that merge.
+
+A partial is what the kernel makes of a batch of rows and what a whole evaluation
+folds into: for every (model, loss, statistic) an array over its keys, added (sums,
+and bootstrap replicate sums with one column per resample), maximised (extremes) or
+merged by Chan's formula (spreads), with the row problems each part noticed and
+each model's task evidence. Merging is associative and commutative (up to float
+rounding) and equals evaluating the union of the rows; partials pickle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .checks import RowProblems
+from .keys import KeySet
+
+StatKey = tuple[str, str, str]  # (model, loss column, statistic): each loss owns its names
+Spread4 = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # weight, mean, M2, shift
+
+
+@dataclass
+class Partial:
+    keys: KeySet
+    n: np.ndarray = field(default_factory=lambda: np.zeros(1))  # rows per key
+    added: dict[StatKey, np.ndarray] = field(default_factory=dict)
+    largest: dict[StatKey, np.ndarray] = field(default_factory=dict)
+    spreads: dict[StatKey, Spread4] = field(default_factory=dict)
+    binary: dict[str, bool] = field(default_factory=dict)  # one-column model: 0/1 labels?
+    problems: dict[str, RowProblems] = field(default_factory=dict)  # per part (file or shard)
+
+    @classmethod
+    def empty(cls, keys: KeySet) -> Partial:
+        return cls(keys.copy(), np.zeros(keys.size))
+
+    @property
+    def size(self) -> int:
+        return self.keys.size
+
+    def merge(self, other: Partial) -> Partial:
+        """The partial of both row sets; neither input changes."""
+        out = Partial.empty(self.keys)
+        out.absorb(self)
+        out.absorb(other)
+        return out
+
+    def absorb(self, other: Partial) -> None:
+        """Add ``other``'s rows to this partial, in place (the fold of a local run)."""
+        other = other.trimmed()
+        at = self.keys.absorb(other.keys)
+        self._grow(self.keys.size)
+        self.n[at] += other.n
+        for name, values in other.added.items():
+            self._array(self.added, name, values, 0.0)[at] += values
+        for name, values in other.largest.items():
+            mine = self._array(self.largest, name, values, -np.inf)
+            mine[at] = np.maximum(mine[at], values)
+        for name, spread in other.spreads.items():
+            self._absorb_spread(name, spread, at)
+        for model, binary in other.binary.items():
+            self.binary[model] = self.binary.get(model, True) and binary
+        for part, found in other.problems.items():
+            known = self.problems.get(part)
+            self.problems[part] = found if known is None else known.merged(found)
+
+    def _array(
+        self, table: dict[StatKey, np.ndarray], name: StatKey, like: np.ndarray, fill: float
+    ) -> np.ndarray:
+        if name not in table:
+            table[name] = np.full((len(self.n), *like.shape[1:]), fill)
+        return table[name]
+
+    def trimmed(self) -> Partial:
+        """The same partial with its arrays cut to its keys (they grow with spare room)."""
+        size = self.size
+        return Partial(
+            self.keys,
+            self.n[:size],
+            {k: v[:size] for k, v in self.added.items()},
+            {k: v[:size] for k, v in self.largest.items()},
+            {k: tuple(part[:size] for part in v) for k, v in self.spreads.items()},  # type: ignore[misc]
+            dict(self.binary),
+            dict(self.problems),
+        )
+
+    def _grow(self, size: int) -> None:
+        """Room for ``size`` keys; capacity doubles, so a fold adds keys in amortised O(1)."""
+        if size <= len(self.n):
+            return
+        pad = max(size, 2 * len(self.n)) - len(self.n)
+        self.n = _padded(self.n, pad, 0.0)
+        self.added = {k: _padded(v, pad, 0.0) for k, v in self.added.items()}
+        self.largest = {k: _padded(v, pad, -np.inf) for k, v in self.largest.items()}
+        self.spreads = {k: _padded4(v, pad) for k, v in self.spreads.items()}
+
+    def _absorb_spread(self, name: StatKey, theirs: Spread4, at: np.ndarray) -> None:
+        """Chan's merge per key; their means are re-based onto this partial's shifts."""
+        if name not in self.spreads:
+            size = len(self.n)
+            self.spreads[name] = (
+                np.zeros(size),
+                np.zeros(size),
+                np.zeros(size),
+                np.full(size, np.nan),
+            )
+        w, mean, m2, shift = self.spreads[name]
+        tw, tmean, tm2, tshift = theirs
+        unset = np.isnan(shift[at])
+        shift[at[unset]] = tshift[unset]
+        rebased = np.where(np.isnan(tshift), 0.0, tshift - shift[at]) + tmean
+        w[at], mean[at], m2[at] = merge_moments((w[at], mean[at], m2[at]), (tw, rebased, tm2))
+
+
+Moments = tuple[np.ndarray, np.ndarray, np.ndarray]  # weight, mean, M2 per key
+
+
+def merge_moments(a: Moments, b: Moments) -> Moments:
+    """Combine (weight, mean, M2) of two disjoint row sets, element-wise over keys (Chan)."""
+    wa, ma, m2a = a
+    wb, mb, m2b = b
+    w = wa + wb
+    share_b = np.divide(wb, w, out=np.zeros_like(w), where=w != 0)
+    delta = mb - ma
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss (R²)
+        return w, ma + delta * share_b, m2a + m2b + delta**2 * wa * share_b
+
+
+def _padded(values: np.ndarray, pad: int, fill: float) -> np.ndarray:
+    return np.concatenate([values, np.full((pad, *values.shape[1:]), fill)])
+
+
+def _padded4(spread: Spread4, pad: int) -> Spread4:
+    w, mean, m2, shift = spread
+    return (
+        _padded(w, pad, 0.0),
+        _padded(mean, pad, 0.0),
+        _padded(m2, pad, 0.0),
+        _padded(shift, pad, np.nan),
+    )

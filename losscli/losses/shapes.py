@@ -1,0 +1,113 @@
+"""The shapes a loss can take. A shape says which per-key sums the loss needs and how its
+value follows from them; the engine derives intervals and paired differences from it.
+
+- :class:`Ratio`: value = T(Σw·a / Σw·b), a ratio of two weighted sums of per-row terms
+  (WAPE, MAPE without its zero labels) with an optional monotone transform T (×100, √).
+- :class:`Mean`: a ratio whose denominator term is 1, i.e. the weighted mean of a
+  per-row term (MSE, MAE, cross-entropy; accuracy as a proportion).
+- :class:`Extreme`: the largest (or smallest) per-row term (max error).
+- :class:`Custom`: any finalize over named sums the loss declares (R²).
+
+Every shape merges exactly: sums add, extremes take the max (min), spreads merge with
+Chan's formula. Statistic names are local to their loss: the engine keeps each loss's
+sums apart, so no loss can change another's value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .batch import Batch, Ones, Spread
+
+Sums = Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a loss makes of one batch: per-row terms, and the rows each of its rules flags.
+
+    ``num`` is the term a (0 on flagged rows); ``den`` is b, None when b is 1.
+    """
+
+    num: np.ndarray
+    den: np.ndarray | None = None
+    flags: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Transform:
+    """A monotone increasing map of a ratio to the loss's value, with its derivative."""
+
+    name: str
+    apply: Callable[[np.ndarray], np.ndarray]
+    slope: Callable[[np.ndarray], np.ndarray]
+
+
+IDENTITY = Transform("identity", lambda r: r, np.ones_like)
+PERCENT = Transform("×100", lambda r: 100.0 * r, lambda r: np.full_like(r, 100.0))
+
+
+def _sqrt_slope(r: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 0.5 / np.sqrt(r)
+
+
+SQRT = Transform("√", lambda r: np.sqrt(np.maximum(r, 0.0)), _sqrt_slope)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """value = T(Σw·a / Σw·b): ``terms`` gives a (and b) per row."""
+
+    terms: Callable[[Batch], Terms]
+    transform: Transform = IDENTITY
+    proportion: bool = False  # a is 0/1 and b is 1: Wilson's interval suits it
+
+    def finalize(self, sums: Sums) -> np.ndarray:
+        return self.transform.apply(ratio(sums["num"], sums["den"]))
+
+
+@dataclass(frozen=True)
+class Mean(Ratio):
+    """value = T(Σw·t / Σw), the weighted mean of a per-row term t."""
+
+
+@dataclass(frozen=True)
+class Extreme:
+    """value = max (or min) of a per-row term over the rows with positive weight."""
+
+    term: Callable[[Batch], Terms]
+    largest: bool = True
+
+    def finalize(self, sums: Sums) -> np.ndarray:
+        return np.where(sums["rows"] > 0, sums["extreme"], np.nan)
+
+
+@dataclass(frozen=True)
+class Custom:
+    """Any value computed from named per-key sums: ``statistics`` gives the per-row columns
+    (summed per key; a :class:`Spread` is kept as weight, mean and M2), ``finalize`` maps
+    the sums (and ``n``, the row count) to values, vectorised over keys."""
+
+    statistics: Callable[[Batch], Mapping[str, np.ndarray | Ones | Spread]]
+    compute: Callable[[Sums], np.ndarray]
+    flags: Callable[[Batch], Mapping[str, np.ndarray]] = lambda batch: {}
+
+    def finalize(self, sums: Sums) -> np.ndarray:
+        return self.compute(sums)
+
+
+Shape = Ratio | Extreme | Custom
+
+
+def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, NaN where den is 0 (no rows, or zero total weight)."""
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
