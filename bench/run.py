@@ -518,7 +518,12 @@ def parse_result(output: str, metrics: tuple[str, ...]) -> dict[str, tuple[float
     rows = list(csv.DictReader(io.StringIO(output)))
     if not rows:
         return {}
-    key_cols = [c for c in rows[0] if c not in {*metrics, "file", "pred", "n"}]
+    bookkeeping = {"file", "pred", "n", "scope"}
+    key_cols = [
+        c
+        for c in rows[0]
+        if c not in {*metrics, *bookkeeping} and not c.endswith(("_low", "_high"))
+    ]
     return {
         ",".join(row[c] for c in key_cols): tuple(float(row[m]) for m in metrics) for row in rows
     }

@@ -368,9 +368,48 @@ def test_to_pandas_carries_interval_columns() -> None:
     assert table["mse_low"][0] < table["mse"][0] < table["mse_high"][0]
 
 
-def test_r2_has_no_interval_yet_and_says_why() -> None:
-    frame = regression_frame(60, seed=10)
-    rows = evaluate(frame, pred="a", losses="r2", ci=0.95).rows
-    interval = rows[-1].intervals["r2"]
-    assert (interval.low, interval.high, interval.se) == (None, None, None)
-    assert interval.why == "no interval yet for this loss"
+def test_r2_interval_is_a_bootstrap_even_under_the_normal_method() -> None:
+    frame = regression_frame(200, seed=12)
+    interval = evaluate(frame, pred="a", losses="r2", ci=0.95).rows[-1].intervals["r2"]
+    assert interval.method == "bootstrap"
+    y, p = frame["y_true"].to_numpy(), frame["a"].to_numpy()
+
+    def r2(y: np.ndarray, p: np.ndarray) -> float:
+        return 1 - np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2)
+
+    want = stats.bootstrap(
+        (y, p),
+        r2,
+        paired=True,
+        vectorized=False,
+        n_resamples=1000,
+        method="percentile",
+        random_state=np.random.default_rng(2),
+    )
+    width = want.confidence_interval.high - want.confidence_interval.low
+    assert interval.low == pytest.approx(want.confidence_interval.low, abs=0.1 * width)
+    assert interval.high == pytest.approx(want.confidence_interval.high, abs=0.1 * width)
+
+
+def test_r2_bootstrap_is_stable_near_1e9_in_any_chunking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shifted power sums re-based on merge: labels near 1e9 with a spread near 1."""
+    from losscli.reading import parquet_source
+
+    rng = np.random.default_rng(13)
+    y = 1e9 + rng.normal(0, 1, 4000)
+    frame = pd.DataFrame(
+        {"y_true": y, "a": y + rng.normal(0, 0.5, 4000), "g": rng.choice(["u", "v"], 4000)}
+    )
+    path = tmp_path / "big.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+
+    def intervals() -> list[tuple[float | None, ...]]:
+        rows = evaluate(str(path), pred="a", losses="r2", group_by="g", ci=0.9).rows
+        return [(r.intervals["r2"].low, r.intervals["r2"].high) for r in rows]
+
+    whole = intervals()
+    assert all(0.6 < low < high < 0.9 for low, high in whole)  # R² ≈ 0.8 here
+    monkeypatch.setattr(parquet_source, "BATCH_ROWS", 333)
+    assert intervals() == [pytest.approx(x, rel=1e-9) for x in whole]

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..losses import Direction, Loss, Task
-from ..losses.shapes import Ratio, Sums
+from ..losses.shapes import Custom, Ratio, Sums, ratio
 from ..reading import Model
 from ..result import CiSettings, Comparison, Interval, ResultRow
 from . import intervals
@@ -27,7 +27,7 @@ NOT_APPLICABLE = "not applicable"
 NOT_APPLICABLE_MULTICLASS = f"{NOT_APPLICABLE} to multi-class predictions"
 NO_INTERVAL = {
     "Extreme": "no interval: a maximum has no sound streamed interval",
-    "Custom": "no interval yet for this loss",
+    "Custom": "no interval for this loss",
 }
 Metrics = list[dict[str, float | None]]
 Notes = list[dict[str, str]]
@@ -94,6 +94,10 @@ def _model_sums(
     for (owner, loss, stat), spread in partial.spreads.items():
         if owner == model and loss in out:
             out[loss].update(_spread_columns(stat, spread, order))
+    for (owner, loss, stat), shift in partial.shifts.items():
+        if owner == model and loss in out:
+            raw = [partial.added[(model, loss, f"rep:{stat}.s{i}")] for i in range(3)]
+            out[loss].update(_replicate_spread(stat, shift, raw, order))
     for table in out.values():
         table["n"] = n
     return dict(out)
@@ -116,6 +120,27 @@ def _spread_columns(
         f"{name}.mean": np.append(absolute[order], base + grand),
         f"{name}.m2": np.append(m2[order], pooled_m2),
     }
+
+
+def _replicate_spread(
+    name: str, shift: np.ndarray, power_sums: list[np.ndarray], order: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Replicate ``name.w/.mean/.m2`` from shifted power sums (keys × resamples); the pooled
+    row re-bases every key onto one shift first (the plain pooled sums would mix shifts)."""
+    s0, s1, s2 = power_sums
+    seen = ~np.isnan(shift)
+    base = shift[seen][0] if seen.any() else 0.0
+    d = np.where(seen, shift - base, 0.0)[:, None]
+    pooled = [np.sum(x, axis=0)[None] for x in (s0, s1 + d * s0, s2 + 2 * d * s1 + d**2 * s0)]
+    shifts = np.append(np.nan_to_num(shift)[order], base)[:, None]
+    w, t1, t2 = (np.concatenate([x[order], p]) for x, p in zip((s0, s1, s2), pooled, strict=True))
+    with np.errstate(all="ignore"):
+        mean = ratio(t1, w)
+        return {
+            f"rep:{name}.w": w,
+            f"rep:{name}.mean": shifts + mean,
+            f"rep:{name}.m2": np.maximum(t2 - t1 * mean, 0.0),
+        }
 
 
 def finalize(
@@ -186,12 +211,21 @@ def _loss_interval(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, str]:
     shape = loss.shape
     nothing = np.full(len(sums["n"]), np.nan)
+    if isinstance(shape, Custom) and "rep:n" in sums:
+        values = shape.compute(_replicate_table(sums))
+        return (*intervals.percentile_interval(values, ci.level), "bootstrap", "")
     if not isinstance(shape, Ratio):
         return nothing, nothing, nothing, ci.method, NO_INTERVAL[type(shape).__name__]
     if ci.method == "bootstrap":
         values = shape.finalize({"num": sums["rep_num"], "den": sums["rep_den"]})
         return (*intervals.percentile_interval(values, ci.level), ci.method, "")
     return (*intervals.normal_interval(shape, sums, ci.level), ci.method, "")
+
+
+def _replicate_table(sums: Sums) -> dict[str, np.ndarray]:
+    """A custom loss's sums as each resample saw them: ``rep:x`` read as ``x``."""
+    table = {k[4:]: v for k, v in sums.items() if k.startswith("rep:")}
+    return {k: v for k, v in table.items() if not k.endswith((".s0", ".s1", ".s2"))}
 
 
 def _compare(

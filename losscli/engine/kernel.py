@@ -40,7 +40,8 @@ class KernelSpec:
     drop_na: bool = False
     count_zero_labels: bool = False
     moments: bool = False  # the second moments normal intervals need
-    resampling: Resampling | None = None  # bootstrap replicate sums
+    resampling: Resampling | None = None  # bootstrap replicate sums, of custom-shaped losses
+    replicate_ratios: bool = False  # ... and of ratios and means too (--ci-method bootstrap)
     reference: str | None = None  # the model others are compared with (cross sums)
     empty_is_missing: bool = False
 
@@ -71,7 +72,7 @@ def evaluate_chunk(
         labels = {m: v[keep] for m, v in labels.items()}
         codes = None if codes is None else codes[keep]
         rows = rows[keep]
-    sums = _ChunkSums(codes, keys.size)
+    sums = _ChunkSums(codes, keys.size, len(rows))
     resampler = None
     if spec.resampling is not None:
         resampler = ChunkResampler(spec.resampling, position + rows, codes, keys.size)
@@ -113,15 +114,20 @@ def _add_model(
             found = terms(shape.terms)
             a, b = terms.weighed(found.num), terms.weighed(found.den)
             columns[loss.name] = (a, b)
-            _add_ratio(out, stat, a, b, spec.moments, sums, resampler)
+            _add_ratio(
+                out, stat, a, b, spec.moments, sums, resampler if spec.replicate_ratios else None
+            )
             _add_flags(out, stat, loss, found.flags, sums)
         elif isinstance(shape, Extreme):
             found = terms(shape.term)
             _add_extreme(out, stat, found.num, shape.largest, batch, sums)
             _add_flags(out, stat, loss, found.flags, sums)
         elif isinstance(shape, Custom):
-            _add_custom(out, stat, shape.statistics(batch), sums)
+            columns_of = shape.statistics(batch)
+            _add_custom(out, stat, columns_of, sums)
             _add_flags(out, stat, loss, shape.flags(batch), sums)
+            if resampler is not None:
+                _request_custom(out, stat, columns_of, sums, resampler)
     return columns
 
 
@@ -171,6 +177,41 @@ def _add_custom(
             out.added[stat(name)] = sums(column)
 
 
+def _request_custom(
+    out: Partial,
+    stat: Callable[[str], StatKey],
+    columns: Mapping[str, Column | Spread],
+    sums: _ChunkSums,
+    resampler: ChunkResampler,
+) -> None:
+    """Replicate sums of a custom loss: its plain sums, the row count, and for a spread the
+    power sums Σv·w, Σv·w·y', Σv·w·y'² of y' = y − shift (each key's first value here)."""
+    resampler.request(stat("rep:n"), Ones(sums.rows))
+    for name, column in columns.items():
+        if not isinstance(column, Spread):
+            resampler.request(stat(f"rep:{name}"), column)
+            continue
+        shift = _first_values(sums, column.values)
+        offsets = column.values - (shift[0] if sums.codes is None else shift[sums.codes])
+        weighed = column.weights * offsets
+        out.shifts[stat(name)] = shift
+        resampler.request(stat(f"rep:{name}.s0"), column.weights)
+        resampler.request(stat(f"rep:{name}.s1"), weighed)
+        resampler.request(stat(f"rep:{name}.s2"), weighed * offsets)
+
+
+def _first_values(sums: _ChunkSums, values: np.ndarray) -> np.ndarray:
+    """Each key's first value in this chunk (NaN for a key without rows)."""
+    shift = np.full(sums.n_keys, np.nan)
+    if len(values):
+        codes = sums.codes
+        keys, first = (
+            (np.array([0]), np.array([0])) if codes is None else np.unique(codes, return_index=True)
+        )
+        shift[keys] = values[first]
+    return shift
+
+
 def _add_flags(
     out: Partial,
     stat: Callable[[str], StatKey],
@@ -209,13 +250,7 @@ def _add_cross_sums(
 
 def _spread(sums: _ChunkSums, spread: Spread) -> Spread4:
     """(weight, mean, M2, shift) per key, shifted by each key's first value."""
-    shift = np.full(sums.n_keys, np.nan)
-    if len(spread.values):
-        codes = sums.codes
-        keys, first = (
-            (np.array([0]), np.array([0])) if codes is None else np.unique(codes, return_index=True)
-        )
-        shift[keys] = spread.values[first]
+    shift = _first_values(sums, spread.values)
     offsets = spread.values - (shift[0] if sums.codes is None else shift[sums.codes])
     w, mean, m2 = chunk_moments(sums.codes, sums.n_keys, offsets, spread.weights)
     return w, mean, m2, shift
@@ -224,8 +259,8 @@ def _spread(sums: _ChunkSums, spread: Spread) -> Spread4:
 class _ChunkSums:
     """Σ column per key for one chunk; a column shared by several losses is summed once."""
 
-    def __init__(self, codes: np.ndarray | None, n_keys: int) -> None:
-        self.codes, self.n_keys = codes, n_keys
+    def __init__(self, codes: np.ndarray | None, n_keys: int, rows: int) -> None:
+        self.codes, self.n_keys, self.rows = codes, n_keys, rows
         self._done: dict[object, tuple[object, np.ndarray]] = {}
 
     def __call__(self, column: Column) -> np.ndarray:

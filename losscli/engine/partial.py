@@ -28,6 +28,7 @@ class Partial:
     added: dict[StatKey, np.ndarray] = field(default_factory=dict)
     largest: dict[StatKey, np.ndarray] = field(default_factory=dict)
     spreads: dict[StatKey, Spread4] = field(default_factory=dict)
+    shifts: dict[StatKey, np.ndarray] = field(default_factory=dict)  # of shifted power sums
     binary: dict[str, bool] = field(default_factory=dict)  # one-column model: 0/1 labels?
     problems: dict[str, RowProblems] = field(default_factory=dict)  # per part (file or shard)
 
@@ -52,7 +53,7 @@ class Partial:
         at = self.keys.absorb(other.keys)
         self._grow(self.keys.size)
         self.n[at] += other.n
-        for name, values in other.added.items():
+        for name, values in self._rebased(other, at).items():
             self._array(self.added, name, values, 0.0)[at] += values
         for name, values in other.largest.items():
             mine = self._array(self.largest, name, values, -np.inf)
@@ -64,6 +65,20 @@ class Partial:
         for part, found in other.problems.items():
             known = self.problems.get(part)
             self.problems[part] = found if known is None else known.merged(found)
+
+    def _rebased(self, other: Partial, at: np.ndarray) -> dict[StatKey, np.ndarray]:
+        """``other``'s sums, with its shifted power sums moved onto this partial's shifts:
+        Σw(y − a) = Σw(y − b) + (b − a)Σw, and likewise for the squares."""
+        added = dict(other.added)
+        for (model, loss, name), theirs in other.shifts.items():
+            mine = self._array(self.shifts, (model, loss, name), theirs, np.nan)
+            unset = np.isnan(mine[at])
+            mine[at[unset]] = theirs[unset]
+            d = np.where(np.isnan(theirs), 0.0, theirs - mine[at])[:, None]
+            s0, s1, s2 = (other.added[(model, loss, f"rep:{name}.s{i}")] for i in range(3))
+            added[(model, loss, f"rep:{name}.s1")] = s1 + d * s0
+            added[(model, loss, f"rep:{name}.s2")] = s2 + 2 * d * s1 + d**2 * s0
+        return added
 
     def _array(
         self, table: dict[StatKey, np.ndarray], name: StatKey, like: np.ndarray, fill: float
@@ -81,6 +96,7 @@ class Partial:
             {k: v[:size] for k, v in self.added.items()},
             {k: v[:size] for k, v in self.largest.items()},
             {k: tuple(part[:size] for part in v) for k, v in self.spreads.items()},  # type: ignore[misc]
+            {k: v[:size] for k, v in self.shifts.items()},
             dict(self.binary),
             dict(self.problems),
         )
@@ -94,6 +110,7 @@ class Partial:
         self.added = {k: _padded(v, pad, 0.0) for k, v in self.added.items()}
         self.largest = {k: _padded(v, pad, -np.inf) for k, v in self.largest.items()}
         self.spreads = {k: _padded4(v, pad) for k, v in self.spreads.items()}
+        self.shifts = {k: _padded(v, pad, np.nan) for k, v in self.shifts.items()}
 
     def _absorb_spread(self, name: StatKey, theirs: Spread4, at: np.ndarray) -> None:
         """Chan's merge per key; their means are re-based onto this partial's shifts."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import InputError, UsageError
-from ..losses import Loss, Params, Task
+from ..losses import Custom, Loss, Params, Task
 from ..reading import ColumnPlan, Source, plan_columns, prefetched
 from ..result import CiSettings, Comparison, ResultRow
 from .batches import BatchBuilder
@@ -23,6 +23,7 @@ from .partial import Partial
 from .resample import Resampling
 
 Progress = Callable[[str, int, "int | None", str], None]
+FALLBACK_BOOTSTRAP = Resampling(resamples=1000, seed=0)
 REPLICATE_BUDGET_BYTES = 2 << 30  # bootstrap sums held at once: keys × resamples × sums
 
 
@@ -130,6 +131,8 @@ def _kernel_spec(
     if bootstrap:
         assert ci is not None and ci.resamples and ci.seed is not None
         resampling = Resampling(ci.resamples, ci.seed, ci.block_rows or 1)
+    elif ci is not None and any(isinstance(loss.shape, Custom) for loss in options.losses):
+        resampling = FALLBACK_BOOTSTRAP  # R² has no sound streamed normal interval
     return KernelSpec(
         plan=plan,
         losses=options.losses,
@@ -137,6 +140,7 @@ def _kernel_spec(
         count_zero_labels=options.mape_zero == "error",
         moments=(ci is not None or reference is not None) and not bootstrap,
         resampling=resampling,
+        replicate_ratios=bootstrap,
         reference=reference,
         empty_is_missing=empty_is_missing,
     )
