@@ -34,7 +34,7 @@ run_suite() {  # run_suite NAME PYTHON [CONSTRAINTS]
         "$venv/bin/python" -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
     fi
     "$venv/bin/python" -m pip list 2>/dev/null \
-        | grep -iE '^(click|numpy|pandas|pyarrow|rich|tomli) ' | tr -s ' ' | paste -sd, -
+        | grep -iE '^(click|numpy|pandas|pyarrow|rich|scipy|tomli) ' | tr -s ' ' | paste -sd, -
     if "$venv/bin/python" -m pytest -q -p no:cacheprovider; then
         passed+=("$name")
     else
