@@ -201,7 +201,7 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         parquet_bytes(pa.table({"y_true": pa.array([2**60, 1]), "y_pred": [1.0, 2.0]})),
         [],
         3,
-        "column 'y_true': Integer value 1152921504606846976 not in range",
+        "column 'y_true', row 1: the integer 1152921504606846976 is beyond 2**53",
     ),
     (
         "text_label.parquet",

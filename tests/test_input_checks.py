@@ -296,3 +296,24 @@ def test_progress_survives_the_reader_closing_the_file_meanwhile(tmp_path: Path)
 
     source._raw = ClosingUnderfoot()
     assert source.progress() == (0, path.stat().st_size, "bytes")
+
+
+@pytest.mark.parametrize("kind", [pa.int64(), pa.uint64()])
+def test_parquet_integers_beyond_2_53_name_their_row(monkeypatch, tmp_path: Path, kind) -> None:
+    import pyarrow.parquet as pq
+
+    from losscli.errors import InputError
+    from losscli.reading import parquet_source
+
+    monkeypatch.setattr(parquet_source, "BATCH_ROWS", 4)
+    monkeypatch.setattr(parquet_source, "BATCH_VALUES", 8)
+    labels = pa.array([*range(9), 2**53 + 1], type=kind)
+    path = tmp_path / "big.parquet"
+    pq.write_table(pa.table({"y_true": labels, "y_pred": [1.0] * 10}), path)
+    with pytest.raises(InputError) as raised:
+        evaluate(str(path))
+    assert str(raised.value) == (
+        f"{path}: column 'y_true', row 10: the integer 9007199254740993 is beyond 2**53 "
+        "(9007199254740992), which float64, the type losscli computes in, cannot hold "
+        "exactly; scale the values or write them as floating point"
+    )

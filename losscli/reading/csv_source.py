@@ -24,13 +24,13 @@ from .. import _arrow
 from ..errors import InputError
 from .formats import InputKind, text_encoding
 from .source import READ_ERRORS, Source, open_error, read_error
+from .values import FLOAT64_EXACT, beyond_float64
 
 BLOCK_BYTES = 1 << 20  # pyarrow's default: larger blocks cost memory, not time
 HEADER_BLOCK_BYTES = 1 << 16
 MAX_BLOCK_BYTES = 1 << 30
 DICT_STRING = pa.dictionary(pa.int32(), pa.string())
 SUSPECT_DELIMITERS = (",", ";", "\t", "|")
-FLOAT64_EXACT = 2**53  # every integer up to this magnitude is exact in float64
 INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
@@ -161,12 +161,7 @@ class CsvSource(Source):
             for index in large:
                 text = (texts[index] or "").strip()
                 if INTEGER.fullmatch(text) and abs(int(text)) > FLOAT64_EXACT:
-                    raise InputError(
-                        f"{self.name}: column {name!r}, row {rows + index + 1}: the integer "
-                        f"{text} is beyond 2**53 ({FLOAT64_EXACT}), which float64, the type "
-                        "losscli computes in, cannot hold exactly; scale the values or write "
-                        "them as floating point"
-                    )
+                    raise beyond_float64(self.name, name, rows + index + 1, text)
 
     def _texts(self, column: str, skip: int, count: int) -> list[str | None]:
         """The text of ``count`` cells of ``column`` after the first ``skip`` data rows."""

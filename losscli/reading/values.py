@@ -10,9 +10,25 @@ import pyarrow as pa
 from .. import _arrow
 from ..errors import InputError
 
+FLOAT64_EXACT = 2**53  # every integer up to this magnitude is exact in float64
 
-def to_float(column: pa.Array | pa.ChunkedArray, name: str, source: str) -> np.ndarray:
-    """The column as float64; missing values become NaN. Text is an error, never coerced."""
+
+def beyond_float64(source: str, column: str, row: int, value: object) -> InputError:
+    """The error for an integer float64 cannot hold exactly (CSV and Parquet alike)."""
+    return InputError(
+        f"{source}: column {column!r}, row {row}: the integer {value} is beyond 2**53 "
+        f"({FLOAT64_EXACT}), which float64, the type losscli computes in, cannot hold "
+        "exactly; scale the values or write them as floating point"
+    )
+
+
+def to_float(
+    column: pa.Array | pa.ChunkedArray, name: str, source: str, first_row: int = 0
+) -> np.ndarray:
+    """The column as float64; missing values become NaN. Text is an error, never coerced.
+
+    ``first_row``: the rows of the source before this column's first, for messages.
+    """
     kind = column.type
     if pa.types.is_null(kind):  # every value missing: reported as missing values, with counts
         return np.full(len(column), np.nan)
@@ -36,6 +52,16 @@ def to_float(column: pa.Array | pa.ChunkedArray, name: str, source: str) -> np.n
     try:
         return _arrow.float64(column.cast(pa.float64()))
     except pa.ArrowInvalid as exc:  # integers beyond 2**53 that float64 cannot hold exactly
+        if pa.types.is_integer(column.type):
+            ints = _arrow.values(column)
+            beyond = ints > FLOAT64_EXACT
+            if pa.types.is_signed_integer(column.type):
+                beyond |= ints < -FLOAT64_EXACT
+            missing = _arrow.null_mask(column)
+            first = np.flatnonzero(beyond if missing is None else beyond & ~missing)
+            if len(first):
+                row = int(first[0])
+                raise beyond_float64(source, name, first_row + row + 1, ints[row]) from exc
         raise InputError(
             f"{source}: column {name!r}: {exc}. losscli computes in float64; "
             "scale the values or store them as floating point"
