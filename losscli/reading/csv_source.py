@@ -86,10 +86,11 @@ class CsvSource(Source):
 
     def _reader(self, convert: pacsv.ConvertOptions, block: int, skip: int = 0) -> Any:
         """A streaming reader; opening it already parses the first block."""
+        codec = self._codec()  # before the stream: a first call peeks at the file's start
         return pacsv.open_csv(
             self._stream(),
             read_options=pacsv.ReadOptions(
-                block_size=block, skip_rows_after_names=skip, encoding=self._codec()
+                block_size=block, skip_rows_after_names=skip, encoding=codec
             ),
             parse_options=pacsv.ParseOptions(delimiter=self.delimiter),
             convert_options=convert,
