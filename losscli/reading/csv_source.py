@@ -56,19 +56,22 @@ class CsvSource(Source):
 
     def _stream(self) -> Any:
         try:
+            self._raw = self._stored()
             if self.kind.compression == "xz":
-                self._raw = (
-                    pa.BufferReader(self._data) if self._data is not None else open(self.name, "rb")  # noqa: SIM115  (closed with the reader)
-                )
                 return lzma.open(self._raw, "rb")
-            self._raw = (
-                pa.BufferReader(self._data) if self._data is not None else pa.OSFile(self.name)
-            )
             if self.kind.compression:
                 return pa.CompressedInputStream(self._raw, self.kind.compression)
             return self._raw
         except (OSError, pa.ArrowException) as exc:
             raise open_error(self.name, exc) from exc
+
+    def _stored(self) -> Any:
+        """The bytes as stored: standard input's buffer, or the file (for xz, a Python file)."""
+        if self._data is not None:
+            return pa.BufferReader(self._data)
+        if self.kind.compression == "xz":
+            return open(self.name, "rb")  # closed with the reader
+        return pa.OSFile(self.name)
 
     def _codec(self) -> str:
         """The encoding to decode with: UTF-16 or UTF-32 where the text starts with their
