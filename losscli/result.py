@@ -82,6 +82,21 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class ComparisonSummary:
+    """One model against the reference on one loss: how its groups came out, and overall."""
+
+    overall: Comparison
+    better: int
+    worse: int
+    same: int
+    adjust: str
+
+    @property
+    def groups(self) -> int:
+        return self.better + self.worse + self.same
+
+
+@dataclass(frozen=True)
 class CiSettings:
     level: float
     method: str  # "normal" or "bootstrap"
@@ -164,6 +179,25 @@ class EvaluationResult:
                     continue
                 keys = (f"{k}={v}" for k, v in (row.group or {}).items())
                 out.append(f"{', '.join([row.file, row.pred, *keys])}: {loss}: {note}")
+        return out
+
+    def comparison_summaries(self) -> list[ComparisonSummary]:
+        """Per file, model and loss: verdict counts over the group rows, and the overall."""
+        adjust = self.ci.adjust if self.ci is not None else "holm"
+        out = []
+        for c in self.comparisons:
+            if c.group is not None:
+                continue
+            groups = [
+                g.verdict
+                for g in self.comparisons
+                if g.group is not None and (g.file, g.pred, g.loss) == (c.file, c.pred, c.loss)
+            ]
+            out.append(
+                ComparisonSummary(
+                    c, groups.count("better"), groups.count("worse"), groups.count("same"), adjust
+                )
+            )
         return out
 
     @property

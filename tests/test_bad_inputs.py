@@ -57,7 +57,7 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         b"y_true,y_pred\n1,2\n3\n4,5\n",
         [],
         3,
-        "line 3 has 1 fields where the header has 2",
+        "data row 2 has 1 field where the header has 2",
     ),
     (
         "semicolons.csv",
@@ -78,21 +78,21 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         b"y_true,y_pred\n1,2\n2,3\n3,three\n",
         [],
         3,
-        "column 'y_pred', row 3: 'three' is not a number",
+        "column 'y_pred', data row 3: 'three' is not a number",
     ),
     (
         "thousands.csv",
         b'y_true,y_pred\n"1,000",2\n',
         [],
         3,
-        "column 'y_true', row 1: '1,000' is not a number",
+        "column 'y_true', data row 1: '1,000' is not a number",
     ),
     (
         "decimal_comma.tsv",
         b"y_true\ty_pred\n1,5\t2\n",
         [],
         3,
-        "column 'y_true', row 1: '1,5' is not a number",
+        "column 'y_true', data row 1: '1,5' is not a number",
     ),
     ("quoted.csv", b'y_true,y_pred\n"1.5","2"\n3,4\n', [], 0, ""),
     (
@@ -201,7 +201,7 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         parquet_bytes(pa.table({"y_true": pa.array([2**60, 1]), "y_pred": [1.0, 2.0]})),
         [],
         3,
-        "column 'y_true', row 1: the integer 1152921504606846976 is beyond 2**53",
+        "column 'y_true', data row 1: the integer 1152921504606846976 is beyond 2**53",
     ),
     (
         "text_label.parquet",
@@ -209,6 +209,28 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         [],
         3,
         "column 'y_true' holds string values (e.g. 'a'), not numbers",
+    ),
+    # Text and messages: rows counted as data rows, text from data never interpreted.
+    (
+        "ragged_after_blank_line.csv",
+        b"y_true,y_pred\n1,2\n\n3,4\n5\n",
+        [],
+        3,
+        "data row 3 has 1 field where the header has 2",
+    ),
+    (
+        "tabs.csv",
+        b"y_true\ty_pred\n1\t2\n",
+        [],
+        3,
+        "the file looks separated by '\\t'; pass --delimiter '\\t'",
+    ),
+    (
+        "markup_groups.csv",
+        b'y_true,y_pred,g\n1,2,[/]\n2,2,[bold]x\n3,3,\x1b[2J\n4,4,"a\nb"\n',
+        ["-g", "g", "-f", "table"],
+        0,
+        "",
     ),
     # --- input checks, model naming (issue 9, helper "input") ---
     (
@@ -231,7 +253,8 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         b"y_true,y_pred\n1,2\n9007199254740993,3\n",
         [],
         3,
-        "column 'y_true', row 2: the integer 9007199254740993 is beyond 2**53 (9007199254740992)",
+        "column 'y_true', data row 2: the integer 9007199254740993 is beyond 2**53 "
+        "(9007199254740992)",
     ),
     ("big_float.csv", b"y_true,y_pred\n1,2\n1e20,3\n9007199254740992,1\n", [], 0, ""),
     (
@@ -239,14 +262,14 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         b"y_true;y_pred\n1,5;2,5\n2;3\n3;x\n",
         ["--delimiter", ";", "--decimal", ","],
         3,
-        "column 'y_pred', row 3: 'x' is not a number",
+        "column 'y_pred', data row 3: 'x' is not a number",
     ),
     (
         "decimal_comma_with_point.csv",
         b"y_true;y_pred\n1,5;2,5\n2;1.5\n",
         ["--delimiter", ";", "--decimal", ","],
         3,
-        "column 'y_pred', row 2: '1.5' is not a number",
+        "column 'y_pred', data row 2: '1.5' is not a number",
     ),
     ("utf16.csv", "y_true,y_pred\n1,2\n".encode("utf-16"), [], 0, ""),
     ("utf32.csv", "y_true,y_pred\n1,2\n".encode("utf-32"), [], 0, ""),

@@ -265,7 +265,7 @@ def test_named_cross_entropy_on_regression_data_is_a_dash_with_reason(run, tmp_p
     path = write_table(pd.DataFrame({"y_true": [3.0, 5], "y_pred": [2.5, 5]}), tmp_path / "r.csv")
     md = run("evaluate", str(path), "-m", "mse,ce", "-f", "markdown").stdout
     assert "| 2 | 0.12500 | —¹ |" in md
-    assert "¹ cross_entropy: not applicable: labels or probabilities outside [0, 1]" in md
+    assert "¹ cross_entropy: not applicable: labels or probabilities outside \\[0, 1\\]" in md
 
 
 def test_mape_on_multiclass_is_not_applicable(run, tmp_path: Path) -> None:

@@ -260,26 +260,43 @@ def test_text_in_a_numeric_column_names_row_and_value(run, tmp_path: Path) -> No
     path.write_text("y_true,y_pred\n1,1\n2,2\n3,abc\n")
     result = run("evaluate", str(path))
     assert result.exit_code == 3
-    assert f"{path}: column 'y_pred', row 3: 'abc' is not a number." in result.stderr
+    assert f"{path}: column 'y_pred', data row 3: 'abc' is not a number." in result.stderr
+
+
+HINT = "losscli: error: Try 'losscli evaluate -h' for help.\n"
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-m", "nope"], "unknown loss 'nope'"),
-        (["-f", "xml"], "Invalid value for '-f' / '--format'"),
-        (["--bogus"], "No such option"),  # click 8.2: 'option: --bogus', later "option '--bogus'"
-        (["--huber-delta", "0"], "Invalid value for '--huber-delta'"),
+        (["-m", "nope"], "invalid value for '-m' / '--loss': unknown loss 'nope'; known losses: "),
+        (
+            ["-f", "xml"],
+            "invalid value for '-f' / '--format': 'xml' is not one of 'auto', 'table', 'csv', "
+            "'tsv', 'json', 'markdown'.\n",
+        ),
+        # click words the rest by version: "…: --bogus (Possible options: …)" before 8.3.2,
+        # "… '--bogus'. (Did you mean one of: …?)" after; the matrix tests both
+        (["--bogus"], "no such option"),
+        (
+            ["--huber-delta", "0"],
+            "invalid value for '--huber-delta': 0.0 is not in the range x>0.\n",
+        ),
     ],
 )
 def test_usage_errors_exit_2(run, article_csv: Path, args: list[str], message: str) -> None:
+    """click's usage errors in losscli's one format, every line prefixed, with a hint."""
     result = run("evaluate", str(article_csv), *args)
     assert result.exit_code == 2
-    assert message in result.stderr
+    assert result.stderr.startswith("losscli: error: " + message)
+    assert result.stderr.endswith(HINT)
+    assert result.stderr.count("\n") == 2
 
 
 def test_no_files_is_a_usage_error(run) -> None:
-    assert run("evaluate").exit_code == 2
+    result = run("evaluate")
+    assert result.exit_code == 2
+    assert result.stderr == "losscli: error: missing argument 'FILES...'.\n" + HINT
 
 
 @pytest.mark.parametrize(

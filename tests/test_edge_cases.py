@@ -83,7 +83,8 @@ def test_true_false_labels_that_turn_numeric_later(run, tmp_path: Path) -> None:
     result = run("evaluate", str(path))
     assert result.exit_code == 3
     assert (
-        "column 'y_true' begins with true/false labels, but row 20001 holds '0.7'" in result.stderr
+        "column 'y_true' begins with true/false labels, but data row 20001 holds '0.7'"
+        in result.stderr
     )
 
 

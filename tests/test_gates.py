@@ -342,9 +342,9 @@ def test_markdown_report_with_baseline_and_verdict(run, tmp_path: Path) -> None:
     assert lines[2:7] == [
         "| g | n | mse ↓ | mse base | mse Δ |",
         "|---|---:|---:|---:|---:|",
-        "| a | 2 | 0.14768 ✗ | 0.12205 | +0.025630 (+21.0%) |",
-        "| b | 3 | 0.33727 ✗ | 0.27873 | +0.058534 (+21.0%) |",
-        "| **overall** | **5** | **0.26143 ✗** | **0.21606** | **+0.045373 (+21.0%)** |",
+        "| a | 2 | 0.14768 ✗ | 0.12205 | +0.02563 (+21.0%) |",
+        "| b | 3 | 0.33727 ✗ | 0.27873 | +0.05853 (+21.0%) |",
+        "| **overall** | **5** | **0.26143 ✗** | **0.21606** | **+0.04537 (+21.0%)** |",
     ]
     assert "**✗ 3 of 3 checks failed**" in lines
     assert any(line.startswith("- max-regression mse=5% — ") for line in lines)

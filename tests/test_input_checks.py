@@ -275,7 +275,9 @@ def test_big_integers_are_found_past_the_first_chunk(monkeypatch, tmp_path: Path
     monkeypatch.setattr(csv_source, "BLOCK_BYTES", 64)
     rows = b"".join(b"%d,1\n" % i for i in range(40))
     path = csv_file(tmp_path, b"y_true,y_pred\n" + rows + b"1e300,1\n-9007199254740993,2\n")
-    with pytest.raises(InputError, match=r"column 'y_true', row 42: the integer -9007199254740993"):
+    with pytest.raises(
+        InputError, match=r"column 'y_true', data row 42: the integer -9007199254740993"
+    ):
         evaluate(str(path))
 
 
@@ -313,7 +315,7 @@ def test_parquet_integers_beyond_2_53_name_their_row(monkeypatch, tmp_path: Path
     with pytest.raises(InputError) as raised:
         evaluate(str(path))
     assert str(raised.value) == (
-        f"{path}: column 'y_true', row 10: the integer 9007199254740993 is beyond 2**53 "
+        f"{path}: column 'y_true', data row 10: the integer 9007199254740993 is beyond 2**53 "
         "(9007199254740992), which float64, the type losscli computes in, cannot hold "
         "exactly; scale the values or write them as floating point"
     )

@@ -415,3 +415,46 @@ def test_r2_bootstrap_is_stable_near_1e9_in_any_chunking(
     )
     monkeypatch.setattr(parquet_source, "BATCH_ROWS", 333)
     assert intervals() == [pytest.approx(x, rel=1e-9) for x in whole]
+
+
+TWO_MODELS = "y_true,a,b\n1,0.6,0.9\n1,1.29,1.2\n2,1.99,2.3\n2,2.69,2.2\n4,3.4,3.1\n"
+
+
+def test_table_shows_intervals_and_the_comparison(run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "art.csv"
+    path.write_text(TWO_MODELS)
+    out = run("evaluate", str(path), "-p", "a", "-p", "b", "--ci", "--compare", "-f", "table")
+    lines = [line.rstrip() for line in out.stdout.splitlines()]
+    assert lines[2:5] == [
+        "  pred   n                          mse ↓                    mape ↓",
+        " ───────────────────────────────────────────────────────────────────",
+        "  a      5   0.21606 [-0.028783, 0.46090]   23.800 [3.9305, 43.670]",
+    ]
+    assert lines[-3:] == [
+        "[low, high]: 95% intervals (normal: t, delta method, Wilson)",
+        "b vs a, mse: Δ -0.018060 [-0.42212, 0.38600], p = 0.91 (indistinguishable)",
+        "b vs a, mape: Δ -8.3000 [-32.371, 15.771], p = 0.39 (indistinguishable)",
+    ]
+
+
+def test_markdown_counts_groups_better_and_worse(run: Any) -> None:
+    sample = Path(__file__).parent.parent / "sample_data" / "model_comparison.csv"
+    out = run(
+        "evaluate",
+        str(sample),
+        "-p",
+        "gbm",
+        "-p",
+        "baseline",
+        "-g",
+        "segment",
+        "-m",
+        "mse",
+        "--compare",
+        "-f",
+        "markdown",
+    ).stdout
+    assert out.splitlines()[-1] == (
+        "baseline vs gbm, mse: Δ +25736 \\[17499, 33974\\], p = 2e-09 (worse); in 3 groups "
+        "better 0, worse 3, indistinguishable 0 (Holm-adjusted)  "
+    )

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from .._version import __version__
+from .messages import PROG, Group, say
 from .options import gate_options, input_options, loss_options, output_options, stats_options
 from .output import emit, refuse_overwriting_inputs, resolve_format
 
@@ -47,18 +48,18 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"losscli: error: {message}", err=True)
+    say("error", message)
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="losscli")
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name=PROG)
 def main() -> None:
     """Compare losses (MSE, MAPE, cross-entropy and relatives) per file, model and group."""
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True)
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @input_options
 @loss_options
 @stats_options
@@ -113,49 +114,59 @@ def evaluate(
     if not quiet:
         shown_as_footnotes = fmt in ("table", "markdown")
         for warning in result.notices if shown_as_footnotes else result.warnings:
-            click.echo(f"losscli: warning: {warning}", err=True)
+            say("warning", warning)
     if output is not None or not quiet:
         emit(result, fmt, precision, output)
-    _report_failures(result)
+    on_terminal = output is None and not quiet and sys.stdout.isatty() and sys.stderr.isatty()
+    _report_failures(result, shown=on_terminal and fmt in ("table", "markdown"))
 
 
-def _report_failures(result: Any) -> None:
-    """Every failed check on standard error, then exit 1."""
-    from ..render.grid import failure_lines, verdict
+def _report_failures(result: Any, shown: bool) -> None:
+    """Exit 1 on a failed check; first each failure and the verdict on standard error,
+    unless the table or markdown on the terminal just showed them."""
+    from ..render.grid import failure_lines, glyphs_for, verdict
 
     if not result.failures:
         return
-    for line in failure_lines(result):
-        click.echo(f"losscli: check failed: {line}", err=True)
-    click.echo(f"losscli: {verdict(result)}", err=True)
+    if not shown:
+        glyphs = glyphs_for(sys.stderr.encoding)  # ASCII marks where stderr is not UTF-8
+        for line in failure_lines(result, glyphs):
+            say("check failed", line)
+        say("", verdict(result, glyphs) or "")
     sys.exit(1)
 
 
 @main.command("losses")
-def list_losses() -> None:
-    """List every loss with its aliases, formula, task and direction."""
-    from rich.console import Console
-    from rich.table import Table
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="The table fits a terminal's width; elsewhere its lines are whole.",
+)
+def list_losses(fmt: str) -> None:
+    """List every loss with its aliases, tasks, direction and formula."""
+    if fmt == "table":
+        from rich.console import Console
 
-    from ..losses import REGISTRY
+        from ..render.catalog import catalog_table
+        from ..render.table import print_table
 
-    table = Table("loss", "aliases", "task", "better", "formula", "description")
-    for loss in REGISTRY.values():
-        table.add_row(
-            loss.name,
-            ", ".join(loss.aliases),
-            ", ".join(t.value for t in loss.tasks),
-            loss.direction.value,
-            loss.formula,
-            loss.description,
-        )
-    Console().print(table)
+        console = Console()
+        print_table(catalog_table(wrap=console.is_terminal), console)
+        return
+    from ..render.catalog import catalog_text
+    from .output import write_stdout
+
+    write_stdout(catalog_text(fmt, sys.stdout.encoding), fmt)
 
 
 def run() -> None:
     """Entry point: ``main`` with a quiet exit when the reader of our output goes away."""
     try:
-        main()
+        main(prog_name=PROG)  # also under python -m losscli: completion reads _LOSSCLI_COMPLETE
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -16,6 +16,7 @@ OUTPUT_SUFFIXES = {
     ".markdown": "markdown",
     ".txt": "table",
 }
+UTF8_FORMATS = ("csv", "tsv", "json")  # data formats: UTF-8 on standard output as in files
 
 
 def resolve_format(fmt: str, output: str | None) -> str:
@@ -41,13 +42,23 @@ def emit(result: Any, fmt: str, precision: int, output: str | None) -> None:
         return
     from ..render import TEXT_FORMATS
 
-    text = TEXT_FORMATS[fmt](result, precision)
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(TEXT_FORMATS[fmt](result, precision, sys.stdout.encoding), fmt)
     else:
         with _atomic_write(output) as handle:
-            handle.write(text)
+            handle.write(TEXT_FORMATS[fmt](result, precision, None))
+
+
+def write_stdout(text: str, fmt: str) -> None:
+    """CSV, TSV and JSON in UTF-8 whatever stdout's encoding (as in files); the rest as text."""
+    binary = getattr(sys.stdout, "buffer", None)
+    if fmt in UTF8_FORMATS and binary is not None:
+        sys.stdout.flush()
+        binary.write(text.encode("utf-8"))
+        binary.flush()
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
 class _atomic_write:

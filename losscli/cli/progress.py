@@ -6,6 +6,8 @@ import sys
 import time
 from typing import Any
 
+from ..render.literal import visible
+
 DELAY_SECONDS = 1.0
 
 
@@ -24,7 +26,7 @@ class ProgressBar:
         if self._bar is None:
             self._bar = self._start(unit)
         if name not in self._tasks:
-            self._tasks[name] = self._bar.add_task(name, total=total)
+            self._tasks[name] = self._bar.add_task(visible(name), total=total)
         self._bar.update(self._tasks[name], completed=done)
 
     def _start(self, unit: str) -> Any:
@@ -43,7 +45,7 @@ class ProgressBar:
             [DownloadColumn(), TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn()]
         )
         bar = Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # a file name is not markup
             BarColumn(),
             *amount,
             TimeRemainingColumn(),

@@ -203,7 +203,7 @@ class CsvSource(Source):
                 shown = "\\t" if mark == "\t" else mark
                 raise InputError(
                     f"{self.name}: the header has one column, {names[0]!r}: the file "
-                    f"looks separated by {shown!r}; pass --delimiter '{shown}'"
+                    f"looks separated by '{shown}'; pass --delimiter '{shown}'"
                 )
 
     def _error(
@@ -228,12 +228,13 @@ class CsvSource(Source):
                 column, row, value = found
                 if pa.types.is_boolean(self._numeric_type(column)):
                     return InputError(
-                        f"{self.name}: column {column!r} begins with true/false labels, but row "
-                        f"{row} holds {value!r}; a label column holds numbers or true/false, "
+                        f"{self.name}: column {column!r} begins with true/false labels, but "
+                        f"data row {row} holds {value!r}; a label column holds numbers or "
+                        "true/false, "
                         "not both"
                     )
                 return InputError(
-                    f"{self.name}: column {column!r}, row {row}: {value!r} is not a number. "
+                    f"{self.name}: column {column!r}, data row {row}: {value!r} is not a number. "
                     "Fix the value, or check the delimiter and decimal mark of the file "
                     "(--delimiter, --decimal)."
                 )
@@ -242,11 +243,12 @@ class CsvSource(Source):
             header = self._diagnose(self._header)
             if header is not None:
                 self._check_delimiter(header)
-            line = self._diagnose(self._first_ragged_line)
-            where = f"line {line}" if line else "a line"
+            row = self._diagnose(self._first_ragged_row)
+            where = f"data row {row}" if row else "a data row"
+            found, expected = int(match.group(2)), match.group(1)
             return InputError(
-                f"{self.name}: {where} has {match.group(2)} fields where the header "
-                f"has {match.group(1)}; every row needs one field per column (check "
+                f"{self.name}: {where} has {found} field{'s' if found != 1 else ''} where "
+                f"the header has {expected}; every row needs one field per column (check "
                 "the delimiter and quoting)"
             )
         return read_error(self.name, exc)
@@ -274,14 +276,15 @@ class CsvSource(Source):
         lines = io.TextIOWrapper(self._stream(), encoding=self._codec(), newline="")
         return next(csv.reader(lines, delimiter=self.delimiter), [])
 
-    def _first_ragged_line(self) -> int | None:
-        """The 1-based line of the first row whose field count differs from the header's."""
+    def _first_ragged_row(self) -> int | None:
+        """The 1-based data row (blank lines skipped, as the reader does) whose field count
+        differs from the header's."""
         lines = io.TextIOWrapper(self._stream(), encoding=self._codec(), newline="")
         rows = csv.reader(lines, delimiter=self.delimiter)
         width = len(next(rows, []))
-        for row in rows:
-            if row and len(row) != width:
-                return rows.line_num
+        for number, row in enumerate(filter(None, rows), start=1):
+            if len(row) != width:
+                return number
         return None
 
     def _looks_binary(self) -> bool:

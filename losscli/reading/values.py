@@ -16,7 +16,7 @@ FLOAT64_EXACT = 2**53  # every integer up to this magnitude is exact in float64
 def beyond_float64(source: str, column: str, row: int, value: object) -> InputError:
     """The error for an integer float64 cannot hold exactly (CSV and Parquet alike)."""
     return InputError(
-        f"{source}: column {column!r}, row {row}: the integer {value} is beyond 2**53 "
+        f"{source}: column {column!r}, data row {row}: the integer {value} is beyond 2**53 "
         f"({FLOAT64_EXACT}), which float64, the type losscli computes in, cannot hold "
         "exactly; scale the values or write them as floating point"
     )

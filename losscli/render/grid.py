@@ -1,21 +1,51 @@
 """The display grid shared by the table and markdown: headers, formatted cells, footnotes.
 
 Only the human-facing formats round numbers; CSV and JSON keep full precision.
+Every text in a grid is shown literally (``literal.visible``), in the glyphs the
+output's character set can hold: Unicode arrows and marks, or ASCII stand-ins.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..losses import REGISTRY, Direction
 from ..result import EvaluationResult, ResultRow
+from .literal import visible
 
-MISSING = "—"
 OVERALL = "overall"
 MISSING_KEY = "(missing)"
-FAILED = " ✗"
-_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+@dataclass(frozen=True)
+class Glyphs:
+    """The marks a grid uses, in a set the output's character set can hold."""
+
+    missing: str  # a value that does not apply
+    lower: str  # lower is better
+    higher: str
+    change: str  # the header of a change column
+    failed: str  # a failing cell
+    passed_verdict: str
+    failed_verdict: str
+    separator: str  # between the parts of a title
+    dash: str  # between a check and the row it failed on
+    digits: str  # the footnote marks' digits 0-9
+    note: str  # a footnote mark, {} standing for its number
+
+    def note_mark(self, number: int) -> str:
+        return self.note.format(str(number).translate(str.maketrans("0123456789", self.digits)))
+
+
+UNICODE = Glyphs("—", " ↓", " ↑", " Δ", " ✗", "✓", "✗", " · ", "—", "⁰¹²³⁴⁵⁶⁷⁸⁹", "{}")
+ASCII = Glyphs("-", " v", " ^", " change", " x", "[ok]", "[x]", " - ", "--", "0123456789", "[{}]")
+
+
+def glyphs_for(charset: str | None) -> Glyphs:
+    """Unicode marks where the character set holds every one of them, else ASCII."""
+    marks = "".join(str(value) for value in vars(UNICODE).values())
+    return UNICODE if visible(marks, charset) == marks else ASCII
 
 
 @dataclass
@@ -28,36 +58,79 @@ class Grid:
     block_ends: list[bool] = field(default_factory=list)  # a line below: the next row is overall
     footnotes: list[str] = field(default_factory=list)
     failed: set[tuple[int, int]] = field(default_factory=set)  # (row, column) of failing cells
+    summary: list[str] = field(default_factory=list)  # the verdict, then each failed check
+
+    def shown(self, charset: str | None) -> Grid:
+        """Every text escaped by ``literal.visible``: no control character, nothing unencodable."""
+
+        def show(texts: list[str]) -> list[str]:
+            return [visible(text, charset) for text in texts]
+
+        return replace(
+            self,
+            title=visible(self.title, charset),
+            headers=show(self.headers),
+            rows=[show(cells) for cells in self.rows],
+            footnotes=show(self.footnotes),
+            summary=show(self.summary),
+        )
 
 
-def format_number(value: float | None, digits: int) -> str:
-    """``digits`` significant digits, fixed-point where that stays readable."""
-    if value is None or not math.isfinite(value):
-        return MISSING
+def format_number(value: float, digits: int) -> str:
+    """``digits`` significant digits, rounded; scientific below 1e-4 and from 10**digits on.
+
+    As printf's ``%#g`` without a bare trailing point: 0.99999999 at 5 digits is
+    1.0000 (a rounding: more digits with a higher precision), 2.5e22 is 2.5000e+22.
+    """
     if value == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(value)))
-    if magnitude >= digits:
-        return f"{value:.0f}"
-    if magnitude < -4:
-        return f"{value:.{digits - 1}e}"
-    return f"{value:.{max(digits - 1 - magnitude, 0)}f}"
+        return "0"  # and never -0
+    mantissa, e, exponent = f"{value:#.{digits}g}".partition("e")
+    return mantissa.rstrip(".") + e + exponent
 
 
-def loss_header(name: str) -> str:
+def format_change(value: float, before: float, percent: float | None, digits: int) -> str:
+    """The change to the resolution the two values are shown with; below it, 0.
+
+    ``+0.02563 (+21.0%)`` beside 0.14768 and 0.12205; float noise such as +1e-14
+    shows as ``0 (0%)``, never as ``-0.0%``.
+    """
+    scale = max(abs(value), abs(before))
+    if not math.isfinite(scale) or not math.isfinite(value - before):
+        return f"{value - before:+}"
+    last_place = math.floor(math.log10(scale)) - digits + 1 if scale else 0
+    rounded = round(value - before, -last_place)
+    if rounded == 0:
+        return "0" if percent is None else "0 (0%)"
+    shown_digits = math.floor(math.log10(abs(rounded))) - last_place + 1
+    shown = ("+" if rounded > 0 else "") + format_number(rounded, max(shown_digits, 1))
+    return shown if percent is None else f"{shown} ({_format_percent(percent)}%)"
+
+
+def _format_percent(percent: float) -> str:
+    if abs(percent) >= 0.1:
+        return f"{percent:+.1f}"
+    return ("+" if percent > 0 else "") + format_number(percent, 2)
+
+
+def loss_header(name: str, glyphs: Glyphs = UNICODE) -> str:
     loss = REGISTRY.get(name)
-    arrow = "" if loss is None else (" ↓" if loss.direction is Direction.LOWER else " ↑")
-    return name + arrow
+    if loss is None:
+        return name
+    return name + (glyphs.lower if loss.direction is Direction.LOWER else glyphs.higher)
 
 
-def build_grid(result: EvaluationResult, digits: int) -> Grid:
-    """Key columns (file and pred when there are several, group columns), n, one per loss."""
+def build_grid(result: EvaluationResult, digits: int, charset: str | None = None) -> Grid:
+    """Key columns (file and pred when there are several, group columns), n, one per loss.
+
+    ``charset`` is the output's (None: any character); the grid's text is shown for it.
+    """
+    glyphs = glyphs_for(charset)
     show_file, show_pred = len(result.files) > 1, len(result.preds) > 1
     keys = (["file"] if show_file else []) + (["pred"] if show_pred else []) + result.group_by
     per_loss = 3 if result.baseline is not None else 1
-    loss_headers = [h for name in result.losses for h in _loss_headers(name, per_loss)]
+    loss_headers = [h for name in result.losses for h in _loss_headers(name, per_loss, glyphs)]
     grid = Grid(
-        title=_title(result, show_file, show_pred),
+        title=_title(result, show_file, show_pred, glyphs),
         headers=[*keys, "n", *loss_headers],
         numeric=[False] * len(keys) + [True] * (1 + len(loss_headers)),
     )
@@ -68,61 +141,141 @@ def build_grid(result: EvaluationResult, digits: int) -> Grid:
         cells += _group_cells(row, result.group_by)
         cells.append(f"{row.n:,}")
         for name in result.losses:
-            cell = format_number(row.metrics.get(name), digits) + _mark(row, name, notes)
+            cell = _value(row.metrics.get(name), digits, glyphs) + _mark(row, name, notes, glyphs)
+            if result.ci is not None:
+                cell += _interval_cell(result, row, name, digits, notes, glyphs)
             if (i, name) in failing:
                 grid.failed.add((i, len(cells)))
-                cell += FAILED
+                cell += glyphs.failed
             cells.append(cell)
             if per_loss == 3:
-                cells += _baseline_cells(row, name, digits)
+                cells += _baseline_cells(row, name, digits, glyphs)
         nxt = result.rows[i + 1] if i + 1 < len(result.rows) else None
         grid.rows.append(cells)
         grid.overall.append(row.is_overall and bool(result.group_by))
         grid.block_ends.append(nxt is not None and bool(result.group_by) and nxt.is_overall)
-    grid.footnotes = [
-        f"{number}".translate(_SUPERSCRIPTS) + f" {text}" for text, number in notes.items()
-    ]
-    return grid
+    grid.footnotes = [f"{glyphs.note_mark(number)} {text}" for text, number in notes.items()]
+    if result.ci is not None:
+        grid.footnotes.insert(0, _ci_line(result))
+    grid.footnotes += comparison_lines(result, digits, glyphs)
+    summary = verdict(result, glyphs)
+    grid.summary = [summary, *failure_lines(result, glyphs)] if summary else []
+    return grid.shown(charset)
 
 
-def _loss_headers(name: str, per_loss: int) -> list[str]:
-    header = loss_header(name)
-    return [header] if per_loss == 1 else [header, f"{name} base", f"{name} Δ"]
+def _interval_cell(
+    result: EvaluationResult,
+    row: ResultRow,
+    loss: str,
+    digits: int,
+    notes: dict[str, int],
+    glyphs: Glyphs,
+) -> str:
+    """`` [low, high]`` after the value, with a note where it has none or another method."""
+    interval = row.intervals.get(loss)
+    if interval is None or row.metrics.get(loss) is None:
+        return ""
+    assert result.ci is not None
+    note = interval.why
+    if not note and interval.method != result.ci.method:
+        note = f"interval by {interval.method} (1,000 resamples, seed 0)"
+    mark = glyphs.note_mark(notes.setdefault(f"{loss}: {note}", len(notes) + 1)) if note else ""
+    if interval.low is None or interval.high is None:
+        return f" [{glyphs.missing}]{mark}"
+    low, high = format_number(interval.low, digits), format_number(interval.high, digits)
+    return f" [{low}, {high}]{mark}"
 
 
-def _baseline_cells(row: ResultRow, loss: str, digits: int) -> list[str]:
-    before = None if row.baseline is None else row.baseline.get(loss)
+def _ci_line(result: EvaluationResult) -> str:
+    ci = result.ci
+    assert ci is not None
+    level = f"{100 * ci.level:g}%"
+    if ci.method == "normal":
+        return f"[low, high]: {level} intervals (normal: t, delta method, Wilson)"
+    blocks = f", blocks of {ci.block_rows:,} rows" if (ci.block_rows or 1) > 1 else ""
+    return (
+        f"[low, high]: {level} bootstrap intervals ({ci.resamples:,} resamples, "
+        f"seed {ci.seed}{blocks})"
+    )
+
+
+ADJUSTMENT_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
+
+
+def format_signed(value: float, digits: int) -> str:
+    return ("+" if value > 0 else "") + format_number(value, digits)
+
+
+def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNICODE) -> list[str]:
+    """Per model and loss against the reference: groups better, worse, indistinguishable
+    (adjusted across groups), and the overall difference with its interval and p-value."""
+    lines = []
+    for summary in result.comparison_summaries():
+        overall = summary.overall
+        delta = glyphs.missing if overall.delta is None else format_signed(overall.delta, digits)
+        interval = (
+            ""
+            if overall.low is None or overall.high is None
+            else (f" [{format_number(overall.low, digits)}, {format_number(overall.high, digits)}]")
+        )
+        p = "" if overall.p_value is None else f", p = {overall.p_value:.2g}"
+        line = (
+            f"{overall.pred} vs {overall.reference}, {overall.loss}:"
+            f"{glyphs.change} {delta}{interval}{p}"
+        )
+        line += f" ({overall.verdict})" if overall.verdict != "same" else " (indistinguishable)"
+        if summary.groups:
+            line += (
+                f"; in {summary.groups} groups better {summary.better}, worse "
+                f"{summary.worse}, indistinguishable {summary.same} "
+                f"({ADJUSTMENT_NAMES[summary.adjust]}-adjusted)"
+            )
+        lines.append(line)
+    return lines
+
+
+def _value(value: float | None, digits: int, glyphs: Glyphs) -> str:
+    if value is None or not math.isfinite(value):
+        return glyphs.missing
+    return format_number(value, digits)
+
+
+def _loss_headers(name: str, per_loss: int, glyphs: Glyphs) -> list[str]:
+    header = loss_header(name, glyphs)
+    return [header] if per_loss == 1 else [header, f"{name} base", f"{name}{glyphs.change}"]
+
+
+def _baseline_cells(row: ResultRow, loss: str, digits: int, glyphs: Glyphs) -> list[str]:
+    value, before = row.metrics.get(loss), (row.baseline or {}).get(loss)
     change = row.change(loss)
-    if change is None:
-        return [format_number(before, digits), MISSING]
-    absolute, percent = change
-    shown = ("+" if absolute > 0 else "") + format_number(absolute, digits)
-    return [
-        format_number(before, digits),
-        shown if percent is None else f"{shown} ({percent:+.1f}%)",
-    ]
+    if value is None or before is None or change is None:
+        return [_value(before, digits, glyphs), glyphs.missing]
+    return [_value(before, digits, glyphs), format_change(value, before, change[1], digits)]
 
 
-def verdict(result: EvaluationResult) -> str | None:
+def verdict(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> str | None:
     """One line on the checks, or None when none were asked for."""
     total = len(result.checks)
     if not total:
         return None
     failed = len(result.failures)
     if not failed:
-        return "✓ the check passed" if total == 1 else f"✓ all {total} checks passed"
-    return f"✗ {failed} of {total} check{'s' if total != 1 else ''} failed"
+        passed = "the check passed" if total == 1 else f"all {total} checks passed"
+        return f"{glyphs.passed_verdict} {passed}"
+    return f"{glyphs.failed_verdict} {failed} of {total} check{'s' if total != 1 else ''} failed"
 
 
-def failure_lines(result: EvaluationResult) -> list[str]:
+def failure_lines(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> list[str]:
     """Each failed check on one row: which check, which row, the value and the limit."""
-    return [f"{o.check} — {result.rows[o.row].where}: {o.reason}" for o in result.failures]
+    return [
+        f"{o.check} {glyphs.dash} {result.rows[o.row].where}: {o.reason}" for o in result.failures
+    ]
 
 
-def _title(result: EvaluationResult, show_file: bool, show_pred: bool) -> str:
+def _title(result: EvaluationResult, show_file: bool, show_pred: bool, glyphs: Glyphs) -> str:
     parts = [] if show_file else result.files
     parts += [] if show_pred else result.preds
-    return " · ".join(parts)
+    return glyphs.separator.join(parts)
 
 
 def _group_cells(row: ResultRow, group_by: list[str]) -> list[str]:
@@ -133,9 +286,8 @@ def _group_cells(row: ResultRow, group_by: list[str]) -> list[str]:
     return [MISSING_KEY if row.group[g] is None else str(row.group[g]) for g in group_by]
 
 
-def _mark(row: ResultRow, loss: str, notes: dict[str, int]) -> str:
+def _mark(row: ResultRow, loss: str, notes: dict[str, int], glyphs: Glyphs) -> str:
     text = row.notes.get(loss)
     if not text:
         return ""
-    number = notes.setdefault(f"{loss}: {text}", len(notes) + 1)
-    return f"{number}".translate(_SUPERSCRIPTS)
+    return glyphs.note_mark(notes.setdefault(f"{loss}: {text}", len(notes) + 1))

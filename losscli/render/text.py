@@ -1,67 +1,91 @@
-"""Machine-readable and plain-text formats: CSV, TSV, JSON, markdown."""
+"""Machine-readable and plain-text formats: CSV, TSV, JSON, markdown.
+
+CSV, TSV and JSON escape text by their own rules, so every value reads back exactly;
+they are UTF-8 wherever they are written. Markdown shows text literally
+(``literal.markdown``) in the output's character set.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from ..result import EvaluationResult
-from .grid import build_grid, failure_lines, verdict
+from .grid import Grid, build_grid
+from .literal import markdown
 
 
-def to_csv(result: EvaluationResult, digits: int = 5, delimiter: str = ",") -> str:
-    """Flat rows at full float precision; empty cells for overall group keys and missing values."""
+def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str = ",") -> str:
+    """A header and rows, quoted as needed; None is an empty cell, floats keep every digit.
+
+    Python's writer quotes a field holding the line terminator (\\n) but not one holding
+    a bare \\r, which readers also take for a line break: such a row is quoted whole.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    columns = ["file", "pred", *result.group_by, "n", *result.loss_columns]
-    writer.writerow(columns)
-    for record in result.records():
-        writer.writerow(["" if record[c] is None else _cell(record[c]) for c in columns])
+    minimal = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    every = csv.writer(out, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in [list(columns), *rows]:
+        cells = [_cell(value) for value in row]
+        (every if any("\r" in cell for cell in cells) else minimal).writerow(cells)
     return out.getvalue()
 
 
-def to_tsv(result: EvaluationResult, digits: int = 5) -> str:
-    return to_csv(result, digits, delimiter="\t")
+def json_text(document: Any) -> str:
+    """Indented JSON; non-finite numbers are an error, never an invalid document."""
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False, default=str) + "\n"
 
 
-def to_json(result: EvaluationResult, digits: int = 5) -> str:
-    return (
-        json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False, default=str)
-        + "\n"
-    )
-
-
-def to_markdown(result: EvaluationResult, digits: int = 5) -> str:
-    """A GitHub table, numbers right-aligned, overall rows in bold, footnotes below."""
-    grid = build_grid(result, digits)
+def markdown_text(grid: Grid) -> str:
+    """A GitHub table, numbers right-aligned, overall rows in bold, footnotes and summary below."""
     lines = []
     if grid.title:
-        lines += [f"**{_escape(grid.title)}**", ""]
-    lines.append("| " + " | ".join(_escape(h) for h in grid.headers) + " |")
+        lines += [f"**{markdown(grid.title)}**", ""]
+    lines.append("| " + " | ".join(markdown(h) for h in grid.headers) + " |")
     lines.append("|" + "|".join("---:" if num else "---" for num in grid.numeric) + "|")
     for cells, overall in zip(grid.rows, grid.overall, strict=True):
-        shown = [f"**{_escape(c)}**" if overall and c else _escape(c) for c in cells]
+        shown = [f"**{markdown(c)}**" if overall and c else markdown(c) for c in cells]
         lines.append("| " + " | ".join(shown) + " |")
     if grid.footnotes:
-        lines += [""] + [f"{note}  " for note in grid.footnotes]
-    summary = verdict(result)
-    if summary:
-        lines += ["", f"**{summary}**"]
-        lines += [f"- {_escape(line)}" for line in failure_lines(result)]
+        lines += [""] + [f"{markdown(note)}  " for note in grid.footnotes]
+    if grid.summary:
+        verdict, *failures = grid.summary
+        lines += ["", f"**{markdown(verdict)}**"]
+        lines += [f"- {markdown(line)}" for line in failures]
     return "\n".join(lines) + "\n"
 
 
+def to_csv(
+    result: EvaluationResult, digits: int = 5, charset: str | None = None, delimiter: str = ","
+) -> str:
+    """Flat rows at full float precision; empty cells for overall group keys and missing values."""
+    columns = ["file", "pred", *result.group_by, "n", *result.loss_columns]
+    rows = ([record[c] for c in columns] for record in result.records())
+    return csv_text(columns, rows, delimiter)
+
+
+def to_tsv(result: EvaluationResult, digits: int = 5, charset: str | None = None) -> str:
+    return to_csv(result, digits, charset, delimiter="\t")
+
+
+def to_json(result: EvaluationResult, digits: int = 5, charset: str | None = None) -> str:
+    return json_text(result.to_dict())
+
+
+def to_markdown(result: EvaluationResult, digits: int = 5, charset: str | None = None) -> str:
+    return markdown_text(build_grid(result, digits, charset))
+
+
 def _cell(value: object) -> str:
+    if value is None:
+        return ""
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-TEXT_FORMATS: dict[str, Callable[[EvaluationResult, int], str]] = {
+# Each takes the result, the significant digits and the output's character set.
+TEXT_FORMATS: dict[str, Callable[[EvaluationResult, int, str | None], str]] = {
     "csv": to_csv,
     "tsv": to_tsv,
     "json": to_json,

@@ -1,0 +1,68 @@
+"""``losscli losses``: every loss with its aliases, tasks, direction and formula, in each format.
+
+The same writers as a result's: ``csv_text``, ``json_text``, ``markdown_text``, the table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..losses import REGISTRY
+from .grid import Grid
+from .table import TableView
+from .text import csv_text, json_text, markdown_text
+
+COLUMNS = ["loss", "aliases", "tasks", "better", "formula", "description"]
+CATALOG_FORMATS = ("table", "csv", "json", "markdown")
+
+
+def loss_records() -> list[dict[str, Any]]:
+    """One record per loss, lists kept as lists (the JSON form)."""
+    return [
+        {
+            "loss": loss.name,
+            "aliases": list(loss.aliases),
+            "tasks": [task.value for task in loss.tasks],
+            "better": loss.direction.value,
+            "formula": loss.formula,
+            "description": loss.description,
+        }
+        for loss in REGISTRY.values()
+    ]
+
+
+def _cells() -> list[list[str]]:
+    """The records as text cells: lists joined by ', '."""
+    return [
+        [", ".join(v) if isinstance(v, list) else v for v in record.values()]
+        for record in loss_records()
+    ]
+
+
+def catalog_grid(charset: str | None = None) -> Grid:
+    rows = _cells()
+    grid = Grid(
+        title="",
+        headers=list(COLUMNS),
+        numeric=[False] * len(COLUMNS),
+        rows=rows,
+        overall=[False] * len(rows),
+        block_ends=[False] * len(rows),
+    )
+    return grid.shown(charset)
+
+
+def catalog_table(wrap: bool) -> TableView:
+    """The table; ``wrap`` fits it to a terminal's width, else every line is whole."""
+    return TableView(catalog_grid, wrap=wrap)
+
+
+def catalog_text(fmt: str, charset: str | None = None) -> str:
+    """The catalog as CSV, JSON or markdown (``charset``: markdown's output's)."""
+    if fmt == "csv":
+        return csv_text(COLUMNS, _cells())
+    if fmt == "json":
+        return json_text(loss_records())
+    if fmt == "markdown":
+        return markdown_text(catalog_grid(charset))
+    raise ValueError(f"no catalog format {fmt!r}")
