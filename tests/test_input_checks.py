@@ -319,3 +319,11 @@ def test_parquet_integers_beyond_2_53_name_their_row(monkeypatch, tmp_path: Path
         "(9007199254740992), which float64, the type losscli computes in, cannot hold "
         "exactly; scale the values or write them as floating point"
     )
+
+
+def test_csv_output_quotes_a_row_holding_nul_or_a_bare_carriage_return() -> None:
+    """Python 3.10's csv writer cannot write NUL: such rows are quoted whole, on every Python."""
+    from losscli.render.text import csv_text
+
+    text = csv_text(["file", "pred", "n"], [["a.csv", 'x\x00"y', 1], ["b\rc", "p", 2]])
+    assert text == 'file,pred,n\n"a.csv","x\x00""y","1"\n"b\rc","p","2"\n'
