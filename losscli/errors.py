@@ -1,6 +1,18 @@
 """Errors a user can cause, each carrying the exit code the CLI maps it to.
 
-Exit codes: 0 success, 1 a check failed, 2 usage error, 3 input error.
+Exit codes:
+
+====  ==========================================================================
+0     success
+1     a check failed (``--check``, ``--max-regression``, ``--require-baseline``)
+2     usage error: the command line or a config value is wrong
+3     input error: the input cannot be evaluated (missing file or column, bad values)
+4     environment error: the output cannot be written (disk full, permission
+      denied, read-only filesystem, a directory that vanished); later also a
+      plugin that fails, a store that cannot be reached
+130   interrupted (SIGINT, Ctrl-C); nothing is left behind
+143   terminated (SIGTERM); nothing is left behind
+====  ==========================================================================
 """
 
 from __future__ import annotations
@@ -22,3 +34,25 @@ class UsageError(LossCliError):
     """The request itself is wrong: unknown loss, conflicting options (exit 2)."""
 
     exit_code = 2
+
+
+class EnvironmentFailure(LossCliError):
+    """The environment failed: the output cannot be written, and the like (exit 4).
+
+    Not the input's fault and not a bug: a full disk, a permission, a read-only
+    filesystem, a directory that vanished while the run went on.
+    """
+
+    exit_code = 4
+
+
+class Interrupted(BaseException):
+    """A signal asked the run to stop (SIGINT, SIGTERM); the exit code is 128 + its number.
+
+    A ``BaseException`` so that nothing on the way catches it as an error, and
+    ``with`` blocks still clean up (no partial output file).
+    """
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.exit_code = 128 + signal_number

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+SCHEMA_VERSION = 1  # of the JSON document (to_dict); raise it when its layout changes
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -130,6 +132,7 @@ class ResultRow:
     metrics: dict[str, float | None]
     notes: dict[str, str] = field(default_factory=dict)
     baseline: dict[str, float | None] | None = None  # the matching baseline row's values
+    baseline_se: dict[str, float | None] | None = None  # their standard errors (--ci baseline)
     intervals: dict[str, Interval] = field(default_factory=dict)  # with --ci
 
     @property
@@ -210,29 +213,47 @@ class EvaluationResult:
 
     @property
     def loss_columns(self) -> list[str]:
-        """The value columns of flat rows: each loss, with ``_low``/``_high`` after it (--ci)."""
-        if self.ci is None:
-            return list(self.losses)
-        return [c for loss in self.losses for c in (loss, f"{loss}_low", f"{loss}_high")]
+        """The value columns of flat rows: each loss, with ``_low``/``_high`` after it (--ci)
+        and ``_base``/``_change`` (--baseline)."""
+        suffixes = [""]
+        suffixes += ["_low", "_high"] if self.ci is not None else []
+        suffixes += ["_base", "_change"] if self.baseline is not None else []
+        return [loss + suffix for loss in self.losses for suffix in suffixes]
 
     def records(self) -> list[dict[str, Any]]:
-        """Flat rows: file, pred, one entry per group column (None on overall rows), n, losses."""
+        """Flat rows, keyed by :meth:`columns`: file, pred, scope (``group`` or ``overall``),
+        one entry per group column (None on overall rows), n, then each loss's fields."""
         out = []
         for row in self.rows:
-            record: dict[str, Any] = {"file": row.file, "pred": row.pred}
+            scope = "overall" if row.is_overall else "group"
+            record: dict[str, Any] = {"file": row.file, "pred": row.pred, "scope": scope}
             record.update({g: (row.group or {}).get(g) for g in self.group_by})
             record["n"] = row.n
             for loss in self.losses:
-                record[loss] = row.metrics.get(loss)
-                if self.ci is not None:
-                    interval = row.intervals.get(loss)
-                    record[f"{loss}_low"] = None if interval is None else interval.low
-                    record[f"{loss}_high"] = None if interval is None else interval.high
+                record.update(self._loss_fields(row, loss))
             out.append(record)
         return out
 
+    def _loss_fields(self, row: ResultRow, loss: str) -> dict[str, Any]:
+        """A loss's value; its interval (--ci); its baseline and this run minus it (--baseline)."""
+        fields = {loss: row.metrics.get(loss)}
+        if self.ci is not None:
+            interval = row.intervals.get(loss)
+            fields[f"{loss}_low"] = None if interval is None else interval.low
+            fields[f"{loss}_high"] = None if interval is None else interval.high
+        if self.baseline is not None:
+            change = row.change(loss)
+            fields[f"{loss}_base"] = (row.baseline or {}).get(loss)
+            fields[f"{loss}_change"] = None if change is None else change[0]
+        return fields
+
+    def columns(self) -> list[str]:
+        """The names of the flat rows' fields, in order (CSV's header)."""
+        return ["file", "pred", "scope", *self.group_by, "n", *self.loss_columns]
+
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document: ``{"rows": [...], "warnings": [...]}``, and ``"checks"`` if any.
+        """The JSON document: ``{"schema_version": 1, "rows": [...], "warnings": [...]}``,
+        and ``"checks"`` if any.
 
         With a baseline, rows also carry ``"baseline"`` values and ``"change"``
         (``{"absolute": …, "percent": …}`` per loss, null where a side is missing).
@@ -254,9 +275,10 @@ class EvaluationResult:
                 row["baseline"] = r.baseline
                 row["change"] = {loss: _change_record(r.change(loss)) for loss in self.losses}
             rows.append(row)
-        document: dict[str, Any] = {"rows": rows, "warnings": list(self.warnings)}
+        document: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
         if self.ci is not None:
-            document = {"ci": self.ci.record(), **document}
+            document["ci"] = self.ci.record()
+        document.update(rows=rows, warnings=list(self.warnings))
         if self.comparisons:
             document["comparisons"] = [c.record() for c in self.comparisons]
         if self.checks:
@@ -264,11 +286,10 @@ class EvaluationResult:
         return document
 
     def to_pandas(self) -> Any:
-        """The flat rows as a pandas DataFrame (overall rows have missing group values)."""
+        """The flat rows as a pandas DataFrame; ``scope`` tells overall rows from groups."""
         import pandas as pd
 
-        columns = ["file", "pred", *self.group_by, "n", *self.loss_columns]
-        return pd.DataFrame.from_records(self.records(), columns=columns)
+        return pd.DataFrame.from_records(self.records(), columns=self.columns())
 
 
 def _change_record(change: tuple[float, float | None] | None) -> dict[str, float | None] | None:

@@ -20,7 +20,7 @@ def test_dataframe_in_tidy_frame_out() -> None:
     result = losscli.evaluate(df, group_by="g")
     assert [row.group for row in result.rows] == [{"g": "a"}, {"g": "b"}, None]  # no empty "z"
     frame = result.to_pandas()
-    assert list(frame.columns) == ["file", "pred", "g", "n", "mse", "mape"]
+    assert list(frame.columns) == ["file", "pred", "scope", "g", "n", "mse", "mape"]
     assert frame["mse"].iloc[-1] == pytest.approx(0.21606)
     assert frame["file"].iloc[0] == "DataFrame[0]"
 

@@ -374,3 +374,68 @@ def test_nothing_read_is_executed(run, tmp_path: Path) -> None:
     result = run("evaluate", str(path), "-g", "g", "-f", "csv")
     assert result.exit_code == 0
     assert '"=SYSTEM(""rm"")"' in result.stdout
+
+
+# --- Where losscli meets its environment: output paths, baselines (exit 4 and 3) ---
+
+
+def _newer_baseline(tmp_path: Path) -> str:
+    path = make(tmp_path, "newer.json", b'{"schema_version": 2, "rows": []}')
+    return str(path)
+
+
+ENVIRONMENT: list[tuple[str, Callable[[Path], list[str]], int, str]] = [
+    (
+        "output onto a full device",
+        lambda p: ["-o", "/dev/full"],
+        4,
+        "losscli: error: /dev/full: cannot write the output: no space left on the device",
+    ),
+    (
+        "output directory missing",
+        lambda p: ["-o", str(p / "gone" / "out.csv")],
+        4,
+        "cannot write the output: the directory {p}/gone does not exist",
+    ),
+    (
+        "output is a directory",
+        lambda p: ["-o", str(p)],
+        4,
+        "cannot write the output: it is a directory",
+    ),
+    (
+        "baseline missing",
+        lambda p: ["--baseline", str(p / "base.json")],
+        3,
+        "base.json: the baseline file does not exist; create it with: losscli evaluate ",
+    ),
+    (
+        "baseline of a newer losscli",
+        lambda p: ["--baseline", _newer_baseline(p)],
+        3,
+        "the baseline has schema_version 2, written by a newer losscli",
+    ),
+    (
+        "max-regression without a baseline",
+        lambda p: ["--max-regression", "mse=5%"],
+        2,
+        "--max-regression needs --baseline FILE",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "arguments", "code", "message"), ENVIRONMENT, ids=[e[0] for e in ENVIRONMENT]
+)
+def test_environment(run, tmp_path: Path, case: str, arguments, code: int, message: str) -> None:
+    data = make(tmp_path, "data.csv")
+    args = arguments(tmp_path)
+    if "/dev/full" in args and not os.path.exists("/dev/full"):
+        pytest.skip("this system has no /dev/full")
+    before = sorted(tmp_path.iterdir())
+    result = run("evaluate", str(data), *args)
+    assert result.exit_code == code
+    assert message.replace("{p}", str(tmp_path)) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert sorted(tmp_path.iterdir()) == before  # nothing left behind

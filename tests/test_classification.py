@@ -162,7 +162,7 @@ def test_article_golden_value_through_the_cli(run, tmp_path: Path) -> None:
         "csv",
     )
     where, value = listed.stdout.splitlines()[1].rsplit(",", 1)
-    assert where == f'{path},"p_0,p_1,p_2,p_3",1'
+    assert where == f'{path},"p_0,p_1,p_2,p_3",overall,1'
     assert float(value) == pytest.approx(-math.log(0.3), rel=1e-15)  # libm may differ by an ulp
 
 
@@ -255,10 +255,12 @@ def test_defaults_follow_the_task(run, tmp_path: Path) -> None:
     regression = write_table(
         pd.DataFrame({"y_true": [3.0, 5], "y_pred": [2.5, 5]}), tmp_path / "r.csv"
     )
-    assert run("evaluate", str(regression), "-f", "csv").stdout.startswith("file,pred,n,mse,mape\n")
+    assert run("evaluate", str(regression), "-f", "csv").stdout.startswith(
+        "file,pred,scope,n,mse,mape\n"
+    )
     multiclass = write_table(multiclass_frame(1), tmp_path / "m.csv")
     header = run("evaluate", str(multiclass), "-l", "species", "--probs", "p_*", "-f", "csv")
-    assert header.stdout.startswith("file,pred,n,mse,cross_entropy\n")
+    assert header.stdout.startswith("file,pred,scope,n,mse,cross_entropy\n")
 
 
 def test_named_cross_entropy_on_regression_data_is_a_dash_with_reason(run, tmp_path) -> None:

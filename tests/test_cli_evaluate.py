@@ -15,13 +15,13 @@ def test_csv_output_is_exact_and_full_precision(run, article_csv: Path) -> None:
     result = run("evaluate", str(article_csv), "-f", "csv")
     assert result.exit_code == 0
     assert result.stdout == (
-        f"file,pred,n,mse,mape\n{article_csv},y_pred,5,0.21606,23.799999999999997\n"
+        f"file,pred,scope,n,mse,mape\n{article_csv},y_pred,overall,5,0.21606,23.799999999999997\n"
     )
     assert result.stderr == ""
 
 
 def test_default_format_off_a_terminal_is_csv(run, article_csv: Path) -> None:
-    assert run("evaluate", str(article_csv)).stdout.startswith("file,pred,n,mse,mape\n")
+    assert run("evaluate", str(article_csv)).stdout.startswith("file,pred,scope,n,mse,mape\n")
 
 
 def test_table_shows_golden_values(run, article_csv: Path) -> None:
@@ -64,7 +64,7 @@ def test_stdin_parquet(run, tmp_path: Path) -> None:
     data = write_table(ARTICLE, tmp_path / "a.parquet").read_bytes()
     result = run("evaluate", "-", "--input-format", "parquet", "-f", "csv", input=data)
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[1] == "-,y_pred,5,0.21606,23.799999999999997"
+    assert result.stdout.splitlines()[1] == "-,y_pred,overall,5,0.21606,23.799999999999997"
 
 
 def test_several_files_give_rows_per_file(run, tmp_path: Path) -> None:
@@ -72,8 +72,8 @@ def test_several_files_give_rows_per_file(run, tmp_path: Path) -> None:
     b = write_table(ARTICLE.assign(y_pred=ARTICLE.y_true), tmp_path / "b.parquet")
     result = run("evaluate", str(a), str(b), "-f", "csv")
     assert result.stdout.splitlines()[1:] == [
-        f"{a},y_pred,5,0.21606,23.799999999999997",
-        f"{b},y_pred,5,0.0,0.0",
+        f"{a},y_pred,overall,5,0.21606,23.799999999999997",
+        f"{b},y_pred,overall,5,0.0,0.0",
     ]
 
 
@@ -82,7 +82,8 @@ def test_several_prediction_columns(run, tmp_path: Path) -> None:
     path = write_table(df, tmp_path / "m.csv")
     result = run("evaluate", str(path), "-p", "y_pred", "-p", "perfect", "-m", "mse", "-f", "tsv")
     assert result.stdout == (
-        f"file\tpred\tn\tmse\n{path}\ty_pred\t5\t0.21606\n{path}\tperfect\t5\t0.0\n"
+        f"file\tpred\tscope\tn\tmse\n{path}\ty_pred\toverall\t5\t0.21606\n"
+        f"{path}\tperfect\toverall\t5\t0.0\n"
     )
 
 
@@ -144,7 +145,7 @@ def test_weights(run, tmp_path: Path) -> None:
 
 def test_json_shape(run, article_csv: Path) -> None:
     doc = json.loads(run("evaluate", str(article_csv), "-m", "all", "-f", "json").stdout)
-    assert set(doc) == {"rows", "warnings"}
+    assert set(doc) == {"schema_version", "rows", "warnings"}
     (row,) = doc["rows"]
     assert row["group"] is None and row["n"] == 5 and row["pred"] == "y_pred"
     assert list(row["metrics"]) == [
@@ -248,7 +249,7 @@ def test_drop_na_drops_and_says_how_many(run, tmp_path: Path) -> None:
     path.write_text("y_true,y_pred\n1,1\n2,\n3,inf\n4,5\n")
     result = run("evaluate", str(path), "--drop-na", "-m", "mse", "-f", "csv")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[1] == f"{path},y_pred,2,0.5"
+    assert result.stdout.splitlines()[1] == f"{path},y_pred,overall,2,0.5"
     assert result.stderr == (
         f"losscli: warning: {path}: 2 of 4 rows dropped for missing or "
         "non-finite values (--drop-na)\n"

@@ -49,7 +49,9 @@ def test_parquet_on_stdin_is_stable_across_runs(tmp_path: Path) -> None:
     for _ in range(12):
         done = losscli("evaluate", "-", "--input-format", "parquet", "-f", "csv", input=data)
         assert done.returncode == 0, done.stderr.decode()
-        assert done.stdout.decode().splitlines()[1] == "-,y_pred,5,0.21606,23.799999999999997"
+        assert (
+            done.stdout.decode().splitlines()[1] == "-,y_pred,overall,5,0.21606,23.799999999999997"
+        )
 
 
 def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
@@ -60,7 +62,7 @@ def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     done = subprocess.run(
         ["bash", "-o", "pipefail", "-c", command], capture_output=True, timeout=120
     )
-    assert done.stdout.decode() == "file,pred,g,n,mse\n"
+    assert done.stdout.decode() == "file,pred,scope,g,n,mse\n"
     assert done.stderr.decode() == ""
     assert done.returncode == 0
 

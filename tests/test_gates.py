@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import ARTICLE, write_table
+
+from losscli.reading import csv_source, parquet_source
 
 # Group a: mse 0.12205, mape 34.5; group b: mse 0.27873, mape 16.667; overall 0.21606, 23.8.
 GROUPED = ARTICLE.assign(g=["a", "a", "b", "b", "b"])
@@ -62,7 +65,7 @@ def test_failing_check_exits_1_and_lists_every_failure(run, grouped: Path) -> No
         f"losscli: check failed: mape<20 — {grouped}, y_pred, overall: mape = 23.8 is not < 20",
         "losscli: ✗ 4 of 6 checks failed",
     ]
-    assert result.stdout.startswith("file,pred,g,n,mse,mape\n")
+    assert result.stdout.startswith("file,pred,scope,g,n,mse,mape\n")
 
 
 def test_json_check_records(run, grouped: Path) -> None:
@@ -91,7 +94,7 @@ def test_overall_scope_ignores_groups(run, grouped: Path) -> None:
 def test_check_on_a_loss_not_listed_is_computed(run, grouped: Path) -> None:
     result = run("evaluate", str(grouped), "-m", "mse", "--check", "r2>0.5", "-f", "csv")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "file,pred,n,mse,r2"
+    assert result.stdout.splitlines()[0] == "file,pred,scope,n,mse,r2"
 
 
 def test_check_on_a_not_applicable_loss_fails_with_reason(run, tmp_path: Path) -> None:
@@ -295,6 +298,7 @@ def test_rows_and_losses_missing_on_either_side_are_reported(run, tmp_path: Path
     doc = json.loads(result.stdout)
     base_csv = tmp_path / "base.csv"
     assert doc["warnings"] == [
+        f"baseline {base}: file names differ, compared by position: {changed} with {base_csv}",
         f"baseline {base} has no row for {changed}, y_pred, g=c (new in this run)",
         f"baseline {base} has a row for {base_csv}, y_pred, g=b, missing from this run",
         f"baseline {base} has no values of mape",
@@ -368,7 +372,7 @@ def test_config_defaults_and_command_line_override(
     )
     result = run("evaluate", grouped.name)
     assert result.exit_code == 1  # group b's mse is 0.2787
-    assert result.stdout.startswith("file,pred,g,n,mse,mape\n")
+    assert result.stdout.startswith("file,pred,scope,g,n,mse,mape\n")
     result = run("evaluate", grouped.name, "--check", "mse<=0.3")  # replaces both config checks
     assert result.exit_code == 0
     (tmp_path / "losscli.toml").write_text('check = "mse<=0.3"\n"group-by" = "g"\n')
@@ -396,3 +400,195 @@ def test_bad_config_is_a_usage_error(
     result = run("evaluate", str(grouped), "--config", str(config))
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_float_noise_is_no_regression(run, tmp_path: Path) -> None:
+    """A baseline value 1e-14 (relative) better is noise; 1e-9 better is a real change."""
+    base = write_baseline(run, ARTICLE, tmp_path / "base.json", "-m", "mse")
+    document = json.loads(base.read_text())
+    data = tmp_path / "base.csv"
+    for factor, code in [(1 - 1e-14, 0), (1 - 1e-9, 1)]:
+        document["rows"][0]["metrics"]["mse"] = 0.21606 * factor
+        base.write_text(json.dumps(document))
+        args = ["--baseline", str(base), "--max-regression", "mse=0%", "-m", "mse", "-f", "json"]
+        result = run("evaluate", str(data), *args)
+        assert result.exit_code == code, result.stderr
+    assert checks_of(result)[0]["reason"].startswith("mse changed by +2.1606e-10")
+
+
+@pytest.mark.parametrize(
+    ("base_suffix", "run_suffix"), [(".csv", ".parquet"), (".parquet", ".csv")]
+)
+def test_same_rows_in_another_format_and_chunking_pass_a_zero_tolerance(
+    run, tmp_path: Path, monkeypatch, base_suffix: str, run_suffix: str
+) -> None:
+    rng = np.random.default_rng(3)
+    labels = rng.normal(1000, 300, 2000)
+    frame = pd.DataFrame({"y_true": labels, "y_pred": labels + rng.normal(0, 50, 2000)})
+    frame["g"] = np.where(np.arange(2000) % 3 == 0, "a", "b")
+    losses = ["-m", "mse,mape,r2,mae", "-g", "g"]
+    base = write_baseline(run, frame, tmp_path / f"base{base_suffix}.json", *losses)
+    data = write_table(frame, (tmp_path / "new").with_suffix(run_suffix))
+    monkeypatch.setattr(parquet_source, "BATCH_ROWS", 7)
+    monkeypatch.setattr(csv_source, "BLOCK_BYTES", 333)
+    tolerances = [f"--max-regression={name}=0%" for name in ("mse", "mape", "r2", "mae")]
+    result = run("evaluate", str(data), *losses, "--baseline", str(base), *tolerances)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_files_pair_by_name_in_any_order(run, tmp_path: Path) -> None:
+    """feb.csv jan.csv against a baseline of jan.csv feb.csv: each with its own numbers."""
+    jan, feb = tmp_path / "jan.csv", tmp_path / "feb.csv"
+    write_table(ARTICLE, jan)
+    write_table(worse(ARTICLE, 2), feb)  # mse 4 × 0.21606
+    base = tmp_path / "base.json"
+    made = run("evaluate", str(jan), str(feb), "-m", "mse", "-f", "json", "-o", str(base))
+    assert made.exit_code == 0
+    write_table(worse(ARTICLE, 2.2), feb)  # 21% worse than its baseline
+    args = ["--baseline", str(base), "--max-regression", "mse=5%", "-m", "mse", "-f", "json"]
+    result = run("evaluate", str(feb), str(jan), *args)
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["warnings"] == []
+    assert [(r["file"], r["baseline"]["mse"]) for r in doc["rows"]] == [
+        (str(feb), pytest.approx(4 * 0.21606)),
+        (str(jan), pytest.approx(0.21606)),
+    ]
+    assert [(c["file"], c["passed"]) for c in doc["checks"]] == [
+        (str(feb), False),
+        (str(jan), True),
+    ]
+    assert "from the baseline 0.86424 (+21%)" in doc["checks"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("change", "what"),
+    [
+        ({"g": ["a", "a", "c", "c", "c"]}, "g=c"),  # a new group
+        ({"y_pred": ARTICLE.y_pred, "other": ARTICLE.y_true}, "other, overall"),  # a new model
+    ],
+    ids=["new group", "new model"],
+)
+def test_one_sided_rows_warn_unless_required(run, tmp_path: Path, change, what: str) -> None:
+    base = write_baseline(run, GROUPED, tmp_path / "base.json", "-g", "g", "-m", "mse")
+    data = write_table(GROUPED.assign(**change), tmp_path / "base.csv")
+    preds = ["-p", "y_pred", "-p", "other"] if "other" in change else []
+    args = ["-g", "g", "-m", "mse", "--baseline", str(base), "--max-regression", "mse=5%"]
+    result = run("evaluate", str(data), *preds, *args, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert f"baseline {base} has no row for {data}, {'y_pred, ' * ('g=' in what)}{what}" in (
+        result.stderr
+    )
+    required = run("evaluate", str(data), *preds, *args, "--require-baseline", "-f", "json")
+    assert required.exit_code == 1
+    failed = [c for c in checks_of(required) if not c["passed"]]
+    assert {c["check"] for c in failed} == {"require-baseline"}
+    assert f"the baseline {base} has no row for it" in required.stderr
+
+
+def test_required_baseline_row_missing_from_this_run_fails(run, tmp_path: Path) -> None:
+    base = write_baseline(run, GROUPED, tmp_path / "base.json", "-g", "g", "-m", "mse")
+    only_a = write_table(GROUPED[GROUPED.g == "a"], tmp_path / "base.csv")
+    args = ["-g", "g", "-m", "mse", "--baseline", str(base)]
+    assert run("evaluate", str(only_a), *args).exit_code == 0
+    result = run("evaluate", str(only_a), *args, "--require-baseline", "-f", "json")
+    assert result.exit_code == 1
+    (failure,) = [c for c in checks_of(result) if not c["passed"]]
+    assert failure["reason"] == (
+        f"the baseline's row for {only_a}, y_pred, g=b is missing from this run"
+    )
+    assert failure["group"] is None  # reported on the overall row of that file and model
+
+
+def test_files_without_a_counterpart_are_warnings_naming_both_sides(run, tmp_path: Path):
+    a, b = write_table(ARTICLE, tmp_path / "a.csv"), write_table(ARTICLE, tmp_path / "b.csv")
+    base = tmp_path / "base.json"
+    assert run("evaluate", str(a), str(b), "-f", "json", "-o", str(base)).exit_code == 0
+    c, d = write_table(ARTICLE, tmp_path / "c.csv"), write_table(ARTICLE, tmp_path / "d.csv")
+    result = run("evaluate", str(a), str(c), str(d), "--baseline", str(base), "-f", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["warnings"] == [
+        f"baseline {base} has no file {c} (it has {a}, {b}): its rows are not compared",
+        f"baseline {base} has no file {d} (it has {a}, {b}): its rows are not compared",
+        f"baseline {base} has rows of {b}, which this run did not evaluate "
+        f"(it evaluated {a}, {c}, {d})",
+    ]
+
+
+def test_a_missing_baseline_says_how_to_create_it(run, grouped: Path, tmp_path: Path) -> None:
+    base = tmp_path / "metrics" / "base.json"
+    gate = ["--baseline", str(base), "--max-regression", "mse=5%", "-q"]
+    result = run("evaluate", str(grouped), "-g", "g", "-m", "mse,mape", *gate)
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"losscli: error: {base}: the baseline file does not exist; create it with: "
+        f"losscli evaluate {grouped} --group-by g --loss mse,mape -f json -o {base}, "
+        "or pass --allow-missing-baseline\n"
+    )
+    allowed = run("evaluate", str(grouped), "-g", "g", *gate[:-1], "--allow-missing-baseline")
+    assert allowed.exit_code == 0
+    assert allowed.stderr.startswith(
+        f"losscli: warning: {base}: the baseline file does not exist; create it with: "
+        f"losscli evaluate {grouped} --group-by g -f json -o {base} "
+        "(nothing was compared: --allow-missing-baseline)\n"
+    )
+
+
+def test_json_carries_its_schema_version(run, grouped: Path) -> None:
+    doc = json.loads(run("evaluate", str(grouped), "-f", "json").stdout)
+    assert list(doc)[:2] == ["schema_version", "rows"]
+    assert doc["schema_version"] == 1
+
+
+@pytest.mark.parametrize(
+    ("version", "why"),
+    [(2, "written by a newer losscli"), ("1", "which no losscli writes")],
+)
+def test_a_baseline_of_another_schema_is_refused(run, tmp_path: Path, version, why: str):
+    base = write_baseline(run, ARTICLE, tmp_path / "base.json")
+    document = json.loads(base.read_text())
+    document["schema_version"] = version
+    base.write_text(json.dumps(document))
+    data = tmp_path / "base.csv"
+    result = run("evaluate", str(data), "--baseline", str(base))
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"losscli: error: {base}: the baseline has schema_version {json.dumps(version)}, {why}; "
+        f"this one reads schema_version 1; regenerate it with this losscli: "
+        f"losscli evaluate {data} -f json -o {base}\n"
+    )
+
+
+def test_a_baseline_without_schema_version_is_still_read(run, tmp_path: Path) -> None:
+    base = write_baseline(run, ARTICLE, tmp_path / "base.json")
+    document = json.loads(base.read_text())
+    del document["schema_version"]
+    base.write_text(json.dumps(document))
+    args = ["--baseline", str(base), "--max-regression", "mse=0", "-f", "json"]
+    result = run("evaluate", str(tmp_path / "base.csv"), *args)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["rows"][0]["baseline"]["mse"] == pytest.approx(0.21606)
+
+
+def test_csv_keeps_base_and_change_columns(run, tmp_path: Path) -> None:
+    base = write_baseline(run, GROUPED, tmp_path / "base.json", "-g", "g", "-m", "mse")
+    worse_file = write_table(worse(GROUPED, 2), tmp_path / "w.csv")
+    args = ["-g", "g", "-m", "mse,mae", "--baseline", str(base), "-f", "csv"]
+    result = run("evaluate", str(worse_file), *args)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "file,pred,scope,g,n,mse,mse_base,mse_change,mae,mae_base,mae_change"
+    assert lines[-1] == (f"{worse_file},y_pred,overall,,5,0.86424,0.21606,0.64818,0.796,,")
+
+
+@pytest.mark.parametrize(
+    ("check", "code"),
+    [
+        (f"mse<={0.21606 * (1 - 1e-14)!r}", 0),  # equal within noise: meets <=
+        (f"mse<{0.21606 * (1 + 1e-14)!r}", 1),  # equal within noise: not below
+        (f"mse<{0.21606 * (1 + 1e-9)!r}", 0),  # really below
+    ],
+)
+def test_a_check_limit_within_noise_counts_as_equal(
+    run, article_csv: Path, check: str, code: int
+) -> None:
+    assert run("evaluate", str(article_csv), "--check", check).exit_code == code

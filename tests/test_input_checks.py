@@ -47,7 +47,7 @@ def test_a_model_named_twice_is_evaluated_once(run, tmp_path: Path, args: list[s
     path = csv_file(tmp_path, b"y_true,y_pred\n1,2\n0,0\n")
     result = run("evaluate", str(path), "-l", "y_true", *args, "-m", "mse", "-f", "csv")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines() == ["file,pred,n,mse", f"{path},y_pred,2,0.5"]
+    assert result.stdout.splitlines() == ["file,pred,scope,n,mse", f"{path},y_pred,overall,2,0.5"]
     assert result.stderr == (
         f"losscli: warning: {path}: model 'y_pred' is named more than once; it is evaluated once\n"
     )
@@ -81,9 +81,9 @@ def test_pred_takes_a_comma_list_and_a_glob_one_model_per_column(run, tmp_path: 
     for spec in ("m_a,m_b", "m_*"):
         result = run("evaluate", str(path), "-p", spec, "-m", "mse", "-f", "csv")
         assert result.stdout.splitlines() == [
-            "file,pred,n,mse",
-            f"{path},m_a,2,0.0",
-            f"{path},m_b,2,2.0",
+            "file,pred,scope,n,mse",
+            f"{path},m_a,overall,2,0.0",
+            f"{path},m_b,overall,2,2.0",
         ]
 
 
@@ -178,9 +178,9 @@ def test_contradicting_model_options_are_usage_errors(tmp_path: Path, kwargs, me
 def test_task_pins_the_implied_losses(run, tmp_path: Path) -> None:
     path = csv_file(tmp_path, BINARY)
     detected = run("evaluate", str(path), "-p", "p", "-f", "csv").stdout
-    assert detected.splitlines()[0] == "file,pred,n,mse,cross_entropy"
+    assert detected.splitlines()[0] == "file,pred,scope,n,mse,cross_entropy"
     pinned = run("evaluate", str(path), "-p", "p", "--task", "regression", "-f", "csv").stdout
-    assert pinned.splitlines() == ["file,pred,n,mse,mape", f"{path},p,3,0.07,25.0"]
+    assert pinned.splitlines() == ["file,pred,scope,n,mse,mape", f"{path},p,overall,3,0.07,25.0"]
 
 
 def test_a_pinned_task_shows_its_losses_where_they_do_not_apply(tmp_path: Path) -> None:
@@ -205,7 +205,7 @@ def test_an_unknown_task_is_a_usage_error(tmp_path: Path) -> None:
 def test_an_overflowing_r2_says_overflow(run, tmp_path: Path) -> None:
     path = csv_file(tmp_path, b"y_true,y_pred\n1e170,1\n-1e170,2\n3e170,5\n")
     result = run("evaluate", str(path), "-m", "r2", "-f", "csv")
-    assert result.stdout.splitlines()[1] == f"{path},y_pred,3,"
+    assert result.stdout.splitlines()[1] == f"{path},y_pred,overall,3,"
     assert result.stderr == (
         f"losscli: warning: {path}, y_pred: r2: overflows float64 (infinite): "
         "check for values near 0 or very large\n"
@@ -221,7 +221,7 @@ def test_compressed_standard_input_is_recognised(run, compress) -> None:
     data = compress(ARTICLE.to_csv(index=False).encode())
     result = run("evaluate", "-", "-f", "csv", input=data)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[1] == "-,y_pred,5,0.21606,23.799999999999997"
+    assert result.stdout.splitlines()[1] == "-,y_pred,overall,5,0.21606,23.799999999999997"
 
 
 def _zstd(data: bytes) -> bytes:
@@ -242,7 +242,7 @@ def test_utf16_and_utf32_are_read_by_their_byte_order_mark(run, tmp_path, encodi
     path = csv_file(tmp_path, data)
     result = run("evaluate", str(path), "-f", "csv")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[1] == f"{path},y_pred,5,0.21606,23.799999999999997"
+    assert result.stdout.splitlines()[1] == f"{path},y_pred,overall,5,0.21606,23.799999999999997"
 
 
 def test_a_directory_of_csv_files_is_one_dataset(run, tmp_path: Path) -> None:
@@ -253,7 +253,7 @@ def test_a_directory_of_csv_files_is_one_dataset(run, tmp_path: Path) -> None:
     (shards / "README.txt").write_text("notes, not data\n")
     result = run("evaluate", str(shards), "-f", "csv")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[1] == f"{shards},y_pred,5,0.21606,23.799999999999997"
+    assert result.stdout.splitlines()[1] == f"{shards},y_pred,overall,5,0.21606,23.799999999999997"
 
 
 def test_a_directory_mixing_parquet_and_csv_is_refused(run, tmp_path: Path) -> None:

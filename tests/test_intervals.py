@@ -364,7 +364,7 @@ def test_reference_names_a_model(run: Any, tmp_path: Path) -> None:
 def test_to_pandas_carries_interval_columns() -> None:
     frame = regression_frame(60, seed=10)
     table = evaluate(frame, pred="a", losses="mse", ci=0.95).to_pandas()
-    assert list(table.columns) == ["file", "pred", "n", "mse", "mse_low", "mse_high"]
+    assert list(table.columns) == ["file", "pred", "scope", "n", "mse", "mse_low", "mse_high"]
     assert table["mse_low"][0] < table["mse"][0] < table["mse_high"][0]
 
 

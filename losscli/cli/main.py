@@ -1,6 +1,8 @@
 """The command line: a thin click layer over ``losscli.evaluate``, errors mapped to exit codes.
 
-Exit codes: 0 success, 1 a check failed, 2 usage error, 3 input error.
+Exit codes (the table is in ``losscli.errors``): 0 success, 1 a check failed, 2 usage
+error, 3 input error, 4 environment error (output cannot be written), 130 interrupted
+(SIGINT), 143 terminated (SIGTERM).
 Heavy modules (numpy, pyarrow, rich) are imported only by the commands that use them.
 """
 
@@ -8,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -17,7 +21,7 @@ import click
 from .._version import __version__
 from .messages import PROG, Group, say
 from .options import gate_options, input_options, loss_options, output_options, stats_options
-from .output import emit, refuse_overwriting_inputs, resolve_format
+from .output import STDOUT, check_output_path, emit, resolve_format
 
 
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -32,7 +36,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except LossCliError as exc:
             if debug:
                 raise
-            _fail(str(exc), exc.exit_code)
+            _fail(_with_origin(str(exc)), exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, BrokenPipeError, KeyboardInterrupt):
             raise
         except Exception as exc:  # a bug: say so plainly, without a traceback
@@ -45,6 +49,14 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             )
 
     return click.option("--debug", is_flag=True, help="Show tracebacks of errors.")(wrapper)
+
+
+def _with_origin(message: str) -> str:
+    """The message, naming the config file and key of a value it quotes."""
+    from .config import blame
+
+    ctx = click.get_current_context(silent=True)
+    return message if ctx is None else blame(ctx, message)
 
 
 def _fail(message: str, code: int) -> None:
@@ -77,26 +89,39 @@ def evaluate(
     baseline: str | None,
     tolerances: tuple[Any, ...],
     quiet: bool,
+    require_baseline: bool,
+    allow_missing_baseline: bool,
     **options: Any,
 ) -> None:
     """Evaluate losses of prediction columns against a label column in FILES.
 
     FILES are CSV, TSV or Parquet files (CSV may be .gz, .bz2, .xz or .zst compressed);
-    - reads standard input. Exit codes: 0 success, 1 a check failed, 2 usage error,
-    3 input error.
+    - reads standard input.
+
+    \b
+    Exit codes:
+      0    success
+      1    a check failed (--check, --max-regression, --require-baseline)
+      2    usage error: the command line or a config value is wrong
+      3    input error: the input cannot be evaluated
+      4    environment error: the output cannot be written (disk full,
+           permission denied, read-only file system, directory gone)
+      130  interrupted (Ctrl-C, SIGINT)
+      143  terminated (SIGTERM)
     """
     from .. import api
     from ..gating import gates
-    from ..gating.baseline import load_baseline
+    from ..gating.significance import check_delta_usage
+    from .baseline import prepare_baseline
     from .progress import ProgressBar
 
-    refuse_overwriting_inputs(files, output)
-    if tolerances and baseline is None:  # before reading anything
-        raise click.UsageError("--max-regression needs --baseline FILE to compare with")
-    before = load_baseline(baseline) if baseline is not None else None
+    output = None if output == STDOUT else output
+    check_output_path(files, output)
+    before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     required = [c.loss for c in checks] + [t.loss for t in tolerances]
     reference = options.pop("reference")
     options["compare"] = reference or options["compare"]
+    check_delta_usage(checks, bool(options["compare"]))
     bar = ProgressBar(enabled=options.pop("progress"))
     try:
         result = api.evaluate(
@@ -109,7 +134,8 @@ def evaluate(
         )
     finally:
         bar.close()
-    result = gates.gate(result, checks, before, tolerances)
+    result = gates.gate(result, checks, before, tolerances, require_baseline)
+    result = replace(result, notices=[*notes, *result.notices])
     fmt = resolve_format(fmt, output)
     if not quiet:
         shown_as_footnotes = fmt in ("table", "markdown")
@@ -158,16 +184,35 @@ def list_losses(fmt: str) -> None:
         print_table(catalog_table(wrap=console.is_terminal), console)
         return
     from ..render.catalog import catalog_text
-    from .output import write_stdout
+    from .output import UTF8_FORMATS, write_stdout
 
-    write_stdout(catalog_text(fmt, sys.stdout.encoding), fmt)
+    write_stdout(catalog_text(fmt, sys.stdout.encoding), utf8=fmt in UTF8_FORMATS)
 
 
 def run() -> None:
-    """Entry point: ``main`` with a quiet exit when the reader of our output goes away."""
+    """Entry point: ``main``, with signals and a closed pipe ending the process quietly.
+
+    SIGINT and SIGTERM raise :class:`~losscli.errors.Interrupted`, which unwinds (so a
+    half-written output file is removed) and exits 128 + the signal's number.
+    """
+    from ..errors import Interrupted
+
+    _stop_on_signals()
     try:
         main(prog_name=PROG)  # also under python -m losscli: completion reads _LOSSCLI_COMPLETE
+    except Interrupted as interrupted:
+        sys.exit(interrupted.exit_code)
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
+
+
+def _stop_on_signals() -> None:
+    from ..errors import Interrupted
+
+    def stop(number: int, frame: Any) -> None:
+        raise Interrupted(number)
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, stop)

@@ -14,6 +14,24 @@ EPS = 2.220446049250313e-16  # float64 machine epsilon (losses.EPS), without imp
 OUTPUT_FORMATS = ("auto", "table", "csv", "tsv", "json", "markdown")
 
 
+def _unset_if_empty(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """An empty value unsets the option, also a config file's value: no items, or the default."""
+    if param.multiple:
+        return tuple(item for item in value if item != "")
+    return param.default if value == "" else value
+
+
+def _or_unset_if_empty(
+    callback: Callable[[click.Context, click.Parameter, Any], Any],
+) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def checked(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        value = _unset_if_empty(ctx, param, value)
+        return value if value is None or value == param.default else callback(ctx, param, value)
+
+    return checked
+
+
+@_or_unset_if_empty
 def _loss_names(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:
@@ -29,6 +47,7 @@ def _loss_names(
     return value
 
 
+@_or_unset_if_empty
 def _one_character(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
@@ -38,6 +57,7 @@ def _one_character(ctx: click.Context, param: click.Parameter, value: str | None
     return value
 
 
+@_or_unset_if_empty
 def _known_encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
     import codecs
 
@@ -55,6 +75,7 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "-l",
                 "--label",
                 metavar="COL",
+                callback=_unset_if_empty,
                 help="Label column (default: found by name); for multi-class data also "
                 "one-hot label columns, as a comma list or a glob.",
             ),
@@ -64,6 +85,7 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "preds",
                 metavar="COL",
                 multiple=True,
+                callback=_unset_if_empty,
                 help="Prediction column (a value, or a binary positive-class "
                 "probability), or a comma list or glob of them, one model each; repeat "
                 "to compare several models.",
@@ -72,6 +94,7 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "--probs",
                 metavar="COLS",
                 multiple=True,
+                callback=_unset_if_empty,
                 help="Multi-class probability columns, one per class, as a comma list or "
                 "a glob ('p_*'); repeat to compare several models.",
             ),
@@ -79,16 +102,24 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "--logits",
                 metavar="COLS",
                 multiple=True,
+                callback=_unset_if_empty,
                 help="A model whose columns are logits: one column (binary) or one per "
                 "class, as a comma list or a glob; repeatable, beside --pred or --probs.",
             ),
-            click.option("-w", "--weight", metavar="COL", help="Sample-weight column."),
+            click.option(
+                "-w",
+                "--weight",
+                metavar="COL",
+                callback=_unset_if_empty,
+                help="Sample-weight column.",
+            ),
             click.option(
                 "-g",
                 "--group-by",
                 "group_by",
                 metavar="COL",
                 multiple=True,
+                callback=_unset_if_empty,
                 help="One row per group of this column; repeatable.",
             ),
             click.option(
@@ -117,8 +148,8 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 help="Decimal mark of numbers in CSV input.",
             ),
             click.option(
-                "--drop-na",
-                is_flag=True,
+                "--drop-na/--no-drop-na",
+                default=False,
                 help="Drop rows with missing or non-finite values instead of failing.",
             ),
             click.option(
@@ -169,14 +200,14 @@ def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 help="δ of the Huber loss.",
             ),
             click.option(
-                "--from-logits",
-                is_flag=True,
+                "--from-logits/--no-from-logits",
+                default=False,
                 help="Every model's columns are logits (scores): sigmoid for one column, "
                 "softmax for class columns, computed stably.",
             ),
             click.option(
-                "--renormalize",
-                is_flag=True,
+                "--renormalize/--no-renormalize",
+                default=False,
                 help="Divide each row of class probabilities by its sum.",
             ),
             click.option(
@@ -209,8 +240,11 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "-o",
                 "--output",
-                type=click.Path(dir_okay=False, writable=True),
-                help="Write the result to this file (atomically).",
+                metavar="PATH",
+                callback=_unset_if_empty,
+                help="Write the result to PATH: a file is replaced whole or not at all "
+                "(through a symlink, its target); a device or FIFO is written to; "
+                "'-' is standard output.",
             ),
             click.option(
                 "--precision",
@@ -228,6 +262,7 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def _parsed(parse_name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
     """A callback that reads each value with ``gates.<parse_name>``: a bad one is exit 2."""
 
+    @_or_unset_if_empty
     def callback(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
         from ..errors import UsageError
         from ..gating import gates
@@ -242,12 +277,19 @@ def _parsed(parse_name: str) -> Callable[[click.Context, click.Parameter, Any], 
 
 def _load_config(ctx: click.Context, param: click.Parameter, path: str | None) -> str | None:
     """Eager: install the config file's values as defaults before other options resolve."""
-    from .config import default_map, find_config
+    from . import config
 
-    found = find_config(path)
-    if found is not None:
-        ctx.default_map = {**(ctx.default_map or {}), **default_map(ctx, *found)}
+    config.install(ctx, path)
     return path
+
+
+def _no_config(ctx: click.Context, param: click.Parameter, ignore: bool) -> bool:
+    """Eager: forget a config file installed already, and keep one from being installed."""
+    from . import config
+
+    if ignore:
+        config.ignore(ctx)
+    return ignore
 
 
 def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -265,8 +307,21 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--baseline",
                 metavar="FILE",
+                callback=_unset_if_empty,
                 help="A JSON result of an earlier run to compare with (rows matched by "
-                "file position, pred and group).",
+                "file name, pred and group).",
+            ),
+            click.option(
+                "--allow-missing-baseline/--no-allow-missing-baseline",
+                default=False,
+                help="A --baseline file that does not exist yet is a warning (a first "
+                "run), not an input error.",
+            ),
+            click.option(
+                "--require-baseline/--no-require-baseline",
+                default=False,
+                help="Fail (exit 1) when a row has no counterpart on the other side "
+                "(default: a warning).",
             ),
             click.option(
                 "--max-regression",
@@ -279,8 +334,8 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option(
                 "-q",
-                "--quiet",
-                is_flag=True,
+                "--quiet/--no-quiet",
+                default=False,
                 help="Print nothing on success; on failure only the failures.",
             ),
             click.option(
@@ -289,8 +344,16 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 is_eager=True,
                 expose_value=False,
                 callback=_load_config,
-                help="Defaults for these options (default: ./losscli.toml, or "
-                "[tool.losscli] in ./pyproject.toml).",
+                help="Defaults for the options (default: losscli.toml, or [tool.losscli] "
+                "in pyproject.toml, here or in a parent up to the repository root).",
+            ),
+            click.option(
+                "--no-config",
+                is_flag=True,
+                is_eager=True,
+                expose_value=False,
+                callback=_no_config,
+                help="Ignore config files.",
             ),
         ]
     ):
@@ -298,6 +361,7 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+@_or_unset_if_empty
 def _level(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
     """--ci [LEVEL]: 95 and 0.95 alike; a file name is never taken for a level."""
     if value is None:
@@ -358,8 +422,8 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 help="Resample blocks of this many consecutive rows (time-ordered errors).",
             ),
             click.option(
-                "--compare",
-                is_flag=True,
+                "--compare/--no-compare",
+                default=False,
                 help="Paired differences of every model against the reference model "
                 "(the first, or --reference), with intervals and p-values.",
             ),

@@ -1,13 +1,35 @@
-"""Writing a result where it goes: standard output, or a file written whole or not at all."""
+"""Writing a result where it goes: standard output, or what ``-o PATH`` names.
+
+A regular file (or a symlink to one) is replaced atomically: the text goes to a
+temporary file beside the target, which is renamed over it only once written whole,
+so a failure or a signal leaves the old file (or none) and no temporary file. A new
+file gets mode 0666 minus the umask; an existing file keeps its mode. Devices and
+FIFOs (``/dev/null``, a named pipe) are written to directly, and a path naming an open
+file descriptor (``/dev/stdout``, ``/dev/fd/3``) to that descriptor, as a shell does
+(so ``>> log`` appends). ``-o -`` is standard output. A write that fails (disk full,
+permission denied, read-only file system, a directory that vanished) is an environment
+error, exit 4.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import os
+import re
+import secrets
+import stat
 import sys
 from typing import Any
 
 import click
 
+from ..errors import EnvironmentFailure
+
+STDOUT = "-"
+_DESCRIPTOR_PATH = re.compile(r"^/(?:dev/fd|proc/self/fd|proc/(\d+)/fd)/(\d+)$")
+_STANDARD_PATHS = {"/dev/stdout": 1, "/dev/stderr": 2}  # links on Linux, devices elsewhere
 OUTPUT_SUFFIXES = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -15,6 +37,15 @@ OUTPUT_SUFFIXES = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".txt": "table",
+}
+_REASONS = {  # EDQUOT first: where it is missing (Windows), ENOSPC's entry replaces it
+    getattr(errno, "EDQUOT", errno.ENOSPC): "the disk quota is exceeded; free some space, "
+    "or write elsewhere with -o",
+    errno.ENOSPC: "no space left on the device; free some space, or write elsewhere with -o",
+    errno.EACCES: "permission denied; choose a path you may write with -o",
+    errno.EPERM: "permission denied; choose a path you may write with -o",
+    errno.EROFS: "the file system is read-only; choose another path with -o",
+    errno.EISDIR: "it is a directory; name a file with -o",
 }
 UTF8_FORMATS = ("csv", "tsv", "json")  # data formats: UTF-8 on standard output as in files
 
@@ -28,68 +59,193 @@ def resolve_format(fmt: str, output: str | None) -> str:
 
 
 def emit(result: Any, fmt: str, precision: int, output: str | None) -> None:
+    """Render the whole result first, then write it: standard output when ``output`` is None."""
+    text = _render(result, fmt, precision, to_terminal=output is None)
+    if output is None:
+        write_stdout(text, utf8=fmt in UTF8_FORMATS)
+    else:
+        write_path(output, text)
+
+
+def _render(result: Any, fmt: str, precision: int, to_terminal: bool) -> str:
     if fmt == "table":
         from rich.console import Console
 
         from ..render.table import print_table, to_table
 
-        renderable = to_table(result, precision)
-        if output is None:
-            print_table(renderable, Console())
-            return
-        with _atomic_write(output) as handle:
-            print_table(renderable, Console(file=handle, no_color=True))
-        return
+        console = Console() if to_terminal else Console(file=io.StringIO(), no_color=True)
+        with console.capture() as captured:
+            print_table(to_table(result, precision), console)
+        return captured.get()
     from ..render import TEXT_FORMATS
 
-    if output is None:
-        write_stdout(TEXT_FORMATS[fmt](result, precision, sys.stdout.encoding), fmt)
-    else:
-        with _atomic_write(output) as handle:
-            handle.write(TEXT_FORMATS[fmt](result, precision, None))
+    return TEXT_FORMATS[fmt](result, precision, sys.stdout.encoding if to_terminal else None)
 
 
-def write_stdout(text: str, fmt: str) -> None:
-    """CSV, TSV and JSON in UTF-8 whatever stdout's encoding (as in files); the rest as text."""
+def write_stdout(text: str, utf8: bool) -> None:
+    """Standard output: ``utf8`` text (CSV, TSV, JSON; as in files) as UTF-8 bytes whatever
+    its encoding, other text as text. A closed pipe is left to the caller; other write
+    errors are exit 4."""
     binary = getattr(sys.stdout, "buffer", None)
-    if fmt in UTF8_FORMATS and binary is not None:
-        sys.stdout.flush()
-        binary.write(text.encode("utf-8"))
-        binary.flush()
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-
-
-class _atomic_write:
-    """Write to a temporary file beside ``path``; rename it into place only on success."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def __enter__(self) -> Any:
-        import tempfile
-
-        directory = os.path.dirname(os.path.abspath(self.path))
-        fd, self.tmp = tempfile.mkstemp(prefix=".losscli-", dir=directory)
-        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        return self.handle
-
-    def __exit__(self, kind: Any, *rest: Any) -> None:
-        self.handle.close()
-        if kind is None:
-            os.replace(self.tmp, self.path)
+    try:
+        if utf8 and binary is not None:
+            sys.stdout.flush()
+            binary.write(text.encode("utf-8"))
+            binary.flush()
         else:
-            os.unlink(self.tmp)
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _discard_stdout()  # else the interpreter fails again flushing it at exit
+        raise EnvironmentFailure(
+            f"standard output: cannot write the result: {_reason(exc)}"
+        ) from exc
 
 
-def refuse_overwriting_inputs(files: tuple[str, ...], output: str | None) -> None:
-    if output and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
-        raise click.UsageError(f"cannot write {output!r}: its directory does not exist")
-    if not output or not os.path.exists(output):
+def write_path(path: str, text: str) -> None:
+    """Write ``text`` to what ``path`` names, following symlinks (see the module docstring)."""
+    descriptor = _named_descriptor(path)
+    if descriptor is not None:
+        _write_descriptor(path, descriptor, text)
+        return
+    target = os.path.realpath(path)
+    existing = _target_status(path, target)
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        _write_in_place(path, target, text)
+    else:
+        _replace_atomically(path, target, text, existing)
+
+
+def _write_in_place(path: str, target: str, text: str) -> None:
+    """A device or FIFO: no temporary file, the reader gets the text as it is written."""
+    try:
+        with open(target, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise _write_failure(path, exc) from exc
+
+
+def _named_descriptor(path: str) -> int | None:
+    """The file descriptor ``path`` names through its symlinks (``/dev/stdout``: 1), or None."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's limit on symlinks followed
+        if current in _STANDARD_PATHS:
+            return _STANDARD_PATHS[current]
+        found = _DESCRIPTOR_PATH.match(current)
+        if found and found.group(1) in (None, str(os.getpid())):
+            return int(found.group(2))
+        if not os.path.islink(current):
+            return None
+        current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
+    return None
+
+
+def _write_descriptor(path: str, descriptor: int, text: str) -> None:
+    if descriptor == 1:
+        write_stdout(text, utf8=True)  # rendered as for a file
+        return
+    try:
+        sys.stderr.flush()
+        with os.fdopen(os.dup(descriptor), "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise _write_failure(path, exc) from exc
+
+
+def _replace_atomically(path: str, target: str, text: str, existing: os.stat_result | None) -> None:
+    temporary = os.path.join(
+        os.path.dirname(target), f".losscli-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    )
+    try:  # mode 0666: the umask applies, as for any new file
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except PermissionError as exc:  # the directory's permission, also for an existing file
+        directory = os.path.dirname(target)
+        raise EnvironmentFailure(
+            f"{path}: cannot write the output: permission denied in the directory "
+            f"{directory}; choose a path you may write with -o"
+        ) from exc
+    except OSError as exc:
+        raise _write_failure(path, exc) from exc
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            if existing is not None:
+                _keep_mode_and_owner(handle.fileno(), existing)
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException as exc:  # a write error, or a signal: leave nothing behind
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise _write_failure(path, exc) from exc
+        raise
+
+
+def _keep_mode_and_owner(descriptor: int, existing: os.stat_result) -> None:
+    if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+        os.fchmod(descriptor, stat.S_IMODE(existing.st_mode))
+    if hasattr(os, "fchown"):
+        with contextlib.suppress(PermissionError):  # only root may give a file away
+            os.fchown(descriptor, existing.st_uid, existing.st_gid)
+
+
+def check_output_path(files: tuple[str, ...], output: str | None) -> None:
+    """Before reading anything: the output can be created there, and it is no input."""
+    if output is None or _named_descriptor(output) is not None:
+        return
+    target = os.path.realpath(output)
+    existing = _target_status(output, target)
+    if existing is None or not stat.S_ISREG(existing.st_mode):
         return
     for name in files:
-        if name != "-" and os.path.exists(name) and os.path.samefile(name, output):
+        if name != STDOUT and os.path.exists(name) and os.path.samefile(name, target):
             raise click.UsageError(
                 f"the output file {output!r} is also an input; choose another output path"
             )
+
+
+def _target_status(path: str, target: str) -> os.stat_result | None:
+    """The target's status, or None when it is new (then its directory must exist).
+
+    A target that exists must be writable, though replacing it only needs its directory.
+    """
+    try:
+        found = os.stat(target)
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:
+        raise _write_failure(path, exc) from exc
+    if found is not None and stat.S_ISDIR(found.st_mode):
+        raise _write_failure(path, OSError(errno.EISDIR, "is a directory"))
+    if found is not None and not os.access(target, os.W_OK):  # a read-only file, as `>` says
+        raise _write_failure(path, OSError(errno.EACCES, "permission denied"))
+    if found is None:
+        try:
+            os.stat(os.path.dirname(target))
+        except OSError as exc:
+            raise _write_failure(path, exc) from exc
+    return found
+
+
+def _write_failure(path: str, exc: OSError) -> EnvironmentFailure:
+    if exc.errno == errno.ENOENT:
+        directory = os.path.dirname(os.path.realpath(path))
+        reason = f"the directory {directory} does not exist; create it, or choose another path"
+    else:
+        reason = _reason(exc)
+    return EnvironmentFailure(f"{path}: cannot write the output: {reason}")
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno in _REASONS:
+        return _REASONS[exc.errno]
+    return (exc.strerror or str(exc)).lower()
+
+
+def _discard_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

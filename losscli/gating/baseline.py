@@ -1,7 +1,13 @@
 """Baselines: a JSON result written earlier by ``losscli evaluate --format json``.
 
-Rows are matched by the file's position on the command line, the prediction
-column and the group. Rows or losses found on one side only are reported.
+Rows are matched by file name (as given on the command line), prediction column and
+group. Files pair by name; where names cannot pair them (one file left on each side,
+or no name in common and as many files on each side) they pair by position, and a
+note says so. A file or row on one side only is a warning, never a failure, unless
+``--require-baseline`` asks for it (see ``gates``).
+
+A baseline carries ``"schema_version"``; one without it (older losscli) is read as
+version 1, one with another version is refused with how to regenerate it.
 """
 
 from __future__ import annotations
@@ -11,9 +17,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
-from ..result import EvaluationResult, ResultRow, describe
+from ..result import SCHEMA_VERSION, EvaluationResult, ResultRow, describe
 
-RowKey = tuple[int, str, str]
+RowKey = tuple[str, str, str]  # (file as given, pred, group as sorted JSON)
+
+
+class MissingBaseline(InputError):
+    """The baseline file does not exist (yet): a first run, or a wrong path."""
+
+
+class UnreadableBaseline(InputError):
+    """The baseline was written by a losscli whose JSON layout this one cannot read."""
 
 
 @dataclass(frozen=True)
@@ -21,13 +35,52 @@ class Baseline:
     path: str
     rows: dict[RowKey, dict[str, float | None]]
     labels: dict[RowKey, str] = field(default_factory=dict)  # how to name a row in a message
+    errors: dict[RowKey, dict[str, float | None]] = field(default_factory=dict)  # se (--ci)
+
+    @property
+    def files(self) -> list[str]:
+        return list(dict.fromkeys(key[0] for key in self.rows))
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """This run's files with the baseline's file each is compared with, and notes on it."""
+
+    files: dict[str, str]
+    notes: list[str]
 
 
 def load_baseline(path: str) -> Baseline:
     """Read and check a baseline file; any problem is an input error naming the file."""
+    document = _read_json(path)
+    rows = document.get("rows") if isinstance(document, dict) else None
+    if not isinstance(rows, list):
+        raise InputError(
+            f'{path}: the baseline has no "rows" list; write it with losscli evaluate --format json'
+        )
+    _check_version(path, document.get("schema_version", SCHEMA_VERSION))
+    baseline = Baseline(path, {}, {})
+    for number, row in enumerate(rows, start=1):
+        try:
+            key = (str(row["file"]), str(row["pred"]), group_text(row["group"]))
+            baseline.rows[key] = {k: _number(v) for k, v in row["metrics"].items()}
+            baseline.labels[key] = describe(row["file"], row["pred"], row["group"])
+            intervals = row.get("intervals") or {}
+            baseline.errors[key] = {k: _number(v.get("se")) for k, v in intervals.items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(
+                f"{path}: baseline row {number} is not a losscli result row "
+                f"({type(exc).__name__}: {exc})"
+            ) from exc
+    return baseline
+
+
+def _read_json(path: str) -> Any:
     try:
         with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
+            return json.load(handle)
+    except FileNotFoundError as exc:
+        raise MissingBaseline(f"{path}: the baseline file does not exist") from exc
     except OSError as exc:
         raise InputError(f"{path}: cannot read the baseline: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
@@ -39,32 +92,49 @@ def load_baseline(path: str) -> Baseline:
             f"{path}: the baseline is not JSON ({exc.msg}, line {exc.lineno}); "
             "write it with losscli evaluate --format json"
         ) from exc
-    rows = document.get("rows") if isinstance(document, dict) else None
-    if not isinstance(rows, list):
-        raise InputError(
-            f'{path}: the baseline has no "rows" list; write it with losscli evaluate --format json'
-        )
-    positions: dict[str, int] = {}
-    baseline = Baseline(path, {}, {})
-    for number, row in enumerate(rows, start=1):
-        try:
-            position = positions.setdefault(row["file"], len(positions))
-            key = (position, str(row["pred"]), _group_text(row["group"]))
-            baseline.rows[key] = {k: _number(v) for k, v in row["metrics"].items()}
-            baseline.labels[key] = describe(row["file"], row["pred"], row["group"])
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InputError(
-                f"{path}: baseline row {number} is not a losscli result row "
-                f"({type(exc).__name__}: {exc})"
-            ) from exc
-    return baseline
 
 
-def row_key(result: EvaluationResult, row: ResultRow) -> RowKey:
-    return (result.files.index(row.file), row.pred, _group_text(row.group))
+def _check_version(path: str, version: Any) -> None:
+    if version == SCHEMA_VERSION and not isinstance(version, bool):
+        return
+    newer = isinstance(version, int) and not isinstance(version, bool) and version > 1
+    raise UnreadableBaseline(
+        f"{path}: the baseline has schema_version {json.dumps(version)}, "
+        f"{'written by a newer losscli' if newer else 'which no losscli writes'}; "
+        f"this one reads schema_version {SCHEMA_VERSION}"
+    )
 
 
-def _group_text(group: dict[str, Any] | None) -> str:
+def pair_files(result: EvaluationResult, baseline: Baseline) -> Pairing:
+    """Pair files by name; the rest by position where that is unambiguous, with a note."""
+    ours, theirs = result.files, baseline.files
+    files = {name: name for name in ours if name in theirs}
+    left = [name for name in ours if name not in files]
+    right = [name for name in theirs if name not in files]
+    if left and len(left) == len(right) and (len(left) == 1 or not files):
+        pairs = ", ".join(f"{a} with {b}" for a, b in zip(left, right, strict=True))
+        files.update(zip(left, right, strict=True))
+        notes = [f"baseline {baseline.path}: file names differ, compared by position: {pairs}"]
+        return Pairing(files, notes)
+    notes = [
+        f"baseline {baseline.path} has no file {name} (it has {', '.join(theirs)}): "
+        "its rows are not compared"
+        for name in left
+    ] + [
+        f"baseline {baseline.path} has rows of {name}, which this run did not evaluate "
+        f"(it evaluated {', '.join(ours)})"
+        for name in right
+    ]
+    return Pairing(files, notes)
+
+
+def row_key(pairing: Pairing, row: ResultRow) -> RowKey | None:
+    """The key of the baseline row this run's row is compared with; None if its file has none."""
+    file = pairing.files.get(row.file)
+    return None if file is None else (file, row.pred, group_text(row.group))
+
+
+def group_text(group: dict[str, Any] | None) -> str:
     return "" if group is None else json.dumps(group, sort_keys=True, default=str)
 
 

@@ -2,6 +2,11 @@
 
 Every check is judged on every row it applies to and every outcome is kept, so a
 failing build lists all that failed, not the first.
+
+Gates look past float noise: the same rows read in another format, chunking or order
+may sum to values a few ulps apart, so a difference within ``NOISE`` (1e-12) of the
+larger magnitude counts as none at all, between a value and its baseline as between
+a value and a check's limit.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from dataclasses import dataclass, replace
 from ..errors import UsageError
 from ..losses import Direction, get_loss
 from ..result import EvaluationResult, Outcome, ResultRow
-from .baseline import Baseline, row_key
+from .baseline import Baseline, RowKey, pair_files, row_key
+from .significance import change_half_width, delta_outcomes
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -23,8 +29,10 @@ OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
 }
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-CHECK = re.compile(rf"^\s*(?:(overall)\s*:\s*)?([A-Za-z][\w-]*)\s*(<=|>=|<|>)\s*({NUMBER})\s*$")
-TOLERANCE = re.compile(rf"^\s*([A-Za-z][\w-]*)\s*=\s*({NUMBER})\s*(%?)\s*$")
+CHECK = re.compile(rf"^(?P<spec>[^<>]+?)\s*(?P<op><=|>=|<|>)\s*(?P<limit>{NUMBER})\s*$")
+TOLERANCE = re.compile(rf"^(?P<spec>.+?)\s*=\s*(?P<amount>{NUMBER})\s*(?P<percent>%?)\s*$")
+SCOPES = ("overall", "delta")  # check prefixes: overall rows only; the paired difference
+NOISE = 1e-12  # relative differences this small are summation noise, not a change
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,7 @@ class Check:
     op: str
     limit: float
     overall_only: bool
+    delta: bool = False  # on Δ against the reference model (--compare)
 
 
 @dataclass(frozen=True)
@@ -45,27 +54,53 @@ class Tolerance:
 
 
 def parse_check(text: str) -> Check:
-    """``[overall:]METRIC OP NUMBER``, e.g. ``mse<=0.25`` or ``overall:r2>0.8``."""
-    match = CHECK.match(text)
+    """``[overall:][delta:]LOSS OP NUMBER``, LOSS in the loss grammar: ``mse<=0.25``,
+    ``overall:r2>0.8``, ``pinball:q=0.9<0.3``, ``delta:mse<=0`` (with --compare)."""
+    match = CHECK.match(text.strip())
     if not match:
         raise UsageError(
-            f"cannot read the check {text!r}; write METRIC OP NUMBER with OP one of "
+            f"cannot read the check {text!r}; write LOSS OP NUMBER with OP one of "
             "<, <=, >, >= (e.g. 'mse<=0.25', or 'overall:mape<30' for overall rows)"
         )
-    scope, name, op, limit = match.groups()
-    return Check(text.strip(), get_loss(name).name, op, float(limit), scope is not None)
+    spec, scopes = _scopes(match["spec"])
+    return Check(
+        text.strip(),
+        _loss_in(text, spec, "check"),
+        match["op"],
+        float(match["limit"]),
+        overall_only="overall" in scopes,
+        delta="delta" in scopes,
+    )
+
+
+def _scopes(spec: str) -> tuple[str, set[str]]:
+    """The loss spec without its leading ``overall:`` and ``delta:``, and those prefixes."""
+    scopes: set[str] = set()
+    head, _, rest = spec.strip().partition(":")
+    while rest and head.strip().lower() in SCOPES:
+        scopes.add(head.strip().lower())
+        head, _, rest = rest.strip().partition(":")
+    return (f"{head}:{rest}" if rest else head).strip(), scopes
+
+
+def _loss_in(text: str, spec: str, what: str) -> str:
+    try:
+        return get_loss(spec).name
+    except UsageError as exc:
+        raise UsageError(f"cannot read the {what} {text.strip()!r}: {exc}") from None
 
 
 def parse_tolerance(text: str) -> Tolerance:
-    """``METRIC=TOL``: absolute (``mse=0.01``) or relative to the baseline (``mape=5%``)."""
-    match = TOLERANCE.match(text)
-    if not match or float(match.group(2)) < 0:
+    """``LOSS=TOL``: absolute (``mse=0.01``) or relative to the baseline (``mape=5%``);
+    LOSS in the loss grammar (``pinball:q=0.9=5%``: the last ``=`` is the tolerance's)."""
+    match = TOLERANCE.match(text.strip())
+    if not match or float(match["amount"]) < 0:
         raise UsageError(
-            f"cannot read the tolerance {text!r}; write METRIC=TOL with TOL an "
+            f"cannot read the tolerance {text!r}; write LOSS=TOL with TOL an "
             "absolute amount (mse=0.01) or a percentage of the baseline (mape=5%)"
         )
-    name, amount, percent = match.groups()
-    return Tolerance(text.strip(), get_loss(name).name, float(amount), percent == "%")
+    name = _loss_in(text, match["spec"], "tolerance")
+    return Tolerance(text.strip(), name, float(match["amount"]), match["percent"] == "%")
 
 
 def gate(
@@ -73,18 +108,32 @@ def gate(
     checks: Sequence[Check] = (),
     baseline: Baseline | None = None,
     tolerances: Sequence[Tolerance] = (),
+    require_baseline: bool = False,
 ) -> EvaluationResult:
-    """The result with every check judged, and baseline values attached to matching rows."""
+    """The result with every check judged, and baseline values attached to matching rows.
+
+    Rows on one side only are warnings; with ``require_baseline`` they fail.
+    """
     if tolerances and baseline is None:
         raise UsageError("--max-regression needs --baseline FILE to compare with")
     notices = list(result.notices)
     rows = result.rows
+    outcomes: list[Outcome] = []
     if baseline is not None:
-        rows, missing = _attach(result, baseline)
+        rows, missing, unmatched = _attach(result, baseline)
         notices += missing
-    outcomes = [o for check in checks for o in _judge(check, rows)]
+        if require_baseline:
+            outcomes += unmatched
+    for check in checks:
+        if check.delta:
+            outcomes += delta_outcomes(
+                check.text, check.loss, check.op, check.limit, check.overall_only, result
+            )
+        else:
+            outcomes += _judge(check, rows)
+    level = None if result.ci is None else result.ci.level
     for tolerance in tolerances:
-        judged = [o for i, row in enumerate(rows) if (o := _regression(tolerance, i, row))]
+        judged = [o for i, row in enumerate(rows) if (o := _regression(tolerance, i, row, level))]
         outcomes += judged or _nothing_to_compare(tolerance, rows, baseline)
     return replace(
         result,
@@ -115,7 +164,8 @@ def _judge(check: Check, rows: Sequence[ResultRow]) -> list[Outcome]:
                 )
             )
             continue
-        passed = OPS[check.op](value, check.limit)
+        compared = check.limit if equal_within_noise(value, check.limit) else value
+        passed = OPS[check.op](compared, check.limit)
         verb = "" if passed else "not "
         out.append(
             Outcome(
@@ -131,8 +181,11 @@ def _judge(check: Check, rows: Sequence[ResultRow]) -> list[Outcome]:
     return out
 
 
-def _regression(tolerance: Tolerance, index: int, row: ResultRow) -> Outcome | None:
-    """How much worse than its baseline a row's loss got, against the tolerance."""
+def _regression(
+    tolerance: Tolerance, index: int, row: ResultRow, level: float | None = None
+) -> Outcome | None:
+    """How much worse than its baseline a row's loss got, against the tolerance; with an
+    interval level, whether it got significantly worse than that (see ``significance``)."""
     loss = get_loss(tolerance.loss)
     before = (row.baseline or {}).get(loss.name)
     if before is None:
@@ -151,14 +204,27 @@ def _regression(tolerance: Tolerance, index: int, row: ResultRow) -> Outcome | N
             f"{loss.name} has no value in this run ({why}); the baseline has {before:.6g}",
         )
     sign = 1.0 if loss.direction is Direction.LOWER else -1.0
-    worse = sign * (value - before)
+    difference = 0.0 if equal_within_noise(value, before) else value - before
+    worse = sign * difference
     allowed = tolerance.amount * abs(before) / 100 if tolerance.relative else tolerance.amount
     limit = before + sign * allowed
     passed = worse <= allowed
     reason = (
-        f"{loss.name} changed by {value - before:+.6g} from the baseline {before:.6g}"
-        f"{_percent(value, before)}; tolerated: {_tolerated(tolerance, loss.direction)}"
+        f"{loss.name} changed by {difference:+.6g} from the baseline {before:.6g}"
+        f"{_percent(difference, before)}; tolerated: {_tolerated(tolerance, loss.direction)}"
     )
+    if level is not None:
+        half = change_half_width(row, loss.name, level)
+        if half is None:
+            reason += " (judged on the values: the baseline has no standard error; write it "
+            reason += "with --ci)"
+        else:
+            passed = worse - half <= allowed  # fails only if even the best case is too worse
+            reason += (
+                f"; the change's {100 * level:g}% interval is "
+                f"[{difference - half:+.6g}, {difference + half:+.6g}]: "
+                f"{'not ' if passed else ''}significantly beyond the tolerance"
+            )
     if tolerance.relative and before == 0:
         reason += " (the baseline is 0, so a relative tolerance allows no worsening)"
     return Outcome(text, index, loss.name, value, limit, passed, reason)
@@ -167,8 +233,14 @@ def _regression(tolerance: Tolerance, index: int, row: ResultRow) -> Outcome | N
 def _nothing_to_compare(
     tolerance: Tolerance, rows: Sequence[ResultRow], baseline: Baseline | None
 ) -> list[Outcome]:
-    """A tolerance that matched no baseline value fails: the gate would guard nothing."""
-    where = "" if baseline is None else f" in {baseline.path}"
+    """A tolerance on a loss the baseline has no value of fails: the gate would guard nothing.
+
+    Rows merely missing from one side are warnings (see ``_attach``), not this.
+    """
+    if baseline is None or any(
+        values.get(tolerance.loss) is not None for values in baseline.rows.values()
+    ):
+        return []
     return [
         Outcome(
             f"max-regression {tolerance.text}",
@@ -177,16 +249,21 @@ def _nothing_to_compare(
             row.metrics.get(tolerance.loss),
             None,
             False,
-            f"no baseline value of {tolerance.loss}{where} matches "
-            "this row, so its regression cannot be checked",
+            f"the baseline {baseline.path} has no value of {tolerance.loss}, "
+            "so its regression cannot be checked",
         )
         for i, row in enumerate(rows)
         if row.is_overall
     ]
 
 
-def _percent(value: float, before: float) -> str:
-    return "" if before == 0 else f" ({100 * (value - before) / abs(before):+.3g}%)"
+def equal_within_noise(value: float, other: float) -> bool:
+    """Whether two values differ by no more than ``NOISE`` of the larger magnitude."""
+    return abs(value - other) <= NOISE * max(abs(value), abs(other))
+
+
+def _percent(difference: float, before: float) -> str:
+    return "" if before == 0 else f" ({100 * difference / abs(before):+.3g}%)"
 
 
 def _tolerated(tolerance: Tolerance, direction: Direction) -> str:
@@ -195,23 +272,60 @@ def _tolerated(tolerance: Tolerance, direction: Direction) -> str:
     return f"{amount} {worse}"
 
 
-def _attach(result: EvaluationResult, baseline: Baseline) -> tuple[list[ResultRow], list[str]]:
-    """Rows with their baseline values; notices for rows and losses on one side only."""
-    rows, notices, matched = [], [], set()
-    for row in result.rows:
-        key = row_key(result, row)
-        before = baseline.rows.get(key)
+def _attach(
+    result: EvaluationResult, baseline: Baseline
+) -> tuple[list[ResultRow], list[str], list[Outcome]]:
+    """Rows with their baseline values; warnings for files, rows and losses on one side only;
+    the failures ``--require-baseline`` makes of the rows among them."""
+    pairing = pair_files(result, baseline)
+    keys = [row_key(pairing, row) for row in result.rows]
+    rows, notices, unmatched = [], list(pairing.notes), []
+    for i, (row, key) in enumerate(zip(result.rows, keys, strict=True)):
+        before = None if key is None else baseline.rows.get(key)
         if before is None:
-            notices.append(f"baseline {baseline.path} has no row for {row.where} (new in this run)")
-        matched.add(key)
-        rows.append(replace(row, baseline=before))
+            if key is not None:  # a row of an unpaired file has its file's warning
+                notices.append(
+                    f"baseline {baseline.path} has no row for {row.where} (new in this run)"
+                )
+            unmatched.append(_unmatched(i, f"the baseline {baseline.path} has no row for it"))
+        errors = None if key is None else baseline.errors.get(key)
+        rows.append(replace(row, baseline=before, baseline_se=errors))
+    missing, vanished = _baseline_only(baseline, keys, set(pairing.files.values()))
+    return rows, notices + missing + _one_sided_losses(result, baseline), unmatched + vanished
+
+
+def _baseline_only(
+    baseline: Baseline, keys: list[RowKey | None], paired_files: set[str]
+) -> tuple[list[str], list[Outcome]]:
+    """Warnings for baseline rows missing from this run (those of paired files; an unpaired
+    file has its own warning), and a failure for each, on the overall row of its model."""
+    matched = set(keys)
+    overall_rows = {(key[0], key[1]): i for i, key in enumerate(keys) if key is not None}
+    notices, failures = [], []
     for key, label in baseline.labels.items():
-        if key not in matched:
+        if key in matched:
+            continue
+        if key[0] in paired_files:
             notices.append(f"baseline {baseline.path} has a row for {label}, missing from this run")
+        anchor = overall_rows.get((key[0], key[1]), len(keys) - 1)
+        failures.append(
+            _unmatched(anchor, f"the baseline's row for {label} is missing from this run")
+        )
+    return notices, failures
+
+
+def _unmatched(index: int, reason: str) -> Outcome:
+    return Outcome("require-baseline", index, "", None, None, False, reason)
+
+
+def _one_sided_losses(result: EvaluationResult, baseline: Baseline) -> list[str]:
     before_losses = {name for values in baseline.rows.values() for name in values}
-    for name in result.losses:
-        if name not in before_losses:
-            notices.append(f"baseline {baseline.path} has no values of {name}")
-    for name in sorted(before_losses - set(result.losses)):
-        notices.append(f"baseline {baseline.path} has {name}, which this run did not compute")
-    return rows, notices
+    notices = [
+        f"baseline {baseline.path} has no values of {name}"
+        for name in result.losses
+        if name not in before_losses
+    ]
+    return notices + [
+        f"baseline {baseline.path} has {name}, which this run did not compute"
+        for name in sorted(before_losses - set(result.losses))
+    ]

@@ -11,6 +11,7 @@ from .registry import (
     Rule,
     Task,
     default_losses,
+    find_loss,
     get_loss,
     resolve_losses,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "Task",
     "Terms",
     "default_losses",
+    "find_loss",
     "get_loss",
     "resolve_losses",
 ]

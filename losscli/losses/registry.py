@@ -8,14 +8,15 @@ Nothing else is needed to evaluate a loss anywhere, or to put an interval on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
 
 from ..errors import UsageError
-from .shapes import Shape, Sums
+from .params import Param, Value, bind_values, canonical, split_spec
+from .shapes import Shape, Sums, bound_shape
 from .tasks import Task
 
 
@@ -43,7 +44,7 @@ class Rule:
         return f"{count} row{'s' if count != 1 else ''} {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Loss:
     name: str
     aliases: tuple[str, ...]
@@ -54,6 +55,35 @@ class Loss:
     shape: Shape
     rules: tuple[Rule, ...] = ()
     undefined: str = "not defined: no rows with positive weight to score"
+    params: tuple[Param, ...] = ()
+    arguments: Mapping[str, Value] = field(default_factory=dict)  # the bound parameter values
+    family: str = ""  # the registered name of a parameterised copy ("" for the loss itself)
+    origin: str = "built-in"  # or the plugin that registered it
+    columns: tuple[str, ...] = ()  # extra input columns the loss reads (batch.extra)
+
+    def __eq__(self, other: object) -> bool:
+        """Losses are the same when their specs are: ``pinball:q=0.9`` named twice is one."""
+        return isinstance(other, Loss) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    @property
+    def base(self) -> str:
+        """The registered name (``pinball`` of ``pinball:q=0.9``)."""
+        return self.family or self.name
+
+    def bind(self, given: Sequence[tuple[str, str]]) -> Loss:
+        """A copy with these parameter values; its name is the canonical spec."""
+        values = bind_values(self.base, self.params, list(given))
+        name = canonical(self.base, self.params, values)
+        return replace(
+            self,
+            name=name,
+            arguments=values,
+            family=self.base,
+            shape=bound_shape(self.shape, values),
+        )
 
     def finalize(self, sums: Sums) -> np.ndarray:
         """The value per key from this loss's own sums (``n``: the rows of each key)."""
@@ -80,26 +110,48 @@ def default_losses() -> tuple[str, ...]:
 
 
 def register(loss: Loss) -> Loss:
-    """Add ``loss`` to the registry; its names and aliases must be new."""
+    """Add ``loss`` to the registry, bound to its parameters' defaults; its names and
+    aliases must be new."""
     taken = _by_name()
     clash = [name for name in loss.names if name.lower() in taken]
     if clash:
-        raise ValueError(f"loss name(s) {clash} registered twice")
-    REGISTRY[loss.name] = loss
-    return loss
+        owners = sorted({f"{taken[c.lower()].name} ({taken[c.lower()].origin})" for c in clash})
+        raise ValueError(
+            f"loss name(s) {', '.join(map(repr, clash))} of {loss.origin} already taken by "
+            f"{', '.join(owners)}"
+        )
+    if ":" in loss.name or "," in loss.name:
+        raise ValueError(f"loss name {loss.name!r}: ':' and ',' belong to the loss grammar")
+    defaults = {p.name: p.default for p in loss.params}
+    REGISTRY[loss.name] = replace(loss, arguments=defaults, shape=bound_shape(loss.shape, defaults))
+    return REGISTRY[loss.name]
 
 
 def _by_name() -> dict[str, Loss]:
     return {name.lower(): loss for loss in REGISTRY.values() for name in loss.names}
 
 
-def get_loss(name: str) -> Loss:
-    """The loss called ``name`` (canonical name or alias, any case)."""
+def get_loss(spec: str) -> Loss:
+    """The loss ``spec`` names: a name or alias (any case), with parameters
+    (``pinball:q=0.9``); with none, or only default values, the registered loss."""
+    name, given = split_spec(spec)
     try:
-        return _by_name()[name.strip().lower()]
+        loss = _by_name()[name.lower()]
     except KeyError:
         known = ", ".join(sorted(REGISTRY))
         raise UsageError(f"unknown loss {name!r}; known losses: {known}, or 'all'") from None
+    if not given:
+        return loss
+    bound = loss.bind(given)
+    return loss if bound.name == loss.name else bound
+
+
+def find_loss(column: str) -> Loss | None:
+    """The loss a result column names, or None (a column of some other kind)."""
+    try:
+        return get_loss(column)
+    except UsageError:
+        return None
 
 
 def resolve_losses(names: Iterable[str]) -> list[Loss]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .batch import Batch, Spread
+from .params import Param
 from .registry import Direction, Loss, Rule, Task, register
 from .shapes import PERCENT, SQRT, Custom, Mean, Ratio, Sums, Terms, ratio
 
@@ -62,9 +63,13 @@ def _sq_log_err(b: Batch) -> Terms:
     return Terms(log_err**2, None, {"le_minus_one": bad})
 
 
-def _huber_term(b: Batch) -> Terms:
-    """Huber = Σw·h(e) / Σw, h(e) = ½e² where |e| ≤ δ, else δ·(|e| − ½δ)"""
-    delta = b.params.huber_delta
+def _huber_term(b: Batch, *, delta: float | None = None) -> Terms:
+    """Huber = Σw·h(e) / Σw, h(e) = ½e² where |e| ≤ δ, else δ·(|e| − ½δ)
+
+    δ from ``huber:delta=…``, else from ``--huber-delta`` (default 1).
+    """
+    if delta is None:
+        delta = b.params.huber_delta
     a = b.abs_err
     return Terms(np.where(a <= delta, 0.5 * a**2, delta * (a - 0.5 * delta)))
 
@@ -167,11 +172,12 @@ for _loss in (
     Loss(
         "huber",
         ("smooth_l1",),
-        "Huber loss (δ from --huber-delta, default 1)",
+        "Huber loss (δ from huber:delta=D or --huber-delta; default 1)",
         "Σw·h(e) / Σw, h = ½e² if |e| ≤ δ else δ(|e| − ½δ)",
         REGRESSION,
         Direction.LOWER,
         Mean(_huber_term),
+        params=(Param("delta", None, "δ, where the loss turns linear", minimum=0, open_ends=True),),
     ),
     Loss(
         "log_cosh",

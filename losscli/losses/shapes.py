@@ -16,8 +16,9 @@ sums apart, so no loss can change another's value.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -96,13 +97,31 @@ class Custom:
 
     statistics: Callable[[Batch], Mapping[str, np.ndarray | Ones | Spread]]
     compute: Callable[[Sums], np.ndarray]
-    flags: Callable[[Batch], Mapping[str, np.ndarray]] = lambda batch: {}
+    flags: Callable[..., Mapping[str, np.ndarray]] = field(default=lambda batch, **_: {})
 
     def finalize(self, sums: Sums) -> np.ndarray:
         return self.compute(sums)
 
 
 Shape = Ratio | Extreme | Custom
+
+
+def bound_shape(shape: Shape, arguments: Mapping[str, Any]) -> Shape:
+    """The shape with a loss's parameter values passed to its functions as keywords."""
+    if not arguments:
+        return shape
+    if isinstance(shape, Ratio):
+        return replace(shape, terms=_bound(shape.terms, arguments))
+    if isinstance(shape, Extreme):
+        return replace(shape, term=_bound(shape.term, arguments))
+    return replace(
+        shape, statistics=_bound(shape.statistics, arguments), flags=_bound(shape.flags, arguments)
+    )
+
+
+def _bound(function: Callable[..., Any], arguments: Mapping[str, Any]) -> Callable[..., Any]:
+    base = function.func if isinstance(function, partial) else function
+    return partial(base, **arguments)
 
 
 def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from ..losses import REGISTRY, Direction
+from ..losses import Direction, find_loss
 from ..result import EvaluationResult, ResultRow
 from .literal import visible
 
@@ -113,7 +113,7 @@ def _format_percent(percent: float) -> str:
 
 
 def loss_header(name: str, glyphs: Glyphs = UNICODE) -> str:
-    loss = REGISTRY.get(name)
+    loss = find_loss(name)
     if loss is None:
         return name
     return name + (glyphs.lower if loss.direction is Direction.LOWER else glyphs.higher)

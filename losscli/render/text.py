@@ -68,8 +68,8 @@ def markdown_text(grid: Grid) -> str:
 def to_csv(
     result: EvaluationResult, digits: int = 5, charset: str | None = None, delimiter: str = ","
 ) -> str:
-    """Flat rows at full float precision; empty cells for overall group keys and missing values."""
-    columns = ["file", "pred", *result.group_by, "n", *result.loss_columns]
+    """Flat rows at full float precision (see ``records``); empty cells for missing values."""
+    columns = result.columns()
     rows = ([record[c] for c in columns] for record in result.records())
     return csv_text(columns, rows, delimiter)
 

@@ -1,0 +1,158 @@
+"""Gates that know noise from regression: --max-regression with --ci, and delta: checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import write_table
+
+from losscli.errors import UsageError
+from losscli.gating.gates import parse_check, parse_tolerance
+
+
+def predictions(tmp_path: Path, name: str, noise: float, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    y = rng.uniform(1, 3, 400)
+    frame = pd.DataFrame({"y_true": y, "y_pred": y + rng.normal(0, noise, 400)})
+    return write_table(frame, tmp_path / name)
+
+
+@pytest.fixture
+def baseline(run: Any, tmp_path: Path) -> Path:
+    path = tmp_path / "baseline.json"
+    accepted = predictions(tmp_path, "preds.csv", 0.5, seed=10)
+    assert run("evaluate", str(accepted), "-m", "mse", "--ci", "-o", str(path)).exit_code == 0
+    return path
+
+
+def gate(run: Any, new: Path, baseline: Path, *extra: str) -> Any:
+    return run(
+        "evaluate",
+        str(new),
+        "-m",
+        "mse",
+        "--baseline",
+        str(baseline),
+        "--max-regression",
+        "mse=0%",
+        "-f",
+        "json",
+        *extra,
+    )
+
+
+def test_the_baseline_keeps_standard_errors(baseline: Path) -> None:
+    (row,) = json.loads(baseline.read_text())["rows"]
+    assert row["intervals"]["mse"]["se"] > 0
+
+
+def test_noise_fails_a_point_gate_but_not_a_significance_gate(
+    run: Any, tmp_path: Path, baseline: Path
+) -> None:
+    # another sample of the same model: a little worse by chance
+    new = predictions(tmp_path, "preds.csv", 0.5, seed=26)
+    plain = gate(run, new, baseline)
+    value, before = (json.loads(plain.stdout)["rows"][0][k]["mse"] for k in ("metrics", "baseline"))
+    assert value > before  # the premise: the point estimate got worse
+    assert plain.exit_code == 1
+    aware = gate(run, new, baseline, "--ci")
+    assert aware.exit_code == 0, aware.stderr
+    (check,) = json.loads(aware.stdout)["checks"]
+    assert "not significantly beyond the tolerance" in check["reason"]
+
+
+def test_a_real_regression_fails_the_significance_gate(
+    run: Any, tmp_path: Path, baseline: Path
+) -> None:
+    worse = predictions(tmp_path, "preds.csv", 0.8, seed=3)
+    result = gate(run, worse, baseline, "--ci")
+    assert result.exit_code == 1
+    (check,) = json.loads(result.stdout)["checks"]
+    assert "% interval is [+" in check["reason"]
+    assert check["reason"].endswith(": significantly beyond the tolerance")
+
+
+def test_a_baseline_without_errors_is_judged_on_values_and_says_so(
+    run: Any, tmp_path: Path
+) -> None:
+    old = tmp_path / "old.json"
+    accepted = predictions(tmp_path, "preds.csv", 0.5, seed=10)
+    run("evaluate", str(accepted), "-m", "mse", "-o", str(old))
+    result = gate(run, predictions(tmp_path, "preds.csv", 0.5, seed=2), old, "--ci")
+    (check,) = json.loads(result.stdout)["checks"]
+    assert check["reason"].endswith(
+        "(judged on the values: the baseline has no standard error; write it with --ci)"
+    )
+
+
+def two_models(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(4)
+    y = rng.uniform(1, 3, 300)
+    frame = pd.DataFrame(
+        {
+            "y_true": y,
+            "good": y + rng.normal(0, 0.3, 300),
+            "bad": y + rng.normal(0, 0.6, 300),
+            "twin": y + rng.normal(0, 0.3, 300),
+        }
+    )
+    return write_table(frame, tmp_path / "models.csv")
+
+
+@pytest.mark.parametrize(
+    ("models", "code"), [(["good", "bad"], 1), (["good", "twin"], 0), (["bad", "good"], 0)]
+)
+def test_a_delta_check_fails_only_on_a_significantly_worse_model(
+    run: Any, tmp_path: Path, models: list[str], code: int
+) -> None:
+    path = two_models(tmp_path)
+    args = [a for m in models for a in ("-p", m)]
+    result = run(
+        "evaluate",
+        str(path),
+        *args,
+        "-m",
+        "mse",
+        "--compare",
+        "--check",
+        "delta:mse<=0",
+        "-f",
+        "json",
+    )
+    assert result.exit_code == code, result.stderr
+
+
+def test_a_delta_check_needs_compare(run: Any, tmp_path: Path) -> None:
+    result = run(
+        "evaluate", str(two_models(tmp_path)), "-p", "good", "-p", "bad", "--check", "delta:mse<=0"
+    )
+    assert result.exit_code == 2
+    assert "add --compare" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "loss", "overall", "delta"),
+    [
+        ("mse<=0.25", "mse", False, False),
+        ("overall:r2>0.8", "r2", True, False),
+        ("huber:delta=2 < 0.3", "huber:delta=2", False, False),
+        ("overall:delta:MSE<=0", "mse", True, True),
+    ],
+)
+def test_checks_name_losses_in_the_loss_grammar(
+    text: str, loss: str, overall: bool, delta: bool
+) -> None:
+    check = parse_check(text)
+    assert (check.loss, check.overall_only, check.delta) == (loss, overall, delta)
+
+
+def test_a_tolerance_takes_the_last_equals_sign() -> None:
+    tolerance = parse_tolerance("huber:delta=2=5%")
+    assert (tolerance.loss, tolerance.amount, tolerance.relative) == ("huber:delta=2", 5.0, True)
+    with pytest.raises(UsageError, match="no parameter 'q'"):
+        parse_tolerance("huber:q=2=5%")
