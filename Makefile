@@ -9,8 +9,8 @@ demo: $(VENV)/.installed
 	$(BIN)/losscli evaluate sample_data/demand_forecast.csv --group-by region --format table
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check losscli tests bench
-	$(BIN)/ruff format --check losscli tests bench
+	$(BIN)/ruff check losscli tests bench examples
+	$(BIN)/ruff format --check losscli tests bench examples
 	$(BIN)/mypy
 	$(BIN)/pytest
 

@@ -1,6 +1,7 @@
 """losscli: compare losses (MSE, MAPE, cross-entropy and relatives) per file, model and group.
 
-The Python API is :func:`evaluate`; it returns an :class:`EvaluationResult`.
+The Python API is :func:`evaluate`; it returns an :class:`EvaluationResult`. Losses of
+your own: :func:`loss` (a decorator on a per-row term) or :func:`register` (any shape).
 Attributes load lazily so that ``losscli --version`` imports nothing heavy.
 """
 
@@ -10,16 +11,31 @@ from typing import Any
 
 from ._version import __version__
 
-__all__ = ["EvaluationResult", "__version__", "evaluate"]
+# name → the module that defines it, imported on first use
+_LAZY = {
+    "evaluate": "api",
+    "EvaluationResult": "result",
+    "loss": "define",
+    "register": "define",
+    "Loss": "losses",
+    "Mean": "losses",
+    "Ratio": "losses",
+    "Extreme": "losses",
+    "Custom": "losses",
+    "Terms": "losses",
+    "Direction": "losses",
+    "Task": "losses",
+    "Rule": "losses",
+    "Batch": "losses",
+    "Spread": "losses",
+    "Param": "losses.params",
+}
+__all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "evaluate":
-        from .api import evaluate
+    if name not in _LAZY:
+        raise AttributeError(f"module 'losscli' has no attribute {name!r}")
+    from importlib import import_module
 
-        return evaluate
-    if name == "EvaluationResult":
-        from .result import EvaluationResult
-
-        return EvaluationResult
-    raise AttributeError(f"module 'losscli' has no attribute {name!r}")
+    return getattr(import_module(f".{_LAZY[name]}", __name__), name)

@@ -36,6 +36,12 @@ class UsageError(LossCliError):
     exit_code = 2
 
 
+class PluginFailure(LossCliError):
+    """A plugin failed: it cannot be imported, raises, or returns a wrong shape (exit 4)."""
+
+    exit_code = 4
+
+
 class EnvironmentFailure(LossCliError):
     """The environment failed: the output cannot be written, and the like (exit 4).
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -17,15 +15,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from losscli.cli import main
-from losscli.engine.batches import BatchBuilder
-from losscli.engine.finalize import Finishing, result_rows
-from losscli.engine.kernel import KernelSpec, evaluate_chunk
-from losscli.engine.keys import KeySet
-from losscli.engine.partial import Partial
-from losscli.engine.resample import Resampling
-from losscli.losses import Params, resolve_losses
-from losscli.reading import plan_columns
-from losscli.result import CiSettings, ResultRow
 
 ARTICLE = pd.DataFrame({"y_true": [1.0, 1, 2, 2, 4], "y_pred": [0.6, 1.29, 1.99, 2.69, 3.4]})
 ARTICLE_MSE = 0.21606
@@ -67,61 +56,3 @@ def run() -> Callable[..., Result]:
         )
 
     return invoke
-
-
-class KernelHarness:
-    """The kernel on NumPy data: ``partial`` makes a chunk's partial, ``rows`` finalizes one.
-
-    Columns: y (labels), p (predictions), w (weights, if given), g (group, if given).
-    """
-
-    def __init__(
-        self,
-        losses: Sequence[str] = ("all",),
-        *,
-        weighted: bool = True,
-        grouped: bool = False,
-        params: Params | None = None,
-        ci: CiSettings | None = None,
-        **spec: Any,
-    ) -> None:
-        columns = ["y", "p", *(["w"] if weighted else []), *(["g"] if grouped else [])]
-        self.plan = plan_columns(
-            "t", columns, "y", ["p"], "w" if weighted else None, ["g"] if grouped else []
-        )
-        self.losses = tuple(resolve_losses(losses))
-        if ci is not None and ci.method == "bootstrap":
-            spec.setdefault(
-                "resampling", Resampling(ci.resamples or 100, ci.seed or 0, ci.block_rows or 1)
-            )
-        elif ci is not None:
-            spec.setdefault("moments", True)
-        self.spec = KernelSpec(self.plan, self.losses, **spec)
-        self.ci = ci
-        self.builder = BatchBuilder("t", self.plan, params or Params(), False)
-
-    def partial(self, y: Any, p: Any, w: Any = None, g: Any = None, first_row: int = 0) -> Partial:
-        data = {"y": np.asarray(y, dtype=float), "p": np.asarray(p, dtype=float)}
-        if "w" in self.plan.numeric:
-            data["w"] = np.asarray(w, dtype=float)
-        if self.plan.group_by:
-            data["g"] = pa.array(list(g), type=pa.string())
-        batch = pa.record_batch(data)
-        return evaluate_chunk(
-            batch,
-            spec=self.spec,
-            builder=self.builder,
-            part="t",
-            first_row=first_row,
-            position=first_row,
-        )
-
-    def empty(self) -> Partial:
-        return Partial.empty(KeySet(self.plan.group_by))
-
-    def rows(self, partial: Partial) -> list[ResultRow]:
-        finishing = Finishing(self.losses, self.ci, self.spec.reference)
-        return result_rows("t", partial, self.plan.models, finishing)[0]
-
-    def metrics(self, partial: Partial) -> list[dict[str, float | None]]:
-        return [row.metrics for row in self.rows(partial)]

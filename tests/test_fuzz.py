@@ -93,6 +93,23 @@ def csv_files(draw: st.DrawFn) -> tuple[bytes, str]:
     return data, draw(st.sampled_from(["-m", "mse,mape"]))
 
 
+BOOLEAN = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0}
+
+
+def _booleans(column: list[str]) -> list[float] | None:
+    """A column of true/false words (pyarrow reads it as booleans: 1 and 0 also count)."""
+    words = {"true", "True", "TRUE", "false", "False", "FALSE"}
+    if not any(v in words for v in column) or not all(
+        v in words or v in ("0", "1") for v in column
+    ):
+        return None
+    return [BOOLEAN[v.lower()] for v in column]
+
+
+def _numbers(column: list[str]) -> list[float] | None:
+    return [float(v) for v in column] if all(STRICT_NUMBER.match(v) for v in column) else None
+
+
 def strict_rows(data: bytes) -> tuple[np.ndarray, np.ndarray] | None:
     """Label and prediction of every row, if a strict reading of the bytes accepts the file."""
     try:
@@ -106,10 +123,11 @@ def strict_rows(data: bytes) -> tuple[np.ndarray, np.ndarray] | None:
     header = rows[0]
     if any(len(r) != len(header) for r in rows[1:]):
         return None
-    values = [[r[header.index("y_true")], r[header.index("y_pred")]] for r in rows[1:]]
-    if not values or not all(STRICT_NUMBER.match(v) for pair in values for v in pair):
+    columns = [[r[header.index(c)] for r in rows[1:]] for c in ("y_true", "y_pred")]
+    parsed = [_booleans(column) or _numbers(column) for column in columns]
+    if not columns[0] or parsed[0] is None or parsed[1] is None:
         return None
-    array = np.array([[float(v) for v in pair] for pair in values])
+    array = np.array(parsed, dtype=float).T
     return (array[:, 0], array[:, 1]) if np.isfinite(array).all() else None
 
 

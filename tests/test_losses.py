@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import KernelHarness
 from numpy.typing import ArrayLike
 from sklearn.metrics import (
     mean_absolute_error,
@@ -26,6 +25,7 @@ from sklearn.metrics import (
 
 from losscli.api import evaluate
 from losscli.errors import InputError
+from losscli.testing import KernelHarness
 
 SEEDS = [0, 1, 2, 7, 12345]
 REL = 1e-9

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from conftest import KernelHarness
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +17,7 @@ from losscli.api import evaluate
 from losscli.engine.keys import KeySet
 from losscli.engine.partial import Partial
 from losscli.losses import REGISTRY, Loss, Params, Task, get_loss
+from losscli.testing import KernelHarness
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 REL, ABS = 1e-9, 1e-12

@@ -336,16 +336,20 @@ def test_losses_as_csv_json_and_markdown(run) -> None:
         "aliases": "l2, mean_squared_error",
         "tasks": "regression, binary, multiclass",
         "better": "lower",
+        "params": "",
         "formula": "Σw·(y − ŷ)² / Σw",
         "description": "Mean squared error",
+        "from": "built-in",
     }
     records = json.loads(run("losses", "-f", "json").stdout)
     assert records[0]["aliases"] == ["l2", "mean_squared_error"]
-    assert records[-1]["formula"] == REGISTRY["accuracy"].formula
+    assert next(r for r in records if r["loss"] == "accuracy")["formula"] == (
+        REGISTRY["accuracy"].formula
+    )
     md = run("losses", "-f", "markdown").stdout.splitlines()
-    assert md[0] == "| loss | aliases | tasks | better | formula | description |"
-    assert md[-1].startswith(
-        "| accuracy | acc | binary, multiclass | higher | Σw·\\[argmax p = y\\]"
+    assert md[0] == "| loss | aliases | tasks | better | params | formula | description | from |"
+    assert next(line for line in md if line.startswith("| accuracy |")).startswith(
+        "| accuracy | acc | binary, multiclass | higher |  | Σw·\\[argmax p = y\\]"
     )
     assert run("losses", "-f", "xml").exit_code == 2
 

@@ -28,7 +28,7 @@ else:  # pragma: no cover - Python 3.10
 
 LOCAL_FILE = "losscli.toml"
 PYPROJECT = "pyproject.toml"
-PATH_KEYS = ("baseline", "output")  # values relative to the config file's directory
+PATH_KEYS = ("baseline", "output", "plugins")  # values relative to the config file's directory
 SOURCE = "losscli.config"  # ctx.meta: (the config file in force, {option name: (key, value)})
 IGNORED = "losscli.no_config"  # ctx.meta: --no-config was given
 
@@ -97,8 +97,8 @@ def _values(ctx: click.Context, path: str, table: dict[str, Any]) -> dict[str, t
         if option.multiple != isinstance(value, list):
             kind = "a list" if option.multiple else "a single value, not a list"
             raise click.UsageError(f"{path}: key {key!r} takes {kind}")
-        if option.name in PATH_KEYS and isinstance(value, str) and value:
-            value = os.path.join(os.path.dirname(path), value)
+        if option.name in PATH_KEYS:
+            value = _from_config_directory(path, value)
         try:
             option.process_value(ctx, value)  # its type and its callback, as on the command line
         except click.BadParameter as exc:
@@ -107,6 +107,15 @@ def _values(ctx: click.Context, path: str, table: dict[str, Any]) -> dict[str, t
             value = not value
         defaults[option.name] = (key, value)
     return defaults
+
+
+def _from_config_directory(path: str, value: Any) -> Any:
+    """A path value (or each of a list of them) relative to the config file's directory."""
+    if isinstance(value, list):
+        return [_from_config_directory(path, item) for item in value]
+    if isinstance(value, str) and value:
+        return os.path.join(os.path.dirname(path), value)
+    return value
 
 
 def install(ctx: click.Context, explicit: str | None) -> None:

@@ -20,7 +20,14 @@ import click
 
 from .._version import __version__
 from .messages import PROG, Group, say
-from .options import gate_options, input_options, loss_options, output_options, stats_options
+from .options import (
+    gate_options,
+    input_options,
+    loss_options,
+    output_options,
+    plugin_option,
+    stats_options,
+)
 from .output import STDOUT, check_output_path, emit, resolve_format
 
 
@@ -172,6 +179,7 @@ def _report_failures(result: Any, shown: bool) -> None:
     show_default=True,
     help="The table fits a terminal's width; elsewhere its lines are whole.",
 )
+@plugin_option
 def list_losses(fmt: str) -> None:
     """List every loss with its aliases, tasks, direction and formula."""
     if fmt == "table":

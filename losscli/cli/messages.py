@@ -53,21 +53,44 @@ class ReportedError(click.ClickException):
 
 
 @contextmanager
-def reported_click_errors() -> Iterator[None]:
-    """Turn click's errors into ``ReportedError``; help shown for a bare command stays help."""
+def reported_click_errors(ours_too: bool = False) -> Iterator[None]:
+    """Turn click's errors into ``ReportedError``; help shown for a bare command stays help.
+
+    With ``ours_too``, losscli's own errors raised while options are read (a plugin
+    that fails to load) are reported too, with their exit code; once the command runs,
+    its own error handling (and ``--debug``) takes them.
+    """
+    from ..errors import LossCliError
+
     try:
         yield
     except click.ClickException as error:
         if isinstance(error, (ReportedError, *_SHOWN_AS_IS)):
             raise
         raise ReportedError(error) from error
+    except LossCliError as error:
+        if not ours_too:
+            raise
+        failure = click.ClickException(str(error))
+        failure.exit_code = error.exit_code  # type: ignore[misc]
+        raise ReportedError(failure) from error
+
+
+class Command(click.Command):
+    """A losscli command: errors while its options are read are reported as ours."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with reported_click_errors(ours_too=True):
+            return super().make_context(*args, **kwargs)
 
 
 class Group(click.Group):
     """losscli's command group: every click error of a command line is reported as ours."""
 
+    command_class = Command
+
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
-        with reported_click_errors():
+        with reported_click_errors(ours_too=True):
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:

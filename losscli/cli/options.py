@@ -275,6 +275,34 @@ def _parsed(parse_name: str) -> Callable[[click.Context, click.Parameter, Any], 
     return callback
 
 
+def _load_plugins(
+    ctx: click.Context, param: click.Parameter, paths: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Eager: run each plugin file before the loss names are checked."""
+    if not paths:
+        return paths
+    from ..plugins import load_file
+
+    for path in paths:
+        load_file(path)
+    return paths
+
+
+plugin_option = click.option(
+    "--plugin",
+    "--plugins",
+    "plugins",
+    metavar="PATH.py",
+    multiple=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_load_plugins,
+    type=click.Path(dir_okay=False),
+    help="Load losses from this Python file (it runs, like a conftest.py). "
+    "Repeatable; config key: plugins.",
+)
+
+
 def _load_config(ctx: click.Context, param: click.Parameter, path: str | None) -> str | None:
     """Eager: install the config file's values as defaults before other options resolve."""
     from . import config
@@ -355,6 +383,7 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 callback=_no_config,
                 help="Ignore config files.",
             ),
+            plugin_option,
         ]
     ):
         f = option(f)

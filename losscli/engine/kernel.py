@@ -84,6 +84,7 @@ def evaluate_chunk(
             model_batch = builder.batch(model, labels[model.name], values, problems, kept)
             if model_batch is None:
                 continue
+            model_batch.extra.update((c, values[c]) for c in plan.extra)
             ratios[model.name] = _add_model(out, model.name, model_batch, spec, sums, resampler)
         if not model.multiclass:
             out.binary[model.name] = _looks_binary(model_batch)

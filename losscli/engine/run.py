@@ -8,8 +8,8 @@ their positions in the dataset (shards in sorted order), which the bootstrap key
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from ..errors import InputError, UsageError
 from ..losses import Custom, Loss, Params, Task
@@ -67,6 +67,7 @@ def evaluate_source(source: Source, options: Options) -> SourceResult:
         options.logits,
         options.params.from_logits,
     )
+    plan = replace(plan, extra=_loss_columns(source, options.losses))
     reference = _reference(plan, options.compare)
     spec = _kernel_spec(plan, options, source.empty_is_missing, reference)
     total = fold(source, plan, spec, options)
@@ -144,6 +145,20 @@ def _kernel_spec(
         reference=reference,
         empty_is_missing=empty_is_missing,
     )
+
+
+def _loss_columns(source: Source, losses: Sequence[Loss]) -> tuple[str, ...]:
+    """The input columns the losses declare, each checked to be in ``source``."""
+    available = set(source.columns())
+    for loss in losses:
+        missing = [c for c in loss.columns if c not in available]
+        if missing:
+            raise InputError(
+                f"{source.name}: the loss {loss.name!r} ({loss.origin}) reads the column"
+                f"{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}, which the "
+                "file does not have"
+            )
+    return tuple(dict.fromkeys(c for loss in losses for c in loss.columns))
 
 
 def _reference(plan: ColumnPlan, compare: str | bool | None) -> str | None:

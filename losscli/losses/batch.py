@@ -49,6 +49,7 @@ class Batch:
     w: np.ndarray | None = None
     params: Params = field(default_factory=Params)
     logits: np.ndarray | None = None
+    extra: dict[str, np.ndarray] = field(default_factory=dict)  # columns losses declare
 
     @property
     def multiclass(self) -> bool:

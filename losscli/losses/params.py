@@ -37,7 +37,7 @@ class Param:
         """The value ``text`` names, checked; a bad one is a usage error naming the loss."""
         where = f"{loss}:{self.name}={text}"
         if self.kind is str:
-            if text not in self.choices:
+            if self.choices and text not in self.choices:
                 raise UsageError(f"{where}: {self.name} is one of {', '.join(self.choices)}")
             return text
         try:

@@ -131,10 +131,20 @@ def _by_name() -> dict[str, Loss]:
     return {name.lower(): loss for loss in REGISTRY.values() for name in loss.names}
 
 
+def load_installed_plugins() -> None:
+    """Register installed packages' losses (entry points), the first time a name is not
+    found or every loss is listed: runs without plugins never import the machinery."""
+    from ..plugins import load_entry_points
+
+    load_entry_points()
+
+
 def get_loss(spec: str) -> Loss:
     """The loss ``spec`` names: a name or alias (any case), with parameters
     (``pinball:q=0.9``); with none, or only default values, the registered loss."""
     name, given = split_spec(spec)
+    if name.lower() not in _by_name():
+        load_installed_plugins()
     try:
         loss = _by_name()[name.lower()]
     except KeyError:
@@ -163,6 +173,7 @@ def resolve_losses(names: Iterable[str]) -> list[Loss]:
     for item in names:
         for name in filter(None, (part.strip() for part in item.split(","))):
             if name.lower() == "all":
+                load_installed_plugins()
                 chosen.update(REGISTRY)
             else:
                 loss = get_loss(name)

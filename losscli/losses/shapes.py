@@ -49,8 +49,29 @@ class Transform:
     slope: Callable[[np.ndarray], np.ndarray]
 
 
-IDENTITY = Transform("identity", lambda r: r, np.ones_like)
-PERCENT = Transform("×100", lambda r: 100.0 * r, lambda r: np.full_like(r, 100.0))
+def _same(r: np.ndarray) -> np.ndarray:
+    return r
+
+
+def _times_100(r: np.ndarray) -> np.ndarray:
+    return 100.0 * r
+
+
+def _hundreds(r: np.ndarray) -> np.ndarray:
+    return np.full_like(r, 100.0)
+
+
+def _sqrt(r: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.maximum(r, 0.0))
+
+
+def _no_flags(batch: Batch, **params: object) -> Mapping[str, np.ndarray]:
+    return {}
+
+
+# module-level functions, never lambdas: a loss pickles (for a distributed run)
+IDENTITY = Transform("identity", _same, np.ones_like)
+PERCENT = Transform("×100", _times_100, _hundreds)
 
 
 def _sqrt_slope(r: np.ndarray) -> np.ndarray:
@@ -58,7 +79,7 @@ def _sqrt_slope(r: np.ndarray) -> np.ndarray:
         return 0.5 / np.sqrt(r)
 
 
-SQRT = Transform("√", lambda r: np.sqrt(np.maximum(r, 0.0)), _sqrt_slope)
+SQRT = Transform("√", _sqrt, _sqrt_slope)
 
 
 @dataclass(frozen=True)
@@ -97,7 +118,7 @@ class Custom:
 
     statistics: Callable[[Batch], Mapping[str, np.ndarray | Ones | Spread]]
     compute: Callable[[Sums], np.ndarray]
-    flags: Callable[..., Mapping[str, np.ndarray]] = field(default=lambda batch, **_: {})
+    flags: Callable[..., Mapping[str, np.ndarray]] = _no_flags
 
     def finalize(self, sums: Sums) -> np.ndarray:
         return self.compute(sums)
@@ -120,8 +141,9 @@ def bound_shape(shape: Shape, arguments: Mapping[str, Any]) -> Shape:
 
 
 def _bound(function: Callable[..., Any], arguments: Mapping[str, Any]) -> Callable[..., Any]:
-    base = function.func if isinstance(function, partial) else function
-    return partial(base, **arguments)
+    if isinstance(function, partial):  # re-bound: the new values replace the old ones
+        return partial(function.func, *function.args, **{**function.keywords, **arguments})
+    return partial(function, **arguments)
 
 
 def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

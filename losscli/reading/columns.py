@@ -41,6 +41,7 @@ class ColumnPlan:
     models: tuple[Model, ...]
     weight: str | None
     group_by: tuple[str, ...]
+    extra: tuple[str, ...] = ()  # numeric columns that losses declare (a plugin's own inputs)
     notices: tuple[str, ...] = ()  # e.g. a model named twice, evaluated once
 
     @property
@@ -51,7 +52,9 @@ class ColumnPlan:
     def numeric(self) -> tuple[str, ...]:
         labels = self.labels if self.label_kind != CLASS else ()
         model_columns = (c for m in self.models for c in m.columns)
-        return tuple(dict.fromkeys((*labels, *model_columns, *filter(None, [self.weight]))))
+        return tuple(
+            dict.fromkeys((*labels, *model_columns, *filter(None, [self.weight]), *self.extra))
+        )
 
     @property
     def needed(self) -> tuple[str, ...]:
@@ -106,7 +109,7 @@ def plan_columns(
     for name in labels:
         if name in used:
             raise InputError(f"{source}: column {name!r} is both the label and a prediction")
-    plan = ColumnPlan(labels, kind, models, weight, groups, notices)
+    plan = ColumnPlan(labels, kind, models, weight, groups, notices=notices)
     for name in plan.needed:
         if available.count(name) > 1:
             raise InputError(

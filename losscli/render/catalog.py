@@ -8,24 +8,31 @@ from __future__ import annotations
 from typing import Any
 
 from ..losses import REGISTRY
+from ..losses.registry import load_installed_plugins
 from .grid import Grid
 from .table import TableView
 from .text import csv_text, json_text, markdown_text
 
-COLUMNS = ["loss", "aliases", "tasks", "better", "formula", "description"]
+COLUMNS = ["loss", "aliases", "tasks", "better", "params", "formula", "description", "from"]
 CATALOG_FORMATS = ("table", "csv", "json", "markdown")
 
 
 def loss_records() -> list[dict[str, Any]]:
-    """One record per loss, lists kept as lists (the JSON form)."""
+    """One record per loss, lists kept as lists (the JSON form); installed plugins too."""
+    load_installed_plugins()
     return [
         {
             "loss": loss.name,
             "aliases": list(loss.aliases),
             "tasks": [task.value for task in loss.tasks],
             "better": loss.direction.value,
+            "params": [
+                p.name if p.default is None else f"{p.name}={p.text(p.default)}"
+                for p in loss.params
+            ],
             "formula": loss.formula,
             "description": loss.description,
+            "from": loss.origin,
         }
         for loss in REGISTRY.values()
     ]

@@ -1,0 +1,330 @@
+"""Custom losses: the definition API, plugin files and packages, check_loss on every loss."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import write_table
+
+import losscli
+from losscli import plugins
+from losscli.errors import PluginFailure
+from losscli.losses import REGISTRY, get_loss
+from losscli.testing import check_loss
+
+EXAMPLES = Path(__file__).parent.parent / "examples" / "plugins"
+
+
+@pytest.fixture(autouse=True)
+def clean_registry() -> Iterator[None]:
+    """Each test sees the built-ins only, and leaves nothing behind."""
+    before, loaded, scanned = dict(REGISTRY), set(plugins._loaded), list(plugins._scanned)
+    yield
+    REGISTRY.clear()
+    REGISTRY.update(before)
+    plugins._loaded.clear()
+    plugins._loaded.update(loaded)
+    plugins._scanned[:] = scanned
+
+
+def load_examples() -> None:
+    for name in ("overstock", "linex", "detection"):
+        plugins.load_file(str(EXAMPLES / f"{name}.py"))
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_builtin_passes_check_loss(name: str) -> None:
+    check_loss(name)
+
+
+@pytest.mark.parametrize("name", ["overstock", "linex", "linex:a=-0.5", "iou_loss", "giou_loss"])
+def test_every_example_plugin_passes_check_loss(name: str) -> None:
+    load_examples()
+    check_loss(name)
+
+
+def sales(tmp_path: Path) -> tuple[pd.DataFrame, Path]:
+    rng = np.random.default_rng(1)
+    y = rng.uniform(10, 20, 200)
+    frame = pd.DataFrame(
+        {
+            "y_true": y,
+            "y_pred": y + rng.normal(0, 2, 200),
+            "w": rng.uniform(0.5, 2, 200),
+            "g": rng.choice(["a", "b"], 200),
+        }
+    )
+    return frame, write_table(frame, tmp_path / "sales.csv")
+
+
+def test_overstock_gives_the_numbers_with_groups_and_weights(run: Any, tmp_path: Path) -> None:
+    frame, path = sales(tmp_path)
+    result = run(
+        "evaluate",
+        str(path),
+        "--plugin",
+        str(EXAMPLES / "overstock.py"),
+        "-m",
+        "overstock",
+        "-g",
+        "g",
+        "-w",
+        "w",
+        "-f",
+        "json",
+    )
+    assert result.exit_code == 0, result.stderr
+    e = frame.y_pred - frame.y_true
+    term = np.where(e > 0, 2 * e, -e)
+    rows = json.loads(result.stdout)["rows"]
+    for row in rows:
+        mask = np.ones(len(frame), bool) if row["group"] is None else frame.g == row["group"]["g"]
+        want = np.average(term[mask], weights=frame.w[mask])
+        assert row["metrics"]["overstock"] == pytest.approx(want, rel=1e-12)
+
+
+def test_linex_parameter_and_its_column(run: Any, tmp_path: Path) -> None:
+    frame, path = sales(tmp_path)
+    result = run(
+        "evaluate",
+        str(path),
+        "--plugin",
+        str(EXAMPLES / "linex.py"),
+        "-m",
+        "linex,linex:a=-0.5",
+        "-f",
+        "json",
+    )
+    (row,) = json.loads(result.stdout)["rows"]
+    e = (frame.y_pred - frame.y_true).to_numpy()
+    for column, a in (("linex", 1.0), ("linex:a=-0.5", -0.5)):
+        want = np.mean((np.exp(a * e) - a * e - 1) / a**2)
+        assert row["metrics"][column] == pytest.approx(want, rel=1e-9)
+
+
+def test_a_loss_reads_its_own_columns(run: Any, tmp_path: Path) -> None:
+    boxes = pd.DataFrame(
+        {
+            "y_true": [1.0, 1.0],
+            "y_pred": [0.9, 0.8],
+            "true_x1": [0, 0],
+            "true_y1": [0, 0],
+            "true_x2": [2, 1],
+            "true_y2": [2, 1],
+            "pred_x1": [1, 2],
+            "pred_y1": [1, 2],
+            "pred_x2": [3, 3],
+            "pred_y2": [3, 3],
+        }
+    )
+    path = write_table(boxes, tmp_path / "boxes.csv")
+    result = run(
+        "evaluate",
+        str(path),
+        "--plugin",
+        str(EXAMPLES / "detection.py"),
+        "-m",
+        "iou_loss,giou_loss",
+        "-f",
+        "json",
+    )
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)["rows"]
+    # box 1: overlap 1, union 7, hull 9 → IoU 1/7, GIoU penalty 2/9; box 2: disjoint, hull 9
+    assert row["metrics"]["iou_loss"] == pytest.approx(((1 - 1 / 7) + 1) / 2, rel=1e-12)
+    want = ((1 - 1 / 7 + 2 / 9) + (1 + (9 - 2) / 9)) / 2
+    assert row["metrics"]["giou_loss"] == pytest.approx(want, rel=1e-12)
+
+
+def test_a_missing_declared_column_is_an_input_error(run: Any, tmp_path: Path) -> None:
+    _, path = sales(tmp_path)
+    result = run(
+        "evaluate", str(path), "--plugin", str(EXAMPLES / "detection.py"), "-m", "iou_loss"
+    )
+    assert result.exit_code == 3
+    assert "the loss 'iou_loss' (plugin " in result.stderr
+    assert "reads the columns 'true_x1', " in result.stderr
+
+
+def test_plugins_from_the_config_resolve_from_its_directory(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, path = sales(tmp_path)
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "mine.py").write_text((EXAMPLES / "overstock.py").read_text())
+    (tmp_path / "losscli.toml").write_text('plugins = ["plugins/mine.py"]\nloss = ["overstock"]\n')
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    result = run("evaluate", str(path), "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0].endswith(",n,overstock")
+
+
+def write_plugin(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "plugin.py"
+    path.write_text("import numpy as np\nimport losscli\n" + textwrap.dedent(body))
+    return path
+
+
+BROKEN = [
+    ("raise ImportError('no module named torch')\n", "cannot load: ImportError: no module"),
+    (
+        """
+     @losscli.loss(name="mse", formula="x")
+     def mine(y, p):
+         return y
+     """,
+        "loss name(s) 'mse' of plugin ",
+    ),
+    (
+        """
+     @losscli.loss(name="bad_shape", formula="x")
+     def bad(y, p):
+         return np.zeros((len(y), 2))
+     """,
+        "loss 'bad_shape' returned a term of shape",
+    ),
+    (
+        """
+     @losscli.loss(name="not_finite", formula="x")
+     def bad(y, p):
+         return np.log(y - y)
+     """,
+        "loss 'not_finite' returned a non-finite term (-inf at the batch's row 1)",
+    ),
+    (
+        """
+     @losscli.loss(name="raises", formula="x")
+     def bad(y, p):
+         raise RuntimeError("boom")
+     """,
+        "loss 'raises' raised RuntimeError: boom",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "message"), BROKEN)
+def test_a_broken_plugin_is_an_environment_error_naming_it(
+    run: Any, tmp_path: Path, body: str, message: str
+) -> None:
+    _, path = sales(tmp_path)
+    plugin = write_plugin(tmp_path, body)
+    name = next((n for n in ("bad_shape", "not_finite", "raises") if n in body), "mse")
+    result = run("evaluate", str(path), "--plugin", str(plugin), "-m", name)
+    assert result.exit_code == 4, result.stderr
+    assert result.stderr.startswith(f"losscli: error: plugin {plugin}")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_plugin_cannot_change_a_builtin_value(tmp_path: Path) -> None:
+    frame, _ = sales(tmp_path)
+    before = losscli.evaluate(frame, losses="mse").rows[-1].metrics["mse"]
+    plugins.load_file(
+        str(
+            write_plugin(
+                tmp_path,
+                """
+        from losscli import Loss, Mean, Terms, Direction, Task
+
+        def same_names(b):
+            return Terms(np.full(len(b.y), 1e9))
+
+        losscli.register(Loss("clash", (), "statistics named like MSE's", "x",
+                              (Task.REGRESSION,), Direction.LOWER, Mean(same_names)))
+        """,
+            )
+        )
+    )
+    after = losscli.evaluate(frame, losses="mse,clash").rows[-1].metrics
+    assert after["mse"] == before
+    assert after["clash"] == pytest.approx(1e9)
+
+
+def capped_terms(b: Any, *, cap: float) -> losscli.Terms:
+    """Σw·min(|e|, cap) over Σw·|y|: a ratio of two sums with a parameter."""
+    return losscli.Terms(np.minimum(np.abs(b.p - b.y), cap), np.abs(b.y))
+
+
+def test_general_shapes_through_the_api(tmp_path: Path) -> None:
+    frame, _ = sales(tmp_path)
+    losscli.register(
+        losscli.Loss(
+            "capped_wape",
+            (),
+            "capped WAPE",
+            "Σw·min(|e|, cap) / Σw·|y|",
+            (losscli.Task.REGRESSION,),
+            losscli.Direction.LOWER,
+            losscli.Ratio(capped_terms),
+            params=(losscli.Param("cap", 1.0, minimum=0),),
+        )
+    )
+    metrics = losscli.evaluate(frame, losses="capped_wape:cap=2,capped_wape").rows[-1].metrics
+    e = np.abs(frame.y_pred - frame.y_true)
+    assert metrics["capped_wape:cap=2"] == pytest.approx(
+        np.minimum(e, 2).sum() / frame.y_true.sum()
+    )
+    assert metrics["capped_wape"] == pytest.approx(np.minimum(e, 1).sum() / frame.y_true.sum())
+    check_loss("capped_wape:cap=2")
+
+
+def test_check_loss_says_when_a_loss_does_not_pickle() -> None:
+    def local(b: Any) -> losscli.Terms:
+        return losscli.Terms(np.abs(b.p - b.y))
+
+    loss = losscli.Loss(
+        "local",
+        (),
+        "",
+        "x",
+        (losscli.Task.REGRESSION,),
+        losscli.Direction.LOWER,
+        losscli.Mean(local),
+    )
+    with pytest.raises(AssertionError, match="does not pickle"):
+        check_loss(loss)
+
+
+def test_an_installed_package_is_found_by_its_entry_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test distribution on sys.path: importlib.metadata finds its entry point."""
+    site = tmp_path / "site"
+    (site / "acme_losses").mkdir(parents=True)
+    (site / "acme_losses" / "__init__.py").write_text((EXAMPLES / "overstock.py").read_text())
+    info = site / "acme_losses-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-losses\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[losscli.losses]\nacme = acme_losses\n")
+    monkeypatch.syspath_prepend(str(site))
+    plugins._scanned.clear()
+    assert get_loss("overstock").origin == "plugin package acme_losses"
+    frame, _ = sales(tmp_path)
+    assert losscli.evaluate(frame, losses="overstock").rows[-1].metrics["overstock"] > 0
+
+
+def test_a_run_without_plugins_imports_no_plugin_machinery(tmp_path: Path) -> None:
+    _, path = sales(tmp_path)
+    code = (
+        "import sys; from losscli.cli import run; sys.argv = ['losscli', 'evaluate', "
+        f"{str(path)!r}, '-f', 'csv']\ntry:\n    run()\nexcept SystemExit:\n    pass\n"
+        "bad = [m for m in ('losscli.plugins', 'losscli.define', 'importlib.metadata') "
+        "if m in sys.modules]\nprint(bad, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_plugin_file_that_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(PluginFailure, match="no such plugin file"):
+        plugins.load_file(str(tmp_path / "nope.py"))
