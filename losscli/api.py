@@ -59,6 +59,7 @@ def evaluate(
     block_rows: int = 1,
     compare: bool | str = False,
     adjust: str = "holm",
+    threads: int | None = None,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -77,7 +78,8 @@ def evaluate(
     ``resamples`` replicates, keyed by ``seed`` and each row's position, resampling
     blocks of ``block_rows`` rows). ``compare`` (True: the first model, or a model's
     name) adds paired differences of every other model against that reference, with
-    verdicts adjusted across groups by ``adjust`` ("holm" or "bh").
+    verdicts adjusted across groups by ``adjust`` ("holm" or "bh"). ``threads`` chunks
+    are computed at once (default: the machine's cores); the values do not depend on it.
     """
     if mape_zero not in MAPE_ZERO_POLICIES:
         raise UsageError(f"mape_zero must be one of {MAPE_ZERO_POLICIES}, not {mape_zero!r}")
@@ -116,6 +118,7 @@ def evaluate(
         ),
         compare=compare,
         adjust=adjust,
+        threads=threads or os.cpu_count() or 1,
     )
     rows: list[ResultRow] = []
     comparisons: list[Comparison] = []

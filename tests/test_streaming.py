@@ -172,3 +172,27 @@ def test_one_shard_of_zero_weights_is_fine(tmp_path: Path) -> None:
         frame = pd.DataFrame({"y_true": [1.0], "y_pred": [pred], "w": [weight]})
         write_table(frame, tmp_path / f"{name}.parquet")
     assert evaluate(str(tmp_path), weight="w", losses="mse").rows[0].metrics["mse"] == 4.0
+
+
+@pytest.mark.parametrize("ci", [None, 0.9])
+def test_thread_count_changes_no_value(monkeypatch: pytest.MonkeyPatch, ci: float | None) -> None:
+    """Chunks computed by several threads are folded in reading order: the same bits."""
+    monkeypatch.setattr(source, "TABLE_BATCH_ROWS", 97)
+    rng = np.random.default_rng(3)
+    y = rng.uniform(1, 3, 2000)
+    frame = pd.DataFrame(
+        {"y_true": y, "y_pred": y + rng.normal(0, 1, 2000), "g": rng.choice(list("abcdefg"), 2000)}
+    )
+    runs = [
+        evaluate(
+            frame,
+            group_by="g",
+            losses="all",
+            ci=ci,
+            ci_method="bootstrap",
+            resamples=50,
+            threads=threads,
+        ).to_dict()
+        for threads in (1, 2, 5)
+    ]
+    assert runs[0] == runs[1] == runs[2]

@@ -458,6 +458,12 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option("--reference", metavar="NAME", help="The reference model of --compare."),
             click.option(
+                "--threads",
+                type=click.IntRange(min=1),
+                help="Chunks computed at once (default: the machine's cores); values do "
+                "not depend on it.",
+            ),
+            click.option(
                 "--adjust",
                 type=click.Choice(["holm", "bh"]),
                 default="holm",

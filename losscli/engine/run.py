@@ -8,8 +8,11 @@ their positions in the dataset (shards in sorted order), which the bootstrap key
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 
 from ..errors import InputError, UsageError
 from ..losses import Custom, Loss, Params, Task
@@ -45,6 +48,7 @@ class Options:
     ci: CiSettings | None = None
     compare: str | bool | None = None  # True: the first model is the reference
     adjust: str = "holm"  # across groups, for the comparison's verdicts
+    threads: int = 1  # chunks computed at once
 
 
 @dataclass(frozen=True)
@@ -100,27 +104,66 @@ def fold(source: Source, plan: ColumnPlan, spec: KernelSpec, options: Options) -
     builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
     total = Partial.empty(KeySet(plan.group_by, source.empty_is_missing))
     position = 0  # rows of the input before the current chunk (the bootstrap's unit index)
-    for part in source.parts():  # the shards of a dataset, each checked under its own name
-        _require_columns(source, part, plan)
-        first_row = 0
-        for batch in prefetched(part.batches(plan.needed, plan.numeric)):
-            if options.progress is not None:
-                options.progress(source.name, *source.progress())
-            chunk = evaluate_chunk(
-                batch,
-                spec=spec,
-                builder=builder,
-                part=part.name,
-                first_row=first_row,
-                position=position,
-            )
-            total.absorb(chunk)
-            _check_budget(total, spec)
-            first_row += batch.num_rows
-            position += batch.num_rows
-        if part.name in total.problems:
-            total.problems[part.name].raise_if_failed()
+    with _Workers(options.threads) as workers:
+        for part in source.parts():  # the shards of a dataset, each checked under its own name
+            _require_columns(source, part, plan)
+            first_row = 0
+            for batch in prefetched(part.batches(plan.needed, plan.numeric)):
+                if options.progress is not None:
+                    options.progress(source.name, *source.progress())
+                kernel = partial(
+                    evaluate_chunk,
+                    batch,
+                    spec=spec,
+                    builder=builder,
+                    part=part.name,
+                    first_row=first_row,
+                    position=position,
+                )
+                for chunk in workers.submit(kernel):
+                    total.absorb(chunk)
+                    _check_budget(total, spec)
+                first_row += batch.num_rows
+                position += batch.num_rows
+            for chunk in workers.drain():
+                total.absorb(chunk)
+            if part.name in total.problems:
+                total.problems[part.name].raise_if_failed()
     return total
+
+
+class _Workers:
+    """Chunks computed by a few threads (NumPy releases the GIL), their partials handed
+    back in reading order, so the fold, and every value, is the same for any count."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = max(1, threads)
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: deque[Future[Partial]] = deque()
+
+    def __enter__(self) -> _Workers:
+        if self.threads > 1:
+            self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="losscli-kernel")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, kernel: Callable[[], Partial]) -> list[Partial]:
+        """Start ``kernel``; the partials finished in order while at most ``threads`` run."""
+        if self.pool is None:
+            return [kernel()]
+        self.pending.append(self.pool.submit(kernel))
+        done = []
+        while len(self.pending) > self.threads:
+            done.append(self.pending.popleft().result())
+        return done
+
+    def drain(self) -> list[Partial]:
+        done = [future.result() for future in self.pending]
+        self.pending.clear()
+        return done
 
 
 def _kernel_spec(
