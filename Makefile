@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test fuzz bench clean
+.PHONY: demo test test-matrix fuzz bench clean
 
 demo: $(VENV)/.installed
 	$(BIN)/losscli evaluate sample_data/demand_forecast.csv --group-by region --format table
@@ -13,6 +13,11 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check losscli tests bench examples
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The suite on the oldest and newest supported Python (3.10, 3.13), each in .venv-matrix/,
+# and on 3.10 with every runtime dependency at its lowest supported version.
+test-matrix:
+	tools/test_matrix.sh
 
 # The CSV fuzzer for longer: make fuzz FUZZ_EXAMPLES=100000
 FUZZ_EXAMPLES ?= 20000
@@ -40,4 +45,4 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-matrix build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -23,6 +23,7 @@ from .reading import (
 from .result import CiSettings, Comparison, EvaluationResult, ResultRow
 
 MAPE_ZERO_POLICIES = ("skip", "error")
+TASKS = tuple(t.value for t in Task)
 CI_METHODS = ("normal", "bootstrap")
 ADJUSTMENTS = ("holm", "bh")
 
@@ -33,6 +34,7 @@ def evaluate(
     label: str | None = None,
     pred: str | Sequence[str] | None = None,
     probs: str | Sequence[str] | None = None,
+    logits: str | Sequence[str] | None = None,
     weight: str | None = None,
     group_by: str | Sequence[str] = (),
     losses: str | Sequence[str] | None = None,
@@ -46,6 +48,7 @@ def evaluate(
     delimiter: str | None = None,
     encoding: str = "utf8",
     decimal: str = ".",
+    task: str | None = None,
     stdin: IO[bytes] | None = None,
     require: Sequence[str] = (),
     progress: Progress | None = None,
@@ -62,7 +65,9 @@ def evaluate(
 
     ``pred`` names prediction columns (regression, or the positive-class probability
     of binary data); ``probs`` names the class columns of multi-class data, as a
-    comma list or a glob (one model per item). ``losses`` defaults to MSE, MAPE and
+    comma list or a glob (one model per item); ``logits`` names models whose columns
+    are logits (one column: binary, several: class scores). ``task`` pins the task
+    the implied losses follow. ``losses`` defaults to MSE, MAPE and
     cross-entropy where they apply; ``require`` adds losses that are always shown
     (those a check needs). Returns one row per input × model × group, then an
     overall row per input and model, pooled from the same sums. ``progress`` is
@@ -80,6 +85,8 @@ def evaluate(
         raise UsageError(f"mape_zero must be one of {MAPE_ZERO_POLICIES}, not {mape_zero!r}")
     if not huber_delta > 0:
         raise UsageError(f"the Huber delta must be positive, not {huber_delta}")
+    if task is not None and task not in TASKS:
+        raise UsageError(f"task must be one of {TASKS}, not {task!r}")
     if not 0 < eps < 0.5:
         raise UsageError(f"eps must lie between 0 and 0.5, not {eps}")
     names = _as_tuple(losses)
@@ -91,6 +98,7 @@ def evaluate(
         label=label,
         preds=_as_tuple(pred),
         probs=_as_tuple(probs),
+        logits=_as_tuple(logits),
         weight=weight,
         group_by=_as_tuple(group_by),
         losses=tuple(dict.fromkeys([*chosen, *required])),
@@ -123,7 +131,11 @@ def evaluate(
         comparisons += found.comparisons
         notices += found.notices
         tasks |= found.tasks
-    rows, shown = drop_inapplicable(rows, list(options.losses), tasks, options.always_shown)
+    always_shown = options.always_shown
+    if task is not None:  # the implied losses of the pinned task, whatever the data looks like
+        tasks = {Task(task)}
+        always_shown |= {loss.name for loss in chosen if Task(task) in loss.tasks}
+    rows, shown = drop_inapplicable(rows, list(options.losses), tasks, always_shown)
     shown_names = [loss.name for loss in shown]
     return EvaluationResult(
         rows,

@@ -201,7 +201,7 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         parquet_bytes(pa.table({"y_true": pa.array([2**60, 1]), "y_pred": [1.0, 2.0]})),
         [],
         3,
-        "column 'y_true': Integer value 1152921504606846976 not in range",
+        "column 'y_true', data row 1: the integer 1152921504606846976 is beyond 2**53",
     ),
     (
         "text_label.parquet",
@@ -232,6 +232,79 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         0,
         "",
     ),
+    # --- input checks, model naming (issue 9, helper "input") ---
+    (
+        "one_hot_sum.csv",
+        b"y_a,y_b,p_a,p_b\n1,0,0.7,0.3\n1,1,0.4,0.6\n0,0,0.5,0.5\n",
+        ["-l", "y_*", "--probs", "p_*"],
+        3,
+        "columns 'y_a,y_b' have 2 rows whose labels do not sum to 1 (first at row 2: 2.0). "
+        "One-hot (or soft) label rows must sum to 1 within 0.0001",
+    ),
+    (
+        "one_hot_soft.csv",
+        b"y_a,y_b,p_a,p_b\n0.25,0.75,0.7,0.3\n1,0,0.4,0.6\n",
+        ["-l", "y_*", "--probs", "p_*"],
+        0,
+        "",
+    ),
+    (
+        "big_integer.csv",
+        b"y_true,y_pred\n1,2\n9007199254740993,3\n",
+        [],
+        3,
+        "column 'y_true', data row 2: the integer 9007199254740993 is beyond 2**53 "
+        "(9007199254740992)",
+    ),
+    ("big_float.csv", b"y_true,y_pred\n1,2\n1e20,3\n9007199254740992,1\n", [], 0, ""),
+    (
+        "decimal_comma_bad_row.csv",
+        b"y_true;y_pred\n1,5;2,5\n2;3\n3;x\n",
+        ["--delimiter", ";", "--decimal", ","],
+        3,
+        "column 'y_pred', data row 3: 'x' is not a number",
+    ),
+    (
+        "decimal_comma_with_point.csv",
+        b"y_true;y_pred\n1,5;2,5\n2;1.5\n",
+        ["--delimiter", ";", "--decimal", ","],
+        3,
+        "column 'y_pred', data row 2: '1.5' is not a number",
+    ),
+    ("utf16.csv", "y_true,y_pred\n1,2\n".encode("utf-16"), [], 0, ""),
+    ("utf32.csv", "y_true,y_pred\n1,2\n".encode("utf-32"), [], 0, ""),
+    (
+        "utf16_no_bom.csv",
+        "y_true,y_pred\n1,2\n".encode("utf-16-le"),
+        [],
+        3,
+        "not a text CSV file (it holds binary data); if it is text in an encoding such as "
+        "UTF-16 without a byte-order mark, pass --encoding",
+    ),
+    ("named_twice.csv", b"y_true,y_pred\n1,2\n", ["-p", "y_pred", "-p", "y_pred"], 0, ""),
+    ("pred_glob.csv", b"y_true,m_a,m_b\n1,2,3\n", ["-p", "m_*"], 0, ""),
+    (
+        "pred_glob_no_match.csv",
+        b"y_true,y_pred\n1,2\n",
+        ["-p", "q_*"],
+        3,
+        "no column matches 'q_*'",
+    ),
+    (
+        "one_hot_without_probs.csv",
+        b"y_0,y_1,p_0,p_1\n1,0,0.6,0.4\n",
+        ["-l", "y_*"],
+        3,
+        "name it with --probs.",
+    ),
+    (
+        "logits_beside_probs.csv",
+        b"y_true,p,z\n1,0.9,2\n0,0.2,-1\n",
+        ["-p", "p", "--logits", "z"],
+        0,
+        "",
+    ),
+    ("r2_overflow.csv", b"y_true,y_pred\n1e170,1\n-1e170,2\n", ["-m", "r2"], 0, ""),
 ]
 
 
@@ -264,7 +337,7 @@ def make(tmp_path: Path, name: str, data: bytes = b"y_true,y_pred\n1,2\n") -> Pa
 
 ARGUMENTS: list[tuple[str, Callable[[Path], str], int, str]] = [
     ("missing", lambda p: str(p / "missing.csv"), 3, "no such file"),
-    ("directory", lambda p: str(p), 3, "no Parquet files"),
+    ("directory", lambda p: str(p), 3, "no Parquet or CSV files"),
     ("glob with no match", lambda p: str(p / "*.parquet"), 3, "no files match it"),
 ]
 

@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -56,6 +57,7 @@ oddities = st.sampled_from(
     ]
 )
 cells = st.one_of(numbers, numbers, numbers, oddities, st.text(max_size=4))
+NUL_STAND_IN = "\ue000"  # a private-use character
 names = st.sampled_from(["y_true", "y_pred", "g", "w", "target", "x", "é", "y true", ""])
 
 
@@ -71,16 +73,18 @@ def csv_files(draw: st.DrawFn) -> tuple[bytes, str]:
         rows[-1] = rows[-1][:-1]  # a ragged row
     delimiter = "," if clean else draw(st.sampled_from([",", ",", ";", "\t"]))
     out = io.StringIO()
-    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]))
+    quoting: Literal[0, 1, 2] = draw(
+        st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC])
+    )
     writer = csv.writer(
         out,
         delimiter=delimiter,
         quoting=quoting,
         lineterminator=draw(st.sampled_from(["\n", "\r\n"])),
     )
-    for row in [header, *rows]:
-        writer.writerow(row)
-    text = out.getvalue()
+    for row in [header, *rows]:  # Python 3.10's csv cannot write NUL: a stand-in, swapped back
+        writer.writerow([c.replace("\x00", NUL_STAND_IN) for c in row])
+    text = out.getvalue().replace(NUL_STAND_IN, "\x00")
     encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "latin-1"]))
     try:
         data = text.encode(encoding)
@@ -112,7 +116,8 @@ def strict_rows(data: bytes) -> tuple[np.ndarray, np.ndarray] | None:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    rows = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+    lines = io.StringIO(text.replace("\x00", NUL_STAND_IN), newline="")  # 3.10's csv: no NUL
+    rows = [[c.replace(NUL_STAND_IN, "\x00") for c in r] for r in csv.reader(lines) if r]
     if not rows or rows[0].count("y_true") != 1 or rows[0].count("y_pred") != 1:
         return None
     header = rows[0]

@@ -410,7 +410,9 @@ def test_r2_bootstrap_is_stable_near_1e9_in_any_chunking(
         return [(r.intervals["r2"].low, r.intervals["r2"].high) for r in rows]
 
     whole = intervals()
-    assert all(0.6 < low < high < 0.9 for low, high in whole)  # R² ≈ 0.8 here
+    assert all(  # R² ≈ 0.8 here
+        low is not None and high is not None and 0.6 < low < high < 0.9 for low, high in whole
+    )
     monkeypatch.setattr(parquet_source, "BATCH_ROWS", 333)
     assert intervals() == [pytest.approx(x, rel=1e-9) for x in whole]
 

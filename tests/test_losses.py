@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.typing import ArrayLike
 from sklearn.metrics import (
     mean_absolute_error,
     mean_absolute_percentage_error,
@@ -34,7 +35,7 @@ N_ROWS = 500
 # ---------------------------------------------------------------- helpers
 
 
-def frame(y: np.ndarray, p: np.ndarray, w: np.ndarray | None = None, **extra: Any) -> pd.DataFrame:
+def frame(y: ArrayLike, p: ArrayLike, w: ArrayLike | None = None, **extra: Any) -> pd.DataFrame:
     data: dict[str, Any] = {
         "y_true": np.asarray(y, dtype=float),
         "y_pred": np.asarray(p, dtype=float),
@@ -287,6 +288,7 @@ def test_r2_stable_per_group_rows() -> None:
     result = evaluate(frame(y, p, g=g), group_by="g", losses="r2")
     assert [row.group for row in result.rows] == [{"g": "a"}, {"g": "b"}, {"g": "c"}, None]
     for row in result.rows[:-1]:
+        assert row.group is not None
         key = row.group["g"]
         assert_r2_close(row.metrics["r2"], r2_score(y[g == key], p[g == key]))
         assert row.n == int(np.sum(g == key))

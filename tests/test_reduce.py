@@ -296,7 +296,8 @@ def test_merge_of_halves_equals_one_partial(
 ) -> None:
     y, p, w = (np.concatenate([a, b]) for a, b in zip(first, second, strict=True))
     whole = HARNESS.partial(y, p, w)
-    merged = HARNESS.partial(*first).merge(HARNESS.partial(*second, first_row=len(first[0])))
+    second_part = HARNESS.partial(second[0], second[1], second[2], first_row=len(first[0]))
+    merged = HARNESS.partial(first[0], first[1], first[2]).merge(second_part)
     assert merged.added.keys() == whole.added.keys()
     for name in whole.added:
         assert merged.added[name] == pytest.approx(whole.added[name], rel=REL, abs=ABS), name
@@ -319,7 +320,8 @@ def test_merge_with_keys_is_associative_and_commutative(
         g = draw.draw(st.lists(st.sampled_from("abcde"), min_size=len(y), max_size=len(y)))
         parts.append((y, p, w, np.array(g)))
     a, b, c = (GROUPED.partial(*part) for part in parts)
-    whole = GROUPED.partial(*(np.concatenate(x) for x in zip(*parts, strict=True)))
+    columns = [np.concatenate(x) for x in zip(*parts, strict=True)]
+    whole = GROUPED.partial(columns[0], columns[1], columns[2], columns[3])
     want = GROUPED.metrics(whole)
     for merged in (a.merge(b).merge(c), a.merge(b.merge(c)), c.merge(a).merge(b)):
         assert [r.group for r in GROUPED.rows(merged)] == [r.group for r in GROUPED.rows(whole)]

@@ -181,12 +181,25 @@ def test_any_text_shows_literally_in_table_and_markdown(
         assert markdown(text, charset) in document
 
 
+def read_back(text: str, delimiter: str) -> list[dict[str, str]]:
+    """The rows of CSV text; NUL passes Python 3.10's reader as a character the text lacks."""
+    stand_in = next(c for c in map(chr, range(0xE000, 0xF900)) if c not in text)
+    lines = io.StringIO(text.replace("\x00", stand_in), newline="")
+    return [
+        {
+            key.replace(stand_in, "\x00"): value.replace(stand_in, "\x00")
+            for key, value in row.items()
+        }
+        for row in csv.DictReader(lines, delimiter=delimiter)
+    ]
+
+
 @settings(max_examples=60, deadline=None)
 @given(result=results())
 def test_any_text_round_trips_through_csv_tsv_and_json(result: EvaluationResult) -> None:
     for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
         text = TEXT_FORMATS[fmt](result, 5, None)
-        read = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+        read = read_back(text, delimiter)
         assert len(read) == len(result.rows)
         for row, back in zip(result.rows, read, strict=True):
             assert (back["file"], back["pred"]) == (row.file, row.pred)

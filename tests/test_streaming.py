@@ -141,7 +141,7 @@ def test_shards_must_share_columns(tmp_path: Path) -> None:
 def test_an_empty_directory_is_an_input_error(run, tmp_path: Path) -> None:
     result = run("evaluate", str(tmp_path))
     assert result.exit_code == 3
-    assert "no Parquet files" in result.stderr
+    assert "no Parquet or CSV files" in result.stderr
 
 
 @pytest.mark.parametrize(("suffix", "unit"), [(".csv", "bytes"), (".parquet", "rows")])

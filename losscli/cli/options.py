@@ -87,7 +87,8 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 multiple=True,
                 callback=_unset_if_empty,
                 help="Prediction column (a value, or a binary positive-class "
-                "probability); repeat to compare several models.",
+                "probability), or a comma list or glob of them, one model each; repeat "
+                "to compare several models.",
             ),
             click.option(
                 "--probs",
@@ -96,6 +97,14 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 callback=_unset_if_empty,
                 help="Multi-class probability columns, one per class, as a comma list or "
                 "a glob ('p_*'); repeat to compare several models.",
+            ),
+            click.option(
+                "--logits",
+                metavar="COLS",
+                multiple=True,
+                callback=_unset_if_empty,
+                help="A model whose columns are logits: one column (binary) or one per "
+                "class, as a comma list or a glob; repeatable, beside --pred or --probs.",
             ),
             click.option(
                 "-w",
@@ -171,6 +180,12 @@ def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "(see 'losscli losses').",
             ),
             click.option(
+                "--task",
+                type=click.Choice(["regression", "binary", "multiclass"]),
+                help="Pin the task the default losses (and -m all) follow, instead of "
+                "the one the data looks like.",
+            ),
+            click.option(
                 "--mape-zero",
                 type=click.Choice(["skip", "error"]),
                 default="skip",
@@ -187,8 +202,8 @@ def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--from-logits/--no-from-logits",
                 default=False,
-                help="Predictions are logits (scores): sigmoid for one column, softmax "
-                "for class columns, computed stably.",
+                help="Every model's columns are logits (scores): sigmoid for one column, "
+                "softmax for class columns, computed stably.",
             ),
             click.option(
                 "--renormalize/--no-renormalize",
@@ -200,7 +215,8 @@ def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 type=click.FloatRange(min=0, max=0.5, min_open=True, max_open=True),
                 default=EPS,
                 show_default="float64 machine epsilon",
-                help="Probabilities are clipped to [eps, 1 − eps] for cross-entropy.",
+                help="Probabilities are clipped to [eps, 1 − eps] for cross-entropy "
+                "(refused beside logit models, which are never clipped).",
             ),
         ]
     ):

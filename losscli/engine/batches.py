@@ -2,8 +2,9 @@
 
 Regression and binary models have one prediction column; multi-class models have
 one column per class and a label given as class names or positions (turned into
-one-hot rows) or as one-hot (soft) label columns. Logits become probabilities
-here, and the logits travel along for the losses that are stabler with them.
+one-hot rows) or as one-hot (soft) label columns. A logit model's scores become
+probabilities here (each model says whether it holds logits), and the logits travel
+along for the losses that are stabler with them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..losses import Batch, Params
+from ..errors import UsageError
+from ..losses import EPS, Batch, Params
 from ..losses.classification import log_sigmoid, log_softmax
 from ..reading import CLASS, ONEHOT, ColumnPlan, Model
 from ..reading.classes import ClassMatcher, one_hot, shared_prefix
@@ -21,6 +23,7 @@ from .checks import RowProblems
 
 class BatchBuilder:
     def __init__(self, source: str, plan: ColumnPlan, params: Params, renormalize: bool) -> None:
+        refuse_eps_with_logits(plan, params)
         self.plan, self.params, self.renormalize = plan, params, renormalize
         self.matchers: dict[str, ClassMatcher] = {}
         self.label_order: dict[str, list[str]] = {}
@@ -66,7 +69,7 @@ class BatchBuilder:
         w = values[weight] if weight else None
         if not model.multiclass:
             p = values[model.columns[0]]
-            if self.params.from_logits:
+            if model.from_logits:
                 return Batch(labels, np.exp(log_sigmoid(p)), w, self.params, logits=p)
             return Batch(labels, p, w, self.params)
         scores = np.column_stack([values[c] for c in model.columns])
@@ -75,10 +78,23 @@ class BatchBuilder:
         else:
             y = labels
             problems.check_label_rows(y, ",".join(self.plan.labels), rows)
-        if self.params.from_logits:
+        if model.from_logits:
             return Batch(y, np.exp(log_softmax(scores)), w, self.params, logits=scores)
         probs = problems.check_probabilities(scores, model.name, self.renormalize, rows)
         return None if probs is None or problems.failed else Batch(y, probs, w, self.params)
+
+
+def refuse_eps_with_logits(plan: ColumnPlan, params: Params) -> None:
+    """``--eps`` clips probabilities; cross-entropy from logits is exact and never clipped,
+    so an ``--eps`` beside a logit model would silently do nothing there: a usage error."""
+    logit_models = [m.name for m in plan.models if m.from_logits]
+    if params.eps != EPS and logit_models:
+        raise UsageError(
+            f"--eps clips probabilities, but {', '.join(map(repr, logit_models))} "
+            f"{'is a logit model' if len(logit_models) == 1 else 'are logit models'}, "
+            "whose cross-entropy is computed from the logits without clipping; "
+            "leave out --eps, or evaluate the logit models in a run of their own"
+        )
 
 
 def paired(labels: tuple[str, ...], classes: tuple[str, ...]) -> list[str]:

@@ -38,18 +38,25 @@ ZERO_LABEL = Kind(
 OUTSIDE_UNIT = Kind(
     "row with a probability outside [0, 1]",
     "rows with a probability outside [0, 1]",
-    "If the columns hold logits (scores), pass --from-logits.",
+    "If the columns hold logits (scores), name them with --logits (or pass --from-logits).",
 )
 BAD_SUM = Kind(
     "row whose probabilities do not sum to 1",
     "rows whose probabilities do not sum to 1",
     f"Rows must sum to 1 within {PROBABILITY_SUM_TOLERANCE:g}. If the columns hold "
-    "logits, pass --from-logits; to divide each row by its sum, pass --renormalize.",
+    "logits, name them with --logits (or pass --from-logits); to divide each row by its "
+    "sum, pass --renormalize.",
 )
 LABEL_OUTSIDE_UNIT = Kind(
     "row with a label outside [0, 1]",
     "rows with a label outside [0, 1]",
     "One-hot (or soft) labels lie in [0, 1].",
+)
+LABEL_BAD_SUM = Kind(
+    "row whose labels do not sum to 1",
+    "rows whose labels do not sum to 1",
+    f"One-hot (or soft) label rows must sum to 1 within {PROBABILITY_SUM_TOLERANCE:g}; "
+    "check that every class has its label column, in the order of the class columns.",
 )
 ZERO_SUM = Kind(
     "row whose probabilities sum to 0",
@@ -154,15 +161,14 @@ class RowProblems:
         return None if self.failed else probs
 
     def check_label_rows(self, labels: np.ndarray, spec: str, rows: np.ndarray | None) -> None:
-        """One-hot (or soft) label rows must lie in [0, 1]."""
+        """One-hot (or soft) label rows, like probability rows: in [0, 1], summing to 1."""
+        subject = f"columns {spec!r}"
         low, high = labels.min(axis=1), labels.max(axis=1)
-        self.note(
-            f"columns {spec!r}",
-            LABEL_OUTSIDE_UNIT,
-            (low < 0) | (high > 1),
-            np.where(low < 0, low, high),
-            rows,
-        )
+        outside = (low < 0) | (high > 1)
+        self.note(subject, LABEL_OUTSIDE_UNIT, outside, np.where(low < 0, low, high), rows)
+        sums = labels.sum(axis=1)
+        bad_sum = np.abs(sums - 1) > PROBABILITY_SUM_TOLERANCE
+        self.note(subject, LABEL_BAD_SUM, bad_sum, sums, rows)
 
     def note(
         self,

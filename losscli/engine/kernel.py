@@ -58,7 +58,7 @@ def evaluate_chunk(
     """The partial of one batch: ``first_row`` rows of ``part`` came before it, and
     ``position`` rows of its input (the resampling position of its first row)."""
     plan = spec.plan
-    values = {c: to_float(batch.column(c), c, part) for c in plan.numeric}
+    values = {c: to_float(batch.column(c), c, part, first_row) for c in plan.numeric}
     labels = builder.labels(batch, values, first_row)
     problems = RowProblems(part, spec.drop_na, spec.count_zero_labels, first_row)
     keep = problems.check(values, plan, batch.num_rows, builder.missing(labels))

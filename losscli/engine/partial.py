@@ -140,7 +140,8 @@ def merge_moments(a: Moments, b: Moments) -> Moments:
     w = wa + wb
     share_b = np.divide(wb, w, out=np.zeros_like(w), where=w != 0)
     delta = mb - ma
-    return w, ma + delta * share_b, m2a + m2b + delta**2 * wa * share_b
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss (R²)
+        return w, ma + delta * share_b, m2a + m2b + delta**2 * wa * share_b
 
 
 def _padded(values: np.ndarray, pad: int, fill: float) -> np.ndarray:

@@ -35,6 +35,7 @@ class Options:
     label: str | None
     preds: tuple[str, ...]
     probs: tuple[str, ...]
+    logits: tuple[str, ...]
     weight: str | None
     group_by: tuple[str, ...]
     losses: tuple[Loss, ...]
@@ -67,6 +68,8 @@ def evaluate_source(source: Source, options: Options) -> SourceResult:
         options.weight,
         options.group_by,
         options.probs,
+        options.logits,
+        options.params.from_logits,
     )
     plan = replace(plan, extra=_loss_columns(source, options.losses))
     reference = _reference(plan, options.compare)
@@ -92,7 +95,8 @@ def evaluate_source(source: Source, options: Options) -> SourceResult:
     ):
         for found in problems:
             found.raise_zero_labels()
-    return SourceResult(rows, comparisons, [n for p in problems for n in p.notices()], tasks)
+    notices = [*plan.notices, *(n for p in problems for n in p.notices())]
+    return SourceResult(rows, comparisons, notices, tasks)
 
 
 def fold(source: Source, plan: ColumnPlan, spec: KernelSpec, options: Options) -> Partial:

@@ -89,11 +89,13 @@ def _r2(s: Sums) -> np.ndarray:
     """R² = 1 − Σw·(y − ŷ)² / Σw·(y − ȳ)², ȳ the weighted mean of y
 
     As scikit-learn's r2_score: 1 when both sums are 0, 0 when only the total
-    sum of squares is 0, undefined (NaN) for fewer than two rows.
+    sum of squares is 0, undefined (NaN) for fewer than two rows. A sum that
+    overflowed float64 (infinite, or ∞ − ∞ in the merge) gives −∞: reported as overflow.
     """
     sse, sst = s["w_sq_err"], s["y.m2"]
     value = 1.0 - ratio(sse, sst)
     value = np.where(sst == 0, np.where(sse == 0, 1.0, 0.0), value)
+    value = np.where(np.isfinite(sse) & np.isfinite(sst), value, -np.inf)
     return np.where((s["n"] < 2) | (s["y.w"] == 0), np.nan, value)
 
 

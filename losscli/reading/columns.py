@@ -1,7 +1,8 @@
 """Which columns to read: the label, the models' prediction columns, the weight, the group keys.
 
-A model is one prediction column (regression, or binary probabilities) or a set of
-class columns (multi-class, from ``--probs``). The label is one column of values,
+A model is one prediction column (regression, or binary probabilities or logits) or a
+set of class columns (multi-class, from ``--probs``, or ``--logits`` naming several).
+A model named twice (the same columns) is evaluated once. The label is one column of values,
 one column of class names or positions, or one-hot (soft) label columns.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ..errors import InputError, UsageError
@@ -21,11 +22,16 @@ VALUE, CLASS, ONEHOT = "value", "class", "onehot"
 
 @dataclass(frozen=True)
 class Model:
-    """Predictions of one model: ``name`` is what result rows call it."""
+    """Predictions of one model: ``name`` is what result rows call it.
+
+    ``from_logits``: the columns hold logits (scores), turned into probabilities by a
+    sigmoid (one column) or a softmax (class columns).
+    """
 
     name: str
     columns: tuple[str, ...]
     multiclass: bool = False
+    from_logits: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class ColumnPlan:
     weight: str | None
     group_by: tuple[str, ...]
     extra: tuple[str, ...] = ()  # numeric columns that losses declare (a plugin's own inputs)
+    notices: tuple[str, ...] = ()  # e.g. a model named twice, evaluated once
 
     @property
     def label(self) -> str:
@@ -62,26 +69,30 @@ def plan_columns(
     weight: str | None,
     group_by: Sequence[str],
     probs: Sequence[str] = (),
+    logits: Sequence[str] = (),
+    from_logits: bool = False,
 ) -> ColumnPlan:
-    """Check the named columns exist; find an unnamed label or prediction by its usual names."""
-    if preds and probs:
+    """Check the named columns exist; find an unnamed label or prediction by its usual names.
+
+    ``preds``, ``probs`` and ``logits`` are column specs (a name, a comma list or a
+    glob); ``from_logits`` makes every model's columns logits.
+    """
+    several_labels = bool(label) and (is_pattern(label or "") or "," in (label or ""))
+    named = _named_models(source, available, preds, probs, logits, from_logits, label)
+    if not named:
+        option = "--probs" if several_labels else "--pred (or, multi-class, --probs)"
+        guessed = _guess(source, available, PRED_NAMES, "prediction", option)
+        named = [Model(guessed, (guessed,), from_logits=from_logits)]
+    models, notices = _once_each(source, named)
+    multiclass = {m.multiclass for m in models}
+    if len(multiclass) > 1:
         raise UsageError(
-            "give prediction columns with --pred or class columns with --probs, not both"
+            "give one-column models (--pred, or --logits with one column) or class-column "
+            "models (--probs, or --logits with several columns), not both: their labels differ"
         )
-    if probs:
-        models = tuple(_class_model(source, available, spec) for spec in probs)
-    else:
-        names = [_require(source, available, p, "prediction") for p in preds] or [
-            _guess(source, available, PRED_NAMES, "prediction", "--pred")
-        ]
-        models = tuple(Model(name, (name,)) for name in names)
-    labels = (
-        _select(source, available, label, "label")
-        if label
-        else (_guess(source, available, LABEL_NAMES, "label", "--label"),)
-    )
+    labels = _labels(source, available, label)
     kind = VALUE
-    if probs:
+    if True in multiclass:
         kind = ONEHOT if len(labels) > 1 or is_pattern(label or "") else CLASS
         for model in models:
             if kind == ONEHOT and len(labels) != len(model.columns):
@@ -98,7 +109,7 @@ def plan_columns(
     for name in labels:
         if name in used:
             raise InputError(f"{source}: column {name!r} is both the label and a prediction")
-    plan = ColumnPlan(labels, kind, models, weight, groups)
+    plan = ColumnPlan(labels, kind, models, weight, groups, notices=notices)
     for name in plan.needed:
         if available.count(name) > 1:
             raise InputError(
@@ -109,29 +120,115 @@ def plan_columns(
     return plan
 
 
-def _class_model(source: str, available: Sequence[str], spec: str) -> Model:
-    columns = _select(source, available, spec, "class")
+def _labels(source: str, available: Sequence[str], label: str | None) -> tuple[str, ...]:
+    if label:
+        return _select(source, available, label, "label")
+    return (_guess(source, available, LABEL_NAMES, "label", "--label"),)
+
+
+def _named_models(
+    source: str,
+    available: Sequence[str],
+    preds: Sequence[str],
+    probs: Sequence[str],
+    logits: Sequence[str],
+    from_logits: bool,
+    label: str | None,
+) -> list[Model]:
+    """Every model the options name: one per column matched by ``--pred``, one per
+    ``--probs`` spec, and per ``--logits`` spec one binary (one column) or class model.
+
+    A glob never matches a label column (``-p 'y_*'`` beside the label ``y_true``).
+    """
+    labels = _label_columns(source, available, label, (*preds, *probs, *logits))
+    models = [
+        Model(column, (column,), from_logits=from_logits)
+        for spec in preds
+        for column in _select(source, available, spec, "prediction", labels)
+    ]
+    models += [_class_model(source, available, spec, from_logits, labels) for spec in probs]
+    for spec in logits:
+        columns = _select(source, available, spec, "logit", labels)
+        if len(columns) == 1:
+            models.append(Model(columns[0], columns, from_logits=True))
+        else:
+            models.append(Model(spec, columns, multiclass=True, from_logits=True))
+    return models
+
+
+def _label_columns(
+    source: str, available: Sequence[str], label: str | None, specs: Sequence[str]
+) -> frozenset[str]:
+    """The label columns, for globs to leave out; none when no spec is a glob, or when the
+    label cannot be found yet (that error comes later, in its turn)."""
+    if not any(map(is_pattern, specs)):
+        return frozenset()
+    try:
+        return frozenset(_labels(source, available, label))
+    except InputError:
+        return frozenset()
+
+
+def _once_each(source: str, models: Sequence[Model]) -> tuple[tuple[Model, ...], tuple[str, ...]]:
+    """The models without repeats (the same columns named twice, literally or by overlapping
+    globs), the first naming kept, and a notice naming the repeated ones."""
+    kept: dict[tuple[str, ...], Model] = {}
+    repeated: list[str] = []
+    for model in models:
+        first = kept.setdefault(model.columns, model)
+        if first is model:
+            continue
+        if first.from_logits != model.from_logits:
+            raise UsageError(
+                f"columns {', '.join(map(repr, model.columns))} are named both as "
+                "probabilities and as logits; name them once, with --probs/--pred or --logits"
+            )
+        if first.name not in repeated:
+            repeated.append(first.name)
+    if not repeated:
+        return tuple(kept.values()), ()
+    names = ", ".join(map(repr, repeated))
+    notice = (
+        f"{source}: model {names} is named more than once; it is evaluated once"
+        if len(repeated) == 1
+        else f"{source}: models {names} are named more than once; each is evaluated once"
+    )
+    return tuple(kept.values()), (notice,)
+
+
+def _class_model(
+    source: str, available: Sequence[str], spec: str, from_logits: bool, labels: frozenset[str]
+) -> Model:
+    columns = _select(source, available, spec, "class", labels)
     if len(columns) < 2:
         raise InputError(
             f"{source}: --probs {spec!r} names {len(columns)} column; multi-class "
             "predictions need one column per class (for one probability column "
             "use --pred)"
         )
-    return Model(spec, columns, multiclass=True)
+    return Model(spec, columns, multiclass=True, from_logits=from_logits)
 
 
-def _select(source: str, available: Sequence[str], spec: str, role: str) -> tuple[str, ...]:
-    """Columns named by a comma list or a glob, in the list's order or the file's order."""
+def _select(
+    source: str,
+    available: Sequence[str],
+    spec: str,
+    role: str,
+    unmatched: Collection[str] = (),
+) -> tuple[str, ...]:
+    """Columns named by a comma list or a glob, in the list's order or the file's order; a
+    column whose name is the spec itself (glob characters or commas included) comes first.
+    A glob never matches the ``unmatched`` columns (the label, for predictions)."""
+    if spec in available:
+        return (spec,)
     if is_pattern(spec):
-        found = tuple(c for c in available if fnmatch.fnmatchcase(c, spec))
+        found = tuple(c for c in available if fnmatch.fnmatchcase(c, spec) and c not in unmatched)
         if not found:
             raise InputError(
                 f"{source}: no column matches {spec!r}. "
                 f"The file's columns are: {_listing(available)}"
             )
         return found
-    if spec in available:
-        return (spec,)
     return tuple(_require(source, available, part.strip(), role) for part in spec.split(","))
 
 

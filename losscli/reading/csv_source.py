@@ -7,6 +7,7 @@ Failures are turned into messages naming the file, column, row and value.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import lzma
@@ -15,18 +16,22 @@ import re
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .. import _arrow
 from ..errors import InputError
-from .formats import InputKind
+from .formats import InputKind, text_encoding
 from .source import READ_ERRORS, Source, open_error, read_error
+from .values import FLOAT64_EXACT, beyond_float64
 
 BLOCK_BYTES = 1 << 20  # pyarrow's default: larger blocks cost memory, not time
 HEADER_BLOCK_BYTES = 1 << 16
 MAX_BLOCK_BYTES = 1 << 30
 DICT_STRING = pa.dictionary(pa.int32(), pa.string())
 SUSPECT_DELIMITERS = (",", ";", "\t", "|")
+INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 class CsvSource(Source):
@@ -46,28 +51,49 @@ class CsvSource(Source):
         self.delimiter = delimiter or ("\t" if kind.format == "tsv" else ",")
         self._first_types: dict[str, pa.DataType] = {}
         self._raw: Any = None  # the file as stored: its position is the progress in bytes
+        self._done = 0  # the bytes read, as last seen by progress()
+        self._bom_codec: str | None = None  # "" when the text has no UTF-16/32 byte-order mark
 
     def _stream(self) -> Any:
-        if self._data is not None:
-            self._raw = pa.BufferReader(self._data)
-            return self._raw
         try:
+            self._raw = self._stored()
             if self.kind.compression == "xz":
-                self._raw = open(self.name, "rb")  # noqa: SIM115  (closed with the reader)
                 return lzma.open(self._raw, "rb")
-            self._raw = pa.OSFile(self.name)
             if self.kind.compression:
                 return pa.CompressedInputStream(self._raw, self.kind.compression)
             return self._raw
         except (OSError, pa.ArrowException) as exc:
             raise open_error(self.name, exc) from exc
 
+    def _stored(self) -> Any:
+        """The bytes as stored: standard input's buffer, or the file (for xz, a Python file)."""
+        if self._data is not None:
+            return pa.BufferReader(self._data)
+        if self.kind.compression == "xz":
+            return open(self.name, "rb")  # closed with the reader
+        return pa.OSFile(self.name)
+
+    def _codec(self) -> str:
+        """The encoding to decode with: UTF-16 or UTF-32 where the text starts with their
+        byte-order mark (no other encoding starts so), else ``--encoding``'s."""
+        if self._bom_codec is None:
+            try:
+                stream = self._stream()
+                head = stream.read(4)
+                stream.close()
+                self._raw.close()
+            except READ_ERRORS:
+                head = b""  # the reader reports the real problem
+            self._bom_codec = text_encoding(head) or ""
+        return self._bom_codec or self.encoding
+
     def _reader(self, convert: pacsv.ConvertOptions, block: int, skip: int = 0) -> Any:
         """A streaming reader; opening it already parses the first block."""
+        codec = self._codec()  # before the stream: a first call peeks at the file's start
         return pacsv.open_csv(
             self._stream(),
             read_options=pacsv.ReadOptions(
-                block_size=block, skip_rows_after_names=skip, encoding=self.encoding
+                block_size=block, skip_rows_after_names=skip, encoding=codec
             ),
             parse_options=pacsv.ParseOptions(delimiter=self.delimiter),
             convert_options=convert,
@@ -75,8 +101,12 @@ class CsvSource(Source):
 
     def progress(self) -> tuple[int, int | None, str]:
         size = self._data.size if self._data is not None else os.path.getsize(self.name)
-        done = 0 if self._raw is None or self._raw.closed else self._raw.tell()
-        return done, size, "bytes"
+        try:
+            if self._raw is not None and not self._raw.closed:
+                self._done = self._raw.tell()
+        except ValueError:  # closed by the reader thread meanwhile: the last position stands
+            pass
+        return self._done, size, "bytes"
 
     def columns(self) -> list[str]:
         block = HEADER_BLOCK_BYTES
@@ -107,6 +137,7 @@ class CsvSource(Source):
             try:
                 with self._reader(convert, block, skip=rows) as reader:
                     for batch in reader:
+                        self._refuse_big_integers(batch, numeric, rows)
                         rows += batch.num_rows
                         yield batch
                 return
@@ -115,6 +146,39 @@ class CsvSource(Source):
                     block *= 8  # resume at the row reached, with larger blocks
                     continue
                 raise self._error(exc, columns, numeric) from exc
+
+    def _refuse_big_integers(
+        self, batch: pa.RecordBatch, numeric: Collection[str], rows: int
+    ) -> None:
+        """Integers beyond 2⁵³ were rounded by the float64 parse: an input error, as in Parquet.
+
+        Only a chunk holding a value of that magnitude is looked at again, as text.
+        """
+        for name in batch.schema.names:
+            column = batch.column(name)
+            if name not in numeric or column.type != pa.float64():
+                continue
+            large = np.flatnonzero(np.abs(_arrow.values(column)) >= FLOAT64_EXACT)
+            if not len(large):
+                continue
+            texts = self._texts(name, rows, int(large[-1]) + 1)
+            for index in large:
+                text = (texts[index] or "").strip()
+                if INTEGER.fullmatch(text) and abs(int(text)) > FLOAT64_EXACT:
+                    raise beyond_float64(self.name, name, rows + index + 1, text)
+
+    def _texts(self, column: str, skip: int, count: int) -> list[str | None]:
+        """The text of ``count`` cells of ``column`` after the first ``skip`` data rows."""
+        convert = pacsv.ConvertOptions(include_columns=[column], column_types={column: pa.string()})
+        texts: list[str | None] = []
+        reading = self._raw  # the main read's file, whose position is the progress
+        with self._reader(convert, BLOCK_BYTES, skip=skip) as reader:
+            for batch in reader:
+                texts += batch.column(0).to_pylist()
+                if len(texts) >= count:
+                    break
+        self._raw = reading
+        return texts
 
     def _numeric_type(self, column: str) -> pa.DataType:
         """float64, or bool where the first block holds true/false (binary labels)."""
@@ -147,8 +211,12 @@ class CsvSource(Source):
     ) -> InputError:
         """Name the column, row and value behind a failed read (diagnostic passes, if needed)."""
         text = str(exc)
-        if self._looks_binary():
-            return InputError(f"{self.name}: not a text CSV file (it holds binary data)")
+        if not _wide(self._codec()) and self._looks_binary():
+            return InputError(
+                f"{self.name}: not a text CSV file (it holds binary data); if it is text in "
+                "an encoding such as UTF-16 without a byte-order mark, pass --encoding "
+                "(e.g. --encoding utf-16-le)"
+            )
         if isinstance(exc, UnicodeError) or "invalid UTF8" in text:
             return InputError(
                 f"{self.name}: the file is not {self.encoding} text; pass "
@@ -202,16 +270,16 @@ class CsvSource(Source):
         )
         targets = {c: self._numeric_type(c) for c in columns if c in numeric}
         with self._reader(convert, BLOCK_BYTES) as text:
-            return first_unparsable(text, targets)
+            return first_unparsable(text, targets, self.decimal)
 
     def _header(self) -> list[str]:
-        lines = io.TextIOWrapper(self._stream(), encoding=self.encoding, newline="")
+        lines = io.TextIOWrapper(self._stream(), encoding=self._codec(), newline="")
         return next(csv.reader(lines, delimiter=self.delimiter), [])
 
     def _first_ragged_row(self) -> int | None:
         """The 1-based data row (blank lines skipped, as the reader does) whose field count
         differs from the header's."""
-        lines = io.TextIOWrapper(self._stream(), encoding=self.encoding, newline="")
+        lines = io.TextIOWrapper(self._stream(), encoding=self._codec(), newline="")
         rows = csv.reader(lines, delimiter=self.delimiter)
         width = len(next(rows, []))
         for number, row in enumerate(filter(None, rows), start=1):
@@ -224,6 +292,11 @@ class CsvSource(Source):
             return b"\0" in self._stream().read(4096)
         except READ_ERRORS:
             return False
+
+
+def _wide(encoding: str) -> bool:
+    """Whether text in this encoding holds NUL bytes (UTF-16, UTF-32): not a sign of binary."""
+    return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
 
 
 def _outgrew(exc: Exception, block: int) -> bool:

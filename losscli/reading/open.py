@@ -16,7 +16,7 @@ import pyarrow as pa
 from ..errors import InputError
 from .columns import is_pattern
 from .csv_source import CsvSource
-from .formats import STDIN, detect
+from .formats import STDIN, detect, shard_family
 from .parquet_source import ParquetSource
 from .source import ShardedSource, Source
 
@@ -36,8 +36,6 @@ def open_source(
         data = pa.py_buffer((stdin or sys.stdin.buffer).read())
         if data.size == 0:
             raise InputError("-: standard input is empty; pipe a CSV or Parquet file into losscli")
-        if input_format is None and data.size >= 4 and data[:4].to_pybytes() == b"PAR1":
-            input_format = "parquet"  # already in memory: its magic bytes tell
     elif os.path.isdir(name) or (is_pattern(name) and not os.path.exists(name)):
         shards = [
             open_source(s, input_format, None, delimiter, encoding, decimal) for s in _shards(name)
@@ -45,23 +43,48 @@ def open_source(
         return ShardedSource(name, shards)
     elif not os.path.exists(name):
         raise InputError(f"{name}: no such file")
-    kind = detect(name, input_format)
+    head = data[:8].to_pybytes() if data is not None else b""  # stdin: its magic bytes tell
+    kind = detect(name, input_format, head)
     if kind.format == "parquet":
         return ParquetSource(name, data)
     return CsvSource(name, kind, data, delimiter, encoding, decimal)
 
 
 def _shards(name: str) -> list[str]:
-    """The files of a directory (Parquet, recursively) or of a glob, sorted."""
+    """The files of a directory (recursively) or of a glob, sorted."""
     if os.path.isdir(name):
-        found = sorted(
-            glob.glob(os.path.join(glob.escape(name), "**", "*.parquet"), recursive=True)
-            + glob.glob(os.path.join(glob.escape(name), "**", "*.pq"), recursive=True)
-        )
-        what = "no Parquet files (*.parquet, *.pq)"
-    else:
-        found = sorted(p for p in glob.glob(name, recursive=True) if os.path.isfile(p))
-        what = "no files match it"
+        return _directory_shards(name)
+    found = sorted(p for p in glob.glob(name, recursive=True) if os.path.isfile(p))
     if not found:
-        raise InputError(f"{name}: {what}; give a file, a directory of Parquet files, or a glob")
+        raise InputError(
+            f"{name}: no files match it; give a file, a directory of Parquet or CSV files, "
+            "or a glob"
+        )
     return found
+
+
+def _directory_shards(directory: str) -> list[str]:
+    """A directory's data files, recursively: all Parquet, or all CSV/TSV (compressed or not).
+
+    One format per directory: a directory mixing Parquet with CSV is refused, naming one
+    of each, since which files make the dataset would be a guess.
+    """
+    found: dict[str, list[str]] = {"parquet": [], "csv": []}
+    for path in glob.glob(os.path.join(glob.escape(directory), "**", "*"), recursive=True):
+        if os.path.isfile(path):
+            family = shard_family(path)
+            if family is not None:
+                found[family].append(path)
+    parquet, text = sorted(found["parquet"]), sorted(found["csv"])
+    if parquet and text:
+        raise InputError(
+            f"{directory}: holds both Parquet files ({parquet[0]}, …) and CSV files "
+            f"({text[0]}, …); a directory is one dataset of one format: move one kind "
+            f"elsewhere, or give a glob such as '{directory}/**/*.parquet'"
+        )
+    if not parquet and not text:
+        raise InputError(
+            f"{directory}: no Parquet or CSV files (*.parquet, *.pq, *.csv, *.tsv, also "
+            "compressed); give a file, a directory of such files, or a glob"
+        )
+    return parquet or text

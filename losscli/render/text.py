@@ -22,15 +22,23 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: s
     """A header and rows, quoted as needed; None is an empty cell, floats keep every digit.
 
     Python's writer quotes a field holding the line terminator (\\n) but not one holding
-    a bare \\r, which readers also take for a line break: such a row is quoted whole.
+    a bare \\r, which readers also take for a line break, and Python 3.10's cannot write
+    NUL at all: such a row is quoted whole, here.
     """
     out = io.StringIO()
     minimal = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    every = csv.writer(out, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
     for row in [list(columns), *rows]:
         cells = [_cell(value) for value in row]
-        (every if any("\r" in cell for cell in cells) else minimal).writerow(cells)
+        if any("\r" in cell or "\x00" in cell for cell in cells):
+            out.write(_quoted_row(cells, delimiter))
+        else:
+            minimal.writerow(cells)
     return out.getvalue()
+
+
+def _quoted_row(cells: Sequence[str], delimiter: str) -> str:
+    """Every cell quoted and its quotes doubled, as csv.QUOTE_ALL writes them."""
+    return delimiter.join('"' + cell.replace('"', '""') + '"' for cell in cells) + "\n"
 
 
 def json_text(document: Any) -> str:
