@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -69,9 +69,8 @@ class KernelHarness:
             "w" if weighted else None,
             ["g"] if grouped else [],
             probs,
+            from_logits=params is not None and params.from_logits,
         )
-        from dataclasses import replace
-
         self.plan = replace(plan, extra=self.extra)
         if ci is not None and ci.method == "bootstrap":
             spec.setdefault(
