@@ -151,6 +151,19 @@ def test_chunks_folded_or_merged_in_any_order_equal_the_whole(task: str) -> None
         assert got == pytest.approx(whole, rel=1e-12)
 
 
+def test_a_long_fold_sorts_absorbed_chunks_in_once_they_match_the_table() -> None:
+    y, p, w = binary(2000, seed=9)
+    harness = KernelHarness(["roc_auc"], task="binary")
+    folded = harness.empty()
+    for a in range(0, 2000, 40):
+        folded.absorb(harness.partial(y[a : a + 40], p[a : a + 40], w[a : a + 40]))
+        (store,) = folded.ranked.values()
+        assert store.table is not None
+        assert sum(map(len, store.pending)) < len(store.table)  # never more than doubled
+    (got,) = auc_of(harness, folded)
+    assert got == pytest.approx(roc_auc_score(y, p, sample_weight=w), rel=1e-9)
+
+
 @pytest.mark.parametrize("task", ["binary", "multiclass"])
 def test_an_empty_chunk_changes_nothing(task: str) -> None:
     y, p, w = binary(50) if task == "binary" else multiclass(50)
@@ -247,6 +260,23 @@ def test_binned_chunks_merge_to_the_binned_whole(monkeypatch: Any) -> None:
     assert merged.metrics["roc_auc"] == pytest.approx(whole.metrics["roc_auc"], rel=1e-12)
     assert merged.notes["roc_auc"] == whole.notes["roc_auc"]
     assert merged.notes["roc_auc"].startswith("from 2^20 score bins")
+
+
+def test_binned_partials_merged_in_any_order_agree(monkeypatch: Any) -> None:
+    y, p = paired_in_bins()
+    monkeypatch.setattr(ranks, "BUDGET", 6000)
+    harness = KernelHarness(["roc_auc"], task="binary", weighted=False)
+    a, b, c, d = (harness.partial(y[i::4], p[i::4]) for i in range(4))
+    trees = [
+        a.merge(b).merge(c.merge(d)),
+        d.merge(c.merge(b.merge(a))),
+        c.merge(a).merge(d).merge(b),
+    ]
+    first, *others = (harness.rows(tree)[0] for tree in trees)
+    for row in others:
+        assert row.metrics["roc_auc"] == pytest.approx(first.metrics["roc_auc"], rel=1e-12)
+        assert row.notes == first.notes
+    assert first.notes["roc_auc"].startswith("from 2^20 score bins")
 
 
 def test_smooth_data_binned_at_2_20_stays_within_1e_4(monkeypatch: Any) -> None:
