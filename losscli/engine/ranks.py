@@ -1,7 +1,7 @@
 """Rank tables: per key and class, the weighted positive and negative mass at each distinct
 score — what a rank statistic (ROC-AUC) needs, kept as flat sorted arrays.
 
-A table is five arrays sorted by (key, class, score), one entry per distinct triple, with
+A table is four arrays sorted by (key, class, score), one entry per distinct triple, with
 the summed weights of the positive and the negative rows there. Merging concatenates,
 sorts and sums equal runs, so it is exact, associative and commutative. A table whose
 entries exceed :data:`BUDGET` has its scores quantised to bins: first 2^20 equal bins on
@@ -32,10 +32,10 @@ EXACT = 0  # ``bits`` of a table of exact scores
 
 @dataclass(frozen=True)
 class RankTable:
-    """Entries sorted by (key, class, score); ``bits`` > 0: scores are bin numbers."""
+    """Entries sorted by (cell, score), where cell = key · classes + class; ``bits`` > 0:
+    scores are bin numbers."""
 
-    key: np.ndarray
-    cls: np.ndarray
+    cell: np.ndarray
     score: np.ndarray
     pos: np.ndarray
     neg: np.ndarray
@@ -44,11 +44,12 @@ class RankTable:
     bits: int = EXACT
 
     def __len__(self) -> int:
-        return len(self.key)
+        return len(self.cell)
 
     def rekeyed(self, at: np.ndarray) -> RankTable:
         """The same entries with key ids mapped by ``at`` (no longer sorted)."""
-        return replace(self, key=at[self.key])
+        key, cls = np.divmod(self.cell, self.classes)
+        return replace(self, cell=at[key] * self.classes + cls)
 
 
 def table_of_rows(codes: np.ndarray | None, ranks: Ranks, weights: np.ndarray | None) -> RankTable:
@@ -65,8 +66,7 @@ def table_of_rows(codes: np.ndarray | None, ranks: Ranks, weights: np.ndarray | 
     w_each = np.repeat(w, classes)
     hit = positive.reshape(-1)
     table = RankTable(
-        np.repeat(keys, classes),
-        np.tile(np.arange(classes, dtype=np.int64), len(w)),
+        (keys[:, None] * classes + np.arange(classes, dtype=np.int64)).reshape(-1),
         scores.reshape(-1).astype(float),
         np.where(hit, w_each, 0.0),
         np.where(hit, 0.0, w_each),
@@ -81,26 +81,24 @@ def merged(tables: list[RankTable]) -> RankTable:
     bits = min((t.bits for t in tables if t.bits != EXACT), default=EXACT)
     same = [_binned(t, bits) for t in tables] if bits != EXACT else tables
     first = same[0]
-    key, cls, score, pos, neg = (
-        np.concatenate([getattr(t, name) for t in same])
-        for name in ("key", "cls", "score", "pos", "neg")
+    cell, score, pos, neg = (
+        np.concatenate([getattr(t, name) for t in same]) for name in ("cell", "score", "pos", "neg")
     )
-    table = RankTable(key, cls, score, pos, neg, first.classes, first.logits, bits)
+    table = RankTable(cell, score, pos, neg, first.classes, first.logits, bits)
     return _fitted(_collapsed(table))
 
 
 def _collapsed(t: RankTable) -> RankTable:
-    """Sorted by (key, class, score), equal triples summed."""
+    """Sorted by (cell, score), equal pairs summed."""
     if not len(t):
         return t
-    order = np.lexsort((t.score, t.cls, t.key))
-    key, cls, score = t.key[order], t.cls[order], t.score[order]
-    new = np.ones(len(key), dtype=bool)
-    new[1:] = (key[1:] != key[:-1]) | (cls[1:] != cls[:-1]) | (score[1:] != score[:-1])
+    order = np.lexsort((t.score, t.cell))
+    cell, score = t.cell[order], t.score[order]
+    new = np.ones(len(cell), dtype=bool)
+    new[1:] = (cell[1:] != cell[:-1]) | (score[1:] != score[:-1])
     starts = np.flatnonzero(new)
     return RankTable(
-        key[starts],
-        cls[starts],
+        cell[starts],
         score[starts],
         np.add.reduceat(t.pos[order], starts),
         np.add.reduceat(t.neg[order], starts),
@@ -133,9 +131,9 @@ def key_class_sums(t: RankTable, n_keys: int) -> dict[str, np.ndarray]:
     """Per key and class (keys × classes): P and N, the weighted positive and negative
     mass; ``area`` = Σ_s N(s)·(P above s + ½·P(s)), the Mann–Whitney count; ``tied`` =
     Σ_s P(s)·N(s), the pairs the score cannot order. ``bits`` per key: 0 for exact scores.
-    ``t`` must be collapsed (sorted, one entry per triple)."""
+    ``t`` must be collapsed (sorted, one entry per cell and score)."""
     cells = n_keys * t.classes
-    cell = t.key * t.classes + t.cls
+    cell = t.cell
     pos_total = np.bincount(cell, weights=t.pos, minlength=cells)
     new = np.ones(len(cell), dtype=bool)
     new[1:] = cell[1:] != cell[:-1]
@@ -168,7 +166,7 @@ def _running_sums(values: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 def pooled(t: RankTable) -> RankTable:
     """Every key's entries as one key's (the overall row)."""
-    return _collapsed(replace(t, key=np.zeros_like(t.key)))
+    return _collapsed(replace(t, cell=t.cell % t.classes))
 
 
 @dataclass
