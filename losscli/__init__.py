@@ -22,6 +22,8 @@ _LAZY = {
     "Ratio": "losses",
     "Extreme": "losses",
     "Custom": "losses",
+    "Ranked": "losses",
+    "Ranks": "losses",
     "Terms": "losses",
     "Direction": "losses",
     "Task": "losses",

@@ -16,18 +16,20 @@ import numpy as np
 
 from ..errors import InputError
 from ..losses import Direction, Loss, Task
-from ..losses.shapes import Custom, Ratio, Sums, ratio
+from ..losses.shapes import Custom, Ranked, Ratio, Sums, ratio
 from ..reading import Model
 from ..result import CiSettings, Comparison, Interval, ResultRow
 from . import intervals
 from .keys import sort_key
 from .partial import Partial
+from .ranks import RankTable, key_class_sums, pooled
 
 NOT_APPLICABLE = "not applicable"
 NOT_APPLICABLE_MULTICLASS = f"{NOT_APPLICABLE} to multi-class predictions"
 NO_INTERVAL = {
     "Extreme": "no interval: a maximum has no sound streamed interval",
     "Custom": "no interval for this loss",
+    "Ranked": "no interval: no streamed interval for a rank statistic",
 }
 Metrics = list[dict[str, float | None]]
 Notes = list[dict[str, str]]
@@ -98,9 +100,19 @@ def _model_sums(
         if owner == model and loss in out:
             raw = [partial.added[(model, loss, f"rep:{stat}.s{i}")] for i in range(3)]
             out[loss].update(_replicate_spread(stat, shift, raw, order))
+    for (owner, loss, _), store in partial.ranked.items():
+        if owner == model and loss in out:
+            out[loss].update(_rank_columns(store.settled(), partial.size, order))
     for table in out.values():
         table["n"] = n
     return dict(out)
+
+
+def _rank_columns(table: RankTable, n_keys: int, order: np.ndarray) -> dict[str, np.ndarray]:
+    """A rank table's per-class sums for the ordered keys, then for all keys pooled."""
+    keyed = key_class_sums(table, n_keys)
+    overall = key_class_sums(pooled(table), 1)
+    return {name: np.concatenate([keyed[name][order], overall[name]]) for name in keyed}
 
 
 def _spread_columns(
@@ -170,12 +182,36 @@ def finalize(
             if not rule.skip:
                 blocked |= counts > 0
         ok = np.isfinite(values) & ~blocked
+        caveats = _caveats(loss, table)
         for k in range(n_keys):  # building the rows; the math above is vectorised
             metrics[k][loss.name] = float(values[k]) if ok[k] else None
-            note = why[k] or ("" if ok[k] else _why_missing(loss, values[k]))
+            note = why[k] or (caveats[k] if ok[k] else _why_missing(loss, values[k]))
             if note:
                 notes[k][loss.name] = note
     return metrics, notes
+
+
+def _caveats(loss: Loss, table: Sums) -> list[str]:
+    """Per key, what the value is not exactly ("": exact): a rank statistic from score bins."""
+    shape = loss.shape
+    if not isinstance(shape, Ranked) or "bits" not in table:
+        return [""] * len(table["n"])
+    bound = shape.error_bound(table)
+    return [
+        f"from 2^{int(bits)} score bins (more distinct scores than the memory budget): "
+        f"within {_rounded_up(bound[k])} of the exact value"
+        if bits > 0
+        else ""
+        for k, bits in enumerate(table["bits"])
+    ]
+
+
+def _rounded_up(bound: float) -> str:
+    """``bound`` to two significant digits, rounded up: a stated bound never understates."""
+    if not bound > 0:
+        return "0"
+    step = 10.0 ** (np.floor(np.log10(bound)) - 1)
+    return f"{np.ceil(bound / step) * step:.2g}"
 
 
 def _why_missing(loss: Loss, value: float) -> str:

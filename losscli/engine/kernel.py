@@ -3,8 +3,9 @@
 For every model and loss the kernel sums what the loss's shape needs per key: for a
 ratio (or mean) Σw·a and Σw·b, with intervals also Σw²a², Σw²ab and Σw²b², with a
 paired comparison the cross sums between each model and the reference, with the
-bootstrap the same sums under every resample's weights. A local run folds the
-partials of its chunks; a distributed run would merge the partials of its partitions.
+bootstrap the same sums under every resample's weights; for a rank statistic (ROC-AUC)
+the positive and negative weight at each distinct score, per key and class. A local run
+folds the partials of its chunks; a distributed run would merge those of its partitions.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ import pyarrow as pa
 from ..errors import InputError
 from ..losses import Batch, Loss
 from ..losses.batch import Ones, Spread
-from ..losses.shapes import Custom, Extreme, Ratio, Terms
+from ..losses.shapes import Custom, Extreme, Ranked, Ratio, Terms
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
 from .checks import RowProblems
 from .keys import KeySet
 from .partial import Partial, Spread4, StatKey
+from .ranks import RankStore, table_of_rows
 from .reduce import chunk_moments, key_max, key_sum
 from .resample import ChunkResampler, Resampling
 
@@ -129,6 +131,11 @@ def _add_model(
             _add_flags(out, stat, loss, shape.flags(batch), sums)
             if resampler is not None:
                 _request_custom(out, stat, columns_of, sums, resampler)
+        elif isinstance(shape, Ranked):
+            ranks = shape.ranks(batch)
+            table = table_of_rows(sums.codes, ranks, batch.w)
+            out.ranked[stat("ranks")] = RankStore(table)
+            _add_flags(out, stat, loss, ranks.flags, sums)
     return columns
 
 

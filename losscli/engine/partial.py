@@ -3,9 +3,10 @@
 A partial is what the kernel makes of a batch of rows and what a whole evaluation
 folds into: for every (model, loss, statistic) an array over its keys, added (sums,
 and bootstrap replicate sums with one column per resample), maximised (extremes) or
-merged by Chan's formula (spreads), with the row problems each part noticed and
-each model's task evidence. Merging is associative and commutative (up to float
-rounding) and equals evaluating the union of the rows; partials pickle.
+merged by Chan's formula (spreads), or a flat rank table sorted by key (ROC-AUC),
+with the row problems each part noticed and each model's task evidence. Merging is
+associative and commutative (up to float rounding) and equals evaluating the union of
+the rows; partials pickle.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from .checks import RowProblems
 from .keys import KeySet
+from .ranks import RankStore
 
 StatKey = tuple[str, str, str]  # (model, loss column, statistic): each loss owns its names
 Spread4 = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # weight, mean, M2, shift
@@ -31,6 +33,7 @@ class Partial:
     shifts: dict[StatKey, np.ndarray] = field(default_factory=dict)  # of shifted power sums
     binary: dict[str, bool] = field(default_factory=dict)  # one-column model: 0/1 labels?
     problems: dict[str, RowProblems] = field(default_factory=dict)  # per part (file or shard)
+    ranked: dict[StatKey, RankStore] = field(default_factory=dict)  # flat, keyed per entry
 
     @classmethod
     def empty(cls, keys: KeySet) -> Partial:
@@ -65,6 +68,10 @@ class Partial:
         for part, found in other.problems.items():
             known = self.problems.get(part)
             self.problems[part] = found if known is None else known.merged(found)
+        for name, store in other.ranked.items():
+            into = self.ranked.setdefault(name, RankStore())
+            for table in store.tables():
+                into.add(table.rekeyed(at))
 
     def _rebased(self, other: Partial, at: np.ndarray) -> dict[StatKey, np.ndarray]:
         """``other``'s sums, with its shifted power sums moved onto this partial's shifts:
@@ -99,6 +106,7 @@ class Partial:
             {k: v[:size] for k, v in self.shifts.items()},
             dict(self.binary),
             dict(self.problems),
+            dict(self.ranked),
         )
 
     def _grow(self, size: int) -> None:

@@ -1,7 +1,7 @@
 """Loss math: pure NumPy, one registry. Importing this package registers every loss."""
 
 # Importing registers the losses; this order is that of `losscli losses` and `-m all`.
-from . import regression, forecasting, classification, classifiers  # noqa: F401  # isort: skip
+from . import regression, forecasting, classification, classifiers, ranking  # noqa: F401  # isort: skip
 from .batch import EPS, Batch, Params, Spread
 from .registry import (
     DEFAULT_LOSSES,
@@ -15,7 +15,7 @@ from .registry import (
     get_loss,
     resolve_losses,
 )
-from .shapes import Custom, Extreme, Mean, Ratio, Terms
+from .shapes import Custom, Extreme, Mean, Ranked, Ranks, Ratio, Terms
 
 __all__ = [
     "DEFAULT_LOSSES",
@@ -28,6 +28,8 @@ __all__ = [
     "Loss",
     "Mean",
     "Params",
+    "Ranked",
+    "Ranks",
     "Ratio",
     "Rule",
     "Spread",

@@ -7,10 +7,13 @@ value follows from them; the engine derives intervals and paired differences fro
   per-row term (MSE, MAE, cross-entropy; accuracy as a proportion).
 - :class:`Extreme`: the largest (or smallest) per-row term (max error).
 - :class:`Custom`: any finalize over named sums the loss declares (R²).
+- :class:`Ranked`: a rank statistic (ROC-AUC) from the weighted positive and negative
+  mass at each distinct score, per key and class.
 
 Every shape merges exactly: sums add, extremes take the max (min), spreads merge with
-Chan's formula. Statistic names are local to their loss: the engine keeps each loss's
-sums apart, so no loss can change another's value.
+Chan's formula, rank tables concatenate and sum equal scores. Statistic names are local
+to their loss: the engine keeps each loss's sums apart, so no loss can change another's
+value.
 """
 
 from __future__ import annotations
@@ -124,7 +127,44 @@ class Custom:
         return self.compute(sums)
 
 
-Shape = Ratio | Extreme | Custom
+@dataclass(frozen=True)
+class Ranks:
+    """What a rank statistic makes of one batch: per row (and class) a score and whether
+    the row is a positive there. ``scores`` and ``positive`` are rows, or rows × classes
+    (one-vs-rest); ``logits``: the scores are logits (bins, if needed, are taken on their
+    sigmoid), else probabilities in [0, 1]. Rows a flag marks are left out."""
+
+    scores: np.ndarray
+    positive: np.ndarray
+    logits: bool = False
+    flags: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """ROC-AUC per class, from the engine's rank tables: for each key and class, P and N
+    (positive and negative weight), ``area`` = Σ_s N(s)·(P above s + ½·P(s)) and ``tied``
+    = Σ_s P(s)·N(s) over distinct scores (or score bins, where ``bits`` > 0). The value is
+    the mean over classes of area / (P·N): one-vs-rest macro AUC; NaN where a class has no
+    positive or no negative weight."""
+
+    ranks: Callable[[Batch], Ranks]
+
+    def finalize(self, sums: Sums) -> np.ndarray:
+        if "area" not in sums:  # no rows reached the loss
+            return np.full(len(sums["n"]), np.nan)
+        per_class = ratio(sums["area"], sums["pos"] * sums["neg"])
+        return np.mean(per_class, axis=1)
+
+    def error_bound(self, sums: Sums) -> np.ndarray:
+        """How far a binned value can be from the exact one: the pairs tied inside a bin,
+        counted ½ but possibly 0 or 1, i.e. the mean over classes of ½·tied / (P·N); 0 for
+        exact scores (their ties are ties, counted ½ as the definition says)."""
+        bound = np.mean(0.5 * ratio(sums["tied"], sums["pos"] * sums["neg"]), axis=1)
+        return np.where(sums["bits"] > 0, bound, 0.0)
+
+
+Shape = Ratio | Extreme | Custom | Ranked
 
 
 def bound_shape(shape: Shape, arguments: Mapping[str, Any]) -> Shape:
@@ -135,6 +175,8 @@ def bound_shape(shape: Shape, arguments: Mapping[str, Any]) -> Shape:
         return replace(shape, terms=_bound(shape.terms, arguments))
     if isinstance(shape, Extreme):
         return replace(shape, term=_bound(shape.term, arguments))
+    if isinstance(shape, Ranked):
+        return replace(shape, ranks=_bound(shape.ranks, arguments))
     return replace(
         shape, statistics=_bound(shape.statistics, arguments), flags=_bound(shape.flags, arguments)
     )
