@@ -144,6 +144,7 @@ def evaluate(
         notices,
         ci=options.ci,
         comparisons=[c for c in comparisons if c.loss in shown_names],
+        adjust=adjust,
     )
 
 

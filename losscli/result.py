@@ -162,6 +162,7 @@ class EvaluationResult:
     baseline: str | None = None  # the baseline file compared with
     ci: CiSettings | None = None  # intervals were asked for
     comparisons: list[Comparison] = field(default_factory=list)  # with --compare
+    adjust: str = "holm"  # how the comparisons' verdicts were adjusted across groups
 
     @property
     def failures(self) -> list[Outcome]:
@@ -186,7 +187,7 @@ class EvaluationResult:
 
     def comparison_summaries(self) -> list[ComparisonSummary]:
         """Per file, model and loss: verdict counts over the group rows, and the overall."""
-        adjust = self.ci.adjust if self.ci is not None else "holm"
+        adjust = self.adjust
         out = []
         for c in self.comparisons:
             if c.group is not None:

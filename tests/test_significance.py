@@ -156,3 +156,51 @@ def test_a_tolerance_takes_the_last_equals_sign() -> None:
     assert (tolerance.loss, tolerance.amount, tolerance.relative) == ("huber:delta=2", 5.0, True)
     with pytest.raises(UsageError, match="no parameter 'q'"):
         parse_tolerance("huber:q=2=5%")
+
+
+def test_a_delta_check_on_a_loss_without_comparison_fails(run: Any, tmp_path: Path) -> None:
+    result = run(
+        "evaluate",
+        str(two_models(tmp_path)),
+        "-p",
+        "good",
+        "-p",
+        "bad",
+        "-m",
+        "r2",
+        "--compare",
+        "--check",
+        "delta:r2>=0",
+        "-f",
+        "json",
+    )
+    assert result.exit_code == 1
+    checks = json.loads(result.stdout)["checks"]
+    assert [c["pred"] for c in checks] == ["good", "bad"]  # each overall row fails
+    assert all(c["reason"].startswith("r2 has no paired comparison") for c in checks)
+
+
+def test_the_adjustment_is_named_as_used(run: Any, tmp_path: Path) -> None:
+    path = two_models(tmp_path)
+    frame = pd.read_csv(path)
+    frame["g"] = np.arange(len(frame)) % 3
+    grouped = write_table(frame, tmp_path / "grouped.csv")
+    for how, name in (("holm", "Holm"), ("bh", "Benjamini-Hochberg")):
+        out = run(
+            "evaluate",
+            str(grouped),
+            "-p",
+            "good",
+            "-p",
+            "bad",
+            "-g",
+            "g",
+            "-m",
+            "mse",
+            "--compare",
+            "--adjust",
+            how,
+            "-f",
+            "markdown",
+        ).stdout
+        assert out.rstrip().endswith(f"({name}-adjusted)")
