@@ -14,7 +14,7 @@ from typing import IO, Any
 from .engine.finalize import drop_inapplicable
 from .engine.run import Options, Progress, evaluate_source
 from .errors import UsageError
-from .losses import EPS, Params, Task, default_losses, resolve_losses
+from .losses import EPS, Loss, Params, Task, default_losses, get_loss, resolve_losses
 from .reading import (
     Source,
     TableSource,
@@ -90,8 +90,8 @@ def evaluate(
     if not 0 < eps < 0.5:
         raise UsageError(f"eps must lie between 0 and 0.5, not {eps}")
     names = _as_tuple(losses)
-    chosen = resolve_losses(names or default_losses())
-    required = resolve_losses(require) if require else []
+    chosen = _with_huber_delta(resolve_losses(names or default_losses()), huber_delta)
+    required = _with_huber_delta(resolve_losses(require), huber_delta) if require else []
     listed = {part.strip().lower() for item in names for part in item.split(",")}
     named = [] if not names or "all" in listed else chosen
     options = Options(
@@ -146,6 +146,14 @@ def evaluate(
         comparisons=[c for c in comparisons if c.loss in shown_names],
         adjust=adjust,
     )
+
+
+def _with_huber_delta(losses: list[Loss], delta: float) -> list[Loss]:
+    """``--huber-delta δ`` names the Huber loss ``huber:delta=δ`` (its own column), so a
+    baseline or a check never mistakes one δ for another."""
+    if delta == 1.0:
+        return losses
+    return [get_loss(f"huber:delta={delta!r}") if loss.name == "huber" else loss for loss in losses]
 
 
 def ci_settings(

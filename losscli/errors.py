@@ -8,8 +8,8 @@ Exit codes:
 2     usage error: the command line or a config value is wrong
 3     input error: the input cannot be evaluated (missing file or column, bad values)
 4     environment error: the output cannot be written (disk full, permission
-      denied, read-only filesystem, a directory that vanished); later also a
-      plugin that fails, a store that cannot be reached
+      denied, read-only filesystem, a directory that vanished), or a plugin
+      fails (missing, import error, raises, wrong shape); later also a store
 130   interrupted (SIGINT, Ctrl-C); nothing is left behind
 143   terminated (SIGTERM); nothing is left behind
 ====  ==========================================================================

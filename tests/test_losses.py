@@ -157,8 +157,8 @@ def ref_log_cosh(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> float:
         ("smape", ref_smape, {}),
         ("wape", ref_wape, {}),
         ("huber", ref_huber, {}),
-        ("huber", lambda y, p, w: ref_huber(y, p, w, 0.5), {"huber_delta": 0.5}),
-        ("huber", lambda y, p, w: ref_huber(y, p, w, 3.0), {"huber_delta": 3.0}),
+        ("huber:delta=0.5", lambda y, p, w: ref_huber(y, p, w, 0.5), {}),
+        ("huber:delta=3", lambda y, p, w: ref_huber(y, p, w, 3.0), {}),
         ("log_cosh", ref_log_cosh, {}),
     ],
     ids=["smape", "wape", "huber", "huber_delta_0.5", "huber_delta_3", "log_cosh"],
@@ -201,7 +201,10 @@ def test_wape_hand_computed() -> None:
 )
 def test_huber_matches_torch_hand_values(delta: float, expected: float) -> None:
     df = frame([0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.5, 1.0, 2.0, -3.0])
-    assert value(df, "huber", huber_delta=delta) == pytest.approx(expected, rel=1e-12)
+    column = "huber" if delta == 1.0 else f"huber:delta={delta:g}"
+    assert value(df, column) == pytest.approx(expected, rel=1e-12)
+    # --huber-delta is the same loss, named the same way: a baseline never mixes two δ
+    assert overall(df, "huber", huber_delta=delta).metrics[column] == pytest.approx(expected)
 
 
 def test_huber_alias_smooth_l1_and_default_delta() -> None:

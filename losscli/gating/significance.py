@@ -41,10 +41,15 @@ def delta_outcomes(
     index = {(r.file, r.pred, _key(r.group)): i for i, r in enumerate(result.rows)}
     level = result.ci.level if result.ci is not None else 0.95
     if not any(c.loss == loss for c in result.comparisons):
-        why = (f"{loss} has no paired comparison (only means and ratios of sums have one), "
-               "so the check cannot pass")
-        return [Outcome(text, i, loss, None, limit, False, why)
-                for i, row in enumerate(result.rows) if row.is_overall]
+        why = (
+            f"{loss} has no paired comparison (only means and ratios of sums have one), "
+            "so the check cannot pass"
+        )
+        return [
+            Outcome(text, i, loss, None, limit, False, why)
+            for i, row in enumerate(result.rows)
+            if row.is_overall
+        ]
     return [
         _judge(text, c, op, limit, level, index[(c.file, c.pred, _key(c.group))])
         for c in result.comparisons
