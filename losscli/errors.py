@@ -9,7 +9,8 @@ Exit codes:
 3     input error: the input cannot be evaluated (missing file or column, bad values)
 4     environment error: the output cannot be written (disk full, permission
       denied, read-only filesystem, a directory that vanished), or a plugin
-      fails (missing, import error, raises, wrong shape); later also a store
+      fails (missing, import error, raises, wrong shape); later also a store that
+      cannot be reached
 130   interrupted (SIGINT, Ctrl-C); nothing is left behind
 143   terminated (SIGTERM); nothing is left behind
 ====  ==========================================================================

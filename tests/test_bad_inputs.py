@@ -100,14 +100,14 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         b"y_true,y_pred\n1,2\n2,inf\n3,-Infinity\n4,+INF\n5,1e999\n",
         [],
         3,
-        "column 'y_pred' has 4 missing or non-finite values (first at row 2: inf)",
+        "column 'y_pred' has 4 missing or non-finite values (first at data row 2: inf)",
     ),
     (
         "nans.csv",
         b"y_true,y_pred\n1,2\n2,NaN\n3,nan\n4,NA\n5,null\n6,\n",
         [],
         3,
-        "column 'y_pred' has 5 missing or non-finite values (first at row 2: empty or NaN)",
+        "column 'y_pred' has 5 missing or non-finite values (first at data row 2: empty or NaN)",
     ),
     ("constant_label.csv", b"y_true,y_pred\n1,1\n1,2\n1,3\n", ["-m", "mse,r2"], 0, ""),
     (
@@ -115,7 +115,7 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         b"y_true,y_pred,w\n1,1,1\n2,3,-1\n",
         ["-w", "w"],
         3,
-        "column 'w' has 1 negative weight (first at row 2: -1.0)",
+        "column 'w' has 1 negative weight (first at data row 2: -1.0)",
     ),
     (
         "zero_weights.csv",
@@ -129,7 +129,7 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         b"y_true,y_pred,w\n1,1,1\n2,3,\n",
         ["-w", "w"],
         3,
-        "column 'w' has 1 missing or non-finite value (first at row 2: empty or NaN)",
+        "column 'w' has 1 missing or non-finite value (first at data row 2: empty or NaN)",
     ),
     ("null_group.csv", b"y_true,y_pred,g\n1,1,a\n2,3,\n", ["-g", "g"], 0, ""),
     (
@@ -238,7 +238,7 @@ CASES: list[tuple[str, bytes, list[str], int, str]] = [
         b"y_a,y_b,p_a,p_b\n1,0,0.7,0.3\n1,1,0.4,0.6\n0,0,0.5,0.5\n",
         ["-l", "y_*", "--probs", "p_*"],
         3,
-        "columns 'y_a,y_b' have 2 rows whose labels do not sum to 1 (first at row 2: 2.0). "
+        "columns 'y_a,y_b' have 2 rows whose labels do not sum to 1 (first at data row 2: 2.0). "
         "One-hot (or soft) label rows must sum to 1 within 0.0001",
     ),
     (

@@ -288,7 +288,7 @@ def test_rows_not_summing_to_one(run, tmp_path: Path) -> None:
     assert result.exit_code == 3
     assert result.stderr == (
         f"losscli: error: {path}: columns 'p_*' have 2 rows whose probabilities do not sum to 1 "
-        "(first at row 2: 0.8999999999999999). Rows must sum to 1 within 0.0001. If the columns "
+        "(first at data row 2: 0.8999999999999999). Rows must sum to 1 within 0.0001. If the columns "
         "hold logits, name them with --logits (or pass --from-logits); to divide each row by "
         "its sum, pass --renormalize.\n"
     )
@@ -302,7 +302,7 @@ def test_probabilities_outside_the_unit_interval(run, tmp_path: Path) -> None:
     result = run("evaluate", str(write_table(df, tmp_path / "o.csv")), "--probs", "p_*")
     assert result.exit_code == 3
     assert (
-        "columns 'p_*' have 1 row with a probability outside [0, 1] (first at row 1: -0.5)"
+        "columns 'p_*' have 1 row with a probability outside [0, 1] (first at data row 1: -0.5)"
         in result.stderr
     )
     assert "name them with --logits (or pass --from-logits)" in result.stderr
@@ -313,7 +313,7 @@ def test_a_label_matching_no_class_column(run, tmp_path: Path) -> None:
     result = run("evaluate", str(write_table(df, tmp_path / "l.csv")), "--probs", "p_*")
     assert result.exit_code == 3
     assert (
-        "column 'label', row 3: label 'zebra' matches no class column. The class columns "
+        "column 'label', data row 3: label 'zebra' matches no class column. The class columns "
         "are 'p_a', 'p_b'" in result.stderr
     )
 
@@ -389,7 +389,7 @@ def test_drop_na_drops_rows_without_a_class_label(run, tmp_path: Path) -> None:
     path.write_text("species,p_cat,p_dog\ncat,0.9,0.1\n,0.5,0.5\ndog,0.2,0.8\n")
     failed = run("evaluate", str(path), "-l", "species", "--probs", "p_*")
     assert failed.exit_code == 3
-    assert "column 'species' has 1 missing or non-finite value (first at row 2" in failed.stderr
+    assert "column 'species' has 1 missing or non-finite value (first at data row 2" in failed.stderr
     dropped = run(
         "evaluate",
         str(path),
@@ -412,7 +412,7 @@ def test_row_numbers_after_dropped_rows_are_the_file_rows(run, tmp_path: Path) -
     path = tmp_path / "rows.csv"
     path.write_text("species,p_cat,p_dog\ncat,,0.1\ncat,0.9,0.1\ndog,0.2,0.9\n")
     result = run("evaluate", str(path), "-l", "species", "--probs", "p_*", "--drop-na")
-    assert "(first at row 3: 1.1" in result.stderr
+    assert "(first at data row 3: 1.1" in result.stderr
 
 
 def test_mape_zero_error_only_where_mape_is_shown(run, tmp_path: Path) -> None:

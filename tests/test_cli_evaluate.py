@@ -210,7 +210,7 @@ def test_mape_zero_error(run, tmp_path: Path) -> None:
     result = run("evaluate", str(path), "--mape-zero", "error")
     assert result.exit_code == 3
     assert result.stdout == ""
-    assert f"{path}: column 'y_true' has 2 zero labels (first at row 2: 0.0)" in result.stderr
+    assert f"{path}: column 'y_true' has 2 zero labels (first at data row 2: 0.0)" in result.stderr
 
 
 def test_auto_detects_usual_column_names(run, tmp_path: Path) -> None:
@@ -244,7 +244,7 @@ def test_missing_values_fail_with_column_count_and_first_row(run, tmp_path: Path
     assert result.exit_code == 3
     assert result.stderr == (
         f"losscli: error: {path}: column 'y_pred' has 3 missing or non-finite values "
-        "(first at row 2: empty or NaN). Fix or remove those rows, or pass --drop-na to "
+        "(first at data row 2: empty or NaN). Fix or remove those rows, or pass --drop-na to "
         "leave them out.\n"
     )
 

@@ -163,7 +163,7 @@ def test_errors_in_a_shard_name_the_shard_and_its_row(run, tmp_path: Path) -> No
     assert result.exit_code == 3
     assert result.stderr.startswith(
         f"losscli: error: {tmp_path / 'b.parquet'}: column 'y_pred' "
-        "has 1 missing or non-finite value (first at row 2"
+        "has 1 missing or non-finite value (first at data row 2"
     )
 
 

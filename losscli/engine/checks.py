@@ -239,7 +239,7 @@ class RowProblems:
         lines = [
             f"{self.source}: {subject} {'have' if subject.startswith('columns') else 'has'} "
             f"{kind.counted(found.count)} "
-            f"(first at row {found.first_row}: {_shown(found.first_value)}). {kind.advice}"
+            f"(first at data row {found.first_row}: {_shown(found.first_value)}). {kind.advice}"
             for (subject, kind), found in self._found.items()
         ]
         raise InputError("\n".join(lines))

@@ -69,7 +69,7 @@ class ClassMatcher:
 
     def _unmatched(self, text: str, row: int) -> InputError:
         return InputError(
-            f"{self.source}: column {self.label!r}, row {row + 1}: label {text!r} matches no "
+            f"{self.source}: column {self.label!r}, data row {row + 1}: label {text!r} matches no "
             f"class column. The class columns are {self._shown()}; a label must be a column "
             f"name, the part after {self.prefix!r}, or a 0-based class position "
             f"(0 to {len(self.columns) - 1})."
