@@ -288,9 +288,9 @@ def test_rows_not_summing_to_one(run, tmp_path: Path) -> None:
     assert result.exit_code == 3
     assert result.stderr == (
         f"losscli: error: {path}: columns 'p_*' have 2 rows whose probabilities do not sum to 1 "
-        "(first at data row 2: 0.8999999999999999). Rows must sum to 1 within 0.0001. If the columns "
-        "hold logits, name them with --logits (or pass --from-logits); to divide each row by "
-        "its sum, pass --renormalize.\n"
+        "(first at data row 2: 0.8999999999999999). Rows must sum to 1 within 0.0001. "
+        "If the columns hold logits, name them with --logits (or pass --from-logits); "
+        "to divide each row by its sum, pass --renormalize.\n"
     )
     fixed = run("evaluate", str(path), "--probs", "p_*", "--renormalize", "-m", "ce", "-f", "csv")
     expected = -(math.log(0.5) + math.log(0.7 / 0.9) + math.log(0.6 / 0.8)) / 3
@@ -389,7 +389,9 @@ def test_drop_na_drops_rows_without_a_class_label(run, tmp_path: Path) -> None:
     path.write_text("species,p_cat,p_dog\ncat,0.9,0.1\n,0.5,0.5\ndog,0.2,0.8\n")
     failed = run("evaluate", str(path), "-l", "species", "--probs", "p_*")
     assert failed.exit_code == 3
-    assert "column 'species' has 1 missing or non-finite value (first at data row 2" in failed.stderr
+    assert (
+        "column 'species' has 1 missing or non-finite value (first at data row 2" in failed.stderr
+    )
     dropped = run(
         "evaluate",
         str(path),

@@ -313,11 +313,13 @@ def test_an_installed_package_is_found_by_its_entry_point(
     assert losscli.evaluate(frame, losses="overstock").rows[-1].metrics["overstock"] > 0
 
 
-def test_a_run_without_plugins_imports_no_plugin_machinery(tmp_path: Path) -> None:
+@pytest.mark.parametrize("help_only", [False, True])
+def test_a_run_without_plugins_imports_no_plugin_machinery(tmp_path: Path, help_only: bool) -> None:
     _, path = sales(tmp_path)
+    args = "'--help'" if help_only else f"{str(path)!r}, '-f', 'csv'"
     code = (
         "import sys; from losscli.cli import run; sys.argv = ['losscli', 'evaluate', "
-        f"{str(path)!r}, '-f', 'csv']\ntry:\n    run()\nexcept SystemExit:\n    pass\n"
+        f"{args}]\ntry:\n    run()\nexcept SystemExit:\n    pass\n"
         "bad = [m for m in ('losscli.plugins', 'losscli.define', 'importlib.metadata') "
         "if m in sys.modules]\nprint(bad, file=sys.stderr)"
     )
