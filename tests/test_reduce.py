@@ -512,3 +512,24 @@ def test_empty_chunk_two_group_columns() -> None:
     assert len(empty) == 0
     assert np.issubdtype(empty.dtype, np.integer)
     assert index.size == 1
+
+
+def test_an_extreme_can_be_a_minimum() -> None:
+    """A loss of the Extreme shape with largest=False reports the smallest term."""
+    from losscli.losses import Direction, Extreme, Loss, Terms
+
+    def gap(b: object) -> Terms:
+        return Terms(abs(b.p - b.y))  # type: ignore[attr-defined]
+
+    smallest = Loss(
+        "min_gap",
+        (),
+        "",
+        "min |e|",
+        (Task.REGRESSION,),
+        Direction.LOWER,
+        Extreme(gap, largest=False),
+    )
+    harness = KernelHarness([smallest])
+    rows = harness.rows(harness.partial([1.0, 2.0, 3.0], [1.5, 2.25, 4.0], [1.0, 1.0, 0.0]))
+    assert rows[-1].metrics["min_gap"] == 0.25

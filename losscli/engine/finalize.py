@@ -26,6 +26,7 @@ from .ranks import RankTable, key_class_sums, pooled
 
 NOT_APPLICABLE = "not applicable"
 NOT_APPLICABLE_MULTICLASS = f"{NOT_APPLICABLE} to multi-class predictions"
+NOT_APPLICABLE_ONE_COLUMN = f"{NOT_APPLICABLE} to one prediction column (it needs class columns)"
 NO_INTERVAL = {
     "Extreme": "no interval: a maximum has no sound streamed interval",
     "Custom": "no interval for this loss",
@@ -166,7 +167,9 @@ def finalize(
         if not loss.applies_to(multiclass):
             for k in range(n_keys):
                 metrics[k][loss.name] = None
-                notes[k][loss.name] = NOT_APPLICABLE_MULTICLASS
+                notes[k][loss.name] = (
+                    NOT_APPLICABLE_MULTICLASS if multiclass else NOT_APPLICABLE_ONE_COLUMN
+                )
             continue
         table = tables[loss.name]
         with np.errstate(all="ignore"):

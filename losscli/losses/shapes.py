@@ -110,7 +110,8 @@ class Extreme:
     largest: bool = True
 
     def finalize(self, sums: Sums) -> np.ndarray:
-        return np.where(sums["rows"] > 0, sums["extreme"], np.nan)
+        extreme = sums["extreme"] if self.largest else -sums["extreme"]  # a min is kept as −max
+        return np.where(sums["rows"] > 0, extreme, np.nan)
 
 
 @dataclass(frozen=True)
