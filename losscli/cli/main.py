@@ -26,9 +26,9 @@ from .options import (
     loss_options,
     output_options,
     plugin_option,
-    stats_options,
 )
 from .output import STDOUT, check_output_path, emit, resolve_format
+from .stats_options import stats_options
 
 
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:

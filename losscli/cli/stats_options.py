@@ -1,0 +1,97 @@
+"""The interval and comparison options of ``losscli evaluate`` (``--ci``, ``--compare``, …)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from .options import _or_unset_if_empty
+
+
+@_or_unset_if_empty
+def _level(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """--ci [LEVEL]: 95 and 0.95 alike; a file name is never taken for a level."""
+    if value is None:
+        return None
+    try:
+        level = float(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a level; write '--ci 95 FILES' or '--ci=95', or put --ci "
+            "after the files"
+        ) from None
+    if not (0 < level < 1 or 1 < level < 100):
+        raise click.BadParameter(
+            f"{value}: a level lies between 0 and 1 (0.95) or 1 and 100 (95), ends excluded"
+        )
+    return level / 100 if level > 1 else level
+
+
+def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.option(
+                "--ci",
+                metavar="[LEVEL]",
+                is_flag=False,
+                flag_value="95",
+                default=None,
+                callback=_level,
+                help="An interval on every value, at LEVEL percent (default 95; 0.9 or 90).",
+            ),
+            click.option(
+                "--ci-method",
+                type=click.Choice(["normal", "bootstrap"]),
+                default="normal",
+                show_default=True,
+                help="normal: from streamed moments (t, delta method, Wilson); bootstrap: "
+                "a streamed Poisson bootstrap.",
+            ),
+            click.option(
+                "--resamples",
+                type=click.IntRange(min=2),
+                default=1000,
+                show_default=True,
+                help="Bootstrap resamples.",
+            ),
+            click.option(
+                "--seed",
+                type=click.IntRange(min=0),
+                default=0,
+                show_default=True,
+                help="Bootstrap seed; the same seed gives the same intervals for the same rows.",
+            ),
+            click.option(
+                "--block-rows",
+                type=click.IntRange(min=1),
+                default=1,
+                show_default=True,
+                help="Resample blocks of this many consecutive rows (time-ordered errors).",
+            ),
+            click.option(
+                "--compare/--no-compare",
+                default=False,
+                help="Paired differences of every model against the reference model "
+                "(the first, or --reference), with intervals and p-values.",
+            ),
+            click.option("--reference", metavar="NAME", help="The reference model of --compare."),
+            click.option(
+                "--threads",
+                type=click.IntRange(min=1),
+                help="Chunks computed at once (default: the machine's cores); values do "
+                "not depend on it.",
+            ),
+            click.option(
+                "--adjust",
+                type=click.Choice(["holm", "bh"]),
+                default="holm",
+                show_default=True,
+                help="Adjust p-values across groups (Holm, Benjamini–Hochberg) when counting "
+                "groups where a model is better or worse.",
+            ),
+        ]
+    ):
+        f = option(f)
+    return f
