@@ -90,6 +90,13 @@ def test_paired_p_value_equals_scipy_ttest_rel() -> None:
         assert comparison.high == pytest.approx(ci.high, rel=1e-6)
 
 
+def assert_near(got: Any, want: Any, share: float) -> None:
+    """Both ends of ``got`` within ``share`` of ``want``'s width of scipy's interval."""
+    width = want.high - want.low
+    assert got.low == pytest.approx(want.low, abs=share * width)
+    assert got.high == pytest.approx(want.high, abs=share * width)
+
+
 def test_bootstrap_agrees_with_scipy_bootstrap() -> None:
     frame = regression_frame(150, seed=4)
     err2 = (frame["y_true"] - frame["a"]).to_numpy() ** 2
@@ -104,10 +111,8 @@ def test_bootstrap_agrees_with_scipy_bootstrap() -> None:
         method="percentile",
         random_state=np.random.default_rng(1),
     )
-    width = want.confidence_interval.high - want.confidence_interval.low
     # Monte-Carlo error of a 4,000-replicate percentile is a few % of the width
-    assert got.low == pytest.approx(want.confidence_interval.low, abs=0.08 * width)
-    assert got.high == pytest.approx(want.confidence_interval.high, abs=0.08 * width)
+    assert_near(got, want.confidence_interval, 0.08)
     assert got.se == pytest.approx(want.standard_error, rel=0.1)
 
 
@@ -386,9 +391,7 @@ def test_r2_interval_is_a_bootstrap_even_under_the_normal_method() -> None:
         method="percentile",
         random_state=np.random.default_rng(2),
     )
-    width = want.confidence_interval.high - want.confidence_interval.low
-    assert interval.low == pytest.approx(want.confidence_interval.low, abs=0.1 * width)
-    assert interval.high == pytest.approx(want.confidence_interval.high, abs=0.1 * width)
+    assert_near(interval, want.confidence_interval, 0.1)
 
 
 def test_r2_bootstrap_is_stable_near_1e9_in_any_chunking(
