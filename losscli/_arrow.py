@@ -60,3 +60,41 @@ def dictionary_encoded(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray
             return column
         column = column.dictionary_decode()
     return column.dictionary_encode(null_encoding="encode")
+
+
+def bools(array: pa.Array) -> np.ndarray:
+    """A boolean array as NumPy, False where null."""
+    bitmap = np.frombuffer(array.buffers()[1], dtype=np.uint8)
+    bits = np.unpackbits(bitmap, bitorder="little")[array.offset : array.offset + len(array)] == 1
+    missing = null_mask(array)
+    return bits if missing is None else bits & ~missing
+
+
+def from_numpy(values: np.ndarray) -> pa.Array:
+    """A NumPy array of numbers or booleans as an Arrow array without nulls (no copy for
+    numbers)."""
+    values = np.ascontiguousarray(values)
+    if values.dtype == np.bool_:
+        bits = np.packbits(values, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bits)])
+    kind = pa.from_numpy_dtype(values.dtype)
+    return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
+
+
+def empty_texts(array: pa.Array) -> np.ndarray:
+    """True where a string array holds "" (not where it is null)."""
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    offsets = np.frombuffer(array.buffers()[1], dtype=width)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    empty = offsets[1:] == offsets[:-1]
+    missing = null_mask(array)
+    return empty if missing is None else empty & ~missing
+
+
+def with_nulls(array: pa.Array, mask: np.ndarray) -> pa.Array:
+    """``array`` with the slots where ``mask`` holds made null too."""
+    valid = bools(array.is_valid()) & ~mask
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    array = array.take(from_numpy(np.arange(len(array))))  # offset 0, own buffers
+    return pa.Array.from_buffers(array.type, len(array), [bitmap, *array.buffers()[1:]])

@@ -155,7 +155,7 @@ def results(draw: st.DrawFn) -> EvaluationResult:
                 group = {name: draw(KEY_TEXT) for name in group_by}
                 rows.append(ResultRow(file, pred, group, 1, {"mse": draw(values)}))
             rows.append(ResultRow(file, pred, None, 3, {"mse": draw(values)}))
-    return EvaluationResult(rows, ["mse"], group_by)
+    return EvaluationResult.from_rows(rows, ["mse"], group_by)
 
 
 def texts_of(result: EvaluationResult) -> list[str]:

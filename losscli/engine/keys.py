@@ -135,6 +135,18 @@ class KeySet:
         """Every key's values, in id order."""
         return [self.key(i) for i in range(self.size)]
 
+    def arrays(self) -> list[pa.Array]:
+        """Per group column, the Arrow array of every key's value, in id order."""
+        columns = [index.values for index in self._per_column if index.values is not None]
+        if len(columns) < len(self.columns):  # no key yet
+            return [pa.nulls(0) for _ in self.columns]
+        if len(columns) == 1:
+            return columns
+        if not columns:
+            return []
+        ids = np.array(self._combo_list, dtype=np.int64).reshape(-1, len(columns))
+        return [values.take(_arrow.from_numpy(ids[:, c])) for c, values in enumerate(columns)]
+
 
 def sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     """Numbers (and text that reads as a number) in numeric order, then other text, then

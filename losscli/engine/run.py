@@ -17,9 +17,9 @@ from functools import partial
 from ..errors import InputError, UsageError
 from ..losses import Custom, Loss, Params, Task
 from ..reading import ColumnPlan, Source, plan_columns, prefetched
-from ..result import CiSettings, Comparison, ResultRow
+from ..result import CiSettings, Comparison, Frame
 from .batches import BatchBuilder
-from .finalize import Finishing, result_rows
+from .finalize import Finishing, result_frame
 from .kernel import KernelSpec, evaluate_chunk
 from .keys import KeySet
 from .partial import Partial
@@ -53,7 +53,7 @@ class Options:
 
 @dataclass(frozen=True)
 class SourceResult:
-    rows: list[ResultRow]
+    frame: Frame
     comparisons: list[Comparison]
     notices: list[str]
     tasks: set[Task]
@@ -87,7 +87,7 @@ def evaluate_source(source: Source, options: Options) -> SourceResult:
         )
     compare_ci = options.ci or CiSettings(0.95, "normal", adjust=options.adjust)
     finishing = Finishing(options.losses, options.ci, reference, compare_ci)
-    rows, comparisons = result_rows(source.name, total, plan.models, finishing)
+    frame, comparisons = result_frame(source.name, total, plan.models, finishing)
     tasks = {_task(total, m.name, m.multiclass) for m in plan.models}
     if options.mape_zero == "error" and (
         "mape" in options.always_shown
@@ -96,7 +96,7 @@ def evaluate_source(source: Source, options: Options) -> SourceResult:
         for found in problems:
             found.raise_zero_labels()
     notices = [*plan.notices, *(n for p in problems for n in p.notices())]
-    return SourceResult(rows, comparisons, notices, tasks)
+    return SourceResult(frame, comparisons, notices, tasks)
 
 
 def fold(source: Source, plan: ColumnPlan, spec: KernelSpec, options: Options) -> Partial:

@@ -136,7 +136,9 @@ def build_grid(result: EvaluationResult, digits: int, charset: str | None = None
     )
     failing = {(o.row, o.loss) for o in result.failures}
     notes: dict[str, int] = {}
-    for i, row in enumerate(result.rows):
+    shown = result.shown_rows().tolist()
+    for at, i in enumerate(shown):
+        row = result.row(i)
         cells = ([row.file] if show_file else []) + ([row.pred] if show_pred else [])
         cells += _group_cells(row, result.group_by)
         cells.append(f"{row.n:,}")
@@ -145,15 +147,15 @@ def build_grid(result: EvaluationResult, digits: int, charset: str | None = None
             if result.ci is not None:
                 cell += _interval_cell(result, row, name, digits, notes, glyphs)
             if (i, name) in failing:
-                grid.failed.add((i, len(cells)))
+                grid.failed.add((at, len(cells)))
                 cell += glyphs.failed
             cells.append(cell)
             if per_loss == 3:
                 cells += _baseline_cells(row, name, digits, glyphs)
-        nxt = result.rows[i + 1] if i + 1 < len(result.rows) else None
+        next_is_overall = at + 1 < len(shown) and bool(result.frame.overall[shown[at + 1]])
         grid.rows.append(cells)
         grid.overall.append(row.is_overall and bool(result.group_by))
-        grid.block_ends.append(nxt is not None and bool(result.group_by) and nxt.is_overall)
+        grid.block_ends.append(bool(result.group_by) and next_is_overall)
     grid.footnotes = [f"{glyphs.note_mark(number)} {text}" for text, number in notes.items()]
     if result.ci is not None:
         grid.footnotes.insert(0, _ci_line(result))
@@ -268,7 +270,7 @@ def verdict(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> str | None:
 def failure_lines(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> list[str]:
     """Each failed check on one row: which check, which row, the value and the limit."""
     return [
-        f"{o.check} {glyphs.dash} {result.rows[o.row].where}: {o.reason}" for o in result.failures
+        f"{o.check} {glyphs.dash} {result.row(o.row).where}: {o.reason}" for o in result.failures
     ]
 
 
