@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import write_table
@@ -18,10 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
+from losscli.render.columns import float_texts
 from losscli.render.grid import format_change, format_number
 from losscli.render.literal import markdown, visible
 from losscli.render.table import print_table, to_table
-from losscli.render.text import TEXT_FORMATS
+from losscli.render.text import TEXT_FORMATS, csv_text, to_csv
 from losscli.result import EvaluationResult, ResultRow
 
 # -- the literal escapes ----------------------------------------------------------------
@@ -211,6 +213,21 @@ def test_any_text_round_trips_through_csv_tsv_and_json(result: EvaluationResult)
     assert [(r["file"], r["pred"], r["group"], r["metrics"]) for r in document["rows"]] == [
         (row.file, row.pred, row.group, row.metrics) for row in result.rows
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(result=results(), delimiter=st.sampled_from([",", "\t"]))
+def test_whole_column_csv_is_the_row_by_row_csv(result: EvaluationResult, delimiter: str) -> None:
+    names = result.columns()
+    rows = ([record[c] for c in names] for record in result.records())
+    assert to_csv(result, delimiter=delimiter) == csv_text(names, rows, delimiter)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.floats(), st.integers(-(10**6), 10**6).map(float)), max_size=40))
+def test_floats_are_written_as_repr_writes_them(values: list[float]) -> None:
+    texts = float_texts(np.array(values, dtype=np.float64), "").to_pylist()
+    assert texts == ["" if math.isnan(v) else repr(v) for v in values]
 
 
 # -- terminals that are not UTF-8 ----------------------------------------------------------

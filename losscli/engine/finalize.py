@@ -17,6 +17,7 @@ import numpy as np
 from .. import _arrow
 from ..errors import InputError
 from ..losses import Direction, Loss, Task
+from ..losses.registry import Rule
 from ..losses.shapes import Custom, Ranked, Ratio, Sums, ratio
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
@@ -203,8 +204,7 @@ def _finalized(loss: Loss, table: Sums, n_keys: int) -> LossColumn:
         counts = table.get(f"flag:{rule.stat}")
         if counts is None:
             continue  # the loss flagged no such rows (multi-class data is checked on reading)
-        for hit in np.flatnonzero(counts > 0):
-            notes[hit] = "; ".join(filter(None, [notes[hit], rule.note(int(counts[hit]))]))
+        _add_notes(notes, rule, counts)
         if not rule.skip:
             blocked |= counts > 0
     ok = np.isfinite(values) & ~blocked
@@ -215,6 +215,18 @@ def _finalized(loss: Loss, table: Sums, n_keys: int) -> LossColumn:
         if ok[k] and quiet[k]:
             notes[k] = caveat
     return LossColumn.of(np.where(ok, values, np.nan), notes)
+
+
+def _add_notes(notes: np.ndarray, rule: Rule, counts: np.ndarray) -> None:
+    """What ``rule`` did to each key's rows, after what is noted already."""
+    hits = counts > 0
+    fresh = hits & (notes == None)  # noqa: E711 (elementwise)
+    if rule.skip:
+        notes[fresh] = [rule.note(int(count)) for count in counts[fresh]]
+    else:
+        notes[fresh] = rule.note(0)  # the same for every key
+    for hit in np.flatnonzero(hits & ~fresh):
+        notes[hit] = f"{notes[hit]}; {rule.note(int(counts[hit]))}"
 
 
 def _caveats(loss: Loss, table: Sums) -> dict[int, str]:

@@ -22,10 +22,22 @@ from .. import _arrow
 
 
 class _ColumnIndex:
-    """Global ids of the distinct values of one group column (null is a value too)."""
+    """Global ids of the distinct values of one group column (null is a value too).
+
+    A chunk's distinct values are looked up in a memo that lives as long as the index,
+    so a million keys cost their number once, not once per chunk: integers in a dense
+    table over their range (while it stays within a few times their number), text in
+    a dict; other types by Arrow's ``index_in`` against all values seen.
+    """
+
+    DENSE_SLACK = 8  # a dense table may span this many times the keys it holds,
+    DENSE_ALWAYS = 1 << 20  # or this many values (8 MB) whatever it holds
 
     def __init__(self) -> None:
         self.values: pa.Array | None = None
+        self._dense: tuple[int, np.ndarray] | None = None  # (lowest value, id per value − lo)
+        self._text: dict[str, int] | None = None
+        self._null_id = -1
 
     def ids(self, column: pa.Array) -> np.ndarray:
         encoded = _arrow.dictionary_encoded(column)
@@ -33,24 +45,113 @@ class _ColumnIndex:
 
     def positions(self, dictionary: pa.Array) -> np.ndarray:
         """The id of each of ``dictionary``'s values, adding the values not seen before."""
-        import pyarrow.compute as pc
-
         if self.values is None:
             self.values = dictionary.slice(0, 0)
+            if pa.types.is_integer(dictionary.type) and dictionary.type != pa.uint64():
+                self._dense = (0, np.zeros(0, dtype=np.int64))
+            elif pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type):
+                self._text = {}
         if self.values.type != dictionary.type:
             dictionary = dictionary.cast(self.values.type)
+        if self._dense is not None and not self._dense_fits(dictionary):
+            self._dense = None
+        if self._dense is not None:
+            mapping = self._dense_lookup(dictionary)
+        elif self._text is not None:
+            mapping = self._text_lookup(dictionary)
+        else:
+            mapping = self._arrow_lookup(dictionary)
+        new = mapping < 0  # values not seen before: ids in the dictionary's order
+        if new.any():
+            first = len(self.values)
+            mapping[new] = np.arange(first, first + int(new.sum()))
+            self._remember(dictionary, mapping, new)
+            self.values = pa.concat_arrays([self.values, dictionary.filter(_arrow.from_numpy(new))])
+        return mapping
+
+    def _arrow_lookup(self, dictionary: pa.Array) -> np.ndarray:
+        import pyarrow.compute as pc
+
+        assert self.values is not None
         found = pc.index_in(dictionary, value_set=self.values, skip_nulls=False)
         mapping = _arrow.values(found).astype(np.int64)
-        new = _arrow.null_mask(found)  # values not seen before
-        if new is not None:
-            fresh = dictionary.filter(found.is_null())
-            mapping[new] = np.arange(len(self.values), len(self.values) + len(fresh))
-            self.values = pa.concat_arrays([self.values, fresh])
+        missing = _arrow.null_mask(found)
+        if missing is not None:
+            mapping[missing] = -1
         return mapping
+
+    def _dense_fits(self, dictionary: pa.Array) -> bool:
+        """Whether the dense table, grown to cover ``dictionary``, stays small enough."""
+        assert self.values is not None
+        present = _present(dictionary)
+        if not len(present):
+            return True
+        low, high = self._dense_span(present)
+        keys = len(self.values) + len(present)
+        return high - low < max(self.DENSE_SLACK * keys, self.DENSE_ALWAYS)
+
+    def _dense_span(self, present: np.ndarray) -> tuple[int, int]:
+        """The lowest and highest value the dense table must cover with ``present`` added."""
+        assert self._dense is not None
+        lo, table = self._dense
+        low, high = int(present.min()), int(present.max())
+        if len(table):
+            low, high = min(lo, low), max(lo + len(table) - 1, high)
+        return low, high
+
+    def _dense_lookup(self, dictionary: pa.Array) -> np.ndarray:
+        assert self._dense is not None
+        present = _present(dictionary)
+        lo, table = self._dense
+        if len(present):
+            low, high = self._dense_span(present)
+            if low < lo or high >= lo + len(table):
+                grown = np.full(high - low + 1, -1, dtype=np.int64)
+                grown[lo - low : lo - low + len(table)] = table
+                lo, table = low, grown
+                self._dense = (lo, table)
+        mapping = np.full(len(dictionary), -1, dtype=np.int64)
+        valid = _valid(dictionary)
+        mapping[valid] = table[present - lo]
+        mapping[~valid] = self._null_id
+        return mapping
+
+    def _text_lookup(self, dictionary: pa.Array) -> np.ndarray:
+        assert self._text is not None
+        known = self._text
+        values = dictionary.to_pylist()
+        mapping = np.fromiter((known.get(v, -1) for v in values), np.int64, len(values))
+        mapping[[i for i, v in enumerate(values) if v is None]] = self._null_id
+        return mapping
+
+    def _remember(self, dictionary: pa.Array, mapping: np.ndarray, new: np.ndarray) -> None:
+        """Put the new values' ids in the memo."""
+        valid = _valid(dictionary)
+        if (~valid & new).any():
+            self._null_id = int(mapping[~valid][0])
+        if self._dense is not None:
+            lo, table = self._dense
+            fresh = new[valid]
+            table[_present(dictionary)[fresh] - lo] = mapping[valid][fresh]
+        elif self._text is not None:
+            chosen = _arrow.from_numpy(new & valid)
+            names = dictionary.filter(chosen).to_pylist()
+            self._text.update(zip(names, mapping[new & valid].tolist(), strict=True))
 
     def value(self, i: int) -> Any:
         assert self.values is not None
         return self.values[i].as_py()
+
+
+def _valid(dictionary: pa.Array) -> np.ndarray:
+    missing = _arrow.null_mask(dictionary)
+    return np.ones(len(dictionary), dtype=bool) if missing is None else ~missing
+
+
+def _present(dictionary: pa.Array) -> np.ndarray:
+    """The non-null values of an integer dictionary, as int64."""
+    values = _arrow.values(dictionary).astype(np.int64)
+    return values[_valid(dictionary)]
 
 
 class KeySet:

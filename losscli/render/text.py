@@ -11,9 +11,11 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from ..result import EvaluationResult
+from .columns import csv_cells, in_parallel, joined_lines
 from .grid import Grid, build_grid
 from .literal import markdown
 
@@ -68,10 +70,22 @@ def markdown_text(grid: Grid) -> str:
 def to_csv(
     result: EvaluationResult, digits: int = 5, charset: str | None = None, delimiter: str = ","
 ) -> str:
-    """Flat rows at full float precision (see ``records``); empty cells for missing values."""
-    columns = result.columns()
-    rows = ([record[c] for c in columns] for record in result.records())
-    return csv_text(columns, rows, delimiter)
+    """Flat rows at full float precision (see ``records``); empty cells for missing values.
+
+    Whole columns are formatted at once (``columns``); the rare result with a bare
+    carriage return or NUL in a text goes through ``csv_text`` row by row instead.
+    """
+    names = result.columns()
+    flat = result.flat()
+    jobs = [partial(csv_cells, flat[name], _cell, delimiter) for name in names]
+    cells = in_parallel(jobs)
+    if any(column is None for column in cells):
+        rows = ([record[c] for c in names] for record in result.records())
+        return csv_text(names, rows, delimiter)
+    header = csv_text(names, [], delimiter)
+    if not len(flat["n"]):
+        return header
+    return header + joined_lines([c for c in cells if c is not None], delimiter).decode()
 
 
 def to_tsv(result: EvaluationResult, digits: int = 5, charset: str | None = None) -> str:
