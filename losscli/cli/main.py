@@ -29,6 +29,7 @@ from .options import (
 )
 from .output import STDOUT, check_output_path, emit, resolve_format
 from .stats_options import stats_options
+from .view_options import view_options
 
 
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -83,6 +84,7 @@ def main() -> None:
 @loss_options
 @stats_options
 @output_options
+@view_options
 @gate_options
 @handle_errors
 def evaluate(
@@ -98,6 +100,9 @@ def evaluate(
     quiet: bool,
     require_baseline: bool,
     allow_missing_baseline: bool,
+    sort_by: str | None,
+    top: int | None,
+    max_rows: int | None,
     **options: Any,
 ) -> None:
     """Evaluate losses of prediction columns against a label column in FILES.
@@ -125,7 +130,9 @@ def evaluate(
     output = None if output == STDOUT else output
     check_output_path(files, output)
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
-    required = [c.loss for c in checks] + [t.loss for t in tolerances]
+    required = (
+        [c.loss for c in checks] + [t.loss for t in tolerances] + ([sort_by] if sort_by else [])
+    )
     reference = options.pop("reference")
     options["compare"] = reference or options["compare"]
     check_delta_usage(checks, bool(options["compare"]))
@@ -142,14 +149,14 @@ def evaluate(
     finally:
         bar.close()
     result = gates.gate(result, checks, before, tolerances, require_baseline)
-    result = replace(result, notices=[*notes, *result.notices])
+    result = replace(result, notices=[*notes, *result.notices]).ranked(sort_by, top)
     fmt = resolve_format(fmt, output)
     if not quiet:
         shown_as_footnotes = fmt in ("table", "markdown")
         for warning in result.notices if shown_as_footnotes else result.warnings:
             say("warning", warning)
     if output is not None or not quiet:
-        emit(result, fmt, precision, output)
+        emit(result, fmt, precision, output, max_rows)
     on_terminal = output is None and not quiet and sys.stdout.isatty() and sys.stderr.isatty()
     _report_failures(result, shown=on_terminal and fmt in ("table", "markdown"))
 

@@ -58,16 +58,38 @@ def resolve_format(fmt: str, output: str | None) -> str:
     return "table" if sys.stdout.isatty() else "csv"
 
 
-def emit(result: Any, fmt: str, precision: int, output: str | None) -> None:
-    """Render the whole result first, then write it: standard output when ``output`` is None."""
-    text = _render(result, fmt, precision, to_terminal=output is None)
+def emit(
+    result: Any, fmt: str, precision: int, output: str | None, max_rows: int | None = None
+) -> None:
+    """Render the whole result first, then write it: standard output when ``output`` is None.
+
+    Table and markdown show at most ``max_rows`` group rows per file and model (None: as
+    :func:`default_max_rows` says; 0: all); CSV, TSV and JSON carry every row.
+    """
+    to_terminal = output is None
+    if max_rows is None:
+        max_rows = default_max_rows(fmt, to_terminal)
+    text = _render(result, fmt, precision, to_terminal, max_rows)
     if output is None:
         write_stdout(text, utf8=fmt in UTF8_FORMATS)
     else:
         write_path(output, text)
 
 
-def _render(result: Any, fmt: str, precision: int, to_terminal: bool) -> str:
+TABLE_CHROME_LINES = 12  # title, header, rules, overall row, footnotes and the prompt
+HUMAN_MAX_ROWS = 50  # markdown, and a table that is not on a terminal
+
+
+def default_max_rows(fmt: str, to_terminal: bool) -> int:
+    """A screenful for a table on a terminal; 50 group rows for markdown and other tables."""
+    if fmt == "table" and to_terminal and sys.stdout.isatty():
+        import shutil
+
+        return max(10, shutil.get_terminal_size().lines - TABLE_CHROME_LINES)
+    return HUMAN_MAX_ROWS
+
+
+def _render(result: Any, fmt: str, precision: int, to_terminal: bool, max_rows: int) -> str:
     if fmt == "table":
         from rich.console import Console
 
@@ -75,11 +97,16 @@ def _render(result: Any, fmt: str, precision: int, to_terminal: bool) -> str:
 
         console = Console() if to_terminal else Console(file=io.StringIO(), no_color=True)
         with console.capture() as captured:
-            print_table(to_table(result, precision), console)
+            print_table(to_table(result, precision, max_rows), console)
         return captured.get()
     from ..render import TEXT_FORMATS
 
-    return TEXT_FORMATS[fmt](result, precision, sys.stdout.encoding if to_terminal else None)
+    charset = sys.stdout.encoding if to_terminal else None
+    if fmt == "markdown":
+        from ..render.text import to_markdown
+
+        return to_markdown(result, precision, charset, max_rows)
+    return TEXT_FORMATS[fmt](result, precision, charset)
 
 
 def write_stdout(text: str, utf8: bool) -> None:

@@ -96,8 +96,13 @@ def to_json(result: EvaluationResult, digits: int = 5, charset: str | None = Non
     return json_text(result.to_dict())
 
 
-def to_markdown(result: EvaluationResult, digits: int = 5, charset: str | None = None) -> str:
-    return markdown_text(build_grid(result, digits, charset))
+def to_markdown(
+    result: EvaluationResult,
+    digits: int = 5,
+    charset: str | None = None,
+    max_rows: int | None = None,
+) -> str:
+    return markdown_text(build_grid(result, digits, charset, max_rows))
 
 
 def _cell(value: object) -> str:

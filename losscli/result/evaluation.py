@@ -52,6 +52,13 @@ class EvaluationResult:
     def showing(self, shown: np.ndarray | None) -> EvaluationResult:
         return replace(self, shown=shown)
 
+    def ranked(self, sort_by: str | None = None, top: int | None = None) -> EvaluationResult:
+        """Showing group rows ordered by a loss, worst first; the ``top`` worst (negative:
+        best) only (see ``ordering``)."""
+        from .ordering import ranked
+
+        return ranked(self, sort_by, top)
+
     @property
     def failures(self) -> list[Outcome]:
         return [outcome for outcome in self.checks if not outcome.passed]
