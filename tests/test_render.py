@@ -19,11 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
+from losscli import evaluate
 from losscli.render.columns import float_texts
 from losscli.render.grid import format_change, format_number
 from losscli.render.literal import markdown, visible
 from losscli.render.table import print_table, to_table
-from losscli.render.text import TEXT_FORMATS, csv_text, to_csv
+from losscli.render.text import TEXT_FORMATS, csv_text, json_text, to_csv
 from losscli.result import EvaluationResult, ResultRow
 
 # -- the literal escapes ----------------------------------------------------------------
@@ -221,6 +222,31 @@ def test_whole_column_csv_is_the_row_by_row_csv(result: EvaluationResult, delimi
     names = result.columns()
     rows = ([record[c] for c in names] for record in result.records())
     assert to_csv(result, delimiter=delimiter) == csv_text(names, rows, delimiter)
+
+
+@settings(max_examples=100, deadline=None)
+@given(result=results())
+def test_whole_column_json_is_the_documents_json(result: EvaluationResult) -> None:
+    assert TEXT_FORMATS["json"](result, 5, None) == json_text(result.to_dict())
+
+
+@pytest.mark.parametrize("method", ["normal", "bootstrap"])
+def test_whole_column_json_with_intervals_and_missing_values(tmp_path: Path, method: str) -> None:
+    df = pd.DataFrame(
+        {"y": [1.0, 2, 0, 4, 5, 0], "p": [1.5, 2, 1, 3, 5, 2], "g": [1, 1, 2, 2, 3, None]}
+    )
+    result = evaluate(
+        write_table(df, tmp_path / "a.parquet"),
+        label="y",
+        pred="p",
+        group_by="g",
+        losses="mse,mape,r2,max_error",
+        ci=0.9,
+        ci_method=method,
+        resamples=50,
+    )
+    for shown in (result, result.ranked("mse", -2)):
+        assert TEXT_FORMATS["json"](shown, 5, None) == json_text(shown.to_dict())
 
 
 @settings(max_examples=100, deadline=None)

@@ -81,13 +81,26 @@ def object_texts(
     distinct value (a file's name is written once, not once per row)."""
     items = values.tolist()
     kinds = set(map(type, items))
-    if kinds == {int}:
-        return integer_texts(np.array(items, dtype=np.int64)), None
+    if kinds <= {int, type(None)} and int in kinds:
+        return _integers_and_none(items, shown(None)), None
     index: dict[Any, int] = {}
     keys = items if len(kinds) == 1 else [(type(v), v) for v in items]  # 1 and 1.0 differ
     codes = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.int64, len(keys))
     distinct = list(index) if len(kinds) == 1 else [v for _, v in index]
     return _arrow.texts([shown(v) for v in distinct]), codes
+
+
+def _integers_and_none(items: list[int | None], none: str) -> pa.Array:
+    """Integers written by Arrow; None as ``none``."""
+    import pyarrow.compute as pc
+
+    missing = np.fromiter((v is None for v in items), bool, len(items))
+    numbers = np.array([0 if v is None else v for v in items], dtype=np.int64)
+    text = integer_texts(numbers)
+    if missing.any():
+        filler = _arrow.repeated_text(none, int(missing.sum()))
+        text = pc.replace_with_mask(text, _arrow.from_numpy(missing), filler)
+    return text
 
 
 def in_parallel(jobs: Sequence[Callable[[], pa.Array]]) -> list[pa.Array]:

@@ -93,7 +93,10 @@ def to_tsv(result: EvaluationResult, digits: int = 5, charset: str | None = None
 
 
 def to_json(result: EvaluationResult, digits: int = 5, charset: str | None = None) -> str:
-    return json_text(result.to_dict())
+    """``json_text(result.to_dict())``, written a whole column at a time."""
+    from .json_rows import json_document
+
+    return json_document(result)
 
 
 def to_markdown(

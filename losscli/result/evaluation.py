@@ -166,7 +166,10 @@ class EvaluationResult:
         With a baseline, rows also carry ``"baseline"`` values and ``"change"``
         (``{"absolute": …, "percent": …}`` per loss, null where a side is missing).
         """
-        rows = [self._row_record(self.row(int(i))) for i in self.shown_rows()]
+        return self.document([self._row_record(self.row(int(i))) for i in self.shown_rows()])
+
+    def document(self, rows: Any) -> dict[str, Any]:
+        """The JSON document with ``rows`` as its rows (a writer may put a placeholder)."""
         document: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
         if self.ci is not None:
             document["ci"] = self.ci.record()
