@@ -341,6 +341,31 @@ def test_compare_needs_two_models(run: Any, article_csv: Path) -> None:
     assert "--compare needs at least two models" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--resamples", "50"], "--resamples applies to the bootstrap"),
+        (["--ci", "--seed", "3"], "--seed applies to the bootstrap"),
+        (["--ci", "--block-rows", "10"], "--block-rows applies to the bootstrap"),
+        (["--ci-method", "bootstrap"], "--ci-method applies to intervals: add --ci"),
+    ],
+)
+def test_an_interval_option_without_effect_is_a_usage_error(
+    run: Any, article_csv: Path, options: list[str], message: str
+) -> None:
+    result = run("evaluate", str(article_csv), *options)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_csv_says_it_has_no_place_for_comparisons(run: Any, tmp_path: Path) -> None:
+    path = write_table(regression_frame(50, seed=9), tmp_path / "two.csv")
+    base = ("evaluate", str(path), "-l", "y_true", "-p", "a", "-p", "b", "--compare")
+    warned = "CSV has no place for --compare's differences: -f json, the table or markdown"
+    assert warned in run(*base, "-f", "csv").stderr
+    assert "no place" not in run(*base, "-f", "json").stderr
+
+
 def test_reference_names_a_model(run: Any, tmp_path: Path) -> None:
     path = write_table(regression_frame(50, seed=9), tmp_path / "two.csv")
     result = run(

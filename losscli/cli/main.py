@@ -28,7 +28,7 @@ from .options import (
     plugin_option,
 )
 from .output import STDOUT, check_output_path, emit, resolve_format
-from .stats_options import stats_options
+from .stats_options import check_interval_usage, stats_options
 from .view_options import view_options
 
 
@@ -128,6 +128,7 @@ def evaluate(
     from .progress import ProgressBar
 
     output = None if output == STDOUT else output
+    check_interval_usage(click.get_current_context(), options["ci"], options["ci_method"])
     check_output_path(files, output)
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     required = (
@@ -155,6 +156,9 @@ def evaluate(
         shown_as_footnotes = fmt in ("table", "markdown")
         for warning in result.notices if shown_as_footnotes else result.warnings:
             say("warning", warning)
+        if result.comparisons and fmt in ("csv", "tsv"):
+            say("warning", f"{fmt.upper()} has no place for --compare's differences: "
+                "-f json, the table or markdown show them")  # fmt: skip
     if output is not None or not quiet:
         emit(result, fmt, precision, output, max_rows)
     on_terminal = output is None and not quiet and sys.stdout.isatty() and sys.stderr.isatty()
