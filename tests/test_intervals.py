@@ -465,6 +465,17 @@ def test_table_shows_intervals_and_the_comparison(run: Any, tmp_path: Path) -> N
     ]
 
 
+def test_a_bootstrap_p_value_at_its_floor_is_a_bound(run: Any, tmp_path: Path) -> None:
+    """Every replicate has b worse than a: the p-value is at most 2 / (B + 1), not equal."""
+    y = np.arange(40.0)
+    frame = pd.DataFrame({"y_true": y, "a": y + 0.1, "b": y + 5 + np.sin(y)})
+    path = write_table(frame, tmp_path / "far.csv")
+    options = ("-m", "mse", "--ci", "--ci-method", "bootstrap", "--resamples", "99")
+    out = run("evaluate", str(path), "-p", "a", "-p", "b", *options, "--compare", "-f", "table")
+    (line,) = [line for line in out.stdout.splitlines() if line.startswith("b vs a")]
+    assert line.endswith(", p <= 0.02 (worse)")
+
+
 def test_markdown_counts_groups_better_and_worse(run: Any) -> None:
     sample = Path(__file__).parent.parent / "sample_data" / "model_comparison.csv"
     out = run(

@@ -273,7 +273,7 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
             if overall.low is None or overall.high is None
             else (f" [{format_number(overall.low, digits)}, {format_number(overall.high, digits)}]")
         )
-        p = "" if overall.p_value is None else f", p = {overall.p_value:.2g}"
+        p = "" if overall.p_value is None else f", {p_text(overall.p_value, result)}"
         line = (
             f"{overall.pred} vs {overall.reference}, {overall.loss}:"
             f"{glyphs.change} {delta}{interval}{p}"
@@ -287,6 +287,22 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
             )
         lines.append(line)
     return lines
+
+
+SMALLEST_P = 1e-16  # below it a normal p-value is float noise
+
+
+def p_text(p: float, result: EvaluationResult) -> str:
+    """``p = 0.031``; a bootstrap p-value at its floor, 2 / (resamples + 1), is a bound:
+    ``p ≤ 0.002``, and so is a normal one too small to tell from 0."""
+    ci = result.ci
+    if ci is not None and ci.method == "bootstrap" and ci.resamples:
+        floor = 2 / (ci.resamples + 1)
+        if p <= floor * (1 + 1e-9):
+            return f"p <= {floor:.2g}"
+    if p < SMALLEST_P:
+        return f"p < {SMALLEST_P:g}"
+    return f"p = {p:.2g}"
 
 
 def _value(value: float | None, digits: int, glyphs: Glyphs) -> str:
