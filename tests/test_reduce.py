@@ -533,3 +533,29 @@ def test_an_extreme_can_be_a_minimum() -> None:
     harness = KernelHarness([smallest])
     rows = harness.rows(harness.partial([1.0, 2.0, 3.0], [1.5, 2.25, 4.0], [1.0, 1.0, 0.0]))
     assert rows[-1].metrics["min_gap"] == 0.25
+
+
+INTEGER_KEYS = st.one_of(
+    st.none(),
+    st.integers(-5, 5),
+    st.integers(-(2**40), 2**40),  # far apart: the dense table gives way to hashing
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(INTEGER_KEYS, max_size=12), max_size=5), st.booleans())
+def test_key_ids_are_first_appearance_order_whatever_the_lookup(
+    chunks: list[list[int | None]], as_dictionary: bool
+) -> None:
+    """Integer keys (dense table, or hashing once they spread) and text keys (a dict) get
+    ids in the order they first appear across chunks, and read back as themselves."""
+    for kind, convert in ((pa.int64(), lambda v: v), (pa.string(), str)):
+        key_set = KeySet(["g"])
+        seen: dict[Any, int] = {}
+        for chunk in chunks:
+            values = [None if v is None else convert(v) for v in chunk]
+            column = pa.array(values, kind)
+            codes = key_set.codes([column.dictionary_encode() if as_dictionary else column])
+            for value, code in zip(values, codes.tolist(), strict=True):
+                assert seen.setdefault(value, len(seen)) == code
+        assert [key[0] for key in key_set.keys()] == list(seen)

@@ -26,8 +26,9 @@ class _ColumnIndex:
 
     A chunk's distinct values are looked up in a memo that lives as long as the index,
     so a million keys cost their number once, not once per chunk: integers in a dense
-    table over their range (while it stays within a few times their number), text in
-    a dict; other types by Arrow's ``index_in`` against all values seen.
+    table over their range (while it stays within a few times their number; a chunk of
+    integers without nulls then needs no hashing at all), text in a dict; other types
+    by Arrow's ``index_in`` against all values seen.
     """
 
     DENSE_SLACK = 8  # a dense table may span this many times the keys it holds,
@@ -40,8 +41,28 @@ class _ColumnIndex:
         self._null_id = -1
 
     def ids(self, column: pa.Array) -> np.ndarray:
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        dense = self._dense is not None and self.values is not None
+        if dense and column.type == self.values.type and not column.null_count:  # type: ignore[union-attr]
+            values = _arrow.values(column).astype(np.int64, copy=False)
+            if not len(values) or self._dense_cover(values):
+                return self._dense_ids(values, column.type)
         encoded = _arrow.dictionary_encoded(column)
         return self.positions(encoded.dictionary)[_arrow.values(encoded.indices)]
+
+    def _dense_ids(self, values: np.ndarray, kind: pa.DataType) -> np.ndarray:
+        """Integer keys straight through the dense table, without hashing: new values get
+        ids in the order they first appear, as a dictionary would give them."""
+        assert self._dense is not None
+        lo, table = self._dense
+        ids = table[values - lo]
+        new = ids < 0
+        if new.any():
+            fresh, first = np.unique(values[new], return_index=True)
+            self.positions(_arrow.from_numpy(fresh[np.argsort(first)]).cast(kind))
+            ids = self._dense[1][values - self._dense[0]]
+        return ids
 
     def positions(self, dictionary: pa.Array) -> np.ndarray:
         """The id of each of ``dictionary``'s values, adding the values not seen before."""
@@ -53,8 +74,8 @@ class _ColumnIndex:
                 self._text = {}
         if self.values.type != dictionary.type:
             dictionary = dictionary.cast(self.values.type)
-        if self._dense is not None and not self._dense_fits(dictionary):
-            self._dense = None
+        if self._dense is not None:
+            self._dense_cover(_present(dictionary))
         if self._dense is not None:
             mapping = self._dense_lookup(dictionary)
         elif self._text is not None:
@@ -69,6 +90,36 @@ class _ColumnIndex:
             self.values = pa.concat_arrays([self.values, dictionary.filter(_arrow.from_numpy(new))])
         return mapping
 
+    def _dense_cover(self, present: np.ndarray) -> bool:
+        """Grow the dense table to cover ``present``; where it would grow too large for
+        the keys it holds, give it up (False) and look values up otherwise from now on."""
+        assert self._dense is not None and self.values is not None
+        if not len(present):
+            return True
+        lo, table = self._dense
+        low, high = int(present.min()), int(present.max())
+        if len(table):
+            low, high = min(lo, low), max(lo + len(table) - 1, high)
+        if high - low >= max(
+            self.DENSE_SLACK * (len(self.values) + len(present)), self.DENSE_ALWAYS
+        ):
+            self._dense = None
+            return False
+        if not len(table) or low < lo or high >= lo + len(table):
+            grown = np.full(high - low + 1, -1, dtype=np.int64)
+            grown[lo - low : lo - low + len(table)] = table
+            self._dense = (low, grown)
+        return True
+
+    def _dense_lookup(self, dictionary: pa.Array) -> np.ndarray:
+        assert self._dense is not None
+        lo, table = self._dense
+        mapping = np.full(len(dictionary), -1, dtype=np.int64)
+        valid = _valid(dictionary)
+        mapping[valid] = table[_present(dictionary) - lo]
+        mapping[~valid] = self._null_id
+        return mapping
+
     def _arrow_lookup(self, dictionary: pa.Array) -> np.ndarray:
         import pyarrow.compute as pc
 
@@ -78,42 +129,6 @@ class _ColumnIndex:
         missing = _arrow.null_mask(found)
         if missing is not None:
             mapping[missing] = -1
-        return mapping
-
-    def _dense_fits(self, dictionary: pa.Array) -> bool:
-        """Whether the dense table, grown to cover ``dictionary``, stays small enough."""
-        assert self.values is not None
-        present = _present(dictionary)
-        if not len(present):
-            return True
-        low, high = self._dense_span(present)
-        keys = len(self.values) + len(present)
-        return high - low < max(self.DENSE_SLACK * keys, self.DENSE_ALWAYS)
-
-    def _dense_span(self, present: np.ndarray) -> tuple[int, int]:
-        """The lowest and highest value the dense table must cover with ``present`` added."""
-        assert self._dense is not None
-        lo, table = self._dense
-        low, high = int(present.min()), int(present.max())
-        if len(table):
-            low, high = min(lo, low), max(lo + len(table) - 1, high)
-        return low, high
-
-    def _dense_lookup(self, dictionary: pa.Array) -> np.ndarray:
-        assert self._dense is not None
-        present = _present(dictionary)
-        lo, table = self._dense
-        if len(present):
-            low, high = self._dense_span(present)
-            if low < lo or high >= lo + len(table):
-                grown = np.full(high - low + 1, -1, dtype=np.int64)
-                grown[lo - low : lo - low + len(table)] = table
-                lo, table = low, grown
-                self._dense = (lo, table)
-        mapping = np.full(len(dictionary), -1, dtype=np.int64)
-        valid = _valid(dictionary)
-        mapping[valid] = table[present - lo]
-        mapping[~valid] = self._null_id
         return mapping
 
     def _text_lookup(self, dictionary: pa.Array) -> np.ndarray:
