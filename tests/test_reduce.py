@@ -558,4 +558,4 @@ def test_key_ids_are_first_appearance_order_whatever_the_lookup(
             codes = key_set.codes([column.dictionary_encode() if as_dictionary else column])
             for value, code in zip(values, codes.tolist(), strict=True):
                 assert seen.setdefault(value, len(seen)) == code
-        assert [key[0] for key in key_set.keys()] == list(seen)
+        assert [key[0] for key in key_set.keys()] == list(seen)  # noqa: SIM118 (not a dict)
