@@ -33,23 +33,33 @@ class _ColumnIndex:
 
     DENSE_SLACK = 8  # a dense table may span this many times the keys it holds,
     DENSE_ALWAYS = 1 << 20  # or this many values (8 MB) whatever it holds
+    MANY_KEYS = 1 << 16  # past this many, sorting a chunk beats hashing it
 
     def __init__(self) -> None:
         self.values: pa.Array | None = None
         self._dense: tuple[int, np.ndarray] | None = None  # (lowest value, id per value − lo)
         self._text: dict[str, int] | None = None
+        self._sorted: tuple[np.ndarray, np.ndarray] | None = None  # integers: values, their ids
         self._null_id = -1
 
     def ids(self, column: pa.Array) -> np.ndarray:
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
-        dense = self._dense is not None and self.values is not None
-        if dense and column.type == self.values.type and not column.null_count:  # type: ignore[union-attr]
+        plain = self.values is not None and column.type == self.values.type
+        if plain and not column.null_count and (self._dense or self._sorted) is not None:
             values = _arrow.values(column).astype(np.int64, copy=False)
-            if not len(values) or self._dense_cover(values):
+            if self._dense is not None and (not len(values) or self._dense_cover(values)):
                 return self._dense_ids(values, column.type)
+            if self._sorted is not None and len(self._sorted[0]) > self.MANY_KEYS:
+                return self._sorted_ids(values, column.type)
         encoded = _arrow.dictionary_encoded(column)
         return self.positions(encoded.dictionary)[_arrow.values(encoded.indices)]
+
+    def _sorted_ids(self, values: np.ndarray, kind: pa.DataType) -> np.ndarray:
+        """Integer keys by sorting the chunk's (cheaper than hashing it) and searching the
+        sorted values seen with its sorted distinct ones (new ones get ids in that order)."""
+        distinct, inverse = np.unique(values, return_inverse=True)
+        return self.positions(_arrow.from_numpy(distinct).cast(kind))[inverse.reshape(-1)]
 
     def _dense_ids(self, values: np.ndarray, kind: pa.DataType) -> np.ndarray:
         """Integer keys straight through the dense table, without hashing: new values get
@@ -78,6 +88,8 @@ class _ColumnIndex:
             self._dense_cover(_present(dictionary))
         if self._dense is not None:
             mapping = self._dense_lookup(dictionary)
+        elif self._sorted is not None:
+            mapping = self._sorted_lookup(dictionary)
         elif self._text is not None:
             mapping = self._text_lookup(dictionary)
         else:
@@ -100,9 +112,10 @@ class _ColumnIndex:
         low, high = int(present.min()), int(present.max())
         if len(table):
             low, high = min(lo, low), max(lo + len(table) - 1, high)
-        if high - low >= max(
-            self.DENSE_SLACK * (len(self.values) + len(present)), self.DENSE_ALWAYS
-        ):
+        keys = len(self.values) + len(present)  # at most, once these are added
+        if high - low >= max(self.DENSE_SLACK * keys, self.DENSE_ALWAYS):
+            known = np.flatnonzero(table >= 0)
+            self._sorted = (known + lo, table[known])  # ascending values
             self._dense = None
             return False
         if not len(table) or low < lo or high >= lo + len(table):
@@ -117,6 +130,19 @@ class _ColumnIndex:
         mapping = np.full(len(dictionary), -1, dtype=np.int64)
         valid = _valid(dictionary)
         mapping[valid] = table[_present(dictionary) - lo]
+        mapping[~valid] = self._null_id
+        return mapping
+
+    def _sorted_lookup(self, dictionary: pa.Array) -> np.ndarray:
+        """Integers spread too far for a dense table: a binary search in the sorted values."""
+        assert self._sorted is not None
+        known, known_ids = self._sorted
+        mapping = np.full(len(dictionary), -1, dtype=np.int64)
+        valid = _valid(dictionary)
+        present = _present(dictionary)
+        if len(known):
+            at = np.minimum(_searched(known, present), len(known) - 1)
+            mapping[valid] = np.where(known[at] == present, known_ids[at], -1)
         mapping[~valid] = self._null_id
         return mapping
 
@@ -148,6 +174,10 @@ class _ColumnIndex:
             lo, table = self._dense
             fresh = new[valid]
             table[_present(dictionary)[fresh] - lo] = mapping[valid][fresh]
+        elif self._sorted is not None:
+            self._sorted = _inserted(
+                self._sorted, _present(dictionary)[new[valid]], mapping[valid][new[valid]]
+            )
         elif self._text is not None:
             chosen = _arrow.from_numpy(new & valid)
             names = dictionary.filter(chosen).to_pylist()
@@ -156,6 +186,32 @@ class _ColumnIndex:
     def value(self, i: int) -> Any:
         assert self.values is not None
         return self.values[i].as_py()
+
+
+def _inserted(
+    memo: tuple[np.ndarray, np.ndarray], values: np.ndarray, ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted values and their ids with ``values`` (not among them yet) added."""
+    if not _ascending(values):
+        order = np.argsort(values)
+        values, ids = values[order], ids[order]
+    known, known_ids = memo
+    at = np.searchsorted(known, values)
+    return np.insert(known, at, values), np.insert(known_ids, at, ids)
+
+
+def _ascending(values: np.ndarray) -> bool:
+    return bool(np.all(values[1:] >= values[:-1]))
+
+
+def _searched(known: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(known, values)``, faster for values in order (as np.unique's)."""
+    if _ascending(values):
+        return np.searchsorted(known, values)
+    order = np.argsort(values)
+    at = np.empty(len(values), dtype=np.int64)
+    at[order] = np.searchsorted(known, values[order])
+    return at
 
 
 def _valid(dictionary: pa.Array) -> np.ndarray:
