@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from losscli import evaluate
+from losscli.render import text as text_module
 from losscli.render.columns import float_texts
 from losscli.render.grid import format_change, format_number
 from losscli.render.literal import markdown, visible
@@ -247,6 +248,21 @@ def test_whole_column_json_with_intervals_and_missing_values(tmp_path: Path, met
     )
     for shown in (result, result.ranked("mse", -2)):
         assert TEXT_FORMATS["json"](shown, 5, None) == json_text(shown.to_dict())
+
+
+@pytest.mark.parametrize("slice_rows", [1, 3, 1000])
+def test_csv_and_json_written_a_slice_at_a_time_are_the_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_rows: int
+) -> None:
+    df = pd.DataFrame(
+        {"y": [1.0, 2, 0, 4, 5, 0, 2], "p": [1.5, 2, 1, 3, 5, 2, 2], "g": [*"abcabc", "\r"]}
+    )
+    result = evaluate(write_table(df, tmp_path / "a.parquet"), label="y", pred="p", group_by="g")
+    monkeypatch.setattr(text_module, "SLICE_ROWS", slice_rows)
+    names = result.columns()
+    rows = ([record[c] for c in names] for record in result.records())
+    assert to_csv(result) == csv_text(names, rows)
+    assert TEXT_FORMATS["json"](result, 5, None) == json_text(result.to_dict())
 
 
 @settings(max_examples=100, deadline=None)

@@ -9,13 +9,14 @@ million rows cost no Python work per row. A result with a baseline is written by
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from .. import _arrow
-from ..result import EvaluationResult
+from ..result import EvaluationResult, Frame
 from .columns import float_texts, in_parallel, integer_texts, object_texts
 
 ROWS_SENTINEL = "\x00rows\x00"
@@ -25,14 +26,23 @@ ITEM = " " * 8
 INNER = " " * 10
 
 
-def json_document(result: EvaluationResult) -> str:
-    """The JSON document of ``result``, as ``json_text(result.to_dict())`` writes it."""
+def json_pieces(result: EvaluationResult, slice_rows: int) -> Iterator[str]:
+    """The JSON document of ``result`` in pieces, as ``json_text(result.to_dict())`` writes
+    it: the head, the rows ``slice_rows`` at a time, the rest."""
     if result.baseline is not None:
-        return _dumps(result.to_dict())
-    text = _dumps(result.document(ROWS_SENTINEL))
-    placeholder = json.dumps(ROWS_SENTINEL)
-    rows = _rows_text(result)
-    return text.replace(placeholder, rows, 1)
+        yield _dumps(result.to_dict())
+        return
+    head, tail = _dumps(result.document(ROWS_SENTINEL)).split(json.dumps(ROWS_SENTINEL), 1)
+    frame = result.frame if result.shown is None else result.frame.take(result.shown)
+    if not len(frame):
+        yield head + "[]" + tail
+        return
+    yield head + "[\n"
+    for start in range(0, len(frame), slice_rows):
+        rows = frame.take(slice(start, start + slice_rows))
+        separator = ",\n" if start + slice_rows < len(frame) else ""
+        yield _rows_text(result, rows) + separator
+    yield f"\n{' ' * 2}]" + tail
 
 
 def _dumps(document: Any) -> str:
@@ -43,10 +53,8 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
 
 
-def _rows_text(result: EvaluationResult) -> str:
-    flat = result.frame if result.shown is None else result.frame.take(result.shown)
-    if not len(flat):
-        return "[]"
+def _rows_text(result: EvaluationResult, flat: Frame) -> str:
+    """The rows of ``flat``, each as the document writes it, joined by ",\\n"."""
     size = len(flat)
     parts: list[Any] = [f'{ROW}{{\n{FIELD}"file": ', lambda: _texts(flat.file)]
     parts += [f',\n{FIELD}"pred": ', lambda: _texts(flat.pred)]
@@ -63,8 +71,7 @@ def _rows_text(result: EvaluationResult) -> str:
     columns = [next(done) if callable(p) else _arrow.repeated_text(p, size) for p in parts]
     rows = _arrow.joined([c.cast(pa.large_string()) for c in columns])
     body = _arrow.joined([rows, _arrow.repeated_text("", size)], ",\n")
-    text = _arrow.text_bytes(body).decode()
-    return "[\n" + text[: -len(",\n")] + f"\n{' ' * 2}]"
+    return _arrow.text_bytes(body).decode()[: -len(",\n")]
 
 
 def _texts(values: np.ndarray) -> pa.Array:
