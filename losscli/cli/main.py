@@ -37,7 +37,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
-        from ..errors import LossCliError
+        from ..errors import ClosedPipe, LossCliError
 
         try:
             return command(*args, **kwargs)
@@ -45,7 +45,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             if debug:
                 raise
             _fail(_with_origin(str(exc)), exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, BrokenPipeError, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, ClosedPipe):
             raise
         except Exception as exc:  # a bug: say so plainly, without a traceback
             if debug:
@@ -214,14 +214,14 @@ def run() -> None:
     SIGINT and SIGTERM raise :class:`~losscli.errors.Interrupted`, which unwinds (so a
     half-written output file is removed) and exits 128 + the signal's number.
     """
-    from ..errors import Interrupted
+    from ..errors import ClosedPipe, Interrupted
 
     _stop_on_signals()
     try:
         main(prog_name=PROG)  # also under python -m losscli: completion reads _LOSSCLI_COMPLETE
     except Interrupted as interrupted:
         sys.exit(interrupted.exit_code)
-    except BrokenPipeError:
+    except (BrokenPipeError, ClosedPipe):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)

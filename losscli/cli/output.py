@@ -26,7 +26,7 @@ from typing import IO, Any
 
 import click
 
-from ..errors import EnvironmentFailure
+from ..errors import ClosedPipe, EnvironmentFailure
 
 STDOUT = "-"
 _DESCRIPTOR_PATH = re.compile(r"^/(?:dev/fd|proc/self/fd|proc/(\d+)/fd)/(\d+)$")
@@ -136,8 +136,8 @@ def write_stdout(text: Text, utf8: bool) -> None:
         else:
             _write_pieces(sys.stdout, text)
             sys.stdout.flush()
-    except BrokenPipeError:
-        raise
+    except BrokenPipeError as exc:
+        raise ClosedPipe from exc  # not an OSError: click would exit 1 on one
     except OSError as exc:
         _discard_stdout()  # else the interpreter fails again flushing it at exit
         raise EnvironmentFailure(
