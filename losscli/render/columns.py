@@ -80,6 +80,8 @@ def object_texts(
     None: one text per row). Integers are written by Arrow; other values once per
     distinct value (a file's name is written once, not once per row)."""
     items = values.tolist()
+    if items and all(v is items[0] for v in items):  # a file's or model's name on every row
+        return _arrow.texts([shown(items[0])]), np.zeros(len(items), dtype=np.int64)
     kinds = set(map(type, items))
     if kinds <= {int, type(None)} and int in kinds:
         return _integers_and_none(items, shown(None)), None
