@@ -11,6 +11,7 @@ from ..errors import InputError
 from ..reading import VALUE, ColumnPlan
 
 PROBABILITY_SUM_TOLERANCE = 1e-4
+Rows = np.ndarray | range | None  # each row's position in the chunk, where not its index
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ class RowProblems:
         self.total_weight += float(np.sum(weights if keep is None else weights[keep]))
 
     def check_probabilities(
-        self, probs: np.ndarray, spec: str, renormalize: bool, rows: np.ndarray | None = None
+        self, probs: np.ndarray, spec: str, renormalize: bool, rows: Rows = None
     ) -> np.ndarray | None:
         """Class probabilities, checked (and with --renormalize divided by their row sums)."""
         subject = f"columns {spec!r}"
@@ -160,7 +161,7 @@ class RowProblems:
             self.note(subject, BAD_SUM, np.abs(sums - 1) > PROBABILITY_SUM_TOLERANCE, sums, rows)
         return None if self.failed else probs
 
-    def check_label_rows(self, labels: np.ndarray, spec: str, rows: np.ndarray | None) -> None:
+    def check_label_rows(self, labels: np.ndarray, spec: str, rows: Rows) -> None:
         """One-hot (or soft) label rows, like probability rows: in [0, 1], summing to 1."""
         subject = f"columns {spec!r}"
         low, high = labels.min(axis=1), labels.max(axis=1)
@@ -176,7 +177,7 @@ class RowProblems:
         kind: Kind,
         bad: np.ndarray,
         shown: np.ndarray,
-        rows: np.ndarray | None = None,
+        rows: Rows = None,
     ) -> None:
         """Count the current chunk's rows flagged in ``bad``; ``shown`` is each row's value,
         ``rows`` each row's position in the chunk when some rows were dropped."""
@@ -191,7 +192,7 @@ class RowProblems:
         kind: Kind,
         bad: np.ndarray,
         shown: np.ndarray,
-        rows: np.ndarray | None,
+        rows: Rows,
     ) -> None:
         count = int(np.count_nonzero(bad))
         if not count:

@@ -31,6 +31,8 @@ from .reduce import chunk_moments, key_max, key_sum
 from .resample import ChunkResampler, Resampling
 
 Column = np.ndarray | Ones
+BLOCK_ROWS = 1 << 15  # rows whose columns and temporaries stay in a core's cache
+ROWS_PER_KEY = 4  # at least this many rows per key in a block (else the per-key sums dominate)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class KernelSpec:
     replicate_ratios: bool = False  # ... and of ratios and means too (--ci-method bootstrap)
     reference: str | None = None  # the model others are compared with (cross sums)
     empty_is_missing: bool = False
+    block_rows: int = BLOCK_ROWS  # rows computed at once, while in cache (see block_rows)
 
 
 def evaluate_chunk(
@@ -58,7 +61,12 @@ def evaluate_chunk(
     position: int,
 ) -> Partial:
     """The partial of one batch: ``first_row`` rows of ``part`` came before it, and
-    ``position`` rows of its input (the resampling position of its first row)."""
+    ``position`` rows of its input (the resampling position of its first row).
+
+    The rows are checked once, then computed block by block (:func:`block_rows`), each
+    block's terms and sums made while its columns are in cache, and the blocks' partials
+    folded in order: the values never depend on thread timing.
+    """
     plan = spec.plan
     values = {c: to_float(batch.column(c), c, part, first_row) for c in plan.numeric}
     labels = builder.labels(batch, values, first_row)
@@ -68,44 +76,109 @@ def evaluate_chunk(
     if problems.failed:  # reading goes on only to count every bad row for the message
         return Partial(keys, np.zeros(keys.size), problems={part: problems})
     codes = _group_codes(keys, batch, plan.group_by, part)
-    rows = np.arange(batch.num_rows)
+    rows: np.ndarray | range = range(batch.num_rows)
     if keep is not None:
         values = {c: v[keep] for c, v in values.items()}
         labels = {m: v[keep] for m, v in labels.items()}
         codes = None if codes is None else codes[keep]
-        rows = rows[keep]
-    sums = _ChunkSums(codes, keys.size, len(rows))
-    resampler = None
-    if spec.resampling is not None:
-        resampler = ChunkResampler(spec.resampling, position + rows, codes, keys.size)
-    out = Partial(keys, sums(Ones(len(rows))), problems={part: problems})
-    ratios: dict[str, dict[str, tuple[Column, Column]]] = {}
-    for model in plan.models:
-        kept = None if keep is None else rows
-        with np.errstate(all="ignore"):  # infinities and NaNs are reported per loss
-            model_batch = builder.batch(model, labels[model.name], values, problems, kept)
-            if model_batch is None:
-                continue
-            model_batch.extra.update((c, values[c]) for c in plan.extra)
-            ratios[model.name] = _add_model(out, model.name, model_batch, spec, sums, resampler)
-        if not model.multiclass:
-            out.binary[model.name] = _looks_binary(model_batch)
-    if spec.reference in ratios:
-        _add_cross_sums(out, ratios, spec.reference, sums)
-    if resampler is not None:
-        out.added.update(resampler.results())
+        rows = np.flatnonzero(keep)
+    chunk = _Chunk(spec, builder, problems, keys.size, position)
+    step = block_rows(spec.block_rows // _widest(plan), keys.size)
+    blocks = (
+        chunk.block(
+            Partial(keys, np.zeros(keys.size)),
+            {c: v[start : start + step] for c, v in values.items()},
+            {m: v[start : start + step] for m, v in labels.items()},
+            None if codes is None else codes[start : start + step],
+            rows[start : start + step],
+        )
+        for start in range(0, max(len(rows), 1), step)  # an empty chunk is one empty block
+    )
+    out = next(blocks)
+    for block in blocks:
+        out.absorb(block)
+    out.problems[part] = problems
+    chunk.finish(out)
     return out
 
 
+def block_rows(wanted: int, n_keys: int) -> int:
+    """Rows computed at once: ``wanted``, but at least :data:`ROWS_PER_KEY` per key, so
+    that the per-key sums of a block never cost more than its rows."""
+    return max(1, wanted, ROWS_PER_KEY * n_keys)
+
+
+class _Chunk:
+    """What the blocks of one chunk share: the checks, the resampler (whose weights are
+    made once per chunk) and the shifts of the custom losses' replicate power sums."""
+
+    def __init__(
+        self,
+        spec: KernelSpec,
+        builder: BatchBuilder,
+        problems: RowProblems,
+        n_keys: int,
+        position: int,
+    ) -> None:
+        self.spec, self.builder, self.problems = spec, builder, problems
+        self.n_keys, self.position = n_keys, position
+        self.resampler = (
+            None if spec.resampling is None else ChunkResampler(spec.resampling, n_keys)
+        )
+        self.shifts: dict[StatKey, np.ndarray] = {}
+        self.binary: dict[str, bool] = {}
+
+    def block(
+        self,
+        out: Partial,
+        values: dict[str, np.ndarray],
+        labels: dict[str, np.ndarray],
+        codes: np.ndarray | None,
+        rows: np.ndarray | range,
+    ) -> Partial:
+        """``out``, given the sums of one block: ``rows`` are its rows' chunk positions."""
+        spec, n = self.spec, len(rows)
+        sums = _ChunkSums(codes, self.n_keys, n)
+        if self.resampler is not None:
+            self.resampler.block(self.position + _positions(rows), codes)
+        out.n = sums(Ones(n))
+        ratios: dict[str, dict[str, tuple[Column, Column]]] = {}
+        for model in spec.plan.models:
+            with np.errstate(all="ignore"):  # infinities and NaNs are reported per loss
+                model_batch = self.builder.batch(
+                    model, labels[model.name], values, self.problems, rows
+                )
+                if model_batch is None:
+                    continue
+                model_batch.extra.update((c, values[c]) for c in spec.plan.extra)
+                ratios[model.name] = _add_model(out, model.name, model_batch, self, sums)
+            if not model.multiclass and self.binary.get(model.name, True):
+                self.binary[model.name] = _looks_binary(model_batch)
+        if spec.reference in ratios:
+            _add_cross_sums(out, ratios, spec.reference, sums)
+        return out
+
+    def finish(self, out: Partial) -> None:
+        """The chunk-wide results: task evidence, replicate sums and their shifts."""
+        out.binary.update(self.binary)
+        if self.resampler is not None:
+            out.added.update(self.resampler.results())
+            out.shifts.update(self.shifts)
+
+    def shift(self, name: StatKey, sums: _ChunkSums, values: np.ndarray) -> np.ndarray:
+        """Each key's first value in the chunk so far (NaN for a key not seen yet)."""
+        shift = self.shifts.setdefault(name, np.full(self.n_keys, np.nan))
+        first = _first_values(sums, values)
+        unset = np.isnan(shift)
+        shift[unset] = first[unset]
+        return shift
+
+
 def _add_model(
-    out: Partial,
-    model: str,
-    batch: Batch,
-    spec: KernelSpec,
-    sums: _ChunkSums,
-    resampler: ChunkResampler | None,
+    out: Partial, model: str, batch: Batch, chunk: _Chunk, sums: _ChunkSums
 ) -> dict[str, tuple[Column, Column]]:
     """Each loss's sums for one model; returns the (w·a, w·b) columns of its ratio losses."""
+    spec, resampler = chunk.spec, chunk.resampler
     terms = _TermCache(batch)
     columns: dict[str, tuple[Column, Column]] = {}
     for loss in spec.losses:
@@ -130,7 +203,7 @@ def _add_model(
             _add_custom(out, stat, columns_of, sums)
             _add_flags(out, stat, loss, shape.flags(batch), sums)
             if resampler is not None:
-                _request_custom(out, stat, columns_of, sums, resampler)
+                _request_custom(chunk, stat, columns_of, sums, resampler)
         elif isinstance(shape, Ranked):
             ranks = shape.ranks(batch)
             table = table_of_rows(sums.codes, ranks, batch.w)
@@ -186,7 +259,7 @@ def _add_custom(
 
 
 def _request_custom(
-    out: Partial,
+    chunk: _Chunk,
     stat: Callable[[str], StatKey],
     columns: Mapping[str, Column | Spread],
     sums: _ChunkSums,
@@ -199,10 +272,9 @@ def _request_custom(
         if not isinstance(column, Spread):
             resampler.request(stat(f"rep:{name}"), column)
             continue
-        shift = _first_values(sums, column.values)
+        shift = chunk.shift(stat(name), sums, column.values)
         offsets = column.values - (shift[0] if sums.codes is None else shift[sums.codes])
         weighed = column.weights * offsets
-        out.shifts[stat(name)] = shift
         resampler.request(stat(f"rep:{name}.s0"), column.weights)
         resampler.request(stat(f"rep:{name}.s1"), weighed)
         resampler.request(stat(f"rep:{name}.s2"), weighed * offsets)
@@ -328,6 +400,15 @@ def _group_codes(
             f"{str(exc).splitlines()[0]}; group columns must hold text, numbers, "
             "dates or booleans of one type"
         ) from exc
+
+
+def _widest(plan: ColumnPlan) -> int:
+    """The most columns a model's rows span (class columns): a block's matrices stay small."""
+    return max((len(model.columns) for model in plan.models), default=1)
+
+
+def _positions(rows: np.ndarray | range) -> np.ndarray:
+    return np.arange(rows.start, rows.stop) if isinstance(rows, range) else rows
 
 
 def _looks_binary(batch: Batch) -> bool:

@@ -53,8 +53,10 @@ class Partial:
     def absorb(self, other: Partial) -> None:
         """Add ``other``'s rows to this partial, in place (the fold of a local run)."""
         other = other.trimmed()
-        at = self.keys.absorb(other.keys)
+        # the blocks of one chunk share its key set: their ids are the same here
+        at = np.arange(other.size) if other.keys is self.keys else self.keys.absorb(other.keys)
         self._grow(self.keys.size)
+        self._unshare()
         self.n[at] += other.n
         for name, values in self._rebased(other, at).items():
             self._array(self.added, name, values, 0.0)[at] += values
@@ -72,6 +74,16 @@ class Partial:
             into = self.ranked.setdefault(name, RankStore())
             for table in store.tables():
                 into.add(table.rekeyed(at))
+
+    def _unshare(self) -> None:
+        """One array per sum before adding in place: the kernel files a column shared by
+        two losses (or a count) once, as the same array under each name."""
+        seen = {id(self.n)}
+        for table in (self.added, self.largest, self.shifts):
+            for name, values in table.items():
+                if id(values) in seen:
+                    table[name] = values = values.copy()
+                seen.add(id(values))
 
     def _rebased(self, other: Partial, at: np.ndarray) -> dict[StatKey, np.ndarray]:
         """``other``'s sums, with its shifted power sums moved onto this partial's shifts:
