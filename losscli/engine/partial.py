@@ -58,8 +58,9 @@ class Partial:
         self._grow(self.keys.size)
         self._unshare()
         self.n[at] += other.n
+        where = _slice_of(at)
         for name, values in self._rebased(other, at).items():
-            self._array(self.added, name, values, 0.0)[at] += values
+            self._array(self.added, name, values, 0.0)[where] += values
         for name, values in other.largest.items():
             mine = self._array(self.largest, name, values, -np.inf)
             mine[at] = np.maximum(mine[at], values)
@@ -162,6 +163,14 @@ def merge_moments(a: Moments, b: Moments) -> Moments:
     delta = mb - ma
     with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss (R²)
         return w, ma + delta * share_b, m2a + m2b + delta**2 * wa * share_b
+
+
+def _slice_of(at: np.ndarray) -> np.ndarray | slice:
+    """``at`` as a slice where it is one (a chunk whose keys came in the order known): the
+    sums then add in place, without gathering and scattering (keys × resamples) arrays."""
+    if len(at) and bool((np.diff(at) == 1).all()):
+        return slice(int(at[0]), int(at[0]) + len(at))
+    return at
 
 
 def _padded(values: np.ndarray, pad: int, fill: float) -> np.ndarray:

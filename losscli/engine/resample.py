@@ -125,25 +125,27 @@ class ChunkResampler:
         self._flush()
         distinct = self._distinct()
         columns = list(distinct.values())
-        totals = np.zeros((len(columns), self.n_keys, self.spec.resamples))
+        totals: np.ndarray | None = None
         units = np.concatenate(self._positions) // self.spec.block_rows
         codes = np.concatenate(self._codes) if self._codes else None
-        if len(units):
-            first, last = int(units[0]), int(units[-1])
-            step = max(1, WEIGHTS_PER_SLICE // self.spec.resamples)
-            for start in range(first, last + 1, step):
-                stop = min(start + step, last + 1)
-                lo, hi = np.searchsorted(units, [start, stop])
-                cells = _Cells(units[lo:hi] - start, stop - start, codes, lo, hi, self.n_keys)
-                weights = poisson_weights(self.spec.seed, np.arange(start, stop), totals.shape[2])
-                totals += cells.product([values[lo:hi] for values in columns], weights)
+        first, last = (int(units[0]), int(units[-1])) if len(units) else (0, -1)
+        step = max(1, WEIGHTS_PER_SLICE // self.spec.resamples)
+        for start in range(first, last + 1, step):
+            stop = min(start + step, last + 1)
+            lo, hi = np.searchsorted(units, [start, stop])
+            cells = _Cells(units[lo:hi] - start, stop - start, codes, lo, hi, self.n_keys)
+            weights = poisson_weights(self.spec.seed, np.arange(start, stop), self.spec.resamples)
+            product = cells.product([values[lo:hi] for values in columns], weights)
+            totals = product if totals is None else np.add(totals, product, out=totals)
+        if totals is None:
+            totals = np.zeros((len(columns), self.n_keys, self.spec.resamples))
         return {
             name: total for names, total in zip(distinct, totals, strict=True) for name in names
         }
 
 
 class _Cells:
-    """The (unit, key) cells of a slice's rows, and the product of their sums with the
+    """The (key, unit) cells of a slice's rows, and the product of their sums with the
     units' weights: dense (one BLAS product) where most cells hold rows, as with blocks of
     rows spread over the keys, else sparse (a row per cell, as with per-row resampling)."""
 
@@ -158,29 +160,28 @@ class _Cells:
     ) -> None:
         self.units, self.n_keys = units, n_keys
         keys = np.zeros(hi - lo, dtype=np.intp) if codes is None else codes[lo:hi]
-        self.pairs = local * n_keys + keys
         self.dense = units * n_keys <= DENSE_CELLS_PER_ROW * len(local)
-        if not self.dense:
-            self.cells, where = np.unique(self.pairs, return_inverse=True)
+        if self.dense:  # key-major: the sums come out as the (keys × units) matrix
+            self.pairs = keys * units + local
+        else:  # unit-major: rows arrive in unit order, so the pairs are nearly sorted
+            self.cells, where = np.unique(local * n_keys + keys, return_inverse=True)
             self.pairs = where.reshape(-1)
 
     def product(self, columns: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
         """Per column, Σ over each key's rows of weight(unit, b) · value: (columns × keys ×
         resamples), from one product of every column's cell sums with the weights."""
         if self.dense:
-            cells = self.units * self.n_keys
+            cells = self.n_keys * self.units
             sums = np.stack([np.bincount(self.pairs, v, minlength=cells) for v in columns])
-            by_key = sums.reshape(len(columns), self.units, self.n_keys).transpose(0, 2, 1)
             with one_blas_thread():
-                product = by_key.reshape(-1, self.units) @ weights
+                product = sums.reshape(-1, self.units) @ weights
             return product.reshape(len(columns), self.n_keys, -1)
         from scipy import sparse
 
         sums = np.stack([np.bincount(self.pairs, v, minlength=len(self.cells)) for v in columns])
-        keys, units = self.cells % self.n_keys, self.cells // self.n_keys
+        units, keys = np.divmod(self.cells, self.n_keys)
         rows = (np.arange(len(columns))[:, None] * self.n_keys + keys).reshape(-1)
         shape = (len(columns) * self.n_keys, self.units)
-        matrix = sparse.csr_matrix(
-            (sums.reshape(-1), (rows, np.tile(units, len(columns)))), shape=shape
-        )
+        entries = (sums.reshape(-1), (rows, np.tile(units, len(columns))))
+        matrix = sparse.csr_matrix(entries, shape=shape)
         return (matrix @ weights).reshape(len(columns), self.n_keys, -1)
