@@ -31,7 +31,7 @@ from .reduce import chunk_moments, key_max, key_sum
 from .resample import ChunkResampler, Resampling
 
 Column = np.ndarray | Ones
-BLOCK_ROWS = 1 << 15  # rows whose columns and temporaries stay in a core's cache
+BLOCK_ROWS = 1 << 14  # rows per block (÷ class columns): 128 KiB per column, see BENCHMARKS.md
 ROWS_PER_KEY = 4  # at least this many rows per key in a block (else the per-key sums dominate)
 
 
@@ -89,7 +89,7 @@ def evaluate_chunk(
             Partial(keys, np.zeros(keys.size)),
             {c: v[start : start + step] for c, v in values.items()},
             {m: v[start : start + step] for m, v in labels.items()},
-            None if codes is None else codes[start : start + step],
+            None if codes is None else codes[start : start + step].astype(np.intp, copy=False),
             rows[start : start + step],
         )
         for start in range(0, max(len(rows), 1), step)  # an empty chunk is one empty block

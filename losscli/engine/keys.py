@@ -28,8 +28,16 @@ class _ColumnIndex:
         self.values: pa.Array | None = None
 
     def ids(self, column: pa.Array) -> np.ndarray:
+        """Each row's id, as compact integers: the dictionary indices themselves (no copy)
+        where the chunk's dictionary lists the values in the order known, as the row
+        groups of one Parquet file usually do; else int32 ids while they fit."""
         encoded = _arrow.dictionary_encoded(column)
-        return self.positions(encoded.dictionary)[_arrow.values(encoded.indices)]
+        mapping = self.positions(encoded.dictionary)
+        indices = _arrow.values(encoded.indices)
+        if bool((mapping == np.arange(len(mapping))).all()):
+            return indices
+        compact = np.int32 if len(mapping) and mapping.max() < 2**31 else np.int64
+        return mapping.astype(compact)[indices]
 
     def positions(self, dictionary: pa.Array) -> np.ndarray:
         """The id of each of ``dictionary``'s values, adding the values not seen before."""
