@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..losses.classification import row_extreme, row_sum
 from ..reading import VALUE, ColumnPlan
 
 PROBABILITY_SUM_TOLERANCE = 1e-4
@@ -151,9 +152,9 @@ class RowProblems:
     ) -> np.ndarray | None:
         """Class probabilities, checked (and with --renormalize divided by their row sums)."""
         subject = f"columns {spec!r}"
-        low, high = probs.min(axis=1), probs.max(axis=1)
+        low, high = row_extreme(probs, np.minimum), row_extreme(probs, np.maximum)
         self.note(subject, OUTSIDE_UNIT, (low < 0) | (high > 1), np.where(low < 0, low, high), rows)
-        sums = probs.sum(axis=1)
+        sums = row_sum(probs)
         if renormalize:
             self.note(subject, ZERO_SUM, sums == 0, sums, rows)
             probs = probs / np.where(sums == 0, 1.0, sums)[:, None]
@@ -164,10 +165,10 @@ class RowProblems:
     def check_label_rows(self, labels: np.ndarray, spec: str, rows: Rows) -> None:
         """One-hot (or soft) label rows, like probability rows: in [0, 1], summing to 1."""
         subject = f"columns {spec!r}"
-        low, high = labels.min(axis=1), labels.max(axis=1)
+        low, high = row_extreme(labels, np.minimum), row_extreme(labels, np.maximum)
         outside = (low < 0) | (high > 1)
         self.note(subject, LABEL_OUTSIDE_UNIT, outside, np.where(low < 0, low, high), rows)
-        sums = labels.sum(axis=1)
+        sums = row_sum(labels)
         bad_sum = np.abs(sums - 1) > PROBABILITY_SUM_TOLERANCE
         self.note(subject, LABEL_BAD_SUM, bad_sum, sums, rows)
 
