@@ -16,8 +16,11 @@ from conftest import write_table
 from scipy import stats
 
 from losscli import evaluate
+from losscli.engine import resample
 from losscli.engine.intervals import adjusted
 from losscli.engine.resample import poisson_weights
+from losscli.result import CiSettings
+from losscli.testing import KernelHarness
 
 RNG = np.random.default_rng(20261124)
 
@@ -497,3 +500,25 @@ def test_markdown_counts_groups_better_and_worse(run: Any) -> None:
         "baseline vs gbm, mse: Δ +25736 \\[17499, 33974\\], p = 2e-09 (worse); in 3 groups "
         "better 0, worse 3, indistinguishable 0 (Holm-adjusted)  "
     )
+
+
+@pytest.mark.parametrize("block_rows", [1, 7])
+def test_dense_and_sparse_replicate_products_agree(
+    monkeypatch: pytest.MonkeyPatch, block_rows: int
+) -> None:
+    """The bootstrap's cell sums times the weights, as one BLAS product or as a sparse
+    one: the same replicate sums (to rounding), for every loss shape that resamples."""
+    rng = np.random.default_rng(4)
+    y = rng.uniform(1.0, 3.0, 500)
+    p, w = y + rng.normal(0.0, 0.3, 500), rng.uniform(0.0, 2.0, 500)
+    g = rng.choice(list("abcdef"), 500)
+    ci = CiSettings(0.95, "bootstrap", resamples=50, seed=2, block_rows=block_rows)
+    found = []
+    for cells_per_row in (0, 10**9):  # never dense, always dense
+        monkeypatch.setattr(resample, "DENSE_CELLS_PER_ROW", cells_per_row)
+        harness = KernelHarness(["mse", "mape", "r2"], grouped=True, ci=ci)
+        found.append(harness.partial(y, p, w, g).added)
+    sparse, dense = found
+    assert sparse.keys() == dense.keys()
+    for name, values in sparse.items():
+        np.testing.assert_allclose(dense[name], values, rtol=1e-12, atol=0, err_msg=str(name))

@@ -43,6 +43,10 @@ class _ColumnIndex:
         self._null_id = -1
 
     def ids(self, column: pa.Array) -> np.ndarray:
+        """Each row's id: integer keys through the memo directly (no hashing); otherwise the
+        dictionary indices themselves (no copy) where the chunk's dictionary lists the
+        values in the order known, as the row groups of one Parquet file usually do, else
+        int32 ids while they fit."""
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
         plain = self.values is not None and column.type == self.values.type
@@ -53,7 +57,12 @@ class _ColumnIndex:
             if self._sorted is not None and len(self._sorted[0]) > self.MANY_KEYS:
                 return self._sorted_ids(values, column.type)
         encoded = _arrow.dictionary_encoded(column)
-        return self.positions(encoded.dictionary)[_arrow.values(encoded.indices)]
+        mapping = self.positions(encoded.dictionary)
+        indices = _arrow.values(encoded.indices)
+        if bool((mapping == np.arange(len(mapping))).all()):
+            return indices
+        compact = np.int32 if len(mapping) and mapping.max() < 2**31 else np.int64
+        return mapping.astype(compact)[indices]
 
     def _sorted_ids(self, values: np.ndarray, kind: pa.DataType) -> np.ndarray:
         """Integer keys by sorting the chunk's (cheaper than hashing it) and searching the

@@ -20,6 +20,7 @@ from ..reading import ColumnPlan, Source, plan_columns, prefetched
 from ..result import CiSettings, Comparison, Frame
 from .batches import BatchBuilder
 from .finalize import Finishing, result_frame
+from .intervals import import_quantiles_in_background
 from .kernel import KernelSpec, evaluate_chunk
 from .keys import KeySet
 from .partial import Partial
@@ -177,12 +178,15 @@ def _kernel_spec(
         resampling = Resampling(ci.resamples, ci.seed, ci.block_rows or 1)
     elif ci is not None and any(isinstance(loss.shape, Custom) for loss in options.losses):
         resampling = FALLBACK_BOOTSTRAP  # R² has no sound streamed normal interval
+    moments = (ci is not None or reference is not None) and not bootstrap
+    if moments:
+        import_quantiles_in_background()  # for the t quantiles at the end
     return KernelSpec(
         plan=plan,
         losses=options.losses,
         drop_na=options.drop_na,
         count_zero_labels=options.mape_zero == "error",
-        moments=(ci is not None or reference is not None) and not bootstrap,
+        moments=moments,
         resampling=resampling,
         replicate_ratios=bootstrap,
         reference=reference,
