@@ -41,6 +41,7 @@ class _ColumnIndex:
         self._text: dict[str, int] | None = None
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None  # integers: values, their ids
         self._null_id = -1
+        self._sort_chunks = False  # sort chunks of integer keys rather than hash them
 
     def ids(self, column: pa.Array) -> np.ndarray:
         """Each row's id: integer keys through the memo directly (no hashing); otherwise the
@@ -49,12 +50,18 @@ class _ColumnIndex:
         int32 ids while they fit."""
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
+        if self.values is None and _mostly_distinct_integers(column):
+            self.values = column.slice(0, 0)  # a first chunk of many integer keys: sort it
+            self._sorted = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+            self._sort_chunks = True
         plain = self.values is not None and column.type == self.values.type
         if plain and not column.null_count and (self._dense or self._sorted) is not None:
             values = _arrow.values(column).astype(np.int64, copy=False)
             if self._dense is not None and (not len(values) or self._dense_cover(values)):
                 return self._dense_ids(values, column.type)
-            if self._sorted is not None and len(self._sorted[0]) > self.MANY_KEYS:
+            if self._sorted is not None and (
+                self._sort_chunks or len(self._sorted[0]) > self.MANY_KEYS
+            ):
                 return self._sorted_ids(values, column.type)
         encoded = _arrow.dictionary_encoded(column)
         mapping = self.positions(encoded.dictionary)
@@ -195,6 +202,20 @@ class _ColumnIndex:
     def value(self, i: int) -> Any:
         assert self.values is not None
         return self.values[i].as_py()
+
+
+SAMPLE = 4096
+
+
+def _mostly_distinct_integers(column: pa.Array) -> bool:
+    """Whether a chunk of integer keys looks like one key per row or so (a sample of it is
+    mostly distinct): then sorting it beats hashing it, and it comes out sorted."""
+    if not pa.types.is_integer(column.type) or column.type == pa.uint64() or column.null_count:
+        return False
+    if len(column) < 4 * SAMPLE:
+        return False
+    sample = _arrow.values(column)[:: len(column) // SAMPLE]
+    return len(np.unique(sample)) > len(sample) // 2
 
 
 def _inserted(
