@@ -88,3 +88,12 @@ def test_a_file_run_does_not_import_pandas(tmp_path: Path, name: str) -> None:
     modules = imported_modules("evaluate", str(path), "-g", "g", "-g", "h", "-m", "all")
     assert "pyarrow" in modules
     assert "pandas" not in modules
+
+
+def test_normal_intervals_of_big_groups_do_not_import_scipy(tmp_path: Path) -> None:
+    """Groups with 1,000 degrees of freedom or more take the expansion of the t quantile."""
+    df = ARTICLE.sample(n=6000, replace=True, random_state=1).assign(g=[1, 2] * 3000)
+    path = write_table(df, tmp_path / "big.parquet")
+    assert "scipy" not in imported_modules("evaluate", str(path), "-g", "g", "-m", "mse", "--ci")
+    small = write_table(ARTICLE, tmp_path / "small.parquet")
+    assert "scipy" in imported_modules("evaluate", str(small), "-m", "mse", "--ci")

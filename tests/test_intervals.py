@@ -522,3 +522,13 @@ def test_dense_and_sparse_replicate_products_agree(
     assert sparse.keys() == dense.keys()
     for name, values in sparse.items():
         np.testing.assert_allclose(dense[name], values, rtol=1e-12, atol=0, err_msg=str(name))
+
+
+def test_t_quantiles_of_many_degrees_of_freedom_match_scipy() -> None:
+    from scipy import special
+
+    from losscli.engine.student import t_quantile
+
+    df = np.concatenate([np.geomspace(1000, 1e9, 400), np.geomspace(0.5, 999, 50)])
+    for p in (0.6, 0.95, 0.975, 0.995, 0.9995):
+        np.testing.assert_allclose(t_quantile(p, df), special.stdtrit(df, p), rtol=1e-12)

@@ -15,9 +15,6 @@ with lag 0). The bootstrap method reads percentiles of the replicate values inst
 
 from __future__ import annotations
 
-import importlib
-import sys
-import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..losses.shapes import Ratio, Sums, ratio
+from .student import t_quantile
 
 Interval = tuple[np.ndarray, np.ndarray, np.ndarray]  # low, high, se per key
 
@@ -38,21 +36,8 @@ class Paired:
     p_value: np.ndarray
 
 
-def import_quantiles_in_background() -> None:
-    """Start importing scipy.special (0.25–0.45 s here, as long as the kernel's work on
-    10M rows) in a thread while the data is read, so that the t quantiles at the end do
-    not wait for it; the import lock makes a later import wait for this one."""
-    if "scipy.special" not in sys.modules:
-        threading.Thread(
-            target=importlib.import_module, args=("scipy.special",), name="losscli-import"
-        ).start()
-
-
 def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
-    from scipy import special  # scipy.stats would cost a second of imports
-
-    with np.errstate(invalid="ignore"):
-        return np.where(df > 0, special.stdtrit(np.maximum(df, 1e-12), 0.5 + level / 2), np.nan)
+    return t_quantile(0.5 + level / 2, df)
 
 
 def _t_two_sided_p(t: np.ndarray, df: np.ndarray) -> np.ndarray:

@@ -20,7 +20,6 @@ from ..reading import ColumnPlan, Source, plan_columns, prefetched
 from ..result import CiSettings, Comparison, Frame
 from .batches import BatchBuilder
 from .finalize import Finishing, result_frame
-from .intervals import import_quantiles_in_background
 from .kernel import KernelSpec, evaluate_chunk
 from .keys import KeySet
 from .partial import Partial
@@ -179,8 +178,6 @@ def _kernel_spec(
     elif ci is not None and any(isinstance(loss.shape, Custom) for loss in options.losses):
         resampling = FALLBACK_BOOTSTRAP  # R² has no sound streamed normal interval
     moments = (ci is not None or reference is not None) and not bootstrap
-    if moments:
-        import_quantiles_in_background()  # for the t quantiles at the end
     return KernelSpec(
         plan=plan,
         losses=options.losses,
