@@ -104,8 +104,8 @@ class CsvSource(Source):
         try:
             if self._raw is not None and not self._raw.closed:
                 self._done = self._raw.tell()
-        except ValueError:  # closed by the reader thread meanwhile: the last position stands
-            pass
+        except (ValueError, OSError):  # closed by the reader thread meanwhile (between the
+            pass  # check and tell: "lseek failed"): the last position stands
         return self._done, size, "bytes"
 
     def columns(self) -> list[str]:
