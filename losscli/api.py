@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from .engine.finalize import drop_inapplicable
-from .engine.run import Options, Progress, evaluate_source
+from .engine.run import Options, Progress, evaluate_sources
 from .errors import UsageError
 from .losses import EPS, Loss, Params, Task, default_losses, get_loss, resolve_losses
 from .reading import (
@@ -124,9 +124,11 @@ def evaluate(
     comparisons: list[Comparison] = []
     notices: list[str] = []
     tasks: set[Task] = set()
-    for index, item in enumerate(_as_list(inputs)):
-        source = _as_source(item, index, input_format, stdin, (delimiter, encoding, decimal))
-        found = evaluate_source(source, options)
+    sources = (
+        _as_source(item, index, input_format, stdin, (delimiter, encoding, decimal))
+        for index, item in enumerate(_as_list(inputs))
+    )
+    for found in evaluate_sources(sources, options):
         rows += found.rows
         comparisons += found.comparisons
         notices += found.notices
