@@ -206,6 +206,7 @@ def run() -> None:
     from ..errors import Interrupted
 
     _stop_on_signals()
+    _return_freed_memory()
     try:
         main(prog_name=PROG)  # also under python -m losscli: completion reads _LOSSCLI_COMPLETE
     except Interrupted as interrupted:
@@ -214,6 +215,16 @@ def run() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
+
+
+def _return_freed_memory() -> None:
+    """Arrow's buffers from the C allocator, unless the user chose (before pyarrow loads).
+
+    pyarrow's default pool (mimalloc) keeps the pages a read has freed: reading 10M
+    Parquet rows peaked 40-70 MB higher with it, for no gain in time; a one-shot process
+    is better served by an allocator that gives memory back.
+    """
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
 def _stop_on_signals() -> None:

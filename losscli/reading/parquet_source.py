@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from .source import READ_ERRORS, Source, open_error, read_error
 
-BATCH_ROWS = 1 << 18
+BATCH_ROWS = 1 << 16
 BATCH_VALUES = 1 << 20  # numeric values per batch: 10 class columns get 10× fewer rows
 READ_BUFFER_BYTES = 1 << 20
 
