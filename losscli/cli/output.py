@@ -18,7 +18,6 @@ import errno
 import io
 import os
 import re
-import secrets
 import stat
 import sys
 from typing import Any
@@ -155,6 +154,8 @@ def _write_descriptor(path: str, descriptor: int, text: str) -> None:
 
 
 def _replace_atomically(path: str, target: str, text: str, existing: os.stat_result | None) -> None:
+    import secrets
+
     temporary = os.path.join(
         os.path.dirname(target), f".losscli-{os.getpid()}-{secrets.token_hex(4)}.tmp"
     )

@@ -80,10 +80,11 @@ def evaluate_sources(
     The files of all inputs (and the shards of each) are read ahead by ``options.threads``
     threads and their chunks computed by as many, while every partial is absorbed in
     reading order: values, row positions and errors are those of a one-by-one run.
-    Each input is planned (its columns found) when reading reaches a few files before it.
+    Each input is planned (its header read, its columns found) on a reading thread too,
+    a few inputs ahead.
     """
-    planned = (_Planned.of(source, options) for source in sources)
     with (
+        closing(_planned_ahead(sources, options)) as planned,
         _Workers(options.threads) as workers,
         ReadAhead(_part_streams(planned), readers=options.threads) as ahead,
     ):
@@ -126,6 +127,19 @@ class _Planned:
         spec = _kernel_spec(plan, options, source.empty_is_missing, reference)
         builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
         return cls(source, plan, spec, builder, reference)
+
+
+def _planned_ahead(sources: Iterable[Source], options: Options) -> Generator[_Planned, None, None]:
+    """Each input planned on a reading thread, a few ahead: opening a file to read its
+    header costs the folding thread more than the rest of a small file's work."""
+    streams = ((source, partial(_plan, source, options)) for source in sources)
+    with ReadAhead(streams, readers=options.threads) as ahead:
+        for _, planned in ahead:
+            yield from planned
+
+
+def _plan(source: Source, options: Options) -> Iterator[_Planned]:
+    yield _Planned.of(source, options)
 
 
 def _part_streams(
