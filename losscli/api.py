@@ -78,8 +78,9 @@ def evaluate(
     ``resamples`` replicates, keyed by ``seed`` and each row's position, resampling
     blocks of ``block_rows`` rows). ``compare`` (True: the first model, or a model's
     name) adds paired differences of every other model against that reference, with
-    verdicts adjusted across groups by ``adjust`` ("holm" or "bh"). ``threads`` chunks
-    are computed at once (default: the machine's cores); the values do not depend on it.
+    verdicts adjusted across groups by ``adjust`` ("holm" or "bh"). ``threads`` files are
+    read and chunks computed at once (default: the machine's cores); the values do not
+    depend on it.
     """
     if mape_zero not in MAPE_ZERO_POLICIES:
         raise UsageError(f"mape_zero must be one of {MAPE_ZERO_POLICIES}, not {mape_zero!r}")

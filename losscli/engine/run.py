@@ -55,7 +55,7 @@ class Options:
     ci: CiSettings | None = None
     compare: str | bool | None = None  # True: the first model is the reference
     adjust: str = "holm"  # across groups, for the comparison's verdicts
-    threads: int = 1  # chunks computed at once
+    threads: int = 1  # files read and chunks computed at once
 
 
 @dataclass(frozen=True)
@@ -90,9 +90,9 @@ def evaluate_sources(
     ):
         fold: _Fold | None = None
         for (input_, index, part), batches in ahead:
-            if fold is not None and fold.input is not input_:
-                yield fold.result(options)
-            if fold is None or fold.input is not input_:
+            if fold is None or fold.input is not input_:  # the first part of the next input
+                if fold is not None:
+                    yield fold.result(options)
                 fold = _Fold(input_, options)
             fold.part(index, part, batches, workers)
         if fold is not None:
