@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from losscli import evaluate
 from losscli.errors import InputError
-from losscli.reading import parquet_source, source
+from losscli.reading import csv_source, parquet_source, source
 from losscli.reading.ahead import ReadAhead
 
 SETTINGS = settings(
@@ -111,18 +111,20 @@ def test_a_dataset_read_ahead_equals_its_shards_read_whole(tmp_path, monkeypatch
             assert value == pytest.approx(theirs.metrics[loss], rel=1e-12)
 
 
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
 @pytest.mark.parametrize("dataset", [False, True])
 @pytest.mark.parametrize("threads", [1, 4])
 def test_the_first_bad_file_in_order_is_named_with_its_row(
-    tmp_path, monkeypatch, dataset, threads
+    tmp_path, monkeypatch, dataset, threads, suffix
 ) -> None:
     """Files 3 and 6 hold a missing prediction: file 3 is named, at its row, whatever ran first."""
-    paths = write_files(tmp_path / "files", [20] * 8, [".parquet"])
+    paths = write_files(tmp_path / "files", [20] * 8, [suffix])
     for bad, row in ((3, 11), (6, 2)):
         broken = frame(bad, 20)
         broken.loc[row, "y_pred"] = None
         write_table(broken, paths[bad])
     monkeypatch.setattr(parquet_source, "BATCH_ROWS", 4)
+    monkeypatch.setattr(csv_source, "BLOCK_BYTES", 256)
     inputs = str(tmp_path / "files") if dataset else [str(p) for p in paths]
     with pytest.raises(InputError) as raised:
         evaluate(inputs, threads=threads)
