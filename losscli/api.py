@@ -20,7 +20,7 @@ from .reading import (
     TableSource,
     open_source,
 )
-from .result import CiSettings, Comparison, EvaluationResult, ResultRow
+from .result import CiSettings, Comparison, EvaluationResult, Frame
 
 MAPE_ZERO_POLICIES = ("skip", "error")
 TASKS = tuple(t.value for t in Task)
@@ -121,7 +121,7 @@ def evaluate(
         adjust=adjust,
         threads=threads or os.cpu_count() or 1,
     )
-    rows: list[ResultRow] = []
+    frames: list[Frame] = []
     comparisons: list[Comparison] = []
     notices: list[str] = []
     tasks: set[Task] = set()
@@ -130,7 +130,7 @@ def evaluate(
         for index, item in enumerate(_as_list(inputs))
     )
     for found in evaluate_sources(sources, options):
-        rows += found.rows
+        frames.append(found.frame)
         comparisons += found.comparisons
         notices += found.notices
         tasks |= found.tasks
@@ -138,10 +138,12 @@ def evaluate(
     if task is not None:  # the implied losses of the pinned task, whatever the data looks like
         tasks = {Task(task)}
         always_shown |= {loss.name for loss in chosen if Task(task) in loss.tasks}
-    rows, shown = drop_inapplicable(rows, list(options.losses), tasks, always_shown)
+    frame, shown = drop_inapplicable(
+        Frame.concat(frames), list(options.losses), tasks, always_shown
+    )
     shown_names = [loss.name for loss in shown]
     return EvaluationResult(
-        rows,
+        frame,
         shown_names,
         list(options.group_by),
         notices,

@@ -63,3 +63,7 @@ class Interrupted(BaseException):
     def __init__(self, signal_number: int) -> None:
         super().__init__(signal_number)
         self.exit_code = 128 + signal_number
+
+
+class ClosedPipe(Exception):
+    """Standard output's reader went away (``| head``): the run ends quietly, exit 0."""

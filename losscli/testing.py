@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from .engine.batches import BatchBuilder
-from .engine.finalize import Finishing, result_rows
+from .engine.finalize import Finishing, result_frame
 from .engine.kernel import KernelSpec, evaluate_chunk
 from .engine.keys import KeySet
 from .engine.partial import Partial
@@ -117,7 +117,8 @@ class KernelHarness:
 
     def rows(self, partial: Partial) -> list[ResultRow]:
         finishing = Finishing(self.losses, self.ci, self.spec.reference)
-        return result_rows("t", partial, self.plan.models, finishing)[0]
+        frame = result_frame("t", partial, self.plan.models, finishing)[0]
+        return [frame.row(i) for i in range(len(frame))]
 
     def metrics(self, partial: Partial) -> list[dict[str, float | None]]:
         return [row.metrics for row in self.rows(partial)]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import importlib
 import lzma
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -105,3 +108,14 @@ def assert_matches_reference(
             assert row.group == whole.group
             want = whole.metrics[column]
             expect(row.metrics[column], np.nan if want is None else want, f"chunked {row.group}")
+
+
+BENCH_DIR = Path(__file__).resolve().parent.parent / "bench"
+
+
+def bench_module(name: str) -> ModuleType:
+    """A module of bench/, imported as `python bench/run.py` imports it: bench/ is a directory
+    of scripts whose modules import each other by their bare names, not a package."""
+    if str(BENCH_DIR) not in sys.path:
+        sys.path.insert(0, str(BENCH_DIR))
+    return importlib.import_module(name)

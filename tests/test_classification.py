@@ -14,6 +14,7 @@ from sklearn.metrics import accuracy_score, brier_score_loss, log_loss
 
 from losscli import evaluate
 from losscli.errors import InputError, UsageError
+from losscli.losses.classification import row_extreme, row_sum
 
 CLASSES = ["cat", "dog", "fox", "owl"]
 
@@ -444,3 +445,16 @@ def test_ambiguous_class_labels_fail_whatever_the_chunking(tmp_path, monkeypatch
         monkeypatch.setattr(csv_source, "BLOCK_BYTES", block)
         with pytest.raises(InputError, match="labels '1' and '0' both name the class column"):
             evaluate(str(path), probs="c_*", losses="acc")
+
+
+@pytest.mark.parametrize("classes", [1, 2, 3, 7, 8, 9, 10, 16, 17, 100, 128, 129, 300])
+def test_row_reductions_equal_numpys_to_the_bit(classes: int) -> None:
+    """Row sums, maxima and minima taken column by column are NumPy's along the rows,
+    bit for bit (the sum follows NumPy's pairwise order), so the log-softmax and the
+    probability checks keep their values exactly."""
+    rng = np.random.default_rng(classes)
+    matrix = np.exp(rng.normal(0.0, 4.0, (2000, classes)))
+    assert np.array_equal(row_sum(matrix), matrix.sum(axis=1))
+    assert np.array_equal(row_sum(matrix[5:1500]), matrix[5:1500].sum(axis=1))
+    assert np.array_equal(row_extreme(matrix, np.maximum), matrix.max(axis=1))
+    assert np.array_equal(row_extreme(matrix, np.minimum), matrix.min(axis=1))

@@ -16,8 +16,11 @@ from conftest import write_table
 from scipy import stats
 
 from losscli import evaluate
+from losscli.engine import resample
 from losscli.engine.intervals import adjusted
 from losscli.engine.resample import poisson_weights
+from losscli.result import CiSettings
+from losscli.testing import KernelHarness
 
 RNG = np.random.default_rng(20261124)
 
@@ -341,6 +344,31 @@ def test_compare_needs_two_models(run: Any, article_csv: Path) -> None:
     assert "--compare needs at least two models" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--resamples", "50"], "--resamples applies to the bootstrap"),
+        (["--ci", "--seed", "3"], "--seed applies to the bootstrap"),
+        (["--ci", "--block-rows", "10"], "--block-rows applies to the bootstrap"),
+        (["--ci-method", "bootstrap"], "--ci-method applies to intervals: add --ci"),
+    ],
+)
+def test_an_interval_option_without_effect_is_a_usage_error(
+    run: Any, article_csv: Path, options: list[str], message: str
+) -> None:
+    result = run("evaluate", str(article_csv), *options)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_csv_says_it_has_no_place_for_comparisons(run: Any, tmp_path: Path) -> None:
+    path = write_table(regression_frame(50, seed=9), tmp_path / "two.csv")
+    base = ("evaluate", str(path), "-l", "y_true", "-p", "a", "-p", "b", "--compare")
+    warned = "CSV has no place for --compare's differences: -f json, the table or markdown"
+    assert warned in run(*base, "-f", "csv").stderr
+    assert "no place" not in run(*base, "-f", "json").stderr
+
+
 def test_reference_names_a_model(run: Any, tmp_path: Path) -> None:
     path = write_table(regression_frame(50, seed=9), tmp_path / "two.csv")
     result = run(
@@ -440,6 +468,17 @@ def test_table_shows_intervals_and_the_comparison(run: Any, tmp_path: Path) -> N
     ]
 
 
+def test_a_bootstrap_p_value_at_its_floor_is_a_bound(run: Any, tmp_path: Path) -> None:
+    """Every replicate has b worse than a: the p-value is at most 2 / (B + 1), not equal."""
+    y = np.arange(40.0)
+    frame = pd.DataFrame({"y_true": y, "a": y + 0.1, "b": y + 5 + np.sin(y)})
+    path = write_table(frame, tmp_path / "far.csv")
+    options = ("-m", "mse", "--ci", "--ci-method", "bootstrap", "--resamples", "99")
+    out = run("evaluate", str(path), "-p", "a", "-p", "b", *options, "--compare", "-f", "table")
+    (line,) = [line for line in out.stdout.splitlines() if line.startswith("b vs a")]
+    assert line.endswith(", p <= 0.02 (worse)")
+
+
 def test_markdown_counts_groups_better_and_worse(run: Any) -> None:
     sample = Path(__file__).parent.parent / "sample_data" / "model_comparison.csv"
     out = run(
@@ -461,3 +500,25 @@ def test_markdown_counts_groups_better_and_worse(run: Any) -> None:
         "baseline vs gbm, mse: Δ +25736 \\[17499, 33974\\], p = 2e-09 (worse); in 3 groups "
         "better 0, worse 3, indistinguishable 0 (Holm-adjusted)  "
     )
+
+
+@pytest.mark.parametrize("block_rows", [1, 7])
+def test_dense_and_sparse_replicate_products_agree(
+    monkeypatch: pytest.MonkeyPatch, block_rows: int
+) -> None:
+    """The bootstrap's cell sums times the weights, as one BLAS product or as a sparse
+    one: the same replicate sums (to rounding), for every loss shape that resamples."""
+    rng = np.random.default_rng(4)
+    y = rng.uniform(1.0, 3.0, 500)
+    p, w = y + rng.normal(0.0, 0.3, 500), rng.uniform(0.0, 2.0, 500)
+    g = rng.choice(list("abcdef"), 500)
+    ci = CiSettings(0.95, "bootstrap", resamples=50, seed=2, block_rows=block_rows)
+    found = []
+    for cells_per_row in (0, 10**9):  # never dense, always dense
+        monkeypatch.setattr(resample, "DENSE_CELLS_PER_ROW", cells_per_row)
+        harness = KernelHarness(["mse", "mape", "r2"], grouped=True, ci=ci)
+        found.append(harness.partial(y, p, w, g).added)
+    sparse, dense = found
+    assert sparse.keys() == dense.keys()
+    for name, values in sparse.items():
+        np.testing.assert_allclose(dense[name], values, rtol=1e-12, atol=0, err_msg=str(name))

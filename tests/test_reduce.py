@@ -14,9 +14,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from losscli.api import evaluate
+from losscli.engine.kernel import ROWS_PER_KEY, block_rows
 from losscli.engine.keys import KeySet
 from losscli.engine.partial import Partial
 from losscli.losses import REGISTRY, Loss, Params, Task, get_loss
+from losscli.result import CiSettings
 from losscli.testing import KernelHarness
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
@@ -533,3 +535,94 @@ def test_an_extreme_can_be_a_minimum() -> None:
     harness = KernelHarness([smallest])
     rows = harness.rows(harness.partial([1.0, 2.0, 3.0], [1.5, 2.25, 4.0], [1.0, 1.0, 0.0]))
     assert rows[-1].metrics["min_gap"] == 0.25
+
+
+INTEGER_KEYS = st.one_of(
+    st.none(),
+    st.integers(-5, 5),
+    st.integers(-(2**40), 2**40),  # far apart: the dense table gives way to hashing
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(INTEGER_KEYS, max_size=12), max_size=5), st.booleans())
+def test_key_ids_are_one_per_value_whatever_the_lookup(
+    chunks: list[list[int | None]], as_dictionary: bool
+) -> None:
+    """Integer keys (dense table, sorted search once they spread) and text keys (a dict)
+    get one id per distinct value, the same in every chunk, and read back as themselves."""
+    for kind, convert in ((pa.int64(), lambda v: v), (pa.string(), str)):
+        key_set = KeySet(["g"])
+        ids: dict[Any, int] = {}
+        for chunk in chunks:
+            values = [None if v is None else convert(v) for v in chunk]
+            column = pa.array(values, kind)
+            codes = key_set.codes([column.dictionary_encode() if as_dictionary else column])
+            for value, code in zip(values, codes.tolist(), strict=True):
+                assert ids.setdefault(value, code) == code
+        assert sorted(ids.values()) == list(range(key_set.size))
+        assert {key_set.key(i)[0]: i for i in range(key_set.size)} == ids
+
+
+# ------------------------------------------------------------------ blocks
+
+NORMAL = CiSettings(0.95, "normal")
+BOOTSTRAP = CiSettings(0.95, "bootstrap", resamples=40, seed=3, block_rows=3)
+
+
+def rows_and_intervals(harness: KernelHarness, partial: Partial) -> list[tuple[Any, ...]]:
+    return [
+        (row.group, row.metrics, {k: (v.low, v.high, v.se) for k, v in row.intervals.items()})
+        for row in harness.rows(partial)
+    ]
+
+
+def assert_same_intervals(got: list[tuple[Any, ...]], want: list[tuple[Any, ...]]) -> None:
+    assert [g for g, _, _ in got] == [g for g, _, _ in want]
+    for (_, metrics, intervals), (_, want_metrics, want_intervals) in zip(got, want, strict=True):
+        assert_same_metrics(metrics, want_metrics)
+        assert intervals.keys() == want_intervals.keys()
+        for loss, bounds in intervals.items():
+            assert all(map(same, bounds, want_intervals[loss])), loss
+
+
+@SETTINGS
+@given(data(), st.integers(1, 9), st.sampled_from([None, NORMAL, BOOTSTRAP]), st.data())
+def test_block_size_changes_no_value(
+    case: tuple[np.ndarray, ...], block: int, ci: CiSettings | None, draw: st.DataObject
+) -> None:
+    """A chunk computed in blocks of a few rows gives what it gives in one block: every
+    loss, per group and overall, with normal or bootstrap intervals."""
+    y, p, w = case
+    g = np.array(draw.draw(st.lists(st.sampled_from("ab"), min_size=len(y), max_size=len(y))))
+    whole = KernelHarness(params=PARAMS, grouped=True, ci=ci)
+    blocked = KernelHarness(params=PARAMS, grouped=True, ci=ci, block_rows=block)
+    assert_same_intervals(
+        rows_and_intervals(blocked, blocked.partial(y, p, w, g)),
+        rows_and_intervals(whole, whole.partial(y, p, w, g)),
+    )
+
+
+@SETTINGS
+@given(st.integers(1, 40), st.integers(1, 7), st.booleans(), st.integers(0, 2**16))
+def test_block_size_changes_no_multiclass_value(
+    n: int, block: int, logits: bool, seed: int
+) -> None:
+    """Class probabilities or logits, computed in blocks (of whole rows of classes)."""
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(0.0, 3.0, (n, 3))
+    p = scores if logits else np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    y, w = rng.integers(0, 3, n), rng.uniform(0.0, 2.0, n)
+    params = Params(from_logits=logits)
+    whole = KernelHarness(task="multiclass", params=params)
+    blocked = KernelHarness(task="multiclass", params=params, block_rows=3 * block)
+    assert_same_rows(
+        blocked.metrics(blocked.partial(y, p, w)), whole.metrics(whole.partial(y, p, w))
+    )
+
+
+def test_a_block_holds_enough_rows_per_key() -> None:
+    """With many keys a block grows, so that its per-key sums never outweigh its rows."""
+    assert block_rows(1 << 15, 10) == 1 << 15
+    assert block_rows(1 << 15, 1_000_000) == ROWS_PER_KEY * 1_000_000
+    assert block_rows(0, 0) == 1

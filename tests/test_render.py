@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import write_table
@@ -18,10 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
+from losscli import evaluate
+from losscli.render import text as text_module
+from losscli.render.columns import float_texts
 from losscli.render.grid import format_change, format_number
 from losscli.render.literal import markdown, visible
 from losscli.render.table import print_table, to_table
-from losscli.render.text import TEXT_FORMATS
+from losscli.render.text import TEXT_FORMATS, csv_text, json_text, to_csv
 from losscli.result import EvaluationResult, ResultRow
 
 # -- the literal escapes ----------------------------------------------------------------
@@ -155,7 +159,7 @@ def results(draw: st.DrawFn) -> EvaluationResult:
                 group = {name: draw(KEY_TEXT) for name in group_by}
                 rows.append(ResultRow(file, pred, group, 1, {"mse": draw(values)}))
             rows.append(ResultRow(file, pred, None, 3, {"mse": draw(values)}))
-    return EvaluationResult(rows, ["mse"], group_by)
+    return EvaluationResult.from_rows(rows, ["mse"], group_by)
 
 
 def texts_of(result: EvaluationResult) -> list[str]:
@@ -211,6 +215,61 @@ def test_any_text_round_trips_through_csv_tsv_and_json(result: EvaluationResult)
     assert [(r["file"], r["pred"], r["group"], r["metrics"]) for r in document["rows"]] == [
         (row.file, row.pred, row.group, row.metrics) for row in result.rows
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(result=results(), delimiter=st.sampled_from([",", "\t"]))
+def test_whole_column_csv_is_the_row_by_row_csv(result: EvaluationResult, delimiter: str) -> None:
+    names = result.columns()
+    rows = ([record[c] for c in names] for record in result.records())
+    assert to_csv(result, delimiter=delimiter) == csv_text(names, rows, delimiter)
+
+
+@settings(max_examples=100, deadline=None)
+@given(result=results())
+def test_whole_column_json_is_the_documents_json(result: EvaluationResult) -> None:
+    assert TEXT_FORMATS["json"](result, 5, None) == json_text(result.to_dict())
+
+
+@pytest.mark.parametrize("method", ["normal", "bootstrap"])
+def test_whole_column_json_with_intervals_and_missing_values(tmp_path: Path, method: str) -> None:
+    df = pd.DataFrame(
+        {"y": [1.0, 2, 0, 4, 5, 0], "p": [1.5, 2, 1, 3, 5, 2], "g": [1, 1, 2, 2, 3, None]}
+    )
+    result = evaluate(
+        write_table(df, tmp_path / "a.parquet"),
+        label="y",
+        pred="p",
+        group_by="g",
+        losses="mse,mape,r2,max_error",
+        ci=0.9,
+        ci_method=method,
+        resamples=50,
+    )
+    for shown in (result, result.ranked("mse", -2)):
+        assert TEXT_FORMATS["json"](shown, 5, None) == json_text(shown.to_dict())
+
+
+@pytest.mark.parametrize("slice_rows", [1, 3, 1000])
+def test_csv_and_json_written_a_slice_at_a_time_are_the_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_rows: int
+) -> None:
+    df = pd.DataFrame(
+        {"y": [1.0, 2, 0, 4, 5, 0, 2], "p": [1.5, 2, 1, 3, 5, 2, 2], "g": [*"abcabc", "\r"]}
+    )
+    result = evaluate(write_table(df, tmp_path / "a.parquet"), label="y", pred="p", group_by="g")
+    monkeypatch.setattr(text_module, "SLICE_ROWS", slice_rows)
+    names = result.columns()
+    rows = ([record[c] for c in names] for record in result.records())
+    assert to_csv(result) == csv_text(names, rows)
+    assert TEXT_FORMATS["json"](result, 5, None) == json_text(result.to_dict())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.floats(), st.integers(-(10**6), 10**6).map(float)), max_size=40))
+def test_floats_are_written_as_repr_writes_them(values: list[float]) -> None:
+    texts = float_texts(np.array(values, dtype=np.float64), "").to_pylist()
+    assert texts == ["" if math.isnan(v) else repr(v) for v in values]
 
 
 # -- terminals that are not UTF-8 ----------------------------------------------------------

@@ -27,7 +27,8 @@ from .options import (
     plugin_option,
 )
 from .output import STDOUT, check_output_path, emit, resolve_format
-from .stats_options import stats_options
+from .stats_options import check_interval_usage, stats_options
+from .view_options import view_options
 
 
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,7 +36,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
-        from ..errors import LossCliError
+        from ..errors import ClosedPipe, LossCliError
 
         try:
             return command(*args, **kwargs)
@@ -43,7 +44,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             if debug:
                 raise
             _fail(_with_origin(str(exc)), exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, BrokenPipeError, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, ClosedPipe):
             raise
         except Exception as exc:  # a bug: say so plainly, without a traceback
             if debug:
@@ -82,6 +83,7 @@ def main() -> None:
 @loss_options
 @stats_options
 @output_options
+@view_options
 @gate_options
 @handle_errors
 def evaluate(
@@ -97,6 +99,9 @@ def evaluate(
     quiet: bool,
     require_baseline: bool,
     allow_missing_baseline: bool,
+    sort_by: str | None,
+    top: int | None,
+    max_rows: int | None,
     **options: Any,
 ) -> None:
     """Evaluate losses of prediction columns against a label column in FILES.
@@ -122,9 +127,12 @@ def evaluate(
     from .progress import ProgressBar
 
     output = None if output == STDOUT else output
+    check_interval_usage(click.get_current_context(), options["ci"], options["ci_method"])
     check_output_path(files, output)
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
-    required = [c.loss for c in checks] + [t.loss for t in tolerances]
+    required = (
+        [c.loss for c in checks] + [t.loss for t in tolerances] + ([sort_by] if sort_by else [])
+    )
     reference = options.pop("reference")
     options["compare"] = reference or options["compare"]
     gated = bool(checks or tolerances or before is not None or require_baseline)
@@ -148,14 +156,17 @@ def evaluate(
         from ..gating import gates
 
         result = gates.gate(result, checks, before, tolerances, require_baseline)
-    result = replace(result, notices=[*notes, *result.notices])
+    result = replace(result, notices=[*notes, *result.notices]).ranked(sort_by, top)
     fmt = resolve_format(fmt, output)
     if not quiet:
         shown_as_footnotes = fmt in ("table", "markdown")
         for warning in result.notices if shown_as_footnotes else result.warnings:
             say("warning", warning)
+        if result.comparisons and fmt in ("csv", "tsv"):
+            say("warning", f"{fmt.upper()} has no place for --compare's differences: "
+                "-f json, the table or markdown show them")  # fmt: skip
     if output is not None or not quiet:
-        emit(result, fmt, precision, output)
+        emit(result, fmt, precision, output, max_rows)
     on_terminal = output is None and not quiet and sys.stdout.isatty() and sys.stderr.isatty()
     _report_failures(result, shown=on_terminal and fmt in ("table", "markdown"))
 
@@ -209,7 +220,7 @@ def run() -> None:
     SIGINT and SIGTERM raise :class:`~losscli.errors.Interrupted`, which unwinds (so a
     half-written output file is removed) and exits 128 + the signal's number.
     """
-    from ..errors import Interrupted
+    from ..errors import ClosedPipe, Interrupted
 
     _stop_on_signals()
     _tune_libraries()
@@ -217,7 +228,7 @@ def run() -> None:
         main(prog_name=PROG)  # also under python -m losscli: completion reads _LOSSCLI_COMPLETE
     except Interrupted as interrupted:
         sys.exit(interrupted.exit_code)
-    except BrokenPipeError:
+    except (BrokenPipeError, ClosedPipe):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
@@ -229,8 +240,9 @@ def _tune_libraries() -> None:
 
     Arrow's buffers come from the C allocator: pyarrow's default pool (mimalloc) keeps
     the pages a read has freed, and reading 10M Parquet rows peaked 40-70 MB higher with
-    it, for no gain in time. OpenBLAS starts no thread pool: losscli does no matrix
-    algebra (its threads are its own), and starting one cost 40-60 ms of every run.
+    it, for no gain in time. OpenBLAS starts no thread pool: the kernel's few matrix
+    products run with one BLAS thread anyway (``engine.blas``; its own pool gives the
+    parallelism), and starting the pool cost 40-80 ms of CPU in every run.
     """
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -20,11 +20,12 @@ import os
 import re
 import stat
 import sys
-from typing import Any
+from collections.abc import Iterable
+from typing import IO, Any
 
 import click
 
-from ..errors import EnvironmentFailure
+from ..errors import ClosedPipe, EnvironmentFailure
 
 STDOUT = "-"
 _DESCRIPTOR_PATH = re.compile(r"^/(?:dev/fd|proc/self/fd|proc/(\d+)/fd)/(\d+)$")
@@ -57,16 +58,40 @@ def resolve_format(fmt: str, output: str | None) -> str:
     return "table" if sys.stdout.isatty() else "csv"
 
 
-def emit(result: Any, fmt: str, precision: int, output: str | None) -> None:
-    """Render the whole result first, then write it: standard output when ``output`` is None."""
-    text = _render(result, fmt, precision, to_terminal=output is None)
+def emit(
+    result: Any, fmt: str, precision: int, output: str | None, max_rows: int | None = None
+) -> None:
+    """Render the result and write it: standard output when ``output`` is None. CSV, TSV
+    and JSON are written as they are made, in pieces (a file still appears whole or not
+    at all).
+
+    Table and markdown show at most ``max_rows`` group rows per file and model (None: as
+    :func:`default_max_rows` says; 0: all); CSV, TSV and JSON carry every row.
+    """
+    to_terminal = output is None
+    if max_rows is None:
+        max_rows = default_max_rows(fmt, to_terminal)
+    text = _render(result, fmt, precision, to_terminal, max_rows)
     if output is None:
         write_stdout(text, utf8=fmt in UTF8_FORMATS)
     else:
         write_path(output, text)
 
 
-def _render(result: Any, fmt: str, precision: int, to_terminal: bool) -> str:
+TABLE_CHROME_LINES = 12  # title, header, rules, overall row, footnotes and the prompt
+HUMAN_MAX_ROWS = 50  # markdown, and a table that is not on a terminal
+
+
+def default_max_rows(fmt: str, to_terminal: bool) -> int:
+    """A screenful for a table on a terminal; 50 group rows for markdown and other tables."""
+    if fmt == "table" and to_terminal and sys.stdout.isatty():
+        import shutil
+
+        return max(10, shutil.get_terminal_size().lines - TABLE_CHROME_LINES)
+    return HUMAN_MAX_ROWS
+
+
+def _render(result: Any, fmt: str, precision: int, to_terminal: bool, max_rows: int) -> Text:
     if fmt == "table":
         from rich.console import Console
 
@@ -74,14 +99,29 @@ def _render(result: Any, fmt: str, precision: int, to_terminal: bool) -> str:
 
         console = Console() if to_terminal else Console(file=io.StringIO(), no_color=True)
         with console.capture() as captured:
-            print_table(to_table(result, precision), console)
+            print_table(to_table(result, precision, max_rows), console)
         return captured.get()
-    from ..render import TEXT_FORMATS
+    from ..render.text import STREAMED_FORMATS, to_markdown
 
-    return TEXT_FORMATS[fmt](result, precision, sys.stdout.encoding if to_terminal else None)
+    if fmt in STREAMED_FORMATS:
+        return STREAMED_FORMATS[fmt](result)  # written as it is made
+    charset = sys.stdout.encoding if to_terminal else None
+    return to_markdown(result, precision, charset, max_rows)
 
 
-def write_stdout(text: str, utf8: bool) -> None:
+Text = str | Iterable[str]  # a whole text, or its pieces in order (written as they come)
+
+
+def _pieces(text: Text) -> Iterable[str]:
+    return [text] if isinstance(text, str) else text
+
+
+def _write_pieces(handle: IO[str], text: Text) -> None:
+    for piece in _pieces(text):
+        handle.write(piece)
+
+
+def write_stdout(text: Text, utf8: bool) -> None:
     """Standard output: ``utf8`` text (CSV, TSV, JSON; as in files) as UTF-8 bytes whatever
     its encoding, other text as text. A closed pipe is left to the caller; other write
     errors are exit 4."""
@@ -89,13 +129,14 @@ def write_stdout(text: str, utf8: bool) -> None:
     try:
         if utf8 and binary is not None:
             sys.stdout.flush()
-            binary.write(text.encode("utf-8"))
+            for piece in _pieces(text):
+                binary.write(piece.encode("utf-8"))
             binary.flush()
         else:
-            sys.stdout.write(text)
+            _write_pieces(sys.stdout, text)
             sys.stdout.flush()
-    except BrokenPipeError:
-        raise
+    except BrokenPipeError as exc:
+        raise ClosedPipe from exc  # not an OSError: click would exit 1 on one
     except OSError as exc:
         _discard_stdout()  # else the interpreter fails again flushing it at exit
         raise EnvironmentFailure(
@@ -103,7 +144,7 @@ def write_stdout(text: str, utf8: bool) -> None:
         ) from exc
 
 
-def write_path(path: str, text: str) -> None:
+def write_path(path: str, text: Text) -> None:
     """Write ``text`` to what ``path`` names, following symlinks (see the module docstring)."""
     descriptor = _named_descriptor(path)
     if descriptor is not None:
@@ -117,11 +158,11 @@ def write_path(path: str, text: str) -> None:
         _replace_atomically(path, target, text, existing)
 
 
-def _write_in_place(path: str, target: str, text: str) -> None:
+def _write_in_place(path: str, target: str, text: Text) -> None:
     """A device or FIFO: no temporary file, the reader gets the text as it is written."""
     try:
         with open(target, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            _write_pieces(handle, text)
     except OSError as exc:
         raise _write_failure(path, exc) from exc
 
@@ -141,19 +182,21 @@ def _named_descriptor(path: str) -> int | None:
     return None
 
 
-def _write_descriptor(path: str, descriptor: int, text: str) -> None:
+def _write_descriptor(path: str, descriptor: int, text: Text) -> None:
     if descriptor == 1:
         write_stdout(text, utf8=True)  # rendered as for a file
         return
     try:
         sys.stderr.flush()
         with os.fdopen(os.dup(descriptor), "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            _write_pieces(handle, text)
     except OSError as exc:
         raise _write_failure(path, exc) from exc
 
 
-def _replace_atomically(path: str, target: str, text: str, existing: os.stat_result | None) -> None:
+def _replace_atomically(
+    path: str, target: str, text: Text, existing: os.stat_result | None
+) -> None:
     import secrets
 
     temporary = os.path.join(
@@ -173,7 +216,7 @@ def _replace_atomically(path: str, target: str, text: str, existing: os.stat_res
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
             if existing is not None:
                 _keep_mode_and_owner(handle.fileno(), existing)
-            handle.write(text)
+            _write_pieces(handle, text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)

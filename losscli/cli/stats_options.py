@@ -95,3 +95,27 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
     ):
         f = option(f)
     return f
+
+
+BOOTSTRAP_ONLY = ("resamples", "seed", "block_rows")
+
+
+def check_interval_usage(ctx: click.Context, ci: float | None, method: str) -> None:
+    """An interval option given on the command line where it has no effect is an error:
+    silently ignoring ``--resamples 5000`` would leave the user believing it was used."""
+    from click.core import ParameterSource
+
+    def given(name: str) -> bool:
+        return ctx.get_parameter_source(name) in (
+            ParameterSource.COMMANDLINE,
+            ParameterSource.ENVIRONMENT,
+        )
+
+    if ci is None and given("ci_method"):
+        raise click.UsageError("--ci-method applies to intervals: add --ci")
+    for name in BOOTSTRAP_ONLY:
+        if given(name) and (ci is None or method != "bootstrap"):
+            flag = "--" + name.replace("_", "-")
+            raise click.UsageError(
+                f"{flag} applies to the bootstrap: add --ci --ci-method bootstrap"
+            )

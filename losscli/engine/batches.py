@@ -18,7 +18,7 @@ from ..losses import EPS, Batch, Params
 from ..losses.classification import log_sigmoid, log_softmax
 from ..reading import CLASS, ONEHOT, ColumnPlan, Model
 from ..reading.classes import ClassMatcher, one_hot, shared_prefix
-from .checks import RowProblems
+from .checks import RowProblems, Rows
 
 
 class BatchBuilder:
@@ -59,7 +59,7 @@ class BatchBuilder:
         labels: np.ndarray,
         values: dict[str, np.ndarray],
         problems: RowProblems,
-        rows: np.ndarray | None,
+        rows: Rows,
     ) -> Batch | None:
         """The model's batch, or None when a check failed (already noted in ``problems``).
 
@@ -70,7 +70,8 @@ class BatchBuilder:
         if not model.multiclass:
             p = values[model.columns[0]]
             if model.from_logits:
-                return Batch(labels, np.exp(log_sigmoid(p)), w, self.params, logits=p)
+                log_p = log_sigmoid(p)
+                return Batch(labels, np.exp(log_p), w, self.params, logits=p, log_p=log_p)
             return Batch(labels, p, w, self.params)
         scores = np.column_stack([values[c] for c in model.columns])
         if model.name in self.matchers:
@@ -79,7 +80,8 @@ class BatchBuilder:
             y = labels
             problems.check_label_rows(y, ",".join(self.plan.labels), rows)
         if model.from_logits:
-            return Batch(y, np.exp(log_softmax(scores)), w, self.params, logits=scores)
+            log_p = log_softmax(scores)
+            return Batch(y, np.exp(log_p), w, self.params, logits=scores, log_p=log_p)
         probs = problems.check_probabilities(scores, model.name, self.renormalize, rows)
         return None if probs is None or problems.failed else Batch(y, probs, w, self.params)
 

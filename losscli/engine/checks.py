@@ -8,9 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..losses.classification import row_extreme, row_sum
 from ..reading import VALUE, ColumnPlan
 
 PROBABILITY_SUM_TOLERANCE = 1e-4
+Rows = np.ndarray | range | None  # each row's position in the chunk, where not its index
 
 
 @dataclass(frozen=True)
@@ -146,13 +148,13 @@ class RowProblems:
         self.total_weight += float(np.sum(weights if keep is None else weights[keep]))
 
     def check_probabilities(
-        self, probs: np.ndarray, spec: str, renormalize: bool, rows: np.ndarray | None = None
+        self, probs: np.ndarray, spec: str, renormalize: bool, rows: Rows = None
     ) -> np.ndarray | None:
         """Class probabilities, checked (and with --renormalize divided by their row sums)."""
         subject = f"columns {spec!r}"
-        low, high = probs.min(axis=1), probs.max(axis=1)
+        low, high = row_extreme(probs, np.minimum), row_extreme(probs, np.maximum)
         self.note(subject, OUTSIDE_UNIT, (low < 0) | (high > 1), np.where(low < 0, low, high), rows)
-        sums = probs.sum(axis=1)
+        sums = row_sum(probs)
         if renormalize:
             self.note(subject, ZERO_SUM, sums == 0, sums, rows)
             probs = probs / np.where(sums == 0, 1.0, sums)[:, None]
@@ -160,13 +162,13 @@ class RowProblems:
             self.note(subject, BAD_SUM, np.abs(sums - 1) > PROBABILITY_SUM_TOLERANCE, sums, rows)
         return None if self.failed else probs
 
-    def check_label_rows(self, labels: np.ndarray, spec: str, rows: np.ndarray | None) -> None:
+    def check_label_rows(self, labels: np.ndarray, spec: str, rows: Rows) -> None:
         """One-hot (or soft) label rows, like probability rows: in [0, 1], summing to 1."""
         subject = f"columns {spec!r}"
-        low, high = labels.min(axis=1), labels.max(axis=1)
+        low, high = row_extreme(labels, np.minimum), row_extreme(labels, np.maximum)
         outside = (low < 0) | (high > 1)
         self.note(subject, LABEL_OUTSIDE_UNIT, outside, np.where(low < 0, low, high), rows)
-        sums = labels.sum(axis=1)
+        sums = row_sum(labels)
         bad_sum = np.abs(sums - 1) > PROBABILITY_SUM_TOLERANCE
         self.note(subject, LABEL_BAD_SUM, bad_sum, sums, rows)
 
@@ -176,7 +178,7 @@ class RowProblems:
         kind: Kind,
         bad: np.ndarray,
         shown: np.ndarray,
-        rows: np.ndarray | None = None,
+        rows: Rows = None,
     ) -> None:
         """Count the current chunk's rows flagged in ``bad``; ``shown`` is each row's value,
         ``rows`` each row's position in the chunk when some rows were dropped."""
@@ -191,7 +193,7 @@ class RowProblems:
         kind: Kind,
         bad: np.ndarray,
         shown: np.ndarray,
-        rows: np.ndarray | None,
+        rows: Rows,
     ) -> None:
         count = int(np.count_nonzero(bad))
         if not count:

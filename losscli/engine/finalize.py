@@ -14,13 +14,15 @@ from typing import Any
 
 import numpy as np
 
+from .. import _arrow
 from ..errors import InputError
 from ..losses import Direction, Loss, Task
+from ..losses.registry import Rule
 from ..losses.shapes import Custom, Ranked, Ratio, Sums, ratio
 from ..reading import Model
-from ..result import CiSettings, Comparison, Interval, ResultRow
+from ..result import CiSettings, Comparison, Frame, LossColumn
 from . import intervals
-from .keys import sort_key
+from .order import key_order, shown_values
 from .partial import Partial
 from .ranks import RankTable, key_class_sums, pooled
 
@@ -32,8 +34,6 @@ NO_INTERVAL = {
     "Custom": "no interval for this loss",
     "Ranked": "no interval: no streamed interval for a rank statistic",
 }
-Metrics = list[dict[str, float | None]]
-Notes = list[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -46,40 +46,60 @@ class Finishing:
     compare_ci: CiSettings | None = None  # level and method of the comparison
 
 
-def result_rows(
+def result_frame(
     file: str, partial: Partial, models: Sequence[Model], spec: Finishing
-) -> tuple[list[ResultRow], list[Comparison]]:
+) -> tuple[Frame, list[Comparison]]:
     """Per model: group rows sorted by key, then the overall row pooled from the same sums."""
     partial = partial.trimmed()
     if not np.sum(partial.n):
         raise InputError(f"{file}: no data rows to evaluate")
-    keys = partial.keys.keys()
-    order = _sorted_keys(partial, keys)
-    groups = [dict(zip(partial.keys.columns, keys[i], strict=True)) for i in order]
-    labels: list[dict[str, Any] | None] = [*groups, None]
-    rows: list[ResultRow] = []
+    order = _sorted_keys(partial)
+    keys = _key_columns(partial, order)
+    n = np.append(partial.n[order], np.sum(partial.n)).astype(np.int64)
+    overall = np.zeros(len(n), dtype=bool)
+    overall[-1] = True
     sums: dict[str, dict[str, Sums]] = {
         m.name: _model_sums(partial, m.name, spec.losses, order) for m in models
     }
-    n = np.append(partial.n[order], np.sum(partial.n))
+    frames = []
     for model in models:
-        metrics, notes = finalize(sums[model.name], spec.losses, model.multiclass)
-        bounds = _intervals(sums[model.name], spec, model.multiclass, metrics)
-        rows += [
-            ResultRow(file, model.name, group, int(n[k]), metrics[k], notes[k], intervals=bounds[k])
-            for k, group in enumerate(labels)
-        ]
-    comparisons = _compare(file, sums, models, spec, labels) if spec.reference else []
-    return rows, comparisons
+        columns = finalize(sums[model.name], spec.losses, model.multiclass)
+        if spec.ci is not None:
+            columns = _with_intervals(columns, sums[model.name], spec, model.multiclass)
+        frames.append(
+            Frame(
+                file=np.full(len(n), file, dtype=object),
+                pred=np.full(len(n), model.name, dtype=object),
+                keys=keys,
+                overall=overall,
+                n=n,
+                losses=columns,
+            )
+        )
+    frame = Frame.concat(frames)
+    if not spec.reference:
+        return frame, []
+    labels = [frame.group(k) for k in range(len(n))]
+    return frame, _compare(file, sums, models, spec, labels)
 
 
-def _sorted_keys(partial: Partial, keys: list[tuple[Any, ...]]) -> np.ndarray:
+def _sorted_keys(partial: Partial) -> np.ndarray:
     """Group ids in key order; none without group columns (the overall row is all)."""
     if not partial.keys.columns:
         return np.zeros(0, dtype=int)
-    seen = partial.n > 0  # a category no row has (pandas categoricals) is no group
-    ids = sorted((i for i in range(len(keys)) if seen[i]), key=lambda i: sort_key(keys[i]))
-    return np.array(ids, dtype=int)
+    seen = np.flatnonzero(partial.n > 0)  # a category no row has (pandas categoricals) is no group
+    return key_order(partial.keys.arrays(), seen, partial.keys.empty_is_missing)
+
+
+def _key_columns(partial: Partial, order: np.ndarray) -> dict[str, np.ndarray]:
+    """Each group column's shown values for the ordered keys, then None (the overall row)."""
+    out = {}
+    for name, values in zip(partial.keys.columns, partial.keys.arrays(), strict=True):
+        ordered = values.take(_arrow.from_numpy(order.astype(np.int64)))
+        column = np.full(len(order) + 1, None, dtype=object)
+        column[:-1] = shown_values(ordered, partial.keys.empty_is_missing)
+        out[name] = column
+    return out
 
 
 def _model_sums(
@@ -158,55 +178,69 @@ def _replicate_spread(
 
 def finalize(
     tables: dict[str, Sums], losses: Sequence[Loss], multiclass: bool = False
-) -> tuple[Metrics, Notes]:
-    """Each loss's value per key (None where it does not apply) and a note saying why."""
+) -> dict[str, LossColumn]:
+    """Each loss's value per key (NaN where it does not apply) and a note saying why."""
     n_keys = len(next(iter(tables.values()))["n"]) if tables else 0
-    metrics: Metrics = [{} for _ in range(n_keys)]
-    notes: Notes = [{} for _ in range(n_keys)]
+    columns = {}
     for loss in losses:
         if not loss.applies_to(multiclass):
-            for k in range(n_keys):
-                metrics[k][loss.name] = None
-                notes[k][loss.name] = (
-                    NOT_APPLICABLE_MULTICLASS if multiclass else NOT_APPLICABLE_ONE_COLUMN
-                )
+            why = NOT_APPLICABLE_MULTICLASS if multiclass else NOT_APPLICABLE_ONE_COLUMN
+            columns[loss.name] = LossColumn.of(
+                np.full(n_keys, np.nan), np.full(n_keys, why, dtype=object)
+            )
             continue
-        table = tables[loss.name]
-        with np.errstate(all="ignore"):
-            values = loss.finalize(table)
-        blocked = np.zeros(n_keys, dtype=bool)
-        why = [""] * n_keys
-        for rule in loss.rules:
-            counts = table.get(f"flag:{rule.stat}")
-            if counts is None:
-                continue  # the loss flagged no such rows (multi-class data is checked on reading)
-            for hit in np.flatnonzero(counts > 0):
-                why[hit] = "; ".join(filter(None, [why[hit], rule.note(int(counts[hit]))]))
-            if not rule.skip:
-                blocked |= counts > 0
-        ok = np.isfinite(values) & ~blocked
-        caveats = _caveats(loss, table)
-        for k in range(n_keys):  # building the rows; the math above is vectorised
-            metrics[k][loss.name] = float(values[k]) if ok[k] else None
-            note = why[k] or (caveats[k] if ok[k] else _why_missing(loss, values[k]))
-            if note:
-                notes[k][loss.name] = note
-    return metrics, notes
+        columns[loss.name] = _finalized(loss, tables[loss.name], n_keys)
+    return columns
 
 
-def _caveats(loss: Loss, table: Sums) -> list[str]:
-    """Per key, what the value is not exactly ("": exact): a rank statistic from score bins."""
+def _finalized(loss: Loss, table: Sums, n_keys: int) -> LossColumn:
+    """One loss's values with its rules applied: a key a rule blocks, or whose value is not
+    finite, has none, and a note says why; a rule that skips rows notes how many."""
+    with np.errstate(all="ignore"):
+        values = np.asarray(loss.finalize(table), dtype=np.float64)
+    notes = np.full(n_keys, None, dtype=object)
+    blocked = np.zeros(n_keys, dtype=bool)
+    for rule in loss.rules:
+        counts = table.get(f"flag:{rule.stat}")
+        if counts is None:
+            continue  # the loss flagged no such rows (multi-class data is checked on reading)
+        _add_notes(notes, rule, counts)
+        if not rule.skip:
+            blocked |= counts > 0
+    ok = np.isfinite(values) & ~blocked
+    quiet = notes == None  # noqa: E711 (elementwise)
+    for missing in np.flatnonzero(~ok & quiet):
+        notes[missing] = _why_missing(loss, values[missing]) or None
+    for k, caveat in _caveats(loss, table).items():
+        if ok[k] and quiet[k]:
+            notes[k] = caveat
+    return LossColumn.of(np.where(ok, values, np.nan), notes)
+
+
+def _add_notes(notes: np.ndarray, rule: Rule, counts: np.ndarray) -> None:
+    """What ``rule`` did to each key's rows, after what is noted already."""
+    hits = counts > 0
+    fresh = hits & (notes == None)  # noqa: E711 (elementwise)
+    if rule.skip:
+        notes[fresh] = [rule.note(int(count)) for count in counts[fresh]]
+    else:
+        notes[fresh] = rule.note(0)  # the same for every key
+    for hit in np.flatnonzero(hits & ~fresh):
+        notes[hit] = f"{notes[hit]}; {rule.note(int(counts[hit]))}"
+
+
+def _caveats(loss: Loss, table: Sums) -> dict[int, str]:
+    """The keys whose value is not exact, and what it is: a rank statistic from score bins."""
     shape = loss.shape
     if not isinstance(shape, Ranked) or "bits" not in table:
-        return [""] * len(table["n"])
+        return {}
     bound = shape.error_bound(table)
-    return [
-        f"from 2^{int(bits)} score bins (more distinct scores than the memory budget): "
-        f"within {_rounded_up(bound[k])} of the exact value"
-        if bits > 0
-        else ""
-        for k, bits in enumerate(table["bits"])
-    ]
+    bits = table["bits"]
+    return {
+        int(k): f"from 2^{int(bits[k])} score bins (more distinct scores than the memory "
+        f"budget): within {_rounded_up(bound[k])} of the exact value"
+        for k in np.flatnonzero(bits > 0)
+    }
 
 
 def _rounded_up(bound: float) -> str:
@@ -223,25 +257,21 @@ def _why_missing(loss: Loss, value: float) -> str:
     return loss.undefined
 
 
-def _intervals(
-    tables: dict[str, Sums], spec: Finishing, multiclass: bool, metrics: Metrics
-) -> list[dict[str, Interval]]:
-    """Each key's interval per loss (empty without --ci)."""
-    n_keys = len(metrics)
-    out: list[dict[str, Interval]] = [{} for _ in range(n_keys)]
-    if spec.ci is None:
-        return out
+def _with_intervals(
+    columns: dict[str, LossColumn], tables: dict[str, Sums], spec: Finishing, multiclass: bool
+) -> dict[str, LossColumn]:
+    """Each loss's column with its interval bounds and standard errors (NaN: none)."""
+    assert spec.ci is not None
+    out = {}
     for loss in spec.losses:
-        if not loss.applies_to(multiclass):
-            continue
-        low, high, se, method, why = _loss_interval(loss, tables[loss.name], spec.ci)
-        for k in range(n_keys):
-            if metrics[k].get(loss.name) is None:
-                out[k][loss.name] = Interval(None, None, None, method, "the value is missing")
-                continue
-            low_k, high_k, se_k = (_finite(x[k]) for x in (low, high, se))
-            reason = why or ("" if low_k is not None else "too few rows for an interval")
-            out[k][loss.name] = Interval(low_k, high_k, se_k, method, reason)
+        column = columns[loss.name]
+        if loss.applies_to(multiclass):
+            low, high, se, method, why = _loss_interval(loss, tables[loss.name], spec.ci)
+        else:
+            low = high = se = np.full(len(column.values), np.nan)
+            method, why = spec.ci.method, ""
+        low, high, se = (np.where(np.isfinite(x), x, np.nan) for x in (low, high, se))
+        out[loss.name] = replace(column, low=low, high=high, se=se, method=method, why=why)
     return out
 
 
@@ -344,8 +374,8 @@ def _finite(value: float) -> float | None:
 
 
 def drop_inapplicable(
-    rows: list[ResultRow], losses: list[Loss], tasks: set[Task], always: Collection[str] = ()
-) -> tuple[list[ResultRow], list[Loss]]:
+    frame: Frame, losses: list[Loss], tasks: set[Task], always: Collection[str] = ()
+) -> tuple[Frame, list[Loss]]:
     """Leave out losses made for none of the data's tasks, or applicable to no row.
 
     For the losses the user did not name (the defaults, or 'all'): MAPE has no place
@@ -355,23 +385,13 @@ def drop_inapplicable(
     def nowhere(loss: Loss) -> bool:
         if loss.name in always:
             return False
-        return not tasks & set(loss.tasks) or all(
-            row.metrics.get(loss.name) is None
-            and row.notes.get(loss.name, "").startswith(NOT_APPLICABLE)
-            for row in rows
-        )
+        if not tasks & set(loss.tasks):
+            return True
+        column = frame.losses[loss.name]
+        if not np.isnan(column.values).all():
+            return False
+        notes = set(column.notes.tolist())
+        return all(isinstance(n, str) and n.startswith(NOT_APPLICABLE) for n in notes)
 
-    gone = {loss.name for loss in losses if nowhere(loss)}
-    if not gone:
-        return rows, losses
-    kept = [loss for loss in losses if loss.name not in gone]
-    slim = [
-        replace(
-            row,
-            metrics={k: v for k, v in row.metrics.items() if k not in gone},
-            notes={k: v for k, v in row.notes.items() if k not in gone},
-            intervals={k: v for k, v in row.intervals.items() if k not in gone},
-        )
-        for row in rows
-    ]
-    return slim, kept
+    kept = [loss for loss in losses if not nowhere(loss)]
+    return frame.with_losses([loss.name for loss in kept]), kept

@@ -53,11 +53,14 @@ class Partial:
     def absorb(self, other: Partial) -> None:
         """Add ``other``'s rows to this partial, in place (the fold of a local run)."""
         other = other.trimmed()
-        at = self.keys.absorb(other.keys)
+        # the blocks of one chunk share its key set: their ids are the same here
+        at = np.arange(other.size) if other.keys is self.keys else self.keys.absorb(other.keys)
         self._grow(self.keys.size)
+        self._unshare()
         self.n[at] += other.n
+        where = _slice_of(at)
         for name, values in self._rebased(other, at).items():
-            self._array(self.added, name, values, 0.0)[at] += values
+            self._array(self.added, name, values, 0.0)[where] += values
         for name, values in other.largest.items():
             mine = self._array(self.largest, name, values, -np.inf)
             mine[at] = np.maximum(mine[at], values)
@@ -72,6 +75,16 @@ class Partial:
             into = self.ranked.setdefault(name, RankStore())
             for table in store.tables():
                 into.add(table.rekeyed(at))
+
+    def _unshare(self) -> None:
+        """One array per sum before adding in place: the kernel files a column shared by
+        two losses (or a count) once, as the same array under each name."""
+        seen = {id(self.n)}
+        for table in (self.added, self.largest, self.shifts):
+            for name, values in table.items():
+                if id(values) in seen:
+                    table[name] = values = values.copy()
+                seen.add(id(values))
 
     def _rebased(self, other: Partial, at: np.ndarray) -> dict[StatKey, np.ndarray]:
         """``other``'s sums, with its shifted power sums moved onto this partial's shifts:
@@ -150,6 +163,14 @@ def merge_moments(a: Moments, b: Moments) -> Moments:
     delta = mb - ma
     with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss (R²)
         return w, ma + delta * share_b, m2a + m2b + delta**2 * wa * share_b
+
+
+def _slice_of(at: np.ndarray) -> np.ndarray | slice:
+    """``at`` as a slice where it is one (a chunk whose keys came in the order known): the
+    sums then add in place, without gathering and scattering (keys × resamples) arrays."""
+    if len(at) and bool((np.diff(at) == 1).all()):
+        return slice(int(at[0]), int(at[0]) + len(at))
+    return at
 
 
 def _padded(values: np.ndarray, pad: int, fill: float) -> np.ndarray:

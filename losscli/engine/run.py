@@ -23,9 +23,10 @@ from ..errors import InputError, UsageError
 from ..losses import Custom, Loss, Params, Task
 from ..reading import ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
-from ..result import CiSettings, Comparison, ResultRow
+from ..result import CiSettings, Comparison, Frame
 from .batches import BatchBuilder
-from .finalize import Finishing, result_rows
+from .finalize import Finishing, result_frame
+from .intervals import import_quantiles_in_background
 from .kernel import KernelSpec, evaluate_chunk
 from .keys import KeySet
 from .partial import Partial
@@ -60,7 +61,7 @@ class Options:
 
 @dataclass(frozen=True)
 class SourceResult:
-    rows: list[ResultRow]
+    frame: Frame
     comparisons: list[Comparison]
     notices: list[str]
     tasks: set[Task]
@@ -209,7 +210,7 @@ class _Fold:
         compare_ci = options.ci or CiSettings(0.95, "normal", adjust=options.adjust)
         reference = self.input.reference
         finishing = Finishing(options.losses, options.ci, reference, compare_ci)
-        rows, comparisons = result_rows(source.name, total, plan.models, finishing)
+        frame, comparisons = result_frame(source.name, total, plan.models, finishing)
         tasks = {_task(total, m.name, m.multiclass) for m in plan.models}
         if options.mape_zero == "error" and (
             "mape" in options.always_shown
@@ -218,7 +219,7 @@ class _Fold:
             for found in problems:
                 found.raise_zero_labels()
         notices = [*plan.notices, *(n for p in problems for n in p.notices())]
-        return SourceResult(rows, comparisons, notices, tasks)
+        return SourceResult(frame, comparisons, notices, tasks)
 
 
 class _Workers:
@@ -271,12 +272,15 @@ def _kernel_spec(
         resampling = Resampling(ci.resamples, ci.seed, ci.block_rows or 1)
     elif ci is not None and any(isinstance(loss.shape, Custom) for loss in options.losses):
         resampling = FALLBACK_BOOTSTRAP  # R² has no sound streamed normal interval
+    moments = (ci is not None or reference is not None) and not bootstrap
+    if moments:
+        import_quantiles_in_background()  # for the t quantiles at the end
     return KernelSpec(
         plan=plan,
         losses=options.losses,
         drop_na=options.drop_na,
         count_zero_labels=options.mape_zero == "error",
-        moments=(ci is not None or reference is not None) and not bootstrap,
+        moments=moments,
         resampling=resampling,
         replicate_ratios=bootstrap,
         reference=reference,

@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from ..errors import UsageError
 from ..losses import Direction, get_loss
 from ..result import EvaluationResult, Outcome, ResultRow
@@ -116,14 +118,16 @@ def gate(
     """
     if tolerances and baseline is None:
         raise UsageError("--max-regression needs --baseline FILE to compare with")
+    if not checks and baseline is None:
+        return result  # nothing to judge: no row is visited
     notices = list(result.notices)
-    rows = result.rows
     outcomes: list[Outcome] = []
     if baseline is not None:
-        rows, missing, unmatched = _attach(result, baseline)
+        result, missing, unmatched = _attach(result, baseline)
         notices += missing
         if require_baseline:
             outcomes += unmatched
+    rows = result.rows
     for check in checks:
         if check.delta:
             outcomes += delta_outcomes(
@@ -135,13 +139,7 @@ def gate(
     for tolerance in tolerances:
         judged = [o for i, row in enumerate(rows) if (o := _regression(tolerance, i, row, level))]
         outcomes += judged or _nothing_to_compare(tolerance, rows, baseline)
-    return replace(
-        result,
-        rows=rows,
-        notices=notices,
-        checks=outcomes,
-        baseline=None if baseline is None else baseline.path,
-    )
+    return replace(result, notices=notices, checks=outcomes)
 
 
 def _judge(check: Check, rows: Sequence[ResultRow]) -> list[Outcome]:
@@ -274,24 +272,39 @@ def _tolerated(tolerance: Tolerance, direction: Direction) -> str:
 
 def _attach(
     result: EvaluationResult, baseline: Baseline
-) -> tuple[list[ResultRow], list[str], list[Outcome]]:
-    """Rows with their baseline values; warnings for files, rows and losses on one side only;
-    the failures ``--require-baseline`` makes of the rows among them."""
+) -> tuple[EvaluationResult, list[str], list[Outcome]]:
+    """The result with its baseline values; warnings for files, rows and losses on one side
+    only; the failures ``--require-baseline`` makes of the rows among them."""
     pairing = pair_files(result, baseline)
     keys = [row_key(pairing, row) for row in result.rows]
-    rows, notices, unmatched = [], list(pairing.notes), []
-    for i, (row, key) in enumerate(zip(result.rows, keys, strict=True)):
+    size = len(keys)
+    values = {loss: np.full(size, np.nan) for loss in result.losses}
+    errors = {loss: np.full(size, np.nan) for loss in result.losses}
+    notices, unmatched = list(pairing.notes), []
+    for i, key in enumerate(keys):
         before = None if key is None else baseline.rows.get(key)
         if before is None:
             if key is not None:  # a row of an unpaired file has its file's warning
-                notices.append(
-                    f"baseline {baseline.path} has no row for {row.where} (new in this run)"
-                )
+                where = result.rows[i].where
+                notices.append(f"baseline {baseline.path} has no row for {where} (new in this run)")
             unmatched.append(_unmatched(i, f"the baseline {baseline.path} has no row for it"))
-        errors = None if key is None else baseline.errors.get(key)
-        rows.append(replace(row, baseline=before, baseline_se=errors))
+            continue
+        se = baseline.errors.get(key) or {} if key is not None else {}
+        for loss in result.losses:
+            values[loss][i] = _or_nan(before.get(loss))
+            errors[loss][i] = _or_nan(se.get(loss))
+    frame = result.frame
+    columns = {
+        name: replace(column, baseline=values[name], baseline_se=errors[name])
+        for name, column in frame.losses.items()
+    }
+    attached = replace(result, frame=replace(frame, losses=columns), baseline=baseline.path)
     missing, vanished = _baseline_only(baseline, keys, set(pairing.files.values()))
-    return rows, notices + missing + _one_sided_losses(result, baseline), unmatched + vanished
+    return attached, notices + missing + _one_sided_losses(result, baseline), unmatched + vanished
+
+
+def _or_nan(value: float | None) -> float:
+    return np.nan if value is None else value
 
 
 def _baseline_only(

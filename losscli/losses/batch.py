@@ -50,6 +50,7 @@ class Batch:
     params: Params = field(default_factory=Params)
     logits: np.ndarray | None = None
     extra: dict[str, np.ndarray] = field(default_factory=dict)  # columns losses declare
+    log_p: np.ndarray | None = None  # log p from the logits, made once with p (exact)
 
     @property
     def multiclass(self) -> bool:

@@ -33,13 +33,16 @@ class Glyphs:
     dash: str  # between a check and the row it failed on
     digits: str  # the footnote marks' digits 0-9
     note: str  # a footnote mark, {} standing for its number
+    more: str  # rows left out
 
     def note_mark(self, number: int) -> str:
         return self.note.format(str(number).translate(str.maketrans("0123456789", self.digits)))
 
 
-UNICODE = Glyphs("—", " ↓", " ↑", " Δ", " ✗", "✓", "✗", " · ", "—", "⁰¹²³⁴⁵⁶⁷⁸⁹", "{}")
-ASCII = Glyphs("-", " v", " ^", " change", " x", "[ok]", "[x]", " - ", "--", "0123456789", "[{}]")
+UNICODE = Glyphs("—", " ↓", " ↑", " Δ", " ✗", "✓", "✗", " · ", "—", "⁰¹²³⁴⁵⁶⁷⁸⁹", "{}", "…")
+ASCII = Glyphs(
+    "-", " v", " ^", " change", " x", "[ok]", "[x]", " - ", "--", "0123456789", "[{}]", "..."
+)
 
 
 def glyphs_for(charset: str | None) -> Glyphs:
@@ -119,10 +122,52 @@ def loss_header(name: str, glyphs: Glyphs = UNICODE) -> str:
     return name + (glyphs.lower if loss.direction is Direction.LOWER else glyphs.higher)
 
 
-def build_grid(result: EvaluationResult, digits: int, charset: str | None = None) -> Grid:
+@dataclass(frozen=True)
+class Elided:
+    """Group rows of one file and model left out of a table (``--max-rows``)."""
+
+    count: int
+
+
+MORE_ROWS = (
+    "more group rows than --max-rows: --max-rows 0 shows them all; "
+    "-f csv, -f json or -o FILE write every row"
+)
+
+
+def _limited(result: EvaluationResult, max_rows: int | None) -> list[int | Elided]:
+    """The rows to show, with at most ``max_rows`` group rows per file and model; what is
+    left out is counted just above that block's overall row."""
+    shown = result.shown_rows().tolist()
+    if not max_rows:
+        return list(shown)
+    overall = result.frame.overall
+    lines: list[int | Elided] = []
+    kept = 0
+    for i in shown:
+        if overall[i]:
+            if kept > max_rows:
+                lines.append(Elided(kept - max_rows))
+            lines.append(i)
+            kept = 0
+            continue
+        kept += 1
+        if kept <= max_rows:
+            lines.append(i)
+    return lines
+
+
+def _elided_cells(elided: Elided, width: int, glyphs: Glyphs) -> list[str]:
+    return [f"{glyphs.more} {elided.count:,} more", *[""] * (width - 1)]
+
+
+def build_grid(
+    result: EvaluationResult, digits: int, charset: str | None = None, max_rows: int | None = None
+) -> Grid:
     """Key columns (file and pred when there are several, group columns), n, one per loss.
 
     ``charset`` is the output's (None: any character); the grid's text is shown for it.
+    At most ``max_rows`` group rows of each file and model are shown (None or 0: all).
     """
     glyphs = glyphs_for(charset)
     show_file, show_pred = len(result.files) > 1, len(result.preds) > 1
@@ -136,7 +181,14 @@ def build_grid(result: EvaluationResult, digits: int, charset: str | None = None
     )
     failing = {(o.row, o.loss) for o in result.failures}
     notes: dict[str, int] = {}
-    for i, row in enumerate(result.rows):
+    lines = _limited(result, max_rows)
+    for at, line in enumerate(lines):
+        if isinstance(line, Elided):
+            grid.rows.append(_elided_cells(line, len(grid.headers), glyphs))
+            grid.overall.append(False)
+            grid.block_ends.append(True)
+            continue
+        row = result.row(line)
         cells = ([row.file] if show_file else []) + ([row.pred] if show_pred else [])
         cells += _group_cells(row, result.group_by)
         cells.append(f"{row.n:,}")
@@ -144,17 +196,20 @@ def build_grid(result: EvaluationResult, digits: int, charset: str | None = None
             cell = _value(row.metrics.get(name), digits, glyphs) + _mark(row, name, notes, glyphs)
             if result.ci is not None:
                 cell += _interval_cell(result, row, name, digits, notes, glyphs)
-            if (i, name) in failing:
-                grid.failed.add((i, len(cells)))
+            if (line, name) in failing:
+                grid.failed.add((at, len(cells)))
                 cell += glyphs.failed
             cells.append(cell)
             if per_loss == 3:
                 cells += _baseline_cells(row, name, digits, glyphs)
-        nxt = result.rows[i + 1] if i + 1 < len(result.rows) else None
+        following = lines[at + 1] if at + 1 < len(lines) else None
+        next_is_overall = isinstance(following, int) and bool(result.frame.overall[following])
         grid.rows.append(cells)
         grid.overall.append(row.is_overall and bool(result.group_by))
-        grid.block_ends.append(nxt is not None and bool(result.group_by) and nxt.is_overall)
+        grid.block_ends.append(bool(result.group_by) and next_is_overall)
     grid.footnotes = [f"{glyphs.note_mark(number)} {text}" for text, number in notes.items()]
+    if any(isinstance(line, Elided) for line in lines):
+        grid.footnotes.append(f"{glyphs.more} {MORE_ROWS}")
     if result.ci is not None:
         grid.footnotes.insert(0, _ci_line(result))
     grid.footnotes += comparison_lines(result, digits, glyphs)
@@ -218,7 +273,7 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
             if overall.low is None or overall.high is None
             else (f" [{format_number(overall.low, digits)}, {format_number(overall.high, digits)}]")
         )
-        p = "" if overall.p_value is None else f", p = {overall.p_value:.2g}"
+        p = "" if overall.p_value is None else f", {p_text(overall.p_value, result)}"
         line = (
             f"{overall.pred} vs {overall.reference}, {overall.loss}:"
             f"{glyphs.change} {delta}{interval}{p}"
@@ -232,6 +287,22 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
             )
         lines.append(line)
     return lines
+
+
+SMALLEST_P = 1e-16  # below it a normal p-value is float noise
+
+
+def p_text(p: float, result: EvaluationResult) -> str:
+    """``p = 0.031``; a bootstrap p-value at its floor, 2 / (resamples + 1), is a bound:
+    ``p ≤ 0.002``, and so is a normal one too small to tell from 0."""
+    ci = result.ci
+    if ci is not None and ci.method == "bootstrap" and ci.resamples:
+        floor = 2 / (ci.resamples + 1)
+        if p <= floor * (1 + 1e-9):
+            return f"p <= {floor:.2g}"
+    if p < SMALLEST_P:
+        return f"p < {SMALLEST_P:g}"
+    return f"p = {p:.2g}"
 
 
 def _value(value: float | None, digits: int, glyphs: Glyphs) -> str:
@@ -268,7 +339,7 @@ def verdict(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> str | None:
 def failure_lines(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> list[str]:
     """Each failed check on one row: which check, which row, the value and the limit."""
     return [
-        f"{o.check} {glyphs.dash} {result.rows[o.row].where}: {o.reason}" for o in result.failures
+        f"{o.check} {glyphs.dash} {result.row(o.row).where}: {o.reason}" for o in result.failures
     ]
 
 

@@ -27,9 +27,9 @@ class TableView:
     wrap: bool = False  # let long text wrap to the console's width (cells are never cut)
 
 
-def to_table(result: EvaluationResult, digits: int = 5) -> TableView:
+def to_table(result: EvaluationResult, digits: int = 5, max_rows: int | None = None) -> TableView:
     """The result's grid as a rich table; overall rows bold, set apart by a line."""
-    return TableView(lambda charset: build_grid(result, digits, charset))
+    return TableView(lambda charset: build_grid(result, digits, charset, max_rows))
 
 
 def print_table(view: TableView, console: Console) -> None:

@@ -10,16 +10,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from ..result import EvaluationResult
+from .columns import csv_cells, in_parallel, joined_lines
 from .grid import Grid, build_grid
 from .literal import markdown
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str = ",") -> str:
-    """A header and rows, quoted as needed; None is an empty cell, floats keep every digit.
+    """A header and rows, quoted as needed; None is an empty cell, floats keep every digit."""
+    return csv_lines([list(columns), *rows], delimiter)
+
+
+def csv_lines(rows: Iterable[Sequence[Any]], delimiter: str = ",") -> str:
+    """Rows, quoted as needed, one line each.
 
     Python's writer quotes a field holding the line terminator (\\n) but not one holding
     a bare \\r, which readers also take for a line break, and Python 3.10's cannot write
@@ -27,7 +34,7 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: s
     """
     out = io.StringIO()
     minimal = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    for row in [list(columns), *rows]:
+    for row in rows:
         cells = [_cell(value) for value in row]
         if any("\r" in cell or "\x00" in cell for cell in cells):
             out.write(_quoted_row(cells, delimiter))
@@ -65,13 +72,34 @@ def markdown_text(grid: Grid) -> str:
     return "\n".join(lines) + "\n"
 
 
+SLICE_ROWS = 100_000  # rows formatted at once: bounds the memory of a million-row output
+
+
 def to_csv(
     result: EvaluationResult, digits: int = 5, charset: str | None = None, delimiter: str = ","
 ) -> str:
     """Flat rows at full float precision (see ``records``); empty cells for missing values."""
-    columns = result.columns()
-    rows = ([record[c] for c in columns] for record in result.records())
-    return csv_text(columns, rows, delimiter)
+    return "".join(csv_pieces(result, delimiter))
+
+
+def csv_pieces(result: EvaluationResult, delimiter: str = ",") -> Iterator[str]:
+    """The CSV text in pieces: the header, then the rows a slice at a time.
+
+    Whole columns of a slice are formatted at once (``columns``); a slice with a bare
+    carriage return or NUL in a text goes through ``csv_lines`` row by row instead.
+    """
+    names = result.columns()
+    flat = result.flat()
+    yield csv_text(names, [], delimiter)
+    for start in range(0, len(flat["n"]), SLICE_ROWS):
+        part = {name: flat[name][start : start + SLICE_ROWS] for name in names}
+        cells = in_parallel([partial(csv_cells, part[name], _cell, delimiter) for name in names])
+        whole = [c for c in cells if c is not None]
+        if len(whole) == len(cells):
+            yield joined_lines(whole, delimiter).decode()
+        else:
+            rows = zip(*(part[name].tolist() for name in names), strict=True)
+            yield csv_lines(([None if v != v else v for v in row] for row in rows), delimiter)
 
 
 def to_tsv(result: EvaluationResult, digits: int = 5, charset: str | None = None) -> str:
@@ -79,11 +107,35 @@ def to_tsv(result: EvaluationResult, digits: int = 5, charset: str | None = None
 
 
 def to_json(result: EvaluationResult, digits: int = 5, charset: str | None = None) -> str:
-    return json_text(result.to_dict())
+    """``json_text(result.to_dict())``, written a whole column at a time."""
+    return "".join(json_pieces(result))
 
 
-def to_markdown(result: EvaluationResult, digits: int = 5, charset: str | None = None) -> str:
-    return markdown_text(build_grid(result, digits, charset))
+def json_pieces(result: EvaluationResult) -> Iterator[str]:
+    from .json_rows import json_pieces as pieces
+
+    return pieces(result, SLICE_ROWS)
+
+
+def tsv_pieces(result: EvaluationResult) -> Iterator[str]:
+    return csv_pieces(result, "\t")
+
+
+# Formats written as they are made, in pieces (each takes the result).
+STREAMED_FORMATS: dict[str, Callable[[EvaluationResult], Iterator[str]]] = {
+    "csv": csv_pieces,
+    "tsv": tsv_pieces,
+    "json": json_pieces,
+}
+
+
+def to_markdown(
+    result: EvaluationResult,
+    digits: int = 5,
+    charset: str | None = None,
+    max_rows: int | None = None,
+) -> str:
+    return markdown_text(build_grid(result, digits, charset, max_rows))
 
 
 def _cell(value: object) -> str:

@@ -1,0 +1,147 @@
+"""Whole columns as text, for writers of a million rows: no Python work per float.
+
+Floats are written as Python's ``repr`` writes them (the shortest text that reads back
+exactly, ``100.0``, ``1e-05``): Arrow's cast finds the same shortest digits in C++ with
+the GIL released (so columns format on several cores), and its notation is brought to
+Python's (``100`` → ``100.0``, ``1e-7`` → ``1e-07``); the rare value whose notation
+differs more (Arrow's ``0.00001`` is Python's ``1e-05``) is formatted by ``repr``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .. import _arrow
+
+_SHORT_EXPONENT = r"e([+-])(\d)$"  # Python writes two exponent digits at least
+# Python's notation is scientific below 1e-4 and from 1e16 on, Arrow's elsewhere too:
+_OTHER_NOTATION = r"e(-0[1-4]|\+0\d|\+1[0-5])$"
+
+
+def float_texts(values: np.ndarray, missing: str) -> pa.Array:
+    """Each float as ``repr`` writes it; ``missing`` for NaN."""
+    import pyarrow.compute as pc
+
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    text = pc.cast(_arrow.from_numpy(values), pa.string())
+    nan = np.isnan(values)
+    scientific = _arrow.bools(pc.match_substring(text, "e"))
+    if scientific.any():
+        text = _replaced(text, scientific, _python_exponent)
+    point = _arrow.bools(pc.match_substring(text, "."))
+    integral = ~point & ~scientific & np.isfinite(values)  # Python writes 100.0
+    if integral.any():
+        text = _replaced(
+            text, integral, lambda t: _arrow.joined([t, _arrow.repeated_text(".0", len(t))])
+        )
+    small = point & (np.abs(values) < 1e-4) & (values != 0)  # Arrow's 0.00001 is Python's 1e-05
+    other = small | (scientific & _arrow.bools(pc.match_substring_regex(text, _OTHER_NOTATION)))
+    if other.any():
+        text = pc.replace_with_mask(
+            text, _arrow.from_numpy(other), _arrow.texts([repr(v) for v in values[other].tolist()])
+        )
+    if nan.any():
+        text = pc.replace_with_mask(
+            text, _arrow.from_numpy(nan), _arrow.repeated_text(missing, int(nan.sum()))
+        )
+    return text
+
+
+def _python_exponent(text: pa.Array) -> pa.Array:
+    import pyarrow.compute as pc
+
+    return pc.replace_substring_regex(text, _SHORT_EXPONENT, r"e\10\2")  # \1, then 0
+
+
+def _replaced(text: pa.Array, mask: np.ndarray, change: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """``text`` with the values where ``mask`` holds replaced by ``change`` of them."""
+    import pyarrow.compute as pc
+
+    chosen = _arrow.from_numpy(mask)
+    return pc.replace_with_mask(text, chosen, change(text.filter(chosen)))
+
+
+def integer_texts(values: np.ndarray) -> pa.Array:
+    import pyarrow.compute as pc
+
+    return pc.cast(_arrow.from_numpy(np.ascontiguousarray(values, dtype=np.int64)), pa.string())
+
+
+def object_texts(
+    values: np.ndarray, shown: Callable[[Any], str]
+) -> tuple[pa.Array, np.ndarray | None]:
+    """Each value as ``shown`` writes it, as (distinct texts, each row's index into them;
+    None: one text per row). Integers are written by Arrow; other values once per
+    distinct value (a file's name is written once, not once per row)."""
+    items = values.tolist()
+    if items and all(v is items[0] for v in items):  # a file's or model's name on every row
+        return _arrow.texts([shown(items[0])]), np.zeros(len(items), dtype=np.int64)
+    kinds = set(map(type, items))
+    if kinds <= {int, type(None)} and int in kinds:
+        return _integers_and_none(items, shown(None)), None
+    index: dict[Any, int] = {}
+    keys = items if len(kinds) == 1 else [(type(v), v) for v in items]  # 1 and 1.0 differ
+    codes = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.int64, len(keys))
+    distinct = list(index) if len(kinds) == 1 else [v for _, v in index]
+    return _arrow.texts([shown(v) for v in distinct]), codes
+
+
+def _integers_and_none(items: list[int | None], none: str) -> pa.Array:
+    """Integers written by Arrow; None as ``none``."""
+    import pyarrow.compute as pc
+
+    missing = np.fromiter((v is None for v in items), bool, len(items))
+    numbers = np.array([0 if v is None else v for v in items], dtype=np.int64)
+    text = integer_texts(numbers)
+    if missing.any():
+        filler = _arrow.repeated_text(none, int(missing.sum()))
+        text = pc.replace_with_mask(text, _arrow.from_numpy(missing), filler)
+    return text
+
+
+def in_parallel(jobs: Sequence[Callable[[], pa.Array]]) -> list[pa.Array]:
+    """Run the formatting jobs on a few threads (Arrow's kernels release the GIL)."""
+    if len(jobs) < 2:
+        return [job() for job in jobs]
+    with ThreadPoolExecutor(min(len(jobs), 4), thread_name_prefix="losscli-format") as pool:
+        return list(pool.map(lambda job: job(), jobs))
+
+
+def joined_lines(columns: Sequence[pa.Array], delimiter: str) -> bytes:
+    """Each row's cells joined by ``delimiter``, each row ended by a newline."""
+
+    cells = [c.cast(pa.large_string()) for c in columns]  # past 2 GiB of text too
+    line = _arrow.joined(cells, delimiter)
+    return _arrow.text_bytes(_arrow.joined([line, _arrow.repeated_text("", len(line))], "\n"))
+
+
+def csv_cells(values: np.ndarray, shown: Callable[[Any], str], delimiter: str) -> pa.Array | None:
+    """A column's CSV cells, quoted where needed; None where a cell holds a bare carriage
+    return or NUL, which only a row quoted whole (``csv_text``) keeps readable."""
+    import pyarrow.compute as pc
+
+    if values.dtype.kind == "f":
+        return float_texts(values, "")
+    if values.dtype.kind in "iu":
+        return integer_texts(values)
+    text, codes = object_texts(values, shown)
+    if _arrow.bools(pc.match_substring_regex(text, "[\r\x00]")).any():
+        return None
+    special = "".join(sorted({delimiter, '"', "\n"}))
+    needs = _arrow.bools(pc.match_substring_regex(text, f"[{re.escape(special)}]"))
+    if needs.any():
+        text = _replaced(text, needs, _quoted)
+    return text if codes is None else text.take(_arrow.from_numpy(codes))
+
+
+def _quoted(text: pa.Array) -> pa.Array:
+    import pyarrow.compute as pc
+
+    quote = _arrow.repeated_text('"', len(text))
+    return _arrow.joined([quote, pc.replace_substring(text, '"', '""'), quote])

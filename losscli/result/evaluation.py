@@ -1,0 +1,222 @@
+"""The result of an evaluation: rows (file × prediction column × group) of loss values,
+held as columns (:class:`~.frame.Frame`), with typed rows as a view."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .frame import Frame
+from .rows import CiSettings, Comparison, ComparisonSummary, Outcome, ResultRow
+
+SCHEMA_VERSION = 1  # of the JSON document (to_dict); raise it when its layout changes
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    frame: Frame
+    losses: list[str]
+    group_by: list[str]
+    notices: list[str] = field(default_factory=list)  # about reading, e.g. rows dropped
+    checks: list[Outcome] = field(default_factory=list)  # when checks were asked for
+    baseline: str | None = None  # the baseline file compared with
+    ci: CiSettings | None = None  # intervals were asked for
+    comparisons: list[Comparison] = field(default_factory=list)  # with --compare
+    adjust: str = "holm"  # how the comparisons' verdicts were adjusted across groups
+    shown: np.ndarray | None = None  # the rows to show, in order (--sort-by, --top); None: all
+
+    @classmethod
+    def from_rows(
+        cls, rows: Sequence[ResultRow], losses: Sequence[str], group_by: Sequence[str], **rest: Any
+    ) -> EvaluationResult:
+        """A result of typed rows (as tests and hand-made results have them)."""
+        frame = Frame.from_rows(rows, losses, group_by)
+        return cls(frame, list(losses), list(group_by), **rest)
+
+    @cached_property
+    def rows(self) -> list[ResultRow]:
+        """Every row, typed (a view of the columns; costs Python work per row)."""
+        return [self.frame.row(i) for i in range(len(self.frame))]
+
+    def row(self, i: int) -> ResultRow:
+        return self.frame.row(i)
+
+    def shown_rows(self) -> np.ndarray:
+        """The indices of the rows to show, in order."""
+        return np.arange(len(self.frame)) if self.shown is None else self.shown
+
+    def showing(self, shown: np.ndarray | None) -> EvaluationResult:
+        return replace(self, shown=shown)
+
+    def ranked(self, sort_by: str | None = None, top: int | None = None) -> EvaluationResult:
+        """Showing group rows ordered by a loss, worst first; the ``top`` worst (negative:
+        best) only (see ``ordering``)."""
+        from .ordering import ranked
+
+        return ranked(self, sort_by, top)
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [outcome for outcome in self.checks if not outcome.passed]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Reading notices, then one line per note on a loss value (as the table's footnotes)."""
+        return self.notices + self.note_warnings()
+
+    def note_warnings(self) -> list[str]:
+        """Notes of overall rows, and of groups whose overall row has no note for that loss."""
+        frame = self.frame
+        block = np.cumsum(np.concatenate([[0], frame.overall[:-1]]))  # each row's block
+        overall_at = np.flatnonzero(frame.overall)
+        noted: list[tuple[int, str, str]] = []
+        for loss, column in frame.losses.items():
+            has_note = column.notes != None  # noqa: E711 (elementwise)
+            covered = has_note[overall_at][block] & ~frame.overall
+            noted += [(int(i), loss, column.notes[i]) for i in np.flatnonzero(has_note & ~covered)]
+        out = []
+        for i, loss, note in sorted(noted, key=lambda hit: hit[0]):
+            keys = (f"{k}={v}" for k, v in (frame.group(i) or {}).items())
+            out.append(f"{', '.join([frame.file[i], frame.pred[i], *keys])}: {loss}: {note}")
+        return out
+
+    def comparison_summaries(self) -> list[ComparisonSummary]:
+        """Per file, model and loss: verdict counts over the group rows, and the overall."""
+        counts: dict[tuple[str, str, str], dict[str, int]] = {}
+        for c in self.comparisons:
+            if c.group is not None:
+                tally = counts.setdefault((c.file, c.pred, c.loss), {})
+                tally[c.verdict] = tally.get(c.verdict, 0) + 1
+        out = []
+        for c in self.comparisons:
+            if c.group is None:
+                tally = counts.get((c.file, c.pred, c.loss), {})
+                out.append(
+                    ComparisonSummary(
+                        c,
+                        tally.get("better", 0),
+                        tally.get("worse", 0),
+                        tally.get("same", 0),
+                        self.adjust,
+                    )
+                )
+        return out
+
+    @property
+    def files(self) -> list[str]:
+        return list(dict.fromkeys(self.frame.file[self.frame.overall].tolist()))
+
+    @property
+    def preds(self) -> list[str]:
+        return list(dict.fromkeys(self.frame.pred[self.frame.overall].tolist()))
+
+    @property
+    def loss_columns(self) -> list[str]:
+        """The value columns of flat rows: each loss, with ``_low``/``_high`` after it (--ci)
+        and ``_base``/``_change`` (--baseline)."""
+        suffixes = [""]
+        suffixes += ["_low", "_high"] if self.ci is not None else []
+        suffixes += ["_base", "_change"] if self.baseline is not None else []
+        return [loss + suffix for loss in self.losses for suffix in suffixes]
+
+    def columns(self) -> list[str]:
+        """The names of the flat rows' fields, in order (CSV's header)."""
+        return ["file", "pred", "scope", *self.group_by, "n", *self.loss_columns]
+
+    def flat(self) -> dict[str, np.ndarray]:
+        """The shown rows' flat fields as arrays, keyed by :meth:`columns`: file, pred, scope
+        (``group`` or ``overall``), the group columns (None on overall rows), n, then each
+        loss's value, interval bounds and baseline fields (NaN where missing)."""
+        frame = self.frame.take(self.shown) if self.shown is not None else self.frame
+        out: dict[str, np.ndarray] = {
+            "file": frame.file,
+            "pred": frame.pred,
+            "scope": np.where(frame.overall, "overall", "group").astype(object),
+        }
+        out.update(frame.keys)
+        out["n"] = frame.n
+        missing = np.full(len(frame), np.nan)
+        for loss in self.losses:
+            column = frame.losses[loss]
+            out[loss] = column.values
+            if self.ci is not None:
+                out[f"{loss}_low"] = _where_valued(column.low, column.values, missing)
+                out[f"{loss}_high"] = _where_valued(column.high, column.values, missing)
+            if self.baseline is not None:
+                before = missing if column.baseline is None else column.baseline
+                out[f"{loss}_base"] = before
+                out[f"{loss}_change"] = column.values - before
+        return out
+
+    def records(self) -> list[dict[str, Any]]:
+        """The shown rows as flat dicts (see :meth:`flat`), None where a value is missing."""
+        flat = self.flat()
+        names = list(flat)
+        values = [_python(flat[name]) for name in names]
+        return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document: ``{"schema_version": 1, "rows": [...], "warnings": [...]}``,
+        and ``"checks"`` if any.
+
+        With a baseline, rows also carry ``"baseline"`` values and ``"change"``
+        (``{"absolute": …, "percent": …}`` per loss, null where a side is missing).
+        """
+        return self.document([self._row_record(self.row(int(i))) for i in self.shown_rows()])
+
+    def document(self, rows: Any) -> dict[str, Any]:
+        """The JSON document with ``rows`` as its rows (a writer may put a placeholder)."""
+        document: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        if self.ci is not None:
+            document["ci"] = self.ci.record()
+        document.update(rows=rows, warnings=list(self.warnings))
+        if self.comparisons:
+            document["comparisons"] = [c.record() for c in self.comparisons]
+        if self.checks:
+            document["checks"] = [o.record(self.row(o.row)) for o in self.checks]
+        return document
+
+    def _row_record(self, r: ResultRow) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "file": r.file,
+            "pred": r.pred,
+            "group": r.group,
+            "n": r.n,
+            "metrics": r.metrics,
+        }
+        if self.ci is not None:
+            row["intervals"] = {
+                loss: r.intervals[loss].record(self.ci.method) for loss in r.intervals
+            }
+        if self.baseline is not None:
+            row["baseline"] = r.baseline
+            row["change"] = {loss: _change_record(r.change(loss)) for loss in self.losses}
+        return row
+
+    def to_pandas(self) -> Any:
+        """The flat rows as a pandas DataFrame; ``scope`` tells overall rows from groups."""
+        import pandas as pd
+
+        return pd.DataFrame(self.flat(), columns=self.columns())
+
+
+def _where_valued(bound: np.ndarray | None, values: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """An interval bound, NaN where there is none or the value itself is missing."""
+    if bound is None:
+        return missing
+    return np.where(np.isnan(values), np.nan, bound)
+
+
+def _python(values: np.ndarray) -> list[Any]:
+    """An array's items as Python values, None for NaN."""
+    if values.dtype.kind == "f":
+        return [None if v != v else v for v in values.tolist()]
+    return values.tolist()
+
+
+def _change_record(change: tuple[float, float | None] | None) -> dict[str, float | None] | None:
+    return None if change is None else {"absolute": change[0], "percent": change[1]}

@@ -1,0 +1,246 @@
+"""The result's columns: one array per field and per loss, across every row.
+
+A result may hold a million group rows, so no step that visits every row runs in
+Python: finalizing fills these arrays whole, sorting and selecting take from them
+(:meth:`Frame.take`), and the CSV and JSON writers format whole columns. A typed
+:class:`~.rows.ResultRow` is built only for a row someone asks for (:meth:`Frame.row`).
+
+Rows come in blocks, one per file and prediction column: its group rows, then its
+overall row. A missing value is NaN in a float array (finalizing never keeps a
+non-finite loss value: it becomes a missing one with a note) and None in an object
+array; a group column holds None on overall rows and where a key is missing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+
+from .rows import Interval, ResultRow
+
+Index = np.ndarray | slice
+
+
+@dataclass(frozen=True)
+class LossColumn:
+    """One loss across the rows: values, notes, and the interval and baseline when asked for."""
+
+    values: np.ndarray  # float64; NaN where the loss has no value
+    notes: np.ndarray  # object: why a value is missing, or what it leaves out; None: nothing
+    low: np.ndarray | None = None  # the interval (--ci); NaN where a row has none
+    high: np.ndarray | None = None
+    se: np.ndarray | None = None  # the value's standard error (the bootstrap's: the replicates' sd)
+    method: str = ""  # the interval's method (R² is bootstrapped under the normal method too)
+    why: str = ""  # why no row has an interval (a maximum has no sound streamed one)
+    baseline: np.ndarray | None = None  # the matching baseline row's value; NaN: none
+    baseline_se: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, values: np.ndarray, notes: np.ndarray | None = None) -> LossColumn:
+        if notes is None:
+            notes = np.full(len(values), None, dtype=object)
+        return cls(np.asarray(values, dtype=np.float64), notes)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The per-row arrays this column holds (those not None)."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                out[f.name] = value
+        return out
+
+    def take(self, index: Index) -> LossColumn:
+        taken: dict[str, Any] = {name: array[index] for name, array in self.arrays().items()}
+        return replace(self, **taken)
+
+    def value(self, i: int) -> float | None:
+        return _float(self.values[i])
+
+    def interval(self, i: int) -> Interval | None:
+        """Row ``i``'s interval; None where intervals were not asked for."""
+        if self.low is None or self.high is None or self.se is None:
+            return None
+        if math.isnan(self.values[i]):
+            return Interval(None, None, None, self.method, "the value is missing")
+        low, high, se = _float(self.low[i]), _float(self.high[i]), _float(self.se[i])
+        reason = self.why or ("" if low is not None else "too few rows for an interval")
+        return Interval(low, high, se, self.method, reason)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Every row of a result as columns (see the module's docstring)."""
+
+    file: np.ndarray  # object
+    pred: np.ndarray  # object
+    keys: dict[str, np.ndarray]  # group column → object array of key values
+    overall: np.ndarray  # bool: the overall row of its block
+    n: np.ndarray  # int64: rows evaluated
+    losses: dict[str, LossColumn]
+
+    def __len__(self) -> int:
+        return len(self.n)
+
+    def take(self, index: Index) -> Frame:
+        """The rows ``index`` selects (an integer array or a slice), in its order."""
+        return Frame(
+            file=self.file[index],
+            pred=self.pred[index],
+            keys={name: values[index] for name, values in self.keys.items()},
+            overall=self.overall[index],
+            n=self.n[index],
+            losses={name: column.take(index) for name, column in self.losses.items()},
+        )
+
+    def with_losses(self, names: Sequence[str]) -> Frame:
+        """Only the losses ``names``, in that order."""
+        return replace(self, losses={name: self.losses[name] for name in names})
+
+    def blocks(self) -> list[tuple[int, int]]:
+        """(start, stop) of each file and model's rows: its groups, then its overall row."""
+        ends = np.flatnonzero(self.overall) + 1
+        starts = np.concatenate([[0], ends[:-1]])
+        return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+    def group(self, i: int) -> dict[str, Any] | None:
+        if self.overall[i]:
+            return None
+        return {name: values[i] for name, values in self.keys.items()}
+
+    def row(self, i: int) -> ResultRow:
+        """Row ``i`` as a typed record."""
+        metrics = {name: column.value(i) for name, column in self.losses.items()}
+        notes = {name: c.notes[i] for name, c in self.losses.items() if c.notes[i] is not None}
+        intervals = {}
+        for name, column in self.losses.items():
+            interval = column.interval(i)
+            if interval is not None:
+                intervals[name] = interval
+        baseline = {
+            name: _float(c.baseline[i]) for name, c in self.losses.items() if c.baseline is not None
+        }
+        errors = {
+            name: _float(c.baseline_se[i])
+            for name, c in self.losses.items()
+            if c.baseline_se is not None
+        }
+        return ResultRow(
+            file=self.file[i],
+            pred=self.pred[i],
+            group=self.group(i),
+            n=int(self.n[i]),
+            metrics=metrics,
+            notes=notes,
+            baseline=_unless_empty(baseline),
+            baseline_se=_unless_empty(errors),
+            intervals=intervals,
+        )
+
+    @classmethod
+    def concat(cls, frames: Sequence[Frame]) -> Frame:
+        """The rows of ``frames`` one after another (all with the same group columns)."""
+        if len(frames) == 1:
+            return frames[0]
+        names = list(dict.fromkeys(name for f in frames for name in f.losses))
+        return cls(
+            file=np.concatenate([f.file for f in frames]),
+            pred=np.concatenate([f.pred for f in frames]),
+            keys={k: np.concatenate([f.keys[k] for f in frames]) for k in frames[0].keys},
+            overall=np.concatenate([f.overall for f in frames]),
+            n=np.concatenate([f.n for f in frames]),
+            losses={name: _concat_columns([_column(f, name) for f in frames]) for name in names},
+        )
+
+    @classmethod
+    def from_rows(
+        cls, rows: Sequence[ResultRow], losses: Sequence[str], group_by: Sequence[str]
+    ) -> Frame:
+        """The columns of typed rows (for results built by hand, as in tests)."""
+        count = len(rows)
+
+        def objects(values: Sequence[Any]) -> np.ndarray:
+            out = np.empty(count, dtype=object)
+            out[:] = list(values)
+            return out
+
+        def floats(values: Sequence[float | None]) -> np.ndarray:
+            return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+        columns = {}
+        for name in losses:
+            intervals = [row.intervals.get(name) for row in rows]
+            column = LossColumn.of(
+                floats([row.metrics.get(name) for row in rows]),
+                objects([row.notes.get(name) for row in rows]),
+            )
+            if any(intervals):
+                column = replace(
+                    column,
+                    low=floats([i.low if i else None for i in intervals]),
+                    high=floats([i.high if i else None for i in intervals]),
+                    se=floats([i.se if i else None for i in intervals]),
+                    method=next(i.method for i in intervals if i),
+                )
+            if any(row.baseline is not None for row in rows):
+                column = replace(
+                    column,
+                    baseline=floats([(row.baseline or {}).get(name) for row in rows]),
+                    baseline_se=floats([(row.baseline_se or {}).get(name) for row in rows]),
+                )
+            columns[name] = column
+        return cls(
+            file=objects([row.file for row in rows]),
+            pred=objects([row.pred for row in rows]),
+            keys={g: objects([(row.group or {}).get(g) for row in rows]) for g in group_by},
+            overall=np.array([row.is_overall for row in rows], dtype=bool),
+            n=np.array([row.n for row in rows], dtype=np.int64),
+            losses=columns,
+        )
+
+
+def _column(frame: Frame, name: str) -> LossColumn:
+    """``frame``'s column of loss ``name``, or an all-missing one where it has none."""
+    column = frame.losses.get(name)
+    if column is not None:
+        return column
+    return LossColumn.of(np.full(len(frame), np.nan))
+
+
+def _concat_columns(columns: Sequence[LossColumn]) -> LossColumn:
+    """One column of several, an array missing from some filled with NaN there."""
+    first = columns[0]
+    names = list(dict.fromkeys(name for c in columns for name in c.arrays()))
+    joined: dict[str, Any] = {}
+    for name in names:
+        parts = [c.arrays().get(name) for c in columns]
+        filler = [np.full(len(c.values), np.nan) for c in columns]
+        joined[name] = np.concatenate(
+            [p if p is not None else f for p, f in zip(parts, filler, strict=True)]
+        )
+    method = next((c.method for c in columns if c.method), first.method)
+    return replace(first, method=method, **joined)
+
+
+def _unless_empty(values: dict[str, float | None]) -> dict[str, float | None] | None:
+    """None for a row with no baseline value (no matching baseline row)."""
+    return values if any(v is not None for v in values.values()) else None
+
+
+def _float(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def object_array(values: Sequence[Any] | Mapping[int, Any], size: int) -> np.ndarray:
+    """An object array of ``size`` Nones, with ``values`` set (a sequence, or index → value)."""
+    out = np.full(size, None, dtype=object)
+    if isinstance(values, Mapping):
+        for i, value in values.items():
+            out[i] = value
+    else:
+        out[:] = list(values)
+    return out

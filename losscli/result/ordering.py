@@ -1,0 +1,53 @@
+"""The groups that matter among a million: group rows ordered by a loss, worst first.
+
+Worst follows the loss's direction: the highest MSE, the lowest R². Within each file
+and model the group rows are ordered (ties keep their key order, missing values go
+last) and the overall row stays last; ``top`` keeps the first ``top`` group rows, or
+with a negative ``top`` the best ones first. Only the rows shown change: every row is
+still there for the checks, which judge them all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import UsageError
+from ..losses import Direction, find_loss
+
+if TYPE_CHECKING:
+    from .evaluation import EvaluationResult
+
+
+def ranked(result: EvaluationResult, sort_by: str | None, top: int | None) -> EvaluationResult:
+    """``result`` showing its group rows ordered by ``sort_by`` (default: the first loss)."""
+    if sort_by is None and top is None:
+        return result
+    name = _shown_loss(result, sort_by)
+    values = result.frame.losses[name].values
+    loss = find_loss(name)
+    lower_is_better = loss is None or loss.direction is Direction.LOWER
+    best_first = top is not None and top < 0
+    key = values if lower_is_better == best_first else -values  # NaN stays NaN: sorted last
+    shown = []
+    for start, stop in result.frame.blocks():
+        groups = np.arange(start, stop - 1)
+        ordered = groups[np.argsort(key[groups], kind="stable")]
+        shown += [ordered if top is None else ordered[: abs(top)], np.array([stop - 1])]
+    return result.showing(np.concatenate(shown))
+
+
+def _shown_loss(result: EvaluationResult, spec: str | None) -> str:
+    """The canonical name of the loss ``spec`` names, which must be one of the result's."""
+    if spec is None:
+        return result.losses[0]
+    from ..losses import get_loss
+
+    name = get_loss(spec).name
+    if name not in result.losses:
+        raise UsageError(
+            f"--sort-by {spec}: the result has no {name} column; sort by one of "
+            f"{', '.join(result.losses)} (or add it with -m)"
+        )
+    return name

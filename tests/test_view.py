@@ -1,0 +1,124 @@
+"""Which rows a person sees: --sort-by, --top and --max-rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import Result
+from conftest import write_table
+
+from losscli import evaluate
+
+# squared errors per group: a 1, b 0, c 9, d 0, e 16
+FIVE = pd.DataFrame(
+    {"y": [1.0, 3, 4, 2, 5], "p": [2.0, 3, 7, 2, 1], "g": ["a", "b", "c", "d", "e"]}
+)
+
+
+@pytest.fixture
+def five(tmp_path: Path) -> Path:
+    return write_table(FIVE, tmp_path / "five.csv")
+
+
+def groups(out: str) -> list[str]:
+    return [row["g"] for row in csv.DictReader(io.StringIO(out))]
+
+
+def test_sort_by_orders_groups_worst_first_and_keeps_overall_last(run, five: Path) -> None:
+    out = run("evaluate", str(five), "-l", "y", "-p", "p", "-g", "g", "-m", "mse", "-f", "csv",
+              "--sort-by", "mse").stdout  # fmt: skip
+    assert out.splitlines() == [
+        "file,pred,scope,g,n,mse",
+        f"{five},p,group,e,1,16.0",
+        f"{five},p,group,c,1,9.0",
+        f"{five},p,group,a,1,1.0",
+        f"{five},p,group,b,1,0.0",  # ties keep their key order
+        f"{five},p,group,d,1,0.0",
+        f"{five},p,overall,,5,5.2",
+    ]
+
+
+def test_top_keeps_the_worst_and_minus_top_the_best(run, five: Path) -> None:
+    base = ("evaluate", str(five), "-l", "y", "-p", "p", "-g", "g", "-m", "mse", "-f", "csv")
+    assert groups(run(*base, "--top", "2").stdout) == ["e", "c", ""]
+    assert groups(run(*base, "--top", "-3").stdout) == ["b", "d", "a", ""]
+
+
+def test_sort_by_follows_the_loss_direction(tmp_path: Path) -> None:
+    """R² is better when higher: its worst group is its lowest."""
+    df = pd.DataFrame(
+        {
+            "y": [1.0, 2, 3, 1, 2, 3, 1, 2, 3],
+            "p": [1.0, 2, 3, 1.5, 2, 2.5, 3, 2, 1],
+            "g": ["good"] * 3 + ["fair"] * 3 + ["bad"] * 3,
+        }
+    )
+    result = evaluate(write_table(df, tmp_path / "r.csv"), label="y", pred="p", group_by="g",
+                      losses="r2")  # fmt: skip
+    ranked = result.ranked("r2", 2)
+    assert [r["g"] for r in ranked.records()] == ["bad", "fair", None]
+    assert [r["g"] for r in result.records()] == ["bad", "fair", "good", None]  # unchanged
+
+
+def test_a_sort_loss_not_asked_for_is_computed(run, five: Path) -> None:
+    out = run("evaluate", str(five), "-l", "y", "-p", "p", "-g", "g", "-m", "mse", "-f", "csv",
+              "--sort-by", "mae", "--top", "1").stdout  # fmt: skip
+    assert out.splitlines()[0] == "file,pred,scope,g,n,mse,mae"
+    assert groups(out) == ["e", ""]
+
+
+def test_checks_judge_the_groups_top_leaves_out(run: Callable[..., Result], five: Path) -> None:
+    result = run("evaluate", str(five), "-l", "y", "-p", "p", "-g", "g", "-m", "mse", "-f", "csv",
+                 "--top", "-1", "--check", "mse<10")  # fmt: skip
+    assert result.exit_code == 1
+    assert groups(result.stdout) == ["b", ""]
+    assert "g=e: mse = 16 is not < 10" in result.stderr
+
+
+def test_max_rows_shows_how_many_rows_are_left_out(run, five: Path) -> None:
+    out = run("evaluate", str(five), "-l", "y", "-p", "p", "-g", "g", "-m", "mse",
+              "-f", "markdown", "--sort-by", "mse", "--max-rows", "2").stdout  # fmt: skip
+    assert out.splitlines()[2:9] == [
+        "| g | n | mse ↓ |",
+        "|---|---:|---:|",
+        "| e | 1 | 16.000 |",
+        "| c | 1 | 9.0000 |",
+        "| … 3 more |  |  |",
+        "| **overall** | **5** | **5.2000** |",
+        "",
+    ]
+    assert "--max-rows 0 shows them all" in out
+
+
+def test_markdown_shows_fifty_groups_by_default_and_csv_every_row(run, tmp_path: Path) -> None:
+    df = pd.DataFrame({"y": range(60), "p": range(60), "g": range(60)}, dtype=float)
+    path = write_table(df, tmp_path / "sixty.csv")
+    base = ("evaluate", str(path), "-l", "y", "-p", "p", "-g", "g", "-m", "mse")
+    markdown = run(*base, "-f", "markdown").stdout
+    assert "| … 10 more |" in markdown
+    assert markdown.count("| 1 | 0 |") == 50
+    assert "more" not in run(*base, "-f", "markdown", "--max-rows", "0").stdout
+    assert len(groups(run(*base, "-f", "csv", "--max-rows", "1").stdout)) == 61
+
+
+def test_the_table_at_a_fixed_width(run, five: Path) -> None:
+    out = run("evaluate", str(five), "-l", "y", "-p", "p", "-g", "g", "-m", "mse",
+              "-f", "table", "--top", "3", "--max-rows", "1").stdout  # fmt: skip
+    assert [line.rstrip() for line in out.splitlines()] == [
+        f"{five} · p",
+        "",
+        "  g          n    mse ↓",
+        " ───────────────────────",
+        "  e          1   16.000",
+        "  … 2 more",
+        "",
+        "  overall    5   5.2000",
+        "",
+        "… more group rows than --max-rows: --max-rows 0 shows them all; -f csv, -f json or "
+        "-o FILE write every row",
+    ]
