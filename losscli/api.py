@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from .engine.finalize import drop_inapplicable
-from .engine.run import Options, Progress, evaluate_source
+from .engine.run import Options, Progress, evaluate_sources
 from .errors import UsageError
 from .losses import EPS, Loss, Params, Task, default_losses, get_loss, resolve_losses
 from .reading import (
@@ -78,8 +78,9 @@ def evaluate(
     ``resamples`` replicates, keyed by ``seed`` and each row's position, resampling
     blocks of ``block_rows`` rows). ``compare`` (True: the first model, or a model's
     name) adds paired differences of every other model against that reference, with
-    verdicts adjusted across groups by ``adjust`` ("holm" or "bh"). ``threads`` chunks
-    are computed at once (default: the machine's cores); the values do not depend on it.
+    verdicts adjusted across groups by ``adjust`` ("holm" or "bh"). ``threads`` files are
+    read and chunks computed at once (default: the machine's cores); the values do not
+    depend on it.
     """
     if mape_zero not in MAPE_ZERO_POLICIES:
         raise UsageError(f"mape_zero must be one of {MAPE_ZERO_POLICIES}, not {mape_zero!r}")
@@ -124,9 +125,11 @@ def evaluate(
     comparisons: list[Comparison] = []
     notices: list[str] = []
     tasks: set[Task] = set()
-    for index, item in enumerate(_as_list(inputs)):
-        source = _as_source(item, index, input_format, stdin, (delimiter, encoding, decimal))
-        found = evaluate_source(source, options)
+    sources = (
+        _as_source(item, index, input_format, stdin, (delimiter, encoding, decimal))
+        for index, item in enumerate(_as_list(inputs))
+    )
+    for found in evaluate_sources(sources, options):
         frames.append(found.frame)
         comparisons += found.comparisons
         notices += found.notices

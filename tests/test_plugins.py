@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -313,18 +314,51 @@ def test_an_installed_package_is_found_by_its_entry_point(
     assert losscli.evaluate(frame, losses="overstock").rows[-1].metrics["overstock"] > 0
 
 
-@pytest.mark.parametrize("help_only", [False, True])
-def test_a_run_without_plugins_imports_no_plugin_machinery(tmp_path: Path, help_only: bool) -> None:
-    _, path = sales(tmp_path)
-    args = "'--help'" if help_only else f"{str(path)!r}, '-f', 'csv'"
+# What a plain run leaves unloaded: the plugin machinery, and what costs start-up time and
+# a plain run does not use (the gates without a check, the config parser without a config
+# file, the temporary-file names of -o, the pandas API, scipy's quantiles for --ci, rich's
+# table, the dataset API, which loads pandas).
+NOT_LOADED = (
+    "losscli.plugins",
+    "losscli.define",
+    "importlib.metadata",
+    "losscli.gating.gates",
+    "tomllib",
+    "secrets",
+    "pandas",
+    "scipy",
+    "rich",
+    "pyarrow.dataset",
+)
+NOT_LOADED_FOR_VERSION = ("numpy", "pyarrow", "dataclasses", "losscli.api")
+
+
+def modules_left_loaded(args: list[str], unwanted: tuple[str, ...], cwd: Path) -> list[str]:
     code = (
-        "import sys; from losscli.cli import run; sys.argv = ['losscli', 'evaluate', "
-        f"{args}]\ntry:\n    run()\nexcept SystemExit:\n    pass\n"
-        "bad = [m for m in ('losscli.plugins', 'losscli.define', 'importlib.metadata') "
-        "if m in sys.modules]\nprint(bad, file=sys.stderr)"
+        f"import sys; from losscli.cli import run; sys.argv = ['losscli', *{args!r}]\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {unwanted!r} if m in sys.modules], file=sys.stderr)"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stderr.strip().splitlines()[-1] == "[]"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=cwd
+    )
+    return ast.literal_eval(done.stderr.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("help_only", [False, True])
+def test_a_plain_run_imports_no_plugin_machinery_nor_what_it_does_not_use(
+    tmp_path: Path, help_only: bool, fmt: str
+) -> None:
+    frame, path = sales(tmp_path)
+    if fmt == "parquet":
+        path = write_table(frame, tmp_path / "sales.parquet")
+    args = ["evaluate", "--help"] if help_only else ["evaluate", str(path), "-f", "csv"]
+    assert modules_left_loaded(args, NOT_LOADED, tmp_path) == []
+
+
+def test_version_imports_neither_numpy_nor_pyarrow(tmp_path: Path) -> None:
+    assert modules_left_loaded(["--version"], NOT_LOADED_FOR_VERSION, tmp_path) == []
 
 
 def test_a_plugin_file_that_is_missing(tmp_path: Path) -> None:

@@ -21,11 +21,6 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 LOCAL_FILE = "losscli.toml"
 PYPROJECT = "pyproject.toml"
 PATH_KEYS = ("baseline", "output", "plugins")  # values relative to the config file's directory
@@ -43,11 +38,21 @@ def find_config(explicit: str | None) -> tuple[str, dict[str, Any]] | None:
         if os.path.isfile(local):
             return local, _read(local, table=())
         pyproject = os.path.relpath(os.path.join(directory, PYPROJECT))
-        if os.path.isfile(pyproject):
+        if os.path.isfile(pyproject) and _names_losscli(pyproject):
             table = _read(pyproject, table=("tool", "losscli"))
             if table:
                 return pyproject, table
     return None
+
+
+def _names_losscli(pyproject: str) -> bool:
+    """Whether a project file could hold a [tool.losscli] table: one that never names
+    losscli is not parsed (most projects' files; parsing costs each run a few ms)."""
+    try:
+        with open(pyproject, "rb") as handle:
+            return b"losscli" in handle.read()
+    except OSError:
+        return True  # reading it again reports the problem
 
 
 def _search_path(start: str) -> list[str]:
@@ -62,6 +67,11 @@ def _search_path(start: str) -> list[str]:
 
 
 def _read(path: str, table: tuple[str, ...]) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):  # imported here: most runs have no config file
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
     try:
         with open(path, "rb") as handle:
             document = tomllib.load(handle)

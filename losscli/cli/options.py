@@ -264,6 +264,8 @@ def _parsed(parse_name: str) -> Callable[[click.Context, click.Parameter, Any], 
 
     @_or_unset_if_empty
     def callback(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
+        if not values:
+            return ()  # the gating machinery loads only for a run with something to judge
         from ..errors import UsageError
         from ..gating import gates
 

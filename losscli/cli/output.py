@@ -18,7 +18,6 @@ import errno
 import io
 import os
 import re
-import secrets
 import stat
 import sys
 from collections.abc import Iterable
@@ -198,6 +197,8 @@ def _write_descriptor(path: str, descriptor: int, text: Text) -> None:
 def _replace_atomically(
     path: str, target: str, text: Text, existing: os.stat_result | None
 ) -> None:
+    import secrets
+
     temporary = os.path.join(
         os.path.dirname(target), f".losscli-{os.getpid()}-{secrets.token_hex(4)}.tmp"
     )

@@ -80,8 +80,8 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--threads",
                 type=click.IntRange(min=1),
-                help="Chunks computed at once (default: the machine's cores); values do "
-                "not depend on it.",
+                help="Files and shards read, and chunks computed, at once (default: the "
+                "machine's cores); values do not depend on it.",
             ),
             click.option(
                 "--adjust",

@@ -1,22 +1,28 @@
-"""One input's evaluation, run locally: a fold of the kernel's partials over its chunks.
+"""The inputs' evaluation, run locally: per input, a fold of the kernel's partials over its chunks.
 
-Chunks are read ahead in a thread (pyarrow and NumPy release the GIL), turned into
-partials by :func:`~.kernel.evaluate_chunk` and absorbed in reading order. A dataset
-of shards is one input: each shard is checked under its own name, and its rows keep
-their positions in the dataset (shards in sorted order), which the bootstrap keys on.
+Files and shards are read ahead by a few threads (:class:`~..reading.ahead.ReadAhead`;
+pyarrow and NumPy release the GIL), chunks turned into partials by
+:func:`~.kernel.evaluate_chunk` in a small pool, and the partials absorbed in reading
+order, so no value depends on the threads. A dataset of shards is one input: each shard
+is checked under its own name, and its rows keep their positions in the dataset (shards
+in sorted order), which the bootstrap keys on.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, replace
 from functools import partial
 
+import pyarrow as pa
+
 from ..errors import InputError, UsageError
 from ..losses import Custom, Loss, Params, Task
-from ..reading import ColumnPlan, Source, plan_columns, prefetched
+from ..reading import ColumnPlan, Source, plan_columns
+from ..reading.ahead import ReadAhead
 from ..result import CiSettings, Comparison, Frame
 from .batches import BatchBuilder
 from .finalize import Finishing, result_frame
@@ -28,6 +34,7 @@ from .resample import Resampling
 Progress = Callable[[str, int, "int | None", str], None]
 FALLBACK_BOOTSTRAP = Resampling(resamples=1000, seed=0)
 REPLICATE_BUDGET_BYTES = 2 << 30  # bootstrap sums held at once: keys × resamples × sums
+POOL_MIN_ROWS = 1 << 14  # smaller chunks are computed on the folding thread
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,7 @@ class Options:
     ci: CiSettings | None = None
     compare: str | bool | None = None  # True: the first model is the reference
     adjust: str = "holm"  # across groups, for the comparison's verdicts
-    threads: int = 1  # chunks computed at once
+    threads: int = 1  # files read and chunks computed at once
 
 
 @dataclass(frozen=True)
@@ -60,76 +67,158 @@ class SourceResult:
 
 
 def evaluate_source(source: Source, options: Options) -> SourceResult:
-    plan = plan_columns(
-        source.name,
-        source.columns(),
-        options.label,
-        options.preds,
-        options.weight,
-        options.group_by,
-        options.probs,
-        options.logits,
-        options.params.from_logits,
-    )
-    plan = replace(plan, extra=_loss_columns(source, options.losses))
-    reference = _reference(plan, options.compare)
-    spec = _kernel_spec(plan, options, source.empty_is_missing, reference)
-    total = fold(source, plan, spec, options)
-    problems = [total.problems[p.name] for p in source.parts() if p.name in total.problems]
-    if (
-        plan.weight
-        and sum(p.rows_seen - p.dropped for p in problems)
-        and not any(p.total_weight for p in problems)
+    """One input's result (see :func:`evaluate_sources`)."""
+    with closing(evaluate_sources([source], options)) as results:
+        return next(results)
+
+
+def evaluate_sources(
+    sources: Iterable[Source], options: Options
+) -> Generator[SourceResult, None, None]:
+    """Each input's result, in the given order.
+
+    The files of all inputs (and the shards of each) are read ahead by ``options.threads``
+    threads and their chunks computed by as many, while every partial is absorbed in
+    reading order: values, row positions and errors are those of a one-by-one run.
+    Each input is planned (its header read, its columns found) on a reading thread too,
+    a few inputs ahead.
+    """
+    with (
+        closing(_planned_ahead(sources, options)) as planned,
+        _Workers(options.threads) as workers,
+        ReadAhead(_part_streams(planned), readers=options.threads) as ahead,
     ):
-        raise InputError(
-            f"{source.name}: the weights in column {plan.weight!r} are all 0, so "
-            "no row counts; check the weight column"
+        fold: _Fold | None = None
+        for (input_, index, part), batches in ahead:
+            if fold is None or fold.input is not input_:  # the first part of the next input
+                if fold is not None:
+                    yield fold.result(options)
+                fold = _Fold(input_, options)
+            fold.part(index, part, batches, workers)
+        if fold is not None:
+            yield fold.result(options)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One input, ready to read: the columns it needs and what each chunk becomes."""
+
+    source: Source
+    plan: ColumnPlan
+    spec: KernelSpec
+    builder: BatchBuilder
+    reference: str | None
+
+    @classmethod
+    def of(cls, source: Source, options: Options) -> _Planned:
+        plan = plan_columns(
+            source.name,
+            source.columns(),
+            options.label,
+            options.preds,
+            options.weight,
+            options.group_by,
+            options.probs,
+            options.logits,
+            options.params.from_logits,
         )
-    compare_ci = options.ci or CiSettings(0.95, "normal", adjust=options.adjust)
-    finishing = Finishing(options.losses, options.ci, reference, compare_ci)
-    frame, comparisons = result_frame(source.name, total, plan.models, finishing)
-    tasks = {_task(total, m.name, m.multiclass) for m in plan.models}
-    if options.mape_zero == "error" and (
-        "mape" in options.always_shown
-        or (any(x.name == "mape" for x in options.losses) and Task.REGRESSION in tasks)
-    ):
-        for found in problems:
-            found.raise_zero_labels()
-    notices = [*plan.notices, *(n for p in problems for n in p.notices())]
-    return SourceResult(frame, comparisons, notices, tasks)
+        plan = replace(plan, extra=_loss_columns(source, options.losses))
+        reference = _reference(plan, options.compare)
+        spec = _kernel_spec(plan, options, source.empty_is_missing, reference)
+        builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
+        return cls(source, plan, spec, builder, reference)
 
 
-def fold(source: Source, plan: ColumnPlan, spec: KernelSpec, options: Options) -> Partial:
-    """Every chunk of every part of ``source``, folded into one partial."""
-    builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
-    total = Partial.empty(KeySet(plan.group_by, source.empty_is_missing))
-    position = 0  # rows of the input before the current chunk (the bootstrap's unit index)
-    with _Workers(options.threads) as workers:
-        for part in source.parts():  # the shards of a dataset, each checked under its own name
-            _require_columns(source, part, plan)
-            first_row = 0
-            for batch in prefetched(part.batches(plan.needed, plan.numeric)):
-                if options.progress is not None:
-                    options.progress(source.name, *source.progress())
-                kernel = partial(
-                    evaluate_chunk,
-                    batch,
-                    spec=spec,
-                    builder=builder,
-                    part=part.name,
-                    first_row=first_row,
-                    position=position,
-                )
-                for chunk in workers.submit(kernel):
-                    total.absorb(chunk)
-                    _check_budget(total, spec)
-                first_row += batch.num_rows
-                position += batch.num_rows
-            for chunk in workers.drain():
-                total.absorb(chunk)
-            if part.name in total.problems:
-                total.problems[part.name].raise_if_failed()
-    return total
+def _planned_ahead(sources: Iterable[Source], options: Options) -> Generator[_Planned, None, None]:
+    """Each input planned on a reading thread, a few ahead: opening a file to read its
+    header costs the folding thread more than the rest of a small file's work."""
+    streams = ((source, partial(_plan, source, options)) for source in sources)
+    with ReadAhead(streams, readers=options.threads) as ahead:
+        for _, planned in ahead:
+            yield from planned
+
+
+def _plan(source: Source, options: Options) -> Iterator[_Planned]:
+    yield _Planned.of(source, options)
+
+
+def _part_streams(
+    inputs: Iterable[_Planned],
+) -> Iterator[tuple[tuple[_Planned, int, Source], Callable[[], Iterator[pa.RecordBatch]]]]:
+    """Every part (file or shard) of every input, with what reads its batches."""
+    for input_ in inputs:
+        for index, part in enumerate(input_.source.parts()):
+            yield (input_, index, part), partial(_read_part, input_, part)
+
+
+def _read_part(input_: _Planned, part: Source) -> Iterator[pa.RecordBatch]:
+    """The batches of one part, on a reading thread; a shard's columns checked first."""
+    _require_columns(input_.source, part, input_.plan)
+    return part.batches(input_.plan.needed, input_.plan.numeric)
+
+
+class _Fold:
+    """One input's chunks, folded into one partial in reading order."""
+
+    def __init__(self, input_: _Planned, options: Options) -> None:
+        self.input, self.options = input_, options
+        self.total = Partial.empty(KeySet(input_.plan.group_by, input_.source.empty_is_missing))
+        self.position = 0  # rows of the input before the next chunk (the bootstrap's unit index)
+
+    def part(
+        self, index: int, part: Source, batches: Iterator[pa.RecordBatch], workers: _Workers
+    ) -> None:
+        """Absorb the chunks of one part (a shard is checked under its own name)."""
+        source, spec, progress = self.input.source, self.input.spec, self.options.progress
+        first_row = 0
+        for batch in batches:
+            if progress is not None:
+                progress(source.name, *source.progress(index))
+            kernel = partial(
+                evaluate_chunk,
+                batch,
+                spec=spec,
+                builder=self.input.builder,
+                part=part.name,
+                first_row=first_row,
+                position=self.position,
+            )
+            for chunk in workers.submit(kernel, batch.num_rows):
+                self.total.absorb(chunk)
+                _check_budget(self.total, spec)
+            first_row += batch.num_rows
+            self.position += batch.num_rows
+        for chunk in workers.drain():
+            self.total.absorb(chunk)
+        if part.name in self.total.problems:
+            self.total.problems[part.name].raise_if_failed()
+
+    def result(self, options: Options) -> SourceResult:
+        """The input's result rows, once every part is absorbed."""
+        source, plan, total = self.input.source, self.input.plan, self.total
+        problems = [total.problems[p.name] for p in source.parts() if p.name in total.problems]
+        if (
+            plan.weight
+            and sum(p.rows_seen - p.dropped for p in problems)
+            and not any(p.total_weight for p in problems)
+        ):
+            raise InputError(
+                f"{source.name}: the weights in column {plan.weight!r} are all 0, so "
+                "no row counts; check the weight column"
+            )
+        compare_ci = options.ci or CiSettings(0.95, "normal", adjust=options.adjust)
+        reference = self.input.reference
+        finishing = Finishing(options.losses, options.ci, reference, compare_ci)
+        frame, comparisons = result_frame(source.name, total, plan.models, finishing)
+        tasks = {_task(total, m.name, m.multiclass) for m in plan.models}
+        if options.mape_zero == "error" and (
+            "mape" in options.always_shown
+            or (any(x.name == "mape" for x in options.losses) and Task.REGRESSION in tasks)
+        ):
+            for found in problems:
+                found.raise_zero_labels()
+        notices = [*plan.notices, *(n for p in problems for n in p.notices())]
+        return SourceResult(frame, comparisons, notices, tasks)
 
 
 class _Workers:
@@ -150,10 +239,15 @@ class _Workers:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def submit(self, kernel: Callable[[], Partial]) -> list[Partial]:
-        """Start ``kernel``; the partials finished in order while at most ``threads`` run."""
+    def submit(self, kernel: Callable[[], Partial], rows: int) -> list[Partial]:
+        """Start ``kernel`` (of a chunk of ``rows`` rows); the partials finished in order
+        while at most ``threads`` run. A small chunk is computed here, after those before
+        it: its cost is the kernel's fixed cost in Python, which holds the GIL, so another
+        thread would add a hand-over and gain nothing (thousands of small shards)."""
         if self.pool is None:
             return [kernel()]
+        if rows < POOL_MIN_ROWS:
+            return [*self.drain(), kernel()]
         self.pending.append(self.pool.submit(kernel))
         done = []
         while len(self.pending) > self.threads:

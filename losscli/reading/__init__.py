@@ -2,7 +2,7 @@
 
 from .columns import CLASS, ONEHOT, VALUE, ColumnPlan, Model, plan_columns
 from .open import open_source
-from .source import Source, TableSource, prefetched
+from .source import Source, TableSource
 from .values import to_float
 
 __all__ = [
@@ -15,6 +15,5 @@ __all__ = [
     "TableSource",
     "open_source",
     "plan_columns",
-    "prefetched",
     "to_float",
 ]

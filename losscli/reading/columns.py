@@ -8,7 +8,6 @@ one column of class names or positions, or one-hot (soft) label columns.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -240,6 +239,8 @@ def is_pattern(spec: str) -> bool:
 def _require(source: str, available: Sequence[str], name: str, role: str) -> str:
     if name in available:
         return name
+    import difflib  # only for this message
+
     close = difflib.get_close_matches(name, available, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise InputError(

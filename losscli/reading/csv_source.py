@@ -99,7 +99,7 @@ class CsvSource(Source):
             convert_options=convert,
         )
 
-    def progress(self) -> tuple[int, int | None, str]:
+    def progress(self, part: int = 0) -> tuple[int, int | None, str]:
         size = self._data.size if self._data is not None else os.path.getsize(self.name)
         try:
             if self._raw is not None and not self._raw.closed:

@@ -37,12 +37,22 @@ def open_source(
         if data.size == 0:
             raise InputError("-: standard input is empty; pipe a CSV or Parquet file into losscli")
     elif os.path.isdir(name) or (is_pattern(name) and not os.path.exists(name)):
-        shards = [
-            open_source(s, input_format, None, delimiter, encoding, decimal) for s in _shards(name)
-        ]
-        return ShardedSource(name, shards)
+        dialect = (delimiter, encoding, decimal)
+        return ShardedSource(name, [_file(s, input_format, None, *dialect) for s in _shards(name)])
     elif not os.path.exists(name):
         raise InputError(f"{name}: no such file")
+    return _file(name, input_format, data, delimiter, encoding, decimal)
+
+
+def _file(
+    name: str,
+    input_format: str | None,
+    data: pa.Buffer | None,
+    delimiter: str | None,
+    encoding: str,
+    decimal: str,
+) -> Source:
+    """The source of one file (or of standard input's bytes), by its format."""
     head = data[:8].to_pybytes() if data is not None else b""  # stdin: its magic bytes tell
     kind = detect(name, input_format, head)
     if kind.format == "parquet":

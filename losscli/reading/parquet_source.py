@@ -1,4 +1,10 @@
-"""Parquet sources: record batches of just the needed columns, without pre-buffering."""
+"""Parquet sources: record batches of just the needed columns, read through a small buffer.
+
+Pages are read through a buffered stream of ``READ_BUFFER_BYTES`` rather than a column
+chunk at a time, so memory does not grow with row groups; columns are decoded in
+parallel by Arrow's threads, except in a file of one batch or less, where handing its
+few columns to the pool costs more than decoding them (the many-small-shards case).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,9 @@ import pyarrow as pa
 
 from .source import READ_ERRORS, Source, open_error, read_error
 
-BATCH_ROWS = 1 << 18
+BATCH_ROWS = 1 << 16
 BATCH_VALUES = 1 << 20  # numeric values per batch: 10 class columns get 10× fewer rows
+READ_BUFFER_BYTES = 1 << 20
 
 
 def batch_rows(numeric_columns: int) -> int:
@@ -21,47 +28,77 @@ def batch_rows(numeric_columns: int) -> int:
 class ParquetSource(Source):
     def __init__(self, name: str, data: pa.Buffer | None = None) -> None:
         self.name, self._data = name, data
-        self._file: Any = None
+        self._file: Any = None  # opened for the schema, kept open for the read that follows
+        self._metadata: Any = None  # the footer, parsed once, until the file is read
         self._rows_read = 0
+        self._rows_total: int | None = None
 
-    def _parquet(self, read_dictionary: Sequence[str] = ()) -> Any:
+    def _open(self, read_dictionary: Sequence[str] = ()) -> Any:
+        """The file, opened to read; a second opening reuses the parsed footer."""
         import pyarrow.parquet as pq
 
-        if self._file is None or read_dictionary:
-            # Through ParquetFile, also for bytes from stdin: pq.read_table on an in-memory
-            # buffer was seen to abort the interpreter at exit (pyarrow 26).
-            where = pa.BufferReader(self._data) if self._data is not None else self.name
-            try:
-                self._file = pq.ParquetFile(
-                    where, pre_buffer=False, read_dictionary=list(read_dictionary) or None
-                )
-            except READ_ERRORS as exc:
-                raise open_error(self.name, exc) from exc
-        return self._file
+        # Through ParquetFile, also for bytes from stdin: pq.read_table on an in-memory
+        # buffer was seen to abort the interpreter at exit (pyarrow 26). A file object
+        # rather than a path: resolving a path to a file system costs as much as the read
+        # of a small file.
+        where: Any = None
+        try:
+            where = pa.BufferReader(self._data) if self._data is not None else pa.OSFile(self.name)
+            opened = pq.ParquetFile(
+                where,
+                metadata=self._metadata,
+                pre_buffer=False,
+                buffer_size=READ_BUFFER_BYTES,
+                read_dictionary=list(read_dictionary) or None,
+            )
+        except READ_ERRORS as exc:
+            if where is not None:
+                where.close()
+            raise open_error(self.name, exc) from exc
+        self._metadata = opened.metadata
+        self._rows_total = opened.metadata.num_rows
+        return opened
 
     def columns(self) -> list[str]:
-        return list(self._parquet().schema_arrow.names)
+        if self._file is None:
+            self._file = self._open()
+        return list(self._file.schema_arrow.names)
 
-    def progress(self) -> tuple[int, int | None, str]:
-        return self._rows_read, self._parquet().metadata.num_rows, "rows"
+    def progress(self, part: int = 0) -> tuple[int, int | None, str]:
+        return self._rows_read, self._rows_total, "rows"
 
     def batches(self, columns: Sequence[str], numeric: Collection[str]) -> Iterator[pa.RecordBatch]:
         self._rows_read = 0
-        schema = self._parquet().schema_arrow
+        parquet = self._reading(columns, numeric)
+        rows = batch_rows(len(numeric))
+        try:
+            with parquet:
+                for batch in parquet.iter_batches(
+                    batch_size=rows,
+                    columns=list(columns),
+                    use_threads=parquet.metadata.num_rows > rows,
+                ):
+                    self._rows_read += batch.num_rows
+                    yield batch
+        except READ_ERRORS as exc:
+            raise read_error(self.name, exc) from exc
+        finally:
+            self._metadata = None  # a dataset of 10,000 shards holds no 10,000 footers
+
+    def _reading(self, columns: Sequence[str], numeric: Collection[str]) -> Any:
+        """The file to read ``columns`` from: text (group) columns as dictionary codes."""
+        opened, self._file = self._file or self._open(), None
+        schema = opened.schema_arrow
         text = [
             c
             for c in columns
-            if c not in numeric
-            and (
-                pa.types.is_string(schema.field(c).type)
-                or pa.types.is_large_string(schema.field(c).type)
-            )
+            if c not in numeric and c in schema.names and _is_text(schema.field(c).type)
         ]
-        try:
-            parquet = self._parquet(read_dictionary=text)  # group keys as dictionary codes
-            rows = batch_rows(len(numeric))
-            for batch in parquet.iter_batches(batch_size=rows, columns=list(columns)):
-                self._rows_read += batch.num_rows
-                yield batch
-        except READ_ERRORS as exc:
-            raise read_error(self.name, exc) from exc
+        if not text:
+            return opened
+        opened.close()
+        return self._open(read_dictionary=text)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)

@@ -8,18 +8,16 @@ and several shards read as one dataset. Standard input is read into memory.
 
 from __future__ import annotations
 
+import itertools
 import lzma
+import os
 from collections.abc import Collection, Iterator, Sequence
-from queue import Queue
-from threading import Thread
-from typing import Any, TypeVar
 
 import pyarrow as pa
 
 from ..errors import InputError
 
 TABLE_BATCH_ROWS = 1 << 18
-T = TypeVar("T")
 READ_ERRORS = (pa.ArrowException, OSError, EOFError, lzma.LZMAError, UnicodeError)
 
 
@@ -32,8 +30,9 @@ class Source:
     def columns(self) -> list[str]:
         raise NotImplementedError
 
-    def progress(self) -> tuple[int, int | None, str]:
-        """(done, total or None, unit) of the batches read so far: bytes or rows."""
+    def progress(self, part: int = 0) -> tuple[int, int | None, str]:
+        """(done, total or None, unit) of the batches read so far, bytes or rows, while
+        reading ``part`` (an index into :meth:`parts`)."""
         return 0, None, "rows"
 
     def parts(self) -> list[Source]:
@@ -62,6 +61,7 @@ class ShardedSource(Source):
 
     def __init__(self, name: str, shards: list[Source]) -> None:
         self.name, self.shards = name, shards
+        self._before: list[int] | None = None  # bytes of the shards before each
 
     def columns(self) -> list[str]:
         return self.shards[0].columns()
@@ -70,12 +70,16 @@ class ShardedSource(Source):
     def empty_is_missing(self) -> bool:  # type: ignore[override]
         return all(shard.empty_is_missing for shard in self.shards)
 
-    def progress(self) -> tuple[int, int | None, str]:
-        parts = [shard.progress() for shard in self.shards]
-        done = sum(p[0] for p in parts)
-        totals = [p[1] for p in parts]
-        total = None if None in totals else sum(t for t in totals if t is not None)
-        return done, total, parts[0][2]
+    def progress(self, part: int = 0) -> tuple[int, int | None, str]:
+        """Bytes: the shards before ``part`` whole, and ``part`` by its share read so far
+        (the shards' sizes are looked up once, so each report costs the same)."""
+        if self._before is None:
+            sizes = [os.path.getsize(shard.name) for shard in self.shards]
+            self._before = list(itertools.accumulate(sizes, initial=0))
+        done, total, _ = self.shards[part].progress()
+        size = self._before[part + 1] - self._before[part]
+        share = min(done / total, 1.0) if total else 0.0
+        return self._before[part] + round(share * size), self._before[-1], "bytes"
 
     def parts(self) -> list[Source]:
         return self.shards
@@ -109,30 +113,3 @@ def read_error(name: str, exc: Exception) -> InputError:
     ):
         return InputError(f"{name}: the compressed data is corrupt or truncated ({text})")
     return InputError(f"{name}: cannot read the file: {text}")
-
-
-def prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """The same items, read ahead in a thread while the caller computes on the last one.
-
-    pyarrow decodes and NumPy computes without holding the GIL, so on two cores the
-    reading and the loss math overlap. An error in the reader reaches the caller.
-    """
-    queue: Queue[Any] = Queue(maxsize=depth)
-
-    def produce() -> None:
-        try:
-            for item in batches:
-                queue.put((True, item))
-        except BaseException as exc:  # handed to the consumer, who raises it
-            queue.put((False, exc))
-        queue.put((False, None))
-
-    Thread(target=produce, daemon=True, name="losscli-reader").start()
-    while True:
-        ok, item = queue.get()
-        if ok:
-            yield item
-        elif item is None:
-            return
-        else:
-            raise item

@@ -1,0 +1,144 @@
+"""Reading ahead: the items of many streams (the batches of files and shards), read by a few
+threads while the caller computes, and handed back stream by stream in their given order.
+
+A file costs a fixed time to open and read however small it is; read one after another,
+ten thousand small shards cost ten thousand times that. Here up to ``readers`` streams
+are read at once, each into a queue of at most ``depth`` items, and at most ``window``
+streams are started ahead of the one the caller is on, so memory stays bounded by
+``window × depth`` items. The order the caller sees never depends on the threads'
+timing: stream k's items come after stream k − 1's, each in its own order, and an error
+(opening a file, or the next stream's setup) reaches the caller where a one-by-one read
+would have met it.
+
+The threads are daemons and stop at their next item once the caller stops (an error, a
+Ctrl-C), so an interrupted run never waits for a large file to be read to its end.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from queue import Full, Queue
+from threading import Event, Thread
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")  # what identifies a stream to the caller
+Item = TypeVar("Item")
+POLL_SECONDS = 0.05  # how soon a thread blocked on a full queue notices that the caller stopped
+_END = object()
+
+
+class _Stream(Generic[Item]):
+    """One stream's queue of ``(ok, item)`` pairs; ``(False, _END)`` ends it."""
+
+    def __init__(self, produce: Callable[[], Iterable[Item]], depth: int) -> None:
+        self.produce = produce
+        self.queue: Queue[tuple[bool, Any]] = Queue(maxsize=depth)
+
+
+class ReadAhead(Generic[T, Item]):
+    """``for tag, items in ReadAhead(streams): ...``: each ``(tag, produce)`` of ``streams``
+    in order, ``items`` yielding what ``produce()`` yields, read ahead by the threads.
+
+    ``streams`` is drawn lazily, on the caller's thread, as the window moves on; an
+    exception drawing it reaches the caller in turn, as if the next stream had raised it.
+    Each ``items`` must be consumed (or the loop left) before the next pair is taken.
+    Use it as a context manager, so that leaving early stops the threads.
+    """
+
+    def __init__(
+        self,
+        streams: Iterable[tuple[T, Callable[[], Iterable[Item]]]],
+        readers: int = 1,
+        window: int | None = None,
+        depth: int = 2,
+    ) -> None:
+        self._streams = iter(streams)
+        self._readers = max(1, readers)
+        self._window = max(self._readers, window or 2 * self._readers)
+        self._depth = max(1, depth)
+        self._todo: Queue[_Stream[Item] | None] = Queue()
+        self._ahead: deque[tuple[T, _Stream[Item]] | Exception] = deque()
+        self._stop = Event()
+        self._threads: list[Thread] = []
+        self._drawn_all = False
+
+    def __enter__(self) -> ReadAhead[T, Item]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the threads: each ends at its next item, or at once when it is idle."""
+        self._stop.set()
+        for _ in self._threads:
+            self._todo.put(None)
+
+    def __iter__(self) -> Iterator[tuple[T, Iterator[Item]]]:
+        self._fill()
+        while self._ahead:
+            turn = self._ahead.popleft()
+            if isinstance(turn, Exception):  # drawing the streams failed at this turn
+                raise turn
+            tag, stream = turn
+            yield tag, self._items(stream)
+            self._fill()
+
+    def _fill(self) -> None:
+        """Start streams until ``window`` of them are ahead of the caller."""
+        while not self._drawn_all and len(self._ahead) < self._window:
+            try:
+                tag, produce = next(self._streams)
+            except StopIteration:
+                self._drawn_all = True
+                return
+            except Exception as exc:  # the next stream's setup failed: raised in its turn
+                self._drawn_all = True
+                self._ahead.append(exc)
+                return
+            stream = _Stream(produce, self._depth)
+            self._ahead.append((tag, stream))
+            self._todo.put(stream)
+            if len(self._threads) < min(self._readers, len(self._ahead)):
+                self._start_thread()
+
+    def _start_thread(self) -> None:
+        thread = Thread(target=self._work, daemon=True, name="losscli-reader")
+        self._threads.append(thread)
+        thread.start()
+
+    def _items(self, stream: _Stream[Item]) -> Iterator[Item]:
+        while True:
+            ok, item = stream.queue.get()
+            if ok:
+                yield item
+            elif item is _END:
+                return
+            else:
+                raise item
+
+    def _work(self) -> None:
+        """A reading thread: the queued streams in order, each read to its end."""
+        while not self._stop.is_set():
+            stream = self._todo.get()
+            if stream is None:
+                return
+            try:
+                for item in stream.produce():
+                    if not self._put(stream, (True, item)):
+                        return
+            except BaseException as exc:  # handed to the caller, who raises it in its turn
+                self._put(stream, (False, exc))
+            else:
+                self._put(stream, (False, _END))
+
+    def _put(self, stream: _Stream[Item], entry: tuple[bool, Any]) -> bool:
+        """Queue ``entry``, waiting while the queue is full; False once the caller stopped."""
+        while not self._stop.is_set():
+            try:
+                stream.queue.put(entry, timeout=POLL_SECONDS)
+                return True
+            except Full:
+                continue
+        return False
