@@ -22,7 +22,7 @@ test-matrix:
 # The CSV fuzzer for longer: make fuzz FUZZ_EXAMPLES=100000
 FUZZ_EXAMPLES ?= 20000
 fuzz: $(VENV)/.installed-test
-	LOSSCLI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_fuzz.py -q \
+	HYPOTHESIS_PROFILE=explore LOSSCLI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_fuzz.py -q \
 		--hypothesis-show-statistics
 
 bench: $(VENV)/.installed-bench

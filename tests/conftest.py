@@ -6,6 +6,7 @@ import bz2
 import gzip
 import importlib
 import lzma
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,11 +19,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from losscli import evaluate
 from losscli.cli import main
 from losscli.losses import get_loss
 from losscli.reading import source
+
+# The suite's property tests draw the same examples on every run, so CI passes or fails
+# on the code alone; HYPOTHESIS_PROFILE=explore draws new ones (as `make fuzz` does).
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 ARTICLE = pd.DataFrame({"y_true": [1.0, 1, 2, 2, 4], "y_pred": [0.6, 1.29, 1.99, 2.69, 3.4]})
 ARTICLE_MSE = 0.21606

@@ -39,7 +39,7 @@ class _ColumnIndex:
         self.values: pa.Array | None = None
         self._dense: tuple[int, np.ndarray] | None = None  # (lowest value, id per value − lo)
         self._text: dict[str, int] | None = None
-        self._sorted: tuple[np.ndarray, np.ndarray] | None = None  # integers: values, their ids
+        self._sorted: _SortedMemo | None = None  # integers spread too far for a table
         self._null_id = -1
         self._sort_chunks = False  # sort chunks of integer keys rather than hash them
 
@@ -52,7 +52,7 @@ class _ColumnIndex:
             column = column.combine_chunks()
         if self.values is None and _mostly_distinct_integers(column):
             self.values = column.slice(0, 0)  # a first chunk of many integer keys: sort it
-            self._sorted = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+            self._sorted = _SortedMemo()
             self._sort_chunks = True
         plain = self.values is not None and column.type == self.values.type
         if plain and not column.null_count and (self._dense or self._sorted) is not None:
@@ -60,7 +60,7 @@ class _ColumnIndex:
             if self._dense is not None and (not len(values) or self._dense_cover(values)):
                 return self._dense_ids(values, column.type)
             if self._sorted is not None and (
-                self._sort_chunks or len(self._sorted[0]) > self.MANY_KEYS
+                self._sort_chunks or len(self._sorted) > self.MANY_KEYS
             ):
                 return self._sorted_ids(values, column.type)
         encoded = _arrow.dictionary_encoded(column)
@@ -131,7 +131,7 @@ class _ColumnIndex:
         keys = len(self.values) + len(present)  # at most, once these are added
         if high - low >= max(self.DENSE_SLACK * keys, self.DENSE_ALWAYS):
             known = np.flatnonzero(table >= 0)
-            self._sorted = (known + lo, table[known])  # ascending values
+            self._sorted = _SortedMemo(known + lo, table[known])  # ascending values
             self._dense = None
             return False
         if not len(table) or low < lo or high >= lo + len(table):
@@ -152,13 +152,9 @@ class _ColumnIndex:
     def _sorted_lookup(self, dictionary: pa.Array) -> np.ndarray:
         """Integers spread too far for a dense table: a binary search in the sorted values."""
         assert self._sorted is not None
-        known, known_ids = self._sorted
         mapping = np.full(len(dictionary), -1, dtype=np.int64)
         valid = _valid(dictionary)
-        present = _present(dictionary)
-        if len(known):
-            at = np.minimum(_searched(known, present), len(known) - 1)
-            mapping[valid] = np.where(known[at] == present, known_ids[at], -1)
+        mapping[valid] = self._sorted.lookup(_present(dictionary))
         mapping[~valid] = self._null_id
         return mapping
 
@@ -191,9 +187,7 @@ class _ColumnIndex:
             fresh = new[valid]
             table[_present(dictionary)[fresh] - lo] = mapping[valid][fresh]
         elif self._sorted is not None:
-            self._sorted = _inserted(
-                self._sorted, _present(dictionary)[new[valid]], mapping[valid][new[valid]]
-            )
+            self._sorted.add(_present(dictionary)[new[valid]], mapping[valid][new[valid]])
         elif self._text is not None:
             chosen = _arrow.from_numpy(new & valid)
             names = dictionary.filter(chosen).to_pylist()
@@ -216,6 +210,36 @@ def _mostly_distinct_integers(column: pa.Array) -> bool:
         return False
     sample = _arrow.values(column)[:: len(column) // SAMPLE]
     return len(np.unique(sample)) > len(sample) // 2
+
+
+class _SortedMemo:
+    """Integer keys and their ids in sorted arrays: a large one, and a small one of the keys
+    added lately, merged into the large one only once it is a fair share of it, so adding
+    keys chunk after chunk does not copy every key each time."""
+
+    def __init__(self, values: np.ndarray | None = None, ids: np.ndarray | None = None) -> None:
+        empty = np.zeros(0, dtype=np.int64)
+        self.main = (empty if values is None else values, empty if ids is None else ids)
+        self.recent = (empty, empty)
+
+    def __len__(self) -> int:
+        return len(self.main[0]) + len(self.recent[0])
+
+    def lookup(self, values: np.ndarray) -> np.ndarray:
+        """The id of each value, −1 where it is new."""
+        ids = np.full(len(values), -1, dtype=np.int64)
+        for known, known_ids in (self.main, self.recent):
+            if len(known):
+                at = np.minimum(_searched(known, values), len(known) - 1)
+                ids = np.where((ids < 0) & (known[at] == values), known_ids[at], ids)
+        return ids
+
+    def add(self, values: np.ndarray, ids: np.ndarray) -> None:
+        """Add new keys (none of them known yet)."""
+        self.recent = _inserted(self.recent, values, ids)
+        if len(self.recent[0]) > max(len(self.main[0]) // 4, 1 << 16):
+            self.main = _inserted(self.main, *self.recent)
+            self.recent = (self.main[0][:0], self.main[1][:0])
 
 
 def _inserted(

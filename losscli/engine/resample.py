@@ -173,8 +173,8 @@ class _Cells:
         if self.dense:
             cells = self.n_keys * self.units
             sums = np.stack([np.bincount(self.pairs, v, minlength=cells) for v in columns])
-            with one_blas_thread():
-                product = sums.reshape(-1, self.units) @ weights
+            with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
+                product = sums.reshape(-1, self.units) @ weights  # overflow: noted per key
             return product.reshape(len(columns), self.n_keys, -1)
         from scipy import sparse
 
