@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 from itertools import pairwise
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from losscli.api import evaluate
 from losscli.engine.kernel import ROWS_PER_KEY, block_rows
-from losscli.engine.keys import KeySet
+from losscli.engine.keys import KeySet, _ColumnIndex
 from losscli.engine.partial import Partial
 from losscli.losses import REGISTRY, Loss, Params, Task, get_loss
 from losscli.result import CiSettings
@@ -551,17 +552,26 @@ def test_key_ids_are_one_per_value_whatever_the_lookup(
 ) -> None:
     """Integer keys (dense table, sorted search once they spread) and text keys (a dict)
     get one id per distinct value, the same in every chunk, and read back as themselves."""
-    for kind, convert in ((pa.int64(), lambda v: v), (pa.string(), str)):
-        key_set = KeySet(["g"])
-        ids: dict[Any, int] = {}
-        for chunk in chunks:
-            values = [None if v is None else convert(v) for v in chunk]
-            column = pa.array(values, kind)
-            codes = key_set.codes([column.dictionary_encode() if as_dictionary else column])
-            for value, code in zip(values, codes.tolist(), strict=True):
-                assert ids.setdefault(value, code) == code
-        assert sorted(ids.values()) == list(range(key_set.size))
-        assert {key_set.key(i)[0]: i for i in range(key_set.size)} == ids
+    cases = [(kind, many) for kind in (pa.int64(), pa.string()) for many in (2, 1 << 16)]
+    for kind, many in cases:
+        convert = str if kind == pa.string() else (lambda v: v)
+        with mock.patch.object(_ColumnIndex, "MANY_KEYS", many):  # dict or sort early
+            check_key_ids(chunks, kind, convert, as_dictionary)
+
+
+def check_key_ids(
+    chunks: list[list[int | None]], kind: pa.DataType, convert: Any, as_dictionary: bool
+) -> None:
+    key_set = KeySet(["g"])
+    ids: dict[Any, int] = {}
+    for chunk in chunks:
+        values = [None if v is None else convert(v) for v in chunk]
+        column = pa.array(values, kind)
+        codes = key_set.codes([column.dictionary_encode() if as_dictionary else column])
+        for value, code in zip(values, codes.tolist(), strict=True):
+            assert ids.setdefault(value, code) == code
+    assert sorted(ids.values()) == list(range(key_set.size))
+    assert {key_set.key(i)[0]: i for i in range(key_set.size)} == ids
 
 
 # ------------------------------------------------------------------ blocks

@@ -96,13 +96,14 @@ class _ColumnIndex:
             self.values = dictionary.slice(0, 0)
             if pa.types.is_integer(dictionary.type) and dictionary.type != pa.uint64():
                 self._dense = (0, np.zeros(0, dtype=np.int64))
-            elif pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type):
-                self._text = {}
         if self.values.type != dictionary.type:
             dictionary = dictionary.cast(self.values.type)
         if self._dense is not None:
             self._dense_cover(_present(dictionary))
-        if self._dense is not None:
+        self._start_text_memo(dictionary)
+        if not len(self.values):
+            mapping = np.full(len(dictionary), -1, dtype=np.int64)  # all new
+        elif self._dense is not None:
             mapping = self._dense_lookup(dictionary)
         elif self._sorted is not None:
             mapping = self._sorted_lookup(dictionary)
@@ -117,6 +118,15 @@ class _ColumnIndex:
             self._remember(dictionary, mapping, new)
             self.values = pa.concat_arrays([self.values, dictionary.filter(_arrow.from_numpy(new))])
         return mapping
+
+    def _start_text_memo(self, dictionary: pa.Array) -> None:
+        """Text keys go through a dict once there are many (Arrow's ``index_in`` re-hashes
+        every key known for every chunk, which is cheap only while they are few)."""
+        if self._text is not None or self.values is None:
+            return
+        text = pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)
+        if text and len(self.values) + len(dictionary) > self.MANY_KEYS:
+            self._text = {v: i for i, v in enumerate(self.values.to_pylist()) if v is not None}
 
     def _dense_cover(self, present: np.ndarray) -> bool:
         """Grow the dense table to cover ``present``; where it would grow too large for
