@@ -212,14 +212,14 @@ SAMPLE = 4096
 
 
 def _mostly_distinct_integers(column: pa.Array) -> bool:
-    """Whether a chunk of integer keys looks like one key per row or so (a sample of it is
-    mostly distinct): then sorting it beats hashing it, and it comes out sorted."""
+    """Whether a chunk of integer keys looks like about one key per row (a sample of it is
+    90% distinct): then sorting it beats hashing it, and it comes out sorted."""
     if not pa.types.is_integer(column.type) or column.type == pa.uint64() or column.null_count:
         return False
     if len(column) < 4 * SAMPLE:
         return False
     sample = _arrow.values(column)[:: len(column) // SAMPLE]
-    return len(np.unique(sample)) > len(sample) // 2
+    return len(np.unique(sample)) > 0.9 * len(sample)
 
 
 class _SortedMemo:
