@@ -119,6 +119,7 @@ def test_the_table_at_a_fixed_width(run, five: Path) -> None:
         "",
         "  overall    5   5.2000",
         "",
+        "Group rows by mse, worst first; the 3 worst of each file and model (5 group rows in all)",
         "… more group rows than --max-rows: --max-rows 0 shows them all; -f csv, -f json or "
         "-o FILE write every row",
     ]

@@ -208,6 +208,8 @@ def build_grid(
         grid.overall.append(row.is_overall and bool(result.group_by))
         grid.block_ends.append(bool(result.group_by) and next_is_overall)
     grid.footnotes = [f"{glyphs.note_mark(number)} {text}" for text, number in notes.items()]
+    if result.ordering:
+        grid.footnotes.append(result.ordering[0].upper() + result.ordering[1:])
     if any(isinstance(line, Elided) for line in lines):
         grid.footnotes.append(f"{glyphs.more} {MORE_ROWS}")
     if result.ci is not None:

@@ -28,6 +28,7 @@ class EvaluationResult:
     comparisons: list[Comparison] = field(default_factory=list)  # with --compare
     adjust: str = "holm"  # how the comparisons' verdicts were adjusted across groups
     shown: np.ndarray | None = None  # the rows to show, in order (--sort-by, --top); None: all
+    ordering: str = ""  # how the shown rows were chosen, for a footnote ("" : all, by key)
 
     @classmethod
     def from_rows(
@@ -49,8 +50,8 @@ class EvaluationResult:
         """The indices of the rows to show, in order."""
         return np.arange(len(self.frame)) if self.shown is None else self.shown
 
-    def showing(self, shown: np.ndarray | None) -> EvaluationResult:
-        return replace(self, shown=shown)
+    def showing(self, shown: np.ndarray | None, ordering: str = "") -> EvaluationResult:
+        return replace(self, shown=shown, ordering=ordering)
 
     def ranked(self, sort_by: str | None = None, top: int | None = None) -> EvaluationResult:
         """Showing group rows ordered by a loss, worst first; the ``top`` worst (negative:

@@ -35,7 +35,12 @@ def ranked(result: EvaluationResult, sort_by: str | None, top: int | None) -> Ev
         groups = np.arange(start, stop - 1)
         ordered = groups[np.argsort(key[groups], kind="stable")]
         shown += [ordered if top is None else ordered[: abs(top)], np.array([stop - 1])]
-    return result.showing(np.concatenate(shown))
+    which = "worst" if (top is None or top > 0) else "best"
+    ordering = f"group rows by {name}, {which} first"
+    if top is not None:
+        total = int((~result.frame.overall).sum())
+        ordering += f"; the {abs(top)} {which} of each file and model ({total:,} group rows in all)"
+    return result.showing(np.concatenate(shown), ordering)
 
 
 def _shown_loss(result: EvaluationResult, spec: str | None) -> str:
