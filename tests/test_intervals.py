@@ -457,9 +457,9 @@ def test_table_shows_intervals_and_the_comparison(run: Any, tmp_path: Path) -> N
     out = run("evaluate", str(path), "-p", "a", "-p", "b", "--ci", "--compare", "-f", "table")
     lines = [line.rstrip() for line in out.stdout.splitlines()]
     assert lines[2:5] == [
-        "  pred   n                          mse ↓                    mape ↓",
-        " ───────────────────────────────────────────────────────────────────",
-        "  a      5   0.21606 [-0.028783, 0.46090]   23.800 [3.9305, 43.670]",
+        "  pred   n                  mse ↓                    mape ↓",
+        " ───────────────────────────────────────────────────────────",
+        "  a      5   0.21606 [0, 0.46090]   23.800 [3.9305, 43.670]",  # MSE ≥ 0: cut at 0
     ]
     assert lines[-3:] == [
         "[low, high]: 95% intervals (normal: t, delta method, Wilson)",
@@ -522,6 +522,17 @@ def test_dense_and_sparse_replicate_products_agree(
     assert sparse.keys() == dense.keys()
     for name, values in sparse.items():
         np.testing.assert_allclose(dense[name], values, rtol=1e-12, atol=0, err_msg=str(name))
+
+
+def test_no_interval_of_a_loss_that_cannot_be_negative_reaches_below_zero() -> None:
+    """The t interval of a small-sample MSE would start below 0; RMSE's would be √ of a
+    negative number. Both start at 0."""
+    frame = pd.DataFrame({"y_true": [1.0, 1, 2, 2, 4], "a": [0.6, 1.29, 1.99, 2.69, 3.4]})
+    result = evaluate(frame, pred="a", losses="mse,rmse,mae", ci=0.95)
+    (row,) = result.rows
+    assert row.intervals["mse"].low == 0.0 and row.intervals["rmse"].low == 0.0
+    assert row.intervals["rmse"].high == pytest.approx(row.intervals["mse"].high ** 0.5)
+    assert row.intervals["mae"].low is not None and row.intervals["mae"].low > 0
 
 
 def test_t_quantiles_of_many_degrees_of_freedom_match_scipy() -> None:

@@ -235,12 +235,16 @@ def test_leaving_early_stops_the_threads() -> None:
         while True:
             yield 0
 
-    before = threading.active_count()
+    def readers() -> list[threading.Thread]:
+        """This ReadAhead's threads (other tests' threads may come and go meanwhile)."""
+        return [t for t in threading.enumerate() if t.name == "losscli-reader"]
+
+    before = set(readers())
     with ReadAhead([(0, endless), (1, endless)], readers=2) as ahead:
         for _, values in ahead:
             next(values)
             break
     deadline = time.monotonic() + 10
-    while threading.active_count() > before and time.monotonic() < deadline:
+    while set(readers()) - before and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert threading.active_count() == before
+    assert not set(readers()) - before

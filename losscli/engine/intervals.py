@@ -77,6 +77,8 @@ def normal_interval(shape: Ratio, s: Sums, level: float) -> Interval:
     else:
         q = _t_quantile(level, n_eff - 1)
         low_r, high_r = r - q * se_r, r + q * se_r
+        if shape.nonnegative:  # the mean of terms ≥ 0 cannot be below 0 (nor √ of one)
+            low_r = np.maximum(low_r, 0.0)
     t = shape.transform
     with np.errstate(all="ignore"):
         return t.apply(low_r), t.apply(high_r), se_r * np.abs(t.slope(r))

@@ -139,7 +139,7 @@ register(
         "Σw·(−Σ_k y_k·log p_k) / Σw, p clipped to [ε, 1 − ε]",
         CLASSIFICATION,
         Direction.LOWER,
-        Mean(_ce_term),
+        Mean(_ce_term, nonnegative=True),
         (OUTSIDE_UNIT,),
     )
 )

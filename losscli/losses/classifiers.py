@@ -286,7 +286,7 @@ for _loss in (
         "Σw·Σ_k (p_k − y_k)² / Σw; binary (p − y)²; two class columns halved",
         CLASSIFICATION,
         Direction.LOWER,
-        Mean(_brier_term),
+        Mean(_brier_term, nonnegative=True),
         (OUTSIDE_UNIT,),
     ),
     Loss(
@@ -364,7 +364,7 @@ for _loss in (
         "Σw·max(0, 1 − m) / Σw; m = ±z, or z_true − max_{k≠true} z_k",
         CLASSIFICATION,
         Direction.LOWER,
-        Mean(_hinge_term),
+        Mean(_hinge_term, nonnegative=True),
         (NO_SCORES, OUTSIDE_UNIT),
     ),
     Loss(
@@ -374,7 +374,7 @@ for _loss in (
         "Σw·Σ_k y_k·log(y_k / p_k) / Σw, 0·log 0 = 0",
         CLASSIFICATION,
         Direction.LOWER,
-        Mean(_kl_term),
+        Mean(_kl_term, nonnegative=True),
         (OUTSIDE_UNIT,),
     ),
     Loss(
@@ -384,7 +384,7 @@ for _loss in (
         "Σw·(−Σ_k y_k·(1 − p_k)^γ·log p_k) / Σw",
         CLASSIFICATION,
         Direction.LOWER,
-        Mean(_focal_term),
+        Mean(_focal_term, nonnegative=True),
         (OUTSIDE_UNIT,),
         params=(Param("gamma", 2.0, "the focusing parameter γ", minimum=0),),
     ),

@@ -119,7 +119,7 @@ for _loss in (
         "Σw·[q·max(y − ŷ, 0) + (1 − q)·max(ŷ − y, 0)] / Σw",
         REGRESSION,
         Direction.LOWER,
-        Mean(_pinball_term),
+        Mean(_pinball_term, nonnegative=True),
         params=(Param("q", 0.5, "the quantile the forecast estimates", minimum=0, maximum=1),),
     ),
     Loss(
@@ -129,7 +129,7 @@ for _loss in (
         "Σw·2(y·log(y/ŷ) − y + ŷ) / Σw",
         REGRESSION,
         Direction.LOWER,
-        Mean(_poisson_term),
+        Mean(_poisson_term, nonnegative=True),
         DOMAIN_RULES,
     ),
     Loss(
@@ -139,7 +139,7 @@ for _loss in (
         "Σw·2(log(ŷ/y) + y/ŷ − 1) / Σw",
         REGRESSION,
         Direction.LOWER,
-        Mean(_gamma_term),
+        Mean(_gamma_term, nonnegative=True),
         DOMAIN_RULES,
     ),
     Loss(
@@ -149,7 +149,7 @@ for _loss in (
         "Σw·d_P(y, ŷ) / Σw; P = 0: (y − ŷ)², 1: Poisson, 2: Gamma",
         REGRESSION,
         Direction.LOWER,
-        Mean(_tweedie_term),
+        Mean(_tweedie_term, nonnegative=True),
         DOMAIN_RULES,
         params=(TweediePower("power", 0.0, "the Tweedie power P (≤ 0 or ≥ 1)"),),
     ),

@@ -110,7 +110,7 @@ for _loss in (
         "Σw·(y − ŷ)² / Σw",
         (*REGRESSION, Task.BINARY, Task.MULTICLASS),
         Direction.LOWER,
-        Mean(_sq_err),
+        Mean(_sq_err, nonnegative=True),
     ),
     Loss(
         "rmse",
@@ -119,7 +119,7 @@ for _loss in (
         "√(Σw·(y − ŷ)² / Σw)",
         REGRESSION,
         Direction.LOWER,
-        Mean(_sq_err, SQRT),
+        Mean(_sq_err, SQRT, nonnegative=True),
     ),
     Loss(
         "mae",
@@ -128,7 +128,7 @@ for _loss in (
         "Σw·|y − ŷ| / Σw",
         REGRESSION,
         Direction.LOWER,
-        Mean(_abs_err),
+        Mean(_abs_err, nonnegative=True),
     ),
     Loss(
         "mape",
@@ -137,7 +137,7 @@ for _loss in (
         "100 · Σw·|y − ŷ|/|y| / Σw  (rows with y = 0 left out)",
         REGRESSION,
         Direction.LOWER,
-        Ratio(_rel_err, PERCENT),
+        Ratio(_rel_err, PERCENT, nonnegative=True),
         (ZERO_LABEL,),
     ),
     Loss(
@@ -147,7 +147,7 @@ for _loss in (
         "100 · Σw·2|y − ŷ|/(|y| + |ŷ|) / Σw",
         REGRESSION,
         Direction.LOWER,
-        Mean(_smape_term, PERCENT),
+        Mean(_smape_term, PERCENT, nonnegative=True),
     ),
     Loss(
         "wape",
@@ -156,7 +156,7 @@ for _loss in (
         "100 · Σw·|y − ŷ| / Σw·|y|",
         REGRESSION,
         Direction.LOWER,
-        Ratio(_wape_terms, PERCENT),
+        Ratio(_wape_terms, PERCENT, nonnegative=True),
         undefined="not defined: every label is 0 (or has no weight)",
     ),
     Loss(
@@ -166,7 +166,7 @@ for _loss in (
         "Σw·(log(1 + y) − log(1 + ŷ))² / Σw",
         REGRESSION,
         Direction.LOWER,
-        Mean(_sq_log_err),
+        Mean(_sq_log_err, nonnegative=True),
         (LE_MINUS_ONE,),
     ),
     Loss(
@@ -176,7 +176,7 @@ for _loss in (
         "Σw·h(e) / Σw, h = ½e² if |e| ≤ δ else δ(|e| − ½δ)",
         REGRESSION,
         Direction.LOWER,
-        Mean(_huber_term),
+        Mean(_huber_term, nonnegative=True),
         params=(Param("delta", None, "δ, where the loss turns linear", minimum=0, open_ends=True),),
     ),
     Loss(
@@ -186,7 +186,7 @@ for _loss in (
         "Σw·log(cosh(y − ŷ)) / Σw",
         REGRESSION,
         Direction.LOWER,
-        Mean(_log_cosh_term),
+        Mean(_log_cosh_term, nonnegative=True),
     ),
     Loss(
         "r2",

@@ -92,6 +92,7 @@ class Ratio:
     terms: Callable[[Batch], Terms]
     transform: Transform = IDENTITY
     proportion: bool = False  # a is 0/1 and b is 1: Wilson's interval suits it
+    nonnegative: bool = False  # a ≥ 0 and b > 0 on every row: no interval reaches below 0
 
     def finalize(self, sums: Sums) -> np.ndarray:
         return self.transform.apply(ratio(sums["num"], sums["den"]))
