@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from losscli.api import evaluate
 from losscli.engine.kernel import ROWS_PER_KEY, block_rows
-from losscli.engine.keys import KeySet, _ColumnIndex
+from losscli.engine.key_index import ColumnIndex
+from losscli.engine.keys import KeySet
 from losscli.engine.partial import Partial
 from losscli.losses import REGISTRY, Loss, Params, Task, get_loss
 from losscli.result import CiSettings
@@ -555,7 +556,7 @@ def test_key_ids_are_one_per_value_whatever_the_lookup(
     cases = [(kind, many) for kind in (pa.int64(), pa.string()) for many in (2, 1 << 16)]
     for kind, many in cases:
         convert = str if kind == pa.string() else (lambda v: v)
-        with mock.patch.object(_ColumnIndex, "MANY_KEYS", many):  # dict or sort early
+        with mock.patch.object(ColumnIndex, "MANY_KEYS", many):  # dict or sort early
             check_key_ids(chunks, kind, convert, as_dictionary)
 
 

@@ -1,0 +1,284 @@
+"""The ids of one group column's values: a memo that lives as long as a fold.
+
+A chunk's distinct values are looked up in the memo, so a million keys cost their
+number once, not once per chunk: compact integers in a dense table over their range,
+integers spread too far for one in sorted arrays, many texts in a dict, other types
+(and a few texts) by Arrow's ``index_in`` against the values seen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .. import _arrow
+
+
+class ColumnIndex:
+    """Global ids of the distinct values of one group column (null is a value too).
+
+    A chunk's distinct values are looked up in a memo that lives as long as the index,
+    so a million keys cost their number once, not once per chunk: integers in a dense
+    table over their range (while it stays within a few times their number; a chunk of
+    integers without nulls then needs no hashing at all), text in a dict; other types
+    by Arrow's ``index_in`` against all values seen.
+    """
+
+    DENSE_SLACK = 8  # a dense table may span this many times the keys it holds,
+    DENSE_ALWAYS = 1 << 20  # or this many values (8 MB) whatever it holds
+    MANY_KEYS = 1 << 16  # past this many, sorting a chunk beats hashing it
+
+    def __init__(self) -> None:
+        self.values: pa.Array | None = None
+        self._dense: tuple[int, np.ndarray] | None = None  # (lowest value, id per value − lo)
+        self._text: dict[str, int] | None = None
+        self._sorted: _SortedMemo | None = None  # integers spread too far for a table
+        self._null_id = -1
+        self._sort_chunks = False  # sort chunks of integer keys rather than hash them
+
+    def ids(self, column: pa.Array) -> np.ndarray:
+        """Each row's id: integer keys through the memo directly (no hashing); otherwise the
+        dictionary indices themselves (no copy) where the chunk's dictionary lists the
+        values in the order known, as the row groups of one Parquet file usually do, else
+        int32 ids while they fit."""
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        if self.values is None and _mostly_distinct_integers(column):
+            self.values = column.slice(0, 0)  # a first chunk of many integer keys: sort it
+            self._sorted = _SortedMemo()
+            self._sort_chunks = True
+        plain = self.values is not None and column.type == self.values.type
+        if plain and not column.null_count and (self._dense or self._sorted) is not None:
+            values = _arrow.values(column).astype(np.int64, copy=False)
+            if self._dense is not None and (not len(values) or self._dense_cover(values)):
+                return self._dense_ids(values, column.type)
+            if self._sorted is not None and (
+                self._sort_chunks or len(self._sorted) > self.MANY_KEYS
+            ):
+                return self._sorted_ids(values, column.type)
+        encoded = _arrow.dictionary_encoded(column)
+        mapping = self.positions(encoded.dictionary)
+        indices = _arrow.values(encoded.indices)
+        if bool((mapping == np.arange(len(mapping))).all()):
+            return indices
+        compact = np.int32 if len(mapping) and mapping.max() < 2**31 else np.int64
+        return mapping.astype(compact)[indices]
+
+    def _sorted_ids(self, values: np.ndarray, kind: pa.DataType) -> np.ndarray:
+        """Integer keys by sorting the chunk's (cheaper than hashing it) and searching the
+        sorted values seen with its sorted distinct ones (new ones get ids in that order)."""
+        distinct, inverse = np.unique(values, return_inverse=True)
+        return self.positions(_arrow.from_numpy(distinct).cast(kind))[inverse.reshape(-1)]
+
+    def _dense_ids(self, values: np.ndarray, kind: pa.DataType) -> np.ndarray:
+        """Integer keys straight through the dense table, without hashing: new values get
+        ids in the order they first appear, as a dictionary would give them."""
+        assert self._dense is not None
+        lo, table = self._dense
+        ids = table[values - lo]
+        new = ids < 0
+        if new.any():
+            fresh, first = np.unique(values[new], return_index=True)
+            self.positions(_arrow.from_numpy(fresh[np.argsort(first)]).cast(kind))
+            ids = self._dense[1][values - self._dense[0]]
+        return ids
+
+    def positions(self, dictionary: pa.Array) -> np.ndarray:
+        """The id of each of ``dictionary``'s values, adding the values not seen before."""
+        if self.values is None:
+            self.values = dictionary.slice(0, 0)
+            if pa.types.is_integer(dictionary.type) and dictionary.type != pa.uint64():
+                self._dense = (0, np.zeros(0, dtype=np.int64))
+        if self.values.type != dictionary.type:
+            dictionary = dictionary.cast(self.values.type)
+        if self._dense is not None:
+            self._dense_cover(_present(dictionary))
+        self._start_text_memo(dictionary)
+        if not len(self.values):
+            mapping = np.full(len(dictionary), -1, dtype=np.int64)  # all new
+        elif self._dense is not None:
+            mapping = self._dense_lookup(dictionary)
+        elif self._sorted is not None:
+            mapping = self._sorted_lookup(dictionary)
+        elif self._text is not None:
+            mapping = self._text_lookup(dictionary)
+        else:
+            mapping = self._arrow_lookup(dictionary)
+        new = mapping < 0  # values not seen before: ids in the dictionary's order
+        if new.any():
+            first = len(self.values)
+            mapping[new] = np.arange(first, first + int(new.sum()))
+            self._remember(dictionary, mapping, new)
+            self.values = pa.concat_arrays([self.values, dictionary.filter(_arrow.from_numpy(new))])
+        return mapping
+
+    def _start_text_memo(self, dictionary: pa.Array) -> None:
+        """Text keys go through a dict once there are many (Arrow's ``index_in`` re-hashes
+        every key known for every chunk, which is cheap only while they are few)."""
+        if self._text is not None or self.values is None:
+            return
+        text = pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)
+        if text and len(self.values) + len(dictionary) > self.MANY_KEYS:
+            self._text = {v: i for i, v in enumerate(self.values.to_pylist()) if v is not None}
+
+    def _dense_cover(self, present: np.ndarray) -> bool:
+        """Grow the dense table to cover ``present``; where it would grow too large for
+        the keys it holds, give it up (False) and look values up otherwise from now on."""
+        assert self._dense is not None and self.values is not None
+        if not len(present):
+            return True
+        lo, table = self._dense
+        low, high = int(present.min()), int(present.max())
+        if len(table):
+            low, high = min(lo, low), max(lo + len(table) - 1, high)
+        keys = len(self.values) + len(present)  # at most, once these are added
+        if high - low >= max(self.DENSE_SLACK * keys, self.DENSE_ALWAYS):
+            known = np.flatnonzero(table >= 0)
+            self._sorted = _SortedMemo(known + lo, table[known])  # ascending values
+            self._dense = None
+            return False
+        if not len(table) or low < lo or high >= lo + len(table):
+            grown = np.full(high - low + 1, -1, dtype=np.int64)
+            grown[lo - low : lo - low + len(table)] = table
+            self._dense = (low, grown)
+        return True
+
+    def _dense_lookup(self, dictionary: pa.Array) -> np.ndarray:
+        assert self._dense is not None
+        lo, table = self._dense
+        mapping = np.full(len(dictionary), -1, dtype=np.int64)
+        valid = _valid(dictionary)
+        mapping[valid] = table[_present(dictionary) - lo]
+        mapping[~valid] = self._null_id
+        return mapping
+
+    def _sorted_lookup(self, dictionary: pa.Array) -> np.ndarray:
+        """Integers spread too far for a dense table: a binary search in the sorted values."""
+        assert self._sorted is not None
+        mapping = np.full(len(dictionary), -1, dtype=np.int64)
+        valid = _valid(dictionary)
+        mapping[valid] = self._sorted.lookup(_present(dictionary))
+        mapping[~valid] = self._null_id
+        return mapping
+
+    def _arrow_lookup(self, dictionary: pa.Array) -> np.ndarray:
+        import pyarrow.compute as pc
+
+        assert self.values is not None
+        found = pc.index_in(dictionary, value_set=self.values, skip_nulls=False)
+        mapping = _arrow.values(found).astype(np.int64)
+        missing = _arrow.null_mask(found)
+        if missing is not None:
+            mapping[missing] = -1
+        return mapping
+
+    def _text_lookup(self, dictionary: pa.Array) -> np.ndarray:
+        assert self._text is not None
+        known = self._text
+        values = dictionary.to_pylist()
+        mapping = np.fromiter((known.get(v, -1) for v in values), np.int64, len(values))
+        mapping[[i for i, v in enumerate(values) if v is None]] = self._null_id
+        return mapping
+
+    def _remember(self, dictionary: pa.Array, mapping: np.ndarray, new: np.ndarray) -> None:
+        """Put the new values' ids in the memo."""
+        valid = _valid(dictionary)
+        if (~valid & new).any():
+            self._null_id = int(mapping[~valid][0])
+        if self._dense is not None:
+            lo, table = self._dense
+            fresh = new[valid]
+            table[_present(dictionary)[fresh] - lo] = mapping[valid][fresh]
+        elif self._sorted is not None:
+            self._sorted.add(_present(dictionary)[new[valid]], mapping[valid][new[valid]])
+        elif self._text is not None:
+            chosen = _arrow.from_numpy(new & valid)
+            names = dictionary.filter(chosen).to_pylist()
+            self._text.update(zip(names, mapping[new & valid].tolist(), strict=True))
+
+    def value(self, i: int) -> Any:
+        assert self.values is not None
+        return self.values[i].as_py()
+
+
+SAMPLE = 4096
+
+
+def _mostly_distinct_integers(column: pa.Array) -> bool:
+    """Whether a chunk of integer keys looks like about one key per row (a sample of it is
+    90% distinct): then sorting it beats hashing it, and it comes out sorted."""
+    if not pa.types.is_integer(column.type) or column.type == pa.uint64() or column.null_count:
+        return False
+    if len(column) < 4 * SAMPLE:
+        return False
+    sample = _arrow.values(column)[:: len(column) // SAMPLE]
+    return len(np.unique(sample)) > 0.9 * len(sample)
+
+
+class _SortedMemo:
+    """Integer keys and their ids in sorted arrays: a large one, and a small one of the keys
+    added lately, merged into the large one only once it is a fair share of it, so adding
+    keys chunk after chunk does not copy every key each time."""
+
+    def __init__(self, values: np.ndarray | None = None, ids: np.ndarray | None = None) -> None:
+        empty = np.zeros(0, dtype=np.int64)
+        self.main = (empty if values is None else values, empty if ids is None else ids)
+        self.recent = (empty, empty)
+
+    def __len__(self) -> int:
+        return len(self.main[0]) + len(self.recent[0])
+
+    def lookup(self, values: np.ndarray) -> np.ndarray:
+        """The id of each value, −1 where it is new."""
+        ids = np.full(len(values), -1, dtype=np.int64)
+        for known, known_ids in (self.main, self.recent):
+            if len(known):
+                at = np.minimum(_searched(known, values), len(known) - 1)
+                ids = np.where((ids < 0) & (known[at] == values), known_ids[at], ids)
+        return ids
+
+    def add(self, values: np.ndarray, ids: np.ndarray) -> None:
+        """Add new keys (none of them known yet)."""
+        self.recent = _inserted(self.recent, values, ids)
+        if len(self.recent[0]) > max(len(self.main[0]) // 4, 1 << 16):
+            self.main = _inserted(self.main, *self.recent)
+            self.recent = (self.main[0][:0], self.main[1][:0])
+
+
+def _inserted(
+    memo: tuple[np.ndarray, np.ndarray], values: np.ndarray, ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted values and their ids with ``values`` (not among them yet) added."""
+    if not _ascending(values):
+        order = np.argsort(values)
+        values, ids = values[order], ids[order]
+    known, known_ids = memo
+    at = np.searchsorted(known, values)
+    return np.insert(known, at, values), np.insert(known_ids, at, ids)
+
+
+def _ascending(values: np.ndarray) -> bool:
+    return bool(np.all(values[1:] >= values[:-1]))
+
+
+def _searched(known: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(known, values)``, faster for values in order (as np.unique's)."""
+    if _ascending(values):
+        return np.searchsorted(known, values)
+    order = np.argsort(values)
+    at = np.empty(len(values), dtype=np.int64)
+    at[order] = np.searchsorted(known, values[order])
+    return at
+
+
+def _valid(dictionary: pa.Array) -> np.ndarray:
+    missing = _arrow.null_mask(dictionary)
+    return np.ones(len(dictionary), dtype=bool) if missing is None else ~missing
+
+
+def _present(dictionary: pa.Array) -> np.ndarray:
+    """The non-null values of an integer dictionary, as int64."""
+    values = _arrow.values(dictionary).astype(np.int64)
+    return values[_valid(dictionary)]
