@@ -15,7 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from losscli.api import evaluate
-from losscli.engine.kernel import ROWS_PER_KEY, block_rows
+from losscli.engine.blocks import ROWS_PER_KEY, block_rows
 from losscli.engine.key_index import ColumnIndex
 from losscli.engine.keys import KeySet
 from losscli.engine.partial import Partial

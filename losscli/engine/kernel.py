@@ -25,23 +25,16 @@ import pyarrow as pa
 from ..errors import InputError
 from ..losses import Batch, Loss
 from ..losses.batch import Ones, Spread
-from ..losses.shapes import Custom, Extreme, Ranked, Ratio, Terms
+from ..losses.shapes import Custom, Extreme, Ranked, Ratio
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
+from .blocks import BLOCK_ROWS, BlockSums, Column, TermCache, block_rows
 from .checks import RowProblems
 from .keys import KeySet
 from .partial import Partial, Spread4, StatKey
 from .ranks import RankStore, table_of_rows
-from .reduce import chunk_moments, key_max, key_sum
+from .reduce import chunk_moments, key_max
 from .resample import ChunkResampler, Resampling
-
-Column = np.ndarray | Ones
-# Rows per block (÷ a model's class columns): 128 KiB per column. Measured on a 2-core EPYC
-# (512 KiB L2): 8k–64k rows alike (12–23 ns per row for MSE and MAPE by 1,000 groups), whole
-# 262k-row chunks 44–47 ns (fresh memory, page faults); 10 logit columns: 1,638-row blocks
-# 14k page faults per run, 3,276-row blocks 117k (glibc's mmap threshold).
-BLOCK_ROWS = 1 << 14
-ROWS_PER_KEY = 4  # at least this many rows per key in a block (else the per-key sums dominate)
 
 
 @dataclass(frozen=True)
@@ -111,12 +104,6 @@ def evaluate_chunk(
     return out
 
 
-def block_rows(wanted: int, n_keys: int) -> int:
-    """Rows computed at once: ``wanted``, but at least :data:`ROWS_PER_KEY` per key, so
-    that the per-key sums of a block never cost more than its rows."""
-    return max(1, wanted, ROWS_PER_KEY * n_keys)
-
-
 class _Chunk:
     """What the blocks of one chunk share: the checks, the resampler (whose weights are
     made once per chunk) and the shifts of the custom losses' replicate power sums."""
@@ -147,7 +134,7 @@ class _Chunk:
     ) -> Partial:
         """``out``, given the sums of one block: ``rows`` are its rows' chunk positions."""
         spec, n = self.spec, len(rows)
-        sums = _BlockSums(codes, self.n_keys, n)
+        sums = BlockSums(codes, self.n_keys, n)
         if self.resampler is not None:
             self.resampler.block(self.position + _positions(rows), codes)
         out.n = sums(Ones(n))
@@ -174,7 +161,7 @@ class _Chunk:
             out.added.update(self.resampler.results())
             out.shifts.update(self.shifts)
 
-    def shift(self, name: StatKey, sums: _BlockSums, values: np.ndarray) -> np.ndarray:
+    def shift(self, name: StatKey, sums: BlockSums, values: np.ndarray) -> np.ndarray:
         """Each key's first value in the chunk so far (NaN for a key not seen yet)."""
         shift = self.shifts.setdefault(name, np.full(self.n_keys, np.nan))
         first = _first_values(sums, values)
@@ -184,11 +171,11 @@ class _Chunk:
 
 
 def _add_model(
-    out: Partial, model: str, batch: Batch, chunk: _Chunk, sums: _BlockSums
+    out: Partial, model: str, batch: Batch, chunk: _Chunk, sums: BlockSums
 ) -> dict[str, tuple[Column, Column]]:
     """Each loss's sums for one model; returns the (w·a, w·b) columns of its ratio losses."""
     spec, resampler = chunk.spec, chunk.resampler
-    terms = _TermCache(batch)
+    terms = TermCache(batch)
     columns: dict[str, tuple[Column, Column]] = {}
     for loss in spec.losses:
         if not loss.applies_to(batch.multiclass):
@@ -227,7 +214,7 @@ def _add_ratio(
     a: Column,
     b: Column,
     moments: bool,
-    sums: _BlockSums,
+    sums: BlockSums,
     resampler: ChunkResampler | None,
 ) -> None:
     out.added[stat("num")], out.added[stat("den")] = sums(a), sums(b)
@@ -246,7 +233,7 @@ def _add_extreme(
     term: np.ndarray,
     largest: bool,
     batch: Batch,
-    sums: _BlockSums,
+    sums: BlockSums,
 ) -> None:
     rows = np.ones(len(term), dtype=bool) if batch.w is None else batch.w > 0
     signed = term if largest else -term
@@ -258,7 +245,7 @@ def _add_custom(
     out: Partial,
     stat: Callable[[str], StatKey],
     columns: Mapping[str, Column | Spread],
-    sums: _BlockSums,
+    sums: BlockSums,
 ) -> None:
     for name, column in columns.items():
         if isinstance(column, Spread):
@@ -271,7 +258,7 @@ def _request_custom(
     chunk: _Chunk,
     stat: Callable[[str], StatKey],
     columns: Mapping[str, Column | Spread],
-    sums: _BlockSums,
+    sums: BlockSums,
     resampler: ChunkResampler,
 ) -> None:
     """Replicate sums of a custom loss: its plain sums, the row count, and for a spread the
@@ -289,7 +276,7 @@ def _request_custom(
         resampler.request(stat(f"rep:{name}.s2"), weighed * offsets)
 
 
-def _first_values(sums: _BlockSums, values: np.ndarray) -> np.ndarray:
+def _first_values(sums: BlockSums, values: np.ndarray) -> np.ndarray:
     """Each key's first value in this chunk (NaN for a key without rows)."""
     shift = np.full(sums.n_keys, np.nan)
     if len(values):
@@ -306,7 +293,7 @@ def _add_flags(
     stat: Callable[[str], StatKey],
     loss: Loss,
     flags: Mapping[str, np.ndarray],
-    sums: _BlockSums,
+    sums: BlockSums,
 ) -> None:
     for rule in loss.rules:
         if rule.stat in flags:
@@ -317,7 +304,7 @@ def _add_cross_sums(
     out: Partial,
     ratios: dict[str, dict[str, tuple[Column, Column]]],
     reference: str,
-    sums: _BlockSums,
+    sums: BlockSums,
 ) -> None:
     """Σw²·a_m·a_r and the other cross products of each model m with the reference r."""
     for model, columns in ratios.items():
@@ -337,59 +324,12 @@ def _add_cross_sums(
                 out.added[stat(name)] = sums.product(x, y)
 
 
-def _spread(sums: _BlockSums, spread: Spread) -> Spread4:
+def _spread(sums: BlockSums, spread: Spread) -> Spread4:
     """(weight, mean, M2, shift) per key, shifted by each key's first value."""
     shift = _first_values(sums, spread.values)
     offsets = spread.values - (shift[0] if sums.codes is None else shift[sums.codes])
     w, mean, m2 = chunk_moments(sums.codes, sums.n_keys, offsets, spread.weights)
     return w, mean, m2, shift
-
-
-class _BlockSums:
-    """Σ column per key for one block; a column shared by several losses is summed once."""
-
-    def __init__(self, codes: np.ndarray | None, n_keys: int, rows: int) -> None:
-        self.codes, self.n_keys, self.rows = codes, n_keys, rows
-        self._done: dict[object, tuple[object, np.ndarray]] = {}
-
-    def __call__(self, column: Column) -> np.ndarray:
-        tag: object = "ones" if isinstance(column, Ones) else id(column)
-        if tag not in self._done:  # the column is kept alive so that its id stays its own
-            self._done[tag] = (column, key_sum(self.codes, self.n_keys, column))
-        return self._done[tag][1]
-
-    def product(self, x: Column, y: Column) -> np.ndarray:
-        """Σ x·y per key (a column of ones is the identity)."""
-        if isinstance(x, Ones):
-            return self(y)
-        if isinstance(y, Ones):
-            return self(x)
-        tag = ("product", *sorted((id(x), id(y))))
-        if tag not in self._done:
-            self._done[tag] = ((x, y), key_sum(self.codes, self.n_keys, x * y))
-        return self._done[tag][1]
-
-
-class _TermCache:
-    """Per-row terms of one batch, computed once per term function (MSE and RMSE share)."""
-
-    def __init__(self, batch: Batch) -> None:
-        self.batch = batch
-        self._terms: dict[Callable[[Batch], Terms], Terms] = {}
-        self._weighed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-    def __call__(self, make: Callable[[Batch], Terms]) -> Terms:
-        if make not in self._terms:
-            self._terms[make] = make(self.batch)
-        return self._terms[make]
-
-    def weighed(self, term: np.ndarray | None) -> Column:
-        """w·term, each array weighed once; None (the term 1) gives the weights."""
-        if term is None:
-            return self.batch.weights
-        if id(term) not in self._weighed:
-            self._weighed[id(term)] = (term, self.batch.weigh(term))
-        return self._weighed[id(term)][1]
 
 
 def _namer(model: str, loss: str) -> Callable[[str], StatKey]:
