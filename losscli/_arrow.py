@@ -131,6 +131,11 @@ def text_bytes(array: pa.Array) -> bytes:
     return array.buffers()[2][int(start) : int(stop)].to_pybytes() if stop > start else b""
 
 
+def ended(array: pa.Array, end: str) -> pa.Array:
+    """Each value of a string array followed by ``end``."""
+    return joined([array, repeated_text("", len(array))], end)
+
+
 def joined(columns: Sequence[pa.Array], separator: str = "") -> pa.Array:
     """The string arrays' values joined row by row."""
     import pyarrow.compute as pc

@@ -92,6 +92,11 @@ def object_texts(
     return _arrow.texts([shown(v) for v in distinct]), codes
 
 
+def expanded(text: pa.Array, codes: np.ndarray | None) -> pa.Array:
+    """One text per row, from ``object_texts``' distinct texts and codes."""
+    return text if codes is None else text.take(_arrow.from_numpy(codes))
+
+
 def _integers_and_none(items: list[int | None], none: str) -> pa.Array:
     """Integers written by Arrow; None as ``none``."""
     import pyarrow.compute as pc
@@ -118,7 +123,7 @@ def joined_lines(columns: Sequence[pa.Array], delimiter: str) -> bytes:
 
     cells = [c.cast(pa.large_string()) for c in columns]  # past 2 GiB of text too
     line = _arrow.joined(cells, delimiter)
-    return _arrow.text_bytes(_arrow.joined([line, _arrow.repeated_text("", len(line))], "\n"))
+    return _arrow.text_bytes(_arrow.ended(line, "\n"))
 
 
 def csv_cells(values: np.ndarray, shown: Callable[[Any], str], delimiter: str) -> pa.Array | None:
@@ -137,7 +142,7 @@ def csv_cells(values: np.ndarray, shown: Callable[[Any], str], delimiter: str) -
     needs = _arrow.bools(pc.match_substring_regex(text, f"[{re.escape(special)}]"))
     if needs.any():
         text = _replaced(text, needs, _quoted)
-    return text if codes is None else text.take(_arrow.from_numpy(codes))
+    return expanded(text, codes)
 
 
 def _quoted(text: pa.Array) -> pa.Array:

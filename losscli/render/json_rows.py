@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from .. import _arrow
 from ..result import EvaluationResult, Frame
-from .columns import float_texts, in_parallel, integer_texts, object_texts
+from .columns import expanded, float_texts, in_parallel, integer_texts, object_texts
 
 ROWS_SENTINEL = "\x00rows\x00"
 ROW = " " * 4  # a row's indent in the document
@@ -70,13 +70,12 @@ def _rows_text(result: EvaluationResult, flat: Frame) -> str:
     done = iter(in_parallel(jobs))
     columns = [next(done) if callable(p) else _arrow.repeated_text(p, size) for p in parts]
     rows = _arrow.joined([c.cast(pa.large_string()) for c in columns])
-    body = _arrow.joined([rows, _arrow.repeated_text("", size)], ",\n")
+    body = _arrow.ended(rows, ",\n")
     return _arrow.text_bytes(body).decode()[: -len(",\n")]
 
 
 def _texts(values: np.ndarray) -> pa.Array:
-    texts, codes = object_texts(values, _value)
-    return texts if codes is None else texts.take(_arrow.from_numpy(codes))
+    return expanded(*object_texts(values, _value))
 
 
 def _mapping(columns: dict[str, np.ndarray], indent: str, closing: str) -> list[Any]:
@@ -93,10 +92,7 @@ def _intervals(result: EvaluationResult, flat: Any) -> list[Any]:
     assert result.ci is not None
     parts: list[Any] = []
     for i, (name, column) in enumerate(flat.losses.items()):
-        bounds = {}
-        for field, values in (("low", column.low), ("high", column.high), ("se", column.se)):
-            missing = np.isnan(column.values) | (values is None)
-            bounds[field] = np.where(missing, np.nan, values if values is not None else np.nan)
+        bounds = {field: column.bound(field) for field in ("low", "high", "se")}
         parts.append(("," if i else "") + f"\n{ITEM}{_value(name)}: {{")
         method = column.method != result.ci.method
         parts += _mapping(bounds, INNER, ITEM)[:-1]

@@ -145,8 +145,8 @@ class EvaluationResult:
             column = frame.losses[loss]
             out[loss] = column.values
             if self.ci is not None:
-                out[f"{loss}_low"] = _where_valued(column.low, column.values, missing)
-                out[f"{loss}_high"] = _where_valued(column.high, column.values, missing)
+                out[f"{loss}_low"] = column.bound("low")
+                out[f"{loss}_high"] = column.bound("high")
             if self.baseline is not None:
                 before = missing if column.baseline is None else column.baseline
                 out[f"{loss}_base"] = before
@@ -203,13 +203,6 @@ class EvaluationResult:
         import pandas as pd
 
         return pd.DataFrame(self.flat(), columns=self.columns())
-
-
-def _where_valued(bound: np.ndarray | None, values: np.ndarray, missing: np.ndarray) -> np.ndarray:
-    """An interval bound, NaN where there is none or the value itself is missing."""
-    if bound is None:
-        return missing
-    return np.where(np.isnan(values), np.nan, bound)
 
 
 def _python(values: np.ndarray) -> list[Any]:

@@ -58,6 +58,14 @@ class LossColumn:
         taken: dict[str, Any] = {name: array[index] for name, array in self.arrays().items()}
         return replace(self, **taken)
 
+    def bound(self, name: str) -> np.ndarray:
+        """The interval's ``low``, ``high`` or ``se`` per row: NaN where there is none or
+        the value itself is missing."""
+        values = getattr(self, name)
+        if values is None:
+            return np.full(len(self.values), np.nan)
+        return np.where(np.isnan(self.values), np.nan, values)
+
     def value(self, i: int) -> float | None:
         return _float(self.values[i])
 
