@@ -24,7 +24,7 @@ from .engine.finalize import Finishing, result_frame
 from .engine.kernel import KernelSpec, evaluate_chunk
 from .engine.keys import KeySet
 from .engine.partial import Partial
-from .engine.resample import Resampling
+from .engine.weights import Resampling
 from .losses import Loss, Params, Task, get_loss, resolve_losses
 from .reading import plan_columns
 from .result import CiSettings, ResultRow

@@ -18,7 +18,7 @@ from scipy import stats
 from losscli import evaluate
 from losscli.engine import resample
 from losscli.engine.intervals import adjusted
-from losscli.engine.resample import poisson_weights
+from losscli.engine.weights import poisson_weights
 from losscli.result import CiSettings
 from losscli.testing import KernelHarness
 

@@ -49,8 +49,9 @@ class Finishing:
 def result_frame(
     file: str, partial: Partial, models: Sequence[Model], spec: Finishing
 ) -> tuple[Frame, list[Comparison]]:
-    """Per model: group rows sorted by key, then the overall row pooled from the same sums."""
-    partial = partial.trimmed()
+    """Per model: group rows sorted by key, then the overall row pooled from the same sums.
+    Bootstrap cells still waiting in ``partial`` are multiplied out first, in place."""
+    partial = partial.settle().trimmed()
     if not np.sum(partial.n):
         raise InputError(f"{file}: no data rows to evaluate")
     order = _sorted_keys(partial)

@@ -29,12 +29,14 @@ from ..losses.shapes import Custom, Extreme, Ranked, Ratio
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
 from .blocks import BLOCK_ROWS, BlockSums, Column, TermCache, block_rows
+from .cells import PendingCells
 from .checks import RowProblems
 from .keys import KeySet
 from .partial import Partial, Spread4, StatKey
 from .ranks import RankStore, table_of_rows
 from .reduce import chunk_moments, key_max
-from .resample import ChunkResampler, Resampling
+from .resample import ChunkResampler
+from .weights import Resampling
 
 
 @dataclass(frozen=True)
@@ -158,8 +160,13 @@ class _Chunk:
         """The chunk-wide results: task evidence, replicate sums and their shifts."""
         out.binary.update(self.binary)
         if self.resampler is not None:
-            out.added.update(self.resampler.results())
+            replicated, blocks = self.resampler.results()
+            out.added.update(replicated)
             out.shifts.update(self.shifts)
+            if blocks:
+                out.cells = PendingCells(self.resampler.spec, blocks)
+            if self.shifts:  # shifted power sums re-base on merge: theirs must be settled
+                out.settle()
 
     def shift(self, name: StatKey, sums: BlockSums, values: np.ndarray) -> np.ndarray:
         """Each key's first value in the chunk so far (NaN for a key not seen yet)."""

@@ -6,7 +6,9 @@ and bootstrap replicate sums with one column per resample), maximised (extremes)
 merged by Chan's formula (spreads), or a flat rank table sorted by key (ROC-AUC),
 with the row problems each part noticed and each model's task evidence. Merging is
 associative and commutative (up to float rounding) and equals evaluating the union of
-the rows; partials pickle.
+the rows; partials pickle. Bootstrap cell sums of blocks of rows wait in
+:class:`~.cells.PendingCells` until enough of them are there to multiply out at once
+(:meth:`Partial.settle`); every reader of the sums settles first.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .cells import PendingCells, ReplicateSums, StatKey, slice_of
 from .checks import RowProblems
 from .keys import KeySet
 from .ranks import RankStore
 
-StatKey = tuple[str, str, str]  # (model, loss column, statistic): each loss owns its names
+__all__ = ["Partial", "Spread4", "StatKey", "merge_moments"]
 Spread4 = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # weight, mean, M2, shift
 
 
@@ -34,6 +37,7 @@ class Partial:
     binary: dict[str, bool] = field(default_factory=dict)  # one-column model: 0/1 labels?
     problems: dict[str, RowProblems] = field(default_factory=dict)  # per part (file or shard)
     ranked: dict[StatKey, RankStore] = field(default_factory=dict)  # flat, keyed per entry
+    cells: PendingCells | None = None  # bootstrap cell sums not yet multiplied out
 
     @classmethod
     def empty(cls, keys: KeySet) -> Partial:
@@ -58,7 +62,7 @@ class Partial:
         self._grow(self.keys.size)
         self._unshare()
         self.n[at] += other.n
-        where = _slice_of(at)
+        where = slice_of(at)
         for name, values in self._rebased(other, at).items():
             self._array(self.added, name, values, 0.0)[where] += values
         for name, values in other.largest.items():
@@ -75,6 +79,34 @@ class Partial:
             into = self.ranked.setdefault(name, RankStore())
             for table in store.tables():
                 into.add(table.rekeyed(at))
+        if other.cells is not None:
+            cells = other.cells.rekeyed(at)
+            self.cells = cells if self.cells is None else self.cells.joined(cells)
+
+    def settle(self) -> Partial:
+        """Multiply the waiting bootstrap cells out into their replicate sums, in place
+        (the value stays the same); returns this partial."""
+        if self.cells is not None:
+            replicated = ReplicateSums()
+            replicated.add(self.cells.products())
+            self.cells = None
+            self.add_replicated(replicated)
+        return self
+
+    def add_replicated(self, replicated: ReplicateSums) -> None:
+        """Add replicate sums made of this partial's cells (their keys are ids here)."""
+        self._grow(self.keys.size)
+        self._unshare()
+        for name, values in replicated.arrays.items():
+            values = values[: self.keys.size]
+            self._array(self.added, name, values, 0.0)[: len(values)] += values
+
+    def replicated_bytes(self, resamples: int) -> int:
+        """Memory the bootstrap's replicate sums of these keys take, settled or not."""
+        names = {name for name, values in self.added.items() if values.ndim == 2}
+        if self.cells is not None:
+            names |= self.cells.names()
+        return len(names) * self.keys.size * resamples * 8
 
     def _unshare(self) -> None:
         """One array per sum before adding in place: the kernel files a column shared by
@@ -120,6 +152,7 @@ class Partial:
             dict(self.binary),
             dict(self.problems),
             dict(self.ranked),
+            self.cells,
         )
 
     def _grow(self, size: int) -> None:
@@ -163,14 +196,6 @@ def merge_moments(a: Moments, b: Moments) -> Moments:
     delta = mb - ma
     with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss (R²)
         return w, ma + delta * share_b, m2a + m2b + delta**2 * wa * share_b
-
-
-def _slice_of(at: np.ndarray) -> np.ndarray | slice:
-    """``at`` as a slice where it is one (a chunk whose keys came in the order known): the
-    sums then add in place, without gathering and scattering (keys × resamples) arrays."""
-    if len(at) and bool((np.diff(at) == 1).all()):
-        return slice(int(at[0]), int(at[0]) + len(at))
-    return at
 
 
 def _padded(values: np.ndarray, pad: int, fill: float) -> np.ndarray:

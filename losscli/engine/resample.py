@@ -1,82 +1,26 @@
-"""The streamed Poisson bootstrap: replicate weights that depend only on a row's position.
+"""The streamed Poisson bootstrap of one chunk: its replicate sums, or the cells they come from.
 
-Each resampling unit (a row, or a block of ``block_rows`` consecutive rows) gets one
-Poisson(1) weight per resample from a counter-based generator: a hash of the seed, the
-unit's index in its input and the resample's number. The weights are therefore the
-same whatever the file is called, its format, its chunking or the thread count, and
-two partials of one input can be made anywhere and merged.
-
-A chunk's rows are first summed per (unit, key) cell; the replicate sums are then one
-matrix product of those cells with the units' weights (dense where most cells hold
-rows, sparse otherwise), so blocks of rows cost what their number costs.
+Every resampling unit (a row, or a block of ``block_rows`` consecutive rows) has one
+Poisson(1) weight per resample (:mod:`.weights`). A chunk's rows are first summed per
+(unit, key) cell; the replicate sums are those cells times the units' weights. Where
+most cells hold rows (blocks of rows spread over the keys) the dense cells are handed
+on, to be multiplied out with other chunks' in one large product (:mod:`.cells`); where
+nearly every row is its own cell (per-row resampling) the chunk's sparse product is
+made here. Blocks of rows thus cost what their number costs.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..losses.batch import Ones
-from .blas import one_blas_thread
+from .cells import CellBlock
+from .weights import Resampling, poisson_weights
 
-_MAX_K = 30  # P(Poisson(1) > 30) < 1e-30
-POISSON_CDF = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(_MAX_K)])
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_STEPS = np.minimum(np.ceil(POISSON_CDF * 2.0**32), 2.0**32 - 1).astype(np.uint32)
-_COMMON = 7  # draws of 0 … 6 cover all but 1e-4 of them
-SLICE_DRAWS = 1 << 16
 WEIGHTS_PER_SLICE = 1 << 20  # weights (8 MiB) made at once for a chunk
-DENSE_CELLS_PER_ROW = 8  # a dense product where cells are at most this many times the rows
-
-
-@dataclass(frozen=True)
-class Resampling:
-    resamples: int
-    seed: int
-    block_rows: int = 1
-
-
-def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser, in place: a bijection of uint64 that scrambles every bit."""
-    z ^= z >> np.uint64(30)
-    z *= np.uint64(0xBF58476D1CE4E5B9)
-    z ^= z >> np.uint64(27)
-    z *= np.uint64(0x94D049BB133111EB)
-    z ^= z >> np.uint64(31)
-    return z
-
-
-def poisson_weights(seed: int, units: np.ndarray, resamples: int) -> np.ndarray:
-    """(units × resamples) Poisson(1) draws, each a pure function of (seed, unit, resample).
-
-    SplitMix64: the i-th output is mix(key + i·γ) with i = unit·resamples + resample; its
-    top 32 bits are a uniform u, and the draw is the number of CDF steps at or below u.
-    Computed in slices that stay in cache.
-    """
-    out = np.empty((len(units), resamples))
-    key = _mix(np.array([seed], dtype=np.uint64) * _GOLDEN + _GOLDEN)
-    step = max(1, SLICE_DRAWS // resamples)
-    for start in range(0, len(units), step):
-        out[start : start + step] = _draws(key, units[start : start + step], resamples)
-    return out
-
-
-def _draws(key: np.ndarray, units: np.ndarray, resamples: int) -> np.ndarray:
-    counter = units.astype(np.uint64)[:, None] * np.uint64(resamples) + np.arange(
-        resamples, dtype=np.uint64
-    )
-    counter *= _GOLDEN
-    counter += key
-    uniform = (_mix(counter) >> np.uint64(32)).astype(np.uint32)
-    draws = np.zeros(uniform.shape, dtype=np.uint8)
-    for threshold in _STEPS[:_COMMON]:
-        draws += uniform >= threshold
-    rare = uniform >= _STEPS[_COMMON - 1]  # P ≈ 1e-4: the exact count of steps
-    draws[rare] = np.searchsorted(_STEPS, uniform[rare], side="right")
-    return draws
+DENSE_CELLS_PER_ROW = 8  # dense cells where they are at most this many times the rows
 
 
 class ChunkResampler:
@@ -90,6 +34,7 @@ class ChunkResampler:
         self._codes: list[np.ndarray] = []
         self._columns: dict[Any, list[np.ndarray]] = {}  # per name, its blocks' values
         self._requests: dict[object, tuple[np.ndarray | Ones, list[Any]]] = {}
+        self._counts: dict[Any, bool] = {}  # per name: a count of rows in every block
 
     def block(self, positions: np.ndarray, codes: np.ndarray | None) -> None:
         """The next block's rows: their positions in the input, and their keys."""
@@ -107,9 +52,11 @@ class ChunkResampler:
         """File the current block's requested columns (each distinct column once)."""
         rows = len(self._positions[-1]) if self._positions else 0
         for column, names in self._requests.values():
+            counts = isinstance(column, Ones) or column.dtype == bool
             values = np.ones(rows) if isinstance(column, Ones) else column.astype(float)
             for name in names:
                 self._columns.setdefault(name, []).append(values)
+                self._counts[name] = self._counts.get(name, True) and counts
         self._requests = {}
 
     def _distinct(self) -> dict[tuple[Any, ...], np.ndarray]:
@@ -120,12 +67,17 @@ class ChunkResampler:
             names.setdefault(tuple(map(id, parts)), []).append(name)
         return {tuple(group): np.concatenate(self._columns[group[0]]) for group in names.values()}
 
-    def results(self) -> dict[Any, np.ndarray]:
-        """Every requested (keys × resamples) array."""
+    def results(self) -> tuple[dict[Any, np.ndarray], list[CellBlock]]:
+        """Every requested (keys × resamples) array where cells are sparse (a row per cell,
+        as with per-row resampling), multiplied out here; where they are dense (blocks of
+        rows), the cell sums, to be multiplied out later with other chunks' (:mod:`.cells`)."""
         self._flush()
         distinct = self._distinct()
         columns = list(distinct.values())
+        names = tuple(distinct)
+        counts = tuple(all(self._counts[name] for name in group) for group in names)
         totals: np.ndarray | None = None
+        blocks: list[CellBlock] = []
         units = np.concatenate(self._positions) // self.spec.block_rows
         codes = np.concatenate(self._codes) if self._codes else None
         first, last = (int(units[0]), int(units[-1])) if len(units) else (0, -1)
@@ -134,14 +86,21 @@ class ChunkResampler:
             stop = min(start + step, last + 1)
             lo, hi = np.searchsorted(units, [start, stop])
             cells = _Cells(units[lo:hi] - start, stop - start, codes, lo, hi, self.n_keys)
+            sliced = [values[lo:hi] for values in columns]
+            if cells.dense:
+                sums = cells.sums(sliced)
+                blocks.append(
+                    CellBlock(names, counts, np.arange(self.n_keys), np.arange(start, stop), sums)
+                )
+                continue
             weights = poisson_weights(self.spec.seed, np.arange(start, stop), self.spec.resamples)
-            product = cells.product([values[lo:hi] for values in columns], weights)
+            product = cells.product(sliced, weights)
             totals = product if totals is None else np.add(totals, product, out=totals)
         if totals is None:
-            totals = np.zeros((len(columns), self.n_keys, self.spec.resamples))
+            return {}, blocks
         return {
             name: total for names, total in zip(distinct, totals, strict=True) for name in names
-        }
+        }, blocks
 
 
 class _Cells:
@@ -167,15 +126,15 @@ class _Cells:
             self.cells, where = np.unique(local * n_keys + keys, return_inverse=True)
             self.pairs = where.reshape(-1)
 
+    def sums(self, columns: list[np.ndarray]) -> np.ndarray:
+        """Dense cells: per column, Σ value per (key, unit) cell, as (columns × keys × units)."""
+        cells = self.n_keys * self.units
+        sums = np.stack([np.bincount(self.pairs, v, minlength=cells) for v in columns])
+        return sums.reshape(len(columns), self.n_keys, self.units)
+
     def product(self, columns: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
-        """Per column, Σ over each key's rows of weight(unit, b) · value: (columns × keys ×
-        resamples), from one product of every column's cell sums with the weights."""
-        if self.dense:
-            cells = self.n_keys * self.units
-            sums = np.stack([np.bincount(self.pairs, v, minlength=cells) for v in columns])
-            with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
-                product = sums.reshape(-1, self.units) @ weights  # overflow: noted per key
-            return product.reshape(len(columns), self.n_keys, -1)
+        """Sparse cells: per column, Σ over each key's rows of weight(unit, b) · value:
+        (columns × keys × resamples), from one sparse product with the weights."""
         from scipy import sparse
 
         sums = np.stack([np.bincount(self.pairs, v, minlength=len(self.cells)) for v in columns])

@@ -29,7 +29,8 @@ from .finalize import Finishing, result_frame
 from .kernel import KernelSpec, evaluate_chunk
 from .keys import KeySet
 from .partial import Partial
-from .resample import Resampling
+from .settle import Settler
+from .weights import Resampling
 
 Progress = Callable[[str, int, "int | None", str], None]
 FALLBACK_BOOTSTRAP = Resampling(resamples=1000, seed=0)
@@ -93,8 +94,8 @@ def evaluate_sources(
             if fold is None or fold.input is not input_:  # the first part of the next input
                 if fold is not None:
                     yield fold.result(options)
-                fold = _Fold(input_, options)
-            fold.part(index, part, batches, workers)
+                fold = _Fold(input_, options, workers)
+            fold.part(index, part, batches)
         if fold is not None:
             yield fold.result(options)
 
@@ -160,17 +161,16 @@ def _read_part(input_: _Planned, part: Source) -> Iterator[pa.RecordBatch]:
 class _Fold:
     """One input's chunks, folded into one partial in reading order."""
 
-    def __init__(self, input_: _Planned, options: Options) -> None:
-        self.input, self.options = input_, options
+    def __init__(self, input_: _Planned, options: Options, workers: _Workers) -> None:
+        self.input, self.options, self.workers = input_, options, workers
         self.total = Partial.empty(KeySet(input_.plan.group_by, input_.source.empty_is_missing))
         self.position = 0  # rows of the input before the next chunk (the bootstrap's unit index)
+        self.settler = Settler(workers.pool, workers.threads)
 
-    def part(
-        self, index: int, part: Source, batches: Iterator[pa.RecordBatch], workers: _Workers
-    ) -> None:
+    def part(self, index: int, part: Source, batches: Iterator[pa.RecordBatch]) -> None:
         """Absorb the chunks of one part (a shard is checked under its own name)."""
         source, spec, progress = self.input.source, self.input.spec, self.options.progress
-        first_row = 0
+        workers, first_row = self.workers, 0
         for batch in batches:
             if progress is not None:
                 progress(source.name, *source.progress(index))
@@ -184,17 +184,29 @@ class _Fold:
                 position=self.position,
             )
             for chunk in workers.submit(kernel, batch.num_rows):
-                self.total.absorb(chunk)
-                _check_budget(self.total, spec)
+                self._absorb(chunk)
             first_row += batch.num_rows
             self.position += batch.num_rows
         for chunk in workers.drain():
-            self.total.absorb(chunk)
+            self._absorb(chunk)
         if part.name in self.total.problems:
             self.total.problems[part.name].raise_if_failed()
 
+    def _absorb(self, chunk: Partial) -> None:
+        """One chunk's partial into the total; the bootstrap's waiting cells handed to the
+        settler once there are enough (:mod:`.settle`)."""
+        self.total.absorb(chunk)
+        _check_budget(self.total, self.input.spec)
+        if self.total.cells is not None and self.total.cells.due:
+            self.settler.take(self.total.cells)
+            self.total.cells = None
+
     def result(self, options: Options) -> SourceResult:
         """The input's result rows, once every part is absorbed."""
+        if self.total.cells is not None:  # the last cells beside the last products
+            self.settler.take(self.total.cells)
+            self.total.cells = None
+        self.total.add_replicated(self.settler.finish())
         source, plan, total = self.input.source, self.input.plan, self.total
         problems = [total.problems[p.name] for p in source.parts() if p.name in total.problems]
         if (
@@ -327,7 +339,7 @@ def _check_budget(total: Partial, spec: KernelSpec) -> None:
     """Refuse before bootstrap sums outgrow memory (they grow with keys × resamples)."""
     if spec.resampling is None:
         return
-    replicated = sum(v.size for v in total.added.values() if v.ndim == 2) * 8
+    replicated = total.replicated_bytes(spec.resampling.resamples)
     if replicated > REPLICATE_BUDGET_BYTES:
         raise UsageError(
             f"the bootstrap needs {replicated / 2**30:.1f} GiB for {total.size:,} groups × "

@@ -1,0 +1,210 @@
+"""Bootstrap cell sums that wait for their units' weights.
+
+With blocks of rows spread over the keys (``--block-rows``), a chunk's replicate sums are
+the product of its (key × unit) cell sums with the units' (unit × resample) Poisson
+weights. A chunk holds a few dozen units, so multiplying there would make a (keys ×
+resamples) array per chunk, each as large as the whole result, and the fold would add
+them all: more memory traffic than arithmetic. Instead a partial keeps its chunks' cell
+sums (:class:`PendingCells`), merges them by concatenation (re-keyed by value like every
+other sum), and multiplies them out once they hold about as many units as there are
+resamples: one large product per ~``resamples`` units, the cells never taking more
+memory than the product they stand for.
+
+The value is the same as multiplying each chunk at once, up to float rounding: the
+weights depend only on (seed, unit, resample), and a product is a sum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .blas import one_blas_thread
+from .weights import Resampling, poisson_weights
+
+StatKey = tuple[str, str, str]  # (model, loss column, statistic): each loss owns its names
+Names = tuple[StatKey, ...]  # the sums one column of cells is filed under
+Product = tuple[Names, np.ndarray, np.ndarray]  # names, key ids, (keys × resamples) sums
+DUE_BYTES = 64 << 20  # cells held before they are multiplied out, whatever the units
+SPARSE_UNION = 2  # cell blocks share one product while their union is at most 2× their cells
+
+
+@dataclass(frozen=True)
+class CellBlock:
+    """One chunk's cell sums: ``sums[c, k, u]`` is Σ over the rows of key ``keys[k]`` in
+    unit ``units[u]`` of column ``c``, which is filed under each name in ``names[c]``."""
+
+    names: tuple[Names, ...]
+    counts: tuple[bool, ...]  # per column: does it count rows (integers ≥ 0)?
+    keys: np.ndarray  # the owning partial's key ids
+    units: np.ndarray  # the units' indices in the input
+    sums: np.ndarray  # (columns × keys × units)
+
+    @property
+    def cells(self) -> int:
+        return len(self.keys) * len(self.units)
+
+    def rekeyed(self, at: np.ndarray) -> CellBlock:
+        """The same cells, their keys given ids by ``at`` (ids here → ids there)."""
+        return CellBlock(self.names, self.counts, at[self.keys], self.units, self.sums)
+
+
+@dataclass
+class PendingCells:
+    """A partial's cell blocks not yet multiplied by their weights."""
+
+    spec: Resampling
+    blocks: list[CellBlock]
+
+    @property
+    def units(self) -> int:
+        return sum(len(block.units) for block in self.blocks)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(block.sums.nbytes for block in self.blocks)
+
+    @property
+    def due(self) -> bool:
+        """Worth multiplying out: as many units as resamples (the product then costs no
+        more memory than the cells), or many bytes of cells."""
+        return self.units >= self.spec.resamples or self.nbytes >= DUE_BYTES
+
+    def names(self) -> set[StatKey]:
+        return {name for block in self.blocks for names in block.names for name in names}
+
+    def rekeyed(self, at: np.ndarray) -> PendingCells:
+        return PendingCells(self.spec, [block.rekeyed(at) for block in self.blocks])
+
+    def joined(self, other: PendingCells) -> PendingCells:
+        return PendingCells(self.spec, [*self.blocks, *other.blocks])
+
+    def products(self) -> list[Product]:
+        """(names, key ids, keys × resamples replicate sums) for every column of cells:
+        the blocks are stacked into as few products as their keys allow (one BLAS call
+        each, on one BLAS thread: the kernel's pool gives the parallelism)."""
+        return [found for batch in _batches(self.blocks) for found in _product(batch, self.spec)]
+
+
+class ReplicateSums:
+    """Replicate sums made of settled cells, per name: (keys × resamples), added to in
+    the order the products come; rows for keys grow as keys do."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[StatKey, np.ndarray] = {}
+
+    def add(self, products: list[Product]) -> None:
+        for names, keys, values in products:
+            if not len(keys):
+                continue
+            where = slice_of(keys)
+            for name in names:
+                self._room(name, int(keys[-1]) + 1, values.shape[1])[where] += values
+
+    def _room(self, name: StatKey, size: int, resamples: int) -> np.ndarray:
+        found = self.arrays.get(name)
+        if found is None or len(found) < size:
+            grown = np.zeros((max(size, 0 if found is None else 2 * len(found)), resamples))
+            if found is not None:
+                grown[: len(found)] = found
+            self.arrays[name] = found = grown
+        return found
+
+
+def slice_of(at: np.ndarray) -> np.ndarray | slice:
+    """``at`` as a slice where it is one (keys in the order known): the sums then add in
+    place, without gathering and scattering (keys × resamples) arrays."""
+    if len(at) and bool((np.diff(at) == 1).all()):
+        return slice(int(at[0]), int(at[0]) + len(at))
+    return at
+
+
+def _batches(blocks: list[CellBlock]) -> Iterator[list[CellBlock]]:
+    """Consecutive blocks stacked while the union of their keys, times their units, stays
+    within :data:`SPARSE_UNION` times their cells (a chunk of sorted keys shares few)."""
+    batch: list[CellBlock] = []
+    keys: np.ndarray = np.empty(0, dtype=np.intp)
+    cells = units = 0
+    for block in blocks:
+        union = np.union1d(keys, block.keys)
+        if batch and len(union) * (units + len(block.units)) > SPARSE_UNION * (cells + block.cells):
+            yield batch
+            batch, union, cells, units = [], block.keys, 0, 0
+        batch.append(block)
+        keys, cells, units = union, cells + block.cells, units + len(block.units)
+    if batch:
+        yield batch
+
+
+def _product(batch: list[CellBlock], spec: Resampling) -> Iterator[Product]:
+    """The products of a batch of blocks: their cells side by side (a column per distinct
+    column of names; a name absent from a block adds nothing there) times the weights.
+    Counts of rows are multiplied in single precision where that is exact (every sum an
+    integer below 2²⁴), at twice the speed; every other column in double precision."""
+    keys = np.unique(np.concatenate([block.keys for block in batch]))
+    units = np.concatenate([block.units for block in batch])
+    weights = poisson_weights(spec.seed, units, spec.resamples)
+    columns = _shared_columns(batch)
+    for counts in (False, True):
+        group = [column for column in columns if column.counts == counts]
+        if not group:
+            continue
+        stacked = _stacked(batch, group, keys, len(units), np.float32 if counts else np.float64)
+        if counts and not _exact_in_single(stacked, weights):
+            stacked = stacked.astype(np.float64)
+        with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
+            product = stacked.reshape(-1, len(units)) @ weights.astype(stacked.dtype, copy=False)
+        product = product.reshape(len(group), len(keys), spec.resamples)  # overflow: noted per key
+        for column, values in zip(group, product, strict=True):
+            yield column.names, keys, values.astype(np.float64, copy=False)
+
+
+class _Column(NamedTuple):
+    names: Names
+    sources: list[int | None]  # its column in each block of the batch (None: not there)
+    counts: bool  # row counts (integers) in every block
+
+
+def _stacked(
+    batch: list[CellBlock], group: list[_Column], keys: np.ndarray, units: int, dtype: type
+) -> np.ndarray:
+    """(columns × keys × units): the batch's blocks side by side, for the ``group``'s columns."""
+    stacked: np.ndarray = np.zeros((len(group), len(keys), units), dtype=dtype)
+    start = 0
+    for b, block in enumerate(batch):
+        at = slice_of(np.searchsorted(keys, block.keys))
+        span = slice(start, start + len(block.units))
+        for c, column in enumerate(group):
+            source = column.sources[b]
+            if source is not None:
+                stacked[c, at, span] = block.sums[source]
+        start += len(block.units)
+    return stacked
+
+
+def _exact_in_single(counts: np.ndarray, weights: np.ndarray) -> bool:
+    """Single precision adds these counts times these weights without rounding: every sum
+    of such products is an integer no larger than the largest key's rows × weight."""
+    if not counts.size or not weights.size:
+        return True
+    return float(counts.sum(axis=-1).max()) * float(weights.max()) < 2.0**24
+
+
+def _shared_columns(batch: list[CellBlock]) -> list[_Column]:
+    """The batch's distinct columns: names share one where they share it in every block."""
+    where: dict[StatKey, list[int | None]] = {}
+    counts: dict[StatKey, bool] = {}
+    for b, block in enumerate(batch):
+        for c, names in enumerate(block.names):
+            for name in names:
+                where.setdefault(name, [None] * len(batch))[b] = c
+                counts[name] = counts.get(name, True) and block.counts[c]
+    shared: dict[tuple[tuple[int | None, ...], bool], list[StatKey]] = {}
+    for name, sources in where.items():
+        shared.setdefault((tuple(sources), counts[name]), []).append(name)
+    return [
+        _Column(tuple(names), list(sources), count) for (sources, count), names in shared.items()
+    ]

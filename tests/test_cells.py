@@ -1,0 +1,193 @@
+"""The block bootstrap's waiting cells: merged by value, multiplied out late, the same sums.
+
+A partial keeps its chunks' (key × unit) cell sums and multiplies them by the units'
+Poisson weights only once there are enough (``engine.cells``); these tests hold that to
+the value of multiplying every chunk at once, whatever the chunking, merge order,
+thread count or pickling, and the single-precision product of counts to exactness.
+"""
+
+from __future__ import annotations
+
+import pickle
+from functools import reduce
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from losscli.api import evaluate
+from losscli.engine import cells, resample
+from losscli.engine.cells import CellBlock, PendingCells
+from losscli.engine.partial import Partial
+from losscli.engine.weights import Resampling, poisson_weights
+from losscli.result import CiSettings
+from losscli.testing import KernelHarness
+
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
+CI = CiSettings(0.9, "bootstrap", resamples=25, seed=3, block_rows=3)
+HARNESS = KernelHarness(["mse", "mape", "wape"], grouped=True, ci=CI)
+NAMES = ((("m", "mse", "rep_num"),), (("m", "mse", "rep_den"), ("m", "mape", "rep_den")))
+
+
+def intervals(partial: Partial) -> list[tuple[Any, dict[str, tuple[Any, ...]]]]:
+    rows = HARNESS.rows(partial)
+    return [(r.group, {k: (v.low, v.high, v.se) for k, v in r.intervals.items()}) for r in rows]
+
+
+def assert_same_intervals(got: list[Any], want: list[Any], rel: float = 1e-9) -> None:
+    assert [group for group, _ in got] == [group for group, _ in want]
+    for (_, a), (_, b) in zip(got, want, strict=True):
+        assert a.keys() == b.keys()
+        for loss in b:
+            assert a[loss] == pytest.approx(b[loss], rel=rel, abs=1e-12), loss
+
+
+@st.composite
+def chunked_rows(draw: Any) -> tuple[tuple[np.ndarray, ...], list[int], list[int]]:
+    """Rows with groups, cut into chunks at drawn bounds, and an order to merge them in."""
+    n = draw(st.integers(2, 60))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    y = rng.uniform(0.5, 3.0, n)
+    p, w = y + rng.normal(0.0, 0.4, n), rng.uniform(0.0, 2.0, n)
+    g = rng.choice(list("abcd"), n)
+    cuts = sorted(set(draw(st.lists(st.integers(1, n - 1), max_size=5))))
+    bounds = [0, *cuts, n]
+    order = draw(st.permutations(range(len(bounds) - 1)))
+    return (y, p, w, g), bounds, order
+
+
+@SETTINGS
+@given(chunked_rows())
+def test_waiting_cells_merge_in_any_order_to_the_whole(
+    drawn: tuple[tuple[np.ndarray, ...], list[int], list[int]],
+) -> None:
+    """Chunks whose keys come in other orders, merged in any order: the intervals of the
+    rows as one chunk (each chunk's cells re-keyed by value, multiplied out once)."""
+    (y, p, w, g), bounds, order = drawn
+    chunks = [
+        HARNESS.partial(y[a:b], p[a:b], w[a:b], g[a:b], first_row=a) for a, b in pairwise(bounds)
+    ]
+    assert all(chunk.cells is not None for chunk in chunks)  # nothing multiplied yet
+    merged = reduce(Partial.merge, [chunks[i] for i in order])
+    assert_same_intervals(intervals(merged), intervals(HARNESS.partial(y, p, w, g)))
+
+
+def test_settled_and_waiting_cells_are_the_same_sums(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cells multiplied chunk by chunk (the old way, and the sparse product's way) and
+    cells multiplied once: the same replicate sums, to rounding."""
+    rng = np.random.default_rng(9)
+    y = rng.uniform(1.0, 3.0, 400)
+    p, w, g = (
+        y + rng.normal(0.0, 0.3, 400),
+        rng.uniform(0.0, 2.0, 400),
+        rng.choice(list("xyz"), 400),
+    )
+    bounds = [0, 37, 150, 151, 400]
+    chunks = [HARNESS.partial(y[a:b], p[a:b], w[a:b], g[a:b], a) for a, b in pairwise(bounds)]
+    late = reduce(Partial.merge, chunks)
+    early = reduce(Partial.merge, [chunk.settle() for chunk in chunks])
+    monkeypatch.setattr(resample, "DENSE_CELLS_PER_ROW", 0)  # every slice sparse
+    sparse = reduce(
+        Partial.merge,
+        [HARNESS.partial(y[a:b], p[a:b], w[a:b], g[a:b], a) for a, b in pairwise(bounds)],
+    )
+    assert sparse.cells is None
+    want = intervals(sparse)
+    assert_same_intervals(intervals(early), want)
+    assert_same_intervals(intervals(late), want)
+
+
+def test_a_partial_with_waiting_cells_pickles() -> None:
+    rng = np.random.default_rng(2)
+    y = rng.uniform(1.0, 3.0, 90)
+    partial = HARNESS.partial(y, y + 0.1, np.ones(90), rng.choice(list("ab"), 90))
+    assert partial.cells is not None
+    copy = pickle.loads(pickle.dumps(partial))
+    assert intervals(copy) == intervals(partial)
+
+
+def _block(sums: np.ndarray, counts: bool, units: np.ndarray) -> CellBlock:
+    names = (NAMES[1],)
+    return CellBlock(names, (counts,), np.arange(sums.shape[1]), units, sums)
+
+
+@pytest.mark.parametrize("rows_per_cell", [3, 20_000])
+def test_counts_multiply_exactly(rows_per_cell: int) -> None:
+    """Row counts times weights, in single precision while every sum stays an integer
+    below 2²⁴ (and in double precision past that): exactly the integer product."""
+    rng = np.random.default_rng(1)
+    spec = Resampling(resamples=40, seed=5, block_rows=rows_per_cell)
+    units = np.arange(3000)
+    counts = rng.integers(0, rows_per_cell + 1, (1, 4, len(units))).astype(float)
+    [(names, keys, got)] = PendingCells(spec, [_block(counts, True, units)]).products()
+    exact = counts[0].astype(np.int64) @ poisson_weights(5, units, 40).astype(np.int64)
+    assert names == NAMES[1] and list(keys) == [0, 1, 2, 3]
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, exact.astype(float))
+    single = float(counts.sum(axis=-1).max()) * poisson_weights(5, units, 40).max() < 2**24
+    assert single == (rows_per_cell == 3)  # both ways are exercised
+
+
+def test_blocks_of_other_keys_are_not_stacked_into_one_sparse_product() -> None:
+    """Data sorted by group: each chunk has keys of its own, so stacking their cells side
+    by side would be mostly zeros; they are multiplied in separate products (at most
+    twice the cells they hold)."""
+    units = [np.arange(start, start + 10) for start in range(0, 40, 10)]
+    keyed = [np.arange(0, 30), np.arange(30, 60), np.arange(60, 90), np.arange(70, 90)]
+    blocks = [
+        CellBlock((NAMES[0],), (False,), keys, u, np.ones((1, len(keys), len(u))))
+        for keys, u in zip(keyed, units, strict=True)
+    ]
+    assert [len(batch) for batch in cells._batches(blocks)] == [2, 2]
+
+
+def _sorted_parquet(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(4)
+    n = 6000
+    y = rng.uniform(1.0, 3.0, n)
+    frame = pd.DataFrame(
+        {"y_true": y, "a": y + rng.normal(0.0, 0.3, n), "g": np.repeat(np.arange(60), n // 60)}
+    )
+    path = tmp_path / "sorted.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=700)
+    return path
+
+
+def test_any_thread_count_and_settle_points_give_the_same_bootstrap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cells multiplied out many times during the run (every 30 units), on the kernel's
+    pool or not: the same intervals, bit for bit, for any thread count; and, to rounding,
+    those of cells held to the end."""
+    from losscli.reading import parquet_source
+
+    path = _sorted_parquet(tmp_path)
+    monkeypatch.setattr(parquet_source, "BATCH_ROWS", 500)
+    args: dict[str, Any] = {
+        "pred": "a",
+        "group_by": "g",
+        "losses": "mse,mape",
+        "ci": 0.9,
+        "ci_method": "bootstrap",
+        "resamples": 30,
+        "block_rows": 4,
+    }
+
+    def run(threads: int) -> list[Any]:
+        rows = evaluate(str(path), threads=threads, **args).rows
+        return [(r.group, {k: (v.low, v.high) for k, v in r.intervals.items()}) for r in rows]
+
+    one, three = run(1), run(3)
+    assert one == three
+    monkeypatch.setattr(PendingCells, "due", property(lambda self: False))
+    held = run(2)
+    for (_, a), (_, b) in zip(held, one, strict=True):
+        for loss in b:
+            assert a[loss] == pytest.approx(b[loss], rel=1e-12)
