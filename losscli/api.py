@@ -21,11 +21,11 @@ from .reading import (
     open_source,
 )
 from .result import CiSettings, Comparison, EvaluationResult, Frame
+from .result.adjust import ADJUSTMENTS
 
 MAPE_ZERO_POLICIES = ("skip", "error")
 TASKS = tuple(t.value for t in Task)
 CI_METHODS = ("normal", "bootstrap")
-ADJUSTMENTS = ("holm", "bh")
 
 
 def evaluate(

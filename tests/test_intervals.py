@@ -17,9 +17,9 @@ from scipy import stats
 
 from losscli import evaluate
 from losscli.engine import resample
-from losscli.engine.intervals import adjusted
 from losscli.engine.weights import poisson_weights
 from losscli.result import CiSettings
+from losscli.result.adjust import adjusted
 from losscli.testing import KernelHarness
 
 RNG = np.random.default_rng(20261124)

@@ -89,7 +89,8 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 default="holm",
                 show_default=True,
                 help="Adjust p-values across groups (Holm, Benjamini–Hochberg) when counting "
-                "groups where a model is better or worse.",
+                "groups where a model is better or worse, and when an interval gate "
+                "(delta: checks, --max-regression with --ci) judges group rows.",
             ),
         ]
     ):

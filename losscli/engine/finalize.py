@@ -21,6 +21,7 @@ from ..losses.registry import Rule
 from ..losses.shapes import Custom, Ranked, Ratio, Sums, ratio
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
+from ..result.adjust import adjusted
 from . import intervals
 from .order import key_order, shown_values
 from .partial import Partial
@@ -345,11 +346,11 @@ def _comparisons(
 ) -> list[Comparison]:
     """One comparison per key; verdicts after adjusting the group rows' p-values."""
     p = paired.p_value
-    adjusted = np.append(intervals.adjusted(p[:-1], ci.adjust), p[-1])
+    after = np.append(adjusted(p[:-1], ci.adjust), p[-1])
     sign = 1.0 if loss.direction is Direction.LOWER else -1.0
     out = []
     for k, group in enumerate(labels):
-        significant = bool(adjusted[k] < 1 - ci.level)
+        significant = bool(after[k] < 1 - ci.level)
         verdict = "same"
         if significant:
             verdict = "worse" if sign * paired.delta[k] > 0 else "better"
@@ -365,6 +366,7 @@ def _comparisons(
                 _finite(paired.high[k]),
                 _finite(p[k]),
                 verdict,
+                _finite(paired.se[k]),
             )
         )
     return out

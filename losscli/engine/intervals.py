@@ -34,6 +34,7 @@ class Paired:
     low: np.ndarray
     high: np.ndarray
     p_value: np.ndarray
+    se: np.ndarray  # of Δ: the paired standard error, or the replicates' standard deviation
 
 
 def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
@@ -116,36 +117,19 @@ def paired_normal(shape: Ratio, model: Sums, ref: Sums, level: float) -> Paired:
         delta = shape.transform.apply(r_m) - shape.transform.apply(r_r)
         q = _t_quantile(level, n_eff - 1)
         t = np.where(se > 0, delta / se, np.where(delta == 0, 0.0, np.inf))
-    return Paired(delta, delta - q * se, delta + q * se, _t_two_sided_p(t, n_eff - 1))
+    return Paired(delta, delta - q * se, delta + q * se, _t_two_sided_p(t, n_eff - 1), se)
 
 
 def paired_bootstrap(delta: np.ndarray, replicates: np.ndarray, level: float) -> Paired:
     """Δ with the percentile interval of its replicates and a two-sided bootstrap p-value,
     (1 + replicates on the far side of 0) / (1 + replicates), doubled: never exactly 0."""
-    low, high, _ = percentile_interval(replicates, level)
+    low, high, se = percentile_interval(replicates, level)
     with np.errstate(all="ignore"):
         valid = np.sum(np.isfinite(replicates), axis=1)
         below = np.sum(replicates <= 0, axis=1)
         above = np.sum(replicates >= 0, axis=1)
         p = np.minimum(1.0, 2 * (np.minimum(below, above) + 1) / (valid + 1))
-    return Paired(delta, low, high, np.where(valid > 0, p, np.nan))
-
-
-def adjusted(p_values: np.ndarray, method: str) -> np.ndarray:
-    """Holm's step-down or Benjamini–Hochberg's adjusted p-values (NaN stays NaN)."""
-    out = np.full(len(p_values), np.nan)
-    ok = np.flatnonzero(np.isfinite(p_values))
-    m = len(ok)
-    if not m:
-        return out
-    order = ok[np.argsort(p_values[ok], kind="stable")]
-    p = p_values[order]
-    if method == "holm":
-        stepped = np.maximum.accumulate(p * (m - np.arange(m)))
-    else:  # "bh"
-        stepped = np.minimum.accumulate((p * m / np.arange(1, m + 1))[::-1])[::-1]
-    out[order] = np.minimum(stepped, 1.0)
-    return out
+    return Paired(delta, low, high, np.where(valid > 0, p, np.nan), se)
 
 
 @contextmanager

@@ -15,6 +15,7 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from statistics import NormalDist
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from ..errors import UsageError
 from ..losses import Direction, get_loss
 from ..result import EvaluationResult, Outcome, ResultRow
 from .baseline import Baseline, RowKey, pair_files, row_key
-from .significance import change_half_width, delta_outcomes
+from .significance import Judged, across_groups, change_se, delta_outcomes, p_beyond
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -137,8 +138,13 @@ def gate(
             outcomes += _judge(check, rows)
     level = None if result.ci is None else result.ci.level
     for tolerance in tolerances:
-        judged = [o for i, row in enumerate(rows) if (o := _regression(tolerance, i, row, level))]
-        outcomes += judged or _nothing_to_compare(tolerance, rows, baseline)
+        judged = [j for i, row in enumerate(rows) if (j := _regression(tolerance, i, row, level))]
+        if level is not None:
+            outcomes += across_groups(judged, result.adjust, level)
+        else:
+            outcomes += [j.outcome for j in judged]
+        if not judged:
+            outcomes += _nothing_to_compare(tolerance, rows, baseline)
     return replace(result, notices=notices, checks=outcomes)
 
 
@@ -181,7 +187,7 @@ def _judge(check: Check, rows: Sequence[ResultRow]) -> list[Outcome]:
 
 def _regression(
     tolerance: Tolerance, index: int, row: ResultRow, level: float | None = None
-) -> Outcome | None:
+) -> Judged | None:
     """How much worse than its baseline a row's loss got, against the tolerance; with an
     interval level, whether it got significantly worse than that (see ``significance``)."""
     loss = get_loss(tolerance.loss)
@@ -192,15 +198,8 @@ def _regression(
     text = f"max-regression {tolerance.text}"
     if value is None:
         why = row.notes.get(loss.name, "not computed")
-        return Outcome(
-            text,
-            index,
-            loss.name,
-            None,
-            before,
-            False,
-            f"{loss.name} has no value in this run ({why}); the baseline has {before:.6g}",
-        )
+        reason = f"{loss.name} has no value in this run ({why}); the baseline has {before:.6g}"
+        return Judged(Outcome(text, index, loss.name, None, before, False, reason))
     sign = 1.0 if loss.direction is Direction.LOWER else -1.0
     difference = 0.0 if equal_within_noise(value, before) else value - before
     worse = sign * difference
@@ -211,21 +210,22 @@ def _regression(
         f"{loss.name} changed by {difference:+.6g} from the baseline {before:.6g}"
         f"{_percent(difference, before)}; tolerated: {_tolerated(tolerance, loss.direction)}"
     )
-    if level is not None:
-        half = change_half_width(row, loss.name, level)
-        if half is None:
-            reason += " (judged on the values: the baseline has no standard error; write it "
-            reason += "with --ci)"
-        else:
-            passed = worse - half <= allowed  # fails only if even the best case is too worse
-            reason += (
-                f"; the change's {100 * level:g}% interval is "
-                f"[{difference - half:+.6g}, {difference + half:+.6g}]: "
-                f"{'not ' if passed else ''}significantly beyond the tolerance"
-            )
+    se = None if level is None else change_se(row, loss.name)
+    if level is not None and se is None:
+        reason += " (judged on the values: the baseline has no standard error; write it "
+        reason += "with --ci)"
+    elif level is not None and se is not None:
+        half = NormalDist().inv_cdf(0.5 + level / 2) * se
+        passed = worse - half <= allowed  # fails only if even the best case is too worse
+        reason += (
+            f"; the change's {100 * level:g}% interval is "
+            f"[{difference - half:+.6g}, {difference + half:+.6g}]: "
+            f"{'not ' if passed else ''}significantly beyond the tolerance"
+        )
     if tolerance.relative and before == 0:
         reason += " (the baseline is 0, so a relative tolerance allows no worsening)"
-    return Outcome(text, index, loss.name, value, limit, passed, reason)
+    outcome = Outcome(text, index, loss.name, value, limit, passed, reason)
+    return Judged(outcome, p_beyond(worse - allowed, se), not row.is_overall)
 
 
 def _nothing_to_compare(

@@ -6,33 +6,88 @@
   worsening beyond the tolerance is significant at the run's level.
 - ``--check 'delta:LOSS OP N'`` with ``--compare``: each model's paired difference from
   the reference fails only when its interval lies entirely on the wrong side of N.
+
+With groups, one check judges many rows, and at a 95% level one group row in forty
+would fail by noise alone: a gate over 200 groups would fail nearly every build. So the
+group rows a check judges on intervals are judged together (:func:`across_groups`):
+each has the one-sided p-value of lying beyond the limit (from its standard error), the
+p-values are adjusted across those rows as ``--adjust`` says (Holm by default, which
+bounds the chance that noise fails the build at 1 − level), and a group row fails only
+if it is beyond the limit on its own interval *and* after the adjustment. Overall rows
+are judged on their own, as before.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from statistics import NormalDist
+
+import numpy as np
 
 from ..errors import UsageError
 from ..result import Comparison, EvaluationResult, Outcome, ResultRow
+from ..result.adjust import ADJUSTMENT_NAMES, adjusted
 
 
-def change_half_width(row: ResultRow, loss: str, level: float) -> float | None:
-    """z·√(se² + se_base²) of a row's change from its baseline, or None without both SEs."""
+@dataclass(frozen=True)
+class Judged:
+    """An outcome and, where it was judged on an interval, the one-sided p-value that its
+    value lies beyond the limit; ``grouped`` for a group row (adjusted with the others)."""
+
+    outcome: Outcome
+    p_beyond: float | None = None
+    grouped: bool = False
+
+
+def across_groups(judged: Sequence[Judged], adjust: str, level: float) -> list[Outcome]:
+    """The outcomes, the group rows' failures kept only where they stand after adjusting
+    their p-values across all the group rows judged (see the module's text)."""
+    family = [i for i, j in enumerate(judged) if j.grouped and j.p_beyond is not None]
+    outcomes = [j.outcome for j in judged]
+    if len(family) < 2:
+        return outcomes
+    after = adjusted(np.array([judged[i].p_beyond for i in family], dtype=float), adjust)
+    name, bound = ADJUSTMENT_NAMES[adjust], (1 - level) / 2
+    for i, p in zip(family, after.tolist(), strict=True):
+        outcome = outcomes[i]
+        if outcome.passed:
+            continue
+        where = f"{name}-adjusted over {len(family)} group rows: p = {p:.3g}"
+        if p < bound:
+            outcomes[i] = replace(outcome, reason=f"{outcome.reason}; {where}")
+        else:
+            reason = f"{outcome.reason} alone, but not after adjusting ({where} ≥ {bound:g})"
+            outcomes[i] = replace(outcome, passed=True, reason=reason)
+    return outcomes
+
+
+def p_beyond(excess: float, se: float | None) -> float | None:
+    """P(Z ≥ excess / se): how likely a value this far (``excess``) past the limit is if the
+    truth were at the limit, by the normal approximation; None without a usable SE."""
+    if se is None or not math.isfinite(se) or not math.isfinite(excess):
+        return None
+    if se == 0:
+        return 0.0 if excess > 0 else 1.0
+    return NormalDist().cdf(-excess / se)
+
+
+def change_se(row: ResultRow, loss: str) -> float | None:
+    """√(se² + se_base²): the standard error of a row's change from its baseline."""
     interval = row.intervals.get(loss)
     se_now = None if interval is None else interval.se
     se_before = (row.baseline_se or {}).get(loss)
     if se_now is None or se_before is None:
         return None
-    z = NormalDist().inv_cdf(0.5 + level / 2)
-    return z * math.hypot(se_now, se_before)
+    return math.hypot(se_now, se_before)
 
 
 def delta_outcomes(
     text: str, loss: str, op: str, limit: float, overall_only: bool, result: EvaluationResult
 ) -> list[Outcome]:
-    """A ``delta:`` check judged on every comparison of ``loss`` (group and overall rows)."""
+    """A ``delta:`` check judged on every comparison of ``loss`` (group and overall rows),
+    the group rows together (:func:`across_groups`)."""
     if not result.comparisons and len(result.preds) < 2:
         raise UsageError(
             f"the check {text!r} is on the difference between models: it needs "
@@ -50,17 +105,20 @@ def delta_outcomes(
             for i, row in enumerate(result.rows)
             if row.is_overall
         ]
-    return [
+    judged = [
         _judge(text, c, op, limit, level, index[(c.file, c.pred, _key(c.group))])
         for c in result.comparisons
         if c.loss == loss and not (overall_only and c.group is not None)
     ]
+    return across_groups(judged, result.adjust, level)
 
 
-def _judge(text: str, c: Comparison, op: str, limit: float, level: float, row: int) -> Outcome:
+def _judge(text: str, c: Comparison, op: str, limit: float, level: float, row: int) -> Judged:
     where = f"{c.loss} of {c.pred} − {c.reference}"
+    grouped = c.group is not None
     if c.delta is None or c.low is None or c.high is None:
-        return Outcome(text, row, c.loss, None, limit, False, f"{where} has no difference")
+        outcome = Outcome(text, row, c.loss, None, limit, False, f"{where} has no difference")
+        return Judged(outcome, grouped=grouped)
     # fails only when the whole interval is on the wrong side of the limit
     upper_bound = op in ("<", "<=")
     passed = (
@@ -73,7 +131,9 @@ def _judge(text: str, c: Comparison, op: str, limit: float, level: float, row: i
         f"{where} = {c.delta:+.6g} [{c.low:.6g}, {c.high:.6g}] ({100 * level:g}%): "
         f"{verdict} {op} {limit:g}"
     )
-    return Outcome(text, row, c.loss, c.delta, limit, passed, reason)
+    excess = c.delta - limit if upper_bound else limit - c.delta
+    outcome = Outcome(text, row, c.loss, c.delta, limit, passed, reason)
+    return Judged(outcome, p_beyond(excess, c.se), grouped)
 
 
 def _key(group: dict[str, object] | None) -> tuple[tuple[str, str], ...] | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from ..losses import Direction, find_loss
 from ..result import EvaluationResult, ResultRow
+from ..result.adjust import ADJUSTMENT_NAMES
 from .literal import visible
 
 OVERALL = "overall"
@@ -254,9 +255,6 @@ def _ci_line(result: EvaluationResult) -> str:
         f"[low, high]: {level} bootstrap intervals ({ci.resamples:,} resamples, "
         f"seed {ci.seed}{blocks})"
     )
-
-
-ADJUSTMENT_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
 
 
 def format_signed(value: float, digits: int) -> str:

@@ -66,6 +66,7 @@ class Comparison:
     high: float | None
     p_value: float | None
     verdict: str  # "better", "worse" or "same" at the run's level, after adjustment across groups
+    se: float | None = None  # of Δ (the replicates' standard deviation for the bootstrap)
 
     def record(self) -> dict[str, Any]:
         return {
