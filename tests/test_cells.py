@@ -191,3 +191,19 @@ def test_any_thread_count_and_settle_points_give_the_same_bootstrap(
     for (_, a), (_, b) in zip(held, one, strict=True):
         for loss in b:
             assert a[loss] == pytest.approx(b[loss], rel=1e-12)
+
+
+def test_a_tree_of_merges_multiplies_cells_out_once_enough_wait() -> None:
+    """Merging (as a distributed run would) settles cells once they hold as many units as
+    resamples, so no partial of a merge tree holds more cells than one product's worth."""
+    rng = np.random.default_rng(3)
+    n = 600  # 200 units of 3 rows; 25 resamples
+    y = rng.uniform(1.0, 3.0, n)
+    g = rng.choice(list("ab"), n)
+    parts = [
+        HARNESS.partial(y[a : a + 30], y[a : a + 30] + 0.2, np.ones(30), g[a : a + 30], a)
+        for a in range(0, n, 30)
+    ]
+    merged = reduce(Partial.merge, parts)
+    assert merged.cells is None or merged.cells.units < CI.resamples + 10
+    assert_same_intervals(intervals(merged), intervals(HARNESS.partial(y, y + 0.2, np.ones(n), g)))

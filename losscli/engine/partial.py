@@ -48,10 +48,13 @@ class Partial:
         return self.keys.size
 
     def merge(self, other: Partial) -> Partial:
-        """The partial of both row sets; neither input changes."""
+        """The partial of both row sets; neither input changes. Bootstrap cells are
+        multiplied out once enough of them wait, so a tree of merges holds few."""
         out = Partial.empty(self.keys)
         out.absorb(self)
         out.absorb(other)
+        if out.cells is not None and out.cells.due:
+            out.settle()
         return out
 
     def absorb(self, other: Partial) -> None:
