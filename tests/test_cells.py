@@ -205,5 +205,5 @@ def test_a_tree_of_merges_multiplies_cells_out_once_enough_wait() -> None:
         for a in range(0, n, 30)
     ]
     merged = reduce(Partial.merge, parts)
-    assert merged.cells is None or merged.cells.units < CI.resamples + 10
+    assert merged.cells is None or merged.cells.units < merged.cells.spec.resamples + 10
     assert_same_intervals(intervals(merged), intervals(HARNESS.partial(y, y + 0.2, np.ones(n), g)))
