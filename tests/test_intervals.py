@@ -93,6 +93,25 @@ def test_paired_p_value_equals_scipy_ttest_rel() -> None:
         assert comparison.high == pytest.approx(ci.high, rel=1e-6)
 
 
+@pytest.mark.parametrize("method", ["normal", "bootstrap"])
+def test_rmse_and_mse_comparisons_test_the_same_hypothesis(method: str) -> None:
+    """RMSE_b = RMSE_a exactly when MSE_b = MSE_a: the same p-value, per group and overall
+    (the interval of Δ stays on each loss's own scale)."""
+    frame = regression_frame(600, seed=8)
+    frame["g"] = np.arange(600) % 4
+    ci: dict[str, Any] = {"ci_method": method}
+    if method == "bootstrap":
+        ci.update(resamples=300, seed=2)
+    result = evaluate(
+        frame, pred=["a", "b"], group_by="g", losses="mse,rmse", compare=True, ci=0.95, **ci
+    )
+    by_loss = {
+        loss: [c.p_value for c in result.comparisons if c.loss == loss] for loss in ("mse", "rmse")
+    }
+    assert len(by_loss["mse"]) == 5
+    assert by_loss["rmse"] == pytest.approx(by_loss["mse"], rel=1e-12)
+
+
 def assert_near(got: Any, want: Any, share: float) -> None:
     """Both ends of ``got`` within ``share`` of ``want``'s width of scipy's interval."""
     width = want.high - want.low

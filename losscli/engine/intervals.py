@@ -104,7 +104,13 @@ def percentile_interval(values: np.ndarray, level: float) -> Interval:
 
 
 def paired_normal(shape: Ratio, model: Sums, ref: Sums, level: float) -> Paired:
-    """Δ = value(model) − value(reference) on the same rows, its interval and p-value."""
+    """Δ = value(model) − value(reference) on the same rows, its interval and p-value.
+
+    The interval is on the loss's scale (the delta method through the transform); the
+    p-value tests R_model = R_reference on the ratios' own scale, which the increasing
+    transform leaves the same hypothesis: RMSE's p-value is MSE's, as it should be
+    (a Wald test on the √ scale would give another for the same question).
+    """
     r_m, var_m, _ = _moments(model)
     r_r, var_r, n_eff = _moments(ref)
     with np.errstate(all="ignore"):
@@ -116,8 +122,15 @@ def paired_normal(shape: Ratio, model: Sums, ref: Sums, level: float) -> Paired:
         se = np.sqrt(np.maximum(var, 0.0))
         delta = shape.transform.apply(r_m) - shape.transform.apply(r_r)
         q = _t_quantile(level, n_eff - 1)
-        t = np.where(se > 0, delta / se, np.where(delta == 0, 0.0, np.inf))
+        se_r = np.sqrt(np.maximum((var_m + var_r - 2 * cov) * _factor(n_eff), 0.0))
+        t = _t_statistic(r_m - r_r, se_r)
     return Paired(delta, delta - q * se, delta + q * se, _t_two_sided_p(t, n_eff - 1), se)
+
+
+def _t_statistic(difference: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """difference / se; ±inf for a difference without spread, 0 for none at all."""
+    with np.errstate(all="ignore"):
+        return np.where(se > 0, difference / se, np.where(difference == 0, 0.0, np.inf))
 
 
 def paired_bootstrap(delta: np.ndarray, replicates: np.ndarray, level: float) -> Paired:
