@@ -97,12 +97,18 @@ class Partial:
         return self
 
     def add_replicated(self, replicated: ReplicateSums) -> None:
-        """Add replicate sums made of this partial's cells (their keys are ids here)."""
+        """Add replicate sums made of this partial's cells (their keys are ids here); a
+        sum not here yet is taken over, not copied ((keys × resamples) can be large)."""
         self._grow(self.keys.size)
         self._unshare()
+        capacity = len(self.n)
         for name, values in replicated.arrays.items():
-            values = values[: self.keys.size]
-            self._array(self.added, name, values, 0.0)[: len(values)] += values
+            if name not in self.added:  # rows past this partial's keys hold zeros
+                short = capacity - len(values)
+                self.added[name] = _padded(values, short, 0.0) if short > 0 else values[:capacity]
+            else:
+                values = values[: self.keys.size]
+                self.added[name][: len(values)] += values
 
     def replicated_bytes(self, resamples: int) -> int:
         """Memory the bootstrap's replicate sums of these keys take, settled or not."""
