@@ -9,6 +9,7 @@ thread count or pickling, and the single-precision product of counts to exactnes
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 from functools import reduce
 from itertools import pairwise
 from pathlib import Path
@@ -31,7 +32,7 @@ from losscli.result import CiSettings
 from losscli.testing import KernelHarness
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
-CI = CiSettings(0.9, "bootstrap", resamples=25, seed=3, block_rows=3)
+CI = CiSettings(0.9, "bootstrap", resamples=60, seed=3, block_rows=3)
 HARNESS = KernelHarness(["mse", "mape", "wape"], grouped=True, ci=CI)
 NAMES = ((("m", "mse", "rep_num"),), (("m", "mse", "rep_den"), ("m", "mape", "rep_den")))
 
@@ -46,7 +47,10 @@ def assert_same_intervals(got: list[Any], want: list[Any], rel: float = 1e-9) ->
     for (_, a), (_, b) in zip(got, want, strict=True):
         assert a.keys() == b.keys()
         for loss in b:
-            assert a[loss] == pytest.approx(b[loss], rel=rel, abs=1e-12), loss
+            for mine, theirs in zip(a[loss], b[loss], strict=True):
+                assert (mine is None) == (theirs is None), loss
+                if theirs is not None:
+                    assert mine == pytest.approx(theirs, rel=rel, abs=1e-12), loss
 
 
 @st.composite
@@ -148,6 +152,17 @@ def test_blocks_of_other_keys_are_not_stacked_into_one_sparse_product() -> None:
     assert [len(batch) for batch in cells._batches(blocks)] == [2, 2]
 
 
+SORTED_ARGS: dict[str, Any] = {  # a bootstrap of _sorted_parquet's rows, multiplied out often
+    "pred": "a",
+    "group_by": "g",
+    "losses": "mse,mape",
+    "ci": 0.9,
+    "ci_method": "bootstrap",
+    "resamples": 30,
+    "block_rows": 4,
+}
+
+
 def _sorted_parquet(tmp_path: Path) -> Path:
     rng = np.random.default_rng(4)
     n = 6000
@@ -170,18 +185,9 @@ def test_any_thread_count_and_settle_points_give_the_same_bootstrap(
 
     path = _sorted_parquet(tmp_path)
     monkeypatch.setattr(parquet_source, "BATCH_ROWS", 500)
-    args: dict[str, Any] = {
-        "pred": "a",
-        "group_by": "g",
-        "losses": "mse,mape",
-        "ci": 0.9,
-        "ci_method": "bootstrap",
-        "resamples": 30,
-        "block_rows": 4,
-    }
 
     def run(threads: int) -> list[Any]:
-        rows = evaluate(str(path), threads=threads, **args).rows
+        rows = evaluate(str(path), threads=threads, **SORTED_ARGS).rows
         return [(r.group, {k: (v.low, v.high) for k, v in r.intervals.items()}) for r in rows]
 
     one, three = run(1), run(3)
@@ -197,7 +203,7 @@ def test_a_tree_of_merges_multiplies_cells_out_once_enough_wait() -> None:
     """Merging (as a distributed run would) settles cells once they hold as many units as
     resamples, so no partial of a merge tree holds more cells than one product's worth."""
     rng = np.random.default_rng(3)
-    n = 600  # 200 units of 3 rows; 25 resamples
+    n = 900  # 300 units of 3 rows; 60 resamples
     y = rng.uniform(1.0, 3.0, n)
     g = rng.choice(list("ab"), n)
     parts = [
@@ -207,3 +213,74 @@ def test_a_tree_of_merges_multiplies_cells_out_once_enough_wait() -> None:
     merged = reduce(Partial.merge, parts)
     assert merged.cells is None or merged.cells.units < merged.cells.spec.resamples + 10
     assert_same_intervals(intervals(merged), intervals(HARNESS.partial(y, y + 0.2, np.ones(n), g)))
+
+
+def test_a_chunk_with_as_many_units_as_resamples_multiplies_at_once() -> None:
+    """Per-row resampling with few groups: a chunk's cells are as many as its rows, more
+    than its product's entries, so waiting would only hold memory."""
+    harness = KernelHarness(["mse"], grouped=True, ci=replace(CI, block_rows=1))
+    rng = np.random.default_rng(5)
+    y = rng.uniform(1.0, 3.0, 200)
+    partial = harness.partial(y, y + 0.1, np.ones(200), rng.choice(list("ab"), 200))
+    assert partial.cells is None
+    assert partial.added[("p", "mse", "rep_num")].shape == (2, CI.resamples)
+
+
+def test_products_are_made_a_slice_of_units_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The weights of a product are made a few units at a time: the same sums, to rounding."""
+    rng = np.random.default_rng(6)
+    units = np.arange(500)
+    blocks = [
+        CellBlock(NAMES, (False, True), np.arange(3), units[:300], rng.random((2, 3, 300))),
+        CellBlock(NAMES, (False, True), np.array([1, 4]), units[300:], rng.random((2, 2, 200))),
+    ]
+    blocks[0].sums[1] = rng.integers(0, 5, (3, 300))  # the counts column
+    blocks[1].sums[1] = rng.integers(0, 5, (2, 200))
+    pending = PendingCells(Resampling(resamples=40, seed=1), blocks)
+    whole = pending.products()
+    monkeypatch.setattr(cells, "WEIGHTS_PER_SLICE", 40 * 7)  # 7 units a slice
+    for (names, keys, values), (names_, keys_, values_) in zip(
+        whole, pending.products(), strict=True
+    ):
+        assert names == names_ and list(keys) == list(keys_) == [0, 1, 2, 4]
+        np.testing.assert_allclose(values_, values, rtol=1e-13)
+
+
+def test_a_chunk_whose_rows_are_all_dropped_leaves_the_r2_bootstrap_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R²'s replicate power sums re-base on merge; a chunk of dropped rows has none to
+    re-base, only zeros (it once raised KeyError)."""
+    from losscli.reading import parquet_source
+
+    rng = np.random.default_rng(8)
+    y = rng.uniform(1.0, 3.0, 300)
+    frame = pd.DataFrame({"y_true": y, "a": y + rng.normal(0.0, 0.3, 300), "g": np.arange(300) % 3})
+    frame.loc[100:199, "y_true"] = np.nan
+    path = tmp_path / "gap.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    monkeypatch.setattr(parquet_source, "BATCH_ROWS", 100)
+    rows = frame.dropna().groupby("g").size().to_dict()
+    settings: list[dict[str, Any]] = [{}, {"ci_method": "bootstrap", "block_rows": 10}]
+    for extra in settings:
+        result = evaluate(
+            str(path), pred="a", losses="mse,r2", drop_na=True, ci=0.95, group_by="g", **extra
+        )
+        assert [row.n for row in result.rows] == [*rows.values(), 200]
+        for row in result.rows:
+            r2, value = row.intervals["r2"], row.metrics["r2"]
+            assert r2.low is not None and r2.high is not None and value is not None
+            assert r2.low < value < r2.high
+
+
+def test_the_bootstrap_refuses_to_outgrow_its_memory_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replicate sums of 60 groups × 30 resamples × 2 sums, and as many per product in
+    flight, against a budget set below that: a usage error naming what lowers it."""
+    from losscli.engine import weights
+    from losscli.errors import UsageError
+
+    monkeypatch.setattr(weights, "REPLICATE_BUDGET_BYTES", 60 * 30 * 2 * 8)
+    with pytest.raises(UsageError, match=r"60 groups × 30 resamples .* lower --resamples"):
+        evaluate(str(_sorted_parquet(tmp_path)), **{**SORTED_ARGS, "losses": "mse"}, threads=1)

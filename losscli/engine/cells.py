@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .blas import one_blas_thread
-from .weights import Resampling, poisson_weights
+from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
 
 StatKey = tuple[str, str, str]  # (model, loss column, statistic): each loss owns its names
 Names = tuple[StatKey, ...]  # the sums one column of cells is filed under
@@ -141,25 +141,36 @@ def _batches(blocks: list[CellBlock]) -> Iterator[list[CellBlock]]:
 
 def _product(batch: list[CellBlock], spec: Resampling) -> Iterator[Product]:
     """The products of a batch of blocks: their cells side by side (a column per distinct
-    column of names; a name absent from a block adds nothing there) times the weights.
-    Counts of rows are multiplied in single precision where that is exact (every sum an
-    integer below 2²⁴), at twice the speed; every other column in double precision."""
+    column of names; a name absent from a block adds nothing there) times the weights,
+    made a slice of units at a time (the weights held at once stay small) and added in
+    order. Counts of rows are multiplied in single precision where that is exact (every
+    sum an integer below 2²⁴), at twice the speed; every other column in double."""
     keys = np.unique(np.concatenate([block.keys for block in batch]))
     units = np.concatenate([block.units for block in batch])
-    weights = poisson_weights(spec.seed, units, spec.resamples)
     columns = _shared_columns(batch)
-    for counts in (False, True):
-        group = [column for column in columns if column.counts == counts]
-        if not group:
+    groups = [[c for c in columns if c.counts == counts] for counts in (False, True)]
+    stacked = [_stacked(batch, group, keys, len(units)).reshape(-1, len(units)) for group in groups]
+    products: list[np.ndarray | None] = [None, None]
+    step = max(1, WEIGHTS_PER_SLICE // spec.resamples)
+    for start in range(0, len(units), step):
+        span = slice(start, start + step)
+        weights = poisson_weights(spec.seed, units[span], spec.resamples)
+        for counts, cells in enumerate(stacked):
+            if not len(cells):
+                continue
+            part, w = cells[:, span], weights
+            if counts and _exact_in_single(part, weights):
+                part, w = part.astype(np.float32), weights.astype(np.float32)
+            with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
+                found = (part @ w).astype(np.float64, copy=False)  # overflow: noted per key
+                before = products[counts]
+                products[counts] = found if before is None else np.add(before, found, out=before)
+    for group, product in zip(groups, products, strict=True):
+        if product is None:
             continue
-        stacked = _stacked(batch, group, keys, len(units), np.float32 if counts else np.float64)
-        if counts and not _exact_in_single(stacked, weights):
-            stacked = stacked.astype(np.float64)
-        with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
-            product = stacked.reshape(-1, len(units)) @ weights.astype(stacked.dtype, copy=False)
-        product = product.reshape(len(group), len(keys), spec.resamples)  # overflow: noted per key
-        for column, values in zip(group, product, strict=True):
-            yield column.names, keys, values.astype(np.float64, copy=False)
+        shaped = product.reshape(len(group), len(keys), spec.resamples)
+        for column, values in zip(group, shaped, strict=True):
+            yield column.names, keys, values
 
 
 class _Column(NamedTuple):
@@ -169,10 +180,10 @@ class _Column(NamedTuple):
 
 
 def _stacked(
-    batch: list[CellBlock], group: list[_Column], keys: np.ndarray, units: int, dtype: type
+    batch: list[CellBlock], group: list[_Column], keys: np.ndarray, units: int
 ) -> np.ndarray:
     """(columns × keys × units): the batch's blocks side by side, for the ``group``'s columns."""
-    stacked: np.ndarray = np.zeros((len(group), len(keys), units), dtype=dtype)
+    stacked = np.zeros((len(group), len(keys), units))
     start = 0
     for b, block in enumerate(batch):
         at = slice_of(np.searchsorted(keys, block.keys))
@@ -186,8 +197,9 @@ def _stacked(
 
 
 def _exact_in_single(counts: np.ndarray, weights: np.ndarray) -> bool:
-    """Single precision adds these counts times these weights without rounding: every sum
-    of such products is an integer no larger than the largest key's rows × weight."""
+    """Single precision adds these (cells × units) counts times these weights without
+    rounding: every partial sum is an integer no larger than a cell row's total × the
+    largest weight."""
     if not counts.size or not weights.size:
         return True
     return float(counts.sum(axis=-1).max()) * float(weights.max()) < 2.0**24

@@ -284,13 +284,22 @@ def _loss_interval(
     nothing = np.full(len(sums["n"]), np.nan)
     if isinstance(shape, Custom) and "rep:n" in sums:
         values = shape.compute(_replicate_table(sums))
-        return (*intervals.percentile_interval(values, ci.level), "bootstrap", "")
+        return (*_bootstrap(values, sums["n"], ci.level), "bootstrap", "")
     if not isinstance(shape, Ratio):
         return nothing, nothing, nothing, ci.method, NO_INTERVAL[type(shape).__name__]
     if ci.method == "bootstrap":
         values = shape.finalize({"num": sums["rep_num"], "den": sums["rep_den"]})
-        return (*intervals.percentile_interval(values, ci.level), ci.method, "")
+        return (*_bootstrap(values, sums["n"], ci.level), ci.method, "")
     return (*intervals.normal_interval(shape, sums, ci.level), ci.method, "")
+
+
+def _bootstrap(replicates: np.ndarray, n: np.ndarray, level: float) -> intervals.Interval:
+    """The percentile interval, none for a row of one row: every replicate of a single row
+    is its value (or nothing), an interval of width 0 that would claim certainty; the
+    normal method has none there either (no degrees of freedom)."""
+    low, high, se = intervals.percentile_interval(replicates, level)
+    few = n < 2
+    return np.where(few, np.nan, low), np.where(few, np.nan, high), np.where(few, np.nan, se)
 
 
 def _replicate_table(sums: Sums) -> dict[str, np.ndarray]:
@@ -331,7 +340,8 @@ def _paired(shape: Ratio, mine: Sums, ref: Sums, ci: CiSettings) -> intervals.Pa
         reps_m = shape.finalize({"num": mine["rep_num"], "den": mine["rep_den"]})
         reps_r = shape.finalize({"num": ref["rep_num"], "den": ref["rep_den"]})
         delta = shape.finalize(mine) - shape.finalize(ref)
-        return intervals.paired_bootstrap(delta, reps_m - reps_r, ci.level)
+        replicates = np.where((mine["n"] < 2)[:, None], np.nan, reps_m - reps_r)  # see _bootstrap
+        return intervals.paired_bootstrap(delta, replicates, ci.level)
     return intervals.paired_normal(shape, mine, ref, ci.level)
 
 
@@ -344,9 +354,11 @@ def _comparisons(
     paired: intervals.Paired,
     ci: CiSettings,
 ) -> list[Comparison]:
-    """One comparison per key; verdicts after adjusting the group rows' p-values."""
+    """One comparison per key; verdicts after adjusting the group rows' p-values (those of
+    :attr:`~.intervals.Paired.decision_p`)."""
     p = paired.p_value
-    after = np.append(adjusted(p[:-1], ci.adjust), p[-1])
+    decided = paired.decision_p
+    after = np.append(adjusted(decided[:-1], ci.adjust), decided[-1])
     sign = 1.0 if loss.direction is Direction.LOWER else -1.0
     out = []
     for k, group in enumerate(labels):
@@ -367,6 +379,7 @@ def _comparisons(
                 _finite(p[k]),
                 verdict,
                 _finite(paired.se[k]),
+                None if paired.df is None else _finite(paired.df[k]),
             )
         )
     return out

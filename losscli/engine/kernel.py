@@ -53,6 +53,7 @@ class KernelSpec:
     reference: str | None = None  # the model others are compared with (cross sums)
     empty_is_missing: bool = False
     block_rows: int = BLOCK_ROWS  # rows computed at once, while in cache (see block_rows)
+    replicate_copies: int = 1  # a chunk's replicate sums and those alive beside them (budget)
 
 
 def evaluate_chunk(
@@ -121,7 +122,9 @@ class _Chunk:
         self.spec, self.builder, self.problems = spec, builder, problems
         self.n_keys, self.position = n_keys, position
         self.resampler = (
-            None if spec.resampling is None else ChunkResampler(spec.resampling, n_keys)
+            None
+            if spec.resampling is None
+            else ChunkResampler(spec.resampling, n_keys, spec.replicate_copies)
         )
         self.shifts: dict[StatKey, np.ndarray] = {}
         self.binary: dict[str, bool] = {}

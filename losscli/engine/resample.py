@@ -16,10 +16,9 @@ from typing import Any
 import numpy as np
 
 from ..losses.batch import Ones
-from .cells import CellBlock
-from .weights import Resampling, poisson_weights
+from .cells import CellBlock, PendingCells
+from .weights import WEIGHTS_PER_SLICE, Resampling, check_budget, poisson_weights
 
-WEIGHTS_PER_SLICE = 1 << 20  # weights (8 MiB) made at once for a chunk
 DENSE_CELLS_PER_ROW = 8  # dense cells where they are at most this many times the rows
 
 
@@ -28,8 +27,9 @@ class ChunkResampler:
     block; they are summed per (unit, key) cell and multiplied by the units' weights once
     per chunk, slice by slice of units, so that the weights held at once stay small."""
 
-    def __init__(self, spec: Resampling, n_keys: int) -> None:
+    def __init__(self, spec: Resampling, n_keys: int, copies: int = 1) -> None:
         self.spec, self.n_keys = spec, n_keys
+        self.copies = copies  # (keys × resamples) arrays that may exist at once, for the budget
         self._positions: list[np.ndarray] = []
         self._codes: list[np.ndarray] = []
         self._columns: dict[Any, list[np.ndarray]] = {}  # per name, its blocks' values
@@ -68,15 +68,21 @@ class ChunkResampler:
         return {tuple(group): np.concatenate(self._columns[group[0]]) for group in names.values()}
 
     def results(self) -> tuple[dict[Any, np.ndarray], list[CellBlock]]:
-        """Every requested (keys × resamples) array where cells are sparse (a row per cell,
-        as with per-row resampling), multiplied out here; where they are dense (blocks of
-        rows), the cell sums, to be multiplied out later with other chunks' (:mod:`.cells`)."""
+        """Every requested (keys × resamples) array, or the cells it is made of.
+
+        Sparse cells (a row per cell, as with per-row resampling) are multiplied out
+        here. Dense ones (blocks of rows spread over the keys) are handed on while the
+        chunk holds fewer units than resamples, its product being larger than its cells:
+        they are multiplied out later with other chunks' (:mod:`.cells`).
+        """
         self._flush()
         distinct = self._distinct()
         columns = list(distinct.values())
+        check_budget(self.n_keys, len(columns), self.spec.resamples, self.copies)
         names = tuple(distinct)
         counts = tuple(all(self._counts[name] for name in group) for group in names)
-        totals: np.ndarray | None = None
+        shape = (len(columns), self.n_keys, self.spec.resamples)
+        totals: np.ndarray | None = None  # made when first added to
         blocks: list[CellBlock] = []
         units = np.concatenate(self._positions) // self.spec.block_rows
         codes = np.concatenate(self._codes) if self._codes else None
@@ -88,18 +94,24 @@ class ChunkResampler:
             cells = _Cells(units[lo:hi] - start, stop - start, codes, lo, hi, self.n_keys)
             sliced = [values[lo:hi] for values in columns]
             if cells.dense:
-                sums = cells.sums(sliced)
-                blocks.append(
-                    CellBlock(names, counts, np.arange(self.n_keys), np.arange(start, stop), sums)
-                )
+                keys, span = np.arange(self.n_keys), np.arange(start, stop)
+                blocks.append(CellBlock(names, counts, keys, span, cells.sums(sliced)))
                 continue
             weights = poisson_weights(self.spec.seed, np.arange(start, stop), self.spec.resamples)
-            product = cells.product(sliced, weights)
-            totals = product if totals is None else np.add(totals, product, out=totals)
-        if totals is None:
+            totals = np.zeros(shape) if totals is None else totals
+            present, product = cells.product(sliced, weights)
+            totals[:, present] += product
+        if blocks and last - first + 1 >= self.spec.resamples:  # no gain in waiting
+            row = {name: i for i, group in enumerate(names) for name in group}
+            totals = np.zeros(shape) if totals is None else totals
+            for found, _, values in PendingCells(self.spec, blocks).products():
+                totals[row[found[0]]] += values
+            blocks = []
+        if blocks and totals is None:  # all of it waits (an empty chunk waits for nothing)
             return {}, blocks
+        totals = np.zeros(shape) if totals is None else totals
         return {
-            name: total for names, total in zip(distinct, totals, strict=True) for name in names
+            name: total for group, total in zip(names, totals, strict=True) for name in group
         }, blocks
 
 
@@ -132,15 +144,20 @@ class _Cells:
         sums = np.stack([np.bincount(self.pairs, v, minlength=cells) for v in columns])
         return sums.reshape(len(columns), self.n_keys, self.units)
 
-    def product(self, columns: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
-        """Sparse cells: per column, Σ over each key's rows of weight(unit, b) · value:
-        (columns × keys × resamples), from one sparse product with the weights."""
+    def product(
+        self, columns: list[np.ndarray], weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Sparse cells: the keys the slice's rows have, and per column Σ over each such
+        key's rows of weight(unit, b) · value (columns × those keys × resamples), from one
+        sparse product with the weights. Only those keys: a slice of a thousand rows
+        among a hundred thousand keys makes a thousand rows of sums, not all of them."""
         from scipy import sparse
 
         sums = np.stack([np.bincount(self.pairs, v, minlength=len(self.cells)) for v in columns])
         units, keys = np.divmod(self.cells, self.n_keys)
-        rows = (np.arange(len(columns))[:, None] * self.n_keys + keys).reshape(-1)
-        shape = (len(columns) * self.n_keys, self.units)
+        present, local = np.unique(keys, return_inverse=True)
+        rows = (np.arange(len(columns))[:, None] * len(present) + local.reshape(-1)).reshape(-1)
+        shape = (len(columns) * len(present), self.units)
         entries = (sums.reshape(-1), (rows, np.tile(units, len(columns))))
         matrix = sparse.csr_matrix(entries, shape=shape)
-        return (matrix @ weights).reshape(len(columns), self.n_keys, -1)
+        return present, (matrix @ weights).reshape(len(columns), len(present), -1)

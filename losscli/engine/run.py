@@ -30,11 +30,10 @@ from .kernel import KernelSpec, evaluate_chunk
 from .keys import KeySet
 from .partial import Partial
 from .settle import Settler
-from .weights import Resampling
+from .weights import Resampling, check_budget
 
 Progress = Callable[[str, int, "int | None", str], None]
 FALLBACK_BOOTSTRAP = Resampling(resamples=1000, seed=0)
-REPLICATE_BUDGET_BYTES = 2 << 30  # bootstrap sums held at once: keys × resamples × sums
 POOL_MIN_ROWS = 1 << 14  # smaller chunks are computed on the folding thread
 
 
@@ -196,7 +195,7 @@ class _Fold:
         """One chunk's partial into the total; the bootstrap's waiting cells handed to the
         settler once there are enough (:mod:`.settle`)."""
         self.total.absorb(chunk)
-        _check_budget(self.total, self.input.spec)
+        _check_budget(self.total, self.input.spec, self.settler.in_flight)
         if self.total.cells is not None and self.total.cells.due:
             self.settler.take(self.total.cells)
             self.total.cells = None
@@ -294,6 +293,7 @@ def _kernel_spec(
         replicate_ratios=bootstrap,
         reference=reference,
         empty_is_missing=empty_is_missing,
+        replicate_copies=options.threads + 2,  # chunks computing and waiting, and the total
     )
 
 
@@ -335,17 +335,13 @@ def _require_columns(source: Source, part: Source, plan: ColumnPlan) -> None:
         )
 
 
-def _check_budget(total: Partial, spec: KernelSpec) -> None:
-    """Refuse before bootstrap sums outgrow memory (they grow with keys × resamples)."""
+def _check_budget(total: Partial, spec: KernelSpec, in_flight: int) -> None:
+    """Refuse before bootstrap sums outgrow memory: they grow with keys × resamples, and
+    besides them each product in flight (:class:`~.settle.Settler`) may be as large."""
     if spec.resampling is None:
         return
-    replicated = total.replicated_bytes(spec.resampling.resamples)
-    if replicated > REPLICATE_BUDGET_BYTES:
-        raise UsageError(
-            f"the bootstrap needs {replicated / 2**30:.1f} GiB for {total.size:,} groups × "
-            f"{spec.resampling.resamples} resamples (limit {REPLICATE_BUDGET_BYTES / 2**30:g} "
-            "GiB); lower --resamples, group by fewer columns, or use --ci-method normal"
-        )
+    sums = total.replicated_sums()
+    check_budget(total.size, sums, spec.resampling.resamples, copies=1 + in_flight)
 
 
 def _task(total: Partial, model: str, multiclass: bool) -> Task:

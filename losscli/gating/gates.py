@@ -15,7 +15,6 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from statistics import NormalDist
 
 import numpy as np
 
@@ -23,7 +22,7 @@ from ..errors import UsageError
 from ..losses import Direction, get_loss
 from ..result import EvaluationResult, Outcome, ResultRow
 from .baseline import Baseline, RowKey, pair_files, row_key
-from .significance import Judged, across_groups, change_se, delta_outcomes, p_beyond
+from .significance import Judged, across_groups, change_se, delta_outcomes, p_beyond, quantile
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -138,7 +137,10 @@ def gate(
             outcomes += _judge(check, rows)
     level = None if result.ci is None else result.ci.level
     for tolerance in tolerances:
-        judged = [j for i, row in enumerate(rows) if (j := _regression(tolerance, i, row, level))]
+        method = None if result.ci is None else result.ci.method
+        judged = [
+            j for i, row in enumerate(rows) if (j := _regression(tolerance, i, row, level, method))
+        ]
         if level is not None:
             outcomes += across_groups(judged, result.adjust, level)
         else:
@@ -186,7 +188,11 @@ def _judge(check: Check, rows: Sequence[ResultRow]) -> list[Outcome]:
 
 
 def _regression(
-    tolerance: Tolerance, index: int, row: ResultRow, level: float | None = None
+    tolerance: Tolerance,
+    index: int,
+    row: ResultRow,
+    level: float | None = None,
+    method: str | None = None,
 ) -> Judged | None:
     """How much worse than its baseline a row's loss got, against the tolerance; with an
     interval level, whether it got significantly worse than that (see ``significance``)."""
@@ -210,22 +216,40 @@ def _regression(
         f"{loss.name} changed by {difference:+.6g} from the baseline {before:.6g}"
         f"{_percent(difference, before)}; tolerated: {_tolerated(tolerance, loss.direction)}"
     )
-    se = None if level is None else change_se(row, loss.name)
-    if level is not None and se is None:
-        reason += " (judged on the values: the baseline has no standard error; write it "
-        reason += "with --ci)"
-    elif level is not None and se is not None:
-        half = NormalDist().inv_cdf(0.5 + level / 2) * se
+    if tolerance.relative and before == 0:
+        reason += " (the baseline is 0, so a relative tolerance allows no worsening)"
+    se, df = None, None
+    if level is not None:
+        se, df = change_se(row, loss.name), _change_df(row, loss.name, method)
+        reason += _unjudged(row, loss.name) if se is None else ""
+    if level is not None and se is not None:
+        half = quantile(level, df) * se
         passed = worse - half <= allowed  # fails only if even the best case is too worse
         reason += (
             f"; the change's {100 * level:g}% interval is "
             f"[{difference - half:+.6g}, {difference + half:+.6g}]: "
             f"{'not ' if passed else ''}significantly beyond the tolerance"
         )
-    if tolerance.relative and before == 0:
-        reason += " (the baseline is 0, so a relative tolerance allows no worsening)"
     outcome = Outcome(text, index, loss.name, value, limit, passed, reason)
-    return Judged(outcome, p_beyond(worse - allowed, se), not row.is_overall)
+    return Judged(outcome, p_beyond(worse - allowed, se, df), not row.is_overall)
+
+
+def _change_df(row: ResultRow, loss: str, method: str | None) -> float | None:
+    """Degrees of freedom for a change from the baseline: the run's rows − 1 under the
+    normal method (Welch's would be more, with a baseline of as many rows; this errs on
+    the side of passing), none (the normal tail) for a bootstrap interval."""
+    interval = row.intervals.get(loss)
+    made_by = (interval.method if interval is not None else None) or method
+    return float(row.n - 1) if made_by == "normal" and row.n > 1 else None
+
+
+def _unjudged(row: ResultRow, loss: str) -> str:
+    """Why a change is judged on the values though the run has intervals."""
+    interval = row.intervals.get(loss)
+    if interval is None or interval.se is None:
+        why = interval.why if interval is not None and interval.why else "no interval"
+        return f" (judged on the values: this run's {loss} has {why})"
+    return " (judged on the values: the baseline has no standard error; write it with --ci)"
 
 
 def _nothing_to_compare(

@@ -12,7 +12,8 @@ would fail by noise alone: a gate over 200 groups would fail nearly every build.
 group rows a check judges on intervals are judged together (:func:`across_groups`):
 each has the one-sided p-value of lying beyond the limit (from its standard error), the
 p-values are adjusted across those rows as ``--adjust`` says (Holm by default, which
-bounds the chance that noise fails the build at 1 − level), and a group row fails only
+bounds the chance that noise fails a check through its group rows at (1 − level)/2, the
+one-sided share of an interval's miss), and a group row fails only
 if it is beyond the limit on its own interval *and* after the adjustment. Overall rows
 are judged on their own, as before.
 """
@@ -54,23 +55,45 @@ def across_groups(judged: Sequence[Judged], adjust: str, level: float) -> list[O
         outcome = outcomes[i]
         if outcome.passed:
             continue
-        where = f"{name}-adjusted over {len(family)} group rows: p = {p:.3g}"
+        where = f"{name}-adjusted over {len(family)} group rows: p {p_text(p)}"
         if p < bound:
             outcomes[i] = replace(outcome, reason=f"{outcome.reason}; {where}")
         else:
-            reason = f"{outcome.reason} alone, but not after adjusting ({where} ≥ {bound:g})"
+            reason = f"{outcome.reason}; but not after adjusting ({where} ≥ {bound:g}): passed"
             outcomes[i] = replace(outcome, passed=True, reason=reason)
     return outcomes
 
 
-def p_beyond(excess: float, se: float | None) -> float | None:
-    """P(Z ≥ excess / se): how likely a value this far (``excess``) past the limit is if the
-    truth were at the limit, by the normal approximation; None without a usable SE."""
+def p_text(p: float) -> str:
+    """``= 0.0123``, or ``< 1e-16`` where the tail is beyond double precision."""
+    return "< 1e-16" if p < 1e-16 else f"= {p:.3g}"
+
+
+def p_beyond(
+    excess: float, se: float | None, df: float | None = None, strict: bool = False
+) -> float | None:
+    """How likely a value this far (``excess``) past the limit is if the truth were at the
+    limit: the t tail with ``df`` degrees of freedom (the normal tail without them); None
+    without a usable SE. Without spread the value either is beyond (0) or is not (1); at
+    the limit itself it is beyond a strict limit (``<``, ``>``) only."""
     if se is None or not math.isfinite(se) or not math.isfinite(excess):
         return None
     if se == 0:
-        return 0.0 if excess > 0 else 1.0
-    return NormalDist().cdf(-excess / se)
+        return 0.0 if excess > 0 or (strict and excess == 0) else 1.0
+    if df is None or not math.isfinite(df) or df <= 0:
+        return NormalDist().cdf(-excess / se)
+    from scipy import special
+
+    return float(special.stdtr(df, -excess / se))
+
+
+def quantile(level: float, df: float | None) -> float:
+    """The two-sided ``level`` quantile of t with ``df`` degrees of freedom (normal without)."""
+    if df is None or not math.isfinite(df) or df <= 0:
+        return NormalDist().inv_cdf(0.5 + level / 2)
+    from scipy import special
+
+    return float(special.stdtrit(df, 0.5 + level / 2))
 
 
 def change_se(row: ResultRow, loss: str) -> float | None:
@@ -105,35 +128,50 @@ def delta_outcomes(
             for i, row in enumerate(result.rows)
             if row.is_overall
         ]
-    judged = [
-        _judge(text, c, op, limit, level, index[(c.file, c.pred, _key(c.group))])
-        for c in result.comparisons
-        if c.loss == loss and not (overall_only and c.group is not None)
-    ]
+    judged = []
+    for c in result.comparisons:
+        if c.loss != loss or (overall_only and c.group is not None):
+            continue
+        i = index[(c.file, c.pred, _key(c.group))]
+        judged.append(_judge(text, c, op, limit, level, i, result.rows[i]))
     return across_groups(judged, result.adjust, level)
 
 
-def _judge(text: str, c: Comparison, op: str, limit: float, level: float, row: int) -> Judged:
+def _judge(
+    text: str, c: Comparison, op: str, limit: float, level: float, i: int, row: ResultRow
+) -> Judged:
+    """One comparison against the limit: it fails only when its whole interval is on the
+    wrong side. A group row too small for an interval is not judged (it passes, saying
+    so); a loss without a value, or an overall row without an interval, fails."""
     where = f"{c.loss} of {c.pred} − {c.reference}"
     grouped = c.group is not None
-    if c.delta is None or c.low is None or c.high is None:
-        outcome = Outcome(text, row, c.loss, None, limit, False, f"{where} has no difference")
+    if row.metrics.get(c.loss) is None:
+        why = row.notes.get(c.loss) or "no value"
+        return Judged(
+            Outcome(text, i, c.loss, None, limit, False, f"{c.loss}: {why}"), None, grouped
+        )
+    if c.delta is None:
+        outcome = Outcome(text, i, c.loss, None, limit, False, f"{where} has no difference")
         return Judged(outcome, grouped=grouped)
-    # fails only when the whole interval is on the wrong side of the limit
+    if c.low is None or c.high is None:
+        reason = f"{where} = {c.delta:+.6g} has no interval (too few rows)"
+        passed = grouped
+        reason += ": not judged" if grouped else f", so it cannot be shown {op} {limit:g}"
+        return Judged(Outcome(text, i, c.loss, c.delta, limit, passed, reason), None, grouped)
     upper_bound = op in ("<", "<=")
     passed = (
         (c.low <= limit if op == "<=" else c.low < limit)
         if upper_bound
         else (c.high >= limit if op == ">=" else c.high > limit)
     )
-    verdict = "within" if passed else "significantly beyond"
+    verdict = "not significantly beyond" if passed else "significantly beyond"
     reason = (
         f"{where} = {c.delta:+.6g} [{c.low:.6g}, {c.high:.6g}] ({100 * level:g}%): "
         f"{verdict} {op} {limit:g}"
     )
     excess = c.delta - limit if upper_bound else limit - c.delta
-    outcome = Outcome(text, row, c.loss, c.delta, limit, passed, reason)
-    return Judged(outcome, p_beyond(excess, c.se), grouped)
+    outcome = Outcome(text, i, c.loss, c.delta, limit, passed, reason)
+    return Judged(outcome, p_beyond(excess, c.se, c.df, strict=op in ("<", ">")), grouped)
 
 
 def _key(group: dict[str, object] | None) -> tuple[tuple[str, str], ...] | None:

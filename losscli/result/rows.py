@@ -67,6 +67,7 @@ class Comparison:
     p_value: float | None
     verdict: str  # "better", "worse" or "same" at the run's level, after adjustment across groups
     se: float | None = None  # of Δ (the replicates' standard deviation for the bootstrap)
+    df: float | None = None  # degrees of freedom of its t interval (None: normal or bootstrap)
 
     def record(self) -> dict[str, Any]:
         return {
