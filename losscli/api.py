@@ -142,6 +142,14 @@ def evaluate(
         Frame.concat(frames), list(options.losses), tasks, always_shown
     )
     shown_names = [loss.name for loss in shown]
+    if compare:
+        compared = {c.loss for c in comparisons}
+        notices += [
+            f"--compare: {name} has no paired comparison (only means and ratios of sums "
+            "have one)"
+            for name in shown_names
+            if name not in compared
+        ]
     return EvaluationResult(
         frame,
         shown_names,

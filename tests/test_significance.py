@@ -376,3 +376,14 @@ def test_a_delta_check_on_a_loss_without_a_value_fails() -> None:
     outcomes = gate(result, [parse_check("delta:accuracy<=0")]).checks
     assert outcomes and not any(o.passed for o in outcomes)
     assert all(o.reason.startswith("accuracy: ") for o in outcomes)
+
+
+def test_compare_says_which_losses_have_no_paired_comparison() -> None:
+    from losscli.api import evaluate
+
+    result = evaluate(identical_models(), pred=["a", "b"], losses="mse,r2,max_error", compare=True)
+    assert {c.loss for c in result.comparisons} == {"mse"}
+    assert [n for n in result.notices if n.startswith("--compare")] == [
+        f"--compare: {name} has no paired comparison (only means and ratios of sums have one)"
+        for name in ("r2", "max_error")
+    ]
