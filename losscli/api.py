@@ -145,8 +145,7 @@ def evaluate(
     if compare:
         compared = {c.loss for c in comparisons}
         notices += [
-            f"--compare: {name} has no paired comparison (only means and ratios of sums "
-            "have one)"
+            f"--compare: {name} has no paired comparison (only means and ratios of sums have one)"
             for name in shown_names
             if name not in compared
         ]

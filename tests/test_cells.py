@@ -284,3 +284,21 @@ def test_the_bootstrap_refuses_to_outgrow_its_memory_budget(
     monkeypatch.setattr(weights, "REPLICATE_BUDGET_BYTES", 60 * 30 * 2 * 8)
     with pytest.raises(UsageError, match=r"60 groups × 30 resamples .* lower --resamples"):
         evaluate(str(_sorted_parquet(tmp_path)), **{**SORTED_ARGS, "losses": "mse"}, threads=1)
+
+
+def test_a_group_inside_one_block_has_no_bootstrap_interval() -> None:
+    """Three rows of group 'z' inside one block of 10: every resample gives them weight k
+    together, so every replicate is their value (or nothing): no interval, rather than
+    one of width 0. The other groups, over many blocks, keep theirs."""
+    rng = np.random.default_rng(12)
+    n = 600
+    y = rng.uniform(1.0, 3.0, n)
+    g = np.where(np.arange(n) % 2 == 0, "x", "y").astype(object)
+    g[301:304] = "z"
+    frame = pd.DataFrame({"y_true": y, "a": y + rng.normal(0.0, 0.3, n), "g": g})
+    result = evaluate(
+        frame, pred="a", group_by="g", losses="mse", ci=0.9, ci_method="bootstrap", block_rows=10
+    )
+    low = {row.group["g"] if row.group else None: row.intervals["mse"].low for row in result.rows}
+    assert low["z"] is None
+    assert all(low[k] is not None for k in ("x", "y", None))

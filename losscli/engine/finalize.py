@@ -8,6 +8,7 @@ one more key, so every step below is vectorised over keys.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -294,12 +295,24 @@ def _loss_interval(
 
 
 def _bootstrap(replicates: np.ndarray, n: np.ndarray, level: float) -> intervals.Interval:
-    """The percentile interval, none for a row of one row: every replicate of a single row
-    is its value (or nothing), an interval of width 0 that would claim certainty; the
-    normal method has none there either (no degrees of freedom)."""
+    """The percentile interval, none where the resamples saw no variation (see
+    :func:`_unvaried`)."""
     low, high, se = intervals.percentile_interval(replicates, level)
-    few = n < 2
-    return np.where(few, np.nan, low), np.where(few, np.nan, high), np.where(few, np.nan, se)
+    none = _unvaried(replicates, n)
+    return np.where(none, np.nan, low), np.where(none, np.nan, high), np.where(none, np.nan, se)
+
+
+def _unvaried(replicates: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Rows whose replicates are all one value (to rounding), or that have one row. A row
+    whose rows lie in a single resampling unit (one row; one block of ``--block-rows``)
+    has nothing but its own value (or nothing) in every resample: an interval of width
+    0 would claim a certainty it does not have (the normal method has none for one row
+    either). Rows of identical terms (every prediction right) are the same to resampling."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows of NaN replicates only
+        low, high = np.nanmin(replicates, axis=1), np.nanmax(replicates, axis=1)
+        flat = high - low <= 1e-12 * np.maximum(np.abs(low), np.abs(high))
+    return (n < 2) | flat
 
 
 def _replicate_table(sums: Sums) -> dict[str, np.ndarray]:
@@ -340,7 +353,8 @@ def _paired(shape: Ratio, mine: Sums, ref: Sums, ci: CiSettings) -> intervals.Pa
         reps_m = shape.finalize({"num": mine["rep_num"], "den": mine["rep_den"]})
         reps_r = shape.finalize({"num": ref["rep_num"], "den": ref["rep_den"]})
         delta = shape.finalize(mine) - shape.finalize(ref)
-        replicates = np.where((mine["n"] < 2)[:, None], np.nan, reps_m - reps_r)  # see _bootstrap
+        replicates = reps_m - reps_r
+        replicates[_unvaried(replicates, mine["n"])] = np.nan  # no interval (see _bootstrap)
         return intervals.paired_bootstrap(delta, replicates, ci.level)
     return intervals.paired_normal(shape, mine, ref, ci.level)
 
