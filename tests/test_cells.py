@@ -273,17 +273,23 @@ def test_a_chunk_whose_rows_are_all_dropped_leaves_the_r2_bootstrap_whole(
             assert r2.low < value < r2.high
 
 
+@pytest.mark.parametrize("threads", [1, 4])
 def test_the_bootstrap_refuses_to_outgrow_its_memory_budget(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int
 ) -> None:
-    """Replicate sums of 60 groups × 30 resamples × 2 sums, and as many per product in
-    flight, against a budget set below that: a usage error naming what lowers it."""
+    """Replicate sums of 60 groups × 30 resamples × 2 sums, and a chunk's beside them,
+    against a budget just below that: a usage error naming what lowers it; just above,
+    the run goes through. The same for any thread count."""
     from losscli.engine import weights
     from losscli.errors import UsageError
 
-    monkeypatch.setattr(weights, "REPLICATE_BUDGET_BYTES", 60 * 30 * 2 * 8)
+    path = str(_sorted_parquet(tmp_path))
+    needed = 60 * 30 * 2 * 8 * 2
+    monkeypatch.setattr(weights, "REPLICATE_BUDGET_BYTES", needed - 1)
     with pytest.raises(UsageError, match=r"60 groups × 30 resamples .* lower --resamples"):
-        evaluate(str(_sorted_parquet(tmp_path)), **{**SORTED_ARGS, "losses": "mse"}, threads=1)
+        evaluate(path, **{**SORTED_ARGS, "losses": "mse"}, threads=threads)
+    monkeypatch.setattr(weights, "REPLICATE_BUDGET_BYTES", 4 * needed)
+    assert len(evaluate(path, **{**SORTED_ARGS, "losses": "mse"}, threads=threads).rows) == 61
 
 
 def test_a_group_inside_one_block_has_no_bootstrap_interval() -> None:
@@ -302,3 +308,15 @@ def test_a_group_inside_one_block_has_no_bootstrap_interval() -> None:
     low = {row.group["g"] if row.group else None: row.intervals["mse"].low for row in result.rows}
     assert low["z"] is None
     assert all(low[k] is not None for k in ("x", "y", None))
+
+
+def test_a_loss_without_spread_over_many_units_keeps_its_bootstrap_interval() -> None:
+    """Every prediction right, over 300 rows: each resample is right too, so the interval
+    is [1, 1]; it is no group inside one unit, and is not left out as one."""
+    y = np.arange(300) % 2
+    frame = pd.DataFrame({"y": y.astype(float), "p": np.where(y == 1, 0.9, 0.1)})
+    (row,) = evaluate(
+        frame, label="y", pred="p", losses="accuracy", ci=0.95, ci_method="bootstrap"
+    ).rows
+    interval = row.intervals["accuracy"]
+    assert (interval.low, interval.high, interval.se) == (1.0, 1.0, 0.0)

@@ -264,26 +264,26 @@ def test_a_real_regression_in_one_group_still_fails_the_gate() -> None:
     assert "Holm-adjusted over 200 group rows: p " in failed[0].reason
 
 
-def test_a_baseline_gate_over_many_groups_is_adjusted_too(run: Any, tmp_path: Path) -> None:
-    """Another sample of the same model against a baseline, 200 groups, no tolerance: the
-    group rows that look worse alone are within noise once judged together."""
-    before, after = grouped_models(seed=1), grouped_models(seed=2)
-    for frame, name in ((before, "before.csv"), (after, "after.csv")):
-        write_table(frame[["g", "y_true", "a"]], tmp_path / name)
+def grouped_round_trip(
+    run: Any, tmp_path: Path, before: pd.DataFrame, after: pd.DataFrame, tolerance: str
+) -> Any:
+    """A baseline of ``before`` (model a, per group g, with --ci), then ``after`` gated on
+    it with ``--max-regression tolerance --ci``, as JSON."""
+    write_table(before, tmp_path / "before.csv")
+    write_table(after, tmp_path / "after.csv")
     base = tmp_path / "base.json"
     args = ("-p", "a", "-g", "g", "-m", "mse", "--ci")
     assert run("evaluate", str(tmp_path / "before.csv"), *args, "-o", str(base)).exit_code == 0
-    result = run(
-        "evaluate",
-        str(tmp_path / "after.csv"),
-        *args,
-        "--baseline",
-        str(base),
-        "--max-regression",
-        "mse=0%",
-        "-f",
-        "json",
-    )
+    regression = ("--baseline", str(base), "--max-regression", tolerance, "-f", "json")
+    return run("evaluate", str(tmp_path / "after.csv"), *args, *regression)
+
+
+def test_a_baseline_gate_over_many_groups_is_adjusted_too(run: Any, tmp_path: Path) -> None:
+    """Another sample of the same model against a baseline, 200 groups, no tolerance: the
+    group rows that look worse alone are within noise once judged together."""
+    columns = ["g", "y_true", "a"]
+    before, after = grouped_models(seed=1)[columns], grouped_models(seed=2)[columns]
+    result = grouped_round_trip(run, tmp_path, before, after, "mse=0%")
     checks = json.loads(result.stdout)["checks"]
     rescued = [c for c in checks if "but not after adjusting" in c["reason"]]
     assert rescued  # the premise: some group is significantly worse on its own
@@ -307,16 +307,26 @@ def identical_models(rows: int = 12, groups: int = 3) -> pd.DataFrame:
     return pd.DataFrame({"g": np.arange(rows) % groups, "y_true": y, "a": same, "b": same})
 
 
+@pytest.mark.parametrize("method", ["normal", "bootstrap"])
 @pytest.mark.parametrize(("check", "passed"), [("delta:mse<0", False), ("delta:mse<=0", True)])
 def test_a_difference_of_exactly_the_limit_is_judged_alike_in_every_row(
-    check: str, passed: bool
+    check: str, passed: bool, method: str
 ) -> None:
     """Two identical models: Δ = 0 without spread is not below 0, and is at most 0, in
-    every group row and overall, however many group rows there are."""
+    every group row and overall, however many group rows there are, by either method
+    (an unchanged model must pass its own gate)."""
     from losscli.api import evaluate
     from losscli.gating.gates import gate
 
-    result = evaluate(identical_models(), pred=["a", "b"], group_by="g", losses="mse", compare=True)
+    result = evaluate(
+        identical_models(),
+        pred=["a", "b"],
+        group_by="g",
+        losses="mse",
+        compare=True,
+        ci=0.95,
+        ci_method=method,
+    )
     outcomes = gate(result, [parse_check(check)]).checks
     assert len(outcomes) == 4
     assert {o.passed for o in outcomes} == {passed}
@@ -387,3 +397,44 @@ def test_compare_says_which_losses_have_no_paired_comparison() -> None:
         f"--compare: {name} has no paired comparison (only means and ratios of sums have one)"
         for name in ("r2", "max_error")
     ]
+
+
+def test_a_change_from_a_small_baseline_is_judged_on_its_degrees_of_freedom(
+    run: Any, tmp_path: Path
+) -> None:
+    """A 6-row baseline against 2,000 rows: the baseline's standard error dominates, so the
+    t quantile is that of 5 degrees of freedom, not 1,999; the worsening lies between the
+    two half-widths, and passes (it would fail on the larger side's)."""
+    rng = np.random.default_rng(0)
+    yb = rng.uniform(1, 3, 6)
+    pb = yb + rng.normal(0, 0.5, 6)
+    yc = rng.uniform(1, 3, 2000)
+    pc = yc + rng.normal(0, 0.6, 2000)
+    write_table(pd.DataFrame({"y_true": yb, "y_pred": pb}), tmp_path / "before.csv")
+    write_table(pd.DataFrame({"y_true": yc, "y_pred": pc}), tmp_path / "after.csv")
+    base = tmp_path / "base.json"
+    args = ("-m", "mse", "--ci")
+    assert run("evaluate", str(tmp_path / "before.csv"), *args, "-o", str(base)).exit_code == 0
+    result = gate(run, tmp_path / "after.csv", base, "--ci")
+    assert result.exit_code == 0, result.stderr
+    (check,) = json.loads(result.stdout)["checks"]
+    low, high = map(float, check["reason"].split("interval is [")[1].split("]")[0].split(", "))
+    assert low < 0  # the interval reaches below no change: not significantly worse
+    from scipy import stats
+
+    wide, narrow = stats.t.ppf(0.975, 5), stats.t.ppf(0.975, 1999)
+    change, half = (low + high) / 2, (high - low) / 2
+    assert change > half * narrow / wide  # the premise: on 1,999 df it would have failed
+
+
+def test_a_group_without_an_interval_is_not_judged_against_its_baseline(
+    run: Any, tmp_path: Path
+) -> None:
+    frame = grouped_models(seed=5).head(400)[["g", "y_true", "a"]]
+    solo = pd.DataFrame({"g": [999], "y_true": [1.0], "a": [1.1]})
+    before = pd.concat([frame, solo])
+    solo["a"] = 4.0  # far worse, on one row
+    result = grouped_round_trip(run, tmp_path, before, pd.concat([frame, solo]), "mse=10%")
+    checks = json.loads(result.stdout)["checks"]
+    (alone,) = [c for c in checks if c["group"] == {"g": "999"}]
+    assert alone["passed"] and alone["reason"].endswith("no interval (too few rows): not judged")

@@ -28,6 +28,9 @@ from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
 StatKey = tuple[str, str, str]  # (model, loss column, statistic): each loss owns its names
 Names = tuple[StatKey, ...]  # the sums one column of cells is filed under
 Product = tuple[Names, np.ndarray, np.ndarray]  # names, key ids, (keys × resamples) sums
+# per key, the last resampling unit holding its rows, and minus the first (no loss's names)
+LAST_UNIT: StatKey = ("", "", "last unit")
+FIRST_UNIT: StatKey = ("", "", "−first unit")
 DUE_BYTES = 64 << 20  # cells held before they are multiplied out, whatever the units
 SPARSE_UNION = 2  # cell blocks share one product while their union is at most 2× their cells
 

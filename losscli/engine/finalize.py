@@ -8,7 +8,6 @@ one more key, so every step below is vectorised over keys.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,6 +23,7 @@ from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
 from ..result.adjust import adjusted
 from . import intervals
+from .cells import FIRST_UNIT, LAST_UNIT
 from .order import key_order, shown_values
 from .partial import Partial
 from .ranks import RankTable, key_class_sums, pooled
@@ -127,8 +127,15 @@ def _model_sums(
     for (owner, loss, _), store in partial.ranked.items():
         if owner == model and loss in out:
             out[loss].update(_rank_columns(store.settled(), partial.size, order))
+    last, first = partial.largest.get(LAST_UNIT), partial.largest.get(FIRST_UNIT)
+    if last is not None and first is not None:  # rows in one resampling unit: last = −first
+        spans = last + first
+        overall = np.max(last, initial=-np.inf) + np.max(first, initial=-np.inf)
+        one_unit = np.append(spans[order] <= 0, overall <= 0)
     for table in out.values():
         table["n"] = n
+        if last is not None and first is not None:
+            table["one unit"] = one_unit
     return dict(out)
 
 
@@ -285,34 +292,29 @@ def _loss_interval(
     nothing = np.full(len(sums["n"]), np.nan)
     if isinstance(shape, Custom) and "rep:n" in sums:
         values = shape.compute(_replicate_table(sums))
-        return (*_bootstrap(values, sums["n"], ci.level), "bootstrap", "")
+        return (*_bootstrap(values, sums, ci.level), "bootstrap", "")
     if not isinstance(shape, Ratio):
         return nothing, nothing, nothing, ci.method, NO_INTERVAL[type(shape).__name__]
     if ci.method == "bootstrap":
         values = shape.finalize({"num": sums["rep_num"], "den": sums["rep_den"]})
-        return (*_bootstrap(values, sums["n"], ci.level), ci.method, "")
+        return (*_bootstrap(values, sums, ci.level), ci.method, "")
     return (*intervals.normal_interval(shape, sums, ci.level), ci.method, "")
 
 
-def _bootstrap(replicates: np.ndarray, n: np.ndarray, level: float) -> intervals.Interval:
-    """The percentile interval, none where the resamples saw no variation (see
-    :func:`_unvaried`)."""
+def _bootstrap(replicates: np.ndarray, sums: Sums, level: float) -> intervals.Interval:
+    """The percentile interval, none for a row whose rows lie in one resampling unit."""
     low, high, se = intervals.percentile_interval(replicates, level)
-    none = _unvaried(replicates, n)
+    none = _one_unit(sums)
     return np.where(none, np.nan, low), np.where(none, np.nan, high), np.where(none, np.nan, se)
 
 
-def _unvaried(replicates: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Rows whose replicates are all one value (to rounding), or that have one row. A row
-    whose rows lie in a single resampling unit (one row; one block of ``--block-rows``)
-    has nothing but its own value (or nothing) in every resample: an interval of width
-    0 would claim a certainty it does not have (the normal method has none for one row
-    either). Rows of identical terms (every prediction right) are the same to resampling."""
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # rows of NaN replicates only
-        low, high = np.nanmin(replicates, axis=1), np.nanmax(replicates, axis=1)
-        flat = high - low <= 1e-12 * np.maximum(np.abs(low), np.abs(high))
-    return (n < 2) | flat
+def _one_unit(sums: Sums) -> np.ndarray:
+    """Rows whose rows all lie in one resampling unit (one row; one block of
+    ``--block-rows``): every resample gives them one weight, so each replicate is their
+    value (or nothing), an interval of width 0 that would claim a certainty it does not
+    have; the normal method has none for one row either. Rows of identical terms (every
+    prediction right; two identical models) spread over units keep theirs, of width 0."""
+    return np.asarray(sums.get("one unit", sums["n"] < 2), dtype=bool) | (sums["n"] < 2)
 
 
 def _replicate_table(sums: Sums) -> dict[str, np.ndarray]:
@@ -354,7 +356,7 @@ def _paired(shape: Ratio, mine: Sums, ref: Sums, ci: CiSettings) -> intervals.Pa
         reps_r = shape.finalize({"num": ref["rep_num"], "den": ref["rep_den"]})
         delta = shape.finalize(mine) - shape.finalize(ref)
         replicates = reps_m - reps_r
-        replicates[_unvaried(replicates, mine["n"])] = np.nan  # no interval (see _bootstrap)
+        replicates[_one_unit(mine)] = np.nan  # no interval (see _bootstrap)
         return intervals.paired_bootstrap(delta, replicates, ci.level)
     return intervals.paired_normal(shape, mine, ref, ci.level)
 
@@ -369,10 +371,9 @@ def _comparisons(
     ci: CiSettings,
 ) -> list[Comparison]:
     """One comparison per key; verdicts after adjusting the group rows' p-values (those of
-    :attr:`~.intervals.Paired.decision_p`)."""
-    p = paired.p_value
-    decided = paired.decision_p
-    after = np.append(adjusted(decided[:-1], ci.adjust), decided[-1])
+    :attr:`~.intervals.Paired.across_groups_p`)."""
+    p = paired.p_value  # the overall row's verdict is its own test's, like its interval
+    after = np.append(adjusted(paired.across_groups_p[:-1], ci.adjust), p[-1])
     sign = 1.0 if loss.direction is Direction.LOWER else -1.0
     out = []
     for k, group in enumerate(labels):

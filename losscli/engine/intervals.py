@@ -39,10 +39,10 @@ class Paired:
     wald_p: np.ndarray | None = None  # the bootstrap's: 2Φ(−|Δ|/se), see decision_p
 
     @property
-    def decision_p(self) -> np.ndarray:
-        """The p-values verdicts across groups (and gates) are decided on: the test's own,
-        but for the bootstrap the normal approximation from the replicates' SD. A count
-        of replicates cannot show a p-value below 2/(B + 1) (0.002 at B = 1,000), which no
+    def across_groups_p(self) -> np.ndarray:
+        """The p-values a verdict adjusted across groups is decided on: the test's own, but
+        for the bootstrap the normal approximation from the replicates' SD. A count of
+        replicates cannot show a p-value below 2/(B + 1) (0.002 at B = 1,000), which no
         correction across more than a few dozen groups could ever call significant."""
         return self.p_value if self.wald_p is None else self.wald_p
 
@@ -114,13 +114,9 @@ def percentile_interval(values: np.ndarray, level: float) -> Interval:
 
 
 def paired_normal(shape: Ratio, model: Sums, ref: Sums, level: float) -> Paired:
-    """Δ = value(model) − value(reference) on the same rows, its interval and p-value.
-
-    The interval is on the loss's scale (the delta method through the transform); the
-    p-value tests R_model = R_reference on the ratios' own scale, which the increasing
-    transform leaves the same hypothesis: RMSE's p-value is MSE's, as it should be
-    (a Wald test on the √ scale would give another for the same question).
-    """
+    """Δ = value(model) − value(reference) on the same rows, its interval and p-value, both
+    from one t statistic on the loss's scale (so a verdict always agrees with its
+    interval; for RMSE that is the √ scale, whose test is not MSE's to the digit)."""
     r_m, var_m, _ = _moments(model)
     r_r, var_r, n_eff = _moments(ref)
     with np.errstate(all="ignore"):
@@ -132,9 +128,7 @@ def paired_normal(shape: Ratio, model: Sums, ref: Sums, level: float) -> Paired:
         se = np.sqrt(np.maximum(var, 0.0))
         delta = shape.transform.apply(r_m) - shape.transform.apply(r_r)
         q = _t_quantile(level, n_eff - 1)
-        se_r = np.sqrt(np.maximum((var_m + var_r - 2 * cov) * _factor(n_eff), 0.0))
-        t = _t_statistic(r_m - r_r, se_r)
-    p = _t_two_sided_p(t, n_eff - 1)
+    p = _t_two_sided_p(_t_statistic(delta, se), n_eff - 1)
     return Paired(delta, delta - q * se, delta + q * se, p, se, n_eff - 1)
 
 

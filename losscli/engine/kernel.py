@@ -29,7 +29,7 @@ from ..losses.shapes import Custom, Extreme, Ranked, Ratio
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
 from .blocks import BLOCK_ROWS, BlockSums, Column, TermCache, block_rows
-from .cells import PendingCells
+from .cells import FIRST_UNIT, LAST_UNIT, PendingCells
 from .checks import RowProblems
 from .keys import KeySet
 from .partial import Partial, Spread4, StatKey
@@ -53,7 +53,6 @@ class KernelSpec:
     reference: str | None = None  # the model others are compared with (cross sums)
     empty_is_missing: bool = False
     block_rows: int = BLOCK_ROWS  # rows computed at once, while in cache (see block_rows)
-    replicate_copies: int = 1  # a chunk's replicate sums and those alive beside them (budget)
 
 
 def evaluate_chunk(
@@ -122,9 +121,7 @@ class _Chunk:
         self.spec, self.builder, self.problems = spec, builder, problems
         self.n_keys, self.position = n_keys, position
         self.resampler = (
-            None
-            if spec.resampling is None
-            else ChunkResampler(spec.resampling, n_keys, spec.replicate_copies)
+            None if spec.resampling is None else ChunkResampler(spec.resampling, n_keys)
         )
         self.shifts: dict[StatKey, np.ndarray] = {}
         self.binary: dict[str, bool] = {}
@@ -165,6 +162,7 @@ class _Chunk:
         if self.resampler is not None:
             replicated, blocks = self.resampler.results()
             out.added.update(replicated)
+            out.largest[LAST_UNIT], out.largest[FIRST_UNIT] = self.resampler.unit_span()
             out.shifts.update(self.shifts)
             if blocks:
                 out.cells = PendingCells(self.resampler.spec, blocks)

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..losses.batch import Ones
 from .cells import CellBlock, PendingCells
+from .reduce import key_max
 from .weights import WEIGHTS_PER_SLICE, Resampling, check_budget, poisson_weights
 
 DENSE_CELLS_PER_ROW = 8  # dense cells where they are at most this many times the rows
@@ -27,14 +28,21 @@ class ChunkResampler:
     block; they are summed per (unit, key) cell and multiplied by the units' weights once
     per chunk, slice by slice of units, so that the weights held at once stay small."""
 
-    def __init__(self, spec: Resampling, n_keys: int, copies: int = 1) -> None:
+    def __init__(self, spec: Resampling, n_keys: int) -> None:
         self.spec, self.n_keys = spec, n_keys
-        self.copies = copies  # (keys × resamples) arrays that may exist at once, for the budget
         self._positions: list[np.ndarray] = []
         self._codes: list[np.ndarray] = []
         self._columns: dict[Any, list[np.ndarray]] = {}  # per name, its blocks' values
         self._requests: dict[object, tuple[np.ndarray | Ones, list[Any]]] = {}
         self._counts: dict[Any, bool] = {}  # per name: a count of rows in every block
+
+    def unit_span(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per key, the last unit holding its rows and minus the first (−inf without rows):
+        both merge by maximum, and a key's rows lie in one unit iff they are opposites."""
+        positions = np.concatenate(self._positions) if self._positions else np.empty(0, int)
+        units = (positions // self.spec.block_rows).astype(float)
+        codes = np.concatenate(self._codes) if self._codes else None
+        return key_max(codes, self.n_keys, units), key_max(codes, self.n_keys, -units)
 
     def block(self, positions: np.ndarray, codes: np.ndarray | None) -> None:
         """The next block's rows: their positions in the input, and their keys."""
@@ -78,7 +86,7 @@ class ChunkResampler:
         self._flush()
         distinct = self._distinct()
         columns = list(distinct.values())
-        check_budget(self.n_keys, len(columns), self.spec.resamples, self.copies)
+        check_budget(self.n_keys, len(columns), self.spec.resamples, copies=2)  # and the fold's
         names = tuple(distinct)
         counts = tuple(all(self._counts[name] for name in group) for group in names)
         shape = (len(columns), self.n_keys, self.spec.resamples)

@@ -195,7 +195,7 @@ class _Fold:
         """One chunk's partial into the total; the bootstrap's waiting cells handed to the
         settler once there are enough (:mod:`.settle`)."""
         self.total.absorb(chunk)
-        _check_budget(self.total, self.input.spec, self.settler.in_flight)
+        _check_budget(self.total, self.input.spec)
         if self.total.cells is not None and self.total.cells.due:
             self.settler.take(self.total.cells)
             self.total.cells = None
@@ -293,7 +293,6 @@ def _kernel_spec(
         replicate_ratios=bootstrap,
         reference=reference,
         empty_is_missing=empty_is_missing,
-        replicate_copies=options.threads + 2,  # chunks computing and waiting, and the total
     )
 
 
@@ -335,13 +334,13 @@ def _require_columns(source: Source, part: Source, plan: ColumnPlan) -> None:
         )
 
 
-def _check_budget(total: Partial, spec: KernelSpec, in_flight: int) -> None:
+def _check_budget(total: Partial, spec: KernelSpec) -> None:
     """Refuse before bootstrap sums outgrow memory: they grow with keys × resamples, and
-    besides them each product in flight (:class:`~.settle.Settler`) may be as large."""
+    beside them a product of as many may be made. The estimate depends on the data
+    alone, not on ``--threads`` or timing: a run refused once is refused everywhere."""
     if spec.resampling is None:
         return
-    sums = total.replicated_sums()
-    check_budget(total.size, sums, spec.resampling.resamples, copies=1 + in_flight)
+    check_budget(total.size, total.replicated_sums(), spec.resampling.resamples, copies=2)
 
 
 def _task(total: Partial, model: str, multiclass: bool) -> Task:

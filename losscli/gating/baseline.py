@@ -36,6 +36,7 @@ class Baseline:
     rows: dict[RowKey, dict[str, float | None]]
     labels: dict[RowKey, str] = field(default_factory=dict)  # how to name a row in a message
     errors: dict[RowKey, dict[str, float | None]] = field(default_factory=dict)  # se (--ci)
+    counts: dict[RowKey, int] = field(default_factory=dict)  # rows of each row
 
     @property
     def files(self) -> list[str]:
@@ -67,6 +68,8 @@ def load_baseline(path: str) -> Baseline:
             baseline.labels[key] = describe(row["file"], row["pred"], row["group"])
             intervals = row.get("intervals") or {}
             baseline.errors[key] = {k: _number(v.get("se")) for k, v in intervals.items()}
+            if isinstance(row.get("n"), int) and not isinstance(row.get("n"), bool):
+                baseline.counts[key] = row["n"]
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(
                 f"{path}: baseline row {number} is not a losscli result row "

@@ -128,6 +128,7 @@ def gate(
         if require_baseline:
             outcomes += unmatched
     rows = result.rows
+    base_rows = _base_rows(result, baseline)
     for check in checks:
         if check.delta:
             outcomes += delta_outcomes(
@@ -139,10 +140,12 @@ def gate(
     for tolerance in tolerances:
         method = None if result.ci is None else result.ci.method
         judged = [
-            j for i, row in enumerate(rows) if (j := _regression(tolerance, i, row, level, method))
+            j
+            for i, row in enumerate(rows)
+            if (j := _regression(tolerance, i, row, level, method, base_rows[i]))
         ]
         if level is not None:
-            outcomes += across_groups(judged, result.adjust, level)
+            outcomes += across_groups(judged, rows, result.adjust, level)
         else:
             outcomes += [j.outcome for j in judged]
         if not judged:
@@ -187,12 +190,22 @@ def _judge(check: Check, rows: Sequence[ResultRow]) -> list[Outcome]:
     return out
 
 
+def _base_rows(result: EvaluationResult, baseline: Baseline | None) -> list[int | None]:
+    """Each row's count of rows in the baseline (None: no baseline row, or no count)."""
+    if baseline is None:
+        return [None] * len(result.rows)
+    pairing = pair_files(result, baseline)
+    keys = [row_key(pairing, row) for row in result.rows]
+    return [None if key is None else baseline.counts.get(key) for key in keys]
+
+
 def _regression(
     tolerance: Tolerance,
     index: int,
     row: ResultRow,
     level: float | None = None,
     method: str | None = None,
+    base_rows: int | None = None,
 ) -> Judged | None:
     """How much worse than its baseline a row's loss got, against the tolerance; with an
     interval level, whether it got significantly worse than that (see ``significance``)."""
@@ -220,7 +233,11 @@ def _regression(
         reason += " (the baseline is 0, so a relative tolerance allows no worsening)"
     se, df = None, None
     if level is not None:
-        se, df = change_se(row, loss.name), _change_df(row, loss.name, method)
+        se, df = change_se(row, loss.name), _change_df(row, loss.name, method, base_rows)
+        if se is None and not row.is_overall and _no_interval(row, loss.name):
+            reason += f"; this run's {loss.name} has no interval (too few rows): not judged"
+            outcome = Outcome(text, index, loss.name, value, limit, True, reason)
+            return Judged(outcome, None, True)
         reason += _unjudged(row, loss.name) if se is None else ""
     if level is not None and se is not None:
         half = quantile(level, df) * se
@@ -234,21 +251,31 @@ def _regression(
     return Judged(outcome, p_beyond(worse - allowed, se, df), not row.is_overall)
 
 
-def _change_df(row: ResultRow, loss: str, method: str | None) -> float | None:
-    """Degrees of freedom for a change from the baseline: the run's rows − 1 under the
-    normal method (Welch's would be more, with a baseline of as many rows; this errs on
-    the side of passing), none (the normal tail) for a bootstrap interval."""
+def _change_df(
+    row: ResultRow, loss: str, method: str | None, base_rows: int | None
+) -> float | None:
+    """Degrees of freedom for a change from the baseline under the normal method: the
+    smaller side's rows − 1 (at most Welch–Satterthwaite's, so it errs on the side of
+    passing); none (the normal tail) for a bootstrap interval."""
     interval = row.intervals.get(loss)
     made_by = (interval.method if interval is not None else None) or method
-    return float(row.n - 1) if made_by == "normal" and row.n > 1 else None
+    rows = row.n if base_rows is None else min(row.n, base_rows)
+    return float(rows - 1) if made_by == "normal" and rows > 1 else None
+
+
+def _no_interval(row: ResultRow, loss: str) -> bool:
+    interval = row.intervals.get(loss)
+    return interval is None or interval.se is None
 
 
 def _unjudged(row: ResultRow, loss: str) -> str:
     """Why a change is judged on the values though the run has intervals."""
-    interval = row.intervals.get(loss)
-    if interval is None or interval.se is None:
+    if _no_interval(row, loss):
+        interval = row.intervals.get(loss)
         why = interval.why if interval is not None and interval.why else "no interval"
         return f" (judged on the values: this run's {loss} has {why})"
+    if row.baseline_se is not None and any(v is not None for v in row.baseline_se.values()):
+        return f" (judged on the values: the baseline's row has no standard error of {loss})"
     return " (judged on the values: the baseline has no standard error; write it with --ci)"
 
 

@@ -1,21 +1,23 @@
 """Gates that know noise from regression: judgements on intervals instead of point values.
 
 - ``--max-regression LOSS=TOL`` with ``--ci``, against a baseline written with ``--ci``:
-  the change Δ = value − baseline has the unpaired interval Δ ± z·√(se² + se_base²); the
-  gate fails only when the whole interval lies beyond the tolerance, i.e. when the
-  worsening beyond the tolerance is significant at the run's level.
+  the change Δ = value − baseline has the unpaired interval Δ ± q·√(se² + se_base²)
+  (q from t with the smaller side's rows − 1 degrees of freedom, or normal for the
+  bootstrap); the gate fails only when the whole interval lies beyond the tolerance,
+  i.e. when the worsening beyond the tolerance is significant at the run's level.
 - ``--check 'delta:LOSS OP N'`` with ``--compare``: each model's paired difference from
   the reference fails only when its interval lies entirely on the wrong side of N.
 
 With groups, one check judges many rows, and at a 95% level one group row in forty
 would fail by noise alone: a gate over 200 groups would fail nearly every build. So the
-group rows a check judges on intervals are judged together (:func:`across_groups`):
-each has the one-sided p-value of lying beyond the limit (from its standard error), the
-p-values are adjusted across those rows as ``--adjust`` says (Holm by default, which
-bounds the chance that noise fails a check through its group rows at (1 − level)/2, the
-one-sided share of an interval's miss), and a group row fails only
-if it is beyond the limit on its own interval *and* after the adjustment. Overall rows
-are judged on their own, as before.
+group rows of one file and model that a check judges on intervals are judged together
+(:func:`across_groups`): each has the one-sided p-value of lying beyond the limit (on
+the t tail of its interval, from its standard error), the p-values are adjusted across
+those rows as ``--adjust`` says (Holm by default, which bounds the chance that noise
+fails a check through the group rows of a file and model at (1 − level)/2, the
+one-sided share of an interval's miss), and a group row fails only if it is beyond the
+limit on its own interval *and* after the adjustment. A group row without an interval
+is not judged; overall rows are judged on their own, as before.
 """
 
 from __future__ import annotations
@@ -42,26 +44,39 @@ class Judged:
     grouped: bool = False
 
 
-def across_groups(judged: Sequence[Judged], adjust: str, level: float) -> list[Outcome]:
+def across_groups(
+    judged: Sequence[Judged], rows: Sequence[ResultRow], adjust: str, level: float
+) -> list[Outcome]:
     """The outcomes, the group rows' failures kept only where they stand after adjusting
-    their p-values across all the group rows judged (see the module's text)."""
-    family = [i for i, j in enumerate(judged) if j.grouped and j.p_beyond is not None]
+    their p-values across the group rows of the same file and model (the families the
+    table's better/worse counts use; see the module's text)."""
     outcomes = [j.outcome for j in judged]
-    if len(family) < 2:
-        return outcomes
-    after = adjusted(np.array([judged[i].p_beyond for i in family], dtype=float), adjust)
+    families: dict[tuple[str, str], list[int]] = {}
+    for i, j in enumerate(judged):
+        if j.grouped and j.p_beyond is not None:
+            row = rows[j.outcome.row]
+            families.setdefault((row.file, row.pred), []).append(i)
+    for family in families.values():
+        if len(family) > 1:
+            _adjust(outcomes, family, [judged[i].p_beyond for i in family], adjust, level)
+    return outcomes
+
+
+def _adjust(
+    outcomes: list[Outcome], family: list[int], p: list[float | None], adjust: str, level: float
+) -> None:
+    after = adjusted(np.array(p, dtype=float), adjust)
     name, bound = ADJUSTMENT_NAMES[adjust], (1 - level) / 2
-    for i, p in zip(family, after.tolist(), strict=True):
+    for i, value in zip(family, after.tolist(), strict=True):
         outcome = outcomes[i]
         if outcome.passed:
             continue
-        where = f"{name}-adjusted over {len(family)} group rows: p {p_text(p)}"
-        if p < bound:
+        where = f"{name}-adjusted over {len(family)} group rows: p {p_text(value)}"
+        if value < bound:
             outcomes[i] = replace(outcome, reason=f"{outcome.reason}; {where}")
         else:
             reason = f"{outcome.reason}; but not after adjusting ({where} ≥ {bound:g}): passed"
             outcomes[i] = replace(outcome, passed=True, reason=reason)
-    return outcomes
 
 
 def p_text(p: float) -> str:
@@ -134,7 +149,7 @@ def delta_outcomes(
             continue
         i = index[(c.file, c.pred, _key(c.group))]
         judged.append(_judge(text, c, op, limit, level, i, result.rows[i]))
-    return across_groups(judged, result.adjust, level)
+    return across_groups(judged, result.rows, result.adjust, level)
 
 
 def _judge(
