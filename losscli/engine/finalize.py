@@ -1,5 +1,6 @@
 """From a folded partial to result rows: every loss finalized per key, with its rules
-applied, its interval, and the paired comparison with a reference model.
+applied, its interval, and the paired comparison with a reference model (those two in
+:mod:`.uncertainty`).
 
 The group rows and the overall row are finalized together: the overall row's sums
 are pooled from the group sums (never averaged from group values) and appended as
@@ -9,33 +10,26 @@ one more key, so every step below is vectorised over keys.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _arrow
 from ..errors import InputError
-from ..losses import Direction, Loss, Task
+from ..losses import Loss, Task
 from ..losses.registry import Rule
-from ..losses.shapes import Custom, Ranked, Ratio, Sums, ratio
+from ..losses.shapes import Ranked, Sums, ratio
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
-from ..result.adjust import adjusted
-from . import intervals
 from .cells import FIRST_UNIT, LAST_UNIT
 from .order import key_order, shown_values
 from .partial import Partial
 from .ranks import RankTable, key_class_sums, pooled
+from .uncertainty import compare, with_intervals
 
 NOT_APPLICABLE = "not applicable"
 NOT_APPLICABLE_MULTICLASS = f"{NOT_APPLICABLE} to multi-class predictions"
 NOT_APPLICABLE_ONE_COLUMN = f"{NOT_APPLICABLE} to one prediction column (it needs class columns)"
-NO_INTERVAL = {
-    "Extreme": "no interval: a maximum has no sound streamed interval",
-    "Custom": "no interval for this loss",
-    "Ranked": "no interval: no streamed interval for a rank statistic",
-}
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,9 @@ def result_frame(
     for model in models:
         columns = finalize(sums[model.name], spec.losses, model.multiclass)
         if spec.ci is not None:
-            columns = _with_intervals(columns, sums[model.name], spec, model.multiclass)
+            columns = with_intervals(
+                columns, sums[model.name], spec.losses, spec.ci, model.multiclass
+            )
         frames.append(
             Frame(
                 file=np.full(len(n), file, dtype=object),
@@ -83,7 +79,8 @@ def result_frame(
     if not spec.reference:
         return frame, []
     labels = [frame.group(k) for k in range(len(n))]
-    return frame, _compare(file, sums, models, spec, labels)
+    ci = spec.compare_ci or CiSettings(0.95, "normal")
+    return frame, compare(file, sums, models, spec.losses, spec.reference, ci, labels)
 
 
 def _sorted_keys(partial: Partial) -> np.ndarray:
@@ -265,143 +262,6 @@ def _why_missing(loss: Loss, value: float) -> str:
     if np.isinf(value):
         return "overflows float64 (infinite): check for values near 0 or very large"
     return loss.undefined
-
-
-def _with_intervals(
-    columns: dict[str, LossColumn], tables: dict[str, Sums], spec: Finishing, multiclass: bool
-) -> dict[str, LossColumn]:
-    """Each loss's column with its interval bounds and standard errors (NaN: none)."""
-    assert spec.ci is not None
-    out = {}
-    for loss in spec.losses:
-        column = columns[loss.name]
-        if loss.applies_to(multiclass):
-            low, high, se, method, why = _loss_interval(loss, tables[loss.name], spec.ci)
-        else:
-            low = high = se = np.full(len(column.values), np.nan)
-            method, why = spec.ci.method, ""
-        low, high, se = (np.where(np.isfinite(x), x, np.nan) for x in (low, high, se))
-        out[loss.name] = replace(column, low=low, high=high, se=se, method=method, why=why)
-    return out
-
-
-def _loss_interval(
-    loss: Loss, sums: Sums, ci: CiSettings
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, str]:
-    shape = loss.shape
-    nothing = np.full(len(sums["n"]), np.nan)
-    if isinstance(shape, Custom) and "rep:n" in sums:
-        values = shape.compute(_replicate_table(sums))
-        return (*_bootstrap(values, sums, ci.level), "bootstrap", "")
-    if not isinstance(shape, Ratio):
-        return nothing, nothing, nothing, ci.method, NO_INTERVAL[type(shape).__name__]
-    if ci.method == "bootstrap":
-        values = shape.finalize({"num": sums["rep_num"], "den": sums["rep_den"]})
-        return (*_bootstrap(values, sums, ci.level), ci.method, "")
-    return (*intervals.normal_interval(shape, sums, ci.level), ci.method, "")
-
-
-def _bootstrap(replicates: np.ndarray, sums: Sums, level: float) -> intervals.Interval:
-    """The percentile interval, none for a row whose rows lie in one resampling unit."""
-    low, high, se = intervals.percentile_interval(replicates, level)
-    none = _one_unit(sums)
-    return np.where(none, np.nan, low), np.where(none, np.nan, high), np.where(none, np.nan, se)
-
-
-def _one_unit(sums: Sums) -> np.ndarray:
-    """Rows whose rows all lie in one resampling unit (one row; one block of
-    ``--block-rows``): every resample gives them one weight, so each replicate is their
-    value (or nothing), an interval of width 0 that would claim a certainty it does not
-    have; the normal method has none for one row either. Rows of identical terms (every
-    prediction right; two identical models) spread over units keep theirs, of width 0."""
-    return np.asarray(sums.get("one unit", sums["n"] < 2), dtype=bool) | (sums["n"] < 2)
-
-
-def _replicate_table(sums: Sums) -> dict[str, np.ndarray]:
-    """A custom loss's sums as each resample saw them: ``rep:x`` read as ``x``."""
-    table = {k[4:]: v for k, v in sums.items() if k.startswith("rep:")}
-    return {k: v for k, v in table.items() if not k.endswith((".s0", ".s1", ".s2"))}
-
-
-def _compare(
-    file: str,
-    sums: dict[str, dict[str, Sums]],
-    models: Sequence[Model],
-    spec: Finishing,
-    labels: list[dict[str, Any] | None],
-) -> list[Comparison]:
-    """Every model against the reference, per key and ratio-shaped loss."""
-    assert spec.reference is not None
-    ci = spec.compare_ci or CiSettings(0.95, "normal")
-    reference = sums[spec.reference]
-    out: list[Comparison] = []
-    for model in models:
-        if model.name == spec.reference:
-            continue
-        for loss in spec.losses:
-            shape = loss.shape
-            if not isinstance(shape, Ratio) or not loss.applies_to(model.multiclass):
-                continue
-            mine, ref = sums[model.name][loss.name], reference[loss.name]
-            if "num" not in mine or "num" not in ref:
-                continue
-            paired = _paired(shape, mine, ref, ci)
-            out += _comparisons(file, model.name, spec.reference, loss, labels, paired, ci)
-    return out
-
-
-def _paired(shape: Ratio, mine: Sums, ref: Sums, ci: CiSettings) -> intervals.Paired:
-    if ci.method == "bootstrap":
-        reps_m = shape.finalize({"num": mine["rep_num"], "den": mine["rep_den"]})
-        reps_r = shape.finalize({"num": ref["rep_num"], "den": ref["rep_den"]})
-        delta = shape.finalize(mine) - shape.finalize(ref)
-        replicates = reps_m - reps_r
-        replicates[_one_unit(mine)] = np.nan  # no interval (see _bootstrap)
-        return intervals.paired_bootstrap(delta, replicates, ci.level)
-    return intervals.paired_normal(shape, mine, ref, ci.level)
-
-
-def _comparisons(
-    file: str,
-    model: str,
-    reference: str,
-    loss: Loss,
-    labels: list[dict[str, Any] | None],
-    paired: intervals.Paired,
-    ci: CiSettings,
-) -> list[Comparison]:
-    """One comparison per key; verdicts after adjusting the group rows' p-values (those of
-    :attr:`~.intervals.Paired.across_groups_p`)."""
-    p = paired.p_value  # the overall row's verdict is its own test's, like its interval
-    after = np.append(adjusted(paired.across_groups_p[:-1], ci.adjust), p[-1])
-    sign = 1.0 if loss.direction is Direction.LOWER else -1.0
-    out = []
-    for k, group in enumerate(labels):
-        significant = bool(after[k] < 1 - ci.level)
-        verdict = "same"
-        if significant:
-            verdict = "worse" if sign * paired.delta[k] > 0 else "better"
-        out.append(
-            Comparison(
-                file,
-                model,
-                reference,
-                group,
-                loss.name,
-                _finite(paired.delta[k]),
-                _finite(paired.low[k]),
-                _finite(paired.high[k]),
-                _finite(p[k]),
-                verdict,
-                _finite(paired.se[k]),
-                None if paired.df is None else _finite(paired.df[k]),
-            )
-        )
-    return out
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
 
 
 def drop_inapplicable(
