@@ -128,8 +128,16 @@ def temporary(path: Path) -> Path:
 def table_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter | pa_csv.CSVWriter:
     if path.suffix == ".parquet":
         return pq.ParquetWriter(temporary(path), schema)
-    options = pa_csv.WriteOptions(quoting_style="none", quoting_header="none")
-    return pa_csv.CSVWriter(temporary(path), schema, write_options=options)
+    return pa_csv.CSVWriter(temporary(path), schema, write_options=_unquoted())
+
+
+def _unquoted() -> pa_csv.WriteOptions:
+    """No quotes, the header's included; pyarrow before 18 always quotes the header (the
+    same table when read back)."""
+    try:
+        return pa_csv.WriteOptions(quoting_style="none", quoting_header="none")
+    except TypeError:
+        return pa_csv.WriteOptions(quoting_style="none")
 
 
 def write_tables(paths: list[Path], tables: Iterator[pa.Table]) -> None:
