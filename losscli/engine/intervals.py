@@ -36,7 +36,7 @@ class Paired:
     p_value: np.ndarray
     se: np.ndarray  # of Δ: the paired standard error, or the replicates' standard deviation
     df: np.ndarray | None = None  # the t distribution's degrees of freedom (normal method)
-    wald_p: np.ndarray | None = None  # the bootstrap's: 2Φ(−|Δ|/se), see decision_p
+    wald_p: np.ndarray | None = None  # the bootstrap's: 2Φ(−|Δ|/se), see across_groups_p
 
     @property
     def across_groups_p(self) -> np.ndarray:

@@ -197,14 +197,17 @@ class _Fold:
         self.total.absorb(chunk)
         _check_budget(self.total, self.input.spec)
         if self.total.cells is not None and self.total.cells.due:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """The total's waiting bootstrap cells to the settler, which multiplies them out."""
+        if self.total.cells is not None:
             self.settler.take(self.total.cells)
             self.total.cells = None
 
     def result(self, options: Options) -> SourceResult:
         """The input's result rows, once every part is absorbed."""
-        if self.total.cells is not None:  # the last cells beside the last products
-            self.settler.take(self.total.cells)
-            self.total.cells = None
+        self._hand_over()  # the last cells, beside the last products
         self.total.add_replicated(self.settler.finish())
         source, plan, total = self.input.source, self.input.plan, self.total
         problems = [total.problems[p.name] for p in source.parts() if p.name in total.problems]

@@ -22,7 +22,15 @@ from ..errors import UsageError
 from ..losses import Direction, get_loss
 from ..result import EvaluationResult, Outcome, ResultRow
 from .baseline import Baseline, RowKey, pair_files, row_key
-from .significance import Judged, across_groups, change_se, delta_outcomes, p_beyond, quantile
+from .significance import (
+    NOT_JUDGED,
+    Judged,
+    across_groups,
+    change_se,
+    delta_outcomes,
+    p_beyond,
+    quantile,
+)
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -235,7 +243,7 @@ def _regression(
     if level is not None:
         se, df = change_se(row, loss.name), _change_df(row, loss.name, method, base_rows)
         if se is None and not row.is_overall and _no_interval(row, loss.name):
-            reason += f"; this run's {loss.name} has no interval (too few rows): not judged"
+            reason += f"; this run's {loss.name} has no interval (too few rows){NOT_JUDGED}"
             outcome = Outcome(text, index, loss.name, value, limit, True, reason)
             return Judged(outcome, None, True)
         reason += _unjudged(row, loss.name) if se is None else ""

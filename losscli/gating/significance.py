@@ -33,6 +33,8 @@ from ..errors import UsageError
 from ..result import Comparison, EvaluationResult, Outcome, ResultRow
 from ..result.adjust import ADJUSTMENT_NAMES, adjusted
 
+NOT_JUDGED = ": not judged"  # a group row without an interval: it passes, saying so
+
 
 @dataclass(frozen=True)
 class Judged:
@@ -171,7 +173,7 @@ def _judge(
     if c.low is None or c.high is None:
         reason = f"{where} = {c.delta:+.6g} has no interval (too few rows)"
         passed = grouped
-        reason += ": not judged" if grouped else f", so it cannot be shown {op} {limit:g}"
+        reason += NOT_JUDGED if grouped else f", so it cannot be shown {op} {limit:g}"
         return Judged(Outcome(text, i, c.loss, c.delta, limit, passed, reason), None, grouped)
     upper_bound = op in ("<", "<=")
     passed = (
