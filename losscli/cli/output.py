@@ -237,18 +237,35 @@ def _keep_mode_and_owner(descriptor: int, existing: os.stat_result) -> None:
 
 
 def check_output_path(files: tuple[str, ...], output: str | None) -> None:
-    """Before reading anything: the output can be created there, and it is no input."""
+    """Before reading anything: the output can be created there, and it is no input.
+
+    Every file an argument reads counts, also those its directory or glob expands to,
+    compared by device and inode (a symlink or hard link to an input is that input).
+    """
     if output is None or _named_descriptor(output) is not None:
         return
     target = os.path.realpath(output)
     existing = _target_status(output, target)
     if existing is None or not stat.S_ISREG(existing.st_mode):
         return
+    from ..reading.open import input_files
+
     for name in files:
-        if name != STDOUT and os.path.exists(name) and os.path.samefile(name, target):
-            raise click.UsageError(
-                f"the output file {output!r} is also an input; choose another output path"
-            )
+        for path in input_files(name):
+            if _same_file(path, existing):
+                read = path if path == name else f"{path}, of {name}"
+                raise click.UsageError(
+                    f"the output file {output!r} is also an input ({read}); "
+                    "choose another output path"
+                )
+
+
+def _same_file(path: str, status: os.stat_result) -> bool:
+    try:
+        found = os.stat(path)  # through symlinks
+    except OSError:
+        return False
+    return (found.st_dev, found.st_ino) == (status.st_dev, status.st_ino)
 
 
 def _target_status(path: str, target: str) -> os.stat_result | None:

@@ -36,12 +36,31 @@ def open_source(
         data = pa.py_buffer((stdin or sys.stdin.buffer).read())
         if data.size == 0:
             raise InputError("-: standard input is empty; pipe a CSV or Parquet file into losscli")
-    elif os.path.isdir(name) or (is_pattern(name) and not os.path.exists(name)):
+    elif _is_sharded(name):
         dialect = (delimiter, encoding, decimal)
         return ShardedSource(name, [_file(s, input_format, None, *dialect) for s in _shards(name)])
     elif not os.path.exists(name):
         raise InputError(f"{name}: no such file")
     return _file(name, input_format, data, delimiter, encoding, decimal)
+
+
+def input_files(name: str) -> list[str]:
+    """The files a command-line argument reads: itself, or the files its directory or glob
+    expands to, as the reader expands them; none for ``-`` or for a name that names nothing
+    readable (the reader says what is wrong with it)."""
+    if name == STDIN:
+        return []
+    if _is_sharded(name):
+        try:
+            return _shards(name)
+        except InputError:
+            return []
+    return [name] if os.path.exists(name) else []
+
+
+def _is_sharded(name: str) -> bool:
+    """Whether ``name`` is a directory or glob of shards (a file named like a glob is a file)."""
+    return os.path.isdir(name) or (is_pattern(name) and not os.path.exists(name))
 
 
 def _file(
