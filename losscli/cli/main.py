@@ -129,6 +129,7 @@ def evaluate(
     output = None if output == STDOUT else output
     check_interval_usage(click.get_current_context(), options["ci"], options["ci_method"])
     check_output_path(files, output)
+    fmt = resolve_format(fmt, output)
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     required = (
         [c.loss for c in checks] + [t.loss for t in tolerances] + ([sort_by] if sort_by else [])
@@ -157,12 +158,11 @@ def evaluate(
 
         result = gates.gate(result, checks, before, tolerances, require_baseline)
     result = replace(result, notices=[*notes, *result.notices]).ranked(sort_by, top)
-    fmt = resolve_format(fmt, output)
     if not quiet:
         shown_as_footnotes = fmt in ("table", "markdown")
         for warning in result.notices if shown_as_footnotes else result.warnings:
             say("warning", warning)
-        if result.comparisons and fmt in ("csv", "tsv"):
+        if result.comparisons and fmt in ("csv", "tsv", "parquet"):
             say("warning", f"{fmt.upper()} has no place for --compare's differences: "
                 "-f json, the table or markdown show them")  # fmt: skip
     if output is not None or not quiet:

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 EPS = 2.220446049250313e-16  # float64 machine epsilon (losses.EPS), without importing numpy
-OUTPUT_FORMATS = ("auto", "table", "csv", "tsv", "json", "markdown")
+OUTPUT_FORMATS = ("auto", "table", "csv", "tsv", "json", "markdown", "parquet")
 
 
 def _unset_if_empty(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -234,8 +234,9 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 type=click.Choice(OUTPUT_FORMATS),
                 default="auto",
                 show_default=True,
-                help="auto: a table on a terminal, CSV otherwise "
-                "(with -o: from the file's suffix).",
+                help="auto: a table on a terminal, CSV otherwise (with -o: from the "
+                "file's suffix: .csv .tsv .json .md .txt .parquet/.pq). Parquet only to a "
+                "file or a pipe.",
             ),
             click.option(
                 "-o",

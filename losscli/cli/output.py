@@ -9,6 +9,11 @@ file descriptor (``/dev/stdout``, ``/dev/fd/3``) to that descriptor, as a shell 
 (so ``>> log`` appends). ``-o -`` is standard output. A write that fails (disk full,
 permission denied, read-only file system, a directory that vanished) is an environment
 error, exit 4.
+
+The format follows the file's suffix (``-f auto``), and a file never holds what its
+name contradicts: an unknown suffix is refused under ``-f auto``, and a known one that
+names another format under an explicit ``-f`` (``.txt`` takes any text format). Parquet
+is binary: on standard output only when that is not a terminal.
 """
 
 from __future__ import annotations
@@ -37,7 +42,11 @@ OUTPUT_SUFFIXES = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".txt": "table",
+    ".parquet": "parquet",
+    ".pq": "parquet",
 }
+TEXT_SUFFIXES = (".txt",)  # plain text: any format but Parquet, with an explicit -f
+_COMPRESSORS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd", ".zstd": "zstd"}
 _REASONS = {  # EDQUOT first: where it is missing (Windows), ENOSPC's entry replaces it
     getattr(errno, "EDQUOT", errno.ENOSPC): "the disk quota is exceeded; free some space, "
     "or write elsewhere with -o",
@@ -51,11 +60,58 @@ UTF8_FORMATS = ("csv", "tsv", "json")  # data formats: UTF-8 on standard output 
 
 
 def resolve_format(fmt: str, output: str | None) -> str:
-    if fmt != "auto":
-        return fmt
-    if output:
-        return OUTPUT_SUFFIXES.get(os.path.splitext(output)[1].lower(), "csv")
-    return "table" if sys.stdout.isatty() else "csv"
+    """The format to write: ``fmt``, or for ``auto`` the one ``output``'s suffix names (a
+    table on a terminal, else CSV, without one). A usage error where the file's name
+    would contradict its content, and for Parquet on a terminal."""
+    suffix = os.path.splitext(output)[1].lower() if output else ""
+    if suffix in _COMPRESSORS:
+        raise click.UsageError(
+            f"-o {output}: losscli does not compress its output; compress it through a "
+            f"pipe: losscli evaluate … -f csv | {_COMPRESSORS[suffix]} > {output}"
+        )
+    if fmt == "auto":
+        fmt = _format_of_suffix(output, suffix)
+    elif suffix in OUTPUT_SUFFIXES and not _suffix_fits(suffix, fmt):
+        raise click.UsageError(
+            f"-o {output}: the suffix {suffix} names {OUTPUT_SUFFIXES[suffix]}, not {fmt} "
+            f"as -f says; name the file for its format, or leave -f to the suffix"
+        )
+    if fmt == "parquet" and _to_terminal(output):
+        raise click.UsageError(
+            "Parquet is binary and standard output is a terminal; write it to a file "
+            "(-o result.parquet) or pipe it"
+        )
+    return fmt
+
+
+def _format_of_suffix(output: str | None, suffix: str) -> str:
+    if not output:
+        return "table" if sys.stdout.isatty() else "csv"
+    if not suffix:
+        return "csv"  # /dev/null, a FIFO, a file named without one
+    if suffix not in OUTPUT_SUFFIXES:
+        known = ", ".join(OUTPUT_SUFFIXES)
+        formats = ", ".join(sorted(set(OUTPUT_SUFFIXES.values())))
+        raise click.UsageError(
+            f"-o {output}: unknown suffix {suffix}; losscli writes {formats}: name the "
+            f"file with one of {known}, or give the format with -f"
+        )
+    return OUTPUT_SUFFIXES[suffix]
+
+
+def _suffix_fits(suffix: str, fmt: str) -> bool:
+    return OUTPUT_SUFFIXES[suffix] == fmt or (suffix in TEXT_SUFFIXES and fmt != "parquet")
+
+
+def _to_terminal(output: str | None) -> bool:
+    """Whether the result would go to a terminal: standard output, or a path naming it."""
+    descriptor = 1 if output is None else _named_descriptor(output)
+    if descriptor == 1:
+        return sys.stdout.isatty()
+    try:
+        return descriptor is not None and os.isatty(descriptor)
+    except OSError:
+        return False
 
 
 def emit(
@@ -63,7 +119,7 @@ def emit(
 ) -> None:
     """Render the result and write it: standard output when ``output`` is None. CSV, TSV
     and JSON are written as they are made, in pieces (a file still appears whole or not
-    at all).
+    at all); Parquet as bytes.
 
     Table and markdown show at most ``max_rows`` group rows per file and model (None: as
     :func:`default_max_rows` says; 0: all); CSV, TSV and JSON carry every row.
@@ -105,35 +161,41 @@ def _render(result: Any, fmt: str, precision: int, to_terminal: bool, max_rows: 
 
     if fmt in STREAMED_FORMATS:
         return STREAMED_FORMATS[fmt](result)  # written as it is made
+    if fmt == "parquet":
+        from ..render.parquet import parquet_bytes
+
+        return parquet_bytes(result)
     charset = sys.stdout.encoding if to_terminal else None
     return to_markdown(result, precision, charset, max_rows)
 
 
-Text = str | Iterable[str]  # a whole text, or its pieces in order (written as they come)
+# A whole text, or its pieces in order (written as they come), or bytes (Parquet); text
+# is written to files and descriptors as UTF-8.
+Text = str | bytes | Iterable[str]
 
 
-def _pieces(text: Text) -> Iterable[str]:
-    return [text] if isinstance(text, str) else text
+def _pieces(text: Text) -> Iterable[str | bytes]:
+    return [text] if isinstance(text, (str, bytes)) else text
 
 
-def _write_pieces(handle: IO[str], text: Text) -> None:
+def _write_pieces(handle: IO[bytes], text: Text) -> None:
     for piece in _pieces(text):
-        handle.write(piece)
+        handle.write(piece if isinstance(piece, bytes) else piece.encode("utf-8"))
 
 
 def write_stdout(text: Text, utf8: bool) -> None:
     """Standard output: ``utf8`` text (CSV, TSV, JSON; as in files) as UTF-8 bytes whatever
-    its encoding, other text as text. A closed pipe is left to the caller; other write
-    errors are exit 4."""
+    its encoding, bytes as they are, other text as text. A closed pipe is left to the
+    caller; other write errors are exit 4."""
     binary = getattr(sys.stdout, "buffer", None)
     try:
-        if utf8 and binary is not None:
+        if (utf8 or isinstance(text, bytes)) and binary is not None:
             sys.stdout.flush()
-            for piece in _pieces(text):
-                binary.write(piece.encode("utf-8"))
+            _write_pieces(binary, text)
             binary.flush()
         else:
-            _write_pieces(sys.stdout, text)
+            for piece in _pieces(text):
+                sys.stdout.write(piece if isinstance(piece, str) else piece.decode())
             sys.stdout.flush()
     except BrokenPipeError as exc:
         raise ClosedPipe from exc  # not an OSError: click would exit 1 on one
@@ -161,7 +223,7 @@ def write_path(path: str, text: Text) -> None:
 def _write_in_place(path: str, target: str, text: Text) -> None:
     """A device or FIFO: no temporary file, the reader gets the text as it is written."""
     try:
-        with open(target, "w", encoding="utf-8", newline="") as handle:
+        with open(target, "wb") as handle:
             _write_pieces(handle, text)
     except OSError as exc:
         raise _write_failure(path, exc) from exc
@@ -188,7 +250,7 @@ def _write_descriptor(path: str, descriptor: int, text: Text) -> None:
         return
     try:
         sys.stderr.flush()
-        with os.fdopen(os.dup(descriptor), "w", encoding="utf-8", newline="") as handle:
+        with os.fdopen(os.dup(descriptor), "wb") as handle:
             _write_pieces(handle, text)
     except OSError as exc:
         raise _write_failure(path, exc) from exc
@@ -213,7 +275,7 @@ def _replace_atomically(
     except OSError as exc:
         raise _write_failure(path, exc) from exc
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+        with os.fdopen(descriptor, "wb") as handle:
             if existing is not None:
                 _keep_mode_and_owner(handle.fileno(), existing)
             _write_pieces(handle, text)

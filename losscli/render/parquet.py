@@ -1,0 +1,52 @@
+"""Parquet: the long result, CSV's columns with their types.
+
+Texts (file, pred, scope) are strings, ``n`` is int64, every loss column (value,
+interval bounds, baseline fields) is float64, and a missing value is a null, never a
+NaN. A group column keeps the type its values have (a string, an integer, a date) when
+they share one, and is text otherwise; overall rows have nulls there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from ..result import EvaluationResult
+
+TEXT_COLUMNS = ("file", "pred", "scope")
+
+
+def to_arrow(result: EvaluationResult) -> pa.Table:
+    """The result's flat rows (``result.flat()``) as a typed Arrow table."""
+    flat = result.flat()
+    names = result.columns()
+    arrays = [_column(name, flat[name], name in result.group_by) for name in names]
+    return pa.table(arrays, names=names)
+
+
+def parquet_bytes(result: EvaluationResult) -> bytes:
+    """The Parquet file of ``result``, whole."""
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(to_arrow(result), sink)
+    return bytes(sink.getvalue())
+
+
+def _column(name: str, values: np.ndarray, is_group: bool) -> pa.Array:
+    if name in TEXT_COLUMNS:
+        return pa.array(values.tolist(), type=pa.string())
+    if name == "n":
+        return pa.array(np.asarray(values, dtype=np.int64))
+    if is_group:
+        return _group_column(values)
+    return pa.array(np.asarray(values, dtype=np.float64), from_pandas=True)  # NaN: null
+
+
+def _group_column(values: np.ndarray) -> pa.Array:
+    """A group column's own type where its values share one, else their text."""
+    items = values.tolist()
+    try:
+        return pa.array(items, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return pa.array([None if v is None else str(v) for v in items], type=pa.string())
