@@ -2,9 +2,10 @@
 and installed packages (the entry-point group ``losscli.losses``).
 
 Loading a plugin runs its code, as pytest runs a conftest.py: only what is named is
-loaded, never anything found beside the data. Entry points are looked up only when a
-loss name is not a built-in, or when every loss is listed (``-m all``, ``losscli
-losses``), so a run without plugins imports none of this.
+loaded, never anything found beside the data. Entry points, and the files a config
+names (deferred: ``defer_files``), are loaded only when a loss name is not a built-in,
+or when every loss is listed (``-m all``, ``losscli losses``), so a run without plugins
+imports none of this.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from .errors import PluginFailure
@@ -19,6 +21,24 @@ from .errors import PluginFailure
 ENTRY_POINT_GROUP = "losscli.losses"
 _loaded: set[str] = set()  # plugin files (absolute paths) and entry points already loaded
 _scanned: list[bool] = []  # installed packages were looked through
+_deferred: list[tuple[str, Callable[[str], None] | None]] = []  # files, and who to tell
+
+
+def defer_files(paths: list[str], loaded: Callable[[str], None] | None) -> None:
+    """Plugin files to load only when a loss name is not found or every loss is listed
+    (``load_deferred``), instead of any deferred before; ``loaded(path)`` is called after
+    each one runs."""
+    _deferred[:] = [(path, loaded) for path in paths]
+
+
+def load_deferred() -> None:
+    """Load the deferred plugin files, in order."""
+    while _deferred:
+        path, loaded = _deferred.pop(0)
+        fresh = os.path.abspath(path) not in _loaded
+        load_file(path)
+        if loaded is not None and fresh:
+            loaded(path)
 
 
 def load_file(path: str) -> None:

@@ -187,3 +187,27 @@ def test_the_command_that_creates_a_missing_baseline_runs(run, repo: Path) -> No
     again = run("evaluate", "g.csv", "-m", "mse")
     assert again.exit_code == 0, again.stderr
     assert "Δ" not in again.stderr
+
+
+@pytest.mark.parametrize("output", ["../victim.txt", "link.txt", "metrics/../../victim.txt"])
+def test_a_config_writes_only_below_its_own_directory(run, repo: Path, output: str) -> None:
+    victim = repo.parent / "victim.txt"
+    victim.write_text("keep me\n")
+    (repo / "link.txt").symlink_to(victim)
+    (repo / "losscli.toml").write_text(f'output = "{output}"\n')
+    result = run("evaluate", "g.csv")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"losscli: error: ../losscli.toml: key 'output' = '{output}' writes to {victim}, "
+        f"outside the config file's directory {repo}"
+    )
+    assert victim.read_text() == "keep me\n"
+    assert run("evaluate", "g.csv", "-f", "csv", "-o", str(victim)).exit_code == 0
+    assert victim.read_text().startswith("file,pred")
+
+
+def test_an_unknown_key_gets_the_nearest_one(run, repo: Path) -> None:
+    (repo / "losscli.toml").write_text('groupby = ["g"]\n')
+    result = run("evaluate", "g.csv")
+    assert result.exit_code == 2
+    assert "unknown key 'groupby' (did you mean 'group-by'?); the keys are" in result.stderr

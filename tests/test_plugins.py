@@ -163,6 +163,7 @@ def test_plugins_from_the_config_resolve_from_its_directory(
     (tmp_path / "plugins").mkdir()
     (tmp_path / "plugins" / "mine.py").write_text((EXAMPLES / "overstock.py").read_text())
     (tmp_path / "losscli.toml").write_text('plugins = ["plugins/mine.py"]\nloss = ["overstock"]\n')
+    (tmp_path / ".git").mkdir()  # the repository's root: discovery stops there
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
     result = run("evaluate", str(path), "-f", "csv")

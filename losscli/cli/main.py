@@ -124,8 +124,11 @@ def evaluate(
 
     from .. import api
     from .baseline import prepare_baseline
+    from .config import check_output, show_notes
     from .progress import ProgressBar
 
+    show_notes(click.get_current_context(), quiet)  # which config plugins were loaded
+    check_output(click.get_current_context())
     output = None if output == STDOUT else output
     check_interval_usage(click.get_current_context(), options["ci"], options["ci_method"])
     check_output_path(files, output)

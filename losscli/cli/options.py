@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 EPS = 2.220446049250313e-16  # float64 machine epsilon (losses.EPS), without importing numpy
 OUTPUT_FORMATS = ("auto", "table", "csv", "tsv", "json", "markdown", "parquet")
@@ -25,6 +26,8 @@ def _or_unset_if_empty(
     callback: Callable[[click.Context, click.Parameter, Any], Any],
 ) -> Callable[[click.Context, click.Parameter, Any], Any]:
     def checked(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if ctx.resilient_parsing:  # shell completion: no loss names resolved, no plugins run
+            return value
         value = _unset_if_empty(ctx, param, value)
         return value if value is None or value == param.default else callback(ctx, param, value)
 
@@ -281,12 +284,17 @@ def _parsed(parse_name: str) -> Callable[[click.Context, click.Parameter, Any], 
 def _load_plugins(
     ctx: click.Context, param: click.Parameter, paths: tuple[str, ...]
 ) -> tuple[str, ...]:
-    """Eager: run each plugin file before the loss names are checked."""
-    if not paths:
+    """Eager: run each plugin file named on the command line before the loss names are
+    checked; they replace a config's (``--plugin ''``: none), which wait until a loss name
+    needs them (``config``). Never for shell completion."""
+    source = ctx.get_parameter_source(str(param.name))
+    if ctx.resilient_parsing or source is not ParameterSource.COMMANDLINE:
         return paths
     from ..plugins import load_file
+    from . import config
 
-    for path in paths:
+    config.forget_plugins()
+    for path in filter(None, paths):
         load_file(path)
     return paths
 
@@ -307,7 +315,10 @@ plugin_option = click.option(
 
 
 def _load_config(ctx: click.Context, param: click.Parameter, path: str | None) -> str | None:
-    """Eager: install the config file's values as defaults before other options resolve."""
+    """Eager: install the config file's values as defaults before other options resolve
+    (not for shell completion, which needs none of them)."""
+    if ctx.resilient_parsing:
+        return path
     from . import config
 
     config.install(ctx, path)

@@ -132,10 +132,12 @@ def _by_name() -> dict[str, Loss]:
 
 
 def load_installed_plugins() -> None:
-    """Register installed packages' losses (entry points), the first time a name is not
-    found or every loss is listed: runs without plugins never import the machinery."""
-    from ..plugins import load_entry_points
+    """Register installed packages' losses (entry points) and the plugin files a config
+    names, the first time a name is not found or every loss is listed: runs without
+    plugins never import the machinery."""
+    from ..plugins import load_deferred, load_entry_points
 
+    load_deferred()
     load_entry_points()
 
 
