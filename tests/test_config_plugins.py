@@ -104,3 +104,15 @@ def test_shell_completion_never_imports_a_plugin(repo: Path, words: str) -> None
     assert done.returncode == 0, done.stderr
     assert "--check" in done.stdout
     assert not (repo / "imported").exists()
+
+
+def test_the_list_of_losses_has_the_config_plugins_losses(repo: Path) -> None:
+    done = losscli(repo, "losses", "-f", "csv")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == LOADED
+    assert "\nmarked," in done.stdout
+    (repo / "imported").unlink()
+    ignored = losscli(repo, "losses", "-f", "csv", "--no-config")
+    assert (ignored.returncode, ignored.stderr) == (0, "")
+    assert "\nmarked," not in ignored.stdout
+    assert not (repo / "imported").exists()

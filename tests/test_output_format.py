@@ -70,7 +70,9 @@ def test_an_explicit_format_contradicting_a_known_suffix_is_refused(
     assert not (tmp_path / name).exists()
 
 
-@pytest.mark.parametrize(("fmt", "name"), [("csv", "results.out"), ("csv", "x.txt"), ("json", "x")])
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("csv", "results.out"), ("csv", "x.txt"), ("json", "x"), ("auto", "x")]
+)
 def test_an_explicit_format_writes_a_file_of_another_name(
     run, tmp_path: Path, fmt: str, name: str
 ) -> None:
@@ -80,7 +82,7 @@ def test_an_explicit_format_writes_a_file_of_another_name(
         == 0
     )
     first = (tmp_path / name).read_text().splitlines()[0]
-    assert first == ("file,pred,scope,n,mse" if fmt == "csv" else "{")
+    assert first == ("{" if fmt == "json" else "file,pred,scope,n,mse")
 
 
 def test_parquet_on_standard_output_when_it_is_a_pipe(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ arguments read, also those a directory or a glob expands to; the baseline may be
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ def shards(tmp_path: Path, suffix: str = ".csv") -> Path:
         ("{dir}/*.csv", "{dir}/b.csv", ".csv"),
         ("{dir}", "{dir}/a.parquet", ".parquet"),
         ("{dir}/*.parquet", "{link}", ".parquet"),  # a symlink to a shard, beside them
+        ("{dir}/*.csv", "{hard}", ".csv"),  # a hard link to a shard
     ],
 )
 def test_a_file_of_a_directory_or_glob_is_never_the_output(
@@ -33,7 +35,12 @@ def test_a_file_of_a_directory_or_glob_is_never_the_output(
 ):
     directory = shards(tmp_path, suffix)
     (tmp_path / f"link{suffix}").symlink_to(directory / f"b{suffix}")
-    names = {"dir": directory, "link": tmp_path / f"link{suffix}"}
+    os.link(directory / f"a{suffix}", tmp_path / f"hard{suffix}")
+    names = {
+        "dir": directory,
+        "link": tmp_path / f"link{suffix}",
+        "hard": tmp_path / f"hard{suffix}",
+    }
     before = {p.name: p.read_bytes() for p in directory.iterdir()}
     result = run("evaluate", argument.format(**names), "-o", output.format(**names))
     assert result.exit_code == 2, result.stderr

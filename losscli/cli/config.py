@@ -262,6 +262,20 @@ def install(ctx: click.Context, explicit: str | None) -> None:
     ctx.meta[SOURCE] = (path, values)
 
 
+def install_plugins(ctx: click.Context, explicit: str | None) -> None:
+    """For ``losscli losses``: the config file's plugins only (its other keys belong to
+    ``evaluate``), checked and deferred as ``install`` does."""
+    forget_plugins()
+    found = None if ctx.meta.get(IGNORED) else find_config(explicit)
+    if found is None:
+        return
+    path, table = found
+    for key, value in table.items():
+        if _key(key) in PLUGIN_KEYS:
+            files = _from_config_directory(path, [value] if isinstance(value, str) else value)
+            _defer_plugins(ctx, path, files, deliberate=explicit is not None)
+
+
 def ignore(ctx: click.Context) -> None:
     """--no-config: no defaults from any file, also from one installed already."""
     ctx.meta[IGNORED] = True

@@ -18,13 +18,13 @@ from typing import Any
 import click
 
 from .._version import __version__
+from .config_options import losses_config_options
 from .messages import PROG, Group, say
 from .options import (
     gate_options,
     input_options,
     loss_options,
     output_options,
-    plugin_option,
 )
 from .output import STDOUT, check_output_path, emit, resolve_format
 from .stats_options import check_interval_usage, stats_options
@@ -199,9 +199,13 @@ def _report_failures(result: Any, shown: bool) -> None:
     show_default=True,
     help="The table fits a terminal's width; elsewhere its lines are whole.",
 )
-@plugin_option
+@losses_config_options
 def list_losses(fmt: str) -> None:
-    """List every loss with its aliases, tasks, direction and formula."""
+    """List every loss with its aliases, tasks, direction and formula, also those of the
+    plugins a config file names."""
+    from .config import show_notes
+
+    show_notes(click.get_current_context(), quiet=False)  # which config plugins were loaded
     if fmt == "table":
         from rich.console import Console
 

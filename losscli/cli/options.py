@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from click.core import ParameterSource
+
+from .config_options import config_option, no_config_option, plugin_option
 
 EPS = 2.220446049250313e-16  # float64 machine epsilon (losses.EPS), without importing numpy
 OUTPUT_FORMATS = ("auto", "table", "csv", "tsv", "json", "markdown", "parquet")
@@ -281,59 +282,6 @@ def _parsed(parse_name: str) -> Callable[[click.Context, click.Parameter, Any], 
     return callback
 
 
-def _load_plugins(
-    ctx: click.Context, param: click.Parameter, paths: tuple[str, ...]
-) -> tuple[str, ...]:
-    """Eager: run each plugin file named on the command line before the loss names are
-    checked; they replace a config's (``--plugin ''``: none), which wait until a loss name
-    needs them (``config``). Never for shell completion."""
-    source = ctx.get_parameter_source(str(param.name))
-    if ctx.resilient_parsing or source is not ParameterSource.COMMANDLINE:
-        return paths
-    from ..plugins import load_file
-    from . import config
-
-    config.forget_plugins()
-    for path in filter(None, paths):
-        load_file(path)
-    return paths
-
-
-plugin_option = click.option(
-    "--plugin",
-    "--plugins",
-    "plugins",
-    metavar="PATH.py",
-    multiple=True,
-    is_eager=True,
-    expose_value=False,
-    callback=_load_plugins,
-    type=click.Path(dir_okay=False),
-    help="Load losses from this Python file (it runs, like a conftest.py). "
-    "Repeatable; config key: plugins.",
-)
-
-
-def _load_config(ctx: click.Context, param: click.Parameter, path: str | None) -> str | None:
-    """Eager: install the config file's values as defaults before other options resolve
-    (not for shell completion, which needs none of them)."""
-    if ctx.resilient_parsing:
-        return path
-    from . import config
-
-    config.install(ctx, path)
-    return path
-
-
-def _no_config(ctx: click.Context, param: click.Parameter, ignore: bool) -> bool:
-    """Eager: forget a config file installed already, and keep one from being installed."""
-    from . import config
-
-    if ignore:
-        config.ignore(ctx)
-    return ignore
-
-
 def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(
         [
@@ -380,23 +328,8 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 default=False,
                 help="Print nothing on success; on failure only the failures.",
             ),
-            click.option(
-                "--config",
-                metavar="FILE",
-                is_eager=True,
-                expose_value=False,
-                callback=_load_config,
-                help="Defaults for the options (default: losscli.toml, or [tool.losscli] "
-                "in pyproject.toml, here or in a parent up to the repository root).",
-            ),
-            click.option(
-                "--no-config",
-                is_flag=True,
-                is_eager=True,
-                expose_value=False,
-                callback=_no_config,
-                help="Ignore config files.",
-            ),
+            config_option,
+            no_config_option,
             plugin_option,
         ]
     ):
