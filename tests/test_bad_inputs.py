@@ -316,7 +316,7 @@ def test_corpus(
 ) -> None:
     path = tmp_path / name
     path.write_bytes(data)
-    out = tmp_path / "out.json"
+    out = tmp_path / ("out.txt" if "table" in args else "out.json")  # named for its format
     result = run("evaluate", str(path), *args, "-o", str(out))
     assert result.exit_code == code, result.stderr
     assert "Traceback" not in result.stderr
