@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -207,10 +208,10 @@ def check_output(ctx: click.Context) -> None:
         raise click.UsageError(ctx.meta[OUTSIDE])
 
 
-def _defer_plugins(ctx: click.Context, path: str, files: Any, deliberate: bool) -> None:
+def _defer_plugins(ctx: click.Context, path: str, files: Sequence[str], deliberate: bool) -> None:
     """The config's plugin files, checked (``trust``), to run only when a loss name is not
-    a built-in or every loss is listed; each says so as it runs. Plugins given on the
-    command line replace them (``forget_plugins``)."""
+    a built-in or every loss is listed, for this command only; each says so as it runs.
+    Plugins given on the command line replace them (``forget_plugins``)."""
     from .trust import check_plugin
 
     for file in files:
@@ -223,6 +224,7 @@ def _defer_plugins(ctx: click.Context, path: str, files: Any, deliberate: bool) 
         note(ctx, f"loaded the plugin {file}, listed in {path}")
 
     defer_files(list(files), loaded)
+    ctx.call_on_close(forget_plugins)
 
 
 def forget_plugins() -> None:
@@ -271,9 +273,12 @@ def install_plugins(ctx: click.Context, explicit: str | None) -> None:
         return
     path, table = found
     for key, value in table.items():
-        if _key(key) in PLUGIN_KEYS:
-            files = _from_config_directory(path, [value] if isinstance(value, str) else value)
-            _defer_plugins(ctx, path, files, deliberate=explicit is not None)
+        files = [value] if isinstance(value, str) else value
+        if _key(key) not in PLUGIN_KEYS:
+            continue
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise click.UsageError(f"{path}: key {key!r} takes a list of paths")
+        _defer_plugins(ctx, path, _from_config_directory(path, files), explicit is not None)
 
 
 def ignore(ctx: click.Context) -> None:
