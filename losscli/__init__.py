@@ -17,6 +17,7 @@ _LAZY = {
     "EvaluationResult": "result",
     "loss": "define",
     "register": "define",
+    "unregister": "define",
     "Loss": "losses",
     "Mean": "losses",
     "Ratio": "losses",
@@ -33,6 +34,11 @@ _LAZY = {
     "Param": "losses.params",
 }
 __all__ = ["__version__", *_LAZY]
+
+
+def __dir__() -> list[str]:
+    """The public API only (what ``from losscli import *`` gives)."""
+    return sorted(__all__)
 
 
 def __getattr__(name: str) -> Any:
