@@ -7,8 +7,10 @@ import gzip
 import importlib
 import lzma
 import os
+import subprocess
 import sys
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,9 +23,9 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import settings
 
-from losscli import evaluate
+from losscli import evaluate, plugins
 from losscli.cli import main
-from losscli.losses import get_loss
+from losscli.losses import REGISTRY, get_loss
 from losscli.reading import source
 
 # The suite's property tests draw the same examples on every run, so CI passes or fails
@@ -127,3 +129,54 @@ def bench_module(name: str) -> ModuleType:
     if str(BENCH_DIR) not in sys.path:
         sys.path.insert(0, str(BENCH_DIR))
     return importlib.import_module(name)
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "plugins"
+
+
+@pytest.fixture
+def clean_registry() -> Iterator[None]:
+    """The test sees the built-ins only, and leaves no plugin's loss behind."""
+    before, loaded, scanned = dict(REGISTRY), set(plugins._loaded), list(plugins._scanned)
+    yield
+    REGISTRY.clear()
+    REGISTRY.update(before)
+    plugins._loaded.clear()
+    plugins._loaded.update(loaded)
+    plugins._scanned[:] = scanned
+
+
+def sales(tmp_path: Path, rows: int = 200) -> tuple[pd.DataFrame, Path]:
+    """Weighted, grouped regression data, and the CSV file it is written to."""
+    rng = np.random.default_rng(1)
+    y = rng.uniform(10, 20, rows)
+    frame = pd.DataFrame(
+        {
+            "y_true": y,
+            "y_pred": y + rng.normal(0, 2, rows),
+            "w": rng.uniform(0.5, 2, rows),
+            "g": rng.choice(["a", "b"], rows),
+        }
+    )
+    return frame, write_table(frame, tmp_path / "sales.csv")
+
+
+def write_plugin(tmp_path: Path, body: str, name: str = "plugin.py") -> Path:
+    """A plugin file: ``body`` after ``import numpy as np`` and ``import losscli``."""
+    path = tmp_path / name
+    path.write_text("import numpy as np\nimport losscli\n" + textwrap.dedent(body))
+    return path
+
+
+def losscli_process(
+    *args: str, input: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m losscli ARGS`` in a process of its own (signal handlers, descriptors)."""
+    return subprocess.run(
+        [sys.executable, "-m", "losscli", *args],
+        input=input,
+        capture_output=True,
+        timeout=120,
+        cwd=cwd,
+        text=input is None,
+    )

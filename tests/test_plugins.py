@@ -6,15 +6,13 @@ import ast
 import json
 import subprocess
 import sys
-import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_table
+from conftest import EXAMPLES, sales, write_plugin, write_table
 
 import losscli
 from losscli import plugins
@@ -22,19 +20,7 @@ from losscli.errors import PluginFailure
 from losscli.losses import REGISTRY, get_loss
 from losscli.testing import check_loss
 
-EXAMPLES = Path(__file__).parent.parent / "examples" / "plugins"
-
-
-@pytest.fixture(autouse=True)
-def clean_registry() -> Iterator[None]:
-    """Each test sees the built-ins only, and leaves nothing behind."""
-    before, loaded, scanned = dict(REGISTRY), set(plugins._loaded), list(plugins._scanned)
-    yield
-    REGISTRY.clear()
-    REGISTRY.update(before)
-    plugins._loaded.clear()
-    plugins._loaded.update(loaded)
-    plugins._scanned[:] = scanned
+pytestmark = pytest.mark.usefixtures("clean_registry")  # each test: the built-ins only
 
 
 def load_examples() -> None:
@@ -51,20 +37,6 @@ def test_every_builtin_passes_check_loss(name: str) -> None:
 def test_every_example_plugin_passes_check_loss(name: str) -> None:
     load_examples()
     check_loss(name)
-
-
-def sales(tmp_path: Path) -> tuple[pd.DataFrame, Path]:
-    rng = np.random.default_rng(1)
-    y = rng.uniform(10, 20, 200)
-    frame = pd.DataFrame(
-        {
-            "y_true": y,
-            "y_pred": y + rng.normal(0, 2, 200),
-            "w": rng.uniform(0.5, 2, 200),
-            "g": rng.choice(["a", "b"], 200),
-        }
-    )
-    return frame, write_table(frame, tmp_path / "sales.csv")
 
 
 def test_overstock_gives_the_numbers_with_groups_and_weights(run: Any, tmp_path: Path) -> None:
@@ -170,12 +142,6 @@ def test_plugins_from_the_config_resolve_from_its_directory(
     assert result.stdout.splitlines()[0].endswith(",n,overstock")
 
 
-def write_plugin(tmp_path: Path, body: str) -> Path:
-    path = tmp_path / "plugin.py"
-    path.write_text("import numpy as np\nimport losscli\n" + textwrap.dedent(body))
-    return path
-
-
 BROKEN = [
     ("raise ImportError('no module named torch')\n", "cannot load: ImportError: no module"),
     (
@@ -200,7 +166,7 @@ BROKEN = [
      def bad(y, p):
          return np.log(y - y)
      """,
-        "loss 'not_finite' returned a non-finite term (-inf at the batch's row 1)",
+        "loss 'not_finite' returned a non-finite term (-inf) at data row 1 of ",
     ),
     (
         """
