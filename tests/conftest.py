@@ -180,3 +180,17 @@ def losscli_process(
         cwd=cwd,
         text=input is None,
     )
+
+
+def install_entry_point(site: Path, module_source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A distribution ``acme-losses`` on sys.path whose module ``acme_losses`` (holding
+    ``module_source``) is the entry point of group ``losscli.losses``; the installed
+    packages are looked through again."""
+    (site / "acme_losses").mkdir(parents=True)
+    (site / "acme_losses" / "__init__.py").write_text(module_source)
+    info = site / "acme_losses-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-losses\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[losscli.losses]\nacme = acme_losses\n")
+    monkeypatch.syspath_prepend(str(site))
+    plugins._scanned.clear()

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import losscli_process, sales, write_plugin, write_table
+from conftest import install_entry_point, losscli_process, sales, write_plugin, write_table
 
 import losscli
 from losscli import plugins
@@ -306,3 +306,15 @@ def test_sys_exit_at_import_through_the_api_is_a_plugin_failure(tmp_path: Path) 
     with pytest.raises(PluginFailure, match=r"cannot load: called sys.exit\(0\)"):
         plugins.load_file(str(plugin))
     assert os.path.isfile(plugin)
+
+
+def test_losses_with_a_broken_installed_plugin_is_a_plugin_failure(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_entry_point(tmp_path / "site", "raise ImportError('no torch')\n", monkeypatch)
+    result = run("losses", "-f", "csv")
+    assert result.exit_code == 4
+    assert result.stderr == (
+        "losscli: error: plugin package acme_losses: cannot load: ImportError: no torch\n"
+    )
+    assert result.stdout == ""

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXAMPLES, sales, write_plugin, write_table
+from conftest import EXAMPLES, install_entry_point, sales, write_plugin, write_table
 
 import losscli
 from losscli import plugins
@@ -266,15 +266,7 @@ def test_an_installed_package_is_found_by_its_entry_point(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A test distribution on sys.path: importlib.metadata finds its entry point."""
-    site = tmp_path / "site"
-    (site / "acme_losses").mkdir(parents=True)
-    (site / "acme_losses" / "__init__.py").write_text((EXAMPLES / "overstock.py").read_text())
-    info = site / "acme_losses-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-losses\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[losscli.losses]\nacme = acme_losses\n")
-    monkeypatch.syspath_prepend(str(site))
-    plugins._scanned.clear()
+    install_entry_point(tmp_path / "site", (EXAMPLES / "overstock.py").read_text(), monkeypatch)
     assert get_loss("overstock").origin == "plugin package acme_losses"
     frame, _ = sales(tmp_path)
     assert losscli.evaluate(frame, losses="overstock").rows[-1].metrics["overstock"] > 0
