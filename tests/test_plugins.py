@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -365,3 +366,30 @@ def test_a_plugin_loss_gets_intervals_comparisons_and_gates(run: Any, tmp_path: 
     (comparison,) = document["comparisons"]
     assert comparison["pred"] == "other" and comparison["low"] > 0
     assert "significantly beyond <= 0" in document["checks"][0]["reason"]
+
+
+def linex_example(text: str) -> list[str]:
+    """The words of the ``losscli evaluate … linex.py …`` command in ``text``."""
+    found = re.search(r"losscli evaluate\s[^`]*?linex\.py.*?(?=`|\n\n)", text, re.S)
+    assert found is not None
+    return found.group(0).replace("\\", " ").split()
+
+
+def test_the_linex_example_gives_meaningful_values(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's and the docstring's LINEX run on the sample data: finite values of the
+    order of ½·MSE (a = 0.5 gave 3e32), over-forecasts costing more with a > 0."""
+    root = EXAMPLES.parent.parent
+    words = linex_example((root / "README.md").read_text(encoding="utf-8"))
+    assert linex_example((EXAMPLES / "linex.py").read_text(encoding="utf-8")) == words
+    monkeypatch.chdir(root)
+    result = run(*words[1:], "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    for row in json.loads(result.stdout)["rows"]:
+        metrics = row["metrics"]
+        for column in ("linex:a=0.02", "linex:a=-0.02"):
+            assert 0.25 < metrics[column] / (metrics["mse"] / 2) < 4, (row["group"], column)
+    north = json.loads(result.stdout)["rows"][1]
+    assert north["group"] == {"region": "north"}
+    assert north["metrics"]["linex:a=0.02"] > 3 * north["metrics"]["linex:a=-0.02"]
