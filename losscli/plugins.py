@@ -20,7 +20,7 @@ import importlib.util
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from .errors import Interrupted, PluginFailure
@@ -75,7 +75,7 @@ def _call_or_import(target: Any) -> None:
         target()
 
 
-def _run(where: str, load: Callable[[], object]) -> None:
+def _run(where: str, load: Any) -> None:
     with failures_of(f"{where}: cannot load:", raised=""), contextlib.redirect_stdout(sys.stderr):
         load()
 

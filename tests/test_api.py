@@ -130,7 +130,7 @@ def test_ci_true_is_95_and_a_text_level_is_a_clear_error(tmp_path: Path) -> None
     assert result.ci is not None and result.ci.level == 0.95
     assert losscli.evaluate(frame, losses="mse", ci=False).ci is None
     with pytest.raises(ValueError, match=r"ci is a level, a number such as 0.95 or 95 .* not '95'"):
-        losscli.evaluate(frame, losses="mse", ci="95")  # type: ignore[arg-type]
+        losscli.evaluate(frame, losses="mse", ci="95")
 
 
 def test_dir_lists_the_public_api_only() -> None:

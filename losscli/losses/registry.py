@@ -155,9 +155,11 @@ def register(loss: Loss) -> Loss:
         raise ValueError("; ".join(filter(None, problems)))
     taken = _by_name()
     clash = [name for name in loss.names if name.lower() in taken]
-    if clash and loss.defined_by and {taken[c.lower()].defined_by for c in clash} == {
-        loss.defined_by
-    }:
+    if (
+        clash
+        and loss.defined_by
+        and {taken[c.lower()].defined_by for c in clash} == {loss.defined_by}
+    ):
         for old in {taken[c.lower()].name for c in clash}:
             del REGISTRY[old]
         return register(loss)
