@@ -24,9 +24,10 @@ from .losses import Custom, Direction, Extreme, Loss, Mean, Ranked, Ratio, Task,
 from .losses.params import Param, Value
 from .losses.registry import register as register_builtin
 from .losses.registry import unregister as unregister_loss
-from .losses.shapes import Shape
+from .losses.shapes import IDENTITY, PERCENT, SQRT, Shape, Transform
 from .plugins import failures_of
 
+BUILT_IN_TRANSFORMS = (IDENTITY, PERCENT, SQRT)  # losscli's own: no plugin code to guard
 _origin = ["the Python API"]  # who is registering: a plugin file or package while it loads
 
 
@@ -143,7 +144,13 @@ def _checked_shape(definition: Loss, where: str) -> Shape:
     shape = definition.shape
     guard = partial(_guarded, definition.name, where)
     if isinstance(shape, (Mean, Ratio)):
-        return replace(shape, terms=partial(guard, shape.terms, _check_terms))
+        transform = shape.transform
+        if transform not in BUILT_IN_TRANSFORMS:
+            called = partial(_called, definition.name, where)
+            transform = Transform(
+                transform.name, partial(called, transform.apply), partial(called, transform.slope)
+            )
+        return replace(shape, terms=partial(guard, shape.terms, _check_terms), transform=transform)
     if isinstance(shape, Extreme):
         return replace(shape, term=partial(guard, shape.term, _check_terms))
     if isinstance(shape, Custom):

@@ -19,6 +19,7 @@ import losscli
 from losscli import plugins
 from losscli.errors import PluginFailure
 from losscli.losses import REGISTRY
+from losscli.losses.shapes import Transform
 
 pytestmark = pytest.mark.usefixtures("clean_registry")
 
@@ -318,3 +319,43 @@ def test_losses_with_a_broken_installed_plugin_is_a_plugin_failure(
         "losscli: error: plugin package acme_losses: cannot load: ImportError: no torch\n"
     )
     assert result.stdout == ""
+
+
+def _leave(*args: Any, **kwargs: Any) -> Any:
+    raise SystemExit(5)
+
+
+def _absolute(b: Any) -> losscli.Terms:
+    return losscli.Terms(np.abs(b.p - b.y))
+
+
+def _statistics(b: Any) -> dict[str, np.ndarray]:
+    return {"e": np.abs(b.p - b.y)}
+
+
+def _compute(sums: Any) -> np.ndarray:
+    return np.asarray(sums["e"]) / np.asarray(sums["n"])
+
+
+SHAPES = {
+    "a ratio's transform": losscli.Ratio(_absolute, transform=Transform("x", _leave, _leave)),
+    "an extreme's term": losscli.Extreme(_leave),
+    "a custom loss's statistics": losscli.Custom(_leave, _compute),
+    "a custom loss's flags": losscli.Custom(_statistics, _compute, flags=_leave),
+    "a custom loss's finalize": losscli.Custom(_statistics, _leave),
+    "a rank statistic's ranks": losscli.Ranked(_leave),
+}
+
+
+@pytest.mark.parametrize("where", SHAPES)
+def test_every_function_of_a_plugin_shape_is_guarded(tmp_path: Path, where: str) -> None:
+    frame, _ = sales(tmp_path)
+    task = losscli.Task.BINARY if "rank" in where else losscli.Task.REGRESSION
+    definition = losscli.Loss(
+        "leaving", (), "", "x", (task,), losscli.Direction.LOWER, SHAPES[where]
+    )
+    losscli.register(definition)
+    if "rank" in where:
+        frame = frame.assign(y_true=(frame.y_true > 15).astype(float), y_pred=0.5)
+    with pytest.raises(PluginFailure, match=r"loss 'leaving' called sys.exit\(5\)"):
+        losscli.evaluate(frame, losses="leaving")

@@ -167,7 +167,7 @@ class _Chunk:
         """A plugin's failure at a row of the batch, naming the file, model and data row
         (counted as the input checks count them)."""
         assert failure.row is not None
-        data_row = self.problems.offset + int(rows[failure.row]) + 1
+        data_row = self.problems.data_row(failure.row, rows)
         return PluginFailure(
             f"{failure} at data row {data_row} of {self.problems.source}, model {model!r}"
         )
