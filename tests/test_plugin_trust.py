@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,12 @@ from losscli.losses import REGISTRY
 from losscli.losses.shapes import Transform
 
 pytestmark = pytest.mark.usefixtures("clean_registry")
+
+
+def term_plugin(tmp_path: Path, name: str, body: str, head: str = "") -> Path:
+    """A plugin file defining the loss ``name`` whose term ``f(y, p)`` runs ``body``."""
+    function = f"@losscli.loss(name={name!r}, formula='x')\ndef {name}(y, p):\n"
+    return write_plugin(tmp_path, head + "\n" + function + textwrap.indent(body, "    "))
 
 
 def two_models(tmp_path: Path) -> tuple[pd.DataFrame, Path]:
@@ -85,15 +92,7 @@ def test_plugin_cannot_change_another_loss(run: Any, tmp_path: Path, write: str)
 
 def test_a_plugin_writing_into_its_inputs_fails_naming_it(run: Any, tmp_path: Path) -> None:
     _, path = two_models(tmp_path)
-    plugin = write_plugin(
-        tmp_path,
-        """
-        @losscli.loss(name="zeroing", formula="x")
-        def zeroing(y, p):
-            y[:] = 0
-            return p
-        """,
-    )
+    plugin = term_plugin(tmp_path, "zeroing", "y[:] = 0\nreturn p\n")
     args = ["-p", "y_pred", "-p", "other", "--plugin", str(plugin), "-m", "mse,zeroing"]
     result = run("evaluate", str(path), *args)
     assert result.exit_code == 4
@@ -103,18 +102,8 @@ def test_a_plugin_writing_into_its_inputs_fails_naming_it(run: Any, tmp_path: Pa
 
 EXITS = {
     "at import": "import sys\nsys.exit(0)\n",
-    "while computing": """
-        import sys
-
-        @losscli.loss(name="leaver", formula="x")
-        def leaver(y, p):
-            sys.exit(0)
-        """,
-    "KeyboardInterrupt while computing": """
-        @losscli.loss(name="leaver", formula="x")
-        def leaver(y, p):
-            raise KeyboardInterrupt
-        """,
+    "while computing": "import sys\nsys.exit(0)\n",
+    "KeyboardInterrupt while computing": "raise KeyboardInterrupt\n",
 }
 
 
@@ -123,8 +112,10 @@ def test_a_plugin_cannot_end_the_run_or_pass_a_check(tmp_path: Path, when: str) 
     """sys.exit(0) or KeyboardInterrupt from a plugin is a plugin failure (exit 4), so a
     failing check can never turn into a pass."""
     _, path = sales(tmp_path)
-    plugin = write_plugin(tmp_path, EXITS[when])
-    losses = "mse" if when == "at import" else "mse,leaver"
+    if when == "at import":
+        plugin, losses = write_plugin(tmp_path, EXITS[when]), "mse"
+    else:
+        plugin, losses = term_plugin(tmp_path, "leaver", EXITS[when]), "mse,leaver"
     done = losscli_process(
         "evaluate", str(path), "--plugin", str(plugin), "-m", losses, "--check", "mse<=0"
     )
@@ -138,17 +129,8 @@ def test_a_real_interrupt_inside_plugin_code_stays_an_interrupt(tmp_path: Path) 
     """SIGINT arriving while a plugin computes (on the main thread) ends the run with 130,
     not as the plugin's failure."""
     _, path = sales(tmp_path)
-    plugin = write_plugin(
-        tmp_path,
-        """
-        import os, signal
-
-        @losscli.loss(name="slow", formula="x")
-        def slow(y, p):
-            os.kill(os.getpid(), signal.SIGINT)
-            return p
-        """,
-    )
+    body = "os.kill(os.getpid(), signal.SIGINT)\nreturn p\n"
+    plugin = term_plugin(tmp_path, "slow", body, head="import os, signal")
     done = losscli_process("evaluate", str(path), "--plugin", str(plugin), "-m", "slow")
     assert done.returncode == 128 + signal.SIGINT, done.stderr
     assert "plugin" not in done.stderr
@@ -158,20 +140,7 @@ def test_a_plugin_exiting_on_a_worker_thread_is_a_plugin_failure(tmp_path: Path)
     """Chunks big enough are computed on the kernel's thread pool: SystemExit there reaches
     the caller as a PluginFailure too."""
     frame, _ = sales(tmp_path, rows=80_000)
-    plugins.load_file(
-        str(
-            write_plugin(
-                tmp_path,
-                """
-                import sys
-
-                @losscli.loss(name="leaver", formula="x")
-                def leaver(y, p):
-                    sys.exit(3)
-                """,
-            )
-        )
-    )
+    plugins.load_file(str(term_plugin(tmp_path, "leaver", "sys.exit(3)\n", head="import sys")))
     path = write_table(frame, tmp_path / "big.parquet")
     with pytest.raises(PluginFailure, match=r"loss 'leaver' called sys.exit\(3\)"):
         losscli.evaluate(path, losses="leaver", threads=2)
@@ -195,20 +164,13 @@ def test_a_plugin_prints_on_stderr_never_stdout(tmp_path: Path) -> None:
     """``-f json | jq`` stays valid: what a plugin prints at import or while computing,
     through Python or straight to the descriptor, goes to standard error."""
     _, path = sales(tmp_path, rows=40_000)  # chunks big enough for the kernel's threads
-    plugin = write_plugin(
-        tmp_path,
+    body = """
+        print("hello from compute")
+        os.write(1, b"straight to descriptor 1\\n")
+        return np.abs(p - y)
         """
-        import os
-
-        print("hello at import")
-
-        @losscli.loss(name="chatty", formula="x")
-        def chatty(y, p):
-            print("hello from compute")
-            os.write(1, b"straight to descriptor 1\\n")
-            return np.abs(p - y)
-        """,
-    )
+    head = 'import os\nprint("hello at import")'
+    plugin = term_plugin(tmp_path, "chatty", textwrap.dedent(body), head=head)
     done = losscli_process(
         "evaluate", str(path), "--plugin", str(plugin), "-m", "chatty", "-f", "json"
     )
@@ -220,14 +182,7 @@ def test_a_plugin_prints_on_stderr_never_stdout(tmp_path: Path) -> None:
 
 def test_a_complex_value_is_a_plugin_failure(run: Any, tmp_path: Path) -> None:
     _, path = sales(tmp_path)
-    plugin = write_plugin(
-        tmp_path,
-        """
-        @losscli.loss(name="complex_term", formula="x")
-        def complex_term(y, p):
-            return (p - y) + 1j
-        """,
-    )
+    plugin = term_plugin(tmp_path, "complex_term", "return (p - y) + 1j\n")
     result = run("evaluate", str(path), "--plugin", str(plugin), "-m", "complex_term")
     assert result.exit_code == 4
     assert f"plugin {plugin}: loss 'complex_term' returned a term of type complex128" in (
@@ -285,14 +240,7 @@ def test_a_non_finite_value_names_the_file_model_and_data_row(run: Any, tmp_path
     frame.loc[118, "other"] = -1.0  # data row 119 of 'other': log of a negative
     write_table(frame.iloc[:50], tmp_path / "first.csv")
     path = write_table(frame, tmp_path / "second.csv")
-    plugin = write_plugin(
-        tmp_path,
-        """
-        @losscli.loss(name="log_p", formula="x")
-        def log_p(y, p):
-            return np.log(p)
-        """,
-    )
+    plugin = term_plugin(tmp_path, "log_p", "return np.log(p)\n")
     args = ["-p", "y_pred", "-p", "other", "--drop-na", "--plugin", str(plugin), "-m", "log_p"]
     result = run("evaluate", str(tmp_path / "first.csv"), str(path), *args)
     assert result.exit_code == 4
