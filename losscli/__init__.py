@@ -1,8 +1,9 @@
 """losscli: compare losses (MSE, MAPE, cross-entropy and relatives) per file, model and group.
 
 The Python API is :func:`evaluate`; it returns an :class:`EvaluationResult`. Losses of
-your own: :func:`loss` (a decorator on a per-row term) or :func:`register` (any shape).
-Attributes load lazily so that ``losscli --version`` imports nothing heavy.
+your own: :func:`loss` (a decorator on a per-row term) or :func:`register` (any shape);
+:func:`unregister` removes one. Attributes load lazily so that ``losscli --version``
+imports nothing heavy.
 """
 
 from __future__ import annotations

@@ -235,7 +235,7 @@ class _Gates:
 
     @property
     def active(self) -> bool:
-        return bool(self.checks or self.tolerances or self.baseline is not None) or (
+        return bool(self.checks or self.tolerances or self.baseline is not None) or bool(
             self.require_baseline
         )
 

@@ -28,6 +28,7 @@ from .losses.shapes import IDENTITY, PERCENT, SQRT, Shape, Transform
 from .plugins import failures_of
 
 BUILT_IN_TRANSFORMS = (IDENTITY, PERCENT, SQRT)  # losscli's own: no plugin code to guard
+Problem = tuple[str, "int | None"]  # what a plugin's output has wrong ("": nothing), and where
 _origin = ["the Python API"]  # who is registering: a plugin file or package while it loads
 
 
@@ -169,7 +170,7 @@ def _guarded(
     name: str,
     where: str,
     function: Callable[..., Any],
-    check: Callable[[Any, int], tuple[str, int | None]],
+    check: Callable[[Any, int], Problem],
     batch: Any,
     **params: Any,
 ) -> Any:
@@ -185,9 +186,6 @@ def _guarded(
 def _called(name: str, where: str, function: Callable[..., Any], *args: Any, **params: Any) -> Any:
     with failures_of(f"{where}: loss {name!r}"):
         return function(*args, **params)
-
-
-Problem = tuple[str, "int | None"]  # what is wrong ("" for nothing), and the batch's row
 
 
 def _unchecked(out: Any, rows: int) -> Problem:

@@ -21,8 +21,9 @@ from contextlib import contextmanager, suppress
 def stdout_to_stderr() -> Iterator[None]:
     """Inside, standard output (Python's and, if it has one, its file descriptor) is
     standard error's."""
-    sys.stdout.flush()
     saved, stdout_fd = sys.stdout, _descriptor(sys.stdout)
+    if saved is not None:  # None: started with descriptor 1 closed
+        saved.flush()
     kept = None if stdout_fd is None else _redirect(stdout_fd, _descriptor(sys.stderr))
     sys.stdout = sys.stderr
     try:
