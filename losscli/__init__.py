@@ -1,8 +1,9 @@
 """losscli: compare losses (MSE, MAPE, cross-entropy and relatives) per file, model and group.
 
 The Python API is :func:`evaluate`; it returns an :class:`EvaluationResult`. Losses of
-your own: :func:`loss` (a decorator on a per-row term) or :func:`register` (any shape).
-Attributes load lazily so that ``losscli --version`` imports nothing heavy.
+your own: :func:`loss` (a decorator on a per-row term) or :func:`register` (any shape);
+:func:`unregister` removes one. Attributes load lazily so that ``losscli --version``
+imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ _LAZY = {
     "EvaluationResult": "result",
     "loss": "define",
     "register": "define",
+    "unregister": "define",
     "Loss": "losses",
     "Mean": "losses",
     "Ratio": "losses",
@@ -33,6 +35,11 @@ _LAZY = {
     "Param": "losses.params",
 }
 __all__ = ["__version__", *_LAZY]
+
+
+def __dir__() -> list[str]:
+    """The public API only (what ``from losscli import *`` gives)."""
+    return sorted(__all__)
 
 
 def __getattr__(name: str) -> Any:

@@ -7,8 +7,10 @@ finalizing the sums gives the values. The library never prints.
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 from .engine.finalize import drop_inapplicable
@@ -60,6 +62,11 @@ def evaluate(
     compare: bool | str = False,
     adjust: str = "holm",
     threads: int | None = None,
+    plugins: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] = (),
+    checks: str | Sequence[Any] = (),
+    baseline: str | os.PathLike[str] | EvaluationResult | Any | None = None,
+    max_regression: str | Sequence[Any] = (),
+    require_baseline: bool = False,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -81,7 +88,19 @@ def evaluate(
     verdicts adjusted across groups by ``adjust`` ("holm" or "bh"). ``threads`` files are
     read and chunks computed at once (default: the machine's cores); the values do not
     depend on it.
+
+    Gates, as on the command line: ``plugins`` are plugin files to load first;
+    ``checks`` are ``--check`` texts (``"mse<=0.3"``, ``"delta:mae<=0"``);
+    ``baseline`` is a baseline JSON file or an earlier result, against which
+    ``max_regression`` (``"mape=5%"``) is judged; ``require_baseline`` fails rows
+    without a baseline row. The verdict is in the result (``result.failures``, empty
+    when every check passed), never an exit.
     """
+    _load_plugins(plugins)
+    ci = _ci_level(ci)
+    gates = _Gates.of(checks, max_regression, baseline, require_baseline)
+    require = [*require, *gates.losses]
+    gates.check_usage(bool(compare))
     if mape_zero not in MAPE_ZERO_POLICIES:
         raise UsageError(f"mape_zero must be one of {MAPE_ZERO_POLICIES}, not {mape_zero!r}")
     if not huber_delta > 0:
@@ -149,7 +168,7 @@ def evaluate(
             for name in shown_names
             if name not in compared
         ]
-    return EvaluationResult(
+    result = EvaluationResult(
         frame,
         shown_names,
         list(options.group_by),
@@ -158,6 +177,93 @@ def evaluate(
         comparisons=[c for c in comparisons if c.loss in shown_names],
         adjust=adjust,
     )
+    return gates.judge(result)
+
+
+def _load_plugins(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> None:
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if paths:
+        from .plugins import load_file
+
+        for path in paths:
+            load_file(os.fspath(path))
+
+
+def _ci_level(ci: Any) -> float | None:
+    """The interval level: a number (0.95, or 95), True for 95%, None or False for none."""
+    if ci is None or ci is False:
+        return None
+    if ci is True:
+        return 0.95
+    if isinstance(ci, numbers.Real):
+        return float(ci)
+    raise ValueError(
+        f"ci is a level, a number such as 0.95 or 95 (or True for 95%), not {ci!r} "
+        f"(a {type(ci).__name__})"
+    )
+
+
+@dataclass(frozen=True)
+class _Gates:
+    """What a run is judged by: checks, a baseline and the regression it tolerates."""
+
+    checks: tuple[Any, ...] = ()
+    tolerances: tuple[Any, ...] = ()
+    baseline: Any = None
+    require_baseline: bool = False
+
+    @classmethod
+    def of(cls, checks: Any, tolerances: Any, baseline: Any, require_baseline: bool) -> _Gates:
+        """The gates, their texts parsed as the command line parses them."""
+        checks, tolerances = _as_tuple(checks), _as_tuple(tolerances)
+        if not (checks or tolerances or baseline is not None or require_baseline):
+            return cls()  # the gating machinery loads only for a run with something to judge
+        from .gating import gates
+
+        return cls(
+            tuple(gates.parse_check(c) if isinstance(c, str) else c for c in checks),
+            tuple(gates.parse_tolerance(t) if isinstance(t, str) else t for t in tolerances),
+            _as_baseline(baseline),
+            require_baseline,
+        )
+
+    @property
+    def losses(self) -> list[str]:
+        """The losses the gates judge: always computed and shown."""
+        return [c.loss for c in self.checks] + [t.loss for t in self.tolerances]
+
+    @property
+    def active(self) -> bool:
+        return bool(self.checks or self.tolerances or self.baseline is not None) or bool(
+            self.require_baseline
+        )
+
+    def check_usage(self, compare: bool) -> None:
+        """Before reading: a ``delta:`` check needs a comparison."""
+        if self.active:
+            from .gating.significance import check_delta_usage
+
+            check_delta_usage(self.checks, compare)
+
+    def judge(self, result: EvaluationResult) -> EvaluationResult:
+        """The result with every gate judged (``result.failures``: those that failed)."""
+        if not self.active:
+            return result
+        from .gating.gates import gate
+
+        return gate(result, self.checks, self.baseline, self.tolerances, self.require_baseline)
+
+
+def _as_baseline(baseline: Any) -> Any:
+    """A baseline from a JSON file's path or an earlier result (a Baseline as it is)."""
+    from .gating.baseline import baseline_of, load_baseline
+
+    if isinstance(baseline, (str, os.PathLike)):
+        return load_baseline(os.fspath(baseline))
+    if isinstance(baseline, EvaluationResult):
+        return baseline_of("the baseline result", baseline.to_dict())
+    return baseline
 
 
 def _with_huber_delta(losses: list[Loss], delta: float) -> list[Loss]:

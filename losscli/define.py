@@ -20,11 +20,15 @@ from typing import Any
 import numpy as np
 
 from .errors import PluginFailure
-from .losses import Custom, Direction, Extreme, Loss, Mean, Ratio, Task, Terms
+from .losses import Custom, Direction, Extreme, Loss, Mean, Ranked, Ratio, Task, Terms
 from .losses.params import Param, Value
 from .losses.registry import register as register_builtin
-from .losses.shapes import Shape
+from .losses.registry import unregister as unregister_loss
+from .losses.shapes import IDENTITY, PERCENT, SQRT, Shape, Transform
+from .plugins import failures_of
 
+BUILT_IN_TRANSFORMS = (IDENTITY, PERCENT, SQRT)  # losscli's own: no plugin code to guard
+Problem = tuple[str, "int | None"]  # what a plugin's output has wrong ("": nothing), and where
 _origin = ["the Python API"]  # who is registering: a plugin file or package while it loads
 
 
@@ -69,6 +73,7 @@ def loss(
                 Mean(terms, proportion=proportion),
                 params=_params(params),
                 columns=tuple(columns),
+                defined_by=_qualified(function),
             )
         )
         return function
@@ -77,13 +82,49 @@ def loss(
 
 
 def register(definition: Loss) -> Loss:
-    """Add a loss defined with any shape; its functions are checked as they run."""
+    """Add a loss defined with any shape; its functions are checked as they run.
+
+    Defining a name again from the same function (a notebook cell run again) replaces
+    the loss; a name another definition took fails (:func:`unregister` frees it).
+    """
     where = _origin[-1]
-    checked = replace(definition, origin=where, shape=_checked_shape(definition, where))
+    checked = replace(
+        definition,
+        origin=where,
+        shape=_checked_shape(definition, where),
+        defined_by=definition.defined_by or _qualified(_main_function(definition.shape)),
+    )
     try:
         return register_builtin(checked)
     except ValueError as exc:
         raise PluginFailure(f"{where}: {exc}") from None
+
+
+def unregister(name: str) -> Loss:
+    """Remove a loss registered by a plugin or the Python API (by name or alias); the
+    removed loss is returned. Built-in losses cannot be removed."""
+    return unregister_loss(name)
+
+
+def _main_function(shape: Shape) -> Any:
+    if isinstance(shape, Ratio):
+        return shape.terms
+    if isinstance(shape, Extreme):
+        return shape.term
+    if isinstance(shape, Custom):
+        return shape.statistics
+    return shape.ranks
+
+
+def _qualified(function: Any) -> str:
+    """``module.qualname`` of a function (through partials), "" if it has none (a lambda:
+    two lambdas of one module share that name)."""
+    while isinstance(function, partial):
+        function = function.func
+    module, name = getattr(function, "__module__", None), getattr(function, "__qualname__", None)
+    if not module or not name or name.endswith("<lambda>"):
+        return ""
+    return f"{module}.{name}"
 
 
 def _row_terms(
@@ -95,18 +136,33 @@ def _row_terms(
     **params: Any,
 ) -> Terms:
     extra = {c: batch.extra[c] for c in columns}
-    return Terms(np.asarray(function(batch.y, batch.p, **params, **extra), dtype=float))
+    terms = np.asarray(function(batch.y, batch.p, **params, **extra))
+    return Terms(terms.astype(float) if terms.dtype.kind in "biu" else terms)
 
 
 def _checked_shape(definition: Loss, where: str) -> Shape:
+    """The shape with each of its functions called through the plugin's guard."""
     shape = definition.shape
     guard = partial(_guarded, definition.name, where)
     if isinstance(shape, (Mean, Ratio)):
-        return replace(shape, terms=partial(guard, shape.terms, _check_terms))
+        transform = shape.transform
+        if transform not in BUILT_IN_TRANSFORMS:
+            called = partial(_called, definition.name, where)
+            transform = Transform(
+                transform.name, partial(called, transform.apply), partial(called, transform.slope)
+            )
+        return replace(shape, terms=partial(guard, shape.terms, _check_terms), transform=transform)
     if isinstance(shape, Extreme):
         return replace(shape, term=partial(guard, shape.term, _check_terms))
     if isinstance(shape, Custom):
-        return replace(shape, statistics=partial(guard, shape.statistics, _check_columns))
+        return replace(
+            shape,
+            statistics=partial(guard, shape.statistics, _check_columns),
+            flags=partial(guard, shape.flags, _unchecked),
+            compute=partial(_called, definition.name, where, shape.compute),
+        )
+    if isinstance(shape, Ranked):
+        return replace(shape, ranks=partial(guard, shape.ranks, _unchecked))
     return shape
 
 
@@ -114,50 +170,63 @@ def _guarded(
     name: str,
     where: str,
     function: Callable[..., Any],
-    check: Callable[[Any, int], str],
+    check: Callable[[Any, int], Problem],
     batch: Any,
     **params: Any,
 ) -> Any:
-    """Call a plugin's function; any exception, wrong shape or non-finite value fails."""
-    try:
-        out = function(batch, **params)
-    except Exception as exc:
-        raise PluginFailure(f"{where}: loss {name!r} raised {type(exc).__name__}: {exc}") from exc
-    problem = check(out, len(batch.y))
+    """Call a plugin's function on a batch; whatever it raises, a wrong shape or type and
+    a non-finite value fail, the last with the batch's row (the engine names its place)."""
+    out = _called(name, where, function, batch, **params)
+    problem, row = check(out, len(batch.y))
     if problem:
-        raise PluginFailure(f"{where}: loss {name!r} {problem}")
+        raise PluginFailure(f"{where}: loss {name!r} {problem}", row=row)
     return out
 
 
-def _check_terms(terms: Any, rows: int) -> str:
+def _called(name: str, where: str, function: Callable[..., Any], *args: Any, **params: Any) -> Any:
+    with failures_of(f"{where}: loss {name!r}"):
+        return function(*args, **params)
+
+
+def _unchecked(out: Any, rows: int) -> Problem:
+    return "", None
+
+
+def _check_terms(terms: Any, rows: int) -> Problem:
     if not isinstance(terms, Terms):
-        return f"returned a {type(terms).__name__}, not Terms"
+        return f"returned a {type(terms).__name__}, not Terms", None
     for label, array in (("term", terms.num), ("denominator", terms.den)):
         if array is None:
             continue
         problem = _check_array(np.asarray(array), rows, label)
-        if problem:
+        if problem[0]:
             return problem
-    return ""
+    return "", None
 
 
-def _check_columns(columns: Any, rows: int) -> str:
+def _check_columns(columns: Any, rows: int) -> Problem:
     for label, column in dict(columns).items():
         values = getattr(column, "values", column)  # a Spread's values
         problem = _check_array(np.asarray(values), rows, f"statistic {label!r}")
-        if problem:
+        if problem[0]:
             return problem
-    return ""
+    return "", None
 
 
-def _check_array(array: np.ndarray, rows: int, label: str) -> str:
+def _check_array(array: np.ndarray, rows: int, label: str) -> Problem:
+    """One real, finite value per row; else what is wrong and, if one row is, which."""
     if array.shape != (rows,):
-        return f"returned a {label} of shape {array.shape} for {rows} rows; one value per row"
-    if array.dtype != bool and not np.isfinite(array).all():
+        return f"returned a {label} of shape {array.shape} for {rows} rows; one value per row", None
+    if array.dtype.kind not in "biuf":
+        return (
+            f"returned a {label} of type {array.dtype}; a loss's values are real numbers "
+            "(take the real part, np.real(z), or the modulus, np.abs(z), if that is meant)",
+            None,
+        )
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
         first = int(np.argmax(~np.isfinite(array)))
-        value = float(array[first])
-        return f"returned a non-finite {label} ({value} at the batch's row {first + 1})"
-    return ""
+        return f"returned a non-finite {label} ({float(array[first])})", first
+    return "", None
 
 
 def _tasks(task: str | Sequence[str]) -> tuple[Task, ...]:

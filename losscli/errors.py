@@ -38,9 +38,17 @@ class UsageError(LossCliError):
 
 
 class PluginFailure(LossCliError):
-    """A plugin failed: it cannot be imported, raises, or returns a wrong shape (exit 4)."""
+    """A plugin failed: it cannot be imported, raises, or returns a wrong shape (exit 4).
+
+    ``row``: the batch's row where a plugin's value went wrong, for the engine to name
+    as the file's data row (None once named, or where no one row is wrong).
+    """
 
     exit_code = 4
+
+    def __init__(self, message: str, row: int | None = None) -> None:
+        super().__init__(message)
+        self.row = row
 
 
 class EnvironmentFailure(LossCliError):

@@ -6,17 +6,25 @@ loaded, never anything found beside the data. Entry points, and the files a conf
 names (deferred: ``defer_files``), are loaded only when a loss name is not a built-in,
 or when every loss is listed (``-m all``, ``losscli losses``), so a run without plugins
 imports none of this.
+
+Whatever a plugin's code raises, at import or while computing, is a
+:class:`~losscli.errors.PluginFailure` naming the plugin (exit 4), ``SystemExit`` and
+``KeyboardInterrupt`` too: a plugin cannot end the run with an exit code of its own.
+Only a real interruption passes (see :func:`interrupts`). What a plugin prints while
+it loads goes to standard error: standard output is the result's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from .errors import PluginFailure
+from .errors import Interrupted, PluginFailure
 
 ENTRY_POINT_GROUP = "losscli.losses"
 _loaded: set[str] = set()  # plugin files (absolute paths) and entry points already loaded
@@ -87,9 +95,45 @@ def _call_or_import(target: Any) -> None:
 
 
 def _run(where: str, load: Any) -> None:
-    try:
+    with failures_of(f"{where}: cannot load:", raised=""), contextlib.redirect_stdout(sys.stderr):
         load()
+
+
+@contextlib.contextmanager
+def failures_of(what: str, raised: str = "raised ") -> Iterator[None]:
+    """Plugin code runs inside: anything it raises is a PluginFailure, ``what`` and then
+    what was raised, but a PluginFailure of its own and a real interruption."""
+    try:
+        yield
     except PluginFailure:
         raise
-    except Exception as exc:
-        raise PluginFailure(f"{where}: cannot load: {type(exc).__name__}: {exc}") from exc
+    except BaseException as exc:
+        if interrupts(exc):
+            raise
+        raise PluginFailure(f"{what} {described(exc, raised)}") from exc
+
+
+def interrupts(exc: BaseException) -> bool:
+    """Whether ``exc`` is the user stopping the run, which no plugin may swallow: the
+    command line's SIGINT and SIGTERM (:class:`Interrupted`), or a KeyboardInterrupt where
+    SIGINT's handler is Python's own (the Python API, a notebook's Ctrl-C). Under the
+    command line a KeyboardInterrupt can only come from plugin code: a failure."""
+    if isinstance(exc, Interrupted):
+        return True
+    return (
+        isinstance(exc, KeyboardInterrupt)
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    )
+
+
+def described(exc: BaseException, raised: str = "raised ") -> str:
+    """What a plugin raised, in words: ``raised ValueError: …``, ``called sys.exit(0)``."""
+    if isinstance(exc, SystemExit):
+        return f"called sys.exit({exc.code!r}); a plugin cannot end the run"
+    text = f"{raised}{type(exc).__name__}" + (f": {exc}" if str(exc) else "")
+    if isinstance(exc, ValueError) and "read-only" in str(exc):
+        text += (
+            "; the arrays a loss is given are read-only (every loss and model shares "
+            "them): compute new arrays, or write into a copy (np.array(y))"
+        )
+    return text

@@ -9,7 +9,8 @@ import lzma
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -22,9 +23,9 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import settings
 
-from losscli import evaluate
+from losscli import evaluate, plugins
 from losscli.cli import main
-from losscli.losses import get_loss
+from losscli.losses import REGISTRY, get_loss
 from losscli.reading import source
 
 # The suite's property tests draw the same examples on every run, so CI passes or fails
@@ -151,3 +152,68 @@ def on_a_terminal(*args: str) -> tuple[int, str]:
         shown += chunk
     os.close(leader)
     return process.wait(timeout=60), shown.decode().replace("\r\n", "\n")
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "plugins"
+
+
+@pytest.fixture
+def clean_registry() -> Iterator[None]:
+    """The test sees the built-ins only, and leaves no plugin's loss behind."""
+    before, loaded, scanned = dict(REGISTRY), set(plugins._loaded), list(plugins._scanned)
+    yield
+    REGISTRY.clear()
+    REGISTRY.update(before)
+    plugins._loaded.clear()
+    plugins._loaded.update(loaded)
+    plugins._scanned[:] = scanned
+
+
+def sales(tmp_path: Path, rows: int = 200) -> tuple[pd.DataFrame, Path]:
+    """Weighted, grouped regression data, and the CSV file it is written to."""
+    rng = np.random.default_rng(1)
+    y = rng.uniform(10, 20, rows)
+    frame = pd.DataFrame(
+        {
+            "y_true": y,
+            "y_pred": y + rng.normal(0, 2, rows),
+            "w": rng.uniform(0.5, 2, rows),
+            "g": rng.choice(["a", "b"], rows),
+        }
+    )
+    return frame, write_table(frame, tmp_path / "sales.csv")
+
+
+def write_plugin(tmp_path: Path, body: str, name: str = "plugin.py") -> Path:
+    """A plugin file: ``body`` after ``import numpy as np`` and ``import losscli``."""
+    path = tmp_path / name
+    path.write_text("import numpy as np\nimport losscli\n" + textwrap.dedent(body))
+    return path
+
+
+def losscli_process(
+    *args: str, input: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m losscli ARGS`` in a process of its own (signal handlers, descriptors)."""
+    return subprocess.run(
+        [sys.executable, "-m", "losscli", *args],
+        input=input,
+        capture_output=True,
+        timeout=120,
+        cwd=cwd,
+        text=input is None,
+    )
+
+
+def install_entry_point(site: Path, module_source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A distribution ``acme-losses`` on sys.path whose module ``acme_losses`` (holding
+    ``module_source``) is the entry point of group ``losscli.losses``; the installed
+    packages are looked through again."""
+    (site / "acme_losses").mkdir(parents=True)
+    (site / "acme_losses" / "__init__.py").write_text(module_source)
+    info = site / "acme_losses-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-losses\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[losscli.losses]\nacme = acme_losses\n")
+    monkeypatch.syspath_prepend(str(site))
+    plugins._scanned.clear()

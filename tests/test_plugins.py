@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
-import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_table
+from conftest import EXAMPLES, install_entry_point, sales, write_plugin, write_table
 
 import losscli
 from losscli import plugins
@@ -22,19 +21,7 @@ from losscli.errors import PluginFailure
 from losscli.losses import REGISTRY, get_loss
 from losscli.testing import check_loss
 
-EXAMPLES = Path(__file__).parent.parent / "examples" / "plugins"
-
-
-@pytest.fixture(autouse=True)
-def clean_registry() -> Iterator[None]:
-    """Each test sees the built-ins only, and leaves nothing behind."""
-    before, loaded, scanned = dict(REGISTRY), set(plugins._loaded), list(plugins._scanned)
-    yield
-    REGISTRY.clear()
-    REGISTRY.update(before)
-    plugins._loaded.clear()
-    plugins._loaded.update(loaded)
-    plugins._scanned[:] = scanned
+pytestmark = pytest.mark.usefixtures("clean_registry")  # each test: the built-ins only
 
 
 def load_examples() -> None:
@@ -51,20 +38,6 @@ def test_every_builtin_passes_check_loss(name: str) -> None:
 def test_every_example_plugin_passes_check_loss(name: str) -> None:
     load_examples()
     check_loss(name)
-
-
-def sales(tmp_path: Path) -> tuple[pd.DataFrame, Path]:
-    rng = np.random.default_rng(1)
-    y = rng.uniform(10, 20, 200)
-    frame = pd.DataFrame(
-        {
-            "y_true": y,
-            "y_pred": y + rng.normal(0, 2, 200),
-            "w": rng.uniform(0.5, 2, 200),
-            "g": rng.choice(["a", "b"], 200),
-        }
-    )
-    return frame, write_table(frame, tmp_path / "sales.csv")
 
 
 def test_overstock_gives_the_numbers_with_groups_and_weights(run: Any, tmp_path: Path) -> None:
@@ -171,12 +144,6 @@ def test_plugins_from_the_config_resolve_from_its_directory(
     assert result.stdout.splitlines()[0].endswith(",n,overstock")
 
 
-def write_plugin(tmp_path: Path, body: str) -> Path:
-    path = tmp_path / "plugin.py"
-    path.write_text("import numpy as np\nimport losscli\n" + textwrap.dedent(body))
-    return path
-
-
 BROKEN = [
     ("raise ImportError('no module named torch')\n", "cannot load: ImportError: no module"),
     (
@@ -201,7 +168,7 @@ BROKEN = [
      def bad(y, p):
          return np.log(y - y)
      """,
-        "loss 'not_finite' returned a non-finite term (-inf at the batch's row 1)",
+        "loss 'not_finite' returned a non-finite term (-inf) at data row 1 of ",
     ),
     (
         """
@@ -301,15 +268,7 @@ def test_an_installed_package_is_found_by_its_entry_point(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A test distribution on sys.path: importlib.metadata finds its entry point."""
-    site = tmp_path / "site"
-    (site / "acme_losses").mkdir(parents=True)
-    (site / "acme_losses" / "__init__.py").write_text((EXAMPLES / "overstock.py").read_text())
-    info = site / "acme_losses-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-losses\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[losscli.losses]\nacme = acme_losses\n")
-    monkeypatch.syspath_prepend(str(site))
-    plugins._scanned.clear()
+    install_entry_point(tmp_path / "site", (EXAMPLES / "overstock.py").read_text(), monkeypatch)
     assert get_loss("overstock").origin == "plugin package acme_losses"
     frame, _ = sales(tmp_path)
     assert losscli.evaluate(frame, losses="overstock").rows[-1].metrics["overstock"] > 0
@@ -408,3 +367,30 @@ def test_a_plugin_loss_gets_intervals_comparisons_and_gates(run: Any, tmp_path: 
     (comparison,) = document["comparisons"]
     assert comparison["pred"] == "other" and comparison["low"] > 0
     assert "significantly beyond <= 0" in document["checks"][0]["reason"]
+
+
+def linex_example(text: str) -> list[str]:
+    """The words of the ``losscli evaluate … linex.py …`` command in ``text``."""
+    found = re.search(r"losscli evaluate\s[^`]*?linex\.py.*?(?=`|\n\n)", text, re.S)
+    assert found is not None
+    return found.group(0).replace("\\", " ").split()
+
+
+def test_the_linex_example_gives_meaningful_values(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's and the docstring's LINEX run on the sample data: finite values of the
+    order of ½·MSE (a = 0.5 gave 3e32), over-forecasts costing more with a > 0."""
+    root = EXAMPLES.parent.parent
+    words = linex_example((root / "README.md").read_text(encoding="utf-8"))
+    assert linex_example((EXAMPLES / "linex.py").read_text(encoding="utf-8")) == words
+    monkeypatch.chdir(root)
+    result = run(*words[1:], "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    for row in json.loads(result.stdout)["rows"]:
+        metrics = row["metrics"]
+        for column in ("linex:a=0.02", "linex:a=-0.02"):
+            assert 0.25 < metrics[column] / (metrics["mse"] / 2) < 4, (row["group"], column)
+    north = json.loads(result.stdout)["rows"][1]
+    assert north["group"] == {"region": "north"}
+    assert north["metrics"]["linex:a=0.02"] > 3 * north["metrics"]["linex:a=-0.02"]

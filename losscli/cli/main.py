@@ -125,6 +125,7 @@ def evaluate(
     from .. import api
     from .baseline import prepare_baseline
     from .config import check_output, show_notes
+    from .plugin_stdout import stdout_to_stderr
     from .progress import ProgressBar
 
     show_notes(click.get_current_context(), quiet)  # which config plugins were loaded
@@ -134,32 +135,25 @@ def evaluate(
     check_output_path(files, output)
     fmt = resolve_format(fmt, output)
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
-    required = (
-        [c.loss for c in checks] + [t.loss for t in tolerances] + ([sort_by] if sort_by else [])
-    )
     reference = options.pop("reference")
     options["compare"] = reference or options["compare"]
-    gated = bool(checks or tolerances or before is not None or require_baseline)
-    if gated:
-        from ..gating.significance import check_delta_usage
-
-        check_delta_usage(checks, bool(options["compare"]))
     bar = ProgressBar(enabled=options.pop("progress"))
     try:
-        result = api.evaluate(
-            list(files),
-            pred=preds,
-            losses=losses or None,
-            require=required,
-            progress=bar,
-            **options,
-        )
+        with stdout_to_stderr():  # a plugin's prints: standard output is the result's
+            result = api.evaluate(
+                list(files),
+                pred=preds,
+                losses=losses or None,
+                require=[sort_by] if sort_by else [],
+                progress=bar,
+                checks=checks,
+                baseline=before,
+                max_regression=tolerances,
+                require_baseline=require_baseline,
+                **options,
+            )
     finally:
         bar.close()
-    if gated:  # the gating machinery loads only for a run that has something to judge
-        from ..gating import gates
-
-        result = gates.gate(result, checks, before, tolerances, require_baseline)
     result = replace(result, notices=[*notes, *result.notices]).ranked(sort_by, top)
     if not quiet:
         shown_as_footnotes = fmt in ("table", "markdown")
@@ -200,6 +194,7 @@ def _report_failures(result: Any, shown: bool) -> None:
     help="The table fits a terminal's width; elsewhere its lines are whole.",
 )
 @losses_config_options
+@handle_errors
 def list_losses(fmt: str) -> None:
     """List every loss with its aliases, tasks, direction and formula, also those of the
     plugins a config file names."""

@@ -202,8 +202,13 @@ class RowProblems:
             found[(subject, kind)].count += count
             return
         first = int(np.argmax(bad))
-        position = first if rows is None else int(rows[first])
-        found[(subject, kind)] = _Found(count, self.offset + position + 1, float(shown[first]))
+        found[(subject, kind)] = _Found(count, self.data_row(first, rows), float(shown[first]))
+
+    def data_row(self, index: int, rows: Rows = None) -> int:
+        """The data row (1-based, in the file, the header not counted) of the current
+        chunk's row ``index``; ``rows`` is each row's position in the chunk when some
+        were dropped."""
+        return self.offset + (index if rows is None else int(rows[index])) + 1
 
     def merged(self, other: RowProblems) -> RowProblems:
         """The problems of both row sets (chunks or partitions of one source): counts add,

@@ -16,13 +16,13 @@ rounding, nor on threads at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from ..errors import InputError
+from ..errors import InputError, PluginFailure
 from ..losses import Batch, Loss
 from ..losses.batch import Ones, Spread
 from ..losses.shapes import Custom, Extreme, Ranked, Ratio
@@ -148,13 +148,29 @@ class _Chunk:
                 )
                 if model_batch is None:
                     continue
-                model_batch.extra.update((c, values[c]) for c in spec.plan.extra)
-                ratios[model.name] = _add_model(out, model.name, model_batch, self, sums)
+                if spec.plan.extra:
+                    extra = {c: values[c] for c in spec.plan.extra}
+                    model_batch = replace(model_batch, extra=extra)
+                try:
+                    ratios[model.name] = _add_model(out, model.name, model_batch, self, sums)
+                except PluginFailure as failure:
+                    if failure.row is None:
+                        raise
+                    raise self.located(failure, model.name, rows) from failure
             if not model.multiclass and self.binary.get(model.name, True):
                 self.binary[model.name] = _looks_binary(model_batch)
         if spec.reference in ratios:
             _add_cross_sums(out, ratios, spec.reference, sums)
         return out
+
+    def located(self, failure: PluginFailure, model: str, rows: np.ndarray | range) -> Exception:
+        """A plugin's failure at a row of the batch, naming the file, model and data row
+        (counted as the input checks count them)."""
+        assert failure.row is not None
+        data_row = self.problems.data_row(failure.row, rows)
+        return PluginFailure(
+            f"{failure} at data row {data_row} of {self.problems.source}, model {model!r}"
+        )
 
     def finish(self, out: Partial) -> None:
         """The chunk-wide results: task evidence, replicate sums and their shifts."""

@@ -53,7 +53,12 @@ class Pairing:
 
 def load_baseline(path: str) -> Baseline:
     """Read and check a baseline file; any problem is an input error naming the file."""
-    document = _read_json(path)
+    return baseline_of(path, _read_json(path))
+
+
+def baseline_of(path: str, document: Any) -> Baseline:
+    """The baseline in a JSON document (a file's, or a result's ``to_dict()``), checked;
+    ``path`` names it in messages."""
     rows = document.get("rows") if isinstance(document, dict) else None
     if not isinstance(rows, list):
         raise InputError(

@@ -1,9 +1,16 @@
-"""The rows a loss sees: labels, predictions and weights of one chunk, as float64 arrays."""
+"""The rows a loss sees: labels, predictions and weights of one chunk, as float64 arrays.
+
+Every array a loss is given is read-only (the write flag off, nothing copied): the
+same arrays feed every loss and model of the chunk, so a loss that wrote into one
+would change the others' values. A write raises ``ValueError`` instead.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 
 import numpy as np
 
@@ -32,7 +39,13 @@ class Ones:
         return self.n
 
 
-@dataclass
+def read_only(array: np.ndarray) -> np.ndarray:
+    """``array`` with its write flag off (the array itself: no copy)."""
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True)
 class Batch:
     """One chunk of rows.
 
@@ -42,6 +55,8 @@ class Batch:
     (rows × classes) matrices: one-hot (or soft) labels and class probabilities.
     With ``params.from_logits``, ``logits`` holds the raw scores and ``p`` their
     sigmoid or softmax. Derived columns are computed once and shared by every loss.
+    The batch and its arrays cannot be changed: the arrays it is given are made
+    read-only, and so is every derived column.
     """
 
     y: np.ndarray
@@ -49,8 +64,14 @@ class Batch:
     w: np.ndarray | None = None
     params: Params = field(default_factory=Params)
     logits: np.ndarray | None = None
-    extra: dict[str, np.ndarray] = field(default_factory=dict)  # columns losses declare
+    extra: Mapping[str, np.ndarray] = field(default_factory=dict)  # columns losses declare
     log_p: np.ndarray | None = None  # log p from the logits, made once with p (exact)
+
+    def __post_init__(self) -> None:
+        for array in (self.y, self.p, self.w, self.logits, self.log_p, *self.extra.values()):
+            if array is not None:
+                read_only(array)
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
 
     @property
     def multiclass(self) -> bool:
@@ -63,7 +84,7 @@ class Batch:
 
     @cached_property
     def w_array(self) -> np.ndarray:
-        return np.ones(len(self.y)) if self.w is None else self.w
+        return read_only(np.ones(len(self.y))) if self.w is None else self.w
 
     def weigh(self, term: np.ndarray) -> np.ndarray:
         """w·term (the term itself when unweighted); 0 where w is 0, even where the term
@@ -78,12 +99,12 @@ class Batch:
     @cached_property
     def err(self) -> np.ndarray:
         """e = y − ŷ"""
-        return self.y - self.p
+        return read_only(self.y - self.p)
 
     @cached_property
     def abs_err(self) -> np.ndarray:
         """|e|"""
-        return np.abs(self.err)
+        return read_only(np.abs(self.err))
 
 
 @dataclass(frozen=True)

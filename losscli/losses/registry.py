@@ -8,6 +8,7 @@ Nothing else is needed to evaluate a loss anywhere, or to put an interval on it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -59,6 +60,7 @@ class Loss:
     arguments: Mapping[str, Value] = field(default_factory=dict)  # the bound parameter values
     family: str = ""  # the registered name of a parameterised copy ("" for the loss itself)
     origin: str = "built-in"  # or the plugin that registered it
+    defined_by: str = ""  # module.qualname of the function that defined it (if known)
     columns: tuple[str, ...] = ()  # extra input columns the loss reads (batch.extra)
 
     def __eq__(self, other: object) -> bool:
@@ -102,6 +104,40 @@ class Loss:
 
 REGISTRY: dict[str, Loss] = {}
 DEFAULT_LOSSES = ("mse", "mape", "cross_entropy")
+# Words the grammar uses, or will, as a loss list's whole (``-m all``) or as a prefix or
+# scope (``overall:``, ``delta:``, ``first``, ``last``, ``class``, ``period``): never a
+# loss's name, so that no loss can change what a check or a list means.
+RESERVED = ("all", "overall", "delta", "first", "last", "class", "period")
+# A loss's name or alias: a letter, then letters, digits and underscores. Nothing the
+# grammar reads (``:`` ``=`` ``,`` ``<`` ``>`` ``%``, spaces) can be part of a name.
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# A parameter's name (``-m name:key=value``): the same, in lower case (keys are read so).
+PARAM_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def name_problem(name: object) -> str:
+    """Why ``name`` cannot name a loss ("" if it can)."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        return (
+            f"loss name {name!r}: a name starts with a letter and has only letters, "
+            "digits and underscores (the loss grammar reads the other characters)"
+        )
+    if name.lower() in RESERVED:
+        return (
+            f"loss name {name!r} is reserved: the loss grammar uses "
+            f"{', '.join(map(repr, RESERVED))}"
+        )
+    return ""
+
+
+def param_problem(name: object) -> str:
+    """Why ``name`` cannot name a parameter ("" if it can)."""
+    if isinstance(name, str) and PARAM_NAME.fullmatch(name):
+        return ""
+    return (
+        f"parameter name {name!r}: a parameter's name starts with a lowercase letter and "
+        "has only lowercase letters, digits and underscores"
+    )
 
 
 def default_losses() -> tuple[str, ...]:
@@ -111,20 +147,43 @@ def default_losses() -> tuple[str, ...]:
 
 def register(loss: Loss) -> Loss:
     """Add ``loss`` to the registry, bound to its parameters' defaults; its names and
-    aliases must be new."""
+    aliases must be new, but a loss defined again by the same function (``defined_by``:
+    a notebook cell run twice) replaces the one it defined before."""
+    problems = [name_problem(name) for name in loss.names]
+    problems += [param_problem(p.name) for p in loss.params]
+    if any(problems):
+        raise ValueError("; ".join(filter(None, problems)))
     taken = _by_name()
     clash = [name for name in loss.names if name.lower() in taken]
+    if (
+        clash
+        and loss.defined_by
+        and {taken[c.lower()].defined_by for c in clash} == {loss.defined_by}
+    ):
+        for old in {taken[c.lower()].name for c in clash}:
+            del REGISTRY[old]
+        return register(loss)
     if clash:
         owners = sorted({f"{taken[c.lower()].name} ({taken[c.lower()].origin})" for c in clash})
         raise ValueError(
             f"loss name(s) {', '.join(map(repr, clash))} of {loss.origin} already taken by "
             f"{', '.join(owners)}"
         )
-    if ":" in loss.name or "," in loss.name:
-        raise ValueError(f"loss name {loss.name!r}: ':' and ',' belong to the loss grammar")
     defaults = {p.name: p.default for p in loss.params}
     REGISTRY[loss.name] = replace(loss, arguments=defaults, shape=bound_shape(loss.shape, defaults))
     return REGISTRY[loss.name]
+
+
+def unregister(name: str) -> Loss:
+    """Remove the loss ``name`` (or an alias of it) that a plugin or the Python API
+    registered, and return it; built-in losses stay."""
+    loss = _by_name().get(str(name).lower())
+    if loss is None:
+        raise ValueError(f"no loss {name!r} is registered")
+    if loss.origin == "built-in":
+        raise ValueError(f"{loss.name!r} is a built-in loss; only registered losses can go")
+    del REGISTRY[loss.name]
+    return loss
 
 
 def _by_name() -> dict[str, Loss]:
