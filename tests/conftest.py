@@ -127,3 +127,28 @@ def bench_module(name: str) -> ModuleType:
     if str(BENCH_DIR) not in sys.path:
         sys.path.insert(0, str(BENCH_DIR))
     return importlib.import_module(name)
+
+
+def on_a_terminal(*args: str, columns: int = 200) -> tuple[int, str]:
+    """Run losscli with standard output and error on one pseudo-terminal ``columns`` wide;
+    what it showed."""
+    import pty
+    import subprocess
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1", "TERM": "dumb"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "losscli", *args], stdout=follower, stderr=follower, env=env
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # EIO: the terminal's other side closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    return process.wait(timeout=60), shown.decode().replace("\r\n", "\n")

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_table
+from conftest import on_a_terminal, write_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -422,29 +422,6 @@ def test_an_unknown_command_is_reported_like_every_error(run) -> None:
     assert result.stderr == (
         "losscli: error: no such command 'bogus'.\nlosscli: error: Try 'losscli -h' for help.\n"
     )
-
-
-def on_a_terminal(*args: str) -> tuple[int, str]:
-    """Run losscli with standard output and error on one pseudo-terminal; what it showed."""
-    import pty
-
-    leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "losscli", *args], stdout=follower, stderr=follower, env=env
-    )
-    os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # EIO: the terminal's other side closed
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(leader)
-    return process.wait(timeout=60), shown.decode().replace("\r\n", "\n")
 
 
 def test_the_verdict_is_shown_once_on_a_terminal(tmp_path: Path) -> None:

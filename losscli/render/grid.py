@@ -216,6 +216,7 @@ def build_grid(
     if result.ci is not None:
         grid.footnotes.insert(0, _ci_line(result))
     grid.footnotes += comparison_lines(result, digits, glyphs)
+    grid.footnotes += within_noise_lines(result, glyphs)
     summary = verdict(result, glyphs)
     grid.summary = [summary, *failure_lines(result, glyphs)] if summary else []
     return grid.shown(charset)
@@ -341,6 +342,25 @@ def failure_lines(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> list[st
     return [
         f"{o.check} {glyphs.dash} {result.row(o.row).where}: {o.reason}" for o in result.failures
     ]
+
+
+WITHIN_NOISE = (
+    "such a change passes while its interval reaches within the tolerance (the runs are "
+    "compared as independent samples); where both runs' predictions are on the same rows, "
+    "put them in one file and use --compare: its paired test is far more sensitive"
+)
+
+
+def within_noise_lines(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> list[str]:
+    """Each check that passed though its value is beyond the limit (an interval gate: the
+    change is within noise), as a failure is shown, and what to do about it."""
+    passed = [o for o in result.checks if o.passed and o.beyond]
+    lines = [
+        f"{o.check} {glyphs.dash} {result.row(o.row).where}: beyond the tolerance but within "
+        f"noise: {o.reason}"
+        for o in passed
+    ]
+    return [*lines, WITHIN_NOISE] if lines else []
 
 
 def _title(result: EvaluationResult, show_file: bool, show_pred: bool, glyphs: Glyphs) -> str:
