@@ -263,9 +263,11 @@ def format_signed(value: float, digits: int) -> str:
 
 
 def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNICODE) -> list[str]:
-    """Per model and loss against the reference: groups better, worse, indistinguishable
-    (adjusted across groups), and the overall difference with its interval and p-value."""
+    """Per model and loss against the reference (and per file, named when there are
+    several): groups better, worse, indistinguishable (adjusted across groups), and the
+    overall difference with its interval and p-value."""
     lines = []
+    several_files = len(result.files) > 1
     for summary in result.comparison_summaries():
         overall = summary.overall
         delta = glyphs.missing if overall.delta is None else format_signed(overall.delta, digits)
@@ -276,7 +278,8 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
         )
         p = "" if overall.p_value is None else f", {p_text(overall.p_value, result)}"
         line = (
-            f"{overall.pred} vs {overall.reference}, {overall.loss}:"
+            (f"{overall.file}: " if several_files else "")
+            + f"{overall.pred} vs {overall.reference}, {overall.loss}:"
             f"{glyphs.change} {delta}{interval}{p}"
         )
         line += f" ({overall.verdict})" if overall.verdict != "same" else " (indistinguishable)"
