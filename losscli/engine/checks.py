@@ -22,7 +22,7 @@ class Kind:
     advice: str
 
     def counted(self, count: int) -> str:
-        return f"{count} {self.one if count == 1 else self.many}"
+        return f"{count:,} {self.one if count == 1 else self.many}"
 
 
 NON_FINITE = Kind(
