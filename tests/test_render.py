@@ -353,7 +353,7 @@ def test_a_column_has_one_notation_chosen_from_its_range(values: list[float], sh
     from losscli.render.numbers import column_notation
 
     notation = column_notation(values, 5)
-    assert [format_number(value, 5, notation) for value in values] == shown
+    assert [format_number(value, 5, notation=notation) for value in values] == shown
 
 
 @pytest.mark.parametrize(

@@ -128,18 +128,8 @@ def test_the_table_at_a_fixed_width(run, five: Path) -> None:
 
 
 SAMPLE = Path(__file__).parent.parent / "sample_data" / "model_comparison.csv"
-TWO_MODELS = (
-    "evaluate",
-    str(SAMPLE),
-    "-p",
-    "gbm",
-    "-p",
-    "baseline",
-    "-g",
-    "segment",
-    "-m",
-    "mse,mae",
-)
+MODELS = ("-p", "gbm", "-p", "baseline")
+TWO_MODELS = ("evaluate", str(SAMPLE), *MODELS, "-g", "segment", "-m", "mse,mae")
 
 
 def test_a_column_keeps_one_notation_and_each_model_is_set_apart_in_the_table(run) -> None:

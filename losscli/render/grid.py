@@ -162,16 +162,20 @@ def build_grid(
         cells += _group_cells(row, result.group_by)
         cells.append(f"{row.n:,}")
         for name in result.losses:
-            value = _value(row.metrics.get(name), digits, glyphs, notation[name])
+            value = _value(row.metrics.get(name), digits, glyphs, notation=notation[name])
             cell = value + _mark(row, name, notes, glyphs)
             if result.ci is not None:
-                cell += _interval_cell(result, row, name, (digits, notation[name]), notes, glyphs)
+                cell += _interval_cell(
+                    result, row, name, digits, notes, glyphs, notation=notation[name]
+                )
             if (line, name) in failing:
                 grid.failed.add((at, len(cells)))
                 cell += glyphs.failed
             cells.append(cell)
             if per_loss == 3:
-                cells += _baseline_cells(row, name, digits, glyphs, notation[f"{name} base"])
+                cells += _baseline_cells(
+                    row, name, digits, glyphs=glyphs, notation=notation[name + " base"]
+                )
         following = lines[at + 1] if at + 1 < len(lines) else None
         next_is_overall = isinstance(following, int) and bool(result.frame.overall[following])
         next_block = row.is_overall and following is not None  # set one file and model apart
@@ -208,9 +212,11 @@ def _interval_cell(
     result: EvaluationResult,
     row: ResultRow,
     loss: str,
-    shown_as: tuple[int, str],
+    digits: int,
     notes: dict[str, int],
     glyphs: Glyphs,
+    *,
+    notation: str,
 ) -> str:
     """`` [low, high]`` after the value, with a note where it has none or another method."""
     interval = row.intervals.get(loss)
@@ -223,7 +229,7 @@ def _interval_cell(
     mark = glyphs.note_mark(notes.setdefault(f"{loss}: {note}", len(notes) + 1)) if note else ""
     if interval.low is None or interval.high is None:
         return f" [{glyphs.missing}]{mark}"
-    low, high = (format_number(bound, *shown_as) for bound in (interval.low, interval.high))
+    low, high = (format_number(b, digits, notation=notation) for b in (interval.low, interval.high))
     return f" [{low}, {high}]{mark}"
 
 
@@ -287,10 +293,10 @@ def p_text(p: float, result: EvaluationResult) -> str:
     return f"p = {p:.2g}"
 
 
-def _value(value: float | None, digits: int, glyphs: Glyphs, notation: str | None = None) -> str:
+def _value(value: float | None, digits: int, glyphs: Glyphs, *, notation: str | None = None) -> str:
     if value is None or not math.isfinite(value):
         return glyphs.missing
-    return format_number(value, digits, notation)
+    return format_number(value, digits, notation=notation)
 
 
 def _loss_headers(name: str, per_loss: int, glyphs: Glyphs) -> list[str]:
@@ -299,11 +305,11 @@ def _loss_headers(name: str, per_loss: int, glyphs: Glyphs) -> list[str]:
 
 
 def _baseline_cells(
-    row: ResultRow, loss: str, digits: int, glyphs: Glyphs, notation: str
+    row: ResultRow, loss: str, digits: int, *, glyphs: Glyphs, notation: str
 ) -> list[str]:
     value, before = row.metrics.get(loss), (row.baseline or {}).get(loss)
     change = row.change(loss)
-    shown = _value(before, digits, glyphs, notation)
+    shown = _value(before, digits, glyphs, notation=notation)
     if value is None or before is None or change is None:
         return [shown, glyphs.missing]
     return [shown, format_change(value, before, change[1], digits)]

@@ -27,7 +27,7 @@ def _exponent(value: float, digits: int) -> int:
     return int(f"{value:.{max(digits, 1) - 1}e}".partition("e")[2])
 
 
-def format_number(value: float, digits: int, notation: str | None = None) -> str:
+def format_number(value: float, digits: int, *, notation: str | None = None) -> str:
     """``digits`` significant digits, rounded; scientific below 1e-4 and from 10**digits on,
     or wherever ``notation`` is ``SCIENTIFIC`` (the column's, see ``column_notation``).
 
