@@ -131,12 +131,14 @@ def bench_module(name: str) -> ModuleType:
     return importlib.import_module(name)
 
 
-def on_a_terminal(*args: str) -> tuple[int, str]:
-    """Run losscli with standard output and error on one pseudo-terminal; what it showed."""
+def on_a_terminal(*args: str, columns: int = 200, term: str = "dumb") -> tuple[int, str]:
+    """Run losscli with standard output and error on one pseudo-terminal ``columns`` wide
+    (a dumb one is 80 wide for rich); what it showed, without its text styles."""
     import pty
+    import re
 
     leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
+    env = {**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1", "TERM": term}
     process = subprocess.Popen(
         [sys.executable, "-m", "losscli", *args], stdout=follower, stderr=follower, env=env
     )
@@ -151,7 +153,8 @@ def on_a_terminal(*args: str) -> tuple[int, str]:
             break
         shown += chunk
     os.close(leader)
-    return process.wait(timeout=60), shown.decode().replace("\r\n", "\n")
+    text = re.sub(r"\x1b\[[0-9;]*m", "", shown.decode())  # bold, dim: NO_COLOR keeps them
+    return process.wait(timeout=60), text.replace("\r\n", "\n")
 
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "plugins"

@@ -257,7 +257,22 @@ def test_drop_na_drops_and_says_how_many(run, tmp_path: Path) -> None:
     assert result.stdout.splitlines()[1] == f"{path},y_pred,overall,2,0.5"
     assert result.stderr == (
         f"losscli: warning: {path}: 2 of 4 rows dropped for missing or "
-        "non-finite values (--drop-na)\n"
+        "non-finite values in column 'y_pred' (--drop-na)\n"
+    )
+
+
+def test_drop_na_names_the_columns_and_drops_the_row_for_every_model(run, tmp_path: Path):
+    path = tmp_path / "na.csv"
+    path.write_text("y,a,b,w\n1,1,2,1\n2,,2,1\n3,3,,1\n4,4,4,\n5,5,nan,1\n6,,,1\n")
+    args = ("-l", "y", "-p", "a", "-p", "b", "-w", "w", "--drop-na", "-m", "mae", "-f", "csv")
+    result = run("evaluate", str(path), *args)
+    assert result.exit_code == 0
+    # model a has values in rows 3 and 5, but b has none there: a is scored on row 1 only
+    assert result.stdout.splitlines()[1:] == [f"{path},a,overall,1,0.0", f"{path},b,overall,1,1.0"]
+    assert result.stderr == (
+        f"losscli: warning: {path}: 5 of 6 rows dropped for missing or non-finite values in "
+        "columns 'a' (2 rows), 'b' (3 rows), 'w' (1 row) (--drop-na); a row is dropped for "
+        "every model, so that all are scored on the same rows\n"
     )
 
 
@@ -361,3 +376,19 @@ def test_csv_run_repeats_notes_on_stderr_but_the_table_shows_them_once(run, tmp_
     table = run("evaluate", str(path), "-f", "table")
     assert table.stderr == ""
     assert "¹ mape: 1 row with label 0 left out" in table.stdout
+
+
+def test_comparison_lines_name_the_file_when_there_are_several(run, tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("jan.csv").write_text("y_true,a,b\n1,0.6,0.9\n1,1.29,1.2\n2,1.99,2.3\n2,2.69,2.2\n")
+    Path("feb.csv").write_text("y_true,a,b\n1,0.5,0.9\n1,1.3,1.5\n2,2.1,2.6\n2,2.4,2.9\n")
+    compare = ("-p", "a", "-p", "b", "-m", "mse", "--compare", "-f", "table")
+    out = run("evaluate", "jan.csv", "feb.csv", *compare).stdout
+    assert out.splitlines()[-2:] == [
+        "jan.csv: b vs a, mse: Δ -0.13508 [-0.49056, 0.22041], p = 0.31 (indistinguishable)",
+        "feb.csv: b vs a, mse: Δ +0.23000 [-0.36297, 0.82297], p = 0.3 (indistinguishable)",
+    ]
+    one = run("evaluate", "jan.csv", *compare).stdout
+    assert one.splitlines()[-1] == (
+        "b vs a, mse: Δ -0.13508 [-0.49056, 0.22041], p = 0.31 (indistinguishable)"
+    )

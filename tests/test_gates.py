@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ARTICLE, write_table
+from conftest import ARTICLE, on_a_terminal, write_table
 
 from losscli.reading import csv_source, parquet_source
+from losscli.render.literal import markdown
 
 # Group a: mse 0.12205, mape 34.5; group b: mse 0.27873, mape 16.667; overall 0.21606, 23.8.
 GROUPED = ARTICLE.assign(g=["a", "a", "b", "b", "b"])
@@ -592,3 +593,46 @@ def test_a_check_limit_within_noise_counts_as_equal(
     run, article_csv: Path, check: str, code: int
 ) -> None:
     assert run("evaluate", str(article_csv), "--check", check).exit_code == code
+
+
+# 400 rows whose errors are a fixed pattern; a run 1.025 times the errors is 5.06% worse in MSE
+NOISY = pd.DataFrame({"y_true": np.arange(400.0) % 7})
+NOISY = NOISY.assign(y_pred=NOISY.y_true + (np.arange(400) * 37 % 101 - 50) / 100)
+WITHIN_NOISE = (
+    "max-regression mse=2% — {file}, y_pred, overall: beyond the tolerance but within noise: "
+    "mse changed by +0.0043155 from the baseline 0.0852445 (+5.06%); tolerated: 2% higher; "
+    "the change's 95% interval is [-0.00654507, +0.0151761]: not significantly beyond the "
+    "tolerance",
+    "such a change passes while its interval reaches within the tolerance (the runs are "
+    "compared as independent samples); where both runs' predictions are on the same rows, "
+    "put them in one file and use --compare: its paired test is far more sensitive",
+)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table", "markdown"])
+def test_a_pass_beyond_the_tolerance_within_noise_says_so(run, tmp_path: Path, fmt: str) -> None:
+    base = write_baseline(run, NOISY, tmp_path / "base.json", "-m", "mse", "--ci")
+    new = write_table(worse(NOISY, 1.025), tmp_path / "new.csv")
+    args = ["--baseline", str(base), "--max-regression", "mse=2%", "-f", fmt]
+    result = run("evaluate", str(new), "-m", "mse", "--ci", *args)
+    assert result.exit_code == 0
+    lines = [line.format(file=new) for line in WITHIN_NOISE]
+    said = result.stderr.splitlines()
+    assert said[-2:] == [f"losscli: warning: {line}" for line in lines]
+    if fmt in ("table", "markdown"):  # and as footnotes: a report written to a file has them
+        shown = [line.rstrip() for line in result.stdout.splitlines()]
+        notes = [markdown(line) for line in lines] if fmt == "markdown" else lines
+        at = shown.index(notes[0])
+        assert shown[at : at + 3] == [*notes, "" if fmt == "markdown" else "✓ the check passed"]
+    quiet = run("evaluate", str(new), "-m", "mse", "--ci", "-q", *args)
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+
+
+def test_on_a_terminal_a_pass_within_noise_is_a_footnote_shown_once(run, tmp_path: Path) -> None:
+    base = write_baseline(run, NOISY, tmp_path / "base.json", "-m", "mse", "--ci")
+    new = write_table(worse(NOISY, 1.025), tmp_path / "base.csv")  # named as the baseline's
+    args = ["--baseline", str(base), "--max-regression", "mse=2%"]
+    code, shown = on_a_terminal("evaluate", str(new), "-m", "mse", "--ci", *args)
+    assert code == 0
+    lines = [line.format(file=new) for line in WITHIN_NOISE]
+    assert shown.rstrip().splitlines()[-3:] == [*lines, "✓ the check passed"]

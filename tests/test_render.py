@@ -339,6 +339,24 @@ def test_numbers_have_precision_significant_digits(value: float, digits: int, sh
 
 
 @pytest.mark.parametrize(
+    ("values", "shown"),
+    [
+        ([27404, 10019, 190030], ["2.7404e+04", "1.0019e+04", "1.9003e+05"]),
+        ([27404, 10019, 99999.4], ["27404", "10019", "99999"]),
+        ([27404, 99999.7], ["2.7404e+04", "1.0000e+05"]),  # rounds up to 10**5
+        ([0.5, 0.00012], ["0.50000", "0.00012000"]),
+        ([0.5, 0.00001], ["5.0000e-01", "1.0000e-05"]),
+        ([0.0, -344.63, float("nan")], ["0", "-344.63", "nan"]),
+    ],
+)
+def test_a_column_has_one_notation_chosen_from_its_range(values: list[float], shown: list[str]):
+    from losscli.render.numbers import column_notation
+
+    notation = column_notation(values, 5)
+    assert [format_number(value, 5, notation=notation) for value in values] == shown
+
+
+@pytest.mark.parametrize(
     ("value", "before", "shown"),
     [
         (0.14768, 0.12205, "+0.02563 (+21.0%)"),
@@ -383,6 +401,40 @@ def test_losses_in_a_pipe_are_whole_lines() -> None:
     cross_entropy = next(line for line in lines if line.split()[:1] == ["cross_entropy"])
     assert "ce, log_loss, bce, cce, logloss" in cross_entropy
     assert "…" not in done.stdout.decode()
+
+
+LOSSES_AT_100 = """\
+  loss                tasks           better   params            formula                  from
+ {rule}
+  mse                 regression,     lower                      Σw·(y − ŷ)² / Σw         built-in
+                      binary,
+                      multiclass
+  rmse                regression      lower                      √(Σw·(y − ŷ)² / Σw)      built-in
+  mae                 regression      lower                      Σw·|y − ŷ| / Σw          built-in
+  mape                regression      lower                      100 · Σw·|y − ŷ|/|y| /   built-in
+                                                                 Σw  (rows with y = 0
+                                                                 left out)
+  smape               regression      lower                      100 · Σw·2|y − ŷ|/(|y|   built-in
+"""
+LEFT_OUT_AT_100 = """\
+description, aliases: left out to fit 100 columns; a wider terminal, or -f markdown, csv or json,
+shows every column"""
+
+
+def test_losses_on_a_100_column_terminal_break_no_word_and_say_what_is_left_out() -> None:
+    from losscli.render.catalog import catalog_grid
+
+    code, shown = on_a_terminal("losses", columns=100, term="xterm")
+    assert code == 0
+    lines = [line.rstrip() for line in shown.splitlines()]
+    assert "\n".join(lines[1:12]) + "\n" == LOSSES_AT_100.format(rule="─" * 98)
+    assert "\n".join(lines[-2:]) == LEFT_OUT_AT_100
+    assert max(len(line) for line in lines) <= 100
+    grid = catalog_grid()
+    words = {word for row in [grid.headers, *grid.rows] for cell in row for word in cell.split()}
+    table = [word for line in lines[1:-3] for word in line.split() if not word.startswith("─")]
+    assert set(table) <= words  # every word whole: none broken across lines
+    assert {row[0] for row in grid.rows} <= set(table)  # and no loss left out
 
 
 def test_losses_as_csv_json_and_markdown(run) -> None:

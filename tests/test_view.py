@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import Result
@@ -123,3 +125,82 @@ def test_the_table_at_a_fixed_width(run, five: Path) -> None:
         "… more group rows than --max-rows: --max-rows 0 shows them all; -f csv, -f json or "
         "-o FILE write every row",
     ]
+
+
+SAMPLE = Path(__file__).parent.parent / "sample_data" / "model_comparison.csv"
+MODELS = ("-p", "gbm", "-p", "baseline")
+TWO_MODELS = ("evaluate", str(SAMPLE), *MODELS, "-g", "segment", "-m", "mse,mae")
+
+
+def test_a_column_keeps_one_notation_and_each_model_is_set_apart_in_the_table(run) -> None:
+    out = run(*TWO_MODELS, "-f", "table").stdout  # a table off a terminal: to a pipe or file
+    assert [line.rstrip() for line in out.splitlines()] == [
+        str(SAMPLE),
+        "",
+        "  pred       segment       n        mse ↓    mae ↓",
+        " ──────────────────────────────────────────────────",
+        "  gbm        apartment   201   3.5483e+02   14.325",
+        "  gbm        house       159   1.0286e+03   24.627",
+        "  gbm        villa        40   1.0799e+04   79.658",
+        "",
+        "  gbm        overall     400   1.6671e+03   24.954",
+        "",
+        "  baseline   apartment   201   8.7933e+03   81.738",
+        "  baseline   house       159   1.0019e+04   76.328",
+        "  baseline   villa        40   1.9003e+05   372.42",
+        "",
+        "  baseline   overall     400   2.7404e+04   108.66",
+        "",
+    ]
+
+
+def test_a_column_keeps_one_notation_and_each_model_is_set_apart_in_markdown(run) -> None:
+    out = run(*TWO_MODELS, "-f", "markdown").stdout
+    assert out.splitlines()[2:] == [
+        "| pred | segment | n | mse ↓ | mae ↓ |",
+        "|---|---|---:|---:|---:|",
+        "| gbm | apartment | 201 | 3.5483e+02 | 14.325 |",
+        "| gbm | house | 159 | 1.0286e+03 | 24.627 |",
+        "| gbm | villa | 40 | 1.0799e+04 | 79.658 |",
+        "| **gbm** | **overall** | **400** | **1.6671e+03** | **24.954** |",
+        "| | | | | |",
+        "| baseline | apartment | 201 | 8.7933e+03 | 81.738 |",
+        "| baseline | house | 159 | 1.0019e+04 | 76.328 |",
+        "| baseline | villa | 40 | 1.9003e+05 | 372.42 |",
+        "| **baseline** | **overall** | **400** | **2.7404e+04** | **108.66** |",
+    ]
+
+
+def test_counts_have_thousands_separators_in_messages_and_the_table_never_in_data(
+    run, tmp_path: Path
+) -> None:
+    """1,200 groups of two rows, one with label 0 (left out of MAPE): every count a person
+    reads is written 1,200; CSV and JSON hold plain numbers."""
+    groups = np.repeat(np.arange(1200), 2)
+    y = np.tile([0.0, 2.0], 1200)
+    frame = pd.DataFrame({"g": groups, "y_true": y, "a": y + 1, "b": y + 1.0 + groups % 2})
+    path = write_table(frame, tmp_path / "many.csv")
+    args = ("evaluate", str(path), "-g", "g", "-p", "a", "-p", "b", "-m", "mse,mape", "--compare")
+    table = run(*args, "-f", "table", "--max-rows", "1", "--check", "mse<=1")
+    lines = [line.rstrip() for line in table.stdout.splitlines()]
+    assert lines[12:] == [
+        "  b              overall   2,400   2.5000 ✗   75.000²",
+        "",
+        "¹ mape: 1 row with label 0 left out",
+        "² mape: 1,200 rows with label 0 left out",
+        "… more group rows than --max-rows: --max-rows 0 shows them all; -f csv, -f json or "
+        "-o FILE write every row",
+        "b vs a, mse: Δ +1.5000 [1.4399, 1.5601], p < 1e-16 (worse); in 1,200 groups better 0, "
+        "worse 600, indistinguishable 600 (Holm-adjusted)",
+        "b vs a, mape: Δ +25.000 [23.583, 26.417], p < 1e-16 (worse); in 1,200 groups better 0, "
+        "worse 0, indistinguishable 1,200 (Holm-adjusted)",
+        "✗ 601 of 2,402 checks failed",
+        *lines[20:],
+    ]
+    assert lines[4:6] == ["  a              0             2     1.0000   50.000¹", "  … 1,199 more"]
+    assert table.stderr.splitlines()[-1] == "losscli: ✗ 601 of 2,402 checks failed"
+    csv_out = run(*args, "-f", "csv").stdout
+    overall = [line for line in csv_out.splitlines() if ",overall," in line]
+    assert overall == [f"{path},a,overall,,2400,1.0,50.0", f"{path},b,overall,,2400,2.5,75.0"]
+    rows = json.loads(run(*args, "-f", "json").stdout)["rows"]
+    assert [row["n"] for row in rows if row["group"] is None] == [2400, 2400]

@@ -165,7 +165,19 @@ def evaluate(
     if output is not None or not quiet:
         emit(result, fmt, precision, output, max_rows)
     on_terminal = output is None and not quiet and sys.stdout.isatty() and sys.stderr.isatty()
-    _report_failures(result, shown=on_terminal and fmt in ("table", "markdown"))
+    shown = on_terminal and fmt in ("table", "markdown")
+    if before is not None and not quiet and not shown:  # a baseline gate passed within noise
+        _report_within_noise(result)
+    _report_failures(result, shown)
+
+
+def _report_within_noise(result: Any) -> None:
+    """Checks passed within noise though beyond their tolerance, on standard error (the
+    table and markdown on the terminal show them as footnotes)."""
+    from ..render.grid import glyphs_for, within_noise_lines
+
+    for line in within_noise_lines(result, glyphs_for(sys.stderr.encoding)):
+        say("warning", line)
 
 
 def _report_failures(result: Any, shown: bool) -> None:

@@ -22,7 +22,7 @@ class Kind:
     advice: str
 
     def counted(self, count: int) -> str:
-        return f"{count} {self.one if count == 1 else self.many}"
+        return f"{count:,} {self.one if count == 1 else self.many}"
 
 
 NON_FINITE = Kind(
@@ -84,6 +84,8 @@ class RowProblems:
         self.offset = first_row  # rows before the current chunk
         self.rows_seen = first_row
         self.dropped = 0
+        self.dropped_by: dict[str, int] = {}  # --drop-na: rows with a value missing, per column
+        self.models = 1  # prediction columns: a row dropped is dropped for each of them
         self.total_weight = 0.0
         self._found: dict[tuple[str, Kind], _Found] = {}
         self._zero_labels: dict[tuple[str, Kind], _Found] = {}  # an error only if MAPE is shown
@@ -104,6 +106,7 @@ class RowProblems:
         ``missing_label`` marks rows without a class label: missing values too.
         """
         self.offset, self.rows_seen = self.rows_seen, self.rows_seen + n
+        self.models = max(self.models, len(plan.models))
         keep = self._missing_values(values, plan, n, missing_label)
         if plan.weight:
             self._weights(plan.weight, values[plan.weight], keep)
@@ -137,6 +140,8 @@ class RowProblems:
                 nonfinite |= bad
                 if not self.drop_na:
                     self.note(name, NON_FINITE, bad, column)
+                else:
+                    self.dropped_by[name] = self.dropped_by.get(name, 0) + int(bad.sum())
         if not (self.drop_na and nonfinite.any()):
             return None
         self.dropped += int(nonfinite.sum())
@@ -216,6 +221,9 @@ class RowProblems:
         out = RowProblems(self.source, self.drop_na, self.count_zero_labels)
         out.rows_seen = max(self.rows_seen, other.rows_seen)
         out.dropped = self.dropped + other.dropped
+        out.models = max(self.models, other.models)
+        for name, count in [*self.dropped_by.items(), *other.dropped_by.items()]:
+            out.dropped_by[name] = out.dropped_by.get(name, 0) + count
         out.total_weight = self.total_weight + other.total_weight
         for mine, theirs, merged in (
             (self._found, other._found, out._found),
@@ -252,12 +260,27 @@ class RowProblems:
         raise InputError("\n".join(lines))
 
     def notices(self) -> list[str]:
+        """--drop-na: how many rows were dropped, for a value missing in which columns."""
         if not self.dropped:
             return []
+        counts = [(f"{name!r}", count) for name, count in self.dropped_by.items()]
+        if len(counts) == 1:
+            columns = f"column {counts[0][0]}"
+        else:
+            columns = "columns " + ", ".join(f"{name} ({_rows(count)})" for name, count in counts)
+        every = (
+            "; a row is dropped for every model, so that all are scored on the same rows"
+            if self.models > 1
+            else ""
+        )
         return [
-            f"{self.source}: {self.dropped} of {self.rows_seen} rows dropped for missing "
-            "or non-finite values (--drop-na)"
+            f"{self.source}: {self.dropped:,} of {_rows(self.rows_seen)} dropped for missing "
+            f"or non-finite values in {columns} (--drop-na){every}"
         ]
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row{'' if count == 1 else 's'}"
 
 
 def _shown(value: float) -> str:

@@ -255,7 +255,7 @@ def _regression(
             f"[{difference - half:+.6g}, {difference + half:+.6g}]: "
             f"{'not ' if passed else ''}significantly beyond the tolerance"
         )
-    outcome = Outcome(text, index, loss.name, value, limit, passed, reason)
+    outcome = Outcome(text, index, loss.name, value, limit, passed, reason, beyond=worse > allowed)
     return Judged(outcome, p_beyond(worse - allowed, se, df), not row.is_overall)
 
 

@@ -73,7 +73,7 @@ def _adjust(
         outcome = outcomes[i]
         if outcome.passed:
             continue
-        where = f"{name}-adjusted over {len(family)} group rows: p {p_text(value)}"
+        where = f"{name}-adjusted over {len(family):,} group rows: p {p_text(value)}"
         if value < bound:
             outcomes[i] = replace(outcome, reason=f"{outcome.reason}; {where}")
         else:

@@ -42,7 +42,7 @@ class Rule:
         """What the rule did to ``count`` rows, for a footnote."""
         if not self.skip:
             return self.message
-        return f"{count} row{'s' if count != 1 else ''} {self.message}"
+        return f"{count:,} row{'s' if count != 1 else ''} {self.message}"
 
 
 @dataclass(frozen=True, eq=False)

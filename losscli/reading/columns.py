@@ -267,4 +267,4 @@ def _guess(
 
 def _listing(names: Sequence[str], most: int = 20) -> str:
     shown = ", ".join(repr(n) for n in names[:most])
-    return shown + (f", … ({len(names)} in all)" if len(names) > most else "")
+    return shown + (f", … ({len(names):,} in all)" if len(names) > most else "")

@@ -59,9 +59,14 @@ def catalog_grid(charset: str | None = None) -> Grid:
     return grid.shown(charset)
 
 
+# Left out of a terminal's table, in this order, while the words of the rest do not fit
+NARROW_DROPS = ("description", "aliases", "from", "params")
+
+
 def catalog_table(wrap: bool) -> TableView:
-    """The table; ``wrap`` fits it to a terminal's width, else every line is whole."""
-    return TableView(catalog_grid, wrap=wrap)
+    """The table; ``wrap`` fits it to a terminal's width (wrapping cells at spaces, leaving
+    out ``NARROW_DROPS`` where even that does not fit), else every line is whole."""
+    return TableView(catalog_grid, wrap=wrap, droppable=NARROW_DROPS if wrap else ())
 
 
 def catalog_text(fmt: str, charset: str | None = None) -> str:

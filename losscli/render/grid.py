@@ -10,10 +10,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from ..losses import Direction, find_loss
 from ..result import EvaluationResult, ResultRow
 from ..result.adjust import ADJUSTMENT_NAMES
 from .literal import visible
+from .numbers import column_notation, format_change, format_number, format_signed
 
 OVERALL = "overall"
 MISSING_KEY = "(missing)"
@@ -78,42 +81,6 @@ class Grid:
             footnotes=show(self.footnotes),
             summary=show(self.summary),
         )
-
-
-def format_number(value: float, digits: int) -> str:
-    """``digits`` significant digits, rounded; scientific below 1e-4 and from 10**digits on.
-
-    As printf's ``%#g`` without a bare trailing point: 0.99999999 at 5 digits is
-    1.0000 (a rounding: more digits with a higher precision), 2.5e22 is 2.5000e+22.
-    """
-    if value == 0:
-        return "0"  # and never -0
-    mantissa, e, exponent = f"{value:#.{digits}g}".partition("e")
-    return mantissa.rstrip(".") + e + exponent
-
-
-def format_change(value: float, before: float, percent: float | None, digits: int) -> str:
-    """The change to the resolution the two values are shown with; below it, 0.
-
-    ``+0.02563 (+21.0%)`` beside 0.14768 and 0.12205; float noise such as +1e-14
-    shows as ``0 (0%)``, never as ``-0.0%``.
-    """
-    scale = max(abs(value), abs(before))
-    if not math.isfinite(scale) or not math.isfinite(value - before):
-        return f"{value - before:+}"
-    last_place = math.floor(math.log10(scale)) - digits + 1 if scale else 0
-    rounded = round(value - before, -last_place)
-    if rounded == 0:
-        return "0" if percent is None else "0 (0%)"
-    shown_digits = math.floor(math.log10(abs(rounded))) - last_place + 1
-    shown = ("+" if rounded > 0 else "") + format_number(rounded, max(shown_digits, 1))
-    return shown if percent is None else f"{shown} ({_format_percent(percent)}%)"
-
-
-def _format_percent(percent: float) -> str:
-    if abs(percent) >= 0.1:
-        return f"{percent:+.1f}"
-    return ("+" if percent > 0 else "") + format_number(percent, 2)
 
 
 def loss_header(name: str, glyphs: Glyphs = UNICODE) -> str:
@@ -183,6 +150,7 @@ def build_grid(
     failing = {(o.row, o.loss) for o in result.failures}
     notes: dict[str, int] = {}
     lines = _limited(result, max_rows)
+    notation = _notations(result, [line for line in lines if isinstance(line, int)], digits)
     for at, line in enumerate(lines):
         if isinstance(line, Elided):
             grid.rows.append(_elided_cells(line, len(grid.headers), glyphs))
@@ -194,20 +162,26 @@ def build_grid(
         cells += _group_cells(row, result.group_by)
         cells.append(f"{row.n:,}")
         for name in result.losses:
-            cell = _value(row.metrics.get(name), digits, glyphs) + _mark(row, name, notes, glyphs)
+            value = _value(row.metrics.get(name), digits, glyphs, notation=notation[name])
+            cell = value + _mark(row, name, notes, glyphs)
             if result.ci is not None:
-                cell += _interval_cell(result, row, name, digits, notes, glyphs)
+                cell += _interval_cell(
+                    result, row, name, digits, notes, glyphs, notation=notation[name]
+                )
             if (line, name) in failing:
                 grid.failed.add((at, len(cells)))
                 cell += glyphs.failed
             cells.append(cell)
             if per_loss == 3:
-                cells += _baseline_cells(row, name, digits, glyphs)
+                cells += _baseline_cells(
+                    row, name, digits, glyphs=glyphs, notation=notation[name + " base"]
+                )
         following = lines[at + 1] if at + 1 < len(lines) else None
         next_is_overall = isinstance(following, int) and bool(result.frame.overall[following])
+        next_block = row.is_overall and following is not None  # set one file and model apart
         grid.rows.append(cells)
         grid.overall.append(row.is_overall and bool(result.group_by))
-        grid.block_ends.append(bool(result.group_by) and next_is_overall)
+        grid.block_ends.append(bool(result.group_by) and (next_is_overall or next_block))
     grid.footnotes = [f"{glyphs.note_mark(number)} {text}" for text, number in notes.items()]
     if result.ordering:
         grid.footnotes.append(result.ordering[0].upper() + result.ordering[1:])
@@ -216,9 +190,22 @@ def build_grid(
     if result.ci is not None:
         grid.footnotes.insert(0, _ci_line(result))
     grid.footnotes += comparison_lines(result, digits, glyphs)
+    grid.footnotes += within_noise_lines(result, glyphs)
     summary = verdict(result, glyphs)
     grid.summary = [summary, *failure_lines(result, glyphs)] if summary else []
     return grid.shown(charset)
+
+
+def _notations(result: EvaluationResult, shown: list[int], digits: int) -> dict[str, str]:
+    """Each number column's notation, from the values shown in it (with their intervals):
+    per loss, and per loss's baseline (``"mse base"``)."""
+    out = {}
+    for name, column in result.frame.losses.items():
+        arrays = [a for a in (column.values, column.low, column.high) if a is not None]
+        out[name] = column_notation(np.concatenate([a[shown] for a in arrays]).tolist(), digits)
+        if column.baseline is not None:
+            out[f"{name} base"] = column_notation(column.baseline[shown].tolist(), digits)
+    return out
 
 
 def _interval_cell(
@@ -228,6 +215,8 @@ def _interval_cell(
     digits: int,
     notes: dict[str, int],
     glyphs: Glyphs,
+    *,
+    notation: str,
 ) -> str:
     """`` [low, high]`` after the value, with a note where it has none or another method."""
     interval = row.intervals.get(loss)
@@ -240,7 +229,7 @@ def _interval_cell(
     mark = glyphs.note_mark(notes.setdefault(f"{loss}: {note}", len(notes) + 1)) if note else ""
     if interval.low is None or interval.high is None:
         return f" [{glyphs.missing}]{mark}"
-    low, high = format_number(interval.low, digits), format_number(interval.high, digits)
+    low, high = (format_number(b, digits, notation=notation) for b in (interval.low, interval.high))
     return f" [{low}, {high}]{mark}"
 
 
@@ -257,14 +246,12 @@ def _ci_line(result: EvaluationResult) -> str:
     )
 
 
-def format_signed(value: float, digits: int) -> str:
-    return ("+" if value > 0 else "") + format_number(value, digits)
-
-
 def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNICODE) -> list[str]:
-    """Per model and loss against the reference: groups better, worse, indistinguishable
-    (adjusted across groups), and the overall difference with its interval and p-value."""
+    """Per model and loss against the reference (and per file, named when there are
+    several): groups better, worse, indistinguishable (adjusted across groups), and the
+    overall difference with its interval and p-value."""
     lines = []
+    several_files = len(result.files) > 1
     for summary in result.comparison_summaries():
         overall = summary.overall
         delta = glyphs.missing if overall.delta is None else format_signed(overall.delta, digits)
@@ -275,14 +262,15 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
         )
         p = "" if overall.p_value is None else f", {p_text(overall.p_value, result)}"
         line = (
-            f"{overall.pred} vs {overall.reference}, {overall.loss}:"
+            (f"{overall.file}: " if several_files else "")
+            + f"{overall.pred} vs {overall.reference}, {overall.loss}:"
             f"{glyphs.change} {delta}{interval}{p}"
         )
         line += f" ({overall.verdict})" if overall.verdict != "same" else " (indistinguishable)"
         if summary.groups:
             line += (
-                f"; in {summary.groups} groups better {summary.better}, worse "
-                f"{summary.worse}, indistinguishable {summary.same} "
+                f"; in {summary.groups:,} groups better {summary.better:,}, worse "
+                f"{summary.worse:,}, indistinguishable {summary.same:,} "
                 f"({ADJUSTMENT_NAMES[summary.adjust]}-adjusted)"
             )
         lines.append(line)
@@ -305,10 +293,10 @@ def p_text(p: float, result: EvaluationResult) -> str:
     return f"p = {p:.2g}"
 
 
-def _value(value: float | None, digits: int, glyphs: Glyphs) -> str:
+def _value(value: float | None, digits: int, glyphs: Glyphs, *, notation: str | None = None) -> str:
     if value is None or not math.isfinite(value):
         return glyphs.missing
-    return format_number(value, digits)
+    return format_number(value, digits, notation=notation)
 
 
 def _loss_headers(name: str, per_loss: int, glyphs: Glyphs) -> list[str]:
@@ -316,12 +304,15 @@ def _loss_headers(name: str, per_loss: int, glyphs: Glyphs) -> list[str]:
     return [header] if per_loss == 1 else [header, f"{name} base", f"{name}{glyphs.change}"]
 
 
-def _baseline_cells(row: ResultRow, loss: str, digits: int, glyphs: Glyphs) -> list[str]:
+def _baseline_cells(
+    row: ResultRow, loss: str, digits: int, *, glyphs: Glyphs, notation: str
+) -> list[str]:
     value, before = row.metrics.get(loss), (row.baseline or {}).get(loss)
     change = row.change(loss)
+    shown = _value(before, digits, glyphs, notation=notation)
     if value is None or before is None or change is None:
-        return [_value(before, digits, glyphs), glyphs.missing]
-    return [_value(before, digits, glyphs), format_change(value, before, change[1], digits)]
+        return [shown, glyphs.missing]
+    return [shown, format_change(value, before, change[1], digits)]
 
 
 def verdict(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> str | None:
@@ -331,9 +322,11 @@ def verdict(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> str | None:
         return None
     failed = len(result.failures)
     if not failed:
-        passed = "the check passed" if total == 1 else f"all {total} checks passed"
+        passed = "the check passed" if total == 1 else f"all {total:,} checks passed"
         return f"{glyphs.passed_verdict} {passed}"
-    return f"{glyphs.failed_verdict} {failed} of {total} check{'s' if total != 1 else ''} failed"
+    return (
+        f"{glyphs.failed_verdict} {failed:,} of {total:,} check{'s' if total != 1 else ''} failed"
+    )
 
 
 def failure_lines(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> list[str]:
@@ -341,6 +334,25 @@ def failure_lines(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> list[st
     return [
         f"{o.check} {glyphs.dash} {result.row(o.row).where}: {o.reason}" for o in result.failures
     ]
+
+
+WITHIN_NOISE = (
+    "such a change passes while its interval reaches within the tolerance (the runs are "
+    "compared as independent samples); where both runs' predictions are on the same rows, "
+    "put them in one file and use --compare: its paired test is far more sensitive"
+)
+
+
+def within_noise_lines(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> list[str]:
+    """Each check that passed though its value is beyond the limit (an interval gate: the
+    change is within noise), as a failure is shown, and what to do about it."""
+    passed = [o for o in result.checks if o.passed and o.beyond]
+    lines = [
+        f"{o.check} {glyphs.dash} {result.row(o.row).where}: beyond the tolerance but within "
+        f"noise: {o.reason}"
+        for o in passed
+    ]
+    return [*lines, WITHIN_NOISE] if lines else []
 
 
 def _title(result: EvaluationResult, show_file: bool, show_pred: bool, glyphs: Glyphs) -> str:

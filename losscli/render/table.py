@@ -7,9 +7,10 @@ console's character set when printed (ASCII stand-ins on an ASCII terminal).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
@@ -24,7 +25,8 @@ class TableView:
     """Something to print as a table: its grid, made for a character set when printed."""
 
     grid_for: Callable[[str | None], Grid]
-    wrap: bool = False  # let long text wrap to the console's width (cells are never cut)
+    wrap: bool = False  # let long text wrap to the console's width at spaces
+    droppable: tuple[str, ...] = ()  # columns left out, in order, while it would not fit
 
 
 def to_table(result: EvaluationResult, digits: int = 5, max_rows: int | None = None) -> TableView:
@@ -33,35 +35,112 @@ def to_table(result: EvaluationResult, digits: int = 5, max_rows: int | None = N
 
 
 def print_table(view: TableView, console: Console) -> None:
-    """Print, widening the console rather than cropping or eliding anything."""
+    """Print, widening the console rather than cropping, eliding or breaking a word.
+
+    A wrapped table leaves out its ``droppable`` columns, in order, while its words would
+    not fit the console's width, and says so below.
+    """
     grid = view.grid_for(console.encoding)
     if grid.title:
         console.print(Text(grid.title, style="bold"), soft_wrap=True)
-    table = rich_table(grid, view.wrap)
-    if not view.wrap:
-        unbounded = console.options.update(max_width=1 << 16)
-        needed = Measurement.get(console, unbounded, table).minimum
-        if needed > console.width:
-            console.width = needed
+    widths = None
+    if view.wrap:
+        grid = _fitted(grid, view.droppable, console.width)
+        widths = column_widths(grid, console.width)
+    table = rich_table(grid, view.wrap, widths)
+    needed = _narrowest(table, console)
+    if needed > console.width:
+        console.width = needed
     console.print(table)
-    for note in grid.footnotes:
-        console.print(Text(note, style="dim"), soft_wrap=True)
+    for note in grid.footnotes:  # wrapped at spaces too where the table is
+        console.print(Text(note, style="dim"), soft_wrap=not view.wrap)
     for i, line in enumerate(grid.summary):
         console.print(Text(line, style="bold" if i == 0 else ""), soft_wrap=True)
 
 
-def rich_table(grid: Grid, wrap: bool) -> Table:
-    """A rich Table of the grid; without ``wrap``, no column is ever narrower than its cells."""
+def _narrowest(table: Table, console: Console) -> int:
+    """The table's width with every column as narrow as its cells allow."""
+    unbounded = console.options.update(max_width=1 << 16)
+    return Measurement.get(console, unbounded, table).minimum
+
+
+def _fitted(grid: Grid, droppable: tuple[str, ...], width: int) -> Grid:
+    """The grid without the first of ``droppable`` while its words do not fit ``width``."""
+    left_out: list[str] = []
+    for name in droppable:
+        if sum(_ranges(grid)[0]) <= width - _edges(grid):
+            break
+        grid = _without(grid, grid.headers.index(name))
+        left_out.append(name)
+    if not left_out:
+        return grid
+    note = (
+        f"{', '.join(left_out)}: left out to fit {width} columns; a wider terminal, "
+        "or -f markdown, csv or json, shows every column"
+    )
+    return replace(grid, footnotes=[*grid.footnotes, note])
+
+
+def column_widths(grid: Grid, width: int) -> list[int]:
+    """Each column's width within ``width``: at least its longest word (never broken), and
+    the room left shared in proportion to what each column's longest cell wants more."""
+    narrowest, widest = _ranges(grid)
+    spare = width - _edges(grid) - sum(narrowest)
+    wants = [most - least for least, most in zip(narrowest, widest, strict=True)]
+    if spare <= 0 or not sum(wants):
+        return narrowest
+    shares = [min(want, spare * want // sum(wants)) for want in wants]
+    widths = [least + share for least, share in zip(narrowest, shares, strict=True)]
+    left = spare - sum(shares)
+    for j in sorted(range(len(widths)), key=lambda j: shares[j] - wants[j]):
+        extra = min(left, wants[j] - shares[j])
+        widths[j] += extra
+        left -= extra
+    return widths
+
+
+def _ranges(grid: Grid) -> tuple[list[int], list[int]]:
+    """Per column, the longest word and the longest cell (the header is one word)."""
+    narrowest, widest = [], []
+    for header, *cells in zip(grid.headers, *grid.rows, strict=True):
+        words = [cell_len(word) for cell in cells for word in cell.split()]
+        narrowest.append(max([cell_len(header), *words]))
+        widest.append(max([cell_len(header), *map(cell_len, cells)]))
+    return narrowest, widest
+
+
+def _edges(grid: Grid) -> int:
+    """The table's width beside its columns' text: a space of padding on each side of
+    every column, a separator between columns and an edge on each side."""
+    return 3 * len(grid.headers) + 1
+
+
+def _without(grid: Grid, column: int) -> Grid:
+    def cut(cells: list[str]) -> list[str]:
+        return cells[:column] + cells[column + 1 :]
+
+    return replace(
+        grid,
+        headers=cut(grid.headers),
+        numeric=[n for j, n in enumerate(grid.numeric) if j != column],
+        rows=[cut(cells) for cells in grid.rows],
+    )
+
+
+def rich_table(grid: Grid, wrap: bool, widths: list[int] | None = None) -> Table:
+    """A rich Table of the grid; without ``wrap``, no column is ever narrower than its cells;
+    with it, each column is as wide as ``widths`` says (see ``column_widths``)."""
     table = Table(box=box.SIMPLE_HEAD, header_style="bold")
-    columns = zip(grid.headers, *grid.rows, strict=True)
-    widths = [max(Text(cell).cell_len for cell in column) for column in columns]
+    if widths is None:
+        widths = _ranges(grid)[0 if wrap else 1]
     for header, numeric, width in zip(grid.headers, grid.numeric, widths, strict=True):
         table.add_column(
             Text(header),
             justify="right" if numeric else "left",
             no_wrap=not wrap,
-            overflow="fold",  # a word too long for a wrapped column breaks, never elides
-            min_width=None if wrap else width,
+            overflow="fold",  # never elides (no word is wider than its column: none breaks)
+            min_width=width,
+            max_width=width if wrap else None,
         )
     for i, (cells, overall, end) in enumerate(
         zip(grid.rows, grid.overall, grid.block_ends, strict=True)

@@ -54,15 +54,18 @@ def json_text(document: Any) -> str:
 
 
 def markdown_text(grid: Grid) -> str:
-    """A GitHub table, numbers right-aligned, overall rows in bold, footnotes and summary below."""
+    """A GitHub table, numbers right-aligned, overall rows in bold (and an empty row after
+    one that another file or model follows), footnotes and summary below."""
     lines = []
     if grid.title:
         lines += [f"**{markdown(grid.title)}**", ""]
     lines.append("| " + " | ".join(markdown(h) for h in grid.headers) + " |")
     lines.append("|" + "|".join("---:" if num else "---" for num in grid.numeric) + "|")
-    for cells, overall in zip(grid.rows, grid.overall, strict=True):
+    for cells, overall, end in zip(grid.rows, grid.overall, grid.block_ends, strict=True):
         shown = [f"**{markdown(c)}**" if overall and c else markdown(c) for c in cells]
         lines.append("| " + " | ".join(shown) + " |")
+        if overall and end:  # an empty row sets the next file and model apart
+            lines.append("|" + " |" * len(cells))
     if grid.footnotes:
         lines += [""] + [f"{markdown(note)}  " for note in grid.footnotes]
     if grid.summary:

@@ -39,7 +39,9 @@ def ranked(result: EvaluationResult, sort_by: str | None, top: int | None) -> Ev
     ordering = f"group rows by {name}, {which} first"
     if top is not None:
         total = int((~result.frame.overall).sum())
-        ordering += f"; the {abs(top)} {which} of each file and model ({total:,} group rows in all)"
+        ordering += (
+            f"; the {abs(top):,} {which} of each file and model ({total:,} group rows in all)"
+        )
     return result.showing(np.concatenate(shown), ordering)
 
 

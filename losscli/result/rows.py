@@ -17,6 +17,7 @@ class Outcome:
     limit: float | None
     passed: bool
     reason: str
+    beyond: bool = False  # the value itself is beyond the limit: a pass is a pass within noise
 
     def record(self, row: ResultRow) -> dict[str, Any]:
         """The outcome as the JSON ``checks`` list carries it."""
