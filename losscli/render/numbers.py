@@ -9,17 +9,19 @@ import math
 from collections.abc import Iterable
 
 FIXED, SCIENTIFIC = "fixed", "scientific"
+WHOLE_DIGITS = 3  # a fixed-point column shows up to ``digits`` + 3 digits before the point
 
 
 def column_notation(values: Iterable[float], digits: int) -> str:
-    """One notation for a column, from its range by printf's ``%g`` rule: fixed-point when
-    every value, rounded to ``digits``, lies in [1e-4, 10**digits) (or is 0), else
-    scientific for every value, so that a column never mixes ``1.9003e+05`` with ``27404``."""
+    """One notation for a column, from its range: fixed-point when every value, rounded to
+    ``digits``, lies in [1e-4, 10**(digits + 3)) (or is 0), else scientific for every
+    value, so that a column never mixes ``1.9003e+05`` with ``27404``: it shows ``190030``
+    above ``27404`` and ``354.83``, and ``1.2346e+09`` above ``2.7404e+04``."""
     magnitudes = [abs(v) for v in values if v and math.isfinite(v)]
     if not magnitudes:
         return FIXED
     exponents = (_exponent(extreme, digits) for extreme in (min(magnitudes), max(magnitudes)))
-    return FIXED if all(-4 <= e < digits for e in exponents) else SCIENTIFIC
+    return FIXED if all(-4 <= e < digits + WHOLE_DIGITS for e in exponents) else SCIENTIFIC
 
 
 def _exponent(value: float, digits: int) -> int:
@@ -29,7 +31,8 @@ def _exponent(value: float, digits: int) -> int:
 
 def format_number(value: float, digits: int, *, notation: str | None = None) -> str:
     """``digits`` significant digits, rounded; scientific below 1e-4 and from 10**digits on,
-    or wherever ``notation`` is ``SCIENTIFIC`` (the column's, see ``column_notation``).
+    or wherever ``notation`` is ``SCIENTIFIC``; a ``FIXED`` column's values from
+    10**digits on are whole numbers rounded to ``digits`` (see ``column_notation``).
 
     As printf's ``%#g`` without a bare trailing point: 0.99999999 at 5 digits is
     1.0000 (a rounding: more digits with a higher precision), 2.5e22 is 2.5000e+22.
@@ -38,6 +41,8 @@ def format_number(value: float, digits: int, *, notation: str | None = None) -> 
         return "0"  # and never -0
     if notation == SCIENTIFIC and math.isfinite(value):
         return f"{value:.{max(digits, 1) - 1}e}"
+    if notation == FIXED and math.isfinite(value) and _exponent(abs(value), digits) >= digits:
+        return f"{round(value, digits - 1 - _exponent(abs(value), digits)):.0f}"  # 190030
     mantissa, e, exponent = f"{value:#.{digits}g}".partition("e")
     return mantissa.rstrip(".") + e + exponent
 
