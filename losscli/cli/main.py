@@ -1,13 +1,14 @@
 """The command line: a thin click layer over ``losscli.evaluate``, errors mapped to exit codes.
 
 Exit codes (the table is in ``losscli.errors``): 0 success, 1 a check failed, 2 usage
-error, 3 input error, 4 environment error (output cannot be written), 130 interrupted
-(SIGINT), 143 terminated (SIGTERM).
+error, 3 input error, 4 environment error (output cannot be written) or a plugin's
+failure, 70 a bug in losscli, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 Heavy modules (numpy, pyarrow, rich) are imported only by the commands that use them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
@@ -32,30 +33,37 @@ from .view_options import view_options
 
 
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Map losscli's errors to exit codes with a one-paragraph message; --debug shows tracebacks."""
+    """Map losscli's errors to exit codes with a one-paragraph message; --debug adds the
+    traceback and keeps the exit code. Anything else is a bug: exit 70 (EX_SOFTWARE)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
-        from ..errors import ClosedPipe, LossCliError
+        from ..errors import BUG, ClosedPipe, LossCliError
 
         try:
             return command(*args, **kwargs)
         except LossCliError as exc:
-            if debug:
-                raise
-            _fail(_with_origin(str(exc)), exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, ClosedPipe):
+            _fail(_with_origin(str(exc)), exc.exit_code, debug)
+        except (
+            click.exceptions.Exit,
+            click.ClickException,
+            KeyboardInterrupt,
+            ClosedPipe,
+            BrokenPipeError,
+        ):
             raise
-        except Exception as exc:  # a bug: say so plainly, without a traceback
-            if debug:
-                raise
+        except Exception as exc:  # a bug: say so plainly, the traceback only with --debug
+            hint = "above" if debug else "(run again with --debug to see it)"
             _fail(
-                f"unexpected {type(exc).__name__}: {exc}. This is a bug in losscli; "
-                "run again with --debug to see the traceback, and please report it.",
-                3,
+                f"unexpected {type(exc).__name__}: {exc}. This is a bug in losscli; please "
+                f"report it with the traceback {hint}.",
+                BUG,
+                debug,
             )
 
-    return click.option("--debug", is_flag=True, help="Show tracebacks of errors.")(wrapper)
+    return click.option(
+        "--debug", is_flag=True, help="Show the traceback of an error (the exit code stays)."
+    )(wrapper)
 
 
 def _with_origin(message: str) -> str:
@@ -66,7 +74,11 @@ def _with_origin(message: str) -> str:
     return message if ctx is None else blame(ctx, message)
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int, debug: bool = False) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
     say("error", message)
     sys.exit(code)
 
@@ -116,7 +128,9 @@ def evaluate(
       2    usage error: the command line or a config value is wrong
       3    input error: the input cannot be evaluated
       4    environment error: the output cannot be written (disk full,
-           permission denied, read-only file system, directory gone)
+           permission denied, read-only file system, directory gone),
+           or a plugin fails
+      70   internal error: a bug in losscli (--debug shows the traceback)
       130  interrupted (Ctrl-C, SIGINT)
       143  terminated (SIGTERM)
     """
@@ -225,13 +239,34 @@ def run() -> None:
     _stop_on_signals()
     _tune_libraries()
     try:
-        main(prog_name=PROG)  # also under python -m losscli: completion reads _LOSSCLI_COMPLETE
-    except Interrupted as interrupted:
-        sys.exit(interrupted.exit_code)
-    except (BrokenPipeError, ClosedPipe):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+        try:
+            main(prog_name=PROG)  # also under python -m losscli: completion reads _LOSSCLI_COMPLETE
+        except Interrupted as interrupted:
+            sys.exit(interrupted.exit_code)
+        except (BrokenPipeError, ClosedPipe):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
+    except SystemExit as done:
+        _leave_stuck_readers(done)
+        raise
+
+
+def _leave_stuck_readers(done: SystemExit) -> None:
+    """End the process at once when a reading thread is still blocked (on a pipe, say)
+    after the run has unwound: at interpreter exit it would hang the exit, or abort it
+    from inside a reader's destructor. Output is flushed first; the files the run wrote
+    were finished or removed by the unwinding."""
+    ahead = sys.modules.get("losscli.reading.ahead")  # not loaded: no reading thread
+    if ahead is None or not ahead.stragglers():
+        return
+    code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    if isinstance(done.code, str):
+        print(done.code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
 
 
 def _tune_libraries() -> None:
