@@ -326,11 +326,40 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def test_debug_shows_the_traceback(run, tmp_path: Path) -> None:
-    from losscli.errors import InputError
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["missing.csv"], 3),  # an input error
+        (["article.csv", "--compare"], 2),  # a usage error found once the columns are known
+        (["article.csv", "-o", "gone/out.csv"], 4),  # an environment failure
+    ],
+)
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(
+    run, article_csv: Path, args: list[str], code: int
+) -> None:
+    paths = [str(article_csv.parent / a) if a.endswith(".csv") else a for a in args]
+    quiet = run("evaluate", *paths)
+    debug = run("evaluate", *paths, "--debug")
+    assert quiet.exit_code == debug.exit_code == code
+    assert "Traceback" not in quiet.stderr and "Traceback" in debug.stderr
+    assert quiet.stderr.splitlines()[-1] == debug.stderr.splitlines()[-1]  # the same message
 
-    with pytest.raises(InputError):
-        run("evaluate", str(tmp_path / "missing.csv"), "--debug")
+
+def test_an_unexpected_error_is_a_bug_exit_70(run, article_csv: Path, monkeypatch) -> None:
+    """Exit 3 is the input's fault; a bug must not look like one to a CI script."""
+    import pyarrow.csv as pacsv
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a fault inside a library")
+
+    monkeypatch.setattr(pacsv, "open_csv", broken)
+    result = run("evaluate", str(article_csv))
+    assert result.exit_code == 70
+    assert "This is a bug in losscli" in result.stderr and "--debug" in result.stderr
+    assert "Traceback" not in result.stderr
+    debug = run("evaluate", str(article_csv), "--debug")
+    assert debug.exit_code == 70 and "Traceback" in debug.stderr
+    assert "ZeroDivisionError: a fault inside a library" in debug.stderr
 
 
 def test_output_file_is_written_whole(run, article_csv: Path, tmp_path: Path) -> None:
