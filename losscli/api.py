@@ -186,6 +186,8 @@ def ci_settings(
         return CiSettings(level, method, adjust=adjust)
     if resamples < 2 or block_rows < 1:
         raise UsageError("the bootstrap needs at least 2 resamples and blocks of 1 row or more")
+    if not 0 <= seed < 2**64:
+        raise UsageError(f"the bootstrap's seed lies between 0 and 2**64 - 1, not {seed}")
     return CiSettings(level, method, resamples, seed, block_rows, adjust)
 
 

@@ -261,6 +261,13 @@ def test_drop_na_drops_and_says_how_many(run, tmp_path: Path) -> None:
     )
 
 
+def test_the_largest_seed_is_taken(run, article_csv: Path) -> None:
+    """2⁶⁴ − 1, the bootstrap's largest key, works; 2⁶⁴ is refused at parse time (below)."""
+    args = ["--ci", "--ci-method", "bootstrap", "--resamples", "20", "-f", "csv"]
+    result = run("evaluate", str(article_csv), *args, "--seed", str(2**64 - 1))
+    assert result.exit_code == 0, result.stderr
+
+
 def test_text_in_a_numeric_column_names_row_and_value(run, tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("y_true,y_pred\n1,1\n2,2\n3,abc\n")
@@ -287,6 +294,11 @@ HINT = "losscli: error: Try 'losscli evaluate -h' for help.\n"
         (
             ["--huber-delta", "0"],
             "invalid value for '--huber-delta': 0.0 is not in the range x>0.\n",
+        ),
+        (
+            ["--ci", "--ci-method", "bootstrap", "--seed", "18446744073709551616"],
+            "invalid value for '--seed': 18446744073709551616 is not in the range "
+            "0<=x<=18446744073709551615.\n",
         ),
     ],
 )
