@@ -261,6 +261,25 @@ def test_drop_na_drops_and_says_how_many(run, tmp_path: Path) -> None:
     )
 
 
+def test_a_misspelt_loss_in_a_check_gets_a_suggestion(run, article_csv: Path) -> None:
+    result = run("evaluate", str(article_csv), "--check", "crossentropy<1")
+    assert result.exit_code == 2
+    assert "unknown loss 'crossentropy' (did you mean 'cross_entropy'?)" in result.stderr
+
+
+def test_the_command_lines_huber_delta_wins_over_a_configs_loss(
+    run, article_csv: Path, tmp_path: Path
+) -> None:
+    """A config's -m huber:delta=3 yields to --huber-delta 2 typed on the command line."""
+    config = tmp_path / "conf.toml"
+    config.write_text('loss = ["huber:delta=3,mse"]\n')
+    result = run(
+        "evaluate", str(article_csv), "--config", str(config), "--huber-delta", "2", "-f", "csv"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0].split(",")[-2:] == ["huber:delta=2", "mse"]
+
+
 def test_the_largest_seed_is_taken(run, article_csv: Path) -> None:
     """2⁶⁴ − 1, the bootstrap's largest key, works; 2⁶⁴ is refused at parse time (below)."""
     args = ["--ci", "--ci-method", "bootstrap", "--resamples", "20", "-f", "csv"]
@@ -294,6 +313,16 @@ HINT = "losscli: error: Try 'losscli evaluate -h' for help.\n"
         (
             ["--huber-delta", "0"],
             "invalid value for '--huber-delta': 0.0 is not in the range x>0.\n",
+        ),
+        (
+            ["-m", "mean_squared_eror"],
+            "invalid value for '-m' / '--loss': unknown loss 'mean_squared_eror' (did you mean "
+            "'mean_squared_error'?); known losses: ",
+        ),
+        (
+            ["-m", "huber:delta=3", "--huber-delta", "2"],
+            "-m huber:delta=3 and --huber-delta 2 both set the Huber loss's δ; give it once: "
+            "-m huber:delta=2, or -m huber --huber-delta 2\n",
         ),
         (
             ["--ci", "--ci-method", "bootstrap", "--seed", "18446744073709551616"],

@@ -142,6 +142,7 @@ def evaluate(
 
     output = None if output == STDOUT else output
     check_interval_usage(click.get_current_context(), options["ci"], options["ci_method"])
+    losses = _one_huber_delta(click.get_current_context(), losses, options["huber_delta"])
     check_output_path(files, output)
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     required = (
@@ -183,6 +184,35 @@ def evaluate(
         emit(result, fmt, precision, output, max_rows)
     on_terminal = output is None and not quiet and sys.stdout.isatty() and sys.stderr.isatty()
     _report_failures(result, shown=on_terminal and fmt in ("table", "markdown"))
+
+
+def _one_huber_delta(ctx: click.Context, losses: tuple[str, ...], delta: float) -> tuple[str, ...]:
+    """``-m huber:delta=3 --huber-delta 2`` on one command line is a usage error: one of
+    the two would be ignored. Where the ``-m`` comes from a config file, the command
+    line's ``--huber-delta`` wins: the config's Huber becomes plain ``huber``, given δ."""
+    from click.core import ParameterSource
+
+    from ..losses import get_loss
+    from ..losses.params import split_spec
+
+    typed = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    if ctx.get_parameter_source("huber_delta") not in typed:
+        return losses
+
+    def sets_delta(spec: str) -> bool:
+        name, given = split_spec(spec)
+        return any(key == "delta" for key, _ in given) and get_loss(name).base == "huber"
+
+    items = [[spec.strip() for spec in item.split(",")] for item in losses]
+    explicit = [spec for item in items for spec in item if spec and sets_delta(spec)]
+    if not explicit:
+        return losses
+    if ctx.get_parameter_source("losses") in typed:
+        raise click.UsageError(
+            f"-m {explicit[0]} and --huber-delta {delta:g} both set the Huber loss's δ; "
+            f"give it once: -m huber:delta={delta:g}, or -m huber --huber-delta {delta:g}"
+        )
+    return tuple(",".join("huber" if spec in explicit else spec for spec in i) for i in items)
 
 
 def _report_failures(result: Any, shown: bool) -> None:
