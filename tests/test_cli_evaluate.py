@@ -280,6 +280,21 @@ def test_the_command_lines_huber_delta_wins_over_a_configs_loss(
     assert result.stdout.splitlines()[0].split(",")[-2:] == ["huber:delta=2", "mse"]
 
 
+def test_a_column_given_as_a_file_gets_a_hint(run, tmp_path: Path, monkeypatch) -> None:
+    """-p model_a model_b: model_b reads as a second file; the first file has that column."""
+    monkeypatch.chdir(tmp_path)
+    write_table(ARTICLE.assign(model_a=ARTICLE.y_pred, model_b=ARTICLE.y_pred), Path("m.csv"))
+    result = run("evaluate", "m.csv", "-p", "model_a", "model_b")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "losscli: error: model_b: no such file; m.csv has a column 'model_b': an option "
+        "takes one value each time it is given, so did you mean -p model_a -p model_b, or "
+        "-p model_a,model_b?\n"
+    )
+    result = run("evaluate", "m.csv", "-p", "model_a", "model_c")  # no such column: no hint
+    assert result.stderr == "losscli: error: model_c: no such file\n"
+
+
 def test_the_largest_seed_is_taken(run, article_csv: Path) -> None:
     """2⁶⁴ − 1, the bootstrap's largest key, works; 2⁶⁴ is refused at parse time (below)."""
     args = ["--ci", "--ci-method", "bootstrap", "--resamples", "20", "-f", "csv"]

@@ -137,7 +137,9 @@ def evaluate(
     from dataclasses import replace  # here: --version and --help need no dataclasses
 
     from .. import api
+    from ..errors import InputError
     from .baseline import prepare_baseline
+    from .hints import with_column_hint
     from .progress import ProgressBar
 
     output = None if output == STDOUT else output
@@ -165,6 +167,8 @@ def evaluate(
             progress=bar,
             **options,
         )
+    except InputError as error:  # -p a b: 'b: no such file', though b is a column
+        raise with_column_hint(error, files, preds) from error
     finally:
         bar.close()
     if gated:  # the gating machinery loads only for a run that has something to judge
