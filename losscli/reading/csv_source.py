@@ -48,7 +48,7 @@ class CsvSource(Source):
         *,
         first_row: int = 0,
         first_types: dict[str, pa.DataType] | None = None,
-        block_bytes: int = BLOCK_BYTES,
+        block_bytes: int | None = None,
     ) -> None:
         """``first_row``: the data rows before this text (a later chunk of standard input),
         added to the rows its errors name; ``first_types``: the types the first block of
@@ -147,7 +147,7 @@ class CsvSource(Source):
         convert = pacsv.ConvertOptions(
             include_columns=list(columns), column_types=types, decimal_point=self.decimal
         )
-        block, rows = self.block_bytes, 0
+        block, rows = self.block_bytes or BLOCK_BYTES, 0
         while True:
             try:
                 with self._reader(convert, block, skip=rows) as reader:

@@ -65,11 +65,15 @@ class ParquetSource(Source):
         return opened
 
     def _where(self) -> Any:
-        """The file to read: in memory, the spool (through a file descriptor of its own,
-        closed with the reader), or the named file."""
+        """The file to read: in memory, the spool, or the named file. The spool has no name:
+        on Linux it is opened anew through /proc (read by Arrow alone, never calling back
+        into Python from Arrow's threads), elsewhere through a descriptor of its own."""
         if self._data is not None:
             return pa.BufferReader(self._data)
         if self._spool is not None:
+            opened = f"/proc/self/fd/{self._spool.fileno()}"
+            if os.path.exists(opened):
+                return pa.OSFile(opened)
             return pa.PythonFile(os.fdopen(os.dup(self._spool.fileno()), "rb"), mode="r")
         return pa.OSFile(self.name)
 

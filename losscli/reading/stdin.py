@@ -23,13 +23,19 @@ from typing import IO, Any
 import pyarrow as pa
 
 from ..errors import EnvironmentFailure, InputError
-from .csv_source import BLOCK_BYTES, CsvSource
+from . import csv_source
+from .csv_source import CsvSource
 from .formats import STDIN, InputKind, detect, text_encoding
 from .parquet_source import ParquetSource
 from .source import READ_ERRORS, Source, read_error
 
 PEEK_BYTES = 8  # enough for every magic number: Parquet, gzip, bz2, xz, zstd
-CHUNK_BYTES = BLOCK_BYTES  # as a file is read: rows per batch, and values, are the same
+BUFFER_BYTES = 1 << 20
+
+
+def chunk_bytes() -> int:
+    """Bytes read per chunk: a file's block (so rows per batch, and values, are the same)."""
+    return csv_source.BLOCK_BYTES
 
 
 def open_stdin(
@@ -44,15 +50,15 @@ def open_stdin(
     if not head:
         raise InputError("-: standard input is empty; pipe a CSV or Parquet file into losscli")
     kind = detect(STDIN, input_format, head)
-    whole = io.BufferedReader(_Prefixed(head, stream), CHUNK_BYTES)
+    whole = io.BufferedReader(_Prefixed(head, stream), BUFFER_BYTES)
     if kind.format == "parquet":
         return ParquetSource(STDIN, spool=_spool(whole))
     text = _decompressed(whole, kind.compression)
     start = _read_full(text, 4)
     codec = text_encoding(start) or encoding
-    text = io.BufferedReader(_Prefixed(start, text), CHUNK_BYTES)
+    text = io.BufferedReader(_Prefixed(start, text), BUFFER_BYTES)
     if _wide(codec):
-        text = io.BufferedReader(_Transcoded(text, codec), CHUNK_BYTES)
+        text = io.BufferedReader(_Transcoded(text, codec), BUFFER_BYTES)
         encoding = "utf8"
     return StdinCsvSource(InputKind(kind.format, None), text, delimiter, encoding, decimal)
 
@@ -112,11 +118,11 @@ class StdinCsvSource(Source):
             decimal,
             first_row=rows,
             first_types=types,
-            block_bytes=max(CHUNK_BYTES, len(data)),
+            block_bytes=max(chunk_bytes(), len(data)),
         )
 
     def _next_chunk(self) -> bytes:
-        """The next whole lines, about ``CHUNK_BYTES`` of them (b"" at the end): cut after
+        """The next whole lines, about :func:`chunk_bytes` of them (b"" at the end): cut after
         the last newline, as the CSV reader cuts a file's blocks; a longer line whole."""
         data = self._carry + self._read_more()
         while not self._at_end:
@@ -132,7 +138,7 @@ class StdinCsvSource(Source):
         if self._at_end:
             return b""
         try:
-            data = _read_full(self._text, CHUNK_BYTES)
+            data = _read_full(self._text, chunk_bytes())
         except UnicodeError as exc:
             raise InputError(
                 f"{self.name}: the input is not {self._dialect[1]} text ({exc}); pass "
@@ -141,7 +147,7 @@ class StdinCsvSource(Source):
         except READ_ERRORS as exc:
             raise read_error(self.name, exc) from exc
         self._read += len(data)
-        self._at_end = len(data) < CHUNK_BYTES
+        self._at_end = len(data) < chunk_bytes()
         return data
 
 
@@ -173,7 +179,7 @@ class _Transcoded(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         while not self._pending and not self._done:
-            raw = self._source.read(CHUNK_BYTES)
+            raw = self._source.read(BUFFER_BYTES)
             self._done = not raw
             self._pending = self._decoder.decode(raw, final=self._done).encode("utf-8")
         data, self._pending = self._pending[: len(buffer)], self._pending[len(buffer) :]
@@ -187,14 +193,14 @@ def _decompressed(stream: IO[bytes], compression: str | None) -> IO[bytes]:
     if compression == "xz":
         return lzma.open(stream, "rb")
     compressed = pa.CompressedInputStream(pa.PythonFile(stream, mode="r"), compression)
-    return io.BufferedReader(_Prefixed(b"", compressed), CHUNK_BYTES)
+    return io.BufferedReader(_Prefixed(b"", compressed), BUFFER_BYTES)
 
 
 def _spool(stream: IO[bytes]) -> IO[bytes]:
     """A copy of ``stream`` in an anonymous temporary file (in $TMPDIR), read from its start."""
     spool = tempfile.TemporaryFile(prefix="losscli-stdin-")  # noqa: SIM115 - returned open
     try:
-        shutil.copyfileobj(stream, spool, CHUNK_BYTES)
+        shutil.copyfileobj(stream, spool, BUFFER_BYTES)
         spool.seek(0)
     except OSError as exc:
         spool.close()
