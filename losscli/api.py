@@ -125,9 +125,12 @@ def evaluate(
     comparisons: list[Comparison] = []
     notices: list[str] = []
     tasks: set[Task] = set()
+    items = _as_list(inputs)
+    if sum(isinstance(item, str) and item == "-" for item in items) > 1:
+        raise UsageError("- (standard input) is streamed, so it can be read once: give it once")
     sources = (
         _as_source(item, index, input_format, stdin, (delimiter, encoding, decimal))
-        for index, item in enumerate(_as_list(inputs))
+        for index, item in enumerate(items)
     )
     for found in evaluate_sources(sources, options):
         frames.append(found.frame)

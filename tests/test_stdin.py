@@ -184,3 +184,12 @@ def test_a_read_blocked_on_an_open_pipe_does_not_hang_the_exit(tmp_path: Path) -
         process.stdin.close()
     assert code == 143, process.stderr.read().decode()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_standard_input_is_given_once() -> None:
+    """Streamed, it cannot be read twice: a second '-' would steal the first one's rows."""
+    from losscli.errors import UsageError
+
+    data = frame(10).to_csv(index=False).encode()
+    with pytest.raises(UsageError, match="it can be read once"):
+        evaluate(["-", "-"], stdin=io.BytesIO(data))
