@@ -21,7 +21,7 @@ RUNS = 25  # of each kind: 50 interrupted (SIGINT, SIGTERM) and 50 failing runs
 PLUGIN = """
 import losscli
 
-@losscli.loss(name="boom", direction="lower", task="regression")
+@losscli.loss(name="boom", direction="lower", task="regression", formula="boom")
 def boom(y, p):
     raise RuntimeError("boom")
 """
