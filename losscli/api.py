@@ -144,9 +144,12 @@ def evaluate(
     comparisons: list[Comparison] = []
     notices: list[str] = []
     tasks: set[Task] = set()
+    items = _as_list(inputs)
+    if sum(isinstance(item, str) and item == "-" for item in items) > 1:
+        raise UsageError("- (standard input) is streamed, so it can be read once: give it once")
     sources = (
         _as_source(item, index, input_format, stdin, (delimiter, encoding, decimal))
-        for index, item in enumerate(_as_list(inputs))
+        for index, item in enumerate(items)
     )
     for found in evaluate_sources(sources, options):
         frames.append(found.frame)
@@ -292,6 +295,8 @@ def ci_settings(
         return CiSettings(level, method, adjust=adjust)
     if resamples < 2 or block_rows < 1:
         raise UsageError("the bootstrap needs at least 2 resamples and blocks of 1 row or more")
+    if not 0 <= seed < 2**64:
+        raise UsageError(f"the bootstrap's seed lies between 0 and 2**64 - 1, not {seed}")
     return CiSettings(level, method, resamples, seed, block_rows, adjust)
 
 

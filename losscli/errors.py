@@ -11,12 +11,17 @@ Exit codes:
       denied, read-only filesystem, a directory that vanished), or a plugin
       fails (missing, import error, raises, wrong shape); later also a store that
       cannot be reached
+70    internal error: a bug in losscli (``EX_SOFTWARE``); ``--debug`` shows the traceback
 130   interrupted (SIGINT, Ctrl-C); nothing is left behind
 143   terminated (SIGTERM); nothing is left behind
 ====  ==========================================================================
+
+``--debug`` adds the traceback to an error's message and keeps its exit code.
 """
 
 from __future__ import annotations
+
+BUG = 70  # EX_SOFTWARE (sysexits.h): an unexpected error, which is losscli's to fix
 
 
 class LossCliError(Exception):

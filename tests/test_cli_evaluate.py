@@ -276,6 +276,47 @@ def test_drop_na_names_the_columns_and_drops_the_row_for_every_model(run, tmp_pa
     )
 
 
+def test_a_misspelt_loss_in_a_check_gets_a_suggestion(run, article_csv: Path) -> None:
+    result = run("evaluate", str(article_csv), "--check", "crossentropy<1")
+    assert result.exit_code == 2
+    assert "unknown loss 'crossentropy' (did you mean 'cross_entropy'?)" in result.stderr
+
+
+def test_the_command_lines_huber_delta_wins_over_a_configs_loss(
+    run, article_csv: Path, tmp_path: Path
+) -> None:
+    """A config's -m huber:delta=3 yields to --huber-delta 2 typed on the command line."""
+    config = tmp_path / "conf.toml"
+    config.write_text('loss = ["huber:delta=3,mse"]\n')
+    result = run(
+        "evaluate", str(article_csv), "--config", str(config), "--huber-delta", "2", "-f", "csv"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0].split(",")[-2:] == ["huber:delta=2", "mse"]
+
+
+def test_a_column_given_as_a_file_gets_a_hint(run, tmp_path: Path, monkeypatch) -> None:
+    """-p model_a model_b: model_b reads as a second file; the first file has that column."""
+    monkeypatch.chdir(tmp_path)
+    write_table(ARTICLE.assign(model_a=ARTICLE.y_pred, model_b=ARTICLE.y_pred), Path("m.csv"))
+    result = run("evaluate", "m.csv", "-p", "model_a", "model_b")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "losscli: error: model_b: no such file; m.csv has a column 'model_b': an option "
+        "takes one value each time it is given, so did you mean -p model_a -p model_b, or "
+        "-p model_a,model_b?\n"
+    )
+    result = run("evaluate", "m.csv", "-p", "model_a", "model_c")  # no such column: no hint
+    assert result.stderr == "losscli: error: model_c: no such file\n"
+
+
+def test_the_largest_seed_is_taken(run, article_csv: Path) -> None:
+    """2⁶⁴ − 1, the bootstrap's largest key, works; 2⁶⁴ is refused at parse time (below)."""
+    args = ["--ci", "--ci-method", "bootstrap", "--resamples", "20", "-f", "csv"]
+    result = run("evaluate", str(article_csv), *args, "--seed", str(2**64 - 1))
+    assert result.exit_code == 0, result.stderr
+
+
 def test_text_in_a_numeric_column_names_row_and_value(run, tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("y_true,y_pred\n1,1\n2,2\n3,abc\n")
@@ -302,6 +343,21 @@ HINT = "losscli: error: Try 'losscli evaluate -h' for help.\n"
         (
             ["--huber-delta", "0"],
             "invalid value for '--huber-delta': 0.0 is not in the range x>0.\n",
+        ),
+        (
+            ["-m", "mean_squared_eror"],
+            "invalid value for '-m' / '--loss': unknown loss 'mean_squared_eror' (did you mean "
+            "'mean_squared_error'?); known losses: ",
+        ),
+        (
+            ["-m", "huber:delta=3", "--huber-delta", "2"],
+            "-m huber:delta=3 and --huber-delta 2 both set the Huber loss's δ; give it once: "
+            "-m huber:delta=2, or -m huber --huber-delta 2\n",
+        ),
+        (
+            ["--ci", "--ci-method", "bootstrap", "--seed", "18446744073709551616"],
+            "invalid value for '--seed': 18446744073709551616 is not in the range "
+            "0<=x<=18446744073709551615.\n",
         ),
     ],
 )
@@ -341,11 +397,40 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def test_debug_shows_the_traceback(run, tmp_path: Path) -> None:
-    from losscli.errors import InputError
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["missing.csv"], 3),  # an input error
+        (["article.csv", "--compare"], 2),  # a usage error found once the columns are known
+        (["article.csv", "-o", "gone/out.csv"], 4),  # an environment failure
+    ],
+)
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(
+    run, article_csv: Path, args: list[str], code: int
+) -> None:
+    paths = [str(article_csv.parent / a) if a.endswith(".csv") else a for a in args]
+    quiet = run("evaluate", *paths)
+    debug = run("evaluate", *paths, "--debug")
+    assert quiet.exit_code == debug.exit_code == code
+    assert "Traceback" not in quiet.stderr and "Traceback" in debug.stderr
+    assert quiet.stderr.splitlines()[-1] == debug.stderr.splitlines()[-1]  # the same message
 
-    with pytest.raises(InputError):
-        run("evaluate", str(tmp_path / "missing.csv"), "--debug")
+
+def test_an_unexpected_error_is_a_bug_exit_70(run, article_csv: Path, monkeypatch) -> None:
+    """Exit 3 is the input's fault; a bug must not look like one to a CI script."""
+    import pyarrow.csv as pacsv
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a fault inside a library")
+
+    monkeypatch.setattr(pacsv, "open_csv", broken)
+    result = run("evaluate", str(article_csv))
+    assert result.exit_code == 70
+    assert "This is a bug in losscli" in result.stderr and "--debug" in result.stderr
+    assert "Traceback" not in result.stderr
+    debug = run("evaluate", str(article_csv), "--debug")
+    assert debug.exit_code == 70 and "Traceback" in debug.stderr
+    assert "ZeroDivisionError: a fault inside a library" in debug.stderr
 
 
 def test_output_file_is_written_whole(run, article_csv: Path, tmp_path: Path) -> None:

@@ -117,12 +117,34 @@ def test_check_on_a_not_applicable_loss_fails_with_reason(run, tmp_path: Path) -
         (["--max-regression", "mse=5%"], "--max-regression needs --baseline"),
         (["--baseline", "b.json", "--max-regression", "mse=-1"], "cannot read the tolerance"),
         (["--baseline", "b.json", "--max-regression", "mse"], "cannot read the tolerance"),
+        (["--check", "mse<=1e999"], "its limit 1e999 is beyond the largest finite number"),
+        (["--check", "overall:mse>-1e400"], "its limit -1e400 is beyond the largest finite"),
+        (["--check", "delta:mse<=1e999%"], "its limit 1e999 is beyond the largest finite"),
+        (
+            ["--baseline", "b.json", "--max-regression", "mse=1e999"],
+            "its amount 1e999 is beyond the largest finite number",
+        ),
+        (["--check", "mse=0.2"], "'delta:mse<=0' or 'delta:mae<=1%' for the difference"),
     ],
 )
 def test_malformed_gates_are_usage_errors(run, grouped: Path, args, message: str) -> None:
     result = run("evaluate", str(grouped), *args)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_non_finite_limits_are_refused_before_reading(run, tmp_path: Path) -> None:
+    """A limit no value can cross is a gate that never fails: refused at parse time."""
+    missing = str(tmp_path / "not-yet.csv")
+    for args in (["--check", "mse<=1e999"], ["--max-regression", "mse=1e999%"]):
+        result = run("evaluate", missing, "--baseline", missing, *args)
+        assert result.exit_code == 2 and "beyond the largest finite number" in result.stderr
+
+
+def test_check_help_names_the_delta_scope(run) -> None:
+    text = " ".join(run("evaluate", "--help").stdout.split())
+    assert "'delta:' for the difference from the reference model with --compare" in text
+    assert "'delta:mae<=1%'" in text
 
 
 def write_baseline(run, data: pd.DataFrame, path: Path, *args: str) -> Path:

@@ -248,3 +248,42 @@ def test_leaving_early_stops_the_threads() -> None:
     while set(readers()) - before and time.monotonic() < deadline:
         time.sleep(0.01)
     assert not set(readers()) - before
+
+
+def test_close_joins_its_threads() -> None:
+    """Leaving joins the threads: none is left inside a reader at interpreter exit (where
+    pyarrow's reader destructor aborted the process, exit 134)."""
+
+    def slow() -> Iterator[int]:
+        yield 0
+        time.sleep(0.3)  # the thread is here, inside the stream, when the caller leaves
+        yield 1
+
+    with ReadAhead([(0, slow), (1, slow)], readers=2) as ahead:
+        for _, values in ahead:
+            next(values)
+            break
+    assert not any(thread.is_alive() for thread in ahead._threads)
+
+
+def test_close_gives_up_on_a_thread_blocked_in_a_read() -> None:
+    """A read blocked on a pipe does not hang the exit: close() says so after its timeout,
+    and the command line ends the process without waiting for the thread."""
+    from losscli.reading.ahead import stragglers
+
+    release = threading.Event()
+
+    def blocked() -> Iterator[int]:
+        yield 0
+        release.wait()
+        yield 1
+
+    ahead = ReadAhead([(0, blocked)], readers=1)
+    for _, values in ahead:
+        next(values)
+        break
+    assert ahead.close(timeout=0.05) is False
+    assert set(ahead._threads) <= set(stragglers())
+    release.set()
+    assert ahead.close() is True
+    assert not set(ahead._threads) & set(stragglers())

@@ -158,26 +158,44 @@ def test_a_tolerance_takes_the_last_equals_sign() -> None:
         parse_tolerance("huber:q=2=5%")
 
 
-def test_a_delta_check_on_a_loss_without_comparison_fails(run: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("loss", ["r2", "max_error"])
+def test_a_delta_check_on_a_loss_without_comparison_is_a_usage_error_before_reading(
+    run: Any, tmp_path: Path, loss: str
+) -> None:
+    """Whether a loss has a paired difference is its shape's, known before any row is read:
+    the file need not even exist."""
+    missing = str(tmp_path / "not-yet.csv")
+    args = ["-p", "good", "-p", "bad", "-m", loss, "--compare", "--check", f"delta:{loss}>=0"]
+    result = run("evaluate", missing, *args)
+    assert result.exit_code == 2
+    expected = f"the check 'delta:{loss}>=0' is on the paired difference of {loss}, which has none"
+    assert expected in result.stderr and "not-yet.csv" not in result.stderr
+
+
+@pytest.mark.parametrize(("percent", "code"), [(1, 1), (500, 0)])
+def test_a_relative_delta_limit_is_a_share_of_the_reference_value(
+    run: Any, tmp_path: Path, percent: int, code: int
+) -> None:
+    """'delta:mse<=1%': the candidate's MSE may exceed the reference's by 1% of it."""
+    path = two_models(tmp_path)
+    check = f"delta:mse<={percent}%"
     result = run(
-        "evaluate",
-        str(two_models(tmp_path)),
-        "-p",
-        "good",
-        "-p",
-        "bad",
-        "-m",
-        "r2",
-        "--compare",
-        "--check",
-        "delta:r2>=0",
-        "-f",
-        "json",
-    )
-    assert result.exit_code == 1
-    checks = json.loads(result.stdout)["checks"]
-    assert [c["pred"] for c in checks] == ["good", "bad"]  # each overall row fails
-    assert all(c["reason"].startswith("r2 has no paired comparison") for c in checks)
+        "evaluate", str(path), "-p", "good", "-p", "bad", "-m", "mse", "--compare",
+        "--check", check, "-f", "json",
+    )  # fmt: skip
+    assert result.exit_code == code, result.stderr
+    document = json.loads(result.stdout)
+    reference = next(r["metrics"]["mse"] for r in document["rows"] if r["pred"] == "good")
+    [outcome] = document["checks"]
+    assert outcome["limit"] == percent * reference / 100
+    assert f"({percent}% of good's {reference:.6g})" in outcome["reason"]
+
+
+def test_a_percentage_limit_belongs_to_delta_checks() -> None:
+    assert parse_check("overall:delta:mae<=1%").relative
+    assert not parse_check("delta:mae<=0.01").relative
+    with pytest.raises(UsageError, match="only a 'delta:' check takes one"):
+        parse_check("mae<=1%")
 
 
 def test_the_adjustment_is_named_as_used(run: Any, tmp_path: Path) -> None:

@@ -1,13 +1,14 @@
 """The command line: a thin click layer over ``losscli.evaluate``, errors mapped to exit codes.
 
 Exit codes (the table is in ``losscli.errors``): 0 success, 1 a check failed, 2 usage
-error, 3 input error, 4 environment error (output cannot be written), 130 interrupted
-(SIGINT), 143 terminated (SIGTERM).
+error, 3 input error, 4 environment error (output cannot be written) or a plugin's
+failure, 70 a bug in losscli, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 Heavy modules (numpy, pyarrow, rich) are imported only by the commands that use them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
@@ -32,30 +33,37 @@ from .view_options import view_options
 
 
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Map losscli's errors to exit codes with a one-paragraph message; --debug shows tracebacks."""
+    """Map losscli's errors to exit codes with a one-paragraph message; --debug adds the
+    traceback and keeps the exit code. Anything else is a bug: exit 70 (EX_SOFTWARE)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
-        from ..errors import ClosedPipe, LossCliError
+        from ..errors import BUG, ClosedPipe, LossCliError
 
         try:
             return command(*args, **kwargs)
         except LossCliError as exc:
-            if debug:
-                raise
-            _fail(_with_origin(str(exc)), exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, ClosedPipe):
+            _fail(_with_origin(str(exc)), exc.exit_code, debug)
+        except (
+            click.exceptions.Exit,
+            click.ClickException,
+            KeyboardInterrupt,
+            ClosedPipe,
+            BrokenPipeError,
+        ):
             raise
-        except Exception as exc:  # a bug: say so plainly, without a traceback
-            if debug:
-                raise
+        except Exception as exc:  # a bug: say so plainly, the traceback only with --debug
+            hint = "above" if debug else "(run again with --debug to see it)"
             _fail(
-                f"unexpected {type(exc).__name__}: {exc}. This is a bug in losscli; "
-                "run again with --debug to see the traceback, and please report it.",
-                3,
+                f"unexpected {type(exc).__name__}: {exc}. This is a bug in losscli; please "
+                f"report it with the traceback {hint}.",
+                BUG,
+                debug,
             )
 
-    return click.option("--debug", is_flag=True, help="Show tracebacks of errors.")(wrapper)
+    return click.option(
+        "--debug", is_flag=True, help="Show the traceback of an error (the exit code stays)."
+    )(wrapper)
 
 
 def _with_origin(message: str) -> str:
@@ -66,7 +74,11 @@ def _with_origin(message: str) -> str:
     return message if ctx is None else blame(ctx, message)
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int, debug: bool = False) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
     say("error", message)
     sys.exit(code)
 
@@ -116,15 +128,19 @@ def evaluate(
       2    usage error: the command line or a config value is wrong
       3    input error: the input cannot be evaluated
       4    environment error: the output cannot be written (disk full,
-           permission denied, read-only file system, directory gone)
+           permission denied, read-only file system, directory gone),
+           or a plugin fails
+      70   internal error: a bug in losscli (--debug shows the traceback)
       130  interrupted (Ctrl-C, SIGINT)
       143  terminated (SIGTERM)
     """
     from dataclasses import replace  # here: --version and --help need no dataclasses
 
     from .. import api
+    from ..errors import InputError
     from .baseline import prepare_baseline
     from .config import check_output, show_notes
+    from .hints import with_column_hint
     from .plugin_stdout import stdout_to_stderr
     from .progress import ProgressBar
 
@@ -132,6 +148,7 @@ def evaluate(
     check_output(click.get_current_context())
     output = None if output == STDOUT else output
     check_interval_usage(click.get_current_context(), options["ci"], options["ci_method"])
+    losses = _one_huber_delta(click.get_current_context(), losses, options["huber_delta"])
     check_output_path(files, output)
     fmt = resolve_format(fmt, output)
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
@@ -152,6 +169,8 @@ def evaluate(
                 require_baseline=require_baseline,
                 **options,
             )
+    except InputError as error:  # -p a b: 'b: no such file', though b is a column
+        raise with_column_hint(error, files, preds) from error
     finally:
         bar.close()
     result = replace(result, notices=[*notes, *result.notices]).ranked(sort_by, top)
@@ -178,6 +197,35 @@ def _report_within_noise(result: Any) -> None:
 
     for line in within_noise_lines(result, glyphs_for(sys.stderr.encoding)):
         say("warning", line)
+
+
+def _one_huber_delta(ctx: click.Context, losses: tuple[str, ...], delta: float) -> tuple[str, ...]:
+    """``-m huber:delta=3 --huber-delta 2`` on one command line is a usage error: one of
+    the two would be ignored. Where the ``-m`` comes from a config file, the command
+    line's ``--huber-delta`` wins: the config's Huber becomes plain ``huber``, given δ."""
+    from click.core import ParameterSource
+
+    from ..losses import get_loss
+    from ..losses.params import split_spec
+
+    typed = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    if ctx.get_parameter_source("huber_delta") not in typed:
+        return losses
+
+    def sets_delta(spec: str) -> bool:
+        name, given = split_spec(spec)
+        return any(key == "delta" for key, _ in given) and get_loss(name).base == "huber"
+
+    items = [[spec.strip() for spec in item.split(",")] for item in losses]
+    explicit = [spec for item in items for spec in item if spec and sets_delta(spec)]
+    if not explicit:
+        return losses
+    if ctx.get_parameter_source("losses") in typed:
+        raise click.UsageError(
+            f"-m {explicit[0]} and --huber-delta {delta:g} both set the Huber loss's δ; "
+            f"give it once: -m huber:delta={delta:g}, or -m huber --huber-delta {delta:g}"
+        )
+    return tuple(",".join("huber" if spec in explicit else spec for spec in i) for i in items)
 
 
 def _report_failures(result: Any, shown: bool) -> None:
@@ -239,13 +287,34 @@ def run() -> None:
     _stop_on_signals()
     _tune_libraries()
     try:
-        main(prog_name=PROG)  # also under python -m losscli: completion reads _LOSSCLI_COMPLETE
-    except Interrupted as interrupted:
-        sys.exit(interrupted.exit_code)
-    except (BrokenPipeError, ClosedPipe):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+        try:
+            main(prog_name=PROG)  # also under python -m losscli: completion reads _LOSSCLI_COMPLETE
+        except Interrupted as interrupted:
+            sys.exit(interrupted.exit_code)
+        except (BrokenPipeError, ClosedPipe):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
+    except SystemExit as done:
+        _leave_stuck_readers(done)
+        raise
+
+
+def _leave_stuck_readers(done: SystemExit) -> None:
+    """End the process at once when a reading thread is still blocked (on a pipe, say)
+    after the run has unwound: at interpreter exit it would hang the exit, or abort it
+    from inside a reader's destructor. Output is flushed first; the files the run wrote
+    were finished or removed by the unwinding."""
+    ahead = sys.modules.get("losscli.reading.ahead")  # not loaded: no reading thread
+    if ahead is None or not ahead.stragglers():
+        return
+    code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    if isinstance(done.code, str):
+        print(done.code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
 
 
 def _tune_libraries() -> None:

@@ -265,17 +265,17 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _parsed(parse_name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    """A callback that reads each value with ``gates.<parse_name>``: a bad one is exit 2."""
+    """A callback that reads each value with ``parse.<parse_name>``: a bad one is exit 2."""
 
     @_or_unset_if_empty
     def callback(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
         if not values:
             return ()  # the gating machinery loads only for a run with something to judge
         from ..errors import UsageError
-        from ..gating import gates
+        from ..gating import parse
 
         try:
-            return tuple(getattr(gates, parse_name)(v) for v in values)
+            return tuple(getattr(parse, parse_name)(v) for v in values)
         except UsageError as exc:
             raise click.BadParameter(str(exc)) from None
 
@@ -292,7 +292,9 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 multiple=True,
                 callback=_parsed("parse_check"),
                 help="Fail (exit 1) unless every row meets METRIC OP NUMBER, e.g. "
-                "'mse<=0.25'; prefix 'overall:' for overall rows only. Repeatable.",
+                "'mse<=0.25'; prefix 'overall:' for overall rows only, 'delta:' for the "
+                "difference from the reference model with --compare ('delta:mse<=0', "
+                "or 'delta:mae<=1%' of the reference's value). Repeatable.",
             ),
             click.option(
                 "--baseline",

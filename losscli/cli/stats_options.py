@@ -9,6 +9,8 @@ import click
 
 from .options import _or_unset_if_empty
 
+MAX_SEED = 2**64 - 1  # the bootstrap's counter-based generator keys on the seed as uint64
+
 
 @_or_unset_if_empty
 def _level(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -58,10 +60,11 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option(
                 "--seed",
-                type=click.IntRange(min=0),
+                type=click.IntRange(min=0, max=MAX_SEED),
                 default=0,
                 show_default=True,
-                help="Bootstrap seed; the same seed gives the same intervals for the same rows.",
+                help="Bootstrap seed, 0 to 2^64 − 1; the same seed gives the same intervals "
+                "for the same rows.",
             ),
             click.option(
                 "--block-rows",

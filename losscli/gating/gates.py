@@ -12,9 +12,8 @@ a value and a check's limit.
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -22,6 +21,9 @@ from ..errors import UsageError
 from ..losses import Direction, get_loss
 from ..result import EvaluationResult, Outcome, ResultRow
 from .baseline import Baseline, RowKey, pair_files, row_key
+from .parse import Check, Tolerance
+from .parse import parse_check as parse_check  # the command line's and the tests' names
+from .parse import parse_tolerance as parse_tolerance
 from .significance import (
     NOT_JUDGED,
     Judged,
@@ -38,79 +40,7 @@ OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-CHECK = re.compile(rf"^(?P<spec>[^<>]+?)\s*(?P<op><=|>=|<|>)\s*(?P<limit>{NUMBER})\s*$")
-TOLERANCE = re.compile(rf"^(?P<spec>.+?)\s*=\s*(?P<amount>{NUMBER})\s*(?P<percent>%?)\s*$")
-SCOPES = ("overall", "delta")  # check prefixes: overall rows only; the paired difference
 NOISE = 1e-12  # relative differences this small are summation noise, not a change
-
-
-@dataclass(frozen=True)
-class Check:
-    text: str
-    loss: str
-    op: str
-    limit: float
-    overall_only: bool
-    delta: bool = False  # on Δ against the reference model (--compare)
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    text: str
-    loss: str
-    amount: float
-    relative: bool
-
-
-def parse_check(text: str) -> Check:
-    """``[overall:][delta:]LOSS OP NUMBER``, LOSS in the loss grammar: ``mse<=0.25``,
-    ``overall:r2>0.8``, ``pinball:q=0.9<0.3``, ``delta:mse<=0`` (with --compare)."""
-    match = CHECK.match(text.strip())
-    if not match:
-        raise UsageError(
-            f"cannot read the check {text!r}; write LOSS OP NUMBER with OP one of "
-            "<, <=, >, >= (e.g. 'mse<=0.25', or 'overall:mape<30' for overall rows)"
-        )
-    spec, scopes = _scopes(match["spec"])
-    return Check(
-        text.strip(),
-        _loss_in(text, spec, "check"),
-        match["op"],
-        float(match["limit"]),
-        overall_only="overall" in scopes,
-        delta="delta" in scopes,
-    )
-
-
-def _scopes(spec: str) -> tuple[str, set[str]]:
-    """The loss spec without its leading ``overall:`` and ``delta:``, and those prefixes."""
-    scopes: set[str] = set()
-    head, _, rest = spec.strip().partition(":")
-    while rest and head.strip().lower() in SCOPES:
-        scopes.add(head.strip().lower())
-        head, _, rest = rest.strip().partition(":")
-    return (f"{head}:{rest}" if rest else head).strip(), scopes
-
-
-def _loss_in(text: str, spec: str, what: str) -> str:
-    try:
-        return get_loss(spec).name
-    except UsageError as exc:
-        raise UsageError(f"cannot read the {what} {text.strip()!r}: {exc}") from None
-
-
-def parse_tolerance(text: str) -> Tolerance:
-    """``LOSS=TOL``: absolute (``mse=0.01``) or relative to the baseline (``mape=5%``);
-    LOSS in the loss grammar (``pinball:q=0.9=5%``: the last ``=`` is the tolerance's)."""
-    match = TOLERANCE.match(text.strip())
-    if not match or float(match["amount"]) < 0:
-        raise UsageError(
-            f"cannot read the tolerance {text!r}; write LOSS=TOL with TOL an "
-            "absolute amount (mse=0.01) or a percentage of the baseline (mape=5%)"
-        )
-    name = _loss_in(text, match["spec"], "tolerance")
-    return Tolerance(text.strip(), name, float(match["amount"]), match["percent"] == "%")
 
 
 def gate(
@@ -140,7 +70,13 @@ def gate(
     for check in checks:
         if check.delta:
             outcomes += delta_outcomes(
-                check.text, check.loss, check.op, check.limit, check.overall_only, result
+                check.text,
+                check.loss,
+                check.op,
+                check.limit,
+                check.overall_only,
+                result,
+                relative=check.relative,
             )
         else:
             outcomes += _judge(check, rows)

@@ -124,10 +124,18 @@ def change_se(row: ResultRow, loss: str) -> float | None:
 
 
 def delta_outcomes(
-    text: str, loss: str, op: str, limit: float, overall_only: bool, result: EvaluationResult
+    text: str,
+    loss: str,
+    op: str,
+    limit: float,
+    overall_only: bool,
+    result: EvaluationResult,
+    *,
+    relative: bool = False,
 ) -> list[Outcome]:
     """A ``delta:`` check judged on every comparison of ``loss`` (group and overall rows),
-    the group rows together (:func:`across_groups`)."""
+    the group rows together (:func:`across_groups`). A ``relative`` limit is a percentage
+    of the reference model's value in the same row (``delta:mae<=1%``)."""
     if not result.comparisons and len(result.preds) < 2:
         raise UsageError(
             f"the check {text!r} is on the difference between models: it needs "
@@ -150,16 +158,35 @@ def delta_outcomes(
         if c.loss != loss or (overall_only and c.group is not None):
             continue
         i = index[(c.file, c.pred, _key(c.group))]
-        judged.append(_judge(text, c, op, limit, level, i, result.rows[i]))
+        if not relative:
+            judged.append(_judge(text, c, op, limit, level, i, result.rows[i]))
+            continue
+        base = result.rows[index[(c.file, c.reference, _key(c.group))]].metrics.get(loss)
+        if base is None:
+            why = f"{c.reference} has no {loss} here, so {limit:g}% of it is no limit"
+            judged.append(Judged(Outcome(text, i, loss, c.delta, None, False, why)))
+            continue
+        of = f" ({limit:g}% of {c.reference}'s {base:.6g})"
+        bound = limit * abs(base) / 100
+        judged.append(_judge(text, c, op, bound, level, i, result.rows[i], of=of))
     return across_groups(judged, result.rows, result.adjust, level)
 
 
 def _judge(
-    text: str, c: Comparison, op: str, limit: float, level: float, i: int, row: ResultRow
+    text: str,
+    c: Comparison,
+    op: str,
+    limit: float,
+    level: float,
+    i: int,
+    row: ResultRow,
+    *,
+    of: str = "",
 ) -> Judged:
-    """One comparison against the limit: it fails only when its whole interval is on the
-    wrong side. A group row too small for an interval is not judged (it passes, saying
-    so); a loss without a value, or an overall row without an interval, fails."""
+    """One comparison against the limit (``of``: what a relative limit is a share of): it
+    fails only when its whole interval is on the wrong side. A group row too small for an
+    interval is not judged (it passes, saying so); a loss without a value, or an overall
+    row without an interval, fails."""
     where = f"{c.loss} of {c.pred} − {c.reference}"
     grouped = c.group is not None
     if row.metrics.get(c.loss) is None:
@@ -173,7 +200,7 @@ def _judge(
     if c.low is None or c.high is None:
         reason = f"{where} = {c.delta:+.6g} has no interval (too few rows)"
         passed = grouped
-        reason += NOT_JUDGED if grouped else f", so it cannot be shown {op} {limit:g}"
+        reason += NOT_JUDGED if grouped else f", so it cannot be shown {op} {limit:g}{of}"
         return Judged(Outcome(text, i, c.loss, c.delta, limit, passed, reason), None, grouped)
     upper_bound = op in ("<", "<=")
     passed = (
@@ -184,7 +211,7 @@ def _judge(
     verdict = "not significantly beyond" if passed else "significantly beyond"
     reason = (
         f"{where} = {c.delta:+.6g} [{c.low:.6g}, {c.high:.6g}] ({100 * level:g}%): "
-        f"{verdict} {op} {limit:g}"
+        f"{verdict} {op} {limit:g}{of}"
     )
     excess = c.delta - limit if upper_bound else limit - c.delta
     outcome = Outcome(text, i, c.loss, c.delta, limit, passed, reason)
@@ -196,10 +223,23 @@ def _key(group: dict[str, object] | None) -> tuple[tuple[str, str], ...] | None:
 
 
 def check_delta_usage(checks: Sequence[object], compare: bool) -> None:
-    """Before reading: a ``delta:`` check needs --compare."""
+    """Before reading: a ``delta:`` check needs --compare, and a loss that has a paired
+    difference (a mean or a ratio of sums; its shape says so before any row is read)."""
+    from ..losses import Ratio, get_loss
+
     for check in checks:
-        if getattr(check, "delta", False) and not compare:
+        if not getattr(check, "delta", False):
+            continue
+        text = getattr(check, "text", "")
+        if not compare:
             raise UsageError(
-                f"the check {getattr(check, 'text', '')!r} is on the difference "
-                "between models: add --compare (and at least two models)"
+                f"the check {text!r} is on the difference between models: add --compare "
+                "(and at least two models)"
+            )
+        loss = get_loss(getattr(check, "loss", ""))
+        if not isinstance(loss.shape, Ratio):
+            raise UsageError(
+                f"the check {text!r} is on the paired difference of {loss.name}, which has "
+                "none: only means and ratios of sums (mse, mae, mape, cross_entropy, …) "
+                f"have one; check each model's {loss.name} instead (without 'delta:')"
             )

@@ -210,11 +210,21 @@ def get_loss(spec: str) -> Loss:
         loss = _by_name()[name.lower()]
     except KeyError:
         known = ", ".join(sorted(REGISTRY))
-        raise UsageError(f"unknown loss {name!r}; known losses: {known}, or 'all'") from None
+        raise UsageError(
+            f"unknown loss {name!r}{_did_you_mean(name)}; known losses: {known}, or 'all'"
+        ) from None
     if not given:
         return loss
     bound = loss.bind(given)
     return loss if bound.name == loss.name else bound
+
+
+def _did_you_mean(name: str) -> str:
+    """`` (did you mean 'mse'?)``: the closest name or alias, where one is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name.lower(), _by_name(), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def find_loss(column: str) -> Loss | None:

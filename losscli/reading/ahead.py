@@ -10,21 +10,30 @@ timing: stream k's items come after stream k − 1's, each in its own order, and
 (opening a file, or the next stream's setup) reaches the caller where a one-by-one read
 would have met it.
 
-The threads are daemons and stop at their next item once the caller stops (an error, a
-Ctrl-C), so an interrupted run never waits for a large file to be read to its end.
+The threads stop at their next item once the caller stops (an error, a Ctrl-C), so an
+interrupted run never waits for a large file to be read to its end, and leaving the
+``with`` block joins them: no thread is left inside a reader (whose destructor, run at
+interpreter exit, aborts the process) on any path. A thread blocked where it cannot
+notice (a read from a pipe) is waited for ``JOIN_SECONDS`` at most; it is a daemon, and
+:func:`stragglers` names it, so that the command line can end the process without
+waiting for it (``os._exit``).
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from queue import Full, Queue
 from threading import Event, Thread
+from threading import enumerate as all_threads
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")  # what identifies a stream to the caller
 Item = TypeVar("Item")
 POLL_SECONDS = 0.05  # how soon a thread blocked on a full queue notices that the caller stopped
+JOIN_SECONDS = 2.0  # how long leaving waits for the threads, all together
+THREAD_NAME = "losscli-reader"
 _END = object()
 
 
@@ -69,11 +78,16 @@ class ReadAhead(Generic[T, Item]):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def close(self) -> None:
-        """Stop the threads: each ends at its next item, or at once when it is idle."""
+    def close(self, timeout: float = JOIN_SECONDS) -> bool:
+        """Stop the threads and wait for them, ``timeout`` seconds at most in all: each ends
+        at its next item, or at once when it is idle. False if one is still running then."""
         self._stop.set()
         for _ in self._threads:
             self._todo.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in self._threads)
 
     def __iter__(self) -> Iterator[tuple[T, Iterator[Item]]]:
         self._fill()
@@ -104,7 +118,7 @@ class ReadAhead(Generic[T, Item]):
                 self._start_thread()
 
     def _start_thread(self) -> None:
-        thread = Thread(target=self._work, daemon=True, name="losscli-reader")
+        thread = Thread(target=self._work, daemon=True, name=THREAD_NAME)
         self._threads.append(thread)
         thread.start()
 
@@ -142,3 +156,8 @@ class ReadAhead(Generic[T, Item]):
             except Full:
                 continue
         return False
+
+
+def stragglers() -> list[Thread]:
+    """The reading threads still running after their ReadAhead was left (blocked reads)."""
+    return [t for t in all_threads() if t.name == THREAD_NAME and t.is_alive()]

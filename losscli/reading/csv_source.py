@@ -45,11 +45,21 @@ class CsvSource(Source):
         delimiter: str | None = None,
         encoding: str = "utf8",
         decimal: str = ".",
+        *,
+        first_row: int = 0,
+        first_types: dict[str, pa.DataType] | None = None,
+        block_bytes: int | None = None,
     ) -> None:
+        """``first_row``: the data rows before this text (a later chunk of standard input),
+        added to the rows its errors name; ``first_types``: the types the first block of
+        the whole input showed (true/false labels), where this text is not its start;
+        ``block_bytes``: the block to read the batches in (a chunk of standard input
+        whole, so that its rows make one batch, as the block of a file does)."""
         self.name, self.kind, self._data, self.encoding = name, kind, data, encoding
         self.decimal = decimal
         self.delimiter = delimiter or ("\t" if kind.format == "tsv" else ",")
-        self._first_types: dict[str, pa.DataType] = {}
+        self.first_row, self.block_bytes = first_row, block_bytes
+        self._first_types: dict[str, pa.DataType] = dict(first_types or {})
         self._raw: Any = None  # the file as stored: its position is the progress in bytes
         self._done = 0  # the bytes read, as last seen by progress()
         self._bom_codec: str | None = None  # "" when the text has no UTF-16/32 byte-order mark
@@ -127,12 +137,17 @@ class CsvSource(Source):
         self._check_delimiter(names)
         return names
 
+    @property
+    def first_types(self) -> dict[str, pa.DataType]:
+        """The types the first block showed (after :meth:`columns`)."""
+        return dict(self._first_types)
+
     def batches(self, columns: Sequence[str], numeric: Collection[str]) -> Iterator[pa.RecordBatch]:
         types = {c: (self._numeric_type(c) if c in numeric else DICT_STRING) for c in columns}
         convert = pacsv.ConvertOptions(
             include_columns=list(columns), column_types=types, decimal_point=self.decimal
         )
-        block, rows = BLOCK_BYTES, 0
+        block, rows = self.block_bytes or BLOCK_BYTES, 0
         while True:
             try:
                 with self._reader(convert, block, skip=rows) as reader:
@@ -165,7 +180,7 @@ class CsvSource(Source):
             for index in large:
                 text = (texts[index] or "").strip()
                 if INTEGER.fullmatch(text) and abs(int(text)) > FLOAT64_EXACT:
-                    raise beyond_float64(self.name, name, rows + index + 1, text)
+                    raise beyond_float64(self.name, name, self.first_row + rows + index + 1, text)
 
     def _texts(self, column: str, skip: int, count: int) -> list[str | None]:
         """The text of ``count`` cells of ``column`` after the first ``skip`` data rows."""
@@ -226,6 +241,7 @@ class CsvSource(Source):
             found = self._diagnose(lambda: self._first_unparsable(columns, numeric))
             if found is not None:
                 column, row, value = found
+                row += self.first_row
                 if pa.types.is_boolean(self._numeric_type(column)):
                     return InputError(
                         f"{self.name}: column {column!r} begins with true/false labels, but "
@@ -244,7 +260,7 @@ class CsvSource(Source):
             if header is not None:
                 self._check_delimiter(header)
             row = self._diagnose(self._first_ragged_row)
-            where = f"data row {row}" if row else "a data row"
+            where = f"data row {self.first_row + row}" if row else "a data row"
             found, expected = int(match.group(2)), match.group(1)
             return InputError(
                 f"{self.name}: {where} has {found} field{'s' if found != 1 else ''} where "

@@ -11,8 +11,6 @@ import os
 import sys
 from typing import IO
 
-import pyarrow as pa
-
 from ..errors import InputError
 from .columns import is_pattern
 from .csv_source import CsvSource
@@ -31,17 +29,16 @@ def open_source(
 ) -> Source:
     """The source behind a command-line argument: a path, a directory or glob of shards, or
     ``-`` for standard input."""
-    data = None
-    if name == STDIN:
-        data = pa.py_buffer((stdin or sys.stdin.buffer).read())
-        if data.size == 0:
-            raise InputError("-: standard input is empty; pipe a CSV or Parquet file into losscli")
-    elif _is_sharded(name):
+    if name == STDIN:  # streamed (CSV) or spooled to disk (Parquet): never held in memory
+        from .stdin import open_stdin
+
+        return open_stdin(stdin or sys.stdin.buffer, input_format, delimiter, encoding, decimal)
+    if _is_sharded(name):
         dialect = (delimiter, encoding, decimal)
-        return ShardedSource(name, [_file(s, input_format, None, *dialect) for s in _shards(name)])
-    elif not os.path.exists(name):
+        return ShardedSource(name, [_file(s, input_format, *dialect) for s in _shards(name)])
+    if not os.path.exists(name):
         raise InputError(f"{name}: no such file")
-    return _file(name, input_format, data, delimiter, encoding, decimal)
+    return _file(name, input_format, delimiter, encoding, decimal)
 
 
 def input_files(name: str) -> list[str]:
@@ -66,17 +63,15 @@ def _is_sharded(name: str) -> bool:
 def _file(
     name: str,
     input_format: str | None,
-    data: pa.Buffer | None,
     delimiter: str | None,
     encoding: str,
     decimal: str,
 ) -> Source:
-    """The source of one file (or of standard input's bytes), by its format."""
-    head = data[:8].to_pybytes() if data is not None else b""  # stdin: its magic bytes tell
-    kind = detect(name, input_format, head)
+    """The source of one file, by its format."""
+    kind = detect(name, input_format)
     if kind.format == "parquet":
-        return ParquetSource(name, data)
-    return CsvSource(name, kind, data, delimiter, encoding, decimal)
+        return ParquetSource(name)
+    return CsvSource(name, kind, None, delimiter, encoding, decimal)
 
 
 def _shards(name: str) -> list[str]:

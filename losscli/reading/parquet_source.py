@@ -8,8 +8,9 @@ few columns to the pool costs more than decoding them (the many-small-shards cas
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterator, Sequence
-from typing import Any
+from typing import IO, Any
 
 import pyarrow as pa
 
@@ -26,8 +27,12 @@ def batch_rows(numeric_columns: int) -> int:
 
 
 class ParquetSource(Source):
-    def __init__(self, name: str, data: pa.Buffer | None = None) -> None:
-        self.name, self._data = name, data
+    def __init__(
+        self, name: str, data: pa.Buffer | None = None, spool: IO[bytes] | None = None
+    ) -> None:
+        """``data``: the file's bytes in memory; ``spool``: an open file holding them (standard
+        input's copy, which has no name to open)."""
+        self.name, self._data, self._spool = name, data, spool
         self._file: Any = None  # opened for the schema, kept open for the read that follows
         self._metadata: Any = None  # the footer, parsed once, until the file is read
         self._rows_read = 0
@@ -43,7 +48,7 @@ class ParquetSource(Source):
         # of a small file.
         where: Any = None
         try:
-            where = pa.BufferReader(self._data) if self._data is not None else pa.OSFile(self.name)
+            where = self._where()
             opened = pq.ParquetFile(
                 where,
                 metadata=self._metadata,
@@ -58,6 +63,19 @@ class ParquetSource(Source):
         self._metadata = opened.metadata
         self._rows_total = opened.metadata.num_rows
         return opened
+
+    def _where(self) -> Any:
+        """The file to read: in memory, the spool, or the named file. The spool has no name:
+        on Linux it is opened anew through /proc (read by Arrow alone, never calling back
+        into Python from Arrow's threads), elsewhere through a descriptor of its own."""
+        if self._data is not None:
+            return pa.BufferReader(self._data)
+        if self._spool is not None:
+            opened = f"/proc/self/fd/{self._spool.fileno()}"
+            if os.path.exists(opened):
+                return pa.OSFile(opened)
+            return pa.PythonFile(os.fdopen(os.dup(self._spool.fileno()), "rb"), mode="r")
+        return pa.OSFile(self.name)
 
     def columns(self) -> list[str]:
         if self._file is None:

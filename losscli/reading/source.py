@@ -3,7 +3,7 @@
 A source knows its column names and streams record batches of just the columns
 asked for; numeric columns come as float64 (or bool), group columns as dictionaries.
 Sources: CSV/TSV (``csv_source``), Parquet (``parquet_source``), in-memory tables,
-and several shards read as one dataset. Standard input is read into memory.
+and several shards read as one dataset. Standard input is streamed (``stdin``).
 """
 
 from __future__ import annotations

@@ -1,0 +1,116 @@
+"""The gates as the command line writes them: ``--check EXPR`` and ``--max-regression LOSS=TOL``.
+
+Read when the command line is parsed, so a bad one is a usage error (exit 2) before any
+file is read: an unreadable expression, an unknown loss, or a limit that is no finite
+number (``1e999`` reads as infinity, which no value can cross).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ..errors import UsageError
+from ..losses import get_loss
+
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+CHECK = re.compile(
+    rf"^(?P<spec>[^<>]+?)\s*(?P<op><=|>=|<|>)\s*(?P<limit>{NUMBER})\s*(?P<percent>%?)\s*$"
+)
+TOLERANCE = re.compile(rf"^(?P<spec>.+?)\s*=\s*(?P<amount>{NUMBER})\s*(?P<percent>%?)\s*$")
+SCOPES = ("overall", "delta")  # check prefixes: overall rows only; the paired difference
+CHECK_EXAMPLES = (
+    "e.g. 'mse<=0.25'; 'overall:mape<30' for overall rows only; 'delta:mse<=0' or "
+    "'delta:mae<=1%' for the difference from the reference model, with --compare"
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    text: str
+    loss: str
+    op: str
+    limit: float
+    overall_only: bool
+    delta: bool = False  # on Δ against the reference model (--compare)
+    relative: bool = False  # the limit is a percentage of the reference model's value (delta:)
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    text: str
+    loss: str
+    amount: float
+    relative: bool
+
+
+def parse_check(text: str) -> Check:
+    """``[overall:][delta:]LOSS OP NUMBER[%]``, LOSS in the loss grammar: ``mse<=0.25``,
+    ``overall:r2>0.8``, ``pinball:q=0.9<0.3``, ``delta:mse<=0`` (with --compare), and
+    ``delta:mae<=1%``: Δ at most 1% of the reference model's value."""
+    match = CHECK.match(text.strip())
+    if not match:
+        raise UsageError(
+            f"cannot read the check {text!r}; write [overall:][delta:]LOSS OP NUMBER with "
+            f"OP one of <, <=, >, >= ({CHECK_EXAMPLES})"
+        )
+    spec, scopes = _scopes(match["spec"])
+    relative = match["percent"] == "%"
+    if relative and "delta" not in scopes:
+        raise UsageError(
+            f"cannot read the check {text!r}: a percentage limit is relative to the "
+            "reference model's value, so only a 'delta:' check takes one (e.g. "
+            "'delta:mae<=1%' with --compare); write the limit as a number"
+        )
+    return Check(
+        text.strip(),
+        _loss_in(text, spec, "check"),
+        match["op"],
+        _finite(text, match["limit"], "check", "limit"),
+        overall_only="overall" in scopes,
+        delta="delta" in scopes,
+        relative=relative,
+    )
+
+
+def _scopes(spec: str) -> tuple[str, set[str]]:
+    """The loss spec without its leading ``overall:`` and ``delta:``, and those prefixes."""
+    scopes: set[str] = set()
+    head, _, rest = spec.strip().partition(":")
+    while rest and head.strip().lower() in SCOPES:
+        scopes.add(head.strip().lower())
+        head, _, rest = rest.strip().partition(":")
+    return (f"{head}:{rest}" if rest else head).strip(), scopes
+
+
+def _loss_in(text: str, spec: str, what: str) -> str:
+    try:
+        return get_loss(spec).name
+    except UsageError as exc:
+        raise UsageError(f"cannot read the {what} {text.strip()!r}: {exc}") from None
+
+
+def _finite(text: str, number: str, what: str, part: str) -> float:
+    """``number`` as a float, which must be finite: ``1e999`` overflows to infinity."""
+    value = float(number)
+    if not math.isfinite(value):
+        raise UsageError(
+            f"cannot read the {what} {text.strip()!r}: its {part} {number} is beyond "
+            "the largest finite number (about 1.8e308); give a finite one"
+        )
+    return value
+
+
+def parse_tolerance(text: str) -> Tolerance:
+    """``LOSS=TOL``: absolute (``mse=0.01``) or relative to the baseline (``mape=5%``);
+    LOSS in the loss grammar (``pinball:q=0.9=5%``: the last ``=`` is the tolerance's)."""
+    match = TOLERANCE.match(text.strip())
+    if not match or float(match["amount"]) < 0:
+        raise UsageError(
+            f"cannot read the tolerance {text!r}; write LOSS=TOL with TOL an "
+            "absolute amount (mse=0.01) or a percentage of the baseline (mape=5%)"
+        )
+    amount = _finite(text, match["amount"], "tolerance", "amount")
+    name = _loss_in(text, match["spec"], "tolerance")
+    return Tolerance(text.strip(), name, amount, match["percent"] == "%")
