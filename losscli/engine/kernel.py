@@ -138,7 +138,9 @@ class _Chunk:
         spec, n = self.spec, len(rows)
         sums = BlockSums(codes, self.n_keys, n)
         if self.resampler is not None:
-            self.resampler.block(self.position + _positions(rows), codes)
+            weights = values.get(spec.plan.weight) if spec.plan.weight else None
+            counted = None if weights is None else weights > 0
+            self.resampler.block(self.position + _positions(rows), codes, counted)
         out.n = sums(Ones(n))
         ratios: dict[str, dict[str, tuple[Column, Column]]] = {}
         for model in spec.plan.models:

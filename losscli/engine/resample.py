@@ -32,22 +32,34 @@ class ChunkResampler:
         self.spec, self.n_keys = spec, n_keys
         self._positions: list[np.ndarray] = []
         self._codes: list[np.ndarray] = []
+        self._counted: list[np.ndarray | None] = []  # per block: its rows of positive weight
         self._columns: dict[Any, list[np.ndarray]] = {}  # per name, its blocks' values
         self._requests: dict[object, tuple[np.ndarray | Ones, list[Any]]] = {}
         self._counts: dict[Any, bool] = {}  # per name: a count of rows in every block
 
     def unit_span(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per key, the last unit holding its rows and minus the first (−inf without rows):
-        both merge by maximum, and a key's rows lie in one unit iff they are opposites."""
+        """Per key, the last unit holding its rows of positive weight and minus the first
+        (−inf without such rows): both merge by maximum, and a key's rows lie in one unit
+        iff they are opposites. A row of weight 0 is no resampling unit: it adds nothing to
+        any replicate, so a key with one weighed row among many of weight 0 is one unit."""
         positions = np.concatenate(self._positions) if self._positions else np.empty(0, int)
         units = (positions // self.spec.block_rows).astype(float)
         codes = np.concatenate(self._codes) if self._codes else None
+        if any(counted is not None for counted in self._counted):
+            parts = zip(self._positions, self._counted, strict=True)
+            counted = np.concatenate([np.ones(len(p), bool) if c is None else c for p, c in parts])
+            last, first = np.where(counted, units, -np.inf), np.where(counted, -units, -np.inf)
+            return key_max(codes, self.n_keys, last), key_max(codes, self.n_keys, first)
         return key_max(codes, self.n_keys, units), key_max(codes, self.n_keys, -units)
 
-    def block(self, positions: np.ndarray, codes: np.ndarray | None) -> None:
-        """The next block's rows: their positions in the input, and their keys."""
+    def block(
+        self, positions: np.ndarray, codes: np.ndarray | None, counted: np.ndarray | None = None
+    ) -> None:
+        """The next block's rows: their positions in the input, their keys, and which of
+        them have positive weight (None: all)."""
         self._flush()
         self._positions.append(positions)
+        self._counted.append(counted)
         if codes is not None:
             self._codes.append(codes)
 
