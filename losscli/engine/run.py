@@ -17,6 +17,7 @@ from contextlib import closing
 from dataclasses import dataclass, replace
 from functools import partial
 
+import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError, UsageError
@@ -25,6 +26,7 @@ from ..reading import ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
 from ..result import CiSettings, Comparison, Frame
 from .batches import BatchBuilder
+from .checks import WEIGHT_ADVICE, WEIGHT_SUM_LIMIT
 from .finalize import Finishing, result_frame
 from .kernel import KernelSpec, evaluate_chunk
 from .keys import KeySet
@@ -194,10 +196,28 @@ class _Fold:
     def _absorb(self, chunk: Partial) -> None:
         """One chunk's partial into the total; the bootstrap's waiting cells handed to the
         settler once there are enough (:mod:`.settle`)."""
+        self._check_weight_sum(chunk)
         self.total.absorb(chunk)
         _check_budget(self.total, self.input.spec)
         if self.total.cells is not None and self.total.cells.due:
             self._hand_over()
+
+    def _check_weight_sum(self, chunk: Partial) -> None:
+        """Stop before the input's Σw passes :data:`~.checks.WEIGHT_SUM_LIMIT` across chunks
+        (within a chunk, its rows check it and name the row)."""
+        weight = self.input.plan.weight
+        if not weight:
+            return
+        found = [*self.total.problems.values(), *chunk.problems.values()]
+        total = sum((p.total_weight for p in found), 0.0)
+        if total <= WEIGHT_SUM_LIMIT or np.isnan(total) or any(p.failed for p in found):
+            return  # a failed chunk names its rows
+        last = max(chunk.problems.values(), key=lambda p: p.rows_seen)
+        raise InputError(
+            f"{last.source}: the weights in column {weight!r} add up to more than "
+            f"{WEIGHT_SUM_LIMIT:g} by data row {last.rows_seen:,}, too near float64's largest "
+            f"value (1.8e+308) for sums of weighted terms. {WEIGHT_ADVICE}"
+        )
 
     def _hand_over(self) -> None:
         """The total's waiting bootstrap cells to the settler, which multiplies them out."""
