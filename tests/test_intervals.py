@@ -555,3 +555,30 @@ def test_t_quantiles_of_many_degrees_of_freedom_match_scipy() -> None:
     df = np.concatenate([np.geomspace(1000, 1e9, 400), np.geomspace(0.5, 999, 50)])
     for p in (0.6, 0.95, 0.975, 0.995, 0.9995):
         np.testing.assert_allclose(t_quantile(p, df), special.stdtrit(df, p), rtol=1e-12)
+
+
+def test_r2s_bootstrap_under_the_normal_method_is_bounded_never_a_refusal(
+    run: Any, tmp_path: Path
+) -> None:
+    """-m mse,r2 --ci (normal) over more groups than R²'s hidden bootstrap fits in the
+    budget: the run goes through, R² has no interval and a note naming --ci-method
+    bootstrap and its cost, and every other loss keeps its normal interval."""
+    rng = np.random.default_rng(2)
+    n = 3000
+    y = rng.uniform(1, 3, n)
+    frame = pd.DataFrame({"g": np.arange(n) % 300, "y_true": y, "y_pred": y + rng.normal(0, 1, n)})
+    path = write_table(frame, tmp_path / "groups.csv")
+    done = run("evaluate", str(path), "-g", "g", "-m", "mse,r2", "--ci", "--max-memory", "1M",
+               "-f", "json")  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    assert len(rows) == 301
+    assert all(row["intervals"]["mse"]["low"] is not None for row in rows)
+    assert all(row["intervals"]["r2"]["low"] is None for row in rows)
+    result = evaluate(str(path), group_by="g", losses="mse,r2", ci=0.95, max_memory="1M")
+    why = result.rows[0].intervals["r2"].why
+    assert why.startswith("no interval: its bootstrap (1,000 resamples) was left out, as ")
+    assert "× 1,000 resamples" in why and "beyond --max-memory 1 MiB" in why
+    assert "--ci-method bootstrap gives one" in why
+    roomy = evaluate(str(path), group_by="g", losses="mse,r2", ci=0.95, max_memory="64M")
+    assert all(row.intervals["r2"].low is not None for row in roomy.rows)

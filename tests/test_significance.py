@@ -366,21 +366,16 @@ def test_rows_of_weight_0_are_no_resampling_units(block_rows: int) -> None:
     frame["w"] = 1.0
     alone = pd.DataFrame({"g": 999, "y_true": 1.0, "a": 1.5, "b": 9.0, "w": [1.0] + [0.0] * 40})
     frame = pd.concat([frame, alone], ignore_index=True)
+    args: dict[str, Any] = {"pred": ["a", "b"], "group_by": "g", "weight": "w", "losses": "mse"}
+    resampling: dict[str, Any] = {"resamples": 200, "seed": 1, "block_rows": block_rows}
     results = {
         method: evaluate(
             frame,
-            pred=["a", "b"],
-            group_by="g",
-            weight="w",
-            losses="mse",
+            **args,
             compare=True,
             ci=0.95,
             ci_method=method,
-            **(
-                {"resamples": 200, "seed": 1, "block_rows": block_rows}
-                if method == "bootstrap"
-                else {}
-            ),
+            **(resampling if method == "bootstrap" else {}),
         )
         for method in ("normal", "bootstrap")
     }
@@ -391,7 +386,12 @@ def test_rows_of_weight_0_are_no_resampling_units(block_rows: int) -> None:
         one = next(o for o in outcomes if o.row == result.rows.index(row))
         assert one.passed and one.reason.endswith("not judged"), (method, one.reason)
     grouped = next(r for r in results["bootstrap"].rows if r.group == {"g": 0} and r.pred == "b")
-    assert grouped.intervals["mse"].low < grouped.metrics["mse"] < grouped.intervals["mse"].high
+    low, value, high = (
+        grouped.intervals["mse"].low,
+        grouped.metrics["mse"],
+        grouped.intervals["mse"].high,
+    )
+    assert low is not None and value is not None and high is not None and low < value < high
 
 
 def test_bootstrap_verdicts_across_many_groups_can_call_a_group_worse() -> None:

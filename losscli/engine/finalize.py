@@ -40,6 +40,7 @@ class Finishing:
     ci: CiSettings | None = None
     reference: str | None = None  # compare every other model with this one
     compare_ci: CiSettings | None = None  # level and method of the comparison
+    no_bootstrap: str = ""  # why R²'s bootstrap under the normal method was left out
 
 
 def result_frame(
@@ -63,7 +64,7 @@ def result_frame(
         columns = finalize(sums[model.name], spec.losses, model.multiclass)
         if spec.ci is not None:
             columns = with_intervals(
-                columns, sums[model.name], spec.losses, spec.ci, model.multiclass
+                columns, sums[model.name], spec.losses, spec.ci, model.multiclass, spec.no_bootstrap
             )
         frames.append(
             Frame(

@@ -16,7 +16,7 @@ rounding, nor on threads at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from ..losses.shapes import Custom, Extreme, Ranked, Ratio
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
 from .blocks import BLOCK_ROWS, BlockSums, Column, TermCache, block_rows
+from .budget import MemoryBudget
 from .cells import FIRST_UNIT, LAST_UNIT, PendingCells
 from .checks import RowProblems
 from .keys import KeySet
@@ -53,6 +54,7 @@ class KernelSpec:
     reference: str | None = None  # the model others are compared with (cross sums)
     empty_is_missing: bool = False
     block_rows: int = BLOCK_ROWS  # rows computed at once, while in cache (see block_rows)
+    budget: MemoryBudget = field(default_factory=MemoryBudget)  # --max-memory
 
 
 def evaluate_chunk(
@@ -120,9 +122,10 @@ class _Chunk:
     ) -> None:
         self.spec, self.builder, self.problems = spec, builder, problems
         self.n_keys, self.position = n_keys, position
-        self.resampler = (
-            None if spec.resampling is None else ChunkResampler(spec.resampling, n_keys)
-        )
+        self.resampler = None
+        if spec.resampling is not None:
+            optional = not spec.replicate_ratios  # R²'s bootstrap under the normal method
+            self.resampler = ChunkResampler(spec.resampling, n_keys, spec.budget, optional)
         self.shifts: dict[StatKey, np.ndarray] = {}
         self.binary: dict[str, bool] = {}
 
@@ -163,6 +166,9 @@ class _Chunk:
         out.binary.update(self.binary)
         if self.resampler is not None:
             replicated, blocks = self.resampler.results()
+            out.charged, out.skipped_bootstrap = self.resampler.charged, self.resampler.skipped
+            if self.resampler.skipped:
+                return
             out.added.update(replicated)
             out.largest[LAST_UNIT], out.largest[FIRST_UNIT] = self.resampler.unit_span()
             out.shifts.update(self.shifts)

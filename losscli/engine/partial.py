@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cells import PendingCells, ReplicateSums, StatKey, slice_of
+from .budget import MemoryBudget
+from .cells import FIRST_UNIT, LAST_UNIT, PendingCells, ReplicateSums, StatKey, slice_of
 from .checks import RowProblems
 from .keys import KeySet
 from .ranks import RankStore
@@ -38,6 +39,9 @@ class Partial:
     problems: dict[str, RowProblems] = field(default_factory=dict)  # per part (file or shard)
     ranked: dict[StatKey, RankStore] = field(default_factory=dict)  # flat, keyed per entry
     cells: PendingCells | None = None  # bootstrap cell sums not yet multiplied out
+    charged: int = 0  # bytes charged to the memory budget for its replicate sums
+    skipped_bootstrap: str = ""  # why an optional bootstrap was left out: over the budget
+    budget: MemoryBudget | None = None  # a fold's total charges its replicate sums here
 
     @classmethod
     def empty(cls, keys: KeySet) -> Partial:
@@ -62,6 +66,7 @@ class Partial:
         other = other.trimmed()
         # the blocks of one chunk share its key set: their ids are the same here
         at = np.arange(other.size) if other.keys is self.keys else self.keys.absorb(other.keys)
+        replaced = self._reserve(other)
         self._grow(self.keys.size)
         self._unshare()
         self.n[at] += other.n
@@ -85,6 +90,8 @@ class Partial:
         if other.cells is not None:
             cells = other.cells.rekeyed(at)
             self.cells = cells if self.cells is None else self.cells.joined(cells)
+        if self.budget is not None:
+            self.budget.release(replaced)
 
     def settle(self) -> Partial:
         """Multiply the waiting bootstrap cells out into their replicate sums, in place
@@ -148,6 +155,42 @@ class Partial:
             table[name] = np.full((len(self.n), *like.shape[1:]), fill)
         return table[name]
 
+    def replicate_bytes(self) -> int:
+        """Bytes of the replicate sums (keys × resamples arrays) held."""
+        return sum(v.nbytes for v in self.added.values() if v.ndim == 2)
+
+    def _reserve(self, other: Partial) -> int:
+        """Charge the budget (a fold's total has one) for the replicate sums absorbing
+        ``other`` makes, before anything is changed: new ones, or all of them at a grown
+        capacity beside the old ones. Returns the bytes to give back afterwards."""
+        wide = {
+            k: v.shape[1] for t in (self.added, other.added) for k, v in t.items() if v.ndim == 2
+        }
+        if self.budget is None or not wide:
+            return 0
+        capacity, resamples = _capacity(self.keys.size, len(self.n)), max(wide.values())
+        grows = capacity > len(self.n)
+        fresh = len(wide) if grows else sum(name not in self.added for name in wide)
+        if fresh:
+            self.budget.charge(
+                fresh * capacity * resamples * 8,
+                lambda: (
+                    f"the bootstrap's replicate sums for the {self.keys.size:,} groups "
+                    f"seen so far (room for {capacity:,}) × {resamples:,} resamples × "
+                    f"{len(wide)} sums"
+                ),
+                "Lower --resamples or group by fewer columns",
+            )
+        return self.replicate_bytes() if grows else 0
+
+    def drop_replicates(self) -> int:
+        """Leave the bootstrap out: its replicate sums, cells and units; the bytes freed."""
+        freed = self.replicate_bytes() + (0 if self.cells is None else self.cells.nbytes)
+        self.added = {k: v for k, v in self.added.items() if v.ndim == 1}
+        self.largest = {k: v for k, v in self.largest.items() if k not in (LAST_UNIT, FIRST_UNIT)}
+        self.shifts, self.cells = {}, None
+        return freed
+
     def trimmed(self) -> Partial:
         """The same partial with its arrays cut to its keys (they grow with spare room)."""
         size = self.size
@@ -162,13 +205,16 @@ class Partial:
             dict(self.problems),
             dict(self.ranked),
             self.cells,
+            self.charged,
+            self.skipped_bootstrap,
+            self.budget,
         )
 
     def _grow(self, size: int) -> None:
         """Room for ``size`` keys; capacity doubles, so a fold adds keys in amortised O(1)."""
         if size <= len(self.n):
             return
-        pad = max(size, 2 * len(self.n)) - len(self.n)
+        pad = _capacity(size, len(self.n)) - len(self.n)
         self.n = _padded(self.n, pad, 0.0)
         self.added = {k: _padded(v, pad, 0.0) for k, v in self.added.items()}
         self.largest = {k: _padded(v, pad, -np.inf) for k, v in self.largest.items()}
@@ -205,6 +251,11 @@ def merge_moments(a: Moments, b: Moments) -> Moments:
     delta = mb - ma
     with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss (R²)
         return w, ma + delta * share_b, m2a + m2b + delta**2 * wa * share_b
+
+
+def _capacity(size: int, capacity: int) -> int:
+    """Room for ``size`` keys: the capacity doubles, so a fold adds keys in amortised O(1)."""
+    return capacity if size <= capacity else max(size, 2 * capacity)
 
 
 def _padded(values: np.ndarray, pad: int, fill: float) -> np.ndarray:
