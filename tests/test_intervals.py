@@ -582,3 +582,92 @@ def test_r2s_bootstrap_under_the_normal_method_is_bounded_never_a_refusal(
     assert "--ci-method bootstrap gives one" in why
     roomy = evaluate(str(path), group_by="g", losses="mse,r2", ci=0.95, max_memory="64M")
     assert all(row.intervals["r2"].low is not None for row in roomy.rows)
+
+
+@pytest.mark.parametrize(
+    ("values", "weights"),
+    [(1e80, 1.0), (1e-100, 1.0), (1e150, 1.0), (1e-150, 1e100), (1.0, 1e250), (1.0, 1e-250)],
+)
+def test_normal_intervals_scale_exactly_at_any_magnitude(values: float, weights: float) -> None:
+    """Intervals scale with the data: interval(c·x) = c^k·interval(x) (k = 2 for MSE, 1 for
+    MAE and RMSE, 0 for WAPE and MAPE; weights scaled alike change nothing), for the
+    groups, the pooled row and the paired differences, where Σw²t² once overflowed
+    (null) or underflowed (an interval of width 0). At c = 1 the intervals are the closed
+    formula's and scipy's (the tests above)."""
+    frame = regression_frame(300, seed=4, weights=True)
+    frame["g"] = np.arange(len(frame)) % 3
+    scaled = frame.assign(
+        y_true=frame["y_true"] * values, a=frame["a"] * values, b=frame["b"] * values
+    ).assign(w=frame["w"] * weights)
+    power = {"mse": 2, "mae": 1, "rmse": 1, "wape": 0, "mape": 0}
+    args: dict[str, Any] = {"pred": ["a", "b"], "group_by": "g", "weight": "w", "ci": 0.95}
+    plain = evaluate(frame, losses=list(power), compare=True, **args)
+    big = evaluate(scaled, losses=list(power), compare=True, **args)
+    for want, got in zip(plain.rows, big.rows, strict=True):
+        for loss, k in power.items():
+            c = values**k
+            for end in ("low", "high", "se"):
+                value = getattr(got.intervals[loss], end)
+                assert value == pytest.approx(getattr(want.intervals[loss], end) * c, rel=1e-9)
+    for want_c, got_c in zip(plain.comparisons, big.comparisons, strict=True):
+        c = values ** power[want_c.loss]
+        for end in ("low", "high", "se"):
+            assert getattr(got_c, end) == pytest.approx(getattr(want_c, end) * c, rel=1e-9)
+        assert got_c.p_value == pytest.approx(want_c.p_value, rel=1e-6)
+
+
+def test_identical_rows_have_an_interval_of_width_0() -> None:
+    """Constant errors on constant labels: every term alike, no spread. WAPE's delta
+    method once cancelled to a width of 1e-6; centred sums give exactly 0."""
+    frame = pd.DataFrame({"y_true": np.full(500, 5.0), "a": np.full(500, 3.0)})
+    rows = evaluate(frame, pred="a", losses="mse,mae,wape,mape,rmse", ci=0.95).rows
+    for loss, interval in rows[-1].intervals.items():
+        value = rows[-1].metrics[loss]
+        assert interval.low == value == interval.high and interval.se == 0.0, loss
+
+
+def test_json_says_why_an_interval_is_missing(run: Any, tmp_path: Path) -> None:
+    """Where no interval can be formed, JSON carries the reason the table's note gives."""
+    frame = pd.DataFrame(
+        {"g": ["a", "b", "b", "b"], "y_true": [1.0, 2, 3, 4], "y_pred": [1.5, 2, 3.5, 3]}
+    )
+    path = write_table(frame, tmp_path / "few.csv")
+    done = run("evaluate", str(path), "-g", "g", "-m", "mse,max_error", "--ci", "-f", "json")
+    assert done.exit_code == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    alone, many = rows[0]["intervals"], rows[1]["intervals"]
+    assert alone["mse"] == {
+        "low": None,
+        "high": None,
+        "se": None,
+        "why": "too few rows for an interval",
+    }
+    assert "why" not in many["mse"] and many["mse"]["low"] is not None
+    assert many["max_error"]["why"] == "no interval: a maximum has no sound streamed interval"
+
+
+def test_normal_intervals_merge_across_chunks_and_magnitudes() -> None:
+    """Groups 1e300 times apart in magnitude, read whole and in chunks of 7 rows: the
+    scaled co-moments merge (Chan's formula, moved onto the larger scale) to the same
+    intervals, each group's as if it were alone, and a pooled row dominated by the large."""
+    from losscli.reading import source
+
+    frame = regression_frame(120, seed=6, weights=True)
+    frame["g"] = np.arange(len(frame)) % 2
+    size = np.where(frame["g"] == 0, 1e-150, 1e150)
+    frame = frame.assign(y_true=frame["y_true"] * size, a=frame["a"] * size, b=frame["b"] * size)
+    args: dict[str, Any] = {"pred": ["a", "b"], "weight": "w", "losses": "mse,wape", "ci": 0.9}
+    whole = evaluate(frame, group_by="g", compare=True, **args)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(source, "TABLE_BATCH_ROWS", 7)
+        chunked = evaluate(frame, group_by="g", compare=True, **args)
+    for a, b in zip(whole.rows, chunked.rows, strict=True):
+        for loss in ("mse", "wape"):
+            assert a.intervals[loss].low == pytest.approx(b.intervals[loss].low, rel=1e-9)
+            assert a.intervals[loss].se == pytest.approx(b.intervals[loss].se, rel=1e-9)
+    for group in (0, 1):
+        alone = evaluate(frame[frame["g"] == group], **args).rows
+        row = next(r for r in whole.rows if r.group == {"g": group} and r.pred == "a")
+        assert row.intervals["mse"].se == pytest.approx(alone[0].intervals["mse"].se, rel=1e-9)
+    pooled = whole.rows[2].intervals["mse"]
+    assert pooled.se is not None and 0 < pooled.se < np.inf

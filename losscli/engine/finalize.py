@@ -22,6 +22,7 @@ from ..losses.shapes import Ranked, Sums, ratio
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
 from .cells import FIRST_UNIT, LAST_UNIT
+from .comoments import pooled as pooled_comoments
 from .order import key_order, shown_values
 from .partial import Partial
 from .ranks import RankTable, key_class_sums, pooled
@@ -115,6 +116,9 @@ def _model_sums(
     for (owner, loss, stat), values in partial.largest.items():
         if owner == model and loss in out:
             out[loss][stat] = np.append(values[order], np.max(values, initial=-np.inf))
+    for (owner, loss, stat), moments in partial.comoments.items():
+        if owner == model and loss in out:
+            out[loss][stat] = np.concatenate([moments[order], pooled_comoments(moments)])
     for (owner, loss, stat), spread in partial.spreads.items():
         if owner == model and loss in out:
             out[loss].update(_spread_columns(stat, spread, order))

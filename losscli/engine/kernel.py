@@ -32,6 +32,7 @@ from .blocks import BLOCK_ROWS, BlockSums, Column, TermCache, block_rows
 from .budget import MemoryBudget
 from .cells import FIRST_UNIT, LAST_UNIT, PendingCells
 from .checks import RowProblems
+from .comoments import block_table
 from .keys import KeySet
 from .partial import Partial, Spread4, StatKey
 from .ranks import RankStore, table_of_rows
@@ -202,9 +203,8 @@ def _add_model(
             found = terms(shape.terms)
             a, b = terms.weighed(found.num), terms.weighed(found.den)
             columns[loss.name] = (a, b)
-            _add_ratio(
-                out, stat, a, b, spec.moments, sums, resampler if spec.replicate_ratios else None
-            )
+            replicated = resampler if spec.replicate_ratios else None
+            _add_ratio(out, stat, a, b, spec.moments, sums, replicated, shape.nonnegative)
             _add_flags(out, stat, loss, found.flags, sums)
         elif isinstance(shape, Extreme):
             found = terms(shape.term)
@@ -232,12 +232,12 @@ def _add_ratio(
     moments: bool,
     sums: BlockSums,
     resampler: ChunkResampler | None,
+    nonnegative: bool = False,
 ) -> None:
     out.added[stat("num")], out.added[stat("den")] = sums(a), sums(b)
-    if moments:
-        out.added[stat("num2")] = sums.product(a, a)
-        out.added[stat("numden")] = sums.product(a, b)
-        out.added[stat("den2")] = sums.product(b, b)
+    if moments:  # Σ|a| and Σ|b| are the sums where the terms are ≥ 0
+        known = [out.added[stat("num")], out.added[stat("den")]] if nonnegative else [None, None]
+        out.comoments[stat("moments")] = block_table(sums.codes, sums.n_keys, [a, b], known)
     if resampler is not None:
         resampler.request(stat("rep_num"), a)
         resampler.request(stat("rep_den"), b)
@@ -322,7 +322,8 @@ def _add_cross_sums(
     reference: str,
     sums: BlockSums,
 ) -> None:
-    """Σw²·a_m·a_r and the other cross products of each model m with the reference r."""
+    """The co-moments of each model m's (w·a, w·b) with the reference r's: the model's
+    table grows to four columns (its two, then the reference's)."""
     for model, columns in ratios.items():
         if model == reference:
             continue
@@ -331,13 +332,8 @@ def _add_cross_sums(
                 continue
             ra, rb = ratios[reference][loss]
             stat = _namer(model, loss)
-            for name, (x, y) in {
-                "x_aa": (a, ra),
-                "x_ab": (a, rb),
-                "x_ba": (b, ra),
-                "x_bb": (b, rb),
-            }.items():
-                out.added[stat(name)] = sums.product(x, y)
+            table = block_table(sums.codes, sums.n_keys, [a, b, ra, rb], [None] * 4)
+            out.comoments[stat("moments")] = table
 
 
 def _spread(sums: BlockSums, spread: Spread) -> Spread4:

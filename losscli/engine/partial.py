@@ -3,8 +3,9 @@
 A partial is what the kernel makes of a batch of rows and what a whole evaluation
 folds into: for every (model, loss, statistic) an array over its keys, added (sums,
 and bootstrap replicate sums with one column per resample), maximised (extremes) or
-merged by Chan's formula (spreads), or a flat rank table sorted by key (ROC-AUC),
-with the row problems each part noticed and each model's task evidence. Merging is
+merged by Chan's formula (spreads and the intervals' scaled co-moments, see
+:mod:`.comoments`), or a flat rank table sorted by key (ROC-AUC), with the row
+problems each part noticed and each model's task evidence. Merging is
 associative and commutative (up to float rounding) and equals evaluating the union of
 the rows; partials pickle. Bootstrap cell sums of blocks of rows wait in
 :class:`~.cells.PendingCells` until enough of them are there to multiply out at once
@@ -20,6 +21,7 @@ import numpy as np
 from .budget import MemoryBudget
 from .cells import FIRST_UNIT, LAST_UNIT, PendingCells, ReplicateSums, StatKey, slice_of
 from .checks import RowProblems
+from .comoments import merged as merge_comoments
 from .keys import KeySet
 from .ranks import RankStore
 
@@ -39,6 +41,7 @@ class Partial:
     problems: dict[str, RowProblems] = field(default_factory=dict)  # per part (file or shard)
     ranked: dict[StatKey, RankStore] = field(default_factory=dict)  # flat, keyed per entry
     cells: PendingCells | None = None  # bootstrap cell sums not yet multiplied out
+    comoments: dict[StatKey, np.ndarray] = field(default_factory=dict)  # (keys × fields)
     charged: int = 0  # bytes charged to the memory budget for its replicate sums
     skipped_bootstrap: str = ""  # why an optional bootstrap was left out: over the budget
     budget: MemoryBudget | None = None  # a fold's total charges its replicate sums here
@@ -78,6 +81,9 @@ class Partial:
             mine[at] = np.maximum(mine[at], values)
         for name, spread in other.spreads.items():
             self._absorb_spread(name, spread, at)
+        for name, moments in other.comoments.items():
+            mine = self._array(self.comoments, name, moments, 0.0)
+            mine[at] = merge_comoments(mine[at], moments)
         for model, binary in other.binary.items():
             self.binary[model] = self.binary.get(model, True) and binary
         for part, found in other.problems.items():
@@ -205,6 +211,7 @@ class Partial:
             dict(self.problems),
             dict(self.ranked),
             self.cells,
+            {k: v[:size] for k, v in self.comoments.items()},
             self.charged,
             self.skipped_bootstrap,
             self.budget,
@@ -220,6 +227,7 @@ class Partial:
         self.largest = {k: _padded(v, pad, -np.inf) for k, v in self.largest.items()}
         self.spreads = {k: _padded4(v, pad) for k, v in self.spreads.items()}
         self.shifts = {k: _padded(v, pad, np.nan) for k, v in self.shifts.items()}
+        self.comoments = {k: _padded(v, pad, 0.0) for k, v in self.comoments.items()}
 
     def _absorb_spread(self, name: StatKey, theirs: Spread4, at: np.ndarray) -> None:
         """Chan's merge per key; their means are re-based onto this partial's shifts."""
