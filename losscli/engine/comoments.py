@@ -39,14 +39,19 @@ def pair(i: int, j: int, v: int) -> int:
     return 1 + 2 * v + i * v - i * (i - 1) // 2 + (j - i)
 
 
+# Scales 2^±450 (1e±135) need none: squares stay within float64's normal range (1e±308)
+# even summed over 2^40 rows. Blocks whose keys all lie there skip the scaling.
+UNSCALED = 450
+
+
 def block_table(
     codes: np.ndarray | None,
     n_keys: int,
     columns: Sequence[Column],
-    abs_sums: Sequence[np.ndarray | None],
+    known: Sequence[np.ndarray | None],
 ) -> np.ndarray:
-    """The (keys × fields) table of one block's rows. ``abs_sums[i]`` is Σ|v_i| per key
-    where already known (a column of terms ≥ 0: its plain sum), else None."""
+    """The (keys × fields) table of one block's rows. ``known[i]`` is Σv_i per key where
+    already summed and v_i ≥ 0 (so that it is Σ|v_i| too), else None."""
     v = len(columns)
     n = key_sum(codes, n_keys, Ones(len(columns[0])))
     table = np.zeros((n_keys, 1 + 2 * v + v * (v + 1) // 2))
@@ -57,15 +62,9 @@ def block_table(
             table[:, 1 + v + i] = np.where(n > 0, 1.0, 0.0)
             centred.append(None)
             continue
-        known = abs_sums[i]
-        size = key_sum(codes, n_keys, np.abs(column)) if known is None else known
-        with np.errstate(all="ignore"):
-            exponent = np.frexp(np.where(n > 0, size / np.maximum(n, 1), 0.0))[1]
-        exponent = np.where(np.isfinite(size), exponent, 0)
+        exponent, scaled, total = _scaled(codes, n_keys, n, column, known[i])
         table[:, 1 + i] = exponent
-        each = -exponent if codes is None else -exponent[codes]
-        scaled = np.ldexp(column, each[0] if codes is None else each)
-        mean = np.divide(key_sum(codes, n_keys, scaled), n, out=np.zeros(n_keys), where=n > 0)
+        mean = np.divide(total, n, out=np.zeros(n_keys), where=n > 0)
         table[:, 1 + v + i] = mean
         centred.append(scaled - (mean[0] if codes is None else mean[codes]))
     for i in range(v):
@@ -76,23 +75,52 @@ def block_table(
     return table
 
 
+def _scaled(
+    codes: np.ndarray | None,
+    n_keys: int,
+    n: np.ndarray,
+    column: np.ndarray,
+    known: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each key's exponent e (near the mean of |v|), the column over 2^e per row, and its
+    sum per key; e = 0 throughout where no key needs scaling (the common case: nothing
+    is computed again)."""
+    size = key_sum(codes, n_keys, np.abs(column)) if known is None else known
+    with np.errstate(all="ignore"):
+        exponent = np.frexp(np.where(n > 0, size / np.maximum(n, 1), 0.0))[1]
+    exponent = np.where(np.isfinite(size), exponent, 0)
+    if np.all(np.abs(exponent) <= UNSCALED):
+        total = key_sum(codes, n_keys, column) if known is None else known
+        return np.zeros(n_keys), column, total
+    each = -exponent if codes is None else -exponent[codes]
+    scaled = np.ldexp(column, each[0] if codes is None else each)
+    return exponent.astype(float), scaled, key_sum(codes, n_keys, scaled)
+
+
 def merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The tables of two disjoint row sets, key by key (rows of ``a`` and ``b`` align)."""
     v = variables(a.shape[1])
+    first, second = _pairs(v)
     with np.errstate(all="ignore"):
-        exps = np.maximum(_exponents(a, v), _exponents(b, v))
-        a, b = _rescaled(a, v, exps), _rescaled(b, v, exps)
+        if not np.array_equal(a[:, 1 : 1 + v], b[:, 1 : 1 + v]):  # scales differ somewhere
+            exps = np.maximum(_exponents(a, v), _exponents(b, v))
+            exps = np.where((a[:, :1] > 0) | (b[:, :1] > 0), exps, 0.0)
+            a, b = _rescaled(a, v, exps), _rescaled(b, v, exps)
         na, nb = a[:, :1], b[:, :1]
         n = na + nb
         share = np.divide(nb, n, out=np.zeros_like(n), where=n > 0)
         delta = b[:, 1 + v : 1 + 2 * v] - a[:, 1 + v : 1 + 2 * v]
         out = a + b
-        out[:, 1 : 1 + v] = exps
+        out[:, 1 : 1 + v] = a[:, 1 : 1 + v]
         out[:, 1 + v : 1 + 2 * v] = a[:, 1 + v : 1 + 2 * v] + delta * share
-        for i in range(v):
-            for j in range(i, v):
-                out[:, pair(i, j, v)] += delta[:, i] * delta[:, j] * (na * share)[:, 0]
+        out[:, 1 + 2 * v :] += delta[:, first] * delta[:, second] * (na * share)
     return out
+
+
+def _pairs(v: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (i, j) of each co-moment field, i ≤ j in row-major order."""
+    found = [(i, j) for i in range(v) for j in range(i, v)]
+    return np.array([i for i, _ in found]), np.array([j for _, j in found])
 
 
 def pooled(table: np.ndarray) -> np.ndarray:
@@ -111,10 +139,9 @@ def pooled(table: np.ndarray) -> np.ndarray:
         offsets = means - grand
         out = np.zeros((1, table.shape[1]))
         out[0, 0], out[0, 1 : 1 + v], out[0, 1 + v : 1 + 2 * v] = total, exps[0], grand
-        for i in range(v):
-            for j in range(i, v):
-                c = pair(i, j, v)
-                out[0, c] = scaled[:, c].sum() + (n * offsets[:, i] * offsets[:, j]).sum()
+        first, second = _pairs(v)
+        spread = (n[:, None] * offsets[:, first] * offsets[:, second]).sum(axis=0)
+        out[0, 1 + 2 * v :] = scaled[:, 1 + 2 * v :].sum(axis=0) + spread
     return out
 
 
@@ -126,13 +153,12 @@ def _exponents(table: np.ndarray, v: int) -> np.ndarray:
 
 def _rescaled(table: np.ndarray, v: int, exps: np.ndarray) -> np.ndarray:
     """``table`` with every column's scale moved to 2^``exps`` (never a larger value)."""
+    first, second = _pairs(v)
     shift = np.clip(_exponents(table, v) - exps, -4000, 0).astype(np.int64)
     out = table.copy()
+    out[:, 1 : 1 + v] = exps
     out[:, 1 + v : 1 + 2 * v] = np.ldexp(table[:, 1 + v : 1 + 2 * v], shift)
-    for i in range(v):
-        for j in range(i, v):
-            c = pair(i, j, v)
-            out[:, c] = np.ldexp(np.ldexp(table[:, c], shift[:, i]), shift[:, j])
+    out[:, 1 + 2 * v :] = np.ldexp(table[:, 1 + 2 * v :], shift[:, first] + shift[:, second])
     return out
 
 

@@ -83,7 +83,7 @@ class Partial:
             self._absorb_spread(name, spread, at)
         for name, moments in other.comoments.items():
             mine = self._array(self.comoments, name, moments, 0.0)
-            mine[at] = merge_comoments(mine[at], moments)
+            mine[where] = merge_comoments(mine[where], moments)
         for model, binary in other.binary.items():
             self.binary[model] = self.binary.get(model, True) and binary
         for part, found in other.problems.items():
