@@ -360,3 +360,25 @@ def test_max_memory_bounds_the_process_when_groups_outgrow_it(tmp_path: Path) ->
     assert "--max-memory 200 MiB. Lower --resamples or group by fewer columns" in stderr
     assert "Traceback" not in stderr
     assert peak < baseline + 300, (peak, baseline)
+
+
+def test_rank_tables_are_charged_to_the_memory_budget() -> None:
+    """ROC-AUC's tables of distinct scores grow with the groups and the rows: they are
+    charged before they are merged in, so a small --max-memory stops the run (exit 4)
+    naming them; with room the value is the same."""
+    from losscli.engine.budget import OverBudget
+
+    rng = np.random.default_rng(5)
+    n = 40_000
+    frame = pd.DataFrame(
+        {
+            "g": np.arange(n) % 50,
+            "y_true": (rng.uniform(size=n) < 0.3) * 1.0,
+            "p": rng.uniform(size=n),
+        }
+    )
+    args: dict[str, Any] = {"pred": "p", "group_by": "g", "losses": "roc_auc"}
+    with pytest.raises(OverBudget, match=r"the rank tables \(ROC-AUC\) of the groups seen so far"):
+        evaluate(frame, **args, max_memory="512K")
+    roomy = evaluate(frame, **args, max_memory="64M").rows[-1].metrics["roc_auc"]
+    assert roomy == evaluate(frame, **args).rows[-1].metrics["roc_auc"]

@@ -99,8 +99,9 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 default="2GiB",
                 show_default=True,
                 callback=_size,
-                help="What losscli may hold of the bootstrap's sums (512M, 2G, 2GiB); a run "
-                "that would pass it stops (exit 4), naming what lowers it.",
+                help="What losscli may hold of what it counts: the bootstrap's sums, rank "
+                "tables (512M, 2G, 2GiB); a run that would pass it stops (exit 4), naming "
+                "what lowers it.",
             ),
             click.option(
                 "--adjust",

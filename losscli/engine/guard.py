@@ -26,6 +26,7 @@ class FoldGuard:
         self.spec, self.total, self.budget = spec, total, budget
         total.budget, self.held_before = budget, budget.held
         self.no_bootstrap = ""  # why R²'s bootstrap was left out
+        self.ranks_held = 0  # bytes of the total's rank tables, charged
 
     def absorb(self, chunk: Partial, weight: str | None) -> None:
         """``chunk`` into the total, its replicate sums charged (the total charges its
@@ -33,6 +34,7 @@ class FoldGuard:
         check_weight_sum(self.total, chunk, weight)
         if chunk.skipped_bootstrap or self.no_bootstrap:
             self._drop_bootstrap(chunk, chunk.skipped_bootstrap)
+        incoming = self._charge_ranks(chunk)
         try:
             self.total.absorb(chunk)
         except OverBudget as exc:  # nothing changed yet: absorbed again without it
@@ -41,6 +43,25 @@ class FoldGuard:
             self._drop_bootstrap(chunk, exc.reason)
             self.total.absorb(chunk)
         self.budget.release(chunk.charged - (0 if chunk.cells is None else chunk.cells.nbytes))
+        if incoming:  # the tables as merged (binned beyond their entry budget) stay charged
+            held, self.ranks_held = self.ranks_held, rank_bytes(self.total)
+            self.budget.release(held + incoming - self.ranks_held)
+
+    def _charge_ranks(self, chunk: Partial) -> int:
+        """Charge a chunk's rank tables (ROC-AUC) twice, before they are merged in: the
+        merged table is made beside the tables it is made of. Returns the bytes charged."""
+        size = 2 * rank_bytes(chunk)
+        if size:
+            entries = size // 2 // RANK_ENTRY_BYTES
+            self.budget.charge(
+                size,
+                lambda: (
+                    f"the rank tables (ROC-AUC) of the groups seen so far ({self.total.size:,})"
+                    f" and a chunk's {entries:,} (group, class, score) entries"
+                ),
+                "Group by fewer columns",
+            )
+        return size
 
     def charge_finalizing(self) -> None:
         """Charge the copies finalizing makes of the replicate sums (ordered per model, and
@@ -77,6 +98,15 @@ class FoldGuard:
         chunk.drop_replicates()
         self.budget.release(chunk.charged)
         chunk.charged = 0
+
+
+RANK_ENTRY_BYTES = 32  # a rank table's entry: cell, score, positive and negative weight
+
+
+def rank_bytes(partial: Partial) -> int:
+    """Bytes of a partial's rank tables (settled and pending)."""
+    entries = sum(len(t) for store in partial.ranked.values() for t in store.tables())
+    return entries * RANK_ENTRY_BYTES
 
 
 def check_weight_sum(total: Partial, chunk: Partial, weight: str | None) -> None:
