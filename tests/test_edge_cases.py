@@ -139,3 +139,19 @@ def test_weights_summing_past_the_limit_over_several_chunks_are_refused() -> Non
             evaluate(frame, label="y", pred="p", weight="w", losses="mse,r2")
     fine = evaluate(frame.head(15), label="y", pred="p", weight="w", losses="mse,r2")
     assert fine.rows[-1].metrics["mse"] == 1.0
+
+
+@pytest.mark.parametrize("method", ["normal", "bootstrap"])
+def test_overflowing_terms_leak_no_runtime_warning(tmp_path: Path, method: str) -> None:
+    """A label of 1e200 squares past float64: the values say "overflows", and no NumPy
+    RuntimeWarning reaches standard error, with intervals and comparisons of either method."""
+    from test_cli_process import losscli
+
+    frame = pd.DataFrame({"g": [0, 1] * 25, "y": 1.0, "a": 2.0, "b": 1.5})
+    frame.loc[3, "y"] = 1e200
+    path = write_table(frame, tmp_path / "huge.csv")
+    args = ("-l", "y", "-p", "a", "-p", "b", "-g", "g", "-m", "mse,wape,r2,mape", "--compare")
+    done = losscli("evaluate", str(path), *args, "--ci", "--ci-method", method, "-f", "json")
+    stderr = done.stderr.decode()
+    assert done.returncode == 0, stderr
+    assert "Warning:" not in stderr and "overflows float64" in stderr

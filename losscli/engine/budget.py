@@ -23,6 +23,7 @@ from collections.abc import Callable
 from ..errors import EnvironmentFailure
 
 DEFAULT_LIMIT = 2 << 30
+LOWER_REPLICATES = "Lower --resamples or group by fewer columns"  # what makes them fewer
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", re.IGNORECASE)
 

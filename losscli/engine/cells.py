@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .blas import one_blas_thread
-from .budget import MemoryBudget
+from .budget import LOWER_REPLICATES, MemoryBudget
 from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
 
 StatKey = tuple[str, str, str]  # (model, loss column, statistic): each loss owns its names
@@ -126,7 +126,7 @@ class ReplicateSums:
                         f"the bootstrap's replicate sums for {size:,} groups × "
                         f"{resamples:,} resamples (one of {len(self.arrays) or 1} sums)"
                     ),
-                    "Lower --resamples or group by fewer columns",
+                    LOWER_REPLICATES,
                 )
             grown = np.zeros((rows, resamples))
             if found is not None:

@@ -52,6 +52,16 @@ def block_table(
 ) -> np.ndarray:
     """The (keys × fields) table of one block's rows. ``known[i]`` is Σv_i per key where
     already summed and v_i ≥ 0 (so that it is Σ|v_i| too), else None."""
+    with np.errstate(all="ignore"):  # an infinite term: the value is reported as overflowing
+        return _block_table(codes, n_keys, columns, known)
+
+
+def _block_table(
+    codes: np.ndarray | None,
+    n_keys: int,
+    columns: Sequence[Column],
+    known: Sequence[np.ndarray | None],
+) -> np.ndarray:
     v = len(columns)
     n = key_sum(codes, n_keys, Ones(len(columns[0])))
     table = np.zeros((n_keys, 1 + 2 * v + v * (v + 1) // 2))

@@ -157,8 +157,9 @@ def _spread_columns(
     base = shift[seen][0] if seen.any() else 0.0
     offsets = np.where(seen, shift - base, 0.0) + mean  # means relative to one shift
     total = np.sum(w)
-    grand = np.sum(w * offsets) / total if total else 0.0
-    pooled_m2 = np.sum(m2) + np.sum(w * (offsets - grand) ** 2)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss (R²)
+        grand = np.sum(w * offsets) / total if total else 0.0
+        pooled_m2 = np.sum(m2) + np.sum(w * (offsets - grand) ** 2)
     absolute = np.nan_to_num(shift) + mean
     return {
         f"{name}.w": np.append(w[order], total),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..errors import InputError
-from .budget import MemoryBudget, OverBudget
+from .budget import LOWER_REPLICATES, MemoryBudget, OverBudget
 from .checks import WEIGHT_ADVICE, WEIGHT_SUM_LIMIT
 from .kernel import KernelSpec
 from .partial import Partial
@@ -77,7 +77,7 @@ class FoldGuard:
                     f"finalizing the bootstrap of {keys:,} groups × {resamples:,} "
                     f"resamples × {len(wide)} sums"
                 ),
-                "Lower --resamples or group by fewer columns",
+                LOWER_REPLICATES,
             )
         except OverBudget as exc:
             if self.spec.replicate_ratios:

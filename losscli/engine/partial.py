@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .budget import MemoryBudget
+from .budget import LOWER_REPLICATES, MemoryBudget
 from .cells import FIRST_UNIT, LAST_UNIT, PendingCells, ReplicateSums, StatKey, slice_of
 from .checks import RowProblems
 from .comoments import merged as merge_comoments
@@ -185,7 +185,7 @@ class Partial:
                     f"seen so far (room for {capacity:,}) × {resamples:,} resamples × "
                     f"{len(wide)} sums"
                 ),
-                "Lower --resamples or group by fewer columns",
+                LOWER_REPLICATES,
             )
         return self.replicate_bytes() if grows else 0
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..losses.batch import Ones
-from .budget import MemoryBudget
+from .budget import LOWER_REPLICATES, MemoryBudget
 from .cells import CellBlock, PendingCells
 from .reduce import key_max
 from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
@@ -159,9 +159,6 @@ class ChunkResampler:
         self.budget.charge(size, what, LOWER_REPLICATES)
         self.charged = size
         return True
-
-
-LOWER_REPLICATES = "Lower --resamples or group by fewer columns"
 
 
 class _Cells:

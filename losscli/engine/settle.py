@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from .budget import MemoryBudget
+from .budget import LOWER_REPLICATES, MemoryBudget
 from .cells import PendingCells, Product, ReplicateSums
 
 
@@ -36,7 +36,7 @@ class Settler:
                 f"the bootstrap's products of {cells.units:,} blocks of rows "
                 f"× {cells.spec.resamples:,} resamples"
             ),
-            "Lower --resamples or group by fewer columns",
+            LOWER_REPLICATES,
         )
         size += cells.nbytes
         if self.pool is None:

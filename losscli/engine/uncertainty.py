@@ -129,8 +129,9 @@ def _paired(shape: Ratio, mine: Sums, ref: Sums, ci: CiSettings) -> intervals.Pa
     if ci.method == "bootstrap":
         reps_m = shape.finalize({"num": mine["rep_num"], "den": mine["rep_den"]})
         reps_r = shape.finalize({"num": ref["rep_num"], "den": ref["rep_den"]})
-        delta = shape.finalize(mine) - shape.finalize(ref)
-        replicates = reps_m - reps_r
+        with np.errstate(invalid="ignore"):  # ∞ − ∞: an overflowing value, reported as such
+            delta = shape.finalize(mine) - shape.finalize(ref)
+            replicates = reps_m - reps_r
         replicates[_one_unit(mine)] = np.nan  # no interval (see _bootstrap)
         return intervals.paired_bootstrap(delta, replicates, ci.level)
     return intervals.paired_normal(shape, mine, ref, ci.level)
