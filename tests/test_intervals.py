@@ -45,10 +45,13 @@ def t_interval(terms: np.ndarray, w: np.ndarray, level: float = 0.95) -> tuple[f
     return m - q * se, m + q * se
 
 
+@pytest.mark.parametrize("rows", [300, 40_000])  # one block, and a chunk of several
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("loss", ["mse", "mae"])
-def test_normal_interval_of_a_mean_is_the_closed_formula(loss: str, weighted: bool) -> None:
-    frame = regression_frame(300, seed=1, weights=weighted)
+def test_normal_interval_of_a_mean_is_the_closed_formula(
+    loss: str, weighted: bool, rows: int
+) -> None:
+    frame = regression_frame(rows, seed=1, weights=weighted)
     w = frame["w"].to_numpy() if weighted else np.ones(len(frame))
     err = frame["y_true"].to_numpy() - frame["a"].to_numpy()
     terms = err**2 if loss == "mse" else np.abs(err)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -105,6 +106,50 @@ def _scaled(
     each = -exponent if codes is None else -exponent[codes]
     scaled = np.ldexp(column, each[0] if codes is None else each)
     return exponent.astype(float), scaled, key_sum(codes, n_keys, scaled)
+
+
+class ChunkColumns:
+    """A chunk's columns for the co-moments, kept block by block and made into one table
+    per name at the chunk's end: one pass over its rows, not a merge per block."""
+
+    def __init__(self, n_keys: int) -> None:
+        self.n_keys = n_keys
+        self._codes: list[np.ndarray | None] = []
+        self._found: dict[Any, dict[int, tuple[Sequence[Column], Sequence[np.ndarray | None]]]] = {}
+
+    def block(self, codes: np.ndarray | None) -> None:
+        """The next block's rows' keys."""
+        self._codes.append(codes)
+
+    def add(self, name: Any, columns: Sequence[Column], known: Sequence[np.ndarray | None]) -> None:
+        """The current block's columns of ``name`` (replacing those given before in it)."""
+        self._found.setdefault(name, {})[len(self._codes) - 1] = (columns, known)
+
+    def tables(self) -> dict[Any, np.ndarray]:
+        """Per name, the (keys × fields) table of its rows in every block."""
+        out = {}
+        for name, found in self._found.items():
+            blocks = list(found)
+            codes = [self._codes[b] for b in blocks]
+            joined = (
+                None if codes[0] is None else np.concatenate([c for c in codes if c is not None])
+            )
+            width = len(found[blocks[0]][0])
+            columns = [_joined([found[b][0][i] for b in blocks]) for i in range(width)]
+            known = [_total([found[b][1][i] for b in blocks]) for i in range(width)]
+            out[name] = block_table(joined, self.n_keys, columns, known)
+        return out
+
+
+def _joined(parts: list[Column]) -> Column:
+    if all(isinstance(p, Ones) for p in parts):
+        return Ones(sum(map(len, parts)))
+    return np.concatenate([np.ones(len(p)) if isinstance(p, Ones) else p for p in parts])
+
+
+def _total(parts: list[np.ndarray | None]) -> np.ndarray | None:
+    known = [p for p in parts if p is not None]
+    return np.sum(known, axis=0) if len(known) == len(parts) else None
 
 
 def merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:

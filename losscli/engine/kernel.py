@@ -32,7 +32,7 @@ from .blocks import BLOCK_ROWS, BlockSums, Column, TermCache, block_rows
 from .budget import MemoryBudget
 from .cells import FIRST_UNIT, LAST_UNIT, PendingCells
 from .checks import RowProblems
-from .comoments import block_table
+from .comoments import ChunkColumns
 from .keys import KeySet
 from .partial import Partial, Spread4, StatKey
 from .ranks import RankStore, table_of_rows
@@ -129,6 +129,7 @@ class _Chunk:
             self.resampler = ChunkResampler(spec.resampling, n_keys, spec.budget, optional)
         self.shifts: dict[StatKey, np.ndarray] = {}
         self.binary: dict[str, bool] = {}
+        self.moments = ChunkColumns(n_keys)  # the co-moments' columns, made at the end
 
     def block(
         self,
@@ -146,6 +147,7 @@ class _Chunk:
             counted = None if weights is None else weights > 0
             self.resampler.block(self.position + _positions(rows), codes, counted)
         out.n = sums(Ones(n))
+        self.moments.block(codes)
         ratios: dict[str, dict[str, tuple[Column, Column]]] = {}
         for model in spec.plan.models:
             with np.errstate(all="ignore"):  # infinities and NaNs are reported per loss
@@ -158,13 +160,14 @@ class _Chunk:
                 ratios[model.name] = _add_model(out, model.name, model_batch, self, sums)
             if not model.multiclass and self.binary.get(model.name, True):
                 self.binary[model.name] = _looks_binary(model_batch)
-        if spec.reference in ratios:
-            _add_cross_sums(out, ratios, spec.reference, sums)
+        if spec.moments and spec.reference in ratios:
+            _add_cross_sums(self.moments, ratios, spec.reference)
         return out
 
     def finish(self, out: Partial) -> None:
-        """The chunk-wide results: task evidence, replicate sums and their shifts."""
+        """The chunk-wide results: task evidence, co-moments, replicate sums and shifts."""
         out.binary.update(self.binary)
+        out.comoments.update(self.moments.tables())
         if self.resampler is not None:
             replicated, blocks = self.resampler.results()
             out.charged, out.skipped_bootstrap = self.resampler.charged, self.resampler.skipped
@@ -204,7 +207,12 @@ def _add_model(
             a, b = terms.weighed(found.num), terms.weighed(found.den)
             columns[loss.name] = (a, b)
             replicated = resampler if spec.replicate_ratios else None
-            _add_ratio(out, stat, a, b, spec.moments, sums, replicated, shape.nonnegative)
+            _add_ratio(out, stat, a, b, sums, replicated)
+            if spec.moments:  # Σ|a| and Σ|b| are the sums where the terms are ≥ 0 (copied:
+                # the first block's partial is the chunk's, and absorbs the next in place)
+                sums_ab = [out.added[stat("num")].copy(), out.added[stat("den")].copy()]
+                known = sums_ab if shape.nonnegative else [None, None]
+                chunk.moments.add(stat("moments"), [a, b], known)
             _add_flags(out, stat, loss, found.flags, sums)
         elif isinstance(shape, Extreme):
             found = terms(shape.term)
@@ -229,15 +237,10 @@ def _add_ratio(
     stat: Callable[[str], StatKey],
     a: Column,
     b: Column,
-    moments: bool,
     sums: BlockSums,
     resampler: ChunkResampler | None,
-    nonnegative: bool = False,
 ) -> None:
     out.added[stat("num")], out.added[stat("den")] = sums(a), sums(b)
-    if moments:  # Σ|a| and Σ|b| are the sums where the terms are ≥ 0
-        known = [out.added[stat("num")], out.added[stat("den")]] if nonnegative else [None, None]
-        out.comoments[stat("moments")] = block_table(sums.codes, sums.n_keys, [a, b], known)
     if resampler is not None:
         resampler.request(stat("rep_num"), a)
         resampler.request(stat("rep_den"), b)
@@ -317,10 +320,9 @@ def _add_flags(
 
 
 def _add_cross_sums(
-    out: Partial,
+    moments: ChunkColumns,
     ratios: dict[str, dict[str, tuple[Column, Column]]],
     reference: str,
-    sums: BlockSums,
 ) -> None:
     """The co-moments of each model m's (w·a, w·b) with the reference r's: the model's
     table grows to four columns (its two, then the reference's)."""
@@ -328,12 +330,9 @@ def _add_cross_sums(
         if model == reference:
             continue
         for loss, (a, b) in columns.items():
-            if loss not in ratios[reference]:
-                continue
-            ra, rb = ratios[reference][loss]
-            stat = _namer(model, loss)
-            table = block_table(sums.codes, sums.n_keys, [a, b, ra, rb], [None] * 4)
-            out.comoments[stat("moments")] = table
+            if loss in ratios[reference]:
+                ra, rb = ratios[reference][loss]
+                moments.add((model, loss, "moments"), [a, b, ra, rb], [None] * 4)
 
 
 def _spread(sums: BlockSums, spread: Spread) -> Spread4:
