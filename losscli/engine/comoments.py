@@ -45,6 +45,9 @@ def pair(i: int, j: int, v: int) -> int:
 UNSCALED = 450
 
 
+Block = tuple["np.ndarray | None", Sequence[Column]]  # a block's keys, and its columns
+
+
 def block_table(
     codes: np.ndarray | None,
     n_keys: int,
@@ -53,64 +56,87 @@ def block_table(
 ) -> np.ndarray:
     """The (keys × fields) table of one block's rows. ``known[i]`` is Σv_i per key where
     already summed and v_i ≥ 0 (so that it is Σ|v_i| too), else None."""
-    with np.errstate(all="ignore"):  # an infinite term: the value is reported as overflowing
-        return _block_table(codes, n_keys, columns, known)
+    return table_of_blocks([(codes, columns)], n_keys, known)
 
 
-def _block_table(
-    codes: np.ndarray | None,
+def table_of_blocks(
+    blocks: Sequence[Block],
     n_keys: int,
-    columns: Sequence[Column],
     known: Sequence[np.ndarray | None],
+    n: np.ndarray | None = None,
 ) -> np.ndarray:
-    v = len(columns)
-    n = key_sum(codes, n_keys, Ones(len(columns[0])))
+    """The table of the rows of several blocks, each pass a block at a time (its columns
+    stay in cache, none is copied); ``n``: their rows per key, where known."""
+    with np.errstate(all="ignore"):  # an infinite term: the value is reported as overflowing
+        if n is None:
+            n = _summed(blocks, n_keys, [np.ones(len(c[0])) for _, c in blocks])
+        return _table(blocks, n_keys, known, np.asarray(n, dtype=float))
+
+
+def _table(
+    blocks: Sequence[Block], n_keys: int, known: Sequence[np.ndarray | None], n: np.ndarray
+) -> np.ndarray:
+    v = len(blocks[0][1])
     table = np.zeros((n_keys, 1 + 2 * v + v * (v + 1) // 2))
     table[:, 0] = n
-    centred: list[np.ndarray | None] = []
-    for i, column in enumerate(columns):
-        if isinstance(column, Ones):  # the constant 1: scale 1, mean 1, no spread
+    centred: list[list[np.ndarray] | None] = []
+    for i in range(v):
+        parts = [columns[i] for _, columns in blocks]
+        if all(isinstance(p, Ones) for p in parts):  # the constant 1: mean 1, no spread
             table[:, 1 + v + i] = np.where(n > 0, 1.0, 0.0)
             centred.append(None)
             continue
-        exponent, scaled, total = _scaled(codes, n_keys, n, column, known[i])
+        arrays = [np.ones(len(p)) if isinstance(p, Ones) else p for p in parts]
+        exponent, scaled, total = _scaled(blocks, n_keys, n, arrays, known[i])
         table[:, 1 + i] = exponent
         mean = np.divide(total, n, out=np.zeros(n_keys), where=n > 0)
         table[:, 1 + v + i] = mean
-        centred.append(scaled - (mean[0] if codes is None else mean[codes]))
+        centred.append([x - _per_row(mean, c) for x, (c, _) in zip(scaled, blocks, strict=True)])
     for i in range(v):
         for j in range(i, v):
             a, b = centred[i], centred[j]
             if a is not None and b is not None:
-                table[:, pair(i, j, v)] = key_sum(codes, n_keys, a * b)
+                products = [x * y for x, y in zip(a, b, strict=True)]
+                table[:, pair(i, j, v)] = _summed(blocks, n_keys, products)
     return table
 
 
+def _per_row(values: np.ndarray, codes: np.ndarray | None) -> np.ndarray | float:
+    return values[0] if codes is None else values[codes]
+
+
+def _summed(blocks: Sequence[Block], n_keys: int, columns: list[np.ndarray]) -> np.ndarray:
+    """Σ per key over the blocks' rows of ``columns`` (one per block)."""
+    parts = [key_sum(codes, n_keys, x) for (codes, _), x in zip(blocks, columns, strict=True)]
+    return parts[0] if len(parts) == 1 else np.sum(parts, axis=0)
+
+
 def _scaled(
-    codes: np.ndarray | None,
+    blocks: Sequence[Block],
     n_keys: int,
     n: np.ndarray,
-    column: np.ndarray,
+    arrays: list[np.ndarray],
     known: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each key's exponent e (near the mean of |v|), the column over 2^e per row, and its
-    sum per key; e = 0 throughout where no key needs scaling (the common case: nothing
-    is computed again)."""
-    size = key_sum(codes, n_keys, np.abs(column)) if known is None else known
-    with np.errstate(all="ignore"):
-        exponent = np.frexp(np.where(n > 0, size / np.maximum(n, 1), 0.0))[1]
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """Each key's exponent e (near the mean of |v|), the blocks' columns over 2^e per
+    row, and their sum per key; e = 0 throughout where no key needs scaling (the common
+    case: nothing is computed again)."""
+    size = _summed(blocks, n_keys, [np.abs(x) for x in arrays]) if known is None else known
+    exponent = np.frexp(np.where(n > 0, size / np.maximum(n, 1), 0.0))[1]
     exponent = np.where(np.isfinite(size), exponent, 0)
     if np.all(np.abs(exponent) <= UNSCALED):
-        total = key_sum(codes, n_keys, column) if known is None else known
-        return np.zeros(n_keys), column, total
-    each = -exponent if codes is None else -exponent[codes]
-    scaled = np.ldexp(column, each[0] if codes is None else each)
-    return exponent.astype(float), scaled, key_sum(codes, n_keys, scaled)
+        total = _summed(blocks, n_keys, arrays) if known is None else known
+        return np.zeros(n_keys), arrays, total
+    scaled = [
+        np.ldexp(x, _per_row(-exponent, codes))
+        for x, (codes, _) in zip(arrays, blocks, strict=True)
+    ]
+    return exponent.astype(float), scaled, _summed(blocks, n_keys, scaled)
 
 
 class ChunkColumns:
     """A chunk's columns for the co-moments, kept block by block and made into one table
-    per name at the chunk's end: one pass over its rows, not a merge per block."""
+    per name at the chunk's end: one merge per chunk, not one per block."""
 
     def __init__(self, n_keys: int) -> None:
         self.n_keys = n_keys
@@ -125,26 +151,17 @@ class ChunkColumns:
         """The current block's columns of ``name`` (replacing those given before in it)."""
         self._found.setdefault(name, {})[len(self._codes) - 1] = (columns, known)
 
-    def tables(self) -> dict[Any, np.ndarray]:
-        """Per name, the (keys × fields) table of its rows in every block."""
+    def tables(self, n: np.ndarray) -> dict[Any, np.ndarray]:
+        """Per name, the (keys × fields) table of its rows in every block; ``n`` is the
+        rows per key of all the blocks."""
         out = {}
         for name, found in self._found.items():
-            blocks = list(found)
-            codes = [self._codes[b] for b in blocks]
-            joined = (
-                None if codes[0] is None else np.concatenate([c for c in codes if c is not None])
-            )
-            width = len(found[blocks[0]][0])
-            columns = [_joined([found[b][0][i] for b in blocks]) for i in range(width)]
-            known = [_total([found[b][1][i] for b in blocks]) for i in range(width)]
-            out[name] = block_table(joined, self.n_keys, columns, known)
+            blocks = [(self._codes[b], columns) for b, (columns, _) in found.items()]
+            width = len(blocks[0][1])
+            known = [_total([k[i] for _, k in found.values()]) for i in range(width)]
+            every = len(found) == len(self._codes)
+            out[name] = table_of_blocks(blocks, self.n_keys, known, n if every else None)
         return out
-
-
-def _joined(parts: list[Column]) -> Column:
-    if all(isinstance(p, Ones) for p in parts):
-        return Ones(sum(map(len, parts)))
-    return np.concatenate([np.ones(len(p)) if isinstance(p, Ones) else p for p in parts])
 
 
 def _total(parts: list[np.ndarray | None]) -> np.ndarray | None:

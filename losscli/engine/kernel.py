@@ -167,7 +167,7 @@ class _Chunk:
     def finish(self, out: Partial) -> None:
         """The chunk-wide results: task evidence, co-moments, replicate sums and shifts."""
         out.binary.update(self.binary)
-        out.comoments.update(self.moments.tables())
+        out.comoments.update(self.moments.tables(out.n[: self.n_keys]))
         if self.resampler is not None:
             replicated, blocks = self.resampler.results()
             out.charged, out.skipped_bootstrap = self.resampler.charged, self.resampler.skipped
