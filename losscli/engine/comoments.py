@@ -9,8 +9,9 @@ the scaled columns around their means. Centred sums do not cancel: Σw²(a − R
 C_aa − 2R·C_ab + R²·C_bb (the means' term vanishes, as R is their ratio), which is 0
 for identical rows, where Σx² − (Σx)²/n would leave rounding of the size of Σx².
 
-They merge like every other sum (Chan's formula, after moving both sides onto the larger
-scale), so chunks, shards and threads give the same values up to rounding. A key's
+A chunk's table is summed block by block (:mod:`.shifted`); tables merge like every
+other sum (Chan's formula, after moving both sides onto the larger scale), so chunks,
+shards and threads give the same values up to rounding. A key's
 table is one row of a (keys × fields) array: n, the V exponents, the V means, and the
 V(V+1)/2 co-moments of the pairs i ≤ j in row-major order.
 """
@@ -18,13 +19,10 @@ V(V+1)/2 co-moments of the pairs i ≤ j in row-major order.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from ..losses.batch import Ones
-from .reduce import key_sum
 
 Column = np.ndarray | Ones
 
@@ -38,135 +36,6 @@ def pair(i: int, j: int, v: int) -> int:
     """The field of C_ij (i ≤ j) among V variables."""
     i, j = min(i, j), max(i, j)
     return 1 + 2 * v + i * v - i * (i - 1) // 2 + (j - i)
-
-
-# Scales 2^±450 (1e±135) need none: squares stay within float64's normal range (1e±308)
-# even summed over 2^40 rows. Blocks whose keys all lie there skip the scaling.
-UNSCALED = 450
-
-
-Block = tuple["np.ndarray | None", Sequence[Column]]  # a block's keys, and its columns
-
-
-def block_table(
-    codes: np.ndarray | None,
-    n_keys: int,
-    columns: Sequence[Column],
-    known: Sequence[np.ndarray | None],
-) -> np.ndarray:
-    """The (keys × fields) table of one block's rows. ``known[i]`` is Σv_i per key where
-    already summed and v_i ≥ 0 (so that it is Σ|v_i| too), else None."""
-    return table_of_blocks([(codes, columns)], n_keys, known)
-
-
-def table_of_blocks(
-    blocks: Sequence[Block],
-    n_keys: int,
-    known: Sequence[np.ndarray | None],
-    n: np.ndarray | None = None,
-) -> np.ndarray:
-    """The table of the rows of several blocks, each pass a block at a time (its columns
-    stay in cache, none is copied); ``n``: their rows per key, where known."""
-    with np.errstate(all="ignore"):  # an infinite term: the value is reported as overflowing
-        if n is None:
-            n = _summed(blocks, n_keys, [np.ones(len(c[0])) for _, c in blocks])
-        return _table(blocks, n_keys, known, np.asarray(n, dtype=float))
-
-
-def _table(
-    blocks: Sequence[Block], n_keys: int, known: Sequence[np.ndarray | None], n: np.ndarray
-) -> np.ndarray:
-    v = len(blocks[0][1])
-    table = np.zeros((n_keys, 1 + 2 * v + v * (v + 1) // 2))
-    table[:, 0] = n
-    centred: list[list[np.ndarray] | None] = []
-    for i in range(v):
-        parts = [columns[i] for _, columns in blocks]
-        if all(isinstance(p, Ones) for p in parts):  # the constant 1: mean 1, no spread
-            table[:, 1 + v + i] = np.where(n > 0, 1.0, 0.0)
-            centred.append(None)
-            continue
-        arrays = [np.ones(len(p)) if isinstance(p, Ones) else p for p in parts]
-        exponent, scaled, total = _scaled(blocks, n_keys, n, arrays, known[i])
-        table[:, 1 + i] = exponent
-        mean = np.divide(total, n, out=np.zeros(n_keys), where=n > 0)
-        table[:, 1 + v + i] = mean
-        centred.append([x - _per_row(mean, c) for x, (c, _) in zip(scaled, blocks, strict=True)])
-    for i in range(v):
-        for j in range(i, v):
-            a, b = centred[i], centred[j]
-            if a is not None and b is not None:
-                products = [x * y for x, y in zip(a, b, strict=True)]
-                table[:, pair(i, j, v)] = _summed(blocks, n_keys, products)
-    return table
-
-
-def _per_row(values: np.ndarray, codes: np.ndarray | None) -> np.ndarray | float:
-    return values[0] if codes is None else values[codes]
-
-
-def _summed(blocks: Sequence[Block], n_keys: int, columns: list[np.ndarray]) -> np.ndarray:
-    """Σ per key over the blocks' rows of ``columns`` (one per block)."""
-    parts = [key_sum(codes, n_keys, x) for (codes, _), x in zip(blocks, columns, strict=True)]
-    return parts[0] if len(parts) == 1 else np.sum(parts, axis=0)
-
-
-def _scaled(
-    blocks: Sequence[Block],
-    n_keys: int,
-    n: np.ndarray,
-    arrays: list[np.ndarray],
-    known: np.ndarray | None,
-) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
-    """Each key's exponent e (near the mean of |v|), the blocks' columns over 2^e per
-    row, and their sum per key; e = 0 throughout where no key needs scaling (the common
-    case: nothing is computed again)."""
-    size = _summed(blocks, n_keys, [np.abs(x) for x in arrays]) if known is None else known
-    exponent = np.frexp(np.where(n > 0, size / np.maximum(n, 1), 0.0))[1]
-    exponent = np.where(np.isfinite(size), exponent, 0)
-    if np.all(np.abs(exponent) <= UNSCALED):
-        total = _summed(blocks, n_keys, arrays) if known is None else known
-        return np.zeros(n_keys), arrays, total
-    scaled = [
-        np.ldexp(x, _per_row(-exponent, codes))
-        for x, (codes, _) in zip(arrays, blocks, strict=True)
-    ]
-    return exponent.astype(float), scaled, _summed(blocks, n_keys, scaled)
-
-
-class ChunkColumns:
-    """A chunk's columns for the co-moments, kept block by block and made into one table
-    per name at the chunk's end: one merge per chunk, not one per block."""
-
-    def __init__(self, n_keys: int) -> None:
-        self.n_keys = n_keys
-        self._codes: list[np.ndarray | None] = []
-        self._found: dict[Any, dict[int, tuple[Sequence[Column], Sequence[np.ndarray | None]]]] = {}
-
-    def block(self, codes: np.ndarray | None) -> None:
-        """The next block's rows' keys."""
-        self._codes.append(codes)
-
-    def add(self, name: Any, columns: Sequence[Column], known: Sequence[np.ndarray | None]) -> None:
-        """The current block's columns of ``name`` (replacing those given before in it)."""
-        self._found.setdefault(name, {})[len(self._codes) - 1] = (columns, known)
-
-    def tables(self, n: np.ndarray) -> dict[Any, np.ndarray]:
-        """Per name, the (keys × fields) table of its rows in every block; ``n`` is the
-        rows per key of all the blocks."""
-        out = {}
-        for name, found in self._found.items():
-            blocks = [(self._codes[b], columns) for b, (columns, _) in found.items()]
-            width = len(blocks[0][1])
-            known = [_total([k[i] for _, k in found.values()]) for i in range(width)]
-            every = len(found) == len(self._codes)
-            out[name] = table_of_blocks(blocks, self.n_keys, known, n if every else None)
-        return out
-
-
-def _total(parts: list[np.ndarray | None]) -> np.ndarray | None:
-    known = [p for p in parts if p is not None]
-    return np.sum(known, axis=0) if len(known) == len(parts) else None
 
 
 def merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -32,12 +32,12 @@ from .blocks import BLOCK_ROWS, BlockSums, Column, TermCache, block_rows
 from .budget import MemoryBudget
 from .cells import FIRST_UNIT, LAST_UNIT, PendingCells
 from .checks import RowProblems
-from .comoments import ChunkColumns
 from .keys import KeySet
 from .partial import Partial, Spread4, StatKey
 from .ranks import RankStore, table_of_rows
 from .reduce import chunk_moments, key_max
 from .resample import ChunkResampler
+from .shifted import ChunkMoments
 from .weights import Resampling
 
 
@@ -129,7 +129,7 @@ class _Chunk:
             self.resampler = ChunkResampler(spec.resampling, n_keys, spec.budget, optional)
         self.shifts: dict[StatKey, np.ndarray] = {}
         self.binary: dict[str, bool] = {}
-        self.moments = ChunkColumns(n_keys)  # the co-moments' columns, made at the end
+        self.moments = ChunkMoments(n_keys)  # the co-moments, summed block by block
 
     def block(
         self,
@@ -147,7 +147,7 @@ class _Chunk:
             counted = None if weights is None else weights > 0
             self.resampler.block(self.position + _positions(rows), codes, counted)
         out.n = sums(Ones(n))
-        self.moments.block(codes)
+        self.moments.block(codes, out.n)
         ratios: dict[str, dict[str, tuple[Column, Column]]] = {}
         for model in spec.plan.models:
             with np.errstate(all="ignore"):  # infinities and NaNs are reported per loss
@@ -167,7 +167,7 @@ class _Chunk:
     def finish(self, out: Partial) -> None:
         """The chunk-wide results: task evidence, co-moments, replicate sums and shifts."""
         out.binary.update(self.binary)
-        out.comoments.update(self.moments.tables(out.n[: self.n_keys]))
+        out.comoments.update(self.moments.tables())
         if self.resampler is not None:
             replicated, blocks = self.resampler.results()
             out.charged, out.skipped_bootstrap = self.resampler.charged, self.resampler.skipped
@@ -320,7 +320,7 @@ def _add_flags(
 
 
 def _add_cross_sums(
-    moments: ChunkColumns,
+    moments: ChunkMoments,
     ratios: dict[str, dict[str, tuple[Column, Column]]],
     reference: str,
 ) -> None:
