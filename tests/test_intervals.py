@@ -674,3 +674,36 @@ def test_normal_intervals_merge_across_chunks_and_magnitudes() -> None:
         assert row.intervals["mse"].se == pytest.approx(alone[0].intervals["mse"].se, rel=1e-9)
     pooled = whole.rows[2].intervals["mse"]
     assert pooled.se is not None and 0 < pooled.se < np.inf
+
+
+def test_a_key_whose_scale_changes_between_blocks_keeps_its_interval() -> None:
+    """Errors near 1e-150 in the first blocks of a chunk and near 1e150 after: the sums
+    summed so far are set aside as a table (no square of the new scale may overflow
+    theirs), and the interval is the closed formula's."""
+    rng = np.random.default_rng(8)
+    n = 40_000
+    scale = np.where(np.arange(n) < 20_000, 1e-150, 1e150)
+    err = rng.uniform(0.5, 1.5, n) * scale
+    frame = pd.DataFrame({"y_true": np.zeros(n), "a": err})
+    interval = evaluate(frame, pred="a", losses="mae", ci=0.95).rows[-1].intervals["mae"]
+    low, high = t_interval(np.abs(err), np.ones(n))
+    assert interval.low == pytest.approx(low, rel=1e-9)
+    assert interval.high == pytest.approx(high, rel=1e-9)
+
+
+def test_mape_with_zero_labels_in_some_blocks_only() -> None:
+    """MAPE's denominator term is a column of ones in blocks without labels of 0 and of
+    values in the others: its sums switch between the two, whole or in chunks alike."""
+    frame = regression_frame(40_000, seed=9)
+    frame.loc[30_000:30_050, "y_true"] = 0.0
+    whole = evaluate(frame, pred=["a", "b"], losses="mape,wape", ci=0.9, compare=True)
+    from losscli.reading import source
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(source, "TABLE_BATCH_ROWS", 5000)
+        chunked = evaluate(frame, pred=["a", "b"], losses="mape,wape", ci=0.9, compare=True)
+    for a, b in zip(whole.rows, chunked.rows, strict=True):
+        for loss in ("mape", "wape"):
+            assert a.intervals[loss].se == pytest.approx(b.intervals[loss].se, rel=1e-9)
+    for a_c, b_c in zip(whole.comparisons, chunked.comparisons, strict=True):
+        assert a_c.se == pytest.approx(b_c.se, rel=1e-9)
