@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+from .engine.budget import MemoryBudget, parse_size
 from .engine.finalize import drop_inapplicable
 from .engine.run import Options, Progress, evaluate_sources
 from .errors import UsageError
@@ -67,6 +68,7 @@ def evaluate(
     baseline: str | os.PathLike[str] | EvaluationResult | Any | None = None,
     max_regression: str | Sequence[Any] = (),
     require_baseline: bool = False,
+    max_memory: int | str = "2GiB",
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -87,7 +89,10 @@ def evaluate(
     name) adds paired differences of every other model against that reference, with
     verdicts adjusted across groups by ``adjust`` ("holm" or "bh"). ``threads`` files are
     read and chunks computed at once (default: the machine's cores); the values do not
-    depend on it.
+    depend on it. ``max_memory`` (bytes, or "512M", "2GiB") bounds what losscli counts
+    of its own memory (the bootstrap's sums): a run that would pass it stops with
+    :class:`~losscli.errors.EnvironmentFailure` (R²'s bootstrap under the normal method
+    is left out instead, and R² has no interval).
 
     Gates, as on the command line: ``plugins`` are plugin files to load first;
     ``checks`` are ``--check`` texts (``"mse<=0.3"``, ``"delta:mae<=0"``);
@@ -139,6 +144,7 @@ def evaluate(
         compare=compare,
         adjust=adjust,
         threads=threads or os.cpu_count() or 1,
+        budget=MemoryBudget(_memory_limit(max_memory)),
     )
     frames: list[Frame] = []
     comparisons: list[Comparison] = []
@@ -275,6 +281,15 @@ def _with_huber_delta(losses: list[Loss], delta: float) -> list[Loss]:
     if delta == 1.0:
         return losses
     return [get_loss(f"huber:delta={delta!r}") if loss.name == "huber" else loss for loss in losses]
+
+
+def _memory_limit(max_memory: int | str) -> int:
+    if isinstance(max_memory, int) and max_memory > 0:
+        return max_memory
+    try:
+        return parse_size(str(max_memory))
+    except ValueError as exc:
+        raise UsageError(f"max_memory: {exc}") from None
 
 
 def ci_settings(

@@ -9,6 +9,7 @@ thread count or pickling, and the single-precision product of counts to exactnes
 from __future__ import annotations
 
 import pickle
+import re
 from dataclasses import replace
 from functools import reduce
 from itertools import pairwise
@@ -274,22 +275,19 @@ def test_a_chunk_whose_rows_are_all_dropped_leaves_the_r2_bootstrap_whole(
 
 
 @pytest.mark.parametrize("threads", [1, 4])
-def test_the_bootstrap_refuses_to_outgrow_its_memory_budget(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int
-) -> None:
-    """Replicate sums of 60 groups × 30 resamples × 2 sums, and a chunk's beside them,
-    against a budget just below that: a usage error naming what lowers it; just above,
-    the run goes through. The same for any thread count."""
-    from losscli.engine import weights
-    from losscli.errors import UsageError
+def test_the_bootstrap_refuses_to_outgrow_its_memory_budget(tmp_path: Path, threads: int) -> None:
+    """Replicate sums of 60 groups × 30 resamples × 2 sums (28 KiB, and the chunks' and
+    finalizing's beside them) against --max-memory 20K: an environment error naming the
+    real quantities and what lowers them; with room, the run goes through. The same for
+    any thread count; the limit is charged, so held bytes never pass it."""
+    from losscli.engine.budget import OverBudget
 
     path = str(_sorted_parquet(tmp_path))
-    needed = 60 * 30 * 2 * 8 * 2
-    monkeypatch.setattr(weights, "REPLICATE_BUDGET_BYTES", needed - 1)
-    with pytest.raises(UsageError, match=r"60 groups × 30 resamples .* lower --resamples"):
-        evaluate(path, **{**SORTED_ARGS, "losses": "mse"}, threads=threads)
-    monkeypatch.setattr(weights, "REPLICATE_BUDGET_BYTES", 4 * needed)
-    assert len(evaluate(path, **{**SORTED_ARGS, "losses": "mse"}, threads=threads).rows) == 61
+    args = {**SORTED_ARGS, "losses": "mse"}
+    with pytest.raises(OverBudget, match=r"groups .*× 30 resamples .* Lower --resamples") as found:
+        evaluate(path, **args, threads=threads, max_memory="20K")
+    assert found.value.exit_code == 4 and "--max-memory 20 KiB" in str(found.value)
+    assert len(evaluate(path, **args, threads=threads, max_memory="1M").rows) == 61
 
 
 def test_a_group_inside_one_block_has_no_bootstrap_interval() -> None:
@@ -320,3 +318,67 @@ def test_a_loss_without_spread_over_many_units_keeps_its_bootstrap_interval() ->
     ).rows
     interval = row.intervals["accuracy"]
     assert (interval.low, interval.high, interval.se) == (1.0, 1.0, 0.0)
+
+
+def _peak_rss(*args: str) -> tuple[int, float, str]:
+    """A losscli process's exit code, its peak resident size in MiB, and its stderr."""
+    import os
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "losscli", "evaluate", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(process.pid, 0)  # this child's own ru_maxrss (KiB on Linux)
+    assert process.stderr is not None
+    return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024, process.stderr.read().decode()
+
+
+def test_max_memory_bounds_the_process_when_groups_outgrow_it(tmp_path: Path) -> None:
+    """100,000 groups × 200 resamples of replicate sums (320 MB) against --max-memory 200M:
+    the run stops with exit 4 when the groups seen so far would pass it, naming them, the
+    resamples and the bytes, and the process never grows past the interpreter's own size
+    plus 300 MB (before the budget, it grew to what the groups needed, then some)."""
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(0)
+    n = 200_000
+    y = rng.uniform(1, 3, n)
+    table = pa.table({"g": np.arange(n) // 2, "y_true": y, "y_pred": y + rng.normal(0, 0.3, n)})
+    pacsv.write_csv(table, tmp_path / "many.csv")
+    pacsv.write_csv(pa.table({"y_true": [1.0, 2.0], "y_pred": [1.5, 2.5]}), tmp_path / "tiny.csv")
+    code, baseline, _ = _peak_rss(str(tmp_path / "tiny.csv"))
+    assert code == 0
+    bootstrap = ("-m", "mse", "--ci", "--ci-method", "bootstrap", "--resamples", "200")
+    code, peak, stderr = _peak_rss(
+        str(tmp_path / "many.csv"), "-g", "g", *bootstrap, "--max-memory", "200M"
+    )
+    assert code == 4, stderr
+    assert re.search(r"for the [\d,]+ groups seen so far .*× 200 resamples × 2 sums need", stderr)
+    assert "--max-memory 200 MiB. Lower --resamples or group by fewer columns" in stderr
+    assert "Traceback" not in stderr
+    assert peak < baseline + 300, (peak, baseline)
+
+
+def test_rank_tables_are_charged_to_the_memory_budget() -> None:
+    """ROC-AUC's tables of distinct scores grow with the groups and the rows: they are
+    charged before they are merged in, so a small --max-memory stops the run (exit 4)
+    naming them; with room the value is the same."""
+    from losscli.engine.budget import OverBudget
+
+    rng = np.random.default_rng(5)
+    n = 40_000
+    frame = pd.DataFrame(
+        {
+            "g": np.arange(n) % 50,
+            "y_true": (rng.uniform(size=n) < 0.3) * 1.0,
+            "p": rng.uniform(size=n),
+        }
+    )
+    args: dict[str, Any] = {"pred": "p", "group_by": "g", "losses": "roc_auc"}
+    with pytest.raises(OverBudget, match=r"the rank tables \(ROC-AUC\) of the groups seen so far"):
+        evaluate(frame, **args, max_memory="512K")
+    roomy = evaluate(frame, **args, max_memory="64M").rows[-1].metrics["roc_auc"]
+    assert roomy == evaluate(frame, **args).rows[-1].metrics["roc_auc"]

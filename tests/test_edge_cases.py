@@ -6,10 +6,14 @@ import json
 from pathlib import Path
 
 import click
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from conftest import ARTICLE, write_table
 
+from losscli import evaluate
 from losscli.cli import evaluate as evaluate_command
 from losscli.cli.config import default_map
 
@@ -103,3 +107,51 @@ def test_grouping_by_a_list_column_is_an_input_error(run, tmp_path: Path) -> Non
     result = run("evaluate", str(path), "-g", "tags")
     assert result.exit_code == 3
     assert "cannot group by 'tags'" in result.stderr
+
+
+def test_weights_whose_sum_overflows_are_an_input_error_naming_the_column(tmp_path: Path) -> None:
+    """Weights near 1e308 would overflow Σw: not "no rows with positive weight" or "every
+    label is 0", nor a raw RuntimeWarning, but exit 3 naming the column and the cure."""
+    from test_cli_process import losscli
+
+    frame = pd.DataFrame(
+        {"g": ["a", "b"] * 5, "y": np.arange(1.0, 11), "p": np.arange(1.5, 11), "w": 1e308}
+    )
+    path = write_table(frame, tmp_path / "heavy.csv")
+    for extra in ((), ("--ci",), ("--ci", "--ci-method", "bootstrap", "--resamples", "20")):
+        done = losscli("evaluate", str(path), "-l", "y", "-p", "p", "-w", "w", "-g", "g", *extra)
+        stderr = done.stderr.decode()
+        assert done.returncode == 3, stderr
+        assert "column 'w'" in stderr and "data row 1" in stderr and "Divide every weight" in stderr
+        assert "Warning" not in stderr and "positive weight" not in stderr
+
+
+def test_weights_summing_past_the_limit_over_several_chunks_are_refused() -> None:
+    """Each chunk's weights sum below the limit, all of them above it: refused all the same."""
+    from losscli.engine.checks import WEIGHT_SUM_LIMIT
+    from losscli.errors import InputError
+    from losscli.reading import source
+
+    frame = pd.DataFrame({"y": np.ones(30), "p": np.full(30, 2.0), "w": WEIGHT_SUM_LIMIT / 20})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(source, "TABLE_BATCH_ROWS", 7)
+        with pytest.raises(InputError, match=r"column 'w' add up to more than 1e\+300 by data row"):
+            evaluate(frame, label="y", pred="p", weight="w", losses="mse,r2")
+    fine = evaluate(frame.head(15), label="y", pred="p", weight="w", losses="mse,r2")
+    assert fine.rows[-1].metrics["mse"] == 1.0
+
+
+@pytest.mark.parametrize("method", ["normal", "bootstrap"])
+def test_overflowing_terms_leak_no_runtime_warning(tmp_path: Path, method: str) -> None:
+    """A label of 1e200 squares past float64: the values say "overflows", and no NumPy
+    RuntimeWarning reaches standard error, with intervals and comparisons of either method."""
+    from test_cli_process import losscli
+
+    frame = pd.DataFrame({"g": [0, 1] * 25, "y": 1.0, "a": 2.0, "b": 1.5})
+    frame.loc[3, "y"] = 1e200
+    path = write_table(frame, tmp_path / "huge.csv")
+    args = ("-l", "y", "-p", "a", "-p", "b", "-g", "g", "-m", "mse,wape,r2,mape", "--compare")
+    done = losscli("evaluate", str(path), *args, "--ci", "--ci-method", method, "-f", "json")
+    stderr = done.stderr.decode()
+    assert done.returncode == 0, stderr
+    assert "Warning:" not in stderr and "overflows float64" in stderr

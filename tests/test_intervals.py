@@ -45,10 +45,13 @@ def t_interval(terms: np.ndarray, w: np.ndarray, level: float = 0.95) -> tuple[f
     return m - q * se, m + q * se
 
 
+@pytest.mark.parametrize("rows", [300, 40_000])  # one block, and a chunk of several
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("loss", ["mse", "mae"])
-def test_normal_interval_of_a_mean_is_the_closed_formula(loss: str, weighted: bool) -> None:
-    frame = regression_frame(300, seed=1, weights=weighted)
+def test_normal_interval_of_a_mean_is_the_closed_formula(
+    loss: str, weighted: bool, rows: int
+) -> None:
+    frame = regression_frame(rows, seed=1, weights=weighted)
     w = frame["w"].to_numpy() if weighted else np.ones(len(frame))
     err = frame["y_true"].to_numpy() - frame["a"].to_numpy()
     terms = err**2 if loss == "mse" else np.abs(err)
@@ -555,3 +558,152 @@ def test_t_quantiles_of_many_degrees_of_freedom_match_scipy() -> None:
     df = np.concatenate([np.geomspace(1000, 1e9, 400), np.geomspace(0.5, 999, 50)])
     for p in (0.6, 0.95, 0.975, 0.995, 0.9995):
         np.testing.assert_allclose(t_quantile(p, df), special.stdtrit(df, p), rtol=1e-12)
+
+
+def test_r2s_bootstrap_under_the_normal_method_is_bounded_never_a_refusal(
+    run: Any, tmp_path: Path
+) -> None:
+    """-m mse,r2 --ci (normal) over more groups than R²'s hidden bootstrap fits in the
+    budget: the run goes through, R² has no interval and a note naming --ci-method
+    bootstrap and its cost, and every other loss keeps its normal interval."""
+    rng = np.random.default_rng(2)
+    n = 3000
+    y = rng.uniform(1, 3, n)
+    frame = pd.DataFrame({"g": np.arange(n) % 300, "y_true": y, "y_pred": y + rng.normal(0, 1, n)})
+    path = write_table(frame, tmp_path / "groups.csv")
+    done = run("evaluate", str(path), "-g", "g", "-m", "mse,r2", "--ci", "--max-memory", "1M",
+               "-f", "json")  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    assert len(rows) == 301
+    assert all(row["intervals"]["mse"]["low"] is not None for row in rows)
+    assert all(row["intervals"]["r2"]["low"] is None for row in rows)
+    result = evaluate(str(path), group_by="g", losses="mse,r2", ci=0.95, max_memory="1M")
+    why = result.rows[0].intervals["r2"].why
+    assert why.startswith("no interval: its bootstrap (1,000 resamples) was left out, as ")
+    assert "× 1,000 resamples" in why and "beyond --max-memory 1 MiB" in why
+    assert "--ci-method bootstrap gives one" in why
+    roomy = evaluate(str(path), group_by="g", losses="mse,r2", ci=0.95, max_memory="64M")
+    assert all(row.intervals["r2"].low is not None for row in roomy.rows)
+
+
+@pytest.mark.parametrize(
+    ("values", "weights"),
+    [(1e80, 1.0), (1e-100, 1.0), (1e150, 1.0), (1e-150, 1e100), (1.0, 1e250), (1.0, 1e-250)],
+)
+def test_normal_intervals_scale_exactly_at_any_magnitude(values: float, weights: float) -> None:
+    """Intervals scale with the data: interval(c·x) = c^k·interval(x) (k = 2 for MSE, 1 for
+    MAE and RMSE, 0 for WAPE and MAPE; weights scaled alike change nothing), for the
+    groups, the pooled row and the paired differences, where Σw²t² once overflowed
+    (null) or underflowed (an interval of width 0). At c = 1 the intervals are the closed
+    formula's and scipy's (the tests above)."""
+    frame = regression_frame(300, seed=4, weights=True)
+    frame["g"] = np.arange(len(frame)) % 3
+    scaled = frame.assign(
+        y_true=frame["y_true"] * values, a=frame["a"] * values, b=frame["b"] * values
+    ).assign(w=frame["w"] * weights)
+    power = {"mse": 2, "mae": 1, "rmse": 1, "wape": 0, "mape": 0}
+    args: dict[str, Any] = {"pred": ["a", "b"], "group_by": "g", "weight": "w", "ci": 0.95}
+    plain = evaluate(frame, losses=list(power), compare=True, **args)
+    big = evaluate(scaled, losses=list(power), compare=True, **args)
+    for want, got in zip(plain.rows, big.rows, strict=True):
+        for loss, k in power.items():
+            c = values**k
+            for end in ("low", "high", "se"):
+                value = getattr(got.intervals[loss], end)
+                assert value == pytest.approx(getattr(want.intervals[loss], end) * c, rel=1e-9)
+    for want_c, got_c in zip(plain.comparisons, big.comparisons, strict=True):
+        c = values ** power[want_c.loss]
+        for end in ("low", "high", "se"):
+            assert getattr(got_c, end) == pytest.approx(getattr(want_c, end) * c, rel=1e-9)
+        assert got_c.p_value == pytest.approx(want_c.p_value, rel=1e-6)
+
+
+def test_identical_rows_have_an_interval_of_width_0() -> None:
+    """Constant errors on constant labels: every term alike, no spread. WAPE's delta
+    method once cancelled to a width of 1e-6; centred sums give exactly 0."""
+    frame = pd.DataFrame({"y_true": np.full(500, 5.0), "a": np.full(500, 3.0)})
+    rows = evaluate(frame, pred="a", losses="mse,mae,wape,mape,rmse", ci=0.95).rows
+    for loss, interval in rows[-1].intervals.items():
+        value = rows[-1].metrics[loss]
+        assert interval.low == value == interval.high and interval.se == 0.0, loss
+
+
+def test_json_says_why_an_interval_is_missing(run: Any, tmp_path: Path) -> None:
+    """Where no interval can be formed, JSON carries the reason the table's note gives."""
+    frame = pd.DataFrame(
+        {"g": ["a", "b", "b", "b"], "y_true": [1.0, 2, 3, 4], "y_pred": [1.5, 2, 3.5, 3]}
+    )
+    path = write_table(frame, tmp_path / "few.csv")
+    done = run("evaluate", str(path), "-g", "g", "-m", "mse,max_error", "--ci", "-f", "json")
+    assert done.exit_code == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    alone, many = rows[0]["intervals"], rows[1]["intervals"]
+    assert alone["mse"] == {
+        "low": None,
+        "high": None,
+        "se": None,
+        "why": "too few rows for an interval",
+    }
+    assert "why" not in many["mse"] and many["mse"]["low"] is not None
+    assert many["max_error"]["why"] == "no interval: a maximum has no sound streamed interval"
+
+
+def test_normal_intervals_merge_across_chunks_and_magnitudes() -> None:
+    """Groups 1e300 times apart in magnitude, read whole and in chunks of 7 rows: the
+    scaled co-moments merge (Chan's formula, moved onto the larger scale) to the same
+    intervals, each group's as if it were alone, and a pooled row dominated by the large."""
+    from losscli.reading import source
+
+    frame = regression_frame(120, seed=6, weights=True)
+    frame["g"] = np.arange(len(frame)) % 2
+    size = np.where(frame["g"] == 0, 1e-150, 1e150)
+    frame = frame.assign(y_true=frame["y_true"] * size, a=frame["a"] * size, b=frame["b"] * size)
+    args: dict[str, Any] = {"pred": ["a", "b"], "weight": "w", "losses": "mse,wape", "ci": 0.9}
+    whole = evaluate(frame, group_by="g", compare=True, **args)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(source, "TABLE_BATCH_ROWS", 7)
+        chunked = evaluate(frame, group_by="g", compare=True, **args)
+    for a, b in zip(whole.rows, chunked.rows, strict=True):
+        for loss in ("mse", "wape"):
+            assert a.intervals[loss].low == pytest.approx(b.intervals[loss].low, rel=1e-9)
+            assert a.intervals[loss].se == pytest.approx(b.intervals[loss].se, rel=1e-9)
+    for group in (0, 1):
+        alone = evaluate(frame[frame["g"] == group], **args).rows
+        row = next(r for r in whole.rows if r.group == {"g": group} and r.pred == "a")
+        assert row.intervals["mse"].se == pytest.approx(alone[0].intervals["mse"].se, rel=1e-9)
+    pooled = whole.rows[2].intervals["mse"]
+    assert pooled.se is not None and 0 < pooled.se < np.inf
+
+
+def test_a_key_whose_scale_changes_between_blocks_keeps_its_interval() -> None:
+    """Errors near 1e-150 in the first blocks of a chunk and near 1e150 after: the sums
+    summed so far are set aside as a table (no square of the new scale may overflow
+    theirs), and the interval is the closed formula's."""
+    rng = np.random.default_rng(8)
+    n = 40_000
+    scale = np.where(np.arange(n) < 20_000, 1e-150, 1e150)
+    err = rng.uniform(0.5, 1.5, n) * scale
+    frame = pd.DataFrame({"y_true": np.zeros(n), "a": err})
+    interval = evaluate(frame, pred="a", losses="mae", ci=0.95).rows[-1].intervals["mae"]
+    low, high = t_interval(np.abs(err), np.ones(n))
+    assert interval.low == pytest.approx(low, rel=1e-9)
+    assert interval.high == pytest.approx(high, rel=1e-9)
+
+
+def test_mape_with_zero_labels_in_some_blocks_only() -> None:
+    """MAPE's denominator term is a column of ones in blocks without labels of 0 and of
+    values in the others: its sums switch between the two, whole or in chunks alike."""
+    frame = regression_frame(40_000, seed=9)
+    frame.loc[30_000:30_050, "y_true"] = 0.0
+    whole = evaluate(frame, pred=["a", "b"], losses="mape,wape", ci=0.9, compare=True)
+    from losscli.reading import source
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(source, "TABLE_BATCH_ROWS", 5000)
+        chunked = evaluate(frame, pred=["a", "b"], losses="mape,wape", ci=0.9, compare=True)
+    for a, b in zip(whole.rows, chunked.rows, strict=True):
+        for loss in ("mape", "wape"):
+            assert a.intervals[loss].se == pytest.approx(b.intervals[loss].se, rel=1e-9)
+    for a_c, b_c in zip(whole.comparisons, chunked.comparisons, strict=True):
+        assert a_c.se == pytest.approx(b_c.se, rel=1e-9)

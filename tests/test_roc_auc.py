@@ -364,7 +364,8 @@ def test_roc_auc_has_no_interval_and_says_why(run: Any, tmp_path: Path) -> None:
     args = ["evaluate", str(path), "-l", "y", "-p", "good", "-m", "auc,mse", "--ci"]
     document = json.loads(run(*args, "-f", "json").stdout)
     (row,) = document["rows"]
-    assert row["intervals"]["roc_auc"] == {"low": None, "high": None, "se": None}
+    why = "no interval: no streamed interval for a rank statistic"
+    assert row["intervals"]["roc_auc"] == {"low": None, "high": None, "se": None, "why": why}
     assert row["intervals"]["mse"]["low"] is not None
     table = run(*args, "-f", "table").stdout
     assert "[—]¹" in table

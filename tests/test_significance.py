@@ -372,6 +372,46 @@ def test_a_group_of_one_row_has_no_interval_and_is_not_judged(method: str) -> No
     assert one.passed and one.reason.endswith("has no interval (too few rows): not judged")
 
 
+@pytest.mark.parametrize("block_rows", [1, 7])
+def test_rows_of_weight_0_are_no_resampling_units(block_rows: int) -> None:
+    """A group with one row of positive weight among rows of weight 0 is one resampling
+    unit: the bootstrap gives it no interval (as the normal method does), and a delta
+    check does not judge it, rather than fail it with an interval of width 0."""
+    from losscli.api import evaluate
+    from losscli.gating.gates import gate
+
+    frame = grouped_models(seed=3).head(1000)
+    frame["w"] = 1.0
+    alone = pd.DataFrame({"g": 999, "y_true": 1.0, "a": 1.5, "b": 9.0, "w": [1.0] + [0.0] * 40})
+    frame = pd.concat([frame, alone], ignore_index=True)
+    args: dict[str, Any] = {"pred": ["a", "b"], "group_by": "g", "weight": "w", "losses": "mse"}
+    resampling: dict[str, Any] = {"resamples": 200, "seed": 1, "block_rows": block_rows}
+    results = {
+        method: evaluate(
+            frame,
+            **args,
+            compare=True,
+            ci=0.95,
+            ci_method=method,
+            **(resampling if method == "bootstrap" else {}),
+        )
+        for method in ("normal", "bootstrap")
+    }
+    for method, result in results.items():
+        row = next(r for r in result.rows if r.group == {"g": 999} and r.pred == "b")
+        assert row.n == 41 and row.intervals["mse"].low is None, method
+        outcomes = gate(result, [parse_check("delta:mse<=0")]).checks
+        one = next(o for o in outcomes if o.row == result.rows.index(row))
+        assert one.passed and one.reason.endswith("not judged"), (method, one.reason)
+    grouped = next(r for r in results["bootstrap"].rows if r.group == {"g": 0} and r.pred == "b")
+    low, value, high = (
+        grouped.intervals["mse"].low,
+        grouped.metrics["mse"],
+        grouped.intervals["mse"].high,
+    )
+    assert low is not None and value is not None and high is not None and low < value < high
+
+
 def test_bootstrap_verdicts_across_many_groups_can_call_a_group_worse() -> None:
     """A count of 200 replicates cannot show p below 2/201; adjusted over 200 groups no
     group could be called worse. The verdicts use the normal approximation from the

@@ -31,6 +31,16 @@ def _level(ctx: click.Context, param: click.Parameter, value: str | None) -> flo
     return level / 100 if level > 1 else level
 
 
+def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    """--max-memory SIZE: 512M, 2G, 2GiB (binary units) or bytes."""
+    from ..engine.budget import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(
         [
@@ -85,6 +95,16 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 type=click.IntRange(min=1),
                 help="Files and shards read, and chunks computed, at once (default: the "
                 "machine's cores); values do not depend on it.",
+            ),
+            click.option(
+                "--max-memory",
+                metavar="SIZE",
+                default="2GiB",
+                show_default=True,
+                callback=_size,
+                help="What losscli may hold of what it counts: the bootstrap's sums, rank "
+                "tables (512M, 2G, 2GiB); a run that would pass it stops (exit 4), naming "
+                "what lowers it.",
             ),
             click.option(
                 "--adjust",

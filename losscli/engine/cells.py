@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .blas import one_blas_thread
+from .budget import LOWER_REPLICATES, MemoryBudget
 from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
 
 StatKey = tuple[str, str, str]  # (model, loss column, statistic): each loss owns its names
@@ -76,6 +77,12 @@ class PendingCells:
         more memory than the cells), or many bytes of cells."""
         return self.units >= self.spec.resamples or self.nbytes >= DUE_BYTES
 
+    def product_bytes(self) -> int:
+        """At most the bytes of the products: (keys × resamples) per name."""
+        keys = len(np.unique(np.concatenate([block.keys for block in self.blocks])))
+        columns = sum(len(block.names) for block in self.blocks)
+        return min(columns, len(self.names())) * keys * self.spec.resamples * 8
+
     def names(self) -> set[StatKey]:
         return {name for block in self.blocks for names in block.names for name in names}
 
@@ -94,10 +101,11 @@ class PendingCells:
 
 class ReplicateSums:
     """Replicate sums made of settled cells, per name: (keys × resamples), added to in
-    the order the products come; rows for keys grow as keys do."""
+    the order the products come; rows for keys grow as keys do, charged to ``budget``."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: MemoryBudget | None = None) -> None:
         self.arrays: dict[StatKey, np.ndarray] = {}
+        self.budget = budget
 
     def add(self, products: list[Product]) -> None:
         for names, keys, values in products:
@@ -110,9 +118,21 @@ class ReplicateSums:
     def _room(self, name: StatKey, size: int, resamples: int) -> np.ndarray:
         found = self.arrays.get(name)
         if found is None or len(found) < size:
-            grown = np.zeros((max(size, 0 if found is None else 2 * len(found)), resamples))
+            rows = max(size, 0 if found is None else 2 * len(found))
+            if self.budget is not None:
+                self.budget.charge(
+                    rows * resamples * 8,
+                    lambda: (
+                        f"the bootstrap's replicate sums for {size:,} groups × "
+                        f"{resamples:,} resamples (one of {len(self.arrays) or 1} sums)"
+                    ),
+                    LOWER_REPLICATES,
+                )
+            grown = np.zeros((rows, resamples))
             if found is not None:
                 grown[: len(found)] = found
+                if self.budget is not None:
+                    self.budget.release(found.nbytes)
             self.arrays[name] = found = grown
         return found
 

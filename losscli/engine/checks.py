@@ -12,6 +12,13 @@ from ..losses.classification import row_extreme, row_sum
 from ..reading import VALUE, ColumnPlan
 
 PROBABILITY_SUM_TOLERANCE = 1e-4
+# Σw of an input may not pass this: float64 ends at 1.8e308, and the sums made of the
+# weights (Σw·term, the bootstrap's Σv·w with draws v up to 30) need room above Σw.
+WEIGHT_SUM_LIMIT = 1e300
+WEIGHT_ADVICE = (
+    "Divide every weight by one constant (1e300, say): the losses are the same for "
+    "weights scaled alike."
+)
 Rows = np.ndarray | range | None  # each row's position in the chunk, where not its index
 
 
@@ -20,8 +27,11 @@ class Kind:
     one: str
     many: str
     advice: str
+    counts: bool = True  # the message says how many rows (else only where the first is)
 
     def counted(self, count: int) -> str:
+        if not self.counts:
+            return self.one
         return f"{count:,} {self.one if count == 1 else self.many}"
 
 
@@ -31,6 +41,12 @@ NON_FINITE = Kind(
     "Fix or remove those rows, or pass --drop-na to leave them out.",
 )
 NEGATIVE_WEIGHT = Kind("negative weight", "negative weights", "Weights must be 0 or more.")
+WEIGHT_SUM = Kind(
+    f"weights whose sum passes {WEIGHT_SUM_LIMIT:g}",
+    "",
+    f"Sums of weighted terms would overflow float64 (largest 1.8e+308). {WEIGHT_ADVICE}",
+    counts=False,
+)
 ZERO_LABEL = Kind(
     "zero label",
     "zero labels",
@@ -148,9 +164,19 @@ class RowProblems:
         return ~nonfinite
 
     def _weights(self, name: str, weights: np.ndarray, keep: np.ndarray | None) -> None:
-        """Note negative weights, and add up the weight of the rows kept."""
+        """Note negative weights, and add up the weight of the rows kept; note the row where
+        that sum passes :data:`WEIGHT_SUM_LIMIT` (the chunk is then not computed)."""
         self.note(name, NEGATIVE_WEIGHT, weights < 0, weights)
-        self.total_weight += float(np.sum(weights if keep is None else weights[keep]))
+        kept = weights if keep is None else np.where(keep, weights, 0.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = self.total_weight + float(np.sum(kept))
+        if not total <= WEIGHT_SUM_LIMIT and not np.isnan(total):
+            with np.errstate(over="ignore", invalid="ignore"):
+                running = self.total_weight + np.cumsum(np.maximum(kept, 0.0))
+            crossing = np.zeros(len(weights), dtype=bool)
+            crossing[int(np.argmax(~(running <= WEIGHT_SUM_LIMIT)))] = True
+            self.note(name, WEIGHT_SUM, crossing, weights)
+        self.total_weight = total
 
     def check_probabilities(
         self, probs: np.ndarray, spec: str, renormalize: bool, rows: Rows = None

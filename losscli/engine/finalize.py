@@ -22,6 +22,7 @@ from ..losses.shapes import Ranked, Sums, ratio
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
 from .cells import FIRST_UNIT, LAST_UNIT
+from .comoments import pooled as pooled_comoments
 from .order import key_order, shown_values
 from .partial import Partial
 from .ranks import RankTable, key_class_sums, pooled
@@ -40,6 +41,7 @@ class Finishing:
     ci: CiSettings | None = None
     reference: str | None = None  # compare every other model with this one
     compare_ci: CiSettings | None = None  # level and method of the comparison
+    no_bootstrap: str = ""  # why R²'s bootstrap under the normal method was left out
 
 
 def result_frame(
@@ -63,7 +65,7 @@ def result_frame(
         columns = finalize(sums[model.name], spec.losses, model.multiclass)
         if spec.ci is not None:
             columns = with_intervals(
-                columns, sums[model.name], spec.losses, spec.ci, model.multiclass
+                columns, sums[model.name], spec.losses, spec.ci, model.multiclass, spec.no_bootstrap
             )
         frames.append(
             Frame(
@@ -114,6 +116,9 @@ def _model_sums(
     for (owner, loss, stat), values in partial.largest.items():
         if owner == model and loss in out:
             out[loss][stat] = np.append(values[order], np.max(values, initial=-np.inf))
+    for (owner, loss, stat), moments in partial.comoments.items():
+        if owner == model and loss in out:
+            out[loss][stat] = np.concatenate([moments[order], pooled_comoments(moments)])
     for (owner, loss, stat), spread in partial.spreads.items():
         if owner == model and loss in out:
             out[loss].update(_spread_columns(stat, spread, order))
@@ -152,8 +157,9 @@ def _spread_columns(
     base = shift[seen][0] if seen.any() else 0.0
     offsets = np.where(seen, shift - base, 0.0) + mean  # means relative to one shift
     total = np.sum(w)
-    grand = np.sum(w * offsets) / total if total else 0.0
-    pooled_m2 = np.sum(m2) + np.sum(w * (offsets - grand) ** 2)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss (R²)
+        grand = np.sum(w * offsets) / total if total else 0.0
+        pooled_m2 = np.sum(m2) + np.sum(w * (offsets - grand) ** 2)
     absolute = np.nan_to_num(shift) + mean
     return {
         f"{name}.w": np.append(w[order], total),

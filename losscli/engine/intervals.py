@@ -5,7 +5,10 @@ method with the weights held fixed::
 
     Var(R) = n_eff/(n_eff − 1) · Σw²(a − R·b)² / (Σw·b)²,   n_eff = (Σw·b)² / Σw²b²
 
-expanded into the streamed sums Σw²a², Σw²ab and Σw²b². For an unweighted mean this is
+from the streamed co-moments of w·a and w·b, centred and scaled per key (see
+:mod:`.comoments`: no cancellation, and no overflow or underflow at any magnitude
+float64 holds; the standard error is formed on the scaled values and scaled back).
+For an unweighted mean this is
 s²/n, and the interval is R ± t(n_eff − 1)·SE. Proportions (accuracy) use Wilson's
 interval at n_eff. A transform T (×100, √) maps the interval's ends, and its SE by
 T'(R). A paired difference of two models on the same rows adds the covariance from
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..losses.shapes import Ratio, Sums, ratio
+from . import comoments
 from .student import t_quantile
 
 Interval = tuple[np.ndarray, np.ndarray, np.ndarray]  # low, high, se per key
@@ -65,24 +69,32 @@ def _z(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + level / 2)
 
 
-def _moments(s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(R, Var(R) before the small-sample factor, n_eff) per key."""
+def _moments(s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(R, Var(R)/scale² before the small-sample factor, n_eff, scale) per key, from the
+    scaled co-moments (:mod:`.comoments`): Var(R) itself may pass float64's range where
+    its square root does not."""
+    table = s["moments"]
     r = ratio(s["num"], s["den"])
+    scaled, den, scale = comoments.spread(table, 0, 1)
     with np.errstate(all="ignore"):
-        spread = s["num2"] - 2.0 * r * s["numden"] + r**2 * s["den2"]
-        var = np.maximum(spread, 0.0) / s["den"] ** 2
-        n_eff = ratio(s["den"] ** 2, s["den2"])
-    return r, var, n_eff
+        var = np.maximum(comoments.residual(table, (0, 1), (0, 1), scaled, scaled), 0.0) / den**2
+    return r, var, comoments.effective_rows(table, 1), scale
+
+
+# n_eff of one weighed row is 1 up to the co-moments' rounding (a few ε): no interval.
+# Above it, n_eff − 1 this small takes weights 1e9 times apart: the interval is ∞ anyway.
+ONE_ROW = 1 + 1e-9
 
 
 def _factor(n_eff: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
-        return np.where(n_eff > 1, n_eff / (n_eff - 1), np.nan)
+        return np.where(n_eff > ONE_ROW, n_eff / (n_eff - 1), np.nan)
 
 
 def normal_interval(shape: Ratio, s: Sums, level: float) -> Interval:
-    r, var, n_eff = _moments(s)
-    se_r = np.sqrt(var * _factor(n_eff))
+    r, var, n_eff, scale = _moments(s)
+    with np.errstate(all="ignore"):
+        se_r = np.sqrt(var * _factor(n_eff)) * scale
     if shape.proportion:
         low_r, high_r = wilson(r, n_eff, _z(level))
     else:
@@ -117,15 +129,26 @@ def paired_normal(shape: Ratio, model: Sums, ref: Sums, level: float) -> Paired:
     """Δ = value(model) − value(reference) on the same rows, its interval and p-value, both
     from one t statistic on the loss's scale (so a verdict always agrees with its
     interval; for RMSE that is the √ scale, whose test is not MSE's to the digit)."""
-    r_m, var_m, _ = _moments(model)
-    r_r, var_r, n_eff = _moments(ref)
+    table = model["moments"]  # the model's columns, then the reference's
+    r_m, r_r = ratio(model["num"], model["den"]), ratio(ref["num"], ref["den"])
+    scaled_m, den_m, scale_m = comoments.spread(table, 0, 1)
+    scaled_r, den_r, scale_r = comoments.spread(table, 2, 3)
+    n_eff = comoments.effective_rows(table, 3)
     with np.errstate(all="ignore"):
-        cov = (
-            model["x_aa"] - r_r * model["x_ab"] - r_m * model["x_ba"] + r_m * r_r * model["x_bb"]
-        ) / (model["den"] * ref["den"])
-        g_m, g_r = shape.transform.slope(r_m), shape.transform.slope(r_r)
-        var = (g_m**2 * var_m + g_r**2 * var_r - 2 * g_m * g_r * cov) * _factor(n_eff)
-        se = np.sqrt(np.maximum(var, 0.0))
+        var_m = (
+            np.maximum(comoments.residual(table, (0, 1), (0, 1), scaled_m, scaled_m), 0) / den_m**2
+        )
+        var_r = (
+            np.maximum(comoments.residual(table, (2, 3), (2, 3), scaled_r, scaled_r), 0) / den_r**2
+        )
+        cov = comoments.residual(table, (0, 1), (2, 3), scaled_m, scaled_r) / (den_m * den_r)
+        # each side's slope times its scale, divided by the larger: no square overflows
+        a_m = shape.transform.slope(r_m) * scale_m
+        a_r = shape.transform.slope(r_r) * scale_r
+        k = np.maximum(np.abs(a_m), np.abs(a_r))
+        b_m, b_r = a_m / k, a_r / k
+        var = (b_m**2 * var_m + b_r**2 * var_r - 2 * b_m * b_r * cov) * _factor(n_eff)
+        se = np.where(k > 0, k * np.sqrt(np.maximum(var, 0.0)), 0.0)
         delta = shape.transform.apply(r_m) - shape.transform.apply(r_r)
         q = _t_quantile(level, n_eff - 1)
     p = _t_two_sided_p(_t_statistic(delta, se), n_eff - 1)

@@ -16,7 +16,7 @@ rounding, nor on threads at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from ..losses.shapes import Custom, Extreme, Ranked, Ratio
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
 from .blocks import BLOCK_ROWS, BlockSums, Column, TermCache, block_rows
+from .budget import MemoryBudget
 from .cells import FIRST_UNIT, LAST_UNIT, PendingCells
 from .checks import RowProblems
 from .keys import KeySet
@@ -36,6 +37,7 @@ from .partial import Partial, Spread4, StatKey
 from .ranks import RankStore, table_of_rows
 from .reduce import chunk_moments, key_max
 from .resample import ChunkResampler
+from .shifted import ChunkMoments
 from .weights import Resampling
 
 
@@ -53,6 +55,7 @@ class KernelSpec:
     reference: str | None = None  # the model others are compared with (cross sums)
     empty_is_missing: bool = False
     block_rows: int = BLOCK_ROWS  # rows computed at once, while in cache (see block_rows)
+    budget: MemoryBudget = field(default_factory=MemoryBudget)  # --max-memory
 
 
 def evaluate_chunk(
@@ -120,11 +123,13 @@ class _Chunk:
     ) -> None:
         self.spec, self.builder, self.problems = spec, builder, problems
         self.n_keys, self.position = n_keys, position
-        self.resampler = (
-            None if spec.resampling is None else ChunkResampler(spec.resampling, n_keys)
-        )
+        self.resampler = None
+        if spec.resampling is not None:
+            optional = not spec.replicate_ratios  # R²'s bootstrap under the normal method
+            self.resampler = ChunkResampler(spec.resampling, n_keys, spec.budget, optional)
         self.shifts: dict[StatKey, np.ndarray] = {}
         self.binary: dict[str, bool] = {}
+        self.moments = ChunkMoments(n_keys)  # the co-moments, summed block by block
 
     def block(
         self,
@@ -138,8 +143,11 @@ class _Chunk:
         spec, n = self.spec, len(rows)
         sums = BlockSums(codes, self.n_keys, n)
         if self.resampler is not None:
-            self.resampler.block(self.position + _positions(rows), codes)
+            weights = values.get(spec.plan.weight) if spec.plan.weight else None
+            counted = None if weights is None else weights > 0
+            self.resampler.block(self.position + _positions(rows), codes, counted)
         out.n = sums(Ones(n))
+        self.moments.block(codes, out.n)
         ratios: dict[str, dict[str, tuple[Column, Column]]] = {}
         for model in spec.plan.models:
             with np.errstate(all="ignore"):  # infinities and NaNs are reported per loss
@@ -159,8 +167,8 @@ class _Chunk:
                     raise self.located(failure, model.name, rows) from failure
             if not model.multiclass and self.binary.get(model.name, True):
                 self.binary[model.name] = _looks_binary(model_batch)
-        if spec.reference in ratios:
-            _add_cross_sums(out, ratios, spec.reference, sums)
+        if spec.moments and spec.reference in ratios:
+            _add_cross_sums(self.moments, ratios, spec.reference)
         return out
 
     def located(self, failure: PluginFailure, model: str, rows: np.ndarray | range) -> Exception:
@@ -173,10 +181,14 @@ class _Chunk:
         )
 
     def finish(self, out: Partial) -> None:
-        """The chunk-wide results: task evidence, replicate sums and their shifts."""
+        """The chunk-wide results: task evidence, co-moments, replicate sums and shifts."""
         out.binary.update(self.binary)
+        out.comoments.update(self.moments.tables())
         if self.resampler is not None:
             replicated, blocks = self.resampler.results()
+            out.charged, out.skipped_bootstrap = self.resampler.charged, self.resampler.skipped
+            if self.resampler.skipped:
+                return
             out.added.update(replicated)
             out.largest[LAST_UNIT], out.largest[FIRST_UNIT] = self.resampler.unit_span()
             out.shifts.update(self.shifts)
@@ -210,9 +222,13 @@ def _add_model(
             found = terms(shape.terms)
             a, b = terms.weighed(found.num), terms.weighed(found.den)
             columns[loss.name] = (a, b)
-            _add_ratio(
-                out, stat, a, b, spec.moments, sums, resampler if spec.replicate_ratios else None
-            )
+            replicated = resampler if spec.replicate_ratios else None
+            _add_ratio(out, stat, a, b, sums, replicated)
+            if spec.moments:  # Σ|a| and Σ|b| are the sums where the terms are ≥ 0 (copied:
+                # the first block's partial is the chunk's, and absorbs the next in place)
+                sums_ab = [out.added[stat("num")].copy(), out.added[stat("den")].copy()]
+                known = sums_ab if shape.nonnegative else [None, None]
+                chunk.moments.add(stat("moments"), [a, b], known)
             _add_flags(out, stat, loss, found.flags, sums)
         elif isinstance(shape, Extreme):
             found = terms(shape.term)
@@ -237,15 +253,10 @@ def _add_ratio(
     stat: Callable[[str], StatKey],
     a: Column,
     b: Column,
-    moments: bool,
     sums: BlockSums,
     resampler: ChunkResampler | None,
 ) -> None:
     out.added[stat("num")], out.added[stat("den")] = sums(a), sums(b)
-    if moments:
-        out.added[stat("num2")] = sums.product(a, a)
-        out.added[stat("numden")] = sums.product(a, b)
-        out.added[stat("den2")] = sums.product(b, b)
     if resampler is not None:
         resampler.request(stat("rep_num"), a)
         resampler.request(stat("rep_den"), b)
@@ -325,27 +336,19 @@ def _add_flags(
 
 
 def _add_cross_sums(
-    out: Partial,
+    moments: ChunkMoments,
     ratios: dict[str, dict[str, tuple[Column, Column]]],
     reference: str,
-    sums: BlockSums,
 ) -> None:
-    """Σw²·a_m·a_r and the other cross products of each model m with the reference r."""
+    """The co-moments of each model m's (w·a, w·b) with the reference r's: the model's
+    table grows to four columns (its two, then the reference's)."""
     for model, columns in ratios.items():
         if model == reference:
             continue
         for loss, (a, b) in columns.items():
-            if loss not in ratios[reference]:
-                continue
-            ra, rb = ratios[reference][loss]
-            stat = _namer(model, loss)
-            for name, (x, y) in {
-                "x_aa": (a, ra),
-                "x_ab": (a, rb),
-                "x_ba": (b, ra),
-                "x_bb": (b, rb),
-            }.items():
-                out.added[stat(name)] = sums.product(x, y)
+            if loss in ratios[reference]:
+                ra, rb = ratios[reference][loss]
+                moments.add((model, loss, "moments"), [a, b, ra, rb], [None] * 4)
 
 
 def _spread(sums: BlockSums, spread: Spread) -> Spread4:

@@ -3,8 +3,9 @@
 A partial is what the kernel makes of a batch of rows and what a whole evaluation
 folds into: for every (model, loss, statistic) an array over its keys, added (sums,
 and bootstrap replicate sums with one column per resample), maximised (extremes) or
-merged by Chan's formula (spreads), or a flat rank table sorted by key (ROC-AUC),
-with the row problems each part noticed and each model's task evidence. Merging is
+merged by Chan's formula (spreads and the intervals' scaled co-moments, see
+:mod:`.comoments`), or a flat rank table sorted by key (ROC-AUC), with the row
+problems each part noticed and each model's task evidence. Merging is
 associative and commutative (up to float rounding) and equals evaluating the union of
 the rows; partials pickle. Bootstrap cell sums of blocks of rows wait in
 :class:`~.cells.PendingCells` until enough of them are there to multiply out at once
@@ -17,8 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cells import PendingCells, ReplicateSums, StatKey, slice_of
+from .budget import LOWER_REPLICATES, MemoryBudget
+from .cells import FIRST_UNIT, LAST_UNIT, PendingCells, ReplicateSums, StatKey, slice_of
 from .checks import RowProblems
+from .comoments import merged as merge_comoments
 from .keys import KeySet
 from .ranks import RankStore
 
@@ -38,6 +41,10 @@ class Partial:
     problems: dict[str, RowProblems] = field(default_factory=dict)  # per part (file or shard)
     ranked: dict[StatKey, RankStore] = field(default_factory=dict)  # flat, keyed per entry
     cells: PendingCells | None = None  # bootstrap cell sums not yet multiplied out
+    comoments: dict[StatKey, np.ndarray] = field(default_factory=dict)  # (keys × fields)
+    charged: int = 0  # bytes charged to the memory budget for its replicate sums
+    skipped_bootstrap: str = ""  # why an optional bootstrap was left out: over the budget
+    budget: MemoryBudget | None = None  # a fold's total charges its replicate sums here
 
     @classmethod
     def empty(cls, keys: KeySet) -> Partial:
@@ -62,6 +69,7 @@ class Partial:
         other = other.trimmed()
         # the blocks of one chunk share its key set: their ids are the same here
         at = np.arange(other.size) if other.keys is self.keys else self.keys.absorb(other.keys)
+        replaced = self._reserve(other)
         self._grow(self.keys.size)
         self._unshare()
         self.n[at] += other.n
@@ -73,6 +81,9 @@ class Partial:
             mine[at] = np.maximum(mine[at], values)
         for name, spread in other.spreads.items():
             self._absorb_spread(name, spread, at)
+        for name, moments in other.comoments.items():
+            mine = self._array(self.comoments, name, moments, 0.0)
+            mine[where] = merge_comoments(mine[where], moments)
         for model, binary in other.binary.items():
             self.binary[model] = self.binary.get(model, True) and binary
         for part, found in other.problems.items():
@@ -85,6 +96,8 @@ class Partial:
         if other.cells is not None:
             cells = other.cells.rekeyed(at)
             self.cells = cells if self.cells is None else self.cells.joined(cells)
+        if self.budget is not None:
+            self.budget.release(replaced)
 
     def settle(self) -> Partial:
         """Multiply the waiting bootstrap cells out into their replicate sums, in place
@@ -148,6 +161,42 @@ class Partial:
             table[name] = np.full((len(self.n), *like.shape[1:]), fill)
         return table[name]
 
+    def replicate_bytes(self) -> int:
+        """Bytes of the replicate sums (keys × resamples arrays) held."""
+        return sum(v.nbytes for v in self.added.values() if v.ndim == 2)
+
+    def _reserve(self, other: Partial) -> int:
+        """Charge the budget (a fold's total has one) for the replicate sums absorbing
+        ``other`` makes, before anything is changed: new ones, or all of them at a grown
+        capacity beside the old ones. Returns the bytes to give back afterwards."""
+        wide = {
+            k: v.shape[1] for t in (self.added, other.added) for k, v in t.items() if v.ndim == 2
+        }
+        if self.budget is None or not wide:
+            return 0
+        capacity, resamples = _capacity(self.keys.size, len(self.n)), max(wide.values())
+        grows = capacity > len(self.n)
+        fresh = len(wide) if grows else sum(name not in self.added for name in wide)
+        if fresh:
+            self.budget.charge(
+                fresh * capacity * resamples * 8,
+                lambda: (
+                    f"the bootstrap's replicate sums for the {self.keys.size:,} groups "
+                    f"seen so far (room for {capacity:,}) × {resamples:,} resamples × "
+                    f"{len(wide)} sums"
+                ),
+                LOWER_REPLICATES,
+            )
+        return self.replicate_bytes() if grows else 0
+
+    def drop_replicates(self) -> int:
+        """Leave the bootstrap out: its replicate sums, cells and units; the bytes freed."""
+        freed = self.replicate_bytes() + (0 if self.cells is None else self.cells.nbytes)
+        self.added = {k: v for k, v in self.added.items() if v.ndim == 1}
+        self.largest = {k: v for k, v in self.largest.items() if k not in (LAST_UNIT, FIRST_UNIT)}
+        self.shifts, self.cells = {}, None
+        return freed
+
     def trimmed(self) -> Partial:
         """The same partial with its arrays cut to its keys (they grow with spare room)."""
         size = self.size
@@ -162,18 +211,23 @@ class Partial:
             dict(self.problems),
             dict(self.ranked),
             self.cells,
+            {k: v[:size] for k, v in self.comoments.items()},
+            self.charged,
+            self.skipped_bootstrap,
+            self.budget,
         )
 
     def _grow(self, size: int) -> None:
         """Room for ``size`` keys; capacity doubles, so a fold adds keys in amortised O(1)."""
         if size <= len(self.n):
             return
-        pad = max(size, 2 * len(self.n)) - len(self.n)
+        pad = _capacity(size, len(self.n)) - len(self.n)
         self.n = _padded(self.n, pad, 0.0)
         self.added = {k: _padded(v, pad, 0.0) for k, v in self.added.items()}
         self.largest = {k: _padded(v, pad, -np.inf) for k, v in self.largest.items()}
         self.spreads = {k: _padded4(v, pad) for k, v in self.spreads.items()}
         self.shifts = {k: _padded(v, pad, np.nan) for k, v in self.shifts.items()}
+        self.comoments = {k: _padded(v, pad, 0.0) for k, v in self.comoments.items()}
 
     def _absorb_spread(self, name: StatKey, theirs: Spread4, at: np.ndarray) -> None:
         """Chan's merge per key; their means are re-based onto this partial's shifts."""
@@ -205,6 +259,11 @@ def merge_moments(a: Moments, b: Moments) -> Moments:
     delta = mb - ma
     with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss (R²)
         return w, ma + delta * share_b, m2a + m2b + delta**2 * wa * share_b
+
+
+def _capacity(size: int, capacity: int) -> int:
+    """Room for ``size`` keys: the capacity doubles, so a fold adds keys in amortised O(1)."""
+    return capacity if size <= capacity else max(size, 2 * capacity)
 
 
 def _padded(values: np.ndarray, pad: int, fill: float) -> np.ndarray:

@@ -6,10 +6,14 @@ the only loops over rows; :mod:`.partial` merges their results.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..losses.batch import Ones
-from .partial import Moments
+
+if TYPE_CHECKING:
+    from .partial import Moments
 
 
 def key_sum(codes: np.ndarray | None, n_keys: int, column: np.ndarray | Ones) -> np.ndarray:

@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from ..losses.batch import Ones
+from .budget import LOWER_REPLICATES, MemoryBudget
 from .cells import CellBlock, PendingCells
 from .reduce import key_max
-from .weights import WEIGHTS_PER_SLICE, Resampling, check_budget, poisson_weights
+from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
 
 DENSE_CELLS_PER_ROW = 8  # dense cells where they are at most this many times the rows
 
@@ -28,26 +29,42 @@ class ChunkResampler:
     block; they are summed per (unit, key) cell and multiplied by the units' weights once
     per chunk, slice by slice of units, so that the weights held at once stay small."""
 
-    def __init__(self, spec: Resampling, n_keys: int) -> None:
-        self.spec, self.n_keys = spec, n_keys
+    def __init__(
+        self, spec: Resampling, n_keys: int, budget: MemoryBudget, optional: bool = False
+    ) -> None:
+        self.spec, self.n_keys, self.budget, self.optional = spec, n_keys, budget, optional
+        self.charged = 0  # bytes of the results, charged to the budget
+        self.skipped = ""  # optional, and over the budget: why there are no replicate sums
         self._positions: list[np.ndarray] = []
         self._codes: list[np.ndarray] = []
+        self._counted: list[np.ndarray | None] = []  # per block: its rows of positive weight
         self._columns: dict[Any, list[np.ndarray]] = {}  # per name, its blocks' values
         self._requests: dict[object, tuple[np.ndarray | Ones, list[Any]]] = {}
         self._counts: dict[Any, bool] = {}  # per name: a count of rows in every block
 
     def unit_span(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per key, the last unit holding its rows and minus the first (−inf without rows):
-        both merge by maximum, and a key's rows lie in one unit iff they are opposites."""
+        """Per key, the last unit holding its rows of positive weight and minus the first
+        (−inf without such rows): both merge by maximum, and a key's rows lie in one unit
+        iff they are opposites. A row of weight 0 is no resampling unit: it adds nothing to
+        any replicate, so a key with one weighed row among many of weight 0 is one unit."""
         positions = np.concatenate(self._positions) if self._positions else np.empty(0, int)
         units = (positions // self.spec.block_rows).astype(float)
         codes = np.concatenate(self._codes) if self._codes else None
+        if any(counted is not None for counted in self._counted):
+            parts = zip(self._positions, self._counted, strict=True)
+            counted = np.concatenate([np.ones(len(p), bool) if c is None else c for p, c in parts])
+            last, first = np.where(counted, units, -np.inf), np.where(counted, -units, -np.inf)
+            return key_max(codes, self.n_keys, last), key_max(codes, self.n_keys, first)
         return key_max(codes, self.n_keys, units), key_max(codes, self.n_keys, -units)
 
-    def block(self, positions: np.ndarray, codes: np.ndarray | None) -> None:
-        """The next block's rows: their positions in the input, and their keys."""
+    def block(
+        self, positions: np.ndarray, codes: np.ndarray | None, counted: np.ndarray | None = None
+    ) -> None:
+        """The next block's rows: their positions in the input, their keys, and which of
+        them have positive weight (None: all)."""
         self._flush()
         self._positions.append(positions)
+        self._counted.append(counted)
         if codes is not None:
             self._codes.append(codes)
 
@@ -86,7 +103,9 @@ class ChunkResampler:
         self._flush()
         distinct = self._distinct()
         columns = list(distinct.values())
-        check_budget(self.n_keys, len(columns), self.spec.resamples, copies=2)  # and the fold's
+        rows = sum(map(len, self._positions))
+        if not self._charge(len(columns), rows):
+            return {}, []
         names = tuple(distinct)
         counts = tuple(all(self._counts[name] for name in group) for group in names)
         shape = (len(columns), self.n_keys, self.spec.resamples)
@@ -121,6 +140,25 @@ class ChunkResampler:
         return {
             name: total for group, total in zip(names, totals, strict=True) for name in group
         }, blocks
+
+    def _charge(self, columns: int, rows: int) -> bool:
+        """Charge the results before they are made: (columns × keys × resamples) sums, or
+        at most as many bytes of cells. An optional bootstrap (R²'s under the normal method)
+        over the budget is skipped instead (False), and the fold drops it everywhere."""
+        size = columns * self.n_keys * self.spec.resamples * 8
+
+        def what() -> str:
+            return (
+                f"the bootstrap's replicate sums of a chunk of {rows:,} rows in "
+                f"{self.n_keys:,} groups × {self.spec.resamples:,} resamples × {columns} sums"
+            )
+
+        if self.optional and not self.budget.fits(size):
+            self.skipped = self.budget.refusal(size, what())
+            return False
+        self.budget.charge(size, what, LOWER_REPLICATES)
+        self.charged = size
+        return True
 
 
 class _Cells:

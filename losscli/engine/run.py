@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import pyarrow as pa
@@ -25,12 +25,14 @@ from ..reading import ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
 from ..result import CiSettings, Comparison, Frame
 from .batches import BatchBuilder
+from .budget import MemoryBudget
 from .finalize import Finishing, result_frame
+from .guard import FoldGuard
 from .kernel import KernelSpec, evaluate_chunk
 from .keys import KeySet
 from .partial import Partial
 from .settle import Settler
-from .weights import Resampling, check_budget
+from .weights import Resampling
 
 Progress = Callable[[str, int, "int | None", str], None]
 FALLBACK_BOOTSTRAP = Resampling(resamples=1000, seed=0)
@@ -56,6 +58,7 @@ class Options:
     compare: str | bool | None = None  # True: the first model is the reference
     adjust: str = "holm"  # across groups, for the comparison's verdicts
     threads: int = 1  # files read and chunks computed at once
+    budget: MemoryBudget = field(default_factory=MemoryBudget)  # --max-memory
 
 
 @dataclass(frozen=True)
@@ -164,11 +167,12 @@ class _Fold:
         self.input, self.options, self.workers = input_, options, workers
         self.total = Partial.empty(KeySet(input_.plan.group_by, input_.source.empty_is_missing))
         self.position = 0  # rows of the input before the next chunk (the bootstrap's unit index)
-        self.settler = Settler(workers.pool, workers.threads)
+        self.guard = FoldGuard(input_.spec, self.total, options.budget)
+        self.settler = Settler(workers.pool, workers.threads, options.budget)
 
     def part(self, index: int, part: Source, batches: Iterator[pa.RecordBatch]) -> None:
         """Absorb the chunks of one part (a shard is checked under its own name)."""
-        source, spec, progress = self.input.source, self.input.spec, self.options.progress
+        source, progress = self.input.source, self.options.progress
         workers, first_row = self.workers, 0
         for batch in batches:
             if progress is not None:
@@ -176,7 +180,7 @@ class _Fold:
             kernel = partial(
                 evaluate_chunk,
                 batch,
-                spec=spec,
+                spec=self.guard.spec,
                 builder=self.input.builder,
                 part=part.name,
                 first_row=first_row,
@@ -194,8 +198,7 @@ class _Fold:
     def _absorb(self, chunk: Partial) -> None:
         """One chunk's partial into the total; the bootstrap's waiting cells handed to the
         settler once there are enough (:mod:`.settle`)."""
-        self.total.absorb(chunk)
-        _check_budget(self.total, self.input.spec)
+        self.guard.absorb(chunk, self.input.plan.weight)
         if self.total.cells is not None and self.total.cells.due:
             self._hand_over()
 
@@ -222,8 +225,13 @@ class _Fold:
             )
         compare_ci = options.ci or CiSettings(0.95, "normal", adjust=options.adjust)
         reference = self.input.reference
-        finishing = Finishing(options.losses, options.ci, reference, compare_ci)
-        frame, comparisons = result_frame(source.name, total, plan.models, finishing)
+        self.guard.charge_finalizing()
+        why = self.guard.no_bootstrap
+        finishing = Finishing(options.losses, options.ci, reference, compare_ci, why)
+        try:
+            frame, comparisons = result_frame(source.name, total, plan.models, finishing)
+        finally:  # this input's sums are dropped now
+            self.guard.release_all()
         tasks = {_task(total, m.name, m.multiclass) for m in plan.models}
         if options.mape_zero == "error" and (
             "mape" in options.always_shown
@@ -296,6 +304,7 @@ def _kernel_spec(
         replicate_ratios=bootstrap,
         reference=reference,
         empty_is_missing=empty_is_missing,
+        budget=options.budget,
     )
 
 
@@ -335,15 +344,6 @@ def _require_columns(source: Source, part: Source, plan: ColumnPlan) -> None:
             f"{part.name}: no column {', '.join(map(repr, missing))}; every "
             f"shard of {source.name} needs the same columns"
         )
-
-
-def _check_budget(total: Partial, spec: KernelSpec) -> None:
-    """Refuse before bootstrap sums outgrow memory: they grow with keys × resamples, and
-    beside them a product of as many may be made. The estimate depends on the data
-    alone, not on ``--threads`` or timing: a run refused once is refused everywhere."""
-    if spec.resampling is None:
-        return
-    check_budget(total.size, total.replicated_sums(), spec.resampling.resamples, copies=2)
 
 
 def _task(total: Partial, model: str, multiclass: bool) -> Task:

@@ -12,27 +12,50 @@ from __future__ import annotations
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from .budget import LOWER_REPLICATES, MemoryBudget
 from .cells import PendingCells, Product, ReplicateSums
 
 
 class Settler:
-    def __init__(self, pool: ThreadPoolExecutor | None, in_flight: int) -> None:
-        self.pool, self.in_flight = pool, max(1, in_flight)
-        self.sums = ReplicateSums()
-        self._running: deque[Future[list[Product]]] = deque()
+    def __init__(
+        self, pool: ThreadPoolExecutor | None, in_flight: int, budget: MemoryBudget
+    ) -> None:
+        self.pool, self.in_flight, self.budget = pool, max(1, in_flight), budget
+        self.sums = ReplicateSums(budget)
+        self._running: deque[tuple[Future[list[Product]], int]] = deque()
 
     def take(self, cells: PendingCells) -> None:
         """Multiply ``cells`` out, on the pool if there is one; at most ``in_flight``
-        products wait at once (each holds its cells and its result)."""
+        products wait at once (each holds its cells and its result). The products are
+        charged to the budget before they are made (the cells are already), and both
+        released once added."""
+        size = cells.product_bytes() + cells.nbytes  # and the cells stacked for the product
+        self.budget.charge(
+            size,
+            lambda: (
+                f"the bootstrap's products of {cells.units:,} blocks of rows "
+                f"× {cells.spec.resamples:,} resamples"
+            ),
+            LOWER_REPLICATES,
+        )
+        size += cells.nbytes
         if self.pool is None:
-            self.sums.add(cells.products())
+            self._add(cells.products(), size)
             return
-        self._running.append(self.pool.submit(cells.products))
+        self._running.append((self.pool.submit(cells.products), size))
         while len(self._running) > self.in_flight:
-            self.sums.add(self._running.popleft().result())
+            self._add_next()
+
+    def _add(self, products: list[Product], size: int) -> None:
+        self.sums.add(products)
+        self.budget.release(size)
+
+    def _add_next(self) -> None:
+        future, size = self._running.popleft()
+        self._add(future.result(), size)
 
     def finish(self) -> ReplicateSums:
         """Every product taken, added in the order taken."""
         while self._running:
-            self.sums.add(self._running.popleft().result())
+            self._add_next()
         return self.sums

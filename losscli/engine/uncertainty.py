@@ -32,14 +32,18 @@ def with_intervals(
     losses: Sequence[Loss],
     ci: CiSettings | None,
     multiclass: bool,
+    no_bootstrap: str = "",
 ) -> dict[str, LossColumn]:
-    """Each loss's column with its interval bounds and standard errors (NaN: none)."""
+    """Each loss's column with its interval bounds and standard errors (NaN: none);
+    ``no_bootstrap`` says why R²'s bootstrap was left out (over the memory budget)."""
     assert ci is not None
     out = {}
     for loss in losses:
         column = columns[loss.name]
         if loss.applies_to(multiclass):
             low, high, se, method, why = _loss_interval(loss, tables[loss.name], ci)
+            if no_bootstrap and isinstance(loss.shape, Custom):
+                why = _without_bootstrap(no_bootstrap)
         else:
             low = high = se = np.full(len(column.values), np.nan)
             method, why = ci.method, ""
@@ -62,6 +66,15 @@ def _loss_interval(
         values = shape.finalize({"num": sums["rep_num"], "den": sums["rep_den"]})
         return (*_bootstrap(values, sums, ci.level), ci.method, "")
     return (*intervals.normal_interval(shape, sums, ci.level), ci.method, "")
+
+
+def _without_bootstrap(why: str) -> str:
+    """The note of a loss whose bootstrap under the normal method was over the budget."""
+    return (
+        f"no interval: its bootstrap (1,000 resamples) was left out, as {why}; "
+        "--ci-method bootstrap gives one, its memory growing with groups × --resamples "
+        "(lower them, or raise --max-memory)"
+    )
 
 
 def _bootstrap(replicates: np.ndarray, sums: Sums, level: float) -> intervals.Interval:
@@ -116,8 +129,9 @@ def _paired(shape: Ratio, mine: Sums, ref: Sums, ci: CiSettings) -> intervals.Pa
     if ci.method == "bootstrap":
         reps_m = shape.finalize({"num": mine["rep_num"], "den": mine["rep_den"]})
         reps_r = shape.finalize({"num": ref["rep_num"], "den": ref["rep_den"]})
-        delta = shape.finalize(mine) - shape.finalize(ref)
-        replicates = reps_m - reps_r
+        with np.errstate(invalid="ignore"):  # ∞ − ∞: an overflowing value, reported as such
+            delta = shape.finalize(mine) - shape.finalize(ref)
+            replicates = reps_m - reps_r
         replicates[_one_unit(mine)] = np.nan  # no interval (see _bootstrap)
         return intervals.paired_bootstrap(delta, replicates, ci.level)
     return intervals.paired_normal(shape, mine, ref, ci.level)

@@ -21,7 +21,6 @@ _STEPS = np.minimum(np.ceil(POISSON_CDF * 2.0**32), 2.0**32 - 1).astype(np.uint3
 _COMMON = 7  # draws of 0 … 6 cover all but 1e-4 of them
 SLICE_DRAWS = 1 << 16
 WEIGHTS_PER_SLICE = 1 << 20  # weights (8 MiB) made at once
-REPLICATE_BUDGET_BYTES = 2 << 30  # bootstrap sums held at once: keys × resamples × sums
 
 
 @dataclass(frozen=True)
@@ -69,17 +68,3 @@ def _draws(key: np.ndarray, units: np.ndarray, resamples: int) -> np.ndarray:
     rare = uniform >= _STEPS[_COMMON - 1]  # P ≈ 1e-4: the exact count of steps
     draws[rare] = np.searchsorted(_STEPS, uniform[rare], side="right")
     return draws
-
-
-def check_budget(groups: int, sums: int, resamples: int, copies: int = 1) -> None:
-    """Refuse, before making them, replicate sums that would outgrow the budget:
-    ``copies`` arrays of (groups × resamples) for each of ``sums`` sums."""
-    needed = groups * sums * resamples * 8 * copies
-    if needed > REPLICATE_BUDGET_BYTES:
-        from ..errors import UsageError
-
-        raise UsageError(
-            f"the bootstrap needs {needed / 2**30:.1f} GiB for {groups:,} groups × "
-            f"{resamples} resamples (limit {REPLICATE_BUDGET_BYTES / 2**30:g} GiB); lower "
-            "--resamples, group by fewer columns, or use --ci-method normal"
-        )

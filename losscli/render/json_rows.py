@@ -98,9 +98,15 @@ def _intervals(result: EvaluationResult, flat: Any) -> list[Any]:
         parts += _mapping(bounds, INNER, ITEM)[:-1]
         if method:
             parts.append(f',\n{INNER}"method": {_value(column.method)}')
+        parts.append(lambda column=column: _why_texts(column.interval_why()))
         parts.append(f"\n{ITEM}}}")
     parts.append(f"\n{FIELD}}}")
     return parts
+
+
+def _why_texts(reasons: np.ndarray) -> pa.Array:
+    """Per row, ``"why": …`` where the interval is missing (Interval.record), else nothing."""
+    return expanded(*object_texts(reasons, lambda r: f',\n{INNER}"why": {_value(r)}' if r else ""))
 
 
 def _groups(keys: dict[str, np.ndarray], overall: np.ndarray) -> pa.Array:

@@ -23,6 +23,8 @@ import numpy as np
 from .rows import Interval, ResultRow
 
 Index = np.ndarray | slice
+TOO_FEW_ROWS = "too few rows for an interval"
+VALUE_MISSING = "the value is missing"
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,18 @@ class LossColumn:
         if self.low is None or self.high is None or self.se is None:
             return None
         if math.isnan(self.values[i]):
-            return Interval(None, None, None, self.method, "the value is missing")
+            return Interval(None, None, None, self.method, VALUE_MISSING)
         low, high, se = _float(self.low[i]), _float(self.high[i]), _float(self.se[i])
-        reason = self.why or ("" if low is not None else "too few rows for an interval")
+        reason = self.why or ("" if low is not None and high is not None else TOO_FEW_ROWS)
         return Interval(low, high, se, self.method, reason)
+
+    def interval_why(self) -> np.ndarray:
+        """Per row, why it has no interval ("" where it has one), as :meth:`interval` says."""
+        if self.low is None or self.high is None:
+            return np.full(len(self.values), "", dtype=object)
+        missing = np.isnan(self.bound("low")) | np.isnan(self.bound("high"))
+        reasons = np.where(np.isnan(self.values), VALUE_MISSING, self.why or TOO_FEW_ROWS)
+        return np.where(missing, reasons, "").astype(object)
 
 
 @dataclass(frozen=True)

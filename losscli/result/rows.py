@@ -50,6 +50,8 @@ class Interval:
         out: dict[str, Any] = {"low": self.low, "high": self.high, "se": self.se}
         if self.method != default_method:
             out["method"] = self.method
+        if (self.low is None or self.high is None) and self.why:
+            out["why"] = self.why  # as the table's note says it
         return out
 
 

@@ -1,0 +1,126 @@
+"""What a fold checks as it absorbs each chunk: that the input's weights stay summable, and
+that the bootstrap's sums stay within the memory budget (:mod:`.budget`).
+
+R²'s bootstrap under the normal method (R² has no sound streamed normal interval) is the
+one allocation that is optional: over the budget it is left out from there on, R² gets
+no interval and a note saying why, and the run goes on. The bootstrap method is never
+left out: over the budget the run stops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..errors import InputError
+from .budget import LOWER_REPLICATES, MemoryBudget, OverBudget
+from .checks import WEIGHT_ADVICE, WEIGHT_SUM_LIMIT
+from .kernel import KernelSpec
+from .partial import Partial
+
+
+class FoldGuard:
+    """The checks of one input's fold into ``total``; ``spec`` is what the next chunks are
+    computed with (without R²'s bootstrap once it is over the budget)."""
+
+    def __init__(self, spec: KernelSpec, total: Partial, budget: MemoryBudget) -> None:
+        self.spec, self.total, self.budget = spec, total, budget
+        total.budget, self.held_before = budget, budget.held
+        self.no_bootstrap = ""  # why R²'s bootstrap was left out
+        self.ranks_held = 0  # bytes of the total's rank tables, charged
+
+    def absorb(self, chunk: Partial, weight: str | None) -> None:
+        """``chunk`` into the total, its replicate sums charged (the total charges its
+        own growth, before it grows) and the chunk's own given back once absorbed."""
+        check_weight_sum(self.total, chunk, weight)
+        if chunk.skipped_bootstrap or self.no_bootstrap:
+            self._drop_bootstrap(chunk, chunk.skipped_bootstrap)
+        incoming = self._charge_ranks(chunk)
+        try:
+            self.total.absorb(chunk)
+        except OverBudget as exc:  # nothing changed yet: absorbed again without it
+            if self.spec.replicate_ratios:
+                raise
+            self._drop_bootstrap(chunk, exc.reason)
+            self.total.absorb(chunk)
+        self.budget.release(chunk.charged - (0 if chunk.cells is None else chunk.cells.nbytes))
+        if incoming:  # the tables as merged (binned beyond their entry budget) stay charged
+            held, self.ranks_held = self.ranks_held, rank_bytes(self.total)
+            self.budget.release(held + incoming - self.ranks_held)
+
+    def _charge_ranks(self, chunk: Partial) -> int:
+        """Charge a chunk's rank tables (ROC-AUC) twice, before they are merged in: the
+        merged table is made beside the tables it is made of. Returns the bytes charged."""
+        size = 2 * rank_bytes(chunk)
+        if size:
+            entries = size // 2 // RANK_ENTRY_BYTES
+            self.budget.charge(
+                size,
+                lambda: (
+                    f"the rank tables (ROC-AUC) of the groups seen so far ({self.total.size:,})"
+                    f" and a chunk's {entries:,} (group, class, score) entries"
+                ),
+                "Group by fewer columns",
+            )
+        return size
+
+    def charge_finalizing(self) -> None:
+        """Charge the copies finalizing makes of the replicate sums (ordered per model, and
+        a few (keys × resamples) arrays of one loss's replicates at a time)."""
+        wide = [v for v in self.total.added.values() if v.ndim == 2]
+        if not wide:
+            return
+        keys, resamples = self.total.size, wide[0].shape[1]
+        try:
+            self.budget.charge(
+                (len(wide) + 4) * (keys + 1) * resamples * 8,
+                lambda: (
+                    f"finalizing the bootstrap of {keys:,} groups × {resamples:,} "
+                    f"resamples × {len(wide)} sums"
+                ),
+                LOWER_REPLICATES,
+            )
+        except OverBudget as exc:
+            if self.spec.replicate_ratios:
+                raise
+            self._drop_bootstrap(Partial.empty(self.total.keys), exc.reason)
+
+    def release_all(self) -> None:
+        """The input is done: what its fold held is given back."""
+        self.budget.release(self.budget.held - self.held_before)
+
+    def _drop_bootstrap(self, chunk: Partial, why: str) -> None:
+        """R²'s bootstrap under the normal method, over the budget: left out from here on
+        (no interval for R²), its sums freed."""
+        if not self.no_bootstrap:
+            self.no_bootstrap = why
+            self.budget.release(self.total.drop_replicates())
+            self.spec = replace(self.spec, resampling=None)
+        chunk.drop_replicates()
+        self.budget.release(chunk.charged)
+        chunk.charged = 0
+
+
+RANK_ENTRY_BYTES = 32  # a rank table's entry: cell, score, positive and negative weight
+
+
+def rank_bytes(partial: Partial) -> int:
+    """Bytes of a partial's rank tables (settled and pending)."""
+    entries = sum(len(t) for store in partial.ranked.values() for t in store.tables())
+    return entries * RANK_ENTRY_BYTES
+
+
+def check_weight_sum(total: Partial, chunk: Partial, weight: str | None) -> None:
+    """Stop before the input's Σw passes :data:`~.checks.WEIGHT_SUM_LIMIT` across chunks
+    (within a chunk, its rows check it and name the row)."""
+    if not weight:
+        return
+    found = [*total.problems.values(), *chunk.problems.values()]
+    weights = sum((p.total_weight for p in found), 0.0)
+    if weights <= WEIGHT_SUM_LIMIT or weights != weights or any(p.failed for p in found):
+        return  # a failed chunk names its rows
+    last = max(chunk.problems.values(), key=lambda p: p.rows_seen)
+    raise InputError(
+        f"{last.source}: the weights in column {weight!r} add up to more than "
+        f"{WEIGHT_SUM_LIMIT:g} by data row {last.rows_seen:,}, too near float64's largest "
+        f"value (1.8e+308) for sums of weighted terms. {WEIGHT_ADVICE}"
+    )
