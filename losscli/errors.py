@@ -8,9 +8,9 @@ Exit codes:
 2     usage error: the command line or a config value is wrong
 3     input error: the input cannot be evaluated (missing file or column, bad values)
 4     environment error: the output cannot be written (disk full, permission
-      denied, read-only filesystem, a directory that vanished), or a plugin
-      fails (missing, import error, raises, wrong shape); later also a store that
-      cannot be reached
+      denied, read-only filesystem, a directory that vanished), a plugin fails
+      (missing, import error, raises, wrong shape), or the run needs more memory
+      than ``--max-memory`` allows; later also a store that cannot be reached
 70    internal error: a bug in losscli (``EX_SOFTWARE``); ``--debug`` shows the traceback
 130   interrupted (SIGINT, Ctrl-C); nothing is left behind
 143   terminated (SIGTERM); nothing is left behind

@@ -129,7 +129,7 @@ def evaluate(
       3    input error: the input cannot be evaluated
       4    environment error: the output cannot be written (disk full,
            permission denied, read-only file system, directory gone),
-           or a plugin fails
+           a plugin fails, or the run needs more than --max-memory
       70   internal error: a bug in losscli (--debug shows the traceback)
       130  interrupted (Ctrl-C, SIGINT)
       143  terminated (SIGTERM)
