@@ -282,15 +282,16 @@ def test_an_installed_package_is_found_by_its_entry_point(
 
 
 # What a plain run leaves unloaded: the plugin machinery, and what costs start-up time and
-# a plain run does not use (the gates without a check, the config parser without a config
-# file, the temporary-file names of -o, the pandas API, scipy's quantiles for --ci, rich's
-# table, the dataset API, which loads pandas).
+# a plain run does not use (the gates without a check, the config parser and its trust
+# checks without a config file, the temporary-file names of -o, the pandas API, scipy's
+# quantiles for --ci, rich's table, the dataset API, which loads pandas).
 NOT_LOADED = (
     "losscli.plugins",
     "losscli.define",
     "importlib.metadata",
     "losscli.gating.gates",
     "tomllib",
+    "losscli.cli.trust",
     "secrets",
     "pandas",
     "scipy",
