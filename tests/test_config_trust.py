@@ -247,8 +247,15 @@ def test_a_group_that_is_another_users_primary_group_is_no_private_group(
     os.chown(repo_config, 5001, 5001)
     repo_config.chmod(0o664)
     alice = "alice:x:5001:5001::/nonexistent:/bin/sh\n"
-    command = (sys.executable, "-m", "losscli", "evaluate", "data.csv")
-    command += ("--config", "../losscli.toml")
+    command = (
+        sys.executable,
+        "-m",
+        "losscli",
+        "evaluate",
+        "data.csv",
+        "--config",
+        "../losscli.toml",
+    )
     code, stderr = _with_users(tmp_path, alice, "alice:x:5001:\n", *command)
     assert code == 1, stderr  # alice's own: taken, and its gate fails
     bob = "bob:x:5002:5001::/nonexistent:/bin/sh\n"
