@@ -102,3 +102,42 @@ def test_parquet_is_refused_on_a_terminal(tmp_path: Path) -> None:
     code, shown = on_a_terminal("evaluate", str(data), "-f", "parquet")
     assert code == 2
     assert "is binary and standard output is a terminal" in shown
+
+
+# Standard output replaced by a text stream without a binary ``.buffer``: one that has a
+# descriptor (it writes through to it), and an in-memory one.
+TEXT_ONLY_STDOUT = """
+import io, sys
+from losscli.cli import run
+
+class TextOnly(io.TextIOBase):
+    def __init__(self, raw): self.raw = raw
+    def write(self, text): return self.raw.write(text)
+    def flush(self): self.raw.flush()
+    def fileno(self): return self.raw.fileno()
+
+sys.stdout = TextOnly(sys.stdout) if sys.argv[1] == "descriptor" else io.StringIO()
+sys.argv = ["losscli", "evaluate", sys.argv[2], "-f", "parquet"]
+run()
+"""
+
+
+@pytest.mark.parametrize("stream", ["descriptor", "memory"])
+def test_parquet_is_never_decoded_as_text_for_a_standard_output_without_a_buffer(
+    tmp_path: Path, stream: str
+) -> None:
+    data = write_table(ARTICLE, tmp_path / "data.csv")
+    done = subprocess.run(
+        [sys.executable, "-c", TEXT_ONLY_STDOUT, stream, str(data)],
+        capture_output=True,
+        timeout=120,
+    )
+    if stream == "descriptor":  # the bytes go to its descriptor as they are
+        assert done.returncode == 0, done.stderr
+        assert pq.read_table(pa.BufferReader(done.stdout)).num_rows == 1
+    else:
+        assert done.returncode == 4, done.stderr
+        assert done.stderr.decode() == (
+            "losscli: error: standard output takes only text here, and Parquet is binary; "
+            "write it to a file with -o result.parquet\n"
+        )

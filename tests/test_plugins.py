@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXAMPLES, install_entry_point, sales, write_plugin, write_table
+from conftest import (
+    EXAMPLES,
+    install_entry_point,
+    losscli_process,
+    sales,
+    write_plugin,
+    write_table,
+)
 
 import losscli
 from losscli import plugins
@@ -275,15 +282,16 @@ def test_an_installed_package_is_found_by_its_entry_point(
 
 
 # What a plain run leaves unloaded: the plugin machinery, and what costs start-up time and
-# a plain run does not use (the gates without a check, the config parser without a config
-# file, the temporary-file names of -o, the pandas API, scipy's quantiles for --ci, rich's
-# table, the dataset API, which loads pandas).
+# a plain run does not use (the gates without a check, the config parser and its trust
+# checks without a config file, the temporary-file names of -o, the pandas API, scipy's
+# quantiles for --ci, rich's table, the dataset API, which loads pandas).
 NOT_LOADED = (
     "losscli.plugins",
     "losscli.define",
     "importlib.metadata",
     "losscli.gating.gates",
     "tomllib",
+    "losscli.cli.trust",
     "secrets",
     "pandas",
     "scipy",
@@ -394,3 +402,19 @@ def test_the_linex_example_gives_meaningful_values(
     north = json.loads(result.stdout)["rows"][1]
     assert north["group"] == {"region": "north"}
     assert north["metrics"]["linex:a=0.02"] > 3 * north["metrics"]["linex:a=-0.02"]
+
+
+def test_a_run_of_builtin_losses_imports_no_plugin_machinery_though_its_config_lists_a_plugin(
+    tmp_path: Path,
+) -> None:
+    """The config's plugin waits, unimported, and so does the machinery that would load it
+    (ctypes too, beyond what NumPy and pyarrow load by themselves)."""
+    _, path = sales(tmp_path)
+    (tmp_path / ".git").mkdir()
+    write_plugin(tmp_path, "raise SystemExit('never run')\n", name="mine.py")
+    (tmp_path / "losscli.toml").write_text('plugins = ["mine.py"]\ncheck = ["mse<0"]\n')
+    args = ["evaluate", str(path), "-f", "csv", "-m", "mse,mae"]
+    done = losscli_process(*args, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr  # the config is in force: its gate fails
+    unwanted = ("losscli.plugins", "losscli.define", "importlib.metadata", "ctypes")
+    assert modules_left_loaded(args, unwanted, tmp_path) == []

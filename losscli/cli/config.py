@@ -1,118 +1,32 @@
 """Defaults for ``losscli evaluate`` from a config file, so a repository keeps its gate by its code.
 
-Found as ruff and pytest find theirs: ``--config FILE``, else the first of
-``losscli.toml`` (keys at the top level) or ``pyproject.toml`` with a
-``[tool.losscli]`` table, in the working directory or one of its parents, stopping at
-the repository root (a directory holding ``.git``); outside a repository at the home
-directory when the working directory is below it, else looking in the working
-directory only. ``--no-config`` ignores it. A file found so, or a plugin it names, that
-someone else could have written is refused (``trust``).
+Which file is in force, and whether it may be trusted, is ``config_discovery``'s and
+``trust``'s job; its plugins wait in ``config_plugins``. ``--no-config`` ignores it.
 
 Keys are the long option names (``group-by`` or ``group_by``); repeatable options
 take lists. Paths (``baseline``, ``output``, ``plugins``) are relative to the config
-file's directory, and ``output`` must lie below it. The plugins a config names run
-only when a loss name is not a built-in, or every loss is listed (``-m all``), saying
-so on standard error. An option given on the command line replaces the config's
-value; an empty one (``--check ''``, ``--baseline ''``) removes it; flags have a
-``--no-`` form. A value that causes an error is named in the message with its key and
-file.
+file's directory, and ``output`` must lie below it (``output_guard``). The plugins a
+config names run only when a loss name is not a built-in, or every loss is listed
+(``-m all``), saying so on standard error. An option given on the command line
+replaces the config's value; an empty one (``--check ''``, ``--baseline ''``) removes
+it; flags have a ``--no-`` form. A value that causes an error is named in the message
+with its key and file.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Sequence
 from typing import Any
 
 import click
 from click.core import ParameterSource
 
-from .messages import say
+from .config_discovery import find_config
+from .config_plugins import PLUGIN_FILES, defer_plugins, forget_plugins
 
-LOCAL_FILE = "losscli.toml"
-PYPROJECT = "pyproject.toml"
 PATH_KEYS = ("baseline", "output", "plugins")  # values relative to the config file's directory
 SOURCE = "losscli.config"  # ctx.meta: (the config file in force, {option name: (key, value)})
 IGNORED = "losscli.no_config"  # ctx.meta: --no-config was given
-NOTES = "losscli.config_notes"  # ctx.meta: notes held until -q is known
-SPEAK = "losscli.config_speak"  # ctx.meta: notes are shown as they come (not -q)
-OUTSIDE = "losscli.config_outside"  # ctx.meta: why the config's output may not be written
-
-
-def find_config(explicit: str | None) -> tuple[str, dict[str, Any]] | None:
-    """The config file in force (as a path relative to the working directory) and its table."""
-    from .trust import check_config
-
-    if explicit is not None:
-        is_pyproject = os.path.basename(explicit) == PYPROJECT
-        check_config(explicit, deliberate=True)
-        return explicit, _read(explicit, table=("tool", "losscli") if is_pyproject else ())
-    for directory in _search_path(os.getcwd()):
-        local = os.path.relpath(os.path.join(directory, LOCAL_FILE))
-        if os.path.isfile(local):
-            check_config(local, deliberate=False)
-            return local, _read(local, table=())
-        pyproject = os.path.relpath(os.path.join(directory, PYPROJECT))
-        if os.path.isfile(pyproject) and _names_losscli(pyproject):
-            table = _read(pyproject, table=("tool", "losscli"))
-            if table:
-                check_config(pyproject, deliberate=False)
-                return pyproject, table
-    return None
-
-
-def _names_losscli(pyproject: str) -> bool:
-    """Whether a project file could hold a [tool.losscli] table: one that never names
-    losscli is not parsed (most projects' files; parsing costs each run a few ms)."""
-    try:
-        with open(pyproject, "rb") as handle:
-            return b"losscli" in handle.read()
-    except OSError:
-        return True  # reading it again reports the problem
-
-
-def _search_path(start: str) -> list[str]:
-    """``start`` and its parents up to the repository root (a directory holding ``.git``);
-    outside a repository, up to the home directory if ``start`` is below it, else
-    ``start`` alone: never a directory anyone may write to, such as /tmp, by the way."""
-    home = _home()
-    directories = [start]
-    while not os.path.exists(os.path.join(directories[-1], ".git")):
-        parent = os.path.dirname(directories[-1])
-        if directories[-1] == home:
-            break
-        if parent == directories[-1]:
-            return [start]  # no repository, and not below the home directory
-        directories.append(parent)
-    return directories
-
-
-def _home() -> str | None:
-    """The user's home directory, resolved; None where it is unset or the root."""
-    home = os.path.expanduser("~")
-    if home == "~":
-        return None
-    home = os.path.realpath(home)
-    return None if home == os.path.dirname(home) else home
-
-
-def _read(path: str, table: tuple[str, ...]) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):  # imported here: most runs have no config file
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-
-    try:
-        with open(path, "rb") as handle:
-            document = tomllib.load(handle)
-    except OSError as exc:
-        raise click.UsageError(f"cannot read the config file {path}: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise click.UsageError(f"{path} is not valid TOML: {exc}") from exc
-    for name in table:
-        document = document.get(name, {})
-    return document
 
 
 def default_map(ctx: click.Context, path: str, table: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +39,7 @@ def _values(
 ) -> dict[str, tuple[str, Any]]:
     """Option name → (the key as written, the value as click takes it), each checked.
 
-    The plugins come first, deferred (``_defer_plugins``): a loss name among the other
+    The plugins come first, deferred (``defer_plugins``): a loss name among the other
     values may need one."""
     options = _options_by_key(ctx.command)
     defaults: dict[str, tuple[str, Any]] = {}
@@ -138,12 +52,14 @@ def _values(
             kind = "a list" if option.multiple else "a single value, not a list"
             raise click.UsageError(f"{path}: key {key!r} takes {kind}")
         if option.name == "output":
-            _note_outside(ctx, path, key, value)
+            from .output_guard import note_config_output
+
+            note_config_output(ctx, path, key, value)
         if option.name in PATH_KEYS:
             value = _from_config_directory(path, value)
         try:
             if option.name == "plugins":
-                _defer_plugins(ctx, path, option.type_cast_value(ctx, value), deliberate)
+                defer_plugins(ctx, path, option.type_cast_value(ctx, value), deliberate)
             else:  # its type and its callback, as on the command line
                 option.process_value(ctx, value)
         except click.BadParameter as exc:
@@ -187,69 +103,6 @@ def _from_config_directory(path: str, value: Any) -> Any:
     return value
 
 
-def _note_outside(ctx: click.Context, path: str, key: str, value: Any) -> None:
-    """Hold the error of an output outside the config file's directory (``..`` and
-    symlinks resolved), for ``check_output`` to raise if the command line names none."""
-    if not isinstance(value, str) or value in ("", "-"):
-        return
-    directory = os.path.realpath(os.path.dirname(path) or os.curdir)
-    target = os.path.realpath(os.path.join(directory, value))
-    if os.path.commonpath([directory, target]) != directory:
-        ctx.meta[OUTSIDE] = (
-            f"{path}: key {key!r} = {value!r} writes to {target}, outside the config file's "
-            f"directory {directory}; a config file writes only below its own directory: "
-            "change the key, or give -o PATH"
-        )
-
-
-def check_output(ctx: click.Context) -> None:
-    """A usage error if the output comes from the config and lies outside its directory."""
-    if OUTSIDE in ctx.meta and from_config(ctx, "output") is not None:
-        raise click.UsageError(ctx.meta[OUTSIDE])
-
-
-def _defer_plugins(ctx: click.Context, path: str, files: Sequence[str], deliberate: bool) -> None:
-    """The config's plugin files, checked (``trust``), to run only when a loss name is not
-    a built-in or every loss is listed, for this command only; each says so as it runs.
-    Plugins given on the command line replace them (``forget_plugins``)."""
-    from .trust import check_plugin
-
-    for file in files:
-        check_plugin(file, path, deliberate)
-    if not files or ctx.get_parameter_source("plugins") is ParameterSource.COMMANDLINE:
-        return
-    from ..plugins import defer_files
-
-    def loaded(file: str) -> None:
-        note(ctx, f"loaded the plugin {file}, listed in {path}")
-
-    defer_files(list(files), loaded)
-    ctx.call_on_close(forget_plugins)
-
-
-def forget_plugins() -> None:
-    """No deferred plugins of a config: the command line named its own, or none."""
-    deferred = sys.modules.get("losscli.plugins")  # never imported only to be told this
-    if deferred is not None:
-        deferred.defer_files([], None)
-
-
-def note(ctx: click.Context, message: str) -> None:
-    """A note on standard error, unless -q: held until the command knows (``show_notes``)."""
-    if SPEAK in ctx.meta:
-        if ctx.meta[SPEAK]:
-            say("", message)
-    else:
-        ctx.meta.setdefault(NOTES, []).append(message)
-
-
-def show_notes(ctx: click.Context, quiet: bool) -> None:
-    """The notes held so far, and those to come, are shown unless ``quiet``."""
-    ctx.meta[SPEAK] = not quiet
-    for message in ctx.meta.pop(NOTES, []):
-        note(ctx, message)
-
-
 def install(ctx: click.Context, explicit: str | None) -> None:
     """Make the config file's values the defaults of the command's options."""
     forget_plugins()  # an earlier command's, in this process
@@ -278,7 +131,7 @@ def install_plugins(ctx: click.Context, explicit: str | None) -> None:
             continue
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise click.UsageError(f"{path}: key {key!r} takes a list of paths")
-        _defer_plugins(ctx, path, _from_config_directory(path, files), explicit is not None)
+        defer_plugins(ctx, path, _from_config_directory(path, files), explicit is not None)
 
 
 def ignore(ctx: click.Context) -> None:
@@ -287,6 +140,13 @@ def ignore(ctx: click.Context) -> None:
     ctx.default_map = None
     ctx.meta.pop(SOURCE, None)
     forget_plugins()
+
+
+def files_in_force(ctx: click.Context) -> list[tuple[str, str]]:
+    """The config file in force and every plugin file named, each with what it is: inputs
+    of the run that ``-o`` may not overwrite."""
+    config = [(ctx.meta[SOURCE][0], "the config file in force")] if SOURCE in ctx.meta else []
+    return config + [(path, "a plugin file") for path in ctx.meta.get(PLUGIN_FILES, [])]
 
 
 def from_config(ctx: click.Context, name: str) -> str | None:

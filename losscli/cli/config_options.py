@@ -24,9 +24,10 @@ def _load_plugins(
     if ctx.resilient_parsing or source is not ParameterSource.COMMANDLINE:
         return paths
     from ..plugins import load_file
-    from . import config
+    from .config_plugins import forget_plugins, remember_plugin_files
 
-    config.forget_plugins()
+    forget_plugins()
+    remember_plugin_files(ctx, paths)
     for path in filter(None, paths):
         load_file(path)
     return paths

@@ -27,7 +27,7 @@ from .options import (
     loss_options,
     output_options,
 )
-from .output import STDOUT, check_output_path, emit, resolve_format
+from .output import STDOUT, emit, resolve_format
 from .stats_options import check_interval_usage, stats_options
 from .view_options import view_options
 
@@ -139,17 +139,20 @@ def evaluate(
     from .. import api
     from ..errors import InputError
     from .baseline import prepare_baseline
-    from .config import check_output, show_notes
+    from .config import files_in_force
+    from .config_plugins import show_notes
     from .hints import with_column_hint
+    from .output_guard import check_config_output, check_output_path
     from .plugin_stdout import stdout_to_stderr
     from .progress import ProgressBar
 
-    show_notes(click.get_current_context(), quiet)  # which config plugins were loaded
-    check_output(click.get_current_context())
+    ctx = click.get_current_context()
+    show_notes(ctx, quiet)  # which config plugins were loaded
+    check_config_output(ctx)
     output = None if output == STDOUT else output
-    check_interval_usage(click.get_current_context(), options["ci"], options["ci_method"])
-    losses = _one_huber_delta(click.get_current_context(), losses, options["huber_delta"])
-    check_output_path(files, output)
+    check_interval_usage(ctx, options["ci"], options["ci_method"])
+    losses = _one_huber_delta(ctx, losses, options["huber_delta"])
+    check_output_path(files, output, files_in_force(ctx))
     fmt = resolve_format(fmt, output)
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     reference = options.pop("reference")
@@ -258,7 +261,7 @@ def _report_failures(result: Any, shown: bool) -> None:
 def list_losses(fmt: str) -> None:
     """List every loss with its aliases, tasks, direction and formula, also those of the
     plugins a config file names."""
-    from .config import show_notes
+    from .config_plugins import show_notes
 
     show_notes(click.get_current_context(), quiet=False)  # which config plugins were loaded
     if fmt == "table":

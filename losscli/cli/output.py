@@ -193,6 +193,8 @@ def write_stdout(text: Text, utf8: bool) -> None:
             sys.stdout.flush()
             _write_pieces(binary, text)
             binary.flush()
+        elif isinstance(text, bytes):  # a text stream put in place of standard output
+            _write_bytes_beside(text)
         else:
             for piece in _pieces(text):
                 sys.stdout.write(piece if isinstance(piece, str) else piece.decode())
@@ -204,6 +206,21 @@ def write_stdout(text: Text, utf8: bool) -> None:
         raise EnvironmentFailure(
             f"standard output: cannot write the result: {_reason(exc)}"
         ) from exc
+
+
+def _write_bytes_beside(data: bytes) -> None:
+    """Bytes for a standard output that takes only text (no ``.buffer``): to its descriptor
+    if it has one, else refused (exit 4), never decoded as text."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError) as exc:
+        raise EnvironmentFailure(
+            "standard output takes only text here, and Parquet is binary; write it to a "
+            "file with -o result.parquet"
+        ) from exc
+    sys.stdout.flush()
+    with os.fdopen(os.dup(descriptor), "wb") as handle:
+        handle.write(data)
 
 
 def write_path(path: str, text: Text) -> None:
@@ -296,38 +313,6 @@ def _keep_mode_and_owner(descriptor: int, existing: os.stat_result) -> None:
     if hasattr(os, "fchown"):
         with contextlib.suppress(PermissionError):  # only root may give a file away
             os.fchown(descriptor, existing.st_uid, existing.st_gid)
-
-
-def check_output_path(files: tuple[str, ...], output: str | None) -> None:
-    """Before reading anything: the output can be created there, and it is no input.
-
-    Every file an argument reads counts, also those its directory or glob expands to,
-    compared by device and inode (a symlink or hard link to an input is that input).
-    """
-    if output is None or _named_descriptor(output) is not None:
-        return
-    target = os.path.realpath(output)
-    existing = _target_status(output, target)
-    if existing is None or not stat.S_ISREG(existing.st_mode):
-        return
-    from ..reading.open import input_files
-
-    for name in files:
-        for path in input_files(name):
-            if _same_file(path, existing):
-                read = path if path == name else f"{path}, of {name}"
-                raise click.UsageError(
-                    f"the output file {output!r} is also an input ({read}); "
-                    "choose another output path"
-                )
-
-
-def _same_file(path: str, status: os.stat_result) -> bool:
-    try:
-        found = os.stat(path)  # through symlinks
-    except OSError:
-        return False
-    return (found.st_dev, found.st_ino) == (status.st_dev, status.st_ino)
 
 
 def _target_status(path: str, target: str) -> os.stat_result | None:

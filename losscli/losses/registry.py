@@ -9,7 +9,7 @@ Nothing else is needed to evaluate a loss anywhere, or to put an interval on it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -190,12 +190,25 @@ def _by_name() -> dict[str, Loss]:
     return {name.lower(): loss for loss in REGISTRY.values() for name in loss.names}
 
 
+# A config's plugin files, and who to tell as each loads: kept here, where loading is
+# decided, so that deferring them imports no plugin machinery (``losscli.plugins``).
+_deferred: list[tuple[list[str], Callable[[str], None] | None]] = []
+
+
+def defer_plugin_files(paths: Sequence[str], loaded: Callable[[str], None] | None) -> None:
+    """Plugin files to run with the installed plugins (``load_installed_plugins``), instead
+    of any deferred before (none: forget them); ``loaded(path)`` is called after each runs."""
+    _deferred[:] = [(list(paths), loaded)] if paths else []
+
+
 def load_installed_plugins() -> None:
     """Register installed packages' losses (entry points) and the plugin files a config
     names, the first time a name is not found or every loss is listed: runs without
     plugins never import the machinery."""
-    from ..plugins import load_deferred, load_entry_points
+    from ..plugins import defer_files, load_deferred, load_entry_points
 
+    while _deferred:
+        defer_files(*_deferred.pop())
     load_deferred()
     load_entry_points()
 

@@ -6,6 +6,7 @@ class without a cycle.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 import sys
@@ -55,6 +56,48 @@ def input_files(name: str) -> list[str]:
     return [name] if os.path.exists(name) else []
 
 
+def would_read(name: str, path: str) -> bool:
+    """Whether the directory or glob argument ``name`` would read a file at ``path``, were
+    one there, by the rule it is expanded with (``_shards``): a path the glob matches, or
+    a data file (``shard_family``) below the directory, outside hidden directories."""
+    if name == STDIN or not _is_sharded(name):
+        return False
+    if os.path.isdir(name):
+        return shard_family(path) is not None and _matches(_directory_pattern(name), path)
+    return _matches(name, path)
+
+
+def _matches(pattern: str, path: str) -> bool:
+    """Whether ``glob.glob(pattern, recursive=True)`` would list ``path`` were it a file. The
+    pattern's literal head and the path's directory are compared resolved (symlinks)."""
+    parts = os.path.abspath(pattern).split(os.sep)
+    head = next((i for i, part in enumerate(parts) if is_pattern(part)), len(parts))
+    base = os.path.realpath(os.sep.join(parts[:head]) or os.sep)
+    target = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))),
+                          os.path.basename(path))  # fmt: skip
+    if os.path.commonpath([base, target]) != base:
+        return False
+    names = [] if target == base else os.path.relpath(target, base).split(os.sep)
+    return _match_names(parts[head:], names)
+
+
+def _match_names(parts: list[str], names: list[str]) -> bool:
+    """Glob's rule, name by name: ``**`` spans any number of names but hidden ones; another
+    part matches one name, a hidden one only if the part starts with a dot."""
+    if not parts:
+        return not names
+    if parts[0] == "**":
+        spans = range(len(names) + 1)
+        return any(
+            _match_names(parts[1:], names[i:])
+            for i in spans
+            if not any(n.startswith(".") for n in names[:i])
+        )
+    if not names or (names[0].startswith(".") and not parts[0].startswith(".")):
+        return False
+    return fnmatch.fnmatch(names[0], parts[0]) and _match_names(parts[1:], names[1:])
+
+
 def _is_sharded(name: str) -> bool:
     """Whether ``name`` is a directory or glob of shards (a file named like a glob is a file)."""
     return os.path.isdir(name) or (is_pattern(name) and not os.path.exists(name))
@@ -87,6 +130,11 @@ def _shards(name: str) -> list[str]:
     return found
 
 
+def _directory_pattern(directory: str) -> str:
+    """The glob of a directory's files, recursively (hidden ones left out, as glob does)."""
+    return os.path.join(glob.escape(directory), "**", "*")
+
+
 def _directory_shards(directory: str) -> list[str]:
     """A directory's data files, recursively: all Parquet, or all CSV/TSV (compressed or not).
 
@@ -94,7 +142,7 @@ def _directory_shards(directory: str) -> list[str]:
     of each, since which files make the dataset would be a guess.
     """
     found: dict[str, list[str]] = {"parquet": [], "csv": []}
-    for path in glob.glob(os.path.join(glob.escape(directory), "**", "*"), recursive=True):
+    for path in glob.glob(_directory_pattern(directory), recursive=True):
         if os.path.isfile(path):
             family = shard_family(path)
             if family is not None:
