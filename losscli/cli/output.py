@@ -6,10 +6,10 @@ so a failure or a signal leaves the old file (or none) and no temporary file. A 
 file gets mode 0666 minus the umask; an existing file keeps its mode. Devices and
 FIFOs (``/dev/null``, a named pipe) are written to directly, and a path naming an open
 file descriptor (``/dev/stdout``, ``/dev/fd/3``) to that descriptor, as a shell does
-(so ``>> log`` appends). ``-o -`` is standard output: the real one, moved aside when
-plugins load (``plugin_stdout``), as is descriptor 1 named by a path. A write that fails (disk full,
-permission denied, read-only file system, a directory that vanished) is an environment
-error, exit 4.
+(so ``>> log`` appends). ``-o -`` is standard output; it and descriptor 1 named by a
+path are the real standard output, which ``plugin_stdout`` keeps aside once plugins
+load. A write that fails (disk full, permission denied, read-only file system, a
+directory that vanished) is an environment error, exit 4.
 
 The format follows the file's suffix (``-f auto``), and a file never holds what its
 name contradicts: an unknown suffix is refused under ``-f auto``, and a known one that
