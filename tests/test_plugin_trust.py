@@ -193,6 +193,7 @@ import os, sys, threading
 print("hello at import")
 os.write(1, b"import to descriptor 1\\n")
 print("import to sys.__stdout__", file=sys.__stdout__, flush=True)
+os.system("echo import from a child process")
 
 
 def late():
@@ -207,6 +208,7 @@ CHATTY_LINES = [
     "hello at import",
     "import to descriptor 1",
     "import to sys.__stdout__",
+    "import from a child process",
     "hello from compute",
     "compute to descriptor 1",
     "late from a thread",
@@ -415,6 +417,15 @@ def test_a_custom_plugin_cannot_change_another_through_its_sums(
         e = part.y_pred - part.y_true
         assert row["metrics"]["bbb"] == pytest.approx(np.mean(abs(e)), rel=1e-12)
         assert row["metrics"]["mse"] == pytest.approx(np.mean(e**2), rel=1e-12)
+
+
+def test_the_python_api_redirects_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the command line moves standard output aside: in a notebook a plugin's print
+    shows where prints show."""
+    plugins.load_file(str(write_plugin(tmp_path, 'print("hello at import")\n')))
+    assert capsys.readouterr().out == "hello at import\n"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "table"])
