@@ -94,7 +94,8 @@ def evaluate(
     :class:`~losscli.errors.EnvironmentFailure` (R²'s bootstrap under the normal method
     is left out instead, and R² has no interval).
 
-    Gates, as on the command line: ``plugins`` are plugin files to load first;
+    Gates, as on the command line: ``plugins`` are plugin files to load first (their
+    prints go where the process's go: unlike the command line, the API redirects nothing);
     ``checks`` are ``--check`` texts (``"mse<=0.3"``, ``"delta:mae<=0"``);
     ``baseline`` is a baseline JSON file or an earlier result, against which
     ``max_regression`` (``"mape=5%"``) is judged; ``require_baseline`` fails rows

@@ -7,6 +7,10 @@ merges and gets intervals and comparisons like a built-in. The general case buil
 passes it to :func:`register`. A plugin's functions are checked as they run: a wrong
 shape, a non-finite value or an exception is a :class:`~losscli.errors.PluginFailure`
 naming the plugin and the loss (exit 4), never a wrong number.
+
+A plugin's functions are given what is theirs alone (:func:`_as_guest`): a batch of
+their own over sealed views of the rows, sums as a read-only mapping of sealed views,
+so that no write into what a plugin is given reaches another loss's value.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from .errors import PluginFailure
-from .losses import Custom, Direction, Extreme, Loss, Mean, Ranked, Ratio, Task, Terms
+from .losses import Batch, Custom, Direction, Extreme, Loss, Mean, Ranked, Ratio, Task, Terms
+from .losses.batch import sealed_view
 from .losses.params import Param, Value
 from .losses.registry import register as register_builtin
 from .losses.registry import unregister as unregister_loss
@@ -184,8 +190,23 @@ def _guarded(
 
 
 def _called(name: str, where: str, function: Callable[..., Any], *args: Any, **params: Any) -> Any:
+    guests = [_as_guest(arg) for arg in args]
     with failures_of(f"{where}: loss {name!r}"):
-        return function(*args, **params)
+        return function(*guests, **params)
+
+
+def _as_guest(value: Any) -> Any:
+    """What plugin code is given in place of ``value``: a batch of its own (sealed views,
+    its own cache), a sealed view of an array, a read-only mapping of those for sums
+    (the row counts ``n`` are every loss's), so that nothing it writes reaches another
+    loss."""
+    if isinstance(value, Batch):
+        return value.guest()
+    if isinstance(value, np.ndarray):
+        return sealed_view(value)
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: _as_guest(item) for key, item in value.items()})
+    return value
 
 
 def _unchecked(out: Any, rows: int) -> Problem:

@@ -10,8 +10,9 @@ imports none of this.
 Whatever a plugin's code raises, at import or while computing, is a
 :class:`~losscli.errors.PluginFailure` naming the plugin (exit 4), ``SystemExit`` and
 ``KeyboardInterrupt`` too: a plugin cannot end the run with an exit code of its own.
-Only a real interruption passes (see :func:`interrupts`). What a plugin prints while
-it loads goes to standard error: standard output is the result's.
+Only a real interruption passes (see :func:`interrupts`). Just before the first plugin
+loads, the hooks of :mod:`losscli.hooks` run: there the command line moves standard
+output aside, so that what a plugin prints goes to standard error.
 """
 
 from __future__ import annotations
@@ -21,10 +22,15 @@ import importlib.util
 import os
 import signal
 import sys
+import threading
+import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
+
+import numpy as np
 
 from .errors import Interrupted, PluginFailure
+from .hooks import run_before_plugins
 
 ENTRY_POINT_GROUP = "losscli.losses"
 _loaded: set[str] = set()  # plugin files (absolute paths) and entry points already loaded
@@ -64,6 +70,7 @@ def load_file(path: str) -> None:
         raise PluginFailure(f"{path}: not a Python file that can be loaded as a plugin")
     module = importlib.util.module_from_spec(spec)
     _loaded.add(absolute)
+    run_before_plugins()
     with origin(f"plugin {path}"):
         _run(f"plugin {path}", lambda: spec.loader.exec_module(module))
     sys.modules[name] = module  # so that its functions pickle (a distributed run)
@@ -83,6 +90,7 @@ def load_entry_points() -> None:
         if key in _loaded:
             continue
         _loaded.add(key)
+        run_before_plugins()
         where = f"plugin package {point.value}"
         with origin(where):
             _run(where, lambda point=point: _call_or_import(point.load()))
@@ -95,22 +103,56 @@ def _call_or_import(target: Any) -> None:
 
 
 def _run(where: str, load: Any) -> None:
-    with failures_of(f"{where}: cannot load:", raised=""), contextlib.redirect_stdout(sys.stderr):
+    with failures_of(f"{where}: cannot load:", raised=""):
         load()
 
 
 @contextlib.contextmanager
 def failures_of(what: str, raised: str = "raised ") -> Iterator[None]:
     """Plugin code runs inside: anything it raises is a PluginFailure, ``what`` and then
-    what was raised, but a PluginFailure of its own and a real interruption."""
+    what was raised, but a PluginFailure of its own and a real interruption. NumPy's
+    floating-point errors and RuntimeWarnings are silent inside: a plugin's non-finite
+    values are checked and reported as its failure, with their place."""
     try:
-        yield
+        with np.errstate(all="ignore"), _runtime_warnings_ignored:
+            yield
     except PluginFailure:
         raise
     except BaseException as exc:
         if interrupts(exc):
             raise
         raise PluginFailure(f"{what} {described(exc, raised)}") from exc
+
+
+class _RuntimeWarningsIgnored:
+    """RuntimeWarnings are ignored while any plugin code runs. Warning filters are the
+    process's: ``warnings.catch_warnings`` on several threads at once would restore each
+    other's filters out of order, so one filter is added when the first of the plugin
+    calls running at a time starts, and removed when the last one ends (unless it was
+    there before: a user's own, left alone)."""
+
+    IGNORE = ("ignore", None, RuntimeWarning, None, 0)  # the filter, as filterwarnings has it
+
+    def __init__(self) -> None:
+        self.lock, self.calls, self.added = threading.Lock(), 0, False
+
+    def __enter__(self) -> None:
+        with self.lock:
+            if not self.calls:
+                self.added = self.IGNORE not in warnings.filters
+                if self.added:
+                    warnings.filterwarnings("ignore", category=RuntimeWarning)
+            self.calls += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.calls -= 1
+            if not self.calls and self.added:
+                with contextlib.suppress(ValueError):  # a catch_warnings put the list back
+                    cast(list, warnings.filters).remove(self.IGNORE)
+
+
+_runtime_warnings_ignored = _RuntimeWarningsIgnored()
 
 
 def interrupts(exc: BaseException) -> bool:

@@ -195,9 +195,11 @@ def write_plugin(tmp_path: Path, body: str, name: str = "plugin.py") -> Path:
 
 
 def losscli_process(
-    *args: str, input: bytes | None = None, cwd: Path | None = None
+    *args: str, input: bytes | None = None, cwd: Path | None = None, path: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m losscli ARGS`` in a process of its own (signal handlers, descriptors)."""
+    """``python -m losscli ARGS`` in a process of its own (signal handlers, descriptors);
+    ``path``: a directory put first on its module search path (installed packages)."""
+    env = None if path is None else {**os.environ, "PYTHONPATH": str(path)}
     return subprocess.run(
         [sys.executable, "-m", "losscli", *args],
         input=input,
@@ -205,6 +207,7 @@ def losscli_process(
         timeout=120,
         cwd=cwd,
         text=input is None,
+        env=env,
     )
 
 

@@ -116,3 +116,24 @@ def test_the_list_of_losses_has_the_config_plugins_losses(repo: Path) -> None:
     assert (ignored.returncode, ignored.stderr) == (0, "")
     assert "\nmarked," not in ignored.stdout
     assert not (repo / "imported").exists()
+
+
+def test_a_config_plugin_not_needed_leaves_standard_output_and_c_alone(repo: Path) -> None:
+    """The plugin side of a plain run: standard output is not moved aside, and nothing is
+    called through ctypes (C's buffers flushed, say) when the plugin a config lists does
+    not load (NumPy itself only opens the process's own symbols, at import)."""
+    code = (
+        "import sys\n"
+        "calls = []\n"
+        "sys.addaudithook(lambda event, args: event == 'ctypes.dlsym' and calls.append(args))\n"
+        "from losscli.cli import run\n"
+        "sys.argv = ['losscli', 'evaluate', 'data.csv', '-f', 'csv']\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        "print(calls, sys.stdout is sys.__stdout__, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo / "sub", capture_output=True, text=True, timeout=120
+    )
+    assert done.stderr.strip().splitlines()[-1] == "[] True", done.stderr
+    assert done.stdout.startswith("file,pred,scope,n,")
+    assert not (repo / "imported").exists()

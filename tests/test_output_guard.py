@@ -11,7 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLE, write_table
+from conftest import ARTICLE, write_plugin, write_table
+
+PLUGIN = """
+@losscli.loss(name="twice", formula="2·(y − ŷ)²")
+def twice(y, p):
+    return 2 * (y - p) ** 2
+"""
 
 
 def shards(tmp_path: Path, suffix: str = ".csv") -> Path:
@@ -96,12 +102,17 @@ def _shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
             "the output file 'd.csv' is also an input (the file on standard input, read as -)",
         ),
         ("losscli evaluate - -f csv < d.csv >> d.csv", "standard output is also an input (the"),
+        (  # a plugin sets standard output aside as it loads: the result's is still guarded
+            "losscli evaluate d.csv -f csv --plugin p.py -m mse,twice >> d.csv",
+            "standard output is also an input (d.csv)",
+        ),
     ],
 )
 def test_a_redirection_into_an_input_is_refused(tmp_path: Path, command: str, named: str) -> None:
     """As GNU cat's "input file is output file": the shell opened the input for writing."""
     data = write_table(ARTICLE, tmp_path / "d.csv")
     (tmp_path / "link.csv").symlink_to(data)
+    write_plugin(tmp_path, PLUGIN, name="p.py")
     before = data.read_bytes()
     done = _shell(command, tmp_path)
     assert done.returncode == 2, done.stderr

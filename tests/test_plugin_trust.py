@@ -8,13 +8,21 @@ import os
 import re
 import signal
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import install_entry_point, losscli_process, sales, write_plugin, write_table
+from conftest import (
+    EXAMPLES,
+    install_entry_point,
+    losscli_process,
+    sales,
+    write_plugin,
+    write_table,
+)
 
 import losscli
 from losscli import plugins
@@ -50,6 +58,19 @@ WRITES = [
     "b.extra['c'][:] = 5",
     "b.extra['c'] = b.p",
     "b.y = b.p",
+    # the write flag turned back on, then a write
+    "b.y.setflags(write=True); b.y[:] = 0",
+    "b.p.setflags(write=True); b.p[:] = 0",
+    "b.w.setflags(write=True); b.w[:] = 0",
+    "b.extra['c'].setflags(write=True); b.extra['c'][:] = 5",
+    "e = b.err; e.setflags(write=True); e[:] = 0",
+    # what the batch holds, replaced
+    "b.__dict__['err'] = np.zeros(len(b.y))",
+    "b.__dict__['abs_err'] = np.zeros(len(b.y))",
+    "b.__dict__['w_array'] = np.zeros(len(b.y))",
+    "object.__setattr__(b, 'y', b.p)",
+    "object.__setattr__(b, 'w', np.zeros(len(b.y)))",
+    "b.params.__dict__['huber_delta'] = 100.0",
 ]
 
 
@@ -79,8 +100,9 @@ def test_plugin_cannot_change_another_loss(run: Any, tmp_path: Path, write: str)
             return c
         """,
     )
-    args = [str(path), "-p", "y_pred", "-p", "other", "-w", "w", "-f", "json"]
-    result = run("evaluate", *args, "--plugin", str(plugin), "-m", "scribble,mse,mae,c_mse")
+    args = [str(path), "-p", "y_pred", "-p", "other", "-w", "w", "-f", "json", "--plugin"]
+    others = "mse,mae,rmse,huber,c_mse"
+    result = run("evaluate", *args, str(plugin), "-m", f"scribble,{others}")
     assert result.exit_code == 0, result.stderr
     rows = {row["pred"]: row["metrics"] for row in json.loads(result.stdout)["rows"]}
     for model in ("y_pred", "other"):
@@ -88,6 +110,11 @@ def test_plugin_cannot_change_another_loss(run: Any, tmp_path: Path, write: str)
         assert rows[model]["mse"] == pytest.approx(np.average(e**2, weights=frame.w), rel=1e-12)
         assert rows[model]["mae"] == pytest.approx(np.average(abs(e), weights=frame.w), rel=1e-12)
         assert rows[model]["c_mse"] == pytest.approx(1.0, rel=1e-12)
+    alone = json.loads(run("evaluate", *args, str(plugin), "-m", others).stdout)["rows"]
+    assert {row["pred"]: row["metrics"] for row in alone} == {
+        model: {name: value for name, value in metrics.items() if name != "scribble"}
+        for model, metrics in rows.items()
+    }
 
 
 def test_a_plugin_writing_into_its_inputs_fails_naming_it(run: Any, tmp_path: Path) -> None:
@@ -160,23 +187,55 @@ def test_keyboard_interrupt_passes_through_the_python_api(tmp_path: Path) -> Non
         losscli.evaluate(frame, losses="interrupted")
 
 
-def test_a_plugin_prints_on_stderr_never_stdout(tmp_path: Path) -> None:
-    """``-f json | jq`` stays valid: what a plugin prints at import or while computing,
-    through Python or straight to the descriptor, goes to standard error."""
+CHATTY_IMPORT = """
+import os, sys, threading
+
+print("hello at import")
+os.write(1, b"import to descriptor 1\\n")
+print("import to sys.__stdout__", file=sys.__stdout__, flush=True)
+os.system("echo import from a child process")
+
+
+def late():
+    threading.main_thread().join()  # until the run has ended and written its result
+    print("late from a thread", flush=True)
+    os.write(1, b"late to descriptor 1\\n")
+
+
+threading.Thread(target=late).start()
+"""
+CHATTY_LINES = [
+    "hello at import",
+    "import to descriptor 1",
+    "import to sys.__stdout__",
+    "import from a child process",
+    "hello from compute",
+    "compute to descriptor 1",
+    "late from a thread",
+    "late to descriptor 1",
+]
+
+
+@pytest.mark.parametrize("output", [[], ["-o", "/dev/stdout"]])
+def test_a_plugin_prints_on_stderr_never_stdout(tmp_path: Path, output: list[str]) -> None:
+    """``-f json | jq`` stays valid: what a plugin writes at import, while computing or
+    from a thread of its own after the result, through Python's streams (``sys.__stdout__``
+    too) or straight to descriptor 1, goes to standard error; standard output is the
+    result alone, also written as ``-o /dev/stdout``."""
     _, path = sales(tmp_path, rows=40_000)  # chunks big enough for the kernel's threads
     body = """
         print("hello from compute")
-        os.write(1, b"straight to descriptor 1\\n")
+        os.write(1, b"compute to descriptor 1\\n")
         return np.abs(p - y)
         """
-    head = 'import os\nprint("hello at import")'
-    plugin = term_plugin(tmp_path, "chatty", textwrap.dedent(body), head=head)
+    plugin = term_plugin(tmp_path, "chatty", textwrap.dedent(body), head=CHATTY_IMPORT)
     done = losscli_process(
-        "evaluate", str(path), "--plugin", str(plugin), "-m", "chatty", "-f", "json"
+        "evaluate", str(path), "--plugin", str(plugin), "-m", "chatty", "-f", "json", *output
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["rows"][0]["metrics"]["chatty"] > 0
-    for line in ("hello at import", "hello from compute", "straight to descriptor 1"):
+    assert done.stdout.startswith("{") and done.stdout.endswith("}\n")
+    for line in CHATTY_LINES:
         assert line in done.stderr
 
 
@@ -307,3 +366,175 @@ def test_every_function_of_a_plugin_shape_is_guarded(tmp_path: Path, where: str)
         frame = frame.assign(y_true=(frame.y_true > 15).astype(float), y_pred=0.5)
     with pytest.raises(PluginFailure, match=r"loss 'leaving' called sys.exit\(5\)"):
         losscli.evaluate(frame, losses="leaving")
+
+
+# Each tries to change the sums its finalize is given; the losses after it see their own.
+SUM_WRITES = [
+    "sums['n'][...] = 1e6",
+    "sums['n'].setflags(write=True); sums['n'][...] = 1e6",
+    "sums['e'].setflags(write=True); sums['e'][...] = 0",
+    "sums['n'] = np.ones(len(sums['n']))",
+]
+
+
+@pytest.mark.parametrize("write", SUM_WRITES)
+def test_a_custom_plugin_cannot_change_another_through_its_sums(
+    run: Any, tmp_path: Path, write: str
+) -> None:
+    """Plugin aaa writes into the sums its finalize is given, which hold the row counts
+    every loss shares: plugin bbb (the same loss) and the built-in MSE keep their values."""
+    frame, path = sales(tmp_path)
+    plugin = write_plugin(
+        tmp_path,
+        f"""
+        from losscli import Custom, Direction, Loss, Task
+
+        def statistics(b):
+            return {{"e": np.abs(b.p - b.y)}}
+
+        def scribbling(sums):
+            try:
+                {write}
+            except (ValueError, TypeError):
+                pass  # refused: the sums are read-only
+            return np.asarray(sums["e"]) / np.asarray(sums["n"])
+
+        def mean(sums):
+            return np.asarray(sums["e"]) / np.asarray(sums["n"])
+
+        for name, finalize in (("aaa", scribbling), ("bbb", mean)):
+            losscli.register(Loss(name, (), "mean |e|", "x", (Task.REGRESSION,),
+                                  Direction.LOWER, Custom(statistics, finalize)))
+        """,
+    )
+    args = [str(path), "-g", "g", "-f", "json", "--plugin", str(plugin), "-m", "aaa,bbb,mse"]
+    result = run("evaluate", *args)
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["rows"]
+    assert len(rows) == 3
+    for row in rows:
+        part = frame if row["group"] is None else frame[frame.g == row["group"]["g"]]
+        e = part.y_pred - part.y_true
+        assert row["metrics"]["bbb"] == pytest.approx(np.mean(abs(e)), rel=1e-12)
+        assert row["metrics"]["mse"] == pytest.approx(np.mean(e**2), rel=1e-12)
+
+
+def test_the_python_api_redirects_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the command line moves standard output aside: in a notebook a plugin's print
+    shows where prints show."""
+    plugins.load_file(str(write_plugin(tmp_path, 'print("hello at import")\n')))
+    assert capsys.readouterr().out == "hello at import\n"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "table"])
+def test_losses_lists_an_installed_plugin_on_stdout_and_its_prints_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """``losscli losses`` loads every installed plugin first: the list is on standard
+    output, whatever the plugin writes at import is not."""
+    source = (EXAMPLES / "overstock.py").read_text()
+    chatty = 'import os\nos.write(1, b"installed to descriptor 1\\n")\nprint("installed")\n'
+    install_entry_point(tmp_path / "site", chatty + source, monkeypatch)
+    done = losscli_process("losses", "-f", fmt, path=tmp_path / "site")
+    assert done.returncode == 0, done.stderr
+    assert "overstock" in done.stdout and "mse" in done.stdout
+    assert "installed" not in done.stdout
+    assert "installed to descriptor 1" in done.stderr and "installed\n" in done.stderr
+
+
+NOISY = """
+from losscli import Custom, Direction, Loss, Task
+
+
+@losscli.loss(name="noisy_term", formula="|y - p|")
+def noisy_term(y, p):
+    np.mean(np.array([]))  # RuntimeWarning: Mean of empty slice
+    return np.nan_to_num(np.log(p - 1e9)) * 0 + np.abs(y - p)  # invalid value in log
+
+
+def statistics(b):
+    return {"e": np.abs(b.p - b.y)}
+
+
+def mean(sums):
+    np.mean(np.array([]))
+    e, n = np.asarray(sums["e"]), np.asarray(sums["n"])
+    return np.nan_to_num(np.log(e - 1e12)) * 0 + e / n
+
+
+losscli.register(Loss("noisy_custom", (), "mean |e|", "x", (Task.REGRESSION,),
+                      Direction.LOWER, Custom(statistics, mean)))
+"""
+
+
+def test_numpy_warnings_of_plugin_code_never_reach_stderr(tmp_path: Path) -> None:
+    """A plugin's values are checked (a non-finite one is its failure, with its place), so
+    NumPy's RuntimeWarnings from plugin code, on the kernel's threads, in finalize and in
+    the bootstrap, are not shown."""
+    _, path = sales(tmp_path, rows=40_000)
+    plugin = write_plugin(tmp_path, NOISY)
+    args = ["-m", "noisy_term,noisy_custom", "--ci", "--ci-method", "bootstrap", "-f", "json"]
+    done = losscli_process("evaluate", str(path), "--plugin", str(plugin), *args)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    metrics = json.loads(done.stdout)["rows"][0]["metrics"]
+    assert metrics["noisy_term"] == pytest.approx(metrics["noisy_custom"], rel=1e-12)
+
+
+def test_plugin_warnings_are_silent_in_the_api_and_filters_stay(tmp_path: Path) -> None:
+    frame, _ = sales(tmp_path)
+    plugins.load_file(str(write_plugin(tmp_path, NOISY)))
+    before = list(warnings.filters)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        losscli.evaluate(frame, losses="noisy_term,noisy_custom", ci=True, resamples=50)
+    assert [str(w.message) for w in caught] == []
+    assert warnings.filters == before
+
+
+def forger(tmp_path: Path, victim: str, name: str) -> Path:
+    """A plugin file registering ``victim`` with a loss that claims another's ``defined_by``."""
+    return write_plugin(
+        tmp_path,
+        f"""
+        from losscli import Direction, Loss, Mean, Task, Terms
+
+        def zero(b):
+            return Terms(np.zeros(len(b.y)))
+
+        claimed = losscli.losses.REGISTRY[{victim!r}].defined_by
+        losscli.register(Loss({victim!r}, (), "", "x", (Task.REGRESSION,), Direction.LOWER,
+                              Mean(zero), defined_by=claimed))
+        """,
+        name=name,
+    )
+
+
+def test_a_plugin_cannot_replace_another_origins_loss_by_claiming_its_function(
+    tmp_path: Path,
+) -> None:
+    """Redefinition replaces a loss only from the same function and the same origin: a
+    plugin file claiming the ``defined_by`` of another file's loss, or of one the Python
+    API defined, is refused and leaves it in place."""
+    first = term_plugin(tmp_path, "filed", "return np.abs(p - y)\n")
+    plugins.load_file(str(first))
+
+    @losscli.loss(name="notebook", formula="|e|")
+    def notebook(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return np.abs(p - y)
+
+    for victim, owner in (("filed", f"plugin {first}"), ("notebook", "the Python API")):
+        assert REGISTRY[victim].defined_by
+        path = forger(tmp_path, victim, name=f"forger_{victim}.py")
+        with pytest.raises(PluginFailure, match=f"'{victim}' of plugin .* already taken"):
+            plugins.load_file(str(path))
+        assert REGISTRY[victim].origin == owner
+    frame, _ = sales(tmp_path)
+    metrics = losscli.evaluate(frame, losses="filed,notebook").rows[-1].metrics
+    assert (
+        metrics["filed"]
+        == metrics["notebook"]
+        == pytest.approx(np.abs(frame.y_pred - frame.y_true).mean())
+    )

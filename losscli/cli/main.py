@@ -28,6 +28,7 @@ from .options import (
     output_options,
 )
 from .output import STDOUT, emit, resolve_format
+from .plugin_stdout import discard_result_stream, move_aside, result_stream
 from .stats_options import check_interval_usage, stats_options
 from .view_options import view_options
 
@@ -143,7 +144,6 @@ def evaluate(
     from .config_plugins import show_notes
     from .hints import with_column_hint
     from .output_guard import check_config_output, check_output_path
-    from .plugin_stdout import stdout_to_stderr
     from .progress import ProgressBar
 
     ctx = click.get_current_context()
@@ -159,19 +159,18 @@ def evaluate(
     options["compare"] = reference or options["compare"]
     bar = ProgressBar(enabled=options.pop("progress"))
     try:
-        with stdout_to_stderr():  # a plugin's prints: standard output is the result's
-            result = api.evaluate(
-                list(files),
-                pred=preds,
-                losses=losses or None,
-                require=[sort_by] if sort_by else [],
-                progress=bar,
-                checks=checks,
-                baseline=before,
-                max_regression=tolerances,
-                require_baseline=require_baseline,
-                **options,
-            )
+        result = api.evaluate(
+            list(files),
+            pred=preds,
+            losses=losses or None,
+            require=[sort_by] if sort_by else [],
+            progress=bar,
+            checks=checks,
+            baseline=before,
+            max_regression=tolerances,
+            require_baseline=require_baseline,
+            **options,
+        )
     except InputError as error:  # -p a b: 'b: no such file', though b is a column
         raise with_column_hint(error, files, preds) from error
     finally:
@@ -186,7 +185,7 @@ def evaluate(
                 "-f json, the table or markdown show them")  # fmt: skip
     if output is not None or not quiet:
         emit(result, fmt, precision, output, max_rows)
-    on_terminal = output is None and not quiet and sys.stdout.isatty() and sys.stderr.isatty()
+    on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()
     shown = on_terminal and fmt in ("table", "markdown")
     if before is not None and not quiet and not shown:  # a baseline gate passed within noise
         _report_within_noise(result)
@@ -261,22 +260,24 @@ def _report_failures(result: Any, shown: bool) -> None:
 def list_losses(fmt: str) -> None:
     """List every loss with its aliases, tasks, direction and formula, also those of the
     plugins a config file names."""
+    from ..losses.registry import load_installed_plugins
     from .config_plugins import show_notes
 
     show_notes(click.get_current_context(), quiet=False)  # which config plugins were loaded
+    load_installed_plugins()  # first: once a plugin loads, the result's stream is set aside
     if fmt == "table":
         from rich.console import Console
 
         from ..render.catalog import catalog_table
         from ..render.table import print_table
 
-        console = Console()
+        console = Console(file=result_stream())
         print_table(catalog_table(wrap=console.is_terminal), console)
         return
     from ..render.catalog import catalog_text
     from .output import UTF8_FORMATS, write_stdout
 
-    write_stdout(catalog_text(fmt, sys.stdout.encoding), utf8=fmt in UTF8_FORMATS)
+    write_stdout(catalog_text(fmt, result_stream().encoding), utf8=fmt in UTF8_FORMATS)
 
 
 def run() -> None:
@@ -285,18 +286,19 @@ def run() -> None:
     SIGINT and SIGTERM raise :class:`~losscli.errors.Interrupted`, which unwinds (so a
     half-written output file is removed) and exits 128 + the signal's number.
     """
+    from .. import hooks
     from ..errors import ClosedPipe, Interrupted
 
     _stop_on_signals()
     _tune_libraries()
+    hooks.before_plugins.append(move_aside)  # what a plugin writes never reaches stdout
     try:
         try:
             main(prog_name=PROG)  # also under python -m losscli: completion reads _LOSSCLI_COMPLETE
         except Interrupted as interrupted:
             sys.exit(interrupted.exit_code)
         except (BrokenPipeError, ClosedPipe):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            discard_result_stream()
             sys.exit(0)
     except SystemExit as done:
         _leave_stuck_readers(done)
@@ -314,7 +316,7 @@ def _leave_stuck_readers(done: SystemExit) -> None:
     code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     if isinstance(done.code, str):
         print(done.code, file=sys.stderr)
-    for stream in (sys.stdout, sys.stderr):
+    for stream in (result_stream(), sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
             stream.flush()
     os._exit(code)

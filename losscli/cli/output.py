@@ -6,9 +6,10 @@ so a failure or a signal leaves the old file (or none) and no temporary file. A 
 file gets mode 0666 minus the umask; an existing file keeps its mode. Devices and
 FIFOs (``/dev/null``, a named pipe) are written to directly, and a path naming an open
 file descriptor (``/dev/stdout``, ``/dev/fd/3``) to that descriptor, as a shell does
-(so ``>> log`` appends). ``-o -`` is standard output. A write that fails (disk full,
-permission denied, read-only file system, a directory that vanished) is an environment
-error, exit 4.
+(so ``>> log`` appends). ``-o -`` is standard output; it and descriptor 1 named by a
+path are the real standard output, which ``plugin_stdout`` keeps aside once plugins
+load. A write that fails (disk full, permission denied, read-only file system, a
+directory that vanished) is an environment error, exit 4.
 
 The format follows the file's suffix (``-f auto``), and a file never holds what its
 name contradicts: an unknown suffix is refused under ``-f auto``, and a known one that
@@ -31,6 +32,7 @@ from typing import IO, Any
 import click
 
 from ..errors import ClosedPipe, EnvironmentFailure
+from .plugin_stdout import discard_result_stream, result_stream
 
 STDOUT = "-"
 _DESCRIPTOR_PATH = re.compile(r"^/(?:dev/fd|proc/self/fd|proc/(\d+)/fd)/(\d+)$")
@@ -86,7 +88,7 @@ def resolve_format(fmt: str, output: str | None) -> str:
 
 def _format_of_suffix(output: str | None, suffix: str) -> str:
     if not output:
-        return "table" if sys.stdout.isatty() else "csv"
+        return "table" if result_stream().isatty() else "csv"
     if not suffix:
         return "csv"  # /dev/null, a FIFO, a file named without one
     if suffix not in OUTPUT_SUFFIXES:
@@ -107,7 +109,7 @@ def _to_terminal(output: str | None) -> bool:
     """Whether the result would go to a terminal: standard output, or a path naming it."""
     descriptor = 1 if output is None else _named_descriptor(output)
     if descriptor == 1:
-        return sys.stdout.isatty()
+        return bool(result_stream().isatty())
     try:
         return descriptor is not None and os.isatty(descriptor)
     except OSError:
@@ -140,7 +142,7 @@ HUMAN_MAX_ROWS = 50  # markdown, and a table that is not on a terminal
 
 def default_max_rows(fmt: str, to_terminal: bool) -> int:
     """A screenful for a table on a terminal; 50 group rows for markdown and other tables."""
-    if fmt == "table" and to_terminal and sys.stdout.isatty():
+    if fmt == "table" and to_terminal and result_stream().isatty():
         import shutil
 
         return max(10, shutil.get_terminal_size().lines - TABLE_CHROME_LINES)
@@ -153,7 +155,10 @@ def _render(result: Any, fmt: str, precision: int, to_terminal: bool, max_rows: 
 
         from ..render.table import print_table, to_table
 
-        console = Console() if to_terminal else Console(file=io.StringIO(), no_color=True)
+        if to_terminal:
+            console = Console(file=result_stream())
+        else:
+            console = Console(file=io.StringIO(), no_color=True)
         with console.capture() as captured:
             print_table(to_table(result, precision, max_rows), console)
         return captured.get()
@@ -165,7 +170,7 @@ def _render(result: Any, fmt: str, precision: int, to_terminal: bool, max_rows: 
         from ..render.parquet import parquet_bytes
 
         return parquet_bytes(result)
-    charset = sys.stdout.encoding if to_terminal else None
+    charset = result_stream().encoding if to_terminal else None
     return to_markdown(result, precision, charset, max_rows)
 
 
@@ -187,22 +192,23 @@ def write_stdout(text: Text, utf8: bool) -> None:
     """Standard output: ``utf8`` text (CSV, TSV, JSON; as in files) as UTF-8 bytes whatever
     its encoding, bytes as they are, other text as text. A closed pipe is left to the
     caller; other write errors are exit 4."""
-    binary = getattr(sys.stdout, "buffer", None)
+    stdout = result_stream()
+    binary = getattr(stdout, "buffer", None)
     try:
         if (utf8 or isinstance(text, bytes)) and binary is not None:
-            sys.stdout.flush()
+            stdout.flush()
             _write_pieces(binary, text)
             binary.flush()
         elif isinstance(text, bytes):  # a text stream put in place of standard output
             _write_bytes_beside(text)
         else:
             for piece in _pieces(text):
-                sys.stdout.write(piece if isinstance(piece, str) else piece.decode())
-            sys.stdout.flush()
+                stdout.write(piece if isinstance(piece, str) else piece.decode())
+            stdout.flush()
     except BrokenPipeError as exc:
         raise ClosedPipe from exc  # not an OSError: click would exit 1 on one
     except OSError as exc:
-        _discard_stdout()  # else the interpreter fails again flushing it at exit
+        discard_result_stream()  # else the interpreter fails again flushing it at exit
         raise EnvironmentFailure(
             f"standard output: cannot write the result: {_reason(exc)}"
         ) from exc
@@ -211,14 +217,15 @@ def write_stdout(text: Text, utf8: bool) -> None:
 def _write_bytes_beside(data: bytes) -> None:
     """Bytes for a standard output that takes only text (no ``.buffer``): to its descriptor
     if it has one, else refused (exit 4), never decoded as text."""
+    stdout = result_stream()
     try:
-        descriptor = sys.stdout.fileno()
+        descriptor = stdout.fileno()
     except (AttributeError, OSError, ValueError) as exc:
         raise EnvironmentFailure(
             "standard output takes only text here, and Parquet is binary; write it to a "
             "file with -o result.parquet"
         ) from exc
-    sys.stdout.flush()
+    stdout.flush()
     with os.fdopen(os.dup(descriptor), "wb") as handle:
         handle.write(data)
 
@@ -351,9 +358,3 @@ def _reason(exc: OSError) -> str:
     if exc.errno in _REASONS:
         return _REASONS[exc.errno]
     return (exc.strerror or str(exc)).lower()
-
-
-def _discard_stdout() -> None:
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())

@@ -37,7 +37,7 @@ def check_output_path(
     """
     descriptor = 1 if output is None else _named_descriptor(output)
     if descriptor is not None:
-        written = _regular(descriptor)
+        written = _regular(_result_descriptor() if descriptor == 1 else descriptor)
         what = "standard output" if descriptor == 1 else f"-o {output} (descriptor {descriptor})"
         fix = "send the result elsewhere"
     else:
@@ -88,6 +88,16 @@ def _status(path: str, read: str) -> Iterator[tuple[os.stat_result, str]]:
         yield os.stat(path), read  # through symlinks
     except OSError:
         return
+
+
+def _result_descriptor() -> int:
+    """The descriptor the result goes to as standard output (set aside once plugins load)."""
+    from .plugin_stdout import result_stream
+
+    try:
+        return int(result_stream().fileno())
+    except (AttributeError, OSError, ValueError):
+        return 1
 
 
 def _regular(descriptor: int) -> os.stat_result | None:

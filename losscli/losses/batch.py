@@ -3,12 +3,16 @@
 Every array a loss is given is read-only (the write flag off, nothing copied): the
 same arrays feed every loss and model of the chunk, so a loss that wrote into one
 would change the others' values. A write raises ``ValueError`` instead.
+
+Plugin code gets a batch of its own (:meth:`Batch.guest`): views of the same rows that
+cannot be made writeable again, and its own cache of derived columns, so that nothing
+it does to its batch or the arrays in it reaches the batch the built-in losses share.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import MappingProxyType
 
@@ -45,6 +49,23 @@ def read_only(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def sealed_view(array: np.ndarray) -> np.ndarray:
+    """A view of ``array`` (no copy) that cannot be written, nor made writeable again:
+    its base is a read-only memoryview, so ``setflags(write=True)`` fails whoever owns
+    the memory (the write flag of ``array`` itself can be turned back on by its owner)."""
+    try:
+        return np.asarray(array.data.toreadonly())
+    except (TypeError, ValueError, BufferError):  # a dtype no buffer can carry (objects)
+        return read_only(array.view())
+
+
+def _sealed(array: np.ndarray | None) -> np.ndarray | None:
+    return None if array is None else sealed_view(array)
+
+
+DERIVED = ("err", "abs_err", "w_array")  # the cached columns a guest is handed if made
+
+
 @dataclass(frozen=True)
 class Batch:
     """One chunk of rows.
@@ -72,6 +93,26 @@ class Batch:
             if array is not None:
                 read_only(array)
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+
+    def guest(self) -> Batch:
+        """This batch for plugin code: the same rows as sealed views, its own parameters
+        and its own cache, so that writing into its arrays fails and replacing what it
+        holds (``__dict__``, ``object.__setattr__``) changes the guest only, never this
+        batch, which every built-in loss and model shares. The derived columns this batch
+        has made already are handed over sealed; the guest makes the others itself."""
+        guest = Batch(
+            sealed_view(self.y),
+            sealed_view(self.p),
+            _sealed(self.w),
+            replace(self.params),
+            logits=_sealed(self.logits),
+            extra={name: sealed_view(column) for name, column in self.extra.items()},
+            log_p=_sealed(self.log_p),
+        )
+        for name in DERIVED:
+            if name in self.__dict__:
+                guest.__dict__[name] = sealed_view(self.__dict__[name])
+        return guest
 
     @property
     def multiclass(self) -> bool:

@@ -148,7 +148,8 @@ def default_losses() -> tuple[str, ...]:
 def register(loss: Loss) -> Loss:
     """Add ``loss`` to the registry, bound to its parameters' defaults; its names and
     aliases must be new, but a loss defined again by the same function (``defined_by``:
-    a notebook cell run twice) replaces the one it defined before."""
+    a notebook cell run twice) from the same origin replaces the one it defined before:
+    a plugin file cannot replace a loss of another file or of the Python API."""
     problems = [name_problem(name) for name in loss.names]
     problems += [param_problem(p.name) for p in loss.params]
     if any(problems):
@@ -158,7 +159,8 @@ def register(loss: Loss) -> Loss:
     if (
         clash
         and loss.defined_by
-        and {taken[c.lower()].defined_by for c in clash} == {loss.defined_by}
+        and {(taken[c.lower()].defined_by, taken[c.lower()].origin) for c in clash}
+        == {(loss.defined_by, loss.origin)}
     ):
         for old in {taken[c.lower()].name for c in clash}:
             del REGISTRY[old]
