@@ -98,3 +98,14 @@ def test_github_actions_step(project: Path) -> None:
     report = summary.read_text()
     assert "| region | n | mse ↓ | mse base | mse Δ |" in report
     assert "**✓ all 6 checks passed**" in report
+
+
+def test_every_promise_names_a_test_that_exists() -> None:
+    """The README's table of promises names tests by file and name: each one is defined."""
+    section = README.split("## Promises, and the tests that keep them", 1)[1].split("\n## ", 1)[0]
+    named = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", section)
+    assert len(named) >= 30
+    root = Path(__file__).parent.parent
+    for path, test in named:
+        source = (root / path).read_text(encoding="utf-8")
+        assert re.search(rf"^def {test}\(", source, re.M), f"{path} has no test {test}"
