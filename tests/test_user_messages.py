@@ -1,0 +1,45 @@
+"""What a new user reads: warnings summed up, errors that say what to do, one usage-error
+format, the catalogue's defaults, the README's examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from conftest import write_table
+
+
+def _many_small_groups(tmp_path: Path) -> Path:
+    """Groups 0-3 of three rows, 4-9 of one row (r2 is not defined on one row)."""
+    sizes = [3] * 4 + [1] * 6
+    groups = [g for g, size in enumerate(sizes) for _ in range(size)]
+    values = [float(i % 3) for i in range(len(groups))]
+    frame = pd.DataFrame({"g": groups, "y_true": values, "y_pred": [v + 0.5 for v in values]})
+    return write_table(frame, tmp_path / "many.csv")
+
+
+def test_a_note_on_many_groups_is_one_counted_warning(run, tmp_path: Path) -> None:
+    path = _many_small_groups(tmp_path)
+    expected = (
+        f"{path}, y_pred: r2: not defined for fewer than 2 rows, or no row with positive "
+        "weight; in 6 groups (g=4, g=5, g=6, …)"
+    )
+    for fmt in ("csv", "json", "parquet"):
+        out = ["-o", str(tmp_path / "out.parquet")] if fmt == "parquet" else []
+        result = run("evaluate", str(path), "-g", "g", "-m", "mse,r2", "-f", fmt, *out)
+        assert result.exit_code == 0
+        assert result.stderr == f"losscli: warning: {expected}\n"
+        if fmt == "json":
+            assert json.loads(result.stdout)["warnings"] == [expected]
+
+
+def test_a_note_on_one_group_names_it(run, tmp_path: Path) -> None:
+    frame = pd.DataFrame({"g": [1, 1, 2], "y_true": [1.0, 2, 3], "y_pred": [1.5, 2, 3]})
+    path = write_table(frame, tmp_path / "one.csv")
+    result = run("evaluate", str(path), "-g", "g", "-m", "r2", "-f", "csv")
+    assert result.stderr == (
+        f"losscli: warning: {path}, y_pred, g=2: r2: not defined for fewer than 2 rows, "
+        "or no row with positive weight\n"
+    )
