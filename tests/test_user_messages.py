@@ -43,3 +43,15 @@ def test_a_note_on_one_group_names_it(run, tmp_path: Path) -> None:
         f"losscli: warning: {path}, y_pred, g=2: r2: not defined for fewer than 2 rows, "
         "or no row with positive weight\n"
     )
+
+
+def test_a_byte_not_utf8_in_a_number_column_names_column_row_and_byte(run, tmp_path) -> None:
+    path = tmp_path / "latin3.csv"
+    path.write_bytes(b"y_true,y_pred\n1,2\n2,x\xe9\n")
+    result = run("evaluate", str(path))
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"losscli: error: {path}: column 'y_pred', data row 2: 'x\\xe9' is not a number, "
+        "nor UTF-8 text; if the file is in another encoding, pass --encoding with it "
+        "(e.g. --encoding latin-1), else fix the value.\n"
+    )
