@@ -3,6 +3,8 @@ format, the catalogue's defaults, the README's examples."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -55,3 +57,15 @@ def test_a_byte_not_utf8_in_a_number_column_names_column_row_and_byte(run, tmp_p
         "nor UTF-8 text; if the file is in another encoding, pass --encoding with it "
         "(e.g. --encoding latin-1), else fix the value.\n"
     )
+
+
+def test_every_catalogued_param_shows_its_default(run) -> None:
+    rows = list(csv.DictReader(io.StringIO(run("losses", "-f", "csv").stdout)))
+    assert next(r for r in rows if r["loss"] == "huber")["params"] == "delta=1"
+    table = run("losses", "-f", "table").stdout
+    assert "delta=1" in next(line for line in table.splitlines() if " huber " in line)
+    records = {r["loss"]: r for r in json.loads(run("losses", "-f", "json").stdout)}
+    assert records["huber"]["params"] == ["delta=1"]
+    assert records["huber"]["defaults"] == {"delta": 1.0}
+    assert records["precision"]["defaults"] == {"threshold": 0.5, "average": "binary"}
+    assert records["mse"]["defaults"] == {}
