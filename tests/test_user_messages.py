@@ -69,3 +69,22 @@ def test_every_catalogued_param_shows_its_default(run) -> None:
     assert records["huber"]["defaults"] == {"delta": 1.0}
     assert records["precision"]["defaults"] == {"threshold": 0.5, "average": "binary"}
     assert records["mse"]["defaults"] == {}
+
+
+def test_a_baseline_row_missing_from_this_run_is_named_by_the_baselines_row(
+    run, tmp_path: Path
+) -> None:
+    frame = pd.DataFrame({"region": ["east", "east"], "y_true": [1.0, 2], "y_pred": [2.0, 2]})
+    before = write_table(frame, tmp_path / "preds.csv")
+    base = tmp_path / "baseline.json"
+    assert (
+        run("evaluate", str(before), "-g", "region", "-f", "json", "-o", str(base)).exit_code == 0
+    )
+    new = write_table(frame, tmp_path / "new_preds.csv")
+    result = run("evaluate", str(new), "--baseline", str(base), "--require-baseline", "-f", "csv")
+    assert result.exit_code == 1
+    assert (
+        f"losscli: check failed: require-baseline — {before}, y_pred, region=east: a row of "
+        f"the baseline {base}, missing from this run\n"
+    ) in result.stderr
+    assert "overall" not in result.stderr

@@ -333,7 +333,7 @@ def verdict(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> str | None:
 def failure_lines(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> list[str]:
     """Each failed check on one row: which check, which row, the value and the limit."""
     return [
-        f"{o.check} {glyphs.dash} {result.row(o.row).where}: {o.reason}" for o in result.failures
+        f"{o.check} {glyphs.dash} {o.where(result.row(o.row))}: {o.reason}" for o in result.failures
     ]
 
 
