@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
-
+import pytest
 from conftest import write_table
 
 
@@ -88,3 +88,43 @@ def test_a_baseline_row_missing_from_this_run_is_named_by_the_baselines_row(
         f"the baseline {base}, missing from this run\n"
     ) in result.stderr
     assert "overall" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("limit", "why"),
+    [
+        ("inf", "is infinite"),
+        ("-Infinity", "is infinite"),
+        ("nan", "is not a number"),
+        ("1e999", "is beyond the largest finite number (about 1.8e308)"),
+    ],
+)
+def test_a_limit_that_is_no_finite_number_says_so(run, article_csv: Path, limit, why) -> None:
+    result = run("evaluate", str(article_csv), "--check", f"mse<={limit}")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"losscli: error: invalid value for '--check': cannot read the check 'mse<={limit}': "
+        f"its limit {limit} {why}; give a finite one\n"
+        "losscli: error: Try 'losscli evaluate -h' for help.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--check", "delta:r2<0.1"],
+            "the check 'delta:r2<0.1' is on the difference between models: add --compare "
+            "(and at least two models)",
+        ),
+        (["-", "-"], "- (standard input) is streamed, so it can be read once: give it once"),
+    ],
+)
+def test_every_usage_error_ends_with_where_to_find_help(
+    run, article_csv: Path, args: list[str], message: str
+) -> None:
+    result = run("evaluate", str(article_csv), *args, input="y_true,y_pred\n1,1\n")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"losscli: error: {message}\nlosscli: error: Try 'losscli evaluate -h' for help.\n"
+    )

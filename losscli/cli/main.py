@@ -43,7 +43,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except LossCliError as exc:
-            _fail(_with_origin(str(exc)), exc.exit_code, debug)
+            _fail(_with_origin(str(exc)) + _help_hint(exc), exc.exit_code, debug)
         except (
             click.exceptions.Exit,
             click.ClickException,
@@ -72,6 +72,16 @@ def _with_origin(message: str) -> str:
 
     ctx = click.get_current_context(silent=True)
     return message if ctx is None else blame(ctx, message)
+
+
+def _help_hint(error: Exception) -> str:
+    """A usage error's last line, as click's own have it: where to find help."""
+    from ..errors import UsageError
+
+    ctx = click.get_current_context(silent=True)
+    if not isinstance(error, UsageError) or ctx is None:
+        return ""
+    return f"\nTry '{ctx.command_path} -h' for help."
 
 
 def _fail(message: str, code: int, debug: bool = False) -> None:

@@ -116,8 +116,9 @@ def not_a_number(source: str, column: str, row: int, value: str | bytes) -> Inpu
     where = f"{source}: column {column!r}, data row {row}"
     if isinstance(value, bytes):
         return InputError(
-            f"{where}: {cell_repr(value)} is not a number, nor UTF-8 text; if the file is in "
-            "another encoding, pass --encoding with it (e.g. --encoding latin-1), else fix the value."
+            f"{where}: {cell_repr(value)} is not a number, nor UTF-8 text; if the file is "
+            "in another encoding, pass --encoding with it (e.g. --encoding latin-1), else fix "
+            "the value."
         )
     return InputError(
         f"{where}: {value!r} is not a number. Fix the value, or check the delimiter and "
