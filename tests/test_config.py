@@ -240,3 +240,16 @@ def test_a_bad_ci_in_a_config_gives_a_config_example(run, repo: Path) -> None:
         "losscli: error: ../losscli.toml: bad value for key 'ci': 'high' is not a level; "
         "write e.g. ci = 95 (or ci = true for 95)"
     )
+
+
+def test_failed_checks_from_a_config_name_its_file_and_keys(run, repo: Path) -> None:
+    (repo / "losscli.toml").write_text('check = ["mse<=0.1"]\n')
+    result = run("evaluate", "g.csv", "-m", "mse", "-f", "csv")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2:] == [
+        "losscli: ✗ 1 of 1 check failed",
+        "losscli: the failed checks come from ../losscli.toml (key 'check')",
+    ]
+    typed = run("evaluate", "g.csv", "-m", "mse", "-f", "csv", "--check", "mse<=0.2")
+    assert typed.exit_code == 1
+    assert "losscli.toml" not in typed.stderr  # the command line's check replaced the file's

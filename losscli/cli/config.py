@@ -159,6 +159,13 @@ def from_config(ctx: click.Context, name: str) -> str | None:
     return str(ctx.meta[SOURCE][0])
 
 
+def config_keys(ctx: click.Context, names: list[str]) -> tuple[str, list[str]] | None:
+    """The config file and the keys (as written) that gave options ``names`` their
+    values, or None where none of them came from a config file."""
+    keys = [ctx.meta[SOURCE][1][name][0] for name in names if from_config(ctx, name)]
+    return (str(ctx.meta[SOURCE][0]), keys) if keys else None
+
+
 def blame(ctx: click.Context, message: str) -> str:
     """``message``, naming the config file and key of a value it quotes: a column or path
     (``'actual'``, ``base.json:``), or an option with its value (``--mape-zero error``)."""

@@ -253,7 +253,24 @@ def _report_failures(result: Any, shown: bool) -> None:
         for line in failure_lines(result, glyphs):
             say("check failed", line)
         say("", verdict(result, glyphs) or "")
+    _name_the_config_of(result.failures)
     sys.exit(1)
+
+
+def _name_the_config_of(failures: list[Any]) -> None:
+    """Where failed checks were set by a config file, name it and its keys."""
+    from .config import config_keys
+
+    def option(check: str) -> str:
+        if check == "require-baseline":
+            return "require_baseline"
+        return "tolerances" if check.startswith("max-regression ") else "checks"
+
+    names = sorted({option(failure.check) for failure in failures})
+    found = config_keys(click.get_current_context(), names)
+    if found is not None:
+        path, keys = found
+        say("", f"the failed checks come from {path} ({', '.join(f'key {k!r}' for k in keys)})")
 
 
 @main.command("losses")
