@@ -128,3 +128,25 @@ def test_every_usage_error_ends_with_where_to_find_help(
     assert result.stderr == (
         f"losscli: error: {message}\nlosscli: error: Try 'losscli evaluate -h' for help.\n"
     )
+
+
+def test_a_file_named_twice_is_evaluated_once_with_a_notice(
+    run, article_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(article_csv.parent)
+    result = run("evaluate", "article.csv", "./article.csv", "-f", "csv")
+    assert result.exit_code == 0
+    assert [line.split(",")[0] for line in result.stdout.splitlines()] == ["file", "article.csv"]
+    assert result.stderr == (
+        "losscli: warning: file 'article.csv' is named more than once; it is evaluated once\n"
+    )
+
+
+def test_the_api_evaluates_a_file_named_twice_once(article_csv: Path) -> None:
+    from losscli import evaluate
+
+    result = evaluate([article_csv, str(article_csv)])
+    assert result.files == [str(article_csv)]
+    assert result.notices == [
+        f"file {str(article_csv)!r} is named more than once; it is evaluated once"
+    ]
