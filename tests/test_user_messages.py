@@ -47,7 +47,7 @@ def test_a_note_on_one_group_names_it(run, tmp_path: Path) -> None:
     )
 
 
-def test_a_byte_not_utf8_in_a_number_column_names_column_row_and_byte(run, tmp_path) -> None:
+def test_a_byte_not_utf8_in_a_number_column_names_column_row_and_byte(run, tmp_path: Path) -> None:
     path = tmp_path / "latin3.csv"
     path.write_bytes(b"y_true,y_pred\n1,2\n2,x\xe9\n")
     result = run("evaluate", str(path))
