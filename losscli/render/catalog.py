@@ -45,7 +45,7 @@ def loss_records() -> list[dict[str, Any]]:
 def _cells() -> list[list[str]]:
     """The records' ``COLUMNS`` as text cells: lists joined by ', '."""
     return [
-        [", ".join(v) if isinstance(v, list) else v for v in map(record.get, COLUMNS)]
+        [", ".join(v) if isinstance(v, list) else str(v) for v in (record[c] for c in COLUMNS)]
         for record in loss_records()
     ]
 
