@@ -154,9 +154,10 @@ def evaluate(
     items = _as_list(inputs)
     if sum(isinstance(item, str) and item == "-" for item in items) > 1:
         raise UsageError("- (standard input) is streamed, so it can be read once: give it once")
+    indexed, notices = _each_file_once(items)
     sources = (
         _as_source(item, index, input_format, stdin, (delimiter, encoding, decimal))
-        for index, item in enumerate(items)
+        for index, item in indexed
     )
     for found in evaluate_sources(sources, options):
         frames.append(found.frame)
@@ -330,6 +331,27 @@ def _as_source(
 
         return TableSource(f"DataFrame[{index}]", pa.Table.from_pandas(item, preserve_index=False))
     raise UsageError(f"cannot evaluate a {type(item).__name__}; give a path or a DataFrame")
+
+
+def _each_file_once(items: list[Any]) -> tuple[list[tuple[int, Any]], list[str]]:
+    """The inputs with their index, each file once (the first naming kept; ``a.csv`` and
+    ``./a.csv`` are one file), and a notice naming those named more than once, as a model
+    named twice has."""
+    kept: list[tuple[int, Any]] = []
+    first: dict[str, str] = {}  # each file's key: its first naming
+    repeated: list[str] = []
+    for index, item in enumerate(items):
+        path = os.fspath(item) if isinstance(item, (str, os.PathLike)) else "-"
+        key = path if path == "-" or "://" in path else os.path.realpath(path)
+        if key == "-" or key not in first:
+            first.setdefault(key, path)
+            kept.append((index, item))
+        elif first[key] not in repeated:
+            repeated.append(first[key])
+    names = ", ".join(map(repr, repeated))
+    if len(repeated) > 1:
+        return kept, [f"files {names} are named more than once; each is evaluated once"]
+    return kept, [f"file {names} is named more than once; it is evaluated once"] if repeated else []
 
 
 def _as_list(inputs: Any) -> list[Any]:

@@ -211,3 +211,45 @@ def test_an_unknown_key_gets_the_nearest_one(run, repo: Path) -> None:
     result = run("evaluate", "g.csv")
     assert result.exit_code == 2
     assert "unknown key 'groupby' (did you mean 'group-by'?); the keys are" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "header"),
+    [
+        ("ci = true", "file,pred,scope,g,n,mse,mse_low,mse_high"),
+        ("ci = false", "file,pred,scope,g,n,mse"),
+    ],
+)
+def test_ci_true_in_a_config_is_95_and_false_none(
+    run, repo: Path, setting: str, header: str
+) -> None:
+    (repo / "losscli.toml").write_text(f'{setting}\ngroup-by = ["g"]\n')
+    result = run("evaluate", "g.csv", "-m", "mse", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout).get("ci", {"level": None})["level"] == (
+        0.95 if "true" in setting else None
+    )
+    assert run("evaluate", "g.csv", "-m", "mse", "-f", "csv").stdout.splitlines()[0] == header
+
+
+def test_a_bad_ci_in_a_config_gives_a_config_example(run, repo: Path) -> None:
+    (repo / "losscli.toml").write_text('ci = "high"\n')
+    result = run("evaluate", "g.csv")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "losscli: error: ../losscli.toml: bad value for key 'ci': 'high' is not a level; "
+        "write e.g. ci = 95 (or ci = true for 95)"
+    )
+
+
+def test_failed_checks_from_a_config_name_its_file_and_keys(run, repo: Path) -> None:
+    (repo / "losscli.toml").write_text('check = ["mse<=0.1"]\n')
+    result = run("evaluate", "g.csv", "-m", "mse", "-f", "csv")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2:] == [
+        "losscli: ✗ 1 of 1 check failed",
+        "losscli: the failed checks come from ../losscli.toml (key 'check')",
+    ]
+    typed = run("evaluate", "g.csv", "-m", "mse", "-f", "csv", "--check", "mse<=0.2")
+    assert typed.exit_code == 1
+    assert "losscli.toml" not in typed.stderr  # the command line's check replaced the file's

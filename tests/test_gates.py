@@ -517,10 +517,8 @@ def test_required_baseline_row_missing_from_this_run_fails(run, tmp_path: Path) 
     result = run("evaluate", str(only_a), *args, "--require-baseline", "-f", "json")
     assert result.exit_code == 1
     (failure,) = [c for c in checks_of(result) if not c["passed"]]
-    assert failure["reason"] == (
-        f"the baseline's row for {only_a}, y_pred, g=b is missing from this run"
-    )
-    assert failure["group"] is None  # reported on the overall row of that file and model
+    assert failure["reason"] == f"a row of the baseline {base}, missing from this run"
+    assert (failure["file"], failure["group"]) == (str(only_a), {"g": "b"})  # the baseline's row
 
 
 def test_files_without_a_counterpart_are_warnings_naming_both_sides(run, tmp_path: Path):

@@ -148,6 +148,7 @@ def test_eps_beside_a_logit_model_is_refused(run, tmp_path: Path) -> None:
         "losscli: error: --eps clips probabilities, but 'z' is a logit model, whose "
         "cross-entropy is computed from the logits without clipping; leave out --eps, or "
         "evaluate the logit models in a run of their own\n"
+        "losscli: error: Try 'losscli evaluate -h' for help.\n"
     )
     assert run("evaluate", str(path), "-p", "p", "--eps", "1e-3").exit_code == 0
 

@@ -109,3 +109,36 @@ def test_every_promise_names_a_test_that_exists() -> None:
     for path, test in named:
         source = (root / path).read_text(encoding="utf-8")
         assert re.search(rf"^def {test}\(", source, re.M), f"{path} has no test {test}"
+
+
+def test_usage_error_example_is_the_real_output(project: Path) -> None:
+    example = block("console", "$ losscli evaluate preds.csv --bogus").splitlines()
+    write_table(predictions(1), project / "preds.csv")
+    done = shell(example[0].removeprefix("$ ") + " || true", project)
+    assert done.stderr.splitlines() == example[1:]
+
+
+def test_plugin_decorator_needs_formula_as_the_readme_says(project: Path) -> None:
+    assert "It needs\n  `name=` and `formula=`" in README
+    (project / "under.py").write_text(
+        "import losscli\n\n@losscli.loss(name='under')\ndef under(y, p):\n    return y - p\n"
+    )
+    write_table(predictions(1), project / "preds.csv")
+    done = shell("losscli evaluate preds.csv --plugin under.py -m under || echo exit=$?", project)
+    assert "missing 1 required keyword-only argument: 'formula'" in done.stderr
+    assert done.stdout == "exit=4\n"
+
+
+def test_notes_are_footnotes_in_the_table_and_warnings_elsewhere(project: Path) -> None:
+    assert "With CSV, TSV, JSON or Parquet the same notes are warnings on standard error" in README
+    write_table(predictions(1).assign(y_true=0.0), project / "zeros.csv")
+    note = "zeros.csv, y_pred: mape: 400 rows with label 0 left out"
+    for fmt in ("csv", "tsv", "json", "parquet"):
+        done = shell(f"losscli evaluate zeros.csv -m mape -f {fmt} -o out.{fmt}", project)
+        assert done.stderr == f"losscli: warning: {note}\n"
+    assert note in (project / "out.json").read_text()
+    table = shell("losscli evaluate zeros.csv -m mape -f table", project)
+    assert table.stderr == ""
+    assert "mape: 400 rows with label 0 left out" in table.stdout
+    quiet = shell("losscli evaluate zeros.csv -m mape -f csv --quiet", project)
+    assert quiet.stderr == ""

@@ -48,6 +48,8 @@ def _values(
         option = _option(path, key, options)
         if option.multiple and isinstance(value, str):
             value = [value]
+        if isinstance(value, bool) and not option.is_flag and isinstance(option.flag_value, str):
+            value = option.flag_value if value else None  # ci = true: --ci alone (95)
         if option.multiple != isinstance(value, list):
             kind = "a list" if option.multiple else "a single value, not a list"
             raise click.UsageError(f"{path}: key {key!r} takes {kind}")
@@ -63,7 +65,8 @@ def _values(
             else:  # its type and its callback, as on the command line
                 option.process_value(ctx, value)
         except click.BadParameter as exc:
-            raise click.UsageError(f"{path}: bad value for key {key!r}: {exc.message}") from exc
+            message = getattr(exc, "in_config", exc.message)  # without command-line advice
+            raise click.UsageError(f"{path}: bad value for key {key!r}: {message}") from exc
         if f"--{name}" in option.secondary_opts:  # no-progress = true means progress = false
             value = not value
         defaults[str(option.name)] = (key, value)
@@ -154,6 +157,13 @@ def from_config(ctx: click.Context, name: str) -> str | None:
     if SOURCE not in ctx.meta or ctx.get_parameter_source(name) is not ParameterSource.DEFAULT_MAP:
         return None
     return str(ctx.meta[SOURCE][0])
+
+
+def config_keys(ctx: click.Context, names: list[str]) -> tuple[str, list[str]] | None:
+    """The config file and the keys (as written) that gave options ``names`` their
+    values, or None where none of them came from a config file."""
+    keys = [ctx.meta[SOURCE][1][name][0] for name in names if from_config(ctx, name)]
+    return (str(ctx.meta[SOURCE][0]), keys) if keys else None
 
 
 def blame(ctx: click.Context, message: str) -> str:

@@ -44,7 +44,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except LossCliError as exc:
-            _fail(_with_origin(str(exc)), exc.exit_code, debug)
+            _fail(_with_origin(str(exc)) + _help_hint(exc), exc.exit_code, debug)
         except (
             click.exceptions.Exit,
             click.ClickException,
@@ -73,6 +73,16 @@ def _with_origin(message: str) -> str:
 
     ctx = click.get_current_context(silent=True)
     return message if ctx is None else blame(ctx, message)
+
+
+def _help_hint(error: Exception) -> str:
+    """A usage error's last line, as click's own have it: where to find help."""
+    from ..errors import UsageError
+
+    ctx = click.get_current_context(silent=True)
+    if not isinstance(error, UsageError) or ctx is None:
+        return ""
+    return f"\nTry '{ctx.command_path} -h' for help."
 
 
 def _fail(message: str, code: int, debug: bool = False) -> None:
@@ -242,7 +252,24 @@ def _report_failures(result: Any, shown: bool) -> None:
         for line in failure_lines(result, glyphs):
             say("check failed", line)
         say("", verdict(result, glyphs) or "")
+    _name_the_config_of(result.failures)
     sys.exit(1)
+
+
+def _name_the_config_of(failures: list[Any]) -> None:
+    """Where failed checks were set by a config file, name it and its keys."""
+    from .config import config_keys
+
+    def option(check: str) -> str:
+        if check == "require-baseline":
+            return "require_baseline"
+        return "tolerances" if check.startswith("max-regression ") else "checks"
+
+    names = sorted({option(failure.check) for failure in failures})
+    found = config_keys(click.get_current_context(), names)
+    if found is not None:
+        path, keys = found
+        say("", f"the failed checks come from {path} ({', '.join(f'key {k!r}' for k in keys)})")
 
 
 @main.command("losses")

@@ -12,6 +12,14 @@ from .options import _or_unset_if_empty
 MAX_SEED = 2**64 - 1  # the bootstrap's counter-based generator keys on the seed as uint64
 
 
+class BadLevel(click.BadParameter):
+    """A --ci value that is no level; ``in_config`` says so for a config file's ``ci`` key."""
+
+    def __init__(self, message: str, *, in_config: str) -> None:
+        super().__init__(message)
+        self.in_config = in_config
+
+
 @_or_unset_if_empty
 def _level(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
     """--ci [LEVEL]: 95 and 0.95 alike; a file name is never taken for a level."""
@@ -20,9 +28,10 @@ def _level(ctx: click.Context, param: click.Parameter, value: str | None) -> flo
     try:
         level = float(value)
     except ValueError:
-        raise click.BadParameter(
+        raise BadLevel(
             f"{value!r} is not a level; write '--ci 95 FILES' or '--ci=95', or put --ci "
-            "after the files"
+            "after the files",
+            in_config=f"{value!r} is not a level; write e.g. ci = 95 (or ci = true for 95)",
         ) from None
     if not (0 < level < 1 or 1 < level < 100):
         raise click.BadParameter(

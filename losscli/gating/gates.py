@@ -11,9 +11,11 @@ a value and a check's limit.
 
 from __future__ import annotations
 
+import json
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -316,14 +318,16 @@ def _baseline_only(
         if key[0] in paired_files:
             notices.append(f"baseline {baseline.path} has a row for {label}, missing from this run")
         anchor = overall_rows.get((key[0], key[1]), len(keys) - 1)
-        failures.append(
-            _unmatched(anchor, f"the baseline's row for {label} is missing from this run")
-        )
+        reason = f"a row of the baseline {baseline.path}, missing from this run"
+        about = (key[0], key[1], json.loads(key[2]) if key[2] else None)
+        failures.append(_unmatched(anchor, reason, about=about))
     return notices, failures
 
 
-def _unmatched(index: int, reason: str) -> Outcome:
-    return Outcome("require-baseline", index, "", None, None, False, reason)
+def _unmatched(
+    index: int, reason: str, about: tuple[str, str, dict[str, Any] | None] | None = None
+) -> Outcome:
+    return Outcome("require-baseline", index, "", None, None, False, reason, about=about)
 
 
 def _one_sided_losses(result: EvaluationResult, baseline: Baseline) -> list[str]:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from ..errors import UsageError
 from ..losses import get_loss
 
-NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+# inf and nan are read too, to be refused as what they are (``_finite``)
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?i:inf(?:inity)?|nan)"
 CHECK = re.compile(
     rf"^(?P<spec>[^<>]+?)\s*(?P<op><=|>=|<|>)\s*(?P<limit>{NUMBER})\s*(?P<percent>%?)\s*$"
 )
@@ -94,19 +95,24 @@ def _loss_in(text: str, spec: str, what: str) -> str:
 def _finite(text: str, number: str, what: str, part: str) -> float:
     """``number`` as a float, which must be finite: ``1e999`` overflows to infinity."""
     value = float(number)
-    if not math.isfinite(value):
-        raise UsageError(
-            f"cannot read the {what} {text.strip()!r}: its {part} {number} is beyond "
-            "the largest finite number (about 1.8e308); give a finite one"
-        )
-    return value
+    if math.isfinite(value):
+        return value
+    if math.isnan(value):
+        why = "is not a number"
+    elif number.lstrip("+-")[:1].isalpha():
+        why = "is infinite"
+    else:  # 1e999
+        why = "is beyond the largest finite number (about 1.8e308)"
+    raise UsageError(
+        f"cannot read the {what} {text.strip()!r}: its {part} {number} {why}; give a finite one"
+    )
 
 
 def parse_tolerance(text: str) -> Tolerance:
     """``LOSS=TOL``: absolute (``mse=0.01``) or relative to the baseline (``mape=5%``);
     LOSS in the loss grammar (``pinball:q=0.9=5%``: the last ``=`` is the tolerance's)."""
     match = TOLERANCE.match(text.strip())
-    if not match or float(match["amount"]) < 0:
+    if not match or float(match["amount"]) < 0:  # -inf too
         raise UsageError(
             f"cannot read the tolerance {text!r}; write LOSS=TOL with TOL an "
             "absolute amount (mse=0.01) or a percentage of the baseline (mape=5%)"

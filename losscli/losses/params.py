@@ -32,6 +32,12 @@ class Param:
     maximum: float = math.inf
     open_ends: bool = False  # the range excludes its ends
     choices: tuple[str, ...] = ()
+    shown_default: Value = None  # where ``default`` is None as an option supplies it
+
+    @property
+    def usual(self) -> Value:
+        """The value used when the spec does not name one, as the catalogue shows it."""
+        return self.shown_default if self.default is None else self.default
 
     def parse(self, loss: str, text: str) -> Value:
         """The value ``text`` names, checked; a bad one is a usage error naming the loss."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batch import Batch, Spread
+from .batch import Batch, Params, Spread
 from .params import Param
 from .registry import Direction, Loss, Rule, Task, register
 from .shapes import PERCENT, SQRT, Custom, Mean, Ratio, Sums, Terms, ratio
@@ -177,7 +177,16 @@ for _loss in (
         REGRESSION,
         Direction.LOWER,
         Mean(_huber_term, nonnegative=True),
-        params=(Param("delta", None, "δ, where the loss turns linear", minimum=0, open_ends=True),),
+        params=(
+            Param(
+                "delta",
+                None,  # huber:delta=D, else --huber-delta's
+                "δ, where the loss turns linear",
+                minimum=0,
+                open_ends=True,
+                shown_default=Params().huber_delta,
+            ),
+        ),
     ),
     Loss(
         "log_cosh",

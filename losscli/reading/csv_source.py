@@ -24,7 +24,7 @@ from .. import _arrow
 from ..errors import InputError
 from .formats import InputKind, text_encoding
 from .source import READ_ERRORS, Source, open_error, read_error
-from .values import FLOAT64_EXACT, beyond_float64
+from .values import FLOAT64_EXACT, beyond_float64, cell_repr, not_a_number
 
 BLOCK_BYTES = 1 << 20  # pyarrow's default: larger blocks cost memory, not time
 HEADER_BLOCK_BYTES = 1 << 16
@@ -245,15 +245,11 @@ class CsvSource(Source):
                 if pa.types.is_boolean(self._numeric_type(column)):
                     return InputError(
                         f"{self.name}: column {column!r} begins with true/false labels, but "
-                        f"data row {row} holds {value!r}; a label column holds numbers or "
+                        f"data row {row} holds {cell_repr(value)}; a label column holds numbers or "
                         "true/false, "
                         "not both"
                     )
-                return InputError(
-                    f"{self.name}: column {column!r}, data row {row}: {value!r} is not a number. "
-                    "Fix the value, or check the delimiter and decimal mark of the file "
-                    "(--delimiter, --decimal)."
-                )
+                return not_a_number(self.name, column, row, value)
         match = re.search(r"Expected (\d+) columns, got (\d+)", text)
         if match:
             header = self._diagnose(self._header)
@@ -277,10 +273,10 @@ class CsvSource(Source):
 
     def _first_unparsable(
         self, columns: Sequence[str], numeric: Collection[str]
-    ) -> tuple[str, int, str] | None:
+    ) -> tuple[str, int, str | bytes] | None:
         from .values import first_unparsable
 
-        as_text = {c: pa.string() for c in columns}
+        as_text = {c: pa.binary() for c in columns}  # bytes: the cell may not be UTF-8
         convert = pacsv.ConvertOptions(
             include_columns=list(columns), column_types=as_text, strings_can_be_null=True
         )

@@ -70,8 +70,9 @@ def to_float(
 
 def first_unparsable(
     batches: Iterable[pa.RecordBatch], targets: Mapping[str, pa.DataType], decimal: str = "."
-) -> tuple[str, int, str] | None:
-    """(column, 1-based row, text) of the first cell that does not parse as its column's type.
+) -> tuple[str, int, str | bytes] | None:
+    """(column, 1-based row, text) of the first cell that does not parse as its column's type;
+    the text as bytes where it is not UTF-8 (the batches hold binary columns, or strings).
 
     Uses Arrow's own parser, the one the CSV reader failed with, bisecting for the
     first failing cell; this runs only after a read has already failed. With a decimal
@@ -89,9 +90,40 @@ def first_unparsable(
                     mid = (lo + hi) // 2
                     fits = _parses(column.slice(0, mid + 1), kind)
                     lo, hi = (mid + 1, hi) if fits else (lo, mid)
-                return name, offset + lo + 1, batch.column(name)[lo].as_py()
+                return name, offset + lo + 1, _text(batch.column(name)[lo].as_py())
         offset += batch.num_rows
     return None
+
+
+def _text(cell: str | bytes) -> str | bytes:
+    """A cell's text: a str where it is UTF-8, else its bytes."""
+    try:
+        return cell.decode() if isinstance(cell, bytes) else cell
+    except UnicodeDecodeError:
+        return cell
+
+
+def cell_repr(value: str | bytes) -> str:
+    """A cell quoted as Python would, bytes that are not UTF-8 escaped (``'x\\xe9'``)."""
+    if isinstance(value, bytes):
+        return repr(value.decode(errors="backslashreplace")).replace("\\\\", "\\")
+    return repr(value)
+
+
+def not_a_number(source: str, column: str, row: int, value: str | bytes) -> InputError:
+    """A cell that is not a number, shown as written; a byte that is not UTF-8 shown
+    escaped (``'x\\xe9'``), with the ``--encoding`` hint."""
+    where = f"{source}: column {column!r}, data row {row}"
+    if isinstance(value, bytes):
+        return InputError(
+            f"{where}: {cell_repr(value)} is not a number, nor UTF-8 text; if the file is "
+            "in another encoding, pass --encoding with it (e.g. --encoding latin-1), else fix "
+            "the value."
+        )
+    return InputError(
+        f"{where}: {value!r} is not a number. Fix the value, or check the delimiter and "
+        "decimal mark of the file (--delimiter, --decimal)."
+    )
 
 
 def _decimal_point(texts: pa.Array, decimal: str) -> pa.Array:

@@ -18,7 +18,11 @@ CATALOG_FORMATS = ("table", "csv", "json", "markdown")
 
 
 def loss_records() -> list[dict[str, Any]]:
-    """One record per loss, lists kept as lists (the JSON form); installed plugins too."""
+    """One record per loss, lists kept as lists (the JSON form); installed plugins too.
+
+    ``params`` names each parameter with its default (``q=0.5``; a bare name where it has
+    none); ``defaults`` (JSON only) maps each to its default as a JSON value (null: none).
+    """
     load_installed_plugins()
     return [
         {
@@ -27,21 +31,21 @@ def loss_records() -> list[dict[str, Any]]:
             "tasks": [task.value for task in loss.tasks],
             "better": loss.direction.value,
             "params": [
-                p.name if p.default is None else f"{p.name}={p.text(p.default)}"
-                for p in loss.params
+                p.name if p.usual is None else f"{p.name}={p.text(p.usual)}" for p in loss.params
             ],
             "formula": loss.formula,
             "description": loss.description,
             "from": loss.origin,
+            "defaults": {p.name: p.usual for p in loss.params},
         }
         for loss in REGISTRY.values()
     ]
 
 
 def _cells() -> list[list[str]]:
-    """The records as text cells: lists joined by ', '."""
+    """The records' ``COLUMNS`` as text cells: lists joined by ', '."""
     return [
-        [", ".join(v) if isinstance(v, list) else v for v in record.values()]
+        [", ".join(v) if isinstance(v, list) else str(v) for v in (record[c] for c in COLUMNS)]
         for record in loss_records()
     ]
 

@@ -15,6 +15,7 @@ import numpy as np
 from ..losses import Direction, find_loss
 from ..result import EvaluationResult, ResultRow
 from ..result.adjust import ADJUSTMENT_NAMES
+from ..result.notes import note_key
 from .literal import visible
 from .numbers import column_notation, format_change, format_number, format_signed
 
@@ -226,7 +227,7 @@ def _interval_cell(
     note = interval.why
     if not note and interval.method != result.ci.method:
         note = f"interval by {interval.method} (1,000 resamples, seed 0)"
-    mark = glyphs.note_mark(notes.setdefault(f"{loss}: {note}", len(notes) + 1)) if note else ""
+    mark = glyphs.note_mark(notes.setdefault(note_key(loss, note), len(notes) + 1)) if note else ""
     if interval.low is None or interval.high is None:
         return f" [{glyphs.missing}]{mark}"
     low, high = (format_number(b, digits, notation=notation) for b in (interval.low, interval.high))
@@ -332,7 +333,7 @@ def verdict(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> str | None:
 def failure_lines(result: EvaluationResult, glyphs: Glyphs = UNICODE) -> list[str]:
     """Each failed check on one row: which check, which row, the value and the limit."""
     return [
-        f"{o.check} {glyphs.dash} {result.row(o.row).where}: {o.reason}" for o in result.failures
+        f"{o.check} {glyphs.dash} {o.where(result.row(o.row))}: {o.reason}" for o in result.failures
     ]
 
 
@@ -373,4 +374,4 @@ def _mark(row: ResultRow, loss: str, notes: dict[str, int], glyphs: Glyphs) -> s
     text = row.notes.get(loss)
     if not text:
         return ""
-    return glyphs.note_mark(notes.setdefault(f"{loss}: {text}", len(notes) + 1))
+    return glyphs.note_mark(notes.setdefault(note_key(loss, text), len(notes) + 1))

@@ -70,7 +70,10 @@ class EvaluationResult:
         return self.notices + self.note_warnings()
 
     def note_warnings(self) -> list[str]:
-        """Notes of overall rows, and of groups whose overall row has no note for that loss."""
+        """Notes of overall rows, and of groups whose overall row has no note for that loss;
+        the groups sharing a note summed up in one line (see :func:`.notes.note_lines`)."""
+        from .notes import note_lines
+
         frame = self.frame
         block = np.cumsum(np.concatenate([[0], frame.overall[:-1]]))  # each row's block
         overall_at = np.flatnonzero(frame.overall)
@@ -79,11 +82,10 @@ class EvaluationResult:
             has_note = column.notes != None  # noqa: E711 (elementwise)
             covered = has_note[overall_at][block] & ~frame.overall
             noted += [(int(i), loss, column.notes[i]) for i in np.flatnonzero(has_note & ~covered)]
-        out = []
-        for i, loss, note in sorted(noted, key=lambda hit: hit[0]):
-            keys = (f"{k}={v}" for k, v in (frame.group(i) or {}).items())
-            out.append(f"{', '.join([frame.file[i], frame.pred[i], *keys])}: {loss}: {note}")
-        return out
+        hits = sorted(noted, key=lambda hit: hit[0])
+        return note_lines(
+            (frame.file[i], frame.pred[i], frame.group(i), loss, note) for i, loss, note in hits
+        )
 
     def comparison_summaries(self) -> list[ComparisonSummary]:
         """Per file, model and loss: verdict counts over the group rows, and the overall."""

@@ -18,14 +18,22 @@ class Outcome:
     passed: bool
     reason: str
     beyond: bool = False  # the value itself is beyond the limit: a pass is a pass within noise
+    # (file, pred, group) the outcome is about where that is no row of this run (a
+    # baseline's row missing from it); ``row`` is then the run's row it is reported with
+    about: tuple[str, str, dict[str, Any] | None] | None = None
+
+    def where(self, row: ResultRow) -> str:
+        """The row the outcome is about, as a message names it (``row``: the one it is on)."""
+        return row.where if self.about is None else describe(*self.about)
 
     def record(self, row: ResultRow) -> dict[str, Any]:
         """The outcome as the JSON ``checks`` list carries it."""
+        file, pred, group = self.about or (row.file, row.pred, row.group)
         return {
             "check": self.check,
-            "file": row.file,
-            "pred": row.pred,
-            "group": row.group,
+            "file": file,
+            "pred": pred,
+            "group": group,
             "loss": self.loss,
             "value": self.value,
             "limit": self.limit,
