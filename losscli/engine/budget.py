@@ -67,20 +67,22 @@ class MemoryBudget:
         self.peak = 0
         self._lock = threading.Lock()
 
-    def fits(self, size: int) -> bool:
-        """Would ``size`` more bytes fit now?"""
+    def try_charge(self, size: int) -> bool:
+        """Count ``size`` bytes about to be allocated if they fit, in one step (another
+        thread cannot charge between the test and the count); False, and nothing
+        counted, if they do not. An optional allocation calls this and does without."""
         with self._lock:
-            return self.held + size <= self.limit
+            if self.held + size > self.limit:
+                return False
+            self.held += size
+            self.peak = max(self.peak, self.held)
+            return True
 
     def charge(self, size: int, what: Callable[[], str], lower: str) -> None:
         """Count ``size`` bytes about to be allocated, or refuse them: ``what`` says what
         they are for (the real quantities), ``lower`` the options that make them fewer."""
-        with self._lock:
-            if self.held + size <= self.limit:
-                self.held += size
-                self.peak = max(self.peak, self.held)
-                return
-        raise OverBudget(self.refusal(size, what()), lower)
+        if not self.try_charge(size):
+            raise OverBudget(self.refusal(size, what()), lower)
 
     def refusal(self, size: int, what: str) -> str:
         """Why ``size`` bytes for ``what`` do not fit."""

@@ -80,9 +80,14 @@ class FoldGuard:
                 LOWER_REPLICATES,
             )
         except OverBudget as exc:
-            if self.spec.replicate_ratios:
-                raise
-            self._drop_bootstrap(Partial.empty(self.total.keys), exc.reason)
+            self.leave_out(exc)
+
+    def leave_out(self, refused: OverBudget) -> None:
+        """A charge of the bootstrap ``refused``: an optional one (R²'s under the normal
+        method) is left out from here on; a required one stops the run (re-raised)."""
+        if self.spec.replicate_ratios:
+            raise refused
+        self._drop_bootstrap(Partial.empty(self.total.keys), refused.reason)
 
     def release_all(self) -> None:
         """The input is done: what its fold held is given back."""
