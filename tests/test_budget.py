@@ -92,3 +92,37 @@ def _charge_eight_chunks_at_once() -> None:
         skipped = [f.result() for f in [pool.submit(chunk) for _ in range(8)]]
     assert sum(not why for why in skipped) == 2 and budget.held == 16_000
     assert all("beyond --max-memory" in why for why in skipped if why)
+
+
+@pytest.mark.parametrize(
+    ("group_by", "groups"), [(None, 0), (["g"], 50), (["g", "h"], 350)], ids=["none", "g", "g,h"]
+)
+def test_the_rank_tables_refusal_advises_what_is_true(
+    group_by: list[str] | None, groups: int
+) -> None:
+    """ROC-AUC's rank tables over --max-memory: with groups, the message counts the
+    groups really seen (this chunk's included) and advises fewer group columns; without
+    any, where fewer groups is impossible, it advises a run without roc_auc (or more
+    memory) and counts no groups."""
+    from losscli.engine.budget import OverBudget
+
+    rng = np.random.default_rng(5)
+    n = 40_000
+    frame = pd.DataFrame(
+        {
+            "g": np.arange(n) % 50,
+            "h": np.arange(n) % 7,
+            "y_true": (rng.uniform(size=n) < 0.3) * 1.0,
+            "p": rng.uniform(size=n),
+        }
+    )
+    with pytest.raises(OverBudget) as found:
+        evaluate(frame, pred="p", group_by=group_by, losses="roc_auc", max_memory="512K")
+    message = str(found.value)
+    assert found.value.exit_code == 4 and "raise --max-memory" in message
+    if group_by:
+        assert f"of the groups seen so far ({groups:,})" in message
+        assert "Group by fewer columns" in message
+    else:
+        assert "group" not in message.lower()
+        assert "Evaluate without roc_auc" in message
