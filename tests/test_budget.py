@@ -126,3 +126,23 @@ def test_the_rank_tables_refusal_advises_what_is_true(
     else:
         assert "group" not in message.lower()
         assert "Evaluate without roc_auc" in message
+
+
+@pytest.mark.parametrize("size", ["512", "1000", "1048575"])
+def test_a_bare_number_below_1_mib_is_refused_as_a_forgotten_unit(run: Any, size: str) -> None:
+    """--max-memory 512 is surely 512M with its unit forgotten (no run fits in 512
+    bytes): a usage error (exit 2) saying to give the unit, before anything is read; the
+    Python API refuses max_memory=512 likewise. A size with its unit (512K) or a bare
+    number of at least 1 MiB is taken as written."""
+    from losscli.errors import UsageError
+
+    frame = pd.DataFrame({"y_true": [1.0, 2.0], "y_pred": [1.5, 2.5]})
+    done = run("evaluate", "no-such-file.csv", "--max-memory", size)
+    assert done.exit_code == 2
+    assert f"'{size}' is {int(size):,} bytes, less than 1 MiB: give the unit, e.g. {size}M" in (
+        done.stderr
+    )
+    with pytest.raises(UsageError, match="less than 1 MiB: give the unit"):
+        evaluate(frame, max_memory=int(size))
+    assert evaluate(frame, max_memory="512K").rows[0].metrics["mse"] == 0.25
+    assert evaluate(frame, max_memory=str(1 << 20)).rows[0].metrics["mse"] == 0.25

@@ -40,13 +40,19 @@ class OverBudget(EnvironmentFailure):
 
 def parse_size(text: str) -> int:
     """Bytes in ``512M``, ``2G``, ``2GiB``, ``1.5g``, ``2GB`` (binary units: K = 1024) or a
-    plain number of bytes; ValueError otherwise."""
+    plain number of bytes of at least 1 MiB (``512`` is surely 512M with its unit
+    forgotten: no run fits in 512 bytes); ValueError otherwise."""
     found = _SIZE.fullmatch(text)
     if found is None:
         raise ValueError(f"{text!r} is not a size: write 512M, 2G or 2GiB")
     size = int(float(found.group(1)) * _UNITS[found.group(2).lower()])
     if size <= 0:
         raise ValueError(f"{text!r}: the limit must be more than 0 bytes")
+    if size < _UNITS["m"] and not text.strip()[-1:].isalpha():
+        raise ValueError(
+            f"{text!r} is {size:,} bytes, less than 1 MiB: give the unit, e.g. "
+            f"{found.group(1)}M or 2G"
+        )
     return size
 
 
