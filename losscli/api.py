@@ -284,8 +284,8 @@ def _with_huber_delta(losses: list[Loss], delta: float) -> list[Loss]:
 
 
 def _memory_limit(max_memory: int | str) -> int:
-    if isinstance(max_memory, int) and max_memory >= 1 << 20:
-        return max_memory  # bytes; fewer than 1 MiB are refused as "512" is
+    if isinstance(max_memory, int) and max_memory > 0:
+        return max_memory
     try:
         return parse_size(str(max_memory))
     except ValueError as exc:

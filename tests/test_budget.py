@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_table
 
 from losscli import evaluate
 from losscli.engine.budget import MemoryBudget
@@ -129,20 +130,24 @@ def test_the_rank_tables_refusal_advises_what_is_true(
 
 
 @pytest.mark.parametrize("size", ["512", "1000", "1048575"])
-def test_a_bare_number_below_1_mib_is_refused_as_a_forgotten_unit(run: Any, size: str) -> None:
+def test_a_bare_number_below_1_mib_is_refused_as_a_forgotten_unit(
+    run: Any, tmp_path: Path, size: str
+) -> None:
     """--max-memory 512 is surely 512M with its unit forgotten (no run fits in 512
     bytes): a usage error (exit 2) saying to give the unit, before anything is read; the
-    Python API refuses max_memory=512 likewise. A size with its unit (512K) or a bare
+    Python API refuses max_memory="512" likewise. A size with its unit (512K) or a bare
     number of at least 1 MiB is taken as written."""
     from losscli.errors import UsageError
 
     frame = pd.DataFrame({"y_true": [1.0, 2.0], "y_pred": [1.5, 2.5]})
+    path = write_table(frame, tmp_path / "tiny.csv")
     done = run("evaluate", "no-such-file.csv", "--max-memory", size)
     assert done.exit_code == 2
     assert f"'{size}' is {int(size):,} bytes, less than 1 MiB: give the unit, e.g. {size}M" in (
         done.stderr
     )
     with pytest.raises(UsageError, match="less than 1 MiB: give the unit"):
-        evaluate(frame, max_memory=int(size))
-    assert evaluate(frame, max_memory="512K").rows[0].metrics["mse"] == 0.25
-    assert evaluate(frame, max_memory=str(1 << 20)).rows[0].metrics["mse"] == 0.25
+        evaluate(frame, max_memory=size)
+    for written in ("512K", str(1 << 20)):
+        assert run("evaluate", str(path), "--max-memory", written).exit_code == 0
+        assert evaluate(frame, max_memory=written).rows[0].metrics["mse"] == 0.25
