@@ -40,13 +40,19 @@ class OverBudget(EnvironmentFailure):
 
 def parse_size(text: str) -> int:
     """Bytes in ``512M``, ``2G``, ``2GiB``, ``1.5g``, ``2GB`` (binary units: K = 1024) or a
-    plain number of bytes; ValueError otherwise."""
+    plain number of bytes of at least 1 MiB (``512`` is surely 512M with its unit
+    forgotten: no run fits in 512 bytes); ValueError otherwise."""
     found = _SIZE.fullmatch(text)
     if found is None:
         raise ValueError(f"{text!r} is not a size: write 512M, 2G or 2GiB")
     size = int(float(found.group(1)) * _UNITS[found.group(2).lower()])
     if size <= 0:
         raise ValueError(f"{text!r}: the limit must be more than 0 bytes")
+    if size < _UNITS["m"] and not text.strip()[-1:].isalpha():
+        raise ValueError(
+            f"{text!r} is {size:,} bytes, less than 1 MiB: give the unit, e.g. "
+            f"{found.group(1)}M or 2G"
+        )
     return size
 
 
@@ -67,20 +73,22 @@ class MemoryBudget:
         self.peak = 0
         self._lock = threading.Lock()
 
-    def fits(self, size: int) -> bool:
-        """Would ``size`` more bytes fit now?"""
+    def try_charge(self, size: int) -> bool:
+        """Count ``size`` bytes about to be allocated if they fit, in one step (another
+        thread cannot charge between the test and the count); False, and nothing
+        counted, if they do not. An optional allocation calls this and does without."""
         with self._lock:
-            return self.held + size <= self.limit
+            if self.held + size > self.limit:
+                return False
+            self.held += size
+            self.peak = max(self.peak, self.held)
+            return True
 
     def charge(self, size: int, what: Callable[[], str], lower: str) -> None:
         """Count ``size`` bytes about to be allocated, or refuse them: ``what`` says what
         they are for (the real quantities), ``lower`` the options that make them fewer."""
-        with self._lock:
-            if self.held + size <= self.limit:
-                self.held += size
-                self.peak = max(self.peak, self.held)
-                return
-        raise OverBudget(self.refusal(size, what()), lower)
+        if not self.try_charge(size):
+            raise OverBudget(self.refusal(size, what()), lower)
 
     def refusal(self, size: int, what: str) -> str:
         """Why ``size`` bytes for ``what`` do not fit."""

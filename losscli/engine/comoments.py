@@ -38,6 +38,13 @@ def pair(i: int, j: int, v: int) -> int:
     return 1 + 2 * v + i * v - i * (i - 1) // 2 + (j - i)
 
 
+def one_variable(weight: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> np.ndarray:
+    """The table of one variable, unscaled (2^0), from its (weight, mean, M2) per key: a
+    spread (R²'s Σw(y − ȳ)²) merges and pools as these co-moments do, with the weight
+    in place of the row count (Chan's formula is the same for weighted moments)."""
+    return np.stack([weight, np.zeros_like(weight), mean, m2], axis=1)
+
+
 def merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The tables of two disjoint row sets, key by key (rows of ``a`` and ``b`` align)."""
     v = variables(a.shape[1])

@@ -22,6 +22,7 @@ from ..losses.shapes import Ranked, Sums, ratio
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
 from .cells import FIRST_UNIT, LAST_UNIT
+from .comoments import one_variable
 from .comoments import pooled as pooled_comoments
 from .order import key_order, shown_values
 from .partial import Partial
@@ -156,10 +157,8 @@ def _spread_columns(
     seen = ~np.isnan(shift)
     base = shift[seen][0] if seen.any() else 0.0
     offsets = np.where(seen, shift - base, 0.0) + mean  # means relative to one shift
-    total = np.sum(w)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss (R²)
-        grand = np.sum(w * offsets) / total if total else 0.0
-        pooled_m2 = np.sum(m2) + np.sum(w * (offsets - grand) ** 2)
+        total, _, grand, pooled_m2 = pooled_comoments(one_variable(w, offsets, m2))[0]
     absolute = np.nan_to_num(shift) + mean
     return {
         f"{name}.w": np.append(w[order], total),

@@ -52,16 +52,20 @@ class FoldGuard:
         merged table is made beside the tables it is made of. Returns the bytes charged."""
         size = 2 * rank_bytes(chunk)
         if size:
-            entries = size // 2 // RANK_ENTRY_BYTES
-            self.budget.charge(
-                size,
-                lambda: (
-                    f"the rank tables (ROC-AUC) of the groups seen so far ({self.total.size:,})"
-                    f" and a chunk's {entries:,} (group, class, score) entries"
-                ),
-                "Group by fewer columns",
-            )
+            self.budget.charge(size, lambda: self._rank_tables(chunk, size), _fewer_ranks(chunk))
         return size
+
+    def _rank_tables(self, chunk: Partial, size: int) -> str:
+        """What the rank tables refused are: the groups really seen (this chunk's too)."""
+        entries = size // 2 // RANK_ENTRY_BYTES
+        if not self.total.keys.columns:
+            return f"the rank tables (ROC-AUC) of a chunk's {entries:,} (class, score) entries"
+        keys = self.total.keys.copy()
+        keys.absorb(chunk.keys)
+        return (
+            f"the rank tables (ROC-AUC) of the groups seen so far ({keys.size:,}) and a "
+            f"chunk's {entries:,} (group, class, score) entries"
+        )
 
     def charge_finalizing(self) -> None:
         """Charge the copies finalizing makes of the replicate sums (ordered per model, and
@@ -80,9 +84,14 @@ class FoldGuard:
                 LOWER_REPLICATES,
             )
         except OverBudget as exc:
-            if self.spec.replicate_ratios:
-                raise
-            self._drop_bootstrap(Partial.empty(self.total.keys), exc.reason)
+            self.leave_out(exc)
+
+    def leave_out(self, refused: OverBudget) -> None:
+        """A charge of the bootstrap ``refused``: an optional one (R²'s under the normal
+        method) is left out from here on; a required one stops the run (re-raised)."""
+        if self.spec.replicate_ratios:
+            raise refused
+        self._drop_bootstrap(Partial.empty(self.total.keys), refused.reason)
 
     def release_all(self) -> None:
         """The input is done: what its fold held is given back."""
@@ -101,6 +110,15 @@ class FoldGuard:
 
 
 RANK_ENTRY_BYTES = 32  # a rank table's entry: cell, score, positive and negative weight
+
+
+def _fewer_ranks(chunk: Partial) -> str:
+    """What lowers the rank tables: fewer groups where there are groups; else only a
+    run without the losses that keep them (their entries are the distinct scores)."""
+    if chunk.keys.columns:
+        return "Group by fewer columns"
+    losses = ", ".join(sorted({loss for _, loss, _ in chunk.ranked}))
+    return f"Evaluate without {losses} (the rank tables grow with the distinct scores)"
 
 
 def rank_bytes(partial: Partial) -> int:

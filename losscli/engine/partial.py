@@ -22,6 +22,7 @@ from .budget import LOWER_REPLICATES, MemoryBudget
 from .cells import FIRST_UNIT, LAST_UNIT, PendingCells, ReplicateSums, StatKey, slice_of
 from .checks import RowProblems
 from .comoments import merged as merge_comoments
+from .comoments import one_variable
 from .keys import KeySet
 from .ranks import RankStore
 
@@ -251,14 +252,10 @@ Moments = tuple[np.ndarray, np.ndarray, np.ndarray]  # weight, mean, M2 per key
 
 
 def merge_moments(a: Moments, b: Moments) -> Moments:
-    """Combine (weight, mean, M2) of two disjoint row sets, element-wise over keys (Chan)."""
-    wa, ma, m2a = a
-    wb, mb, m2b = b
-    w = wa + wb
-    share_b = np.divide(wb, w, out=np.zeros_like(w), where=w != 0)
-    delta = mb - ma
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss (R²)
-        return w, ma + delta * share_b, m2a + m2b + delta**2 * wa * share_b
+    """Combine (weight, mean, M2) of two disjoint row sets, element-wise over keys: Chan's
+    formula, as the co-moments merge (a one-variable table, :func:`.comoments.merged`)."""
+    table = merge_comoments(one_variable(*a), one_variable(*b))
+    return table[:, 0], table[:, 2], table[:, 3]
 
 
 def _capacity(size: int, capacity: int) -> int:

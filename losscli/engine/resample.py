@@ -153,10 +153,12 @@ class ChunkResampler:
                 f"{self.n_keys:,} groups × {self.spec.resamples:,} resamples × {columns} sums"
             )
 
-        if self.optional and not self.budget.fits(size):
-            self.skipped = self.budget.refusal(size, what())
-            return False
-        self.budget.charge(size, what, LOWER_REPLICATES)
+        if self.optional:  # one atomic step: a chunk on another thread cannot slip in
+            if not self.budget.try_charge(size):
+                self.skipped = self.budget.refusal(size, what())
+                return False
+        else:
+            self.budget.charge(size, what, LOWER_REPLICATES)
         self.charged = size
         return True
 

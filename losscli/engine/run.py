@@ -25,7 +25,7 @@ from ..reading import ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
 from ..result import CiSettings, Comparison, Frame
 from .batches import BatchBuilder
-from .budget import MemoryBudget
+from .budget import MemoryBudget, OverBudget
 from .finalize import Finishing, result_frame
 from .guard import FoldGuard
 from .kernel import KernelSpec, evaluate_chunk
@@ -199,19 +199,32 @@ class _Fold:
         """One chunk's partial into the total; the bootstrap's waiting cells handed to the
         settler once there are enough (:mod:`.settle`)."""
         self.guard.absorb(chunk, self.input.plan.weight)
-        if self.total.cells is not None and self.total.cells.due:
+        if self.guard.no_bootstrap:  # left out: the products taken before go too
+            self.settler.drop()
+        elif self.total.cells is not None and self.total.cells.due:
             self._hand_over()
 
     def _hand_over(self) -> None:
         """The total's waiting bootstrap cells to the settler, which multiplies them out."""
         if self.total.cells is not None:
-            self.settler.take(self.total.cells)
-            self.total.cells = None
+            cells, self.total.cells = self.total.cells, None
+            self._settling(partial(self.settler.take, cells))
+
+    def _settling(self, step: Callable[[], object]) -> None:
+        """A step of the settler's, whose charges (products, growing sums) an optional
+        bootstrap survives as the fold's own do (:meth:`.FoldGuard.leave_out`)."""
+        try:
+            step()
+        except OverBudget as exc:
+            self.guard.leave_out(exc)  # raises if the bootstrap is required
+            self.settler.drop()
 
     def result(self, options: Options) -> SourceResult:
         """The input's result rows, once every part is absorbed."""
         self._hand_over()  # the last cells, beside the last products
-        self.total.add_replicated(self.settler.finish())
+        self._settling(self.settler.finish)
+        if not self.guard.no_bootstrap:
+            self.total.add_replicated(self.settler.sums)
         source, plan, total = self.input.source, self.input.plan, self.total
         problems = [total.problems[p.name] for p in source.parts() if p.name in total.problems]
         if (

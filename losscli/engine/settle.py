@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from .budget import LOWER_REPLICATES, MemoryBudget
+from .budget import LOWER_REPLICATES, MemoryBudget, OverBudget
 from .cells import PendingCells, Product, ReplicateSums
 
 
@@ -28,16 +28,21 @@ class Settler:
         """Multiply ``cells`` out, on the pool if there is one; at most ``in_flight``
         products wait at once (each holds its cells and its result). The products are
         charged to the budget before they are made (the cells are already), and both
-        released once added."""
+        released once added. The cells are the settler's from the call: a refusal
+        (:class:`~.budget.OverBudget`, here or as the sums grow) gives their bytes back."""
         size = cells.product_bytes() + cells.nbytes  # and the cells stacked for the product
-        self.budget.charge(
-            size,
-            lambda: (
-                f"the bootstrap's products of {cells.units:,} blocks of rows "
-                f"× {cells.spec.resamples:,} resamples"
-            ),
-            LOWER_REPLICATES,
-        )
+        try:
+            self.budget.charge(
+                size,
+                lambda: (
+                    f"the bootstrap's products of {cells.units:,} blocks of rows "
+                    f"× {cells.spec.resamples:,} resamples"
+                ),
+                LOWER_REPLICATES,
+            )
+        except OverBudget:  # the cells are the settler's now: refused, they are dropped
+            self.budget.release(cells.nbytes)
+            raise
         size += cells.nbytes
         if self.pool is None:
             self._add(cells.products(), size)
@@ -47,8 +52,10 @@ class Settler:
             self._add_next()
 
     def _add(self, products: list[Product], size: int) -> None:
-        self.sums.add(products)
-        self.budget.release(size)
+        try:
+            self.sums.add(products)  # charges the sums' growth
+        finally:
+            self.budget.release(size)
 
     def _add_next(self) -> None:
         future, size = self._running.popleft()
@@ -59,3 +66,15 @@ class Settler:
         while self._running:
             self._add_next()
         return self.sums
+
+    def drop(self) -> None:
+        """Leave the bootstrap out (an optional one, over the budget): the products not
+        started are cancelled, those running awaited, and every byte they and the sums
+        held given back."""
+        while self._running:
+            future, size = self._running.popleft()
+            if not future.cancel():
+                future.exception()  # wait for it: its cells and product are held till then
+            self.budget.release(size)
+        self.budget.release(sum(values.nbytes for values in self.sums.arrays.values()))
+        self.sums = ReplicateSums(self.budget)

@@ -22,6 +22,7 @@ from .comoments import Column, merged, pair
 from .reduce import key_sum
 
 REBASE = 300  # a block this many powers of two from a key's scale starts a new sum
+UNSCALED = 450  # within 2^±450 (1e±135) no scaling: squares stay far inside float64
 Known = Sequence["np.ndarray | None"]  # per column: Σv per key where v ≥ 0 and summed
 
 
@@ -209,6 +210,3 @@ def _exponent(
     exponent = np.frexp(np.where(n > 0, size / np.maximum(n, 1), 0.0))[1].astype(np.int64)
     exponent = np.where(np.isfinite(size), exponent, 0)
     return np.where(np.abs(exponent) <= UNSCALED, 0, exponent)
-
-
-UNSCALED = 450  # within 2^±450 (1e±135) no scaling: squares stay far inside float64
