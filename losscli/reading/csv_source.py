@@ -105,7 +105,7 @@ class CsvSource(Source):
             read_options=pacsv.ReadOptions(
                 block_size=block, skip_rows_after_names=skip, encoding=codec
             ),
-            parse_options=pacsv.ParseOptions(delimiter=self.delimiter),
+            parse_options=parse_options(self.delimiter),
             convert_options=convert,
         )
 
@@ -308,6 +308,11 @@ class CsvSource(Source):
             return b"\0" in self._stream().read(4096)
         except READ_ERRORS:
             return False
+
+
+def parse_options(delimiter: str) -> pacsv.ParseOptions:
+    """The dialect read: quoted fields may hold line ends (blocks are cut outside them)."""
+    return pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
 
 
 def _wide(encoding: str) -> bool:
