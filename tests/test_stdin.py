@@ -12,11 +12,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_table
+from conftest import handles_signals, write_table
 
 from losscli import evaluate
 from losscli.errors import InputError
@@ -229,9 +230,27 @@ def test_parquet_on_stdin_is_spooled_to_a_file_nothing_outlives(tmp_path: Path) 
     assert list(spool.iterdir()) == []
 
 
+def wait_until_read(pipe: IO[bytes], timeout: float = 120) -> None:
+    """Wait until the bytes written to ``pipe`` have all been read from its other end (the
+    bytes left in a pipe: FIONREAD, on Linux on either end)."""
+    import array
+    import fcntl
+    import termios
+
+    left, deadline = array.array("i", [1]), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fcntl.ioctl(pipe.fileno(), termios.FIONREAD, left)
+        if not left[0]:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{left[0]} bytes written to the pipe were never read")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc and FIONREAD on a pipe's write end")
 def test_a_read_blocked_on_an_open_pipe_does_not_hang_the_exit(tmp_path: Path) -> None:
-    """The writer keeps the pipe open: the reading thread stays blocked in its read, and
-    SIGTERM still ends the run (143), with no output file left behind."""
+    """The writer keeps the pipe open: once losscli has read all it was given (so that its
+    read is blocked, waiting for more), SIGTERM still ends the run (143, by losscli's
+    handler), with no output file left behind."""
     out = tmp_path / "out.csv"
     command = [sys.executable, "-m", "losscli", "evaluate", "-", "-o", str(out), "--no-config"]
     process = subprocess.Popen(
@@ -240,7 +259,8 @@ def test_a_read_blocked_on_an_open_pipe_does_not_hang_the_exit(tmp_path: Path) -
     assert process.stdin is not None and process.stderr is not None
     process.stdin.write(b"y_true,y_pred\n" + b"1,2\n" * 1000)
     process.stdin.flush()
-    time.sleep(1.0)  # not a measure: the run may be anywhere, reading or still starting
+    handles_signals(process)
+    wait_until_read(process.stdin)
     process.send_signal(signal.SIGTERM)
     try:
         code = process.wait(timeout=60)
