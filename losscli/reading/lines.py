@@ -32,7 +32,8 @@ def line_ends(data: bytes, options: pacsv.ParseOptions) -> np.ndarray:
     quotes = buffer == ord(options.quote_char)
     if not quotes.any():
         return ends + 1
-    before = np.cumsum(quotes)  # quotes up to each byte (a line end is not one)
+    # The quotes up to each byte (a line end is not one), mod 256: only their parity counts.
+    before = np.cumsum(quotes, dtype=np.uint8)
     runs, lengths = _runs(np.flatnonzero(quotes))
     opening = (runs == 0) | _field_ends(buffer[runs - 1], ord(options.delimiter))
     outside = (before[runs] - lengths) % 2 == 0  # an even number of quotes before the run
