@@ -311,8 +311,8 @@ class CsvSource(Source):
 
 
 def parse_options(delimiter: str) -> pacsv.ParseOptions:
-    """The dialect read: quoted fields may hold line ends (blocks are cut outside them)."""
-    return pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    """The dialect read (Arrow's quoting: ``"``, doubled inside a quoted field)."""
+    return pacsv.ParseOptions(delimiter=delimiter)
 
 
 def _wide(encoding: str) -> bool:

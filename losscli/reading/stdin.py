@@ -28,7 +28,7 @@ from ..errors import EnvironmentFailure, InputError
 from . import csv_source
 from .csv_source import CsvSource, parse_options
 from .formats import STDIN, InputKind, detect, text_encoding
-from .lines import line_ends
+from .lines import line_ends, unclosed_quote
 from .parquet_source import ParquetSource
 from .source import READ_ERRORS, Source, read_error
 
@@ -113,6 +113,9 @@ class StdinCsvSource(Source):
             source = self._chunk(self._header + data, rows, types) if data else None
 
     def _chunk(self, data: bytes, rows: int, types: dict[str, Any] | None) -> CsvSource:
+        """The chunk ``data`` (its header line first), after ``rows`` data rows."""
+        if self._at_end:
+            self._refuse_unclosed_quote(data, rows)
         delimiter, _, decimal = self._dialect
         return CsvSource(
             self.name,
@@ -138,9 +141,28 @@ class StdinCsvSource(Source):
                 cut = int(ends[-1])
                 self._carry = data[cut:]
                 return data[:cut]
+            if len(data) > csv_source.MAX_BLOCK_BYTES:
+                raise InputError(
+                    f"{self.name}: a line longer than {csv_source.MAX_BLOCK_BYTES >> 20} MiB "
+                    f"begins {_shown(data)}; is a quoted field never closed? Double the "
+                    'quotes inside a quoted field ("")'
+                )
             data += self._read_more()  # a line longer than a chunk
         self._carry = b""
         return data  # the end: the last line need not end in a newline
+
+    def _refuse_unclosed_quote(self, data: bytes, rows: int) -> None:
+        """The last chunk ending inside a quoted field would be read as one last row, that
+        field holding the rest of the input: an input error, naming where it opens."""
+        opened = unclosed_quote(data, self._parse)
+        if opened is None:
+            return
+        row = rows + len(line_ends(data[:opened], self._parse))  # the header's line too
+        raise InputError(
+            f"{self.name}: data row {row}: the quoted field beginning {_shown(data[opened:])} "
+            "is never closed, and would hold the rest of the input; close it, or double "
+            'the quotes inside a quoted field ("")'
+        )
 
     def _read_more(self) -> bytes:
         """The next block, the one after it read ahead: the file reader, too, knows its last
@@ -228,6 +250,11 @@ def _spool(stream: IO[bytes]) -> IO[bytes]:
         spool.close()
         raise
     return spool
+
+
+def _shown(data: bytes) -> str:
+    """The start of a line or field, for a message."""
+    return repr(data[:40].decode("utf-8", errors="replace"))
 
 
 def _read_full(stream: IO[bytes], size: int) -> bytes:
