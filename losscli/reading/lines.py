@@ -6,8 +6,9 @@ and at a lone ``\\r``; a quote opens a quoted field only at a field's start; ins
 a doubled quote is a quote and a single one closes it (the rest of the field is plain
 text, its quotes too). Where every quote is at a field's start or inside a quoted field
 (well-formed CSV), a byte is quoted exactly when an odd number of quote characters comes
-before it: one vectorised pass. Quotes elsewhere (``5" pipe``) are text, and the quoted
-fields are then followed run of quotes by run of quotes.
+before it: one vectorised pass over the bytes finds the quotes, and the last line end is
+found from the end by ``bytes.rfind``. Quotes elsewhere (``5" pipe``) are text, and the
+quoted fields are then followed run of quotes by run of quotes.
 """
 
 from __future__ import annotations
@@ -32,13 +33,37 @@ def line_ends(data: bytes, options: pacsv.ParseOptions) -> np.ndarray:
     if quotes is None:
         return ends + 1
     if quotes.exact:
-        return ends[quotes.before[ends] % 2 == 0] + 1
+        return ends[np.searchsorted(quotes.positions, ends) % 2 == 0] + 1
     opens, closes = quotes.fields()
     if not opens:
         return ends + 1
     closes += [len(data)] * (len(opens) - len(closes))  # one still open at the end
     field = np.searchsorted(np.asarray(opens), ends, side="right") - 1
     return ends[(field < 0) | (ends >= np.asarray(closes)[np.maximum(field, 0)])] + 1
+
+
+def last_line_end(data: bytes, options: pacsv.ParseOptions) -> int:
+    """The offset just past the last line end of ``data`` outside a quoted field (0: none),
+    as :func:`line_ends` finds them, without finding them all where the quotes allow."""
+    quotes = _Quotes.of(np.frombuffer(data, np.uint8), options)
+    if quotes is not None and not quotes.exact:
+        ends = line_ends(data, options)
+        return int(ends[-1]) if len(ends) else 0
+    end = len(data)
+    while True:
+        end = _line_end_before(data, end)
+        if not end or quotes is None or np.searchsorted(quotes.positions, end) % 2 == 0:
+            return end
+        end -= 1  # quoted: the one before
+
+
+def _line_end_before(data: bytes, limit: int) -> int:
+    """The offset just past the last line end whose last byte is before ``limit`` (0: none)."""
+    while True:
+        last = max(data.rfind(b"\n", 0, limit), data.rfind(b"\r", 0, limit))
+        if data[last + 1 : last + 2] != b"\n" or data[last : last + 1] != b"\r":
+            return last + 1
+        limit = last  # the CR of a CRLF whose LF was looked at already
 
 
 def unclosed_quote(data: bytes, options: pacsv.ParseOptions) -> int | None:
@@ -48,7 +73,7 @@ def unclosed_quote(data: bytes, options: pacsv.ParseOptions) -> int | None:
     if quotes is None:
         return None
     if quotes.exact:  # the last run starting outside a quoted field opened the open one
-        return int(quotes.runs[quotes.outside][-1]) if quotes.before[-1] % 2 else None
+        return int(quotes.runs[quotes.outside][-1]) if len(quotes.positions) % 2 else None
     opens, closes = quotes.fields()
     return opens[-1] if len(closes) < len(opens) else None
 
@@ -58,7 +83,7 @@ class _Quotes:
     """The runs of quote characters in a text: where each starts, its length, whether it
     is at a field's start, and whether an even number of quotes comes before it."""
 
-    before: np.ndarray  # the quotes up to each byte, mod 256: only their parity counts
+    positions: np.ndarray
     runs: np.ndarray
     lengths: np.ndarray
     opening: np.ndarray
@@ -70,18 +95,16 @@ class _Quotes:
         assert options.double_quote and not options.escape_char, "the dialect losscli reads"
         if not options.quote_char:
             return None
-        quotes = buffer == ord(options.quote_char)
-        if not quotes.any():
+        positions = np.flatnonzero(buffer == ord(options.quote_char))
+        if not len(positions):
             return None
-        before = np.cumsum(quotes, dtype=np.uint8)
-        positions = np.flatnonzero(quotes)
         first = np.flatnonzero(np.diff(positions, prepend=-2) != 1)
         runs, lengths = positions[first], np.diff(first, append=len(positions))
         previous = buffer[runs - 1]  # a run at 0 is at a field's start anyway
         ends_field = (previous == ord(options.delimiter)) | (previous == NEWLINE)
         opening = (runs == 0) | ends_field | (previous == RETURN)
-        outside = (before[runs] - 1) % 2 == 0  # the quotes before the run: an even number
-        return cls(before, runs, lengths, opening, outside)
+        outside = first % 2 == 0  # an even number of quotes before the run
+        return cls(positions, runs, lengths, opening, outside)
 
     @property
     def exact(self) -> bool:

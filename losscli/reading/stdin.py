@@ -28,7 +28,7 @@ from ..errors import EnvironmentFailure, InputError
 from . import csv_source
 from .csv_source import CsvSource, parse_options
 from .formats import STDIN, InputKind, detect, text_encoding
-from .lines import line_ends, unclosed_quote
+from .lines import last_line_end, line_ends, unclosed_quote
 from .parquet_source import ParquetSource
 from .source import READ_ERRORS, Source, read_error
 
@@ -136,9 +136,8 @@ class StdinCsvSource(Source):
         line whole."""
         data = self._carry + self._read_more()
         while not self._at_end:
-            ends = line_ends(data, self._parse)
-            if len(ends):
-                cut = int(ends[-1])
+            cut = last_line_end(data, self._parse)
+            if cut:
                 self._carry = data[cut:]
                 return data[:cut]
             if len(data) > csv_source.MAX_BLOCK_BYTES:
