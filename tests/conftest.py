@@ -7,9 +7,11 @@ import gzip
 import importlib
 import lzma
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -209,6 +211,25 @@ def losscli_process(
         text=input is None,
         env=env,
     )
+
+
+def handles_signals(process: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    """Wait until the losscli run ``process`` catches SIGINT and SIGTERM (its handlers are
+    installed, after the imports its start needs), as the kernel shows in /proc: a signal
+    sent before would kill the interpreter (-15), not end the run as losscli ends it.
+    Fails if the process ends first, or has not got there in ``timeout`` seconds."""
+    status, wanted = Path(f"/proc/{process.pid}/status"), (signal.SIGINT, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            line = next(x for x in status.read_text().splitlines() if x.startswith("SigCgt:"))
+        except OSError:  # ended meanwhile: poll() tells
+            continue
+        caught = int(line.split()[1], 16)
+        if all(caught >> (number - 1) & 1 for number in wanted):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"losscli never caught SIGINT and SIGTERM (exit {process.poll()})")
 
 
 def install_entry_point(site: Path, module_source: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@ gives, bit for bit: values, row order, and the errors and notices naming file an
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -287,3 +288,21 @@ def test_close_gives_up_on_a_thread_blocked_in_a_read() -> None:
     release.set()
     assert ahead.close() is True
     assert not set(ahead._threads) & set(stragglers())
+
+
+def test_an_interruption_while_a_thread_starts_is_the_callers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SIGINT's handler raising inside a reading thread's start() (the signal came then)
+    leaves that thread unstarted: leaving still ends the run as interrupted (130), where
+    joining it raised RuntimeError, and the run exited 70 as a bug in losscli."""
+    from losscli.errors import Interrupted
+    from losscli.reading import ahead
+
+    class StartInterrupted(threading.Thread):
+        def start(self) -> None:
+            raise Interrupted(signal.SIGINT)
+
+    monkeypatch.setattr(ahead, "Thread", StartInterrupted)
+    with pytest.raises(Interrupted), ReadAhead([(0, lambda: [1])], readers=1) as reading:
+        list(reading)

@@ -10,15 +10,18 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_table
+from conftest import handles_signals, write_table
 
 from losscli import evaluate
 from losscli.errors import InputError
+from losscli.reading import csv_source
 from losscli.reading.csv_source import BLOCK_BYTES
 
 ROWS = 60_000  # about 3.5 MB of CSV: four chunks
@@ -50,18 +53,74 @@ def utf16(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(
-    "name", ["p.csv", "p.csv.gz", "p.csv.bz2", "p.csv.xz", "p.csv.zst", "p.tsv", "utf16.csv"]
-)
-def test_stdin_gives_the_bits_of_the_same_file(tmp_path: Path, name: str) -> None:
-    path = utf16(tmp_path / name) if name == "utf16.csv" else write_table(frame(), tmp_path / name)
-    assert path.stat().st_size > BLOCK_BYTES or ".csv." in name  # compressed: larger as text
+def padded(data: bytes, size: int) -> bytes:
+    """``data`` with spaces (ignored before a number) at its first data row's start, to
+    make ``size`` bytes."""
+    first = data.index(b"\n") + 1
+    return data[:first] + b" " * (size - len(data)) + data[first:]
+
+
+def quoted_newline_at_a_block_end(df: pd.DataFrame) -> bytes:
+    """CSV whose first block ends just after a newline inside a quoted field (the file
+    reader takes the row whole from the next block; a cut at that newline broke it)."""
+    text = df.to_csv(index=False).encode()
+    row = text.count(b"\n", 0, BLOCK_BYTES - 200)  # a data row well inside the first block
+    data = df.assign(g=df["g"].where(df.index != row, "wrapped\nname")).to_csv(index=False)
+    text = data.encode()
+    return padded(text, len(text) + BLOCK_BYTES - 1 - text.index(b"wrapped\n") - 7)
+
+
+def split_crlf(data: bytes) -> bytes:
+    """CRLF text whose first block ends between a line's CR and LF."""
+    cr = data.rfind(b"\r\n", 0, BLOCK_BYTES)
+    return padded(data, len(data) + BLOCK_BYTES - 1 - cr)
+
+
+def unended_at_a_block_end(data: bytes) -> bytes:
+    """Whole lines of ``data`` making three blocks exactly, the last without its newline:
+    the reader knows the last block only by finding nothing after it."""
+    return padded(data[: data.rfind(b"\n", 0, 3 * BLOCK_BYTES)], 3 * BLOCK_BYTES)
+
+
+# Text the same file as stdin must read alike: its bytes, and the options to read it with.
+DIALECTS: dict[str, Callable[[pd.DataFrame], tuple[bytes, dict[str, str]]]] = {
+    "a quoted newline at a block's end": lambda df: (quoted_newline_at_a_block_end(df), {}),
+    "latin-1": lambda df: (
+        df.assign(g=df["g"].map({"a": "é", "b": "ü", "c": "ß"}))
+        .to_csv(index=False)
+        .encode("latin-1"),
+        {"encoding": "latin-1"},
+    ),
+    "CR line ends": lambda df: (df.to_csv(index=False, lineterminator="\r").encode(), {}),
+    "CRLF line ends": lambda df: (
+        split_crlf(df.to_csv(index=False, lineterminator="\r\n").encode()),
+        {},
+    ),
+    "last line unended at a block's end": lambda df: (
+        unended_at_a_block_end(df.to_csv(index=False).encode()),
+        {},
+    ),
+    "UTF-8 BOM": lambda df: (df.to_csv(index=False).encode("utf-8-sig"), {}),
+    "decimal comma": lambda df: (
+        df.to_csv(index=False, sep=";", decimal=",").encode(),
+        {"delimiter": ";", "decimal": ","},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(DIALECTS))
+def test_stdin_gives_the_bits_of_the_same_file_in_every_dialect(tmp_path: Path, name: str) -> None:
+    """A quoted newline at a block's end, latin-1 (cut after transcoding, as the file
+    reader cuts), CR, CRLF split by a block, a UTF-8 byte-order mark, decimal commas:
+    standard input is cut where the file reader cuts, so the values are the same bits."""
+    data, dialect = DIALECTS[name](frame())
+    assert len(data) > 2 * BLOCK_BYTES
+    path = tmp_path / "p.csv"
+    path.write_bytes(data)
     options = {"weight": "w", "group_by": "g", "losses": "mse,mape,mae,r2", "ci": 0.95}
-    fmt = {"input_format": "tsv"} if name.endswith(".tsv") else {}
-    from_file = evaluate([str(path)], **options)
-    piped = evaluate(["-"], stdin=io.BytesIO(path.read_bytes()), **options, **fmt)
+    from_file = evaluate([str(path)], **options, **dialect)
+    piped = evaluate(["-"], stdin=io.BytesIO(data), **options, **dialect)
     assert rows_of(piped) == rows_of(from_file)
-    assert piped.rows[0].file == "-"
 
 
 @pytest.mark.parametrize(
@@ -165,9 +224,27 @@ def test_parquet_on_stdin_is_spooled_to_a_file_nothing_outlives(tmp_path: Path) 
     assert list(spool.iterdir()) == []
 
 
+def wait_until_read(pipe: IO[bytes], timeout: float = 120) -> None:
+    """Wait until the bytes written to ``pipe`` have all been read from its other end (the
+    bytes left in a pipe: FIONREAD, on Linux on either end)."""
+    import array
+    import fcntl
+    import termios
+
+    left, deadline = array.array("i", [1]), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fcntl.ioctl(pipe.fileno(), termios.FIONREAD, left)
+        if not left[0]:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{left[0]} bytes written to the pipe were never read")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc and FIONREAD on a pipe's write end")
 def test_a_read_blocked_on_an_open_pipe_does_not_hang_the_exit(tmp_path: Path) -> None:
-    """The writer keeps the pipe open: the reading thread stays blocked in its read, and
-    SIGTERM still ends the run (143), with no output file left behind."""
+    """The writer keeps the pipe open: once losscli has read all it was given (so that its
+    read is blocked, waiting for more), SIGTERM still ends the run (143, by losscli's
+    handler), with no output file left behind."""
     out = tmp_path / "out.csv"
     command = [sys.executable, "-m", "losscli", "evaluate", "-", "-o", str(out), "--no-config"]
     process = subprocess.Popen(
@@ -176,7 +253,8 @@ def test_a_read_blocked_on_an_open_pipe_does_not_hang_the_exit(tmp_path: Path) -
     assert process.stdin is not None and process.stderr is not None
     process.stdin.write(b"y_true,y_pred\n" + b"1,2\n" * 1000)
     process.stdin.flush()
-    time.sleep(1.0)  # not a measure: the run may be anywhere, reading or still starting
+    handles_signals(process)
+    wait_until_read(process.stdin)
     process.send_signal(signal.SIGTERM)
     try:
         code = process.wait(timeout=60)
@@ -193,3 +271,23 @@ def test_standard_input_is_given_once() -> None:
     data = frame(10).to_csv(index=False).encode()
     with pytest.raises(UsageError, match="it can be read once"):
         evaluate(["-", "-"], stdin=io.BytesIO(data))
+
+
+def test_a_quoted_field_never_closed_on_stdin_is_an_input_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A field opened by a quote and never closed would hold the rest of the input as one
+    last row's value: refused, naming its row and its start; and standard input is not
+    held whole meanwhile (a line past the largest block is refused as well)."""
+    lines = frame().to_csv(index=False).splitlines()
+    lines[10_000] = '1.5,"2.5,1,a'  # the rest: about 3 MB
+    data = ("\n".join(lines) + "\n").encode()
+    with pytest.raises(InputError) as unclosed:
+        evaluate(["-"], stdin=io.BytesIO(data), weight="w")
+    assert str(unclosed.value).startswith(
+        "-: data row 10000: the quoted field beginning '\"2.5,1,a\\n"
+    )
+    assert "is never closed" in str(unclosed.value)
+    monkeypatch.setattr(csv_source, "MAX_BLOCK_BYTES", 2 * BLOCK_BYTES)
+    with pytest.raises(InputError, match=r"-: a line longer than 2 MiB begins '1.5,\"2.5"):
+        evaluate(["-"], stdin=io.BytesIO(data), weight="w")

@@ -21,6 +21,7 @@ waiting for it (``os._exit``).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -86,7 +87,9 @@ class ReadAhead(Generic[T, Item]):
             self._todo.put(None)
         deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+            # A signal's handler that raised inside its start() may leave it unstarted.
+            with contextlib.suppress(RuntimeError):
+                thread.join(max(0.0, deadline - time.monotonic()))
         return not any(thread.is_alive() for thread in self._threads)
 
     def __iter__(self) -> Iterator[tuple[T, Iterator[Item]]]:

@@ -105,7 +105,7 @@ class CsvSource(Source):
             read_options=pacsv.ReadOptions(
                 block_size=block, skip_rows_after_names=skip, encoding=codec
             ),
-            parse_options=pacsv.ParseOptions(delimiter=self.delimiter),
+            parse_options=parse_options(self.delimiter),
             convert_options=convert,
         )
 
@@ -304,6 +304,11 @@ class CsvSource(Source):
             return b"\0" in self._stream().read(4096)
         except READ_ERRORS:
             return False
+
+
+def parse_options(delimiter: str) -> pacsv.ParseOptions:
+    """The dialect read (Arrow's quoting: ``"``, doubled inside a quoted field)."""
+    return pacsv.ParseOptions(delimiter=delimiter)
 
 
 def _wide(encoding: str) -> bool:

@@ -2,10 +2,12 @@
 
 CSV (compressed or not: the magic bytes of a peeked prefix tell, and the text is
 decompressed as it streams) is cut into chunks of whole lines of about a block each,
-the header line put before each, and every chunk parsed as a small in-memory file; its
-errors name the row counted from the start of the input, so a message reads as it
-does for a file. Text in UTF-16 or UTF-32 is transcoded to UTF-8 as it streams, so
-that lines can be cut at their newline bytes. Parquet is read from its end (the
+where the file reader cuts its blocks (after the last line end outside a quoted field:
+see :mod:`.lines`), the header line put before each, and every chunk parsed as a small
+in-memory file; its errors name the row counted from the start of the input, so a
+message reads as it does for a file. Text in another encoding than UTF-8 (latin-1,
+UTF-16, ...) is transcoded to UTF-8 as it streams, as the file reader transcodes before
+it cuts its blocks. Parquet is read from its end (the
 footer), which a pipe cannot do: it is copied to an anonymous temporary file (one
 without a name, so that nothing is left behind however the run ends) and read there.
 """
@@ -24,8 +26,9 @@ import pyarrow as pa
 
 from ..errors import EnvironmentFailure, InputError
 from . import csv_source
-from .csv_source import CsvSource
+from .csv_source import CsvSource, parse_options
 from .formats import STDIN, InputKind, detect, text_encoding
+from .lines import last_line_end, line_ends, unclosed_quote
 from .parquet_source import ParquetSource
 from .source import READ_ERRORS, Source, read_error
 
@@ -57,14 +60,14 @@ def open_stdin(
     start = _read_full(text, 4)
     codec = text_encoding(start) or encoding
     text = io.BufferedReader(_Prefixed(start, text), BUFFER_BYTES)
-    if _wide(codec):
+    if codecs.lookup(codec).name != "utf-8":
         text = io.BufferedReader(_Transcoded(text, codec), BUFFER_BYTES)
-        encoding = "utf8"
-    return StdinCsvSource(InputKind(kind.format, None), text, delimiter, encoding, decimal)
+    return StdinCsvSource(InputKind(kind.format, None), text, delimiter, codec, decimal)
 
 
 class StdinCsvSource(Source):
-    """CSV text from standard input, read once, chunk by chunk (see the module's text)."""
+    """CSV text from standard input, read once, chunk by chunk (see the module's text);
+    ``text`` is UTF-8, transcoded from ``encoding`` (named in its errors) if need be."""
 
     empty_is_missing = True
 
@@ -78,16 +81,18 @@ class StdinCsvSource(Source):
     ) -> None:
         self.name, self.kind, self._text = STDIN, kind, text
         self._dialect = (delimiter, encoding, decimal)
+        self._parse = parse_options(delimiter or ("\t" if kind.format == "tsv" else ","))
         self._carry = b""  # the text read past the last whole line
         self._header = b""
         self._first: CsvSource | None = None  # the first chunk, read for the header
         self._read = 0  # bytes of text read so far
+        self._ahead: bytes | None = None  # the block after the last one returned
         self._at_end = False
 
     def columns(self) -> list[str]:
         if self._first is None:
             data = self._next_chunk()
-            self._header = data[: data.find(b"\n") + 1] or data
+            self._header = data[: next(iter(line_ends(data, self._parse)), len(data))]
             self._first = self._chunk(data, 0, None)
         return self._first.columns()
 
@@ -108,13 +113,16 @@ class StdinCsvSource(Source):
             source = self._chunk(self._header + data, rows, types) if data else None
 
     def _chunk(self, data: bytes, rows: int, types: dict[str, Any] | None) -> CsvSource:
-        delimiter, encoding, decimal = self._dialect
+        """The chunk ``data`` (its header line first), after ``rows`` data rows."""
+        if self._at_end:
+            self._refuse_unclosed_quote(data, rows)
+        delimiter, _, decimal = self._dialect
         return CsvSource(
             self.name,
             self.kind,
             pa.py_buffer(data),
             delimiter,
-            encoding,
+            "utf8",
             decimal,
             first_row=rows,
             first_types=types,
@@ -123,20 +131,49 @@ class StdinCsvSource(Source):
 
     def _next_chunk(self) -> bytes:
         """The next whole lines, about :func:`chunk_bytes` of them (b"" at the end): cut after
-        the last newline, as the CSV reader cuts a file's blocks; a longer line whole."""
+        the last line end outside a quoted field, as the CSV reader cuts a file's blocks
+        (the chunk starts at a line's start, so nothing before it is quoted); a longer
+        line whole."""
         data = self._carry + self._read_more()
         while not self._at_end:
-            cut = data.rfind(b"\n") + 1
+            cut = last_line_end(data, self._parse)
             if cut:
                 self._carry = data[cut:]
                 return data[:cut]
+            if len(data) > csv_source.MAX_BLOCK_BYTES:
+                raise InputError(
+                    f"{self.name}: a line longer than {csv_source.MAX_BLOCK_BYTES >> 20} MiB "
+                    f"begins {_shown(data)}; is a quoted field never closed? Double the "
+                    'quotes inside a quoted field ("")'
+                )
             data += self._read_more()  # a line longer than a chunk
         self._carry = b""
         return data  # the end: the last line need not end in a newline
 
+    def _refuse_unclosed_quote(self, data: bytes, rows: int) -> None:
+        """The last chunk ending inside a quoted field would be read as one last row, that
+        field holding the rest of the input: an input error, naming where it opens."""
+        opened = unclosed_quote(data, self._parse)
+        if opened is None:
+            return
+        row = rows + len(line_ends(data[:opened], self._parse))  # the header's line too
+        raise InputError(
+            f"{self.name}: data row {row}: the quoted field beginning {_shown(data[opened:])} "
+            "is never closed, and would hold the rest of the input; close it, or double "
+            'the quotes inside a quoted field ("")'
+        )
+
     def _read_more(self) -> bytes:
+        """The next block, the one after it read ahead: the file reader, too, knows its last
+        block (and takes its last line whole, ended or not) by the next read's finding none."""
         if self._at_end:
             return b""
+        data = self._read_block() if self._ahead is None else self._ahead
+        self._ahead = self._read_block() if len(data) == chunk_bytes() else b""
+        self._at_end = not self._ahead
+        return data
+
+    def _read_block(self) -> bytes:
         try:
             data = _read_full(self._text, chunk_bytes())
         except UnicodeError as exc:
@@ -147,7 +184,6 @@ class StdinCsvSource(Source):
         except READ_ERRORS as exc:
             raise read_error(self.name, exc) from exc
         self._read += len(data)
-        self._at_end = len(data) < chunk_bytes()
         return data
 
 
@@ -168,7 +204,7 @@ class _Prefixed(io.RawIOBase):
 
 
 class _Transcoded(io.RawIOBase):
-    """Text in another encoding (UTF-16, UTF-32) as UTF-8, decoded as it streams."""
+    """Text in another encoding (latin-1, UTF-16, ...) as UTF-8, decoded as it streams."""
 
     def __init__(self, source: IO[bytes], codec: str) -> None:
         self._source, self._decoder = source, codecs.getincrementaldecoder(codec)()
@@ -215,6 +251,11 @@ def _spool(stream: IO[bytes]) -> IO[bytes]:
     return spool
 
 
+def _shown(data: bytes) -> str:
+    """The start of a line or field, for a message."""
+    return repr(data[:40].decode("utf-8", errors="replace"))
+
+
 def _read_full(stream: IO[bytes], size: int) -> bytes:
     """``size`` bytes, or fewer at the end: a pipe hands over what it has so far."""
     parts, got = [], 0
@@ -225,8 +266,3 @@ def _read_full(stream: IO[bytes], size: int) -> bytes:
         parts.append(part)
         got += len(part)
     return b"".join(parts)
-
-
-def _wide(encoding: str) -> bool:
-    """Whether text in this encoding has NUL bytes, so that lines cannot be cut by bytes."""
-    return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
