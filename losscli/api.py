@@ -91,8 +91,9 @@ def evaluate(
     read and chunks computed at once (default: the machine's cores); the values do not
     depend on it. ``max_memory`` (bytes, or "512M", "2GiB") bounds what losscli counts
     of its own memory (the bootstrap's sums): a run that would pass it stops with
-    :class:`~losscli.errors.EnvironmentFailure` (R²'s bootstrap under the normal method
-    is left out instead, and R² has no interval).
+    :class:`~losscli.errors.EnvironmentFailure` (the hidden bootstrap that gives R², F1,
+    precision, recall, balanced accuracy and ECE their interval under the normal method
+    is left out instead, and those losses have no interval).
 
     Gates, as on the command line: ``plugins`` are plugin files to load first (their
     prints go where the process's go: unlike the command line, the API redirects nothing);

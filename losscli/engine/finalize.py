@@ -42,7 +42,7 @@ class Finishing:
     ci: CiSettings | None = None
     reference: str | None = None  # compare every other model with this one
     compare_ci: CiSettings | None = None  # level and method of the comparison
-    no_bootstrap: str = ""  # why R²'s bootstrap under the normal method was left out
+    no_bootstrap: str = ""  # why the hidden bootstrap (R², F1, …) was left out
 
 
 def result_frame(

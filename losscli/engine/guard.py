@@ -1,10 +1,11 @@
 """What a fold checks as it absorbs each chunk: that the input's weights stay summable, and
 that the bootstrap's sums stay within the memory budget (:mod:`.budget`).
 
-R²'s bootstrap under the normal method (R² has no sound streamed normal interval) is the
-one allocation that is optional: over the budget it is left out from there on, R² gets
-no interval and a note saying why, and the run goes on. The bootstrap method is never
-left out: over the budget the run stops.
+The hidden bootstrap under the normal method (the interval of a custom finalize such as
+R², F1, precision, recall, balanced accuracy or ECE, which has no sound streamed normal
+interval) is the one allocation that is optional: over the budget it is left out from
+there on, those losses get no interval and a note saying why, and the run goes on. The
+bootstrap method is never left out: over the budget the run stops.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from .partial import Partial
 
 class FoldGuard:
     """The checks of one input's fold into ``total``; ``spec`` is what the next chunks are
-    computed with (without R²'s bootstrap once it is over the budget)."""
+    computed with (without the hidden bootstrap once it is over the budget)."""
 
     def __init__(self, spec: KernelSpec, total: Partial, budget: MemoryBudget) -> None:
         self.spec, self.total, self.budget = spec, total, budget
         total.budget, self.held_before = budget, budget.held
-        self.no_bootstrap = ""  # why R²'s bootstrap was left out
+        self.no_bootstrap = ""  # why the hidden bootstrap was left out
         self.ranks_held = 0  # bytes of the total's rank tables, charged
 
     def absorb(self, chunk: Partial, weight: str | None) -> None:
@@ -87,7 +88,7 @@ class FoldGuard:
             self.leave_out(exc)
 
     def leave_out(self, refused: OverBudget) -> None:
-        """A charge of the bootstrap ``refused``: an optional one (R²'s under the normal
+        """A charge of the bootstrap ``refused``: an optional one (the hidden one under the normal
         method) is left out from here on; a required one stops the run (re-raised)."""
         if self.spec.replicate_ratios:
             raise refused
@@ -98,8 +99,8 @@ class FoldGuard:
         self.budget.release(self.budget.held - self.held_before)
 
     def _drop_bootstrap(self, chunk: Partial, why: str) -> None:
-        """R²'s bootstrap under the normal method, over the budget: left out from here on
-        (no interval for R²), its sums freed."""
+        """The hidden bootstrap under the normal method, over the budget: left out from
+        here on (no interval for the losses it served), its sums freed."""
         if not self.no_bootstrap:
             self.no_bootstrap = why
             self.budget.release(self.total.drop_replicates())

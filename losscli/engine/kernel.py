@@ -1,11 +1,13 @@
 """The kernel: one batch of rows in, one :class:`Partial` out. The only reduction there is.
 
 For every model and loss the kernel sums what the loss's shape needs per key: for a
-ratio (or mean) Σw·a and Σw·b, with intervals also Σw²a², Σw²ab and Σw²b², with a
-paired comparison the cross sums between each model and the reference, with the
-bootstrap the same sums under every resample's weights; for a rank statistic (ROC-AUC)
-the positive and negative weight at each distinct score, per key and class. A local run
-folds the partials of its chunks; a distributed run would merge those of its partitions.
+ratio (or mean) Σw·a and Σw·b; with normal intervals also the weighted co-moments of a
+and b, centred and scaled per key (``engine/shifted.py``, merged by Chan's formula in
+``engine/comoments.py``), and with a paired comparison those between each model and
+the reference; with the bootstrap the same sums under every resample's weights; for a
+rank statistic (ROC-AUC) the positive and negative weight at each distinct score, per
+key and class. A local run folds the partials of its chunks; a distributed run would
+merge those of its partitions.
 
 A chunk is computed in blocks of rows small enough that its columns and every
 temporary stay in a core's cache (and come from memory already mapped); the blocks'
@@ -125,7 +127,9 @@ class _Chunk:
         self.n_keys, self.position = n_keys, position
         self.resampler = None
         if spec.resampling is not None:
-            optional = not spec.replicate_ratios  # R²'s bootstrap under the normal method
+            optional = (
+                not spec.replicate_ratios
+            )  # the hidden bootstrap (R², F1, …) under --ci normal
             self.resampler = ChunkResampler(spec.resampling, n_keys, spec.budget, optional)
         self.shifts: dict[StatKey, np.ndarray] = {}
         self.binary: dict[str, bool] = {}

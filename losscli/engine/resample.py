@@ -143,8 +143,9 @@ class ChunkResampler:
 
     def _charge(self, columns: int, rows: int) -> bool:
         """Charge the results before they are made: (columns × keys × resamples) sums, or
-        at most as many bytes of cells. An optional bootstrap (R²'s under the normal method)
-        over the budget is skipped instead (False), and the fold drops it everywhere."""
+        at most as many bytes of cells. An optional bootstrap (the hidden one of R², F1, …
+        under the normal method) over the budget is skipped instead (False), and the fold
+        drops it everywhere."""
         size = columns * self.n_keys * self.spec.resamples * 8
 
         def what() -> str:

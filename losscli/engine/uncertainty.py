@@ -35,7 +35,8 @@ def with_intervals(
     no_bootstrap: str = "",
 ) -> dict[str, LossColumn]:
     """Each loss's column with its interval bounds and standard errors (NaN: none);
-    ``no_bootstrap`` says why R²'s bootstrap was left out (over the memory budget)."""
+    ``no_bootstrap`` says why the hidden bootstrap (R², F1, …) was left out (over the
+    memory budget)."""
     assert ci is not None
     out = {}
     for loss in losses:
