@@ -12,7 +12,7 @@ import os
 import sys
 from typing import IO
 
-from ..errors import InputError
+from ..errors import InputError, MissingFile
 from .columns import is_pattern
 from .csv_source import CsvSource
 from .formats import STDIN, detect, shard_family
@@ -38,7 +38,7 @@ def open_source(
         dialect = (delimiter, encoding, decimal)
         return ShardedSource(name, [_file(s, input_format, *dialect) for s in _shards(name)])
     if not os.path.exists(name):
-        raise InputError(f"{name}: no such file")
+        raise MissingFile(name)
     return _file(name, input_format, delimiter, encoding, decimal)
 
 

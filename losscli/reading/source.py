@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterator, Sequence
 
 import pyarrow as pa
 
-from ..errors import InputError
+from ..errors import InputError, MissingFile
 
 TABLE_BATCH_ROWS = 1 << 18
 READ_ERRORS = (pa.ArrowException, OSError, EOFError, lzma.LZMAError, UnicodeError)
@@ -93,7 +93,7 @@ def open_error(name: str, exc: Exception) -> InputError:
     if isinstance(exc, PermissionError):
         return InputError(f"{name}: permission denied; check the file's read permission")
     if isinstance(exc, FileNotFoundError):
-        return InputError(f"{name}: no such file")
+        return MissingFile(name)
     return read_error(name, exc)
 
 
