@@ -12,6 +12,7 @@ import itertools
 import lzma
 import os
 from collections.abc import Collection, Iterator, Sequence
+from typing import Any
 
 import pyarrow as pa
 
@@ -87,6 +88,17 @@ class ShardedSource(Source):
     def batches(self, columns: Sequence[str], numeric: Collection[str]) -> Iterator[pa.RecordBatch]:
         for shard in self.shards:
             yield from shard.batches(columns, numeric)
+
+
+def decompressed(raw: Any, compression: str | None) -> Any:
+    """``raw`` (an Arrow or Python binary file) read through its decompressor: xz by
+    Python's lzma (Arrow has none), any other by Arrow; unchanged without compression."""
+    if compression == "xz":
+        return lzma.open(raw, "rb")
+    if compression:
+        native = raw if isinstance(raw, pa.NativeFile) else pa.PythonFile(raw, mode="r")
+        return pa.CompressedInputStream(native, compression)
+    return raw
 
 
 def open_error(name: str, exc: Exception) -> InputError:
