@@ -230,11 +230,11 @@ class _Gates:
         checks, tolerances = _as_tuple(checks), _as_tuple(tolerances)
         if not (checks or tolerances or baseline is not None or require_baseline):
             return cls()  # the gating machinery loads only for a run with something to judge
-        from .gating import gates
+        from .gating import parse
 
         return cls(
-            tuple(gates.parse_check(c) if isinstance(c, str) else c for c in checks),
-            tuple(gates.parse_tolerance(t) if isinstance(t, str) else t for t in tolerances),
+            tuple(parse.parse_check(c) if isinstance(c, str) else c for c in checks),
+            tuple(parse.parse_tolerance(t) if isinstance(t, str) else t for t in tolerances),
             _as_baseline(baseline),
             require_baseline,
         )

@@ -24,8 +24,6 @@ from ..losses import Direction, get_loss
 from ..result import EvaluationResult, Outcome, ResultRow
 from .baseline import Baseline, RowKey, pair_files, row_key
 from .parse import Check, Tolerance
-from .parse import parse_check as parse_check  # the command line's and the tests' names
-from .parse import parse_tolerance as parse_tolerance
 from .significance import (
     NOT_JUDGED,
     Judged,
