@@ -104,7 +104,7 @@ def evaluate(
     """
     _load_plugins(plugins)
     ci = _ci_level(ci)
-    gates = _Gates.of(checks, max_regression, baseline, require_baseline)
+    gates = _Gates.of(checks, max_regression, baseline, require_baseline=require_baseline)
     require = [*require, *gates.losses]
     gates.check_usage(bool(compare))
     if mape_zero not in MAPE_ZERO_POLICIES:
@@ -225,7 +225,7 @@ class _Gates:
     require_baseline: bool = False
 
     @classmethod
-    def of(cls, checks: Any, tolerances: Any, baseline: Any, require_baseline: bool) -> _Gates:
+    def of(cls, checks: Any, tolerances: Any, baseline: Any, *, require_baseline: bool) -> _Gates:
         """The gates, their texts parsed as the command line parses them."""
         checks, tolerances = _as_tuple(checks), _as_tuple(tolerances)
         if not (checks or tolerances or baseline is not None or require_baseline):

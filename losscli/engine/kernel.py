@@ -126,7 +126,7 @@ class _Chunk:
         self.resampler = None
         if spec.resampling is not None:
             optional = not spec.replicate_ratios  # R²'s bootstrap under the normal method
-            self.resampler = ChunkResampler(spec.resampling, n_keys, spec.budget, optional)
+            self.resampler = ChunkResampler(spec.resampling, n_keys, spec.budget, optional=optional)
         self.shifts: dict[StatKey, np.ndarray] = {}
         self.binary: dict[str, bool] = {}
         self.moments = ChunkMoments(n_keys)  # the co-moments, summed block by block

@@ -33,7 +33,9 @@ def open_source(
     if name == STDIN:  # streamed (CSV) or spooled to disk (Parquet): never held in memory
         from .stdin import open_stdin
 
-        return open_stdin(stdin or sys.stdin.buffer, input_format, delimiter, encoding, decimal)
+        return open_stdin(
+            stdin or sys.stdin.buffer, input_format, delimiter, encoding=encoding, decimal=decimal
+        )
     if _is_sharded(name):
         dialect = (delimiter, encoding, decimal)
         return ShardedSource(name, [_file(s, input_format, *dialect) for s in _shards(name)])

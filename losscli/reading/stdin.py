@@ -44,6 +44,7 @@ def open_stdin(
     stream: IO[bytes],
     input_format: str | None,
     delimiter: str | None,
+    *,
     encoding: str,
     decimal: str,
 ) -> Source:
@@ -61,7 +62,9 @@ def open_stdin(
     text = io.BufferedReader(_Prefixed(start, text), BUFFER_BYTES)
     if codecs.lookup(codec).name != "utf-8":
         text = io.BufferedReader(_Transcoded(text, codec), BUFFER_BYTES)
-    return StdinCsvSource(InputKind(kind.format, None), text, delimiter, codec, decimal)
+    return StdinCsvSource(
+        InputKind(kind.format, None), text, delimiter, encoding=codec, decimal=decimal
+    )
 
 
 class StdinCsvSource(Source):
@@ -75,6 +78,7 @@ class StdinCsvSource(Source):
         kind: InputKind,
         text: IO[bytes],
         delimiter: str | None,
+        *,
         encoding: str,
         decimal: str,
     ) -> None:
