@@ -105,7 +105,7 @@ def evaluate(
     """
     _load_plugins(plugins)
     ci = _ci_level(ci)
-    gates = _Gates.of(checks, max_regression, baseline, require_baseline)
+    gates = _Gates.of(checks, max_regression, baseline, require_baseline=require_baseline)
     require = [*require, *gates.losses]
     gates.check_usage(bool(compare))
     if mape_zero not in MAPE_ZERO_POLICIES:
@@ -226,16 +226,16 @@ class _Gates:
     require_baseline: bool = False
 
     @classmethod
-    def of(cls, checks: Any, tolerances: Any, baseline: Any, require_baseline: bool) -> _Gates:
+    def of(cls, checks: Any, tolerances: Any, baseline: Any, *, require_baseline: bool) -> _Gates:
         """The gates, their texts parsed as the command line parses them."""
         checks, tolerances = _as_tuple(checks), _as_tuple(tolerances)
         if not (checks or tolerances or baseline is not None or require_baseline):
             return cls()  # the gating machinery loads only for a run with something to judge
-        from .gating import gates
+        from .gating import parse
 
         return cls(
-            tuple(gates.parse_check(c) if isinstance(c, str) else c for c in checks),
-            tuple(gates.parse_tolerance(t) if isinstance(t, str) else t for t in tolerances),
+            tuple(parse.parse_check(c) if isinstance(c, str) else c for c in checks),
+            tuple(parse.parse_tolerance(t) if isinstance(t, str) else t for t in tolerances),
             _as_baseline(baseline),
             require_baseline,
         )

@@ -36,6 +36,14 @@ class InputError(LossCliError):
     exit_code = 3
 
 
+class MissingFile(InputError):
+    """An input file named on the command line or in a config does not exist (exit 3)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: no such file")
+        self.path = path
+
+
 class UsageError(LossCliError):
     """The request itself is wrong: unknown loss, conflicting options (exit 2)."""
 

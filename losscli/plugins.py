@@ -3,9 +3,9 @@ and installed packages (the entry-point group ``losscli.losses``).
 
 Loading a plugin runs its code, as pytest runs a conftest.py: only what is named is
 loaded, never anything found beside the data. Entry points, and the files a config
-names (deferred: ``defer_files``), are loaded only when a loss name is not a built-in,
-or when every loss is listed (``-m all``, ``losscli losses``), so a run without plugins
-imports none of this.
+names (kept by :func:`~losscli.losses.registry.defer_plugin_files`), are loaded only when
+a loss name is not a built-in, or when every loss is listed (``-m all``, ``losscli
+losses``), so a run without plugins imports none of this.
 
 Whatever a plugin's code raises, at import or while computing, is a
 :class:`~losscli.errors.PluginFailure` naming the plugin (exit 4), ``SystemExit`` and
@@ -24,7 +24,7 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, cast
 
 import numpy as np
@@ -35,33 +35,16 @@ from .hooks import run_before_plugins
 ENTRY_POINT_GROUP = "losscli.losses"
 _loaded: set[str] = set()  # plugin files (absolute paths) and entry points already loaded
 _scanned: list[bool] = []  # installed packages were looked through
-_deferred: list[tuple[str, Callable[[str], None] | None]] = []  # files, and who to tell
 
 
-def defer_files(paths: list[str], loaded: Callable[[str], None] | None) -> None:
-    """Plugin files to load only when a loss name is not found or every loss is listed
-    (``load_deferred``), instead of any deferred before; ``loaded(path)`` is called after
-    each one runs."""
-    _deferred[:] = [(path, loaded) for path in paths]
-
-
-def load_deferred() -> None:
-    """Load the deferred plugin files, in order."""
-    while _deferred:
-        path, loaded = _deferred.pop(0)
-        fresh = os.path.abspath(path) not in _loaded
-        load_file(path)
-        if loaded is not None and fresh:
-            loaded(path)
-
-
-def load_file(path: str) -> None:
-    """Run a plugin file once; the losses it registers are attributed to ``path``."""
+def load_file(path: str) -> bool:
+    """Run a plugin file once; the losses it registers are attributed to ``path``. True if
+    it ran now, False if it had run before."""
     from .define import origin
 
     absolute = os.path.abspath(path)
     if absolute in _loaded:
-        return
+        return False
     if not os.path.isfile(absolute):
         raise PluginFailure(f"{path}: no such plugin file")
     name = "losscli_plugin_" + "".join(c if c.isalnum() else "_" for c in absolute)
@@ -74,6 +57,7 @@ def load_file(path: str) -> None:
     with origin(f"plugin {path}"):
         _run(f"plugin {path}", lambda: spec.loader.exec_module(module))
     sys.modules[name] = module  # so that its functions pickle (a distributed run)
+    return True
 
 
 def load_entry_points() -> None:

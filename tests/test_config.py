@@ -253,3 +253,20 @@ def test_failed_checks_from_a_config_name_its_file_and_keys(run, repo: Path) -> 
     typed = run("evaluate", "g.csv", "-m", "mse", "-f", "csv", "--check", "mse<=0.2")
     assert typed.exit_code == 1
     assert "losscli.toml" not in typed.stderr  # the command line's check replaced the file's
+
+
+def test_failed_tolerances_and_required_rows_from_a_config_name_their_keys(run, repo: Path) -> None:
+    (repo / "metrics").mkdir()
+    made = run("evaluate", "g.csv", "-g", "g", "-m", "mse", "-f", "json", "-o", "../metrics/b.json")
+    assert made.exit_code == 0, made.stderr
+    write_table(GROUPED.assign(y_pred=GROUPED.y_pred + 1, g="c"), repo / "sub" / "g.csv")
+    (repo / "losscli.toml").write_text(
+        'baseline = "metrics/b.json"\nmax-regression = ["mse=0"]\nrequire-baseline = true\n'
+        'group-by = ["g"]\n'
+    )
+    result = run("evaluate", "g.csv", "-m", "mse", "-f", "csv")
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "losscli: the failed checks come from ../losscli.toml "
+        "(key 'require-baseline', key 'max-regression')"
+    )

@@ -12,7 +12,7 @@ import pytest
 from conftest import write_table
 
 from losscli.errors import UsageError
-from losscli.gating.gates import parse_check, parse_tolerance
+from losscli.gating.parse import parse_check, parse_tolerance
 
 
 def predictions(tmp_path: Path, name: str, noise: float, seed: int) -> Path:

@@ -35,7 +35,7 @@ def default_map(ctx: click.Context, path: str, table: dict[str, Any]) -> dict[st
 
 
 def _values(
-    ctx: click.Context, path: str, table: dict[str, Any], deliberate: bool = True
+    ctx: click.Context, path: str, table: dict[str, Any], *, deliberate: bool = True
 ) -> dict[str, tuple[str, Any]]:
     """Option name → (the key as written, the value as click takes it), each checked.
 
@@ -56,12 +56,12 @@ def _values(
         if option.name == "output":
             from .output_guard import note_config_output
 
-            note_config_output(ctx, path, key, value)
+            note_config_output(ctx, path, key, value=value)
         if option.name in PATH_KEYS:
             value = _from_config_directory(path, value)
         try:
             if option.name == "plugins":
-                defer_plugins(ctx, path, option.type_cast_value(ctx, value), deliberate)
+                defer_plugins(ctx, path, option.type_cast_value(ctx, value), deliberate=deliberate)
             else:  # its type and its callback, as on the command line
                 option.process_value(ctx, value)
         except click.BadParameter as exc:
@@ -134,7 +134,9 @@ def install_plugins(ctx: click.Context, explicit: str | None) -> None:
             continue
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise click.UsageError(f"{path}: key {key!r} takes a list of paths")
-        defer_plugins(ctx, path, _from_config_directory(path, files), explicit is not None)
+        defer_plugins(
+            ctx, path, _from_config_directory(path, files), deliberate=explicit is not None
+        )
 
 
 def ignore(ctx: click.Context) -> None:

@@ -22,7 +22,7 @@ SPEAK = "losscli.config_speak"  # ctx.meta: notes are shown as they come (not -q
 PLUGIN_FILES = "losscli.plugin_files"  # ctx.meta: every plugin file named, loaded or deferred
 
 
-def defer_plugins(ctx: click.Context, path: str, files: Sequence[str], deliberate: bool) -> None:
+def defer_plugins(ctx: click.Context, path: str, files: Sequence[str], *, deliberate: bool) -> None:
     """The config's plugin files, checked (``trust``), to run only when a loss name is not
     a built-in or every loss is listed, for this command only; each says so as it runs.
     Plugins given on the command line replace them (``forget_plugins``)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import InputError, LossCliError
+from ..errors import InputError, LossCliError, MissingFile
 from ..reading.formats import STDIN
 
 
@@ -18,7 +18,9 @@ def with_column_hint(
 ) -> InputError:
     """``error``, with a hint where the missing "files" are columns of the first file."""
     missing = [f for f in files[1:] if not os.path.exists(f)]
-    if not missing or str(error) != f"{missing[0]}: no such file" or files[0] == STDIN:
+    if not missing or files[0] == STDIN:
+        return error
+    if not isinstance(error, MissingFile) or error.path != missing[0]:
         return error
     columns = _columns(files[0])
     names = [name for name in missing if name in columns]

@@ -260,12 +260,8 @@ def _name_the_config_of(failures: list[Any]) -> None:
     """Where failed checks were set by a config file, name it and its keys."""
     from .config import config_keys
 
-    def option(check: str) -> str:
-        if check == "require-baseline":
-            return "require_baseline"
-        return "tolerances" if check.startswith("max-regression ") else "checks"
-
-    names = sorted({option(failure.check) for failure in failures})
+    options = {"check": "checks", "tolerance": "tolerances", "require-baseline": "require_baseline"}
+    names = sorted({options[failure.kind] for failure in failures})
     found = config_keys(click.get_current_context(), names)
     if found is not None:
         path, keys = found

@@ -107,7 +107,7 @@ def _suffix_fits(suffix: str, fmt: str) -> bool:
 
 def _to_terminal(output: str | None) -> bool:
     """Whether the result would go to a terminal: standard output, or a path naming it."""
-    descriptor = 1 if output is None else _named_descriptor(output)
+    descriptor = 1 if output is None else named_descriptor(output)
     if descriptor == 1:
         return bool(result_stream().isatty())
     try:
@@ -232,12 +232,12 @@ def _write_bytes_beside(data: bytes) -> None:
 
 def write_path(path: str, text: Text) -> None:
     """Write ``text`` to what ``path`` names, following symlinks (see the module docstring)."""
-    descriptor = _named_descriptor(path)
+    descriptor = named_descriptor(path)
     if descriptor is not None:
         _write_descriptor(path, descriptor, text)
         return
     target = os.path.realpath(path)
-    existing = _target_status(path, target)
+    existing = target_status(path, target)
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         _write_in_place(path, target, text)
     else:
@@ -253,7 +253,7 @@ def _write_in_place(path: str, target: str, text: Text) -> None:
         raise _write_failure(path, exc) from exc
 
 
-def _named_descriptor(path: str) -> int | None:
+def named_descriptor(path: str) -> int | None:
     """The file descriptor ``path`` names through its symlinks (``/dev/stdout``: 1), or None."""
     current = os.path.abspath(path)
     for _ in range(40):  # the kernel's limit on symlinks followed
@@ -322,7 +322,7 @@ def _keep_mode_and_owner(descriptor: int, existing: os.stat_result) -> None:
             os.fchown(descriptor, existing.st_uid, existing.st_gid)
 
 
-def _target_status(path: str, target: str) -> os.stat_result | None:
+def target_status(path: str, target: str) -> os.stat_result | None:
     """The target's status, or None when it is new (then its directory must exist).
 
     A target that exists must be writable, though replacing it only needs its directory.

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 
 import click
 
-from .output import _named_descriptor, _target_status
+from .output import named_descriptor, target_status
 
 OUTSIDE = "losscli.config_outside"  # ctx.meta: why the config's output may not be written
 
@@ -35,14 +35,14 @@ def check_output_path(
     ``output`` None is standard output; ``relied_on`` holds (path, what it is) of the
     files besides the arguments that the run reads (the config file, plugin files).
     """
-    descriptor = 1 if output is None else _named_descriptor(output)
+    descriptor = 1 if output is None else named_descriptor(output)
     if descriptor is not None:
         written = _regular(_result_descriptor() if descriptor == 1 else descriptor)
         what = "standard output" if descriptor == 1 else f"-o {output} (descriptor {descriptor})"
         fix = "send the result elsewhere"
     else:
         assert output is not None  # for mypy: standard output has descriptor 1
-        written = _target_status(output, os.path.realpath(output))
+        written = target_status(output, os.path.realpath(output))
         written = written if written is not None and stat.S_ISREG(written.st_mode) else None
         what, fix = f"the output file {output!r}", "choose another output path"
     same = (written.st_dev, written.st_ino) if written is not None else None
@@ -110,7 +110,7 @@ def _regular(descriptor: int) -> os.stat_result | None:
     return status if stat.S_ISREG(status.st_mode) else None
 
 
-def note_config_output(ctx: click.Context, path: str, key: str, value: object) -> None:
+def note_config_output(ctx: click.Context, path: str, key: str, *, value: object) -> None:
     """Hold the error of a config's output outside the config file's directory (``..`` and
     symlinks resolved), for ``check_config_output`` to raise if the command line names none."""
     if not isinstance(value, str) or value in ("", "-"):

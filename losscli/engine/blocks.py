@@ -43,17 +43,6 @@ class BlockSums:
             self._done[tag] = (column, key_sum(self.codes, self.n_keys, column))
         return self._done[tag][1]
 
-    def product(self, x: Column, y: Column) -> np.ndarray:
-        """Σ x·y per key (a column of ones is the identity)."""
-        if isinstance(x, Ones):
-            return self(y)
-        if isinstance(y, Ones):
-            return self(x)
-        tag = ("product", *sorted((id(x), id(y))))
-        if tag not in self._done:
-            self._done[tag] = ((x, y), key_sum(self.codes, self.n_keys, x * y))
-        return self._done[tag][1]
-
 
 class TermCache:
     """Per-row terms of one batch, computed once per term function (MSE and RMSE share)."""

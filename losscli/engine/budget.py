@@ -70,7 +70,6 @@ class MemoryBudget:
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         self.limit = limit
         self.held = 0
-        self.peak = 0
         self._lock = threading.Lock()
 
     def try_charge(self, size: int) -> bool:
@@ -81,7 +80,6 @@ class MemoryBudget:
             if self.held + size > self.limit:
                 return False
             self.held += size
-            self.peak = max(self.peak, self.held)
             return True
 
     def charge(self, size: int, what: Callable[[], str], lower: str) -> None:

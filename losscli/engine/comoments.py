@@ -123,7 +123,7 @@ def spread(table: np.ndarray, x: int, y: int) -> tuple[np.ndarray, np.ndarray, n
 
 
 def residual(
-    table: np.ndarray, x: tuple[int, int], u: tuple[int, int], r: np.ndarray, s: np.ndarray
+    table: np.ndarray, x: tuple[int, int], u: tuple[int, int], *, r: np.ndarray, s: np.ndarray
 ) -> np.ndarray:
     """Σ(v_x₀' − r·v_x₁')(v_u₀' − s·v_u₁') per key, from the centred co-moments: the
     residuals of two scaled ratios (:func:`spread`), summed as a product."""

@@ -77,7 +77,9 @@ def _moments(s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r = ratio(s["num"], s["den"])
     scaled, den, scale = comoments.spread(table, 0, 1)
     with np.errstate(all="ignore"):
-        var = np.maximum(comoments.residual(table, (0, 1), (0, 1), scaled, scaled), 0.0) / den**2
+        var = (
+            np.maximum(comoments.residual(table, (0, 1), (0, 1), r=scaled, s=scaled), 0.0) / den**2
+        )
     return r, var, comoments.effective_rows(table, 1), scale
 
 
@@ -136,12 +138,14 @@ def paired_normal(shape: Ratio, model: Sums, ref: Sums, level: float) -> Paired:
     n_eff = comoments.effective_rows(table, 3)
     with np.errstate(all="ignore"):
         var_m = (
-            np.maximum(comoments.residual(table, (0, 1), (0, 1), scaled_m, scaled_m), 0) / den_m**2
+            np.maximum(comoments.residual(table, (0, 1), (0, 1), r=scaled_m, s=scaled_m), 0)
+            / den_m**2
         )
         var_r = (
-            np.maximum(comoments.residual(table, (2, 3), (2, 3), scaled_r, scaled_r), 0) / den_r**2
+            np.maximum(comoments.residual(table, (2, 3), (2, 3), r=scaled_r, s=scaled_r), 0)
+            / den_r**2
         )
-        cov = comoments.residual(table, (0, 1), (2, 3), scaled_m, scaled_r) / (den_m * den_r)
+        cov = comoments.residual(table, (0, 1), (2, 3), r=scaled_m, s=scaled_r) / (den_m * den_r)
         # each side's slope times its scale, divided by the larger: no square overflows
         a_m = shape.transform.slope(r_m) * scale_m
         a_r = shape.transform.slope(r_r) * scale_r

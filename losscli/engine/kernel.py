@@ -127,10 +127,8 @@ class _Chunk:
         self.n_keys, self.position = n_keys, position
         self.resampler = None
         if spec.resampling is not None:
-            optional = (
-                not spec.replicate_ratios
-            )  # the hidden bootstrap (R², F1, …) under --ci normal
-            self.resampler = ChunkResampler(spec.resampling, n_keys, spec.budget, optional)
+            optional = not spec.replicate_ratios  # the hidden bootstrap (R², F1, …): --ci normal
+            self.resampler = ChunkResampler(spec.resampling, n_keys, spec.budget, optional=optional)
         self.shifts: dict[StatKey, np.ndarray] = {}
         self.binary: dict[str, bool] = {}
         self.moments = ChunkMoments(n_keys)  # the co-moments, summed block by block

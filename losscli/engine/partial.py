@@ -124,13 +124,6 @@ class Partial:
                 values = values[: self.keys.size]
                 self.added[name][: len(values)] += values
 
-    def replicated_sums(self) -> int:
-        """How many (keys × resamples) replicate sums this partial holds, settled or not."""
-        names = {name for name, values in self.added.items() if values.ndim == 2}
-        if self.cells is not None:
-            names |= self.cells.names()
-        return len(names)
-
     def _unshare(self) -> None:
         """One array per sum before adding in place: the kernel files a column shared by
         two losses (or a count) once, as the same array under each name."""

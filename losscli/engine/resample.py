@@ -30,7 +30,7 @@ class ChunkResampler:
     per chunk, slice by slice of units, so that the weights held at once stay small."""
 
     def __init__(
-        self, spec: Resampling, n_keys: int, budget: MemoryBudget, optional: bool = False
+        self, spec: Resampling, n_keys: int, budget: MemoryBudget, *, optional: bool = False
     ) -> None:
         self.spec, self.n_keys, self.budget, self.optional = spec, n_keys, budget, optional
         self.charged = 0  # bytes of the results, charged to the budget

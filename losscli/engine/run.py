@@ -32,10 +32,9 @@ from .kernel import KernelSpec, evaluate_chunk
 from .keys import KeySet
 from .partial import Partial
 from .settle import Settler
-from .weights import Resampling
+from .weights import FALLBACK_BOOTSTRAP, Resampling
 
 Progress = Callable[[str, int, "int | None", str], None]
-FALLBACK_BOOTSTRAP = Resampling(resamples=1000, seed=0)
 POOL_MIN_ROWS = 1 << 14  # smaller chunks are computed on the folding thread
 
 

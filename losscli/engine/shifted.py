@@ -102,7 +102,11 @@ class _Sums:
                 d.append(None)
                 continue
             self.arrays[i] = True
-            d.append(self._shifted(i, codes, n, column, exponent, known[i], fresh))
+            d.append(
+                self._shifted(
+                    i, codes, n, values=column, exponent=exponent, known=known[i], fresh=fresh
+                )
+            )
         v = self.width
         for i in range(v):
             for j in range(i, v):
@@ -136,6 +140,7 @@ class _Sums:
         i: int,
         codes: np.ndarray | None,
         n: np.ndarray,
+        *,
         values: np.ndarray,
         exponent: np.ndarray | int,
         known: np.ndarray | None,

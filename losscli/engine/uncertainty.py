@@ -18,6 +18,7 @@ from ..reading import Model
 from ..result import CiSettings, Comparison, LossColumn
 from ..result.adjust import adjusted
 from . import intervals
+from .weights import FALLBACK_BOOTSTRAP
 
 NO_INTERVAL = {
     "Extreme": "no interval: a maximum has no sound streamed interval",
@@ -72,7 +73,8 @@ def _loss_interval(
 def _without_bootstrap(why: str) -> str:
     """The note of a loss whose bootstrap under the normal method was over the budget."""
     return (
-        f"no interval: its bootstrap (1,000 resamples) was left out, as {why}; "
+        f"no interval: its bootstrap ({FALLBACK_BOOTSTRAP.resamples:,} resamples) was left out, "
+        f"as {why}; "
         "--ci-method bootstrap gives one, its memory growing with groups × --resamples "
         "(lower them, or raise --max-memory)"
     )

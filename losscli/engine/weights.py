@@ -30,6 +30,10 @@ class Resampling:
     block_rows: int = 1
 
 
+# The bootstrap of a loss with no sound streamed normal interval (R²) under the normal method
+FALLBACK_BOOTSTRAP = Resampling(resamples=1000, seed=0)
+
+
 def _mix(z: np.ndarray) -> np.ndarray:
     """SplitMix64's finaliser, in place: a bijection of uint64 that scrambles every bit."""
     z ^= z >> np.uint64(30)

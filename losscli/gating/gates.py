@@ -24,8 +24,6 @@ from ..losses import Direction, get_loss
 from ..result import EvaluationResult, Outcome, ResultRow
 from .baseline import Baseline, RowKey, pair_files, row_key
 from .parse import Check, Tolerance
-from .parse import parse_check as parse_check  # the command line's and the tests' names
-from .parse import parse_tolerance as parse_tolerance
 from .significance import (
     NOT_JUDGED,
     Judged,
@@ -164,7 +162,9 @@ def _regression(
     if value is None:
         why = row.notes.get(loss.name, "not computed")
         reason = f"{loss.name} has no value in this run ({why}); the baseline has {before:.6g}"
-        return Judged(Outcome(text, index, loss.name, None, before, False, reason))
+        return Judged(
+            Outcome(text, index, loss.name, None, before, False, reason, kind="tolerance")
+        )
     sign = 1.0 if loss.direction is Direction.LOWER else -1.0
     difference = 0.0 if equal_within_noise(value, before) else value - before
     worse = sign * difference
@@ -182,7 +182,7 @@ def _regression(
         se, df = change_se(row, loss.name), _change_df(row, loss.name, method, base_rows)
         if se is None and not row.is_overall and _no_interval(row, loss.name):
             reason += f"; this run's {loss.name} has no interval (too few rows){NOT_JUDGED}"
-            outcome = Outcome(text, index, loss.name, value, limit, True, reason)
+            outcome = Outcome(text, index, loss.name, value, limit, True, reason, kind="tolerance")
             return Judged(outcome, None, True)
         reason += _unjudged(row, loss.name) if se is None else ""
     if level is not None and se is not None:
@@ -193,7 +193,10 @@ def _regression(
             f"[{difference - half:+.6g}, {difference + half:+.6g}]: "
             f"{'not ' if passed else ''}significantly beyond the tolerance"
         )
-    outcome = Outcome(text, index, loss.name, value, limit, passed, reason, beyond=worse > allowed)
+    beyond = worse > allowed
+    outcome = Outcome(
+        text, index, loss.name, value, limit, passed, reason, beyond=beyond, kind="tolerance"
+    )
     return Judged(outcome, p_beyond(worse - allowed, se, df), not row.is_overall)
 
 
@@ -246,6 +249,7 @@ def _nothing_to_compare(
             False,
             f"the baseline {baseline.path} has no value of {tolerance.loss}, "
             "so its regression cannot be checked",
+            kind="tolerance",
         )
         for i, row in enumerate(rows)
         if row.is_overall
@@ -327,7 +331,17 @@ def _baseline_only(
 def _unmatched(
     index: int, reason: str, about: tuple[str, str, dict[str, Any] | None] | None = None
 ) -> Outcome:
-    return Outcome("require-baseline", index, "", None, None, False, reason, about=about)
+    return Outcome(
+        "require-baseline",
+        index,
+        "",
+        None,
+        None,
+        False,
+        reason,
+        about=about,
+        kind="require-baseline",
+    )
 
 
 def _one_sided_losses(result: EvaluationResult, baseline: Baseline) -> list[str]:

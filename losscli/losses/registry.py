@@ -194,24 +194,25 @@ def _by_name() -> dict[str, Loss]:
 
 # A config's plugin files, and who to tell as each loads: kept here, where loading is
 # decided, so that deferring them imports no plugin machinery (``losscli.plugins``).
-_deferred: list[tuple[list[str], Callable[[str], None] | None]] = []
+_deferred: list[tuple[str, Callable[[str], None] | None]] = []
 
 
 def defer_plugin_files(paths: Sequence[str], loaded: Callable[[str], None] | None) -> None:
     """Plugin files to run with the installed plugins (``load_installed_plugins``), instead
     of any deferred before (none: forget them); ``loaded(path)`` is called after each runs."""
-    _deferred[:] = [(list(paths), loaded)] if paths else []
+    _deferred[:] = [(path, loaded) for path in paths]
 
 
 def load_installed_plugins() -> None:
     """Register installed packages' losses (entry points) and the plugin files a config
     names, the first time a name is not found or every loss is listed: runs without
     plugins never import the machinery."""
-    from ..plugins import defer_files, load_deferred, load_entry_points
+    from ..plugins import load_entry_points, load_file
 
-    while _deferred:
-        defer_files(*_deferred.pop())
-    load_deferred()
+    while _deferred:  # in order; one that fails is dropped, the rest stay deferred
+        path, loaded = _deferred.pop(0)
+        if load_file(path) and loaded is not None:
+            loaded(path)
     load_entry_points()
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import lzma
 import os
 import re
 from collections.abc import Collection, Iterator, Sequence
@@ -23,7 +22,7 @@ import pyarrow.csv as pacsv
 from .. import _arrow
 from ..errors import InputError
 from .formats import InputKind, text_encoding
-from .source import READ_ERRORS, Source, open_error, read_error
+from .source import READ_ERRORS, Source, decompressed, open_error, read_error
 from .values import FLOAT64_EXACT, beyond_float64, cell_repr, not_a_number
 
 BLOCK_BYTES = 1 << 20  # pyarrow's default: larger blocks cost memory, not time
@@ -67,11 +66,7 @@ class CsvSource(Source):
     def _stream(self) -> Any:
         try:
             self._raw = self._stored()
-            if self.kind.compression == "xz":
-                return lzma.open(self._raw, "rb")
-            if self.kind.compression:
-                return pa.CompressedInputStream(self._raw, self.kind.compression)
-            return self._raw
+            return decompressed(self._raw, self.kind.compression)
         except (OSError, pa.ArrowException) as exc:
             raise open_error(self.name, exc) from exc
 

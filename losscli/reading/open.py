@@ -12,7 +12,7 @@ import os
 import sys
 from typing import IO
 
-from ..errors import InputError
+from ..errors import InputError, MissingFile
 from .columns import is_pattern
 from .csv_source import CsvSource
 from .formats import STDIN, detect, shard_family
@@ -33,12 +33,14 @@ def open_source(
     if name == STDIN:  # streamed (CSV) or spooled to disk (Parquet): never held in memory
         from .stdin import open_stdin
 
-        return open_stdin(stdin or sys.stdin.buffer, input_format, delimiter, encoding, decimal)
+        return open_stdin(
+            stdin or sys.stdin.buffer, input_format, delimiter, encoding=encoding, decimal=decimal
+        )
     if _is_sharded(name):
         dialect = (delimiter, encoding, decimal)
         return ShardedSource(name, [_file(s, input_format, *dialect) for s in _shards(name)])
     if not os.path.exists(name):
-        raise InputError(f"{name}: no such file")
+        raise MissingFile(name)
     return _file(name, input_format, delimiter, encoding, decimal)
 
 

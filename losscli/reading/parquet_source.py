@@ -27,12 +27,10 @@ def batch_rows(numeric_columns: int) -> int:
 
 
 class ParquetSource(Source):
-    def __init__(
-        self, name: str, data: pa.Buffer | None = None, spool: IO[bytes] | None = None
-    ) -> None:
-        """``data``: the file's bytes in memory; ``spool``: an open file holding them (standard
-        input's copy, which has no name to open)."""
-        self.name, self._data, self._spool = name, data, spool
+    def __init__(self, name: str, spool: IO[bytes] | None = None) -> None:
+        """``spool``: an open file holding the file's bytes (standard input's copy, which
+        has no name to open)."""
+        self.name, self._spool = name, spool
         self._file: Any = None  # opened for the schema, kept open for the read that follows
         self._metadata: Any = None  # the footer, parsed once, until the file is read
         self._rows_read = 0
@@ -65,11 +63,9 @@ class ParquetSource(Source):
         return opened
 
     def _where(self) -> Any:
-        """The file to read: in memory, the spool, or the named file. The spool has no name:
+        """The file to read: the spool or the named file. The spool has no name:
         on Linux it is opened anew through /proc (read by Arrow alone, never calling back
         into Python from Arrow's threads), elsewhere through a descriptor of its own."""
-        if self._data is not None:
-            return pa.BufferReader(self._data)
         if self._spool is not None:
             opened = f"/proc/self/fd/{self._spool.fileno()}"
             if os.path.exists(opened):

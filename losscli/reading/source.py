@@ -12,10 +12,11 @@ import itertools
 import lzma
 import os
 from collections.abc import Collection, Iterator, Sequence
+from typing import Any
 
 import pyarrow as pa
 
-from ..errors import InputError
+from ..errors import InputError, MissingFile
 
 TABLE_BATCH_ROWS = 1 << 18
 READ_ERRORS = (pa.ArrowException, OSError, EOFError, lzma.LZMAError, UnicodeError)
@@ -89,11 +90,22 @@ class ShardedSource(Source):
             yield from shard.batches(columns, numeric)
 
 
+def decompressed(raw: Any, compression: str | None) -> Any:
+    """``raw`` (an Arrow or Python binary file) read through its decompressor: xz by
+    Python's lzma (Arrow has none), any other by Arrow; unchanged without compression."""
+    if compression == "xz":
+        return lzma.open(raw, "rb")
+    if compression:
+        native = raw if isinstance(raw, pa.NativeFile) else pa.PythonFile(raw, mode="r")
+        return pa.CompressedInputStream(native, compression)
+    return raw
+
+
 def open_error(name: str, exc: Exception) -> InputError:
     if isinstance(exc, PermissionError):
         return InputError(f"{name}: permission denied; check the file's read permission")
     if isinstance(exc, FileNotFoundError):
-        return InputError(f"{name}: no such file")
+        return MissingFile(name)
     return read_error(name, exc)
 
 

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import codecs
 import io
-import lzma
 import shutil
 import tempfile
 from collections.abc import Collection, Iterator, Sequence
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import pyarrow as pa
 
@@ -30,7 +29,7 @@ from .csv_source import CsvSource, parse_options
 from .formats import STDIN, InputKind, detect, text_encoding
 from .lines import last_line_end, line_ends, unclosed_quote
 from .parquet_source import ParquetSource
-from .source import READ_ERRORS, Source, read_error
+from .source import READ_ERRORS, Source, decompressed, read_error
 
 PEEK_BYTES = 8  # enough for every magic number: Parquet, gzip, bz2, xz, zstd
 BUFFER_BYTES = 1 << 20
@@ -45,6 +44,7 @@ def open_stdin(
     stream: IO[bytes],
     input_format: str | None,
     delimiter: str | None,
+    *,
     encoding: str,
     decimal: str,
 ) -> Source:
@@ -62,7 +62,9 @@ def open_stdin(
     text = io.BufferedReader(_Prefixed(start, text), BUFFER_BYTES)
     if codecs.lookup(codec).name != "utf-8":
         text = io.BufferedReader(_Transcoded(text, codec), BUFFER_BYTES)
-    return StdinCsvSource(InputKind(kind.format, None), text, delimiter, codec, decimal)
+    return StdinCsvSource(
+        InputKind(kind.format, None), text, delimiter, encoding=codec, decimal=decimal
+    )
 
 
 class StdinCsvSource(Source):
@@ -76,6 +78,7 @@ class StdinCsvSource(Source):
         kind: InputKind,
         text: IO[bytes],
         delimiter: str | None,
+        *,
         encoding: str,
         decimal: str,
     ) -> None:
@@ -224,12 +227,10 @@ class _Transcoded(io.RawIOBase):
 
 
 def _decompressed(stream: IO[bytes], compression: str | None) -> IO[bytes]:
-    if compression is None:
-        return stream
-    if compression == "xz":
-        return lzma.open(stream, "rb")
-    compressed = pa.CompressedInputStream(pa.PythonFile(stream, mode="r"), compression)
-    return io.BufferedReader(_Prefixed(b"", compressed), BUFFER_BYTES)
+    opened = decompressed(stream, compression)
+    if isinstance(opened, pa.NativeFile):  # Arrow's decompressor, read as a Python file
+        return io.BufferedReader(_Prefixed(b"", opened), BUFFER_BYTES)
+    return cast(IO[bytes], opened)
 
 
 def _spool(stream: IO[bytes]) -> IO[bytes]:

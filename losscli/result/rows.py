@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Outcome:
     # (file, pred, group) the outcome is about where that is no row of this run (a
     # baseline's row missing from it); ``row`` is then the run's row it is reported with
     about: tuple[str, str, dict[str, Any] | None] | None = None
+    kind: Literal["check", "tolerance", "require-baseline"] = "check"  # what asked for it
 
     def where(self, row: ResultRow) -> str:
         """The row the outcome is about, as a message names it (``row``: the one it is on)."""
