@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import importlib
+import io
 import lzma
 import os
 import signal
@@ -29,6 +30,7 @@ from losscli import evaluate, plugins
 from losscli.cli import main
 from losscli.losses import REGISTRY, get_loss
 from losscli.reading import source
+from losscli.render.formats import View, output_format
 
 # The suite's property tests draw the same examples on every run, so CI passes or fails
 # on the code alone; HYPOTHESIS_PROFILE=explore draws new ones (as `make fuzz` does).
@@ -187,6 +189,15 @@ def sales(tmp_path: Path, rows: int = 200) -> tuple[pd.DataFrame, Path]:
         }
     )
     return frame, write_table(frame, tmp_path / "sales.csv")
+
+
+def rendered(name: str, result: Any, charset: str | None = None) -> str:
+    """The output format ``name``'s text of ``result`` as a file holds it (for standard
+    output of ``charset`` where one is given), its pieces joined."""
+    stream = None if charset is None else io.TextIOWrapper(io.BytesIO(), encoding=charset)
+    text = output_format(name).render(result, View(stream=stream))
+    assert not isinstance(text, bytes), f"{name} is binary"
+    return text if isinstance(text, str) else "".join(text)
 
 
 def write_plugin(tmp_path: Path, body: str, name: str = "plugin.py") -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import on_a_terminal, write_table
+from conftest import on_a_terminal, rendered, write_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -25,7 +25,7 @@ from losscli.render.columns import float_texts
 from losscli.render.grid import format_change, format_number
 from losscli.render.literal import markdown, visible
 from losscli.render.table import print_table, to_table
-from losscli.render.text import TEXT_FORMATS, csv_text, json_text, to_csv
+from losscli.render.text import csv_text, json_text
 from losscli.result import EvaluationResult, ResultRow
 
 # -- the literal escapes ----------------------------------------------------------------
@@ -178,7 +178,7 @@ def test_any_text_shows_literally_in_table_and_markdown(
     print_table(to_table(result), Console(file=out, width=60, color_system=None))
     out.seek(0)
     table = out.read()
-    document = TEXT_FORMATS["markdown"](result, 5, charset)
+    document = rendered("markdown", result, charset)
     document.encode(charset)
     for text in texts_of(result):
         assert visible(text, charset) in table
@@ -202,7 +202,7 @@ def read_back(text: str, delimiter: str) -> list[dict[str, str]]:
 @given(result=results())
 def test_any_text_round_trips_through_csv_tsv_and_json(result: EvaluationResult) -> None:
     for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
-        text = TEXT_FORMATS[fmt](result, 5, None)
+        text = rendered(fmt, result)
         read = read_back(text, delimiter)
         assert len(read) == len(result.rows)
         for row, back in zip(result.rows, read, strict=True):
@@ -211,7 +211,7 @@ def test_any_text_round_trips_through_csv_tsv_and_json(result: EvaluationResult)
                 (row.group or {}).get(g, "") for g in result.group_by
             ]
             assert float(back["mse"]) == row.metrics["mse"]
-    document = json.loads(TEXT_FORMATS["json"](result, 5, None))
+    document = json.loads(rendered("json", result))
     assert [(r["file"], r["pred"], r["group"], r["metrics"]) for r in document["rows"]] == [
         (row.file, row.pred, row.group, row.metrics) for row in result.rows
     ]
@@ -222,13 +222,15 @@ def test_any_text_round_trips_through_csv_tsv_and_json(result: EvaluationResult)
 def test_whole_column_csv_is_the_row_by_row_csv(result: EvaluationResult, delimiter: str) -> None:
     names = result.columns()
     rows = ([record[c] for c in names] for record in result.records())
-    assert to_csv(result, delimiter=delimiter) == csv_text(names, rows, delimiter)
+    assert rendered({",": "csv", "\t": "tsv"}[delimiter], result) == csv_text(
+        names, rows, delimiter
+    )
 
 
 @settings(max_examples=100, deadline=None)
 @given(result=results())
 def test_whole_column_json_is_the_documents_json(result: EvaluationResult) -> None:
-    assert TEXT_FORMATS["json"](result, 5, None) == json_text(result.to_dict())
+    assert rendered("json", result) == json_text(result.to_dict())
 
 
 @pytest.mark.parametrize("method", ["normal", "bootstrap"])
@@ -247,7 +249,7 @@ def test_whole_column_json_with_intervals_and_missing_values(tmp_path: Path, met
         resamples=50,
     )
     for shown in (result, result.ranked("mse", -2)):
-        assert TEXT_FORMATS["json"](shown, 5, None) == json_text(shown.to_dict())
+        assert rendered("json", shown) == json_text(shown.to_dict())
 
 
 @pytest.mark.parametrize("slice_rows", [1, 3, 1000])
@@ -261,8 +263,8 @@ def test_csv_and_json_written_a_slice_at_a_time_are_the_whole(
     monkeypatch.setattr(text_module, "SLICE_ROWS", slice_rows)
     names = result.columns()
     rows = ([record[c] for c in names] for record in result.records())
-    assert to_csv(result) == csv_text(names, rows)
-    assert TEXT_FORMATS["json"](result, 5, None) == json_text(result.to_dict())
+    assert rendered("csv", result) == csv_text(names, rows)
+    assert rendered("json", result) == json_text(result.to_dict())
 
 
 @settings(max_examples=100, deadline=None)

@@ -163,7 +163,7 @@ def evaluate(
     check_interval_usage(ctx, options["ci"], options["ci_method"])
     losses = _one_huber_delta(ctx, losses, options["huber_delta"])
     check_output_path(files, output, files_in_force(ctx))
-    fmt = resolve_format(fmt, output)
+    chosen = resolve_format(fmt, output)
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     reference = options.pop("reference")
     options["compare"] = reference or options["compare"]
@@ -187,16 +187,15 @@ def evaluate(
         bar.close()
     result = replace(result, notices=[*notes, *result.notices]).ranked(sort_by, top)
     if not quiet:
-        shown_as_footnotes = fmt in ("table", "markdown")
-        for warning in result.notices if shown_as_footnotes else result.warnings:
+        for warning in result.notices if chosen.footnotes else result.warnings:
             say("warning", warning)
-        if result.comparisons and fmt in ("csv", "tsv", "parquet"):
-            say("warning", f"{fmt.upper()} has no place for --compare's differences: "
+        if result.comparisons and not chosen.comparisons:
+            say("warning", f"{chosen.title} has no place for --compare's differences: "
                 "-f json, the table or markdown show them")  # fmt: skip
     if output is not None or not quiet:
-        emit(result, fmt, precision, output, max_rows)
+        emit(result, chosen, precision, output, max_rows)
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()
-    shown = on_terminal and fmt in ("table", "markdown")
+    shown = on_terminal and chosen.footnotes
     if before is not None and not quiet and not shown:  # a baseline gate passed within noise
         _report_within_noise(result)
     _report_failures(result, shown)
@@ -298,9 +297,10 @@ def list_losses(fmt: str) -> None:
         print_table(catalog_table(wrap=console.is_terminal), console)
         return
     from ..render.catalog import catalog_text
-    from .output import UTF8_FORMATS, write_stdout
+    from ..render.formats import output_format
+    from .output import write_stdout
 
-    write_stdout(catalog_text(fmt, result_stream().encoding), utf8=fmt in UTF8_FORMATS)
+    write_stdout(catalog_text(fmt, result_stream().encoding), output_format(fmt))
 
 
 def run() -> None:

@@ -10,10 +10,10 @@ from typing import Any
 
 import click
 
+from ..render.formats import FORMATS, Encoding
 from .config_options import config_option, no_config_option, plugin_option
 
 EPS = 2.220446049250313e-16  # float64 machine epsilon (losses.EPS), without importing numpy
-OUTPUT_FORMATS = ("auto", "table", "csv", "tsv", "json", "markdown", "parquet")
 
 
 def _unset_if_empty(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -228,6 +228,30 @@ def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+class FormatChoice(click.Choice):
+    """``auto`` and the output formats registered when the option is read (``render.formats``)."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return ("auto", *FORMATS)
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        """Set by ``click.Choice``: the registry holds the choices."""
+
+
+def _format_help() -> str:
+    suffixes = " ".join("/".join(fmt.suffixes) for fmt in FORMATS.values())
+    binary = [fmt.title for fmt in FORMATS.values() if fmt.encoding is Encoding.BINARY]
+    return (
+        "auto: a table on a terminal, CSV otherwise (with -o: from the file's suffix: "
+        f"{suffixes}). {' and '.join(binary)} only to a file or a pipe."
+    )
+
+
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(
         [
@@ -235,12 +259,10 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "-f",
                 "--format",
                 "fmt",
-                type=click.Choice(OUTPUT_FORMATS),
+                type=FormatChoice(),
                 default="auto",
                 show_default=True,
-                help="auto: a table on a terminal, CSV otherwise (with -o: from the "
-                "file's suffix: .csv .tsv .json .md .txt .parquet/.pq). Parquet only to a "
-                "file or a pipe.",
+                help=_format_help(),
             ),
             click.option(
                 "-o",

@@ -13,15 +13,15 @@ directory that vanished) is an environment error, exit 4.
 
 The format follows the file's suffix (``-f auto``), and a file never holds what its
 name contradicts: an unknown suffix is refused under ``-f auto``, and a known one that
-names another format under an explicit ``-f`` (``.txt`` takes any text format). Parquet
-is binary: on standard output only when that is not a terminal.
+names another format under an explicit ``-f`` (``.txt`` takes any text format). What
+each format is (its suffixes, its encoding) is declared in ``render.formats``; a binary
+one (Parquet) goes to standard output only when that is not a terminal.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import io
 import os
 import re
 import stat
@@ -32,22 +32,20 @@ from typing import IO, Any
 import click
 
 from ..errors import ClosedPipe, EnvironmentFailure
+from ..render.formats import (
+    TEXT_SUFFIXES,
+    Encoding,
+    OutputFormat,
+    Rendered,
+    View,
+    by_suffix,
+    output_format,
+)
 from .plugin_stdout import discard_result_stream, result_stream
 
 STDOUT = "-"
 _DESCRIPTOR_PATH = re.compile(r"^/(?:dev/fd|proc/self/fd|proc/(\d+)/fd)/(\d+)$")
 _STANDARD_PATHS = {"/dev/stdout": 1, "/dev/stderr": 2}  # links on Linux, devices elsewhere
-OUTPUT_SUFFIXES = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".json": "json",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".txt": "table",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
-TEXT_SUFFIXES = (".txt",)  # plain text: any format but Parquet, with an explicit -f
 _COMPRESSORS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd", ".zstd": "zstd"}
 _REASONS = {  # EDQUOT first: where it is missing (Windows), ENOSPC's entry replaces it
     getattr(errno, "EDQUOT", errno.ENOSPC): "the disk quota is exceeded; free some space, "
@@ -58,51 +56,52 @@ _REASONS = {  # EDQUOT first: where it is missing (Windows), ENOSPC's entry repl
     errno.EROFS: "the file system is read-only; choose another path with -o",
     errno.EISDIR: "it is a directory; name a file with -o",
 }
-UTF8_FORMATS = ("csv", "tsv", "json")  # data formats: UTF-8 on standard output as in files
 
 
-def resolve_format(fmt: str, output: str | None) -> str:
+def resolve_format(fmt: str, output: str | None) -> OutputFormat:
     """The format to write: ``fmt``, or for ``auto`` the one ``output``'s suffix names (a
     table on a terminal, else CSV, without one). A usage error where the file's name
-    would contradict its content, and for Parquet on a terminal."""
+    would contradict its content, and for a binary format on a terminal."""
     suffix = os.path.splitext(output)[1].lower() if output else ""
     if suffix in _COMPRESSORS:
         raise click.UsageError(
             f"-o {output}: losscli does not compress its output; compress it through a "
             f"pipe: losscli evaluate … -f csv | {_COMPRESSORS[suffix]} > {output}"
         )
-    if fmt == "auto":
-        fmt = _format_of_suffix(output, suffix)
-    elif suffix in OUTPUT_SUFFIXES and not _suffix_fits(suffix, fmt):
+    chosen = _format_of_suffix(output, suffix) if fmt == "auto" else output_format(fmt)
+    named = by_suffix().get(suffix)
+    if named is not None and not _suffix_fits(suffix, named, chosen):
         raise click.UsageError(
-            f"-o {output}: the suffix {suffix} names {OUTPUT_SUFFIXES[suffix]}, not {fmt} "
+            f"-o {output}: the suffix {suffix} names {named.name}, not {chosen.name} "
             f"as -f says; name the file for its format, or leave -f to the suffix"
         )
-    if fmt == "parquet" and _to_terminal(output):
+    if chosen.encoding is Encoding.BINARY and _to_terminal(output):
         raise click.UsageError(
-            "Parquet is binary and standard output is a terminal; write it to a file "
-            "(-o result.parquet) or pipe it"
+            f"{chosen.title} is binary and standard output is a terminal; write it to a "
+            f"file (-o result{chosen.suffixes[0]}) or pipe it"
         )
-    return fmt
+    return chosen
 
 
-def _format_of_suffix(output: str | None, suffix: str) -> str:
+def _format_of_suffix(output: str | None, suffix: str) -> OutputFormat:
     if not output:
-        return "table" if result_stream().isatty() else "csv"
+        return output_format("table" if result_stream().isatty() else "csv")
     if not suffix:
-        return "csv"  # /dev/null, a FIFO, a file named without one
-    if suffix not in OUTPUT_SUFFIXES:
-        known = ", ".join(OUTPUT_SUFFIXES)
-        formats = ", ".join(sorted(set(OUTPUT_SUFFIXES.values())))
+        return output_format("csv")  # /dev/null, a FIFO, a file named without one
+    known = by_suffix()
+    if suffix not in known:
+        formats = ", ".join(sorted({fmt.name for fmt in known.values()}))
         raise click.UsageError(
             f"-o {output}: unknown suffix {suffix}; losscli writes {formats}: name the "
-            f"file with one of {known}, or give the format with -f"
+            f"file with one of {', '.join(known)}, or give the format with -f"
         )
-    return OUTPUT_SUFFIXES[suffix]
+    return known[suffix]
 
 
-def _suffix_fits(suffix: str, fmt: str) -> bool:
-    return OUTPUT_SUFFIXES[suffix] == fmt or (suffix in TEXT_SUFFIXES and fmt != "parquet")
+def _suffix_fits(suffix: str, named: OutputFormat, chosen: OutputFormat) -> bool:
+    """Whether a file named with ``suffix`` (which names ``named``) may hold ``chosen``."""
+    plain = suffix in TEXT_SUFFIXES and chosen.encoding is not Encoding.BINARY
+    return named is chosen or plain
 
 
 def _to_terminal(output: str | None) -> bool:
@@ -117,90 +116,66 @@ def _to_terminal(output: str | None) -> bool:
 
 
 def emit(
-    result: Any, fmt: str, precision: int, output: str | None, max_rows: int | None = None
+    result: Any,
+    fmt: OutputFormat,
+    precision: int,
+    output: str | None,
+    max_rows: int | None = None,
 ) -> None:
-    """Render the result and write it: standard output when ``output`` is None. CSV, TSV
-    and JSON are written as they are made, in pieces (a file still appears whole or not
-    at all); Parquet as bytes.
+    """Render the result and write it: standard output when ``output`` is None. A format
+    that streams is written as it is made, in pieces (a file still appears whole or not
+    at all); a binary one as bytes.
 
-    Table and markdown show at most ``max_rows`` group rows per file and model (None: as
-    :func:`default_max_rows` says; 0: all); CSV, TSV and JSON carry every row.
+    A view for people shows at most ``max_rows`` group rows per file and model (None: as
+    :func:`default_max_rows` says; 0: all); the other formats carry every row.
     """
     to_terminal = output is None
     if max_rows is None:
         max_rows = default_max_rows(fmt, to_terminal)
-    text = _render(result, fmt, precision, to_terminal, max_rows)
+    stream = result_stream() if to_terminal else None
+    text = fmt.render(result, View(precision, max_rows if fmt.human else None, stream))
     if output is None:
-        write_stdout(text, utf8=fmt in UTF8_FORMATS)
+        write_stdout(text, fmt)
     else:
-        write_path(output, text)
+        write_path(output, text, fmt)
 
 
 TABLE_CHROME_LINES = 12  # title, header, rules, overall row, footnotes and the prompt
 HUMAN_MAX_ROWS = 50  # markdown, and a table that is not on a terminal
 
 
-def default_max_rows(fmt: str, to_terminal: bool) -> int:
-    """A screenful for a table on a terminal; 50 group rows for markdown and other tables."""
-    if fmt == "table" and to_terminal and result_stream().isatty():
+def default_max_rows(fmt: OutputFormat, to_terminal: bool) -> int:
+    """A screenful for the table on a terminal; 50 group rows for markdown and other tables."""
+    if fmt.screenful and to_terminal and result_stream().isatty():
         import shutil
 
         return max(10, shutil.get_terminal_size().lines - TABLE_CHROME_LINES)
     return HUMAN_MAX_ROWS
 
 
-def _render(result: Any, fmt: str, precision: int, to_terminal: bool, max_rows: int) -> Text:
-    if fmt == "table":
-        from rich.console import Console
-
-        from ..render.table import print_table, to_table
-
-        if to_terminal:
-            console = Console(file=result_stream())
-        else:
-            console = Console(file=io.StringIO(), no_color=True)
-        with console.capture() as captured:
-            print_table(to_table(result, precision, max_rows), console)
-        return captured.get()
-    from ..render.text import STREAMED_FORMATS, to_markdown
-
-    if fmt in STREAMED_FORMATS:
-        return STREAMED_FORMATS[fmt](result)  # written as it is made
-    if fmt == "parquet":
-        from ..render.parquet import parquet_bytes
-
-        return parquet_bytes(result)
-    charset = result_stream().encoding if to_terminal else None
-    return to_markdown(result, precision, charset, max_rows)
-
-
-# A whole text, or its pieces in order (written as they come), or bytes (Parquet); text
-# is written to files and descriptors as UTF-8.
-Text = str | bytes | Iterable[str]
-
-
-def _pieces(text: Text) -> Iterable[str | bytes]:
+def _pieces(text: Rendered) -> Iterable[str | bytes]:
     return [text] if isinstance(text, (str, bytes)) else text
 
 
-def _write_pieces(handle: IO[bytes], text: Text) -> None:
+def _write_pieces(handle: IO[bytes], text: Rendered) -> None:
     for piece in _pieces(text):
         handle.write(piece if isinstance(piece, bytes) else piece.encode("utf-8"))
 
 
-def write_stdout(text: Text, utf8: bool) -> None:
-    """Standard output: ``utf8`` text (CSV, TSV, JSON; as in files) as UTF-8 bytes whatever
-    its encoding, bytes as they are, other text as text. A closed pipe is left to the
-    caller; other write errors are exit 4."""
+def write_stdout(text: Rendered, fmt: OutputFormat, *, as_file: bool = False) -> None:
+    """Standard output: text of a UTF-8 format, or rendered ``as_file``, as UTF-8 bytes
+    whatever its encoding; bytes as they are; other text as text. A closed pipe is left
+    to the caller; other write errors are exit 4."""
     stdout = result_stream()
     binary = getattr(stdout, "buffer", None)
+    utf8 = as_file or fmt.encoding is Encoding.UTF8
     try:
         if (utf8 or isinstance(text, bytes)) and binary is not None:
             stdout.flush()
             _write_pieces(binary, text)
             binary.flush()
         elif isinstance(text, bytes):  # a text stream put in place of standard output
-            _write_bytes_beside(text)
+            _write_bytes_beside(text, fmt)
         else:
             for piece in _pieces(text):
                 stdout.write(piece if isinstance(piece, str) else piece.decode())
@@ -214,7 +189,7 @@ def write_stdout(text: Text, utf8: bool) -> None:
         ) from exc
 
 
-def _write_bytes_beside(data: bytes) -> None:
+def _write_bytes_beside(data: bytes, fmt: OutputFormat) -> None:
     """Bytes for a standard output that takes only text (no ``.buffer``): to its descriptor
     if it has one, else refused (exit 4), never decoded as text."""
     stdout = result_stream()
@@ -222,19 +197,19 @@ def _write_bytes_beside(data: bytes) -> None:
         descriptor = stdout.fileno()
     except (AttributeError, OSError, ValueError) as exc:
         raise EnvironmentFailure(
-            "standard output takes only text here, and Parquet is binary; write it to a "
-            "file with -o result.parquet"
+            f"standard output takes only text here, and {fmt.title} is binary; write it to "
+            f"a file with -o result{fmt.suffixes[0]}"
         ) from exc
     stdout.flush()
     with os.fdopen(os.dup(descriptor), "wb") as handle:
         handle.write(data)
 
 
-def write_path(path: str, text: Text) -> None:
+def write_path(path: str, text: Rendered, fmt: OutputFormat) -> None:
     """Write ``text`` to what ``path`` names, following symlinks (see the module docstring)."""
     descriptor = named_descriptor(path)
     if descriptor is not None:
-        _write_descriptor(path, descriptor, text)
+        _write_descriptor(path, descriptor, text, fmt)
         return
     target = os.path.realpath(path)
     existing = target_status(path, target)
@@ -244,7 +219,7 @@ def write_path(path: str, text: Text) -> None:
         _replace_atomically(path, target, text, existing)
 
 
-def _write_in_place(path: str, target: str, text: Text) -> None:
+def _write_in_place(path: str, target: str, text: Rendered) -> None:
     """A device or FIFO: no temporary file, the reader gets the text as it is written."""
     try:
         with open(target, "wb") as handle:
@@ -268,9 +243,9 @@ def named_descriptor(path: str) -> int | None:
     return None
 
 
-def _write_descriptor(path: str, descriptor: int, text: Text) -> None:
+def _write_descriptor(path: str, descriptor: int, text: Rendered, fmt: OutputFormat) -> None:
     if descriptor == 1:
-        write_stdout(text, utf8=True)  # rendered as for a file
+        write_stdout(text, fmt, as_file=True)  # rendered as for a file
         return
     try:
         sys.stderr.flush()
@@ -281,7 +256,7 @@ def _write_descriptor(path: str, descriptor: int, text: Text) -> None:
 
 
 def _replace_atomically(
-    path: str, target: str, text: Text, existing: os.stat_result | None
+    path: str, target: str, text: Rendered, existing: os.stat_result | None
 ) -> None:
     import secrets
 

@@ -1,19 +1,6 @@
-"""Rendering a result: the rich table, CSV, TSV, JSON and markdown. Nothing here computes.
+"""Rendering a result: the rich table, CSV, TSV, JSON, markdown and Parquet. Nothing here computes.
 
+``formats`` declares every output format and imports its renderer on first use;
 ``literal`` (text shown literally) needs only the standard library, so the CLI's
-messages use it without importing the rest; ``TEXT_FORMATS`` is imported on first use.
+messages use it without importing the rest.
 """
-
-from __future__ import annotations
-
-from typing import Any
-
-__all__ = ["TEXT_FORMATS"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "TEXT_FORMATS":
-        from .text import TEXT_FORMATS
-
-        return TEXT_FORMATS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..result import EvaluationResult
+from .formats import View
 
 TEXT_COLUMNS = ("file", "pred", "scope")
 
@@ -24,7 +25,7 @@ def to_arrow(result: EvaluationResult) -> pa.Table:
     return pa.table(arrays, names=names)
 
 
-def parquet_bytes(result: EvaluationResult) -> bytes:
+def render_parquet(result: EvaluationResult, view: View) -> bytes:
     """The Parquet file of ``result``, whole."""
     import pyarrow.parquet as pq
 

@@ -6,6 +6,7 @@ console's character set when printed (ASCII stand-ins on an ASCII terminal).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -17,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..result import EvaluationResult
+from .formats import View
 from .grid import Grid, build_grid
 
 
@@ -32,6 +34,18 @@ class TableView:
 def to_table(result: EvaluationResult, digits: int = 5, max_rows: int | None = None) -> TableView:
     """The result's grid as a rich table; overall rows bold, set apart by a line."""
     return TableView(lambda charset: build_grid(result, digits, charset, max_rows))
+
+
+def render_table(result: EvaluationResult, view: View) -> str:
+    """The table as text: for standard output when the view has it (its width, its colours
+    on a terminal), else plain, for a file."""
+    if view.stream is not None:
+        console = Console(file=view.stream)
+    else:
+        console = Console(file=io.StringIO(), no_color=True)
+    with console.capture() as captured:
+        print_table(to_table(result, view.digits, view.max_rows), console)
+    return captured.get()
 
 
 def print_table(view: TableView, console: Console) -> None:

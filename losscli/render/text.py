@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any
 
 from ..result import EvaluationResult
 from .columns import csv_cells, in_parallel, joined_lines
+from .formats import View
 from .grid import Grid, build_grid
 from .literal import markdown
 
@@ -78,13 +79,6 @@ def markdown_text(grid: Grid) -> str:
 SLICE_ROWS = 100_000  # rows formatted at once: bounds the memory of a million-row output
 
 
-def to_csv(
-    result: EvaluationResult, digits: int = 5, charset: str | None = None, delimiter: str = ","
-) -> str:
-    """Flat rows at full float precision (see ``records``); empty cells for missing values."""
-    return "".join(csv_pieces(result, delimiter))
-
-
 def csv_pieces(result: EvaluationResult, delimiter: str = ",") -> Iterator[str]:
     """The CSV text in pieces: the header, then the rows a slice at a time.
 
@@ -105,52 +99,30 @@ def csv_pieces(result: EvaluationResult, delimiter: str = ",") -> Iterator[str]:
             yield csv_lines(([None if v != v else v for v in row] for row in rows), delimiter)
 
 
-def to_tsv(result: EvaluationResult, digits: int = 5, charset: str | None = None) -> str:
-    return to_csv(result, digits, charset, delimiter="\t")
+# The renderers of the formats ``formats`` declares: each takes the result and the view.
 
 
-def to_json(result: EvaluationResult, digits: int = 5, charset: str | None = None) -> str:
-    """``json_text(result.to_dict())``, written a whole column at a time."""
-    return "".join(json_pieces(result))
+def render_csv(result: EvaluationResult, view: View) -> Iterator[str]:
+    """Flat rows at full float precision (see ``records``); empty cells for missing values."""
+    return csv_pieces(result)
 
 
-def json_pieces(result: EvaluationResult) -> Iterator[str]:
-    from .json_rows import json_pieces as pieces
-
-    return pieces(result, SLICE_ROWS)
-
-
-def tsv_pieces(result: EvaluationResult) -> Iterator[str]:
+def render_tsv(result: EvaluationResult, view: View) -> Iterator[str]:
     return csv_pieces(result, "\t")
 
 
-# Formats written as they are made, in pieces (each takes the result).
-STREAMED_FORMATS: dict[str, Callable[[EvaluationResult], Iterator[str]]] = {
-    "csv": csv_pieces,
-    "tsv": tsv_pieces,
-    "json": json_pieces,
-}
+def render_json(result: EvaluationResult, view: View) -> Iterator[str]:
+    """``json_text(result.to_dict())``, written a whole column at a time."""
+    from .json_rows import json_pieces
+
+    return json_pieces(result, SLICE_ROWS)
 
 
-def to_markdown(
-    result: EvaluationResult,
-    digits: int = 5,
-    charset: str | None = None,
-    max_rows: int | None = None,
-) -> str:
-    return markdown_text(build_grid(result, digits, charset, max_rows))
+def render_markdown(result: EvaluationResult, view: View) -> str:
+    return markdown_text(build_grid(result, view.digits, view.charset, view.max_rows))
 
 
 def _cell(value: object) -> str:
     if value is None:
         return ""
     return repr(value) if isinstance(value, float) else str(value)
-
-
-# Each takes the result, the significant digits and the output's character set.
-TEXT_FORMATS: dict[str, Callable[[EvaluationResult, int, str | None], str]] = {
-    "csv": to_csv,
-    "tsv": to_tsv,
-    "json": to_json,
-    "markdown": to_markdown,
-}

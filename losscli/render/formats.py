@@ -1,0 +1,161 @@
+"""The output formats, each declared once: its name, its file suffixes, its encoding,
+what it shows, and its renderer.
+
+The command line reads everything it knows of a format here: the choices of ``-f``,
+the format ``-o``'s suffix names, how the text is written and whether standard error
+repeats what the output shows. Adding a format is one entry in ``BUILT_IN`` and one
+renderer: a function of the result and a :class:`View` that returns the text whole, in
+pieces (a format that ``streams``), or bytes (a ``BINARY`` one).
+
+This module imports only the standard library (``--help`` reads it): a built-in
+renderer's module, with rich or pyarrow, is imported when its format is first used.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from ..result import EvaluationResult
+
+
+class Encoding(enum.Enum):
+    """How a format's output is encoded where it is written."""
+
+    UTF8 = "utf-8"  # data: UTF-8 everywhere, standard output too, so it reads back exactly
+    CHARSET = "charset"  # text for people: standard output's character set; UTF-8 in files
+    BINARY = "binary"  # bytes: to a file or a pipe, never to a terminal
+
+
+@dataclass(frozen=True)
+class View:
+    """What a renderer is told: the digits and rows a view for people shows, and where
+    the output goes."""
+
+    digits: int = 5  # significant digits of a view for people (--precision)
+    max_rows: int | None = None  # group rows per file and model in a view for people; 0: all
+    stream: TextIO | None = None  # standard output, where the output goes there; None: a file
+
+    @property
+    def charset(self) -> str | None:
+        """The output's character set: standard output's; None (any: UTF-8) for a file."""
+        return None if self.stream is None else self.stream.encoding
+
+
+# The text whole, its pieces in order (written as they come), or bytes.
+Rendered = str | bytes | Iterable[str]
+Renderer = Callable[["EvaluationResult", View], Rendered]
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One output format, as ``-f NAME`` chooses it."""
+
+    name: str
+    render: Renderer
+    suffixes: tuple[str, ...]  # of an -o file's name (lower case, with the dot) under -f auto
+    title: str  # how messages name it ("CSV", "Parquet", "the table")
+    encoding: Encoding = Encoding.UTF8
+    streams: bool = False  # renders in pieces, written as they are made
+    human: bool = False  # a view for people: numbers to --precision, at most --max-rows rows
+    footnotes: bool = False  # shows notices, failed checks and the verdict below the rows
+    comparisons: bool = True  # has a place for --compare's differences
+    screenful: bool = False  # on a terminal, shows a screenful of group rows by default
+
+
+def lazy(module: str, name: str) -> Renderer:
+    """The renderer ``name`` of ``losscli.render.<module>``, imported on its first use."""
+
+    def render(result: EvaluationResult, view: View) -> Rendered:
+        from importlib import import_module
+
+        renderer: Renderer = getattr(import_module(f".{module}", __package__), name)
+        return renderer(result, view)
+
+    render.__qualname__ = render.__name__ = f"{module}.{name}"
+    return render
+
+
+BUILT_IN = (
+    OutputFormat(
+        "table",
+        lazy("table", "render_table"),
+        suffixes=(".txt",),
+        title="the table",
+        encoding=Encoding.CHARSET,
+        human=True,
+        footnotes=True,
+        screenful=True,
+    ),
+    OutputFormat(
+        "csv",
+        lazy("text", "render_csv"),
+        suffixes=(".csv",),
+        title="CSV",
+        streams=True,
+        comparisons=False,
+    ),
+    OutputFormat(
+        "tsv",
+        lazy("text", "render_tsv"),
+        suffixes=(".tsv",),
+        title="TSV",
+        streams=True,
+        comparisons=False,
+    ),
+    OutputFormat(
+        "json", lazy("text", "render_json"), suffixes=(".json",), title="JSON", streams=True
+    ),
+    OutputFormat(
+        "markdown",
+        lazy("text", "render_markdown"),
+        suffixes=(".md", ".markdown"),
+        title="markdown",
+        encoding=Encoding.CHARSET,
+        human=True,
+        footnotes=True,
+    ),
+    OutputFormat(
+        "parquet",
+        lazy("parquet", "render_parquet"),
+        suffixes=(".parquet", ".pq"),
+        title="Parquet",
+        encoding=Encoding.BINARY,
+        comparisons=False,
+    ),
+)
+TEXT_SUFFIXES = (".txt",)  # plain text: its format's under -f auto, any text format's by -f
+
+FORMATS: dict[str, OutputFormat] = {}  # by name, in the order -f lists them
+
+
+def register(fmt: OutputFormat) -> None:
+    """Add ``fmt``; its name and suffixes must be new (``auto`` is -f's own)."""
+    taken = {suffix for known in FORMATS.values() for suffix in known.suffixes}
+    if fmt.name in FORMATS or fmt.name == "auto":
+        raise ValueError(f"an output format named {fmt.name!r} exists")
+    for suffix in fmt.suffixes:
+        if suffix in taken or suffix != suffix.lower() or not suffix.startswith("."):
+            raise ValueError(f"{fmt.name}: the suffix {suffix!r} is taken or not '.lower'")
+    FORMATS[fmt.name] = fmt
+
+
+def unregister(name: str) -> None:
+    """Remove the format ``name`` (a KeyError if there is none)."""
+    del FORMATS[name]
+
+
+def output_format(name: str) -> OutputFormat:
+    return FORMATS[name]
+
+
+def by_suffix() -> dict[str, OutputFormat]:
+    """Every known suffix and the format it names, in -f's order."""
+    return {suffix: fmt for fmt in FORMATS.values() for suffix in fmt.suffixes}
+
+
+for _format in BUILT_IN:
+    register(_format)
