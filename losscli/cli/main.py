@@ -297,10 +297,10 @@ def list_losses(fmt: str) -> None:
         print_table(catalog_table(wrap=console.is_terminal), console)
         return
     from ..render.catalog import catalog_text
-    from ..render.formats import output_format
+    from ..render.formats import FORMATS
     from .output import write_stdout
 
-    write_stdout(catalog_text(fmt, result_stream().encoding), output_format(fmt))
+    write_stdout(catalog_text(fmt, result_stream().encoding), FORMATS[fmt])
 
 
 def run() -> None:

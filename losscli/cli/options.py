@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..render.formats import FORMATS, Encoding
+from ..render.formats import BINARY, FORMATS
 from .config_options import config_option, no_config_option, plugin_option
 
 EPS = 2.220446049250313e-16  # float64 machine epsilon (losses.EPS), without importing numpy
@@ -245,7 +245,7 @@ class FormatChoice(click.Choice):
 
 def _format_help() -> str:
     suffixes = " ".join("/".join(fmt.suffixes) for fmt in FORMATS.values())
-    binary = [fmt.title for fmt in FORMATS.values() if fmt.encoding is Encoding.BINARY]
+    binary = [fmt.title for fmt in FORMATS.values() if fmt.encoding == BINARY]
     return (
         "auto: a table on a terminal, CSV otherwise (with -o: from the file's suffix: "
         f"{suffixes}). {' and '.join(binary)} only to a file or a pipe."

@@ -33,13 +33,14 @@ import click
 
 from ..errors import ClosedPipe, EnvironmentFailure
 from ..render.formats import (
+    BINARY,
+    FORMATS,
     TEXT_SUFFIXES,
-    Encoding,
+    UTF8,
     OutputFormat,
     Rendered,
     View,
     by_suffix,
-    output_format,
 )
 from .plugin_stdout import discard_result_stream, result_stream
 
@@ -68,14 +69,14 @@ def resolve_format(fmt: str, output: str | None) -> OutputFormat:
             f"-o {output}: losscli does not compress its output; compress it through a "
             f"pipe: losscli evaluate … -f csv | {_COMPRESSORS[suffix]} > {output}"
         )
-    chosen = _format_of_suffix(output, suffix) if fmt == "auto" else output_format(fmt)
+    chosen = _format_of_suffix(output, suffix) if fmt == "auto" else FORMATS[fmt]
     named = by_suffix().get(suffix)
     if named is not None and not _suffix_fits(suffix, named, chosen):
         raise click.UsageError(
             f"-o {output}: the suffix {suffix} names {named.name}, not {chosen.name} "
             f"as -f says; name the file for its format, or leave -f to the suffix"
         )
-    if chosen.encoding is Encoding.BINARY and _to_terminal(output):
+    if chosen.encoding == BINARY and _to_terminal(output):
         raise click.UsageError(
             f"{chosen.title} is binary and standard output is a terminal; write it to a "
             f"file (-o result{chosen.suffixes[0]}) or pipe it"
@@ -85,9 +86,9 @@ def resolve_format(fmt: str, output: str | None) -> OutputFormat:
 
 def _format_of_suffix(output: str | None, suffix: str) -> OutputFormat:
     if not output:
-        return output_format("table" if result_stream().isatty() else "csv")
+        return FORMATS["table" if result_stream().isatty() else "csv"]
     if not suffix:
-        return output_format("csv")  # /dev/null, a FIFO, a file named without one
+        return FORMATS["csv"]  # /dev/null, a FIFO, a file named without one
     known = by_suffix()
     if suffix not in known:
         formats = ", ".join(sorted({fmt.name for fmt in known.values()}))
@@ -100,7 +101,7 @@ def _format_of_suffix(output: str | None, suffix: str) -> OutputFormat:
 
 def _suffix_fits(suffix: str, named: OutputFormat, chosen: OutputFormat) -> bool:
     """Whether a file named with ``suffix`` (which names ``named``) may hold ``chosen``."""
-    plain = suffix in TEXT_SUFFIXES and chosen.encoding is not Encoding.BINARY
+    plain = suffix in TEXT_SUFFIXES and chosen.encoding != BINARY
     return named is chosen or plain
 
 
@@ -168,7 +169,7 @@ def write_stdout(text: Rendered, fmt: OutputFormat, *, as_file: bool = False) ->
     to the caller; other write errors are exit 4."""
     stdout = result_stream()
     binary = getattr(stdout, "buffer", None)
-    utf8 = as_file or fmt.encoding is Encoding.UTF8
+    utf8 = as_file or fmt.encoding == UTF8
     try:
         if (utf8 or isinstance(text, bytes)) and binary is not None:
             stdout.flush()

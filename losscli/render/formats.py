@@ -13,25 +13,21 @@ renderer's module, with rich or pyarrow, is imported when its format is first us
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Literal, NamedTuple, TextIO
 
 if TYPE_CHECKING:
     from ..result import EvaluationResult
 
+# How a format's output is encoded where it is written (named tuples and strings, not
+# dataclasses and enums: --help reads this module, and they would cost it milliseconds).
+Encoding = Literal["utf-8", "charset", "binary"]
+UTF8: Encoding = "utf-8"  # data: UTF-8 everywhere, standard output too: it reads back exactly
+CHARSET: Encoding = "charset"  # text for people: standard output's character set; files UTF-8
+BINARY: Encoding = "binary"  # bytes: to a file or a pipe, never to a terminal
 
-class Encoding(enum.Enum):
-    """How a format's output is encoded where it is written."""
 
-    UTF8 = "utf-8"  # data: UTF-8 everywhere, standard output too, so it reads back exactly
-    CHARSET = "charset"  # text for people: standard output's character set; UTF-8 in files
-    BINARY = "binary"  # bytes: to a file or a pipe, never to a terminal
-
-
-@dataclass(frozen=True)
-class View:
+class View(NamedTuple):
     """What a renderer is told: the digits and rows a view for people shows, and where
     the output goes."""
 
@@ -50,15 +46,14 @@ Rendered = str | bytes | Iterable[str]
 Renderer = Callable[["EvaluationResult", View], Rendered]
 
 
-@dataclass(frozen=True)
-class OutputFormat:
+class OutputFormat(NamedTuple):
     """One output format, as ``-f NAME`` chooses it."""
 
     name: str
     render: Renderer
     suffixes: tuple[str, ...]  # of an -o file's name (lower case, with the dot) under -f auto
     title: str  # how messages name it ("CSV", "Parquet", "the table")
-    encoding: Encoding = Encoding.UTF8
+    encoding: Encoding = UTF8
     streams: bool = False  # renders in pieces, written as they are made
     human: bool = False  # a view for people: numbers to --precision, at most --max-rows rows
     footnotes: bool = False  # shows notices, failed checks and the verdict below the rows
@@ -85,7 +80,7 @@ BUILT_IN = (
         lazy("table", "render_table"),
         suffixes=(".txt",),
         title="the table",
-        encoding=Encoding.CHARSET,
+        encoding=CHARSET,
         human=True,
         footnotes=True,
         screenful=True,
@@ -114,7 +109,7 @@ BUILT_IN = (
         lazy("text", "render_markdown"),
         suffixes=(".md", ".markdown"),
         title="markdown",
-        encoding=Encoding.CHARSET,
+        encoding=CHARSET,
         human=True,
         footnotes=True,
     ),
@@ -123,7 +118,7 @@ BUILT_IN = (
         lazy("parquet", "render_parquet"),
         suffixes=(".parquet", ".pq"),
         title="Parquet",
-        encoding=Encoding.BINARY,
+        encoding=BINARY,
         comparisons=False,
     ),
 )
@@ -133,23 +128,23 @@ FORMATS: dict[str, OutputFormat] = {}  # by name, in the order -f lists them
 
 
 def register(fmt: OutputFormat) -> None:
-    """Add ``fmt``; its name and suffixes must be new (``auto`` is -f's own)."""
-    taken = {suffix for known in FORMATS.values() for suffix in known.suffixes}
+    """Add ``fmt``: a new name (``auto`` is -f's own), and one suffix or more, each new,
+    lower case, starting with a dot."""
     if fmt.name in FORMATS or fmt.name == "auto":
         raise ValueError(f"an output format named {fmt.name!r} exists")
+    if not fmt.suffixes:
+        raise ValueError(f"the output format {fmt.name!r} needs a suffix for -o's file names")
     for suffix in fmt.suffixes:
-        if suffix in taken or suffix != suffix.lower() or not suffix.startswith("."):
-            raise ValueError(f"{fmt.name}: the suffix {suffix!r} is taken or not '.lower'")
+        if suffix in by_suffix():
+            raise ValueError(f"{fmt.name}: the suffix {suffix} names {by_suffix()[suffix].name}")
+        if suffix != suffix.lower() or not suffix.startswith(".") or len(suffix) < 2:
+            raise ValueError(f"{fmt.name}: a suffix is a dot and lower-case text, not {suffix!r}")
     FORMATS[fmt.name] = fmt
 
 
 def unregister(name: str) -> None:
     """Remove the format ``name`` (a KeyError if there is none)."""
     del FORMATS[name]
-
-
-def output_format(name: str) -> OutputFormat:
-    return FORMATS[name]
 
 
 def by_suffix() -> dict[str, OutputFormat]:
