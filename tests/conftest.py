@@ -30,7 +30,7 @@ from losscli import evaluate, plugins
 from losscli.cli import main
 from losscli.losses import REGISTRY, get_loss
 from losscli.reading import source
-from losscli.render.formats import FORMATS, View
+from losscli.render.formats import FORMATS, Display
 
 # The suite's property tests draw the same examples on every run, so CI passes or fails
 # on the code alone; HYPOTHESIS_PROFILE=explore draws new ones (as `make fuzz` does).
@@ -195,7 +195,7 @@ def rendered(name: str, result: Any, charset: str | None = None) -> str:
     """The output format ``name``'s text of ``result`` as a file holds it (for standard
     output of ``charset`` where one is given), its pieces joined."""
     stream = None if charset is None else io.TextIOWrapper(io.BytesIO(), encoding=charset)
-    text = FORMATS[name].render(result, View(stream=stream))
+    text = FORMATS[name].render(result, Display(stream=stream))
     assert not isinstance(text, bytes), f"{name} is binary"
     return text if isinstance(text, str) else "".join(text)
 

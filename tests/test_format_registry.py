@@ -22,9 +22,9 @@ from losscli.render.formats import (
     BINARY,
     FORMATS,
     UTF8,
+    Display,
     OutputFormat,
     Rendered,
-    View,
     by_suffix,
     register,
     unregister,
@@ -52,7 +52,7 @@ def as_bytes(text: Rendered) -> bytes:
 # -- a format added to the registry: one entry and one renderer --------------------------
 
 
-def render_lines(result: EvaluationResult, view: View) -> Iterator[str]:
+def render_lines(result: EvaluationResult, display: Display) -> Iterator[str]:
     """A throwaway format: ``file pred scope mse`` for each row, a line at a time."""
     for record in result.records():
         yield f"{record['file']} {record['pred']} {record['scope']} {record['mse']!r}\n"
@@ -73,7 +73,7 @@ def test_a_registered_format_is_written_by_the_cli_with_no_other_edit(
     run: Any, data: Path, tmp_path: Path, lines_format: OutputFormat
 ) -> None:
     args = ["evaluate", str(data), "-m", "mse"]
-    expected = "".join(render_lines(evaluate(str(data), losses="mse"), View()))
+    expected = "".join(render_lines(evaluate(str(data), losses="mse"), Display()))
     assert expected.startswith(f"{data} y_pred overall 0.")
     by_name = run(*args, "-f", "lines")
     assert (by_name.exit_code, by_name.stdout) == (0, expected), by_name.stderr
@@ -115,7 +115,7 @@ def test_a_format_needs_a_new_name_and_new_suffixes(lines_format: OutputFormat) 
 def test_every_format_renders_a_sample_result(data: Path, name: str) -> None:
     fmt = FORMATS[name]
     result = evaluate(str(data), pred=["y_pred", "y_b"], group_by="g", losses="mse,mape", ci=True)
-    text = fmt.render(result, View(max_rows=0))
+    text = fmt.render(result, Display(max_rows=0))
     assert isinstance(text, bytes) == (fmt.encoding == BINARY)
     assert isinstance(text, (str, bytes)) != fmt.streams  # a streaming format gives pieces
     written = as_bytes(text)

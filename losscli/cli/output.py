@@ -37,9 +37,9 @@ from ..render.formats import (
     FORMATS,
     TEXT_SUFFIXES,
     UTF8,
+    Display,
     OutputFormat,
     Rendered,
-    View,
     by_suffix,
 )
 from .plugin_stdout import discard_result_stream, result_stream
@@ -134,7 +134,7 @@ def emit(
     if max_rows is None:
         max_rows = default_max_rows(fmt, to_terminal)
     stream = result_stream() if to_terminal else None
-    text = fmt.render(result, View(precision, max_rows if fmt.human else None, stream))
+    text = fmt.render(result, Display(precision, max_rows if fmt.human else None, stream))
     if output is None:
         write_stdout(text, fmt)
     else:

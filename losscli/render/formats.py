@@ -4,7 +4,7 @@ what it shows, and its renderer.
 The command line reads everything it knows of a format here: the choices of ``-f``,
 the format ``-o``'s suffix names, how the text is written and whether standard error
 repeats what the output shows. Adding a format is one entry in ``BUILT_IN`` and one
-renderer: a function of the result and a :class:`View` that returns the text whole, in
+renderer: a function of the result and a :class:`Display` that returns the text whole, in
 pieces (a format that ``streams``), or bytes (a ``BINARY`` one).
 
 This module imports only the standard library (``--help`` reads it): a built-in
@@ -27,9 +27,9 @@ CHARSET: Encoding = "charset"  # text for people: standard output's character se
 BINARY: Encoding = "binary"  # bytes: to a file or a pipe, never to a terminal
 
 
-class View(NamedTuple):
-    """What a renderer is told: the digits and rows a view for people shows, and where
-    the output goes."""
+class Display(NamedTuple):
+    """How a result is displayed: the digits and rows a view for people shows, and the
+    stream the output goes to."""
 
     digits: int = 5  # significant digits of a view for people (--precision)
     max_rows: int | None = None  # group rows per file and model in a view for people; 0: all
@@ -43,7 +43,7 @@ class View(NamedTuple):
 
 # The text whole, its pieces in order (written as they come), or bytes.
 Rendered = str | bytes | Iterable[str]
-Renderer = Callable[["EvaluationResult", View], Rendered]
+Renderer = Callable[["EvaluationResult", Display], Rendered]
 
 
 class OutputFormat(NamedTuple):
@@ -64,11 +64,11 @@ class OutputFormat(NamedTuple):
 def lazy(module: str, name: str) -> Renderer:
     """The renderer ``name`` of ``losscli.render.<module>``, imported on its first use."""
 
-    def render(result: EvaluationResult, view: View) -> Rendered:
+    def render(result: EvaluationResult, display: Display) -> Rendered:
         from importlib import import_module
 
         renderer: Renderer = getattr(import_module(f".{module}", __package__), name)
-        return renderer(result, view)
+        return renderer(result, display)
 
     render.__qualname__ = render.__name__ = f"{module}.{name}"
     return render

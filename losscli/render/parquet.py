@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..result import EvaluationResult
-from .formats import View
+from .formats import Display
 
 TEXT_COLUMNS = ("file", "pred", "scope")
 
@@ -25,7 +25,7 @@ def to_arrow(result: EvaluationResult) -> pa.Table:
     return pa.table(arrays, names=names)
 
 
-def render_parquet(result: EvaluationResult, view: View) -> bytes:
+def render_parquet(result: EvaluationResult, display: Display) -> bytes:
     """The Parquet file of ``result``, whole."""
     import pyarrow.parquet as pq
 

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..result import EvaluationResult
-from .formats import View
+from .formats import Display
 from .grid import Grid, build_grid
 
 
@@ -36,15 +36,15 @@ def to_table(result: EvaluationResult, digits: int = 5, max_rows: int | None = N
     return TableView(lambda charset: build_grid(result, digits, charset, max_rows))
 
 
-def render_table(result: EvaluationResult, view: View) -> str:
+def render_table(result: EvaluationResult, display: Display) -> str:
     """The table as text: for standard output when the view has it (its width, its colours
     on a terminal), else plain, for a file."""
-    if view.stream is not None:
-        console = Console(file=view.stream)
+    if display.stream is not None:
+        console = Console(file=display.stream)
     else:
         console = Console(file=io.StringIO(), no_color=True)
     with console.capture() as captured:
-        print_table(to_table(result, view.digits, view.max_rows), console)
+        print_table(to_table(result, display.digits, display.max_rows), console)
     return captured.get()
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..result import EvaluationResult
 from .columns import csv_cells, in_parallel, joined_lines
-from .formats import View
+from .formats import Display
 from .grid import Grid, build_grid
 from .literal import markdown
 
@@ -99,27 +99,27 @@ def csv_pieces(result: EvaluationResult, delimiter: str = ",") -> Iterator[str]:
             yield csv_lines(([None if v != v else v for v in row] for row in rows), delimiter)
 
 
-# The renderers of the formats ``formats`` declares: each takes the result and the view.
+# The renderers of the formats ``formats`` declares: each takes the result and the display.
 
 
-def render_csv(result: EvaluationResult, view: View) -> Iterator[str]:
+def render_csv(result: EvaluationResult, display: Display) -> Iterator[str]:
     """Flat rows at full float precision (see ``records``); empty cells for missing values."""
     return csv_pieces(result)
 
 
-def render_tsv(result: EvaluationResult, view: View) -> Iterator[str]:
+def render_tsv(result: EvaluationResult, display: Display) -> Iterator[str]:
     return csv_pieces(result, "\t")
 
 
-def render_json(result: EvaluationResult, view: View) -> Iterator[str]:
+def render_json(result: EvaluationResult, display: Display) -> Iterator[str]:
     """``json_text(result.to_dict())``, written a whole column at a time."""
     from .json_rows import json_pieces
 
     return json_pieces(result, SLICE_ROWS)
 
 
-def render_markdown(result: EvaluationResult, view: View) -> str:
-    return markdown_text(build_grid(result, view.digits, view.charset, view.max_rows))
+def render_markdown(result: EvaluationResult, display: Display) -> str:
+    return markdown_text(build_grid(result, display.digits, display.charset, display.max_rows))
 
 
 def _cell(value: object) -> str:
