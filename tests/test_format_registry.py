@@ -161,16 +161,20 @@ def test_a_format_is_encoded_on_standard_output_as_it_declares(data: Path, name:
         assert "u6771" in done.stdout.decode("ascii")  # escaped: \u6771 (markdown: \\u6771)
 
 
+def written(run: Any, data: Path, out: Path, *args: str) -> str:
+    """Standard error of ``evaluate DATA ARGS -o OUT`` (which must succeed)."""
+    done = run("evaluate", str(data), *args, "-o", str(out))
+    assert done.exit_code == 0, done.stderr
+    return str(done.stderr)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_notes_are_footnotes_or_warnings_as_the_format_declares(
     run: Any, data: Path, tmp_path: Path, name: str
 ) -> None:
-    fmt = FORMATS[name]
-    out = tmp_path / f"out{fmt.suffixes[0]}"
-    done = run("evaluate", str(data), "-m", "mse,mape", "-o", str(out))
-    assert done.exit_code == 0, done.stderr
+    fmt, out = FORMATS[name], tmp_path / f"out{FORMATS[name].suffixes[0]}"
     note = "mape: 1 row with label 0 left out"
-    assert (note in done.stderr) != fmt.footnotes
+    assert (note in written(run, data, out, "-m", "mse,mape")) != fmt.footnotes
     if fmt.footnotes:
         assert note in out.read_text()
 
@@ -179,11 +183,9 @@ def test_notes_are_footnotes_or_warnings_as_the_format_declares(
 def test_a_format_without_a_place_for_comparisons_says_so(
     run: Any, data: Path, tmp_path: Path, name: str
 ) -> None:
-    fmt = FORMATS[name]
-    out = tmp_path / f"out{fmt.suffixes[0]}"
-    done = run("evaluate", str(data), "-p", "y_pred", "-p", "y_b", "--compare", "-o", str(out))
-    assert done.exit_code == 0, done.stderr
-    warned = f"{fmt.title} has no place for --compare's differences" in done.stderr
+    fmt, out = FORMATS[name], tmp_path / f"out{FORMATS[name].suffixes[0]}"
+    stderr = written(run, data, out, "-p", "y_pred", "-p", "y_b", "--compare")
+    warned = f"{fmt.title} has no place for --compare's differences" in stderr
     assert warned != fmt.comparisons
 
 

@@ -134,7 +134,8 @@ def emit(
     if max_rows is None:
         max_rows = default_max_rows(fmt, to_terminal)
     stream = result_stream() if to_terminal else None
-    text = fmt.render(result, Display(precision, max_rows if fmt.human else None, stream))
+    rows = max_rows if fmt.human else None  # the other formats carry every row
+    text = fmt.render(result, Display(digits=precision, max_rows=rows, stream=stream))
     if output is None:
         write_stdout(text, fmt)
     else:
