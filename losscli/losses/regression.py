@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batch import Batch, Params, Spread
+from .batch import Batch, Spread
 from .params import Param
 from .registry import Direction, Loss, Rule, Task, register
 from .shapes import PERCENT, SQRT, Custom, Mean, Ratio, Sums, Terms, ratio
 
 REGRESSION = (Task.REGRESSION,)
 LOG2 = float(np.log(2.0))
+HUBER_DELTA = 1.0  # Huber's δ where none is given, as torch.nn.functional.huber_loss
 
 
 def _sq_err(b: Batch) -> Terms:
@@ -66,10 +67,10 @@ def _sq_log_err(b: Batch) -> Terms:
 def _huber_term(b: Batch, *, delta: float | None = None) -> Terms:
     """Huber = Σw·h(e) / Σw, h(e) = ½e² where |e| ≤ δ, else δ·(|e| − ½δ)
 
-    δ from ``huber:delta=…``, else from ``--huber-delta`` (default 1).
+    δ from ``huber:delta=…`` (``--huber-delta δ`` names that loss), else 1.
     """
     if delta is None:
-        delta = b.params.huber_delta
+        delta = HUBER_DELTA
     a = b.abs_err
     return Terms(np.where(a <= delta, 0.5 * a**2, delta * (a - 0.5 * delta)))
 
@@ -184,7 +185,7 @@ for _loss in (
                 "δ, where the loss turns linear",
                 minimum=0,
                 open_ends=True,
-                shown_default=Params().huber_delta,
+                shown_default=HUBER_DELTA,
             ),
         ),
     ),
