@@ -66,12 +66,6 @@ class SourceResult:
     tasks: set[Task]
 
 
-def evaluate_source(source: Source, options: Options) -> SourceResult:
-    """One input's result (see :func:`evaluate_sources`)."""
-    with closing(evaluate_sources([source], options)) as results:
-        return next(results)
-
-
 def evaluate_sources(
     sources: Iterable[Source], options: Options
 ) -> Generator[SourceResult, None, None]:
