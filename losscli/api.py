@@ -1,8 +1,10 @@
 """The Python API: ``evaluate(inputs, ...)`` → :class:`EvaluationResult`.
 
-Reading hands over chunks of the needed columns; each loss turns a chunk into
-per-row statistics; an :class:`Accumulator` per model sums them per group key;
-finalizing the sums gives the values. The library never prints.
+The arguments are checked and resolved here, once, into the run's
+:class:`~.engine.run.Options` (the losses, their parameters, and one
+:class:`~.engine.settings.Uncertainty` for intervals and comparisons); the engine
+(:mod:`.engine.run`) then folds each input's chunks into per-key sums and finalizes
+them into a result, which the gates judge. The library never prints.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import IO, Any
 from .engine.budget import MemoryBudget, parse_size
 from .engine.finalize import drop_inapplicable
 from .engine.run import Options, Progress, evaluate_sources
+from .engine.settings import Uncertainty
 from .errors import UsageError
 from .losses import EPS, Loss, Params, Task, default_losses, get_loss, resolve_losses
 from .reading import (
@@ -121,6 +124,7 @@ def evaluate(
     required = _with_huber_delta(resolve_losses(require), huber_delta) if require else []
     listed = {part.strip().lower() for item in names for part in item.split(",")}
     named = [] if not names or "all" in listed else chosen
+    run_losses = tuple(dict.fromkeys([*chosen, *required]))
     options = Options(
         label=label,
         preds=_as_tuple(pred),
@@ -128,23 +132,23 @@ def evaluate(
         logits=_as_tuple(logits),
         weight=weight,
         group_by=_as_tuple(group_by),
-        losses=tuple(dict.fromkeys([*chosen, *required])),
+        losses=run_losses,
         always_shown=frozenset(loss.name for loss in [*named, *required]),
-        params=Params(huber_delta=huber_delta, eps=eps, from_logits=from_logits),
+        params=Params(eps=eps, from_logits=from_logits),
         drop_na=drop_na,
         mape_zero=mape_zero,
         renormalize=renormalize,
         progress=progress,
-        ci=ci_settings(
+        uncertainty=uncertainty_settings(
             ci,
             method=ci_method,
             resamples=resamples,
             seed=seed,
             block_rows=block_rows,
+            compare=compare,
             adjust=adjust,
+            losses=run_losses,
         ),
-        compare=compare,
-        adjust=adjust,
         threads=threads or os.cpu_count() or 1,
         budget=MemoryBudget(_memory_limit(max_memory)),
     )
@@ -185,9 +189,9 @@ def evaluate(
         shown_names,
         list(options.group_by),
         notices,
-        ci=options.ci,
+        ci=options.uncertainty.ci,
         comparisons=[c for c in comparisons if c.loss in shown_names],
-        adjust=adjust,
+        adjust=options.uncertainty.adjust,
     )
     return gates.judge(result)
 
@@ -280,7 +284,8 @@ def _as_baseline(baseline: Any) -> Any:
 
 def _with_huber_delta(losses: list[Loss], delta: float) -> list[Loss]:
     """``--huber-delta δ`` names the Huber loss ``huber:delta=δ`` (its own column), so a
-    baseline or a check never mistakes one δ for another."""
+    baseline or a check never mistakes one δ for another: δ reaches the loss as its own
+    parameter, the one route it has."""
     if delta == 1.0:
         return losses
     return [get_loss(f"huber:delta={delta!r}") if loss.name == "huber" else loss for loss in losses]
@@ -295,12 +300,30 @@ def _memory_limit(max_memory: int | str) -> int:
         raise UsageError(f"max_memory: {exc}") from None
 
 
-def ci_settings(
-    level: float | None, *, method: str, resamples: int, seed: int, block_rows: int, adjust: str
-) -> CiSettings | None:
-    """The interval settings, checked (a level above 1 is a percentage); None without one."""
+def uncertainty_settings(
+    level: float | None,
+    *,
+    method: str,
+    resamples: int,
+    seed: int,
+    block_rows: int,
+    compare: bool | str,
+    adjust: str,
+    losses: Sequence[Loss],
+) -> Uncertainty:
+    """The run's interval and comparison settings, checked and resolved once."""
     if adjust not in ADJUSTMENTS:
         raise UsageError(f"adjust must be one of {ADJUSTMENTS}, not {adjust!r}")
+    interval = _interval(
+        level, method=method, resamples=resamples, seed=seed, block_rows=block_rows
+    )
+    return Uncertainty.of(interval, compare=compare, adjust=adjust, losses=losses)
+
+
+def _interval(
+    level: float | None, *, method: str, resamples: int, seed: int, block_rows: int
+) -> CiSettings | None:
+    """The interval settings, checked (a level above 1 is a percentage); None without one."""
     if level is None:
         return None
     if level > 1:
@@ -310,12 +333,12 @@ def ci_settings(
     if method not in CI_METHODS:
         raise UsageError(f"ci_method must be one of {CI_METHODS}, not {method!r}")
     if method == "normal":
-        return CiSettings(level, method, adjust=adjust)
+        return CiSettings(level, method)
     if resamples < 2 or block_rows < 1:
         raise UsageError("the bootstrap needs at least 2 resamples and blocks of 1 row or more")
     if not 0 <= seed < 2**64:
         raise UsageError(f"the bootstrap's seed lies between 0 and 2**64 - 1, not {seed}")
-    return CiSettings(level, method, resamples, seed, block_rows, adjust)
+    return CiSettings(level, method, resamples, seed, block_rows)
 
 
 def _as_source(

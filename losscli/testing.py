@@ -24,7 +24,7 @@ from .engine.finalize import Finishing, result_frame
 from .engine.kernel import KernelSpec, evaluate_chunk
 from .engine.keys import KeySet
 from .engine.partial import Partial
-from .engine.weights import Resampling
+from .engine.settings import Uncertainty
 from .losses import Loss, Params, Task, get_loss, resolve_losses
 from .reading import plan_columns
 from .result import CiSettings, ResultRow
@@ -72,15 +72,11 @@ class KernelHarness:
             from_logits=params is not None and params.from_logits,
         )
         self.plan = replace(plan, extra=self.extra)
-        if ci is not None and ci.method == "bootstrap":
-            spec.setdefault(
-                "resampling", Resampling(ci.resamples or 100, ci.seed or 0, ci.block_rows or 1)
-            )
-            spec.setdefault("replicate_ratios", True)
-        elif ci is not None:
-            spec.setdefault("moments", True)
+        self.uncertainty = Uncertainty.of(ci, losses=self.losses)
+        spec.setdefault("moments", self.uncertainty.moments)
+        spec.setdefault("resampling", self.uncertainty.resampling)
+        spec.setdefault("replicate_ratios", self.uncertainty.bootstrap)
         self.spec = KernelSpec(self.plan, self.losses, **spec)
-        self.ci = ci
         self.builder = BatchBuilder("t", self.plan, params or Params(), False)
 
     def partial(
@@ -116,7 +112,7 @@ class KernelHarness:
         return Partial.empty(KeySet(self.plan.group_by))
 
     def rows(self, partial: Partial) -> list[ResultRow]:
-        finishing = Finishing(self.losses, self.ci, self.spec.reference)
+        finishing = Finishing(self.losses, self.uncertainty, self.spec.reference)
         frame = result_frame("t", partial, self.plan.models, finishing)[0]
         return [frame.row(i) for i in range(len(frame))]
 

@@ -7,13 +7,15 @@ import gzip
 import importlib
 import io
 import lzma
+import math
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,6 +33,7 @@ from losscli.cli import main
 from losscli.losses import REGISTRY, get_loss
 from losscli.reading import source
 from losscli.render.formats import FORMATS, Display
+from losscli.result import EvaluationResult, Frame, LossColumn, ResultRow
 
 # The suite's property tests draw the same examples on every run, so CI passes or fails
 # on the code alone; HYPOTHESIS_PROFILE=explore draws new ones (as `make fuzz` does).
@@ -255,3 +258,91 @@ def install_entry_point(site: Path, module_source: str, monkeypatch: pytest.Monk
     (info / "entry_points.txt").write_text("[losscli.losses]\nacme = acme_losses\n")
     monkeypatch.syspath_prepend(str(site))
     plugins._scanned.clear()
+
+
+# ------------------------------------------------- results built from typed rows
+
+
+def result_from_rows(
+    rows: Sequence[ResultRow], losses: Sequence[str], group_by: Sequence[str], **rest: Any
+) -> EvaluationResult:
+    """A result of typed rows, made by hand (the inverse of its rows view)."""
+    count = len(rows)
+
+    def objects(values: Sequence[Any]) -> np.ndarray:
+        out = np.empty(count, dtype=object)
+        out[:] = list(values)
+        return out
+
+    def floats(values: Sequence[float | None]) -> np.ndarray:
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+    columns = {}
+    for name in losses:
+        intervals = [row.intervals.get(name) for row in rows]
+        column = LossColumn.of(
+            floats([row.metrics.get(name) for row in rows]),
+            objects([row.notes.get(name) for row in rows]),
+        )
+        if any(intervals):
+            column = replace(
+                column,
+                low=floats([i.low if i else None for i in intervals]),
+                high=floats([i.high if i else None for i in intervals]),
+                se=floats([i.se if i else None for i in intervals]),
+                method=next(i.method for i in intervals if i),
+            )
+        if any(row.baseline is not None for row in rows):
+            column = replace(
+                column,
+                baseline=floats([(row.baseline or {}).get(name) for row in rows]),
+                baseline_se=floats([(row.baseline_se or {}).get(name) for row in rows]),
+            )
+        columns[name] = column
+    frame = Frame(
+        file=objects([row.file for row in rows]),
+        pred=objects([row.pred for row in rows]),
+        keys={g: objects([(row.group or {}).get(g) for row in rows]) for g in group_by},
+        overall=np.array([row.is_overall for row in rows], dtype=bool),
+        n=np.array([row.n for row in rows], dtype=np.int64),
+        losses=columns,
+    )
+    return EvaluationResult(frame, list(losses), list(group_by), **rest)
+
+
+def records(result: EvaluationResult) -> list[dict[str, Any]]:
+    """The shown rows as flat dicts (:meth:`~losscli.result.EvaluationResult.flat`), None
+    where a value is missing."""
+    flat = result.flat()
+    values = [_python(column) for column in flat.values()]
+    return [dict(zip(flat, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _python(values: np.ndarray) -> list[Any]:
+    """An array's items as Python values, None for NaN."""
+    if values.dtype.kind == "f":
+        return [None if v != v else v for v in values.tolist()]
+    return values.tolist()
+
+
+# ------------------------------------------------------------ the order of keys
+
+
+def sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The order a result shows its group keys in, one key at a time in Python (the
+    specification of :mod:`losscli.engine.order`, which sorts whole columns): numbers (and
+    text that reads as a number) in numeric order, then other text, then NaN and
+    infinities, then missing keys."""
+    return tuple(_order(v) for v in key)
+
+
+def _order(value: Any) -> tuple[int, float, str]:
+    if value is None:
+        return (3, 0.0, "")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return (1, 0.0, str(value))
+    try:
+        number = float(value)
+    except ValueError:
+        return (1, 0.0, str(value))
+    return (0, number, str(value)) if math.isfinite(number) else (2, 0.0, str(value))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ARTICLE, on_a_terminal, write_table
+from conftest import ARTICLE, on_a_terminal, records, write_table
 
 from losscli import evaluate
 from losscli.render.formats import (
@@ -54,7 +54,7 @@ def as_bytes(text: Rendered) -> bytes:
 
 def render_lines(result: EvaluationResult, display: Display) -> Iterator[str]:
     """A throwaway format: ``file pred scope mse`` for each row, a line at a time."""
-    for record in result.records():
+    for record in records(result):
         yield f"{record['file']} {record['pred']} {record['scope']} {record['mse']!r}\n"
 
 

@@ -64,11 +64,11 @@ def data_and_bounds(draw: Any) -> tuple[tuple[np.ndarray, ...], list[int]]:
 # --------------------------------------------------------------------- helpers
 
 ALL_LOSSES: list[Loss] = [get_loss(name) for name in REGISTRY]
-PARAMS = Params(huber_delta=0.75)
+LOSSES = ("all", "huber:delta=0.75")  # every loss, and one with a parameter set
 
 
-HARNESS = KernelHarness(params=PARAMS)
-GROUPED = KernelHarness(params=PARAMS, grouped=True)
+HARNESS = KernelHarness(LOSSES)
+GROUPED = KernelHarness(LOSSES, grouped=True)
 
 
 def fold(harness: KernelHarness, chunks: list[Partial]) -> Partial:
@@ -606,8 +606,8 @@ def test_block_size_changes_no_value(
     loss, per group and overall, with normal or bootstrap intervals."""
     y, p, w = case
     g = np.array(draw.draw(st.lists(st.sampled_from("ab"), min_size=len(y), max_size=len(y))))
-    whole = KernelHarness(params=PARAMS, grouped=True, ci=ci)
-    blocked = KernelHarness(params=PARAMS, grouped=True, ci=ci, block_rows=block)
+    whole = KernelHarness(LOSSES, grouped=True, ci=ci)
+    blocked = KernelHarness(LOSSES, grouped=True, ci=ci, block_rows=block)
     assert_same_intervals(
         rows_and_intervals(blocked, blocked.partial(y, p, w, g)),
         rows_and_intervals(whole, whole.partial(y, p, w, g)),

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import on_a_terminal, rendered, write_table
+from conftest import on_a_terminal, records, rendered, result_from_rows, write_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -159,7 +159,7 @@ def results(draw: st.DrawFn) -> EvaluationResult:
                 group = {name: draw(KEY_TEXT) for name in group_by}
                 rows.append(ResultRow(file, pred, group, 1, {"mse": draw(values)}))
             rows.append(ResultRow(file, pred, None, 3, {"mse": draw(values)}))
-    return EvaluationResult.from_rows(rows, ["mse"], group_by)
+    return result_from_rows(rows, ["mse"], group_by)
 
 
 def texts_of(result: EvaluationResult) -> list[str]:
@@ -221,7 +221,7 @@ def test_any_text_round_trips_through_csv_tsv_and_json(result: EvaluationResult)
 @given(result=results(), delimiter=st.sampled_from([",", "\t"]))
 def test_whole_column_csv_is_the_row_by_row_csv(result: EvaluationResult, delimiter: str) -> None:
     names = result.columns()
-    rows = ([record[c] for c in names] for record in result.records())
+    rows = ([record[c] for c in names] for record in records(result))
     assert rendered({",": "csv", "\t": "tsv"}[delimiter], result) == csv_text(
         names, rows, delimiter
     )
@@ -262,7 +262,7 @@ def test_csv_and_json_written_a_slice_at_a_time_are_the_whole(
     result = evaluate(write_table(df, tmp_path / "a.parquet"), label="y", pred="p", group_by="g")
     monkeypatch.setattr(text_module, "SLICE_ROWS", slice_rows)
     names = result.columns()
-    rows = ([record[c] for c in names] for record in result.records())
+    rows = ([record[c] for c in names] for record in records(result))
     assert rendered("csv", result) == csv_text(names, rows)
     assert rendered("json", result) == json_text(result.to_dict())
 

@@ -8,14 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from conftest import write_table
+from conftest import records, result_from_rows, sort_key, write_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from losscli import evaluate
-from losscli.engine.keys import sort_key
 from losscli.engine.order import key_order, shown_values
-from losscli.result import EvaluationResult
 
 NUMBERISH = st.sampled_from(
     [
@@ -85,8 +83,8 @@ def test_rows_view_and_columns_agree(tmp_path: Path) -> None:
     result = evaluate(
         write_table(df, tmp_path / "a.csv"), label="y", pred="p", group_by="g", ci=0.9
     )
-    rebuilt = EvaluationResult.from_rows(result.rows, result.losses, result.group_by, ci=result.ci)
-    assert rebuilt.records() == result.records()
+    rebuilt = result_from_rows(result.rows, result.losses, result.group_by, ci=result.ci)
+    assert records(rebuilt) == records(result)
     assert rebuilt.to_dict() == result.to_dict()
-    assert [r["g"] for r in result.records()] == ["a", "b", None, None]
-    assert [r["scope"] for r in result.records()] == ["group", "group", "group", "overall"]
+    assert [r["g"] for r in records(result)] == ["a", "b", None, None]
+    assert [r["scope"] for r in records(result)] == ["group", "group", "group", "overall"]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import Result
-from conftest import write_table
+from conftest import records, write_table
 
 from losscli import evaluate
 
@@ -63,8 +63,8 @@ def test_sort_by_follows_the_loss_direction(tmp_path: Path) -> None:
     result = evaluate(write_table(df, tmp_path / "r.csv"), label="y", pred="p", group_by="g",
                       losses="r2")  # fmt: skip
     ranked = result.ranked("r2", 2)
-    assert [r["g"] for r in ranked.records()] == ["bad", "fair", None]
-    assert [r["g"] for r in result.records()] == ["bad", "fair", "good", None]  # unchanged
+    assert [r["g"] for r in records(ranked)] == ["bad", "fair", None]
+    assert [r["g"] for r in records(result)] == ["bad", "fair", "good", None]  # unchanged
 
 
 def test_a_sort_loss_not_asked_for_is_computed(run, five: Path) -> None:

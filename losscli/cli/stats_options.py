@@ -22,7 +22,8 @@ class BadLevel(click.BadParameter):
 
 @_or_unset_if_empty
 def _level(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    """--ci [LEVEL]: 95 and 0.95 alike; a file name is never taken for a level."""
+    """--ci [LEVEL]: 95 and 0.95 alike (the API reads a level above 1 as a percentage); a
+    file name is never taken for a level."""
     if value is None:
         return None
     try:
@@ -37,7 +38,7 @@ def _level(ctx: click.Context, param: click.Parameter, value: str | None) -> flo
         raise click.BadParameter(
             f"{value}: a level lies between 0 and 1 (0.95) or 1 and 100 (95), ends excluded"
         )
-    return level / 100 if level > 1 else level
+    return level
 
 
 def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:

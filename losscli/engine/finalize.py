@@ -10,7 +10,7 @@ one more key, so every step below is vectorised over keys.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from .comoments import pooled as pooled_comoments
 from .order import key_order, shown_values
 from .partial import Partial
 from .ranks import RankTable, key_class_sums, pooled
+from .settings import Uncertainty
 from .uncertainty import compare, with_intervals
 
 NOT_APPLICABLE = "not applicable"
@@ -39,10 +40,20 @@ class Finishing:
     """What finalizing needs besides the sums."""
 
     losses: tuple[Loss, ...]
-    ci: CiSettings | None = None
+    # the rows' intervals (none by default) and the comparisons' settings
+    uncertainty: Uncertainty = field(default_factory=Uncertainty)
     reference: str | None = None  # compare every other model with this one
-    compare_ci: CiSettings | None = None  # level and method of the comparison
     no_bootstrap: str = ""  # why the hidden bootstrap (R², F1, …) was left out
+
+    @property
+    def ci(self) -> CiSettings | None:
+        """The rows' interval settings (None: no interval)."""
+        return self.uncertainty.ci
+
+    @property
+    def compare_ci(self) -> CiSettings:
+        """The comparisons' level, method and adjustment across groups."""
+        return self.uncertainty.compare_ci
 
 
 def result_frame(
@@ -82,7 +93,7 @@ def result_frame(
     if not spec.reference:
         return frame, []
     labels = [frame.group(k) for k in range(len(n))]
-    ci = spec.compare_ci or CiSettings(0.95, "normal")
+    ci = spec.compare_ci
     return frame, compare(file, sums, models, spec.losses, spec.reference, ci, labels)
 
 

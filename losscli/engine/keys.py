@@ -114,21 +114,3 @@ class KeySet:
             return []
         ids = np.array(self._combo_list, dtype=np.int64).reshape(-1, len(columns))
         return [values.take(_arrow.from_numpy(ids[:, c])) for c, values in enumerate(columns)]
-
-
-def sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Numbers (and text that reads as a number) in numeric order, then other text, then
-    NaN and infinities, then missing keys."""
-    return tuple(_order(v) for v in key)
-
-
-def _order(value: Any) -> tuple[int, float, str]:
-    if value is None:
-        return (3, 0.0, "")
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return (1, 0.0, str(value))
-    try:
-        number = float(value)
-    except ValueError:
-        return (1, 0.0, str(value))
-    return (0, number, str(value)) if math.isfinite(number) else (2, 0.0, str(value))

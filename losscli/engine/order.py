@@ -1,7 +1,7 @@
 """Group keys in the order a result shows them, and as the values it shows, a whole
 column at a time: a million groups cost no Python work per group.
 
-The order is :func:`~.keys.sort_key`'s: numbers, and text that Python's ``float`` reads
+The order is this: numbers, and text that Python's ``float`` reads
 as a number, in numeric order; then other text; then NaN and infinities; then missing
 keys; ties in the order of the text. Other types (dates, booleans, decimals) keep their
 own order. A key is shown as read, except that an empty CSV cell is a missing key and a

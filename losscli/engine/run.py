@@ -20,10 +20,10 @@ from functools import partial
 import pyarrow as pa
 
 from ..errors import InputError, UsageError
-from ..losses import Custom, Loss, Params, Task
+from ..losses import Loss, Params, Task
 from ..reading import ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
-from ..result import CiSettings, Comparison, Frame
+from ..result import Comparison, Frame
 from .batches import BatchBuilder
 from .budget import MemoryBudget, OverBudget
 from .finalize import Finishing, result_frame
@@ -31,8 +31,8 @@ from .guard import FoldGuard
 from .kernel import KernelSpec, evaluate_chunk
 from .keys import KeySet
 from .partial import Partial
+from .settings import Uncertainty
 from .settle import Settler
-from .weights import FALLBACK_BOOTSTRAP, Resampling
 
 Progress = Callable[[str, int, "int | None", str], None]
 POOL_MIN_ROWS = 1 << 14  # smaller chunks are computed on the folding thread
@@ -53,9 +53,7 @@ class Options:
     mape_zero: str
     renormalize: bool
     progress: Progress | None
-    ci: CiSettings | None = None
-    compare: str | bool | None = None  # True: the first model is the reference
-    adjust: str = "holm"  # across groups, for the comparison's verdicts
+    uncertainty: Uncertainty = field(default_factory=Uncertainty)  # intervals, comparisons
     threads: int = 1  # files read and chunks computed at once
     budget: MemoryBudget = field(default_factory=MemoryBudget)  # --max-memory
 
@@ -66,12 +64,6 @@ class SourceResult:
     comparisons: list[Comparison]
     notices: list[str]
     tasks: set[Task]
-
-
-def evaluate_source(source: Source, options: Options) -> SourceResult:
-    """One input's result (see :func:`evaluate_sources`)."""
-    with closing(evaluate_sources([source], options)) as results:
-        return next(results)
 
 
 def evaluate_sources(
@@ -125,7 +117,7 @@ class _Planned:
             options.params.from_logits,
         )
         plan = replace(plan, extra=_loss_columns(source, options.losses))
-        reference = _reference(plan, options.compare)
+        reference = _reference(plan, options.uncertainty.compare)
         spec = _kernel_spec(plan, options, source.empty_is_missing, reference)
         builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
         return cls(source, plan, spec, builder, reference)
@@ -235,11 +227,10 @@ class _Fold:
                 f"{source.name}: the weights in column {plan.weight!r} are all 0, so "
                 "no row counts; check the weight column"
             )
-        compare_ci = options.ci or CiSettings(0.95, "normal", adjust=options.adjust)
-        reference = self.input.reference
         self.guard.charge_finalizing()
-        why = self.guard.no_bootstrap
-        finishing = Finishing(options.losses, options.ci, reference, compare_ci, why)
+        finishing = Finishing(
+            options.losses, options.uncertainty, self.input.reference, self.guard.no_bootstrap
+        )
         try:
             frame, comparisons = result_frame(source.name, total, plan.models, finishing)
         finally:  # this input's sums are dropped now
@@ -297,23 +288,15 @@ class _Workers:
 def _kernel_spec(
     plan: ColumnPlan, options: Options, empty_is_missing: bool, reference: str | None
 ) -> KernelSpec:
-    ci = options.ci
-    bootstrap = ci is not None and ci.method == "bootstrap"
-    resampling = None
-    if bootstrap:
-        assert ci is not None and ci.resamples and ci.seed is not None
-        resampling = Resampling(ci.resamples, ci.seed, ci.block_rows or 1)
-    elif ci is not None and any(isinstance(loss.shape, Custom) for loss in options.losses):
-        resampling = FALLBACK_BOOTSTRAP  # R² has no sound streamed normal interval
-    moments = (ci is not None or reference is not None) and not bootstrap
+    uncertainty = options.uncertainty
     return KernelSpec(
         plan=plan,
         losses=options.losses,
         drop_na=options.drop_na,
         count_zero_labels=options.mape_zero == "error",
-        moments=moments,
-        resampling=resampling,
-        replicate_ratios=bootstrap,
+        moments=uncertainty.moments,
+        resampling=uncertainty.resampling,
+        replicate_ratios=uncertainty.bootstrap,
         reference=reference,
         empty_is_missing=empty_is_missing,
         budget=options.budget,

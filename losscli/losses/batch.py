@@ -25,7 +25,6 @@ EPS = float(np.finfo(np.float64).eps)
 class Params:
     """Loss parameters the user can set."""
 
-    huber_delta: float = 1.0
     eps: float = EPS  # probabilities are clipped to [eps, 1 − eps], as scikit-learn's log_loss
     from_logits: bool = False
 

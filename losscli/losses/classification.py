@@ -133,25 +133,25 @@ OUTSIDE_UNIT = Rule("outside_unit", "not applicable: labels or probabilities out
 
 register(
     Loss(
-        "cross_entropy",
-        ("ce", "log_loss", "bce", "cce", "logloss"),
-        "Cross-entropy (log loss), natural log",
-        "Σw·(−Σ_k y_k·log p_k) / Σw, p clipped to [ε, 1 − ε]",
-        CLASSIFICATION,
-        Direction.LOWER,
-        Mean(_ce_term, nonnegative=True),
-        (OUTSIDE_UNIT,),
+        name="cross_entropy",
+        aliases=("ce", "log_loss", "bce", "cce", "logloss"),
+        description="Cross-entropy (log loss), natural log",
+        formula="Σw·(−Σ_k y_k·log p_k) / Σw, p clipped to [ε, 1 − ε]",
+        tasks=CLASSIFICATION,
+        direction=Direction.LOWER,
+        shape=Mean(_ce_term, nonnegative=True),
+        rules=(OUTSIDE_UNIT,),
     )
 )
 register(
     Loss(
-        "accuracy",
-        ("acc",),
-        "Share of rows whose predicted class is the true one",
-        "Σw·[argmax p = y] / Σw  (binary: p > 0.5)",
-        CLASSIFICATION,
-        Direction.HIGHER,
-        Mean(_correct, proportion=True),
-        (OUTSIDE_UNIT,),
+        name="accuracy",
+        aliases=("acc",),
+        description="Share of rows whose predicted class is the true one",
+        formula="Σw·[argmax p = y] / Σw  (binary: p > 0.5)",
+        tasks=CLASSIFICATION,
+        direction=Direction.HIGHER,
+        shape=Mean(_correct, proportion=True),
+        rules=(OUTSIDE_UNIT,),
     )
 )

@@ -35,14 +35,14 @@ def _roc_ranks(b: Batch) -> Ranks:
 
 register(
     Loss(
-        "roc_auc",
-        ("auc",),
-        "Area under the ROC curve: P(a positive outscores a negative), ties ½",
-        "Σ_s N(s)·(P>s + ½·P(s)) / (P·N); multi-class: one-vs-rest mean over classes",
-        CLASSIFICATION,
-        Direction.HIGHER,
-        Ranked(_roc_ranks),
-        (OUTSIDE_UNIT,),
+        name="roc_auc",
+        aliases=("auc",),
+        description="Area under the ROC curve: P(a positive outscores a negative), ties ½",
+        formula="Σ_s N(s)·(P>s + ½·P(s)) / (P·N); multi-class: one-vs-rest mean over classes",
+        tasks=CLASSIFICATION,
+        direction=Direction.HIGHER,
+        shape=Ranked(_roc_ranks),
+        rules=(OUTSIDE_UNIT,),
         undefined="not defined: needs rows of both kinds, positive and negative "
         "(multi-class: for every class)",
     )

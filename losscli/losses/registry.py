@@ -47,6 +47,10 @@ class Rule:
 
 @dataclass(frozen=True, eq=False)
 class Loss:
+    """A loss: its names, what the catalogue says of it, the tasks it scores, and its
+    :mod:`shape <.shapes>`. Declared with keyword arguments (``Loss(name="mse",
+    aliases=…, shape=Mean(…))``), as the built-in losses are."""
+
     name: str
     aliases: tuple[str, ...]
     description: str

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batch import Batch, Params, Spread
+from .batch import Batch, Spread
 from .params import Param
 from .registry import Direction, Loss, Rule, Task, register
 from .shapes import PERCENT, SQRT, Custom, Mean, Ratio, Sums, Terms, ratio
 
 REGRESSION = (Task.REGRESSION,)
 LOG2 = float(np.log(2.0))
+HUBER_DELTA = 1.0  # Huber's δ where none is given, as torch.nn.functional.huber_loss
 
 
 def _sq_err(b: Batch) -> Terms:
@@ -66,10 +67,10 @@ def _sq_log_err(b: Batch) -> Terms:
 def _huber_term(b: Batch, *, delta: float | None = None) -> Terms:
     """Huber = Σw·h(e) / Σw, h(e) = ½e² where |e| ≤ δ, else δ·(|e| − ½δ)
 
-    δ from ``huber:delta=…``, else from ``--huber-delta`` (default 1).
+    δ from ``huber:delta=…`` (``--huber-delta δ`` names that loss), else 1.
     """
     if delta is None:
-        delta = b.params.huber_delta
+        delta = HUBER_DELTA
     a = b.abs_err
     return Terms(np.where(a <= delta, 0.5 * a**2, delta * (a - 0.5 * delta)))
 
@@ -104,107 +105,107 @@ ZERO_LABEL = Rule("zero_label", "with label 0 left out", skip=True)
 
 for _loss in (
     Loss(
-        "mse",
-        ("l2", "mean_squared_error"),
-        "Mean squared error",
-        "Σw·(y − ŷ)² / Σw",
-        (*REGRESSION, Task.BINARY, Task.MULTICLASS),
-        Direction.LOWER,
-        Mean(_sq_err, nonnegative=True),
+        name="mse",
+        aliases=("l2", "mean_squared_error"),
+        description="Mean squared error",
+        formula="Σw·(y − ŷ)² / Σw",
+        tasks=(*REGRESSION, Task.BINARY, Task.MULTICLASS),
+        direction=Direction.LOWER,
+        shape=Mean(_sq_err, nonnegative=True),
     ),
     Loss(
-        "rmse",
-        ("root_mean_squared_error",),
-        "Root mean squared error",
-        "√(Σw·(y − ŷ)² / Σw)",
-        REGRESSION,
-        Direction.LOWER,
-        Mean(_sq_err, SQRT, nonnegative=True),
+        name="rmse",
+        aliases=("root_mean_squared_error",),
+        description="Root mean squared error",
+        formula="√(Σw·(y − ŷ)² / Σw)",
+        tasks=REGRESSION,
+        direction=Direction.LOWER,
+        shape=Mean(_sq_err, SQRT, nonnegative=True),
     ),
     Loss(
-        "mae",
-        ("l1", "mean_absolute_error"),
-        "Mean absolute error",
-        "Σw·|y − ŷ| / Σw",
-        REGRESSION,
-        Direction.LOWER,
-        Mean(_abs_err, nonnegative=True),
+        name="mae",
+        aliases=("l1", "mean_absolute_error"),
+        description="Mean absolute error",
+        formula="Σw·|y − ŷ| / Σw",
+        tasks=REGRESSION,
+        direction=Direction.LOWER,
+        shape=Mean(_abs_err, nonnegative=True),
     ),
     Loss(
-        "mape",
-        ("mean_absolute_percentage_error",),
-        "Mean absolute percentage error, in %",
-        "100 · Σw·|y − ŷ|/|y| / Σw  (rows with y = 0 left out)",
-        REGRESSION,
-        Direction.LOWER,
-        Ratio(_rel_err, PERCENT, nonnegative=True),
-        (ZERO_LABEL,),
+        name="mape",
+        aliases=("mean_absolute_percentage_error",),
+        description="Mean absolute percentage error, in %",
+        formula="100 · Σw·|y − ŷ|/|y| / Σw  (rows with y = 0 left out)",
+        tasks=REGRESSION,
+        direction=Direction.LOWER,
+        shape=Ratio(_rel_err, PERCENT, nonnegative=True),
+        rules=(ZERO_LABEL,),
     ),
     Loss(
-        "smape",
-        ("symmetric_mape",),
-        "Symmetric mean absolute percentage error, in % (0–200)",
-        "100 · Σw·2|y − ŷ|/(|y| + |ŷ|) / Σw",
-        REGRESSION,
-        Direction.LOWER,
-        Mean(_smape_term, PERCENT, nonnegative=True),
+        name="smape",
+        aliases=("symmetric_mape",),
+        description="Symmetric mean absolute percentage error, in % (0–200)",
+        formula="100 · Σw·2|y − ŷ|/(|y| + |ŷ|) / Σw",
+        tasks=REGRESSION,
+        direction=Direction.LOWER,
+        shape=Mean(_smape_term, PERCENT, nonnegative=True),
     ),
     Loss(
-        "wape",
-        ("weighted_absolute_percentage_error",),
-        "Weighted absolute percentage error, in %",
-        "100 · Σw·|y − ŷ| / Σw·|y|",
-        REGRESSION,
-        Direction.LOWER,
-        Ratio(_wape_terms, PERCENT, nonnegative=True),
+        name="wape",
+        aliases=("weighted_absolute_percentage_error",),
+        description="Weighted absolute percentage error, in %",
+        formula="100 · Σw·|y − ŷ| / Σw·|y|",
+        tasks=REGRESSION,
+        direction=Direction.LOWER,
+        shape=Ratio(_wape_terms, PERCENT, nonnegative=True),
         undefined="not defined: every label is 0 (or has no weight)",
     ),
     Loss(
-        "msle",
-        ("mean_squared_log_error",),
-        "Mean squared logarithmic error",
-        "Σw·(log(1 + y) − log(1 + ŷ))² / Σw",
-        REGRESSION,
-        Direction.LOWER,
-        Mean(_sq_log_err, nonnegative=True),
-        (LE_MINUS_ONE,),
+        name="msle",
+        aliases=("mean_squared_log_error",),
+        description="Mean squared logarithmic error",
+        formula="Σw·(log(1 + y) − log(1 + ŷ))² / Σw",
+        tasks=REGRESSION,
+        direction=Direction.LOWER,
+        shape=Mean(_sq_log_err, nonnegative=True),
+        rules=(LE_MINUS_ONE,),
     ),
     Loss(
-        "huber",
-        ("smooth_l1",),
-        "Huber loss (δ from huber:delta=D or --huber-delta; default 1)",
-        "Σw·h(e) / Σw, h = ½e² if |e| ≤ δ else δ(|e| − ½δ)",
-        REGRESSION,
-        Direction.LOWER,
-        Mean(_huber_term, nonnegative=True),
+        name="huber",
+        aliases=("smooth_l1",),
+        description="Huber loss (δ from huber:delta=D or --huber-delta; default 1)",
+        formula="Σw·h(e) / Σw, h = ½e² if |e| ≤ δ else δ(|e| − ½δ)",
+        tasks=REGRESSION,
+        direction=Direction.LOWER,
+        shape=Mean(_huber_term, nonnegative=True),
         params=(
             Param(
                 "delta",
-                None,  # huber:delta=D, else --huber-delta's
+                None,  # none given: HUBER_DELTA (--huber-delta D names huber:delta=D)
                 "δ, where the loss turns linear",
                 minimum=0,
                 open_ends=True,
-                shown_default=Params().huber_delta,
+                shown_default=HUBER_DELTA,
             ),
         ),
     ),
     Loss(
-        "log_cosh",
-        ("logcosh",),
-        "Log-cosh loss",
-        "Σw·log(cosh(y − ŷ)) / Σw",
-        REGRESSION,
-        Direction.LOWER,
-        Mean(_log_cosh_term, nonnegative=True),
+        name="log_cosh",
+        aliases=("logcosh",),
+        description="Log-cosh loss",
+        formula="Σw·log(cosh(y − ŷ)) / Σw",
+        tasks=REGRESSION,
+        direction=Direction.LOWER,
+        shape=Mean(_log_cosh_term, nonnegative=True),
     ),
     Loss(
-        "r2",
-        ("r_squared", "r2_score"),
-        "Coefficient of determination (higher is better)",
-        "1 − Σw·(y − ŷ)² / Σw·(y − ȳ)²",
-        REGRESSION,
-        Direction.HIGHER,
-        Custom(_r2_stats, _r2),
+        name="r2",
+        aliases=("r_squared", "r2_score"),
+        description="Coefficient of determination (higher is better)",
+        formula="1 − Σw·(y − ŷ)² / Σw·(y − ȳ)²",
+        tasks=REGRESSION,
+        direction=Direction.HIGHER,
+        shape=Custom(_r2_stats, _r2),
         undefined="not defined for fewer than 2 rows, or no row with positive weight",
     ),
 ):

@@ -103,7 +103,7 @@ def csv_pieces(result: EvaluationResult, delimiter: str = ",") -> Iterator[str]:
 
 
 def render_csv(result: EvaluationResult, display: Display) -> Iterator[str]:
-    """Flat rows at full float precision (see ``records``); empty cells for missing values."""
+    """Flat rows at full float precision; empty cells for missing values."""
     return csv_pieces(result)
 
 

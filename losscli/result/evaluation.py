@@ -3,7 +3,6 @@ held as columns (:class:`~.frame.Frame`), with typed rows as a view."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -29,14 +28,6 @@ class EvaluationResult:
     adjust: str = "holm"  # how the comparisons' verdicts were adjusted across groups
     shown: np.ndarray | None = None  # the rows to show, in order (--sort-by, --top); None: all
     ordering: str = ""  # how the shown rows were chosen, for a footnote ("" : all, by key)
-
-    @classmethod
-    def from_rows(
-        cls, rows: Sequence[ResultRow], losses: Sequence[str], group_by: Sequence[str], **rest: Any
-    ) -> EvaluationResult:
-        """A result of typed rows (as tests and hand-made results have them)."""
-        frame = Frame.from_rows(rows, losses, group_by)
-        return cls(frame, list(losses), list(group_by), **rest)
 
     @cached_property
     def rows(self) -> list[ResultRow]:
@@ -155,13 +146,6 @@ class EvaluationResult:
                 out[f"{loss}_change"] = column.values - before
         return out
 
-    def records(self) -> list[dict[str, Any]]:
-        """The shown rows as flat dicts (see :meth:`flat`), None where a value is missing."""
-        flat = self.flat()
-        names = list(flat)
-        values = [_python(flat[name]) for name in names]
-        return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
-
     def to_dict(self) -> dict[str, Any]:
         """The JSON document: ``{"schema_version": 1, "rows": [...], "warnings": [...]}``,
         and ``"checks"`` if any.
@@ -205,13 +189,6 @@ class EvaluationResult:
         import pandas as pd
 
         return pd.DataFrame(self.flat(), columns=self.columns())
-
-
-def _python(values: np.ndarray) -> list[Any]:
-    """An array's items as Python values, None for NaN."""
-    if values.dtype.kind == "f":
-        return [None if v != v else v for v in values.tolist()]
-    return values.tolist()
 
 
 def _change_record(change: tuple[float, float | None] | None) -> dict[str, float | None] | None:

@@ -14,7 +14,7 @@ array; a group column holds None on overall rows and where a key is missing.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -174,52 +174,6 @@ class Frame:
             losses={name: _concat_columns([_column(f, name) for f in frames]) for name in names},
         )
 
-    @classmethod
-    def from_rows(
-        cls, rows: Sequence[ResultRow], losses: Sequence[str], group_by: Sequence[str]
-    ) -> Frame:
-        """The columns of typed rows (for results built by hand, as in tests)."""
-        count = len(rows)
-
-        def objects(values: Sequence[Any]) -> np.ndarray:
-            out = np.empty(count, dtype=object)
-            out[:] = list(values)
-            return out
-
-        def floats(values: Sequence[float | None]) -> np.ndarray:
-            return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-
-        columns = {}
-        for name in losses:
-            intervals = [row.intervals.get(name) for row in rows]
-            column = LossColumn.of(
-                floats([row.metrics.get(name) for row in rows]),
-                objects([row.notes.get(name) for row in rows]),
-            )
-            if any(intervals):
-                column = replace(
-                    column,
-                    low=floats([i.low if i else None for i in intervals]),
-                    high=floats([i.high if i else None for i in intervals]),
-                    se=floats([i.se if i else None for i in intervals]),
-                    method=next(i.method for i in intervals if i),
-                )
-            if any(row.baseline is not None for row in rows):
-                column = replace(
-                    column,
-                    baseline=floats([(row.baseline or {}).get(name) for row in rows]),
-                    baseline_se=floats([(row.baseline_se or {}).get(name) for row in rows]),
-                )
-            columns[name] = column
-        return cls(
-            file=objects([row.file for row in rows]),
-            pred=objects([row.pred for row in rows]),
-            keys={g: objects([(row.group or {}).get(g) for row in rows]) for g in group_by},
-            overall=np.array([row.is_overall for row in rows], dtype=bool),
-            n=np.array([row.n for row in rows], dtype=np.int64),
-            losses=columns,
-        )
-
 
 def _column(frame: Frame, name: str) -> LossColumn:
     """``frame``'s column of loss ``name``, or an all-missing one where it has none."""
@@ -251,14 +205,3 @@ def _unless_empty(values: dict[str, float | None]) -> dict[str, float | None] | 
 
 def _float(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
-
-
-def object_array(values: Sequence[Any] | Mapping[int, Any], size: int) -> np.ndarray:
-    """An object array of ``size`` Nones, with ``values`` set (a sequence, or index → value)."""
-    out = np.full(size, None, dtype=object)
-    if isinstance(values, Mapping):
-        for i, value in values.items():
-            out[i] = value
-    else:
-        out[:] = list(values)
-    return out

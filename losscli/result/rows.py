@@ -112,6 +112,11 @@ class ComparisonSummary:
 
 @dataclass(frozen=True)
 class CiSettings:
+    """An interval's level and method (the bootstrap's: with its resamples, seed and rows
+    per resampling unit); ``adjust`` is how the comparisons made at these settings adjust
+    their p-values across groups. A run's are resolved once, in
+    :class:`~losscli.engine.settings.Uncertainty`."""
+
     level: float
     method: str  # "normal" or "bootstrap"
     resamples: int | None = None
