@@ -20,11 +20,11 @@ import numpy as np
 import pyarrow as pa
 
 from .engine.batches import BatchBuilder
+from .engine.bootstrap.weights import Resampling
 from .engine.finalize import Finishing, result_frame
 from .engine.kernel import KernelSpec, evaluate_chunk
 from .engine.keys import KeySet
 from .engine.partial import Partial
-from .engine.weights import Resampling
 from .losses import Loss, Params, Task, get_loss, resolve_losses
 from .reading import plan_columns
 from .result import CiSettings, ResultRow

@@ -1,7 +1,7 @@
 """The block bootstrap's waiting cells: merged by value, multiplied out late, the same sums.
 
 A partial keeps its chunks' (key × unit) cell sums and multiplies them by the units'
-Poisson weights only once there are enough (``engine.cells``); these tests hold that to
+Poisson weights only once there are enough (``engine.bootstrap.cells``); these tests hold that to
 the value of multiplying every chunk at once, whatever the chunking, merge order,
 thread count or pickling, and the single-precision product of counts to exactness.
 """
@@ -25,10 +25,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from losscli.api import evaluate
-from losscli.engine import cells, resample
-from losscli.engine.cells import CellBlock, PendingCells
+from losscli.engine.bootstrap import cells, resample
+from losscli.engine.bootstrap.cells import CellBlock, PendingCells
+from losscli.engine.bootstrap.weights import Resampling, poisson_weights
 from losscli.engine.partial import Partial
-from losscli.engine.weights import Resampling, poisson_weights
 from losscli.result import CiSettings
 from losscli.testing import KernelHarness
 

@@ -16,8 +16,8 @@ from conftest import write_table
 from scipy import stats
 
 from losscli import evaluate
-from losscli.engine import resample
-from losscli.engine.weights import poisson_weights
+from losscli.engine.bootstrap import resample
+from losscli.engine.bootstrap.weights import poisson_weights
 from losscli.result import CiSettings
 from losscli.result.adjust import adjusted
 from losscli.testing import KernelHarness

@@ -21,7 +21,7 @@ from ..losses.registry import Rule
 from ..losses.shapes import Ranked, Sums, ratio
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
-from .cells import FIRST_UNIT, LAST_UNIT
+from .bootstrap.cells import FIRST_UNIT, LAST_UNIT
 from .comoments import one_variable
 from .comoments import pooled as pooled_comoments
 from .order import key_order, shown_values

@@ -31,16 +31,16 @@ from ..losses.shapes import Custom, Extreme, Ranked, Ratio
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
 from .blocks import BLOCK_ROWS, BlockSums, Column, TermCache, block_rows
+from .bootstrap.cells import FIRST_UNIT, LAST_UNIT, PendingCells
+from .bootstrap.resample import ChunkResampler
+from .bootstrap.weights import Resampling
 from .budget import MemoryBudget
-from .cells import FIRST_UNIT, LAST_UNIT, PendingCells
 from .checks import RowProblems
 from .keys import KeySet
 from .partial import Partial, Spread4, StatKey
 from .ranks import RankStore, table_of_rows
 from .reduce import chunk_moments, key_max
-from .resample import ChunkResampler
 from .shifted import ChunkMoments
-from .weights import Resampling
 
 
 @dataclass(frozen=True)

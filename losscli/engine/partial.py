@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .bootstrap.cells import FIRST_UNIT, LAST_UNIT, PendingCells, ReplicateSums, StatKey, slice_of
 from .budget import LOWER_REPLICATES, MemoryBudget
-from .cells import FIRST_UNIT, LAST_UNIT, PendingCells, ReplicateSums, StatKey, slice_of
 from .checks import RowProblems
 from .comoments import merged as merge_comoments
 from .comoments import one_variable

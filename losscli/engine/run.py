@@ -25,14 +25,14 @@ from ..reading import ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
 from ..result import CiSettings, Comparison, Frame
 from .batches import BatchBuilder
+from .bootstrap.settle import Settler
+from .bootstrap.weights import FALLBACK_BOOTSTRAP, Resampling
 from .budget import MemoryBudget, OverBudget
 from .finalize import Finishing, result_frame
 from .guard import FoldGuard
 from .kernel import KernelSpec, evaluate_chunk
 from .keys import KeySet
 from .partial import Partial
-from .settle import Settler
-from .weights import FALLBACK_BOOTSTRAP, Resampling
 
 Progress = Callable[[str, int, "int | None", str], None]
 POOL_MIN_ROWS = 1 << 14  # smaller chunks are computed on the folding thread

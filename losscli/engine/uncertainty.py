@@ -18,7 +18,7 @@ from ..reading import Model
 from ..result import CiSettings, Comparison, LossColumn
 from ..result.adjust import adjusted
 from . import intervals
-from .weights import FALLBACK_BOOTSTRAP
+from .bootstrap.weights import FALLBACK_BOOTSTRAP
 
 NO_INTERVAL = {
     "Extreme": "no interval: a maximum has no sound streamed interval",

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ..losses.batch import Ones
-from .budget import LOWER_REPLICATES, MemoryBudget
+from ...losses.batch import Ones
+from ..budget import LOWER_REPLICATES, MemoryBudget
+from ..reduce import key_max
 from .cells import CellBlock, PendingCells
-from .reduce import key_max
 from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
 
 DENSE_CELLS_PER_ROW = 8  # dense cells where they are at most this many times the rows

@@ -22,8 +22,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..budget import LOWER_REPLICATES, MemoryBudget
 from .blas import one_blas_thread
-from .budget import LOWER_REPLICATES, MemoryBudget
 from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
 
 StatKey = tuple[str, str, str]  # (model, loss column, statistic): each loss owns its names
