@@ -29,13 +29,20 @@ from losscli.engine.bootstrap import cells, resample
 from losscli.engine.bootstrap.cells import CellBlock, PendingCells
 from losscli.engine.bootstrap.weights import Resampling, poisson_weights
 from losscli.engine.partial import Partial
+from losscli.losses.shapes import DEN, NUM
 from losscli.result import CiSettings
 from losscli.testing import KernelHarness
+
+
+def _cells(partial: Partial) -> PendingCells | None:
+    """The bootstrap cells a partial holds, not yet multiplied out."""
+    return None if partial.bootstrap is None else partial.bootstrap.cells
+
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
 CI = CiSettings(0.9, "bootstrap", resamples=60, seed=3, block_rows=3)
 HARNESS = KernelHarness(["mse", "mape", "wape"], grouped=True, ci=CI)
-NAMES = ((("m", "mse", "rep_num"),), (("m", "mse", "rep_den"), ("m", "mape", "rep_den")))
+NAMES = ((("m", "mse", NUM, 0),), (("m", "mse", DEN, 0), ("m", "mape", DEN, 0)))
 
 
 def intervals(partial: Partial) -> list[tuple[Any, dict[str, tuple[Any, ...]]]]:
@@ -79,7 +86,7 @@ def test_waiting_cells_merge_in_any_order_to_the_whole(
     chunks = [
         HARNESS.partial(y[a:b], p[a:b], w[a:b], g[a:b], first_row=a) for a, b in pairwise(bounds)
     ]
-    assert all(chunk.cells is not None for chunk in chunks)  # nothing multiplied yet
+    assert all(_cells(chunk) is not None for chunk in chunks)  # nothing multiplied yet
     merged = reduce(Partial.merge, [chunks[i] for i in order])
     assert_same_intervals(intervals(merged), intervals(HARNESS.partial(y, p, w, g)))
 
@@ -103,7 +110,7 @@ def test_settled_and_waiting_cells_are_the_same_sums(monkeypatch: pytest.MonkeyP
         Partial.merge,
         [HARNESS.partial(y[a:b], p[a:b], w[a:b], g[a:b], a) for a, b in pairwise(bounds)],
     )
-    assert sparse.cells is None
+    assert _cells(sparse) is None
     want = intervals(sparse)
     assert_same_intervals(intervals(early), want)
     assert_same_intervals(intervals(late), want)
@@ -113,7 +120,7 @@ def test_a_partial_with_waiting_cells_pickles() -> None:
     rng = np.random.default_rng(2)
     y = rng.uniform(1.0, 3.0, 90)
     partial = HARNESS.partial(y, y + 0.1, np.ones(90), rng.choice(list("ab"), 90))
-    assert partial.cells is not None
+    assert _cells(partial) is not None
     copy = pickle.loads(pickle.dumps(partial))
     assert intervals(copy) == intervals(partial)
 
@@ -212,7 +219,8 @@ def test_a_tree_of_merges_multiplies_cells_out_once_enough_wait() -> None:
         for a in range(0, n, 30)
     ]
     merged = reduce(Partial.merge, parts)
-    assert merged.cells is None or merged.cells.units < merged.cells.spec.resamples + 10
+    cells = _cells(merged)
+    assert cells is None or cells.units < cells.spec.resamples + 10
     assert_same_intervals(intervals(merged), intervals(HARNESS.partial(y, y + 0.2, np.ones(n), g)))
 
 
@@ -223,8 +231,9 @@ def test_a_chunk_with_as_many_units_as_resamples_multiplies_at_once() -> None:
     rng = np.random.default_rng(5)
     y = rng.uniform(1.0, 3.0, 200)
     partial = harness.partial(y, y + 0.1, np.ones(200), rng.choice(list("ab"), 200))
-    assert partial.cells is None
-    assert partial.added[("p", "mse", "rep_num")].shape == (2, CI.resamples)
+    assert _cells(partial) is None
+    assert partial.bootstrap is not None
+    assert partial.bootstrap.sums[("p", "mse", NUM, 0)].shape == (2, CI.resamples)
 
 
 def test_products_are_made_a_slice_of_units_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:

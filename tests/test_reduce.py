@@ -19,7 +19,9 @@ from losscli.engine.blocks import ROWS_PER_KEY, block_rows
 from losscli.engine.key_index import ColumnIndex
 from losscli.engine.keys import KeySet
 from losscli.engine.partial import Partial
+from losscli.engine.statistics import MOMENTS, SUM, Key, Kind, Statistic
 from losscli.losses import REGISTRY, Loss, Params, Task, get_loss
+from losscli.losses.shapes import NUM
 from losscli.result import CiSettings
 from losscli.testing import KernelHarness
 
@@ -285,11 +287,16 @@ def test_shuffling_rows_changes_nothing(
 # ----------------------------------------------------------------------- merge
 
 
+def _of_kind(partial: Partial, kind: Kind) -> dict[Key, np.ndarray]:
+    """A partial's states of one kind of statistic, cut to its keys."""
+    return {k: v for k, v in partial.trimmed().states.items() if k[2].kind == kind}
+
+
 def _spreads_close(a: Partial, b: Partial) -> None:
-    a, b = a.trimmed(), b.trimmed()
-    assert a.spreads.keys() == b.spreads.keys()
-    for name in a.spreads:
-        for part_a, part_b in zip(a.spreads[name][:3], b.spreads[name][:3], strict=True):
+    spreads_a, spreads_b = _of_kind(a, MOMENTS), _of_kind(b, MOMENTS)
+    assert spreads_a.keys() == spreads_b.keys()
+    for name in spreads_a:
+        for part_a, part_b in zip(spreads_a[name].T[:3], spreads_b[name].T[:3], strict=True):
             assert part_a == pytest.approx(part_b, rel=REL, abs=ABS), name
 
 
@@ -302,9 +309,10 @@ def test_merge_of_halves_equals_one_partial(
     whole = HARNESS.partial(y, p, w)
     second_part = HARNESS.partial(second[0], second[1], second[2], first_row=len(first[0]))
     merged = HARNESS.partial(first[0], first[1], first[2]).merge(second_part)
-    assert merged.added.keys() == whole.added.keys()
-    for name in whole.added:
-        assert merged.added[name] == pytest.approx(whole.added[name], rel=REL, abs=ABS), name
+    sums_merged, sums_whole = _of_kind(merged, SUM), _of_kind(whole, SUM)
+    assert sums_merged.keys() == sums_whole.keys()
+    for name in sums_whole:
+        assert sums_merged[name] == pytest.approx(sums_whole[name], rel=REL, abs=ABS), name
     if len(y):
         _spreads_close(merged, whole)  # the R² spread: weight, mean and M2
         assert_same_rows(HARNESS.metrics(merged), HARNESS.metrics(whole))
@@ -347,7 +355,7 @@ def test_merge_r2_spread_by_hand() -> None:
     left = HARNESS.partial([1.0, 3.0], [1.0, 3.0], np.ones(2))
     right = HARNESS.partial([11.0, 13.0], [10.0, 13.0], np.ones(2))
     merged = left.merge(right).trimmed()
-    w, mean, m2, shift = merged.spreads[("p", "r2", "y")]
+    w, mean, m2, shift = merged.states[("p", "r2", Statistic("y", MOMENTS))].T
     # mean 7, M2 = 36 + 16 + 16 + 36 = 104; SSE = 1 → R² = 1 − 1/104
     assert w[0] == 4.0
     assert shift[0] + mean[0] == pytest.approx(7.0)
@@ -358,9 +366,9 @@ def test_merge_r2_spread_by_hand() -> None:
 def test_statistics_belong_to_their_loss() -> None:
     """Every sum is filed under its model and loss: MSE and RMSE keep their own."""
     partial = HARNESS.partial([1.0, 2.0], [1.5, 2.0], [1.0, 1.0])
-    owners = {(model, loss) for model, loss, _ in partial.added}
+    owners = {(model, loss) for model, loss, _ in partial.states}
     assert ("p", "mse") in owners and ("p", "rmse") in owners
-    assert partial.added[("p", "mse", "num")] is partial.added[("p", "rmse", "num")]
+    assert partial.states[("p", "mse", NUM)] is partial.states[("p", "rmse", NUM)]
 
 
 # ------------------------------------------------------------------ KeySet

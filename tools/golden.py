@@ -1,7 +1,7 @@
 """Values-identical harness: run every sample_data example and a set of CLI cases to JSON,
 and compare two such runs number by number.
 
-    python tools/golden.py record out.json      # run every case, write their outputs
+    python tools/golden.py record out.json [SRC]  # run every case (package in SRC)
     python tools/golden.py compare a.json b.json [--tol 1e-12]
 
 A refactor that must change no number records before and after and compares: bit for bit
@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -241,17 +242,33 @@ def cases(extra: dict[str, Path]) -> dict[str, list[str]]:
     return out
 
 
-def record(target: Path) -> None:
-    exe = str(Path(sys.executable).parent / "losscli")
+def record(target: Path, source: Path = ROOT) -> None:
+    """Run every case with the package under ``source`` (a checkout of another commit)."""
+    env = {**os.environ, "PYTHONPATH": str(source)}
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    tmp = "/tmp/losscli-golden"  # one path, so that the file names shown match
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    if True:
         extra = _synthetic(Path(tmp))
         for name, args in cases(extra).items():
             run = subprocess.run(
-                [exe, "evaluate", *args, "--format", "json", "--threads", "2", "--no-config"],
+                [
+                    sys.executable,
+                    "-m",
+                    "losscli",
+                    "evaluate",
+                    *args,
+                    "--format",
+                    "json",
+                    "--threads",
+                    "2",
+                    "--no-config",
+                ],
                 capture_output=True,
                 text=True,
                 cwd=ROOT,
+                env=env,
             )
             try:
                 body: Any = json.loads(run.stdout)
@@ -302,7 +319,7 @@ def compare(first: Path, second: Path, tol: float) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1] == "record":
-        record(Path(sys.argv[2]))
+        record(Path(sys.argv[2]), Path(sys.argv[3]) if len(sys.argv) > 3 else ROOT)
     else:
         tol = float(sys.argv[sys.argv.index("--tol") + 1]) if "--tol" in sys.argv else 1e-12
         sys.exit(compare(Path(sys.argv[2]), Path(sys.argv[3]), tol))

@@ -7,13 +7,14 @@ its sum), and its per-row terms once per term function.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from ..columns import Ones
 from ..losses import Batch
-from ..losses.batch import Ones
 from ..losses.shapes import Terms
-from .reduce import key_sum
+from .statistics import SUM, Kind
 
 Column = np.ndarray | Ones
 # Rows per block (÷ a model's class columns): 128 KiB per column. Measured on a 2-core EPYC
@@ -31,16 +32,22 @@ def block_rows(wanted: int, n_keys: int) -> int:
 
 
 class BlockSums:
-    """Σ column per key for one block; a column shared by several losses is summed once."""
+    """The per-key states of one block's columns; a column shared by several losses (or
+    statistics of one kind) is reduced once."""
 
     def __init__(self, codes: np.ndarray | None, n_keys: int, rows: int) -> None:
         self.codes, self.n_keys, self.rows = codes, n_keys, rows
-        self._done: dict[object, tuple[object, np.ndarray]] = {}
+        self._done: dict[object, tuple[object, Any]] = {}
 
     def __call__(self, column: Column) -> np.ndarray:
-        tag: object = "ones" if isinstance(column, Ones) else id(column)
+        """Σ column per key."""
+        return self.state(SUM, column)
+
+    def state(self, kind: Kind, column: Any) -> Any:
+        """The state of ``kind`` made of ``column``'s rows."""
+        tag: object = (kind, "ones" if isinstance(column, Ones) else id(column))
         if tag not in self._done:  # the column is kept alive so that its id stays its own
-            self._done[tag] = (column, key_sum(self.codes, self.n_keys, column))
+            self._done[tag] = (column, kind.of_rows(self.codes, self.n_keys, column))
         return self._done[tag][1]
 
 

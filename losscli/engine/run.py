@@ -200,13 +200,13 @@ class _Fold:
         self.guard.absorb(chunk, self.input.plan.weight)
         if self.guard.no_bootstrap:  # left out: the products taken before go too
             self.settler.drop()
-        elif self.total.cells is not None and self.total.cells.due:
+        elif self.total.bootstrap is not None and self.total.bootstrap.due:
             self._hand_over()
 
     def _hand_over(self) -> None:
         """The total's waiting bootstrap cells to the settler, which multiplies them out."""
-        if self.total.cells is not None:
-            cells, self.total.cells = self.total.cells, None
+        cells = None if self.total.bootstrap is None else self.total.bootstrap.take_cells()
+        if cells is not None:
             self._settling(partial(self.settler.take, cells))
 
     def _settling(self, step: Callable[[], object]) -> None:

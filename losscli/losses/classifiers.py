@@ -12,12 +12,11 @@ average, as scikit-learn's ``zero_division=np.nan`` does.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import numpy as np
 
-from .batch import Batch, Ones
+from .batch import Batch
 from .classification import (
     OUTSIDE_UNIT,
     binary_log_probs,
@@ -77,10 +76,10 @@ def _predicted_positive(b: Batch, threshold: float) -> np.ndarray:
 
 def _confusion(
     b: Batch, *, threshold: float = 0.5, average: str = "binary"
-) -> dict[str, np.ndarray | Ones]:
-    """Weighted counts per class: ``tp<k>`` Σw·[predicted k and true k], ``pred<k>``
-    Σw·[predicted k], ``true<k>`` Σw·[true k]; binary data has the classes (negative,
-    positive). The name ``average=<how>`` carries the averaging to the finalize."""
+) -> dict[str, np.ndarray]:
+    """Weighted counts per class (rows × K, summed per key as K sums): ``tp`` Σw·[predicted
+    k and true k], ``pred`` Σw·[predicted k], ``true`` Σw·[true k]; binary data has the
+    classes (negative, positive)."""
     if b.multiclass:
         predicted, true = b.p.argmax(axis=1), b.y.argmax(axis=1)
         classes = b.p.shape[1]
@@ -88,33 +87,18 @@ def _confusion(
         predicted = _predicted_positive(b, threshold).astype(np.intp)
         true = (b.y > 0.5).astype(np.intp)
         classes = 2
-    out: dict[str, np.ndarray | Ones] = {f"average={average}": Ones(len(b.y))}
+    out: dict[str, list[np.ndarray]] = {"tp": [], "pred": [], "true": []}
     for k in range(classes):
         is_predicted, is_true = predicted == k, true == k
-        out[f"tp{k}"] = b.weigh((is_predicted & is_true).astype(float))
-        out[f"pred{k}"] = b.weigh(is_predicted.astype(float))
-        out[f"true{k}"] = b.weigh(is_true.astype(float))
-    return out
+        out["tp"].append(b.weigh((is_predicted & is_true).astype(float)))
+        out["pred"].append(b.weigh(is_predicted.astype(float)))
+        out["true"].append(b.weigh(is_true.astype(float)))
+    return {name: np.stack(columns, axis=1) for name, columns in out.items()}
 
 
 def _binary_flags(b: Batch, **_: object) -> Mapping[str, np.ndarray]:
     """Binary rows outside [0, 1]; multi-class rows are checked while reading."""
     return {} if b.multiclass else {OUTSIDE_UNIT.stat: outside_unit(b)}
-
-
-def _per_class(sums: Sums, prefix: str) -> np.ndarray:
-    """The sums ``<prefix>0 … <prefix>K−1`` stacked along a last axis (keys [× resamples] × K)."""
-    pattern = re.compile(rf"{prefix}(\d+)")
-    found = sorted(int(m.group(1)) for name in sums if (m := pattern.fullmatch(name)))
-    return np.stack([np.asarray(sums[f"{prefix}{k}"], dtype=float) for k in found], axis=-1)
-
-
-def _averaging(sums: Sums) -> str:
-    """The averaging the statistics were made for; binary on class columns is macro."""
-    how = next(name.split("=", 1)[1] for name in sums if name.startswith("average="))
-    if how == "binary" and _per_class(sums, "tp").shape[-1] > 2:
-        return "macro"
-    return how
 
 
 def _mean_of_defined(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -130,35 +114,37 @@ def _mean_of_defined(values: np.ndarray, weights: np.ndarray | None = None) -> n
     return np.where(kept.sum(axis=-1) > 0, weighted, plain)
 
 
-def _averaged(sums: Sums, num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """Per-class num/den averaged the way the statistics say (micro: Σnum / Σden)."""
-    how = _averaging(sums)
-    if how == "micro":
+def _averaged(sums: Sums, num: np.ndarray, den: np.ndarray, average: str) -> np.ndarray:
+    """Per-class num/den (keys [× resamples] × K) averaged as ``average`` says (micro:
+    Σnum / Σden); binary on class columns is macro."""
+    if average == "binary" and num.shape[-1] > 2:
+        average = "macro"
+    if average == "micro":
         return ratio(num.sum(axis=-1), den.sum(axis=-1))
     per_class = ratio(num, den)
-    if how == "binary":
+    if average == "binary":
         return per_class[..., 1]
-    return _mean_of_defined(per_class, _per_class(sums, "true") if how == "weighted" else None)
+    return _mean_of_defined(per_class, sums["true"] if average == "weighted" else None)
 
 
-def _precision(s: Sums) -> np.ndarray:
+def _precision(s: Sums, *, average: str = "binary", **_: object) -> np.ndarray:
     """Precision = Σw·tp / Σw·(tp + fp) (per class, then averaged)"""
-    return _averaged(s, _per_class(s, "tp"), _per_class(s, "pred"))
+    return _averaged(s, s["tp"], s["pred"], average)
 
 
-def _recall(s: Sums) -> np.ndarray:
+def _recall(s: Sums, *, average: str = "binary", **_: object) -> np.ndarray:
     """Recall = Σw·tp / Σw·(tp + fn) (per class, then averaged)"""
-    return _averaged(s, _per_class(s, "tp"), _per_class(s, "true"))
+    return _averaged(s, s["tp"], s["true"], average)
 
 
-def _f1(s: Sums) -> np.ndarray:
+def _f1(s: Sums, *, average: str = "binary", **_: object) -> np.ndarray:
     """F1 = 2·Σw·tp / Σw·(2tp + fp + fn) (per class, then averaged)"""
-    return _averaged(s, 2 * _per_class(s, "tp"), _per_class(s, "pred") + _per_class(s, "true"))
+    return _averaged(s, 2 * s["tp"], s["pred"] + s["true"], average)
 
 
-def _balanced_accuracy(s: Sums) -> np.ndarray:
+def _balanced_accuracy(s: Sums, **_: object) -> np.ndarray:
     """Balanced accuracy = mean over the classes with true rows of Σw·tp_k / Σw·true_k"""
-    return _mean_of_defined(ratio(_per_class(s, "tp"), _per_class(s, "true")))
+    return _mean_of_defined(ratio(s["tp"], s["true"]))
 
 
 # ------------------------------------------------------------ top-k accuracy
@@ -187,7 +173,7 @@ def _ece_stats(b: Batch, *, bins: int = 15) -> Mapping[str, np.ndarray]:
 
     Binary: c = p, the positive class's probability, against the label y (the
     reliability of p). Multi-class (top-label): c = max_k p_k against y = 1 where the
-    predicted class is the true one, else 0.
+    predicted class is the true one, else 0. Kept per key as ``bins`` sums of each.
     """
     if b.multiclass:
         confidence = b.p.max(axis=1)
@@ -197,17 +183,16 @@ def _ece_stats(b: Batch, *, bins: int = 15) -> Mapping[str, np.ndarray]:
     index = np.clip(np.floor(confidence * bins), 0, bins - 1)
     gap = b.weigh(outcome - confidence)
     weights = b.w_array
-    out: dict[str, np.ndarray] = {}
-    for j in range(bins):
-        inside = index == j
-        out[f"w{j}"] = np.where(inside, weights, 0.0)
-        out[f"gap{j}"] = np.where(inside, gap, 0.0)
-    return out
+    inside = [index == j for j in range(bins)]
+    return {
+        "w": np.stack([np.where(rows, weights, 0.0) for rows in inside], axis=1),
+        "gap": np.stack([np.where(rows, gap, 0.0) for rows in inside], axis=1),
+    }
 
 
-def _ece(s: Sums) -> np.ndarray:
+def _ece(s: Sums, **_: object) -> np.ndarray:
     """ECE = Σ_j |gap_j| / Σ_j w_j, from the per-bin sums of :func:`_ece_stats`"""
-    return ratio(np.abs(_per_class(s, "gap")).sum(axis=-1), _per_class(s, "w").sum(axis=-1))
+    return ratio(np.abs(s["gap"]).sum(axis=-1), s["w"].sum(axis=-1))
 
 
 # ---------------------------------------------------------------------- hinge

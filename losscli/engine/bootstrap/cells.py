@@ -23,15 +23,16 @@ from typing import NamedTuple
 import numpy as np
 
 from ..budget import LOWER_REPLICATES, MemoryBudget
+from ..reduce import slice_of
+from ..statistics import Statistic
 from .blas import one_blas_thread
 from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
 
-StatKey = tuple[str, str, str]  # (model, loss column, statistic): each loss owns its names
-Names = tuple[StatKey, ...]  # the sums one column of cells is filed under
+# what a column of cells is filed under: (model, loss, statistic, which of its resampled
+# columns, see Kind.replicated); each loss owns its own
+Part = tuple[str, str, Statistic, int]
+Names = tuple[Part, ...]  # the sums one column of cells is filed under
 Product = tuple[Names, np.ndarray, np.ndarray]  # names, key ids, (keys × resamples) sums
-# per key, the last resampling unit holding its rows, and minus the first (no loss's names)
-LAST_UNIT: StatKey = ("", "", "last unit")
-FIRST_UNIT: StatKey = ("", "", "−first unit")
 DUE_BYTES = 64 << 20  # cells held before they are multiplied out, whatever the units
 SPARSE_UNION = 2  # cell blocks share one product while their union is at most 2× their cells
 
@@ -83,7 +84,7 @@ class PendingCells:
         columns = sum(len(block.names) for block in self.blocks)
         return min(columns, len(self.names())) * keys * self.spec.resamples * 8
 
-    def names(self) -> set[StatKey]:
+    def names(self) -> set[Part]:
         return {name for block in self.blocks for names in block.names for name in names}
 
     def rekeyed(self, at: np.ndarray) -> PendingCells:
@@ -104,7 +105,7 @@ class ReplicateSums:
     the order the products come; rows for keys grow as keys do, charged to ``budget``."""
 
     def __init__(self, budget: MemoryBudget | None = None) -> None:
-        self.arrays: dict[StatKey, np.ndarray] = {}
+        self.arrays: dict[Part, np.ndarray] = {}
         self.budget = budget
 
     def add(self, products: list[Product]) -> None:
@@ -115,7 +116,7 @@ class ReplicateSums:
             for name in names:
                 self._room(name, int(keys[-1]) + 1, values.shape[1])[where] += values
 
-    def _room(self, name: StatKey, size: int, resamples: int) -> np.ndarray:
+    def _room(self, name: Part, size: int, resamples: int) -> np.ndarray:
         found = self.arrays.get(name)
         if found is None or len(found) < size:
             rows = max(size, 0 if found is None else 2 * len(found))
@@ -135,14 +136,6 @@ class ReplicateSums:
                     self.budget.release(found.nbytes)
             self.arrays[name] = found = grown
         return found
-
-
-def slice_of(at: np.ndarray) -> np.ndarray | slice:
-    """``at`` as a slice where it is one (keys in the order known): the sums then add in
-    place, without gathering and scattering (keys × resamples) arrays."""
-    if len(at) and bool((np.diff(at) == 1).all()):
-        return slice(int(at[0]), int(at[0]) + len(at))
-    return at
 
 
 def _batches(blocks: list[CellBlock]) -> Iterator[list[CellBlock]]:
@@ -230,14 +223,14 @@ def _exact_in_single(counts: np.ndarray, weights: np.ndarray) -> bool:
 
 def _shared_columns(batch: list[CellBlock]) -> list[_Column]:
     """The batch's distinct columns: names share one where they share it in every block."""
-    where: dict[StatKey, list[int | None]] = {}
-    counts: dict[StatKey, bool] = {}
+    where: dict[Part, list[int | None]] = {}
+    counts: dict[Part, bool] = {}
     for b, block in enumerate(batch):
         for c, names in enumerate(block.names):
             for name in names:
                 where.setdefault(name, [None] * len(batch))[b] = c
                 counts[name] = counts.get(name, True) and block.counts[c]
-    shared: dict[tuple[tuple[int | None, ...], bool], list[StatKey]] = {}
+    shared: dict[tuple[tuple[int | None, ...], bool], list[Part]] = {}
     for name, sources in where.items():
         shared.setdefault((tuple(sources), counts[name]), []).append(name)
     return [

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ...losses.batch import Ones
+from ...columns import Ones
 from ..budget import LOWER_REPLICATES, MemoryBudget
 from ..reduce import key_max
 from .cells import CellBlock, PendingCells
