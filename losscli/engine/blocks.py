@@ -37,7 +37,7 @@ class BlockSums:
 
     def __init__(self, codes: np.ndarray | None, n_keys: int, rows: int) -> None:
         self.codes, self.n_keys, self.rows = codes, n_keys, rows
-        self._done: dict[object, tuple[object, Any]] = {}
+        self._done: dict[tuple[int, int], tuple[object, Any]] = {}
 
     def __call__(self, column: Column) -> np.ndarray:
         """Σ column per key."""
@@ -45,9 +45,9 @@ class BlockSums:
 
     def state(self, kind: Kind, column: Any) -> Any:
         """The state of ``kind`` made of ``column``'s rows."""
-        tag: object = (kind, "ones" if isinstance(column, Ones) else id(column))
-        if tag not in self._done:  # the column is kept alive so that its id stays its own
-            self._done[tag] = (column, kind.of_rows(self.codes, self.n_keys, column))
+        tag = (id(kind), -1 if isinstance(column, Ones) else id(column))  # ints hash in C
+        if tag not in self._done:  # column and kind kept alive: their ids stay their own
+            self._done[tag] = ((kind, column), kind.of_rows(self.codes, self.n_keys, column))
         return self._done[tag][1]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ import pyarrow as pa
 from ..columns import Ones
 from ..errors import InputError, PluginFailure
 from ..losses import Batch, Loss
-from ..losses.shapes import SPREAD, Found
+from ..losses.shapes import SPREAD, Found, Shape
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
 from .blocks import BLOCK_ROWS, BlockSums, Column, TermCache, block_rows
@@ -42,7 +43,7 @@ from .checks import RowProblems
 from .keys import KeySet
 from .partial import Partial
 from .shifted import ChunkMoments
-from .statistics import Key, first_values, flag
+from .statistics import Key, Statistic, first_values, flag
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,51 @@ class KernelSpec:
     empty_is_missing: bool = False
     block_rows: int = BLOCK_ROWS  # rows computed at once, while in cache (see block_rows)
     budget: MemoryBudget = field(default_factory=MemoryBudget)  # --max-memory
+
+    @cached_property
+    def steps(self) -> dict[str, tuple[Step, ...]]:
+        """Per model, what every block computes for it: decided once per spec."""
+        return {
+            model.name: tuple(
+                Step.of(model.name, loss, self)
+                for loss in self.losses
+                if loss.applies_to(model.multiclass)
+            )
+            for model in self.plan.models
+        }
+
+
+@dataclass(frozen=True)
+class Step:
+    """One loss of one model as the kernel computes it per block: its shape, the keys its
+    statistics and flags are filed under, and whether the bootstrap resamples it."""
+
+    model: str
+    loss: str
+    shape: Shape
+    flags: tuple[tuple[str, Key], ...]  # (a rule's flag, the key its count is filed under)
+    resampled: bool
+    nonnegative: bool  # a ratio of terms ≥ 0: the co-moments' shifts come from its sums
+    keys: dict[Statistic, Key] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, model: str, loss: Loss, spec: KernelSpec) -> Step:
+        shape = loss.shape
+        return cls(
+            model,
+            loss.name,
+            shape,
+            tuple((rule.stat, (model, loss.name, flag(rule.stat))) for rule in loss.rules),
+            spec.resampling is not None and shape.resampled(spec.replicate_ratios),
+            bool(getattr(shape, "nonnegative", False)),
+        )
+
+    def key(self, stat: Statistic) -> Key:
+        """The key of one of its statistics (a custom loss's are known from its first block)."""
+        found = self.keys.get(stat)
+        if found is None:
+            found = self.keys[stat] = (self.model, self.loss, stat)
+        return found
 
 
 def evaluate_chunk(
@@ -126,6 +172,7 @@ class _Chunk:
             self.resampler = ChunkResampler(spec.resampling, n_keys, spec.budget, optional=optional)
         self.n: np.ndarray | None = None
         self.states: dict[Key, Any] = {}
+        self.owned: set[Key] = set()  # states made by this chunk, added to in place
         self.shifts: dict[Key, np.ndarray] = {}
         self.binary: dict[str, bool] = {}
         self.moments = ChunkMoments(n_keys)  # the co-moments, summed block by block
@@ -171,42 +218,46 @@ class _Chunk:
 
     def _model(self, model: str, batch: Batch, sums: BlockSums) -> dict[str, tuple[Column, Column]]:
         """Each loss's states for one model; returns the (w·a, w·b) columns of its ratios."""
-        spec, terms = self.spec, TermCache(batch)
-        columns: dict[str, tuple[Column, Column]] = {}
-        for loss in spec.losses:
-            if not loss.applies_to(batch.multiclass):
-                continue
-            found = loss.shape.found(batch, terms)
+        terms, columns = TermCache(batch), {}
+        for step in self.spec.steps[model]:
+            found = step.shape.found(batch, terms)
             for stat, column in found.columns.items():
-                self._add((model, loss.name, stat), sums.state(stat.kind, column))
-            for rule in loss.rules:
-                if rule.stat in found.flags:
-                    self._add((model, loss.name, flag(rule.stat)), sums(found.flags[rule.stat]))
+                self._add(step.key(stat), sums.state(stat.kind, column))
+            for name, key in step.flags:
+                if name in found.flags:
+                    self._add(key, sums(found.flags[name]))
             if found.ratio is not None:
-                columns[loss.name] = a, b = found.ratio
-                if spec.moments:  # Σ|a| and Σ|b| are the sums where the terms are ≥ 0
-                    known = [sums(a), sums(b)] if loss.shape.nonnegative else [None, None]  # type: ignore[union-attr]
-                    self.moments.add((model, loss.name, SPREAD), [a, b], known)
-            if self.resampler is not None and loss.shape.resampled(spec.replicate_ratios):
-                self._resample(model, loss.name, found, sums)
+                columns[step.loss] = a, b = found.ratio
+                if self.spec.moments:  # Σ|a| and Σ|b| are the sums where the terms are ≥ 0
+                    known = [sums(a), sums(b)] if step.nonnegative else [None, None]
+                    self.moments.add(step.key(SPREAD), [a, b], known)
+            if step.resampled:
+                self._resample(step, found, sums)
         return columns
 
     def _add(self, key: Key, state: Any) -> None:
-        """A block's state of ``key`` combined with the chunk's so far."""
+        """A block's state of ``key`` combined with the chunk's so far: in place once the
+        chunk owns it (a block's state may be shared by two keys, as MSE's and RMSE's)."""
         known = self.states.get(key)
-        self.states[key] = state if known is None else key[2].kind.combined(known, state)
+        if known is None:
+            self.states[key] = state
+        elif key in self.owned:
+            self.states[key] = key[2].kind.added(known, state)
+        else:
+            self.states[key] = key[2].kind.combined(known, state)
+            self.owned.add(key)
 
-    def _resample(self, model: str, loss: str, found: Found, sums: BlockSums) -> None:
+    def _resample(self, step: Step, found: Found, sums: BlockSums) -> None:
         """Ask for the replicate sums of a loss's resampled columns, each as its kind splits
         it; a shifted kind's around each key's first value in the chunk."""
         assert self.resampler is not None
         for stat, column in found.resampled.items():
             kind, shift = stat.kind, None
             if kind.shifted:
-                first = self.shift((model, loss, stat), sums, kind.shift_source(column))
+                first = self.shift(step.key(stat), sums, kind.shift_source(column))
                 shift = first[0] if sums.codes is None else first[sums.codes]
             for part, values in enumerate(kind.replicated(column, shift)):
-                self.resampler.request((model, loss, stat, part), values)
+                self.resampler.request((step.model, step.loss, stat, part), values)
 
     def located(self, failure: PluginFailure, model: str, rows: np.ndarray | range) -> Exception:
         """A plugin's failure at a row of the batch, naming the file, model and data row

@@ -64,6 +64,10 @@ class Kind:
     def trimmed(self, state: State, size: int) -> State:
         return state[:size]
 
+    def added(self, mine: State, theirs: State) -> State:
+        """:meth:`combined`, written into ``mine`` where the kind can (a chunk's own state)."""
+        return self.combined(mine, theirs)
+
     def absorb(self, mine: State, theirs: State, at: np.ndarray) -> State:
         """``theirs`` (its keys are ``at`` here) combined into ``mine``, in place."""
         mine[at] = self.combined(mine[at], theirs)
@@ -108,6 +112,9 @@ class Sum(Kind):
 
     def combined(self, mine: State, theirs: State) -> State:
         return mine + theirs
+
+    def added(self, mine: State, theirs: State) -> State:
+        return np.add(mine, theirs, out=mine)
 
     def absorb(self, mine: State, theirs: State, at: np.ndarray) -> State:
         mine[slice_of(at)] += theirs
@@ -258,6 +265,22 @@ class Statistic:
     name: str
     kind: Kind
     role: Role = Role.VALUE
+
+    def __hash__(self) -> int:
+        """Hashed once (the kernel looks statistics up per block); never pickled, as a
+        string's hash differs between processes."""
+        found = self.__dict__.get("_hash")
+        if found is None:
+            found = hash((self.name, self.kind, self.role))
+            object.__setattr__(self, "_hash", found)
+        return int(found)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "role": self.role}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
 
 Key = tuple[str, str, Statistic]  # (model, loss column, statistic): each loss owns its own
