@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from losscli.api import evaluate
 from losscli.engine.bootstrap import cells, resample
-from losscli.engine.bootstrap.cells import CellBlock, PendingCells
+from losscli.engine.bootstrap.cells import ChunkCells, PendingCells
 from losscli.engine.bootstrap.weights import Resampling, poisson_weights
 from losscli.engine.partial import Partial
 from losscli.losses.shapes import DEN, NUM
@@ -125,9 +125,9 @@ def test_a_partial_with_waiting_cells_pickles() -> None:
     assert intervals(copy) == intervals(partial)
 
 
-def _block(sums: np.ndarray, counts: bool, units: np.ndarray) -> CellBlock:
+def _block(sums: np.ndarray, counts: bool, units: np.ndarray) -> ChunkCells:
     names = (NAMES[1],)
-    return CellBlock(names, (counts,), np.arange(sums.shape[1]), units, sums)
+    return ChunkCells(names, (counts,), np.arange(sums.shape[1]), units, sums)
 
 
 @pytest.mark.parametrize("rows_per_cell", [3, 20_000])
@@ -135,7 +135,7 @@ def test_counts_multiply_exactly(rows_per_cell: int) -> None:
     """Row counts times weights, in single precision while every sum stays an integer
     below 2²⁴ (and in double precision past that): exactly the integer product."""
     rng = np.random.default_rng(1)
-    spec = Resampling(resamples=40, seed=5, block_rows=rows_per_cell)
+    spec = Resampling(resamples=40, seed=5, unit_rows=rows_per_cell)
     units = np.arange(3000)
     counts = rng.integers(0, rows_per_cell + 1, (1, 4, len(units))).astype(float)
     [(names, keys, got)] = PendingCells(spec, [_block(counts, True, units)]).products()
@@ -154,10 +154,10 @@ def test_blocks_of_other_keys_are_not_stacked_into_one_sparse_product() -> None:
     units = [np.arange(start, start + 10) for start in range(0, 40, 10)]
     keyed = [np.arange(0, 30), np.arange(30, 60), np.arange(60, 90), np.arange(70, 90)]
     blocks = [
-        CellBlock((NAMES[0],), (False,), keys, u, np.ones((1, len(keys), len(u))))
+        ChunkCells((NAMES[0],), (False,), keys, u, np.ones((1, len(keys), len(u))))
         for keys, u in zip(keyed, units, strict=True)
     ]
-    assert [len(batch) for batch in cells._batches(blocks)] == [2, 2]
+    assert [len(batch) for batch in cells._stacks(blocks)] == [2, 2]
 
 
 SORTED_ARGS: dict[str, Any] = {  # a bootstrap of _sorted_parquet's rows, multiplied out often
@@ -241,8 +241,8 @@ def test_products_are_made_a_slice_of_units_at_a_time(monkeypatch: pytest.Monkey
     rng = np.random.default_rng(6)
     units = np.arange(500)
     blocks = [
-        CellBlock(NAMES, (False, True), np.arange(3), units[:300], rng.random((2, 3, 300))),
-        CellBlock(NAMES, (False, True), np.array([1, 4]), units[300:], rng.random((2, 2, 200))),
+        ChunkCells(NAMES, (False, True), np.arange(3), units[:300], rng.random((2, 3, 300))),
+        ChunkCells(NAMES, (False, True), np.array([1, 4]), units[300:], rng.random((2, 2, 200))),
     ]
     blocks[0].sums[1] = rng.integers(0, 5, (3, 300))  # the counts column
     blocks[1].sums[1] = rng.integers(0, 5, (2, 200))

@@ -15,7 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from losscli.api import evaluate
-from losscli.engine.blocks import ROWS_PER_KEY, block_rows
+from losscli.engine.blocks import ROWS_PER_KEY, rows_per_block
 from losscli.engine.key_index import ColumnIndex
 from losscli.engine.keys import KeySet
 from losscli.engine.partial import Partial
@@ -615,7 +615,7 @@ def test_block_size_changes_no_value(
     y, p, w = case
     g = np.array(draw.draw(st.lists(st.sampled_from("ab"), min_size=len(y), max_size=len(y))))
     whole = KernelHarness(params=PARAMS, grouped=True, ci=ci)
-    blocked = KernelHarness(params=PARAMS, grouped=True, ci=ci, block_rows=block)
+    blocked = KernelHarness(params=PARAMS, grouped=True, ci=ci, cache_rows=block)
     assert_same_intervals(
         rows_and_intervals(blocked, blocked.partial(y, p, w, g)),
         rows_and_intervals(whole, whole.partial(y, p, w, g)),
@@ -634,7 +634,7 @@ def test_block_size_changes_no_multiclass_value(
     y, w = rng.integers(0, 3, n), rng.uniform(0.0, 2.0, n)
     params = Params(from_logits=logits)
     whole = KernelHarness(task="multiclass", params=params)
-    blocked = KernelHarness(task="multiclass", params=params, block_rows=3 * block)
+    blocked = KernelHarness(task="multiclass", params=params, cache_rows=3 * block)
     assert_same_rows(
         blocked.metrics(blocked.partial(y, p, w)), whole.metrics(whole.partial(y, p, w))
     )
@@ -642,6 +642,6 @@ def test_block_size_changes_no_multiclass_value(
 
 def test_a_block_holds_enough_rows_per_key() -> None:
     """With many keys a block grows, so that its per-key sums never outweigh its rows."""
-    assert block_rows(1 << 15, 10) == 1 << 15
-    assert block_rows(1 << 15, 1_000_000) == ROWS_PER_KEY * 1_000_000
-    assert block_rows(0, 0) == 1
+    assert rows_per_block(1 << 15, 10) == 1 << 15
+    assert rows_per_block(1 << 15, 1_000_000) == ROWS_PER_KEY * 1_000_000
+    assert rows_per_block(0, 0) == 1

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import losscli
 from losscli.engine.partial import Partial
 from losscli.engine.statistics import Kind, State, Valued
 from losscli.losses import Batch, Custom, Direction, Loss, Task
+from losscli.losses.params import Param
 from losscli.losses.shapes import Sums
 from losscli.testing import KernelHarness
 
@@ -106,15 +108,15 @@ def _expected(y: np.ndarray, p: np.ndarray, g: np.ndarray) -> list[float]:
     return [float(np.mean(close[g == k])) for k in "abcd"] + [float(np.mean(close))]
 
 
-@pytest.mark.parametrize("block_rows", [3, 64, 1 << 14])
+@pytest.mark.parametrize("cache_rows", [3, 64, 1 << 14])
 def test_a_new_kind_of_statistic_is_chunked_merged_and_pickled_from_its_declaration(
-    block_rows: int,
+    cache_rows: int,
 ) -> None:
     """A loss whose statistic is of a kind the engine has never seen: whole, cut into
     chunks merged in any order, computed in blocks of any size, and pickled, it gives
     the value of its definition, per group and overall."""
     y, p, w, g = _data()
-    harness = KernelHarness([BINNED], grouped=True, block_rows=block_rows)
+    harness = KernelHarness([BINNED], grouped=True, cache_rows=cache_rows)
     whole = harness.partial(y, p, w, g)
     bounds = [0, 7, 250, 251, 600]
     chunks = [harness.partial(y[a:b], p[a:b], w[a:b], g[a:b], a) for a, b in pairwise(bounds)]
@@ -127,3 +129,34 @@ def test_a_new_kind_of_statistic_is_chunked_merged_and_pickled_from_its_declarat
     ):
         got = [row["within_quarter"] for row in harness.metrics(partial)]
         assert got == pytest.approx(want, rel=1e-12)
+
+
+def _quantile_hits(b: Batch, *, q: float = 0.5) -> dict[str, Any]:
+    return {"below": (b.err < 0).astype(float)}
+
+
+def _distance_from_q(s: Sums, *, q: float = 0.5) -> np.ndarray:
+    return np.abs(s["below"] / s["n"] - q)
+
+
+def test_a_custom_loss_parameters_reach_its_compute() -> None:
+    """A parameter set with ``-m name:q=…`` is passed to ``compute`` as to ``statistics``."""
+    loss = Loss(
+        name="quantile_gap",
+        aliases=(),
+        description="|share of rows under-predicted − q|",
+        formula="|#{y < ŷ} / n − q|",
+        tasks=(Task.REGRESSION,),
+        direction=Direction.LOWER,
+        shape=Custom(_quantile_hits, _distance_from_q),
+        params=(Param("q", 0.5, "the target share", minimum=0, maximum=1),),
+    )
+    losscli.register(loss)
+    try:
+        frame = pd.DataFrame({"y_true": [1.0, 2.0, 3.0, 4.0], "y_pred": [2.0, 1.0, 4.0, 5.0]})
+        result = losscli.evaluate(frame, losses="quantile_gap,quantile_gap:q=0.9")
+        (row,) = result.rows
+        assert row.metrics["quantile_gap"] == pytest.approx(0.25)  # 3 of 4 below: |0.75 − 0.5|
+        assert row.metrics["quantile_gap:q=0.9"] == pytest.approx(0.15)
+    finally:
+        losscli.unregister("quantile_gap")

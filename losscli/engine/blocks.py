@@ -21,11 +21,11 @@ Column = np.ndarray | Ones
 # (512 KiB L2): 8k–64k rows alike (12–23 ns per row for MSE and MAPE by 1,000 groups), whole
 # 262k-row chunks 44–47 ns (fresh memory, page faults); 10 logit columns: 1,638-row blocks
 # 14k page faults per run, 3,276-row blocks 117k (glibc's mmap threshold).
-BLOCK_ROWS = 1 << 14
+CACHE_ROWS = 1 << 14
 ROWS_PER_KEY = 4  # at least this many rows per key in a block (else the per-key sums dominate)
 
 
-def block_rows(wanted: int, n_keys: int) -> int:
+def rows_per_block(wanted: int, n_keys: int) -> int:
     """Rows computed at once: ``wanted``, but at least :data:`ROWS_PER_KEY` per key, so
     that the per-key sums of a block never cost more than its rows."""
     return max(1, wanted, ROWS_PER_KEY * n_keys)

@@ -1,4 +1,5 @@
-"""The kernel: one batch of rows in, one :class:`Partial` out. The only reduction there is.
+"""The kernel: one record batch (a chunk of rows) in, one :class:`Partial` out: the only
+reduction there is.
 
 For every model and loss the kernel sums what the loss's shape needs per key: for a
 ratio (or mean) Σw·a and Σw·b; with normal intervals also the weighted co-moments of a
@@ -33,7 +34,7 @@ from ..losses import Batch, Loss
 from ..losses.shapes import SPREAD, Found, Shape
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
-from .blocks import BLOCK_ROWS, BlockSums, Column, TermCache, block_rows
+from .blocks import CACHE_ROWS, BlockSums, Column, TermCache, rows_per_block
 from .bootstrap.cells import PendingCells
 from .bootstrap.replicates import Replicates, UnitSpan
 from .bootstrap.resample import ChunkResampler
@@ -59,7 +60,7 @@ class KernelSpec:
     replicate_ratios: bool = False  # ... and of ratios and means too (--ci-method bootstrap)
     reference: str | None = None  # the model others are compared with (cross sums)
     empty_is_missing: bool = False
-    block_rows: int = BLOCK_ROWS  # rows computed at once, while in cache (see block_rows)
+    cache_rows: int = CACHE_ROWS  # rows computed at once, while in cache (rows_per_block)
     budget: MemoryBudget = field(default_factory=MemoryBudget)  # --max-memory
 
     @cached_property
@@ -109,7 +110,7 @@ class Step:
 
 
 def evaluate_chunk(
-    batch: pa.RecordBatch,
+    records: pa.RecordBatch,
     *,
     spec: KernelSpec,
     builder: BatchBuilder,
@@ -117,30 +118,30 @@ def evaluate_chunk(
     first_row: int,
     position: int,
 ) -> Partial:
-    """The partial of one batch: ``first_row`` rows of ``part`` came before it, and
+    """The partial of one record batch (a chunk): ``first_row`` rows of ``part`` came before it, and
     ``position`` rows of its input (the resampling position of its first row).
 
-    The rows are checked once, then computed block by block (:func:`block_rows`), each
+    The rows are checked once, then computed block by block (:func:`~.blocks.rows_per_block`), each
     block's terms and states made while its columns are in cache and added to the chunk's
     in order: the values never depend on thread timing.
     """
     plan = spec.plan
-    values = {c: to_float(batch.column(c), c, part, first_row) for c in plan.numeric}
-    labels = builder.labels(batch, values, first_row)
+    values = {c: to_float(records.column(c), c, part, first_row) for c in plan.numeric}
+    labels = builder.labels(records, values, first_row)
     problems = RowProblems(part, spec.drop_na, spec.count_zero_labels, first_row)
-    keep = problems.check(values, plan, batch.num_rows, builder.missing(labels))
+    keep = problems.check(values, plan, records.num_rows, builder.missing(labels))
     keys = KeySet(plan.group_by, spec.empty_is_missing)
     if problems.failed:  # reading goes on only to count every bad row for the message
         return Partial(keys, np.zeros(keys.size), problems={part: problems})
-    codes = _group_codes(keys, batch, plan.group_by, part)
-    rows: np.ndarray | range = range(batch.num_rows)
+    codes = _group_codes(keys, records, plan.group_by, part)
+    rows: np.ndarray | range = range(records.num_rows)
     if keep is not None:
         values = {c: v[keep] for c, v in values.items()}
         labels = {m: v[keep] for m, v in labels.items()}
         codes = None if codes is None else codes[keep]
         rows = np.flatnonzero(keep)
     chunk = _Chunk(spec, builder, problems, keys.size, position)
-    step = block_rows(spec.block_rows // _widest(plan), keys.size)
+    step = rows_per_block(spec.cache_rows // _widest(plan), keys.size)
     for start in range(0, max(len(rows), 1), step):  # an empty chunk is one empty block
         chunk.block(
             {c: v[start : start + step] for c, v in values.items()},
@@ -318,12 +319,12 @@ def _add_cross_sums(
 
 
 def _group_codes(
-    keys: KeySet, batch: Any, columns: Sequence[str], source: str
+    keys: KeySet, records: Any, columns: Sequence[str], source: str
 ) -> np.ndarray | None:
     if not columns:
         return None
     try:
-        return keys.codes([batch.column(g) for g in columns])
+        return keys.codes([records.column(g) for g in columns])
     except pa.ArrowException as exc:  # e.g. shards whose key columns differ in type
         raise InputError(
             f"{source}: cannot group by {', '.join(map(repr, columns))}: "
