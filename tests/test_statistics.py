@@ -86,14 +86,22 @@ def _share_within_quarter(s: Sums) -> np.ndarray:
     return hist[:, 0] / np.maximum(hist.sum(axis=1), 1)
 
 
-BINNED = Loss(
-    name="within_quarter",
-    aliases=(),
-    description="share of rows with |error| < 0.25 (a test loss of a new kind of statistic)",
-    formula="#{|e| < 0.25} / n",
-    tasks=(Task.REGRESSION,),
-    direction=Direction.HIGHER,
-    shape=Custom(_bin_statistics, _share_within_quarter),
+def _regression_loss(name: str, formula: str, shape: Custom, **more: Any) -> Loss:
+    """A test-only regression loss of a custom shape."""
+    return Loss(
+        name=name,
+        aliases=(),
+        description=formula,
+        formula=formula,
+        tasks=(Task.REGRESSION,),
+        direction=Direction.LOWER,
+        shape=shape,
+        **more,
+    )
+
+
+BINNED = _regression_loss(
+    "within_quarter", "#{|e| < 0.25} / n", Custom(_bin_statistics, _share_within_quarter)
 )
 
 
@@ -141,14 +149,10 @@ def _distance_from_q(s: Sums, *, q: float = 0.5) -> np.ndarray:
 
 def test_a_custom_loss_parameters_reach_its_compute() -> None:
     """A parameter set with ``-m name:q=…`` is passed to ``compute`` as to ``statistics``."""
-    loss = Loss(
-        name="quantile_gap",
-        aliases=(),
-        description="|share of rows under-predicted − q|",
-        formula="|#{y < ŷ} / n − q|",
-        tasks=(Task.REGRESSION,),
-        direction=Direction.LOWER,
-        shape=Custom(_quantile_hits, _distance_from_q),
+    loss = _regression_loss(
+        "quantile_gap",
+        "|#{y < ŷ} / n − q|",
+        Custom(_quantile_hits, _distance_from_q),
         params=(Param("q", 0.5, "the target share", minimum=0, maximum=1),),
     )
     losscli.register(loss)

@@ -24,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "sample_data"
 PLUGINS = ROOT / "examples" / "plugins"
+BOOT = "--ci --ci-method bootstrap --resamples 200"
 
 
 def _synthetic(folder: Path) -> dict[str, Path]:
@@ -89,142 +90,46 @@ def cases(extra: dict[str, Path]) -> dict[str, list[str]]:
         out[f"{stem}:all-ci"] = [*given, "-m", "all", "--ci"]
     fc = d["demand_forecast"]
     mc, ch, an = ([d[k], *columns[k]] for k in ("model_comparison", "churn", "animals"))
+    weighed = [w, *"-l y -p a -p b -w w".split()]
     out |= {
-        "forecast:groups": [fc, "-g", "region", "-g", "store", "-m", "all"],
-        "forecast:ci-normal": [fc, "-g", "region", "-m", "all", "--ci"],
-        "forecast:ci-boot": [
-            fc,
-            "-g",
-            "region",
-            "-m",
-            "mse,mae,r2,wape",
-            "--ci",
-            "--ci-method",
-            "bootstrap",
-            "--seed",
-            "3",
-            "--resamples",
-            "200",
-        ],
+        "forecast:groups": [fc, *"-g region -g store -m all".split()],
+        "forecast:ci-normal": [fc, *"-g region -m all --ci".split()],
+        "forecast:ci-boot": [fc, *BOOT.split(), *"-g region -m mse,mae,r2,wape --seed 3".split()],
         "forecast:ci-boot-blocks": [
             fc,
-            "-g",
-            "region",
-            "-m",
-            "mse,r2",
-            "--ci",
-            "--ci-method",
-            "bootstrap",
-            "--block-rows",
-            "7",
-            "--resamples",
-            "300",
+            *BOOT.split(),
+            *"-g region -m mse,r2 --block-rows 7".split(),
         ],
-        "compare:normal": [*mc, "-g", "segment", "--compare", "--ci", "-m", "mse,mae,rmse,mape"],
+        "compare:normal": [*mc, *"-g segment --compare --ci -m mse,mae,rmse,mape".split()],
         "compare:boot": [
             *mc,
-            "-g",
-            "segment",
-            "--compare",
-            "--ci",
-            "--ci-method",
-            "bootstrap",
-            "--seed",
-            "11",
-            "-m",
-            "mse,rmse,r2",
+            *BOOT.split(),
+            *"-g segment --compare --seed 11 -m mse,rmse,r2".split(),
         ],
-        "churn:groups": [*ch, "-g", "plan", "-m", "all", "--ci"],
+        "churn:groups": [*ch, *"-g plan -m all --ci".split()],
         "churn:f1-avg": [*ch, "-m", "f1:average=macro,precision:threshold=0.3,recall", "--ci"],
-        "animals:multi": [*an, "-g", "site", "-m", "all", "--ci"],
+        "animals:multi": [*an, *"-g site -m all --ci".split()],
         "animals:f1": [*an, "-m", "f1:average=weighted,f1:average=micro,roc_auc,ece:bins=5"],
-        "animals:boot": [
-            *an,
-            "-m",
-            "accuracy,cross_entropy,f1",
-            "--ci",
-            "--ci-method",
-            "bootstrap",
-            "--resamples",
-            "100",
-        ],
-        "weighted:all": [
-            w,
-            "-l",
-            "y",
-            "-p",
-            "a",
-            "-p",
-            "b",
-            "-w",
-            "w",
-            "-g",
-            "g",
-            "-m",
-            "all",
-            "--ci",
-        ],
-        "weighted:compare": [
-            w,
-            "-l",
-            "y",
-            "-p",
-            "a",
-            "-p",
-            "b",
-            "-w",
-            "w",
-            "-g",
-            "g",
-            "-g",
-            "h",
-            "--compare",
-            "--ci",
-            "-m",
-            "mse,mae,r2,max_error",
-        ],
-        "weighted:boot": [
-            w,
-            "-l",
-            "y",
-            "-p",
-            "a",
-            "-p",
-            "b",
-            "-w",
-            "w",
-            "-g",
-            "h",
-            "--ci",
-            "--ci-method",
-            "bootstrap",
-            "--block-rows",
-            "50",
-            "-m",
-            "mse,r2,wape",
-        ],
-        "extremes": [x, "-l", "y", "-p", "p", "-g", "g", "-m", "mse,r2,max_error,mape", "--ci"],
+        "animals:boot": [*an, *BOOT.split(), *"-m accuracy,cross_entropy,f1".split()],
+        "weighted:all": [*weighed, *"-g g -m all --ci".split()],
+        "weighted:compare": [*weighed, *"-g g -g h --compare --ci -m mse,mae,r2,max_error".split()],
+        "weighted:boot": [*weighed, *BOOT.split(), *"-g h --block-rows 50 -m mse,r2,wape".split()],
+        "extremes": [x, *"-l y -p p -g g -m mse,r2,max_error,mape --ci".split()],
         "plugin:linex": [
-            w,
-            "-l",
-            "y",
-            "-p",
-            "a",
+            *weighed[:5],
             "--plugin",
-            str(PLUGINS / "linex.py"),
+            f"{PLUGINS}/linex.py",
             "-m",
             "linex,linex:a=-0.5",
-            "--ci",
         ],
         "plugin:overstock": [
             fc,
             "-g",
             "region",
             "--plugin",
-            str(PLUGINS / "overstock.py"),
+            f"{PLUGINS}/overstock.py",
             "-m",
             "overstock",
-            "--ci",
         ],
         "plugin:detection": [
             b,
@@ -233,10 +138,9 @@ def cases(extra: dict[str, Path]) -> dict[str, list[str]]:
             "-p",
             "p",
             "--plugin",
-            str(PLUGINS / "detection.py"),
+            f"{PLUGINS}/detection.py",
             "-m",
             "iou_loss,giou_loss",
-            "--ci",
         ],
     }
     return out
@@ -249,36 +153,16 @@ def record(target: Path, source: Path = ROOT) -> None:
     tmp = "/tmp/losscli-golden"  # one path, so that the file names shown match
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
-    if True:
-        extra = _synthetic(Path(tmp))
-        for name, args in cases(extra).items():
-            run = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "losscli",
-                    "evaluate",
-                    *args,
-                    "--format",
-                    "json",
-                    "--threads",
-                    "2",
-                    "--no-config",
-                ],
-                capture_output=True,
-                text=True,
-                cwd=ROOT,
-                env=env,
-            )
-            try:
-                body: Any = json.loads(run.stdout)
-            except json.JSONDecodeError:
-                body = run.stdout
-            results[name] = {
-                "code": run.returncode,
-                "out": body,
-                "err": run.stderr.replace(tmp, "<tmp>")[-300:],
-            }
+    extra = _synthetic(Path(tmp))
+    fixed = "--format json --threads 2 --no-config".split()
+    for name, args in cases(extra).items():
+        command = [sys.executable, "-m", "losscli", "evaluate", *args, *fixed]
+        run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
+        try:
+            body: Any = json.loads(run.stdout)
+        except json.JSONDecodeError:
+            body = run.stdout
+        results[name] = {"code": run.returncode, "out": body, "err": run.stderr[-300:]}
     target.write_text(json.dumps(results, indent=1, sort_keys=True))
 
 
