@@ -14,9 +14,9 @@ import pytest
 from conftest import write_table
 
 from losscli import evaluate
+from losscli.engine.bootstrap.resample import ChunkResampler
+from losscli.engine.bootstrap.weights import Resampling
 from losscli.engine.budget import MemoryBudget
-from losscli.engine.resample import ChunkResampler
-from losscli.engine.weights import Resampling
 
 
 def _binary_shards(tmp_path: Path, files: int = 40, rows: int = 100) -> Path:

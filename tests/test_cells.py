@@ -1,7 +1,7 @@
 """The block bootstrap's waiting cells: merged by value, multiplied out late, the same sums.
 
 A partial keeps its chunks' (key × unit) cell sums and multiplies them by the units'
-Poisson weights only once there are enough (``engine.cells``); these tests hold that to
+Poisson weights only once there are enough (``engine.bootstrap.cells``); these tests hold that to
 the value of multiplying every chunk at once, whatever the chunking, merge order,
 thread count or pickling, and the single-precision product of counts to exactness.
 """
@@ -25,17 +25,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from losscli.api import evaluate
-from losscli.engine import cells, resample
-from losscli.engine.cells import CellBlock, PendingCells
+from losscli.engine.bootstrap import cells, resample
+from losscli.engine.bootstrap.cells import ChunkCells, PendingCells
+from losscli.engine.bootstrap.weights import Resampling, poisson_weights
 from losscli.engine.partial import Partial
-from losscli.engine.weights import Resampling, poisson_weights
+from losscli.losses.shapes import DEN, NUM
 from losscli.result import CiSettings
 from losscli.testing import KernelHarness
+
+
+def _cells(partial: Partial) -> PendingCells | None:
+    """The bootstrap cells a partial holds, not yet multiplied out."""
+    return None if partial.bootstrap is None else partial.bootstrap.cells
+
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
 CI = CiSettings(0.9, "bootstrap", resamples=60, seed=3, block_rows=3)
 HARNESS = KernelHarness(["mse", "mape", "wape"], grouped=True, ci=CI)
-NAMES = ((("m", "mse", "rep_num"),), (("m", "mse", "rep_den"), ("m", "mape", "rep_den")))
+NAMES = ((("m", "mse", NUM, 0),), (("m", "mse", DEN, 0), ("m", "mape", DEN, 0)))
 
 
 def intervals(partial: Partial) -> list[tuple[Any, dict[str, tuple[Any, ...]]]]:
@@ -79,7 +86,7 @@ def test_waiting_cells_merge_in_any_order_to_the_whole(
     chunks = [
         HARNESS.partial(y[a:b], p[a:b], w[a:b], g[a:b], first_row=a) for a, b in pairwise(bounds)
     ]
-    assert all(chunk.cells is not None for chunk in chunks)  # nothing multiplied yet
+    assert all(_cells(chunk) is not None for chunk in chunks)  # nothing multiplied yet
     merged = reduce(Partial.merge, [chunks[i] for i in order])
     assert_same_intervals(intervals(merged), intervals(HARNESS.partial(y, p, w, g)))
 
@@ -103,7 +110,7 @@ def test_settled_and_waiting_cells_are_the_same_sums(monkeypatch: pytest.MonkeyP
         Partial.merge,
         [HARNESS.partial(y[a:b], p[a:b], w[a:b], g[a:b], a) for a, b in pairwise(bounds)],
     )
-    assert sparse.cells is None
+    assert _cells(sparse) is None
     want = intervals(sparse)
     assert_same_intervals(intervals(early), want)
     assert_same_intervals(intervals(late), want)
@@ -113,14 +120,14 @@ def test_a_partial_with_waiting_cells_pickles() -> None:
     rng = np.random.default_rng(2)
     y = rng.uniform(1.0, 3.0, 90)
     partial = HARNESS.partial(y, y + 0.1, np.ones(90), rng.choice(list("ab"), 90))
-    assert partial.cells is not None
+    assert _cells(partial) is not None
     copy = pickle.loads(pickle.dumps(partial))
     assert intervals(copy) == intervals(partial)
 
 
-def _block(sums: np.ndarray, counts: bool, units: np.ndarray) -> CellBlock:
+def _block(sums: np.ndarray, counts: bool, units: np.ndarray) -> ChunkCells:
     names = (NAMES[1],)
-    return CellBlock(names, (counts,), np.arange(sums.shape[1]), units, sums)
+    return ChunkCells(names, (counts,), np.arange(sums.shape[1]), units, sums)
 
 
 @pytest.mark.parametrize("rows_per_cell", [3, 20_000])
@@ -128,7 +135,7 @@ def test_counts_multiply_exactly(rows_per_cell: int) -> None:
     """Row counts times weights, in single precision while every sum stays an integer
     below 2²⁴ (and in double precision past that): exactly the integer product."""
     rng = np.random.default_rng(1)
-    spec = Resampling(resamples=40, seed=5, block_rows=rows_per_cell)
+    spec = Resampling(resamples=40, seed=5, unit_rows=rows_per_cell)
     units = np.arange(3000)
     counts = rng.integers(0, rows_per_cell + 1, (1, 4, len(units))).astype(float)
     [(names, keys, got)] = PendingCells(spec, [_block(counts, True, units)]).products()
@@ -147,10 +154,10 @@ def test_blocks_of_other_keys_are_not_stacked_into_one_sparse_product() -> None:
     units = [np.arange(start, start + 10) for start in range(0, 40, 10)]
     keyed = [np.arange(0, 30), np.arange(30, 60), np.arange(60, 90), np.arange(70, 90)]
     blocks = [
-        CellBlock((NAMES[0],), (False,), keys, u, np.ones((1, len(keys), len(u))))
+        ChunkCells((NAMES[0],), (False,), keys, u, np.ones((1, len(keys), len(u))))
         for keys, u in zip(keyed, units, strict=True)
     ]
-    assert [len(batch) for batch in cells._batches(blocks)] == [2, 2]
+    assert [len(batch) for batch in cells._stacks(blocks)] == [2, 2]
 
 
 SORTED_ARGS: dict[str, Any] = {  # a bootstrap of _sorted_parquet's rows, multiplied out often
@@ -212,7 +219,8 @@ def test_a_tree_of_merges_multiplies_cells_out_once_enough_wait() -> None:
         for a in range(0, n, 30)
     ]
     merged = reduce(Partial.merge, parts)
-    assert merged.cells is None or merged.cells.units < merged.cells.spec.resamples + 10
+    cells = _cells(merged)
+    assert cells is None or cells.units < cells.spec.resamples + 10
     assert_same_intervals(intervals(merged), intervals(HARNESS.partial(y, y + 0.2, np.ones(n), g)))
 
 
@@ -223,8 +231,9 @@ def test_a_chunk_with_as_many_units_as_resamples_multiplies_at_once() -> None:
     rng = np.random.default_rng(5)
     y = rng.uniform(1.0, 3.0, 200)
     partial = harness.partial(y, y + 0.1, np.ones(200), rng.choice(list("ab"), 200))
-    assert partial.cells is None
-    assert partial.added[("p", "mse", "rep_num")].shape == (2, CI.resamples)
+    assert _cells(partial) is None
+    assert partial.bootstrap is not None
+    assert partial.bootstrap.sums[("p", "mse", NUM, 0)].shape == (2, CI.resamples)
 
 
 def test_products_are_made_a_slice_of_units_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -232,8 +241,8 @@ def test_products_are_made_a_slice_of_units_at_a_time(monkeypatch: pytest.Monkey
     rng = np.random.default_rng(6)
     units = np.arange(500)
     blocks = [
-        CellBlock(NAMES, (False, True), np.arange(3), units[:300], rng.random((2, 3, 300))),
-        CellBlock(NAMES, (False, True), np.array([1, 4]), units[300:], rng.random((2, 2, 200))),
+        ChunkCells(NAMES, (False, True), np.arange(3), units[:300], rng.random((2, 3, 300))),
+        ChunkCells(NAMES, (False, True), np.array([1, 4]), units[300:], rng.random((2, 2, 200))),
     ]
     blocks[0].sums[1] = rng.integers(0, 5, (3, 300))  # the counts column
     blocks[1].sums[1] = rng.integers(0, 5, (2, 200))

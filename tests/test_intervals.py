@@ -16,8 +16,8 @@ from conftest import write_table
 from scipy import stats
 
 from losscli import evaluate
-from losscli.engine import resample
-from losscli.engine.weights import poisson_weights
+from losscli.engine.bootstrap import resample
+from losscli.engine.bootstrap.weights import poisson_weights
 from losscli.result import CiSettings
 from losscli.result.adjust import adjusted
 from losscli.testing import KernelHarness
@@ -532,7 +532,9 @@ def test_dense_and_sparse_replicate_products_agree(
     for cells_per_row in (0, 10**9):  # never dense, always dense
         monkeypatch.setattr(resample, "DENSE_CELLS_PER_ROW", cells_per_row)
         harness = KernelHarness(["mse", "mape", "r2"], grouped=True, ci=ci)
-        found.append(harness.partial(y, p, w, g).added)
+        bootstrap = harness.partial(y, p, w, g).settle().bootstrap
+        assert bootstrap is not None
+        found.append(bootstrap.sums)
     sparse, dense = found
     assert sparse.keys() == dense.keys()
     for name, values in sparse.items():

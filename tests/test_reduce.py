@@ -15,11 +15,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from losscli.api import evaluate
-from losscli.engine.blocks import ROWS_PER_KEY, block_rows
+from losscli.engine.blocks import ROWS_PER_KEY, rows_per_block
 from losscli.engine.key_index import ColumnIndex
 from losscli.engine.keys import KeySet
 from losscli.engine.partial import Partial
+from losscli.engine.statistics import MOMENTS, SUM, Key, Kind, Statistic
 from losscli.losses import REGISTRY, Loss, Params, Task, get_loss
+from losscli.losses.shapes import NUM
 from losscli.result import CiSettings
 from losscli.testing import KernelHarness
 
@@ -285,11 +287,16 @@ def test_shuffling_rows_changes_nothing(
 # ----------------------------------------------------------------------- merge
 
 
+def _of_kind(partial: Partial, kind: Kind) -> dict[Key, np.ndarray]:
+    """A partial's states of one kind of statistic, cut to its keys."""
+    return {k: v for k, v in partial.trimmed().states.items() if k[2].kind == kind}
+
+
 def _spreads_close(a: Partial, b: Partial) -> None:
-    a, b = a.trimmed(), b.trimmed()
-    assert a.spreads.keys() == b.spreads.keys()
-    for name in a.spreads:
-        for part_a, part_b in zip(a.spreads[name][:3], b.spreads[name][:3], strict=True):
+    spreads_a, spreads_b = _of_kind(a, MOMENTS), _of_kind(b, MOMENTS)
+    assert spreads_a.keys() == spreads_b.keys()
+    for name in spreads_a:
+        for part_a, part_b in zip(spreads_a[name].T[:3], spreads_b[name].T[:3], strict=True):
             assert part_a == pytest.approx(part_b, rel=REL, abs=ABS), name
 
 
@@ -302,9 +309,10 @@ def test_merge_of_halves_equals_one_partial(
     whole = HARNESS.partial(y, p, w)
     second_part = HARNESS.partial(second[0], second[1], second[2], first_row=len(first[0]))
     merged = HARNESS.partial(first[0], first[1], first[2]).merge(second_part)
-    assert merged.added.keys() == whole.added.keys()
-    for name in whole.added:
-        assert merged.added[name] == pytest.approx(whole.added[name], rel=REL, abs=ABS), name
+    sums_merged, sums_whole = _of_kind(merged, SUM), _of_kind(whole, SUM)
+    assert sums_merged.keys() == sums_whole.keys()
+    for name in sums_whole:
+        assert sums_merged[name] == pytest.approx(sums_whole[name], rel=REL, abs=ABS), name
     if len(y):
         _spreads_close(merged, whole)  # the R² spread: weight, mean and M2
         assert_same_rows(HARNESS.metrics(merged), HARNESS.metrics(whole))
@@ -347,7 +355,7 @@ def test_merge_r2_spread_by_hand() -> None:
     left = HARNESS.partial([1.0, 3.0], [1.0, 3.0], np.ones(2))
     right = HARNESS.partial([11.0, 13.0], [10.0, 13.0], np.ones(2))
     merged = left.merge(right).trimmed()
-    w, mean, m2, shift = merged.spreads[("p", "r2", "y")]
+    w, mean, m2, shift = merged.states[("p", "r2", Statistic("y", MOMENTS))].T
     # mean 7, M2 = 36 + 16 + 16 + 36 = 104; SSE = 1 → R² = 1 − 1/104
     assert w[0] == 4.0
     assert shift[0] + mean[0] == pytest.approx(7.0)
@@ -358,9 +366,9 @@ def test_merge_r2_spread_by_hand() -> None:
 def test_statistics_belong_to_their_loss() -> None:
     """Every sum is filed under its model and loss: MSE and RMSE keep their own."""
     partial = HARNESS.partial([1.0, 2.0], [1.5, 2.0], [1.0, 1.0])
-    owners = {(model, loss) for model, loss, _ in partial.added}
+    owners = {(model, loss) for model, loss, _ in partial.states}
     assert ("p", "mse") in owners and ("p", "rmse") in owners
-    assert partial.added[("p", "mse", "num")] is partial.added[("p", "rmse", "num")]
+    assert partial.states[("p", "mse", NUM)] is partial.states[("p", "rmse", NUM)]
 
 
 # ------------------------------------------------------------------ KeySet
@@ -607,7 +615,7 @@ def test_block_size_changes_no_value(
     y, p, w = case
     g = np.array(draw.draw(st.lists(st.sampled_from("ab"), min_size=len(y), max_size=len(y))))
     whole = KernelHarness(LOSSES, grouped=True, ci=ci)
-    blocked = KernelHarness(LOSSES, grouped=True, ci=ci, block_rows=block)
+    blocked = KernelHarness(LOSSES, grouped=True, ci=ci, cache_rows=block)
     assert_same_intervals(
         rows_and_intervals(blocked, blocked.partial(y, p, w, g)),
         rows_and_intervals(whole, whole.partial(y, p, w, g)),
@@ -626,7 +634,7 @@ def test_block_size_changes_no_multiclass_value(
     y, w = rng.integers(0, 3, n), rng.uniform(0.0, 2.0, n)
     params = Params(from_logits=logits)
     whole = KernelHarness(task="multiclass", params=params)
-    blocked = KernelHarness(task="multiclass", params=params, block_rows=3 * block)
+    blocked = KernelHarness(task="multiclass", params=params, cache_rows=3 * block)
     assert_same_rows(
         blocked.metrics(blocked.partial(y, p, w)), whole.metrics(whole.partial(y, p, w))
     )
@@ -634,6 +642,6 @@ def test_block_size_changes_no_multiclass_value(
 
 def test_a_block_holds_enough_rows_per_key() -> None:
     """With many keys a block grows, so that its per-key sums never outweigh its rows."""
-    assert block_rows(1 << 15, 10) == 1 << 15
-    assert block_rows(1 << 15, 1_000_000) == ROWS_PER_KEY * 1_000_000
-    assert block_rows(0, 0) == 1
+    assert rows_per_block(1 << 15, 10) == 1 << 15
+    assert rows_per_block(1 << 15, 1_000_000) == ROWS_PER_KEY * 1_000_000
+    assert rows_per_block(0, 0) == 1

@@ -158,7 +158,7 @@ def test_a_long_fold_sorts_absorbed_chunks_in_once_they_match_the_table() -> Non
     folded = harness.empty()
     for a in range(0, 2000, 40):
         folded.absorb(harness.partial(y[a : a + 40], p[a : a + 40], w[a : a + 40]))
-        (store,) = folded.ranked.values()
+        (store,) = [v for (_, _, stat), v in folded.states.items() if stat.kind == ranks.RANKS]
         assert store.table is not None
         assert sum(map(len, store.pending)) < len(store.table)  # never more than doubled
     (got,) = auc_of(harness, folded)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from losscli.engine.bootstrap.weights import FALLBACK_BOOTSTRAP, Resampling
 from losscli.engine.settings import Uncertainty
-from losscli.engine.weights import FALLBACK_BOOTSTRAP, Resampling
 from losscli.losses import get_loss
 from losscli.result import CiSettings
 

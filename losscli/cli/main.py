@@ -352,7 +352,7 @@ def _tune_libraries() -> None:
     Arrow's buffers come from the C allocator: pyarrow's default pool (mimalloc) keeps
     the pages a read has freed, and reading 10M Parquet rows peaked 40-70 MB higher with
     it, for no gain in time. OpenBLAS starts no thread pool: the kernel's few matrix
-    products run with one BLAS thread anyway (``engine.blas``; its own pool gives the
+    products run with one BLAS thread anyway (``engine.bootstrap.blas``; its own pool gives the
     parallelism), and starting the pool cost 40-80 ms of CPU in every run.
     """
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")

@@ -7,40 +7,47 @@ its sum), and its per-row terms once per term function.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from ..columns import Ones
 from ..losses import Batch
-from ..losses.batch import Ones
 from ..losses.shapes import Terms
-from .reduce import key_sum
+from .statistics import SUM, Kind
 
 Column = np.ndarray | Ones
 # Rows per block (÷ a model's class columns): 128 KiB per column. Measured on a 2-core EPYC
 # (512 KiB L2): 8k–64k rows alike (12–23 ns per row for MSE and MAPE by 1,000 groups), whole
 # 262k-row chunks 44–47 ns (fresh memory, page faults); 10 logit columns: 1,638-row blocks
 # 14k page faults per run, 3,276-row blocks 117k (glibc's mmap threshold).
-BLOCK_ROWS = 1 << 14
+CACHE_ROWS = 1 << 14
 ROWS_PER_KEY = 4  # at least this many rows per key in a block (else the per-key sums dominate)
 
 
-def block_rows(wanted: int, n_keys: int) -> int:
+def rows_per_block(wanted: int, n_keys: int) -> int:
     """Rows computed at once: ``wanted``, but at least :data:`ROWS_PER_KEY` per key, so
     that the per-key sums of a block never cost more than its rows."""
     return max(1, wanted, ROWS_PER_KEY * n_keys)
 
 
 class BlockSums:
-    """Σ column per key for one block; a column shared by several losses is summed once."""
+    """The per-key states of one block's columns; a column shared by several losses (or
+    statistics of one kind) is reduced once."""
 
     def __init__(self, codes: np.ndarray | None, n_keys: int, rows: int) -> None:
         self.codes, self.n_keys, self.rows = codes, n_keys, rows
-        self._done: dict[object, tuple[object, np.ndarray]] = {}
+        self._done: dict[tuple[int, int], tuple[object, Any]] = {}
 
     def __call__(self, column: Column) -> np.ndarray:
-        tag: object = "ones" if isinstance(column, Ones) else id(column)
-        if tag not in self._done:  # the column is kept alive so that its id stays its own
-            self._done[tag] = (column, key_sum(self.codes, self.n_keys, column))
+        """Σ column per key."""
+        return self.state(SUM, column)
+
+    def state(self, kind: Kind, column: Any) -> Any:
+        """The state of ``kind`` made of ``column``'s rows."""
+        tag = (id(kind), -1 if isinstance(column, Ones) else id(column))  # ints hash in C
+        if tag not in self._done:  # column and kind kept alive: their ids stay their own
+            self._done[tag] = ((kind, column), kind.of_rows(self.codes, self.n_keys, column))
         return self._done[tag][1]
 
 

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from ..losses.batch import Ones
+from ..columns import Ones
 
 Column = np.ndarray | Ones
 

@@ -18,17 +18,14 @@ from .. import _arrow
 from ..errors import InputError
 from ..losses import Loss, Task
 from ..losses.registry import Rule
-from ..losses.shapes import Ranked, Sums, ratio
+from ..losses.shapes import Ranked, Sums
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
-from .cells import FIRST_UNIT, LAST_UNIT
-from .comoments import one_variable
-from .comoments import pooled as pooled_comoments
 from .order import key_order, shown_values
 from .partial import Partial
-from .ranks import RankTable, key_class_sums, pooled
 from .settings import Uncertainty
-from .uncertainty import compare, with_intervals
+from .statistics import Role
+from .uncertainty import LossRows, compare, with_intervals
 
 NOT_APPLICABLE = "not applicable"
 NOT_APPLICABLE_MULTICLASS = f"{NOT_APPLICABLE} to multi-class predictions"
@@ -69,7 +66,7 @@ def result_frame(
     n = np.append(partial.n[order], np.sum(partial.n)).astype(np.int64)
     overall = np.zeros(len(n), dtype=bool)
     overall[-1] = True
-    sums: dict[str, dict[str, Sums]] = {
+    sums: dict[str, dict[str, LossRows]] = {
         m.name: _model_sums(partial, m.name, spec.losses, order) for m in models
     }
     frames = []
@@ -118,92 +115,34 @@ def _key_columns(partial: Partial, order: np.ndarray) -> dict[str, np.ndarray]:
 
 def _model_sums(
     partial: Partial, model: str, losses: Sequence[Loss], order: np.ndarray
-) -> dict[str, Sums]:
-    """Each loss's own sums for the ordered group keys plus the pooled overall key."""
-    out: dict[str, dict[str, np.ndarray]] = {loss.name: {} for loss in losses}
+) -> dict[str, LossRows]:
+    """Each loss's own statistics for the ordered group keys plus the pooled overall key,
+    each shown as its kind shows it; its flags apart; its replicates, if resampled."""
     n = np.append(partial.n[order], np.sum(partial.n))
-    for (owner, loss, stat), values in partial.added.items():
-        if owner == model and loss in out:
-            out[loss][stat] = np.concatenate([values[order], values.sum(axis=0)[None]])
-    for (owner, loss, stat), values in partial.largest.items():
-        if owner == model and loss in out:
-            out[loss][stat] = np.append(values[order], np.max(values, initial=-np.inf))
-    for (owner, loss, stat), moments in partial.comoments.items():
-        if owner == model and loss in out:
-            out[loss][stat] = np.concatenate([moments[order], pooled_comoments(moments)])
-    for (owner, loss, stat), spread in partial.spreads.items():
-        if owner == model and loss in out:
-            out[loss].update(_spread_columns(stat, spread, order))
-    for (owner, loss, stat), shift in partial.shifts.items():
-        if owner == model and loss in out:
-            raw = [partial.added[(model, loss, f"rep:{stat}.s{i}")] for i in range(3)]
-            out[loss].update(_replicate_spread(stat, shift, raw, order))
-    for (owner, loss, _), store in partial.ranked.items():
-        if owner == model and loss in out:
-            out[loss].update(_rank_columns(store.settled(), partial.size, order))
-    last, first = partial.largest.get(LAST_UNIT), partial.largest.get(FIRST_UNIT)
-    if last is not None and first is not None:  # rows in one resampling unit: last = −first
-        spans = last + first
-        overall = np.max(last, initial=-np.inf) + np.max(first, initial=-np.inf)
-        one_unit = np.append(spans[order] <= 0, overall <= 0)
-    for table in out.values():
-        table["n"] = n
-        if last is not None and first is not None:
-            table["one unit"] = one_unit
-    return dict(out)
-
-
-def _rank_columns(table: RankTable, n_keys: int, order: np.ndarray) -> dict[str, np.ndarray]:
-    """A rank table's per-class sums for the ordered keys, then for all keys pooled."""
-    keyed = key_class_sums(table, n_keys)
-    overall = key_class_sums(pooled(table), 1)
-    return {name: np.concatenate([keyed[name][order], overall[name]]) for name in keyed}
-
-
-def _spread_columns(
-    name: str, spread: tuple[np.ndarray, ...], order: np.ndarray
-) -> dict[str, np.ndarray]:
-    """``name.w/.mean/.m2`` per key, then pooled over all keys with Chan's formula."""
-    w, mean, m2, shift = spread
-    seen = ~np.isnan(shift)
-    base = shift[seen][0] if seen.any() else 0.0
-    offsets = np.where(seen, shift - base, 0.0) + mean  # means relative to one shift
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss (R²)
-        total, _, grand, pooled_m2 = pooled_comoments(one_variable(w, offsets, m2))[0]
-    absolute = np.nan_to_num(shift) + mean
-    return {
-        f"{name}.w": np.append(w[order], total),
-        f"{name}.mean": np.append(absolute[order], base + grand),
-        f"{name}.m2": np.append(m2[order], pooled_m2),
+    boot = partial.bootstrap
+    span = None if boot is None or boot.span is None else boot.span.one_unit(order)
+    out = {
+        loss.name: LossRows(
+            {"n": n}, {}, None if boot is None else boot.rows(model, loss.name, order), span
+        )
+        for loss in losses
     }
-
-
-def _replicate_spread(
-    name: str, shift: np.ndarray, power_sums: list[np.ndarray], order: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Replicate ``name.w/.mean/.m2`` from shifted power sums (keys × resamples); the pooled
-    row re-bases every key onto one shift first (the plain pooled sums would mix shifts)."""
-    s0, s1, s2 = power_sums
-    seen = ~np.isnan(shift)
-    base = shift[seen][0] if seen.any() else 0.0
-    d = np.where(seen, shift - base, 0.0)[:, None]
-    pooled = [np.sum(x, axis=0)[None] for x in (s0, s1 + d * s0, s2 + 2 * d * s1 + d**2 * s0)]
-    shifts = np.append(np.nan_to_num(shift)[order], base)[:, None]
-    w, t1, t2 = (np.concatenate([x[order], p]) for x, p in zip((s0, s1, s2), pooled, strict=True))
-    with np.errstate(all="ignore"):
-        mean = ratio(t1, w)
-        return {
-            f"rep:{name}.w": w,
-            f"rep:{name}.mean": shifts + mean,
-            f"rep:{name}.m2": np.maximum(t2 - t1 * mean, 0.0),
-        }
+    for (owner, loss, stat), state in partial.states.items():
+        if owner == model and loss in out:
+            shown = stat.kind.rows(stat.name, state, order, partial.size)
+            (out[loss].flags if stat.role is Role.FLAG else out[loss].sums).update(shown)
+    for rows in out.values():
+        rows.sums["n"] = n  # (a statistic named n is the rows: the same)
+        if rows.replicates is not None:
+            rows.replicates.setdefault("n", n)
+    return out
 
 
 def finalize(
-    tables: dict[str, Sums], losses: Sequence[Loss], multiclass: bool = False
+    tables: dict[str, LossRows], losses: Sequence[Loss], multiclass: bool = False
 ) -> dict[str, LossColumn]:
     """Each loss's value per key (NaN where it does not apply) and a note saying why."""
-    n_keys = len(next(iter(tables.values()))["n"]) if tables else 0
+    n_keys = len(next(iter(tables.values())).sums["n"]) if tables else 0
     columns = {}
     for loss in losses:
         if not loss.applies_to(multiclass):
@@ -216,15 +155,16 @@ def finalize(
     return columns
 
 
-def _finalized(loss: Loss, table: Sums, n_keys: int) -> LossColumn:
+def _finalized(loss: Loss, rows: LossRows, n_keys: int) -> LossColumn:
     """One loss's values with its rules applied: a key a rule blocks, or whose value is not
     finite, has none, and a note says why; a rule that skips rows notes how many."""
+    table = rows.sums
     with np.errstate(all="ignore"):
         values = np.asarray(loss.finalize(table), dtype=np.float64)
     notes = np.full(n_keys, None, dtype=object)
     blocked = np.zeros(n_keys, dtype=bool)
     for rule in loss.rules:
-        counts = table.get(f"flag:{rule.stat}")
+        counts = rows.flags.get(rule.stat)
         if counts is None:
             continue  # the loss flagged no such rows (multi-class data is checked on reading)
         _add_notes(notes, rule, counts)

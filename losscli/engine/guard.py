@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..errors import InputError
+from .bootstrap.replicates import Replicates
 from .budget import LOWER_REPLICATES, MemoryBudget, OverBudget
 from .checks import WEIGHT_ADVICE, WEIGHT_SUM_LIMIT
 from .kernel import KernelSpec
 from .partial import Partial
+from .ranks import RANKS
 
 
 class FoldGuard:
@@ -25,7 +27,8 @@ class FoldGuard:
 
     def __init__(self, spec: KernelSpec, total: Partial, budget: MemoryBudget) -> None:
         self.spec, self.total, self.budget = spec, total, budget
-        total.budget, self.held_before = budget, budget.held
+        total.bootstrap = Replicates(budget=budget)
+        self.held_before = budget.held
         self.no_bootstrap = ""  # why the hidden bootstrap was left out
         self.ranks_held = 0  # bytes of the total's rank tables, charged
 
@@ -33,8 +36,10 @@ class FoldGuard:
         """``chunk`` into the total, its replicate sums charged (the total charges its
         own growth, before it grows) and the chunk's own given back once absorbed."""
         check_weight_sum(self.total, chunk, weight)
-        if chunk.skipped_bootstrap or self.no_bootstrap:
-            self._drop_bootstrap(chunk, chunk.skipped_bootstrap)
+        boot = chunk.bootstrap
+        skipped = "" if boot is None else boot.skipped
+        if skipped or self.no_bootstrap:
+            self._drop_bootstrap(chunk, skipped)
         incoming = self._charge_ranks(chunk)
         try:
             self.total.absorb(chunk)
@@ -43,7 +48,8 @@ class FoldGuard:
                 raise
             self._drop_bootstrap(chunk, exc.reason)
             self.total.absorb(chunk)
-        self.budget.release(chunk.charged - (0 if chunk.cells is None else chunk.cells.nbytes))
+        if boot is not None:
+            self.budget.release(boot.charged - (0 if boot.cells is None else boot.cells.nbytes))
         if incoming:  # the tables as merged (binned beyond their entry budget) stay charged
             held, self.ranks_held = self.ranks_held, rank_bytes(self.total)
             self.budget.release(held + incoming - self.ranks_held)
@@ -71,7 +77,8 @@ class FoldGuard:
     def charge_finalizing(self) -> None:
         """Charge the copies finalizing makes of the replicate sums (ordered per model, and
         a few (keys × resamples) arrays of one loss's replicates at a time)."""
-        wide = [v for v in self.total.added.values() if v.ndim == 2]
+        boot = self.total.bootstrap
+        wide = [] if boot is None else list(boot.sums.values())
         if not wide:
             return
         keys, resamples = self.total.size, wide[0].shape[1]
@@ -103,11 +110,13 @@ class FoldGuard:
         here on (no interval for the losses it served), its sums freed."""
         if not self.no_bootstrap:
             self.no_bootstrap = why
-            self.budget.release(self.total.drop_replicates())
+            if self.total.bootstrap is not None:
+                self.budget.release(self.total.bootstrap.drop())
             self.spec = replace(self.spec, resampling=None)
-        chunk.drop_replicates()
-        self.budget.release(chunk.charged)
-        chunk.charged = 0
+        if chunk.bootstrap is not None:
+            chunk.bootstrap.drop()
+            self.budget.release(chunk.bootstrap.charged)
+            chunk.bootstrap.charged = 0
 
 
 RANK_ENTRY_BYTES = 32  # a rank table's entry: cell, score, positive and negative weight
@@ -118,13 +127,14 @@ def _fewer_ranks(chunk: Partial) -> str:
     run without the losses that keep them (their entries are the distinct scores)."""
     if chunk.keys.columns:
         return "Group by fewer columns"
-    losses = ", ".join(sorted({loss for _, loss, _ in chunk.ranked}))
+    losses = ", ".join(sorted({loss for _, loss, stat in chunk.states if stat.kind == RANKS}))
     return f"Evaluate without {losses} (the rank tables grow with the distinct scores)"
 
 
 def rank_bytes(partial: Partial) -> int:
     """Bytes of a partial's rank tables (settled and pending)."""
-    entries = sum(len(t) for store in partial.ranked.values() for t in store.tables())
+    stores = [v for (_, _, stat), v in partial.states.items() if stat.kind == RANKS]
+    entries = sum(len(t) for store in stores for t in store.tables())
     return entries * RANK_ENTRY_BYTES
 
 

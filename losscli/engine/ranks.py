@@ -18,10 +18,14 @@ chunks sorts each entry O(log chunks) times, not once per chunk.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..losses.shapes import Ranks
+from .statistics import Kind, State
+
+if TYPE_CHECKING:
+    from ..losses.shapes import Ranks
 
 BUDGET = 4_000_000  # distinct (key, class, score) entries of one model's table
 FINEST_BITS = 20
@@ -192,3 +196,41 @@ class RankStore:
 
     def tables(self) -> list[RankTable]:
         return [*([] if self.table is None else [self.table]), *self.pending]
+
+
+@dataclass(frozen=True)
+class RankKind(Kind):
+    """A rank statistic's state: a :class:`RankStore` of (key, class, score) entries,
+    merged by concatenating (re-keyed) and summing equal scores; its rows are the
+    per-class sums of :func:`key_class_sums`, and of all keys pooled."""
+
+    def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
+        ranks, weights = column
+        return RankStore(table_of_rows(codes, ranks, weights))
+
+    def empty(self, size: int, like: State) -> State:
+        return RankStore()
+
+    def grown(self, state: State, size: int) -> State:
+        return state
+
+    def trimmed(self, state: State, size: int) -> State:
+        return state
+
+    def combined(self, mine: State, theirs: State) -> State:
+        for table in theirs.tables():
+            mine.add(table)
+        return mine
+
+    def absorb(self, mine: State, theirs: State, at: np.ndarray) -> State:
+        for table in theirs.tables():
+            mine.add(table.rekeyed(at))
+        return mine
+
+    def rows(self, name: str, state: State, order: np.ndarray, size: int) -> dict[str, Any]:
+        table = state.settled()
+        keyed, overall = key_class_sums(table, size), key_class_sums(pooled(table), 1)
+        return {k: np.concatenate([keyed[k][order], overall[k]]) for k in keyed}
+
+
+RANKS = RankKind()

@@ -6,14 +6,11 @@ the only loops over rows; :mod:`.partial` merges their results.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from ..losses.batch import Ones
+from ..columns import Ones
 
-if TYPE_CHECKING:
-    from .partial import Moments
+Moments = tuple[np.ndarray, np.ndarray, np.ndarray]  # weight, mean, M2 per key
 
 
 def key_sum(codes: np.ndarray | None, n_keys: int, column: np.ndarray | Ones) -> np.ndarray:
@@ -54,3 +51,11 @@ def key_max(codes: np.ndarray | None, n_keys: int, column: np.ndarray) -> np.nda
     out = np.full(n_keys, -np.inf)
     np.maximum.at(out, codes, column)
     return out
+
+
+def slice_of(at: np.ndarray) -> np.ndarray | slice:
+    """``at`` as a slice where it is one (keys in the order known): the sums then add in
+    place, without gathering and scattering (keys × resamples) arrays."""
+    if len(at) and bool((np.diff(at) == 1).all()):
+        return slice(int(at[0]), int(at[0]) + len(at))
+    return at

@@ -25,6 +25,7 @@ from ..reading import ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
 from ..result import Comparison, Frame
 from .batches import BatchBuilder
+from .bootstrap.settle import Settler
 from .budget import MemoryBudget, OverBudget
 from .finalize import Finishing, result_frame
 from .guard import FoldGuard
@@ -32,7 +33,6 @@ from .kernel import KernelSpec, evaluate_chunk
 from .keys import KeySet
 from .partial import Partial
 from .settings import Uncertainty
-from .settle import Settler
 
 Progress = Callable[[str, int, "int | None", str], None]
 POOL_MIN_ROWS = 1 << 14  # smaller chunks are computed on the folding thread
@@ -192,13 +192,13 @@ class _Fold:
         self.guard.absorb(chunk, self.input.plan.weight)
         if self.guard.no_bootstrap:  # left out: the products taken before go too
             self.settler.drop()
-        elif self.total.cells is not None and self.total.cells.due:
+        elif self.total.bootstrap is not None and self.total.bootstrap.due:
             self._hand_over()
 
     def _hand_over(self) -> None:
         """The total's waiting bootstrap cells to the settler, which multiplies them out."""
-        if self.total.cells is not None:
-            cells, self.total.cells = self.total.cells, None
+        cells = None if self.total.bootstrap is None else self.total.bootstrap.take_cells()
+        if cells is not None:
             self._settling(partial(self.settler.take, cells))
 
     def _settling(self, step: Callable[[], object]) -> None:

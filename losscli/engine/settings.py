@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..losses import Custom, Loss
+from ..losses import Loss
 from ..result import CiSettings
-from .weights import FALLBACK_BOOTSTRAP, Resampling
+from .bootstrap.weights import FALLBACK_BOOTSTRAP, Resampling
 
 # The comparisons' level and method in a run without --ci
 COMPARE_WITHOUT_CI = CiSettings(0.95, "normal")
@@ -45,7 +45,7 @@ class Uncertainty:
         if ci is not None and ci.method == "bootstrap":
             assert ci.resamples and ci.seed is not None
             resampling = Resampling(ci.resamples, ci.seed, ci.block_rows or 1)
-        elif ci is not None and any(isinstance(loss.shape, Custom) for loss in losses):
+        elif ci is not None and any(loss.shape.resampled(False) for loss in losses):
             resampling = FALLBACK_BOOTSTRAP
         return cls(
             ci=ci,

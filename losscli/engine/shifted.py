@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..losses.batch import Ones
+from ..columns import Ones
 from .comoments import Column, merged, pair
 from .reduce import key_sum
 

@@ -7,29 +7,36 @@ overall key, as in :mod:`.finalize`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from ..losses import Direction, Loss
-from ..losses.shapes import Custom, Ratio, Sums
+from ..losses.shapes import NUM, Ratio
 from ..reading import Model
 from ..result import CiSettings, Comparison, LossColumn
 from ..result.adjust import adjusted
 from . import intervals
-from .weights import FALLBACK_BOOTSTRAP
+from .bootstrap.weights import FALLBACK_BOOTSTRAP
 
-NO_INTERVAL = {
-    "Extreme": "no interval: a maximum has no sound streamed interval",
-    "Custom": "no interval for this loss",
-    "Ranked": "no interval: no streamed interval for a rank statistic",
-}
+
+@dataclass
+class LossRows:
+    """One loss's per-key rows (the ordered keys, then the overall row): the statistics its
+    finalize reads (and its intervals' co-moments) with ``n``, the counts of rows its rules
+    flag, its statistics as each resample saw them (None: not resampled), and whether each
+    row's rows lie in one resampling unit (None: no bootstrap)."""
+
+    sums: dict[str, np.ndarray]
+    flags: dict[str, np.ndarray]
+    replicates: dict[str, np.ndarray] | None = None
+    one_unit: np.ndarray | None = None
 
 
 def with_intervals(
     columns: dict[str, LossColumn],
-    tables: dict[str, Sums],
+    tables: dict[str, LossRows],
     losses: Sequence[Loss],
     ci: CiSettings | None,
     multiclass: bool,
@@ -44,7 +51,7 @@ def with_intervals(
         column = columns[loss.name]
         if loss.applies_to(multiclass):
             low, high, se, method, why = _loss_interval(loss, tables[loss.name], ci)
-            if no_bootstrap and isinstance(loss.shape, Custom):
+            if no_bootstrap and loss.shape.resampled(False):
                 why = _without_bootstrap(no_bootstrap)
         else:
             low = high = se = np.full(len(column.values), np.nan)
@@ -55,19 +62,20 @@ def with_intervals(
 
 
 def _loss_interval(
-    loss: Loss, sums: Sums, ci: CiSettings
+    loss: Loss, rows: LossRows, ci: CiSettings
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, str]:
+    """The bootstrap's interval where the loss was resampled and either the method is the
+    bootstrap or the shape has no normal interval; else the shape's normal one, or none
+    and why (as the shape says)."""
     shape = loss.shape
-    nothing = np.full(len(sums["n"]), np.nan)
-    if isinstance(shape, Custom) and "rep:n" in sums:
-        values = shape.compute(_replicate_table(sums))
-        return (*_bootstrap(values, sums, ci.level), "bootstrap", "")
-    if not isinstance(shape, Ratio):
-        return nothing, nothing, nothing, ci.method, NO_INTERVAL[type(shape).__name__]
-    if ci.method == "bootstrap":
-        values = shape.finalize({"num": sums["rep_num"], "den": sums["rep_den"]})
-        return (*_bootstrap(values, sums, ci.level), ci.method, "")
-    return (*intervals.normal_interval(shape, sums, ci.level), ci.method, "")
+    replicates = rows.replicates
+    if replicates is not None and (ci.method == "bootstrap" or shape.no_interval):
+        return (*_bootstrap(shape.finalize(replicates), rows, ci.level), "bootstrap", "")
+    if shape.no_interval:
+        nothing = np.full(len(rows.sums["n"]), np.nan)
+        return nothing, nothing, nothing, ci.method, shape.no_interval
+    assert isinstance(shape, Ratio)
+    return (*intervals.normal_interval(shape, rows.sums, ci.level), ci.method, "")
 
 
 def _without_bootstrap(why: str) -> str:
@@ -80,31 +88,26 @@ def _without_bootstrap(why: str) -> str:
     )
 
 
-def _bootstrap(replicates: np.ndarray, sums: Sums, level: float) -> intervals.Interval:
+def _bootstrap(replicates: np.ndarray, rows: LossRows, level: float) -> intervals.Interval:
     """The percentile interval, none for a row whose rows lie in one resampling unit."""
     low, high, se = intervals.percentile_interval(replicates, level)
-    none = _one_unit(sums)
+    none = _one_unit(rows)
     return np.where(none, np.nan, low), np.where(none, np.nan, high), np.where(none, np.nan, se)
 
 
-def _one_unit(sums: Sums) -> np.ndarray:
+def _one_unit(rows: LossRows) -> np.ndarray:
     """Rows whose rows all lie in one resampling unit (one row; one block of
     ``--block-rows``): every resample gives them one weight, so each replicate is their
     value (or nothing), an interval of width 0 that would claim a certainty it does not
     have; the normal method has none for one row either. Rows of identical terms (every
     prediction right; two identical models) spread over units keep theirs, of width 0."""
-    return np.asarray(sums.get("one unit", sums["n"] < 2), dtype=bool) | (sums["n"] < 2)
-
-
-def _replicate_table(sums: Sums) -> dict[str, np.ndarray]:
-    """A custom loss's sums as each resample saw them: ``rep:x`` read as ``x``."""
-    table = {k[4:]: v for k, v in sums.items() if k.startswith("rep:")}
-    return {k: v for k, v in table.items() if not k.endswith((".s0", ".s1", ".s2"))}
+    few = rows.sums["n"] < 2
+    return few if rows.one_unit is None else np.asarray(rows.one_unit, dtype=bool) | few
 
 
 def compare(
     file: str,
-    sums: dict[str, dict[str, Sums]],
+    sums: dict[str, dict[str, LossRows]],
     models: Sequence[Model],
     losses: Sequence[Loss],
     reference: str,
@@ -118,26 +121,27 @@ def compare(
             continue
         for loss in losses:
             shape = loss.shape
-            if not isinstance(shape, Ratio) or not loss.applies_to(model.multiclass):
+            if not shape.paired or not loss.applies_to(model.multiclass):
                 continue
             mine, ref = sums[model.name][loss.name], sums[reference][loss.name]
-            if "num" not in mine or "num" not in ref:
+            if NUM.name not in mine.sums or NUM.name not in ref.sums:
                 continue
+            assert isinstance(shape, Ratio)
             paired = _paired(shape, mine, ref, ci)
             out += _comparisons(file, model.name, reference, loss, labels, paired, ci)
     return out
 
 
-def _paired(shape: Ratio, mine: Sums, ref: Sums, ci: CiSettings) -> intervals.Paired:
+def _paired(shape: Ratio, mine: LossRows, ref: LossRows, ci: CiSettings) -> intervals.Paired:
     if ci.method == "bootstrap":
-        reps_m = shape.finalize({"num": mine["rep_num"], "den": mine["rep_den"]})
-        reps_r = shape.finalize({"num": ref["rep_num"], "den": ref["rep_den"]})
+        assert mine.replicates is not None and ref.replicates is not None
+        reps_m, reps_r = shape.finalize(mine.replicates), shape.finalize(ref.replicates)
         with np.errstate(invalid="ignore"):  # ∞ − ∞: an overflowing value, reported as such
-            delta = shape.finalize(mine) - shape.finalize(ref)
+            delta = shape.finalize(mine.sums) - shape.finalize(ref.sums)
             replicates = reps_m - reps_r
         replicates[_one_unit(mine)] = np.nan  # no interval (see _bootstrap)
         return intervals.paired_bootstrap(delta, replicates, ci.level)
-    return intervals.paired_normal(shape, mine, ref, ci.level)
+    return intervals.paired_normal(shape, mine.sums, ref.sums, ci.level)
 
 
 def _comparisons(

@@ -18,6 +18,8 @@ from types import MappingProxyType
 
 import numpy as np
 
+from ..columns import Ones, Spread  # noqa: F401 (Spread: re-exported, as before)
+
 EPS = float(np.finfo(np.float64).eps)
 
 
@@ -27,19 +29,6 @@ class Params:
 
     eps: float = EPS  # probabilities are clipped to [eps, 1 − eps], as scikit-learn's log_loss
     from_logits: bool = False
-
-
-class Ones:
-    """A column of ones, never built: the weights of an unweighted run, or a row count.
-
-    The reduction sums it as a count, and weighing by it is the identity.
-    """
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-
-    def __len__(self) -> int:
-        return self.n
 
 
 def read_only(array: np.ndarray) -> np.ndarray:
@@ -145,15 +134,3 @@ class Batch:
     def abs_err(self) -> np.ndarray:
         """|e|"""
         return read_only(np.abs(self.err))
-
-
-@dataclass(frozen=True)
-class Spread:
-    """A per-row column whose weighted count, mean and spread (M2) are tracked.
-
-    The reduction merges these with Chan's parallel formula, so a total sum of
-    squares stays exact where Σy² − (Σy)²/n would cancel.
-    """
-
-    values: np.ndarray
-    weights: np.ndarray

@@ -12,12 +12,11 @@ average, as scikit-learn's ``zero_division=np.nan`` does.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import numpy as np
 
-from .batch import Batch, Ones
+from .batch import Batch
 from .classification import (
     OUTSIDE_UNIT,
     binary_log_probs,
@@ -77,10 +76,10 @@ def _predicted_positive(b: Batch, threshold: float) -> np.ndarray:
 
 def _confusion(
     b: Batch, *, threshold: float = 0.5, average: str = "binary"
-) -> dict[str, np.ndarray | Ones]:
-    """Weighted counts per class: ``tp<k>`` Σw·[predicted k and true k], ``pred<k>``
-    Σw·[predicted k], ``true<k>`` Σw·[true k]; binary data has the classes (negative,
-    positive). The name ``average=<how>`` carries the averaging to the finalize."""
+) -> dict[str, np.ndarray]:
+    """Weighted counts per class (rows × K, summed per key as K sums): ``tp`` Σw·[predicted
+    k and true k], ``pred`` Σw·[predicted k], ``true`` Σw·[true k]; binary data has the
+    classes (negative, positive)."""
     if b.multiclass:
         predicted, true = b.p.argmax(axis=1), b.y.argmax(axis=1)
         classes = b.p.shape[1]
@@ -88,33 +87,18 @@ def _confusion(
         predicted = _predicted_positive(b, threshold).astype(np.intp)
         true = (b.y > 0.5).astype(np.intp)
         classes = 2
-    out: dict[str, np.ndarray | Ones] = {f"average={average}": Ones(len(b.y))}
+    out: dict[str, list[np.ndarray]] = {"tp": [], "pred": [], "true": []}
     for k in range(classes):
         is_predicted, is_true = predicted == k, true == k
-        out[f"tp{k}"] = b.weigh((is_predicted & is_true).astype(float))
-        out[f"pred{k}"] = b.weigh(is_predicted.astype(float))
-        out[f"true{k}"] = b.weigh(is_true.astype(float))
-    return out
+        out["tp"].append(b.weigh((is_predicted & is_true).astype(float)))
+        out["pred"].append(b.weigh(is_predicted.astype(float)))
+        out["true"].append(b.weigh(is_true.astype(float)))
+    return {name: np.stack(columns, axis=1) for name, columns in out.items()}
 
 
 def _binary_flags(b: Batch, **_: object) -> Mapping[str, np.ndarray]:
     """Binary rows outside [0, 1]; multi-class rows are checked while reading."""
     return {} if b.multiclass else {OUTSIDE_UNIT.stat: outside_unit(b)}
-
-
-def _per_class(sums: Sums, prefix: str) -> np.ndarray:
-    """The sums ``<prefix>0 … <prefix>K−1`` stacked along a last axis (keys [× resamples] × K)."""
-    pattern = re.compile(rf"{prefix}(\d+)")
-    found = sorted(int(m.group(1)) for name in sums if (m := pattern.fullmatch(name)))
-    return np.stack([np.asarray(sums[f"{prefix}{k}"], dtype=float) for k in found], axis=-1)
-
-
-def _averaging(sums: Sums) -> str:
-    """The averaging the statistics were made for; binary on class columns is macro."""
-    how = next(name.split("=", 1)[1] for name in sums if name.startswith("average="))
-    if how == "binary" and _per_class(sums, "tp").shape[-1] > 2:
-        return "macro"
-    return how
 
 
 def _mean_of_defined(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -130,35 +114,37 @@ def _mean_of_defined(values: np.ndarray, weights: np.ndarray | None = None) -> n
     return np.where(kept.sum(axis=-1) > 0, weighted, plain)
 
 
-def _averaged(sums: Sums, num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """Per-class num/den averaged the way the statistics say (micro: Σnum / Σden)."""
-    how = _averaging(sums)
-    if how == "micro":
+def _averaged(sums: Sums, num: np.ndarray, den: np.ndarray, average: str) -> np.ndarray:
+    """Per-class num/den (keys [× resamples] × K) averaged as ``average`` says (micro:
+    Σnum / Σden); binary on class columns is macro."""
+    if average == "binary" and num.shape[-1] > 2:
+        average = "macro"
+    if average == "micro":
         return ratio(num.sum(axis=-1), den.sum(axis=-1))
     per_class = ratio(num, den)
-    if how == "binary":
+    if average == "binary":
         return per_class[..., 1]
-    return _mean_of_defined(per_class, _per_class(sums, "true") if how == "weighted" else None)
+    return _mean_of_defined(per_class, sums["true"] if average == "weighted" else None)
 
 
-def _precision(s: Sums) -> np.ndarray:
+def _precision(s: Sums, *, average: str = "binary", **_: object) -> np.ndarray:
     """Precision = Σw·tp / Σw·(tp + fp) (per class, then averaged)"""
-    return _averaged(s, _per_class(s, "tp"), _per_class(s, "pred"))
+    return _averaged(s, s["tp"], s["pred"], average)
 
 
-def _recall(s: Sums) -> np.ndarray:
+def _recall(s: Sums, *, average: str = "binary", **_: object) -> np.ndarray:
     """Recall = Σw·tp / Σw·(tp + fn) (per class, then averaged)"""
-    return _averaged(s, _per_class(s, "tp"), _per_class(s, "true"))
+    return _averaged(s, s["tp"], s["true"], average)
 
 
-def _f1(s: Sums) -> np.ndarray:
+def _f1(s: Sums, *, average: str = "binary", **_: object) -> np.ndarray:
     """F1 = 2·Σw·tp / Σw·(2tp + fp + fn) (per class, then averaged)"""
-    return _averaged(s, 2 * _per_class(s, "tp"), _per_class(s, "pred") + _per_class(s, "true"))
+    return _averaged(s, 2 * s["tp"], s["pred"] + s["true"], average)
 
 
-def _balanced_accuracy(s: Sums) -> np.ndarray:
+def _balanced_accuracy(s: Sums, **_: object) -> np.ndarray:
     """Balanced accuracy = mean over the classes with true rows of Σw·tp_k / Σw·true_k"""
-    return _mean_of_defined(ratio(_per_class(s, "tp"), _per_class(s, "true")))
+    return _mean_of_defined(ratio(s["tp"], s["true"]))
 
 
 # ------------------------------------------------------------ top-k accuracy
@@ -187,7 +173,7 @@ def _ece_stats(b: Batch, *, bins: int = 15) -> Mapping[str, np.ndarray]:
 
     Binary: c = p, the positive class's probability, against the label y (the
     reliability of p). Multi-class (top-label): c = max_k p_k against y = 1 where the
-    predicted class is the true one, else 0.
+    predicted class is the true one, else 0. Kept per key as ``bins`` sums of each.
     """
     if b.multiclass:
         confidence = b.p.max(axis=1)
@@ -197,17 +183,16 @@ def _ece_stats(b: Batch, *, bins: int = 15) -> Mapping[str, np.ndarray]:
     index = np.clip(np.floor(confidence * bins), 0, bins - 1)
     gap = b.weigh(outcome - confidence)
     weights = b.w_array
-    out: dict[str, np.ndarray] = {}
-    for j in range(bins):
-        inside = index == j
-        out[f"w{j}"] = np.where(inside, weights, 0.0)
-        out[f"gap{j}"] = np.where(inside, gap, 0.0)
-    return out
+    inside = [index == j for j in range(bins)]
+    return {
+        "w": np.stack([np.where(rows, weights, 0.0) for rows in inside], axis=1),
+        "gap": np.stack([np.where(rows, gap, 0.0) for rows in inside], axis=1),
+    }
 
 
-def _ece(s: Sums) -> np.ndarray:
+def _ece(s: Sums, **_: object) -> np.ndarray:
     """ECE = Σ_j |gap_j| / Σ_j w_j, from the per-bin sums of :func:`_ece_stats`"""
-    return ratio(np.abs(_per_class(s, "gap")).sum(axis=-1), _per_class(s, "w").sum(axis=-1))
+    return ratio(np.abs(s["gap"]).sum(axis=-1), s["w"].sum(axis=-1))
 
 
 # ---------------------------------------------------------------------- hinge
@@ -280,112 +265,124 @@ NO_POSITIVE = "not defined: {} (or no row with positive weight)"
 
 for _loss in (
     Loss(
-        "brier",
-        ("brier_score", "brier_score_loss"),
-        "Brier score (multi-class: summed over classes, as scikit-learn)",
-        "Σw·Σ_k (p_k − y_k)² / Σw; binary (p − y)²; two class columns halved",
-        CLASSIFICATION,
-        Direction.LOWER,
-        Mean(_brier_term, nonnegative=True),
-        (OUTSIDE_UNIT,),
+        name="brier",
+        aliases=("brier_score", "brier_score_loss"),
+        description="Brier score (multi-class: summed over classes, as scikit-learn)",
+        formula="Σw·Σ_k (p_k − y_k)² / Σw; binary (p − y)²; two class columns halved",
+        tasks=CLASSIFICATION,
+        direction=Direction.LOWER,
+        shape=Mean(_brier_term, nonnegative=True),
+        rules=(OUTSIDE_UNIT,),
     ),
     Loss(
-        "precision",
-        ("ppv",),
-        "Precision at p > threshold (default 0.5); multi-class: average=macro|micro|weighted",
-        "Σw·tp / Σw·(tp + fp)",
-        CLASSIFICATION,
-        Direction.HIGHER,
-        Custom(_confusion, _precision, _binary_flags),
-        (OUTSIDE_UNIT,),
-        NO_POSITIVE.format("no row predicted positive"),
-        CONFUSION_PARAMS,
+        name="precision",
+        aliases=("ppv",),
+        description=(
+            "Precision at p > threshold (default 0.5); multi-class: average=macro|micro|weighted"
+        ),
+        formula="Σw·tp / Σw·(tp + fp)",
+        tasks=CLASSIFICATION,
+        direction=Direction.HIGHER,
+        shape=Custom(_confusion, _precision, _binary_flags),
+        rules=(OUTSIDE_UNIT,),
+        undefined=NO_POSITIVE.format("no row predicted positive"),
+        params=CONFUSION_PARAMS,
     ),
     Loss(
-        "recall",
-        ("sensitivity", "tpr"),
-        "Recall at p > threshold (default 0.5); multi-class: average=macro|micro|weighted",
-        "Σw·tp / Σw·(tp + fn)",
-        CLASSIFICATION,
-        Direction.HIGHER,
-        Custom(_confusion, _recall, _binary_flags),
-        (OUTSIDE_UNIT,),
-        NO_POSITIVE.format("no positive label"),
-        CONFUSION_PARAMS,
+        name="recall",
+        aliases=("sensitivity", "tpr"),
+        description=(
+            "Recall at p > threshold (default 0.5); multi-class: average=macro|micro|weighted"
+        ),
+        formula="Σw·tp / Σw·(tp + fn)",
+        tasks=CLASSIFICATION,
+        direction=Direction.HIGHER,
+        shape=Custom(_confusion, _recall, _binary_flags),
+        rules=(OUTSIDE_UNIT,),
+        undefined=NO_POSITIVE.format("no positive label"),
+        params=CONFUSION_PARAMS,
     ),
     Loss(
-        "f1",
-        ("f1_score",),
-        "F1 score at p > threshold (default 0.5); multi-class: average=macro|micro|weighted",
-        "2·Σw·tp / Σw·(2tp + fp + fn)",
-        CLASSIFICATION,
-        Direction.HIGHER,
-        Custom(_confusion, _f1, _binary_flags),
-        (OUTSIDE_UNIT,),
-        NO_POSITIVE.format("no positive label or prediction"),
-        CONFUSION_PARAMS,
+        name="f1",
+        aliases=("f1_score",),
+        description=(
+            "F1 score at p > threshold (default 0.5); multi-class: average=macro|micro|weighted"
+        ),
+        formula="2·Σw·tp / Σw·(2tp + fp + fn)",
+        tasks=CLASSIFICATION,
+        direction=Direction.HIGHER,
+        shape=Custom(_confusion, _f1, _binary_flags),
+        rules=(OUTSIDE_UNIT,),
+        undefined=NO_POSITIVE.format("no positive label or prediction"),
+        params=CONFUSION_PARAMS,
     ),
     Loss(
-        "balanced_accuracy",
-        ("balanced_acc", "bacc"),
-        "Mean recall over the classes that have true rows (binary: p > threshold)",
-        "mean over classes k of Σw·tp_k / Σw·true_k",
-        CLASSIFICATION,
-        Direction.HIGHER,
-        Custom(_confusion, _balanced_accuracy, _binary_flags),
-        (OUTSIDE_UNIT,),
+        name="balanced_accuracy",
+        aliases=("balanced_acc", "bacc"),
+        description="Mean recall over the classes that have true rows (binary: p > threshold)",
+        formula="mean over classes k of Σw·tp_k / Σw·true_k",
+        tasks=CLASSIFICATION,
+        direction=Direction.HIGHER,
+        shape=Custom(_confusion, _balanced_accuracy, _binary_flags),
+        rules=(OUTSIDE_UNIT,),
         params=(THRESHOLD,),
     ),
     Loss(
-        "top_k_accuracy",
-        ("top_k", "topk"),
-        "Share of rows whose true class is among the k most likely (top_k_accuracy:k=K; 2)",
-        "Σw·[true class among the k largest p] / Σw",
-        (Task.MULTICLASS,),
-        Direction.HIGHER,
-        Mean(_top_k_term, proportion=True),
+        name="top_k_accuracy",
+        aliases=("top_k", "topk"),
+        description=(
+            "Share of rows whose true class is among the k most likely (top_k_accuracy:k=K; 2)"
+        ),
+        formula="Σw·[true class among the k largest p] / Σw",
+        tasks=(Task.MULTICLASS,),
+        direction=Direction.HIGHER,
+        shape=Mean(_top_k_term, proportion=True),
         params=(Param("k", 2, "how many of the top classes count", kind=int, minimum=1),),
     ),
     Loss(
-        "ece",
-        ("expected_calibration_error",),
-        "Expected calibration error, equal-width bins (ece:bins=B; 15); multi-class top-label",
-        "Σ_bins |Σw·(y − c)| / Σw, c = p (binary) or max_k p_k",
-        CLASSIFICATION,
-        Direction.LOWER,
-        Custom(_ece_stats, _ece, _binary_flags),
-        (OUTSIDE_UNIT,),
+        name="ece",
+        aliases=("expected_calibration_error",),
+        description=(
+            "Expected calibration error, equal-width bins (ece:bins=B; 15); multi-class top-label"
+        ),
+        formula="Σ_bins |Σw·(y − c)| / Σw, c = p (binary) or max_k p_k",
+        tasks=CLASSIFICATION,
+        direction=Direction.LOWER,
+        shape=Custom(_ece_stats, _ece, _binary_flags),
+        rules=(OUTSIDE_UNIT,),
         params=(Param("bins", 15, "equal-width bins on [0, 1]", kind=int, minimum=1, maximum=100),),
     ),
     Loss(
-        "hinge",
-        ("hinge_loss",),
-        "Hinge loss on decision scores given as logits (multi-class: Crammer–Singer)",
-        "Σw·max(0, 1 − m) / Σw; m = ±z, or z_true − max_{k≠true} z_k",
-        CLASSIFICATION,
-        Direction.LOWER,
-        Mean(_hinge_term, nonnegative=True),
-        (NO_SCORES, OUTSIDE_UNIT),
+        name="hinge",
+        aliases=("hinge_loss",),
+        description="Hinge loss on decision scores given as logits (multi-class: Crammer–Singer)",
+        formula="Σw·max(0, 1 − m) / Σw; m = ±z, or z_true − max_{k≠true} z_k",
+        tasks=CLASSIFICATION,
+        direction=Direction.LOWER,
+        shape=Mean(_hinge_term, nonnegative=True),
+        rules=(NO_SCORES, OUTSIDE_UNIT),
     ),
     Loss(
-        "kl_divergence",
-        ("kl", "kld", "kl_div"),
-        "Kullback–Leibler divergence of p from (soft) labels y, natural log",
-        "Σw·Σ_k y_k·log(y_k / p_k) / Σw, 0·log 0 = 0",
-        CLASSIFICATION,
-        Direction.LOWER,
-        Mean(_kl_term, nonnegative=True),
-        (OUTSIDE_UNIT,),
+        name="kl_divergence",
+        aliases=("kl", "kld", "kl_div"),
+        description="Kullback–Leibler divergence of p from (soft) labels y, natural log",
+        formula="Σw·Σ_k y_k·log(y_k / p_k) / Σw, 0·log 0 = 0",
+        tasks=CLASSIFICATION,
+        direction=Direction.LOWER,
+        shape=Mean(_kl_term, nonnegative=True),
+        rules=(OUTSIDE_UNIT,),
     ),
     Loss(
-        "focal",
-        ("focal_loss",),
-        "Focal loss (Lin et al. 2017; focal:gamma=G, default 2; γ = 0 is cross-entropy)",
-        "Σw·(−Σ_k y_k·(1 − p_k)^γ·log p_k) / Σw",
-        CLASSIFICATION,
-        Direction.LOWER,
-        Mean(_focal_term, nonnegative=True),
-        (OUTSIDE_UNIT,),
+        name="focal",
+        aliases=("focal_loss",),
+        description=(
+            "Focal loss (Lin et al. 2017; focal:gamma=G, default 2; γ = 0 is cross-entropy)"
+        ),
+        formula="Σw·(−Σ_k y_k·(1 − p_k)^γ·log p_k) / Σw",
+        tasks=CLASSIFICATION,
+        direction=Direction.LOWER,
+        shape=Mean(_focal_term, nonnegative=True),
+        rules=(OUTSIDE_UNIT,),
         params=(Param("gamma", 2.0, "the focusing parameter γ", minimum=0),),
     ),
 ):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from enum import Enum
 
 import numpy as np
@@ -58,6 +58,7 @@ class Loss:
     tasks: tuple[Task, ...]
     direction: Direction
     shape: Shape
+    _: KW_ONLY  # the rest by name only
     rules: tuple[Rule, ...] = ()
     undefined: str = "not defined: no rows with positive weight to score"
     params: tuple[Param, ...] = ()

@@ -21,14 +21,44 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
+from ..engine.ranks import RANKS
+from ..engine.statistics import COMOMENTS, LARGEST, ROWS, SUM, Role, Statistic, declared
+from .batch import Ones
+
 if TYPE_CHECKING:
-    from .batch import Batch, Ones, Spread
+    from .batch import Batch, Spread
 
 Sums = Mapping[str, np.ndarray]
+
+# The statistics the built-in shapes declare (a custom loss declares its own by type).
+NUM, DEN = Statistic("num", SUM), Statistic("den", SUM)  # Σw·a and Σw·b
+SPREAD = Statistic("moments", COMOMENTS, Role.SPREAD)  # co-moments of w·a, w·b (intervals)
+WEIGHED_ROWS, EXTREME = Statistic("rows", SUM), Statistic("extreme", LARGEST)
+RANK_TABLE = Statistic("ranks", RANKS)
+
+
+class TermSource(Protocol):
+    """Per-row terms of one batch, each computed once (the kernel's cache)."""
+
+    def __call__(self, make: Callable[[Batch], Terms]) -> Terms: ...
+
+    def weighed(self, term: np.ndarray | None) -> np.ndarray | Ones: ...
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a shape makes of one batch: per declared statistic its per-row column, the rows
+    each of its rules flags, the columns its bootstrap resamples, and for a ratio its
+    (w·a, w·b) columns, whose co-moments give intervals and paired comparisons."""
+
+    columns: Mapping[Statistic, Any]
+    flags: Mapping[str, np.ndarray]
+    resampled: Mapping[Statistic, Any] = field(default_factory=dict)
+    ratio: tuple[Any, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,8 +124,24 @@ class Ratio:
     proportion: bool = False  # a is 0/1 and b is 1: Wilson's interval suits it
     nonnegative: bool = False  # a ≥ 0 and b > 0 on every row: no interval reaches below 0
 
+    no_interval: ClassVar[str] = ""  # a normal interval (delta method, Wilson) and ...
+    paired: ClassVar[bool] = True  # ... a paired comparison, from the co-moments
+
+    def found(self, batch: Batch, terms: TermSource) -> Found:
+        made = terms(self.terms)
+        a, b = terms.weighed(made.num), terms.weighed(made.den)
+        columns = {NUM: a, DEN: b}
+        return Found(columns, made.flags, columns, ratio=(a, b))
+
+    def resampled(self, bootstrap: bool) -> bool:
+        """Whether its sums are resampled: under the bootstrap method only."""
+        return bootstrap
+
+    def bound(self, arguments: Mapping[str, Any]) -> Ratio:
+        return replace(self, terms=_bound(self.terms, arguments))
+
     def finalize(self, sums: Sums) -> np.ndarray:
-        return self.transform.apply(ratio(sums["num"], sums["den"]))
+        return self.transform.apply(ratio(sums[NUM.name], sums[DEN.name]))
 
 
 @dataclass(frozen=True)
@@ -110,20 +156,58 @@ class Extreme:
     term: Callable[[Batch], Terms]
     largest: bool = True
 
+    no_interval: ClassVar[str] = "no interval: a maximum has no sound streamed interval"
+    paired: ClassVar[bool] = False
+
+    def found(self, batch: Batch, terms: TermSource) -> Found:
+        made = terms(self.term)
+        rows = np.ones(len(made.num), dtype=bool) if batch.w is None else batch.w > 0
+        signed = made.num if self.largest else -made.num
+        columns = {WEIGHED_ROWS: rows, EXTREME: np.where(rows, signed, -np.inf)}
+        return Found(columns, made.flags)
+
+    def resampled(self, bootstrap: bool) -> bool:
+        return False
+
+    def bound(self, arguments: Mapping[str, Any]) -> Extreme:
+        return replace(self, term=_bound(self.term, arguments))
+
     def finalize(self, sums: Sums) -> np.ndarray:
-        extreme = sums["extreme"] if self.largest else -sums["extreme"]  # a min is kept as −max
-        return np.where(sums["rows"] > 0, extreme, np.nan)
+        extreme = sums[EXTREME.name] if self.largest else -sums[EXTREME.name]  # a min is −max
+        return np.where(sums[WEIGHED_ROWS.name] > 0, extreme, np.nan)
 
 
 @dataclass(frozen=True)
 class Custom:
     """Any value computed from named per-key sums: ``statistics`` gives the per-row columns
-    (summed per key; a :class:`Spread` is kept as weight, mean and M2), ``finalize`` maps
-    the sums (and ``n``, the row count) to values, vectorised over keys."""
+    (summed per key; a :class:`Spread` is kept as weight, mean and M2, read as ``name.w``,
+    ``name.mean`` and ``name.m2``; a (rows × K) array as K sums per key; a ``Valued`` by its
+    own kind), ``compute`` maps the sums (and ``n``, the row count) to values, vectorised
+    over keys. The loss's parameters reach all three as keywords."""
 
     statistics: Callable[[Batch], Mapping[str, np.ndarray | Ones | Spread]]
     compute: Callable[[Sums], np.ndarray]
     flags: Callable[..., Mapping[str, np.ndarray]] = _no_flags
+
+    no_interval: ClassVar[str] = "no interval for this loss"  # without its bootstrap
+    paired: ClassVar[bool] = False
+
+    def found(self, batch: Batch, terms: TermSource) -> Found:
+        columns = dict(declared(name, value) for name, value in self.statistics(batch).items())
+        resampled = {ROWS: Ones(len(batch.y)), **columns}
+        return Found(columns, self.flags(batch), resampled)
+
+    def resampled(self, bootstrap: bool) -> bool:
+        """Always: its interval is the bootstrap's, whatever the method (R², F1, …)."""
+        return True
+
+    def bound(self, arguments: Mapping[str, Any]) -> Custom:
+        return replace(
+            self,
+            statistics=_bound(self.statistics, arguments),
+            compute=_bound(self.compute, arguments),
+            flags=_bound(self.flags, arguments),
+        )
 
     def finalize(self, sums: Sums) -> np.ndarray:
         return self.compute(sums)
@@ -152,6 +236,19 @@ class Ranked:
 
     ranks: Callable[[Batch], Ranks]
 
+    no_interval: ClassVar[str] = "no interval: no streamed interval for a rank statistic"
+    paired: ClassVar[bool] = False
+
+    def found(self, batch: Batch, terms: TermSource) -> Found:
+        ranks = self.ranks(batch)
+        return Found({RANK_TABLE: (ranks, batch.w)}, ranks.flags)
+
+    def resampled(self, bootstrap: bool) -> bool:
+        return False
+
+    def bound(self, arguments: Mapping[str, Any]) -> Ranked:
+        return replace(self, ranks=_bound(self.ranks, arguments))
+
     def finalize(self, sums: Sums) -> np.ndarray:
         if "area" not in sums:  # no rows reached the loss
             return np.full(len(sums["n"]), np.nan)
@@ -171,17 +268,7 @@ Shape = Ratio | Extreme | Custom | Ranked
 
 def bound_shape(shape: Shape, arguments: Mapping[str, Any]) -> Shape:
     """The shape with a loss's parameter values passed to its functions as keywords."""
-    if not arguments:
-        return shape
-    if isinstance(shape, Ratio):
-        return replace(shape, terms=_bound(shape.terms, arguments))
-    if isinstance(shape, Extreme):
-        return replace(shape, term=_bound(shape.term, arguments))
-    if isinstance(shape, Ranked):
-        return replace(shape, ranks=_bound(shape.ranks, arguments))
-    return replace(
-        shape, statistics=_bound(shape.statistics, arguments), flags=_bound(shape.flags, arguments)
-    )
+    return shape.bound(arguments) if arguments else shape
 
 
 def _bound(function: Callable[..., Any], arguments: Mapping[str, Any]) -> Callable[..., Any]:

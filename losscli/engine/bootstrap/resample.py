@@ -1,6 +1,6 @@
 """The streamed Poisson bootstrap of one chunk: its replicate sums, or the cells they come from.
 
-Every resampling unit (a row, or a block of ``block_rows`` consecutive rows) has one
+Every resampling unit (a row, or ``unit_rows`` consecutive rows, ``--block-rows``) has one
 Poisson(1) weight per resample (:mod:`.weights`). A chunk's rows are first summed per
 (unit, key) cell; the replicate sums are those cells times the units' weights. Where
 most cells hold rows (blocks of rows spread over the keys) the dense cells are handed
@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ..losses.batch import Ones
-from .budget import LOWER_REPLICATES, MemoryBudget
-from .cells import CellBlock, PendingCells
-from .reduce import key_max
+from ...columns import Ones
+from ..budget import LOWER_REPLICATES, MemoryBudget
+from ..reduce import key_max
+from .cells import ChunkCells, PendingCells
 from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
 
 DENSE_CELLS_PER_ROW = 8  # dense cells where they are at most this many times the rows
@@ -48,7 +48,7 @@ class ChunkResampler:
         iff they are opposites. A row of weight 0 is no resampling unit: it adds nothing to
         any replicate, so a key with one weighed row among many of weight 0 is one unit."""
         positions = np.concatenate(self._positions) if self._positions else np.empty(0, int)
-        units = (positions // self.spec.block_rows).astype(float)
+        units = (positions // self.spec.unit_rows).astype(float)
         codes = np.concatenate(self._codes) if self._codes else None
         if any(counted is not None for counted in self._counted):
             parts = zip(self._positions, self._counted, strict=True)
@@ -92,7 +92,7 @@ class ChunkResampler:
             names.setdefault(tuple(map(id, parts)), []).append(name)
         return {tuple(group): np.concatenate(self._columns[group[0]]) for group in names.values()}
 
-    def results(self) -> tuple[dict[Any, np.ndarray], list[CellBlock]]:
+    def results(self) -> tuple[dict[Any, np.ndarray], list[ChunkCells]]:
         """Every requested (keys × resamples) array, or the cells it is made of.
 
         Sparse cells (a row per cell, as with per-row resampling) are multiplied out
@@ -110,8 +110,8 @@ class ChunkResampler:
         counts = tuple(all(self._counts[name] for name in group) for group in names)
         shape = (len(columns), self.n_keys, self.spec.resamples)
         totals: np.ndarray | None = None  # made when first added to
-        blocks: list[CellBlock] = []
-        units = np.concatenate(self._positions) // self.spec.block_rows
+        blocks: list[ChunkCells] = []
+        units = np.concatenate(self._positions) // self.spec.unit_rows
         codes = np.concatenate(self._codes) if self._codes else None
         first, last = (int(units[0]), int(units[-1])) if len(units) else (0, -1)
         step = max(1, WEIGHTS_PER_SLICE // self.spec.resamples)
@@ -122,7 +122,7 @@ class ChunkResampler:
             sliced = [values[lo:hi] for values in columns]
             if cells.dense:
                 keys, span = np.arange(self.n_keys), np.arange(start, stop)
-                blocks.append(CellBlock(names, counts, keys, span, cells.sums(sliced)))
+                blocks.append(ChunkCells(names, counts, keys, span, cells.sums(sliced)))
                 continue
             weights = poisson_weights(self.spec.seed, np.arange(start, stop), self.spec.resamples)
             totals = np.zeros(shape) if totals is None else totals

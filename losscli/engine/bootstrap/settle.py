@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from .budget import LOWER_REPLICATES, MemoryBudget, OverBudget
+from ..budget import LOWER_REPLICATES, MemoryBudget, OverBudget
 from .cells import PendingCells, Product, ReplicateSums
 
 

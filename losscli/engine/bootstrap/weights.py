@@ -1,6 +1,6 @@
 """Poisson(1) bootstrap weights that depend only on a row's position.
 
-Each resampling unit (a row, or a block of ``block_rows`` consecutive rows) gets one
+Each resampling unit (a row, or ``unit_rows`` consecutive rows, ``--block-rows``) gets one
 Poisson(1) weight per resample from a counter-based generator: a hash of the seed, the
 unit's index in its input and the resample's number. The weights are therefore the
 same whatever the file is called, its format, its chunking or the thread count, and
@@ -27,7 +27,7 @@ WEIGHTS_PER_SLICE = 1 << 20  # weights (8 MiB) made at once
 class Resampling:
     resamples: int
     seed: int
-    block_rows: int = 1
+    unit_rows: int = 1  # rows in one resampling unit (--block-rows)
 
 
 # The bootstrap of a loss with no sound streamed normal interval (R²) under the normal method

@@ -22,22 +22,23 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..budget import LOWER_REPLICATES, MemoryBudget
+from ..reduce import slice_of
+from ..statistics import Statistic
 from .blas import one_blas_thread
-from .budget import LOWER_REPLICATES, MemoryBudget
 from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
 
-StatKey = tuple[str, str, str]  # (model, loss column, statistic): each loss owns its names
-Names = tuple[StatKey, ...]  # the sums one column of cells is filed under
+# what a column of cells is filed under: (model, loss, statistic, which of its resampled
+# columns, see Kind.replicated); each loss owns its own
+Part = tuple[str, str, Statistic, int]
+Names = tuple[Part, ...]  # the sums one column of cells is filed under
 Product = tuple[Names, np.ndarray, np.ndarray]  # names, key ids, (keys × resamples) sums
-# per key, the last resampling unit holding its rows, and minus the first (no loss's names)
-LAST_UNIT: StatKey = ("", "", "last unit")
-FIRST_UNIT: StatKey = ("", "", "−first unit")
 DUE_BYTES = 64 << 20  # cells held before they are multiplied out, whatever the units
 SPARSE_UNION = 2  # cell blocks share one product while their union is at most 2× their cells
 
 
 @dataclass(frozen=True)
-class CellBlock:
+class ChunkCells:
     """One chunk's cell sums: ``sums[c, k, u]`` is Σ over the rows of key ``keys[k]`` in
     unit ``units[u]`` of column ``c``, which is filed under each name in ``names[c]``."""
 
@@ -51,9 +52,9 @@ class CellBlock:
     def cells(self) -> int:
         return len(self.keys) * len(self.units)
 
-    def rekeyed(self, at: np.ndarray) -> CellBlock:
+    def rekeyed(self, at: np.ndarray) -> ChunkCells:
         """The same cells, their keys given ids by ``at`` (ids here → ids there)."""
-        return CellBlock(self.names, self.counts, at[self.keys], self.units, self.sums)
+        return ChunkCells(self.names, self.counts, at[self.keys], self.units, self.sums)
 
 
 @dataclass
@@ -61,7 +62,7 @@ class PendingCells:
     """A partial's cell blocks not yet multiplied by their weights."""
 
     spec: Resampling
-    blocks: list[CellBlock]
+    blocks: list[ChunkCells]
 
     @property
     def units(self) -> int:
@@ -83,7 +84,7 @@ class PendingCells:
         columns = sum(len(block.names) for block in self.blocks)
         return min(columns, len(self.names())) * keys * self.spec.resamples * 8
 
-    def names(self) -> set[StatKey]:
+    def names(self) -> set[Part]:
         return {name for block in self.blocks for names in block.names for name in names}
 
     def rekeyed(self, at: np.ndarray) -> PendingCells:
@@ -96,7 +97,7 @@ class PendingCells:
         """(names, key ids, keys × resamples replicate sums) for every column of cells:
         the blocks are stacked into as few products as their keys allow (one BLAS call
         each, on one BLAS thread: the kernel's pool gives the parallelism)."""
-        return [found for batch in _batches(self.blocks) for found in _product(batch, self.spec)]
+        return [found for stack in _stacks(self.blocks) for found in _product(stack, self.spec)]
 
 
 class ReplicateSums:
@@ -104,7 +105,7 @@ class ReplicateSums:
     the order the products come; rows for keys grow as keys do, charged to ``budget``."""
 
     def __init__(self, budget: MemoryBudget | None = None) -> None:
-        self.arrays: dict[StatKey, np.ndarray] = {}
+        self.arrays: dict[Part, np.ndarray] = {}
         self.budget = budget
 
     def add(self, products: list[Product]) -> None:
@@ -115,7 +116,7 @@ class ReplicateSums:
             for name in names:
                 self._room(name, int(keys[-1]) + 1, values.shape[1])[where] += values
 
-    def _room(self, name: StatKey, size: int, resamples: int) -> np.ndarray:
+    def _room(self, name: Part, size: int, resamples: int) -> np.ndarray:
         found = self.arrays.get(name)
         if found is None or len(found) < size:
             rows = max(size, 0 if found is None else 2 * len(found))
@@ -137,42 +138,34 @@ class ReplicateSums:
         return found
 
 
-def slice_of(at: np.ndarray) -> np.ndarray | slice:
-    """``at`` as a slice where it is one (keys in the order known): the sums then add in
-    place, without gathering and scattering (keys × resamples) arrays."""
-    if len(at) and bool((np.diff(at) == 1).all()):
-        return slice(int(at[0]), int(at[0]) + len(at))
-    return at
-
-
-def _batches(blocks: list[CellBlock]) -> Iterator[list[CellBlock]]:
-    """Consecutive blocks stacked while the union of their keys, times their units, stays
+def _stacks(blocks: list[ChunkCells]) -> Iterator[list[ChunkCells]]:
+    """Consecutive chunks' cells stacked while the union of their keys, times their units, stays
     within :data:`SPARSE_UNION` times their cells (a chunk of sorted keys shares few)."""
-    batch: list[CellBlock] = []
+    stack: list[ChunkCells] = []
     keys: np.ndarray = np.empty(0, dtype=np.intp)
     cells = units = 0
     for block in blocks:
         union = np.union1d(keys, block.keys)
-        if batch and len(union) * (units + len(block.units)) > SPARSE_UNION * (cells + block.cells):
-            yield batch
-            batch, union, cells, units = [], block.keys, 0, 0
-        batch.append(block)
+        if stack and len(union) * (units + len(block.units)) > SPARSE_UNION * (cells + block.cells):
+            yield stack
+            stack, union, cells, units = [], block.keys, 0, 0
+        stack.append(block)
         keys, cells, units = union, cells + block.cells, units + len(block.units)
-    if batch:
-        yield batch
+    if stack:
+        yield stack
 
 
-def _product(batch: list[CellBlock], spec: Resampling) -> Iterator[Product]:
-    """The products of a batch of blocks: their cells side by side (a column per distinct
+def _product(stack: list[ChunkCells], spec: Resampling) -> Iterator[Product]:
+    """The products of a stack of chunks' cells: their cells side by side (a column per distinct
     column of names; a name absent from a block adds nothing there) times the weights,
     made a slice of units at a time (the weights held at once stay small) and added in
     order. Counts of rows are multiplied in single precision where that is exact (every
     sum an integer below 2²⁴), at twice the speed; every other column in double."""
-    keys = np.unique(np.concatenate([block.keys for block in batch]))
-    units = np.concatenate([block.units for block in batch])
-    columns = _shared_columns(batch)
+    keys = np.unique(np.concatenate([block.keys for block in stack]))
+    units = np.concatenate([block.units for block in stack])
+    columns = _shared_columns(stack)
     groups = [[c for c in columns if c.counts == counts] for counts in (False, True)]
-    stacked = [_stacked(batch, group, keys, len(units)).reshape(-1, len(units)) for group in groups]
+    stacked = [_stacked(stack, group, keys, len(units)).reshape(-1, len(units)) for group in groups]
     products: list[np.ndarray | None] = [None, None]
     step = max(1, WEIGHTS_PER_SLICE // spec.resamples)
     for start in range(0, len(units), step):
@@ -198,17 +191,17 @@ def _product(batch: list[CellBlock], spec: Resampling) -> Iterator[Product]:
 
 class _Column(NamedTuple):
     names: Names
-    sources: list[int | None]  # its column in each block of the batch (None: not there)
+    sources: list[int | None]  # its column in each block of the stack (None: not there)
     counts: bool  # row counts (integers) in every block
 
 
 def _stacked(
-    batch: list[CellBlock], group: list[_Column], keys: np.ndarray, units: int
+    stack: list[ChunkCells], group: list[_Column], keys: np.ndarray, units: int
 ) -> np.ndarray:
-    """(columns × keys × units): the batch's blocks side by side, for the ``group``'s columns."""
+    """(columns × keys × units): the stack's blocks side by side, for the ``group``'s columns."""
     stacked = np.zeros((len(group), len(keys), units))
     start = 0
-    for b, block in enumerate(batch):
+    for b, block in enumerate(stack):
         at = slice_of(np.searchsorted(keys, block.keys))
         span = slice(start, start + len(block.units))
         for c, column in enumerate(group):
@@ -228,16 +221,16 @@ def _exact_in_single(counts: np.ndarray, weights: np.ndarray) -> bool:
     return float(counts.sum(axis=-1).max()) * float(weights.max()) < 2.0**24
 
 
-def _shared_columns(batch: list[CellBlock]) -> list[_Column]:
-    """The batch's distinct columns: names share one where they share it in every block."""
-    where: dict[StatKey, list[int | None]] = {}
-    counts: dict[StatKey, bool] = {}
-    for b, block in enumerate(batch):
+def _shared_columns(stack: list[ChunkCells]) -> list[_Column]:
+    """The stack's distinct columns: names share one where they share it in every block."""
+    where: dict[Part, list[int | None]] = {}
+    counts: dict[Part, bool] = {}
+    for b, block in enumerate(stack):
         for c, names in enumerate(block.names):
             for name in names:
-                where.setdefault(name, [None] * len(batch))[b] = c
+                where.setdefault(name, [None] * len(stack))[b] = c
                 counts[name] = counts.get(name, True) and block.counts[c]
-    shared: dict[tuple[tuple[int | None, ...], bool], list[StatKey]] = {}
+    shared: dict[tuple[tuple[int | None, ...], bool], list[Part]] = {}
     for name, sources in where.items():
         shared.setdefault((tuple(sources), counts[name]), []).append(name)
     return [

@@ -1,0 +1,311 @@
+"""Statistics, declared: what a loss keeps per key, and how two partials' values combine.
+
+A :class:`Statistic` is a name (local to its loss: what ``compute`` reads), a
+:class:`Kind` and a :class:`Role`. The kind says everything the engine does with it:
+how a block's rows make a state (:meth:`Kind.of_rows`), how two states of the same keys
+combine (:meth:`Kind.combined`), how a state grows, is cut to its keys, and is shown
+for ordered keys and then for all keys pooled (the overall row, :meth:`Kind.rows`), and
+what the bootstrap resamples of it (:meth:`Kind.replicated`, :meth:`Kind.replicate_rows`).
+A partial merges, pickles and finalizes any statistic from its declaration alone: no
+code reads a statistic's name for its meaning.
+
+Adding a kind of statistic (bins per key, counts per class, boundary values in order)
+is one subclass of :class:`Kind` here (or in the module that needs it), returned by a
+custom loss's ``statistics`` as ``Valued(kind, column)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..columns import Spread
+from .comoments import merged, one_variable, pooled
+from .reduce import chunk_moments, key_max, key_sum, slice_of
+
+State = Any  # a kind's per-key state: an array with a row per key, or a kind's own object
+
+
+class Role(Enum):
+    """What a statistic is for: a loss's value (what ``compute`` reads), the rows one of
+    its rules flags, or the co-moments of its intervals and paired comparisons."""
+
+    VALUE = "value"
+    FLAG = "flag"
+    SPREAD = "spread"
+
+
+class Kind:
+    """How a statistic's per-key state is made, combined, grown, shown and resampled. The
+    base class is a state of one array row per key, combined by a ufunc-like merge."""
+
+    fill: ClassVar[float] = 0.0  # a key without rows
+    shifted: ClassVar[bool] = False  # resampled around each key's first value (see Moments)
+
+    def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
+        """The state of one block's rows (``codes``: their keys; None: one key)."""
+        raise NotImplementedError
+
+    def combined(self, mine: State, theirs: State) -> State:
+        """The state of both row sets, key by key (rows aligned); may reuse ``mine``."""
+        raise NotImplementedError
+
+    def empty(self, size: int, like: State) -> State:
+        return np.full((size, *like.shape[1:]), self.fill)
+
+    def grown(self, state: State, size: int) -> State:
+        """Room for ``size`` keys (new keys hold no rows)."""
+        pad = np.full((size - len(state), *state.shape[1:]), self.fill)
+        return np.concatenate([state, pad])
+
+    def trimmed(self, state: State, size: int) -> State:
+        return state[:size]
+
+    def added(self, mine: State, theirs: State) -> State:
+        """:meth:`combined`, written into ``mine`` where the kind can (a chunk's own state)."""
+        return self.combined(mine, theirs)
+
+    def absorb(self, mine: State, theirs: State, at: np.ndarray) -> State:
+        """``theirs`` (its keys are ``at`` here) combined into ``mine``, in place."""
+        mine[at] = self.combined(mine[at], theirs)
+        return mine
+
+    def pooled(self, state: State) -> np.ndarray:
+        """One row: every key's rows together (the overall row)."""
+        raise NotImplementedError
+
+    def rows(self, name: str, state: State, order: np.ndarray, size: int) -> dict[str, Any]:
+        """What ``compute`` reads: the state of the ordered keys, then the pooled row."""
+        return {name: np.concatenate([state[order], self.pooled(state)])}
+
+    def replicated(self, column: Any, shift: np.ndarray | None) -> list[Any]:
+        """The per-row columns the bootstrap sums under every resample's weights ([]: none);
+        ``shift``: per row, its key's first value in the chunk (for a shifted kind)."""
+        return []
+
+    def shift_source(self, column: Any) -> np.ndarray:
+        """The per-row values whose first per key is a shifted kind's shift."""
+        raise NotImplementedError
+
+    def rebased(self, parts: list[np.ndarray], d: np.ndarray) -> list[np.ndarray]:
+        """A shifted kind's replicate parts moved by ``d`` per key (keys × 1)."""
+        raise NotImplementedError
+
+    def replicate_rows(
+        self, name: str, parts: list[np.ndarray], shift: np.ndarray | None, order: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The state as each resample saw it, from its parts' (keys × resamples) sums."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Sum(Kind):
+    """Σ column per key; a (rows × K) column keeps K sums per key (counts per class, bins)."""
+
+    def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
+        if isinstance(column, np.ndarray) and column.ndim == 2:
+            return np.stack([key_sum(codes, n_keys, np.ascontiguousarray(c)) for c in column.T], 1)
+        return key_sum(codes, n_keys, column)
+
+    def combined(self, mine: State, theirs: State) -> State:
+        return mine + theirs
+
+    def added(self, mine: State, theirs: State) -> State:
+        return np.add(mine, theirs, out=mine)
+
+    def absorb(self, mine: State, theirs: State, at: np.ndarray) -> State:
+        mine[slice_of(at)] += theirs
+        return mine
+
+    def pooled(self, state: State) -> np.ndarray:
+        return state.sum(axis=0)[None]
+
+    def replicated(self, column: Any, shift: np.ndarray | None) -> list[Any]:
+        if isinstance(column, np.ndarray) and column.ndim == 2:
+            return list(column.T)
+        return [column]
+
+    def replicate_rows(
+        self, name: str, parts: list[np.ndarray], shift: np.ndarray | None, order: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        rows = [np.concatenate([p[order], p.sum(axis=0)[None]]) for p in parts]
+        return {name: rows[0] if len(rows) == 1 else np.stack(rows, axis=-1)}
+
+
+@dataclass(frozen=True)
+class Largest(Kind):
+    """max column per key (−inf without rows); a minimum is kept as −max."""
+
+    fill: ClassVar[float] = -np.inf
+
+    def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
+        return key_max(codes, n_keys, column)
+
+    def combined(self, mine: State, theirs: State) -> State:
+        return np.maximum(mine, theirs)
+
+    def pooled(self, state: State) -> np.ndarray:
+        return np.array([np.max(state, initial=-np.inf)])
+
+
+@dataclass(frozen=True)
+class Moments(Kind):
+    """Shifted moments of a :class:`~losscli.losses.batch.Spread` (R²'s Σw(y − ȳ)²): per key
+    (weight, mean, M2, shift), the mean taken of y − shift, the shift being the key's first
+    value (NaN: no rows yet). Two states merge by Chan's formula after moving theirs onto
+    this one's shift; the pooled row moves every key onto one shift first. The bootstrap
+    resamples the power sums Σv·w, Σv·w·y', Σv·w·y'² of y' = y − shift instead (a product
+    with the weights is a sum), re-based the same way (:meth:`rebased`)."""
+
+    shifted: ClassVar[bool] = True
+
+    def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
+        shift = first_values(codes, n_keys, column.values)
+        offsets = column.values - (shift[0] if codes is None else shift[codes])
+        w, mean, m2 = chunk_moments(codes, n_keys, offsets, column.weights)
+        return np.stack([w, mean, m2, shift], axis=1)
+
+    def empty(self, size: int, like: State) -> State:
+        out = np.zeros((size, 4))
+        out[:, 3] = np.nan
+        return out
+
+    def grown(self, state: State, size: int) -> State:
+        return np.concatenate([state, self.empty(size - len(state), state)])
+
+    def combined(self, mine: State, theirs: State) -> State:
+        w, mean, m2, shift = mine.T
+        tw, tmean, tm2, tshift = theirs.T
+        shift = np.where(np.isnan(shift), tshift, shift)
+        rebased = np.where(np.isnan(tshift), 0.0, tshift - shift) + tmean
+        table = merged(one_variable(w, mean, m2), one_variable(tw, rebased, tm2))
+        return np.stack([table[:, 0], table[:, 2], table[:, 3], shift], axis=1)
+
+    def rows(self, name: str, state: State, order: np.ndarray, size: int) -> dict[str, Any]:
+        w, mean, m2, shift = state.T
+        base, moved = _one_base(shift)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss
+            total, _, grand, pooled_m2 = pooled(one_variable(w, moved + mean, m2))[0]
+        absolute = np.nan_to_num(shift) + mean
+        return {
+            f"{name}.w": np.append(w[order], total),
+            f"{name}.mean": np.append(absolute[order], base + grand),
+            f"{name}.m2": np.append(m2[order], pooled_m2),
+        }
+
+    def shift_source(self, column: Any) -> np.ndarray:
+        return np.asarray(column.values)
+
+    def replicated(self, column: Any, shift: np.ndarray | None) -> list[Any]:
+        offsets = column.values - shift
+        weighed = column.weights * offsets
+        return [column.weights, weighed, weighed * offsets]
+
+    def rebased(self, parts: list[np.ndarray], d: np.ndarray) -> list[np.ndarray]:
+        s0, s1, s2 = parts
+        return [s0, s1 + d * s0, s2 + 2 * d * s1 + d**2 * s0]
+
+    def replicate_rows(
+        self, name: str, parts: list[np.ndarray], shift: np.ndarray | None, order: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        assert shift is not None
+        base, moved = _one_base(shift)
+        pooled_sums = [np.sum(x, axis=0)[None] for x in self.rebased(parts, moved[:, None])]
+        shifts = np.append(np.nan_to_num(shift)[order], base)[:, None]
+        w, t1, t2 = (np.concatenate([x[order], p]) for x, p in zip(parts, pooled_sums, strict=True))
+        with np.errstate(all="ignore"):
+            mean = np.divide(t1, w, out=np.full(t1.shape, np.nan), where=w != 0)
+            return {
+                f"{name}.w": w,
+                f"{name}.mean": shifts + mean,
+                f"{name}.m2": np.maximum(t2 - t1 * mean, 0.0),
+            }
+
+
+def _one_base(shift: np.ndarray) -> tuple[float, np.ndarray]:
+    """One shift for every key (the first set), and each key's shift minus it (0: unset)."""
+    seen = ~np.isnan(shift)
+    base = shift[seen][0] if seen.any() else 0.0
+    return base, np.where(seen, shift - base, 0.0)
+
+
+def first_values(codes: np.ndarray | None, n_keys: int, values: np.ndarray) -> np.ndarray:
+    """Each key's first value among ``values`` (NaN for a key without rows)."""
+    shift = np.full(n_keys, np.nan)
+    if len(values):
+        keys, first = (
+            (np.array([0]), np.array([0])) if codes is None else np.unique(codes, return_index=True)
+        )
+        shift[keys] = values[first]
+    return shift
+
+
+@dataclass(frozen=True)
+class CoMoments(Kind):
+    """Scaled co-moments per key (:mod:`.comoments`), summed over a chunk's blocks by
+    :class:`~.shifted.ChunkMoments` and merged by Chan's formula."""
+
+    def combined(self, mine: State, theirs: State) -> State:
+        return merged(mine, theirs)
+
+    def pooled(self, state: State) -> np.ndarray:
+        return pooled(state)
+
+
+SUM, LARGEST, MOMENTS, COMOMENTS = Sum(), Largest(), Moments(), CoMoments()
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """A per-key statistic of one loss: its name (local to the loss), kind and role."""
+
+    name: str
+    kind: Kind
+    role: Role = Role.VALUE
+
+    def __hash__(self) -> int:
+        """Hashed once (the kernel looks statistics up per block); never pickled, as a
+        string's hash differs between processes."""
+        found = self.__dict__.get("_hash")
+        if found is None:
+            found = hash((self.name, self.kind, self.role))
+            object.__setattr__(self, "_hash", found)
+        return int(found)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "role": self.role}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+
+Key = tuple[str, str, Statistic]  # (model, loss column, statistic): each loss owns its own
+ROWS = Statistic("n", SUM)  # a loss's row count, where it is resampled (a custom finalize's)
+
+
+@dataclass(frozen=True)
+class Valued:
+    """A custom loss's per-row column of a kind other than a sum or a spread (see
+    :class:`Kind`): ``statistics`` returns ``Valued(kind, column)`` under its name."""
+
+    kind: Kind
+    column: Any
+
+
+def declared(name: str, value: Any) -> tuple[Statistic, Any]:
+    """The statistic a custom loss's column declares by its type, and the column itself:
+    a :class:`Spread` keeps moments, a :class:`Valued` its kind, any other is summed."""
+    if isinstance(value, Spread):
+        return Statistic(name, MOMENTS), value
+    if isinstance(value, Valued):
+        return Statistic(name, value.kind), value.column
+    return Statistic(name, SUM), value
+
+
+def flag(stat: str) -> Statistic:
+    """The count of rows a rule ``stat`` flags (a loss's flags are kept apart from its sums)."""
+    return Statistic(stat, SUM, Role.FLAG)
