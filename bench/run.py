@@ -34,8 +34,9 @@ from pathlib import Path
 
 from cases import Family, Sizes, all_families, make_commands
 from data import Data, log
+from gates import Targets, targets_report
 from measure import Case, Measurement, Runner, child_env, measure
-from report import Targets, agreement_report, table, targets_report
+from report import agreement_report, table
 
 DEFAULT_GROUPS = "1000,10000,100000,1000000"
 
