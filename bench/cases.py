@@ -252,8 +252,8 @@ FILES_DATASET = f"{N_FILES} Parquet files, one dataset ({rows_label(N_FILES * FI
 def files_family(cmd: Commands, data: Data) -> Family:
     """losscli gets the files as arguments (as a shell expands dir/*.parquet) for rows per
     file, the directory for one dataset; DuckDB and polars read the glob (grouped by file
-    name for rows per file); the floor reads the files one after another, or the directory
-    as a pyarrow dataset."""
+    name for rows per file); the floor reads the files one after another in both, as losscli
+    reads a dataset's shards."""
     paths = [str(p) for p in data.file_paths()]
     directory = str(data.files())
     glob = str(data.files() / "*.parquet")
