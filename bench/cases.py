@@ -3,6 +3,7 @@ with the data it needs (generated only when one of its cases is run)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,7 +21,11 @@ from rivals import (
 )
 
 FLOOR = "floor (pyarrow)"
+FLOOR_WRITING = "floor (pyarrow, + writing the result)"
 LOSSCLI = "losscli"
+LOSSCLI_T1 = "losscli --threads 1"
+LOSSCLI_T2 = "losscli --threads 2"
+THREADED = ((LOSSCLI_T1, "1"), (LOSSCLI_T2, "2"))
 LOSSCLI_JSON = "losscli (JSON)"
 POLARS = "polars"
 DUCKDB = "duckdb"
@@ -42,6 +47,47 @@ class Commands:
 
     def script(self, script: str, *args: str) -> tuple[str, ...]:
         return (self.python, "-c", script, *args)
+
+
+def reader_settings(
+    columns: tuple[str, ...], text: tuple[str, ...] = (), write: tuple[str, int] | None = None
+) -> str:
+    """The floor script's settings (rivals.FLOOR_SCRIPT): losscli's own reader settings, read
+    from losscli.reading, so that the floor streams as losscli does whatever they become.
+    ``text``: the group columns read as dictionary codes; ``write``: (dest, rows) of a result
+    to write as well."""
+    from losscli.reading import csv_source, parquet_source
+
+    numeric = len(columns) - len(text)
+    return json.dumps(
+        {
+            "columns": list(columns),
+            "text": list(text),
+            "batch_rows": parquet_source.batch_rows(numeric),
+            "buffer_bytes": parquet_source.READ_BUFFER_BYTES,
+            "pre_buffer": False,
+            "block_bytes": csv_source.BLOCK_BYTES,
+            "write": list(write) if write else None,
+        }
+    )
+
+
+def floor_case(
+    cmd: Commands,
+    work: str,
+    columns: tuple[str, ...],
+    *paths: str,
+    text: tuple[str, ...] = (),
+    write: tuple[str, int] | None = None,
+) -> Case:
+    settings = reader_settings(columns, text, write)
+    tool = FLOOR_WRITING if write else FLOOR
+    return Case(work, tool, cmd.script(FLOOR_SCRIPT, settings, *paths))
+
+
+def threaded_cases(work: str, argv: tuple[str, ...], keys: tuple[str, ...] = ()) -> list[Case]:
+    """losscli's case run with --threads 1 and --threads 2 (#18: two threads never slower)."""
+    return [Case(work, tool, (*argv, "--threads", n), keys=keys) for tool, n in THREADED]
 
 
 def make_commands() -> Commands:
@@ -81,18 +127,17 @@ def reg_work(fmt: str, grouped: bool, rows: int) -> str:
 
 REG_KINDS = (("Parquet", False), ("Parquet", True), ("CSV", False), ("CSV", True))
 PARQUET_KINDS = REG_KINDS[:2]
-ALL_TOOLS = (FLOOR, LOSSCLI, POLARS, DUCKDB, PANDAS)
+ALL_TOOLS = (FLOOR, LOSSCLI, LOSSCLI_T1, LOSSCLI_T2, POLARS, DUCKDB, PANDAS)
 
 
 def regression_case(cmd: Commands, tool: str, work: str, path: str, group: tuple[str, ...]) -> Case:
     if tool == FLOOR:
-        return Case(
-            work, tool, cmd.script(FLOOR_SCRIPT, ",".join(("y_true", "y_pred", *group)), path)
-        )
-    if tool == LOSSCLI:
+        return floor_case(cmd, work, ("y_true", "y_pred", *group), path, text=group)
+    if tool.startswith(LOSSCLI):
         group_flags = ("-g", *group) if group else ()
         argv = cmd.losscli_cmd("evaluate", path, *REGRESSION_ARGS, "-f", "csv", *group_flags)
-        return Case(work, tool, argv, keys=group)
+        threads = dict(THREADED).get(tool)
+        return Case(work, tool, (*argv, "--threads", threads) if threads else argv, keys=group)
     script = {POLARS: POLARS_SCRIPT, DUCKDB: DUCKDB_SCRIPT}.get(tool)
     if script is not None:
         return Case(work, tool, cmd.script(script, path, "-", *group), keys=group)
@@ -133,7 +178,11 @@ def regression_family(cmd: Commands, data: Data, rows: int) -> Family:
 def big_family(cmd: Commands, data: Data, big_rows: int) -> Family:
     """Parquet at 50M rows (by default): pandas left out, it would need gigabytes."""
     cases = regression_cases(
-        cmd, data.regression(big_rows), big_rows, PARQUET_KINDS, (FLOOR, LOSSCLI, POLARS, DUCKDB)
+        cmd,
+        data.regression(big_rows),
+        big_rows,
+        PARQUET_KINDS,
+        (FLOOR, LOSSCLI, LOSSCLI_T1, LOSSCLI_T2, POLARS, DUCKDB),
     )
     return Family("big", cases, lambda: data.ensure_regression(big_rows, csv=False))
 
@@ -153,15 +202,21 @@ def groups_cases(
     work = groups_work(groups, rows)
 
     def to_file(tool: str, suffix: str, command: Callable[[str], tuple[str, ...]]) -> Case:
-        dest = out_dir / f"groups-{groups}-{tool.split()[0]}.{suffix}"
+        slug = "-".join(tool.replace("(", "").replace(")", "").split())
+        dest = out_dir / f"groups-{groups}-{slug}.{suffix}"
         return Case(work, tool, command(str(dest)), keys=("item",), writes=dest)
 
     def losscli(dest: str) -> tuple[str, ...]:
         return cmd.losscli_cmd("evaluate", path, *REGRESSION_ARGS, "-g", "item", "-o", dest)
 
+    floor_dest = str(out_dir / f"groups-{groups}-floor.csv")
     cases = [
-        Case(work, FLOOR, cmd.script(FLOOR_SCRIPT, "y_true,y_pred,item", path)),
+        floor_case(cmd, work, ("y_true", "y_pred", "item"), path, write=(floor_dest, groups)),
         to_file(LOSSCLI, "csv", losscli),
+        *(
+            to_file(tool, "csv", lambda d, n=n: (*losscli(d), "--threads", n))
+            for tool, n in THREADED
+        ),
         to_file(POLARS, "csv", lambda dest: cmd.script(POLARS_SCRIPT, path, dest, "item")),
         to_file(DUCKDB, "csv", lambda dest: cmd.script(DUCKDB_SCRIPT, path, dest, "item")),
     ]
@@ -197,31 +252,26 @@ FILES_DATASET = f"{N_FILES} Parquet files, one dataset ({rows_label(N_FILES * FI
 def files_family(cmd: Commands, data: Data) -> Family:
     """losscli gets the files as arguments (as a shell expands dir/*.parquet) for rows per
     file, the directory for one dataset; DuckDB and polars read the glob (grouped by file
-    name for rows per file); the floor reads the files one after another, or the directory
-    as a pyarrow dataset."""
+    name for rows per file); the floor reads the files one after another in both, as losscli
+    reads a dataset's shards."""
     paths = [str(p) for p in data.file_paths()]
     directory = str(data.files())
     glob = str(data.files() / "*.parquet")
-    cols = "y_true,y_pred"
+    cols = ("y_true", "y_pred")
     key = ("file",)
+    per_file_argv = cmd.losscli_cmd("evaluate", *paths, *REGRESSION_ARGS, "-f", "csv")
+    dataset_argv = cmd.losscli_cmd("evaluate", directory, *REGRESSION_ARGS, "-f", "csv")
     per_file = [
-        Case(FILES_PER_FILE, FLOOR, cmd.script(FLOOR_SCRIPT, cols, *paths)),
-        Case(
-            FILES_PER_FILE,
-            LOSSCLI,
-            cmd.losscli_cmd("evaluate", *paths, *REGRESSION_ARGS, "-f", "csv"),
-            keys=key,
-        ),
+        floor_case(cmd, FILES_PER_FILE, cols, *paths),
+        Case(FILES_PER_FILE, LOSSCLI, per_file_argv, keys=key),
+        *threaded_cases(FILES_PER_FILE, per_file_argv, keys=key),
         Case(FILES_PER_FILE, POLARS, cmd.script(POLARS_SCRIPT, glob, "-", "file"), keys=key),
         Case(FILES_PER_FILE, DUCKDB, cmd.script(DUCKDB_SCRIPT, glob, "-", "file"), keys=key),
     ]
     dataset = [
-        Case(FILES_DATASET, FLOOR, cmd.script(FLOOR_SCRIPT, cols, directory)),
-        Case(
-            FILES_DATASET,
-            LOSSCLI,
-            cmd.losscli_cmd("evaluate", directory, *REGRESSION_ARGS, "-f", "csv"),
-        ),
+        floor_case(cmd, FILES_DATASET, cols, directory),
+        Case(FILES_DATASET, LOSSCLI, dataset_argv),
+        *threaded_cases(FILES_DATASET, dataset_argv),
         Case(FILES_DATASET, POLARS, cmd.script(POLARS_SCRIPT, glob, "-")),
         Case(FILES_DATASET, DUCKDB, cmd.script(DUCKDB_SCRIPT, glob, "-")),
     ]
@@ -291,14 +341,14 @@ def classification_family(cmd: Commands, data: Data, rows: int) -> Family:
         path = str(stem.with_suffix(f".{fmt.lower()}"))
         for prefix in ("p", "z"):
             work = cls_work(fmt, prefix, rows)
-            cols = ",".join(["label", *(f"{prefix}_{k}" for k in range(N_CLASSES))])
+            cols = ("label", *(f"{prefix}_{k}" for k in range(N_CLASSES)))
             args = ["evaluate", path, "--probs", f"{prefix}_*", "-l", "label"]
             args += ["-m", "cross_entropy", "-f", "csv"]
             if prefix == "z":
                 args.append("--from-logits")
             sklearn = cmd.script(SKLEARN_LOG_LOSS_SCRIPT, path, prefix, str(N_CLASSES))
             cases += [
-                Case(work, FLOOR, cmd.script(FLOOR_SCRIPT, cols, path)),
+                floor_case(cmd, work, cols, path),
                 Case(work, LOSSCLI, cmd.losscli_cmd(*args), metrics=metrics),
                 Case(work, PANDAS, sklearn, metrics=metrics),
             ]

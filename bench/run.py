@@ -17,9 +17,11 @@ asked for is generated. The cases (cases.py), in families that `--only` names:
 * start-up: --version and a 10-row CSV.
 
 Every case runs as its own process, a few times; the table shows the median wall time and the
-peak resident memory (measure.py). The "floor" is pyarrow reading just the needed columns and
-computing nothing. Every tool's numbers are checked against losscli's, and the targets of the
-issues (report.py) judged.
+peak resident memory (measure.py). The "floor" is the work no run can avoid: the imports and
+the needed columns streamed with losscli's own reader settings, every value touched (rivals.py;
+in the groups cases, writing the result too). Every tool's numbers are checked against
+losscli's, and the targets of the issues judged on round-by-round ratios (gates.py), printed
+as a Markdown table for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ from pathlib import Path
 
 from cases import Family, Sizes, all_families, make_commands
 from data import Data, log
+from gates import Targets, targets_report
 from measure import Case, Measurement, Runner, child_env, measure
-from report import Targets, agreement_report, table, targets_report
+from report import agreement_report, table
 
 DEFAULT_GROUPS = "1000,10000,100000,1000000"
 

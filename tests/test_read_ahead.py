@@ -306,3 +306,29 @@ def test_an_interruption_while_a_thread_starts_is_the_callers(
     monkeypatch.setattr(ahead, "Thread", StartInterrupted)
     with pytest.raises(Interrupted), ReadAhead([(0, lambda: [1])], readers=1) as reading:
         list(reading)
+
+
+def test_parquet_is_decoded_on_arrows_threads_only_when_the_run_has_none_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --threads 2 the reading thread decodes while the kernel threads compute: Arrow's
+    pool would compete with them for the same cores. With one thread it overlaps the two."""
+    import pyarrow.parquet as pq
+
+    path = write_table(frame(3, 400), tmp_path / "big.parquet")
+    monkeypatch.setattr(parquet_source, "BATCH_ROWS", 50)  # a file of many batches
+    monkeypatch.setattr(parquet_source, "BATCH_VALUES", 100)
+    asked: list[bool] = []
+    iter_batches = pq.ParquetFile.iter_batches
+
+    def recording(self: pq.ParquetFile, *args: object, **kwargs: bool) -> object:
+        asked.append(kwargs["use_threads"])
+        return iter_batches(self, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", recording)
+    results = {}
+    for threads in (1, 2):
+        asked.clear()
+        results[threads] = evaluate(str(path), group_by="g", threads=threads).to_dict()
+        assert asked == [threads == 1]
+    assert results[1] == results[2]

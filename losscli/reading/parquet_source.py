@@ -3,7 +3,9 @@
 Pages are read through a buffered stream of ``READ_BUFFER_BYTES`` rather than a column
 chunk at a time, so memory does not grow with row groups; columns are decoded in
 parallel by Arrow's threads, except in a file of one batch or less, where handing its
-few columns to the pool costs more than decoding them (the many-small-shards case).
+few columns to the pool costs more than decoding them (the many-small-shards case), and
+in a run with threads of its own (``Source.arrow_threads``): its reading thread then
+decodes while its kernel threads compute, and Arrow's pool would only compete with them.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ class ParquetSource(Source):
                 for batch in parquet.iter_batches(
                     batch_size=rows,
                     columns=list(columns),
-                    use_threads=parquet.metadata.num_rows > rows,
+                    use_threads=self.arrow_threads and parquet.metadata.num_rows > rows,
                 ):
                     self._rows_read += batch.num_rows
                     yield batch
