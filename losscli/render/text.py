@@ -12,13 +12,16 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..result import EvaluationResult
 from .columns import csv_cells, in_parallel, joined_lines
 from .formats import Display
 from .grid import Grid, build_grid
 from .literal import markdown
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str = ",") -> str:
@@ -77,17 +80,26 @@ def markdown_text(grid: Grid) -> str:
 
 
 SLICE_ROWS = 100_000  # rows formatted at once: bounds the memory of a million-row output
+# Up to this many cells, Python's writer is done sooner than Arrow's compute kernels are
+# imported (``pyarrow.compute``, about 30 ms of a small run's start-up).
+PYTHON_CELLS = 20_000  # about 10 ms in Python
 
 
-def csv_pieces(result: EvaluationResult, delimiter: str = ",") -> Iterator[str]:
+def csv_pieces(
+    result: EvaluationResult, delimiter: str = ",", python_cells: int = PYTHON_CELLS
+) -> Iterator[str]:
     """The CSV text in pieces: the header, then the rows a slice at a time.
 
-    Whole columns of a slice are formatted at once (``columns``); a slice with a bare
-    carriage return or NUL in a text goes through ``csv_lines`` row by row instead.
+    Whole columns of a slice are formatted at once (``columns``); a result of at most
+    ``python_cells`` cells, and a slice with a bare carriage return or NUL in a text, go
+    through ``csv_lines`` row by row instead.
     """
     names = result.columns()
     flat = result.flat()
     yield csv_text(names, [], delimiter)
+    if len(flat["n"]) * len(names) <= python_cells:
+        yield _row_by_row(flat, names, delimiter)
+        return
     for start in range(0, len(flat["n"]), SLICE_ROWS):
         part = {name: flat[name][start : start + SLICE_ROWS] for name in names}
         cells = in_parallel([partial(csv_cells, part[name], _cell, delimiter) for name in names])
@@ -95,8 +107,18 @@ def csv_pieces(result: EvaluationResult, delimiter: str = ",") -> Iterator[str]:
         if len(whole) == len(cells):
             yield joined_lines(whole, delimiter).decode()
         else:
-            rows = zip(*(part[name].tolist() for name in names), strict=True)
-            yield csv_lines(([None if v != v else v for v in row] for row in rows), delimiter)
+            yield _row_by_row(part, names, delimiter)
+
+
+def _row_by_row(part: dict[str, np.ndarray], names: Sequence[str], delimiter: str) -> str:
+    """``csv_lines`` of the columns ``names`` of ``part``; an empty cell for a float NaN."""
+    columns = [
+        [None if v != v else v for v in part[name].tolist()]
+        if part[name].dtype.kind == "f"
+        else part[name].tolist()
+        for name in names
+    ]
+    return csv_lines(zip(*columns, strict=True), delimiter)
 
 
 # The renderers of the formats ``formats`` declares: each takes the result and the display.
