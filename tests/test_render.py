@@ -221,10 +221,13 @@ def test_any_text_round_trips_through_csv_tsv_and_json(result: EvaluationResult)
 @given(result=results(), delimiter=st.sampled_from([",", "\t"]))
 def test_whole_column_csv_is_the_row_by_row_csv(result: EvaluationResult, delimiter: str) -> None:
     names = result.columns()
-    rows = ([record[c] for c in names] for record in records(result))
+    rows = [[record[c] for c in names] for record in records(result)]
     assert rendered({",": "csv", "\t": "tsv"}[delimiter], result) == csv_text(
         names, rows, delimiter
     )
+    # a small result is written row by row (``PYTHON_CELLS``): the whole columns too
+    columnar = "".join(text_module.csv_pieces(result, delimiter, python_cells=0))
+    assert columnar == csv_text(names, rows, delimiter)
 
 
 @settings(max_examples=100, deadline=None)
