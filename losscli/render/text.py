@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 from ..result import EvaluationResult
 from .columns import csv_cells, in_parallel, joined_lines
 from .formats import Display
-from .grid import Grid, build_grid
 from .literal import markdown
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from .grid import Grid
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str = ",") -> str:
@@ -141,6 +142,8 @@ def render_json(result: EvaluationResult, display: Display) -> Iterator[str]:
 
 
 def render_markdown(result: EvaluationResult, display: Display) -> str:
+    from .grid import build_grid  # the layout of a table: no CSV run needs it
+
     return markdown_text(build_grid(result, display.digits, display.charset, display.max_rows))
 
 
