@@ -347,14 +347,15 @@ OTHER_READER = {
 }
 
 
+@pytest.mark.parametrize("output", ["csv", "json"])
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_a_small_plain_run_imports_neither_arrow_compute_nor_the_other_formats_reader(
-    tmp_path: Path, fmt: str
+    tmp_path: Path, fmt: str, output: str
 ) -> None:
     frame, path = sales(tmp_path)
     if fmt == "parquet":
         path = write_table(frame, tmp_path / "sales.parquet")
-    args = ["evaluate", str(path), "--threads", "1"]
+    args = ["evaluate", str(path), "--threads", "1", "-f", output]
     assert modules_left_loaded(args, SMALL_RUN_DEFERS + OTHER_READER[fmt], tmp_path) == []
 
 

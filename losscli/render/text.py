@@ -81,9 +81,10 @@ def markdown_text(grid: Grid) -> str:
 
 
 SLICE_ROWS = 100_000  # rows formatted at once: bounds the memory of a million-row output
-# Up to this many cells, Python's writer is done sooner than Arrow's compute kernels are
-# imported (``pyarrow.compute``, about 30 ms of a small run's start-up).
-PYTHON_CELLS = 20_000  # about 10 ms in Python
+# Up to this many cells, Python's writers (csv, json) are done sooner than Arrow's compute
+# kernels are imported (``pyarrow.compute``, about 30 ms of a small run's start-up): about
+# 5 ms for CSV and 15 ms for JSON at the limit.
+PYTHON_CELLS = 10_000
 
 
 def csv_pieces(
@@ -98,7 +99,7 @@ def csv_pieces(
     names = result.columns()
     flat = result.flat()
     yield csv_text(names, [], delimiter)
-    if len(flat["n"]) * len(names) <= python_cells:
+    if _small(result, python_cells):
         yield _row_by_row(flat, names, delimiter)
         return
     for start in range(0, len(flat["n"]), SLICE_ROWS):
@@ -109,6 +110,11 @@ def csv_pieces(
             yield joined_lines(whole, delimiter).decode()
         else:
             yield _row_by_row(part, names, delimiter)
+
+
+def _small(result: EvaluationResult, python_cells: int) -> bool:
+    """Whether ``result`` has at most ``python_cells`` cells to write."""
+    return len(result.shown_rows()) * len(result.columns()) <= python_cells
 
 
 def _row_by_row(part: dict[str, np.ndarray], names: Sequence[str], delimiter: str) -> str:
@@ -127,15 +133,18 @@ def _row_by_row(part: dict[str, np.ndarray], names: Sequence[str], delimiter: st
 
 def render_csv(result: EvaluationResult, display: Display) -> Iterator[str]:
     """Flat rows at full float precision; empty cells for missing values."""
-    return csv_pieces(result)
+    return csv_pieces(result, ",", PYTHON_CELLS)
 
 
 def render_tsv(result: EvaluationResult, display: Display) -> Iterator[str]:
-    return csv_pieces(result, "\t")
+    return csv_pieces(result, "\t", PYTHON_CELLS)
 
 
-def render_json(result: EvaluationResult, display: Display) -> Iterator[str]:
-    """``json_text(result.to_dict())``, written a whole column at a time."""
+def render_json(result: EvaluationResult, display: Display) -> str | Iterator[str]:
+    """``json_text(result.to_dict())``: itself for a small result (``PYTHON_CELLS``), else
+    written a whole column at a time."""
+    if _small(result, PYTHON_CELLS):
+        return json_text(result.to_dict())
     from .json_rows import json_pieces
 
     return json_pieces(result, SLICE_ROWS)
