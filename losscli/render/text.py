@@ -140,11 +140,11 @@ def render_tsv(result: EvaluationResult, display: Display) -> Iterator[str]:
     return csv_pieces(result, "\t", PYTHON_CELLS)
 
 
-def render_json(result: EvaluationResult, display: Display) -> str | Iterator[str]:
-    """``json_text(result.to_dict())``: itself for a small result (``PYTHON_CELLS``), else
-    written a whole column at a time."""
+def render_json(result: EvaluationResult, display: Display) -> Iterator[str]:
+    """``json_text(result.to_dict())``: itself, in one piece, for a small result
+    (``PYTHON_CELLS``), else written a whole column at a time."""
     if _small(result, PYTHON_CELLS):
-        return json_text(result.to_dict())
+        return iter([json_text(result.to_dict())])
     from .json_rows import json_pieces
 
     return json_pieces(result, SLICE_ROWS)
