@@ -194,6 +194,12 @@ def sales(tmp_path: Path, rows: int = 200) -> tuple[pd.DataFrame, Path]:
     return frame, write_table(frame, tmp_path / "sales.csv")
 
 
+def sales_file(tmp_path: Path, fmt: str) -> Path:
+    """``sales``' data as a file of ``fmt``: ``csv`` or ``parquet``."""
+    frame, path = sales(tmp_path)
+    return write_table(frame, tmp_path / "sales.parquet") if fmt == "parquet" else path
+
+
 def rendered(name: str, result: Any, charset: str | None = None) -> str:
     """The output format ``name``'s text of ``result`` as a file holds it (for standard
     output of ``charset`` where one is given), its pieces joined."""

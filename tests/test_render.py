@@ -23,6 +23,7 @@ from losscli import evaluate
 from losscli.render import text as text_module
 from losscli.render.columns import float_texts
 from losscli.render.grid import format_change, format_number
+from losscli.render.json_rows import json_pieces
 from losscli.render.literal import markdown, visible
 from losscli.render.table import print_table, to_table
 from losscli.render.text import csv_text, json_text
@@ -221,16 +222,22 @@ def test_any_text_round_trips_through_csv_tsv_and_json(result: EvaluationResult)
 @given(result=results(), delimiter=st.sampled_from([",", "\t"]))
 def test_whole_column_csv_is_the_row_by_row_csv(result: EvaluationResult, delimiter: str) -> None:
     names = result.columns()
-    rows = ([record[c] for c in names] for record in records(result))
+    rows = [[record[c] for c in names] for record in records(result)]
     assert rendered({",": "csv", "\t": "tsv"}[delimiter], result) == csv_text(
         names, rows, delimiter
     )
+    # a small result is written row by row (``PYTHON_CELLS``): the whole columns too
+    columnar = "".join(text_module.csv_pieces(result, delimiter, python_cells=0))
+    assert columnar == csv_text(names, rows, delimiter)
 
 
 @settings(max_examples=100, deadline=None)
 @given(result=results())
 def test_whole_column_json_is_the_documents_json(result: EvaluationResult) -> None:
     assert rendered("json", result) == json_text(result.to_dict())
+    # a small result is the document's json (``PYTHON_CELLS``): the whole columns too
+    columnar = "".join(json_pieces(result, text_module.SLICE_ROWS))
+    assert columnar == json_text(result.to_dict())
 
 
 @pytest.mark.parametrize("method", ["normal", "bootstrap"])
@@ -250,6 +257,7 @@ def test_whole_column_json_with_intervals_and_missing_values(tmp_path: Path, met
     )
     for shown in (result, result.ranked("mse", -2)):
         assert rendered("json", shown) == json_text(shown.to_dict())
+        assert "".join(json_pieces(shown, text_module.SLICE_ROWS)) == json_text(shown.to_dict())
 
 
 @pytest.mark.parametrize("slice_rows", [1, 3, 1000])
@@ -261,6 +269,7 @@ def test_csv_and_json_written_a_slice_at_a_time_are_the_whole(
     )
     result = evaluate(write_table(df, tmp_path / "a.parquet"), label="y", pred="p", group_by="g")
     monkeypatch.setattr(text_module, "SLICE_ROWS", slice_rows)
+    monkeypatch.setattr(text_module, "PYTHON_CELLS", 0)  # whole columns, not Python's writers
     names = result.columns()
     rows = ([record[c] for c in names] for record in records(result))
     assert rendered("csv", result) == csv_text(names, rows)

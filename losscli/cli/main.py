@@ -242,10 +242,10 @@ def _one_huber_delta(ctx: click.Context, losses: tuple[str, ...], delta: float) 
 def _report_failures(result: Any, shown: bool) -> None:
     """Exit 1 on a failed check; first each failure and the verdict on standard error,
     unless the table or markdown on the terminal just showed them."""
-    from ..render.grid import failure_lines, glyphs_for, verdict
-
     if not result.failures:
         return
+    from ..render.grid import failure_lines, glyphs_for, verdict
+
     if not shown:
         glyphs = glyphs_for(sys.stderr.encoding)  # ASCII marks where stderr is not UTF-8
         for line in failure_lines(result, glyphs):

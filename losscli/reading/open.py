@@ -14,9 +14,7 @@ from typing import IO
 
 from ..errors import InputError, MissingFile
 from .columns import is_pattern
-from .csv_source import CsvSource
 from .formats import STDIN, detect, shard_family
-from .parquet_source import ParquetSource
 from .source import ShardedSource, Source
 
 
@@ -112,10 +110,15 @@ def _file(
     encoding: str,
     decimal: str,
 ) -> Source:
-    """The source of one file, by its format."""
+    """The source of one file, by its format (whose reader is imported here: a Parquet run
+    needs no CSV parser, a CSV run no Parquet reader)."""
     kind = detect(name, input_format)
     if kind.format == "parquet":
+        from .parquet_source import ParquetSource
+
         return ParquetSource(name)
+    from .csv_source import CsvSource
+
     return CsvSource(name, kind, None, delimiter, encoding, decimal)
 
 
