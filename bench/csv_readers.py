@@ -42,6 +42,21 @@ for batch in reader:
     pass
 """
 
+# losscli's own reader of a large file: pyarrow's threaded reader over slices of whole lines.
+SLICES = """
+import sys
+import pyarrow as pa, pyarrow.csv as pv
+from losscli.reading.csv_slices import SlicedRead
+path, threads, cols, groups = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(","), sys.argv[5:]
+pa.set_cpu_count(threads)
+text = pa.dictionary(pa.int32(), pa.string())
+types = {c: text if c in groups else pa.float64() for c in cols}
+convert = pv.ConvertOptions(include_columns=cols, column_types=types)
+names = pv.open_csv(path).schema.names
+for batch in SlicedRead(path, names, parse=pv.ParseOptions(), convert=convert, block=1 << 20):
+    pass
+"""
+
 POLARS = """
 import os, sys
 os.environ["POLARS_MAX_THREADS"] = sys.argv[2]
@@ -89,6 +104,8 @@ def variants(path: str, group: bool, only: str, base: str | None) -> list[Varian
         for block in ("1", "4", "16"):
             argv = [py, "-c", PYARROW, path, threads, cols, block, *groups]
             found.append(Variant(f"pyarrow {block} MiB blocks, {threads} thread(s)", argv))
+        argv = [py, "-c", SLICES, path, threads, cols, "0", *groups]
+        found.append(Variant(f"pyarrow read_csv in slices, {threads} thread(s)", argv))
         argv = [py, "-c", POLARS, path, threads, cols, "0", *groups]
         found.append(Variant(f"polars collect_batches, {threads} thread(s)", argv))
         argv = [py, "-c", DUCKDB, path, threads, cols, str(1 << 17), *groups]
