@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,16 @@ SLICE = 4096  # small slices, so that a file of a few hundred rows has many
 
 
 @pytest.fixture
-def sliced(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every CSV file of two slices or more read in slices of :data:`SLICE` bytes."""
+def sliced(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every CSV file of two slices or more read in slices of :data:`SLICE` bytes, on two
+    pyarrow threads at least (on one, files are streamed)."""
     monkeypatch.setattr(csv_slices, "SLICE_BYTES", SLICE)
     monkeypatch.setattr(csv_slices, "MIN_FILE_BYTES", 2 * SLICE)
     monkeypatch.setattr(csv_slices, "TAIL_BYTES", 512)
+    threads = pa.cpu_count()
+    pa.set_cpu_count(max(2, threads))
+    yield
+    pa.set_cpu_count(threads)
 
 
 def streamed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,18 +76,37 @@ def same(got: list[tuple], want: list[tuple]) -> None:
         assert all(math.isclose(left[k], right[k], rel_tol=1e-12) for k in left)
 
 
+def slice_reads(monkeypatch: pytest.MonkeyPatch) -> list[csv_slices.SlicedRead]:
+    """The sliced reads the CSV sources make from now on, kept to be looked at."""
+    read_sliced = csv_slices.SlicedRead
+    reads: list[csv_slices.SlicedRead] = []
+
+    def kept(*args: Any, **kwargs: Any) -> csv_slices.SlicedRead:
+        reads.append(read_sliced(*args, **kwargs))
+        return reads[-1]
+
+    monkeypatch.setattr("losscli.reading.csv_source.SlicedRead", kept)
+    return reads
+
+
+def test_a_quote_in_a_later_slice_hands_the_rest_to_the_streamed_read(
+    sliced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = rows_text(1500).splitlines(keepends=True)
+    path = write(tmp_path, b"".join(lines[:900]) + b'1.5,2.5,"a\nb",1\n' + b"".join(lines[900:]))
+    reads = slice_reads(monkeypatch)
+    got, _ = read(path, ["y_true", "region"], {"y_true"})
+    assert not reads[0].done and 0 < reads[0].offset < path.stat().st_size
+    assert got["region"][900] == "a\nb" and len(got["region"]) == 1501
+    streamed(monkeypatch)
+    assert got == read(path, ["y_true", "region"], {"y_true"})[0]
+
+
 def test_a_sliced_file_reads_every_row_in_order_as_the_streamed_read(
     sliced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write(tmp_path, rows_text(2000))
-    read_sliced = csv_slices.SlicedRead
-    reads: list[csv_slices.SlicedRead] = []
-
-    def recorded(*args: object, **kwargs: object) -> csv_slices.SlicedRead:
-        reads.append(read_sliced(*args, **kwargs))  # type: ignore[arg-type]
-        return reads[-1]
-
-    monkeypatch.setattr("losscli.reading.csv_source.SlicedRead", recorded)
+    reads = slice_reads(monkeypatch)
     columns, numeric = ["y_true", "y_pred", "region"], {"y_true", "y_pred"}
     got, _ = read(path, columns, numeric)
     assert reads and reads[0].done and reads[0].offset == path.stat().st_size

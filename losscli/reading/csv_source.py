@@ -181,9 +181,11 @@ class CsvSource(Source):
 
     def _sliceable(self) -> bool:
         """Whether the file is read in slices (:mod:`.csv_slices`): a large, uncompressed
-        file of UTF-8 text (the streamed read transcodes other encodings as it goes)."""
+        file of UTF-8 text (the streamed read transcodes other encodings as it goes), where
+        pyarrow has more than one thread (on one, slices cost CPU and save nothing)."""
         return (
-            self._data is None
+            pa.cpu_count() > 1
+            and self._data is None
             and self.kind.compression is None
             and codecs.lookup(self._codec()).name == "utf-8"
             and os.path.getsize(self.name) >= csv_slices.MIN_FILE_BYTES
