@@ -125,19 +125,28 @@ def test_a_sliced_file_gives_the_streamed_values_per_group(
     same(got, results(path, group_by=["region"], weight="w"))
 
 
-def test_text_in_a_numeric_column_of_a_later_slice_names_its_row_and_value(
-    sliced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def error_sliced_and_streamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, index: int, line: bytes
+) -> str:
+    """The message of a file whose line ``index`` (0: the first data row) is ``line``,
+    read in slices; the streamed read's is the same."""
     lines = rows_text(1500).splitlines(keepends=True)
-    lines[1234] = b"12.5,oops,north,1\n"
+    lines[index] = line
     path = write(tmp_path, b"".join(lines))
     with pytest.raises(InputError) as found:
         evaluate(str(path))
-    assert "column 'y_pred', data row 1235: 'oops' is not a number" in str(found.value)
     streamed(monkeypatch)
     with pytest.raises(InputError) as again:
         evaluate(str(path))
     assert str(found.value) == str(again.value)
+    return str(found.value)
+
+
+def test_text_in_a_numeric_column_of_a_later_slice_names_its_row_and_value(
+    sliced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = error_sliced_and_streamed(tmp_path, monkeypatch, 1234, b"12.5,oops,north,1\n")
+    assert "column 'y_pred', data row 1235: 'oops' is not a number" in message
 
 
 def test_an_integer_beyond_2_53_in_a_later_slice_is_refused_with_its_row(
@@ -155,16 +164,8 @@ def test_an_integer_beyond_2_53_in_a_later_slice_is_refused_with_its_row(
 def test_a_ragged_row_of_a_later_slice_is_reported_as_the_streamed_read_does(
     sliced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lines = rows_text(1500).splitlines(keepends=True)
-    lines[777] = b"1.5,2.5,north\n"
-    path = write(tmp_path, b"".join(lines))
-    with pytest.raises(InputError) as found:
-        evaluate(str(path))
-    assert "data row 778 has 3 fields where the header has 4" in str(found.value)
-    streamed(monkeypatch)
-    with pytest.raises(InputError) as again:
-        evaluate(str(path))
-    assert str(found.value) == str(again.value)
+    message = error_sliced_and_streamed(tmp_path, monkeypatch, 777, b"1.5,2.5,north\n")
+    assert "data row 778 has 3 fields where the header has 4" in message
 
 
 @pytest.mark.parametrize(
