@@ -231,3 +231,18 @@ def test_csv_floats_are_correctly_rounded_in_slices_and_streamed(
     streamed(monkeypatch)
     got, _ = read(path, ["x"], {"x"})
     assert [struct.pack("<d", v) for v in got["x"]] == [struct.pack("<d", v) for v in want]
+
+
+def test_on_one_pyarrow_thread_a_large_file_is_streamed(
+    sliced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slices cost CPU and save nothing where the parse cannot be shared."""
+    path = write(tmp_path, rows_text(1000))
+    reads = slice_reads(monkeypatch)
+    threads = pa.cpu_count()
+    pa.set_cpu_count(1)
+    try:
+        got, _ = read(path, ["y_true"], {"y_true"})
+    finally:
+        pa.set_cpu_count(threads)
+    assert reads == [] and len(got["y_true"]) == 1000
