@@ -3,6 +3,7 @@ gives: the same values, the same rows, the same errors naming the same row and v
 
 from __future__ import annotations
 
+import io
 import math
 import random
 import struct
@@ -16,7 +17,7 @@ import pytest
 
 from losscli import evaluate
 from losscli.errors import InputError
-from losscli.reading import csv_slices
+from losscli.reading import csv_slices, csv_source
 from losscli.reading.csv_source import CsvSource
 from losscli.reading.formats import detect
 
@@ -25,11 +26,11 @@ SLICE = 4096  # small slices, so that a file of a few hundred rows has many
 
 @pytest.fixture
 def sliced(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every CSV file of two slices or more read in slices of :data:`SLICE` bytes, on two
-    pyarrow threads at least (on one, files are streamed)."""
+    """Every CSV file of two slices or more read in slices of :data:`SLICE` bytes (eight
+    blocks), on two pyarrow threads at least (on one, files are streamed)."""
+    monkeypatch.setattr(csv_source, "BLOCK_BYTES", SLICE // 8)
     monkeypatch.setattr(csv_slices, "SLICE_BYTES", SLICE)
     monkeypatch.setattr(csv_slices, "MIN_FILE_BYTES", 2 * SLICE)
-    monkeypatch.setattr(csv_slices, "TAIL_BYTES", 512)
     threads = pa.cpu_count()
     pa.set_cpu_count(max(2, threads))
     yield
@@ -122,7 +123,17 @@ def test_a_sliced_file_gives_the_streamed_values_per_group(
     path = write(tmp_path, rows_text(3000, seed=5))
     got = results(path, group_by=["region"], weight="w")
     streamed(monkeypatch)
-    same(got, results(path, group_by=["region"], weight="w"))
+    assert got == results(path, group_by=["region"], weight="w")  # the same blocks: same bits
+
+
+def test_stdin_gives_the_bits_of_the_same_file_read_in_slices(sliced: None, tmp_path: Path) -> None:
+    data = b"y_true,y_pred,region,w\r\n" + rows_text(3000, seed=9).replace(b"\n", b"\r\n")
+    path = write(tmp_path, data, header=b"")
+    piped = evaluate("-", losses=["mse", "mae"], group_by=["region"], stdin=io.BytesIO(data))
+    by_name = evaluate(str(path), losses=["mse", "mae"], group_by=["region"])
+    assert [(r.group, r.n, r.metrics) for r in piped.rows] == [
+        (r.group, r.n, r.metrics) for r in by_name.rows
+    ]
 
 
 def error_sliced_and_streamed(

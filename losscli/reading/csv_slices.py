@@ -1,20 +1,25 @@
-"""A large plain CSV file read in slices of whole lines, each parsed by pyarrow's threaded reader.
+"""A large plain CSV file read in slices of whole blocks, each parsed by pyarrow's threaded reader.
 
 pyarrow's streaming reader (``open_csv``) parses one block after another on one thread;
 its threaded reader (``read_csv``) parses the blocks of a text in parallel but holds the
-whole table. A file is therefore cut into slices of about :data:`SLICE_BYTES` of whole
-lines, each read whole by ``read_csv``: the same parser, options and values as the
-streamed read, in memory bounded by a slice, on pyarrow's CPU pool.
+whole table. A file is therefore read in slices of about :data:`SLICE_BYTES`, each read
+whole by ``read_csv``: the same parser and options, in memory bounded by a slice, on
+pyarrow's CPU pool. The blocks are the streamed read's too, so the batches hold the
+same rows and the sums the same bits: the reader reads the file ``block`` bytes at a
+time and parses each block up to its last line end, so a slice ends where the streamed
+read ends a block (after the last line end before a multiple of ``block``), and it is
+handed to ``read_csv`` through a file whose first read stops at that multiple.
 
-A slice is cut after its last line feed, which ends a line wherever no quoted field
-spans it: a slice holding a quote character, or no line feed, is not read here, and
-neither is one the parser refuses. The read stops before it, and the caller streams
-the rest of the file from there, so that every error is the streamed reader's, found
-and worded as it always was.
+Where no quoted field spans it, a line end is found from the end of the bytes
+(:func:`.lines.line_end_before`): a slice holding a quote character, or no line end,
+is not read here, and neither is one the parser refuses. The read stops before it,
+and the caller streams the rest of the file from there, so that every error is the
+streamed reader's, found and worded as it always was.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
@@ -22,11 +27,11 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .lines import line_end_before
 from .source import READ_ERRORS
 
 SLICE_BYTES = 8 << 20  # 8 blocks of 1 MiB: two threads kept busy (16 MiB: more CPU and memory)
 MIN_FILE_BYTES = 2 * SLICE_BYTES  # smaller files are streamed: one slice has nothing to share
-TAIL_BYTES = 1 << 16  # where a slice's last line feed is looked for first
 
 
 class SlicedRead:
@@ -55,36 +60,61 @@ class SlicedRead:
                 table = self._table(data) if data is not None else None
                 if table is None:
                     return  # the streamed read goes on from here
-                self.offset += data.size  # type: ignore[union-attr]
-                yield from table.to_batches()
+                batches = table.to_batches()
+                if self.offset % self.block:  # the first read, up to the block: no rows
+                    batches = batches[1:]
+                self.offset += len(data)  # type: ignore[arg-type]
+                yield from batches
             self.done = True
 
-    def _slice(self, file: BinaryIO, size: int) -> pa.Buffer | None:
-        """The whole lines from :attr:`offset` on, about a slice of them (the rest of the
-        file at its end); None where they cannot be cut simply (see the module)."""
+    def _slice(self, file: BinaryIO, size: int) -> bytes | None:
+        """The blocks from :attr:`offset` on, to the last line end before the multiple of
+        ``block`` about a slice on (the rest of the file at its end); None where they
+        cannot be cut simply (see the module)."""
+        blocks = max(1, SLICE_BYTES // self.block)
+        limit = (self.offset // self.block + blocks) * self.block
         file.seek(self.offset)
-        text = file.read(min(SLICE_BYTES, size - self.offset))
-        end = len(text)
-        if self.offset + end < size:
-            end = text.rfind(b"\n", max(0, end - TAIL_BYTES)) + 1
-            if not end:
+        text = file.read(min(limit, size) - self.offset)
+        if limit < size:
+            text = text[: line_end_before(text, len(text))]
+            if not text:
                 return None  # a long line: streamed, its blocks growing to hold it
         quote = self.parse.quote_char
-        if quote and text.find(quote.encode(), 0, end) >= 0:
+        if quote and quote.encode() in text:
             return None
-        return pa.py_buffer(text).slice(0, end)
+        return text
 
-    def _table(self, data: pa.Buffer) -> pa.Table | None:
+    def _table(self, data: bytes) -> pa.Table | None:
         """The slice's rows (the first slice's first line is the header); None if refused."""
         options = pacsv.ReadOptions(
             block_size=self.block, column_names=self.names if self.offset else None
         )
+        first = -self.offset % self.block  # the bytes up to the block the streamed read has
         try:
             return pacsv.read_csv(
-                pa.BufferReader(data),
+                pa.PythonFile(_FirstReadShort(memoryview(data), first), mode="r"),
                 read_options=options,
                 parse_options=self.parse,
                 convert_options=self.convert,
             )
         except READ_ERRORS:
             return None
+
+
+class _FirstReadShort(io.RawIOBase):
+    """Bytes read as asked, but the first read stops after ``first`` of them (if any)."""
+
+    def __init__(self, data: memoryview, first: int) -> None:
+        self._data, self._at, self._first = data, 0, first
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:
+            size = len(self._data) - self._at
+        if self._at == 0 and self._first:
+            size = min(size, self._first)
+        part = self._data[self._at : self._at + size]
+        self._at += len(part)
+        return part.tobytes()
