@@ -67,7 +67,7 @@ class SlicedRead:
                 yield from batches
             self.done = True
 
-    def _slice(self, file: BinaryIO, size: int) -> bytes | None:
+    def _slice(self, file: BinaryIO, size: int) -> memoryview | None:
         """The blocks from :attr:`offset` on, to the last line end before the multiple of
         ``block`` about a slice on (the rest of the file at its end); None where they
         cannot be cut simply (see the module)."""
@@ -75,16 +75,15 @@ class SlicedRead:
         limit = (self.offset // self.block + blocks) * self.block
         file.seek(self.offset)
         text = file.read(min(limit, size) - self.offset)
-        if limit < size:
-            text = text[: line_end_before(text, len(text))]
-            if not text:
-                return None  # a long line: streamed, its blocks growing to hold it
+        end = line_end_before(text, len(text)) if limit < size else len(text)
+        if not end:
+            return None  # a long line: streamed, its blocks growing to hold it
         quote = self.parse.quote_char
-        if quote and quote.encode() in text:
+        if quote and text.find(quote.encode(), 0, end) >= 0:
             return None
-        return text
+        return memoryview(text)[:end]
 
-    def _table(self, data: bytes) -> pa.Table | None:
+    def _table(self, data: memoryview) -> pa.Table | None:
         """The slice's rows (the first slice's first line is the header); None if refused."""
         options = pacsv.ReadOptions(
             block_size=self.block, column_names=self.names if self.offset else None
@@ -92,7 +91,7 @@ class SlicedRead:
         first = -self.offset % self.block  # the bytes up to the block the streamed read has
         try:
             return pacsv.read_csv(
-                pa.PythonFile(_FirstReadShort(memoryview(data), first), mode="r"),
+                pa.PythonFile(_FirstReadShort(data, first), mode="r"),
                 read_options=options,
                 parse_options=self.parse,
                 convert_options=self.convert,
@@ -110,11 +109,11 @@ class _FirstReadShort(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int = -1) -> memoryview:
         if size < 0:
             size = len(self._data) - self._at
         if self._at == 0 and self._first:
             size = min(size, self._first)
         part = self._data[self._at : self._at + size]
         self._at += len(part)
-        return part.tobytes()
+        return part  # no copy: pyarrow takes any buffer
