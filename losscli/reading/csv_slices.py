@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import BinaryIO
 
 import pyarrow as pa
@@ -53,28 +54,49 @@ class SlicedRead:
         self.offset, self.done = 0, False  # the bytes of the slices read
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
-        with open(self.path, "rb", buffering=0) as file:
+        """The slices' batches; the next slice is read and parsed on a thread of its own
+        while these are handed on (else the parse would wait for the caller's work)."""
+        with (
+            open(self.path, "rb", buffering=0) as file,
+            ThreadPoolExecutor(1, thread_name_prefix="losscli-csv-slices") as pool,
+        ):
             self.file, size = file, os.fstat(file.fileno()).st_size
-            while self.offset < size:
-                data = self._slice(file, size)
-                table = self._table(data) if data is not None else None
-                if table is None:
-                    return  # the streamed read goes on from here
-                batches = table.to_batches()
-                if self.offset % self.block:  # the first read, up to the block: no rows
-                    batches = batches[1:]
-                self.offset += len(data)  # type: ignore[arg-type]
-                yield from batches
-            self.done = True
+            ahead = pool.submit(self._parsed, file, size, self.offset)
+            try:
+                while self.offset < size:
+                    parsed = ahead.result()
+                    if parsed is None:
+                        return  # the streamed read goes on from here
+                    length, batches = parsed
+                    self.offset += length
+                    if self.offset < size:
+                        ahead = pool.submit(self._parsed, file, size, self.offset)
+                    yield from batches
+                self.done = True
+            finally:
+                ahead.cancel()
 
-    def _slice(self, file: BinaryIO, size: int) -> memoryview | None:
-        """The blocks from :attr:`offset` on, to the last line end before the multiple of
+    def _parsed(
+        self, file: BinaryIO, size: int, offset: int
+    ) -> tuple[int, list[pa.RecordBatch]] | None:
+        """The length and batches of the slice at ``offset``; None if it is not read here."""
+        data = self._slice(file, size, offset)
+        table = self._table(data, offset) if data is not None else None
+        if data is None or table is None:
+            return None
+        batches = table.to_batches()
+        if offset % self.block:  # the first read, up to the block: no rows
+            batches = batches[1:]
+        return len(data), batches
+
+    def _slice(self, file: BinaryIO, size: int, offset: int) -> memoryview | None:
+        """The blocks from ``offset`` on, to the last line end before the multiple of
         ``block`` about a slice on (the rest of the file at its end); None where they
         cannot be cut simply (see the module)."""
         blocks = max(1, SLICE_BYTES // self.block)
-        limit = (self.offset // self.block + blocks) * self.block
-        file.seek(self.offset)
-        text = file.read(min(limit, size) - self.offset)
+        limit = (offset // self.block + blocks) * self.block
+        file.seek(offset)
+        text = file.read(min(limit, size) - offset)
         end = line_end_before(text, len(text)) if limit < size else len(text)
         if not end:
             return None  # a long line: streamed, its blocks growing to hold it
@@ -83,12 +105,12 @@ class SlicedRead:
             return None
         return memoryview(text)[:end]
 
-    def _table(self, data: memoryview) -> pa.Table | None:
+    def _table(self, data: memoryview, offset: int) -> pa.Table | None:
         """The slice's rows (the first slice's first line is the header); None if refused."""
         options = pacsv.ReadOptions(
-            block_size=self.block, column_names=self.names if self.offset else None
+            block_size=self.block, column_names=self.names if offset else None
         )
-        first = -self.offset % self.block  # the bytes up to the block the streamed read has
+        first = -offset % self.block  # the bytes up to the block the streamed read has
         try:
             return pacsv.read_csv(
                 pa.PythonFile(_FirstReadShort(data, first), mode="r"),
