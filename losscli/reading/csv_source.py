@@ -21,6 +21,8 @@ import pyarrow.csv as pacsv
 
 from .. import _arrow
 from ..errors import InputError
+from . import csv_slices
+from .csv_slices import SlicedRead
 from .formats import InputKind, text_encoding
 from .source import READ_ERRORS, Source, decompressed, open_error, read_error
 from .values import FLOAT64_EXACT, beyond_float64, cell_repr, not_a_number
@@ -92,13 +94,20 @@ class CsvSource(Source):
             self._bom_codec = text_encoding(head) or ""
         return self._bom_codec or self.encoding
 
-    def _reader(self, convert: pacsv.ConvertOptions, block: int, skip: int = 0) -> Any:
-        """A streaming reader; opening it already parses the first block."""
+    def _reader(
+        self, convert: pacsv.ConvertOptions, block: int, skip: int = 0, offset: int = 0
+    ) -> Any:
+        """A streaming reader; opening it already parses the first block. ``offset``: the
+        byte of an uncompressed file it starts at (a line's start, after the header)."""
         codec = self._codec()  # before the stream: a first call peeks at the file's start
+        names = self.columns() if offset else None
+        stream = self._stream()
+        if offset:
+            stream.seek(offset)
         return pacsv.open_csv(
-            self._stream(),
+            stream,
             read_options=pacsv.ReadOptions(
-                block_size=block, skip_rows_after_names=skip, encoding=codec
+                block_size=block, skip_rows_after_names=skip, encoding=codec, column_names=names
             ),
             parse_options=parse_options(self.delimiter),
             convert_options=convert,
@@ -142,10 +151,23 @@ class CsvSource(Source):
         convert = pacsv.ConvertOptions(
             include_columns=list(columns), column_types=types, decimal_point=self.decimal
         )
-        block, rows = self.block_bytes or BLOCK_BYTES, 0
+        block, rows, offset, before = self.block_bytes or BLOCK_BYTES, 0, 0, 0
+        if self._sliceable():
+            sliced = SlicedRead(
+                self.name, self.columns(), parse=parse_options(self.delimiter),
+                convert=convert, block=block,
+            )  # fmt: skip
+            for batch in sliced:
+                self._raw = sliced.file
+                self._refuse_big_integers(batch, numeric, rows)
+                rows += batch.num_rows
+                yield batch
+            if sliced.done:
+                return
+            offset, before = sliced.offset, rows  # the rest streamed, from there
         while True:
             try:
-                with self._reader(convert, block, skip=rows) as reader:
+                with self._reader(convert, block, skip=rows - before, offset=offset) as reader:
                     for batch in reader:
                         self._refuse_big_integers(batch, numeric, rows)
                         rows += batch.num_rows
@@ -156,6 +178,18 @@ class CsvSource(Source):
                     block *= 8  # resume at the row reached, with larger blocks
                     continue
                 raise self._error(exc, columns, numeric) from exc
+
+    def _sliceable(self) -> bool:
+        """Whether the file is read in slices (:mod:`.csv_slices`): a large, uncompressed
+        file of UTF-8 text (the streamed read transcodes other encodings as it goes), where
+        pyarrow has more than one thread (on one, slices cost CPU and save nothing)."""
+        return (
+            pa.cpu_count() > 1
+            and self._data is None
+            and self.kind.compression is None
+            and codecs.lookup(self._codec()).name == "utf-8"
+            and os.path.getsize(self.name) >= csv_slices.MIN_FILE_BYTES
+        )
 
     def _refuse_big_integers(
         self, batch: pa.RecordBatch, numeric: Collection[str], rows: int

@@ -51,13 +51,13 @@ def last_line_end(data: bytes, options: pacsv.ParseOptions) -> int:
         return int(ends[-1]) if len(ends) else 0
     end = len(data)
     while True:
-        end = _line_end_before(data, end)
+        end = line_end_before(data, end)
         if not end or quotes is None or np.searchsorted(quotes.positions, end) % 2 == 0:
             return end
         end -= 1  # quoted: the one before
 
 
-def _line_end_before(data: bytes, limit: int) -> int:
+def line_end_before(data: bytes, limit: int) -> int:
     """The offset just past the last line end whose last byte is before ``limit`` (0: none)."""
     while True:
         last = max(data.rfind(b"\n", 0, limit), data.rfind(b"\r", 0, limit))
