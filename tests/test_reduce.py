@@ -614,12 +614,59 @@ def test_block_size_changes_no_value(
     loss, per group and overall, with normal or bootstrap intervals."""
     y, p, w = case
     g = np.array(draw.draw(st.lists(st.sampled_from("ab"), min_size=len(y), max_size=len(y))))
+    check_block_size(case, g, block, ci)
+
+
+def check_block_size(
+    case: tuple[np.ndarray, ...], g: np.ndarray, block: int, ci: CiSettings | None
+) -> None:
+    y, p, w = case
     whole = KernelHarness(LOSSES, grouped=True, ci=ci)
     blocked = KernelHarness(LOSSES, grouped=True, ci=ci, cache_rows=block)
     assert_same_intervals(
         rows_and_intervals(blocked, blocked.partial(y, p, w, g)),
         rows_and_intervals(whole, whole.partial(y, p, w, g)),
     )
+
+
+# 17 rows on one key, weights 0/1, and on the 7 weighed rows one label and one prediction:
+# MSLE's term is 14.404745606166898 on each, so Σw²(t − R)² is exactly 0 (in fractions).
+# The co-moments of w·t and w it is formed from are not 0 (the weights vary): combined, they
+# cancelled to their rounding, ε·(w·t)²'s size, an se of 1.3e-7 whole but 0.0 in blocks of 1.
+CONSTANT_TERM = (
+    np.array(
+        [977.125, 733.6875, 389.1875, 168.0625, 977.125, 161.8125, 698.8125, 768.6875, 373.0625]
+        + [977.125, 869.625, 977.125, 977.125, 977.125, 646.25, 739.0, 977.125]
+    ),
+    np.array(
+        [20.983211414641655, 514.2394962074585, 303.2909302177099, 674.3727617193578]
+        + [20.983211414641655, 800.447301711056, 999.741067981127, 368.5650790779297]
+        + [400.2112203986086, 20.983211414641655, 305.4007271900645, 20.983211414641655]
+        + [20.983211414641655, 20.983211414641655, 111.14654816916902, 294.95292127296557]
+        + [20.983211414641655]
+    ),
+    np.array([1.0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 0, 1]),
+)
+
+
+@pytest.mark.parametrize("block", range(1, 10))
+def test_block_size_changes_no_value_of_a_constant_term(block: int) -> None:
+    """The example above, pinned: every loss and interval as in one block."""
+    check_block_size(CONSTANT_TERM, np.full(17, "a"), block, NORMAL)
+
+
+def test_a_constant_term_has_zero_standard_error_in_any_block_size() -> None:
+    """A term constant over the weighed rows has no spread: its se is exactly 0 and its
+    interval [v, v], whole or in blocks of any size, where the co-moments' cancellation
+    is within its rounding bound (:func:`losscli.engine.comoments.tolerance`)."""
+    y, p, w = CONSTANT_TERM
+    g = np.full(len(y), "a")
+    for block in (None, *range(1, 10)):
+        spec = {} if block is None else {"cache_rows": block}
+        harness = KernelHarness(["msle", "mse", "mae"], grouped=True, ci=NORMAL, **spec)
+        for group, metrics, intervals in rows_and_intervals(harness, harness.partial(y, p, w, g)):
+            for loss, (low, high, se) in intervals.items():
+                assert (low, high, se) == (metrics[loss], metrics[loss], 0.0), (group, loss)
 
 
 @SETTINGS
