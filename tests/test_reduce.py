@@ -612,8 +612,8 @@ def test_block_size_changes_no_value(
 ) -> None:
     """A chunk computed in blocks of a few rows gives what it gives in one block: every
     loss, per group and overall, with normal or bootstrap intervals."""
-    y, p, w = case
-    g = np.array(draw.draw(st.lists(st.sampled_from("ab"), min_size=len(y), max_size=len(y))))
+    n = len(case[0])
+    g = np.array(draw.draw(st.lists(st.sampled_from("ab"), min_size=n, max_size=n)))
     check_block_size(case, g, block, ci)
 
 
@@ -629,23 +629,25 @@ def check_block_size(
     )
 
 
+def weighed_alike(weights: np.ndarray, value: float, others: list[float]) -> np.ndarray:
+    """``value`` on the rows of weight > 0, ``others`` in order on the rest."""
+    out = np.full(len(weights), value)
+    out[weights == 0] = others
+    return out
+
+
 # 17 rows on one key, weights 0/1, and on the 7 weighed rows one label and one prediction:
 # MSLE's term is 14.404745606166898 on each, so Σw²(t − R)² is exactly 0 (in fractions).
 # The co-moments of w·t and w it is formed from are not 0 (the weights vary): combined, they
 # cancelled to their rounding, ε·(w·t)²'s size, an se of 1.3e-7 whole but 0.0 in blocks of 1.
+_WEIGHTS = np.array([1.0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 0, 1])
+_LABELS = [733.6875, 389.1875, 168.0625, 161.8125, 698.8125, 768.6875, 373.0625, 869.625]
+_PREDS = [514.2394962074585, 303.2909302177099, 674.3727617193578, 800.447301711056]
+_PREDS += [999.741067981127, 368.5650790779297, 400.2112203986086, 305.4007271900645]
 CONSTANT_TERM = (
-    np.array(
-        [977.125, 733.6875, 389.1875, 168.0625, 977.125, 161.8125, 698.8125, 768.6875, 373.0625]
-        + [977.125, 869.625, 977.125, 977.125, 977.125, 646.25, 739.0, 977.125]
-    ),
-    np.array(
-        [20.983211414641655, 514.2394962074585, 303.2909302177099, 674.3727617193578]
-        + [20.983211414641655, 800.447301711056, 999.741067981127, 368.5650790779297]
-        + [400.2112203986086, 20.983211414641655, 305.4007271900645, 20.983211414641655]
-        + [20.983211414641655, 20.983211414641655, 111.14654816916902, 294.95292127296557]
-        + [20.983211414641655]
-    ),
-    np.array([1.0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 0, 1]),
+    weighed_alike(_WEIGHTS, 977.125, [*_LABELS, 646.25, 739.0]),
+    weighed_alike(_WEIGHTS, 20.983211414641655, [*_PREDS, 111.14654816916902, 294.95292127296557]),
+    _WEIGHTS,
 )
 
 
