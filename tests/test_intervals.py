@@ -757,3 +757,14 @@ def test_mape_with_zero_labels_in_some_blocks_only() -> None:
             assert a.intervals[loss].se == pytest.approx(b.intervals[loss].se, rel=1e-9)
     for a_c, b_c in zip(whole.comparisons, chunked.comparisons, strict=True):
         assert a_c.se == pytest.approx(b_c.se, rel=1e-9)
+
+
+def test_a_variance_within_its_rounding_bound_is_0_and_nan_stays_nan() -> None:
+    """Only a variance at or below its bound becomes 0 (a negative one from rounding too);
+    NaN (no ratio) and an unknown bound leave it as it was."""
+    from losscli.engine.intervals import _above_rounding
+
+    var = np.array([np.nan, -1e-12, 1e-20, 1.0, np.inf, 2.0])
+    bound = np.array([1e-10, 1e-10, 1e-10, 1e-10, 1e-10, np.nan])
+    got = _above_rounding(var, bound)
+    assert np.isnan(got[0]) and got[1:].tolist() == [0.0, 0.0, 1.0, np.inf, 2.0]

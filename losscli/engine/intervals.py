@@ -88,8 +88,8 @@ def _moments(s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 def _above_rounding(var: np.ndarray, bound: np.ndarray) -> np.ndarray:
     """A variance obtained by cancellation, or exactly 0 where it is within its rounding
     bound (it cannot be told from 0 there, and its square root would be √ε of the
-    terms' size: noise that changes with the block size)."""
-    return np.where(var > bound, var, 0.0)
+    terms' size: noise that changes with the block size); never below 0, NaN stays NaN."""
+    return np.where(var <= bound, 0.0, np.maximum(var, 0.0))
 
 
 # n_eff of one weighed row is 1 up to the co-moments' rounding (a few ε): no interval.
