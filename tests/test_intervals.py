@@ -631,6 +631,54 @@ def test_identical_rows_have_an_interval_of_width_0() -> None:
         assert interval.low == value == interval.high and interval.se == 0.0, loss
 
 
+def constant_errors(n: int, seed: int) -> pd.DataFrame:
+    """Labels on a 1/16 grid, model a 0.375 above them and b 1.25 below (exact errors),
+    weights varying and 0 on two rows in five."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(16, 48, n) / 16
+    w = rng.uniform(0.2, 3.0, n) * (rng.random(n) < 0.6)
+    return pd.DataFrame({"y_true": y, "a": y + 0.375, "b": y - 1.25, "w": w})
+
+
+def test_a_constant_weighted_term_has_zero_standard_error() -> None:
+    """Every weighed row's term alike, weights varying: Σw²(t − R)² is 0, but the
+    co-moments of w·t and w it comes from are not, and once cancelled to their rounding
+    (an SE of √ε × the terms' size, different in every chunking). Whole and in chunks of
+    7 rows the SE is exactly 0 and the interval [v, v]; so is a paired difference's, of
+    two models whose terms differ by a constant."""
+    from losscli.reading import source
+
+    frame = constant_errors(3000, seed=11)
+    args: dict[str, Any] = {"pred": ["a", "b"], "weight": "w", "losses": "mse,mae,rmse"}
+    whole = evaluate(frame, ci=0.95, compare=True, **args)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(source, "TABLE_BATCH_ROWS", 7)
+        chunked = evaluate(frame, ci=0.95, compare=True, **args)
+    for result in (whole, chunked):
+        for row in result.rows:
+            for loss, interval in row.intervals.items():
+                value = row.metrics[loss]
+                assert (interval.low, interval.high, interval.se) == (value, value, 0.0), loss
+        for c in result.comparisons:
+            assert (c.low, c.high, c.se) == (c.delta, c.delta, 0.0), c.loss
+
+
+def test_a_small_spread_keeps_its_standard_error() -> None:
+    """Terms 1e-4 apart relative to their size, weights 0 or 1: far above the co-moments'
+    rounding bound, the SE is the closed formula's, never taken for 0."""
+    rng = np.random.default_rng(12)
+    frame = constant_errors(2000, seed=12)
+    frame["a"] = frame["y_true"] + 0.375 * (1 + 1e-4 * rng.uniform(-1, 1, len(frame)))
+    frame["w"] = (frame["w"] > 0).astype(float)
+    terms = np.abs(frame["y_true"] - frame["a"]).to_numpy()
+    interval = evaluate(frame, pred="a", weight="w", losses="mae", ci=0.95).rows[-1]
+    got = interval.intervals["mae"]
+    low, high = t_interval(terms, frame["w"].to_numpy())
+    assert got.low is not None and got.high is not None and got.se is not None
+    assert got.high - got.low == pytest.approx(high - low, rel=1e-6)
+    assert got.se > 1e-7
+
+
 def test_json_says_why_an_interval_is_missing(run: Any, tmp_path: Path) -> None:
     """Where no interval can be formed, JSON carries the reason the table's note gives."""
     frame = pd.DataFrame(
@@ -709,3 +757,14 @@ def test_mape_with_zero_labels_in_some_blocks_only() -> None:
             assert a.intervals[loss].se == pytest.approx(b.intervals[loss].se, rel=1e-9)
     for a_c, b_c in zip(whole.comparisons, chunked.comparisons, strict=True):
         assert a_c.se == pytest.approx(b_c.se, rel=1e-9)
+
+
+def test_a_variance_within_its_rounding_bound_is_0_and_nan_stays_nan() -> None:
+    """Only a variance at or below its bound becomes 0 (a negative one from rounding too);
+    NaN (no ratio) and an unknown bound leave it as it was."""
+    from losscli.engine.intervals import _above_rounding
+
+    var = np.array([np.nan, -1e-12, 1e-20, 1.0, np.inf, 2.0])
+    bound = np.array([1e-10, 1e-10, 1e-10, 1e-10, 1e-10, np.nan])
+    got = _above_rounding(var, bound)
+    assert np.isnan(got[0]) and got[1:].tolist() == [0.0, 0.0, 1.0, np.inf, 2.0]

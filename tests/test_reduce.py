@@ -612,14 +612,63 @@ def test_block_size_changes_no_value(
 ) -> None:
     """A chunk computed in blocks of a few rows gives what it gives in one block: every
     loss, per group and overall, with normal or bootstrap intervals."""
+    n = len(case[0])
+    g = np.array(draw.draw(st.lists(st.sampled_from("ab"), min_size=n, max_size=n)))
+    check_block_size(case, g, block, ci)
+
+
+def check_block_size(
+    case: tuple[np.ndarray, ...], g: np.ndarray, block: int, ci: CiSettings | None
+) -> None:
     y, p, w = case
-    g = np.array(draw.draw(st.lists(st.sampled_from("ab"), min_size=len(y), max_size=len(y))))
     whole = KernelHarness(LOSSES, grouped=True, ci=ci)
     blocked = KernelHarness(LOSSES, grouped=True, ci=ci, cache_rows=block)
     assert_same_intervals(
         rows_and_intervals(blocked, blocked.partial(y, p, w, g)),
         rows_and_intervals(whole, whole.partial(y, p, w, g)),
     )
+
+
+def weighed_alike(weights: np.ndarray, value: float, others: list[float]) -> np.ndarray:
+    """``value`` on the rows of weight > 0, ``others`` in order on the rest."""
+    out = np.full(len(weights), value)
+    out[weights == 0] = others
+    return out
+
+
+# 17 rows on one key, weights 0/1, and on the 7 weighed rows one label and one prediction:
+# MSLE's term is 14.404745606166898 on each, so Σw²(t − R)² is exactly 0 (in fractions).
+# The co-moments of w·t and w it is formed from are not 0 (the weights vary): combined, they
+# cancelled to their rounding, ε·(w·t)²'s size, an se of 1.3e-7 whole but 0.0 in blocks of 1.
+_WEIGHTS = np.array([1.0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 0, 1])
+_LABELS = [733.6875, 389.1875, 168.0625, 161.8125, 698.8125, 768.6875, 373.0625, 869.625]
+_PREDS = [514.2394962074585, 303.2909302177099, 674.3727617193578, 800.447301711056]
+_PREDS += [999.741067981127, 368.5650790779297, 400.2112203986086, 305.4007271900645]
+CONSTANT_TERM = (
+    weighed_alike(_WEIGHTS, 977.125, [*_LABELS, 646.25, 739.0]),
+    weighed_alike(_WEIGHTS, 20.983211414641655, [*_PREDS, 111.14654816916902, 294.95292127296557]),
+    _WEIGHTS,
+)
+
+
+@pytest.mark.parametrize("block", range(1, 10))
+def test_block_size_changes_no_value_of_a_constant_term(block: int) -> None:
+    """The example above, pinned: every loss and interval as in one block."""
+    check_block_size(CONSTANT_TERM, np.full(17, "a"), block, NORMAL)
+
+
+def test_a_constant_term_has_zero_standard_error_in_any_block_size() -> None:
+    """A term constant over the weighed rows has no spread: its se is exactly 0 and its
+    interval [v, v], whole or in blocks of any size, where the co-moments' cancellation
+    is within its rounding bound (:func:`losscli.engine.comoments.tolerance`)."""
+    y, p, w = CONSTANT_TERM
+    g = np.full(len(y), "a")
+    for block in (None, *range(1, 10)):
+        spec = {} if block is None else {"cache_rows": block}
+        harness = KernelHarness(["msle", "mse", "mae"], grouped=True, ci=NORMAL, **spec)
+        for group, metrics, intervals in rows_and_intervals(harness, harness.partial(y, p, w, g)):
+            for loss, (low, high, se) in intervals.items():
+                assert (low, high, se) == (metrics[loss], metrics[loss], 0.0), (group, loss)
 
 
 @SETTINGS

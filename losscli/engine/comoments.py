@@ -7,7 +7,9 @@ the reference's too) a key keeps its row count n and, per column, a power-of-two
 the mean of v/2^e, and for every pair the co-moment C_ij = Σ(v_i' − m_i)(v_j' − m_j) of
 the scaled columns around their means. Centred sums do not cancel: Σw²(a − R·b)² is
 C_aa − 2R·C_ab + R²·C_bb (the means' term vanishes, as R is their ratio), which is 0
-for identical rows, where Σx² − (Σx)²/n would leave rounding of the size of Σx².
+for identical rows, where Σx² − (Σx)²/n would leave rounding of the size of Σx². Where
+the weights vary the three terms still cancel (for a constant term a, to 0): a residual
+within its rounding bound (:func:`tolerance`) cannot be told from 0, and is taken as 0.
 
 A chunk's table is summed block by block (:mod:`.shifted`); tables merge like every
 other sum (Chan's formula, after moving both sides onto the larger scale), so chunks,
@@ -135,6 +137,29 @@ def residual(
     (a, b), (p, q) = x, u
     with np.errstate(all="ignore"):
         return c(a, p) - s * c(a, q) - r * c(b, p) + r * s * c(b, q)
+
+
+def rounding(table: np.ndarray, x: tuple[int, int], r: np.ndarray) -> np.ndarray:
+    """Per key, the size that :func:`residual`'s rounding is relative to for the residual
+    v_x₀' − r·v_x₁': √C₀₀ + |r|·√C₁₁. Each co-moment is a sum over the key's n rows
+    (and a few merges) of products of its shifted values, so its rounding error is at most
+    about (n + merges)·ε·√(C_ii·C_jj) (shifts near the means: Σd² ≈ C), and that of
+    Σ(v_x₀' − r·v_x₁')(v_u₀' − s·v_u₁') at most :func:`tolerance` times the product of
+    the two sides' sizes. For a weighted mean whose terms are constant the residual is 0
+    but its co-moments are not: what they give is that rounding, √ε of the size once
+    square-rooted, and depends on the block size."""
+    v = variables(table.shape[1])
+    a, b = x
+    with np.errstate(all="ignore"):
+        return np.sqrt(np.abs(table[:, pair(a, a, v)])) + np.abs(r) * np.sqrt(
+            np.abs(table[:, pair(b, b, v)])
+        )
+
+
+def tolerance(table: np.ndarray) -> np.ndarray:
+    """Per key, the relative rounding bound of :func:`residual` (see :func:`rounding`):
+    (n + 16)·ε, n the key's rows (16 for the table's own steps and the merges)."""
+    return (table[:, 0] + 16.0) * np.finfo(float).eps
 
 
 def effective_rows(table: np.ndarray, y: int) -> np.ndarray:

@@ -6,8 +6,10 @@ method with the weights held fixed::
     Var(R) = n_eff/(n_eff − 1) · Σw²(a − R·b)² / (Σw·b)²,   n_eff = (Σw·b)² / Σw²b²
 
 from the streamed co-moments of w·a and w·b, centred and scaled per key (see
-:mod:`.comoments`: no cancellation, and no overflow or underflow at any magnitude
-float64 holds; the standard error is formed on the scaled values and scaled back).
+:mod:`.comoments`: no overflow or underflow at any magnitude float64 holds; the
+standard error is formed on the scaled values and scaled back). Their combination
+cancels where the weights vary: a variance within its rounding bound is exactly 0 (a
+term constant over the weighed rows has SE 0 and the interval [R, R] in any blocks).
 For an unweighted mean this is
 s²/n, and the interval is R ± t(n_eff − 1)·SE. Proportions (accuracy) use Wilson's
 interval at n_eff. A transform T (×100, √) maps the interval's ends, and its SE by
@@ -77,10 +79,17 @@ def _moments(s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r = ratio(s["num"], s["den"])
     scaled, den, scale = comoments.spread(table, 0, 1)
     with np.errstate(all="ignore"):
-        var = (
-            np.maximum(comoments.residual(table, (0, 1), (0, 1), r=scaled, s=scaled), 0.0) / den**2
-        )
+        residual = comoments.residual(table, (0, 1), (0, 1), r=scaled, s=scaled)
+        size = comoments.rounding(table, (0, 1), scaled) ** 2
+        var = _above_rounding(residual, comoments.tolerance(table) * size) / den**2
     return r, var, comoments.effective_rows(table, 1), scale
+
+
+def _above_rounding(var: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """A variance obtained by cancellation, or exactly 0 where it is within its rounding
+    bound (it cannot be told from 0 there, and its square root would be √ε of the
+    terms' size: noise that changes with the block size); never below 0, NaN stays NaN."""
+    return np.where(var <= bound, 0.0, np.maximum(var, 0.0))
 
 
 # n_eff of one weighed row is 1 up to the co-moments' rounding (a few ε): no interval.
@@ -151,7 +160,10 @@ def paired_normal(shape: Ratio, model: Sums, ref: Sums, level: float) -> Paired:
         a_r = shape.transform.slope(r_r) * scale_r
         k = np.maximum(np.abs(a_m), np.abs(a_r))
         b_m, b_r = a_m / k, a_r / k
-        var = (b_m**2 * var_m + b_r**2 * var_r - 2 * b_m * b_r * cov) * _factor(n_eff)
+        var = b_m**2 * var_m + b_r**2 * var_r - 2 * b_m * b_r * cov
+        sizes = np.abs(b_m) * comoments.rounding(table, (0, 1), scaled_m) / np.abs(den_m)
+        sizes += np.abs(b_r) * comoments.rounding(table, (2, 3), scaled_r) / np.abs(den_r)
+        var = _above_rounding(var, comoments.tolerance(table) * sizes**2) * _factor(n_eff)
         se = np.where(k > 0, k * np.sqrt(np.maximum(var, 0.0)), 0.0)
         delta = shape.transform.apply(r_m) - shape.transform.apply(r_r)
         q = _t_quantile(level, n_eff - 1)
