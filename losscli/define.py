@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .engine import statistics
+from .engine.declarations import Problem, clashes, per_row_problem
 from .errors import PluginFailure
 from .losses import Batch, Custom, Direction, Extreme, Loss, Mean, Ranked, Ratio, Task, Terms
 from .losses.batch import sealed_view
@@ -34,7 +36,6 @@ from .losses.shapes import IDENTITY, PERCENT, SQRT, Shape, Transform
 from .plugins import failures_of
 
 BUILT_IN_TRANSFORMS = (IDENTITY, PERCENT, SQRT)  # losscli's own: no plugin code to guard
-Problem = tuple[str, "int | None"]  # what a plugin's output has wrong ("": nothing), and where
 _origin = ["the Python API"]  # who is registering: a plugin file or package while it loads
 
 
@@ -150,26 +151,36 @@ def _checked_shape(definition: Loss, where: str) -> Shape:
     """The shape with each of its functions called through the plugin's guard."""
     shape = definition.shape
     guard = partial(_guarded, definition.name, where)
+    called = partial(_called, definition.name, where)
     if isinstance(shape, (Mean, Ratio)):
         transform = shape.transform
         if transform not in BUILT_IN_TRANSFORMS:
-            called = partial(_called, definition.name, where)
             transform = Transform(
                 transform.name, partial(called, transform.apply), partial(called, transform.slope)
             )
-        return replace(shape, terms=partial(guard, shape.terms, _check_terms), transform=transform)
+        terms = _wrapping(partial(guard, shape.terms, _check_terms), shape.terms)
+        return replace(shape, terms=terms, transform=transform)
     if isinstance(shape, Extreme):
-        return replace(shape, term=partial(guard, shape.term, _check_terms))
+        return replace(shape, term=_wrapping(partial(guard, shape.term, _check_terms), shape.term))
     if isinstance(shape, Custom):
         return replace(
             shape,
-            statistics=partial(guard, shape.statistics, _check_columns),
-            flags=partial(guard, shape.flags, _unchecked),
-            compute=partial(_called, definition.name, where, shape.compute),
+            statistics=_wrapping(
+                partial(guard, shape.statistics, _check_columns), shape.statistics
+            ),
+            flags=_wrapping(partial(guard, shape.flags, _unchecked), shape.flags),
+            compute=_wrapping(partial(called, shape.compute), shape.compute),
         )
     if isinstance(shape, Ranked):
-        return replace(shape, ranks=partial(guard, shape.ranks, _unchecked))
+        return replace(shape, ranks=_wrapping(partial(guard, shape.ranks, _unchecked), shape.ranks))
     return shape
+
+
+def _wrapping(guard: partial[Any], function: Callable[..., Any]) -> partial[Any]:
+    """``guard``, calling ``function``, marked as taking ``function``'s parameters (read
+    through ``__wrapped__`` when the loss's parameters are bound): each gets only those."""
+    guard.__wrapped__ = function  # type: ignore[attr-defined]
+    return guard
 
 
 def _guarded(
@@ -226,28 +237,19 @@ def _check_terms(terms: Any, rows: int) -> Problem:
 
 
 def _check_columns(columns: Any, rows: int) -> Problem:
-    for label, column in dict(columns).items():
-        values = getattr(column, "values", column)  # a Spread's values
-        problem = _check_array(np.asarray(values), rows, f"statistic {label!r}")
+    """Each declared statistic's column checked by its kind (a value per row, a row of K
+    per row, a spread's values and weights, a kind's own), and no two read as one name."""
+    declared = [statistics.declared(str(label), column) for label, column in dict(columns).items()]
+    for stat, column in declared:
+        problem = stat.kind.check(column, rows, f"statistic {stat.name!r}")
         if problem[0]:
             return problem
-    return "", None
+    return clashes(stat for stat, _ in declared), None
 
 
 def _check_array(array: np.ndarray, rows: int, label: str) -> Problem:
     """One real, finite value per row; else what is wrong and, if one row is, which."""
-    if array.shape != (rows,):
-        return f"returned a {label} of shape {array.shape} for {rows} rows; one value per row", None
-    if array.dtype.kind not in "biuf":
-        return (
-            f"returned a {label} of type {array.dtype}; a loss's values are real numbers "
-            "(take the real part, np.real(z), or the modulus, np.abs(z), if that is meant)",
-            None,
-        )
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
-        first = int(np.argmax(~np.isfinite(array)))
-        return f"returned a non-finite {label} ({float(array[first])})", first
-    return "", None
+    return per_row_problem(array, rows, label)
 
 
 def _tasks(task: str | Sequence[str]) -> tuple[Task, ...]:

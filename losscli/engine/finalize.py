@@ -123,16 +123,18 @@ def _model_sums(
     span = None if boot is None or boot.span is None else boot.span.one_unit(order)
     out = {
         loss.name: LossRows(
-            {"n": n}, {}, None if boot is None else boot.rows(model, loss.name, order), span
+            {}, {}, None if boot is None else boot.rows(model, loss.name, order), span, n=n
         )
         for loss in losses
     }
     for (owner, loss, stat), state in partial.states.items():
         if owner == model and loss in out:
-            shown = stat.kind.rows(stat.name, state, order, partial.size)
+            shown = stat.kind.rows(stat.name, state, order, size=partial.size)
             (out[loss].flags if stat.role is Role.FLAG else out[loss].sums).update(shown)
+            if not stat.kind.resampled and stat.role is Role.VALUE:
+                out[loss].unresampled = f"statistic {stat.name!r} ({type(stat.kind).__name__})"
     for rows in out.values():
-        rows.sums["n"] = n  # (a statistic named n is the rows: the same)
+        rows.sums.setdefault("n", n)  # the row count, unless the loss declares its own n
         if rows.replicates is not None:
             rows.replicates.setdefault("n", n)
     return out
@@ -142,7 +144,7 @@ def finalize(
     tables: dict[str, LossRows], losses: Sequence[Loss], multiclass: bool = False
 ) -> dict[str, LossColumn]:
     """Each loss's value per key (NaN where it does not apply) and a note saying why."""
-    n_keys = len(next(iter(tables.values())).sums["n"]) if tables else 0
+    n_keys = len(next(iter(tables.values())).n) if tables else 0
     columns = {}
     for loss in losses:
         if not loss.applies_to(multiclass):

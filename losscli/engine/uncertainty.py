@@ -7,7 +7,7 @@ overall key, as in :mod:`.finalize`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -25,13 +25,16 @@ from .bootstrap.weights import FALLBACK_BOOTSTRAP
 class LossRows:
     """One loss's per-key rows (the ordered keys, then the overall row): the statistics its
     finalize reads (and its intervals' co-moments) with ``n``, the counts of rows its rules
-    flag, its statistics as each resample saw them (None: not resampled), and whether each
-    row's rows lie in one resampling unit (None: no bootstrap)."""
+    flag, its statistics as each resample saw them (None: not resampled), whether each
+    row's rows lie in one resampling unit (None: no bootstrap), the row count, and one of
+    its statistics whose kind the bootstrap does not resample ("": none)."""
 
     sums: dict[str, np.ndarray]
     flags: dict[str, np.ndarray]
     replicates: dict[str, np.ndarray] | None = None
     one_unit: np.ndarray | None = None
+    n: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    unresampled: str = ""
 
 
 def with_intervals(
@@ -69,10 +72,13 @@ def _loss_interval(
     and why (as the shape says)."""
     shape = loss.shape
     replicates = rows.replicates
+    nothing = np.full(len(rows.n), np.nan)
+    if rows.unresampled and shape.resampled(True):  # its kind can't be: nor can its value
+        why = f"no interval: {rows.unresampled} has no bootstrap"
+        return nothing, nothing, nothing, ci.method, why
     if replicates is not None and (ci.method == "bootstrap" or shape.no_interval):
         return (*_bootstrap(shape.finalize(replicates), rows, ci.level), "bootstrap", "")
     if shape.no_interval:
-        nothing = np.full(len(rows.sums["n"]), np.nan)
         return nothing, nothing, nothing, ci.method, shape.no_interval
     assert isinstance(shape, Ratio)
     return (*intervals.normal_interval(shape, rows.sums, ci.level), ci.method, "")
@@ -101,7 +107,7 @@ def _one_unit(rows: LossRows) -> np.ndarray:
     value (or nothing), an interval of width 0 that would claim a certainty it does not
     have; the normal method has none for one row either. Rows of identical terms (every
     prediction right; two identical models) spread over units keep theirs, of width 0."""
-    few = rows.sums["n"] < 2
+    few = rows.n < 2
     return few if rows.one_unit is None else np.asarray(rows.one_unit, dtype=bool) | few
 
 

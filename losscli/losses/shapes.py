@@ -18,6 +18,7 @@ value.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -194,7 +195,9 @@ class Custom:
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
         columns = dict(declared(name, value) for name, value in self.statistics(batch).items())
-        resampled = {ROWS: Ones(len(batch.y)), **columns}
+        resampled = {ROWS: Ones(len(batch.y)), **columns}  # a loss's own ``n`` replaces ROWS
+        if not all(stat.kind.resampled for stat in columns):
+            resampled = {}  # no interval (and no note's cost): see ``unresampled``
         return Found(columns, self.flags(batch), resampled)
 
     def resampled(self, bootstrap: bool) -> bool:
@@ -272,9 +275,27 @@ def bound_shape(shape: Shape, arguments: Mapping[str, Any]) -> Shape:
 
 
 def _bound(function: Callable[..., Any], arguments: Mapping[str, Any]) -> Callable[..., Any]:
-    if isinstance(function, partial):  # re-bound: the new values replace the old ones
-        return partial(function.func, *function.args, **{**function.keywords, **arguments})
-    return partial(function, **arguments)
+    """``function`` with the parameters it takes (all, if it takes ``**params``), decided
+    once here: a ``compute(sums)`` written before parameters reached it keeps working. A
+    re-bound function's new values replace the old ones."""
+    taken = _taken(function, arguments)
+    if not taken:
+        return function
+    if isinstance(function, partial) and not vars(function):
+        return partial(function.func, *function.args, **{**function.keywords, **taken})
+    return partial(function, **taken)
+
+
+def _taken(function: Callable[..., Any], arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``arguments`` that ``function`` (or what it wraps: ``__wrapped__``) accepts."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (a builtin): as before, all
+        return dict(arguments)
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return dict(arguments)
+    named = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return {name: value for name, value in arguments.items() if name in named}
 
 
 def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

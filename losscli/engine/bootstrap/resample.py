@@ -104,7 +104,7 @@ class ChunkResampler:
         distinct = self._distinct()
         columns = list(distinct.values())
         rows = sum(map(len, self._positions))
-        if not self._charge(len(columns), rows):
+        if not columns or not self._charge(len(columns), rows):  # none: nothing resampled
             return {}, []
         names = tuple(distinct)
         counts = tuple(all(self._counts[name] for name in group) for group in names)
