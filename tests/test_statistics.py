@@ -330,3 +330,45 @@ def test_a_plugin_whose_compute_takes_no_parameters_keeps_working() -> None:
     frame = pd.DataFrame({"y_true": [1.0, 2, 3], "y_pred": [2.0, 1, 4]})
     result = losscli.evaluate(frame, losses="old_style,old_style:q=0.9")
     assert result.rows[0].metrics == pytest.approx({"old_style": 2 / 3, "old_style:q=0.9": 2 / 3})
+
+
+def _binary_chunks() -> tuple[KernelHarness, list[Partial]]:
+    rng = np.random.default_rng(5)
+    y = (rng.uniform(size=300) < 0.4).astype(float)
+    p = np.clip(0.3 * y + 0.7 * rng.uniform(size=300), 0, 1)
+    w, g = rng.uniform(0.5, 2, 300), rng.choice(list("ab"), 300)
+    harness = KernelHarness(["roc_auc", "f1", "brier"], task="binary", grouped=True)
+    bounds = [0, 200, 260, 300]  # the smaller chunks wait beside the first's sorted table
+    return harness, [
+        harness.partial(y[a:b], p[a:b], w[a:b], g[a:b], a) for a, b in pairwise(bounds)
+    ]
+
+
+def test_finalizing_a_partial_twice_changes_nothing() -> None:
+    """Kinds' ``rows`` never change a state: a partial (its rank tables still waiting to be
+    sorted in) finalizes to the same rows twice, and is the same partial after."""
+    harness, chunks = _binary_chunks()
+    partial = reduce(Partial.merge, chunks)
+    before = pickle.dumps(partial)
+    first = harness.rows(partial)
+    assert pickle.dumps(partial) == before
+    assert harness.rows(partial) == first
+
+
+def test_merging_one_partial_into_two_others_changes_it_in_neither() -> None:
+    """Kinds' ``combined`` never changes its inputs (only ``added`` and ``absorb`` write,
+    into their first): one partial merged or absorbed into two others stays as it was,
+    and both results equal merges of copies."""
+    harness, (a, b, c) = _binary_chunks()
+    before = pickle.dumps(c)
+    merged = [Partial.merge(a, c), Partial.merge(b, c)]
+    folds = [pickle.loads(pickle.dumps(a)), pickle.loads(pickle.dumps(b))]
+    for fold in folds:
+        fold.absorb(c)
+    assert pickle.dumps(c) == before
+    for (_, _, stat), state in c.states.items():
+        again = stat.kind.combined(state, state)
+        assert pickle.dumps(c) == before and again is not state
+    copies = [Partial.merge(a, pickle.loads(before)), Partial.merge(b, pickle.loads(before))]
+    for got in (merged, folds):
+        assert [harness.rows(p) for p in got] == [harness.rows(p) for p in copies]
