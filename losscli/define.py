@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from types import MappingProxyType
 from typing import Any
@@ -27,7 +27,7 @@ import numpy as np
 from .engine import statistics
 from .engine.declarations import Problem, clashes, per_row_problem
 from .errors import PluginFailure
-from .losses import Batch, Custom, Direction, Extreme, Loss, Mean, Ranked, Ratio, Task, Terms
+from .losses import Batch, Direction, Loss, Mean, Task, Terms
 from .losses.batch import sealed_view
 from .losses.params import Param, Value
 from .losses.registry import register as register_builtin
@@ -35,7 +35,7 @@ from .losses.registry import unregister as unregister_loss
 from .losses.shapes import IDENTITY, PERCENT, SQRT, Shape, Transform
 from .plugins import failures_of
 
-BUILT_IN_TRANSFORMS = (IDENTITY, PERCENT, SQRT)  # losscli's own: no plugin code to guard
+BUILT_IN_TRANSFORMS = (IDENTITY, PERCENT, SQRT)
 _origin = ["the Python API"]  # who is registering: a plugin file or package while it loads
 
 
@@ -99,7 +99,7 @@ def register(definition: Loss) -> Loss:
         definition,
         origin=where,
         shape=_checked_shape(definition, where),
-        defined_by=definition.defined_by or _qualified(_main_function(definition.shape)),
+        defined_by=definition.defined_by or _qualified(definition.shape.main),
     )
     try:
         return register_builtin(checked)
@@ -111,16 +111,6 @@ def unregister(name: str) -> Loss:
     """Remove a loss registered by a plugin or the Python API (by name or alias); the
     removed loss is returned. Built-in losses cannot be removed."""
     return unregister_loss(name)
-
-
-def _main_function(shape: Shape) -> Any:
-    if isinstance(shape, Ratio):
-        return shape.terms
-    if isinstance(shape, Extreme):
-        return shape.term
-    if isinstance(shape, Custom):
-        return shape.statistics
-    return shape.ranks
 
 
 def _qualified(function: Any) -> str:
@@ -149,31 +139,38 @@ def _row_terms(
 
 def _checked_shape(definition: Loss, where: str) -> Shape:
     """The shape with each of its functions called through the plugin's guard."""
-    shape = definition.shape
-    guard = partial(_guarded, definition.name, where)
-    called = partial(_called, definition.name, where)
-    if isinstance(shape, (Mean, Ratio)):
-        transform = shape.transform
-        if transform not in BUILT_IN_TRANSFORMS:
-            transform = Transform(
-                transform.name, partial(called, transform.apply), partial(called, transform.slope)
-            )
-        terms = _wrapping(partial(guard, shape.terms, _check_terms), shape.terms)
-        return replace(shape, terms=terms, transform=transform)
-    if isinstance(shape, Extreme):
-        return replace(shape, term=_wrapping(partial(guard, shape.term, _check_terms), shape.term))
-    if isinstance(shape, Custom):
-        return replace(
-            shape,
-            statistics=_wrapping(
-                partial(guard, shape.statistics, _check_columns), shape.statistics
-            ),
-            flags=_wrapping(partial(guard, shape.flags, _unchecked), shape.flags),
-            compute=_wrapping(partial(called, shape.compute), shape.compute),
-        )
-    if isinstance(shape, Ranked):
-        return replace(shape, ranks=_wrapping(partial(guard, shape.ranks, _unchecked), shape.ranks))
-    return shape
+    return definition.shape.guarded(_PluginGuard(definition.name, where))
+
+
+@dataclass(frozen=True)
+class _PluginGuard:
+    """A plugin's functions, each called through :func:`_guarded` or :func:`_called` (see
+    :class:`~losscli.losses.shapes.Guard`)."""
+
+    name: str
+    where: str
+
+    def terms(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        return self._checked(function, _check_terms)
+
+    def columns(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        return self._checked(function, _check_columns)
+
+    def unchecked(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        return self._checked(function, _unchecked)
+
+    def called(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        return _wrapping(partial(_called, self.name, self.where, function), function)
+
+    def transform(self, transform: Transform) -> Transform:
+        if transform in BUILT_IN_TRANSFORMS:  # losscli's own: no plugin code to guard
+            return transform
+        return Transform(transform.name, self.called(transform.apply), self.called(transform.slope))
+
+    def _checked(
+        self, function: Callable[..., Any], check: Callable[[Any, int], Problem]
+    ) -> Callable[..., Any]:
+        return _wrapping(partial(_guarded, self.name, self.where, function, check), function)
 
 
 def _wrapping(guard: partial[Any], function: Callable[..., Any]) -> partial[Any]:

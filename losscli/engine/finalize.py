@@ -18,7 +18,6 @@ from .. import _arrow
 from ..errors import InputError
 from ..losses import Loss, Task
 from ..losses.registry import Rule
-from ..losses.shapes import Ranked, Sums
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
 from .order import key_order, shown_values
@@ -176,7 +175,7 @@ def _finalized(loss: Loss, rows: LossRows, n_keys: int) -> LossColumn:
     quiet = notes == None  # noqa: E711 (elementwise)
     for missing in np.flatnonzero(~ok & quiet):
         notes[missing] = _why_missing(loss, values[missing]) or None
-    for k, caveat in _caveats(loss, table).items():
+    for k, caveat in loss.shape.caveats(table).items():
         if ok[k] and quiet[k]:
             notes[k] = caveat
     return LossColumn.of(np.where(ok, values, np.nan), notes)
@@ -192,28 +191,6 @@ def _add_notes(notes: np.ndarray, rule: Rule, counts: np.ndarray) -> None:
         notes[fresh] = rule.note(0)  # the same for every key
     for hit in np.flatnonzero(hits & ~fresh):
         notes[hit] = f"{notes[hit]}; {rule.note(int(counts[hit]))}"
-
-
-def _caveats(loss: Loss, table: Sums) -> dict[int, str]:
-    """The keys whose value is not exact, and what it is: a rank statistic from score bins."""
-    shape = loss.shape
-    if not isinstance(shape, Ranked) or "bits" not in table:
-        return {}
-    bound = shape.error_bound(table)
-    bits = table["bits"]
-    return {
-        int(k): f"from 2^{int(bits[k])} score bins (more distinct scores than the memory "
-        f"budget): within {_rounded_up(bound[k])} of the exact value"
-        for k in np.flatnonzero(bits > 0)
-    }
-
-
-def _rounded_up(bound: float) -> str:
-    """``bound`` to two significant digits, rounded up: a stated bound never understates."""
-    if not bound > 0:
-        return "0"
-    step = 10.0 ** (np.floor(np.log10(bound)) - 1)
-    return f"{np.ceil(bound / step) * step:.2g}"
 
 
 def _why_missing(loss: Loss, value: float) -> str:

@@ -99,7 +99,7 @@ class Step:
             shape,
             tuple((rule.stat, (model, loss.name, flag(rule.stat))) for rule in loss.rules),
             spec.resampling is not None and shape.resampled(spec.replicate_ratios),
-            bool(getattr(shape, "nonnegative", False)),
+            shape.nonnegative,
         )
 
     def key(self, stat: Statistic) -> Key:

@@ -50,6 +50,22 @@ class TermSource(Protocol):
     def weighed(self, term: np.ndarray | None) -> np.ndarray | Ones: ...
 
 
+class Guard(Protocol):
+    """How a plugin's functions are called (:mod:`losscli.define`): a function of a batch
+    with its output checked (its terms, its statistics' columns, or unchecked), any other
+    (``compute``, a transform) only guarded."""
+
+    def terms(self, function: Callable[..., Any]) -> Callable[..., Any]: ...
+
+    def columns(self, function: Callable[..., Any]) -> Callable[..., Any]: ...
+
+    def unchecked(self, function: Callable[..., Any]) -> Callable[..., Any]: ...
+
+    def called(self, function: Callable[..., Any]) -> Callable[..., Any]: ...
+
+    def transform(self, transform: Transform) -> Transform: ...
+
+
 @dataclass(frozen=True)
 class Found:
     """What a shape makes of one batch: per declared statistic its per-row column, the rows
@@ -141,6 +157,20 @@ class Ratio:
     def bound(self, arguments: Mapping[str, Any]) -> Ratio:
         return replace(self, terms=_bound(self.terms, arguments))
 
+    @property
+    def main(self) -> Callable[..., Any]:
+        """The function that defines the loss (its name in listings)."""
+        return self.terms
+
+    def guarded(self, guard: Guard) -> Ratio:
+        return replace(
+            self, terms=guard.terms(self.terms), transform=guard.transform(self.transform)
+        )
+
+    def caveats(self, sums: Sums) -> dict[int, str]:
+        """The keys whose value is not exact, and what it is (none: every value is)."""
+        return {}
+
     def finalize(self, sums: Sums) -> np.ndarray:
         return self.transform.apply(ratio(sums[NUM.name], sums[DEN.name]))
 
@@ -159,6 +189,7 @@ class Extreme:
 
     no_interval: ClassVar[str] = "no interval: a maximum has no sound streamed interval"
     paired: ClassVar[bool] = False
+    nonnegative: ClassVar[bool] = False
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
         made = terms(self.term)
@@ -172,6 +203,16 @@ class Extreme:
 
     def bound(self, arguments: Mapping[str, Any]) -> Extreme:
         return replace(self, term=_bound(self.term, arguments))
+
+    @property
+    def main(self) -> Callable[..., Any]:
+        return self.term
+
+    def guarded(self, guard: Guard) -> Extreme:
+        return replace(self, term=guard.terms(self.term))
+
+    def caveats(self, sums: Sums) -> dict[int, str]:
+        return {}
 
     def finalize(self, sums: Sums) -> np.ndarray:
         extreme = sums[EXTREME.name] if self.largest else -sums[EXTREME.name]  # a min is −max
@@ -192,6 +233,7 @@ class Custom:
 
     no_interval: ClassVar[str] = "no interval for this loss"  # without its bootstrap
     paired: ClassVar[bool] = False
+    nonnegative: ClassVar[bool] = False
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
         columns = dict(declared(name, value) for name, value in self.statistics(batch).items())
@@ -214,6 +256,21 @@ class Custom:
 
     def finalize(self, sums: Sums) -> np.ndarray:
         return self.compute(sums)
+
+    @property
+    def main(self) -> Callable[..., Any]:
+        return self.statistics
+
+    def guarded(self, guard: Guard) -> Custom:
+        return replace(
+            self,
+            statistics=guard.columns(self.statistics),
+            flags=guard.unchecked(self.flags),
+            compute=guard.called(self.compute),
+        )
+
+    def caveats(self, sums: Sums) -> dict[int, str]:
+        return {}
 
 
 @dataclass(frozen=True)
@@ -241,6 +298,7 @@ class Ranked:
 
     no_interval: ClassVar[str] = "no interval: no streamed interval for a rank statistic"
     paired: ClassVar[bool] = False
+    nonnegative: ClassVar[bool] = False
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
         ranks = self.ranks(batch)
@@ -251,6 +309,25 @@ class Ranked:
 
     def bound(self, arguments: Mapping[str, Any]) -> Ranked:
         return replace(self, ranks=_bound(self.ranks, arguments))
+
+    @property
+    def main(self) -> Callable[..., Any]:
+        return self.ranks
+
+    def guarded(self, guard: Guard) -> Ranked:
+        return replace(self, ranks=guard.unchecked(self.ranks))
+
+    def caveats(self, sums: Sums) -> dict[int, str]:
+        """A value from score bins (more distinct scores than the memory budget), and how
+        far from the exact one it can be."""
+        if "bits" not in sums:
+            return {}
+        bound, bits = self.error_bound(sums), sums["bits"]
+        return {
+            int(k): f"from 2^{int(bits[k])} score bins (more distinct scores than the memory "
+            f"budget): within {_rounded_up(bound[k])} of the exact value"
+            for k in np.flatnonzero(bits > 0)
+        }
 
     def finalize(self, sums: Sums) -> np.ndarray:
         if "area" not in sums:  # no rows reached the loss
@@ -296,6 +373,14 @@ def _taken(function: Callable[..., Any], arguments: Mapping[str, Any]) -> dict[s
         return dict(arguments)
     named = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
     return {name: value for name, value in arguments.items() if name in named}
+
+
+def _rounded_up(bound: float) -> str:
+    """``bound`` to two significant digits, rounded up: a stated bound never understates."""
+    if not bound > 0:
+        return "0"
+    step = 10.0 ** (np.floor(np.log10(bound)) - 1)
+    return f"{np.ceil(bound / step) * step:.2g}"
 
 
 def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
