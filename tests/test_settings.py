@@ -21,7 +21,7 @@ def test_comparisons_without_ci_are_normal_at_95_percent_adjusted_as_asked() -> 
 
 
 def test_comparisons_share_the_intervals_level_and_method() -> None:
-    ci = CiSettings(0.9, "bootstrap", resamples=50, seed=4, block_rows=3)
+    ci = CiSettings(0.9, "bootstrap", resamples=50, seed=4, unit_rows=3)
     settings = Uncertainty.of(ci, compare=True, adjust="bh", losses=[get_loss("mse")])
     assert settings.compare_ci == settings.ci
     assert (settings.compare_ci.level, settings.compare_ci.method) == (0.9, "bootstrap")

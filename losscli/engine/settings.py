@@ -49,7 +49,7 @@ class Uncertainty:
                     f"the bootstrap needs its resamples and seed (got {ci.resamples} and "
                     f"{ci.seed}): set both, as --resamples and --seed do"
                 )
-            resampling = Resampling(ci.resamples, ci.seed, ci.block_rows or 1)
+            resampling = Resampling(ci.resamples, ci.seed, ci.unit_rows or 1)
         elif ci is not None and any(loss.shape.resampled(False) for loss in losses):
             resampling = FALLBACK_BOOTSTRAP
         return cls(

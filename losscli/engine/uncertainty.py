@@ -102,8 +102,8 @@ def _bootstrap(replicates: np.ndarray, rows: LossRows, level: float) -> interval
 
 
 def _one_unit(rows: LossRows) -> np.ndarray:
-    """Rows whose rows all lie in one resampling unit (one row; one block of
-    ``--block-rows``): every resample gives them one weight, so each replicate is their
+    """Rows whose rows all lie in one resampling unit (one row; one unit of
+    ``--block-rows`` rows): every resample gives them one weight, so each replicate is their
     value (or nothing), an interval of width 0 that would claim a certainty it does not
     have; the normal method has none for one row either. Rows of identical terms (every
     prediction right; two identical models) spread over units keep theirs, of width 0."""
