@@ -50,7 +50,7 @@ class Uncertainty:
                     f"{ci.seed}): set both, as --resamples and --seed do"
                 )
             resampling = Resampling(ci.resamples, ci.seed, ci.unit_rows or 1)
-        elif ci is not None and any(loss.shape.resampled(False) for loss in losses):
+        elif ci is not None and any(loss.shape.hidden_bootstrap for loss in losses):
             resampling = FALLBACK_BOOTSTRAP
         return cls(
             ci=ci,

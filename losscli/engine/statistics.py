@@ -192,7 +192,7 @@ class Largest(Kind):
 
 @dataclass(frozen=True)
 class Moments(Kind):
-    """Shifted moments of a :class:`~losscli.losses.batch.Spread` (R²'s Σw(y − ȳ)²): per key
+    """Shifted moments of a :class:`~losscli.columns.Spread` (R²'s Σw(y − ȳ)²): per key
     (weight, mean, M2, shift), the mean taken of y − shift, the shift being the key's first
     value (NaN: no rows yet). Two states merge by Chan's formula after moving theirs onto
     this one's shift; the pooled row moves every key onto one shift first. The bootstrap

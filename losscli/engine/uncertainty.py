@@ -54,7 +54,7 @@ def with_intervals(
         column = columns[loss.name]
         if loss.applies_to(multiclass):
             low, high, se, method, why = _loss_interval(loss, tables[loss.name], ci)
-            if no_bootstrap and loss.shape.resampled(False):
+            if no_bootstrap and loss.shape.hidden_bootstrap:
                 why = _without_bootstrap(no_bootstrap)
         else:
             low = high = se = np.full(len(column.values), np.nan)

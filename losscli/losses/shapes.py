@@ -10,10 +10,9 @@ value follows from them; the engine derives intervals and paired differences fro
 - :class:`Ranked`: a rank statistic (ROC-AUC) from the weighted positive and negative
   mass at each distinct score, per key and class.
 
-Every shape merges exactly: sums add, extremes take the max (min), spreads merge with
-Chan's formula, rank tables concatenate and sum equal scores. Statistic names are local
-to their loss: the engine keeps each loss's sums apart, so no loss can change another's
-value.
+Every shape declares its statistics, and each statistic's kind says how it merges
+(:mod:`losscli.engine.statistics`). Statistic names are local to their loss: the engine
+keeps each loss's sums apart, so no loss can change another's value.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import numpy as np
 
 from ..engine.ranks import RANKS
-from ..engine.statistics import COMOMENTS, LARGEST, ROWS, SUM, Role, Statistic, declared
+from ..engine.statistics import COMOMENTS, LARGEST, ROWS, SUM, Role, Statistic, Valued, declared
 from .batch import Ones
 
 if TYPE_CHECKING:
@@ -143,6 +142,7 @@ class Ratio:
 
     no_interval: ClassVar[str] = ""  # a normal interval (delta method, Wilson) and ...
     paired: ClassVar[bool] = True  # ... a paired comparison, from the co-moments
+    hidden_bootstrap: ClassVar[bool] = False  # resampled under the normal method too
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
         made = terms(self.terms)
@@ -189,6 +189,7 @@ class Extreme:
 
     no_interval: ClassVar[str] = "no interval: a maximum has no sound streamed interval"
     paired: ClassVar[bool] = False
+    hidden_bootstrap: ClassVar[bool] = False
     nonnegative: ClassVar[bool] = False
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
@@ -227,12 +228,13 @@ class Custom:
     own kind), ``compute`` maps the sums (and ``n``, the row count) to values, vectorised
     over keys. The loss's parameters reach all three as keywords."""
 
-    statistics: Callable[[Batch], Mapping[str, np.ndarray | Ones | Spread]]
+    statistics: Callable[[Batch], Mapping[str, np.ndarray | Ones | Spread | Valued]]
     compute: Callable[[Sums], np.ndarray]
     flags: Callable[..., Mapping[str, np.ndarray]] = _no_flags
 
     no_interval: ClassVar[str] = "no interval for this loss"  # without its bootstrap
     paired: ClassVar[bool] = False
+    hidden_bootstrap: ClassVar[bool] = True  # its interval is the bootstrap's (R², F1, …)
     nonnegative: ClassVar[bool] = False
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
@@ -298,6 +300,7 @@ class Ranked:
 
     no_interval: ClassVar[str] = "no interval: no streamed interval for a rank statistic"
     paired: ClassVar[bool] = False
+    hidden_bootstrap: ClassVar[bool] = False
     nonnegative: ClassVar[bool] = False
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
