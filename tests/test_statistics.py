@@ -154,15 +154,15 @@ def _distance_from_q(s: Sums, *, q: float = 0.5) -> np.ndarray:
     return np.abs(s["below"] / s["n"] - q)
 
 
+def _quantile_loss(name: str, compute: Any) -> Loss:
+    """A test-only loss of the share of rows below their prediction, with a parameter q."""
+    q = Param("q", 0.5, "the target share", minimum=0, maximum=1)
+    return _regression_loss(name, "#{y < ŷ} / n", Custom(_quantile_hits, compute), params=(q,))
+
+
 def test_a_custom_loss_parameters_reach_its_compute() -> None:
     """A parameter set with ``-m name:q=…`` is passed to ``compute`` as to ``statistics``."""
-    loss = _regression_loss(
-        "quantile_gap",
-        "|#{y < ŷ} / n − q|",
-        Custom(_quantile_hits, _distance_from_q),
-        params=(Param("q", 0.5, "the target share", minimum=0, maximum=1),),
-    )
-    losscli.register(loss)
+    losscli.register(_quantile_loss("quantile_gap", _distance_from_q))
     try:
         frame = pd.DataFrame({"y_true": [1.0, 2.0, 3.0, 4.0], "y_pred": [2.0, 1.0, 4.0, 5.0]})
         result = losscli.evaluate(frame, losses="quantile_gap,quantile_gap:q=0.9")
@@ -320,13 +320,7 @@ def _share_below(s: Sums) -> np.ndarray:  # written before parameters reached co
 def test_a_plugin_whose_compute_takes_no_parameters_keeps_working() -> None:
     """Each function of a loss gets only the parameters it takes: ``statistics`` its ``q``,
     an old-style ``compute(s)`` none."""
-    loss = _regression_loss(
-        "old_style",
-        "#{y < ŷ} / n",
-        Custom(_quantile_hits, _share_below),
-        params=(Param("q", 0.5, "unused by compute", minimum=0, maximum=1),),
-    )
-    losscli.register(loss)
+    losscli.register(_quantile_loss("old_style", _share_below))
     frame = pd.DataFrame({"y_true": [1.0, 2, 3], "y_pred": [2.0, 1, 4]})
     result = losscli.evaluate(frame, losses="old_style,old_style:q=0.9")
     assert result.rows[0].metrics == pytest.approx({"old_style": 2 / 3, "old_style:q=0.9": 2 / 3})
