@@ -73,7 +73,12 @@ def result_frame(
         columns = finalize(sums[model.name], spec.losses, model.multiclass)
         if spec.ci is not None:
             columns = with_intervals(
-                columns, sums[model.name], spec.losses, spec.ci, model.multiclass, spec.no_bootstrap
+                columns,
+                sums[model.name],
+                spec.losses,
+                ci=spec.ci,
+                multiclass=model.multiclass,
+                no_bootstrap=spec.no_bootstrap,
             )
         frames.append(
             Frame(
@@ -90,7 +95,9 @@ def result_frame(
         return frame, []
     labels = [frame.group(k) for k in range(len(n))]
     ci = spec.compare_ci
-    return frame, compare(file, sums, models, spec.losses, spec.reference, ci, labels)
+    return frame, compare(
+        file, sums, models, losses=spec.losses, reference=spec.reference, ci=ci, labels=labels
+    )
 
 
 def _sorted_keys(partial: Partial) -> np.ndarray:

@@ -41,14 +41,14 @@ def with_intervals(
     columns: dict[str, LossColumn],
     tables: dict[str, LossRows],
     losses: Sequence[Loss],
-    ci: CiSettings | None,
+    *,
+    ci: CiSettings,
     multiclass: bool,
     no_bootstrap: str = "",
 ) -> dict[str, LossColumn]:
     """Each loss's column with its interval bounds and standard errors (NaN: none);
     ``no_bootstrap`` says why the hidden bootstrap (R², F1, …) was left out (over the
     memory budget)."""
-    assert ci is not None
     out = {}
     for loss in losses:
         column = columns[loss.name]
@@ -115,6 +115,7 @@ def compare(
     file: str,
     sums: dict[str, dict[str, LossRows]],
     models: Sequence[Model],
+    *,
     losses: Sequence[Loss],
     reference: str,
     ci: CiSettings,
@@ -134,7 +135,9 @@ def compare(
                 continue
             assert isinstance(shape, Ratio)
             paired = _paired(shape, mine, ref, ci)
-            out += _comparisons(file, model.name, reference, loss, labels, paired, ci)
+            out += _comparisons(
+                file, model.name, reference, loss=loss, labels=labels, paired=paired, ci=ci
+            )
     return out
 
 
@@ -154,6 +157,7 @@ def _comparisons(
     file: str,
     model: str,
     reference: str,
+    *,
     loss: Loss,
     labels: list[dict[str, Any] | None],
     paired: intervals.Paired,
