@@ -32,7 +32,8 @@ from .losses.batch import sealed_view
 from .losses.params import Param, Value
 from .losses.registry import register as register_builtin
 from .losses.registry import unregister as unregister_loss
-from .losses.shapes import IDENTITY, PERCENT, SQRT, Shape, Transform
+from .losses.shapes import Shape
+from .losses.transforms import IDENTITY, PERCENT, SQRT, Transform
 from .plugins import failures_of
 
 BUILT_IN_TRANSFORMS = (IDENTITY, PERCENT, SQRT)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..losses import Direction, Loss
-from ..losses.shapes import NUM, Ratio
+from ..losses.shapes import NUM, Shape
 from ..reading import Model
 from ..result import CiSettings, Comparison, LossColumn
 from ..result.adjust import adjusted
@@ -80,8 +80,7 @@ def _loss_interval(
         return (*_bootstrap(shape.finalize(replicates), rows, ci.level), "bootstrap", "")
     if shape.no_interval:
         return nothing, nothing, nothing, ci.method, shape.no_interval
-    assert isinstance(shape, Ratio)
-    return (*intervals.normal_interval(shape, rows.sums, ci.level), ci.method, "")
+    return (*shape.normal_interval(rows.sums, ci.level), ci.method, "")
 
 
 def _without_bootstrap(why: str) -> str:
@@ -133,7 +132,6 @@ def compare(
             mine, ref = sums[model.name][loss.name], sums[reference][loss.name]
             if NUM.name not in mine.sums or NUM.name not in ref.sums:
                 continue
-            assert isinstance(shape, Ratio)
             paired = _paired(shape, mine, ref, ci)
             out += _comparisons(
                 file, model.name, reference, loss=loss, labels=labels, paired=paired, ci=ci
@@ -141,7 +139,7 @@ def compare(
     return out
 
 
-def _paired(shape: Ratio, mine: LossRows, ref: LossRows, ci: CiSettings) -> intervals.Paired:
+def _paired(shape: Shape, mine: LossRows, ref: LossRows, ci: CiSettings) -> intervals.Paired:
     if ci.method == "bootstrap":
         assert mine.replicates is not None and ref.replicates is not None
         reps_m, reps_r = shape.finalize(mine.replicates), shape.finalize(ref.replicates)
@@ -150,7 +148,7 @@ def _paired(shape: Ratio, mine: LossRows, ref: LossRows, ci: CiSettings) -> inte
             replicates = reps_m - reps_r
         replicates[_one_unit(mine)] = np.nan  # no interval (see _bootstrap)
         return intervals.paired_bootstrap(delta, replicates, ci.level)
-    return intervals.paired_normal(shape, mine.sums, ref.sums, ci.level)
+    return shape.paired_normal(mine.sums, ref.sums, ci.level)
 
 
 def _comparisons(

@@ -28,8 +28,10 @@ import numpy as np
 from ..engine.ranks import RANKS
 from ..engine.statistics import COMOMENTS, LARGEST, ROWS, SUM, Role, Statistic, Valued, declared
 from .batch import Ones
+from .transforms import IDENTITY, Transform
 
 if TYPE_CHECKING:
+    from ..engine.intervals import Interval, Paired
     from .batch import Batch, Spread
 
 Sums = Mapping[str, np.ndarray]
@@ -89,46 +91,8 @@ class Terms:
     flags: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Transform:
-    """A monotone increasing map of a ratio to the loss's value, with its derivative."""
-
-    name: str
-    apply: Callable[[np.ndarray], np.ndarray]
-    slope: Callable[[np.ndarray], np.ndarray]
-
-
-def _same(r: np.ndarray) -> np.ndarray:
-    return r
-
-
-def _times_100(r: np.ndarray) -> np.ndarray:
-    return 100.0 * r
-
-
-def _hundreds(r: np.ndarray) -> np.ndarray:
-    return np.full_like(r, 100.0)
-
-
-def _sqrt(r: np.ndarray) -> np.ndarray:
-    return np.sqrt(np.maximum(r, 0.0))
-
-
 def _no_flags(batch: Batch, **params: object) -> Mapping[str, np.ndarray]:
     return {}
-
-
-# module-level functions, never lambdas: a loss pickles (for a distributed run)
-IDENTITY = Transform("identity", _same, np.ones_like)
-PERCENT = Transform("×100", _times_100, _hundreds)
-
-
-def _sqrt_slope(r: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return 0.5 / np.sqrt(r)
-
-
-SQRT = Transform("√", _sqrt, _sqrt_slope)
 
 
 @dataclass(frozen=True)
@@ -171,6 +135,18 @@ class Ratio:
         """The keys whose value is not exact, and what it is (none: every value is)."""
         return {}
 
+    def normal_interval(self, sums: Sums, level: float) -> Interval:
+        """Its normal interval per key, from the co-moments (see ``no_interval``)."""
+        from ..engine import intervals  # the engine's formulas, for this shape
+
+        return intervals.normal_interval(self, sums, level)
+
+    def paired_normal(self, mine: Sums, ref: Sums, level: float) -> Paired:
+        """Its paired difference from a reference's, per key (see ``paired``)."""
+        from ..engine import intervals
+
+        return intervals.paired_normal(self, mine, ref, level)
+
     def finalize(self, sums: Sums) -> np.ndarray:
         return self.transform.apply(ratio(sums[NUM.name], sums[DEN.name]))
 
@@ -180,8 +156,21 @@ class Mean(Ratio):
     """value = T(Σw·t / Σw), the weighted mean of a per-row term t."""
 
 
+class _NotRatio:
+    """A shape with no normal interval and no paired comparison (``no_interval`` and
+    ``paired`` say so before anything asks)."""
+
+    no_interval: ClassVar[str]
+
+    def normal_interval(self, sums: Sums, level: float) -> Interval:
+        raise ValueError(self.no_interval)
+
+    def paired_normal(self, mine: Sums, ref: Sums, level: float) -> Paired:
+        raise ValueError(f"{type(self).__name__}: no paired comparison")
+
+
 @dataclass(frozen=True)
-class Extreme:
+class Extreme(_NotRatio):
     """value = max (or min) of a per-row term over the rows with positive weight."""
 
     term: Callable[[Batch], Terms]
@@ -221,7 +210,7 @@ class Extreme:
 
 
 @dataclass(frozen=True)
-class Custom:
+class Custom(_NotRatio):
     """Any value computed from named per-key sums: ``statistics`` gives the per-row columns
     (summed per key; a :class:`Spread` is kept as weight, mean and M2, read as ``name.w``,
     ``name.mean`` and ``name.m2``; a (rows × K) array as K sums per key; a ``Valued`` by its
@@ -289,7 +278,7 @@ class Ranks:
 
 
 @dataclass(frozen=True)
-class Ranked:
+class Ranked(_NotRatio):
     """ROC-AUC per class, from the engine's rank tables: for each key and class, P and N
     (positive and negative weight), ``area`` = Σ_s N(s)·(P above s + ½·P(s)) and ``tied``
     = Σ_s P(s)·N(s) over distinct scores (or score bins, where ``bits`` > 0). The value is
