@@ -87,8 +87,8 @@ def evaluate(
 
     ``ci`` (a level such as 0.95) puts an interval on every value: ``ci_method``
     "normal" (from streamed moments) or "bootstrap" (a Poisson bootstrap of
-    ``resamples`` replicates, keyed by ``seed`` and each row's position, resampling
-    blocks of ``block_rows`` rows). ``compare`` (True: the first model, or a model's
+    ``resamples`` replicates, keyed by ``seed`` and each row's position, its units
+    ``block_rows`` consecutive rows). ``compare`` (True: the first model, or a model's
     name) adds paired differences of every other model against that reference, with
     verdicts adjusted across groups by ``adjust`` ("holm" or "bh"). ``threads`` files are
     read and chunks computed at once (default: the machine's cores); the values do not
@@ -338,7 +338,7 @@ def _interval(
         raise UsageError("the bootstrap needs at least 2 resamples and blocks of 1 row or more")
     if not 0 <= seed < 2**64:
         raise UsageError(f"the bootstrap's seed lies between 0 and 2**64 - 1, not {seed}")
-    return CiSettings(level, method, resamples, seed, block_rows)
+    return CiSettings(level, method, resamples, seed, unit_rows=block_rows)
 
 
 def _as_source(

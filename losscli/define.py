@@ -17,24 +17,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
+from .engine import statistics
+from .engine.declarations import Problem, clashes, per_row_problem
 from .errors import PluginFailure
-from .losses import Batch, Custom, Direction, Extreme, Loss, Mean, Ranked, Ratio, Task, Terms
+from .losses import Batch, Direction, Loss, Mean, Task, Terms
 from .losses.batch import sealed_view
 from .losses.params import Param, Value
 from .losses.registry import register as register_builtin
 from .losses.registry import unregister as unregister_loss
-from .losses.shapes import IDENTITY, PERCENT, SQRT, Shape, Transform
+from .losses.shapes import Shape
+from .losses.transforms import IDENTITY, PERCENT, SQRT, Transform
 from .plugins import failures_of
 
-BUILT_IN_TRANSFORMS = (IDENTITY, PERCENT, SQRT)  # losscli's own: no plugin code to guard
-Problem = tuple[str, "int | None"]  # what a plugin's output has wrong ("": nothing), and where
+BUILT_IN_TRANSFORMS = (IDENTITY, PERCENT, SQRT)
 _origin = ["the Python API"]  # who is registering: a plugin file or package while it loads
 
 
@@ -98,7 +100,7 @@ def register(definition: Loss) -> Loss:
         definition,
         origin=where,
         shape=_checked_shape(definition, where),
-        defined_by=definition.defined_by or _qualified(_main_function(definition.shape)),
+        defined_by=definition.defined_by or _qualified(definition.shape.main),
     )
     try:
         return register_builtin(checked)
@@ -110,16 +112,6 @@ def unregister(name: str) -> Loss:
     """Remove a loss registered by a plugin or the Python API (by name or alias); the
     removed loss is returned. Built-in losses cannot be removed."""
     return unregister_loss(name)
-
-
-def _main_function(shape: Shape) -> Any:
-    if isinstance(shape, Ratio):
-        return shape.terms
-    if isinstance(shape, Extreme):
-        return shape.term
-    if isinstance(shape, Custom):
-        return shape.statistics
-    return shape.ranks
 
 
 def _qualified(function: Any) -> str:
@@ -148,28 +140,45 @@ def _row_terms(
 
 def _checked_shape(definition: Loss, where: str) -> Shape:
     """The shape with each of its functions called through the plugin's guard."""
-    shape = definition.shape
-    guard = partial(_guarded, definition.name, where)
-    if isinstance(shape, (Mean, Ratio)):
-        transform = shape.transform
-        if transform not in BUILT_IN_TRANSFORMS:
-            called = partial(_called, definition.name, where)
-            transform = Transform(
-                transform.name, partial(called, transform.apply), partial(called, transform.slope)
-            )
-        return replace(shape, terms=partial(guard, shape.terms, _check_terms), transform=transform)
-    if isinstance(shape, Extreme):
-        return replace(shape, term=partial(guard, shape.term, _check_terms))
-    if isinstance(shape, Custom):
-        return replace(
-            shape,
-            statistics=partial(guard, shape.statistics, _check_columns),
-            flags=partial(guard, shape.flags, _unchecked),
-            compute=partial(_called, definition.name, where, shape.compute),
-        )
-    if isinstance(shape, Ranked):
-        return replace(shape, ranks=partial(guard, shape.ranks, _unchecked))
-    return shape
+    return definition.shape.guarded(_PluginGuard(definition.name, where))
+
+
+@dataclass(frozen=True)
+class _PluginGuard:
+    """A plugin's functions, each called through :func:`_guarded` or :func:`_called` (see
+    :class:`~losscli.losses.shapes.Guard`)."""
+
+    name: str
+    where: str
+
+    def terms(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        return self._checked(function, _check_terms)
+
+    def columns(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        return self._checked(function, _check_columns)
+
+    def unchecked(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        return self._checked(function, _unchecked)
+
+    def called(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        return _wrapping(partial(_called, self.name, self.where, function), function)
+
+    def transform(self, transform: Transform) -> Transform:
+        if transform in BUILT_IN_TRANSFORMS:  # losscli's own: no plugin code to guard
+            return transform
+        return Transform(transform.name, self.called(transform.apply), self.called(transform.slope))
+
+    def _checked(
+        self, function: Callable[..., Any], check: Callable[[Any, int], Problem]
+    ) -> Callable[..., Any]:
+        return _wrapping(partial(_guarded, self.name, self.where, function, check), function)
+
+
+def _wrapping(guard: partial[Any], function: Callable[..., Any]) -> partial[Any]:
+    """``guard``, calling ``function``, marked as taking ``function``'s parameters (read
+    through ``__wrapped__`` when the loss's parameters are bound): each gets only those."""
+    guard.__wrapped__ = function  # type: ignore[attr-defined]
+    return guard
 
 
 def _guarded(
@@ -226,28 +235,19 @@ def _check_terms(terms: Any, rows: int) -> Problem:
 
 
 def _check_columns(columns: Any, rows: int) -> Problem:
-    for label, column in dict(columns).items():
-        values = getattr(column, "values", column)  # a Spread's values
-        problem = _check_array(np.asarray(values), rows, f"statistic {label!r}")
+    """Each declared statistic's column checked by its kind (a value per row, a row of K
+    per row, a spread's values and weights, a kind's own), and no two read as one name."""
+    declared = [statistics.declared(str(label), column) for label, column in dict(columns).items()]
+    for stat, column in declared:
+        problem = stat.kind.check(column, rows, f"statistic {stat.name!r}")
         if problem[0]:
             return problem
-    return "", None
+    return clashes(stat for stat, _ in declared), None
 
 
 def _check_array(array: np.ndarray, rows: int, label: str) -> Problem:
     """One real, finite value per row; else what is wrong and, if one row is, which."""
-    if array.shape != (rows,):
-        return f"returned a {label} of shape {array.shape} for {rows} rows; one value per row", None
-    if array.dtype.kind not in "biuf":
-        return (
-            f"returned a {label} of type {array.dtype}; a loss's values are real numbers "
-            "(take the real part, np.real(z), or the modulus, np.abs(z), if that is meant)",
-            None,
-        )
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
-        first = int(np.argmax(~np.isfinite(array)))
-        return f"returned a non-finite {label} ({float(array[first])})", first
-    return "", None
+    return per_row_problem(array, rows, label)
 
 
 def _tasks(task: str | Sequence[str]) -> tuple[Task, ...]:

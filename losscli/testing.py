@@ -72,6 +72,8 @@ class KernelHarness:
             from_logits=params is not None and params.from_logits,
         )
         self.plan = replace(plan, extra=self.extra)
+        if ci is not None and ci.method == "bootstrap":  # 100 resamples, seed 0 unless set
+            ci = replace(ci, resamples=ci.resamples or 100, seed=ci.seed or 0)
         self.uncertainty = Uncertainty.of(ci, losses=self.losses)
         spec.setdefault("moments", self.uncertainty.moments)
         spec.setdefault("resampling", self.uncertainty.resampling)

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from losscli.api import evaluate
 from losscli.engine.bootstrap import cells, resample
-from losscli.engine.bootstrap.cells import ChunkCells, PendingCells
+from losscli.engine.bootstrap.cells import CellGroup, PendingCells
 from losscli.engine.bootstrap.weights import Resampling, poisson_weights
 from losscli.engine.partial import Partial
 from losscli.losses.shapes import DEN, NUM
@@ -40,7 +40,7 @@ def _cells(partial: Partial) -> PendingCells | None:
 
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
-CI = CiSettings(0.9, "bootstrap", resamples=60, seed=3, block_rows=3)
+CI = CiSettings(0.9, "bootstrap", resamples=60, seed=3, unit_rows=3)
 HARNESS = KernelHarness(["mse", "mape", "wape"], grouped=True, ci=CI)
 NAMES = ((("m", "mse", NUM, 0),), (("m", "mse", DEN, 0), ("m", "mape", DEN, 0)))
 
@@ -125,9 +125,9 @@ def test_a_partial_with_waiting_cells_pickles() -> None:
     assert intervals(copy) == intervals(partial)
 
 
-def _block(sums: np.ndarray, counts: bool, units: np.ndarray) -> ChunkCells:
+def _block(sums: np.ndarray, counts: bool, units: np.ndarray) -> CellGroup:
     names = (NAMES[1],)
-    return ChunkCells(names, (counts,), np.arange(sums.shape[1]), units, sums)
+    return CellGroup(names, (counts,), np.arange(sums.shape[1]), units, sums)
 
 
 @pytest.mark.parametrize("rows_per_cell", [3, 20_000])
@@ -154,7 +154,7 @@ def test_blocks_of_other_keys_are_not_stacked_into_one_sparse_product() -> None:
     units = [np.arange(start, start + 10) for start in range(0, 40, 10)]
     keyed = [np.arange(0, 30), np.arange(30, 60), np.arange(60, 90), np.arange(70, 90)]
     blocks = [
-        ChunkCells((NAMES[0],), (False,), keys, u, np.ones((1, len(keys), len(u))))
+        CellGroup((NAMES[0],), (False,), keys, u, np.ones((1, len(keys), len(u))))
         for keys, u in zip(keyed, units, strict=True)
     ]
     assert [len(batch) for batch in cells._stacks(blocks)] == [2, 2]
@@ -227,7 +227,7 @@ def test_a_tree_of_merges_multiplies_cells_out_once_enough_wait() -> None:
 def test_a_chunk_with_as_many_units_as_resamples_multiplies_at_once() -> None:
     """Per-row resampling with few groups: a chunk's cells are as many as its rows, more
     than its product's entries, so waiting would only hold memory."""
-    harness = KernelHarness(["mse"], grouped=True, ci=replace(CI, block_rows=1))
+    harness = KernelHarness(["mse"], grouped=True, ci=replace(CI, unit_rows=1))
     rng = np.random.default_rng(5)
     y = rng.uniform(1.0, 3.0, 200)
     partial = harness.partial(y, y + 0.1, np.ones(200), rng.choice(list("ab"), 200))
@@ -241,8 +241,8 @@ def test_products_are_made_a_slice_of_units_at_a_time(monkeypatch: pytest.Monkey
     rng = np.random.default_rng(6)
     units = np.arange(500)
     blocks = [
-        ChunkCells(NAMES, (False, True), np.arange(3), units[:300], rng.random((2, 3, 300))),
-        ChunkCells(NAMES, (False, True), np.array([1, 4]), units[300:], rng.random((2, 2, 200))),
+        CellGroup(NAMES, (False, True), np.arange(3), units[:300], rng.random((2, 3, 300))),
+        CellGroup(NAMES, (False, True), np.array([1, 4]), units[300:], rng.random((2, 2, 200))),
     ]
     blocks[0].sums[1] = rng.integers(0, 5, (3, 300))  # the counts column
     blocks[1].sums[1] = rng.integers(0, 5, (2, 200))

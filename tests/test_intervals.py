@@ -527,7 +527,7 @@ def test_dense_and_sparse_replicate_products_agree(
     y = rng.uniform(1.0, 3.0, 500)
     p, w = y + rng.normal(0.0, 0.3, 500), rng.uniform(0.0, 2.0, 500)
     g = rng.choice(list("abcdef"), 500)
-    ci = CiSettings(0.95, "bootstrap", resamples=50, seed=2, block_rows=block_rows)
+    ci = CiSettings(0.95, "bootstrap", resamples=50, seed=2, unit_rows=block_rows)
     found = []
     for cells_per_row in (0, 10**9):  # never dense, always dense
         monkeypatch.setattr(resample, "DENSE_CELLS_PER_ROW", cells_per_row)

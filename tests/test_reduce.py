@@ -586,7 +586,7 @@ def check_key_ids(
 # ------------------------------------------------------------------ blocks
 
 NORMAL = CiSettings(0.95, "normal")
-BOOTSTRAP = CiSettings(0.95, "bootstrap", resamples=40, seed=3, block_rows=3)
+BOOTSTRAP = CiSettings(0.95, "bootstrap", resamples=40, seed=3, unit_rows=3)
 
 
 def rows_and_intervals(harness: KernelHarness, partial: Partial) -> list[tuple[Any, ...]]:

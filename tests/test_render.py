@@ -21,7 +21,9 @@ from rich.console import Console
 
 from losscli import evaluate
 from losscli.render import text as text_module
+from losscli.render.catalog import WRITERS
 from losscli.render.columns import float_texts
+from losscli.render.formats import CATALOG_FORMATS
 from losscli.render.grid import format_change, format_number
 from losscli.render.json_rows import json_pieces
 from losscli.render.literal import markdown, visible
@@ -578,3 +580,12 @@ def test_failures_on_an_ascii_standard_error(tmp_path: Path) -> None:
         f"losscli: check failed: mse<0.1 -- {path}, y_pred, overall: mse = 0.5 is not < 0.1\n"
         "losscli: [x] 1 of 1 check failed\n"
     )
+
+
+@pytest.mark.parametrize("fmt", CATALOG_FORMATS)
+def test_losses_offers_and_writes_every_catalog_format(run, fmt: str) -> None:
+    """``losscli losses -f`` reads its choices from the one catalog list, and every
+    format there is written (the table printed, the others by their writer)."""
+    done = run("losses", "-f", fmt)
+    assert done.exit_code == 0 and "mse" in done.stdout
+    assert set(CATALOG_FORMATS) == {"table", *WRITERS}

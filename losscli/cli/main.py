@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from .._version import __version__
+from ..render.formats import CATALOG_FORMATS
 from .config_options import losses_config_options
 from .messages import PROG, Group, say
 from .options import (
@@ -272,7 +273,7 @@ def _name_the_config_of(failures: list[Any]) -> None:
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json", "markdown"]),
+    type=click.Choice(CATALOG_FORMATS),
     default="table",
     show_default=True,
     help="The table fits a terminal's width; elsewhere its lines are whole.",

@@ -18,7 +18,6 @@ from .. import _arrow
 from ..errors import InputError
 from ..losses import Loss, Task
 from ..losses.registry import Rule
-from ..losses.shapes import Ranked, Sums
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
 from .order import key_order, shown_values
@@ -74,7 +73,12 @@ def result_frame(
         columns = finalize(sums[model.name], spec.losses, model.multiclass)
         if spec.ci is not None:
             columns = with_intervals(
-                columns, sums[model.name], spec.losses, spec.ci, model.multiclass, spec.no_bootstrap
+                columns,
+                sums[model.name],
+                spec.losses,
+                ci=spec.ci,
+                multiclass=model.multiclass,
+                no_bootstrap=spec.no_bootstrap,
             )
         frames.append(
             Frame(
@@ -91,7 +95,9 @@ def result_frame(
         return frame, []
     labels = [frame.group(k) for k in range(len(n))]
     ci = spec.compare_ci
-    return frame, compare(file, sums, models, spec.losses, spec.reference, ci, labels)
+    return frame, compare(
+        file, sums, models, losses=spec.losses, reference=spec.reference, ci=ci, labels=labels
+    )
 
 
 def _sorted_keys(partial: Partial) -> np.ndarray:
@@ -123,16 +129,18 @@ def _model_sums(
     span = None if boot is None or boot.span is None else boot.span.one_unit(order)
     out = {
         loss.name: LossRows(
-            {"n": n}, {}, None if boot is None else boot.rows(model, loss.name, order), span
+            {}, {}, None if boot is None else boot.rows(model, loss.name, order), span, n=n
         )
         for loss in losses
     }
     for (owner, loss, stat), state in partial.states.items():
         if owner == model and loss in out:
-            shown = stat.kind.rows(stat.name, state, order, partial.size)
+            shown = stat.kind.rows(stat.name, state, order, size=partial.size)
             (out[loss].flags if stat.role is Role.FLAG else out[loss].sums).update(shown)
+            if not stat.kind.resampled and stat.role is Role.VALUE:
+                out[loss].unresampled = f"statistic {stat.name!r} ({type(stat.kind).__name__})"
     for rows in out.values():
-        rows.sums["n"] = n  # (a statistic named n is the rows: the same)
+        rows.sums.setdefault("n", n)  # the row count, unless the loss declares its own n
         if rows.replicates is not None:
             rows.replicates.setdefault("n", n)
     return out
@@ -142,7 +150,7 @@ def finalize(
     tables: dict[str, LossRows], losses: Sequence[Loss], multiclass: bool = False
 ) -> dict[str, LossColumn]:
     """Each loss's value per key (NaN where it does not apply) and a note saying why."""
-    n_keys = len(next(iter(tables.values())).sums["n"]) if tables else 0
+    n_keys = len(next(iter(tables.values())).n) if tables else 0
     columns = {}
     for loss in losses:
         if not loss.applies_to(multiclass):
@@ -174,7 +182,7 @@ def _finalized(loss: Loss, rows: LossRows, n_keys: int) -> LossColumn:
     quiet = notes == None  # noqa: E711 (elementwise)
     for missing in np.flatnonzero(~ok & quiet):
         notes[missing] = _why_missing(loss, values[missing]) or None
-    for k, caveat in _caveats(loss, table).items():
+    for k, caveat in loss.shape.caveats(table).items():
         if ok[k] and quiet[k]:
             notes[k] = caveat
     return LossColumn.of(np.where(ok, values, np.nan), notes)
@@ -190,28 +198,6 @@ def _add_notes(notes: np.ndarray, rule: Rule, counts: np.ndarray) -> None:
         notes[fresh] = rule.note(0)  # the same for every key
     for hit in np.flatnonzero(hits & ~fresh):
         notes[hit] = f"{notes[hit]}; {rule.note(int(counts[hit]))}"
-
-
-def _caveats(loss: Loss, table: Sums) -> dict[int, str]:
-    """The keys whose value is not exact, and what it is: a rank statistic from score bins."""
-    shape = loss.shape
-    if not isinstance(shape, Ranked) or "bits" not in table:
-        return {}
-    bound = shape.error_bound(table)
-    bits = table["bits"]
-    return {
-        int(k): f"from 2^{int(bits[k])} score bins (more distinct scores than the memory "
-        f"budget): within {_rounded_up(bound[k])} of the exact value"
-        for k in np.flatnonzero(bits > 0)
-    }
-
-
-def _rounded_up(bound: float) -> str:
-    """``bound`` to two significant digits, rounded up: a stated bound never understates."""
-    if not bound > 0:
-        return "0"
-    step = 10.0 ** (np.floor(np.log10(bound)) - 1)
-    return f"{np.ceil(bound / step) * step:.2g}"
 
 
 def _why_missing(loss: Loss, value: float) -> str:

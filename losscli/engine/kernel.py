@@ -41,6 +41,7 @@ from .bootstrap.resample import ChunkResampler
 from .bootstrap.weights import Resampling
 from .budget import MemoryBudget
 from .checks import RowProblems
+from .declarations import same_kind
 from .keys import KeySet
 from .partial import Partial
 from .shifted import ChunkMoments
@@ -98,7 +99,7 @@ class Step:
             shape,
             tuple((rule.stat, (model, loss.name, flag(rule.stat))) for rule in loss.rules),
             spec.resampling is not None and shape.resampled(spec.replicate_ratios),
-            bool(getattr(shape, "nonnegative", False)),
+            shape.nonnegative,
         )
 
     def key(self, stat: Statistic) -> Key:
@@ -106,6 +107,8 @@ class Step:
         found = self.keys.get(stat)
         if found is None:
             found = self.keys[stat] = (self.model, self.loss, stat)
+        elif found[2].kind is not stat.kind:  # a kind built anew per batch: it must be equal
+            same_kind(self.loss, found[2], stat)
         return found
 
 

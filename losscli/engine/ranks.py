@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .statistics import Kind, State
+from .statistics import Kind, Problem, State
 
 if TYPE_CHECKING:
     from ..losses.shapes import Ranks
@@ -32,6 +32,7 @@ FINEST_BITS = 20
 STEP_BITS = 4
 COARSEST_BITS = 8
 EXACT = 0  # ``bits`` of a table of exact scores
+SHOWN = ("pos", "neg", "area", "tied", "bits")  # what a rank table is read as (key_class_sums)
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,9 @@ class RankKind(Kind):
         return state
 
     def combined(self, mine: State, theirs: State) -> State:
+        return self.added(RankStore(mine.table, list(mine.pending)), theirs)
+
+    def added(self, mine: State, theirs: State) -> State:
         for table in theirs.tables():
             mine.add(table)
         return mine
@@ -227,8 +231,15 @@ class RankKind(Kind):
             mine.add(table.rekeyed(at))
         return mine
 
-    def rows(self, name: str, state: State, order: np.ndarray, size: int) -> dict[str, Any]:
-        table = state.settled()
+    def check(self, column: Any, rows: int, label: str) -> Problem:
+        return "", None  # a rank statistic's rows are checked as they are read
+
+    def names(self, name: str) -> tuple[str, ...]:
+        return SHOWN
+
+    def rows(self, name: str, state: State, order: np.ndarray, *, size: int) -> dict[str, Any]:
+        tables = state.tables()  # sorted into one table of its own: the store stays as it is
+        table = tables[0] if len(tables) == 1 else merged(tables)
         keyed, overall = key_class_sums(table, size), key_class_sums(pooled(table), 1)
         return {k: np.concatenate([keyed[k][order], overall[k]]) for k in keyed}
 

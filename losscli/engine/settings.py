@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from ..errors import UsageError
 from ..losses import Loss
 from ..result import CiSettings
 from .bootstrap.weights import FALLBACK_BOOTSTRAP, Resampling
@@ -43,9 +44,13 @@ class Uncertainty:
             ci = replace(ci, adjust=adjust)
         resampling = None
         if ci is not None and ci.method == "bootstrap":
-            assert ci.resamples and ci.seed is not None
-            resampling = Resampling(ci.resamples, ci.seed, ci.block_rows or 1)
-        elif ci is not None and any(loss.shape.resampled(False) for loss in losses):
+            if not ci.resamples or ci.seed is None:
+                raise UsageError(
+                    f"the bootstrap needs its resamples and seed (got {ci.resamples} and "
+                    f"{ci.seed}): set both, as --resamples and --seed do"
+                )
+            resampling = Resampling(ci.resamples, ci.seed, ci.unit_rows or 1)
+        elif ci is not None and any(loss.shape.hidden_bootstrap for loss in losses):
             resampling = FALLBACK_BOOTSTRAP
         return cls(
             ci=ci,

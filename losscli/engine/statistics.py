@@ -24,6 +24,7 @@ import numpy as np
 
 from ..columns import Spread
 from .comoments import merged, one_variable, pooled
+from .declarations import Problem, per_row_problem, same_fields
 from .reduce import chunk_moments, key_max, key_sum, slice_of
 
 State = Any  # a kind's per-key state: an array with a row per key, or a kind's own object
@@ -40,17 +41,46 @@ class Role(Enum):
 
 class Kind:
     """How a statistic's per-key state is made, combined, grown, shown and resampled. The
-    base class is a state of one array row per key, combined by a ufunc-like merge."""
+    base class is a state of one array row per key, combined by a ufunc-like merge.
+
+    The contract: a kind is a value (two kinds of one type with equal fields are the
+    same kind, so a loss may build its kind anew in every batch); :meth:`combined`,
+    :meth:`pooled` and :meth:`rows` never change their inputs (a state may be shared by
+    two keys, two partials, or two threads finalizing the same partial); only
+    :meth:`added` and :meth:`absorb` write, into their first argument.
+    """
 
     fill: ClassVar[float] = 0.0  # a key without rows
     shifted: ClassVar[bool] = False  # resampled around each key's first value (see Moments)
+    resampled: ClassVar[bool] = False  # the bootstrap resamples it (:meth:`replicated`)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return False
+        return same_fields(vars(self), vars(other))
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in vars(self).items())
+        return f"{type(self).__name__}({fields})"
+
+    def check(self, column: Any, rows: int, label: str) -> Problem:
+        """What is wrong with a custom loss's per-row ``column`` of this kind ("": nothing):
+        by default, an array of real, finite values whose first axis is the rows."""
+        return per_row_problem(np.asarray(column), rows, label, ndims=range(1, 33))
+
+    def names(self, name: str) -> tuple[str, ...]:
+        """The names ``compute`` reads this statistic's state under (:meth:`rows`)."""
+        return (name,)
 
     def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
         """The state of one block's rows (``codes``: their keys; None: one key)."""
         raise NotImplementedError
 
     def combined(self, mine: State, theirs: State) -> State:
-        """The state of both row sets, key by key (rows aligned); may reuse ``mine``."""
+        """The state of both row sets, key by key (rows aligned), new: neither changes."""
         raise NotImplementedError
 
     def empty(self, size: int, like: State) -> State:
@@ -77,8 +107,9 @@ class Kind:
         """One row: every key's rows together (the overall row)."""
         raise NotImplementedError
 
-    def rows(self, name: str, state: State, order: np.ndarray, size: int) -> dict[str, Any]:
-        """What ``compute`` reads: the state of the ordered keys, then the pooled row."""
+    def rows(self, name: str, state: State, order: np.ndarray, *, size: int) -> dict[str, Any]:
+        """What ``compute`` reads: the state of the ordered keys, then the pooled row (the
+        state does not change)."""
         return {name: np.concatenate([state[order], self.pooled(state)])}
 
     def replicated(self, column: Any, shift: np.ndarray | None) -> list[Any]:
@@ -95,7 +126,7 @@ class Kind:
         raise NotImplementedError
 
     def replicate_rows(
-        self, name: str, parts: list[np.ndarray], shift: np.ndarray | None, order: np.ndarray
+        self, name: str, parts: list[np.ndarray], shift: np.ndarray | None, *, order: np.ndarray
     ) -> dict[str, np.ndarray]:
         """The state as each resample saw it, from its parts' (keys × resamples) sums."""
         raise NotImplementedError
@@ -104,6 +135,11 @@ class Kind:
 @dataclass(frozen=True)
 class Sum(Kind):
     """Σ column per key; a (rows × K) column keeps K sums per key (counts per class, bins)."""
+
+    resampled: ClassVar[bool] = True
+
+    def check(self, column: Any, rows: int, label: str) -> Problem:
+        return per_row_problem(np.asarray(column), rows, label, ndims=(1, 2))
 
     def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
         if isinstance(column, np.ndarray) and column.ndim == 2:
@@ -129,7 +165,7 @@ class Sum(Kind):
         return [column]
 
     def replicate_rows(
-        self, name: str, parts: list[np.ndarray], shift: np.ndarray | None, order: np.ndarray
+        self, name: str, parts: list[np.ndarray], shift: np.ndarray | None, *, order: np.ndarray
     ) -> dict[str, np.ndarray]:
         rows = [np.concatenate([p[order], p.sum(axis=0)[None]]) for p in parts]
         return {name: rows[0] if len(rows) == 1 else np.stack(rows, axis=-1)}
@@ -150,10 +186,13 @@ class Largest(Kind):
     def pooled(self, state: State) -> np.ndarray:
         return np.array([np.max(state, initial=-np.inf)])
 
+    def check(self, column: Any, rows: int, label: str) -> Problem:
+        return per_row_problem(np.asarray(column), rows, label)
+
 
 @dataclass(frozen=True)
 class Moments(Kind):
-    """Shifted moments of a :class:`~losscli.losses.batch.Spread` (R²'s Σw(y − ȳ)²): per key
+    """Shifted moments of a :class:`~losscli.columns.Spread` (R²'s Σw(y − ȳ)²): per key
     (weight, mean, M2, shift), the mean taken of y − shift, the shift being the key's first
     value (NaN: no rows yet). Two states merge by Chan's formula after moving theirs onto
     this one's shift; the pooled row moves every key onto one shift first. The bootstrap
@@ -161,6 +200,17 @@ class Moments(Kind):
     with the weights is a sum), re-based the same way (:meth:`rebased`)."""
 
     shifted: ClassVar[bool] = True
+    resampled: ClassVar[bool] = True
+
+    def check(self, column: Any, rows: int, label: str) -> Problem:
+        if not isinstance(column, Spread):
+            return f"returned a {label} of type {type(column).__name__}, not a Spread", None
+        weights = np.asarray(column.weights)
+        problem = per_row_problem(np.asarray(column.values), rows, label)
+        return problem if problem[0] else per_row_problem(weights, rows, f"{label}'s weights")
+
+    def names(self, name: str) -> tuple[str, ...]:
+        return f"{name}.w", f"{name}.mean", f"{name}.m2"
 
     def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
         shift = first_values(codes, n_keys, column.values)
@@ -184,17 +234,14 @@ class Moments(Kind):
         table = merged(one_variable(w, mean, m2), one_variable(tw, rebased, tm2))
         return np.stack([table[:, 0], table[:, 2], table[:, 3], shift], axis=1)
 
-    def rows(self, name: str, state: State, order: np.ndarray, size: int) -> dict[str, Any]:
+    def rows(self, name: str, state: State, order: np.ndarray, *, size: int) -> dict[str, Any]:
         w, mean, m2, shift = state.T
         base, moved = _one_base(shift)
         with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss
             total, _, grand, pooled_m2 = pooled(one_variable(w, moved + mean, m2))[0]
         absolute = np.nan_to_num(shift) + mean
-        return {
-            f"{name}.w": np.append(w[order], total),
-            f"{name}.mean": np.append(absolute[order], base + grand),
-            f"{name}.m2": np.append(m2[order], pooled_m2),
-        }
+        shown = np.append(w[order], total), np.append(absolute[order], base + grand)
+        return dict(zip(self.names(name), (*shown, np.append(m2[order], pooled_m2)), strict=True))
 
     def shift_source(self, column: Any) -> np.ndarray:
         return np.asarray(column.values)
@@ -209,7 +256,7 @@ class Moments(Kind):
         return [s0, s1 + d * s0, s2 + 2 * d * s1 + d**2 * s0]
 
     def replicate_rows(
-        self, name: str, parts: list[np.ndarray], shift: np.ndarray | None, order: np.ndarray
+        self, name: str, parts: list[np.ndarray], shift: np.ndarray | None, *, order: np.ndarray
     ) -> dict[str, np.ndarray]:
         assert shift is not None
         base, moved = _one_base(shift)
@@ -218,11 +265,8 @@ class Moments(Kind):
         w, t1, t2 = (np.concatenate([x[order], p]) for x, p in zip(parts, pooled_sums, strict=True))
         with np.errstate(all="ignore"):
             mean = np.divide(t1, w, out=np.full(t1.shape, np.nan), where=w != 0)
-            return {
-                f"{name}.w": w,
-                f"{name}.mean": shifts + mean,
-                f"{name}.m2": np.maximum(t2 - t1 * mean, 0.0),
-            }
+            shown = w, shifts + mean, np.maximum(t2 - t1 * mean, 0.0)
+            return dict(zip(self.names(name), shown, strict=True))
 
 
 def _one_base(shift: np.ndarray) -> tuple[float, np.ndarray]:
@@ -258,20 +302,27 @@ class CoMoments(Kind):
 SUM, LARGEST, MOMENTS, COMOMENTS = Sum(), Largest(), Moments(), CoMoments()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Statistic:
-    """A per-key statistic of one loss: its name (local to the loss), kind and role."""
+    """A per-key statistic of one loss: its name (local to the loss), kind and role. Its
+    identity is its name and role: a loss keeps one kind under a name
+    (:func:`~.declarations.same_kind`)."""
 
     name: str
     kind: Kind
     role: Role = Role.VALUE
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Statistic):
+            return NotImplemented
+        return self is other or (self.name == other.name and self.role is other.role)
 
     def __hash__(self) -> int:
         """Hashed once (the kernel looks statistics up per block); never pickled, as a
         string's hash differs between processes."""
         found = self.__dict__.get("_hash")
         if found is None:
-            found = hash((self.name, self.kind, self.role))
+            found = hash((self.name, self.role))
             object.__setattr__(self, "_hash", found)
         return int(found)
 
@@ -284,7 +335,9 @@ class Statistic:
 
 
 Key = tuple[str, str, Statistic]  # (model, loss column, statistic): each loss owns its own
-ROWS = Statistic("n", SUM)  # a loss's row count, where it is resampled (a custom finalize's)
+# A loss's row count, read as ``n`` where the loss declares no ``n`` of its own (and resampled
+# with a custom finalize's sums): no statistic name is the engine's.
+ROWS = Statistic("n", SUM)
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ overall key, as in :mod:`.finalize`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from ..losses import Direction, Loss
-from ..losses.shapes import NUM, Ratio
+from ..losses.shapes import NUM, Shape
 from ..reading import Model
 from ..result import CiSettings, Comparison, LossColumn
 from ..result.adjust import adjusted
@@ -25,33 +25,36 @@ from .bootstrap.weights import FALLBACK_BOOTSTRAP
 class LossRows:
     """One loss's per-key rows (the ordered keys, then the overall row): the statistics its
     finalize reads (and its intervals' co-moments) with ``n``, the counts of rows its rules
-    flag, its statistics as each resample saw them (None: not resampled), and whether each
-    row's rows lie in one resampling unit (None: no bootstrap)."""
+    flag, its statistics as each resample saw them (None: not resampled), whether each
+    row's rows lie in one resampling unit (None: no bootstrap), the row count, and one of
+    its statistics whose kind the bootstrap does not resample ("": none)."""
 
     sums: dict[str, np.ndarray]
     flags: dict[str, np.ndarray]
     replicates: dict[str, np.ndarray] | None = None
     one_unit: np.ndarray | None = None
+    n: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    unresampled: str = ""
 
 
 def with_intervals(
     columns: dict[str, LossColumn],
     tables: dict[str, LossRows],
     losses: Sequence[Loss],
-    ci: CiSettings | None,
+    *,
+    ci: CiSettings,
     multiclass: bool,
     no_bootstrap: str = "",
 ) -> dict[str, LossColumn]:
     """Each loss's column with its interval bounds and standard errors (NaN: none);
     ``no_bootstrap`` says why the hidden bootstrap (R², F1, …) was left out (over the
     memory budget)."""
-    assert ci is not None
     out = {}
     for loss in losses:
         column = columns[loss.name]
         if loss.applies_to(multiclass):
             low, high, se, method, why = _loss_interval(loss, tables[loss.name], ci)
-            if no_bootstrap and loss.shape.resampled(False):
+            if no_bootstrap and loss.shape.hidden_bootstrap:
                 why = _without_bootstrap(no_bootstrap)
         else:
             low = high = se = np.full(len(column.values), np.nan)
@@ -69,13 +72,15 @@ def _loss_interval(
     and why (as the shape says)."""
     shape = loss.shape
     replicates = rows.replicates
+    nothing = np.full(len(rows.n), np.nan)
+    if rows.unresampled and shape.resampled(True):  # its kind can't be: nor can its value
+        why = f"no interval: {rows.unresampled} has no bootstrap"
+        return nothing, nothing, nothing, ci.method, why
     if replicates is not None and (ci.method == "bootstrap" or shape.no_interval):
         return (*_bootstrap(shape.finalize(replicates), rows, ci.level), "bootstrap", "")
     if shape.no_interval:
-        nothing = np.full(len(rows.sums["n"]), np.nan)
         return nothing, nothing, nothing, ci.method, shape.no_interval
-    assert isinstance(shape, Ratio)
-    return (*intervals.normal_interval(shape, rows.sums, ci.level), ci.method, "")
+    return (*shape.normal_interval(rows.sums, ci.level), ci.method, "")
 
 
 def _without_bootstrap(why: str) -> str:
@@ -96,12 +101,12 @@ def _bootstrap(replicates: np.ndarray, rows: LossRows, level: float) -> interval
 
 
 def _one_unit(rows: LossRows) -> np.ndarray:
-    """Rows whose rows all lie in one resampling unit (one row; one block of
-    ``--block-rows``): every resample gives them one weight, so each replicate is their
+    """Rows whose rows all lie in one resampling unit (one row; one unit of
+    ``--block-rows`` rows): every resample gives them one weight, so each replicate is their
     value (or nothing), an interval of width 0 that would claim a certainty it does not
     have; the normal method has none for one row either. Rows of identical terms (every
     prediction right; two identical models) spread over units keep theirs, of width 0."""
-    few = rows.sums["n"] < 2
+    few = rows.n < 2
     return few if rows.one_unit is None else np.asarray(rows.one_unit, dtype=bool) | few
 
 
@@ -109,6 +114,7 @@ def compare(
     file: str,
     sums: dict[str, dict[str, LossRows]],
     models: Sequence[Model],
+    *,
     losses: Sequence[Loss],
     reference: str,
     ci: CiSettings,
@@ -126,13 +132,14 @@ def compare(
             mine, ref = sums[model.name][loss.name], sums[reference][loss.name]
             if NUM.name not in mine.sums or NUM.name not in ref.sums:
                 continue
-            assert isinstance(shape, Ratio)
             paired = _paired(shape, mine, ref, ci)
-            out += _comparisons(file, model.name, reference, loss, labels, paired, ci)
+            out += _comparisons(
+                file, model.name, reference, loss=loss, labels=labels, paired=paired, ci=ci
+            )
     return out
 
 
-def _paired(shape: Ratio, mine: LossRows, ref: LossRows, ci: CiSettings) -> intervals.Paired:
+def _paired(shape: Shape, mine: LossRows, ref: LossRows, ci: CiSettings) -> intervals.Paired:
     if ci.method == "bootstrap":
         assert mine.replicates is not None and ref.replicates is not None
         reps_m, reps_r = shape.finalize(mine.replicates), shape.finalize(ref.replicates)
@@ -141,13 +148,14 @@ def _paired(shape: Ratio, mine: LossRows, ref: LossRows, ci: CiSettings) -> inte
             replicates = reps_m - reps_r
         replicates[_one_unit(mine)] = np.nan  # no interval (see _bootstrap)
         return intervals.paired_bootstrap(delta, replicates, ci.level)
-    return intervals.paired_normal(shape, mine.sums, ref.sums, ci.level)
+    return shape.paired_normal(mine.sums, ref.sums, ci.level)
 
 
 def _comparisons(
     file: str,
     model: str,
     reference: str,
+    *,
     loss: Loss,
     labels: list[dict[str, Any] | None],
     paired: intervals.Paired,

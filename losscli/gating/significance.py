@@ -225,7 +225,7 @@ def _key(group: dict[str, object] | None) -> tuple[tuple[str, str], ...] | None:
 def check_delta_usage(checks: Sequence[object], compare: bool) -> None:
     """Before reading: a ``delta:`` check needs --compare, and a loss that has a paired
     difference (a mean or a ratio of sums; its shape says so before any row is read)."""
-    from ..losses import Ratio, get_loss
+    from ..losses import get_loss
 
     for check in checks:
         if not getattr(check, "delta", False):
@@ -237,7 +237,7 @@ def check_delta_usage(checks: Sequence[object], compare: bool) -> None:
                 "(and at least two models)"
             )
         loss = get_loss(getattr(check, "loss", ""))
-        if not isinstance(loss.shape, Ratio):
+        if not loss.shape.paired:
             raise UsageError(
                 f"the check {text!r} is on the paired difference of {loss.name}, which has "
                 "none: only means and ratios of sums (mse, mae, mape, cross_entropy, …) "

@@ -11,7 +11,8 @@ import numpy as np
 from .batch import Batch, Spread
 from .params import Param
 from .registry import Direction, Loss, Rule, Task, register
-from .shapes import PERCENT, SQRT, Custom, Mean, Ratio, Sums, Terms, ratio
+from .shapes import Custom, Mean, Ratio, Sums, Terms, ratio
+from .transforms import PERCENT, SQRT
 
 REGRESSION = (Task.REGRESSION,)
 LOG2 = float(np.log(2.0))

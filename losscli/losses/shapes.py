@@ -10,14 +10,14 @@ value follows from them; the engine derives intervals and paired differences fro
 - :class:`Ranked`: a rank statistic (ROC-AUC) from the weighted positive and negative
   mass at each distinct score, per key and class.
 
-Every shape merges exactly: sums add, extremes take the max (min), spreads merge with
-Chan's formula, rank tables concatenate and sum equal scores. Statistic names are local
-to their loss: the engine keeps each loss's sums apart, so no loss can change another's
-value.
+Every shape declares its statistics, and each statistic's kind says how it merges
+(:mod:`losscli.engine.statistics`). Statistic names are local to their loss: the engine
+keeps each loss's sums apart, so no loss can change another's value.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -26,10 +26,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import numpy as np
 
 from ..engine.ranks import RANKS
-from ..engine.statistics import COMOMENTS, LARGEST, ROWS, SUM, Role, Statistic, declared
+from ..engine.statistics import COMOMENTS, LARGEST, ROWS, SUM, Role, Statistic, Valued, declared
 from .batch import Ones
+from .transforms import IDENTITY, Transform
 
 if TYPE_CHECKING:
+    from ..engine.intervals import Interval, Paired
     from .batch import Batch, Spread
 
 Sums = Mapping[str, np.ndarray]
@@ -47,6 +49,22 @@ class TermSource(Protocol):
     def __call__(self, make: Callable[[Batch], Terms]) -> Terms: ...
 
     def weighed(self, term: np.ndarray | None) -> np.ndarray | Ones: ...
+
+
+class Guard(Protocol):
+    """How a plugin's functions are called (:mod:`losscli.define`): a function of a batch
+    with its output checked (its terms, its statistics' columns, or unchecked), any other
+    (``compute``, a transform) only guarded."""
+
+    def terms(self, function: Callable[..., Any]) -> Callable[..., Any]: ...
+
+    def columns(self, function: Callable[..., Any]) -> Callable[..., Any]: ...
+
+    def unchecked(self, function: Callable[..., Any]) -> Callable[..., Any]: ...
+
+    def called(self, function: Callable[..., Any]) -> Callable[..., Any]: ...
+
+    def transform(self, transform: Transform) -> Transform: ...
 
 
 @dataclass(frozen=True)
@@ -73,46 +91,8 @@ class Terms:
     flags: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Transform:
-    """A monotone increasing map of a ratio to the loss's value, with its derivative."""
-
-    name: str
-    apply: Callable[[np.ndarray], np.ndarray]
-    slope: Callable[[np.ndarray], np.ndarray]
-
-
-def _same(r: np.ndarray) -> np.ndarray:
-    return r
-
-
-def _times_100(r: np.ndarray) -> np.ndarray:
-    return 100.0 * r
-
-
-def _hundreds(r: np.ndarray) -> np.ndarray:
-    return np.full_like(r, 100.0)
-
-
-def _sqrt(r: np.ndarray) -> np.ndarray:
-    return np.sqrt(np.maximum(r, 0.0))
-
-
 def _no_flags(batch: Batch, **params: object) -> Mapping[str, np.ndarray]:
     return {}
-
-
-# module-level functions, never lambdas: a loss pickles (for a distributed run)
-IDENTITY = Transform("identity", _same, np.ones_like)
-PERCENT = Transform("×100", _times_100, _hundreds)
-
-
-def _sqrt_slope(r: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return 0.5 / np.sqrt(r)
-
-
-SQRT = Transform("√", _sqrt, _sqrt_slope)
 
 
 @dataclass(frozen=True)
@@ -126,6 +106,7 @@ class Ratio:
 
     no_interval: ClassVar[str] = ""  # a normal interval (delta method, Wilson) and ...
     paired: ClassVar[bool] = True  # ... a paired comparison, from the co-moments
+    hidden_bootstrap: ClassVar[bool] = False  # resampled under the normal method too
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
         made = terms(self.terms)
@@ -140,6 +121,32 @@ class Ratio:
     def bound(self, arguments: Mapping[str, Any]) -> Ratio:
         return replace(self, terms=_bound(self.terms, arguments))
 
+    @property
+    def main(self) -> Callable[..., Any]:
+        """The function that defines the loss (its name in listings)."""
+        return self.terms
+
+    def guarded(self, guard: Guard) -> Ratio:
+        return replace(
+            self, terms=guard.terms(self.terms), transform=guard.transform(self.transform)
+        )
+
+    def caveats(self, sums: Sums) -> dict[int, str]:
+        """The keys whose value is not exact, and what it is (none: every value is)."""
+        return {}
+
+    def normal_interval(self, sums: Sums, level: float) -> Interval:
+        """Its normal interval per key, from the co-moments (see ``no_interval``)."""
+        from ..engine import intervals  # the engine's formulas, for this shape
+
+        return intervals.normal_interval(self, sums, level)
+
+    def paired_normal(self, mine: Sums, ref: Sums, level: float) -> Paired:
+        """Its paired difference from a reference's, per key (see ``paired``)."""
+        from ..engine import intervals
+
+        return intervals.paired_normal(self, mine, ref, level)
+
     def finalize(self, sums: Sums) -> np.ndarray:
         return self.transform.apply(ratio(sums[NUM.name], sums[DEN.name]))
 
@@ -149,8 +156,21 @@ class Mean(Ratio):
     """value = T(Σw·t / Σw), the weighted mean of a per-row term t."""
 
 
+class _NotRatio:
+    """A shape with no normal interval and no paired comparison (``no_interval`` and
+    ``paired`` say so before anything asks)."""
+
+    no_interval: ClassVar[str]
+
+    def normal_interval(self, sums: Sums, level: float) -> Interval:
+        raise ValueError(self.no_interval)
+
+    def paired_normal(self, mine: Sums, ref: Sums, level: float) -> Paired:
+        raise ValueError(f"{type(self).__name__}: no paired comparison")
+
+
 @dataclass(frozen=True)
-class Extreme:
+class Extreme(_NotRatio):
     """value = max (or min) of a per-row term over the rows with positive weight."""
 
     term: Callable[[Batch], Terms]
@@ -158,6 +178,8 @@ class Extreme:
 
     no_interval: ClassVar[str] = "no interval: a maximum has no sound streamed interval"
     paired: ClassVar[bool] = False
+    hidden_bootstrap: ClassVar[bool] = False
+    nonnegative: ClassVar[bool] = False
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
         made = terms(self.term)
@@ -172,29 +194,43 @@ class Extreme:
     def bound(self, arguments: Mapping[str, Any]) -> Extreme:
         return replace(self, term=_bound(self.term, arguments))
 
+    @property
+    def main(self) -> Callable[..., Any]:
+        return self.term
+
+    def guarded(self, guard: Guard) -> Extreme:
+        return replace(self, term=guard.terms(self.term))
+
+    def caveats(self, sums: Sums) -> dict[int, str]:
+        return {}
+
     def finalize(self, sums: Sums) -> np.ndarray:
         extreme = sums[EXTREME.name] if self.largest else -sums[EXTREME.name]  # a min is −max
         return np.where(sums[WEIGHED_ROWS.name] > 0, extreme, np.nan)
 
 
 @dataclass(frozen=True)
-class Custom:
+class Custom(_NotRatio):
     """Any value computed from named per-key sums: ``statistics`` gives the per-row columns
     (summed per key; a :class:`Spread` is kept as weight, mean and M2, read as ``name.w``,
     ``name.mean`` and ``name.m2``; a (rows × K) array as K sums per key; a ``Valued`` by its
     own kind), ``compute`` maps the sums (and ``n``, the row count) to values, vectorised
     over keys. The loss's parameters reach all three as keywords."""
 
-    statistics: Callable[[Batch], Mapping[str, np.ndarray | Ones | Spread]]
+    statistics: Callable[[Batch], Mapping[str, np.ndarray | Ones | Spread | Valued]]
     compute: Callable[[Sums], np.ndarray]
     flags: Callable[..., Mapping[str, np.ndarray]] = _no_flags
 
     no_interval: ClassVar[str] = "no interval for this loss"  # without its bootstrap
     paired: ClassVar[bool] = False
+    hidden_bootstrap: ClassVar[bool] = True  # its interval is the bootstrap's (R², F1, …)
+    nonnegative: ClassVar[bool] = False
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
         columns = dict(declared(name, value) for name, value in self.statistics(batch).items())
-        resampled = {ROWS: Ones(len(batch.y)), **columns}
+        resampled = {ROWS: Ones(len(batch.y)), **columns}  # a loss's own ``n`` replaces ROWS
+        if not all(stat.kind.resampled for stat in columns):
+            resampled = {}  # no interval (and no note's cost): see ``unresampled``
         return Found(columns, self.flags(batch), resampled)
 
     def resampled(self, bootstrap: bool) -> bool:
@@ -212,6 +248,21 @@ class Custom:
     def finalize(self, sums: Sums) -> np.ndarray:
         return self.compute(sums)
 
+    @property
+    def main(self) -> Callable[..., Any]:
+        return self.statistics
+
+    def guarded(self, guard: Guard) -> Custom:
+        return replace(
+            self,
+            statistics=guard.columns(self.statistics),
+            flags=guard.unchecked(self.flags),
+            compute=guard.called(self.compute),
+        )
+
+    def caveats(self, sums: Sums) -> dict[int, str]:
+        return {}
+
 
 @dataclass(frozen=True)
 class Ranks:
@@ -227,7 +278,7 @@ class Ranks:
 
 
 @dataclass(frozen=True)
-class Ranked:
+class Ranked(_NotRatio):
     """ROC-AUC per class, from the engine's rank tables: for each key and class, P and N
     (positive and negative weight), ``area`` = Σ_s N(s)·(P above s + ½·P(s)) and ``tied``
     = Σ_s P(s)·N(s) over distinct scores (or score bins, where ``bits`` > 0). The value is
@@ -238,6 +289,8 @@ class Ranked:
 
     no_interval: ClassVar[str] = "no interval: no streamed interval for a rank statistic"
     paired: ClassVar[bool] = False
+    hidden_bootstrap: ClassVar[bool] = False
+    nonnegative: ClassVar[bool] = False
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
         ranks = self.ranks(batch)
@@ -248,6 +301,25 @@ class Ranked:
 
     def bound(self, arguments: Mapping[str, Any]) -> Ranked:
         return replace(self, ranks=_bound(self.ranks, arguments))
+
+    @property
+    def main(self) -> Callable[..., Any]:
+        return self.ranks
+
+    def guarded(self, guard: Guard) -> Ranked:
+        return replace(self, ranks=guard.unchecked(self.ranks))
+
+    def caveats(self, sums: Sums) -> dict[int, str]:
+        """A value from score bins (more distinct scores than the memory budget), and how
+        far from the exact one it can be."""
+        if "bits" not in sums:
+            return {}
+        bound, bits = self.error_bound(sums), sums["bits"]
+        return {
+            int(k): f"from 2^{int(bits[k])} score bins (more distinct scores than the memory "
+            f"budget): within {_rounded_up(bound[k])} of the exact value"
+            for k in np.flatnonzero(bits > 0)
+        }
 
     def finalize(self, sums: Sums) -> np.ndarray:
         if "area" not in sums:  # no rows reached the loss
@@ -272,9 +344,35 @@ def bound_shape(shape: Shape, arguments: Mapping[str, Any]) -> Shape:
 
 
 def _bound(function: Callable[..., Any], arguments: Mapping[str, Any]) -> Callable[..., Any]:
-    if isinstance(function, partial):  # re-bound: the new values replace the old ones
-        return partial(function.func, *function.args, **{**function.keywords, **arguments})
-    return partial(function, **arguments)
+    """``function`` with the parameters it takes (all, if it takes ``**params``), decided
+    once here: a ``compute(sums)`` written before parameters reached it keeps working. A
+    re-bound function's new values replace the old ones."""
+    taken = _taken(function, arguments)
+    if not taken:
+        return function
+    if isinstance(function, partial) and not vars(function):
+        return partial(function.func, *function.args, **{**function.keywords, **taken})
+    return partial(function, **taken)
+
+
+def _taken(function: Callable[..., Any], arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``arguments`` that ``function`` (or what it wraps: ``__wrapped__``) accepts."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (a builtin): as before, all
+        return dict(arguments)
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return dict(arguments)
+    named = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return {name: value for name, value in arguments.items() if name in named}
+
+
+def _rounded_up(bound: float) -> str:
+    """``bound`` to two significant digits, rounded up: a stated bound never understates."""
+    if not bound > 0:
+        return "0"
+    step = 10.0 ** (np.floor(np.log10(bound)) - 1)
+    return f"{np.ceil(bound / step) * step:.2g}"
 
 
 def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ The same writers as a result's: ``csv_text``, ``json_text``, ``markdown_text``, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..losses import REGISTRY
@@ -14,7 +15,6 @@ from .table import TableView
 from .text import csv_text, json_text, markdown_text
 
 COLUMNS = ["loss", "aliases", "tasks", "better", "params", "formula", "description", "from"]
-CATALOG_FORMATS = ("table", "csv", "json", "markdown")
 
 
 def loss_records() -> list[dict[str, Any]]:
@@ -73,12 +73,26 @@ def catalog_table(wrap: bool) -> TableView:
     return TableView(catalog_grid, wrap=wrap, droppable=NARROW_DROPS if wrap else ())
 
 
+def _csv(charset: str | None) -> str:
+    return csv_text(COLUMNS, _cells())
+
+
+def _json(charset: str | None) -> str:
+    return json_text(loss_records())
+
+
+def _markdown(charset: str | None) -> str:
+    return markdown_text(catalog_grid(charset))
+
+
+# The writers of ``CATALOG_FORMATS`` as text (the table is printed: :func:`catalog_table`)
+WRITERS: dict[str, Callable[[str | None], str]] = {
+    "csv": _csv,
+    "json": _json,
+    "markdown": _markdown,
+}
+
+
 def catalog_text(fmt: str, charset: str | None = None) -> str:
     """The catalog as CSV, JSON or markdown (``charset``: markdown's output's)."""
-    if fmt == "csv":
-        return csv_text(COLUMNS, _cells())
-    if fmt == "json":
-        return json_text(loss_records())
-    if fmt == "markdown":
-        return markdown_text(catalog_grid(charset))
-    raise ValueError(f"no catalog format {fmt!r}")
+    return WRITERS[fmt](charset)

@@ -122,6 +122,9 @@ BUILT_IN = (
         comparisons=False,
     ),
 )
+# The loss catalog's formats (``losscli losses -f``), apart from a result's: a listing of
+# the losses, written by :mod:`.catalog`'s own writers (a result's renderers do not apply)
+CATALOG_FORMATS = ("table", "csv", "json", "markdown")
 TEXT_SUFFIXES = (".txt",)  # plain text: its format's under -f auto, any text format's by -f
 
 FORMATS: dict[str, OutputFormat] = {}  # by name, in the order -f lists them

@@ -240,10 +240,10 @@ def _ci_line(result: EvaluationResult) -> str:
     level = f"{100 * ci.level:g}%"
     if ci.method == "normal":
         return f"[low, high]: {level} intervals (normal: t, delta method, Wilson)"
-    blocks = f", blocks of {ci.block_rows:,} rows" if (ci.block_rows or 1) > 1 else ""
+    units = f", units of {ci.unit_rows:,} rows" if (ci.unit_rows or 1) > 1 else ""
     return (
         f"[low, high]: {level} bootstrap intervals ({ci.resamples:,} resamples, "
-        f"seed {ci.seed}{blocks})"
+        f"seed {ci.seed}{units})"
     )
 
 

@@ -121,7 +121,7 @@ class CiSettings:
     method: str  # "normal" or "bootstrap"
     resamples: int | None = None
     seed: int | None = None
-    block_rows: int | None = None
+    unit_rows: int | None = None  # rows per resampling unit (``--block-rows``)
     adjust: str = "holm"
 
     def record(self) -> dict[str, Any]:
@@ -130,7 +130,7 @@ class CiSettings:
             "method": self.method,
             "resamples": self.resamples,
             "seed": self.seed,
-            "block_rows": self.block_rows,
+            "block_rows": self.unit_rows,  # the option's name, as users know it
         }
 
 

@@ -1,7 +1,7 @@
 """Bootstrap cell sums that wait for their units' weights.
 
-With blocks of rows spread over the keys (``--block-rows``), a chunk's replicate sums are
-the product of its (key × unit) cell sums with the units' (unit × resample) Poisson
+With units of several rows spread over the keys (``--block-rows``), a chunk's replicate
+sums are the product of its (key × unit) cell sums with the units' (unit × resample) Poisson
 weights. A chunk holds a few dozen units, so multiplying there would make a (keys ×
 resamples) array per chunk, each as large as the whole result, and the fold would add
 them all: more memory traffic than arithmetic. Instead a partial keeps its chunks' cell
@@ -34,11 +34,11 @@ Part = tuple[str, str, Statistic, int]
 Names = tuple[Part, ...]  # the sums one column of cells is filed under
 Product = tuple[Names, np.ndarray, np.ndarray]  # names, key ids, (keys × resamples) sums
 DUE_BYTES = 64 << 20  # cells held before they are multiplied out, whatever the units
-SPARSE_UNION = 2  # cell blocks share one product while their union is at most 2× their cells
+SPARSE_UNION = 2  # cell groups share one product while their union is at most 2× their cells
 
 
 @dataclass(frozen=True)
-class ChunkCells:
+class CellGroup:
     """One chunk's cell sums: ``sums[c, k, u]`` is Σ over the rows of key ``keys[k]`` in
     unit ``units[u]`` of column ``c``, which is filed under each name in ``names[c]``."""
 
@@ -52,25 +52,25 @@ class ChunkCells:
     def cells(self) -> int:
         return len(self.keys) * len(self.units)
 
-    def rekeyed(self, at: np.ndarray) -> ChunkCells:
+    def rekeyed(self, at: np.ndarray) -> CellGroup:
         """The same cells, their keys given ids by ``at`` (ids here → ids there)."""
-        return ChunkCells(self.names, self.counts, at[self.keys], self.units, self.sums)
+        return CellGroup(self.names, self.counts, at[self.keys], self.units, self.sums)
 
 
 @dataclass
 class PendingCells:
-    """A partial's cell blocks not yet multiplied by their weights."""
+    """A partial's cell groups not yet multiplied by their weights."""
 
     spec: Resampling
-    blocks: list[ChunkCells]
+    groups: list[CellGroup]
 
     @property
     def units(self) -> int:
-        return sum(len(block.units) for block in self.blocks)
+        return sum(len(group.units) for group in self.groups)
 
     @property
     def nbytes(self) -> int:
-        return sum(block.sums.nbytes for block in self.blocks)
+        return sum(group.sums.nbytes for group in self.groups)
 
     @property
     def due(self) -> bool:
@@ -80,24 +80,24 @@ class PendingCells:
 
     def product_bytes(self) -> int:
         """At most the bytes of the products: (keys × resamples) per name."""
-        keys = len(np.unique(np.concatenate([block.keys for block in self.blocks])))
-        columns = sum(len(block.names) for block in self.blocks)
+        keys = len(np.unique(np.concatenate([group.keys for group in self.groups])))
+        columns = sum(len(group.names) for group in self.groups)
         return min(columns, len(self.names())) * keys * self.spec.resamples * 8
 
     def names(self) -> set[Part]:
-        return {name for block in self.blocks for names in block.names for name in names}
+        return {name for group in self.groups for names in group.names for name in names}
 
     def rekeyed(self, at: np.ndarray) -> PendingCells:
-        return PendingCells(self.spec, [block.rekeyed(at) for block in self.blocks])
+        return PendingCells(self.spec, [group.rekeyed(at) for group in self.groups])
 
     def joined(self, other: PendingCells) -> PendingCells:
-        return PendingCells(self.spec, [*self.blocks, *other.blocks])
+        return PendingCells(self.spec, [*self.groups, *other.groups])
 
     def products(self) -> list[Product]:
         """(names, key ids, keys × resamples replicate sums) for every column of cells:
-        the blocks are stacked into as few products as their keys allow (one BLAS call
+        the groups are stacked into as few products as their keys allow (one BLAS call
         each, on one BLAS thread: the kernel's pool gives the parallelism)."""
-        return [found for stack in _stacks(self.blocks) for found in _product(stack, self.spec)]
+        return [found for stack in _stacks(self.groups) for found in _product(stack, self.spec)]
 
 
 class ReplicateSums:
@@ -138,34 +138,34 @@ class ReplicateSums:
         return found
 
 
-def _stacks(blocks: list[ChunkCells]) -> Iterator[list[ChunkCells]]:
+def _stacks(groups: list[CellGroup]) -> Iterator[list[CellGroup]]:
     """Consecutive chunks' cells stacked while the union of their keys, times their units, stays
     within :data:`SPARSE_UNION` times their cells (a chunk of sorted keys shares few)."""
-    stack: list[ChunkCells] = []
+    stack: list[CellGroup] = []
     keys: np.ndarray = np.empty(0, dtype=np.intp)
     cells = units = 0
-    for block in blocks:
-        union = np.union1d(keys, block.keys)
-        if stack and len(union) * (units + len(block.units)) > SPARSE_UNION * (cells + block.cells):
+    for group in groups:
+        union = np.union1d(keys, group.keys)
+        if stack and len(union) * (units + len(group.units)) > SPARSE_UNION * (cells + group.cells):
             yield stack
-            stack, union, cells, units = [], block.keys, 0, 0
-        stack.append(block)
-        keys, cells, units = union, cells + block.cells, units + len(block.units)
+            stack, union, cells, units = [], group.keys, 0, 0
+        stack.append(group)
+        keys, cells, units = union, cells + group.cells, units + len(group.units)
     if stack:
         yield stack
 
 
-def _product(stack: list[ChunkCells], spec: Resampling) -> Iterator[Product]:
+def _product(stack: list[CellGroup], spec: Resampling) -> Iterator[Product]:
     """The products of a stack of chunks' cells: their cells side by side (a column per distinct
-    column of names; a name absent from a block adds nothing there) times the weights,
+    column of names; a name absent from a group adds nothing there) times the weights,
     made a slice of units at a time (the weights held at once stay small) and added in
     order. Counts of rows are multiplied in single precision where that is exact (every
     sum an integer below 2²⁴), at twice the speed; every other column in double."""
-    keys = np.unique(np.concatenate([block.keys for block in stack]))
-    units = np.concatenate([block.units for block in stack])
+    keys = np.unique(np.concatenate([group.keys for group in stack]))
+    units = np.concatenate([group.units for group in stack])
     columns = _shared_columns(stack)
-    groups = [[c for c in columns if c.counts == counts] for counts in (False, True)]
-    stacked = [_stacked(stack, group, keys, len(units)).reshape(-1, len(units)) for group in groups]
+    halves = [[c for c in columns if c.counts == counts] for counts in (False, True)]
+    stacked = [_stacked(stack, half, keys, len(units)).reshape(-1, len(units)) for half in halves]
     products: list[np.ndarray | None] = [None, None]
     step = max(1, WEIGHTS_PER_SLICE // spec.resamples)
     for start in range(0, len(units), step):
@@ -181,34 +181,34 @@ def _product(stack: list[ChunkCells], spec: Resampling) -> Iterator[Product]:
                 found = (part @ w).astype(np.float64, copy=False)  # overflow: noted per key
                 before = products[counts]
                 products[counts] = found if before is None else np.add(before, found, out=before)
-    for group, product in zip(groups, products, strict=True):
+    for half, product in zip(halves, products, strict=True):
         if product is None:
             continue
-        shaped = product.reshape(len(group), len(keys), spec.resamples)
-        for column, values in zip(group, shaped, strict=True):
+        shaped = product.reshape(len(half), len(keys), spec.resamples)
+        for column, values in zip(half, shaped, strict=True):
             yield column.names, keys, values
 
 
 class _Column(NamedTuple):
     names: Names
-    sources: list[int | None]  # its column in each block of the stack (None: not there)
-    counts: bool  # row counts (integers) in every block
+    sources: list[int | None]  # its column in each group of the stack (None: not there)
+    counts: bool  # row counts (integers) in every group
 
 
 def _stacked(
-    stack: list[ChunkCells], group: list[_Column], keys: np.ndarray, units: int
+    stack: list[CellGroup], columns: list[_Column], keys: np.ndarray, units: int
 ) -> np.ndarray:
-    """(columns × keys × units): the stack's blocks side by side, for the ``group``'s columns."""
-    stacked = np.zeros((len(group), len(keys), units))
+    """(columns × keys × units): the stack's groups side by side, for these ``columns``."""
+    stacked = np.zeros((len(columns), len(keys), units))
     start = 0
-    for b, block in enumerate(stack):
-        at = slice_of(np.searchsorted(keys, block.keys))
-        span = slice(start, start + len(block.units))
-        for c, column in enumerate(group):
+    for b, group in enumerate(stack):
+        at = slice_of(np.searchsorted(keys, group.keys))
+        span = slice(start, start + len(group.units))
+        for c, column in enumerate(columns):
             source = column.sources[b]
             if source is not None:
-                stacked[c, at, span] = block.sums[source]
-        start += len(block.units)
+                stacked[c, at, span] = group.sums[source]
+        start += len(group.units)
     return stacked
 
 
@@ -221,15 +221,15 @@ def _exact_in_single(counts: np.ndarray, weights: np.ndarray) -> bool:
     return float(counts.sum(axis=-1).max()) * float(weights.max()) < 2.0**24
 
 
-def _shared_columns(stack: list[ChunkCells]) -> list[_Column]:
-    """The stack's distinct columns: names share one where they share it in every block."""
+def _shared_columns(stack: list[CellGroup]) -> list[_Column]:
+    """The stack's distinct columns: names share one where they share it in every group."""
     where: dict[Part, list[int | None]] = {}
     counts: dict[Part, bool] = {}
-    for b, block in enumerate(stack):
-        for c, names in enumerate(block.names):
+    for b, group in enumerate(stack):
+        for c, names in enumerate(group.names):
             for name in names:
                 where.setdefault(name, [None] * len(stack))[b] = c
-                counts[name] = counts.get(name, True) and block.counts[c]
+                counts[name] = counts.get(name, True) and group.counts[c]
     shared: dict[tuple[tuple[int | None, ...], bool], list[Part]] = {}
     for name, sources in where.items():
         shared.setdefault((tuple(sources), counts[name]), []).append(name)

@@ -189,7 +189,7 @@ class Replicates:
         out: dict[str, np.ndarray] = {}
         for stat, found in parts.items():
             shift = self.shifts.get((model, loss, stat))
-            out.update(stat.kind.replicate_rows(stat.name, found, shift, order))
+            out.update(stat.kind.replicate_rows(stat.name, found, shift, order=order))
         return out
 
 

@@ -3,10 +3,10 @@
 Every resampling unit (a row, or ``unit_rows`` consecutive rows, ``--block-rows``) has one
 Poisson(1) weight per resample (:mod:`.weights`). A chunk's rows are first summed per
 (unit, key) cell; the replicate sums are those cells times the units' weights. Where
-most cells hold rows (blocks of rows spread over the keys) the dense cells are handed
+most cells hold rows (units of several rows spread over the keys) the dense cells are handed
 on, to be multiplied out with other chunks' in one large product (:mod:`.cells`); where
 nearly every row is its own cell (per-row resampling) the chunk's sparse product is
-made here. Blocks of rows thus cost what their number costs.
+made here. Units of several rows thus cost what their number costs.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 from ...columns import Ones
 from ..budget import LOWER_REPLICATES, MemoryBudget
 from ..reduce import key_max
-from .cells import ChunkCells, PendingCells
+from .cells import CellGroup, PendingCells
 from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
 
 DENSE_CELLS_PER_ROW = 8  # dense cells where they are at most this many times the rows
@@ -92,11 +92,11 @@ class ChunkResampler:
             names.setdefault(tuple(map(id, parts)), []).append(name)
         return {tuple(group): np.concatenate(self._columns[group[0]]) for group in names.values()}
 
-    def results(self) -> tuple[dict[Any, np.ndarray], list[ChunkCells]]:
+    def results(self) -> tuple[dict[Any, np.ndarray], list[CellGroup]]:
         """Every requested (keys × resamples) array, or the cells it is made of.
 
         Sparse cells (a row per cell, as with per-row resampling) are multiplied out
-        here. Dense ones (blocks of rows spread over the keys) are handed on while the
+        here. Dense ones (units of several rows spread over the keys) are handed on while the
         chunk holds fewer units than resamples, its product being larger than its cells:
         they are multiplied out later with other chunks' (:mod:`.cells`).
         """
@@ -104,13 +104,13 @@ class ChunkResampler:
         distinct = self._distinct()
         columns = list(distinct.values())
         rows = sum(map(len, self._positions))
-        if not self._charge(len(columns), rows):
+        if not columns or not self._charge(len(columns), rows):  # none: nothing resampled
             return {}, []
         names = tuple(distinct)
         counts = tuple(all(self._counts[name] for name in group) for group in names)
         shape = (len(columns), self.n_keys, self.spec.resamples)
         totals: np.ndarray | None = None  # made when first added to
-        blocks: list[ChunkCells] = []
+        groups: list[CellGroup] = []
         units = np.concatenate(self._positions) // self.spec.unit_rows
         codes = np.concatenate(self._codes) if self._codes else None
         first, last = (int(units[0]), int(units[-1])) if len(units) else (0, -1)
@@ -122,24 +122,24 @@ class ChunkResampler:
             sliced = [values[lo:hi] for values in columns]
             if cells.dense:
                 keys, span = np.arange(self.n_keys), np.arange(start, stop)
-                blocks.append(ChunkCells(names, counts, keys, span, cells.sums(sliced)))
+                groups.append(CellGroup(names, counts, keys, span, cells.sums(sliced)))
                 continue
             weights = poisson_weights(self.spec.seed, np.arange(start, stop), self.spec.resamples)
             totals = np.zeros(shape) if totals is None else totals
             present, product = cells.product(sliced, weights)
             totals[:, present] += product
-        if blocks and last - first + 1 >= self.spec.resamples:  # no gain in waiting
+        if groups and last - first + 1 >= self.spec.resamples:  # no gain in waiting
             row = {name: i for i, group in enumerate(names) for name in group}
             totals = np.zeros(shape) if totals is None else totals
-            for found, _, values in PendingCells(self.spec, blocks).products():
+            for found, _, values in PendingCells(self.spec, groups).products():
                 totals[row[found[0]]] += values
-            blocks = []
-        if blocks and totals is None:  # all of it waits (an empty chunk waits for nothing)
-            return {}, blocks
+            groups = []
+        if groups and totals is None:  # all of it waits (an empty chunk waits for nothing)
+            return {}, groups
         totals = np.zeros(shape) if totals is None else totals
         return {
             name: total for group, total in zip(names, totals, strict=True) for name in group
-        }, blocks
+        }, groups
 
     def _charge(self, columns: int, rows: int) -> bool:
         """Charge the results before they are made: (columns × keys × resamples) sums, or
@@ -166,8 +166,8 @@ class ChunkResampler:
 
 class _Cells:
     """The (key, unit) cells of a slice's rows, and the product of their sums with the
-    units' weights: dense (one BLAS product) where most cells hold rows, as with blocks of
-    rows spread over the keys, else sparse (a row per cell, as with per-row resampling)."""
+    units' weights: dense (one BLAS product) where most cells hold rows, as with units of
+    several rows spread over the keys, else sparse (a row per cell, as with per-row resampling)."""
 
     def __init__(
         self,

@@ -35,7 +35,7 @@ class Settler:
             self.budget.charge(
                 size,
                 lambda: (
-                    f"the bootstrap's products of {cells.units:,} blocks of rows "
+                    f"the bootstrap's products of {cells.units:,} resampling units "
                     f"× {cells.spec.resamples:,} resamples"
                 ),
                 LOWER_REPLICATES,
