@@ -142,13 +142,16 @@ def evaluate_chunk(
         rows = np.flatnonzero(keep)
     chunk = _Chunk(spec, builder, problems, keys.size, position)
     step = rows_per_block(spec.cache_rows // _widest(plan), keys.size)
-    for start in range(0, max(len(rows), 1), step):  # an empty chunk is one empty block
-        chunk.block(
-            {c: v[start : start + step] for c, v in values.items()},
-            {m: v[start : start + step] for m, v in labels.items()},
-            None if codes is None else codes[start : start + step].astype(np.intp, copy=False),
-            rows[start : start + step],
-        )
+    if codes is not None:
+        codes = codes.astype(np.intp, copy=False)
+    with np.errstate(all="ignore"):  # infinities and NaNs are reported per loss
+        for start in range(0, max(len(rows), 1), step):  # an empty chunk is one empty block
+            chunk.block(
+                {c: v[start : start + step] for c, v in values.items()},
+                {m: v[start : start + step] for m, v in labels.items()},
+                None if codes is None else codes[start : start + step],
+                rows[start : start + step],
+            )
     return chunk.partial(keys, part)
 
 
@@ -194,24 +197,22 @@ class _Chunk:
             self.resampler.block(self.position + _positions(rows), codes, counted)
         counts = sums(Ones(n))
         self.n = counts if self.n is None else self.n + counts
-        self.moments.block(codes, counts)
+        if spec.moments:
+            self.moments.block(codes, counts)
         ratios: dict[str, dict[str, tuple[Column, Column]]] = {}
         for model in spec.plan.models:
-            with np.errstate(all="ignore"):  # infinities and NaNs are reported per loss
-                model_batch = self.builder.batch(
-                    model, labels[model.name], values, self.problems, rows
-                )
-                if model_batch is None:
-                    continue
-                if spec.plan.extra:
-                    extra = {c: values[c] for c in spec.plan.extra}
-                    model_batch = replace(model_batch, extra=extra)
-                try:
-                    ratios[model.name] = self._model(model.name, model_batch, sums)
-                except PluginFailure as failure:
-                    if failure.row is None:
-                        raise
-                    raise self.located(failure, model.name, rows) from failure
+            model_batch = self.builder.batch(model, labels[model.name], values, self.problems, rows)
+            if model_batch is None:
+                continue
+            if spec.plan.extra:
+                extra = {c: values[c] for c in spec.plan.extra}
+                model_batch = replace(model_batch, extra=extra)
+            try:
+                ratios[model.name] = self._model(model.name, model_batch, sums)
+            except PluginFailure as failure:
+                if failure.row is None:
+                    raise
+                raise self.located(failure, model.name, rows) from failure
             if not model.multiclass and self.binary.get(model.name, True):
                 self.binary[model.name] = _looks_binary(model_batch)
         if spec.moments and spec.reference in ratios:

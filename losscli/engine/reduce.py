@@ -23,7 +23,7 @@ def key_sum(codes: np.ndarray | None, n_keys: int, column: np.ndarray | Ones) ->
             return np.array([float(column.n)])
         if column.dtype == bool:
             return np.array([float(np.count_nonzero(column))])
-        return np.array([np.sum(column)], dtype=float)
+        return np.add.reduce(column, keepdims=True).astype(float, copy=False)  # np.sum's
     if isinstance(column, Ones):
         return np.bincount(codes, minlength=n_keys).astype(float)
     if column.dtype == bool:
