@@ -175,8 +175,7 @@ class _Chunk:
             optional = not spec.replicate_ratios  # the hidden bootstrap (R², F1, …): --ci normal
             self.resampler = ChunkResampler(spec.resampling, n_keys, spec.budget, optional=optional)
         self.n: np.ndarray | None = None
-        self.states: dict[Key, Any] = {}
-        self.owned: set[Key] = set()  # states made by this chunk, added to in place
+        self.states: dict[Key, list[Any]] = {}  # [state, made by this chunk: added to in place]
         self.shifts: dict[Key, np.ndarray] = {}
         self.binary: dict[str, bool] = {}
         self.moments = ChunkMoments(n_keys)  # the co-moments, summed block by block
@@ -240,14 +239,13 @@ class _Chunk:
     def _add(self, key: Key, state: Any) -> None:
         """A block's state of ``key`` combined with the chunk's so far: in place once the
         chunk owns it (a block's state may be shared by two keys, as MSE's and RMSE's)."""
-        known = self.states.get(key)
-        if known is None:
-            self.states[key] = state
-        elif key in self.owned:
-            self.states[key] = key[2].kind.added(known, state)
+        slot = self.states.get(key)
+        if slot is None:
+            self.states[key] = [state, False]
+        elif slot[1]:
+            slot[0] = key[2].kind.added(slot[0], state)
         else:
-            self.states[key] = key[2].kind.combined(known, state)
-            self.owned.add(key)
+            slot[0], slot[1] = key[2].kind.combined(slot[0], state), True
 
     def _resample(self, step: Step, found: Found, sums: BlockSums) -> None:
         """Ask for the replicate sums of a loss's resampled columns, each as its kind splits
@@ -273,7 +271,8 @@ class _Chunk:
     def partial(self, keys: KeySet, part: str) -> Partial:
         """The chunk's partial: its states, problems, task evidence and bootstrap."""
         n = np.zeros(keys.size) if self.n is None else self.n
-        states = {**self.states, **self.moments.tables()}
+        states = {key: slot[0] for key, slot in self.states.items()}
+        states.update(self.moments.tables())
         out = Partial(keys, n, states, {part: self.problems}, dict(self.binary))
         if self.resampler is not None:
             out.bootstrap = self._bootstrap()
