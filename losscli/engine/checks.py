@@ -149,18 +149,16 @@ class RowProblems:
         columns = dict(values)
         if missing_label is not None:
             columns[plan.label] = np.where(missing_label, np.nan, 0.0)
-        nonfinite: np.ndarray | None = None
+        nonfinite = np.zeros(n, dtype=bool)
         for name, column in columns.items():
-            finite = np.isfinite(column)
-            if finite.all():  # the common case: one pass, no mask kept
-                continue
-            bad = ~finite
-            nonfinite = bad if nonfinite is None else nonfinite | bad
-            if not self.drop_na:
-                self.note(name, NON_FINITE, bad, column)
-            else:
-                self.dropped_by[name] = self.dropped_by.get(name, 0) + int(bad.sum())
-        if not self.drop_na or nonfinite is None:
+            bad = ~np.isfinite(column)
+            if bad.any():
+                nonfinite |= bad
+                if not self.drop_na:
+                    self.note(name, NON_FINITE, bad, column)
+                else:
+                    self.dropped_by[name] = self.dropped_by.get(name, 0) + int(bad.sum())
+        if not (self.drop_na and nonfinite.any()):
             return None
         self.dropped += int(nonfinite.sum())
         return ~nonfinite
