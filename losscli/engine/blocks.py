@@ -46,9 +46,10 @@ class BlockSums:
     def state(self, kind: Kind, column: Any) -> Any:
         """The state of ``kind`` made of ``column``'s rows."""
         tag = (id(kind), -1 if isinstance(column, Ones) else id(column))  # ints hash in C
-        if tag not in self._done:  # column and kind kept alive: their ids stay their own
-            self._done[tag] = ((kind, column), kind.of_rows(self.codes, self.n_keys, column))
-        return self._done[tag][1]
+        done = self._done.get(tag)
+        if done is None:  # column and kind kept alive: their ids stay their own
+            done = self._done[tag] = ((kind, column), kind.of_rows(self.codes, self.n_keys, column))
+        return done[1]
 
 
 class TermCache:

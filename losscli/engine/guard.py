@@ -18,7 +18,7 @@ from .budget import LOWER_REPLICATES, MemoryBudget, OverBudget
 from .checks import WEIGHT_ADVICE, WEIGHT_SUM_LIMIT
 from .kernel import KernelSpec
 from .partial import Partial
-from .ranks import RANKS
+from .ranks import RANKS, RankKind
 
 
 class FoldGuard:
@@ -133,7 +133,7 @@ def _fewer_ranks(chunk: Partial) -> str:
 
 def rank_bytes(partial: Partial) -> int:
     """Bytes of a partial's rank tables (settled and pending)."""
-    stores = [v for (_, _, stat), v in partial.states.items() if stat.kind == RANKS]
+    stores = [v for (_, _, stat), v in partial.states.items() if isinstance(stat.kind, RankKind)]
     entries = sum(len(t) for store in stores for t in store.tables())
     return entries * RANK_ENTRY_BYTES
 

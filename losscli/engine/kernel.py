@@ -145,13 +145,16 @@ def evaluate_chunk(
         rows = np.flatnonzero(keep)
     chunk = _Chunk(spec, builder, problems, keys.size, position)
     step = rows_per_block(spec.cache_rows // _widest(plan), keys.size)
-    for start in range(0, max(len(rows), 1), step):  # an empty chunk is one empty block
-        chunk.block(
-            {c: v[start : start + step] for c, v in values.items()},
-            {m: v[start : start + step] for m, v in labels.items()},
-            None if codes is None else codes[start : start + step].astype(np.intp, copy=False),
-            rows[start : start + step],
-        )
+    if codes is not None:
+        codes = codes.astype(np.intp, copy=False)
+    with np.errstate(all="ignore"):  # infinities and NaNs are reported per loss
+        for start in range(0, max(len(rows), 1), step):  # an empty chunk is one empty block
+            chunk.block(
+                {c: v[start : start + step] for c, v in values.items()},
+                {m: v[start : start + step] for m, v in labels.items()},
+                None if codes is None else codes[start : start + step],
+                rows[start : start + step],
+            )
     return chunk.partial(keys, part)
 
 
@@ -175,8 +178,7 @@ class _Chunk:
             optional = not spec.replicate_ratios  # the hidden bootstrap (R², F1, …): --ci normal
             self.resampler = ChunkResampler(spec.resampling, n_keys, spec.budget, optional=optional)
         self.n: np.ndarray | None = None
-        self.states: dict[Key, Any] = {}
-        self.owned: set[Key] = set()  # states made by this chunk, added to in place
+        self.states: dict[Key, list[Any]] = {}  # [state, made by this chunk: added to in place]
         self.shifts: dict[Key, np.ndarray] = {}
         self.binary: dict[str, bool] = {}
         self.moments = ChunkMoments(n_keys)  # the co-moments, summed block by block
@@ -197,24 +199,22 @@ class _Chunk:
             self.resampler.block(self.position + _positions(rows), codes, counted)
         counts = sums(Ones(n))
         self.n = counts if self.n is None else self.n + counts
-        self.moments.block(codes, counts)
+        if spec.moments:
+            self.moments.block(codes, counts)
         ratios: dict[str, dict[str, tuple[Column, Column]]] = {}
         for model in spec.plan.models:
-            with np.errstate(all="ignore"):  # infinities and NaNs are reported per loss
-                model_batch = self.builder.batch(
-                    model, labels[model.name], values, self.problems, rows
-                )
-                if model_batch is None:
-                    continue
-                if spec.plan.extra:
-                    extra = {c: values[c] for c in spec.plan.extra}
-                    model_batch = replace(model_batch, extra=extra)
-                try:
-                    ratios[model.name] = self._model(model.name, model_batch, sums)
-                except PluginFailure as failure:
-                    if failure.row is None:
-                        raise
-                    raise self.located(failure, model.name, rows) from failure
+            model_batch = self.builder.batch(model, labels[model.name], values, self.problems, rows)
+            if model_batch is None:
+                continue
+            if spec.plan.extra:
+                extra = {c: values[c] for c in spec.plan.extra}
+                model_batch = replace(model_batch, extra=extra)
+            try:
+                ratios[model.name] = self._model(model.name, model_batch, sums)
+            except PluginFailure as failure:
+                if failure.row is None:
+                    raise
+                raise self.located(failure, model.name, rows) from failure
             if not model.multiclass and self.binary.get(model.name, True):
                 self.binary[model.name] = _looks_binary(model_batch)
         if spec.moments and spec.reference in ratios:
@@ -242,14 +242,13 @@ class _Chunk:
     def _add(self, key: Key, state: Any) -> None:
         """A block's state of ``key`` combined with the chunk's so far: in place once the
         chunk owns it (a block's state may be shared by two keys, as MSE's and RMSE's)."""
-        known = self.states.get(key)
-        if known is None:
-            self.states[key] = state
-        elif key in self.owned:
-            self.states[key] = key[2].kind.added(known, state)
+        slot = self.states.get(key)
+        if slot is None:
+            self.states[key] = [state, False]
+        elif slot[1]:
+            slot[0] = key[2].kind.added(slot[0], state)
         else:
-            self.states[key] = key[2].kind.combined(known, state)
-            self.owned.add(key)
+            slot[0], slot[1] = key[2].kind.combined(slot[0], state), True
 
     def _resample(self, step: Step, found: Found, sums: BlockSums) -> None:
         """Ask for the replicate sums of a loss's resampled columns, each as its kind splits
@@ -275,7 +274,8 @@ class _Chunk:
     def partial(self, keys: KeySet, part: str) -> Partial:
         """The chunk's partial: its states, problems, task evidence and bootstrap."""
         n = np.zeros(keys.size) if self.n is None else self.n
-        states = {**self.states, **self.moments.tables()}
+        states = {key: slot[0] for key, slot in self.states.items()}
+        states.update(self.moments.tables())
         out = Partial(keys, n, states, {part: self.problems}, dict(self.binary))
         if self.resampler is not None:
             out.bootstrap = self._bootstrap()

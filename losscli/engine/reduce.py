@@ -23,7 +23,7 @@ def key_sum(codes: np.ndarray | None, n_keys: int, column: np.ndarray | Ones) ->
             return np.array([float(column.n)])
         if column.dtype == bool:
             return np.array([float(np.count_nonzero(column))])
-        return np.array([np.sum(column)], dtype=float)
+        return np.add.reduce(column, keepdims=True).astype(float, copy=False)  # np.sum's
     if isinstance(column, Ones):
         return np.bincount(codes, minlength=n_keys).astype(float)
     if column.dtype == bool:
@@ -56,6 +56,9 @@ def key_max(codes: np.ndarray | None, n_keys: int, column: np.ndarray) -> np.nda
 def slice_of(at: np.ndarray) -> np.ndarray | slice:
     """``at`` as a slice where it is one (keys in the order known): the sums then add in
     place, without gathering and scattering (keys × resamples) arrays."""
+    if len(at) == 1:  # one key (no groups, or a small file's one group): no pass needed
+        first = int(at[0])
+        return slice(first, first + 1)
     if len(at) and bool((np.diff(at) == 1).all()):
         return slice(int(at[0]), int(at[0]) + len(at))
     return at

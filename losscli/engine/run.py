@@ -80,7 +80,7 @@ def evaluate_sources(
     with (
         closing(_planned_ahead(sources, options)) as planned,
         _Workers(options.threads) as workers,
-        ReadAhead(_part_streams(planned, options.threads), readers=options.threads) as ahead,
+        ReadAhead(_part_streams(planned), readers=options.threads) as ahead,
     ):
         fold: _Fold | None = None
         for (input_, index, part), batches in ahead:
@@ -137,13 +137,11 @@ def _plan(source: Source, options: Options) -> Iterator[_Planned]:
 
 
 def _part_streams(
-    inputs: Iterable[_Planned], threads: int
+    inputs: Iterable[_Planned],
 ) -> Iterator[tuple[tuple[_Planned, int, Source], Callable[[], Iterator[pa.RecordBatch]]]]:
-    """Every part (file or shard) of every input, with what reads its batches; decoded on
-    Arrow's threads only when the run has none of its own (``Source.arrow_threads``)."""
+    """Every part (file or shard) of every input, with what reads its batches."""
     for input_ in inputs:
         for index, part in enumerate(input_.source.parts()):
-            part.arrow_threads = threads == 1
             yield (input_, index, part), partial(_read_part, input_, part)
 
 

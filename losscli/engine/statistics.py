@@ -312,19 +312,18 @@ class Statistic:
     kind: Kind
     role: Role = Role.VALUE
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.name, self.role)))
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Statistic):
             return NotImplemented
         return self is other or (self.name == other.name and self.role is other.role)
 
     def __hash__(self) -> int:
-        """Hashed once (the kernel looks statistics up per block); never pickled, as a
-        string's hash differs between processes."""
-        found = self.__dict__.get("_hash")
-        if found is None:
-            found = hash((self.name, self.role))
-            object.__setattr__(self, "_hash", found)
-        return int(found)
+        """Hashed once, when made (the kernel and the fold look statistics up per block and
+        chunk); never pickled, as a string's hash differs between processes."""
+        return self._hash  # type: ignore[attr-defined]
 
     def __getstate__(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "role": self.role}
@@ -332,6 +331,7 @@ class Statistic:
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name, value in state.items():
             object.__setattr__(self, name, value)
+        self.__post_init__()
 
 
 Key = tuple[str, str, Statistic]  # (model, loss column, statistic): each loss owns its own

@@ -11,10 +11,10 @@ it does to its batch or the arrays in it reaches the batch the built-in losses s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -54,6 +54,25 @@ def _sealed(array: np.ndarray | None) -> np.ndarray | None:
 DERIVED = ("err", "abs_err", "w_array")  # the cached columns a guest is handed if made
 
 
+class derived:  # a decorator, as functools.cached_property
+    """A derived column: made on first use and kept in the batch's ``__dict__``, as by
+    ``functools.cached_property`` but without the lock Python 3.11's takes on every first
+    use (a batch is made per block, so every use of it is a first one; a batch is made and
+    read by one thread)."""
+
+    def __init__(self, make: Callable[[Batch], np.ndarray]) -> None:
+        self.make, self.__doc__ = make, make.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, batch: Batch | None, owner: Any = None) -> Any:
+        if batch is None:
+            return self
+        made = batch.__dict__[self.name] = self.make(batch)
+        return made
+
+
 @dataclass(frozen=True)
 class Batch:
     """One chunk of rows.
@@ -79,7 +98,7 @@ class Batch:
     def __post_init__(self) -> None:
         for array in (self.y, self.p, self.w, self.logits, self.log_p, *self.extra.values()):
             if array is not None:
-                read_only(array)
+                array.flags.writeable = False  # read_only's, inline: per block
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
 
     def guest(self) -> Batch:
@@ -111,7 +130,7 @@ class Batch:
         """w per row, for the statistic Σw."""
         return Ones(len(self.y)) if self.w is None else self.w
 
-    @cached_property
+    @derived
     def w_array(self) -> np.ndarray:
         return read_only(np.ones(len(self.y))) if self.w is None else self.w
 
@@ -125,12 +144,12 @@ class Batch:
             weighed = np.where(self.w == 0, 0.0, weighed)
         return weighed
 
-    @cached_property
+    @derived
     def err(self) -> np.ndarray:
         """e = y − ŷ"""
         return read_only(self.y - self.p)
 
-    @cached_property
+    @derived
     def abs_err(self) -> np.ndarray:
         """|e|"""
         return read_only(np.abs(self.err))

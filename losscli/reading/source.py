@@ -27,10 +27,6 @@ class Source:
 
     name: str
     empty_is_missing = False  # True where an empty text cell means a missing value (CSV)
-    # Whether the reader may decode on Arrow's thread pool: yes when losscli reads and
-    # computes on one thread (the pool then overlaps decoding with the kernel); no when it
-    # runs threads of its own, which the pool would compete with for the same cores.
-    arrow_threads = True
 
     def columns(self) -> list[str]:
         raise NotImplementedError
