@@ -32,12 +32,29 @@ class ColumnIndex:
     MANY_KEYS = 1 << 16  # past this many, sorting a chunk beats hashing it
 
     def __init__(self) -> None:
-        self.values: pa.Array | None = None
+        self._pieces: list[pa.Array] = []  # the values seen, in id order, joined when read
+        self.known = 0  # how many
         self._dense: tuple[int, np.ndarray] | None = None  # (lowest value, id per value − lo)
         self._text: dict[str, int] | None = None
         self._spread: HashedMemo | None = None  # integers spread too far for a table
         self._null_id = -1
         self._sort_chunks = False  # sort chunks of integer keys rather than hash them
+
+    @property
+    def values(self) -> pa.Array | None:
+        """Every value seen, in id order (None before the first chunk)."""
+        if len(self._pieces) > 1:
+            self._pieces = [pa.concat_arrays(self._pieces)]
+        return self._pieces[0] if self._pieces else None
+
+    @values.setter
+    def values(self, values: pa.Array | None) -> None:
+        self._pieces = [] if values is None else [values]
+        self.known = 0 if values is None else len(values)
+
+    @property
+    def _type(self) -> pa.DataType | None:
+        return self._pieces[0].type if self._pieces else None
 
     def ids(self, column: pa.Array) -> np.ndarray:
         """Each row's id: integer keys through the memo directly (no hashing); otherwise the
@@ -46,11 +63,11 @@ class ColumnIndex:
         int32 ids while they fit."""
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
-        if self.values is None and _mostly_distinct_integers(column):
+        if not self._pieces and _mostly_distinct_integers(column):
             self.values = column.slice(0, 0)  # a first chunk of many integer keys: sort it
             self._spread = HashedMemo()
             self._sort_chunks = True
-        plain = self.values is not None and column.type == self.values.type
+        plain = column.type == self._type
         if plain and not column.null_count and (self._dense or self._spread) is not None:
             values = _arrow.values(column).astype(np.int64, copy=False)
             if self._dense is not None and (not len(values) or self._dense_cover(values)):
@@ -88,16 +105,16 @@ class ColumnIndex:
 
     def positions(self, dictionary: pa.Array) -> np.ndarray:
         """The id of each of ``dictionary``'s values, adding the values not seen before."""
-        if self.values is None:
+        if not self._pieces:
             self.values = dictionary.slice(0, 0)
             if pa.types.is_integer(dictionary.type) and dictionary.type != pa.uint64():
                 self._dense = (0, np.zeros(0, dtype=np.int64))
-        if self.values.type != dictionary.type:
-            dictionary = dictionary.cast(self.values.type)
+        if self._type != dictionary.type:
+            dictionary = dictionary.cast(self._type)
         if self._dense is not None:
             self._dense_cover(_present(dictionary))
         self._start_text_memo(dictionary)
-        if not len(self.values):
+        if not self.known:
             mapping = np.full(len(dictionary), -1, dtype=np.int64)  # all new
         elif self._dense is not None:
             mapping = self._dense_lookup(dictionary)
@@ -109,32 +126,36 @@ class ColumnIndex:
             mapping = self._arrow_lookup(dictionary)
         new = mapping < 0  # values not seen before: ids in the dictionary's order
         if new.any():
-            first = len(self.values)
-            mapping[new] = np.arange(first, first + int(new.sum()))
+            added = int(new.sum())
+            mapping[new] = np.arange(self.known, self.known + added)
             self._remember(dictionary, mapping, new)
-            self.values = pa.concat_arrays([self.values, dictionary.filter(_arrow.from_numpy(new))])
+            fresh = dictionary if added == len(new) else dictionary.filter(_arrow.from_numpy(new))
+            self._pieces.append(fresh)
+            self.known += added
         return mapping
 
     def _start_text_memo(self, dictionary: pa.Array) -> None:
         """Text keys go through a dict once there are many (Arrow's ``index_in`` re-hashes
         every key known for every chunk, which is cheap only while they are few)."""
-        if self._text is not None or self.values is None:
+        if self._text is not None or not self._pieces:
             return
         text = pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)
-        if text and len(self.values) + len(dictionary) > self.MANY_KEYS:
-            self._text = {v: i for i, v in enumerate(self.values.to_pylist()) if v is not None}
+        if text and self.known + len(dictionary) > self.MANY_KEYS:
+            values = self.values
+            assert values is not None
+            self._text = {v: i for i, v in enumerate(values.to_pylist()) if v is not None}
 
     def _dense_cover(self, present: np.ndarray) -> bool:
         """Grow the dense table to cover ``present``; where it would grow too large for
         the keys it holds, give it up (False) and look values up otherwise from now on."""
-        assert self._dense is not None and self.values is not None
+        assert self._dense is not None
         if not len(present):
             return True
         lo, table = self._dense
         low, high = int(present.min()), int(present.max())
         if len(table):
             low, high = min(lo, low), max(lo + len(table) - 1, high)
-        keys = len(self.values) + len(present)  # at most, once these are added
+        keys = self.known + len(present)  # at most, once these are added
         if high - low >= max(self.DENSE_SLACK * keys, self.DENSE_ALWAYS):
             known = np.flatnonzero(table >= 0)
             self._spread = HashedMemo(known + lo, table[known])
