@@ -76,7 +76,7 @@ def markdown_text(grid: Grid) -> str:
     return "\n".join(lines) + "\n"
 
 
-SLICE_ROWS = 100_000  # rows formatted at once: bounds the memory of a million-row output
+SLICE_ROWS = 1 << 15  # rows formatted at once: bounds the memory of a million-row output
 
 
 def csv_pieces(result: EvaluationResult, delimiter: str = ",") -> Iterator[str]:
