@@ -18,7 +18,7 @@ FAR_APART = st.integers(-16, 15).map(lambda k: k << 59)  # keys 2⁵⁹ apart, e
 @settings(max_examples=100, deadline=None, derandomize=True)
 @given(st.lists(st.lists(st.one_of(INT64, FAR_APART), max_size=60), max_size=8))
 def test_hashed_memo_finds_every_key_it_was_given_and_no_other(chunks: list[list[int]]) -> None:
-    memo, known = HashedMemo(), {}
+    memo, known = HashedMemo(), dict[int, int]()
     for chunk in chunks:
         values = np.unique(np.array(chunk, dtype=np.int64))
         found = memo.lookup(values)
