@@ -20,6 +20,7 @@ from ..losses import Loss, Task
 from ..losses.registry import Rule
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
+from ..result.frame import repeated
 from .order import key_order, shown_values
 from .partial import Partial
 from .settings import Uncertainty
@@ -82,8 +83,8 @@ def result_frame(
             )
         frames.append(
             Frame(
-                file=np.full(len(n), file, dtype=object),
-                pred=np.full(len(n), model.name, dtype=object),
+                file=repeated(file, len(n)),
+                pred=repeated(model.name, len(n)),
                 keys=keys,
                 overall=overall,
                 n=n,
@@ -155,9 +156,7 @@ def finalize(
     for loss in losses:
         if not loss.applies_to(multiclass):
             why = NOT_APPLICABLE_MULTICLASS if multiclass else NOT_APPLICABLE_ONE_COLUMN
-            columns[loss.name] = LossColumn.of(
-                np.full(n_keys, np.nan), np.full(n_keys, why, dtype=object)
-            )
+            columns[loss.name] = LossColumn.of(np.full(n_keys, np.nan), repeated(why, n_keys))
             continue
         columns[loss.name] = _finalized(loss, tables[loss.name], n_keys)
     return columns

@@ -2,8 +2,8 @@
 
 A chunk's distinct values are looked up in the memo, so a million keys cost their
 number once, not once per chunk: compact integers in a dense table over their range,
-integers spread too far for one in sorted arrays, many texts in a dict, other types
-(and a few texts) by Arrow's ``index_in`` against the values seen.
+integers spread too far for one in a hash table (:mod:`.key_hash`), many texts in a
+dict, other types (and a few texts) by Arrow's ``index_in`` against the values seen.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import _arrow
+from .key_hash import HashedMemo
 
 
 class ColumnIndex:
@@ -31,12 +32,37 @@ class ColumnIndex:
     MANY_KEYS = 1 << 16  # past this many, sorting a chunk beats hashing it
 
     def __init__(self) -> None:
-        self.values: pa.Array | None = None
+        self._pieces: list[pa.Array] = []  # the values seen, in id order, joined when read
+        self.known = 0  # how many
         self._dense: tuple[int, np.ndarray] | None = None  # (lowest value, id per value − lo)
         self._text: dict[str, int] | None = None
-        self._sorted: _SortedMemo | None = None  # integers spread too far for a table
+        self._spread: HashedMemo | None = None  # integers spread too far for a table
         self._null_id = -1
         self._sort_chunks = False  # sort chunks of integer keys rather than hash them
+
+    def __getstate__(self) -> dict[str, object]:
+        """The memo as it means, not as it was last read: its values joined (reading them
+        joins pieces), so a partial pickles the same before and after merges read it."""
+        state = dict(vars(self))
+        values = self.values
+        state["_pieces"] = [] if values is None else [values]
+        return state
+
+    @property
+    def values(self) -> pa.Array | None:
+        """Every value seen, in id order (None before the first chunk)."""
+        if len(self._pieces) > 1:
+            self._pieces = [pa.concat_arrays(self._pieces)]
+        return self._pieces[0] if self._pieces else None
+
+    @values.setter
+    def values(self, values: pa.Array | None) -> None:
+        self._pieces = [] if values is None else [values]
+        self.known = 0 if values is None else len(values)
+
+    @property
+    def _type(self) -> pa.DataType | None:
+        return self._pieces[0].type if self._pieces else None
 
     def ids(self, column: pa.Array) -> np.ndarray:
         """Each row's id: integer keys through the memo directly (no hashing); otherwise the
@@ -45,17 +71,17 @@ class ColumnIndex:
         int32 ids while they fit."""
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
-        if self.values is None and _mostly_distinct_integers(column):
+        if not self._pieces and _mostly_distinct_integers(column):
             self.values = column.slice(0, 0)  # a first chunk of many integer keys: sort it
-            self._sorted = _SortedMemo()
+            self._spread = HashedMemo()
             self._sort_chunks = True
-        plain = self.values is not None and column.type == self.values.type
-        if plain and not column.null_count and (self._dense or self._sorted) is not None:
+        plain = column.type == self._type
+        if plain and not column.null_count and (self._dense or self._spread) is not None:
             values = _arrow.values(column).astype(np.int64, copy=False)
             if self._dense is not None and (not len(values) or self._dense_cover(values)):
                 return self._dense_ids(values, column.type)
-            if self._sorted is not None and (
-                self._sort_chunks or len(self._sorted) > self.MANY_KEYS
+            if self._spread is not None and (
+                self._sort_chunks or len(self._spread) > self.MANY_KEYS
             ):
                 return self._sorted_ids(values, column.type)
         encoded = _arrow.dictionary_encoded(column)
@@ -67,8 +93,8 @@ class ColumnIndex:
         return mapping.astype(compact)[indices]
 
     def _sorted_ids(self, values: np.ndarray, kind: pa.DataType) -> np.ndarray:
-        """Integer keys by sorting the chunk's (cheaper than hashing it) and searching the
-        sorted values seen with its sorted distinct ones (new ones get ids in that order)."""
+        """Integer keys by sorting the chunk's (cheaper than hashing every row) and looking
+        its distinct ones up in the values seen (new ones get ids in sorted order)."""
         distinct, inverse = np.unique(values, return_inverse=True)
         return self.positions(_arrow.from_numpy(distinct).cast(kind))[inverse.reshape(-1)]
 
@@ -87,56 +113,60 @@ class ColumnIndex:
 
     def positions(self, dictionary: pa.Array) -> np.ndarray:
         """The id of each of ``dictionary``'s values, adding the values not seen before."""
-        if self.values is None:
+        if not self._pieces:
             self.values = dictionary.slice(0, 0)
             if pa.types.is_integer(dictionary.type) and dictionary.type != pa.uint64():
                 self._dense = (0, np.zeros(0, dtype=np.int64))
-        if self.values.type != dictionary.type:
-            dictionary = dictionary.cast(self.values.type)
+        if self._type != dictionary.type:
+            dictionary = dictionary.cast(self._type)
         if self._dense is not None:
             self._dense_cover(_present(dictionary))
         self._start_text_memo(dictionary)
-        if not len(self.values):
+        if not self.known:
             mapping = np.full(len(dictionary), -1, dtype=np.int64)  # all new
         elif self._dense is not None:
             mapping = self._dense_lookup(dictionary)
-        elif self._sorted is not None:
-            mapping = self._sorted_lookup(dictionary)
+        elif self._spread is not None:
+            mapping = self._hashed_lookup(dictionary)
         elif self._text is not None:
             mapping = self._text_lookup(dictionary)
         else:
             mapping = self._arrow_lookup(dictionary)
         new = mapping < 0  # values not seen before: ids in the dictionary's order
         if new.any():
-            first = len(self.values)
-            mapping[new] = np.arange(first, first + int(new.sum()))
+            added = int(new.sum())
+            mapping[new] = np.arange(self.known, self.known + added)
             self._remember(dictionary, mapping, new)
-            self.values = pa.concat_arrays([self.values, dictionary.filter(_arrow.from_numpy(new))])
+            fresh = dictionary if added == len(new) else dictionary.filter(_arrow.from_numpy(new))
+            self._pieces.append(fresh)
+            self.known += added
         return mapping
 
     def _start_text_memo(self, dictionary: pa.Array) -> None:
         """Text keys go through a dict once there are many (Arrow's ``index_in`` re-hashes
         every key known for every chunk, which is cheap only while they are few)."""
-        if self._text is not None or self.values is None:
+        if self._text is not None or not self._pieces:
             return
         text = pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)
-        if text and len(self.values) + len(dictionary) > self.MANY_KEYS:
-            self._text = {v: i for i, v in enumerate(self.values.to_pylist()) if v is not None}
+        if text and self.known + len(dictionary) > self.MANY_KEYS:
+            values = self.values
+            assert values is not None
+            self._text = {v: i for i, v in enumerate(values.to_pylist()) if v is not None}
 
     def _dense_cover(self, present: np.ndarray) -> bool:
         """Grow the dense table to cover ``present``; where it would grow too large for
         the keys it holds, give it up (False) and look values up otherwise from now on."""
-        assert self._dense is not None and self.values is not None
+        assert self._dense is not None
         if not len(present):
             return True
         lo, table = self._dense
         low, high = int(present.min()), int(present.max())
         if len(table):
             low, high = min(lo, low), max(lo + len(table) - 1, high)
-        keys = len(self.values) + len(present)  # at most, once these are added
+        keys = self.known + len(present)  # at most, once these are added
         if high - low >= max(self.DENSE_SLACK * keys, self.DENSE_ALWAYS):
             known = np.flatnonzero(table >= 0)
-            self._sorted = _SortedMemo(known + lo, table[known])  # ascending values
+            self._spread = HashedMemo(known + lo, table[known])
             self._dense = None
             return False
         if not len(table) or low < lo or high >= lo + len(table):
@@ -154,12 +184,12 @@ class ColumnIndex:
         mapping[~valid] = self._null_id
         return mapping
 
-    def _sorted_lookup(self, dictionary: pa.Array) -> np.ndarray:
-        """Integers spread too far for a dense table: a binary search in the sorted values."""
-        assert self._sorted is not None
+    def _hashed_lookup(self, dictionary: pa.Array) -> np.ndarray:
+        """Integers spread too far for a dense table: looked up in a hash table."""
+        assert self._spread is not None
         mapping = np.full(len(dictionary), -1, dtype=np.int64)
         valid = _valid(dictionary)
-        mapping[valid] = self._sorted.lookup(_present(dictionary))
+        mapping[valid] = self._spread.lookup(_present(dictionary))
         mapping[~valid] = self._null_id
         return mapping
 
@@ -191,8 +221,8 @@ class ColumnIndex:
             lo, table = self._dense
             fresh = new[valid]
             table[_present(dictionary)[fresh] - lo] = mapping[valid][fresh]
-        elif self._sorted is not None:
-            self._sorted.add(_present(dictionary)[new[valid]], mapping[valid][new[valid]])
+        elif self._spread is not None:
+            self._spread.add(_present(dictionary)[new[valid]], mapping[valid][new[valid]])
         elif self._text is not None:
             chosen = _arrow.from_numpy(new & valid)
             names = dictionary.filter(chosen).to_pylist()
@@ -215,62 +245,6 @@ def _mostly_distinct_integers(column: pa.Array) -> bool:
         return False
     sample = _arrow.values(column)[:: len(column) // SAMPLE]
     return len(np.unique(sample)) > 0.9 * len(sample)
-
-
-class _SortedMemo:
-    """Integer keys and their ids in sorted arrays: a large one, and a small one of the keys
-    added lately, merged into the large one only once it is a fair share of it, so adding
-    keys chunk after chunk does not copy every key each time."""
-
-    def __init__(self, values: np.ndarray | None = None, ids: np.ndarray | None = None) -> None:
-        empty = np.zeros(0, dtype=np.int64)
-        self.main = (empty if values is None else values, empty if ids is None else ids)
-        self.recent = (empty, empty)
-
-    def __len__(self) -> int:
-        return len(self.main[0]) + len(self.recent[0])
-
-    def lookup(self, values: np.ndarray) -> np.ndarray:
-        """The id of each value, −1 where it is new."""
-        ids = np.full(len(values), -1, dtype=np.int64)
-        for known, known_ids in (self.main, self.recent):
-            if len(known):
-                at = np.minimum(_searched(known, values), len(known) - 1)
-                ids = np.where((ids < 0) & (known[at] == values), known_ids[at], ids)
-        return ids
-
-    def add(self, values: np.ndarray, ids: np.ndarray) -> None:
-        """Add new keys (none of them known yet)."""
-        self.recent = _inserted(self.recent, values, ids)
-        if len(self.recent[0]) > max(len(self.main[0]) // 4, 1 << 16):
-            self.main = _inserted(self.main, *self.recent)
-            self.recent = (self.main[0][:0], self.main[1][:0])
-
-
-def _inserted(
-    memo: tuple[np.ndarray, np.ndarray], values: np.ndarray, ids: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The sorted values and their ids with ``values`` (not among them yet) added."""
-    if not _ascending(values):
-        order = np.argsort(values)
-        values, ids = values[order], ids[order]
-    known, known_ids = memo
-    at = np.searchsorted(known, values)
-    return np.insert(known, at, values), np.insert(known_ids, at, ids)
-
-
-def _ascending(values: np.ndarray) -> bool:
-    return bool(np.all(values[1:] >= values[:-1]))
-
-
-def _searched(known: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(known, values)``, faster for values in order (as np.unique's)."""
-    if _ascending(values):
-        return np.searchsorted(known, values)
-    order = np.argsort(values)
-    at = np.empty(len(values), dtype=np.int64)
-    at[order] = np.searchsorted(known, values[order])
-    return at
 
 
 def _valid(dictionary: pa.Array) -> np.ndarray:

@@ -40,8 +40,7 @@ class KeySet:
         if not self.columns:
             return 1
         if len(self.columns) == 1:
-            values = self._per_column[0].values
-            return 0 if values is None else len(values)
+            return self._per_column[0].known
         return len(self._combo_list)
 
     def codes(self, arrays: Sequence[pa.Array]) -> np.ndarray:

@@ -21,7 +21,7 @@ from .bootstrap.cells import ReplicateSums
 from .bootstrap.replicates import Replicates, capacity_for
 from .checks import RowProblems
 from .keys import KeySet
-from .statistics import Key, State
+from .statistics import SUM, Key, State
 
 __all__ = ["Key", "Partial"]
 
@@ -66,7 +66,7 @@ class Partial:
         )
         self._grow(self.keys.size)
         self._unshare()
-        self.n[at] += other.n
+        self.n = SUM.absorb(self.n, other.n, at)
         for key, state in other.states.items():
             kind = key[2].kind
             known = self.states.get(key)

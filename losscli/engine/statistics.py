@@ -153,7 +153,11 @@ class Sum(Kind):
         return np.add(mine, theirs, out=mine)
 
     def absorb(self, mine: State, theirs: State, at: np.ndarray) -> State:
-        mine[slice_of(at)] += theirs
+        where = slice_of(at)
+        if isinstance(where, slice):
+            mine[where] += theirs
+        else:  # one scattered pass (a gather, an add and a scatter take three)
+            np.add.at(mine, where, theirs)
         return mine
 
     def pooled(self, state: State) -> np.ndarray:

@@ -80,7 +80,7 @@ def markdown_text(grid: Grid) -> str:
     return "\n".join(lines) + "\n"
 
 
-SLICE_ROWS = 100_000  # rows formatted at once: bounds the memory of a million-row output
+SLICE_ROWS = 1 << 15  # rows formatted at once: bounds the memory of a million-row output
 # Up to this many cells, Python's writers (csv, json) are done sooner than Arrow's compute
 # kernels are imported (``pyarrow.compute``, about 30 ms of a small run's start-up): about
 # 5 ms for CSV and 15 ms for JSON at the limit.

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .frame import Frame
+from .frame import Frame, repeated
 from .rows import CiSettings, Comparison, ComparisonSummary, Outcome, ResultRow
 
 SCHEMA_VERSION = 1  # of the JSON document (to_dict); raise it when its layout changes
@@ -126,11 +126,9 @@ class EvaluationResult:
         (``group`` or ``overall``), the group columns (None on overall rows), n, then each
         loss's value, interval bounds and baseline fields (NaN where missing)."""
         frame = self.frame.take(self.shown) if self.shown is not None else self.frame
-        out: dict[str, np.ndarray] = {
-            "file": frame.file,
-            "pred": frame.pred,
-            "scope": np.where(frame.overall, "overall", "group").astype(object),
-        }
+        scope = repeated("group", len(frame))
+        scope[frame.overall] = "overall"
+        out: dict[str, np.ndarray] = {"file": frame.file, "pred": frame.pred, "scope": scope}
         out.update(frame.keys)
         out["n"] = frame.n
         missing = np.full(len(frame), np.nan)

@@ -84,7 +84,7 @@ class LossColumn:
     def interval_why(self) -> np.ndarray:
         """Per row, why it has no interval ("" where it has one), as :meth:`interval` says."""
         if self.low is None or self.high is None:
-            return np.full(len(self.values), "", dtype=object)
+            return repeated("", len(self.values))
         missing = np.isnan(self.bound("low")) | np.isnan(self.bound("high"))
         reasons = np.where(np.isnan(self.values), VALUE_MISSING, self.why or TOO_FEW_ROWS)
         return np.where(missing, reasons, "").astype(object)
@@ -196,6 +196,14 @@ def _concat_columns(columns: Sequence[LossColumn]) -> LossColumn:
         )
     method = next((c.method for c in columns if c.method), first.method)
     return replace(first, method=method, **joined)
+
+
+def repeated(value: Any, n: int) -> np.ndarray:
+    """An object array of ``n`` references to one ``value`` (``np.full`` would make a
+    Python object per row of a text: 100 MB for a path over a million rows)."""
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
 
 
 def _unless_empty(values: dict[str, float | None]) -> dict[str, float | None] | None:
