@@ -43,9 +43,10 @@ from .budget import MemoryBudget
 from .checks import RowProblems
 from .declarations import same_kind
 from .keys import KeySet
+from .moments import first_values, kept
 from .partial import Partial
 from .shifted import ChunkMoments
-from .statistics import Key, Statistic, first_values, flag
+from .statistics import Key, Statistic, flag
 
 
 @dataclass(frozen=True)
@@ -298,10 +299,8 @@ class _Chunk:
 
     def shift(self, name: Key, sums: BlockSums, values: np.ndarray) -> np.ndarray:
         """Each key's first value in the chunk so far (NaN for a key not seen yet)."""
-        shift = self.shifts.setdefault(name, np.full(self.n_keys, np.nan))
-        first = first_values(sums.codes, sums.n_keys, values)
-        unset = np.isnan(shift)
-        shift[unset] = first[unset]
+        shift = self.shifts.get(name, np.full(self.n_keys, np.nan))
+        self.shifts[name] = shift = kept(shift, first_values(sums.codes, sums.n_keys, values))
         return shift
 
 
