@@ -31,7 +31,7 @@ import pyarrow as pa
 from ..columns import Ones
 from ..errors import InputError, PluginFailure
 from ..losses import Batch, Loss
-from ..losses.shapes import SPREAD, Found, Shape
+from ..losses.shapes import CROSS, SPREAD, Found, Shape
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
 from .blocks import CACHE_ROWS, BlockSums, Column, TermCache, rows_per_block
@@ -309,15 +309,17 @@ def _add_cross_sums(
     ratios: dict[str, dict[str, tuple[Column, Column]]],
     reference: str,
 ) -> None:
-    """The co-moments of each model m's (w·a, w·b) with the reference r's: the model's
-    table grows to four columns (its two, then the reference's)."""
+    """The co-moments of each model m's (w·a, w·b) with the reference r's, filed as the
+    model's :data:`~losscli.losses.shapes.CROSS` (its two columns, then the reference's);
+    its own co-moments are taken from them rather than summed twice."""
     for model, columns in ratios.items():
         if model == reference:
             continue
         for loss, (a, b) in columns.items():
             if loss in ratios[reference]:
                 ra, rb = ratios[reference][loss]
-                moments.add((model, loss, SPREAD), [a, b, ra, rb], [None] * 4)
+                joint = [a, b, ra, rb]
+                moments.add_joint((model, loss, SPREAD), within=(model, loss, CROSS), columns=joint)
 
 
 def _group_codes(
