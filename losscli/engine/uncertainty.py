@@ -18,7 +18,7 @@ from ..reading import Model
 from ..result import CiSettings, Comparison, LossColumn
 from ..result.adjust import adjusted
 from . import intervals
-from .bootstrap.weights import FALLBACK_BOOTSTRAP
+from .bootstrap import FALLBACK_BOOTSTRAP
 
 
 @dataclass
