@@ -16,8 +16,14 @@ from conftest import write_table
 from scipy import stats
 
 from losscli import evaluate
+from losscli.engine import comoments
+from losscli.engine.batches import BatchBuilder
 from losscli.engine.bootstrap import resample
 from losscli.engine.bootstrap.weights import poisson_weights
+from losscli.engine.kernel import KernelSpec, evaluate_chunk
+from losscli.losses import Params, resolve_losses
+from losscli.losses.shapes import CROSS, SPREAD
+from losscli.reading import plan_columns
 from losscli.result import CiSettings
 from losscli.result.adjust import adjusted
 from losscli.testing import KernelHarness
@@ -768,3 +774,25 @@ def test_a_variance_within_its_rounding_bound_is_0_and_nan_stays_nan() -> None:
     bound = np.array([1e-10, 1e-10, 1e-10, 1e-10, 1e-10, np.nan])
     got = _above_rounding(var, bound)
     assert np.isnan(got[0]) and got[1:].tolist() == [0.0, 0.0, 1.0, np.inf, 2.0]
+
+
+def test_cross_sums_are_a_statistic_of_their_own() -> None:
+    """A model compared with the reference keeps its co-moments with the reference's terms
+    under a declaration of their own (four variables: its two, then the reference's), beside
+    its own co-moments (two), which are those same sums' first two; the reference has none."""
+    frame = regression_frame(50, seed=2, weights=True)
+    plan = plan_columns("t", list(frame.columns), "y_true", ["a", "b"], "w", [], [])
+    spec = KernelSpec(plan, tuple(resolve_losses(["mse"])), moments=True, reference="a")
+    partial = evaluate_chunk(
+        pa.RecordBatch.from_pandas(frame),
+        spec=spec,
+        builder=BatchBuilder("t", plan, Params(), False),
+        part="t",
+        first_row=0,
+        position=0,
+    )
+    spread = {m: s for (m, loss, stat), s in partial.states.items() if stat == SPREAD}
+    cross = {m: s for (m, loss, stat), s in partial.states.items() if stat == CROSS}
+    assert set(spread) == {"a", "b"} and set(cross) == {"b"}
+    assert [comoments.variables(s.shape[1]) for s in (spread["b"], cross["b"])] == [2, 4]
+    assert np.array_equal(comoments.leading(cross["b"], 2), spread["b"])

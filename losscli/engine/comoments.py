@@ -40,6 +40,14 @@ def pair(i: int, j: int, v: int) -> int:
     return 1 + 2 * v + i * v - i * (i - 1) // 2 + (j - i)
 
 
+def leading(table: np.ndarray, count: int) -> np.ndarray:
+    """The table of the first ``count`` variables of ``table`` alone (its fields copied)."""
+    v = variables(table.shape[1])
+    fields = [0, *range(1, 1 + count), *range(1 + v, 1 + v + count)]
+    fields += [pair(i, j, v) for i in range(count) for j in range(i, count)]
+    return table[:, fields]
+
+
 def one_variable(weight: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> np.ndarray:
     """The table of one variable, unscaled (2^0), from its (weight, mean, M2) per key: a
     spread (R²'s Σw(y − ȳ)²) merges and pools as these co-moments do, with the weight

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..losses.shapes import Ratio, Sums, ratio
+from ..losses.shapes import CROSS, DEN, NUM, SPREAD, Ratio, Sums, ratio
 from . import comoments
 from .student import t_quantile
 
@@ -75,8 +75,8 @@ def _moments(s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(R, Var(R)/scale² before the small-sample factor, n_eff, scale) per key, from the
     scaled co-moments (:mod:`.comoments`): Var(R) itself may pass float64's range where
     its square root does not."""
-    table = s["moments"]
-    r = ratio(s["num"], s["den"])
+    table = s[SPREAD.name]
+    r = ratio(s[NUM.name], s[DEN.name])
     scaled, den, scale = comoments.spread(table, 0, 1)
     with np.errstate(all="ignore"):
         residual = comoments.residual(table, (0, 1), (0, 1), r=scaled, s=scaled)
@@ -140,8 +140,8 @@ def paired_normal(shape: Ratio, model: Sums, ref: Sums, level: float) -> Paired:
     """Δ = value(model) − value(reference) on the same rows, its interval and p-value, both
     from one t statistic on the loss's scale (so a verdict always agrees with its
     interval; for RMSE that is the √ scale, whose test is not MSE's to the digit)."""
-    table = model["moments"]  # the model's columns, then the reference's
-    r_m, r_r = ratio(model["num"], model["den"]), ratio(ref["num"], ref["den"])
+    table = model[CROSS.name]  # the model's two columns, then the reference's
+    r_m, r_r = ratio(model[NUM.name], model[DEN.name]), ratio(ref[NUM.name], ref[DEN.name])
     scaled_m, den_m, scale_m = comoments.spread(table, 0, 1)
     scaled_r, den_r, scale_r = comoments.spread(table, 2, 3)
     n_eff = comoments.effective_rows(table, 3)

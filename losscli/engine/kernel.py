@@ -31,21 +31,18 @@ import pyarrow as pa
 from ..columns import Ones
 from ..errors import InputError, PluginFailure
 from ..losses import Batch, Loss
-from ..losses.shapes import SPREAD, Found, Shape
+from ..losses.shapes import CROSS, SPREAD, Found, Shape
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
 from .blocks import CACHE_ROWS, BlockSums, Column, TermCache, rows_per_block
-from .bootstrap.cells import PendingCells
-from .bootstrap.replicates import Replicates, UnitSpan
-from .bootstrap.resample import ChunkResampler
-from .bootstrap.weights import Resampling
+from .bootstrap import ChunkBootstrap, Resampling
 from .budget import MemoryBudget
 from .checks import RowProblems
 from .declarations import same_kind
 from .keys import KeySet
 from .partial import Partial
 from .shifted import ChunkMoments
-from .statistics import Key, Statistic, first_values, flag
+from .statistics import Key, Statistic, flag
 
 
 @dataclass(frozen=True)
@@ -159,9 +156,8 @@ def evaluate_chunk(
 
 
 class _Chunk:
-    """What the blocks of one chunk share: the checks, the states summed so far, the
-    resampler (whose weights are made once per chunk) and the shifts of the custom losses'
-    replicate power sums."""
+    """What the blocks of one chunk share: the checks, the states summed so far and the
+    chunk's bootstrap (whose weights are made once per chunk)."""
 
     def __init__(
         self,
@@ -176,10 +172,9 @@ class _Chunk:
         self.resampler = None
         if spec.resampling is not None:
             optional = not spec.replicate_ratios  # the hidden bootstrap (R², F1, …): --ci normal
-            self.resampler = ChunkResampler(spec.resampling, n_keys, spec.budget, optional=optional)
+            self.resampler = ChunkBootstrap(spec.resampling, n_keys, spec.budget, optional=optional)
         self.n: np.ndarray | None = None
         self.states: dict[Key, list[Any]] = {}  # [state, made by this chunk: added to in place]
-        self.shifts: dict[Key, np.ndarray] = {}
         self.binary: dict[str, bool] = {}
         self.moments = ChunkMoments(n_keys)  # the co-moments, summed block by block
 
@@ -236,7 +231,7 @@ class _Chunk:
                     known = [sums(a), sums(b)] if step.nonnegative else [None, None]
                     self.moments.add(step.key(SPREAD), [a, b], known)
             if step.resampled:
-                self._resample(step, found, sums)
+                self._resample(step, found)
         return columns
 
     def _add(self, key: Key, state: Any) -> None:
@@ -250,17 +245,11 @@ class _Chunk:
         else:
             slot[0], slot[1] = key[2].kind.combined(slot[0], state), True
 
-    def _resample(self, step: Step, found: Found, sums: BlockSums) -> None:
-        """Ask for the replicate sums of a loss's resampled columns, each as its kind splits
-        it; a shifted kind's around each key's first value in the chunk."""
+    def _resample(self, step: Step, found: Found) -> None:
+        """Ask for the replicate sums of a loss's resampled columns."""
         assert self.resampler is not None
         for stat, column in found.resampled.items():
-            kind, shift = stat.kind, None
-            if kind.shifted:
-                first = self.shift(step.key(stat), sums, kind.shift_source(column))
-                shift = first[0] if sums.codes is None else first[sums.codes]
-            for part, values in enumerate(kind.replicated(column, shift)):
-                self.resampler.request((step.model, step.loss, stat, part), values)
+            self.resampler.request(step.key(stat), column)
 
     def located(self, failure: PluginFailure, model: str, rows: np.ndarray | range) -> Exception:
         """A plugin's failure at a row of the batch, naming the file, model and data row
@@ -278,31 +267,8 @@ class _Chunk:
         states.update(self.moments.tables())
         out = Partial(keys, n, states, {part: self.problems}, dict(self.binary))
         if self.resampler is not None:
-            out.bootstrap = self._bootstrap()
-            if self.shifts:  # shifted power sums re-base on merge: theirs must be settled
-                out.settle()
+            out.bootstrap = self.resampler.replicates()
         return out
-
-    def _bootstrap(self) -> Replicates:
-        assert self.resampler is not None
-        resampler = self.resampler
-        replicated, blocks = resampler.results()
-        found = Replicates(charged=resampler.charged, skipped=resampler.skipped)
-        if resampler.skipped:
-            return found
-        found.sums, found.shifts = replicated, dict(self.shifts)
-        found.span = UnitSpan(*resampler.unit_span())
-        if blocks:
-            found.cells = PendingCells(resampler.spec, blocks)
-        return found
-
-    def shift(self, name: Key, sums: BlockSums, values: np.ndarray) -> np.ndarray:
-        """Each key's first value in the chunk so far (NaN for a key not seen yet)."""
-        shift = self.shifts.setdefault(name, np.full(self.n_keys, np.nan))
-        first = first_values(sums.codes, sums.n_keys, values)
-        unset = np.isnan(shift)
-        shift[unset] = first[unset]
-        return shift
 
 
 def _add_cross_sums(
@@ -310,15 +276,17 @@ def _add_cross_sums(
     ratios: dict[str, dict[str, tuple[Column, Column]]],
     reference: str,
 ) -> None:
-    """The co-moments of each model m's (w·a, w·b) with the reference r's: the model's
-    table grows to four columns (its two, then the reference's)."""
+    """The co-moments of each model m's (w·a, w·b) with the reference r's, filed as the
+    model's :data:`~losscli.losses.shapes.CROSS` (its two columns, then the reference's);
+    its own co-moments are taken from them rather than summed twice."""
     for model, columns in ratios.items():
         if model == reference:
             continue
         for loss, (a, b) in columns.items():
             if loss in ratios[reference]:
                 ra, rb = ratios[reference][loss]
-                moments.add((model, loss, SPREAD), [a, b, ra, rb], [None] * 4)
+                joint = [a, b, ra, rb]
+                moments.add_joint((model, loss, SPREAD), within=(model, loss, CROSS), columns=joint)
 
 
 def _group_codes(

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .bootstrap.cells import ReplicateSums
-from .bootstrap.replicates import Replicates, capacity_for
+from .bootstrap import Replicates, ReplicateSums, capacity_for
 from .checks import RowProblems
 from .keys import KeySet
 from .statistics import SUM, Key, State

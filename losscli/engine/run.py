@@ -25,7 +25,7 @@ from ..reading import ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
 from ..result import Comparison, Frame
 from .batches import BatchBuilder
-from .bootstrap.settle import Settler
+from .bootstrap import Settler
 from .budget import MemoryBudget, OverBudget
 from .finalize import Finishing, result_frame
 from .guard import FoldGuard

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from ..errors import UsageError
 from ..losses import Loss
 from ..result import CiSettings
-from .bootstrap.weights import FALLBACK_BOOTSTRAP, Resampling
+from .bootstrap import FALLBACK_BOOTSTRAP, Resampling
 
 # The comparisons' level and method in a run without --ci
 COMPARE_WITHOUT_CI = CiSettings(0.95, "normal")

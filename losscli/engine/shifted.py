@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..columns import Ones
+from . import comoments
 from .comoments import Column, merged, pair
 from .reduce import key_sum
 
@@ -33,6 +34,7 @@ class ChunkMoments:
         self.n_keys = n_keys
         self._sums: dict[Any, _Sums] = {}
         self._pending: dict[Any, tuple[Sequence[Column], Known]] = {}
+        self._within: dict[Any, Any] = {}  # a name whose columns lead another's: that other
         self._codes: np.ndarray | None = None
         self._n = np.zeros(n_keys)
 
@@ -42,20 +44,33 @@ class ChunkMoments:
         self._codes, self._n = codes, n
 
     def add(self, name: Any, columns: Sequence[Column], known: Known) -> None:
-        """The current block's columns of ``name`` (replacing those given before in it: a
-        model compared with the reference gives its own and the reference's)."""
+        """The current block's columns of ``name`` (always as many for one name)."""
         self._pending[name] = (columns, known)
+
+    def add_joint(self, name: Any, *, within: Any, columns: Sequence[Column]) -> None:
+        """The current block's columns of ``within``, whose first ones are those ``name``
+        was given in it (a model's, then the reference's): summed once, ``name``'s table is
+        taken from ``within``'s."""
+        own, _ = self._pending.pop(name)
+        assert all(a is b for a, b in zip(own, columns, strict=False))
+        self._pending[within] = (columns, [None] * len(columns))
+        self._within[name] = (within, len(own))
 
     def tables(self) -> dict[Any, np.ndarray]:
         """Per name, the (keys × fields) table of every block's rows."""
         self._add_pending()
-        return {name: sums.table() for name, sums in self._sums.items()}
+        tables = {name: sums.table() for name, sums in self._sums.items()}
+        for name, (within, count) in self._within.items():
+            leading = comoments.leading(tables[within], count)
+            known = tables.get(name)
+            tables[name] = leading if known is None else comoments.merged(known, leading)
+        return tables
 
     def _add_pending(self) -> None:
         with np.errstate(all="ignore"):  # an infinite term: its value is reported as such
             for name, (columns, known) in self._pending.items():
                 sums = self._sums.get(name)
-                if sums is None or sums.width != len(columns):  # (a wider one replaces it)
+                if sums is None:
                     sums = self._sums[name] = _Sums(self.n_keys, len(columns))
                 sums.add(self._codes, self._n, columns, known)
         self._pending = {}

@@ -23,9 +23,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..columns import Spread
-from .comoments import merged, one_variable, pooled
+from .comoments import merged, pooled
 from .declarations import Problem, per_row_problem, same_fields
-from .reduce import chunk_moments, key_max, key_sum, slice_of
+from .moments import Centred, PowerSums
+from .reduce import key_max, key_sum, slice_of
 
 State = Any  # a kind's per-key state: an array with a row per key, or a kind's own object
 
@@ -51,7 +52,7 @@ class Kind:
     """
 
     fill: ClassVar[float] = 0.0  # a key without rows
-    shifted: ClassVar[bool] = False  # resampled around each key's first value (see Moments)
+    shifted: ClassVar[bool] = False  # resampled as PowerSums around each key's first value
     resampled: ClassVar[bool] = False  # the bootstrap resamples it (:meth:`replicated`)
 
     def __eq__(self, other: object) -> bool:
@@ -119,10 +120,6 @@ class Kind:
 
     def shift_source(self, column: Any) -> np.ndarray:
         """The per-row values whose first per key is a shifted kind's shift."""
-        raise NotImplementedError
-
-    def rebased(self, parts: list[np.ndarray], d: np.ndarray) -> list[np.ndarray]:
-        """A shifted kind's replicate parts moved by ``d`` per key (keys × 1)."""
         raise NotImplementedError
 
     def replicate_rows(
@@ -196,12 +193,12 @@ class Largest(Kind):
 
 @dataclass(frozen=True)
 class Moments(Kind):
-    """Shifted moments of a :class:`~losscli.columns.Spread` (R²'s Σw(y − ȳ)²): per key
-    (weight, mean, M2, shift), the mean taken of y − shift, the shift being the key's first
-    value (NaN: no rows yet). Two states merge by Chan's formula after moving theirs onto
-    this one's shift; the pooled row moves every key onto one shift first. The bootstrap
-    resamples the power sums Σv·w, Σv·w·y', Σv·w·y'² of y' = y − shift instead (a product
-    with the weights is a sum), re-based the same way (:meth:`rebased`)."""
+    """Shifted moments of a :class:`~losscli.columns.Spread` (R²'s Σw(y − ȳ)²), one
+    :class:`~.moments.Centred` value per key, kept as rows (weight, mean, M2, shift): the
+    mean taken of y − shift, the shift being the key's first value (NaN: no rows yet). Two
+    states merge, and the pooled row is made, as that value does. The bootstrap resamples
+    the :class:`~.moments.PowerSums` of y − shift instead (a product with the weights is a
+    sum), re-based the same way."""
 
     shifted: ClassVar[bool] = True
     resampled: ClassVar[bool] = True
@@ -217,78 +214,47 @@ class Moments(Kind):
         return f"{name}.w", f"{name}.mean", f"{name}.m2"
 
     def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
-        shift = first_values(codes, n_keys, column.values)
-        offsets = column.values - (shift[0] if codes is None else shift[codes])
-        w, mean, m2 = chunk_moments(codes, n_keys, offsets, column.weights)
-        return np.stack([w, mean, m2, shift], axis=1)
+        return _state(Centred.of_rows(codes, n_keys, column.values, column.weights))
 
     def empty(self, size: int, like: State) -> State:
-        out = np.zeros((size, 4))
-        out[:, 3] = np.nan
-        return out
+        return _state(Centred.empty(size))
 
     def grown(self, state: State, size: int) -> State:
         return np.concatenate([state, self.empty(size - len(state), state)])
 
     def combined(self, mine: State, theirs: State) -> State:
-        w, mean, m2, shift = mine.T
-        tw, tmean, tm2, tshift = theirs.T
-        shift = np.where(np.isnan(shift), tshift, shift)
-        rebased = np.where(np.isnan(tshift), 0.0, tshift - shift) + tmean
-        table = merged(one_variable(w, mean, m2), one_variable(tw, rebased, tm2))
-        return np.stack([table[:, 0], table[:, 2], table[:, 3], shift], axis=1)
+        return _state(_centred(mine).merged(_centred(theirs)))
 
     def rows(self, name: str, state: State, order: np.ndarray, *, size: int) -> dict[str, Any]:
-        w, mean, m2, shift = state.T
-        base, moved = _one_base(shift)
+        moments = _centred(state)
         with np.errstate(over="ignore", invalid="ignore"):  # overflow: reported by the loss
-            total, _, grand, pooled_m2 = pooled(one_variable(w, moved + mean, m2))[0]
-        absolute = np.nan_to_num(shift) + mean
-        shown = np.append(w[order], total), np.append(absolute[order], base + grand)
-        return dict(zip(self.names(name), (*shown, np.append(m2[order], pooled_m2)), strict=True))
+            shown = moments.taken(order).shown(), moments.pooled().shown()
+        columns = (np.append(mine, pooled) for mine, pooled in zip(*shown, strict=True))
+        return dict(zip(self.names(name), columns, strict=True))
 
     def shift_source(self, column: Any) -> np.ndarray:
         return np.asarray(column.values)
 
     def replicated(self, column: Any, shift: np.ndarray | None) -> list[Any]:
-        offsets = column.values - shift
-        weighed = column.weights * offsets
-        return [column.weights, weighed, weighed * offsets]
-
-    def rebased(self, parts: list[np.ndarray], d: np.ndarray) -> list[np.ndarray]:
-        s0, s1, s2 = parts
-        return [s0, s1 + d * s0, s2 + 2 * d * s1 + d**2 * s0]
+        assert shift is not None
+        return PowerSums.terms(column.values, column.weights, shift)
 
     def replicate_rows(
         self, name: str, parts: list[np.ndarray], shift: np.ndarray | None, *, order: np.ndarray
     ) -> dict[str, np.ndarray]:
         assert shift is not None
-        base, moved = _one_base(shift)
-        pooled_sums = [np.sum(x, axis=0)[None] for x in self.rebased(parts, moved[:, None])]
-        shifts = np.append(np.nan_to_num(shift)[order], base)[:, None]
-        w, t1, t2 = (np.concatenate([x[order], p]) for x, p in zip(parts, pooled_sums, strict=True))
-        with np.errstate(all="ignore"):
-            mean = np.divide(t1, w, out=np.full(t1.shape, np.nan), where=w != 0)
-            shown = w, shifts + mean, np.maximum(t2 - t1 * mean, 0.0)
-            return dict(zip(self.names(name), shown, strict=True))
+        sums = PowerSums(shift, *parts)
+        shown = sums.taken(order).then(sums.pooled()).shown()
+        return dict(zip(self.names(name), shown, strict=True))
 
 
-def _one_base(shift: np.ndarray) -> tuple[float, np.ndarray]:
-    """One shift for every key (the first set), and each key's shift minus it (0: unset)."""
-    seen = ~np.isnan(shift)
-    base = shift[seen][0] if seen.any() else 0.0
-    return base, np.where(seen, shift - base, 0.0)
+def _centred(state: State) -> Centred:
+    w, mean, m2, shift = state.T
+    return Centred(shift, w, mean, m2)
 
 
-def first_values(codes: np.ndarray | None, n_keys: int, values: np.ndarray) -> np.ndarray:
-    """Each key's first value among ``values`` (NaN for a key without rows)."""
-    shift = np.full(n_keys, np.nan)
-    if len(values):
-        keys, first = (
-            (np.array([0]), np.array([0])) if codes is None else np.unique(codes, return_index=True)
-        )
-        shift[keys] = values[first]
-    return shift
+def _state(moments: Centred) -> State:
+    return np.stack([moments.w, moments.mean, moments.m2, moments.shift], axis=1)
 
 
 @dataclass(frozen=True)

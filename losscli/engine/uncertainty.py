@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 
 from ..losses import Direction, Loss
-from ..losses.shapes import NUM, Shape
+from ..losses.shapes import CROSS, NUM, Shape
 from ..reading import Model
 from ..result import CiSettings, Comparison, LossColumn
 from ..result.adjust import adjusted
 from . import intervals
-from .bootstrap.weights import FALLBACK_BOOTSTRAP
+from .bootstrap import FALLBACK_BOOTSTRAP
 
 
 @dataclass
@@ -132,6 +132,8 @@ def compare(
             mine, ref = sums[model.name][loss.name], sums[reference][loss.name]
             if NUM.name not in mine.sums or NUM.name not in ref.sums:
                 continue
+            if ci.method != "bootstrap" and CROSS.name not in mine.sums:
+                continue  # no rows of the reference's beside this model's
             paired = _paired(shape, mine, ref, ci)
             out += _comparisons(
                 file, model.name, reference, loss=loss, labels=labels, paired=paired, ci=ci

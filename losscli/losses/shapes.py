@@ -39,6 +39,9 @@ Sums = Mapping[str, np.ndarray]
 # The statistics the built-in shapes declare (a custom loss declares its own by type).
 NUM, DEN = Statistic("num", SUM), Statistic("den", SUM)  # Σw·a and Σw·b
 SPREAD = Statistic("moments", COMOMENTS, Role.SPREAD)  # co-moments of w·a, w·b (intervals)
+# with a paired comparison, a model's co-moments of its w·a, w·b and the reference's (in
+# that order: four variables), filed apart from its own
+CROSS = Statistic("cross", COMOMENTS, Role.SPREAD)
 WEIGHED_ROWS, EXTREME = Statistic("rows", SUM), Statistic("extreme", LARGEST)
 RANK_TABLE = Statistic("ranks", RANKS)
 

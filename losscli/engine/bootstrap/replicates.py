@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..budget import LOWER_REPLICATES, MemoryBudget
+from ..moments import PowerSums, kept
 from ..reduce import slice_of
 from ..statistics import Key, Statistic
 from .cells import Part, PendingCells, ReplicateSums
@@ -66,8 +67,8 @@ class Replicates:
         return cells
 
     def absorb(self, other: Replicates, at: np.ndarray, capacity: int) -> None:
-        """``other``'s sums (its keys are ``at`` here), their shifted parts re-based onto
-        this one's shifts: Σw(y − a) = Σw(y − b) + (b − a)Σw, and likewise for squares."""
+        """``other``'s sums (its keys are ``at`` here), their shifted power sums re-based onto
+        this one's shifts (:meth:`~..moments.ShiftedMoments.rebased`)."""
         where = slice_of(at)
         for name, values in self._rebased(other, at, capacity).items():
             if name not in self.sums:
@@ -82,17 +83,14 @@ class Replicates:
             self.cells = cells if self.cells is None else self.cells.joined(cells)
 
     def _rebased(self, other: Replicates, at: np.ndarray, capacity: int) -> dict[Part, np.ndarray]:
+        """``other``'s sums, its shifted power sums moved onto the shifts kept here."""
         sums = dict(other.sums)
         for (model, loss, stat), theirs in other.shifts.items():
-            if (model, loss, stat) not in self.shifts:
-                self.shifts[(model, loss, stat)] = np.full(capacity, np.nan)
-            mine = self.shifts[(model, loss, stat)]
-            unset = np.isnan(mine[at])
-            mine[at[unset]] = theirs[unset]
-            d = np.where(np.isnan(theirs), 0.0, theirs - mine[at])[:, None]
+            mine = self.shifts.setdefault((model, loss, stat), np.full(capacity, np.nan))
+            mine[at] = to = kept(mine[at], theirs)
             names: list[Part] = [(model, loss, stat, i) for i in range(3)]
-            parts = stat.kind.rebased([other.sums[name] for name in names], d)
-            sums.update(zip(names, parts, strict=True))
+            moved = PowerSums(theirs, *(other.sums[name] for name in names)).rebased(to)
+            sums.update(zip(names, moved.parts(), strict=True))
         return sums
 
     def settle(self, size: int, capacity: int) -> None:

@@ -1,0 +1,76 @@
+"""One chunk's bootstrap, the interface the kernel calls: the blocks' rows and the
+statistics' per-row columns in, the chunk's :class:`~.replicates.Replicates` out.
+
+A statistic's column is resampled as its kind splits it (:meth:`~..statistics.Kind.replicated`);
+a shifted kind's power sums (:class:`~..moments.PowerSums`) around each key's first value
+in the chunk, which this keeps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..budget import MemoryBudget
+from ..moments import first_values, kept
+from ..statistics import Key
+from .cells import PendingCells
+from .replicates import Replicates, UnitSpan
+from .resample import ChunkResampler
+from .weights import Resampling
+
+
+class ChunkBootstrap:
+    """The replicate sums of one chunk's resampled statistics, per key and resample. An
+    ``optional`` bootstrap (the hidden one of R², F1, … under the normal method) over the
+    memory budget is left out instead (:attr:`Replicates.skipped`)."""
+
+    def __init__(
+        self, spec: Resampling, n_keys: int, budget: MemoryBudget, *, optional: bool = False
+    ) -> None:
+        self._resampler = ChunkResampler(spec, n_keys, budget, optional=optional)
+        self._n_keys = n_keys
+        self._codes: np.ndarray | None = None
+        self._shifts: dict[Key, np.ndarray] = {}
+
+    def block(
+        self, positions: np.ndarray, codes: np.ndarray | None, counted: np.ndarray | None = None
+    ) -> None:
+        """The next block's rows: their positions in the input, their keys, and which of
+        them have positive weight (None: all)."""
+        self._resampler.block(positions, codes, counted)
+        self._codes = codes
+
+    def request(self, key: Key, column: Any) -> None:
+        """Resample the current block's per-row ``column`` of the statistic ``key`` names."""
+        model, loss, stat = key
+        kind, shift = stat.kind, None
+        if kind.shifted:
+            first = self._shift(key, kind.shift_source(column))
+            shift = first[0] if self._codes is None else first[self._codes]
+        for part, values in enumerate(kind.replicated(column, shift)):
+            self._resampler.request((model, loss, stat, part), values)
+
+    def replicates(self) -> Replicates:
+        """The chunk's replicate sums (or the cells they are made of), its keys' unit
+        spans and the shifts of its power sums; settled where there are shifts (shifted
+        power sums re-base as partials merge, so theirs must be sums)."""
+        resampler = self._resampler
+        replicated, groups = resampler.results()
+        found = Replicates(charged=resampler.charged, skipped=resampler.skipped)
+        if resampler.skipped:
+            return found
+        found.sums, found.shifts = replicated, dict(self._shifts)
+        found.span = UnitSpan(*resampler.unit_span())
+        if groups:
+            found.cells = PendingCells(resampler.spec, groups)
+        if self._shifts:
+            found.settle(self._n_keys, self._n_keys)
+        return found
+
+    def _shift(self, key: Key, values: np.ndarray) -> np.ndarray:
+        """Each key's first value in the chunk so far (NaN for a key not seen yet)."""
+        shift = self._shifts.get(key, np.full(self._n_keys, np.nan))
+        self._shifts[key] = shift = kept(shift, first_values(self._codes, self._n_keys, values))
+        return shift
