@@ -66,6 +66,7 @@ def reader_settings(
             "batch_rows": parquet_source.batch_rows(numeric),
             "buffer_bytes": parquet_source.READ_BUFFER_BYTES,
             "pre_buffer": False,
+            "arrow_threads": parquet_source.ARROW_THREADS,
             "block_bytes": csv_source.BLOCK_BYTES,
             "write": list(write) if write else None,
         }

@@ -43,8 +43,7 @@ def parquet(path):
         pa.OSFile(path), pre_buffer=settings["pre_buffer"],
         buffer_size=settings["buffer_bytes"], read_dictionary=text or None,
     )
-    use_threads = file.metadata.num_rows > rows
-    return file.iter_batches(batch_size=rows, columns=cols, use_threads=use_threads)
+    return file.iter_batches(batch_size=rows, columns=cols, use_threads=settings["arrow_threads"])
 def csv(path):
     import pyarrow.csv as pv
     types = {c: pa.dictionary(pa.int32(), pa.string()) if c in text else pa.float64() for c in cols}

@@ -23,6 +23,12 @@ from .source import READ_ERRORS, Source, open_error, read_error
 BATCH_ROWS = 1 << 16
 BATCH_VALUES = 1 << 20  # numeric values per batch: 10 class columns get 10× fewer rows
 READ_BUFFER_BYTES = 1 << 20
+# Arrow's thread pool is not used to decode: for the few columns losscli reads, handing each
+# batch's columns to the pool costs more than decoding them on the reading thread, which
+# overlaps the kernel anyway. Measured on 2 idle cores, 50M rows, whole process, 3 alternating
+# runs: overall --threads 1 0.75 s without the pool, 0.93 s with; --threads 2 0.89 against
+# 1.04 s; per group (1,000) 1.30 against 1.41 s and 1.66 against 2.00 s (BENCHMARKS.md run 8).
+ARROW_THREADS = False
 
 
 def batch_rows(numeric_columns: int) -> int:
@@ -94,7 +100,7 @@ class ParquetSource(Source):
                 for batch in parquet.iter_batches(
                     batch_size=rows,
                     columns=list(columns),
-                    use_threads=parquet.metadata.num_rows > rows,
+                    use_threads=ARROW_THREADS,
                 ):
                     self._rows_read += batch.num_rows
                     yield batch
