@@ -72,6 +72,8 @@ def evaluate(
     max_regression: str | Sequence[Any] = (),
     require_baseline: bool = False,
     max_memory: int | str = "2GiB",
+    calibration: bool = False,
+    residuals: bool = False,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -97,6 +99,10 @@ def evaluate(
     :class:`~losscli.errors.EnvironmentFailure` (the hidden bootstrap that gives R², F1,
     precision, recall, balanced accuracy and ECE their interval under the normal method
     is left out instead, and those losses have no interval).
+
+    ``calibration`` keeps a reliability diagram per row of a classifier (ECE's bins:
+    ``ece:bins=B`` among ``losses``, else 15), ``residuals`` a histogram of e = y − ŷ per
+    row of a regression: ``result.frame.diagrams`` (:mod:`losscli.result.diagrams`).
 
     Gates, as on the command line: ``plugins`` are plugin files to load first (their
     prints go where the process's go: unlike the command line, the API redirects nothing);
@@ -151,6 +157,7 @@ def evaluate(
         ),
         threads=threads or os.cpu_count() or 1,
         budget=MemoryBudget(_memory_limit(max_memory)),
+        diagrams=_diagrams(run_losses, calibration, residuals),
     )
     frames: list[Frame] = []
     comparisons: list[Comparison] = []
@@ -194,6 +201,18 @@ def evaluate(
         adjust=options.uncertainty.adjust,
     )
     return gates.judge(result)
+
+
+def _diagrams(losses: Sequence[Loss], calibration: bool, residuals: bool) -> tuple[Loss, ...]:
+    """The internal losses of the diagrams asked for (the reliability diagram with the
+    first ``ece``'s bins)."""
+    if not (calibration or residuals):
+        return ()
+    from .engine.bins import ECE_BINS, diagram_losses
+
+    bins = next((x.arguments["bins"] for x in losses if x.base == "ece"), ECE_BINS)
+    assert isinstance(bins, int)
+    return diagram_losses(bins if calibration else None, residuals)
 
 
 def _load_plugins(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> None:

@@ -21,6 +21,7 @@ import click
 from .._version import __version__
 from ..render.formats import CATALOG_FORMATS
 from .config_options import losses_config_options
+from .diagram_options import diagram_options, diagrams_nowhere, with_diagrams
 from .messages import PROG, Group, say
 from .options import (
     gate_options,
@@ -108,6 +109,7 @@ def main() -> None:
 @stats_options
 @output_options
 @view_options
+@diagram_options
 @gate_options
 @handle_errors
 def evaluate(
@@ -165,6 +167,8 @@ def evaluate(
     losses = _one_huber_delta(ctx, losses, options["huber_delta"])
     check_output_path(files, output, files_in_force(ctx))
     chosen = resolve_format(fmt, output)
+    diagrams = options["calibration"] or options["residuals"]
+    chosen = with_diagrams(chosen, diagrams)
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     reference = options.pop("reference")
     options["compare"] = reference or options["compare"]
@@ -193,6 +197,8 @@ def evaluate(
         if result.comparisons and not chosen.comparisons:
             say("warning", f"{chosen.title} has no place for --compare's differences: "
                 "-f json, the table or markdown show them")  # fmt: skip
+        if diagrams_nowhere(chosen, diagrams):
+            say("warning", diagrams_nowhere(chosen, diagrams))
     if output is not None or not quiet:
         emit(result, chosen, precision, output, max_rows)
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()

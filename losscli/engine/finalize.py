@@ -20,6 +20,7 @@ from ..losses import Loss, Task
 from ..losses.registry import Rule
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
+from ..result.diagrams import DiagramColumns
 from ..result.frame import repeated
 from .order import key_order, shown_values
 from .partial import Partial
@@ -41,6 +42,7 @@ class Finishing:
     uncertainty: Uncertainty = field(default_factory=Uncertainty)
     reference: str | None = None  # compare every other model with this one
     no_bootstrap: str = ""  # why the hidden bootstrap (R², F1, …) was left out
+    diagrams: tuple[Loss, ...] = ()  # the diagrams' internal losses (engine/bins.py)
 
     @property
     def ci(self) -> CiSettings | None:
@@ -67,7 +69,7 @@ def result_frame(
     overall = np.zeros(len(n), dtype=bool)
     overall[-1] = True
     sums: dict[str, dict[str, LossRows]] = {
-        m.name: _model_sums(partial, m.name, spec.losses, order) for m in models
+        m.name: _model_sums(partial, m.name, (*spec.losses, *spec.diagrams), order) for m in models
     }
     frames = []
     for model in models:
@@ -89,6 +91,7 @@ def result_frame(
                 overall=overall,
                 n=n,
                 losses=columns,
+                diagrams=_diagrams(sums[model.name], spec.diagrams, partial, model),
             )
         )
     frame = Frame.concat(frames)
@@ -98,6 +101,22 @@ def result_frame(
     ci = spec.compare_ci
     return frame, compare(
         file, sums, models, losses=spec.losses, reference=spec.reference, ci=ci, labels=labels
+    )
+
+
+def _diagrams(
+    sums: dict[str, LossRows], diagrams: Sequence[Loss], partial: Partial, model: Model
+) -> DiagramColumns | None:
+    """The model's diagram sums per row (:mod:`.bins`); None: no diagram asked for."""
+    if not diagrams:
+        return None
+    from .bins import diagram_columns
+
+    classifier = model.multiclass or partial.binary.get(model.name, True)
+    tables = {loss.name: sums[loss.name].sums for loss in diagrams}
+    keys = len(next(iter(sums.values())).n)
+    return diagram_columns(
+        tables, diagrams, keys=keys, classifier=classifier, multiclass=model.multiclass
     )
 
 

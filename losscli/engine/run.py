@@ -56,6 +56,7 @@ class Options:
     uncertainty: Uncertainty = field(default_factory=Uncertainty)  # intervals, comparisons
     threads: int = 1  # files read and chunks computed at once
     budget: MemoryBudget = field(default_factory=MemoryBudget)  # --max-memory
+    diagrams: tuple[Loss, ...] = ()  # --calibration, --residuals: their bins (engine/bins.py)
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,11 @@ class _Fold:
             )
         self.guard.charge_finalizing()
         finishing = Finishing(
-            options.losses, options.uncertainty, self.input.reference, self.guard.no_bootstrap
+            options.losses,
+            options.uncertainty,
+            self.input.reference,
+            self.guard.no_bootstrap,
+            diagrams=options.diagrams,
         )
         try:
             frame, comparisons = result_frame(source.name, total, plan.models, finishing)
@@ -291,7 +296,7 @@ def _kernel_spec(
     uncertainty = options.uncertainty
     return KernelSpec(
         plan=plan,
-        losses=options.losses,
+        losses=(*options.losses, *options.diagrams),
         drop_na=options.drop_na,
         count_zero_labels=options.mape_zero == "error",
         moments=uncertainty.moments,

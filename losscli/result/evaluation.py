@@ -163,6 +163,10 @@ class EvaluationResult:
             document["comparisons"] = [c.record() for c in self.comparisons]
         if self.checks:
             document["checks"] = [o.record(self.row(o.row)) for o in self.checks]
+        if self.frame.diagrams is not None:  # --calibration, --residuals
+            from .diagrams import diagram_records
+
+            document["diagrams"] = diagram_records(self.frame, self.shown_rows().tolist())
         return document
 
     def _row_record(self, r: ResultRow) -> dict[str, Any]:

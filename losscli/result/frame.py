@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .diagrams import DiagramColumns
 from .rows import Interval, ResultRow
 
 Index = np.ndarray | slice
@@ -100,6 +101,7 @@ class Frame:
     overall: np.ndarray  # bool: the overall row of its block
     n: np.ndarray  # int64: rows evaluated
     losses: dict[str, LossColumn]
+    diagrams: DiagramColumns | None = None  # --calibration, --residuals: the bin sums per row
 
     def __len__(self) -> int:
         return len(self.n)
@@ -113,6 +115,7 @@ class Frame:
             overall=self.overall[index],
             n=self.n[index],
             losses={name: column.take(index) for name, column in self.losses.items()},
+            diagrams=None if self.diagrams is None else self.diagrams.take(index),
         )
 
     def with_losses(self, names: Sequence[str]) -> Frame:
@@ -172,7 +175,14 @@ class Frame:
             overall=np.concatenate([f.overall for f in frames]),
             n=np.concatenate([f.n for f in frames]),
             losses={name: _concat_columns([_column(f, name) for f in frames]) for name in names},
+            diagrams=_concat_diagrams(frames),
         )
+
+
+def _concat_diagrams(frames: Sequence[Frame]) -> DiagramColumns | None:
+    if all(f.diagrams is None for f in frames):
+        return None
+    return DiagramColumns.concat([f.diagrams for f in frames], [len(f) for f in frames])
 
 
 def _column(frame: Frame, name: str) -> LossColumn:

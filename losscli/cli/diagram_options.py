@@ -1,0 +1,65 @@
+"""``--calibration`` and ``--residuals``: diagrams after the table (and in JSON)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from ..render.formats import Display, OutputFormat, Rendered
+    from ..result import EvaluationResult
+
+
+def diagram_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.option(
+                "--calibration",
+                is_flag=True,
+                help="Classification: after the table, a reliability diagram per model (and "
+                "group, up to --max-rows): per bin of ECE's (ece:bins=B; 15; multi-class: "
+                "the top label) the rows, mean predicted and observed frequency, and the ECE.",
+            ),
+            click.option(
+                "--residuals",
+                is_flag=True,
+                help="Regression: after the table, a histogram of e = y - pred per model (and "
+                "group) with its mean and 5/25/50/75/95% quantiles, each within its bin "
+                "(log-spaced, 12% wide; below 1e-6 one bin).",
+            ),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+def with_diagrams(fmt: OutputFormat, asked: bool) -> OutputFormat:
+    """``fmt`` drawing the diagrams after its text where it is a view for people (the
+    table; markdown in a code block); JSON carries them in its document; others have none."""
+    if not asked or not fmt.human:
+        return fmt
+    render = fmt.render
+    fenced = fmt.name == "markdown"
+
+    def drawn(result: EvaluationResult, display: Display) -> Rendered:
+        text = render(result, display)
+        if result.frame.diagrams is None:
+            return text
+        from ..render.diagrams import diagram_block
+
+        pieces = [text] if isinstance(text, (str, bytes)) else list(text)
+        return [*pieces, diagram_block(result, display, fenced=fenced)]
+
+    return fmt._replace(render=drawn)
+
+
+def diagrams_nowhere(fmt: OutputFormat, asked: bool) -> str:
+    """A warning where ``fmt`` has no place for the diagrams ("": it has)."""
+    if not asked or fmt.human or fmt.name == "json":
+        return ""
+    return (
+        f"{fmt.title} has no place for --calibration's and --residuals' diagrams: "
+        "-f json, the table or markdown show them"
+    )
