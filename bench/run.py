@@ -36,6 +36,7 @@ from pathlib import Path
 
 from cases import Family, Sizes, all_families, make_commands
 from data import Data, log
+from diagrams import diagrams_family  # the cost of --calibration and --residuals
 from gates import Targets, targets_report
 from measure import Case, Measurement, Runner, child_env, measure
 from report import agreement_report, table
@@ -195,7 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     runner = Runner(args.timeout, child_env(data.root))
     with tempfile.TemporaryDirectory(prefix="results-", dir=data.root) as out_dir:
         cases = []
-        for family in all_families(cmd, data, sizes, Path(out_dir)):
+        families = [
+            *all_families(cmd, data, sizes, Path(out_dir)),
+            diagrams_family(cmd, data, sizes.rows),
+        ]
+        for family in families:
             chosen = selected(family, args.only)
             if chosen:
                 family.prepare()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from conftest import write_table
 from hypothesis import given, settings
@@ -249,3 +250,24 @@ def test_each_quantile_lies_within_its_stated_bound(values: list[float]) -> None
 def test_a_quantile_of_no_weight_is_missing() -> None:
     found = quantile(np.zeros(3), np.arange(3.0), np.arange(1.0, 4.0), 0.5)
     assert np.isnan(found.value) and np.isnan(found.bound)
+
+
+def test_the_bench_measures_each_diagram_beside_the_plain_run(tmp_path: Path) -> None:
+    from conftest import bench_module
+
+    data, cases, diagrams = (bench_module(name) for name in ("data", "cases", "diagrams"))
+    store = data.Data(tmp_path)
+    family = diagrams.diagrams_family(cases.Commands("python", "losscli", ()), store, 2000)
+    works = {case.work for case in family.cases}
+    assert len(works) == 2
+    for work in works:
+        argvs = [case.argv for case in family.cases if case.work == work]
+        plain, flagged = argvs
+        assert flagged[: len(plain)] == plain and flagged[len(plain) :] in (
+            ("--residuals",),
+            ("--calibration",),
+        )
+        assert "--threads" in plain
+    diagrams.ensure_binary(store, 2000)
+    table = pq.read_table(diagrams.binary_path(store, 2000))
+    assert table.num_rows == 2000 and set(table.column("y").to_pylist()) == {0, 1}

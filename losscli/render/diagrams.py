@@ -44,13 +44,17 @@ class Glyphs:
         return "–" if self.unicode else "-"
 
     @property
+    def separator(self) -> str:
+        return " · " if self.unicode else " / "
+
+    @property
     def tick(self) -> str:
         return "│" if self.unicode else "|"
 
 
 def glyphs_for(charset: str | None) -> Glyphs:
     """Unicode where the character set holds the blocks (a file: UTF-8), else ASCII."""
-    marks = EIGHTHS[1:] + "–│"
+    marks = EIGHTHS[1:] + "–│·ŷ"
     return Glyphs(visible(marks, charset) == marks)
 
 
@@ -65,7 +69,7 @@ def diagram_text(
     glyphs = glyphs_for(charset)
     parts = []
     for i in drawn_rows(result, max_rows):
-        title = visible(row_title(result, i), charset)
+        title = visible(row_title(result, i, glyphs.separator), charset)
         reliability = diagrams.reliability(i)
         if reliability is not None:
             parts.append(reliability_text(reliability, title, glyphs, digits=digits, width=width))
@@ -88,12 +92,12 @@ def drawn_rows(result: EvaluationResult, max_rows: int | None) -> Iterator[int]:
         yield i
 
 
-def row_title(result: EvaluationResult, i: int) -> str:
+def row_title(result: EvaluationResult, i: int, separator: str = " · ") -> str:
     """``file · model · group`` (or ``overall``) of row ``i``."""
     frame = result.frame
     group = frame.group(i)
     where = "overall" if group is None else ", ".join(f"{k}={v}" for k, v in group.items())
-    return f"{frame.file[i]} · {frame.pred[i]} · {where}"
+    return separator.join([str(frame.file[i]), str(frame.pred[i]), where])
 
 
 def reliability_text(
@@ -141,7 +145,10 @@ def histogram_text(
         f"  rows {n}; mean {mean}; min {smallest}; max {largest}",
     ]
     ranges = _merged(histogram, HISTOGRAM_LINES)
-    labels = [f"{_edge(lo)} {d} {_edge(hi)}" if lo != hi else _edge(lo) for lo, hi, _ in ranges]
+    labels = [
+        f"{_edge(lo):>9} {d if lo != hi else ' '} {_edge(hi) if lo != hi else '':<9}"
+        for lo, hi, _ in ranges
+    ]
     label_width = max(len(label) for label in labels) if labels else 0
     bar_width = max(width - label_width - 14, 10)
     most = max((count for _, _, count in ranges), default=1)
@@ -171,7 +178,7 @@ def _merged(histogram: ResidualHistogram, lines: int) -> list[tuple[float, float
 
 
 def _edge(value: float) -> str:
-    return "0" if value == 0 else f"{value:.3g}"
+    return "0" if value == 0 else f"{value:.4g}"
 
 
 def _short(value: float) -> str:
