@@ -14,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from losscli import evaluate
-from losscli.engine.bins import RESIDUAL_BINS, RESIDUAL_EDGES, ZERO_BIN, residual_edges
+from losscli.engine.bins import (
+    RESIDUAL_BINS,
+    RESIDUAL_EDGES,
+    ZERO_BIN,
+    residual_bins,
+    residual_edges,
+)
 from losscli.reading import csv_source, parquet_source, source
 from losscli.result.diagrams import QUANTILES, quantile
 
@@ -204,6 +210,33 @@ def test_files_merge_their_bins_by_value(tmp_path: Path) -> None:
     )
 
 
+def test_residual_bins_are_the_edges_own_even_on_an_edge() -> None:
+    edges = RESIDUAL_EDGES
+    e = np.concatenate(
+        [
+            edges,
+            np.nextafter(edges, np.inf),
+            np.nextafter(edges, -np.inf),
+            [0.0, -0.0, 5e-324, -5e-324, 1e300, -1e300, np.inf, -np.inf],
+            np.random.default_rng(11).standard_t(2, 10_000) * 100,
+        ]
+    )
+    want = np.searchsorted(edges, e, side="right") + (e > 0)
+    np.testing.assert_array_equal(residual_bins(e), want)
+    assert (residual_bins(np.array([0.0, -0.0])) == ZERO_BIN).all()
+
+
+def test_many_groups_keep_their_bins_apart() -> None:
+    frame = regression(12, 6000)
+    frame["g"] = np.arange(len(frame)) % 2000  # 2,000 keys × the bins outnumber a block's rows
+    result = evaluate(frame, label="y", pred="pred", group_by="g", residuals=True)
+    sums = result.frame.diagrams.residuals
+    for i in (0, 777, 1999, 2000):
+        part = frame if i == 2000 else frame[frame.g == result.frame.keys["g"][i]]
+        e = (part.y - part.pred).to_numpy()
+        assert sums.rows[i].tolist() == numpy_residual_counts(e).tolist()
+
+
 def test_no_diagrams_unless_asked() -> None:
     result = evaluate(regression(9, 50), label="y", pred="pred")
     assert result.frame.diagrams is None
@@ -229,7 +262,7 @@ def test_residual_edges_are_symmetric_with_an_exact_zero_bin() -> None:
         st.one_of(
             st.floats(-1e8, 1e8, allow_nan=False, allow_subnormal=False),
             st.just(0.0),
-            st.sampled_from([1e-6, -1e-6, 1e9, -1e9, 2e9]),
+            st.sampled_from([*RESIDUAL_EDGES.tolist(), 2e9, -2e9]),
         ),
         min_size=1,
         max_size=60,
