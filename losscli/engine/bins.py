@@ -57,7 +57,7 @@ ZERO_BIN = len(RESIDUAL_EDGES) // 2 + 1  # the bin of e = 0 exactly
 RESIDUAL_BINS = len(RESIDUAL_EDGES) + 2  # the inner bins, the zero bin and the two outer ones
 
 
-_PADDED = np.concatenate([[-np.inf], RESIDUAL_EDGES, [np.inf]])
+_PADDED = np.concatenate([[np.nan], RESIDUAL_EDGES, [np.nan]])  # NaN: never > or ≤ e
 _MAGNITUDES = len(RESIDUAL_EDGES) // 2  # edges on either side of 0
 
 
@@ -66,18 +66,17 @@ def residual_bins(e: np.ndarray) -> np.ndarray:
     (−∞, E[0]); above the zero bin, bin i is [E[i−2], E[i−1]), the last [E[−1], ∞): the
     bins ``np.searchsorted(E, e, side="right")`` finds, e = 0 apart. Found from log10 |e|,
     then moved to where the edges themselves put e (the logarithm's rounding moves it by
-    a bin at most), about 100 times faster than searching the edges."""
-    k = _MAGNITUDES
+    a bin at most), about 10 times faster than searching the edges."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        m = np.floor(np.log10(np.abs(e)) * PER_DECADE)
-    m = np.clip(np.nan_to_num(m, nan=0.0, neginf=-1e9), LOW * PER_DECADE - 1, HIGH * PER_DECADE)
-    above = (m - LOW * PER_DECADE + 1).astype(np.intp)  # magnitudes M[j] ≤ |e|, roughly
-    index = np.where(e > 0, k + 1 + above, k - above)  # edges ≤ e: searchsorted's answer
-    index[e == 0] = k + 1
-    last = len(RESIDUAL_EDGES)
-    for _ in range(2):  # E[index − 1] ≤ e < E[index], with E padded by ∓∞
-        index = np.maximum(index - (_PADDED[index] > e), 0)
-        index = np.minimum(index + (_PADDED[index + 1] <= e), last)
+        above = np.floor(np.log10(np.abs(e)) * PER_DECADE)  # 0: −inf, clipped below
+    np.clip(above, LOW * PER_DECADE - 1, HIGH * PER_DECADE, out=above)
+    above -= LOW * PER_DECADE - 1  # magnitudes M[j] ≤ |e|, roughly
+    above *= np.sign(e)
+    above -= e < 0
+    above += _MAGNITUDES + 1  # edges ≤ e (searchsorted's answer), roughly; e = 0: its own
+    index = above.astype(np.intp)
+    index -= _PADDED[index] > e  # now E[index − 1] ≤ e < E[index], E padded by NaN: the
+    index += _PADDED[index + 1] <= e  # logarithm put e a bin off at most
     return index + (e > 0)  # e = 0 gets the bin after [−10^LOW, 0), the rest of [0, …) moves up
 
 
@@ -89,11 +88,11 @@ class Binned(NamedTuple):
 
 
 class Scattered(NamedTuple):
-    """A chunk's rows of a :class:`BinSums`, not yet summed: per piece, each row's flat
-    index (key × bins + bin) and value (None: 1). Many keys × bins would make a dense
-    state per block cost more than its rows; this one is added where it lands, once."""
+    """A chunk's rows of a :class:`BinSums`, not yet summed: per piece, each row's key, bin
+    and value (None: 1). Many keys × bins would make a dense state per block cost more
+    than its rows; this one is added where it lands, once."""
 
-    pieces: tuple[tuple[np.ndarray, np.ndarray | None], ...]
+    pieces: tuple[tuple[np.ndarray, np.ndarray, np.ndarray | None], ...]
     keys: int
 
 
@@ -112,9 +111,9 @@ class BinSums(Kind):
 
     def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
         at, values = column
+        if codes is not None and n_keys * self.bins > len(at):
+            return Scattered(((codes, at, values),), n_keys)
         flat = at if codes is None else codes * self.bins + at
-        if n_keys * self.bins > len(flat):
-            return Scattered(((flat, values),), n_keys)
         summed = np.bincount(flat, weights=values, minlength=n_keys * self.bins)
         return summed.astype(float, copy=False).reshape(n_keys, self.bins)
 
@@ -169,9 +168,8 @@ class BinSums(Kind):
 def _scatter(mine: np.ndarray, rows: Scattered, at: np.ndarray | None, bins: int) -> np.ndarray:
     """``rows`` added into ``mine`` in place (their key k is ``at[k]`` here, if given)."""
     flat_view = mine.reshape(-1)  # a view: states are C-contiguous
-    for flat, values in rows.pieces:
-        if at is not None:
-            flat = at[flat // bins] * bins + flat % bins
+    for keys, index, values in rows.pieces:
+        flat = (keys if at is None else at[keys]) * bins + index
         np.add.at(flat_view, flat, 1.0 if values is None else values)
     return mine
 
