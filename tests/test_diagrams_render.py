@@ -158,3 +158,9 @@ def test_json_calibration_record_has_every_bin() -> None:
         "mean_predicted": 0.1,
         "observed": 0.0,
     }
+
+
+def test_a_model_without_the_diagram_asked_for_says_so() -> None:
+    result = evaluate(RESIDUALS, label="y", pred="p", losses="mae", calibration=True)
+    text = diagram_text(result, digits=4, max_rows=None, charset="utf-8", width=60)
+    assert text == "No reliability diagram for DataFrame[0] · p: --calibration is for classifiers\n"

@@ -76,7 +76,22 @@ def diagram_text(
         histogram = diagrams.histogram(i)
         if histogram is not None:
             parts.append(histogram_text(histogram, title, glyphs, digits=digits, width=width))
+        if result.frame.overall[i]:
+            parts += _not_drawn(result, i, glyphs.separator, charset)
     return "\n".join(parts)
+
+
+def _not_drawn(result: EvaluationResult, i: int, separator: str, charset: str | None) -> list[str]:
+    """A line per diagram asked for that the model of overall row ``i`` has none of."""
+    diagrams, frame = result.frame.diagrams, result.frame
+    assert diagrams is not None
+    model = visible(separator.join([str(frame.file[i]), str(frame.pred[i])]), charset)
+    out = []
+    if diagrams.calibration is not None and not diagrams.calibration.present[i]:
+        out.append(f"No reliability diagram for {model}: --calibration is for classifiers\n")
+    if diagrams.residuals is not None and not diagrams.residuals.present[i]:
+        out.append(f"No residual histogram for {model}: --residuals is for one prediction column\n")
+    return out
 
 
 def drawn_rows(result: EvaluationResult, max_rows: int | None) -> Iterator[int]:
