@@ -3,6 +3,9 @@ per group, whatever the chunking and threads; the quantiles read from them keep 
 
 from __future__ import annotations
 
+import pickle
+from functools import reduce
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +21,16 @@ from losscli.engine.bins import (
     RESIDUAL_BINS,
     RESIDUAL_EDGES,
     ZERO_BIN,
+    calibration_loss,
     residual_bins,
     residual_edges,
+    residuals_loss,
 )
+from losscli.engine.finalize import Finishing, result_frame
+from losscli.engine.partial import Partial
 from losscli.reading import csv_source, parquet_source, source
 from losscli.result.diagrams import QUANTILES, quantile
+from losscli.testing import KernelHarness
 
 
 def regression(seed: int, n: int = 3000) -> pd.DataFrame:
@@ -304,3 +312,41 @@ def test_the_bench_measures_each_diagram_beside_the_plain_run(tmp_path: Path) ->
     diagrams.ensure_binary(store, 2000)
     table = pq.read_table(diagrams.binary_path(store, 2000))
     assert table.num_rows == 2000 and set(table.column("y").to_pylist()) == {0, 1}
+
+
+@pytest.mark.parametrize("cache_rows", [16, 64, 1 << 14])
+def test_bin_sums_merge_in_any_order_and_pickle(cache_rows: int) -> None:
+    """Chunks merged in any order, blocks of any size (a block's rows scattered or summed),
+    and pickled: the same bins per group as the whole, and as NumPy's."""
+    rng = np.random.default_rng(13)
+    n = 600
+    y, p = rng.uniform(size=n), rng.uniform(size=n)
+    w, g = rng.uniform(0, 2, n), rng.choice([f"k{i:02d}" for i in range(50)], n)
+    losses = [residuals_loss(), calibration_loss(6)]
+    harness = KernelHarness(losses, grouped=True, cache_rows=cache_rows)
+    finishing = Finishing((), diagrams=tuple(losses))
+
+    def diagrams(partial: Partial):
+        frame, _ = result_frame("t", partial, harness.plan.models, finishing)
+        return frame.diagrams
+
+    whole = diagrams(harness.partial(y, p, w, g))
+    bounds = [0, 7, 250, 251, 600]
+    chunks = [harness.partial(y[a:b], p[a:b], w[a:b], g[a:b], a) for a, b in pairwise(bounds)]
+    for merged in (
+        reduce(Partial.merge, chunks),
+        reduce(Partial.merge, chunks[::-1]),
+        pickle.loads(pickle.dumps(reduce(Partial.merge, chunks[1:] + chunks[:1]))),
+    ):
+        got = diagrams(merged)
+        for name in ("residuals", "calibration"):
+            for field in ("rows", "w"):
+                mine, theirs = (
+                    getattr(getattr(got, name), field),
+                    getattr(getattr(whole, name), field),
+                )
+                np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+    first = g == "k00"
+    counts, _ = np.histogram(p[first], bins=np.linspace(0, 1, 7))
+    assert whole.calibration.rows[0].tolist() == counts.tolist()
+    assert whole.residuals.rows[0].tolist() == numpy_residual_counts(y[first] - p[first]).tolist()
