@@ -108,8 +108,8 @@ class ResidualHistogram:
     def record(self) -> dict[str, Any]:
         bins = [
             {
-                "low": float(lo),
-                "high": float(hi),
+                "low": _number(lo),  # None: e overflowed float64
+                "high": _number(hi),
                 "count": int(count),
                 "weight": float(weight),
             }
