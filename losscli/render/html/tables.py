@@ -1,0 +1,188 @@
+"""The report's tables: the result's rows, and the paired comparisons.
+
+Every row of the result is there (the page sorts them by any column); each number cell
+shows the value to ``--precision`` and carries it at full precision in ``data-v`` (what
+the sort reads, as JSON writes it), so the table reads without the script and its numbers
+can be checked against the JSON of the same run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ...losses import Direction, find_loss
+from ...result import EvaluationResult
+from ..grid import MISSING_KEY, OVERALL, loss_header
+from ..numbers import format_change, format_number, format_signed
+from .svg import esc
+
+Notes = dict[str, int]  # a note's text → its number, in order of first use
+
+
+def number_cell(
+    value: float | None, digits: int, *, css: str = "", text: str | None = None, mark: str = ""
+) -> str:
+    """A right-aligned cell: the value shown (``text``, or to ``digits``) and kept whole."""
+    missing = value is None or not math.isfinite(value)
+    shown = "—" if missing else (text if text is not None else format_number(value, digits))
+    full = "" if missing else repr(float(value))  # type: ignore[arg-type]
+    classes = " ".join(["num", css]).strip()
+    return f'<td class="{classes}" data-v="{full}">{esc(shown)}{mark}</td>'
+
+
+def note_mark(text: str, notes: Notes) -> str:
+    """A link to the note ``text`` (numbered on first use)."""
+    number = notes.setdefault(text, len(notes) + 1)
+    return f'<sup><a href="#note-{number}">{number}</a></sup>'
+
+
+def _table(caption: str, headers: Sequence[str], rows: Sequence[str], css: str) -> str:
+    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
+    return (
+        f'<p class="muted">{esc(caption)}</p><div class="scroll"><table class="sortable {css}">'
+        f"<thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def results_table(result: EvaluationResult, digits: int, notes: Notes) -> str:
+    """One row per file, model and group (overall rows in bold); per loss its value, its
+    interval (--ci), the baseline and the change (--baseline)."""
+    shown = result.shown_rows()
+    frame = result.frame.take(shown)
+    several_files = len(result.files) > 1
+    keys = (["file"] if several_files else []) + ["model", *result.group_by, "n"]
+    headers = list(keys)
+    for loss in result.losses:
+        headers.append(loss_header(loss))
+        headers += [f"{loss} low", f"{loss} high"] if result.ci is not None else []
+        headers += [f"{loss} base", f"{loss} change"] if result.baseline is not None else []
+    best = _best(result, frame)
+    position = {int(row): k for k, row in enumerate(shown)}
+    failed = {(position[o.row], o.loss) for o in result.failures if o.row in position}
+    rows = []
+    for i in range(len(frame)):
+        cells = [f"<td>{esc(frame.file[i])}</td>"] if several_files else []
+        cells.append(f"<td>{esc(frame.pred[i])}</td>")
+        cells += _group_cells(frame, i, result.group_by)
+        cells.append(number_cell(float(frame.n[i]), digits, text=f"{int(frame.n[i]):,}"))
+        for loss in result.losses:
+            cells += _loss_cells(
+                result, frame, i, loss, digits, notes=notes, best=best, failed=failed
+            )
+        css = ' class="overall"' if frame.overall[i] and result.group_by else ""
+        rows.append(f"<tr{css}>{''.join(cells)}</tr>")
+    caption = "Every row of the result; a button in each header sorts by that column."
+    if len(result.preds) > 1:
+        caption += " Bold and underlined: the best model of its file and group for that loss."
+    return _table(caption, headers, rows, "results")
+
+
+def _group_cells(frame: Any, i: int, group_by: list[str]) -> list[str]:
+    if not group_by:
+        return []
+    if frame.overall[i]:
+        return [f"<td>{OVERALL}</td>"] + ["<td></td>"] * (len(group_by) - 1)
+    values = [frame.keys[g][i] for g in group_by]
+    return [f"<td>{esc(MISSING_KEY if v is None else v)}</td>" for v in values]
+
+
+def _loss_cells(
+    result: EvaluationResult,
+    frame: Any,
+    i: int,
+    loss: str,
+    digits: int,
+    *,
+    notes: Notes,
+    best: set[tuple[int, str]],
+    failed: set[tuple[int, str]],
+) -> list[str]:
+    column = frame.losses[loss]
+    value = _float(column.values[i])
+    mark = note_mark(f"{loss}: {column.notes[i]}", notes) if column.notes[i] else ""
+    css = ("best " if (i, loss) in best else "") + ("failed" if (i, loss) in failed else "")
+    cells = [number_cell(value, digits, css=css, mark=mark)]
+    if result.ci is not None:
+        why = column.interval_why()[i] if value is not None else ""
+        why_mark = note_mark(f"{loss} interval: {why}", notes) if why else ""
+        cells.append(number_cell(_float(column.bound("low")[i]), digits, mark=why_mark))
+        cells.append(number_cell(_float(column.bound("high")[i]), digits))
+    if result.baseline is not None:
+        before = None if column.baseline is None else _float(column.baseline[i])
+        cells.append(number_cell(before, digits))
+        if value is None or before is None:
+            cells.append(number_cell(None, digits))
+        else:
+            percent = None if before == 0 else 100 * (value - before) / abs(before)
+            text = format_change(value, before, percent, digits)
+            cells.append(number_cell(value - before, digits, text=text))
+    return cells
+
+
+def _best(result: EvaluationResult, frame: Any) -> set[tuple[int, str]]:
+    """(row, loss) of the best value among the models of each file and group."""
+    if len(result.preds) < 2:
+        return set()
+    by_place: dict[tuple[Any, ...], list[int]] = {}
+    for i in range(len(frame)):
+        place = (
+            frame.file[i],
+            bool(frame.overall[i]),
+            *(frame.keys[g][i] for g in result.group_by),
+        )
+        by_place.setdefault(place, []).append(i)
+    out = set()
+    for loss in result.losses:
+        spec = find_loss(loss)
+        sign = -1.0 if spec is not None and spec.direction is Direction.HIGHER else 1.0
+        values = frame.losses[loss].values
+        for rows in by_place.values():
+            finite = [i for i in rows if math.isfinite(values[i])]
+            if len(finite) < 2:
+                continue
+            top = min(sign * values[i] for i in finite)
+            winners = [i for i in finite if sign * values[i] == top]
+            if len(winners) == 1:  # a tie marks no one
+                out.add((winners[0], loss))
+    return out
+
+
+def comparisons_table(result: EvaluationResult, digits: int) -> str:
+    """One row per model, file, group and loss against the reference: Δ, its interval,
+    the p-value and the verdict after adjustment across groups."""
+    several_files = len(result.files) > 1
+    headers = (["file"] if several_files else []) + ["model", "reference"]
+    headers += [*result.group_by, "loss", "Δ", "Δ low", "Δ high", "p", "verdict"]
+    rows = []
+    for c in result.comparisons:
+        cells = [f"<td>{esc(c.file)}</td>"] if several_files else []
+        cells += [f"<td>{esc(c.pred)}</td>", f"<td>{esc(c.reference)}</td>"]
+        if c.group is None:
+            cells += [f"<td>{OVERALL}</td>"] + ["<td></td>"] * (len(result.group_by) - 1)
+        else:
+            cells += [
+                f"<td>{esc(MISSING_KEY if c.group[g] is None else c.group[g])}</td>"
+                for g in result.group_by
+            ]
+        cells.append(f"<td>{esc(c.loss)}</td>")
+        delta_text = None if c.delta is None else format_signed(c.delta, digits)
+        cells.append(number_cell(c.delta, digits, css=c.verdict, text=delta_text))
+        cells += [number_cell(c.low, digits), number_cell(c.high, digits)]
+        cells.append(number_cell(c.p_value, 2, text=None))
+        verdict = "indistinguishable" if c.verdict == "same" else c.verdict
+        cells.append(f'<td class="{esc(c.verdict)}">{esc(verdict)}</td>')
+        css = ' class="overall"' if c.group is None and result.group_by else ""
+        rows.append(f"<tr{css}>{''.join(cells)}</tr>")
+    caption = (
+        "Δ = the model's loss − the reference's on the same rows, with its interval; the "
+        "verdict is adjusted across groups."
+    )
+    return _table(caption, headers, rows, "comparisons")
+
+
+def _float(value: Any) -> float | None:
+    number = float(value)
+    return None if math.isnan(number) else number
