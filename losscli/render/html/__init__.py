@@ -12,7 +12,7 @@ from __future__ import annotations
 from ...result import EvaluationResult
 from ..formats import Display
 from .page import page
-from .sections import SECTIONS, notes_section
+from . import sections
 from .svg import esc
 from .tables import Notes
 
@@ -20,8 +20,8 @@ from .tables import Notes
 def render_html(result: EvaluationResult, display: Display) -> str:
     """The report as one HTML document."""
     notes: Notes = {}
-    body = [section(result, display, notes) for section in SECTIONS]
-    body.append(notes_section(result, display, notes))
+    body = [section(result, display, notes) for section in sections.SECTIONS]
+    body.append(sections.notes_section(result, display, notes))
     title = f"losscli report: {', '.join(result.files)}"
     heading = f"<header><h1>{esc(title)}</h1></header>"
     return page(title, heading + "\n<main>\n" + "\n".join(b for b in body if b) + "\n</main>")
