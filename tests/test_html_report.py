@@ -115,7 +115,7 @@ def test_the_report_numbers_equal_the_json_result_of_the_same_run(
         shown = dict(zip(head, cells, strict=True))
         assert shown["model"][0] == row["pred"]
         assert shown["g"][0] == ("overall" if row["group"] is None else row["group"]["g"])
-        assert int(shown["n"][1].split(".")[0]) == row["n"]
+        assert int(shown["n"][1]) == row["n"]
         for loss, value in row["metrics"].items():
             text, full = next(cell for name, cell in shown.items() if name.startswith(loss + " "))
             assert float(full) == value
@@ -170,8 +170,9 @@ def test_every_note_and_warning_is_in_the_report(
     run("evaluate", str(tmp_path / "zeros.csv"), "-m", "mape,max_error", "--ci", "-o", str(out))
     page = out.read_text(encoding="utf-8")
     warnings = json.loads(
-        run("evaluate", str(tmp_path / "zeros.csv"), "-m", "mape,max_error", "--ci", "-f", "json")
-        .stdout
+        run(
+            "evaluate", str(tmp_path / "zeros.csv"), "-m", "mape,max_error", "--ci", "-f", "json"
+        ).stdout
     )["warnings"]
     assert warnings
     notes = page[page.index('id="notes"') :]

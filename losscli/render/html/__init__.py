@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from ...result import EvaluationResult
 from ..formats import Display
-from .page import page
 from . import sections
+from .page import page
 from .svg import esc
 from .tables import Notes
 

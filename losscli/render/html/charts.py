@@ -1,195 +1,123 @@
-"""The report's charts: a bar chart per loss (one bar per model, whiskers where intervals
-were computed) and, with ``--compare``, a forest plot per loss (Δ per group against the
-reference, its interval, a line at 0, the verdict's colour and mark).
+"""The report's figures: a bar chart per loss and file (one bar per model, whiskers where
+intervals were computed) and, with ``--compare``, a forest plot per loss, file and model
+(Δ per group against the reference, its interval, a line at 0, the verdict's colour and
+mark).
 
-Groups appear in the table's order (``--sort-by``), else by the reference model's value,
-worst first; at most ``--max-rows`` groups per file are drawn, the overall row first.
+They are drawn from the chart data model (:mod:`losscli.render.charts.data`) that the
+terminal's and markdown's charts are drawn from too, so all of them show the same groups
+(at most ``--max-rows`` per file), in the same order, with the same values.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from typing import Any
 
-from ...losses import Direction, find_loss
-from ...result import Comparison, EvaluationResult
-from ..grid import MISSING_KEY, OVERALL
+from ...result import EvaluationResult
+from ..charts.data import BarChart, Difference, Forest, bar_charts, forests
 from ..numbers import format_number, format_signed
 from .svg import Bar, Row, esc, horizontal_chart
 
 MARKS = {"better": " ▲", "worse": " ▼", "same": ""}
-Place = tuple[Any, ...]  # a group's key values; () for the overall row
+VERDICTS = (("better", "better"), ("worse", "worse"), ("same", "indistinguishable"))
 
 
 def legend(names: Sequence[str]) -> str:
+    """The models' colours, in the chart's order (hidden from screen readers: each chart's
+    description names its models)."""
     keys = "".join(
         f'<span><span class="key s{k % 6}"></span>{esc(name)}</span>'
         for k, name in enumerate(names)
-        if name  # an empty name keeps its colour for the next
     )
     return f'<div class="legend" aria-hidden="true">{keys}</div>'
 
 
-def _label(place: Place) -> str:
-    if not place:
-        return OVERALL
-    return ", ".join(MISSING_KEY if v is None else str(v) for v in place)
-
-
-def _places(result: EvaluationResult, file: str, limit: int | None) -> tuple[list[Place], int]:
-    """The groups of ``file`` to draw, in order, and how many were left out."""
-    frame = result.frame
-    reference = _reference(result)
-    shown = [int(i) for i in result.shown_rows()]
-    rows = [i for i in shown if frame.file[i] == file and frame.pred[i] == reference]
-    groups = [i for i in rows if not frame.overall[i]]
-    if not result.ordering:  # the reference model's value, worst first
-        values = frame.losses[result.losses[0]].values
-        loss = find_loss(result.losses[0])
-        sign = 1.0 if loss is not None and loss.direction is Direction.HIGHER else -1.0
-        groups.sort(key=lambda i: (math.isnan(values[i]), sign * values[i]))
-    places = [tuple(frame.keys[g][i] for g in result.group_by) for i in groups]
-    kept = places if not limit else places[:limit]
-    return [(), *kept] if result.group_by else [()], len(places) - len(kept)
-
-
-def _reference(result: EvaluationResult) -> str:
-    return result.comparisons[0].reference if result.comparisons else result.preds[0]
-
-
-def _index(result: EvaluationResult) -> dict[tuple[str, str, Place], int]:
-    """Each row's index by file, model and group key values (() for overall)."""
-    frame = result.frame
-    out = {}
-    for i in range(len(frame)):
-        place = () if frame.overall[i] else tuple(frame.keys[g][i] for g in result.group_by)
-        out[(frame.file[i], frame.pred[i], place)] = i
-    return out
-
-
-def bar_charts(result: EvaluationResult, digits: int, max_rows: int | None) -> list[str]:
-    """A figure per loss and file: bars per group, one per model."""
-    index = _index(result)
-    models = result.preds
-    figures = []
-    for file in result.files:
-        places, left = _places(result, file, max_rows)
-        for loss in result.losses:
-            column = result.frame.losses[loss]
-            rows = []
-            for place in places:
-                bars = []
-                for k, model in enumerate(models):
-                    i = index.get((file, model, place))
-                    if i is None:
-                        continue
-                    low = high = None
-                    if column.low is not None and column.high is not None:
-                        low, high = _num(column.bound("low")[i]), _num(column.bound("high")[i])
-                    bars.append(Bar(k, model, _num(column.values[i]), low, high))
-                rows.append(Row(_label(place), bars, strong=not place))
-            figures.append(_figure(result, file, loss, rows, left, digits=digits))
-    return figures
-
-
-def _figure(
-    result: EvaluationResult, file: str, loss: str, rows: list[Row], left: int, *, digits: int
-) -> str:
-    spec = find_loss(loss)
-    direction = ""
-    if spec is not None:
-        direction = (
-            "; lower is better" if spec.direction is Direction.LOWER else "; higher is better"
+def figure(title: str, chart: str, *, key: str = "", more: int = 0) -> str:
+    """A chart with its caption, its legend and what was left out; it scrolls sideways
+    inside its own box where the page is narrower than it."""
+    left = ""
+    if more:
+        left = (
+            f'<p class="note">{more:,} more groups not drawn: --max-rows 0 draws them all '
+            "(the table has every row).</p>"
         )
-    whiskers = f"; whiskers: {100 * result.ci.level:g}% intervals" if result.ci else ""
-    title = f"{loss} per group, {file}" if result.group_by else f"{loss}, {file}"
-    description = (
-        f"Horizontal bar chart of {loss} for {len(rows)} row(s) of {file}, one bar per model "
-        f"({', '.join(result.preds)}){whiskers}{direction}; the value is printed at each bar's end."
-    )
-    chart = horizontal_chart(rows, title=title, description=description, digits=digits)
-    more = _more(left)
-    return (
-        f"<figure><figcaption>{esc(title)}</figcaption>{legend(result.preds)}{chart}{more}</figure>"
-    )
-
-
-def _more(left: int) -> str:
-    if not left:
-        return ""
-    return (
-        f'<p class="note">{left:,} more groups not drawn: --max-rows 0 draws them all '
-        "(the table above has every row).</p>"
-    )
-
-
-def forest_plots(result: EvaluationResult, digits: int, max_rows: int | None) -> list[str]:
-    """A figure per loss and file: Δ per group against the reference, one point per model."""
-    found = {(c.file, c.pred, c.loss, _place(result, c)): c for c in result.comparisons}
-    reference = _reference(result)
-    models = [m for m in result.preds if m != reference]
-    figures = []
-    for file in result.files:
-        places, left = _places(result, file, max_rows)
-        for loss in result.losses:
-            rows = []
-            for place in places:
-                bars = [
-                    _delta_bar(found[(file, model, loss, place)], result.preds.index(model), digits)
-                    for model in models
-                    if (file, model, loss, place) in found
-                ]
-                rows.append(Row(_label(place), bars, strong=not place))
-            if any(row.bars for row in rows):
-                figures.append(_forest_figure(result, file, loss, rows, left, digits=digits))
-    return figures
-
-
-def _place(result: EvaluationResult, c: Comparison) -> Place:
-    return () if c.group is None else tuple(c.group[g] for g in result.group_by)
-
-
-def _delta_bar(c: Comparison, series: int, digits: int) -> Bar:
-    delta = "—" if c.delta is None else format_signed(c.delta, digits)
-    interval = ""
-    if c.low is not None and c.high is not None:
-        interval = f" [{format_number(c.low, digits)}, {format_number(c.high, digits)}]"
-    text = delta + interval + MARKS.get(c.verdict, "")
-    return Bar(series, c.pred, c.delta, c.low, c.high, css=c.verdict, text=text)
-
-
-def _forest_figure(
-    result: EvaluationResult, file: str, loss: str, rows: list[Row], left: int, *, digits: int
-) -> str:
-    reference = _reference(result)
-    verdicts = [bar.css for row in rows[1:] for bar in row.bars]
-    counts = ", ".join(
-        f"{name} {verdicts.count(verdict)}"
-        for verdict, name in (
-            ("better", "better"),
-            ("worse", "worse"),
-            ("same", "indistinguishable"),
-        )
-    )
-    title = f"Δ {loss} against {reference}, {file}"
-    description = (
-        f"Forest plot of the difference in {loss} (model − {reference}) on the same rows, "
-        f"per group with its interval, a dashed line at 0; among the groups drawn: {counts}; "
-        "▲ marks a model significantly better, ▼ significantly worse (adjusted across groups)."
-    )
-    chart = horizontal_chart(
-        rows, title=title, description=description, digits=digits, kind="forest"
-    )
-    models = [m for m in result.preds if m != reference]
-    names = [m if m in models else "" for m in result.preds]
-    key = legend(names) if len(models) > 1 else ""
     return (
         f"<figure><figcaption>{esc(title)}</figcaption>{key}"
-        f'<div class="scroll">{chart}</div>{_more(left)}</figure>'
+        f'<div class="scroll">{chart}</div>{left}</figure>'
     )
 
 
-def _num(value: Any) -> float | None:
-    number = float(value)
-    return None if math.isnan(number) else number
+def bar_figures(result: EvaluationResult, digits: int, max_rows: int | None) -> list[str]:
+    """Per loss and file, a bar chart of every group, one bar per model."""
+    return [
+        _bar_figure(chart, digits)
+        for loss in result.losses
+        for chart in bar_charts(result, loss, max_rows=max_rows)
+    ]
+
+
+def _bar_figure(chart: BarChart, digits: int) -> str:
+    rows = [
+        Row(
+            category.label,
+            [
+                Bar(k, bar.model, bar.value, bar.low, bar.high)
+                for k, bar in enumerate(category.bars)
+            ],
+            strong=category.is_overall,
+        )
+        for category in chart.categories
+    ]
+    whiskers = f"; whiskers: {100 * chart.level:g}% intervals" if chart.level else ""
+    better = "lower" if chart.lower_is_better else "higher"
+    title = f"{chart.loss}, {chart.file}"
+    description = (
+        f"Horizontal bar chart of {chart.loss} ({better} is better) for {len(chart.groups)} "
+        f"group(s) of {chart.file} and its overall row, one bar per model "
+        f"({', '.join(chart.models)}){whiskers}; {chart.ordering}; the value is printed at "
+        "each bar's end."
+    )
+    svg = horizontal_chart(rows, title=title, description=description, digits=digits)
+    return figure(title, svg, key=legend(chart.models), more=chart.more)
+
+
+def forest_figures(result: EvaluationResult, digits: int, max_rows: int | None) -> list[str]:
+    """Per loss, file and compared model, a forest plot of Δ against the reference."""
+    return [
+        _forest_figure(forest, digits, series=forest_series(result, forest))
+        for loss in result.losses
+        for forest in forests(result, loss, max_rows=max_rows)
+    ]
+
+
+def forest_series(result: EvaluationResult, forest: Forest) -> int:
+    """The model's colour: its place in the bar charts (the reference first)."""
+    models = list(dict.fromkeys([forest.reference, *result.preds]))
+    return models.index(forest.model)
+
+
+def _forest_figure(forest: Forest, digits: int, *, series: int) -> str:
+    rows = [
+        Row(d.label, [_delta_bar(d, forest.model, series, digits)], strong=d.is_overall)
+        for d in forest.rows
+    ]
+    verdicts = [d.verdict for d in forest.rows if not d.is_overall]
+    counts = ", ".join(f"{name} {verdicts.count(v)}" for v, name in VERDICTS)
+    level = f" {100 * forest.level:g}%" if forest.level else ""
+    title = f"Δ {forest.loss}: {forest.model} − {forest.reference}, {forest.file}"
+    description = (
+        f"Forest plot of the difference in {forest.loss} ({forest.model} minus "
+        f"{forest.reference}) on the same rows, per group with its{level} interval and a "
+        f"dashed line at 0; among the groups drawn: {counts} ({forest.adjust}-adjusted); "
+        "▲ marks a model significantly better, ▼ significantly worse."
+    )
+    svg = horizontal_chart(rows, title=title, description=description, digits=digits, kind="forest")
+    return figure(title, svg, more=forest.more)
+
+
+def _delta_bar(d: Difference, model: str, series: int, digits: int) -> Bar:
+    delta = "—" if d.delta is None else format_signed(d.delta, digits)
+    interval = ""
+    if d.low is not None and d.high is not None:
+        interval = f" [{format_number(d.low, digits)}, {format_number(d.high, digits)}]"
+    text = delta + interval + MARKS.get(d.verdict, "")
+    return Bar(series, model, d.delta, d.low, d.high, css=d.verdict, text=text)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from ...result import EvaluationResult
 from ..formats import Display
 from ..grid import comparison_lines, failure_lines, verdict, within_noise_lines
-from .charts import bar_charts, forest_plots
+from .charts import bar_figures, forest_figures
 from .svg import esc
 from .tables import Notes, comparisons_table, results_table
 
@@ -107,14 +107,14 @@ def table_section(result: EvaluationResult, display: Display, notes: Notes) -> s
 
 
 def charts_section(result: EvaluationResult, display: Display, notes: Notes) -> str:
-    figures = bar_charts(result, display.digits, display.max_rows)
+    figures = bar_figures(result, display.digits, display.max_rows)
     return section("charts", "Charts", "".join(figures))
 
 
 def comparisons_section(result: EvaluationResult, display: Display, notes: Notes) -> str:
     if not result.comparisons:
         return ""
-    figures = forest_plots(result, display.digits, display.max_rows)
+    figures = forest_figures(result, display.digits, display.max_rows)
     table = comparisons_table(result, display.digits)
     return section("comparisons", "Paired comparisons", "".join(figures) + table)
 

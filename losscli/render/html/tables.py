@@ -25,10 +25,11 @@ def number_cell(
     value: float | None, digits: int, *, css: str = "", text: str | None = None, mark: str = ""
 ) -> str:
     """A right-aligned cell: the value shown (``text``, or to ``digits``) and kept whole."""
-    missing = value is None or not math.isfinite(value)
-    shown = "—" if missing else (text if text is not None else format_number(value, digits))
-    full = "" if missing else repr(float(value))  # type: ignore[arg-type]
     classes = " ".join(["num", css]).strip()
+    if value is None or not math.isfinite(value):
+        return f'<td class="{classes}" data-v="">—{mark}</td>'
+    shown = text if text is not None else format_number(value, digits)
+    full = str(value) if isinstance(value, int) else repr(float(value))
     return f'<td class="{classes}" data-v="{full}">{esc(shown)}{mark}</td>'
 
 
@@ -67,7 +68,7 @@ def results_table(result: EvaluationResult, digits: int, notes: Notes) -> str:
         cells = [f"<td>{esc(frame.file[i])}</td>"] if several_files else []
         cells.append(f"<td>{esc(frame.pred[i])}</td>")
         cells += _group_cells(frame, i, result.group_by)
-        cells.append(number_cell(float(frame.n[i]), digits, text=f"{int(frame.n[i]):,}"))
+        cells.append(number_cell(int(frame.n[i]), digits, text=f"{int(frame.n[i]):,}"))
         for loss in result.losses:
             cells += _loss_cells(
                 result, frame, i, loss, digits, notes=notes, best=best, failed=failed
