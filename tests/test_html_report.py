@@ -14,7 +14,9 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import Result
+from conftest import bench_module
 
+from losscli.render.formats import FORMATS, Display
 from losscli.render.html import sections
 from losscli.render.html.svg import nice_ticks
 
@@ -196,3 +198,18 @@ def test_axis_ticks_are_round_and_span_the_range() -> None:
     assert nice_ticks(0.0, 190000.0) == [0.0, 50000.0, 100000.0, 150000.0]
     assert nice_ticks(-3.2, 7.9) == [0.0, 5.0]
     assert nice_ticks(-0.12, 0.5) == [0.0, 0.2, 0.4]
+
+
+def test_a_report_of_1000_groups_by_4_models_stays_under_5_mb(tmp_path: Path) -> None:
+    import losscli
+
+    case = bench_module("html_report")
+    data = case.report_data(tmp_path / "groups.parquet")
+    preds = [f"model_{k}" for k in range(case.MODELS)]
+    result = losscli.evaluate(
+        str(data), pred=preds, group_by="g", losses="mse,mae", ci=0.95, compare=True
+    )
+    page = FORMATS["html"].render(result, Display(max_rows=case.MAX_ROWS))
+    assert isinstance(page, str)
+    assert len(page.encode()) < case.LIMIT_MB * 1e6
+    assert page.count("<tr") == 1 + case.GROUPS * case.MODELS + case.MODELS + 1 + 2 * 3 * 1001

@@ -46,7 +46,7 @@ table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { padding: .25rem .5rem; border-bottom: 1px solid var(--line); text-align: left;
   vertical-align: top; overflow-wrap: normal; }
 th { background: var(--head); white-space: nowrap; }
-td.num { text-align: right; white-space: nowrap; }
+td[data-v] { text-align: right; white-space: nowrap; }
 tr.overall td { font-weight: 700; }
 td.best { font-weight: 700; text-decoration: underline; }
 td.failed { color: var(--fail); font-weight: 700; }

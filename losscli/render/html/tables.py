@@ -12,10 +12,12 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ...losses import Direction, find_loss
 from ...result import EvaluationResult
 from ..grid import MISSING_KEY, OVERALL, loss_header
-from ..numbers import format_change, format_number, format_signed
+from ..numbers import column_notation, format_change, format_number, format_signed
 from .svg import esc
 
 Notes = dict[str, int]  # a note's text → its number, in order of first use
@@ -24,13 +26,17 @@ Notes = dict[str, int]  # a note's text → its number, in order of first use
 def number_cell(
     value: float | None, digits: int, *, css: str = "", text: str | None = None, mark: str = ""
 ) -> str:
-    """A right-aligned cell: the value shown (``text``, or to ``digits``) and kept whole."""
-    classes = " ".join(["num", css]).strip()
+    """A right-aligned cell: the value shown (``text``, or to ``digits``) and kept whole.
+
+    ``text`` is a number as ``numbers`` formats it (digits, signs, a point, ``e``, ``%``,
+    parentheses): markup-free, so it is not escaped (a cell of a million-row table costs
+    less); ``mark`` is markup."""
+    classes = f' class="{css.strip()}"' if css.strip() else ""  # (right-aligned by data-v)
     if value is None or not math.isfinite(value):
-        return f'<td class="{classes}" data-v="">—{mark}</td>'
+        return f'<td{classes} data-v="">—{mark}</td>'
     shown = text if text is not None else format_number(value, digits)
     full = str(value) if isinstance(value, int) else repr(float(value))
-    return f'<td class="{classes}" data-v="{full}">{esc(shown)}{mark}</td>'
+    return f'<td{classes} data-v="{full}">{shown}{mark}</td>'
 
 
 def note_mark(text: str, notes: Notes) -> str:
@@ -54,8 +60,7 @@ def results_table(result: EvaluationResult, digits: int, notes: Notes) -> str:
     shown = result.shown_rows()
     frame = result.frame.take(shown)
     several_files = len(result.files) > 1
-    keys = (["file"] if several_files else []) + ["model", *result.group_by, "n"]
-    headers = list(keys)
+    headers = (["file"] if several_files else []) + ["model", *result.group_by, "n"]
     for loss in result.losses:
         headers.append(loss_header(loss))
         headers += [f"{loss} low", f"{loss} high"] if result.ci is not None else []
@@ -63,17 +68,25 @@ def results_table(result: EvaluationResult, digits: int, notes: Notes) -> str:
     best = _best(result, frame)
     position = {int(row): k for k, row in enumerate(shown)}
     failed = {(position[o.row], o.loss) for o in result.failures if o.row in position}
+    per_loss = [
+        _loss_cells(result, frame, loss, digits, notes=notes, best=best, failed=failed)
+        for loss in result.losses
+    ]
+    files, preds, counts = frame.file.tolist(), frame.pred.tolist(), frame.n.tolist()
+    overall = frame.overall.tolist()
+    keys = [frame.keys[g].tolist() for g in result.group_by]
     rows = []
     for i in range(len(frame)):
-        cells = [f"<td>{esc(frame.file[i])}</td>"] if several_files else []
-        cells.append(f"<td>{esc(frame.pred[i])}</td>")
-        cells += _group_cells(frame, i, result.group_by)
-        cells.append(number_cell(int(frame.n[i]), digits, text=f"{int(frame.n[i]):,}"))
-        for loss in result.losses:
-            cells += _loss_cells(
-                result, frame, i, loss, digits, notes=notes, best=best, failed=failed
-            )
-        css = ' class="overall"' if frame.overall[i] and result.group_by else ""
+        cells = [f"<td>{esc(files[i])}</td>"] if several_files else []
+        cells.append(f"<td>{esc(preds[i])}</td>")
+        if keys and overall[i]:
+            cells += [f"<td>{OVERALL}</td>"] + ["<td></td>"] * (len(keys) - 1)
+        else:
+            cells += [f"<td>{esc(MISSING_KEY if k[i] is None else k[i])}</td>" for k in keys]
+        cells.append(number_cell(counts[i], digits, text=f"{counts[i]:,}"))
+        for loss_cells in per_loss:
+            cells += loss_cells[i]
+        css = ' class="overall"' if overall[i] and keys else ""
         rows.append(f"<tr{css}>{''.join(cells)}</tr>")
     caption = "Every row of the result; a button in each header sorts by that column."
     if len(result.preds) > 1:
@@ -81,46 +94,51 @@ def results_table(result: EvaluationResult, digits: int, notes: Notes) -> str:
     return _table(caption, headers, rows, "results")
 
 
-def _group_cells(frame: Any, i: int, group_by: list[str]) -> list[str]:
-    if not group_by:
-        return []
-    if frame.overall[i]:
-        return [f"<td>{OVERALL}</td>"] + ["<td></td>"] * (len(group_by) - 1)
-    values = [frame.keys[g][i] for g in group_by]
-    return [f"<td>{esc(MISSING_KEY if v is None else v)}</td>" for v in values]
-
-
 def _loss_cells(
     result: EvaluationResult,
     frame: Any,
-    i: int,
     loss: str,
     digits: int,
     *,
     notes: Notes,
     best: set[tuple[int, str]],
     failed: set[tuple[int, str]],
-) -> list[str]:
+) -> list[list[str]]:
+    """Per row, the loss's cells: its value, interval, baseline and change as asked for,
+    in one notation for the column (as the table's)."""
     column = frame.losses[loss]
-    value = _float(column.values[i])
-    mark = note_mark(f"{loss}: {column.notes[i]}", notes) if column.notes[i] else ""
-    css = ("best " if (i, loss) in best else "") + ("failed" if (i, loss) in failed else "")
-    cells = [number_cell(value, digits, css=css, mark=mark)]
+    values = [_float(v) for v in column.values.tolist()]
+    shown = [a for a in (column.values, column.low, column.high) if a is not None]
+    notation = column_notation(np.concatenate(shown).tolist(), digits)
+    value_notes = column.notes.tolist()
+    out = []
+    for i, value in enumerate(values):
+        mark = note_mark(f"{loss}: {value_notes[i]}", notes) if value_notes[i] else ""
+        css = ("best " if (i, loss) in best else "") + ("failed" if (i, loss) in failed else "")
+        text = None if value is None else format_number(value, digits, notation=notation)
+        out.append([number_cell(value, digits, css=css, text=text, mark=mark)])
     if result.ci is not None:
-        why = column.interval_why()[i] if value is not None else ""
-        why_mark = note_mark(f"{loss} interval: {why}", notes) if why else ""
-        cells.append(number_cell(_float(column.bound("low")[i]), digits, mark=why_mark))
-        cells.append(number_cell(_float(column.bound("high")[i]), digits))
+        whys = column.interval_why().tolist()
+        lows, highs = column.bound("low").tolist(), column.bound("high").tolist()
+        for i, cells in enumerate(out):
+            why = whys[i] if values[i] is not None else ""
+            why_mark = note_mark(f"{loss} interval: {why}", notes) if why else ""
+            for bound, mark in ((_float(lows[i]), why_mark), (_float(highs[i]), "")):
+                text = None if bound is None else format_number(bound, digits, notation=notation)
+                cells.append(number_cell(bound, digits, text=text, mark=mark))
     if result.baseline is not None:
-        before = None if column.baseline is None else _float(column.baseline[i])
-        cells.append(number_cell(before, digits))
-        if value is None or before is None:
-            cells.append(number_cell(None, digits))
-        else:
-            percent = None if before == 0 else 100 * (value - before) / abs(before)
-            text = format_change(value, before, percent, digits)
-            cells.append(number_cell(value - before, digits, text=text))
-    return cells
+        before = [None] * len(values) if column.baseline is None else column.baseline.tolist()
+        for value, base, cells in zip(values, before, out, strict=True):
+            cells += _baseline_cells(value, _float(base) if base is not None else None, digits)
+    return out
+
+
+def _baseline_cells(value: float | None, before: float | None, digits: int) -> list[str]:
+    if value is None or before is None:
+        return [number_cell(before, digits), number_cell(None, digits)]
+    percent = None if before == 0 else 100 * (value - before) / abs(before)
+    text = format_change(value, before, percent, digits)
+    return [number_cell(before, digits), number_cell(value - before, digits, text=text)]
 
 
 def _best(result: EvaluationResult, frame: Any) -> set[tuple[int, str]]:
