@@ -165,7 +165,7 @@ def _axis(low: float, high: float, x: Scale, y: float, digits: int, *, zero: flo
         out.append(f'<path class="axis" d="M{at:.1f} {y:.1f}v4"/>')
         out.append(
             f'<text class="tick" x="{at:.1f}" y="{y + 16:.1f}" text-anchor="middle">'
-            f"{esc(format_number(tick, min(digits, 4)))}</text>"
+            f"{tick:.6g}</text>"
         )
     return out
 
