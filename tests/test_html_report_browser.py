@@ -92,6 +92,25 @@ def test_the_report_never_scrolls_sideways_on_a_phone(
         assert int.from_bytes(shot.read_bytes()[16:20], "big") == width  # the PNG's width
 
 
+def test_the_report_follows_dark_mode_and_prints_dark_on_white(
+    browser: Browser, sample_report: Path
+) -> None:
+    page = browser.new_page()
+    body = "getComputedStyle(document.body)"
+    colours = f"[{body}.backgroundColor, {body}.color]"
+    dark = [{"name": "prefers-color-scheme", "value": "dark"}]
+    page.call("Emulation.setEmulatedMedia", features=dark)
+    page.open(sample_report.as_uri(), width=DESKTOP)
+    assert page.evaluate(colours) == ["rgb(13, 17, 23)", "rgb(230, 237, 243)"]
+    page.call("Emulation.setEmulatedMedia", media="print", features=dark)
+    assert page.evaluate(colours) == ["rgb(255, 255, 255)", "rgb(0, 0, 0)"]
+    boxes = "getComputedStyle(document.querySelector('#table .scroll')).overflowX"
+    assert page.evaluate(boxes) == "visible"  # a printed table is whole, not scrolled
+    page.call("Emulation.setEmulatedMedia", media="", features=[])
+    page.open(sample_report.as_uri(), width=DESKTOP)
+    assert page.evaluate(colours) == ["rgb(255, 255, 255)", "rgb(27, 31, 36)"]
+
+
 def test_the_table_sorts_by_any_column_in_chromium(browser: Browser, sample_report: Path) -> None:
     page = opened(browser, sample_report, DESKTOP)
     read = "[...document.querySelectorAll('table.results tbody tr')].map(r => r.cells[3].dataset.v)"

@@ -74,6 +74,8 @@ svg.forest .whisker.worse { stroke: var(--worse); }
 svg.forest text.better { fill: var(--better); } svg.forest text.worse { fill: var(--worse); }
 ol.notes, ul.notes { padding-left: 1.4rem; }
 @media print {
+  :root { color-scheme: light; --fg: #000000; --bg: #ffffff; --muted: #444c56; --line: #8c959f;
+    --head: #ffffff; }
   body { max-width: none; font-size: 10pt; }
   .scroll { overflow: visible; }
   th { background: none; }
