@@ -213,3 +213,61 @@ def test_a_report_of_1000_groups_by_4_models_stays_under_5_mb(tmp_path: Path) ->
     assert isinstance(page, str)
     assert len(page.encode()) < case.LIMIT_MB * 1e6
     assert page.count("<tr") == 1 + case.GROUPS * case.MODELS + case.MODELS + 1 + 2 * 3 * 1001
+
+
+def test_the_report_shows_baseline_values_and_changes_as_json_does(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    csv = hostile_csv(tmp_path)
+    earlier = pd.read_csv(csv).assign(good=lambda f: f["good"] + 0.5)
+    earlier.to_csv(tmp_path / "earlier.csv", index=False)
+    before = tmp_path / "before.json"
+    run(
+        "evaluate",
+        str(tmp_path / "earlier.csv"),
+        "--pred",
+        "good",
+        "-g",
+        "g",
+        "-m",
+        "mse",
+        "-o",
+        str(before),
+    )
+    args = (
+        "evaluate",
+        str(csv),
+        "--pred",
+        "good",
+        "-g",
+        "g",
+        "-m",
+        "mse",
+        "--baseline",
+        str(before),
+    )
+    out = tmp_path / "report.html"
+    run(*args, "-o", str(out))
+    document = json.loads(run(*args, "-f", "json").stdout)
+    results = tables(out.read_text(encoding="utf-8"))["results"]
+    assert results["head"][-2:] == ["mse base", "mse change"]
+    for cells, row in zip(results["rows"], document["rows"], strict=True):
+        base, change = cells[-2:]
+        assert float(base[1]) == row["baseline"]["mse"]
+        assert float(change[1]) == pytest.approx(row["change"]["mse"]["absolute"], rel=1e-12)
+        assert f"({row['change']['mse']['percent']:+.1f}%)" in change[0]
+    assert "baseline" in out.read_text(encoding="utf-8").split('id="inputs"')[1].split("</dl>")[0]
+
+
+def test_the_best_model_of_each_group_is_marked_and_counted(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    page = report_of(run, tmp_path)
+    results = tables(page)["results"]
+    model, mse = results["head"].index("model"), results["head"].index("mse ↓")
+    marked = page.count('<td class="best" data-v=')
+    assert marked == 2 * (len(GROUPS) + 1)  # mse and mae, every group and overall: "good"
+    assert all(cells[model][0] == "good" for cells in results["rows"][: len(GROUPS) + 1])
+    assert float(results["rows"][0][mse][1]) < float(results["rows"][len(GROUPS) + 1][mse][1])
+    assert "good: best in 4 of 4 groups on mse, in 4 of 4 on mae" in page
+    assert "bad: best in 0 of 4 groups on mse, in 0 of 4 on mae" in page

@@ -18,7 +18,7 @@ from ..formats import Display
 from ..grid import comparison_lines, failure_lines, verdict, within_noise_lines
 from .charts import bar_figures, forest_figures
 from .svg import esc
-from .tables import Notes, comparisons_table, results_table
+from .tables import Notes, best_lines, comparisons_table, results_table
 
 Section = Callable[[EvaluationResult, Display, Notes], str]
 
@@ -94,7 +94,7 @@ def verdict_section(result: EvaluationResult, display: Display, notes: Notes) ->
         failures = "".join(f"<li>{esc(f)}</li>" for f in failure_lines(result))
         listed = f"<ul>{failures}</ul>" if failures else ""
         parts.append(f'<div class="verdict {css}" role="status">{esc(line)}{listed}</div>')
-    compared = comparison_lines(result, display.digits)
+    compared = best_lines(result) + comparison_lines(result, display.digits)
     if compared:
         parts.append("<ul>" + "".join(f"<li>{esc(c)}</li>" for c in compared) + "</ul>")
     if not parts:

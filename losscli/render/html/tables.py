@@ -65,7 +65,7 @@ def results_table(result: EvaluationResult, digits: int, notes: Notes) -> str:
         headers.append(loss_header(loss))
         headers += [f"{loss} low", f"{loss} high"] if result.ci is not None else []
         headers += [f"{loss} base", f"{loss} change"] if result.baseline is not None else []
-    best = _best(result, frame)
+    best = best_cells(result, frame)
     position = {int(row): k for k, row in enumerate(shown)}
     failed = {(position[o.row], o.loss) for o in result.failures if o.row in position}
     per_loss = [
@@ -141,8 +141,9 @@ def _baseline_cells(value: float | None, before: float | None, digits: int) -> l
     return [number_cell(before, digits), number_cell(value - before, digits, text=text)]
 
 
-def _best(result: EvaluationResult, frame: Any) -> set[tuple[int, str]]:
-    """(row, loss) of the best value among the models of each file and group."""
+def best_cells(result: EvaluationResult, frame: Any) -> set[tuple[int, str]]:
+    """(row of ``frame``, loss) of the best value among the models of each file and group
+    (overall rows among themselves); a tie marks none."""
     if len(result.preds) < 2:
         return set()
     by_place: dict[tuple[Any, ...], list[int]] = {}
@@ -205,3 +206,25 @@ def comparisons_table(result: EvaluationResult, digits: int) -> str:
 def _float(value: Any) -> float | None:
     number = float(value)
     return None if math.isnan(number) else number
+
+
+def best_lines(result: EvaluationResult) -> list[str]:
+    """Per model, in how many groups (of all files) it is best on each loss."""
+    frame = result.frame
+    best = best_cells(result, frame)
+    if not best or not result.group_by:
+        return []
+    groups = int((~frame.overall).sum()) // len(result.preds)
+    wins: dict[tuple[str, str], int] = {}
+    for i, loss in best:
+        if not frame.overall[i]:
+            wins[(frame.pred[i], loss)] = wins.get((frame.pred[i], loss), 0) + 1
+    lines = []
+    for model in result.preds:
+        counts = [f"{wins.get((model, loss), 0):,} of {groups:,}" for loss in result.losses]
+        parts = [f"in {counts[0]} groups on {result.losses[0]}"]
+        parts += [
+            f"in {c} on {loss}" for c, loss in zip(counts[1:], result.losses[1:], strict=True)
+        ]
+        lines.append(f"{model}: best {', '.join(parts)}")
+    return lines
