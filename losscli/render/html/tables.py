@@ -16,7 +16,8 @@ import numpy as np
 
 from ...losses import Direction, find_loss
 from ...result import EvaluationResult
-from ..grid import MISSING_KEY, OVERALL, loss_header
+from ..charts.data import MISSING_KEY, OVERALL
+from ..grid import loss_header
 from ..numbers import column_notation, format_change, format_number, format_signed
 from .svg import esc
 
