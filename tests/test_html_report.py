@@ -222,30 +222,9 @@ def test_the_report_shows_baseline_values_and_changes_as_json_does(
     earlier = pd.read_csv(csv).assign(good=lambda f: f["good"] + 0.5)
     earlier.to_csv(tmp_path / "earlier.csv", index=False)
     before = tmp_path / "before.json"
-    run(
-        "evaluate",
-        str(tmp_path / "earlier.csv"),
-        "--pred",
-        "good",
-        "-g",
-        "g",
-        "-m",
-        "mse",
-        "-o",
-        str(before),
-    )
-    args = (
-        "evaluate",
-        str(csv),
-        "--pred",
-        "good",
-        "-g",
-        "g",
-        "-m",
-        "mse",
-        "--baseline",
-        str(before),
-    )
+    options = ("--pred", "good", "-g", "g", "-m", "mse")
+    run("evaluate", str(tmp_path / "earlier.csv"), *options, "-o", str(before))
+    args = ("evaluate", str(csv), *options, "--baseline", str(before))
     out = tmp_path / "report.html"
     run(*args, "-o", str(out))
     document = json.loads(run(*args, "-f", "json").stdout)
