@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import Result
-from conftest import bench_module
+from conftest import bench_module, losscli_process
 
 from losscli.render.formats import FORMATS, Display
 from losscli.render.html import sections
@@ -250,3 +250,17 @@ def test_the_best_model_of_each_group_is_marked_and_counted(
     assert float(results["rows"][0][mse][1]) < float(results["rows"][len(GROUPS) + 1][mse][1])
     assert "good: best in 4 of 4 groups on mse, in 4 of 4 on mae" in page
     assert "bad: best in 0 of 4 groups on mse, in 0 of 4 on mae" in page
+
+
+def test_the_report_names_the_command_line_and_inputs(tmp_path: Path) -> None:
+    csv = hostile_csv(tmp_path)
+    out = tmp_path / "report.html"
+    done = losscli_process("evaluate", str(csv), *ARGS, "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    page = out.read_text(encoding="utf-8")
+    inputs = page[page.index('<section id="inputs">') : page.index('<section id="verdict">')]
+    assert f"losscli evaluate {csv} --pred good --pred bad -g g --compare --ci" in inputs
+    size = csv.stat().st_size / 1024
+    assert f"<code>{csv}</code> {size:,.1f} KB, 120 rows" in inputs
+    assert "good (reference), bad" in inputs and "mse, mae" in inputs
+    assert "g: 4 groups" in inputs and "95% (normal)" in inputs

@@ -32,15 +32,18 @@ def command_line() -> str | None:
 
 
 def _size(path: str) -> str:
+    """A local file's size for people ("" where ``path`` is no file here: ``-``, a URL)."""
     try:
-        size = os.stat(path).st_size
+        size = float(os.stat(path).st_size)
     except (OSError, ValueError):
         return ""
-    for unit in ("bytes", "KB", "MB", "GB"):
+    if size < 1024:
+        return f"{size:,.0f} bytes"
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
         if size < 1024 or unit == "GB":
-            return f"{size:,} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return ""
+            break
+    return f"{size:,.1f} {unit}"
 
 
 def section(name: str, heading: str, content: str) -> str:
