@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-exits test-matrix fuzz bench clean
+.PHONY: demo test test-exits test-matrix fuzz bench screenshots clean
 
 demo: $(VENV)/.installed
 	$(BIN)/losscli evaluate sample_data/demand_forecast.csv --group-by region --format table
@@ -29,6 +29,10 @@ FUZZ_EXAMPLES ?= 20000
 fuzz: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=explore LOSSCLI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_fuzz.py -q \
 		--hypothesis-show-statistics
+
+# The README's PNGs under docs/: the terminal table and the HTML report in headless Chromium.
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python tools/screenshots.py docs
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -38,6 +38,7 @@ from cases import Family, Sizes, all_families, make_commands
 from data import Data, log
 from diagrams import diagrams_family  # the cost of --calibration and --residuals
 from gates import Targets, targets_report
+from html_report import html_report_case
 from measure import Case, Measurement, Runner, child_env, measure
 from report import agreement_report, table
 
@@ -213,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         results = measure(cases, runner, args.runs, args.warmup)
         loads = f"{before} before, {load()} after"
         agreed = print_report(args, sizes, runner, results, loads, cmd.losscli_flags)
+    print(html_report_case(args.only))
     return 0 if agreed and all(m.ok for m in results) else 1
 
 

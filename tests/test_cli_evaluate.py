@@ -335,7 +335,7 @@ HINT = "losscli: error: Try 'losscli evaluate -h' for help.\n"
         (
             ["-f", "xml"],
             "invalid value for '-f' / '--format': 'xml' is not one of 'auto', 'table', 'csv', "
-            "'tsv', 'json', 'markdown', 'parquet'.\n",
+            "'tsv', 'json', 'markdown', 'parquet', 'html'.\n",
         ),
         # click words the rest by version: "…: --bogus (Possible options: …)" before 8.3.2,
         # "… '--bogus'. (Did you mean one of: …?)" after; the matrix tests both

@@ -121,6 +121,14 @@ BUILT_IN = (
         encoding=BINARY,
         comparisons=False,
     ),
+    OutputFormat(
+        "html",
+        lazy("html", "render_html"),
+        suffixes=(".html", ".htm"),
+        title="the HTML report",
+        human=True,
+        footnotes=True,
+    ),
 )
 # The loss catalog's formats (``losscli losses -f``), apart from a result's: a listing of
 # the losses, written by :mod:`.catalog`'s own writers (a result's renderers do not apply)

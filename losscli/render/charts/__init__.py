@@ -1,0 +1,1 @@
+"""Charts of a result: the data every chart is drawn from (``data``), and its renderers."""

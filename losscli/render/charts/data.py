@@ -1,0 +1,297 @@
+"""What a chart shows, computed from the result alone: bars per group and model, and the
+paired differences of a forest plot.
+
+Every chart of a result is drawn from these values (the terminal's bars and forest plot,
+markdown's Mermaid charts, the HTML report), so they agree in their groups, their order
+and their values. Nothing here formats or prints: rendering is the renderers' job.
+
+The groups of a chart are those of one file, in the table's order (``--sort-by``,
+``--top``); without one, ordered by the reference model's value of the charted loss,
+worst first, as ``--sort-by`` would. Each model's bar of a group is that model's row of
+the same group (every model of a file has the same groups). ``max_rows`` (``--max-rows``)
+caps the groups per chart; the overall row comes last, after the groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ...errors import UsageError
+from ...losses import Direction, find_loss
+from ...result import Comparison, EvaluationResult
+
+OVERALL = "overall"  # the label of a file's overall row, as the table names it
+MISSING_KEY = "(missing)"  # a group value that is missing, as the table shows it
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One model's value of a group, with its interval where one was computed."""
+
+    model: str
+    value: float | None  # None: the loss has no value here
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def has_interval(self) -> bool:
+        return self.value is not None and self.low is not None and self.high is not None
+
+
+@dataclass(frozen=True)
+class Category:
+    """A group of one file (or its overall row), with one bar per model."""
+
+    label: str  # the group's values as the table shows them, joined by ", "; or "overall"
+    group: dict[str, Any] | None  # None: the file's overall row
+    bars: tuple[Bar, ...]  # in the chart's model order
+
+    @property
+    def is_overall(self) -> bool:
+        return self.group is None
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """One loss across the groups of one file: one bar per model and group."""
+
+    file: str
+    loss: str
+    models: tuple[str, ...]  # the reference first, then the others in the result's order
+    reference: str
+    categories: tuple[Category, ...]  # the groups in order, then the overall row
+    more: int = 0  # groups left out by ``max_rows``
+    ordering: str = ""  # how the groups are ordered, for a caption
+    level: float | None = None  # the intervals' level, where intervals were computed
+    lower_is_better: bool = True
+
+    @property
+    def groups(self) -> tuple[Category, ...]:
+        """The group categories, without the overall row."""
+        return tuple(c for c in self.categories if not c.is_overall)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A model against the reference on one group: Δ = loss(model) − loss(reference)."""
+
+    label: str
+    group: dict[str, Any] | None  # None: the overall row
+    delta: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+    verdict: str  # "better", "worse" or "same", after the adjustment across groups
+
+    @property
+    def significant(self) -> bool:
+        return self.verdict in ("better", "worse")
+
+    @property
+    def is_overall(self) -> bool:
+        return self.group is None
+
+
+@dataclass(frozen=True)
+class Forest:
+    """Δ of one model against the reference, per group of one file, for one loss."""
+
+    file: str
+    loss: str
+    model: str
+    reference: str
+    rows: tuple[Difference, ...]  # in the bar chart's group order, then the overall row
+    more: int = 0  # groups left out by ``max_rows``
+    ordering: str = ""
+    level: float | None = None  # the intervals' level where the run states it (--ci)
+    adjust: str = "holm"  # how the verdicts were adjusted across groups
+    lower_is_better: bool = True
+
+
+def reference_model(result: EvaluationResult) -> str:
+    """The model the others are compared with: --compare's reference, else the first."""
+    if result.comparisons:
+        return result.comparisons[0].reference
+    return result.preds[0]
+
+
+def chart_loss(result: EvaluationResult, spec: str | None = None) -> str:
+    """The loss to chart: the one ``spec`` names (one of the result's), else the first."""
+    if not spec:
+        return result.losses[0]
+    from ...losses import get_loss
+
+    name = get_loss(spec).name
+    if name not in result.losses:
+        raise UsageError(
+            f"--chart {spec}: the result has no {name} column; chart one of "
+            f"{', '.join(result.losses)} (or add it with -m)"
+        )
+    return name
+
+
+def bar_charts(
+    result: EvaluationResult, loss: str | None = None, *, max_rows: int | None = None
+) -> list[BarChart]:
+    """Per file, the bar chart of ``loss`` (default: the first loss shown)."""
+    name = chart_loss(result, loss)
+    layout = _Layout(result, name, max_rows)
+    return [layout.bar_chart(file) for file in result.files]
+
+
+def forests(
+    result: EvaluationResult, loss: str | None = None, *, max_rows: int | None = None
+) -> list[Forest]:
+    """Per file and compared model, the forest plot of ``loss``'s differences from the
+    reference (none without --compare)."""
+    if not result.comparisons:
+        return []
+    name = chart_loss(result, loss)
+    layout = _Layout(result, name, max_rows)
+    return [
+        layout.forest(file, model)
+        for file in result.files
+        for model in layout.models
+        if model != layout.reference
+    ]
+
+
+class _Layout:
+    """The groups of each file in chart order, and where each model's row of them is."""
+
+    def __init__(self, result: EvaluationResult, loss: str, max_rows: int | None) -> None:
+        self.result, self.loss, self.max_rows = result, loss, max_rows
+        self.reference = reference_model(result)
+        self.models = tuple(dict.fromkeys([self.reference, *result.preds]))
+        frame = result.frame
+        self.blocks: dict[tuple[str, str], tuple[int, int]] = {}
+        for start, stop in frame.blocks():
+            self.blocks.setdefault((frame.file[start], frame.pred[start]), (start, stop))
+        self.order = result if result.shown is not None else result.ranked(loss)
+        found = find_loss(loss)
+        self.lower_is_better = found is None or found.direction is Direction.LOWER
+
+    def ordering(self) -> str:
+        if self.result.shown is not None and self.result.ordering:
+            return self.result.ordering
+        return f"groups by {self.reference}'s {self.loss}, worst first"
+
+    def rows(self, file: str) -> tuple[list[int], int, int]:
+        """The reference's group rows of ``file`` in order (capped), how many were left
+        out, and its overall row."""
+        start, stop = self._block(file, self.reference)
+        shown = self.order.shown_rows()
+        groups = shown[(shown >= start) & (shown < stop - 1)].tolist()
+        cap = len(groups) if not self.max_rows else min(self.max_rows, len(groups))
+        return groups[:cap], len(groups) - cap, stop - 1
+
+    def bar_chart(self, file: str) -> BarChart:
+        groups, more, overall = self.rows(file)
+        column = self.result.frame.losses[self.loss]
+        categories = []
+        for row in [*groups, overall]:
+            bars = []
+            for model in self.models:
+                at = self._match(file, model, row)
+                value = None if at is None else column.value(at)
+                interval = None if at is None else column.interval(at)
+                low, high = (None, None) if interval is None else (interval.low, interval.high)
+                bars.append(Bar(model, value, low, high))
+            categories.append(self._category(row, tuple(bars)))
+        ci = self.result.ci
+        return BarChart(
+            file=file,
+            loss=self.loss,
+            models=self.models,
+            reference=self.reference,
+            categories=tuple(categories),
+            more=more,
+            ordering=self.ordering(),
+            level=None if ci is None or column.low is None else ci.level,
+            lower_is_better=self.lower_is_better,
+        )
+
+    def forest(self, file: str, model: str) -> Forest:
+        groups, more, overall = self.rows(file)
+        found = {
+            _key(c.group): c
+            for c in self.result.comparisons
+            if c.file == file and c.pred == model and c.loss == self.loss
+        }
+        rows = []
+        for row in [*groups, overall]:
+            category = self._category(row, ())
+            rows.append(_difference(category, found.get(_key(category.group))))
+        ci = self.result.ci
+        return Forest(
+            file=file,
+            loss=self.loss,
+            model=model,
+            reference=self.reference,
+            rows=tuple(rows),
+            more=more,
+            ordering=self.ordering(),
+            level=None if ci is None else ci.level,
+            adjust=self.result.adjust,
+            lower_is_better=self.lower_is_better,
+        )
+
+    def _category(self, row: int, bars: tuple[Bar, ...]) -> Category:
+        group = self.result.frame.group(row)
+        return Category(label(group), group, bars)
+
+    def _block(self, file: str, model: str) -> tuple[int, int]:
+        return self.blocks[(file, model)]
+
+    def _match(self, file: str, model: str, row: int) -> int | None:
+        """``model``'s row of the group at ``row`` (of the reference's block): at the same
+        place in its block, as finalizing lays them out, else found by its key."""
+        if (file, model) not in self.blocks:
+            return None
+        ref_start, ref_stop = self._block(file, self.reference)
+        start, stop = self._block(file, model)
+        frame = self.result.frame
+        if row == ref_stop - 1:
+            return stop - 1
+        at = start + (row - ref_start)
+        if at < stop - 1 and _key(frame.group(at)) == _key(frame.group(row)):
+            return at
+        wanted = _key(frame.group(row))
+        for at in range(start, stop - 1):
+            if _key(frame.group(at)) == wanted:
+                return at
+        return None
+
+
+def label(group: dict[str, Any] | None) -> str:
+    """A group's values as the table shows them, joined by ", "; ``overall`` for None."""
+    if group is None:
+        return OVERALL
+    return ", ".join(MISSING_KEY if v is None else str(v) for v in group.values())
+
+
+def _key(group: dict[str, Any] | None) -> tuple[Any, ...] | None:
+    return None if group is None else tuple(group.values())
+
+
+def _difference(category: Category, comparison: Comparison | None) -> Difference:
+    if comparison is None:
+        return Difference(category.label, category.group, None, None, None, None, "same")
+    return Difference(
+        category.label,
+        category.group,
+        comparison.delta,
+        comparison.low,
+        comparison.high,
+        comparison.p_value,
+        comparison.verdict,
+    )
+
+
+def finite(values: Sequence[float | None]) -> list[float]:
+    """The values that are numbers (for a chart's scale)."""
+    return [v for v in values if v is not None and np.isfinite(v)]
