@@ -18,7 +18,7 @@ from .cells import group_cells, loss_header, notations, value_cell
 from .grid import Elided, Grid, elided_cells, footnotes, title
 from .marks import Glyphs, glyphs_for
 from .numbers import column_notation, format_number
-from .verdicts import summary_lines, within_noise_lines
+from .verdicts import comparison_lines, summary_lines, within_noise_lines
 from .wins import Wins, closing_lines, legend, wins
 
 Found = dict[tuple[str, str, str, Key], Comparison]
@@ -112,6 +112,7 @@ def wide_grid(
     elided = any(isinstance(line, Elided) for line in lines)
     grid.footnotes = footnotes(result, notes, glyphs, elided=elided)
     grid.footnotes += legend(result, refs, glyphs, marked=_marked(won))
+    grid.footnotes += comparison_lines(result, digits, glyphs)
     grid.footnotes += within_noise_lines(result, glyphs)
     grid.closing = closing_lines(result, sides, won, several=several)
     grid.summary = summary_lines(result, glyphs)
