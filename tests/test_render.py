@@ -14,7 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import on_a_terminal, records, rendered, result_from_rows, write_table
+from conftest import (
+    on_a_terminal,
+    read_back,
+    records,
+    rendered,
+    result_from_rows,
+    write_table,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -186,19 +193,6 @@ def test_any_text_shows_literally_in_table_and_markdown(
     for text in texts_of(result):
         assert visible(text, charset) in table
         assert markdown(text, charset) in document
-
-
-def read_back(text: str, delimiter: str) -> list[dict[str, str]]:
-    """The rows of CSV text; NUL passes Python 3.10's reader as a character the text lacks."""
-    stand_in = next(c for c in map(chr, range(0xE000, 0xF900)) if c not in text)
-    lines = io.StringIO(text.replace("\x00", stand_in), newline="")
-    return [
-        {
-            key.replace(stand_in, "\x00"): value.replace(stand_in, "\x00")
-            for key, value in row.items()
-        }
-        for row in csv.DictReader(lines, delimiter=delimiter)
-    ]
 
 
 @settings(max_examples=60, deadline=None)

@@ -55,7 +55,7 @@ def render_table(result: EvaluationResult, display: Display) -> str:
     else:
         console = Console(file=io.StringIO(), no_color=True)
     if display.table != "rows":
-        from .tables import table_grid
+        from .table_grid import table_grid
 
         view = TableView(lambda charset: table_grid(result, display, charset))
     else:
@@ -136,11 +136,11 @@ def column_widths(grid: Grid, width: int) -> list[int]:
 
 
 def _ranges(grid: Grid) -> tuple[list[int], list[int]]:
-    """Per column, the longest word and the longest cell (the header is one word)."""
+    """Per column, the longest word (of its header too) and the longest cell."""
     narrowest, widest = [], []
     for header, *cells in zip(grid.headers, *grid.rows, strict=True):
-        words = [cell_len(word) for cell in cells for word in cell.split()]
-        narrowest.append(max([cell_len(header), *words]))
+        words = [cell_len(word) for cell in [header, *cells] for word in cell.split()]
+        narrowest.append(max(words, default=0))
         widest.append(max([cell_len(header), *map(cell_len, cells)]))
     return narrowest, widest
 

@@ -1,6 +1,6 @@
-"""A result's tables other than its rows (``--table``, declared in ``formats.TABLES``), in
-every format: their columns for CSV, TSV and Parquet, a JSON document, and a grid for the
-table and markdown."""
+"""A result's tables other than its rows (``--table``, declared in ``formats.TABLES``): their
+columns for CSV, TSV and Parquet, and a JSON document (``table_grid`` makes the table's and
+markdown's grid)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..result import SCHEMA_VERSION, EvaluationResult
-from .cells import group_cells
-from .formats import TABLES, Display
-from .grid import MORE_ROWS, Grid
-from .marks import glyphs_for
-from .numbers import column_notation, format_number
-from .verdicts import p_text
+from .formats import TABLES
 
 Columns = tuple[list[str], dict[str, np.ndarray]]
 
@@ -57,62 +52,3 @@ def table_document(result: EvaluationResult, name: str) -> dict[str, Any]:
 
 def _json_value(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
-
-
-def table_grid(result: EvaluationResult, display: Display, charset: str | None) -> Grid:
-    """The comparisons as a grid: one row per comparison, at most ``max_rows`` group rows
-    per file, model and loss."""
-    glyphs = glyphs_for(charset)
-    _, columns = table_columns(result, display.table)
-    several = len(result.files) > 1
-    keys = (["file"] if several else []) + result.group_by
-    headers = [*keys, "loss", "pred", "reference", f"{glyphs.delta} [low, high]", "p", "p adjusted"]
-    grid = Grid(
-        title=glyphs.separator.join([] if several else result.files),
-        headers=[*headers, "verdict"],
-        numeric=[False] * (len(keys) + 3) + [True] * 3 + [False],
-    )
-    count = len(columns["file"])
-    bounds_of = ("delta", "low", "high")
-    bounds = [columns[n] for n in bounds_of]
-    notation = column_notation(np.concatenate(bounds).tolist(), display.digits)
-    kept: dict[tuple[Any, ...], int] = {}
-    left_out = 0
-    for i in range(count):
-        overall = columns["scope"][i] == "overall"
-        block = (columns["file"][i], columns["pred"][i], columns["loss"][i])
-        if not overall:
-            kept[block] = kept.get(block, 0) + 1
-            if display.max_rows and kept[block] > display.max_rows:
-                left_out += 1
-                continue
-        group = None if overall else {g: columns[g][i] for g in result.group_by}
-        delta, low, high = (_number(columns[n][i], display.digits, notation) for n in bounds_of)
-        if delta is not None and delta[0] not in "-0":
-            delta = "+" + delta
-        if delta is not None and low is not None and high is not None:
-            delta += f" [{low}, {high}]"
-        ps = [columns[n][i] for n in ("p_value", "p_adjusted")]
-        grid.rows.append(
-            ([columns["file"][i]] if several else [])
-            + group_cells(group, result.group_by)
-            + [columns[n][i] for n in ("loss", "pred", "reference")]
-            + [delta or glyphs.missing]
-            + [glyphs.missing if math.isnan(p) else _p(p, result) for p in ps]
-            + [columns["verdict"][i]]
-        )
-        grid.overall.append(overall and bool(result.group_by))
-        grid.block_ends.append(False)
-    if left_out:
-        grid.footnotes.append(f"{glyphs.more} {left_out:,} group rows left out: {MORE_ROWS}")
-    return grid.shown(charset)
-
-
-def _number(value: float, digits: int, notation: str) -> str | None:
-    return None if math.isnan(value) else format_number(value, digits, notation=notation)
-
-
-def _p(p: float, result: EvaluationResult) -> str:
-    """A p-value as the comparisons' lines write it, without its ``p =``: ``0.031``,
-    ``< 1e-16``, ``<= 0.002``."""
-    return p_text(p, result).removeprefix("p ").removeprefix("= ")

@@ -101,20 +101,20 @@ def legend(
 ) -> list[str]:
     """What the wide layout's marks and Δ columns mean."""
     lines = []
-    if marked:
-        line = f"{glyphs.best.strip()} best of its loss in the row"
+    if marked:  # the marks last: a line starting with "#", "+" or "-" is markdown syntax
+        line = "best of its loss in the row"
         if refs:
-            line += " where the paired tests tell it from every other model"
-        lines.append(line)
+            line += ", where the paired tests tell it from every other model"
+        lines.append(f"{line} ({glyphs.best.strip()})")
     if refs:
         reference = " or ".join(dict.fromkeys(refs.values()))
         ci = result.ci.level if result.ci is not None else COMPARE_LEVEL
         level = f"{100 * ci:g}%"
         adjust = ADJUSTMENT_NAMES[result.adjust]
         lines.append(
-            f"{glyphs.better.strip()} {glyphs.worse.strip()} significantly better, worse than "
-            f"{reference} at {level} ({adjust}-adjusted across groups; an overall row by its "
-            "own test)"
+            f"significantly better ({glyphs.better.strip()}) or worse ({glyphs.worse.strip()}) "
+            f"than {reference} at {level}, {adjust}-adjusted across groups (an overall row by "
+            "its own test)"
         )
         lines.append(
             f"{glyphs.delta}: the model's value minus {reference}'s on the same rows, "
