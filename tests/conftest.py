@@ -223,6 +223,23 @@ def read_back(text: str, delimiter: str) -> list[dict[str, str]]:
     ]
 
 
+def texts_of(result: EvaluationResult) -> list[str]:
+    """Every text from outside that a table or markdown shows."""
+    groups = [str(value) for row in result.rows for value in (row.group or {}).values()]
+    return [*result.files, *result.preds, *result.group_by, *groups]
+
+
+def assert_shown_literally(result: EvaluationResult, charset: str, table: str, md: str) -> None:
+    """Every text from outside of ``result`` is in ``table`` as ``literal.visible`` shows it,
+    and in the markdown ``md`` as ``literal.markdown`` does, for a terminal of ``charset``."""
+    from losscli.render.literal import markdown, visible
+
+    md.encode(charset)
+    for text in texts_of(result):
+        assert visible(text, charset) in table
+        assert markdown(text, charset) in md
+
+
 def write_plugin(tmp_path: Path, body: str, name: str = "plugin.py") -> Path:
     """A plugin file: ``body`` after ``import numpy as np`` and ``import losscli``."""
     path = tmp_path / name

@@ -16,12 +16,18 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import on_a_terminal, read_back, rendered, result_from_rows, write_table
+from conftest import (
+    assert_shown_literally,
+    on_a_terminal,
+    read_back,
+    rendered,
+    result_from_rows,
+    write_table,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from losscli.render.literal import markdown, visible
 from losscli.render.table import print_table, to_table
 from losscli.result import Comparison, EvaluationResult, ResultRow
 from losscli.result.adjust import adjusted
@@ -276,11 +282,6 @@ def compared(draw: st.DrawFn) -> EvaluationResult:
     return replace(result, comparisons=comparisons)
 
 
-def texts(result: EvaluationResult) -> list[str]:
-    return [*result.files, *result.preds, *result.group_by,
-            *(str(c.group[g]) for c in result.comparisons if c.group for g in c.group)]  # fmt: skip
-
-
 @pytest.mark.parametrize("charset", ["utf-8", "ascii"])
 @settings(max_examples=30, deadline=None)
 @given(result=compared())
@@ -289,11 +290,7 @@ def test_any_text_shows_literally_side_by_side_and_in_the_comparisons(
 ) -> None:
     for table in ("rows", "comparisons"):
         shown = rendered("table", result, charset, table=table)
-        document = rendered("markdown", result, charset, table=table)
-        document.encode(charset)
-        for text in texts(result):
-            assert visible(text, charset) in shown
-            assert markdown(text, charset) in document
+        assert_shown_literally(result, charset, shown, rendered("markdown", result, charset, table))
 
 
 @settings(max_examples=30, deadline=None)

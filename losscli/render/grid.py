@@ -72,6 +72,12 @@ class Grid:
     best: set[tuple[int, int]] = field(default_factory=set)  # (row, column) of best values
     closing: list[str] = field(default_factory=list)  # right below the rows: per model, wins
 
+    def add_elided(self, elided: Elided, glyphs: Glyphs) -> None:
+        """A row saying how many group rows are left out (``--max-rows``)."""
+        self.rows.append([f"{glyphs.more} {elided.count:,} more", *[""] * (len(self.headers) - 1)])
+        self.overall.append(False)
+        self.block_ends.append(True)
+
     def shown(self, charset: str | None) -> Grid:
         """Every text escaped by ``literal.visible``: no control character, nothing unencodable."""
 
@@ -124,10 +130,6 @@ def _limited(result: EvaluationResult, max_rows: int | None) -> list[int | Elide
     return lines
 
 
-def elided_cells(elided: Elided, width: int, glyphs: Glyphs) -> list[str]:
-    return [f"{glyphs.more} {elided.count:,} more", *[""] * (width - 1)]
-
-
 def build_grid(
     result: EvaluationResult,
     digits: int,
@@ -162,9 +164,7 @@ def build_grid(
     notation = notations(result, [line for line in lines if isinstance(line, int)], digits)
     for at, line in enumerate(lines):
         if isinstance(line, Elided):
-            grid.rows.append(elided_cells(line, len(grid.headers), glyphs))
-            grid.overall.append(False)
-            grid.block_ends.append(True)
+            grid.add_elided(line, glyphs)
             continue
         row = result.row(line)
         cells = ([row.file] if show_file else []) + ([row.pred] if show_pred else [])

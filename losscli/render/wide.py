@@ -10,12 +10,14 @@ it is best and, with ``--compare``, better, worse or indistinguishable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..result import Comparison, EvaluationResult
 from ..result.comparing import Aligned, Key, aligned, by_row, references
 from .cells import group_cells, loss_header, notations, value_cell
-from .grid import Elided, Grid, elided_cells, footnotes, title
+from .grid import Elided, Grid, footnotes, title
 from .marks import Glyphs, glyphs_for
 from .numbers import column_notation, format_number
 from .verdicts import comparison_lines, summary_lines, within_noise_lines
@@ -48,7 +50,6 @@ def wide_grid(
     lines = _lines(result, sides, max_rows)
     shown = [line for line in lines if isinstance(line, Line)]
     rows = [r for line in shown for r in map(line.row_of, line.side.models) if r >= 0]
-    notation = notations(result, rows, digits)
     found, refs = by_row(result), references(result)
     won = {side.file: wins(result, side, found, refs.get(side.file)) for side in sides}
     columns = _columns(result, sides, shown, refs, found)
@@ -59,64 +60,71 @@ def wide_grid(
         headers=[*keys, *(c.header(glyphs) for c in columns)],
         numeric=[False] * len(keys) + [True] * len(columns),
     )
-    delta_notation = _delta_notations(result, shown, found, digits)
-    failing = {(o.row, o.loss) for o in result.failures}
-    notes: dict[str, int] = {}
+    cells = _Cells(result, digits, glyphs, notations(result, rows, digits),
+                   _delta_notations(result, shown, found, digits), found, won)  # fmt: skip
     for at, line in enumerate(lines):
         if isinstance(line, Elided):
-            grid.rows.append(elided_cells(line, len(grid.headers), glyphs))
-            grid.overall.append(False)
-            grid.block_ends.append(True)
+            grid.add_elided(line, glyphs)
             continue
-        side = line.side
         group = None if line.key is None else result.row(_any_row(line)).group
-        cells = ([side.file] if several else []) + group_cells(group, result.group_by)
-        for column in columns:
-            model = column.model
-            row = line.row_of(model) if model in side.models else -1
-            if column.kind == "n" and not column.named:
-                row = _any_row(line)
-            if column.kind == "n":
-                cells.append(glyphs.missing if row < 0 else f"{int(result.frame.n[row]):,}")
-                continue
-            if column.kind == "delta":
-                c = found.get((side.file, model, column.loss, line.key))
-                cells.append(_delta_cell(c, digits, glyphs.missing, delta_notation[column.loss]))
-                continue
-            if row < 0:
-                cells.append(glyphs.missing)
-                continue
-            cell = value_cell(
-                result,
-                result.row(row),
-                column.loss,
-                notes,
-                digits=digits,
-                glyphs=glyphs,
-                notation=notation[column.loss],
-            )
-            marks = won[side.file].marks(line.at, column.loss, model)
-            if (row, column.loss) in failing:
-                marks.append("failed")
-                grid.failed.add((len(grid.rows), len(cells)))
-            if "best" in marks:
-                grid.best.add((len(grid.rows), len(cells)))
-            cells.append(glyphs.marked(cell, marks))
+        keys = ([line.side.file] if several else []) + group_cells(group, result.group_by)
+        grid.rows.append(keys + [cells.of(line, column, grid, (at, len(keys) + j))
+                                 for j, column in enumerate(columns)])  # fmt: skip
         following = lines[at + 1] if at + 1 < len(lines) else None
         next_overall = isinstance(following, Line) and following.key is None
-        grid.rows.append(cells)
         grid.overall.append(line.key is None and bool(result.group_by))
         grid.block_ends.append(
             bool(result.group_by) and (next_overall or (line.key is None and following is not None))
         )
     elided = any(isinstance(line, Elided) for line in lines)
-    grid.footnotes = footnotes(result, notes, glyphs, elided=elided)
-    grid.footnotes += legend(result, refs, glyphs, marked=_marked(won))
+    grid.footnotes = footnotes(result, cells.notes, glyphs, elided=elided)
+    grid.footnotes += legend(result, refs, glyphs, marked=any(w.any_best for w in won.values()))
     grid.footnotes += comparison_lines(result, digits, glyphs)
     grid.footnotes += within_noise_lines(result, glyphs)
     grid.closing = closing_lines(result, sides, won, several=several)
     grid.summary = summary_lines(result, glyphs)
     return grid
+
+
+@dataclass
+class _Cells:
+    """What a wide grid's cells are made from."""
+
+    result: EvaluationResult
+    digits: int
+    glyphs: Glyphs
+    notation: dict[str, str]  # per loss (``cells.notations``)
+    delta_notation: dict[str, str]
+    found: Found
+    won: dict[str, Wins]
+    notes: dict[str, int] = field(default_factory=dict)  # footnotes, numbered as first used
+    failing: set[tuple[int, str]] = field(default_factory=set)  # (row, loss) of failed checks
+
+    def __post_init__(self) -> None:
+        self.failing = {(o.row, o.loss) for o in self.result.failures}
+
+    def of(self, line: Line, column: Column, grid: Grid, at: tuple[int, int]) -> str:
+        """The cell of ``column`` in ``line``, at (row, column) ``at`` of ``grid``, whose
+        failed and best cells it records."""
+        result, glyphs, model, loss = self.result, self.glyphs, column.model, column.loss
+        row = line.row_of(model) if model in line.side.models else -1
+        if column.kind == "n":
+            row = _any_row(line) if not column.named else row
+            return glyphs.missing if row < 0 else f"{int(result.frame.n[row]):,}"
+        if column.kind == "delta":
+            found = self.found.get((line.side.file, model, loss, line.key))
+            return _delta_cell(found, self.digits, glyphs.missing, self.delta_notation[loss])
+        if row < 0:
+            return glyphs.missing
+        cell = value_cell(result, result.row(row), loss, self.notes, digits=self.digits,
+                          glyphs=glyphs, notation=self.notation[loss])  # fmt: skip
+        marks = self.won[line.side.file].marks(line.at, loss, model)
+        if (row, loss) in self.failing:
+            marks.append("failed")
+            grid.failed.add(at)
+        if "best" in marks:
+            grid.best.add(at)
+        return glyphs.marked(cell, marks)
 
 
 @dataclass(frozen=True)
@@ -165,19 +173,18 @@ def _lines(
 ) -> list[Line | Elided]:
     """The rows to show: per file, its groups in the order the shown rows first name them
     (``--sort-by``, ``--top``), at most ``max_rows`` of them, then its overall row."""
-    shown = result.shown_rows().tolist()
-    place: dict[int, tuple[Aligned, int]] = {}
-    for side in sides:
+    frame_rows = len(result.frame)
+    side_of, at_of = np.full(frame_rows, -1), np.full(frame_rows, -1)
+    for s, side in enumerate(sides):
         for model in side.models:
-            for at, row in enumerate(side.rows[model].tolist()):
-                if row >= 0:
-                    place[row] = (side, at)
+            rows = side.rows[model]
+            has = rows >= 0
+            side_of[rows[has]], at_of[rows[has]] = s, np.flatnonzero(has)
+    shown = result.shown_rows()
+    shown = shown[~result.frame.overall[shown]]
     out: list[Line | Elided] = []
-    for side in sides:
-        seen = dict.fromkeys(
-            place[i][1] for i in shown if place[i][0] is side and side.keys[place[i][1]] is not None
-        )
-        groups = list(seen)
+    for s, side in enumerate(sides):
+        groups = list(dict.fromkeys(at_of[shown[side_of[shown] == s]].tolist()))
         kept = groups if not max_rows else groups[:max_rows]
         out += [Line(side, at) for at in kept]
         if len(kept) < len(groups):
@@ -220,7 +227,3 @@ def _delta_notations(
         ]
         out[loss] = column_notation(values, digits)
     return out
-
-
-def _marked(won: dict[str, Wins]) -> bool:
-    return any(w.any_best for w in won.values())

@@ -80,6 +80,11 @@ def aligned(result: EvaluationResult) -> list[Aligned]:
         by_file.setdefault(frame.file[start], []).append((frame.pred[start], start, stop))
     out = []
     for file, blocks in by_file.items():
+        if _same_keys(result, blocks):  # the usual case, without Python per row
+            union = _block_keys(result, blocks[0][1], blocks[0][2], plain=True)
+            rows = {pred: np.arange(start, stop) for pred, start, stop in blocks}
+            out.append(Aligned(file, [pred for pred, _, _ in blocks], [*union, None], rows))
+            continue
         keys_of = {pred: _block_keys(result, start, stop) for pred, start, stop in blocks}
         first = keys_of[blocks[0][0]]
         union = list(first)
@@ -97,10 +102,29 @@ def aligned(result: EvaluationResult) -> list[Aligned]:
     return out
 
 
-def _block_keys(result: EvaluationResult, start: int, stop: int) -> list[Key]:
+def _same_keys(result: EvaluationResult, blocks: list[tuple[str, int, int]]) -> bool:
+    """Whether every block has the first one's keys in its order (none NaN: a NaN key is
+    never equal to itself, and is matched through ``_value_key``)."""
+    first, length = blocks[0][1], blocks[0][2] - blocks[0][1]
+    for _, start, stop in blocks[1:]:
+        if stop - start != length:
+            return False
+        for column in result.frame.keys.values():
+            mine, theirs = column[start : stop - 1], column[first : first + length - 1]
+            if not all(
+                a is b or a == b for a, b in zip(mine.tolist(), theirs.tolist(), strict=True)
+            ):
+                return False
+    return True
+
+
+def _block_keys(result: EvaluationResult, start: int, stop: int, plain: bool = False) -> list[Key]:
+    """The block's group keys (``plain``: as they are, known to hold no NaN)."""
     columns = [result.frame.keys[g][start : stop - 1].tolist() for g in result.group_by]
     if not columns:
         return []
+    if plain and not any(isinstance(v, float) and v != v for c in columns for v in c):
+        return list(zip(*columns, strict=True))
     return [tuple(map(_value_key, values)) for values in zip(*columns, strict=True)]
 
 
