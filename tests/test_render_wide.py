@@ -31,6 +31,7 @@ from rich.console import Console
 from losscli.render.table import print_table, to_table
 from losscli.result import Comparison, EvaluationResult, ResultRow
 from losscli.result.adjust import adjusted
+from losscli.result.comparing import COMPARISON_FIELDS
 
 SAMPLE = Path(__file__).parent.parent / "sample_data" / "model_comparison.csv"
 TWO = ("evaluate", str(SAMPLE), "-p", "gbm", "-p", "baseline", "-g", "segment")
@@ -240,6 +241,16 @@ def test_the_comparisons_table_needs_compare(run: Any) -> None:
     assert "--table comparisons needs --compare" in done.stderr
 
 
+def test_a_group_column_named_as_a_comparisons_column_is_refused(run, tmp_path: Path) -> None:
+    path = tmp_path / "loss.csv"
+    path.write_text("y_true,a,b,loss\n1,2,1,x\n2,2,3,y\n3,4,3,x\n")
+    args = ("evaluate", str(path), "-p", "a", "-p", "b", "-g", "loss", "--compare")
+    done = run(*args, "--table", "comparisons", "-f", "csv")
+    assert done.exit_code == 2
+    assert "--table comparisons has a column 'loss' of its own, and so has -g loss" in done.stderr
+    assert run(*args, "-f", "json").exit_code == 0
+
+
 def test_sort_by_delta_orders_groups_by_the_difference_from_the_reference(run: Any) -> None:
     args = (*TWO, "-m", "mse", "--compare", "--sort-by", "delta:mse")
     rows = read_back(run(*args, "-f", "csv").stdout, ",")
@@ -258,12 +269,13 @@ def test_sort_by_delta_orders_groups_by_the_difference_from_the_reference(run: A
 # -- any text, in the new views and the comparisons table, in every format ------------------
 
 TEXT = st.text(min_size=1, max_size=8)
+TAKEN = ("file", "scope", *COMPARISON_FIELDS)  # the comparisons table's own columns
 
 
 @st.composite
 def compared(draw: st.DrawFn) -> EvaluationResult:
     """Two models of one file, groups named by any text, each compared with the first."""
-    file, group_by = draw(TEXT), draw(TEXT.filter(lambda t: t not in ("file", "scope", "loss")))
+    file, group_by = draw(TEXT), draw(TEXT.filter(lambda t: t not in TAKEN))
     preds = draw(st.lists(TEXT, min_size=2, max_size=2, unique=True))
     keys = draw(st.lists(TEXT, min_size=1, max_size=3, unique=True))
     values = st.floats(0, 1e6)

@@ -155,6 +155,15 @@ def comparison_columns(result: EvaluationResult) -> tuple[list[str], dict[str, n
         return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
     names = ["file", "scope", *result.group_by, *COMPARISON_FIELDS]
+    taken = [g for g in result.group_by if g in ("file", "scope", *COMPARISON_FIELDS)]
+    if taken:
+        from ..errors import UsageError
+
+        raise UsageError(
+            f"--table comparisons has a column {taken[0]!r} of its own, and so has -g "
+            f"{taken[0]}: rename that column of the input, or leave out --table (the rows' "
+            "JSON document carries the comparisons too)"
+        )
     scope = repeated("group", count)
     scope[[c.group is None for c in found]] = "overall"
     columns: dict[str, np.ndarray] = {"file": objects([c.file for c in found]), "scope": scope}
