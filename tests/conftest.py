@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
 import importlib
 import io
@@ -200,13 +201,43 @@ def sales_file(tmp_path: Path, fmt: str) -> Path:
     return write_table(frame, tmp_path / "sales.parquet") if fmt == "parquet" else path
 
 
-def rendered(name: str, result: Any, charset: str | None = None) -> str:
-    """The output format ``name``'s text of ``result`` as a file holds it (for standard
-    output of ``charset`` where one is given), its pieces joined."""
+def rendered(name: str, result: Any, charset: str | None = None, table: str = "rows") -> str:
+    """The output format ``name``'s text of ``result`` (its table ``table``) as a file
+    holds it (for standard output of ``charset`` where one is given), its pieces joined."""
     stream = None if charset is None else io.TextIOWrapper(io.BytesIO(), encoding=charset)
-    text = FORMATS[name].render(result, Display(stream=stream))
+    text = FORMATS[name].render(result, Display(stream=stream, table=table))
     assert not isinstance(text, bytes), f"{name} is binary"
     return text if isinstance(text, str) else "".join(text)
+
+
+def read_back(text: str, delimiter: str) -> list[dict[str, str]]:
+    """The rows of CSV text; NUL passes Python 3.10's reader as a character the text lacks."""
+    stand_in = next(c for c in map(chr, range(0xE000, 0xF900)) if c not in text)
+    lines = io.StringIO(text.replace("\x00", stand_in), newline="")
+    return [
+        {
+            key.replace(stand_in, "\x00"): value.replace(stand_in, "\x00")
+            for key, value in row.items()
+        }
+        for row in csv.DictReader(lines, delimiter=delimiter)
+    ]
+
+
+def texts_of(result: EvaluationResult) -> list[str]:
+    """Every text from outside that a table or markdown shows."""
+    groups = [str(value) for row in result.rows for value in (row.group or {}).values()]
+    return [*result.files, *result.preds, *result.group_by, *groups]
+
+
+def assert_shown_literally(result: EvaluationResult, charset: str, table: str, md: str) -> None:
+    """Every text from outside of ``result`` is in ``table`` as ``literal.visible`` shows it,
+    and in the markdown ``md`` as ``literal.markdown`` does, for a terminal of ``charset``."""
+    from losscli.render.literal import markdown, visible
+
+    md.encode(charset)
+    for text in texts_of(result):
+        assert visible(text, charset) in table
+        assert markdown(text, charset) in md
 
 
 def write_plugin(tmp_path: Path, body: str, name: str = "plugin.py") -> Path:

@@ -475,7 +475,8 @@ TWO_MODELS = "y_true,a,b\n1,0.6,0.9\n1,1.29,1.2\n2,1.99,2.3\n2,2.69,2.2\n4,3.4,3
 def test_table_shows_intervals_and_the_comparison(run: Any, tmp_path: Path) -> None:
     path = tmp_path / "art.csv"
     path.write_text(TWO_MODELS)
-    out = run("evaluate", str(path), "-p", "a", "-p", "b", "--ci", "--compare", "-f", "table")
+    args = ("-p", "a", "-p", "b", "--ci", "--compare", "-f", "table", "--layout", "long")
+    out = run("evaluate", str(path), *args)
     lines = [line.rstrip() for line in out.stdout.splitlines()]
     assert lines[2:5] == [
         "  pred   n                  mse ↓                    mape ↓",

@@ -14,7 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import on_a_terminal, records, rendered, result_from_rows, write_table
+from conftest import (
+    assert_shown_literally,
+    on_a_terminal,
+    read_back,
+    records,
+    rendered,
+    result_from_rows,
+    write_table,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -165,12 +173,6 @@ def results(draw: st.DrawFn) -> EvaluationResult:
     return result_from_rows(rows, ["mse"], group_by)
 
 
-def texts_of(result: EvaluationResult) -> list[str]:
-    """Every text from outside that a table or markdown shows."""
-    groups = [str(value) for row in result.rows for value in (row.group or {}).values()]
-    return [*result.files, *result.preds, *result.group_by, *groups]
-
-
 @pytest.mark.parametrize("charset", ["utf-8", "ascii"])
 @settings(max_examples=40, deadline=None)
 @given(result=results())
@@ -181,24 +183,7 @@ def test_any_text_shows_literally_in_table_and_markdown(
     print_table(to_table(result), Console(file=out, width=60, color_system=None))
     out.seek(0)
     table = out.read()
-    document = rendered("markdown", result, charset)
-    document.encode(charset)
-    for text in texts_of(result):
-        assert visible(text, charset) in table
-        assert markdown(text, charset) in document
-
-
-def read_back(text: str, delimiter: str) -> list[dict[str, str]]:
-    """The rows of CSV text; NUL passes Python 3.10's reader as a character the text lacks."""
-    stand_in = next(c for c in map(chr, range(0xE000, 0xF900)) if c not in text)
-    lines = io.StringIO(text.replace("\x00", stand_in), newline="")
-    return [
-        {
-            key.replace(stand_in, "\x00"): value.replace(stand_in, "\x00")
-            for key, value in row.items()
-        }
-        for row in csv.DictReader(lines, delimiter=delimiter)
-    ]
+    assert_shown_literally(result, charset, table, rendered("markdown", result, charset))
 
 
 @settings(max_examples=60, deadline=None)

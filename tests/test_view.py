@@ -133,7 +133,7 @@ TWO_MODELS = ("evaluate", str(SAMPLE), *MODELS, "-g", "segment", "-m", "mse,mae"
 
 
 def test_a_column_keeps_one_notation_and_each_model_is_set_apart_in_the_table(run) -> None:
-    out = run(*TWO_MODELS, "-f", "table").stdout  # a table off a terminal: to a pipe or file
+    out = run(*TWO_MODELS, "-f", "table", "--layout", "long").stdout  # off a terminal: a pipe
     assert [line.rstrip() for line in out.splitlines()] == [
         str(SAMPLE),
         "",
@@ -155,7 +155,7 @@ def test_a_column_keeps_one_notation_and_each_model_is_set_apart_in_the_table(ru
 
 
 def test_a_column_keeps_one_notation_and_each_model_is_set_apart_in_markdown(run) -> None:
-    out = run(*TWO_MODELS, "-f", "markdown").stdout
+    out = run(*TWO_MODELS, "-f", "markdown", "--layout", "long").stdout
     assert out.splitlines()[2:] == [
         "| pred | segment | n | mse ↓ | mae ↓ |",
         "|---|---|---:|---:|---:|",
@@ -181,7 +181,7 @@ def test_counts_have_thousands_separators_in_messages_and_the_table_never_in_dat
     frame = pd.DataFrame({"g": groups, "y_true": y, "a": y + 1, "b": y + 1.0 + groups % 2})
     path = write_table(frame, tmp_path / "many.csv")
     args = ("evaluate", str(path), "-g", "g", "-p", "a", "-p", "b", "-m", "mse,mape", "--compare")
-    table = run(*args, "-f", "table", "--max-rows", "1", "--check", "mse<=1")
+    table = run(*args, "-f", "table", "--layout", "long", "--max-rows", "1", "--check", "mse<=1")
     lines = [line.rstrip() for line in table.stdout.splitlines()]
     assert lines[12:] == [
         "  b              overall   2,400   2.5000 ✗   75.000²",

@@ -32,7 +32,7 @@ from .options import (
 from .output import STDOUT, emit, resolve_format
 from .plugin_stdout import discard_result_stream, move_aside, result_stream
 from .stats_options import check_interval_usage, stats_options
-from .view_options import view_options
+from .view_options import check_view_usage, sorted_loss, view_options
 
 
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -128,6 +128,8 @@ def evaluate(
     sort_by: str | None,
     top: int | None,
     max_rows: int | None,
+    layout: str | None,
+    table: str,
     **options: Any,
 ) -> None:
     """Evaluate losses of prediction columns against a label column in FILES.
@@ -172,13 +174,14 @@ def evaluate(
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     reference = options.pop("reference")
     options["compare"] = reference or options["compare"]
+    check_view_usage(table, chosen, compare=options["compare"], sort_by=sort_by)
     bar = ProgressBar(enabled=options.pop("progress"))
     try:
         result = api.evaluate(
             list(files),
             pred=preds,
             losses=losses or None,
-            require=[sort_by] if sort_by else [],
+            require=sorted_loss(sort_by),
             progress=bar,
             checks=checks,
             baseline=before,
@@ -194,13 +197,14 @@ def evaluate(
     if not quiet:
         for warning in result.notices if chosen.footnotes else result.warnings:
             say("warning", warning)
-        if result.comparisons and not chosen.comparisons:
+        if result.comparisons and not chosen.comparisons and table == "rows":
             say("warning", f"{chosen.title} has no place for --compare's differences: "
-                "-f json, the table or markdown show them")  # fmt: skip
+                "-f json, the table or markdown show them, --table comparisons writes "
+                "them")  # fmt: skip
         if diagrams_nowhere(chosen, diagrams):
             say("warning", diagrams_nowhere(chosen, diagrams))
     if output is not None or not quiet:
-        emit(result, chosen, precision, output, max_rows)
+        emit(result, chosen, precision, output, max_rows, layout=layout, table=table)
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()
     shown = on_terminal and chosen.footnotes
     if before is not None and not quiet and not shown:  # a baseline gate passed within noise

@@ -122,6 +122,9 @@ def emit(
     precision: int,
     output: str | None,
     max_rows: int | None = None,
+    *,
+    layout: str | None = None,
+    table: str = "rows",
 ) -> None:
     """Render the result and write it: standard output when ``output`` is None. A format
     that streams is written as it is made, in pieces (a file still appears whole or not
@@ -135,7 +138,8 @@ def emit(
         max_rows = default_max_rows(fmt, to_terminal)
     stream = result_stream() if to_terminal else None
     rows = max_rows if fmt.human else None  # the other formats carry every row
-    text = fmt.render(result, Display(digits=precision, max_rows=rows, stream=stream))
+    display = Display(precision, rows, stream, layout=layout, table=table)  # --layout, --table
+    text = fmt.render(result, display)
     if output is None:
         write_stdout(text, fmt)
     else:

@@ -188,6 +188,7 @@ def _comparisons(
                 verdict,
                 _finite(paired.se[k]),
                 None if paired.df is None else _finite(paired.df[k]),
+                p_adjusted=_finite(after[k]),
             )
         )
     return out

@@ -34,6 +34,8 @@ class Display(NamedTuple):
     digits: int = 5  # significant digits of a view for people (--precision)
     max_rows: int | None = None  # group rows per file and model in a view for people; 0: all
     stream: TextIO | None = None  # standard output, where the output goes there; None: a file
+    layout: str | None = None  # the table's and markdown's: "wide", "long"; None: by models
+    table: str = "rows"  # which of a result's tables (``TABLES``) is written
 
     @property
     def charset(self) -> str | None:
@@ -59,6 +61,41 @@ class OutputFormat(NamedTuple):
     footnotes: bool = False  # shows notices, failed checks and the verdict below the rows
     comparisons: bool = True  # has a place for --compare's differences
     screenful: bool = False  # on a terminal, shows a screenful of group rows by default
+    tables: tuple[str, ...] = ("rows",)  # the --table choices it writes (ANY_TABLE: every one)
+
+
+class ResultTable(NamedTuple):
+    """One of a result's tables, as ``--table NAME`` chooses it: the rows (file, model,
+    group) by default, or a table of its own, written by every format that declares it
+    (CSV, TSV, Parquet, JSON under ``json_key``, the table and markdown)."""
+
+    name: str
+    help: str  # what one row of it is
+    columns: str  # "module:function" of ``losscli.result`` giving (names, arrays); "": the rows
+    json_key: str  # the JSON document's list holding its rows
+    needs: str = ""  # the option without which it has no rows (a usage error)
+
+
+ANY_TABLE = ("*",)  # a format that writes every table registered
+TABLES: dict[str, ResultTable] = {
+    table.name: table
+    for table in (
+        ResultTable("rows", "one row per file, model and group", "", "rows"),
+        ResultTable(
+            "comparisons",
+            "one row per comparison with the reference: file, group, loss, pred, reference, "
+            "delta, low, high, p_value, p_adjusted, verdict",
+            "comparing:comparison_columns",
+            "comparisons",
+            needs="--compare",
+        ),
+    )
+}
+
+
+def writes_table(fmt: OutputFormat, table: str) -> bool:
+    """Whether ``fmt`` writes the table ``table`` (``--table``)."""
+    return fmt.tables == ANY_TABLE or table in fmt.tables
 
 
 def lazy(module: str, name: str) -> Renderer:
@@ -84,6 +121,7 @@ BUILT_IN = (
         human=True,
         footnotes=True,
         screenful=True,
+        tables=ANY_TABLE,
     ),
     OutputFormat(
         "csv",
@@ -92,6 +130,7 @@ BUILT_IN = (
         title="CSV",
         streams=True,
         comparisons=False,
+        tables=ANY_TABLE,
     ),
     OutputFormat(
         "tsv",
@@ -100,9 +139,15 @@ BUILT_IN = (
         title="TSV",
         streams=True,
         comparisons=False,
+        tables=ANY_TABLE,
     ),
     OutputFormat(
-        "json", lazy("text", "render_json"), suffixes=(".json",), title="JSON", streams=True
+        "json",
+        lazy("text", "render_json"),
+        suffixes=(".json",),
+        title="JSON",
+        streams=True,
+        tables=ANY_TABLE,
     ),
     OutputFormat(
         "markdown",
@@ -112,6 +157,7 @@ BUILT_IN = (
         encoding=CHARSET,
         human=True,
         footnotes=True,
+        tables=ANY_TABLE,
     ),
     OutputFormat(
         "parquet",
@@ -120,6 +166,7 @@ BUILT_IN = (
         title="Parquet",
         encoding=BINARY,
         comparisons=False,
+        tables=ANY_TABLE,
     ),
     OutputFormat(
         "html",

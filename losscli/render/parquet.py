@@ -17,10 +17,12 @@ from .formats import Display
 TEXT_COLUMNS = ("file", "pred", "scope")
 
 
-def to_arrow(result: EvaluationResult) -> pa.Table:
-    """The result's flat rows (``result.flat()``) as a typed Arrow table."""
-    flat = result.flat()
-    names = result.columns()
+def to_arrow(result: EvaluationResult, table: str = "rows") -> pa.Table:
+    """The result's flat rows (``result.flat()``), or another of its tables (``--table``),
+    as a typed Arrow table."""
+    from .tables import table_columns
+
+    names, flat = table_columns(result, table)
     arrays = [_column(name, flat[name], name in result.group_by) for name in names]
     return pa.table(arrays, names=names)
 
@@ -30,11 +32,13 @@ def render_parquet(result: EvaluationResult, display: Display) -> bytes:
     import pyarrow.parquet as pq
 
     sink = pa.BufferOutputStream()
-    pq.write_table(to_arrow(result), sink)
+    pq.write_table(to_arrow(result, display.table), sink)
     return bytes(sink.getvalue())
 
 
 def _column(name: str, values: np.ndarray, is_group: bool) -> pa.Array:
+    if values.dtype == object and not is_group:  # texts: also the comparisons' loss, verdict
+        return pa.array(values.tolist(), type=pa.string())
     if name in TEXT_COLUMNS:
         return pa.array(values.tolist(), type=pa.string())
     if name == "n":

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from ..result import EvaluationResult
 from .formats import Display
-from .grid import Grid, build_grid
+from .grid import Grid, build_grid, chosen_layout
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,20 @@ class TableView:
     droppable: tuple[str, ...] = ()  # columns left out, in order, while it would not fit
 
 
-def to_table(result: EvaluationResult, digits: int = 5, max_rows: int | None = None) -> TableView:
-    """The result's grid as a rich table; overall rows bold, set apart by a line."""
-    return TableView(lambda charset: build_grid(result, digits, charset, max_rows))
+def to_table(
+    result: EvaluationResult,
+    digits: int = 5,
+    max_rows: int | None = None,
+    *,
+    layout: str | None = None,
+    wrap: bool = False,
+) -> TableView:
+    """The result's grid as a rich table; overall rows bold, set apart by a line. A wide
+    grid (``grid.chosen_layout``) on a terminal wraps its cells at spaces (``wrap``)."""
+    wrap = wrap and chosen_layout(result, layout) == "wide"
+    return TableView(
+        lambda charset: build_grid(result, digits, charset, max_rows, layout=layout), wrap
+    )
 
 
 def render_table(result: EvaluationResult, display: Display) -> str:
@@ -43,8 +54,15 @@ def render_table(result: EvaluationResult, display: Display) -> str:
         console = Console(file=display.stream)
     else:
         console = Console(file=io.StringIO(), no_color=True)
+    if display.table != "rows":
+        from .table_grid import table_grid
+
+        view = TableView(lambda charset: table_grid(result, display, charset))
+    else:
+        wrap = console.is_terminal
+        view = to_table(result, display.digits, display.max_rows, layout=display.layout, wrap=wrap)
     with console.capture() as captured:
-        print_table(to_table(result, display.digits, display.max_rows), console)
+        print_table(view, console)
     return captured.get()
 
 
@@ -66,6 +84,10 @@ def print_table(view: TableView, console: Console) -> None:
     if needed > console.width:
         console.width = needed
     console.print(table)
+    for line in grid.closing:
+        console.print(Text(line), soft_wrap=not view.wrap)
+    if grid.closing:
+        console.print()
     for note in grid.footnotes:  # wrapped at spaces too where the table is
         console.print(Text(note, style="dim"), soft_wrap=not view.wrap)
     for i, line in enumerate(grid.summary):
@@ -114,11 +136,11 @@ def column_widths(grid: Grid, width: int) -> list[int]:
 
 
 def _ranges(grid: Grid) -> tuple[list[int], list[int]]:
-    """Per column, the longest word and the longest cell (the header is one word)."""
+    """Per column, the longest word (of its header too) and the longest cell."""
     narrowest, widest = [], []
     for header, *cells in zip(grid.headers, *grid.rows, strict=True):
-        words = [cell_len(word) for cell in cells for word in cell.split()]
-        narrowest.append(max([cell_len(header), *words]))
+        words = [cell_len(word) for cell in [header, *cells] for word in cell.split()]
+        narrowest.append(max(words, default=0))
         widest.append(max([cell_len(header), *map(cell_len, cells)]))
     return narrowest, widest
 
@@ -159,9 +181,13 @@ def rich_table(grid: Grid, wrap: bool, widths: list[int] | None = None) -> Table
     for i, (cells, overall, end) in enumerate(
         zip(grid.rows, grid.overall, grid.block_ends, strict=True)
     ):
-        shown = [
-            Text(cell, style="bold red" if (i, j) in grid.failed else "")
-            for j, cell in enumerate(cells)
-        ]
+        shown = [Text(cell, style=_style(grid, i, j)) for j, cell in enumerate(cells)]
         table.add_row(*shown, style="bold" if overall else None, end_section=end)
     return table
+
+
+def _style(grid: Grid, row: int, column: int) -> str:
+    """A failing cell bold red, the best value of its loss in a row bold."""
+    if (row, column) in grid.failed:
+        return "bold red"
+    return "bold" if (row, column) in grid.best else ""

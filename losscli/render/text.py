@@ -71,6 +71,8 @@ def markdown_text(grid: Grid) -> str:
         lines.append("| " + " | ".join(shown) + " |")
         if overall and end:  # an empty row sets the next file and model apart
             lines.append("|" + " |" * len(cells))
+    if grid.closing:
+        lines += [""] + [f"{markdown(line)}  " for line in grid.closing]
     if grid.footnotes:
         lines += [""] + [f"{markdown(note)}  " for note in grid.footnotes]
     if grid.summary:
@@ -88,21 +90,30 @@ PYTHON_CELLS = 10_000
 
 
 def csv_pieces(
-    result: EvaluationResult, delimiter: str = ",", python_cells: int = PYTHON_CELLS
+    result: EvaluationResult,
+    delimiter: str = ",",
+    python_cells: int = PYTHON_CELLS,
+    *,
+    table: str = "rows",
 ) -> Iterator[str]:
     """The CSV text in pieces: the header, then the rows a slice at a time.
 
     Whole columns of a slice are formatted at once (``columns``); a result of at most
     ``python_cells`` cells, and a slice with a bare carriage return or NUL in a text, go
-    through ``csv_lines`` row by row instead.
+    through ``csv_lines`` row by row instead. ``table``: which of the result's tables
+    (``--table``).
     """
-    names = result.columns()
-    flat = result.flat()
+    if table == "rows":  # (no import of the other tables: a plain run starts sooner)
+        names, flat = result.columns(), result.flat()
+    else:
+        from .tables import table_columns
+
+        names, flat = table_columns(result, table)
     yield csv_text(names, [], delimiter)
-    if _small(result, python_cells):
+    if len(flat[names[0]]) * len(names) <= python_cells:
         yield _row_by_row(flat, names, delimiter)
         return
-    for start in range(0, len(flat["n"]), SLICE_ROWS):
+    for start in range(0, len(flat[names[0]]), SLICE_ROWS):
         part = {name: flat[name][start : start + SLICE_ROWS] for name in names}
         cells = in_parallel([partial(csv_cells, part[name], _cell, delimiter) for name in names])
         whole = [c for c in cells if c is not None]
@@ -133,16 +144,21 @@ def _row_by_row(part: dict[str, np.ndarray], names: Sequence[str], delimiter: st
 
 def render_csv(result: EvaluationResult, display: Display) -> Iterator[str]:
     """Flat rows at full float precision; empty cells for missing values."""
-    return csv_pieces(result, ",", PYTHON_CELLS)
+    return csv_pieces(result, ",", PYTHON_CELLS, table=display.table)
 
 
 def render_tsv(result: EvaluationResult, display: Display) -> Iterator[str]:
-    return csv_pieces(result, "\t", PYTHON_CELLS)
+    return csv_pieces(result, "\t", PYTHON_CELLS, table=display.table)
 
 
 def render_json(result: EvaluationResult, display: Display) -> Iterator[str]:
     """``json_text(result.to_dict())``: itself, in one piece, for a small result
-    (``PYTHON_CELLS``), else written a whole column at a time."""
+    (``PYTHON_CELLS``), else written a whole column at a time; another table than the
+    rows (``--table``) as its own document."""
+    if display.table != "rows":
+        from .tables import table_document
+
+        return iter([json_text(table_document(result, display.table))])
     if _small(result, PYTHON_CELLS):
         return iter([json_text(result.to_dict())])
     from .json_rows import json_pieces
@@ -151,9 +167,16 @@ def render_json(result: EvaluationResult, display: Display) -> Iterator[str]:
 
 
 def render_markdown(result: EvaluationResult, display: Display) -> str:
+    if display.table != "rows":
+        from .table_grid import table_grid
+
+        return markdown_text(table_grid(result, display, display.charset))
     from .grid import build_grid  # the layout of a table: no CSV run needs it
 
-    return markdown_text(build_grid(result, display.digits, display.charset, display.max_rows))
+    grid = build_grid(
+        result, display.digits, display.charset, display.max_rows, layout=display.layout
+    )
+    return markdown_text(grid)
 
 
 def _cell(value: object) -> str:

@@ -21,11 +21,13 @@ if TYPE_CHECKING:
 
 
 def ranked(result: EvaluationResult, sort_by: str | None, top: int | None) -> EvaluationResult:
-    """``result`` showing its group rows ordered by ``sort_by`` (default: the first loss)."""
+    """``result`` showing its group rows ordered by ``sort_by`` (default: the first loss;
+    ``delta:LOSS``: the difference from the reference model, see ``deltas``)."""
     if sort_by is None and top is None:
         return result
-    name = _shown_loss(result, sort_by)
-    values = result.frame.losses[name].values
+    by_delta = sort_by is not None and sort_by.startswith(DELTA)
+    name = _shown_loss(result, sort_by[len(DELTA) :] if by_delta and sort_by else sort_by)
+    values = deltas(result, name) if by_delta else result.frame.losses[name].values
     loss = find_loss(name)
     lower_is_better = loss is None or loss.direction is Direction.LOWER
     best_first = top is not None and top < 0
@@ -36,13 +38,40 @@ def ranked(result: EvaluationResult, sort_by: str | None, top: int | None) -> Ev
         ordered = groups[np.argsort(key[groups], kind="stable")]
         shown += [ordered if top is None else ordered[: abs(top)], np.array([stop - 1])]
     which = "worst" if (top is None or top > 0) else "best"
-    ordering = f"group rows by {name}, {which} first"
+    ordering = f"group rows by {'the difference from the reference in ' if by_delta else ''}"
+    ordering += f"{name}, {which} first"
     if top is not None:
         total = int((~result.frame.overall).sum())
         ordering += (
             f"; the {abs(top):,} {which} of each file and model ({total:,} group rows in all)"
         )
     return result.showing(np.concatenate(shown), ordering)
+
+
+DELTA = "delta:"
+
+
+def deltas(result: EvaluationResult, name: str) -> np.ndarray:
+    """Per row, Δ of loss ``name`` against the reference model (NaN where there is none);
+    the reference's own rows take the first other model's Δ of the same group, so that
+    every model of a file shows its groups in one order."""
+    from .comparing import by_row, group_key
+
+    if not result.comparisons:
+        raise UsageError(f"--sort-by {DELTA}{name}: add --compare (or --reference NAME)")
+    found = by_row(result)
+    first_other: dict[tuple[str, object], float] = {}
+    for (file, _, loss, key), comparison in found.items():
+        if loss == name and comparison.delta is not None:
+            first_other.setdefault((file, key), comparison.delta)
+    frame = result.frame
+    out = np.full(len(frame), np.nan)
+    for i in range(len(frame)):
+        key = group_key(frame.group(i), result.group_by)
+        c = found.get((frame.file[i], frame.pred[i], name, key))
+        delta = c.delta if c is not None else first_other.get((frame.file[i], key))
+        out[i] = np.nan if delta is None else delta
+    return out
 
 
 def _shown_loss(result: EvaluationResult, spec: str | None) -> str:

@@ -80,8 +80,16 @@ class Comparison:
     verdict: str  # "better", "worse" or "same" at the run's level, after adjustment across groups
     se: float | None = None  # of Δ (the replicates' standard deviation for the bootstrap)
     df: float | None = None  # degrees of freedom of its t interval (None: normal or bootstrap)
+    # the p-value the verdict is read from: a group row's adjusted across the groups of its
+    # file, model and loss (--adjust; the bootstrap's from the normal approximation), an
+    # overall row's its own test's
+    p_adjusted: float | None = None
 
     def record(self) -> dict[str, Any]:
+        """As JSON's ``comparisons`` list carries it (``verdict``: better, worse or
+        indistinguishable)."""
+        from .comparing import VERDICT_WORDS
+
         return {
             "file": self.file,
             "group": self.group,
@@ -92,6 +100,8 @@ class Comparison:
             "low": self.low,
             "high": self.high,
             "p_value": self.p_value,
+            "p_adjusted": self.p_adjusted,
+            "verdict": VERDICT_WORDS[self.verdict],
         }
 
 
