@@ -20,6 +20,7 @@ import click
 
 from .._version import __version__
 from ..render.formats import CATALOG_FORMATS
+from .chart_options import chart_options, chart_view
 from .config_options import losses_config_options
 from .messages import PROG, Group, say
 from .options import (
@@ -108,6 +109,7 @@ def main() -> None:
 @stats_options
 @output_options
 @view_options
+@chart_options
 @gate_options
 @handle_errors
 def evaluate(
@@ -165,6 +167,7 @@ def evaluate(
     losses = _one_huber_delta(ctx, losses, options["huber_delta"])
     check_output_path(files, output, files_in_force(ctx))
     chosen = resolve_format(fmt, output)
+    view = chart_view(options, chosen, quiet=quiet)
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     reference = options.pop("reference")
     options["compare"] = reference or options["compare"]
@@ -174,7 +177,7 @@ def evaluate(
             list(files),
             pred=preds,
             losses=losses or None,
-            require=[sort_by] if sort_by else [],
+            require=[name for name in (sort_by, view["chart"]) if name],
             progress=bar,
             checks=checks,
             baseline=before,
@@ -194,7 +197,7 @@ def evaluate(
             say("warning", f"{chosen.title} has no place for --compare's differences: "
                 "-f json, the table or markdown show them")  # fmt: skip
     if output is not None or not quiet:
-        emit(result, chosen, precision, output, max_rows)
+        emit(result, chosen, precision, output, max_rows, **view)
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()
     shown = on_terminal and chosen.footnotes
     if before is not None and not quiet and not shown:  # a baseline gate passed within noise

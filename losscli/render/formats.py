@@ -34,6 +34,8 @@ class Display(NamedTuple):
     digits: int = 5  # significant digits of a view for people (--precision)
     max_rows: int | None = None  # group rows per file and model in a view for people; 0: all
     stream: TextIO | None = None  # standard output, where the output goes there; None: a file
+    chart: str | None = None  # --chart: the loss charted after the table ("": the first)
+    no_chart: bool = False  # --no-chart: markdown without its Mermaid charts
 
     @property
     def charset(self) -> str | None:
@@ -77,7 +79,7 @@ def lazy(module: str, name: str) -> Renderer:
 BUILT_IN = (
     OutputFormat(
         "table",
-        lazy("table", "render_table"),
+        lazy("charts.outputs", "render_table"),  # the table, then --chart's chart
         suffixes=(".txt",),
         title="the table",
         encoding=CHARSET,
@@ -106,7 +108,7 @@ BUILT_IN = (
     ),
     OutputFormat(
         "markdown",
-        lazy("text", "render_markdown"),
+        lazy("charts.outputs", "render_markdown"),  # the Mermaid charts, then the table
         suffixes=(".md", ".markdown"),
         title="markdown",
         encoding=CHARSET,
