@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conftest import losscli_process, on_a_terminal, regions_csv
+from conftest import losscli_process, mermaid_blocks, on_a_terminal, regions_csv
 
 from losscli.render.numbers import format_number
 
@@ -177,3 +177,69 @@ def test_chart_for_a_format_without_charts_is_a_warning(tmp_path: Path) -> None:
     run = losscli_process("evaluate", str(regions_csv(tmp_path)), *ARGS, "-f", "csv", "--chart")
     assert run.returncode == 0
     assert "--chart: CSV has no chart; the table and markdown draw one" in run.stderr
+
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "model_comparison.csv"
+DONE_WHEN = ("-p", "gbm", "-p", "baseline", "-g", "segment", "--compare", "--ci")
+
+
+def test_terminal_and_markdown_charts_show_the_same_groups_in_order_and_values() -> None:
+    code, shown = on_a_terminal(
+        "evaluate", str(SAMPLE), *DONE_WHEN, "--chart", columns=80, term="xterm"
+    )
+    assert code == 0, shown
+    markdown = losscli_process("evaluate", str(SAMPLE), *DONE_WHEN, "-f", "markdown").stdout
+    document = json.loads(losscli_process("evaluate", str(SAMPLE), *DONE_WHEN, "-f", "json").stdout)
+    # the terminal's forest plot is markdown's, line for line
+    forest = chart_of(shown, "Δ mse").rstrip("\n")
+    assert f"```text\n{forest}\n```" in markdown
+    rows = [line.split()[0] for line in forest.splitlines()[2:-1] if line.split()[0] != "│"]
+    # markdown's Mermaid charts: the groups in the forest plot's order, each model's values
+    for block in mermaid_blocks(markdown)[:2]:
+        model = re.search(r'title "mse#58; (\w+)', block)
+        labels = re.search(r"x-axis \S+ \[(.*)\]", block)
+        values = re.search(r"bar \[(.*)\]", block)
+        assert model and labels and values
+        groups = [label.strip('"') for label in labels[1].split(", ")]
+        assert groups == rows == ["villa", "house", "apartment", "overall"]
+        expected = {
+            (row["group"] or {"segment": "overall"})["segment"]: row["metrics"]["mse"]
+            for row in document["rows"]
+            if row["pred"] == model[1]
+        }
+        assert [float(v) for v in values[1].split(", ")] == [expected[g] for g in groups]
+    # the forest plot's differences: the JSON comparisons', as the table rounds them
+    deltas = {
+        (c["group"] or {"segment": "overall"})["segment"]: c["delta"]
+        for c in document["comparisons"]
+        if c["loss"] == "mse"
+    }
+    matches = [re.match(r"^(\w+)\s.*\s([+-][\d.e+-]+) \[", line) for line in forest.splitlines()]
+    shown_deltas = {m[1]: float(m[2]) for m in matches if m}
+    assert shown_deltas == {group: float(f"{delta:.5g}") for group, delta in deltas.items()}
+    assert forest.count(" worse") == 4  # baseline is worse than gbm in every group
+
+
+def test_readme_chart_examples_are_what_losscli_draws() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    found = re.search(
+        r"```text\n(\$ losscli evaluate sample_data/model_comparison.*?)```", readme, re.S
+    )
+    assert found is not None
+    examples = re.findall(r"^\$ ([^\n]*)\n…\n(.*?)(?=^\$ |\Z)", found[1], re.M | re.S)
+    assert len(examples) == 2
+    for command, example in examples:
+        args = command.split()[1:]
+        code, shown = on_a_terminal(*args, columns=80, term="xterm")
+        assert code == 0, shown
+        title = example.splitlines()[0]
+        assert chart_of(shown, title) == example
+
+
+def test_each_file_gets_its_own_chart_under_its_name(tmp_path: Path) -> None:
+    first = regions_csv(tmp_path)
+    second = first.with_name("again.csv")
+    second.write_bytes(first.read_bytes())
+    code, shown = on_a_terminal("evaluate", str(first), str(second), *ARGS, "--chart", columns=200)
+    assert code == 0 and shown.count("mse per group") == 2
+    assert shown.index(f"\n{first}\n") < shown.index(f"\n{second}\n")

@@ -149,3 +149,31 @@ def test_markdown_charts_stay_readable_at_ten_thousand_groups(tmp_path: Path) ->
     )
     (block,) = mermaid_blocks(top.stdout)
     assert block.count('", "') + 1 == 6
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_mermaid() -> str:
+    (block,) = mermaid_blocks(README.read_text(encoding="utf-8"))
+    return block
+
+
+def test_readme_mermaid_chart_is_what_losscli_writes() -> None:
+    markdown = sample_markdown("-m", "mape", "--ci", "--compare", "-f", "markdown")
+    assert readme_mermaid() in mermaid_blocks(markdown)
+
+
+def test_readme_mermaid_chart_is_read_by_mermaid(mermaid_parse: Parse) -> None:
+    (record,) = mermaid_parse([readme_mermaid()])
+    assert record["ok"], record
+    assert mermaid_text(record["data"]["title"]) == "mape: baseline"
+
+
+def test_markdown_without_groups_draws_a_bar_per_model_and_no_chart_of_one_bar() -> None:
+    two = losscli_process("evaluate", str(SAMPLE), "-p", "gbm", "-p", "baseline", "-f", "markdown")
+    blocks = mermaid_blocks(two.stdout)
+    assert len(blocks) == 2 and all('x-axis "model" ["gbm", "baseline"]' in b for b in blocks)
+    assert "_mse per model_" in two.stdout
+    one = losscli_process("evaluate", str(SAMPLE), "-p", "gbm", "-f", "markdown")
+    assert one.returncode == 0 and "```mermaid" not in one.stdout

@@ -69,11 +69,11 @@ def _numbers(bars: list[Bar]) -> list[float]:
 
 
 def _title(chart: BarChart, marks: Marks) -> str:
-    parts = [chart.ordering] if chart.ordering else []
+    parts = [chart.ordering] if chart.ordering and chart.groups else []
     if chart.level is not None:
         parts.append(f"{marks.low}{marks.whisker}{marks.high} {100 * chart.level:g}% interval")
     caption = f" ({'; '.join(parts)})" if parts else ""
-    return f"{chart.loss} per group{caption}"
+    return f"{chart.loss} per {'group' if chart.groups else 'model'}{caption}"
 
 
 def _drawn(one: Bar, scale: Scale, marks: Marks, colour: str) -> Text:

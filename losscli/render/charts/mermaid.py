@@ -17,12 +17,12 @@ positional notation (Mermaid reads no exponent), with every digit of the value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..literal import is_unicode, markdown, visible
-from .data import Bar, BarChart, Category, finite
+from .data import BarChart, finite
 
 SAFE = frozenset(" -_.,/+=()")  # besides letters and digits: shown as they are
 
@@ -74,27 +74,23 @@ def xychart(
 def chart_blocks(
     chart: BarChart, group_by: Sequence[str], *, several_files: bool, charset: str | None = None
 ) -> list[str]:
-    """The chart's Mermaid text per model (a ```` ```mermaid ```` block each), the
-    reference first, then a markdown line per model with missing values and the groups
-    left out."""
+    """The chart's Mermaid text (a ```` ```mermaid ```` block each): with groups, one per
+    model, the reference first; without, one with a bar per model (none for one model).
+    Then a markdown line per model with missing values, and on the groups left out."""
     values = finite([bar.value for category in chart.categories for bar in category.bars])
-    if not values:
+    if not values or (not chart.groups and len(chart.models) < 2):
         return []
     top, bottom = max([*values, 0.0]), min([*values, 0.0])
     if top == bottom:
         top = bottom + 1.0
-    axis = ", ".join(group_by) or "file"
     blocks, notes = [], []
-    for at, model in enumerate(chart.models):
-        bars = [(c.label, bar.value) for c, bar in _bars(chart.categories, at)]
+    for title, axis, bars in _series(chart, group_by, several_files):
         drawn = [(label, value) for label, value in bars if value is not None]
         if len(drawn) < len(bars):
-            notes.append(f"{model}: no {chart.loss} for {len(bars) - len(drawn):,} of these groups")
-        if not drawn:
-            continue
-        title = _title(chart, model, several_files)
-        text = xychart(title, axis, chart.loss, drawn, top=top, bottom=bottom, charset=charset)
-        blocks.append(f"```mermaid\n{text}```\n")
+            notes.append(f"{title}: no value for {len(bars) - len(drawn):,} of these groups")
+        if drawn:
+            text = xychart(title, axis, chart.loss, drawn, top=top, bottom=bottom, charset=charset)
+            blocks.append(f"```mermaid\n{text}```\n")
     if chart.more:
         notes.append(
             f"{chart.more:,} more groups not drawn: --max-rows 0 draws them all, --top N the "
@@ -105,11 +101,20 @@ def chart_blocks(
     return blocks
 
 
-def _bars(categories: Iterable[Category], at: int) -> Iterable[tuple[Category, Bar]]:
-    return ((category, category.bars[at]) for category in categories)
+Series = tuple[str, str, list[tuple[str, float | None]]]  # title, axis, (label, value) bars
 
 
-def _title(chart: BarChart, model: str, several_files: bool) -> str:
-    who = f"{model} (reference)" if model == chart.reference and len(chart.models) > 1 else model
+def _series(chart: BarChart, group_by: Sequence[str], several_files: bool) -> list[Series]:
+    """Each chart's title, axis and bars: per model its groups' values; without groups,
+    one chart of every model's overall value."""
     where = f"{chart.file}: " if several_files else ""
-    return f"{where}{chart.loss}: {who}"
+    if not chart.groups:
+        (overall,) = chart.categories
+        return [(f"{where}{chart.loss}", "model", [(b.model, b.value) for b in overall.bars])]
+    out = []
+    for at, model in enumerate(chart.models):
+        reference = model == chart.reference and len(chart.models) > 1
+        title = f"{where}{chart.loss}: {model}" + (" (reference)" if reference else "")
+        bars = [(c.label, c.bars[at].value) for c in chart.categories]
+        out.append((title, ", ".join(group_by), bars))
+    return out

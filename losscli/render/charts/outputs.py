@@ -40,7 +40,8 @@ def render_markdown(result: EvaluationResult, display: Display) -> str:
 
 def markdown_charts(result: EvaluationResult, display: Display) -> str:
     """Per loss (or the one ``display.chart`` names), a caption and the Mermaid charts of
-    each file: one per model, in the chart data's order (``data.bar_charts``)."""
+    each file: one per model, in the chart data's order (``data.bar_charts``); with
+    --compare, then the forest plots of its differences."""
     from ..literal import markdown
     from .data import bar_charts
     from .mermaid import chart_blocks
@@ -56,6 +57,39 @@ def markdown_charts(result: EvaluationResult, display: Display) -> str:
             if not blocks:
                 continue
             where = f"{chart.file}: " if several else ""
-            caption = f"{where}{chart.loss} per group ({chart.ordering})"
+            per = f"per group ({chart.ordering})" if chart.groups else "per model"
+            caption = f"{where}{chart.loss} {per}"
             parts.append(f"_{markdown(caption, display.charset)}_\n\n" + "\n".join(blocks))
+        parts += forest_blocks(result, display, loss)
     return "\n".join(parts)
+
+
+MARKDOWN_WIDTH = 80  # of a forest plot in markdown: a code block this wide fits a PR comment
+
+
+def forest_blocks(result: EvaluationResult, display: Display, loss: str) -> list[str]:
+    """With --compare, each forest plot of ``loss`` as the terminal draws it
+    ``MARKDOWN_WIDTH`` wide, in a code block (GitHub shows it in a fixed-width font)."""
+    import re
+
+    from .data import forests
+    from .forest import forest_lines
+    from .marks import marks_for
+
+    marks = marks_for(display.charset)
+    blocks = []
+    for forest in forests(result, loss, max_rows=display.max_rows):
+        if all(d.delta is None for d in forest.rows):
+            continue  # a loss without paired comparisons
+        lines = forest_lines(
+            forest,
+            width=MARKDOWN_WIDTH,
+            digits=display.digits,
+            marks=marks,
+            charset=display.charset,
+        )
+        text = "\n".join(line.plain.rstrip() for line in lines)
+        runs = [len(run) for run in re.findall("`+", text)]
+        fence = "`" * max(3, max(runs, default=0) + 1)  # longer than any run in the text
+        blocks.append(f"{fence}text\n{text}\n{fence}\n")
+    return blocks

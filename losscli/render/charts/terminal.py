@@ -25,13 +25,15 @@ from .marks import marks_for, shown_label
 def chart_lines(
     result: EvaluationResult, display: Display, *, width: int, charset: str | None
 ) -> list[Text]:
-    """The chart ``display.chart`` asks for ("" : of the first loss), as lines."""
+    """The chart ``display.chart`` asks for ("" : of the first loss), as lines: the forest
+    plots where the loss has paired comparisons (--compare), else the bar charts."""
     marks = marks_for(charset)
     loss, rows = display.chart or None, display.max_rows
     several = len(result.files) > 1
     lines: list[Text] = []
-    if result.comparisons:
-        for forest in forests(result, loss, max_rows=rows):
+    compared = forests(result, loss, max_rows=rows)
+    if any(d.delta is not None for forest in compared for d in forest.rows):
+        for forest in compared:
             lines += _file_line(forest.file, several, charset)
             lines += forest_lines(
                 forest, width=width, digits=display.digits, marks=marks, charset=charset
