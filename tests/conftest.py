@@ -446,3 +446,29 @@ def regions_csv(tmp_path: Path) -> Path:
             )
         )
     return write_table(pd.concat(parts).round(3), tmp_path / "regions.csv")
+
+
+# Group values charts must show as themselves: quotes, brackets, #, ;, newlines, Unicode,
+# Mermaid's directives and styles, HTML, backslashes, the empty string
+AWKWARD = [
+    'say "hi"',
+    "[a] (b) {c}",
+    "#1; #2;",
+    "line\nbreak\ttab",
+    "été 東京 🎉",
+    '%%{init: {"theme": "dark"}}%%',
+    "a:b; style x fill:#f00;",
+    "<script>alert(1)</script> &amp;",
+    "back\\slash `tick` 'single'",
+    "",
+]
+
+
+def awkward_result() -> EvaluationResult:
+    """One model, a group per label of ``AWKWARD``, each with its own value (1, 2, …)."""
+    rows = [
+        ResultRow("f.csv", "y_pred", {"g": label}, 5, {"mse": float(k + 1)})
+        for k, label in enumerate(AWKWARD)
+    ]
+    rows.append(ResultRow("f.csv", "y_pred", None, 50, {"mse": 5.5}))
+    return result_from_rows(rows, ["mse"], ["g"])

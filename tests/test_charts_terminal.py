@@ -7,8 +7,19 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conftest import losscli_process, mermaid_blocks, on_a_terminal, regions_csv
+from conftest import (
+    AWKWARD,
+    awkward_result,
+    losscli_process,
+    mermaid_blocks,
+    on_a_terminal,
+    regions_csv,
+)
+from rich.cells import set_cell_size
 
+from losscli.render.charts.marks import UNICODE, fitted
+from losscli.render.formats import FORMATS, Display
+from losscli.render.literal import visible
 from losscli.render.numbers import format_number
 
 ARGS = ("-p", "new", "-p", "old", "-g", "region", "-m", "mse")
@@ -243,3 +254,29 @@ def test_each_file_gets_its_own_chart_under_its_name(tmp_path: Path) -> None:
     code, shown = on_a_terminal("evaluate", str(first), str(second), *ARGS, "--chart", columns=200)
     assert code == 0 and shown.count("mse per group") == 2
     assert shown.index(f"\n{first}\n") < shown.index(f"\n{second}\n")
+
+
+def test_bars_below_zero_run_left_to_a_line_at_zero() -> None:
+    run = losscli_process(
+        "evaluate", str(SAMPLE), *DONE_WHEN[:6], "-m", "r2", "-f", "table", "--chart"
+    )
+    assert run.returncode == 0, run.stderr
+    rows = [line for line in chart_of(run.stdout, "r2 per group").splitlines()[1:] if "█" in line]
+    zero = {line.index("│") for line in rows if "│" in line}
+    assert len(zero) == 1 and len(rows) == 8
+    (at,) = zero
+    for line in rows:
+        value = float(line.split()[-1])
+        if value < 0:
+            assert line.rindex("█") == at and line[at + 1] == " "  # from the value up to 0
+        else:
+            assert line.index("█") == at + 1  # from 0 up to the value
+
+
+def test_chart_shows_labels_from_the_data_literally() -> None:
+    text = FORMATS["table"].render(awkward_result(), Display(chart=""))
+    assert isinstance(text, str)
+    chart = chart_of(text, "mse per group")
+    assert "\x1b" not in chart and "\t" not in chart
+    labels = [set_cell_size(line, 20).rstrip() for line in chart.splitlines()[1:] if line.strip()]
+    assert labels[:-1] == [fitted(visible(label), 20, UNICODE) for label in reversed(AWKWARD)]

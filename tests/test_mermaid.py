@@ -12,42 +12,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from conftest import (
+    AWKWARD,
+    awkward_result,
     losscli_process,
     mermaid_blocks,
     mermaid_text,
     rendered,
-    result_from_rows,
     write_table,
 )
 
 from losscli.render.charts.mermaid import quoted
 from losscli.render.literal import visible
-from losscli.result import ResultRow
 
 Parse = Callable[[Sequence[str]], list[dict[str, Any]]]
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "model_comparison.csv"
-AWKWARD = [
-    'say "hi"',
-    "[a] (b) {c}",
-    "#1; #2;",
-    "line\nbreak\ttab",
-    "été 東京 🎉",
-    '%%{init: {"theme": "dark"}}%%',
-    "a:b; style x fill:#f00;",
-    "<script>alert(1)</script> &amp;",
-    "back\\slash `tick` 'single'",
-    "",
-]
-
-
-def awkward_result() -> Any:
-    """One model, a group per awkward label, each with its own value."""
-    rows = [
-        ResultRow("f.csv", "y_pred", {"g": label}, 5, {"mse": float(k + 1)})
-        for k, label in enumerate(AWKWARD)
-    ]
-    rows.append(ResultRow("f.csv", "y_pred", None, 50, {"mse": 5.5}))
-    return result_from_rows(rows, ["mse"], ["g"])
 
 
 def sample_markdown(*args: str) -> str:

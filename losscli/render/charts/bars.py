@@ -2,9 +2,9 @@
 
 ::
 
-    mse per segment (groups by gbm's mse, worst first; ├─┤ 95% interval)
-    villa      gbm       █▍─┤ 10799
-               baseline  ██████████████████████████▋─────────┤ 190025
+    mape per group (groups by gbm's mape, worst first; ├─┤ 95% interval)
+    villa      gbm       ██████│█▌─┤ 7.8836
+               baseline  ██████████████████████████████│████▋────┤ 32.969
 
 Each row is a model's value of a group: a bar from 0 to the value (to an eighth of a cell
 where the output holds the block characters, ``#`` in whole cells in ASCII), the interval's
@@ -45,7 +45,7 @@ def bar_chart_lines(
     room = width - label_width - 2 - (model_width + 2 if several else 0)
     drawing = max(room - 1 - max(map(cell_len, texts)), MIN_DRAWING)
     scale = Scale.of(_numbers(bars), drawing)
-    lines = [Text(_title(chart, marks), style="bold")]
+    lines = [Text(shown_label(_title(chart, marks), charset), style="bold")]
     for category, label in zip(chart.categories, labels, strict=True):
         if category.is_overall and chart.groups:
             lines.append(Text(""))
@@ -81,6 +81,9 @@ def _drawn(one: Bar, scale: Scale, marks: Marks, colour: str) -> Text:
     if one.value is None:
         return Text("")
     cells = [" "] * scale.width
+    zero = scale.cell(0.0) if scale.low < 0 else None  # a line at 0 where bars run below it
+    if zero is not None:
+        cells[zero] = marks.zero
     start, body = bar(scale, one.value, marks)
     for k, ch in enumerate(body):
         if 0 <= start + k < scale.width:
@@ -97,6 +100,7 @@ def _drawn(one: Bar, scale: Scale, marks: Marks, colour: str) -> Text:
         for k, end in ((low, marks.low), (high, marks.high)):
             cells[k] = marks.inside if k in filled else end
             whisker.add(k)
-    used = max([*filled, *whisker], default=-1) + 1
+    drawn = {*filled, *whisker, *([] if zero is None else [zero])}
+    used = max(drawn, default=-1) + 1
     styles = ["dim" if k in whisker else (colour if k in filled else "") for k in range(used)]
     return styled(cells[:used], styles).append(" " if used else "")

@@ -3,10 +3,11 @@ interval, a line at 0, and the differences told from noise marked.
 
 ::
 
-    Δ mse = baseline − gbm per group (groups by gbm's mse, worst first; ├─┤ 95% interval)
-    ● better or worse than gbm (Holm-adjusted across groups), ○ indistinguishable
-    villa      │       ├──────●──────┤   +179226 [+112393, +246059] worse
-    house      │├┤                         +8989.9 [+6564.6, +11416] worse
+    Δ mse: old − new (groups by new's mse, worst first; ├─┤ interval)
+    ● better/worse (Holm-adjusted), ○ indistinguishable; lower mse is better
+    south    ├──○┼──┤                     -0.12018 [-2.3869, +2.1465]
+    north        │        ├──────●──────┤ +9.5553 [+5.2415, +13.869]   worse
+                 0                +13.869
 
 Each row is a group (then the overall row): its interval's ends (``├``/``┤``, ``|`` in
 ASCII), the line between them, and at Δ a mark, filled where the verdict, after the
@@ -76,11 +77,11 @@ def _verdict(difference: Difference) -> str:
 
 
 def _title(forest: Forest, marks: Marks, charset: str | None) -> str:
-    model, reference = (shown_label(m, charset) for m in (forest.model, forest.reference))
     parts = [forest.ordering] if forest.ordering else []
     level = "" if forest.level is None else f"{100 * forest.level:g}% "
     parts.append(f"{marks.low}{marks.whisker}{marks.high} {level}interval")
-    return f"{marks.delta} {forest.loss}: {model} {marks.minus} {reference} ({'; '.join(parts)})"
+    models = f"{forest.model} {marks.minus} {forest.reference}"
+    return shown_label(f"{marks.delta} {forest.loss}: {models} ({'; '.join(parts)})", charset)
 
 
 def _legend(forest: Forest, marks: Marks) -> str:
