@@ -7,14 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conftest import (
-    AWKWARD,
-    awkward_result,
-    losscli_process,
-    mermaid_blocks,
-    on_a_terminal,
-    regions_csv,
-)
+from chart_support import AWKWARD, awkward_result, mermaid_blocks, regions_csv
+from conftest import losscli_process, on_a_terminal
 from rich.cells import set_cell_size
 
 from losscli.render.charts.marks import UNICODE, fitted

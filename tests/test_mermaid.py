@@ -11,15 +11,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from conftest import (
-    AWKWARD,
-    awkward_result,
-    losscli_process,
-    mermaid_blocks,
-    mermaid_text,
-    rendered,
-    write_table,
-)
+from chart_support import AWKWARD, awkward_result, mermaid_blocks, mermaid_text
+from conftest import losscli_process, rendered, write_table
 
 from losscli.render.charts.mermaid import quoted
 from losscli.render.literal import visible
