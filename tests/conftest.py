@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from chart_support import mermaid_parse  # noqa: F401 (a fixture of the chart tests)
 from click.testing import CliRunner, Result
 from hypothesis import settings
 
@@ -139,14 +140,27 @@ def bench_module(name: str) -> ModuleType:
     return importlib.import_module(name)
 
 
-def on_a_terminal(*args: str, columns: int = 200, term: str = "dumb") -> tuple[int, str]:
+def on_a_terminal(
+    *args: str,
+    columns: int = 200,
+    term: str = "dumb",
+    env: dict[str, str] | None = None,
+    styles: bool = False,
+) -> tuple[int, str]:
     """Run losscli with standard output and error on one pseudo-terminal ``columns`` wide
-    (a dumb one is 80 wide for rich); what it showed, without its text styles."""
+    (a dumb one is 80 wide for rich); what it showed, without its text styles (with
+    ``styles``: with them, and colours unless ``env`` sets NO_COLOR). ``env``: more
+    environment variables."""
     import pty
     import re
 
     leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1", "TERM": term}
+    given = env or {}
+    env = {**os.environ, "COLUMNS": str(columns), "TERM": term, **given}
+    if not styles:
+        env["NO_COLOR"] = "1"
+    elif "NO_COLOR" not in given:
+        env.pop("NO_COLOR", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "losscli", *args], stdout=follower, stderr=follower, env=env
     )
@@ -161,7 +175,9 @@ def on_a_terminal(*args: str, columns: int = 200, term: str = "dumb") -> tuple[i
             break
         shown += chunk
     os.close(leader)
-    text = re.sub(r"\x1b\[[0-9;]*m", "", shown.decode())  # bold, dim: NO_COLOR keeps them
+    text = shown.decode()
+    if not styles:
+        text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # bold, dim: NO_COLOR keeps them
     return process.wait(timeout=60), text.replace("\r\n", "\n")
 
 

@@ -363,6 +363,7 @@ def test_markdown_report_with_baseline_and_verdict(run, tmp_path: Path) -> None:
         "mse=5%",
         "-f",
         "markdown",
+        "--no-chart",  # the table's lines alone
     )
     assert result.exit_code == 1
     lines = result.stdout.splitlines()

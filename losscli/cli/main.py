@@ -20,6 +20,7 @@ import click
 
 from .._version import __version__
 from ..render.formats import CATALOG_FORMATS
+from .chart_options import chart_options, chart_view
 from .config_options import losses_config_options
 from .diagram_options import diagram_options, diagrams_nowhere, with_diagrams
 from .messages import PROG, Group, say
@@ -110,6 +111,7 @@ def main() -> None:
 @output_options
 @view_options
 @diagram_options
+@chart_options
 @gate_options
 @handle_errors
 def evaluate(
@@ -171,6 +173,7 @@ def evaluate(
     chosen = resolve_format(fmt, output)
     diagrams = options["calibration"] or options["residuals"]
     chosen = with_diagrams(chosen, diagrams)
+    view = chart_view(options, chosen, quiet=quiet)
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     reference = options.pop("reference")
     options["compare"] = reference or options["compare"]
@@ -181,7 +184,7 @@ def evaluate(
             list(files),
             pred=preds,
             losses=losses or None,
-            require=sorted_loss(sort_by),
+            require=[*sorted_loss(sort_by), *([view["chart"]] if view["chart"] else [])],
             progress=bar,
             checks=checks,
             baseline=before,
@@ -204,7 +207,7 @@ def evaluate(
         if diagrams_nowhere(chosen, diagrams):
             say("warning", diagrams_nowhere(chosen, diagrams))
     if output is not None or not quiet:
-        emit(result, chosen, precision, output, max_rows, layout=layout, table=table)
+        emit(result, chosen, precision, output, max_rows, layout=layout, table=table, **view)
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()
     shown = on_terminal and chosen.footnotes
     if before is not None and not quiet and not shown:  # a baseline gate passed within noise

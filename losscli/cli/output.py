@@ -125,20 +125,24 @@ def emit(
     *,
     layout: str | None = None,
     table: str = "rows",
+    **view: Any,
 ) -> None:
     """Render the result and write it: standard output when ``output`` is None. A format
     that streams is written as it is made, in pieces (a file still appears whole or not
     at all); a binary one as bytes.
 
     A view for people shows at most ``max_rows`` group rows per file and model (None: as
-    :func:`default_max_rows` says; 0: all); the other formats carry every row.
+    :func:`default_max_rows` says; 0: all); the other formats carry every row. ``view``
+    holds the rest of the :class:`Display` (``chart``, ``no_chart``).
     """
     to_terminal = output is None
     if max_rows is None:
         max_rows = default_max_rows(fmt, to_terminal)
     stream = result_stream() if to_terminal else None
     rows = max_rows if fmt.human else None  # the other formats carry every row
-    display = Display(precision, rows, stream, layout=layout, table=table)  # --layout, --table
+    display = Display(
+        digits=precision, max_rows=rows, stream=stream, layout=layout, table=table, **view
+    )  # --layout, --table, --chart
     text = fmt.render(result, display)
     if output is None:
         write_stdout(text, fmt)

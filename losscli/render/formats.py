@@ -36,6 +36,8 @@ class Display(NamedTuple):
     stream: TextIO | None = None  # standard output, where the output goes there; None: a file
     layout: str | None = None  # the table's and markdown's: "wide", "long"; None: by models
     table: str = "rows"  # which of a result's tables (``TABLES``) is written
+    chart: str | None = None  # --chart: the loss charted after the table ("": the first)
+    no_chart: bool = False  # --no-chart: markdown without its Mermaid charts
 
     @property
     def charset(self) -> str | None:
@@ -114,7 +116,7 @@ def lazy(module: str, name: str) -> Renderer:
 BUILT_IN = (
     OutputFormat(
         "table",
-        lazy("table", "render_table"),
+        lazy("charts.outputs", "render_table"),  # the table, then --chart's chart
         suffixes=(".txt",),
         title="the table",
         encoding=CHARSET,
@@ -151,7 +153,7 @@ BUILT_IN = (
     ),
     OutputFormat(
         "markdown",
-        lazy("text", "render_markdown"),
+        lazy("charts.outputs", "render_markdown"),  # the Mermaid charts, then the table
         suffixes=(".md", ".markdown"),
         title="markdown",
         encoding=CHARSET,

@@ -55,19 +55,25 @@ class Category:
         return self.group is None
 
 
-@dataclass(frozen=True)
-class BarChart:
-    """One loss across the groups of one file: one bar per model and group."""
+@dataclass(frozen=True, kw_only=True)
+class Chart:
+    """What every chart of one loss over the groups of one file says of itself."""
 
     file: str
     loss: str
-    models: tuple[str, ...]  # the reference first, then the others in the result's order
-    reference: str
-    categories: tuple[Category, ...]  # the groups in order, then the overall row
+    reference: str  # the model the others are compared with (--compare's, else the first)
     more: int = 0  # groups left out by ``max_rows``
     ordering: str = ""  # how the groups are ordered, for a caption
-    level: float | None = None  # the intervals' level, where intervals were computed
+    level: float | None = None  # the intervals' level, where the run states it (--ci)
     lower_is_better: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class BarChart(Chart):
+    """One loss across the groups of one file: one bar per model and group."""
+
+    models: tuple[str, ...]  # the reference first, then the others in the result's order
+    categories: tuple[Category, ...]  # the groups in order, then the overall row
 
     @property
     def groups(self) -> tuple[Category, ...]:
@@ -96,20 +102,13 @@ class Difference:
         return self.group is None
 
 
-@dataclass(frozen=True)
-class Forest:
+@dataclass(frozen=True, kw_only=True)
+class Forest(Chart):
     """Δ of one model against the reference, per group of one file, for one loss."""
 
-    file: str
-    loss: str
     model: str
-    reference: str
     rows: tuple[Difference, ...]  # in the bar chart's group order, then the overall row
-    more: int = 0  # groups left out by ``max_rows``
-    ordering: str = ""
-    level: float | None = None  # the intervals' level where the run states it (--ci)
     adjust: str = "holm"  # how the verdicts were adjusted across groups
-    lower_is_better: bool = True
 
 
 def reference_model(result: EvaluationResult) -> str:
@@ -121,17 +120,13 @@ def reference_model(result: EvaluationResult) -> str:
 
 def chart_loss(result: EvaluationResult, spec: str | None = None) -> str:
     """The loss to chart: the one ``spec`` names (one of the result's), else the first."""
-    if not spec:
-        return result.losses[0]
     from ...losses import get_loss
 
-    name = get_loss(spec).name
-    if name not in result.losses:
-        raise UsageError(
-            f"--chart {spec}: the result has no {name} column; chart one of "
-            f"{', '.join(result.losses)} (or add it with -m)"
-        )
-    return name
+    name = get_loss(spec).name if spec else result.losses[0]
+    if name in result.losses:
+        return name
+    shown = ", ".join(result.losses)
+    raise UsageError(f"--chart {spec}: the result has no {name} column; chart one of {shown}")
 
 
 def bar_charts(
