@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numbers
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -72,6 +72,7 @@ def evaluate(
     max_regression: str | Sequence[Any] = (),
     require_baseline: bool = False,
     max_memory: int | str = "2GiB",
+    storage_options: Mapping[str, Any] | None = None,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -105,10 +106,17 @@ def evaluate(
     ``max_regression`` (``"mape=5%"``) is judged; ``require_baseline`` fails rows
     without a baseline row. The verdict is in the result (``result.failures``, empty
     when every check passed), never an exit.
+
+    ``storage_options`` reach the stores of URL inputs and a URL baseline
+    (``s3://``, ``gs://``, ``az://``, ``https://``), beside their environment variables.
     """
+    storage_options = _storage_options(storage_options)
     _load_plugins(plugins)
     ci = _ci_level(ci)
-    gates = _Gates.of(checks, max_regression, baseline, require_baseline=require_baseline)
+    gates = _Gates.of(
+        checks, max_regression, _as_baseline(baseline, storage_options),
+        require_baseline=require_baseline,
+    )  # fmt: skip
     require = [*require, *gates.losses]
     gates.check_usage(bool(compare))
     if mape_zero not in MAPE_ZERO_POLICIES:
@@ -161,7 +169,9 @@ def evaluate(
         raise UsageError("- (standard input) is streamed, so it can be read once: give it once")
     indexed, notices = _each_file_once(items)
     sources = (
-        _as_source(item, index, input_format, stdin, (delimiter, encoding, decimal))
+        _as_source(
+            item, index, input_format, stdin, (delimiter, encoding, decimal), storage_options
+        )
         for index, item in indexed
     )
     for found in evaluate_sources(sources, options):
@@ -240,7 +250,7 @@ class _Gates:
         return cls(
             tuple(parse.parse_check(c) if isinstance(c, str) else c for c in checks),
             tuple(parse.parse_tolerance(t) if isinstance(t, str) else t for t in tolerances),
-            _as_baseline(baseline),
+            baseline,
             require_baseline,
         )
 
@@ -271,12 +281,14 @@ class _Gates:
         return gate(result, self.checks, self.baseline, self.tolerances, self.require_baseline)
 
 
-def _as_baseline(baseline: Any) -> Any:
-    """A baseline from a JSON file's path or an earlier result (a Baseline as it is)."""
+def _as_baseline(baseline: Any, storage_options: Mapping[str, Any]) -> Any:
+    """A baseline from a JSON file's path (or URL) or an earlier result (a Baseline as it is)."""
+    if baseline is None:
+        return None
     from .gating.baseline import baseline_of, load_baseline
 
     if isinstance(baseline, (str, os.PathLike)):
-        return load_baseline(os.fspath(baseline))
+        return load_baseline(os.fspath(baseline), storage_options)
     if isinstance(baseline, EvaluationResult):
         return baseline_of("the baseline result", baseline.to_dict())
     return baseline
@@ -347,9 +359,11 @@ def _as_source(
     input_format: str | None,
     stdin: IO[bytes] | None,
     dialect: tuple[str | None, str, str],
+    storage_options: Mapping[str, Any],
 ) -> Source:
     if isinstance(item, (str, os.PathLike)):
-        return open_source(os.fspath(item), input_format, stdin, *dialect)
+        path = os.fspath(item)
+        return open_source(path, input_format, stdin, *dialect, storage_options=storage_options)
     if hasattr(item, "columns") and hasattr(item, "dtypes"):
         import pyarrow as pa
 
@@ -376,6 +390,15 @@ def _each_file_once(items: list[Any]) -> tuple[list[tuple[int, Any]], list[str]]
     if len(repeated) > 1:
         return kept, [f"files {names} are named more than once; each is evaluated once"]
     return kept, [f"file {names} is named more than once; it is evaluated once"] if repeated else []
+
+
+def _storage_options(options: Any) -> dict[str, Any]:
+    """The stores' options: a mapping, or ``KEY=VALUE`` texts as on the command line."""
+    if not options:
+        return {}
+    from .reading.stores import storage_options as parsed
+
+    return parsed(options)
 
 
 def _as_list(inputs: Any) -> list[Any]:

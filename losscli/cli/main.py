@@ -31,6 +31,7 @@ from .options import (
 from .output import STDOUT, emit, resolve_format
 from .plugin_stdout import discard_result_stream, move_aside, result_stream
 from .stats_options import check_interval_usage, stats_options
+from .storage_options import storage_option
 from .view_options import view_options
 
 
@@ -87,11 +88,13 @@ def _help_hint(error: Exception) -> str:
 
 
 def _fail(message: str, code: int, debug: bool = False) -> None:
+    stores = sys.modules.get("losscli.reading.stores")  # loaded where a URL was met
+    redact: Callable[[str], str] = stores.redact if stores is not None else str
     if debug:
         import traceback
 
-        traceback.print_exc(file=sys.stderr)
-    say("error", message)
+        sys.stderr.write(redact(traceback.format_exc()))
+    say("error", redact(message))
     sys.exit(code)
 
 
@@ -104,6 +107,7 @@ def main() -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @input_options
+@storage_option
 @loss_options
 @stats_options
 @output_options

@@ -35,6 +35,9 @@ def check_output_path(
     ``output`` None is standard output; ``relied_on`` holds (path, what it is) of the
     files besides the arguments that the run reads (the config file, plugin files).
     """
+    if output is not None and "://" in output:
+        _check_url_output(files, output, relied_on)
+        return
     descriptor = 1 if output is None else named_descriptor(output)
     if descriptor is not None:
         written = _regular(_result_descriptor() if descriptor == 1 else descriptor)
@@ -53,15 +56,37 @@ def check_output_path(
         _refuse_a_path_read_next(files, str(output))
 
 
+def _check_url_output(
+    files: Sequence[str], output: str, relied_on: Sequence[tuple[str, str]]
+) -> None:
+    """An object ``-o`` names is no input: compared by store, bucket and key with each URL
+    argument, and refused where a prefix or glob argument would read it in the next run."""
+    from ..reading.stores import display, normalised
+    from .output_url import check_url_output
+
+    check_url_output(output)
+    target = normalised(output)
+    for name, what in [*((f, "") for f in files), *relied_on]:
+        if "://" in name and normalised(name) == target:
+            read = f"{display(name)}, {what}" if what else display(name)
+            raise click.UsageError(
+                f"the output {display(output)!r} is also an input ({read}); choose another "
+                "output URL"
+            )
+    _refuse_a_path_read_next(files, output)
+
+
 def _refuse_a_path_read_next(files: Sequence[str], output: str) -> None:
     """A new output path that a directory or glob argument would read is refused: the next
     identical run would read the result as data."""
     from ..reading.open import would_read
+    from ..reading.stores import display
 
     for name in files:
         if would_read(name, output):
             raise click.UsageError(
-                f"the output file {output!r} would be read by the argument {name} as an "
+                f"the output file {display(output)!r} would be read by the argument "
+                f"{display(name)} as an "
                 "input in the next run; choose a path it does not match"
             )
 
