@@ -29,7 +29,7 @@ from .source import ShardedSource, Source
 from .stores import display, filesystem, remember_url, split, store_error, store_of
 
 PARQUET_READ_BYTES = 1 << 20  # Arrow's buffered reads: one range request each
-CSV_BLOCK_BYTES = 4 << 20  # a CSV object is fetched in ranges of this size, read ahead
+CSV_BLOCK_BYTES = 1 << 20  # a CSV object is fetched in ranges of this size, read ahead
 
 
 class Fetching(io.RawIOBase):
@@ -122,7 +122,8 @@ class RemoteParquetSource(_Remote, ParquetSource):
 
 
 class RemoteCsvSource(_Remote, CsvSource):
-    """A CSV object (compressed or not), fetched in blocks as the reader goes."""
+    """A CSV object (compressed or not), fetched in blocks as the reader goes; its progress
+    is the position of the read, in bytes fetched, as a local file's is."""
 
     sliceable = False  # slices are cut in a local file's bytes
 
@@ -140,9 +141,6 @@ class RemoteCsvSource(_Remote, CsvSource):
         if self._size is None:
             self._open_remote(cache_type="none").close()
         return self._size or 0
-
-    def progress(self, part: int = 0) -> tuple[int, int | None, str]:
-        return self.fetched[0], self._size, "bytes"
 
 
 def open_remote(
@@ -235,11 +233,9 @@ def _listed(fs: Any, url: str) -> list[tuple[str, int | None]]:
     from .formats import shard_family
 
     scheme, shown = url.split("://", 1)[0], display(url)
-    path = object_path(fs, url)
+    path, pattern = object_path(fs, url), is_pattern(split(shown)[1])
     try:
-        found = fs.glob(path, detail=True) if is_pattern(split(shown)[1]) else fs.find(
-            path.rstrip("/"), detail=True
-        )  # fmt: skip
+        found = fs.glob(path, detail=True) if pattern else fs.find(path.rstrip("/"), detail=True)
     except Exception as exc:
         raise store_error(url, exc) from None
     files = {
@@ -248,6 +244,8 @@ def _listed(fs: Any, url: str) -> list[tuple[str, int | None]]:
         if entry.get("type") != "directory"
         and not any(part.startswith(".") for part in name.split("/")[1:])
     }
+    if pattern and files:  # a glob reads what it matches, as a local glob does
+        return list(files.items())
     families: dict[str, list[str]] = {"parquet": [], "csv": []}
     for name in files:
         family = shard_family(name)

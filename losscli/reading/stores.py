@@ -204,6 +204,8 @@ def filesystem(url: str, options: Mapping[str, Any] | None = None) -> Any:
         kwargs["token"] = "anon"
     if store is _HTTP:
         kwargs.pop("anon", None)
+    if store is _GCS and os.environ.get("STORAGE_EMULATOR_HOST"):  # no gRPC in an emulator:
+        os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")  # a 60 s timeout
     try:
         import fsspec
 
@@ -227,6 +229,8 @@ def store_error(url: str, exc: BaseException, doing: str = "read") -> LossCliErr
         return exc
     shown, store = display(url), store_of(url)
     reason = redact(_first_line(exc))
+    if isinstance(exc, TypeError) and "keyword argument" in reason:
+        return UsageError(f"{shown}: a storage option is not one {store.package} takes ({reason})")
     names = " ".join(cls.__name__ for cls in type(exc).__mro__).lower()
     if isinstance(exc, FileNotFoundError) or _status(exc) == 404 or "nosuch" in names:
         what = "bucket or key" if store.lists else "file"
