@@ -364,7 +364,6 @@ FAKE_SECRET = "fakeSecretKey/DoNotPrint+0123456789"
 def s3_server() -> Iterator[Any]:
     """moto's S3 server, its responses' body bytes counted (``s3_bytes_sent``)."""
     from moto.server import ThreadedMotoServer
-
     from servers import count_bytes_sent, free_port
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
@@ -457,7 +456,6 @@ def azure_container(azurite_connection: str, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.fixture(scope="session")
 def gcs_endpoint() -> Iterator[str]:
     from gcp_storage_emulator.server import create_server
-
     from servers import free_port
 
     port = free_port()

@@ -47,11 +47,8 @@ def wait_for_port(port: int, seconds: float = 60) -> bool:
 
 
 class RangeHandler(http.server.SimpleHTTPRequestHandler):
-    """Files of a directory, with ``Range: bytes=a-b`` answered by 206 and counted in
-    ``served`` (bytes sent in bodies); files below ``private/`` need the signature in the
-    query, else 403, as a signed URL does."""
-
-    served = [0]
+    """Files of a directory, with ``Range: bytes=a-b`` answered by 206; files below
+    ``private/`` need the signature in the query, else 403, as a signed URL does."""
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -82,7 +79,6 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
 
     def copyfile(self, source: Any, outputfile: Any) -> None:
         outputfile.write(self._body)
-        RangeHandler.served[0] += len(self._body)
 
     def read(self, *args: Any) -> bytes:  # send_head's "file": the body is sent by copyfile
         return b""
