@@ -48,12 +48,15 @@ def wait_for_port(port: int, seconds: float = 60) -> bool:
 
 class RangeHandler(http.server.SimpleHTTPRequestHandler):
     """Files of a directory, with ``Range: bytes=a-b`` answered by 206; files below
-    ``private/`` need the signature in the query, else 403, as a signed URL does."""
+    ``private/`` need the signature in the query, else 403, as a signed URL does; those
+    below ``slow/`` are answered after 10 s."""
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
     def send_head(self) -> Any:
+        if "/slow/" in self.path:  # a server that stalls: a run is interrupted meanwhile
+            time.sleep(10)
         if "/private/" in self.path and SIGNATURE not in self.path:
             self.send_error(403, "Forbidden")
             return None

@@ -232,10 +232,15 @@ def store_error(url: str, exc: BaseException, doing: str = "read") -> LossCliErr
     if isinstance(exc, TypeError) and "keyword argument" in reason:
         return UsageError(f"{shown}: a storage option is not one {store.package} takes ({reason})")
     names = " ".join(cls.__name__ for cls in type(exc).__mro__).lower()
-    if isinstance(exc, FileNotFoundError) or _status(exc) == 404 or "nosuch" in names:
+    status = _status(exc)
+    if (
+        (isinstance(exc, FileNotFoundError) and status not in (401, 403))
+        or status == 404
+        or ("nosuch" in names)
+    ):
         what = "bucket or key" if store.lists else "file"
         return InputError(f"{shown}: no such {what}; check the URL ({reason})")
-    if isinstance(exc, PermissionError) or _status(exc) in (401, 403):
+    if isinstance(exc, PermissionError) or status in (401, 403):
         return InputError(
             f"{shown}: access denied; check the credentials ({store.credentials}) and that "
             f"they may {doing} it, or pass --storage-option anon=true for a public bucket "
@@ -258,9 +263,17 @@ def store_error(url: str, exc: BaseException, doing: str = "read") -> LossCliErr
     return InputError(f"{shown}: cannot {doing} it: {reason}")
 
 
-def _status(exc: BaseException) -> int | None:
-    status = getattr(exc, "status", None) or getattr(exc, "code", None)
-    return status if isinstance(status, int) else None
+def _status(exc: BaseException | None) -> int | None:
+    """The HTTP status behind a failure, also where it was raised while handling another
+    (fsspec's HTTP says FileNotFoundError for a 403 it met)."""
+    for _ in range(8):
+        if exc is None:
+            return None
+        status = getattr(exc, "status", None) or getattr(exc, "code", None)
+        if isinstance(status, int):
+            return status
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _first_line(exc: BaseException) -> str:
