@@ -80,10 +80,11 @@ def _refuse_a_path_read_next(files: Sequence[str], output: str) -> None:
     """A new output path that a directory or glob argument would read is refused: the next
     identical run would read the result as data."""
     from ..reading.open import would_read
-    from ..reading.stores import display
 
     for name in files:
         if would_read(name, output):
+            from ..reading.stores import display
+
             raise click.UsageError(
                 f"the output file {display(output)!r} would be read by the argument "
                 f"{display(name)} as an "
@@ -141,8 +142,8 @@ def note_config_output(ctx: click.Context, path: str, key: str, *, value: object
     if not isinstance(value, str) or value in ("", "-"):
         return
     directory = os.path.realpath(os.path.dirname(path) or os.curdir)
-    target = os.path.realpath(os.path.join(directory, value))
-    if os.path.commonpath([directory, target]) != directory:
+    target = value if "://" in value else os.path.realpath(os.path.join(directory, value))
+    if "://" in value or os.path.commonpath([directory, target]) != directory:
         ctx.meta[OUTSIDE] = (
             f"{path}: key {key!r} = {value!r} writes to {target}, outside the config file's "
             f"directory {directory}; a config file writes only below its own directory: "
