@@ -88,13 +88,13 @@ def _help_hint(error: Exception) -> str:
 
 
 def _fail(message: str, code: int, debug: bool = False) -> None:
-    stores = sys.modules.get("losscli.reading.stores")  # loaded where a URL was met
-    redact: Callable[[str], str] = stores.redact if stores is not None else str
     if debug:
         import traceback
 
-        sys.stderr.write(redact(traceback.format_exc()))
-    say("error", redact(message))
+        stores = sys.modules.get("losscli.reading.stores")  # loaded once a URL was met
+        trace = traceback.format_exc()
+        sys.stderr.write(stores.redact(trace) if stores is not None else trace)
+    say("error", message)  # say() redacts
     sys.exit(code)
 
 
