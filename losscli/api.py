@@ -106,17 +106,12 @@ def evaluate(
     ``max_regression`` (``"mape=5%"``) is judged; ``require_baseline`` fails rows
     without a baseline row. The verdict is in the result (``result.failures``, empty
     when every check passed), never an exit.
-
-    ``storage_options`` reach the stores of URL inputs and a URL baseline
-    (``s3://``, ``gs://``, ``az://``, ``https://``), beside their environment variables.
+    ``storage_options`` (s3fs', gcsfs', adlfs') reach URL inputs and a URL baseline.
     """
-    storage_options = _storage_options(storage_options)
     _load_plugins(plugins)
     ci = _ci_level(ci)
-    gates = _Gates.of(
-        checks, max_regression, _as_baseline(baseline, storage_options),
-        require_baseline=require_baseline,
-    )  # fmt: skip
+    baseline = _as_baseline(baseline, storage_options or {})
+    gates = _Gates.of(checks, max_regression, baseline, require_baseline=require_baseline)
     require = [*require, *gates.losses]
     gates.check_usage(bool(compare))
     if mape_zero not in MAPE_ZERO_POLICIES:
@@ -169,9 +164,7 @@ def evaluate(
         raise UsageError("- (standard input) is streamed, so it can be read once: give it once")
     indexed, notices = _each_file_once(items)
     sources = (
-        _as_source(
-            item, index, input_format, stdin, (delimiter, encoding, decimal), storage_options
-        )
+        _as_source(item, index, input_format, stdin, storage_options, delimiter, encoding, decimal)
         for index, item in indexed
     )
     for found in evaluate_sources(sources, options):
@@ -283,13 +276,13 @@ class _Gates:
 
 def _as_baseline(baseline: Any, storage_options: Mapping[str, Any]) -> Any:
     """A baseline from a JSON file's path (or URL) or an earlier result (a Baseline as it is)."""
-    if baseline is None:
-        return None
-    from .gating.baseline import baseline_of, load_baseline
-
     if isinstance(baseline, (str, os.PathLike)):
+        from .gating.baseline import load_baseline
+
         return load_baseline(os.fspath(baseline), storage_options)
     if isinstance(baseline, EvaluationResult):
+        from .gating.baseline import baseline_of
+
         return baseline_of("the baseline result", baseline.to_dict())
     return baseline
 
@@ -358,8 +351,8 @@ def _as_source(
     index: int,
     input_format: str | None,
     stdin: IO[bytes] | None,
-    dialect: tuple[str | None, str, str],
-    storage_options: Mapping[str, Any],
+    storage_options: Mapping[str, Any] | None,
+    *dialect: Any,
 ) -> Source:
     if isinstance(item, (str, os.PathLike)):
         path = os.fspath(item)
@@ -390,15 +383,6 @@ def _each_file_once(items: list[Any]) -> tuple[list[tuple[int, Any]], list[str]]
     if len(repeated) > 1:
         return kept, [f"files {names} are named more than once; each is evaluated once"]
     return kept, [f"file {names} is named more than once; it is evaluated once"] if repeated else []
-
-
-def _storage_options(options: Any) -> dict[str, Any]:
-    """The stores' options: a mapping, or ``KEY=VALUE`` texts as on the command line."""
-    if not options:
-        return {}
-    from .reading.stores import storage_options as parsed
-
-    return parsed(options)
 
 
 def _as_list(inputs: Any) -> list[Any]:

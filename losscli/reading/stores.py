@@ -200,6 +200,7 @@ def filesystem(url: str, options: Mapping[str, Any] | None = None) -> Any:
     environment error naming the extra that brings it."""
     store = store_of(url)
     kwargs = dict(options or {})
+    remember_secrets(kwargs)
     if store is _GCS and kwargs.pop("anon", False):
         kwargs["token"] = "anon"
     if store is _HTTP:
