@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 AZURITE_DIR = ROOT / ".tools" / "azurite"  # ignored by git
@@ -54,8 +54,11 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
+    stalled: ClassVar[threading.Event] = threading.Event()  # set once a slow/ file is asked
+
     def send_head(self) -> Any:
         if "/slow/" in self.path:  # a server that stalls: a run is interrupted meanwhile
+            RangeHandler.stalled.set()
             time.sleep(10)
         if "/private/" in self.path and SIGNATURE not in self.path:
             self.send_error(403, "Forbidden")

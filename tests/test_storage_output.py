@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import handles_signals, put_object, table_bytes
+from servers import RangeHandler
 from test_storage import CASES
 
 
@@ -106,6 +107,7 @@ def test_ctrl_c_during_a_remote_read_exits_130_and_leaves_nothing_behind(
 ) -> None:
     """The web server stalls; SIGINT meanwhile: no output object, no temporary file."""
     base, directory = web_root
+    RangeHandler.stalled.clear()
     (directory / "slow").mkdir(exist_ok=True)
     (directory / "slow" / "data.csv").write_bytes(table_bytes(CASES["regression"][0], "d.csv"))
     spool = tmp_path / "tmp"
@@ -118,6 +120,7 @@ def test_ctrl_c_during_a_remote_read_exits_130_and_leaves_nothing_behind(
         env={**os.environ, "TMPDIR": str(spool)},
     )
     handles_signals(process)
+    assert RangeHandler.stalled.wait(60)  # the run is waiting for the server's answer
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
