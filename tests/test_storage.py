@@ -132,6 +132,15 @@ def test_progress_counts_the_bytes_fetched_from_a_remote_csv(s3_bucket: str) -> 
     assert reports[-1] == (f"s3://{s3_bucket}/data.csv", len(data), len(data), "bytes")
 
 
+def test_a_small_csv_object_is_fetched_once(s3_bucket: str, s3_bytes_sent: list[int]) -> None:
+    """Its header, encoding mark and rows are read from the one copy fetched."""
+    data = table_bytes(CASES["regression"][0], "data.csv.gz")
+    put_object(f"s3://{s3_bucket}/data.csv.gz", data)
+    before = s3_bytes_sent[0]
+    evaluate(f"s3://{s3_bucket}/data.csv.gz", weight="w", group_by="g")
+    assert s3_bytes_sent[0] - before == len(data)
+
+
 def test_a_remote_source_pickles_and_reads_again_from_its_url(s3_bucket: str) -> None:
     """What a Dask worker gets: the source, unpickled, opens the object again."""
     frame, _ = CASES["regression"]

@@ -105,6 +105,8 @@ class _Remote:
         """Pickled without open files, parsed footers or counts: opened anew where it lands."""
         state = dict(vars(self))
         state.update(_file=None, _raw=None, _metadata=None, fetched=[0])
+        if "_data" in state:
+            state["_data"] = None  # a small CSV object's bytes: fetched again
         return state
 
 
@@ -140,6 +142,15 @@ class RemoteCsvSource(_Remote, CsvSource):
         self._remote(url, options, size)
 
     def _stored(self) -> Any:
+        """The object as a file; one of a block or less is fetched whole, once, and read from
+        memory (the header, the encoding's mark and the rows each read its start again)."""
+        import pyarrow as pa
+
+        if self._data is None and self._size is not None and self._size <= CSV_BLOCK_BYTES:
+            with self._open_remote(cache_type="none") as whole:
+                self._data = pa.py_buffer(whole.read())
+        if self._data is not None:
+            return pa.BufferReader(self._data)
         return self._open_remote(block_size=CSV_BLOCK_BYTES, cache_type="readahead")
 
     def _stored_size(self) -> int:
