@@ -55,13 +55,18 @@ def test_an_unreachable_endpoint_is_an_environment_error(
 
 
 def test_a_missing_store_package_is_one_line_naming_the_extra(
-    s3_bucket: str, run: Any, monkeypatch: pytest.MonkeyPatch
+    s3_bucket: str, run: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data_csv: bytes
 ) -> None:
     monkeypatch.setitem(sys.modules, "s3fs", None)  # as if it were not installed
     result = run("evaluate", f"s3://{s3_bucket}/data.csv")
     assert result.exit_code == 4
     assert result.stderr.count("\n") == 1
     assert "needs s3fs" in result.stderr and "pip install 'losscli[s3]'" in result.stderr
+    local = tmp_path / "data.csv"
+    local.write_bytes(data_csv)
+    output = run("evaluate", str(local), "-o", f"s3://{s3_bucket}/report.json")
+    assert output.exit_code == 4  # before anything is read
+    assert output.stderr.count("\n") == 1 and "pip install 'losscli[s3]'" in output.stderr
 
 
 def test_an_unknown_scheme_or_storage_option_is_a_usage_error(s3_bucket: str, run: Any) -> None:

@@ -61,10 +61,12 @@ def _check_url_output(
 ) -> None:
     """An object ``-o`` names is no input: compared by store, bucket and key with each URL
     argument, and refused where a prefix or glob argument would read it in the next run."""
-    from ..reading.stores import display, normalised
+    from ..reading.stores import display, filesystem, normalised
     from .output_url import check_url_output
+    from .storage_options import current_storage_options
 
     check_url_output(output)
+    filesystem(output, current_storage_options())  # a missing package fails now, not after
     target = normalised(output)
     for name, what in [*((f, "") for f in files), *relied_on]:
         if "://" in name and normalised(name) == target:
