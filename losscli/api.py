@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numbers
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -74,6 +74,7 @@ def evaluate(
     max_memory: int | str = "2GiB",
     calibration: bool = False,
     residuals: bool = False,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -111,9 +112,11 @@ def evaluate(
     ``max_regression`` (``"mape=5%"``) is judged; ``require_baseline`` fails rows
     without a baseline row. The verdict is in the result (``result.failures``, empty
     when every check passed), never an exit.
+    ``storage_options`` (s3fs', gcsfs', adlfs') reach URL inputs and a URL baseline.
     """
     _load_plugins(plugins)
     ci = _ci_level(ci)
+    baseline = _as_baseline(baseline, storage_options or {})
     gates = _Gates.of(checks, max_regression, baseline, require_baseline=require_baseline)
     require = [*require, *gates.losses]
     gates.check_usage(bool(compare))
@@ -168,7 +171,7 @@ def evaluate(
         raise UsageError("- (standard input) is streamed, so it can be read once: give it once")
     indexed, notices = _each_file_once(items)
     sources = (
-        _as_source(item, index, input_format, stdin, (delimiter, encoding, decimal))
+        _as_source(item, index, input_format, stdin, storage_options, delimiter, encoding, decimal)
         for index, item in indexed
     )
     for found in evaluate_sources(sources, options):
@@ -259,7 +262,7 @@ class _Gates:
         return cls(
             tuple(parse.parse_check(c) if isinstance(c, str) else c for c in checks),
             tuple(parse.parse_tolerance(t) if isinstance(t, str) else t for t in tolerances),
-            _as_baseline(baseline),
+            baseline,
             require_baseline,
         )
 
@@ -290,13 +293,15 @@ class _Gates:
         return gate(result, self.checks, self.baseline, self.tolerances, self.require_baseline)
 
 
-def _as_baseline(baseline: Any) -> Any:
-    """A baseline from a JSON file's path or an earlier result (a Baseline as it is)."""
-    from .gating.baseline import baseline_of, load_baseline
-
+def _as_baseline(baseline: Any, storage_options: Mapping[str, Any]) -> Any:
+    """A baseline from a JSON file's path (or URL) or an earlier result (a Baseline as it is)."""
     if isinstance(baseline, (str, os.PathLike)):
-        return load_baseline(os.fspath(baseline))
+        from .gating.baseline import load_baseline
+
+        return load_baseline(os.fspath(baseline), storage_options)
     if isinstance(baseline, EvaluationResult):
+        from .gating.baseline import baseline_of
+
         return baseline_of("the baseline result", baseline.to_dict())
     return baseline
 
@@ -365,10 +370,12 @@ def _as_source(
     index: int,
     input_format: str | None,
     stdin: IO[bytes] | None,
-    dialect: tuple[str | None, str, str],
+    storage_options: Mapping[str, Any] | None,
+    *dialect: Any,
 ) -> Source:
     if isinstance(item, (str, os.PathLike)):
-        return open_source(os.fspath(item), input_format, stdin, *dialect)
+        path = os.fspath(item)
+        return open_source(path, input_format, stdin, *dialect, storage_options=storage_options)
     if hasattr(item, "columns") and hasattr(item, "dtypes"):
         import pyarrow as pa
 

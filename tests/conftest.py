@@ -399,3 +399,126 @@ def _order(value: Any) -> tuple[int, float, str]:
     except ValueError:
         return (1, 0.0, str(value))
     return (0, number, str(value)) if math.isfinite(number) else (2, 0.0, str(value))
+
+
+# Stores on 127.0.0.1 for the storage tests (tests/servers.py): each server is started once per
+# session, and each test gets a bucket (or container) of its own, with the environment
+# variables a user would set pointing at it.
+FAKE_SECRET = "fakeSecretKey/DoNotPrint+0123456789"
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[Any]:
+    """moto's S3 server, its responses' body bytes counted (``s3_bytes_sent``)."""
+    from moto.server import ThreadedMotoServer
+    from servers import count_bytes_sent, free_port
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    count_bytes_sent(server)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(s3_server: Any) -> str:
+    host, port = s3_server.get_host_and_port()
+    return f"http://{host}:{port}"
+
+
+@pytest.fixture
+def s3_bytes_sent(s3_server: Any) -> list[int]:
+    """The body bytes the S3 server has sent so far (a counter that grows)."""
+    return s3_server.bytes_sent
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, request: Any) -> str:
+    """A new bucket on the S3 server, named for the test; AWS_* set as a user would."""
+    import boto3
+
+    env = {
+        "AWS_ACCESS_KEY_ID": "AKIAFAKEKEY0000TEST",
+        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
+        "AWS_ENDPOINT_URL": s3_endpoint,
+        "AWS_REGION": "us-east-1",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    bucket = f"t{abs(hash(request.node.nodeid)) % 10**12}-{time.monotonic_ns() % 10**6}"
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    return bucket
+
+
+def put_object(url: str, data: bytes, **options: Any) -> None:
+    """Write ``data`` to ``url`` through the store's own fsspec file system."""
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(url, **options)
+    fs.pipe_file(path, data)
+    fs.invalidate_cache()
+
+
+def table_bytes(frame: pd.DataFrame, name: str) -> bytes:
+    """``frame`` as the bytes of a file named ``name`` (``write_table``'s formats)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        return write_table(frame, Path(directory) / name).read_bytes()
+
+
+@pytest.fixture(scope="session")
+def web_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A web server answering Range requests: (its base URL, the directory it serves)."""
+    from servers import range_server
+
+    directory = tmp_path_factory.mktemp("web")
+    with range_server(directory) as base:
+        yield base, directory
+
+
+@pytest.fixture(scope="session")
+def azurite_connection(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from servers import azurite, azurite_installed
+
+    reason = azurite_installed()
+    if reason is not None:
+        pytest.skip(reason)
+    with azurite(tmp_path_factory.mktemp("azurite")) as connection:
+        yield connection
+
+
+@pytest.fixture
+def azure_container(azurite_connection: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new container on Azurite; AZURE_STORAGE_CONNECTION_STRING set as a user would."""
+    from azure.storage.blob import BlobServiceClient
+
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", azurite_connection)
+    name = f"c{time.monotonic_ns()}"
+    BlobServiceClient.from_connection_string(azurite_connection).create_container(name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def gcs_endpoint() -> Iterator[str]:
+    from gcp_storage_emulator.server import create_server
+    from servers import free_port
+
+    port = free_port()
+    server = create_server("127.0.0.1", port, in_memory=True)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def gcs_bucket(gcs_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new bucket on the GCS emulator; STORAGE_EMULATOR_HOST set as a user would."""
+    import fsspec
+
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_endpoint)
+    monkeypatch.setenv("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
+    name = f"b{time.monotonic_ns()}"
+    fsspec.filesystem("gs", token="anon").mkdir(name)
+    return name

@@ -298,6 +298,15 @@ NOT_LOADED = (
     "scipy",
     "rich",
     "pyarrow.dataset",
+    # object stores (#19): only a URL loads them
+    "losscli.reading.stores",
+    "losscli.reading.remote",
+    "fsspec",
+    "s3fs",
+    "gcsfs",
+    "adlfs",
+    "aiohttp",
+    "botocore",
 )
 NOT_LOADED_FOR_VERSION = ("numpy", "pyarrow", "dataclasses", "losscli.api")
 

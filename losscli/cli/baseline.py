@@ -30,6 +30,7 @@ _NOT_VALUES = {
     "allow_missing_baseline",
     "progress",
     "debug",
+    "storage_options",  # may hold secrets: the command names none
 }
 
 
@@ -56,9 +57,10 @@ def _skip_tolerances_from_config() -> str:
 def load_baseline_or_explain(path: str, allow_missing: bool) -> tuple[Any, list[str]]:
     """The baseline, or (None, a warning) when it is missing and that is allowed."""
     from ..gating.baseline import MissingBaseline, UnreadableBaseline, load_baseline
+    from .storage_options import current_storage_options
 
     try:
-        return load_baseline(path), []
+        return load_baseline(path, current_storage_options()), []
     except MissingBaseline as exc:
         message = f"{exc}; create it with: {recreate_command(path)}"
         if allow_missing:

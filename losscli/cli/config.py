@@ -101,7 +101,7 @@ def _from_config_directory(path: str, value: Any) -> Any:
     (``-``: standard output)."""
     if isinstance(value, list):
         return [_from_config_directory(path, item) for item in value]
-    if isinstance(value, str) and value not in ("", "-"):
+    if isinstance(value, str) and value not in ("", "-") and "://" not in value:  # a URL as it is
         return os.path.join(os.path.dirname(path), value)
     return value
 

@@ -33,6 +33,7 @@ from .options import (
 from .output import STDOUT, emit, resolve_format
 from .plugin_stdout import discard_result_stream, move_aside, result_stream
 from .stats_options import check_interval_usage, stats_options
+from .storage_options import storage_option
 from .view_options import check_view_usage, sorted_loss, view_options
 
 
@@ -92,8 +93,10 @@ def _fail(message: str, code: int, debug: bool = False) -> None:
     if debug:
         import traceback
 
-        traceback.print_exc(file=sys.stderr)
-    say("error", message)
+        stores = sys.modules.get("losscli.reading.stores")  # loaded once a URL was met
+        trace = traceback.format_exc()
+        sys.stderr.write(stores.redact(trace) if stores is not None else trace)
+    say("error", message)  # say() redacts
     sys.exit(code)
 
 
@@ -106,6 +109,7 @@ def main() -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @input_options
+@storage_option
 @loss_options
 @stats_options
 @output_options

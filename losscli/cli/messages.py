@@ -8,6 +8,7 @@ as ``\\x1b``, never raw.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
@@ -26,6 +27,8 @@ _SHOWN_AS_IS: tuple[type[Exception], ...] = tuple(
 def say(kind: str, message: str) -> None:
     """Each line of ``message`` on standard error as ``losscli: <kind>: <line>``."""
     prefix = f"{PROG}: {kind}: " if kind else f"{PROG}: "
+    stores = sys.modules.get("losscli.reading.stores")  # loaded once a URL was met: its
+    message = stores.redact(message) if stores is not None else message  # secrets never shown
     for line in message.split("\n"):
         click.echo(prefix + visible(line), err=True)
 

@@ -216,7 +216,15 @@ def _write_bytes_beside(data: bytes, fmt: OutputFormat) -> None:
 
 
 def write_path(path: str, text: Rendered, fmt: OutputFormat) -> None:
-    """Write ``text`` to what ``path`` names, following symlinks (see the module docstring)."""
+    """Write ``text`` to what ``path`` names, following symlinks (see the module docstring);
+    a URL names an object of a store (``output_url``)."""
+    if "://" in path:
+        from .output_url import write_url
+        from .storage_options import current_storage_options
+
+        encoded = (p if isinstance(p, bytes) else p.encode("utf-8") for p in _pieces(text))
+        write_url(path, encoded, current_storage_options())
+        return
     descriptor = named_descriptor(path)
     if descriptor is not None:
         _write_descriptor(path, descriptor, text, fmt)

@@ -35,6 +35,9 @@ def check_output_path(
     ``output`` None is standard output; ``relied_on`` holds (path, what it is) of the
     files besides the arguments that the run reads (the config file, plugin files).
     """
+    if output is not None and "://" in output:
+        _check_url_output(files, output, relied_on)
+        return
     descriptor = 1 if output is None else named_descriptor(output)
     if descriptor is not None:
         written = _regular(_result_descriptor() if descriptor == 1 else descriptor)
@@ -53,6 +56,28 @@ def check_output_path(
         _refuse_a_path_read_next(files, str(output))
 
 
+def _check_url_output(
+    files: Sequence[str], output: str, relied_on: Sequence[tuple[str, str]]
+) -> None:
+    """An object ``-o`` names is no input: compared by store, bucket and key with each URL
+    argument, and refused where a prefix or glob argument would read it in the next run."""
+    from ..reading.stores import display, filesystem, normalised
+    from .output_url import check_url_output
+    from .storage_options import current_storage_options
+
+    check_url_output(output)
+    filesystem(output, current_storage_options())  # a missing package fails now, not after
+    target = normalised(output)
+    for name, what in [*((f, "") for f in files), *relied_on]:
+        if "://" in name and normalised(name) == target:
+            read = f"{display(name)}, {what}" if what else display(name)
+            raise click.UsageError(
+                f"the output {display(output)!r} is also an input ({read}); choose another "
+                "output URL"
+            )
+    _refuse_a_path_read_next(files, output)
+
+
 def _refuse_a_path_read_next(files: Sequence[str], output: str) -> None:
     """A new output path that a directory or glob argument would read is refused: the next
     identical run would read the result as data."""
@@ -60,8 +85,11 @@ def _refuse_a_path_read_next(files: Sequence[str], output: str) -> None:
 
     for name in files:
         if would_read(name, output):
+            from ..reading.stores import display
+
             raise click.UsageError(
-                f"the output file {output!r} would be read by the argument {name} as an "
+                f"the output file {display(output)!r} would be read by the argument "
+                f"{display(name)} as an "
                 "input in the next run; choose a path it does not match"
             )
 
@@ -116,8 +144,8 @@ def note_config_output(ctx: click.Context, path: str, key: str, *, value: object
     if not isinstance(value, str) or value in ("", "-"):
         return
     directory = os.path.realpath(os.path.dirname(path) or os.curdir)
-    target = os.path.realpath(os.path.join(directory, value))
-    if os.path.commonpath([directory, target]) != directory:
+    target = value if "://" in value else os.path.realpath(os.path.join(directory, value))
+    if "://" in value or os.path.commonpath([directory, target]) != directory:
         ctx.meta[OUTSIDE] = (
             f"{path}: key {key!r} = {value!r} writes to {target}, outside the config file's "
             f"directory {directory}; a config file writes only below its own directory: "

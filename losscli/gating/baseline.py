@@ -13,6 +13,7 @@ version 1, one with another version is refused with how to regenerate it.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,8 +52,13 @@ class Pairing:
     notes: list[str]
 
 
-def load_baseline(path: str) -> Baseline:
-    """Read and check a baseline file; any problem is an input error naming the file."""
+def load_baseline(path: str, storage_options: Mapping[str, Any] | None = None) -> Baseline:
+    """Read and check a baseline file (or object, at a URL reached with ``storage_options``);
+    any problem is an input error naming it."""
+    if "://" in path:
+        from ..reading.stores import display
+
+        return baseline_of(display(path), _read_json(path, storage_options or {}))
     return baseline_of(path, _read_json(path))
 
 
@@ -83,23 +89,30 @@ def baseline_of(path: str, document: Any) -> Baseline:
     return baseline
 
 
-def _read_json(path: str) -> Any:
+def _read_json(path: str, storage_options: Mapping[str, Any] | None = None) -> Any:
+    shown = path
     try:
+        if storage_options is not None:
+            from ..reading.remote import read_object
+            from ..reading.stores import display
+
+            shown = display(path)
+            return json.loads(read_object(path, storage_options))
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     except FileNotFoundError as exc:
-        raise MissingBaseline(f"{path}: the baseline file does not exist") from exc
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the baseline: {exc.strerror}") from exc
+        raise MissingBaseline(f"{shown}: the baseline file does not exist") from exc
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{path}: the baseline is not UTF-8 JSON; write it with losscli evaluate --format json"
+            f"{shown}: the baseline is not UTF-8 JSON; write it with losscli evaluate --format json"
         ) from exc
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"{path}: the baseline is not JSON ({exc.msg}, line {exc.lineno}); "
+            f"{shown}: the baseline is not JSON ({exc.msg}, line {exc.lineno}); "
             "write it with losscli evaluate --format json"
         ) from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the baseline: {exc.strerror}") from exc
 
 
 def _check_version(path: str, version: Any) -> None:

@@ -37,6 +37,7 @@ INTEGER = re.compile(r"[+-]?[0-9]+")
 
 class CsvSource(Source):
     empty_is_missing = True
+    sliceable = True  # a large local file may be read in slices (a remote one is not)
 
     def __init__(
         self,
@@ -113,8 +114,15 @@ class CsvSource(Source):
             convert_options=convert,
         )
 
+    def _stored_size(self) -> int:
+        """The size of the bytes as stored."""
+        return self._data.size if self._data is not None else os.path.getsize(self.name)
+
+    def size(self) -> int | None:
+        return self._stored_size()
+
     def progress(self, part: int = 0) -> tuple[int, int | None, str]:
-        size = self._data.size if self._data is not None else os.path.getsize(self.name)
+        size = self._stored_size()
         try:
             if self._raw is not None and not self._raw.closed:
                 self._done = self._raw.tell()
@@ -185,6 +193,7 @@ class CsvSource(Source):
         pyarrow has more than one thread (on one, slices cost CPU and save nothing)."""
         return (
             pa.cpu_count() > 1
+            and self.sliceable
             and self._data is None
             and self.kind.compression is None
             and codecs.lookup(self._codec()).name == "utf-8"
@@ -233,11 +242,9 @@ class CsvSource(Source):
         return pa.float64()
 
     def _size_hint(self) -> int:
-        return (
-            self._data.size
-            if self._data is not None
-            else max(os.path.getsize(self.name) * 20, HEADER_BLOCK_BYTES)
-        )  # compressed files expand
+        if self._data is not None:
+            return self._data.size
+        return max(self._stored_size() * 20, HEADER_BLOCK_BYTES)  # compressed files expand
 
     def _check_delimiter(self, names: list[str]) -> None:
         if len(names) != 1:

@@ -10,7 +10,8 @@ import fnmatch
 import glob
 import os
 import sys
-from typing import IO
+from collections.abc import Mapping
+from typing import IO, Any
 
 from ..errors import InputError, MissingFile
 from .columns import is_pattern
@@ -25,9 +26,19 @@ def open_source(
     delimiter: str | None = None,
     encoding: str = "utf8",
     decimal: str = ".",
+    *,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> Source:
-    """The source behind a command-line argument: a path, a directory or glob of shards, or
-    ``-`` for standard input."""
+    """The source behind a command-line argument: a path, a directory or glob of shards,
+    ``-`` for standard input, or a URL (an object, a prefix or glob of objects, a file on a
+    web server), reached with ``storage_options`` (``reading.stores``)."""
+    if "://" in name:
+        from .remote import open_remote
+        from .stores import is_url
+
+        if is_url(name):
+            text = {"delimiter": delimiter, "encoding": encoding, "decimal": decimal}
+            return open_remote(name, input_format, storage_options or {}, text)
     if name == STDIN:  # streamed (CSV) or spooled to disk (Parquet): never held in memory
         from .stdin import open_stdin
 
@@ -46,8 +57,8 @@ def input_files(name: str) -> list[str]:
     """The files a command-line argument reads: itself, or the files its directory or glob
     expands to, as the reader expands them; none for ``-`` or for a name that names nothing
     readable (the reader says what is wrong with it)."""
-    if name == STDIN:
-        return []
+    if name == STDIN or "://" in name:
+        return []  # an object is compared by its URL (``output_guard``)
     if _is_sharded(name):
         try:
             return _shards(name)
@@ -60,11 +71,26 @@ def would_read(name: str, path: str) -> bool:
     """Whether the directory or glob argument ``name`` would read a file at ``path``, were
     one there, by the rule it is expanded with (``_shards``): a path the glob matches, or
     a data file (``shard_family``) below the directory, outside hidden directories."""
+    if "://" in name or "://" in path:
+        return _url_would_read(name, path)
     if name == STDIN or not _is_sharded(name):
         return False
     if os.path.isdir(name):
         return shard_family(path) is not None and _matches(_directory_pattern(name), path)
     return _matches(name, path)
+
+
+def _url_would_read(name: str, path: str) -> bool:
+    """``would_read`` for URLs: a glob's match, or a data object below a prefix (a key that
+    is no object may be one), in the same store and bucket."""
+    from .stores import is_url, normalised
+
+    if not (is_url(name) and is_url(path)):
+        return False
+    arg, target = normalised(name), normalised(path)
+    if is_pattern(arg):
+        return _match_names(arg.split("/"), target.split("/"))
+    return shard_family(target) is not None and target.startswith(arg.rstrip("/") + "/")
 
 
 def _matches(pattern: str, path: str) -> bool:

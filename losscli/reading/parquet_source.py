@@ -37,6 +37,8 @@ def batch_rows(numeric_columns: int) -> int:
 
 
 class ParquetSource(Source):
+    read_buffer_bytes = READ_BUFFER_BYTES  # a remote object's reads are larger (``remote``)
+
     def __init__(self, name: str, spool: IO[bytes] | None = None) -> None:
         """``spool``: an open file holding the file's bytes (standard input's copy, which
         has no name to open)."""
@@ -61,7 +63,7 @@ class ParquetSource(Source):
                 where,
                 metadata=self._metadata,
                 pre_buffer=False,
-                buffer_size=READ_BUFFER_BYTES,
+                buffer_size=self.read_buffer_bytes,
                 read_dictionary=list(read_dictionary) or None,
             )
         except READ_ERRORS as exc:

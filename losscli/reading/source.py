@@ -40,6 +40,10 @@ class Source:
         """The files this input is read from, one after the other: itself, or its shards."""
         return [self]
 
+    def size(self) -> int | None:
+        """The bytes of the file as stored (a remote object's, as listed), if known."""
+        return os.path.getsize(self.name)
+
     def batches(self, columns: Sequence[str], numeric: Collection[str]) -> Iterator[pa.RecordBatch]:
         raise NotImplementedError
 
@@ -75,7 +79,7 @@ class ShardedSource(Source):
         """Bytes: the shards before ``part`` whole, and ``part`` by its share read so far
         (the shards' sizes are looked up once, so each report costs the same)."""
         if self._before is None:
-            sizes = [os.path.getsize(shard.name) for shard in self.shards]
+            sizes = [shard.size() or 0 for shard in self.shards]
             self._before = list(itertools.accumulate(sizes, initial=0))
         done, total, _ = self.shards[part].progress()
         size = self._before[part + 1] - self._before[part]
