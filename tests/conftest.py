@@ -352,3 +352,22 @@ def _order(value: Any) -> tuple[int, float, str]:
     except ValueError:
         return (1, 0.0, str(value))
     return (0, number, str(value)) if math.isfinite(number) else (2, 0.0, str(value))
+
+
+@pytest.fixture(scope="session")
+def dask_client() -> Iterator[Any]:
+    """A Dask ``LocalCluster`` of 2 single-threaded worker processes on 127.0.0.1, and a
+    client of it, for the whole session (starting one takes seconds)."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        memory_limit="1GiB",
+        dashboard_address=None,
+    )
+    client = distributed.Client(cluster, set_as_default=False)
+    yield client
+    client.close()
+    cluster.close()

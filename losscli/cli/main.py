@@ -21,6 +21,7 @@ import click
 from .._version import __version__
 from ..render.formats import CATALOG_FORMATS
 from .config_options import losses_config_options
+from .engine_options import engine_options
 from .messages import PROG, Group, say
 from .options import (
     gate_options,
@@ -106,6 +107,7 @@ def main() -> None:
 @input_options
 @loss_options
 @stats_options
+@engine_options
 @output_options
 @view_options
 @gate_options

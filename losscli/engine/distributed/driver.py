@@ -68,7 +68,7 @@ def _evaluated(
                 client.submit(merge_folded, *level[i : i + FAN_IN], pure=False)
                 for i in range(0, len(level), FAN_IN)
             ]
-        _report(futures, source.name, options)
+        _report(client, futures, source.name, options)
         folded = merge_folded(*_gathered(client, level))
     except BaseException:
         client.cancel(futures)
@@ -80,13 +80,13 @@ def _evaluated(
     return finish(work, parts, total, options, guard)
 
 
-def _report(futures: list[Any], name: str, options: Options) -> None:
+def _report(client: Any, futures: list[Any], name: str, options: Options) -> None:
     """Progress, in partitions done (each as its share of the input), as they finish."""
     if options.progress is None or not futures:
         return
     from distributed import as_completed
 
-    for done, _ in enumerate(as_completed(futures), start=1):
+    for done, _ in enumerate(as_completed(futures, loop=client.loop), start=1):
         options.progress(name, done, len(futures), "partitions")
 
 
