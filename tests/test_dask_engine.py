@@ -254,7 +254,7 @@ def test_every_output_format_is_the_local_engines_on_dask(
     data: dict[str, Path], dask_client: Any, run: Any, tmp_path: Path, fmt: str
 ) -> None:
     address = dask_client.scheduler.address
-    written = []
+    written: list[bytes] = []
     for engine in (["--engine", "local"], ["--engine", "dask", "--scheduler", address]):
         out = tmp_path / f"{len(written)}"
         args = [str(data["regression-parquet"]), "-p", "a", "-g", "g", "--ci", "-f", fmt]

@@ -22,7 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ...errors import LossCliError
+from ...errors import LossCliError, PluginFailure
 from ..fold import PartFold
 from ..partial import Partial
 from ..run import Options, Work, read_part
@@ -156,39 +156,48 @@ def count_rows(partition: Partition, column: str) -> int:
 
 
 def load_plugins(plugins: tuple[tuple[str, bytes], ...]) -> None:
-    """The run's plugin files, loaded here as on the client: from their path where it holds
-    the same file (a cluster on this machine), else from the shipped text under the
-    module name the client gave it, so that its functions and classes unpickle."""
-    from ...plugins import load_file
-
+    """The run's plugin files, run here under the module names the client gave them, so
+    that their functions and classes unpickle: from their path where it holds the same
+    file (a cluster on this machine), else from the shipped text. The losses arrive with
+    the job, so a plugin's registrations are not kept: a worker serves many runs, whose
+    plugins may well reuse a loss name."""
     for path, text in plugins:
         name = "losscli_plugin_" + "".join(c if c.isalnum() else "_" for c in path)
-        if name in sys.modules:
-            continue
-        if os.path.isfile(path) and _read(path) == text:
-            load_file(path)
-        else:
-            _load_shipped(name, path, text)
+        if name not in sys.modules:
+            _load(name, path, path if _holds(path, text) else _copy(path, text))
 
 
-def _read(path: str) -> bytes:
+def _holds(path: str, text: bytes) -> bool:
+    if not os.path.isfile(path):
+        return False
     with open(path, "rb") as file:
-        return file.read()
+        return file.read() == text
 
 
-def _load_shipped(name: str, path: str, text: bytes) -> None:
-    """A plugin file this worker does not have, written to a directory of its own and
-    loaded under ``name`` (its failures are the plugin's, as on the client)."""
-    from ...define import origin
-    from ...plugins import _run
-
-    directory = tempfile.mkdtemp(prefix="losscli-plugin-")
-    copy = os.path.join(directory, os.path.basename(path))
+def _copy(path: str, text: bytes) -> str:
+    """The shipped text of ``path``, written to a directory of this worker's own."""
+    copy = os.path.join(tempfile.mkdtemp(prefix="losscli-plugin-"), os.path.basename(path))
     with open(copy, "wb") as file:
         file.write(text)
-    spec = importlib.util.spec_from_file_location(name, copy)
-    assert spec is not None and spec.loader is not None
+    return copy
+
+
+def _load(name: str, path: str, where: str) -> None:
+    """The plugin file at ``where`` run as module ``name`` (its failures are the plugin
+    ``path``'s, as on the client), the loss registry as it was before."""
+    from ...define import origin
+    from ...losses import REGISTRY
+    from ...plugins import _run
+
+    spec = importlib.util.spec_from_file_location(name, where)
+    if spec is None or spec.loader is None:
+        raise PluginFailure(f"{path}: not a Python file that can be loaded as a plugin")
     module = importlib.util.module_from_spec(spec)
-    with origin(f"plugin {path}"):
-        _run(f"plugin {path}", lambda: spec.loader.exec_module(module))
+    before = dict(REGISTRY)
+    try:
+        with origin(f"plugin {path}"):
+            _run(f"plugin {path}", lambda: spec.loader.exec_module(module))
+    finally:
+        REGISTRY.clear()
+        REGISTRY.update(before)
     sys.modules[name] = module
