@@ -155,7 +155,7 @@ def evaluate(
             adjust=adjust,
             losses=run_losses,
         ),
-        threads=threads or os.cpu_count() or 1,
+        threads=threads or (1 if engine == "dask" else os.cpu_count() or 1),  # dask: per task
         budget=MemoryBudget(_memory_limit(max_memory)),
     )
     frames: list[Frame] = []

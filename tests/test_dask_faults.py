@@ -261,3 +261,18 @@ def test_in_memory_frames_are_scattered_not_read_by_name(dask_client: Any) -> No
     frame = pd.DataFrame({"y_true": [1.0, 2, 3], "y_pred": [1.5, 2, 2]})
     found = evaluate(frame, engine="dask", scheduler=dask_client)
     assert found.rows[-1].metrics["mse"] == pytest.approx(evaluate(frame).rows[-1].metrics["mse"])
+
+
+def test_the_engine_and_scheduler_are_config_keys(
+    tmp_path: Path, dask_client: Any, run: Any
+) -> None:
+    config = tmp_path / "losscli.toml"
+    address = dask_client.scheduler.address
+    config.write_text(f'engine = "dask"\nscheduler = "{address}"\nconnect-timeout = 5\n')
+    refused = run("evaluate", "-", "--config", str(config), input="y_true,y_pred\n1,2\n")
+    assert refused.exit_code == 2 and "--engine dask" in refused.stderr
+    data = write_table(regression(rows=50), tmp_path / "data.csv")
+    done = run("evaluate", str(data), "-p", "a", "--config", str(config), "-f", "csv")
+    local = run("evaluate", str(data), "-p", "a", "--engine", "local", "-f", "csv")
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.splitlines()[0] == local.stdout.splitlines()[0]
