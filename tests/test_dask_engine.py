@@ -276,3 +276,16 @@ NUMBER = re.compile(r"(-?\d+\.\d+(?:e[-+]?\d+)?)")
 
 def _number(text: str) -> float | str:
     return float(text) if NUMBER.fullmatch(text) else text
+
+
+def test_many_small_files_are_folded_several_to_a_task_with_the_local_values(
+    tmp_path: Path, dask_client: Any
+) -> None:
+    from losscli.engine.distributed.partitions import tasks
+    from losscli.engine.distributed.tasks import Partition
+
+    directory = shards(regression(rows=1200), tmp_path / "small", ".parquet", count=40)
+    both(str(directory), dask_client, pred="a", group_by="g", ci=0.9, ci_method="bootstrap",
+         resamples=20, block_rows=3)  # fmt: skip
+    found = [Partition(i, f"f{i}", i, rows=30) for i in range(40)]
+    assert [len(chosen) for chosen in tasks(found, limit=250)] == [8, 8, 8, 8, 8]

@@ -159,7 +159,7 @@ def _busy_worker(client: Any, timeout: float = 120) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for worker, keys in client.processing().items():
-            if any("fold_partition" in str(key) for key in keys):
+            if any("fold_partitions" in str(key) for key in keys):
                 return str(worker)
         time.sleep(0.05)
     raise AssertionError("no partition was ever being folded")

@@ -23,8 +23,8 @@ from ..keys import KeySet
 from ..partial import Partial
 from ..run import Options, Work, plan_work
 from .cluster import Cluster, connected
-from .partitions import partitions
-from .tasks import Folded, Job, fold_partition, merge_folded
+from .partitions import partitions, tasks
+from .tasks import Folded, Job, fold_partitions, merge_folded
 
 FAN_IN = 8  # partials merged by one task of the tree
 
@@ -59,8 +59,14 @@ def _evaluated(
     try:
         [job_future] = client.scatter([job], broadcast=True, hash=False)
         futures = [
-            client.submit(fold_partition, job_future, partition, table, pure=False)
-            for partition, table in zip(found, tables, strict=True)
+            client.submit(
+                fold_partitions,
+                job_future,
+                tuple(found[i] for i in chosen),
+                *(tables[i] for i in chosen if tables[i] is not None),
+                pure=False,
+            )
+            for chosen in tasks(found)
         ]
         level = futures
         while len(level) > FAN_IN:

@@ -41,14 +41,12 @@ def partitions(
     for part_index, (name, position) in enumerate(zip(parts, positions, strict=False)):
         cut = groups[part_index]
         if cut is None:
-            found.append(Partition(len(found), name, part_index, 0, position, None, reading))
+            found.append(Partition(len(found), name, part_index, 0, position, reading=reading))
             continue
         for first_row, chosen in _grouped(cut):
-            found.append(
-                Partition(
-                    len(found), name, part_index, first_row, position + first_row, chosen, reading
-                )
-            )
+            rows_in = sum(cut[i] for i in chosen)
+            at = (first_row, position + first_row)
+            found.append(Partition(len(found), name, part_index, *at, chosen, rows_in, reading))
     return found, [None] * len(found)
 
 
@@ -124,7 +122,10 @@ def _table_partitions(client: Any, source: Any) -> tuple[list[Partition], list[A
     starts = range(0, max(table.num_rows, 1), PARTITION_ROWS)
     slices = [table.slice(start, PARTITION_ROWS) for start in starts]
     futures = client.scatter(slices, hash=False)
-    found = [Partition(i, source.name, 0, start, start) for i, start in enumerate(starts)]
+    found = [
+        Partition(i, source.name, 0, start, start, rows=min(PARTITION_ROWS, table.num_rows - start))
+        for i, start in enumerate(starts)
+    ]
     return found, list(futures)
 
 
@@ -136,3 +137,21 @@ def _frame_partitions(client: Any, source: Any) -> tuple[list[Partition], list[A
     starts = itertools.accumulate(lengths, initial=0)
     found = [Partition(i, source.name, 0, start, start) for i, start in enumerate(starts)][:-1]
     return found, list(futures)
+
+
+def tasks(found: list[Partition], limit: int | None = None) -> list[list[int]]:
+    """The partitions (their indexes) each task folds: consecutive ones whose rows add up
+    to ``limit`` at most, so that 100,000 small files are not 100,000 tasks (a task costs
+    the scheduler about a millisecond); one of unknown rows (a CSV file) alone."""
+    limit = PARTITION_ROWS if limit is None else limit
+    grouped: list[list[int]] = []
+    taken = limit + 1
+    for index, partition in enumerate(found):
+        rows = partition.rows
+        if rows is None or not grouped or taken + rows > limit or len(grouped[-1]) >= 1024:
+            grouped.append([index])
+            taken = limit + 1 if rows is None else rows
+        else:
+            grouped[-1].append(index)
+            taken += rows
+    return grouped

@@ -41,6 +41,7 @@ class Partition:
     first_row: int = 0
     position: int = 0
     row_groups: tuple[int, ...] | None = None
+    rows: int | None = None  # its rows, where the footer tells them
     reading: tuple[str | None, str | None, str, str] = (None, None, "utf8", ".")  # format, dialect
 
 
@@ -97,23 +98,35 @@ class Folded:
     failed: tuple[int, int, Failed] | None = None  # (part index, partition index, error)
 
 
-def fold_partition(job: Job, partition: Partition, table: Any = None) -> Folded:
-    """One partition folded into a partial (``table``: its rows, for an in-memory input)."""
+def fold_partitions(job: Job, partitions: tuple[Partition, ...], *tables: Any) -> Folded:
+    """Partitions folded in order into one partial (``tables``: their rows, for an
+    in-memory input). On an error, the problems of the parts folded before it come along
+    (a local run would have raised theirs first)."""
+    fold: PartFold | None = None
+    partition = partitions[0]
     try:
         work, options = job.unpacked()
-        source = _opened(partition, table)
         threads = max(1, options.threads)
         pool = ThreadPoolExecutor(threads) if threads > 1 else None
         try:
             fold = PartFold(work, options, pool, threads, position=partition.position)
-            fold.part(partition.part, read_part(work, source), first_row=partition.first_row)
+            for partition, table in zip(
+                partitions, tables or [None] * len(partitions), strict=True
+            ):
+                fold.position = partition.position
+                source = _opened(partition, table)
+                fold.part(partition.part, read_part(work, source), first_row=partition.first_row)
             total = fold.settled()
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
     except LossCliError as exc:
         where = (partition.part_index, partition.index, Failed.of(exc))
-        return Folded(None, failed=where)
+        if fold is None:
+            return Folded(None, failed=where)
+        problems = Partial.empty(fold.total.keys)
+        problems.problems = dict(fold.total.problems)
+        return Folded(problems, failed=where)
     return Folded(total, fold.guard.no_bootstrap)
 
 
