@@ -139,26 +139,59 @@ def merge_costs(
     return found
 
 
-def partials(groups: int, resamples: int) -> tuple[Any, Any]:
-    """Two partials of ``groups`` keys, folded by the engine from 2 rows per key each."""
-    import numpy as np
-    import pyarrow as pa
+def task_path(path: str) -> list[tuple[str, float, float]]:
+    """A worker's task on a whole Parquet file (all its row groups, in this process)
+    against the local engine's run of it, both on one thread: what the Dask path adds per
+    row, without the cluster."""
+    import pyarrow.parquet as pq
 
+    import losscli
+    from losscli.engine.distributed.tasks import Job, Partition, fold_partitions
+    from losscli.engine.run import plan_work
+    from losscli.reading import open_source
+
+    options = _options(("y_pred",), (), ("mse", "mape"), resamples=0)
+    work = plan_work(open_source(path), options)
+    groups = tuple(range(pq.ParquetFile(path).metadata.num_row_groups))
+    job = Job.of(work, options, ())
+    partition = Partition(0, path, 0, row_groups=groups)
+    rows = pq.ParquetFile(path).metadata.num_rows
+    local = timed(lambda: losscli.evaluate(path, pred="y_pred", losses="mse,mape", threads=1), 3)
+    task = timed(lambda: fold_partitions(job, (partition,)), 3)
+    return [
+        (f"local engine, {rows:,} rows (mse, mape), one thread", *local),
+        ("the Dask task's fold of the same rows, in-process", *task),
+    ]
+
+
+def _options(
+    preds: tuple[str, ...], group_by: tuple[str, ...], names: tuple[str, ...], resamples: int
+) -> Any:
     from losscli.api import uncertainty_settings
-    from losscli.engine.fold import PartFold
-    from losscli.engine.run import Options, plan_work, read_part
+    from losscli.engine.run import Options
     from losscli.losses import Params, resolve_losses
-    from losscli.reading.frames import FrameSource
 
-    losses = tuple(resolve_losses(["mse", "mae"]))
+    losses = tuple(resolve_losses(list(names)))
     ci = None if not resamples else 0.95
-    options = Options(
-        label="y_true", preds=("y_pred",), probs=(), logits=(), weight=None, group_by=("g",),
+    return Options(
+        label="y_true", preds=preds, probs=(), logits=(), weight=None, group_by=group_by,
         losses=losses, always_shown=frozenset(), params=Params(), drop_na=False,
         mape_zero="skip", renormalize=False, progress=None,
         uncertainty=uncertainty_settings(ci, method="bootstrap", resamples=max(resamples, 2),
             seed=0, block_rows=1, compare=False, adjust="holm", losses=losses),
     )  # fmt: skip
+
+
+def partials(groups: int, resamples: int) -> tuple[Any, Any]:
+    """Two partials of ``groups`` keys, folded by the engine from 2 rows per key each."""
+    import numpy as np
+    import pyarrow as pa
+
+    from losscli.engine.fold import PartFold
+    from losscli.engine.run import plan_work, read_part
+    from losscli.reading.frames import FrameSource
+
+    options = _options(("y_pred",), ("g",), ("mse", "mae"), resamples)
     rng = np.random.default_rng(0)
     made = []
     for half in range(2):
@@ -180,7 +213,10 @@ def main() -> None:
     except ImportError:
         sys.exit("the Dask cases need losscli[dask]")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    big = Path.home() / ".cache/losscli-bench/regression_v1_10000000.parquet"
     rows = [*cluster_costs(distributed), *merge_costs()]
+    if len(sys.argv) > 1 or big.exists():
+        rows += task_path(sys.argv[1] if len(sys.argv) > 1 else str(big))
     print("| what | wall | CPU (this process) |\n|---|---:|---:|")
     for what, wall, cpu in rows:
         print(f"| {what} | {_shown(wall)} | {_shown(cpu)} |")
