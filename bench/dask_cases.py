@@ -72,11 +72,11 @@ def cluster_costs(distributed: Any) -> list[tuple[str, float, float]]:
     """Starting a 1-worker LocalCluster (and closing it); connecting to a running one."""
 
     def start() -> None:
-        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None):
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0"):
             pass
 
     found = [("LocalCluster of 1 worker process: start and close", *timed(start, runs=3))]
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as c:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as c:
 
         def connect() -> None:
             distributed.Client(c.scheduler_address, set_as_default=False).close()

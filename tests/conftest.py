@@ -365,7 +365,7 @@ def dask_client() -> Iterator[Any]:
         processes=True,
         host="127.0.0.1",
         memory_limit="1GiB",
-        dashboard_address=None,
+        dashboard_address=":0",
     )
     client = distributed.Client(cluster, set_as_default=False)
     yield client

@@ -285,7 +285,10 @@ def test_many_small_files_are_folded_several_to_a_task_with_the_local_values(
     from losscli.engine.distributed.tasks import Partition
 
     directory = shards(regression(rows=1200), tmp_path / "small", ".parquet", count=40)
-    both(str(directory), dask_client, pred="a", group_by="g", ci=0.9, ci_method="bootstrap",
-         resamples=20, block_rows=3)  # fmt: skip
+    options = {"pred": "a", "group_by": "g", "ci": 0.9, "ci_method": "bootstrap",
+               "resamples": 20, "block_rows": 3}  # fmt: skip
+    want = both(str(directory), dask_client, **options)
+    ahead = evaluate(str(directory), engine="dask", scheduler=dask_client, threads=3, **options)
+    same(want.to_dict(), ahead.to_dict())  # a task reads its next files ahead
     found = [Partition(i, f"f{i}", i, rows=30) for i in range(40)]
     assert [len(chosen) for chosen in tasks(found, limit=250)] == [8, 8, 8, 8, 8]

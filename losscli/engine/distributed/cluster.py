@@ -89,7 +89,7 @@ def _local_cluster(distributed: Any, workers: int | None) -> Iterator[Any]:
         n_workers=count,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     try:

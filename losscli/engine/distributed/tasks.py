@@ -10,6 +10,7 @@ the client raises again as the error it was (its message and exit code unchanged
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -23,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from ...errors import LossCliError, PluginFailure
+from ...reading.ahead import ReadAhead
 from ..fold import PartFold
 from ..partial import Partial
 from ..run import Options, Work, read_part
@@ -108,14 +110,17 @@ def fold_partitions(job: Job, partitions: tuple[Partition, ...], *tables: Any) -
         work, options = job.unpacked()
         threads = max(1, options.threads)
         pool = ThreadPoolExecutor(threads) if threads > 1 else None
+        rows = tables or (None,) * len(partitions)
+        streams = (
+            (p, functools.partial(_read, work, p, table))
+            for p, table in zip(partitions, rows, strict=True)
+        )
         try:
             fold = PartFold(work, options, pool, threads, position=partition.position)
-            for partition, table in zip(
-                partitions, tables or [None] * len(partitions), strict=True
-            ):
-                fold.position = partition.position
-                source = _opened(partition, table)
-                fold.part(partition.part, read_part(work, source), first_row=partition.first_row)
+            with ReadAhead(streams, readers=threads) as ahead:  # the next files, read ahead
+                for partition, batches in ahead:
+                    fold.position = partition.position
+                    fold.part(partition.part, batches, first_row=partition.first_row)
             total = fold.settled()
         finally:
             if pool is not None:
@@ -128,6 +133,11 @@ def fold_partitions(job: Job, partitions: tuple[Partition, ...], *tables: Any) -
         problems.problems = dict(fold.total.problems)
         return Folded(problems, failed=where)
     return Folded(total, fold.guard.no_bootstrap)
+
+
+def _read(work: Work, partition: Partition, table: Any) -> Any:
+    """The batches of one partition, on a reading thread."""
+    return read_part(work, _opened(partition, table))
 
 
 def _opened(partition: Partition, table: Any) -> Any:
