@@ -89,7 +89,9 @@ def is_frame(item: Any) -> bool:
     """Whether ``item`` is one in-memory input (not a list of inputs)."""
     if isinstance(item, (pa.Table, pa.RecordBatch, pa.RecordBatchReader)):
         return True
-    return hasattr(item, "columns") or type(item).__module__.split(".")[0] == "polars"
+    if type(item).__module__.split(".")[0] == "polars":  # a LazyFrame's columns cost a plan
+        return True
+    return hasattr(item, "columns")
 
 
 def unknown(item: Any) -> UsageError:
