@@ -276,3 +276,15 @@ def test_the_engine_and_scheduler_are_config_keys(
     local = run("evaluate", str(data), "-p", "a", "--engine", "local", "-f", "csv")
     assert done.exit_code == 0, done.stderr
     assert done.stdout.splitlines()[0] == local.stdout.splitlines()[0]
+
+
+def test_a_corrupt_shard_is_the_local_engines_message_and_exit_3(
+    tmp_path: Path, dask_client: Any, run: Any
+) -> None:
+    directory = shards(regression(rows=300), tmp_path / "d", ".parquet")
+    (directory / "part-1.parquet").write_bytes(b"PAR1 not really")
+    address = dask_client.scheduler.address
+    local = run("evaluate", str(directory), "-p", "a")
+    dask = run("evaluate", str(directory), "-p", "a", "--engine", "dask", "--scheduler", address)
+    assert local.exit_code == dask.exit_code == 3
+    assert dask.stderr == local.stderr and "part-1.parquet" in dask.stderr

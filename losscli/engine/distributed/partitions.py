@@ -15,9 +15,10 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
+from ...errors import LossCliError
 from ...reading import Source
 from ..run import Options, Work
-from .tasks import Partition, count_rows
+from .tasks import Failed, Partition, count_rows
 
 PARTITION_ROWS = 1 << 22  # rows of a partition, at most (a bigger row group is one of its own)
 FOOTERS_PER_TASK = 64
@@ -63,18 +64,28 @@ def _row_groups(
     parquet = [name for name, kind in zip(parts, kinds, strict=True) if kind]
     batches = [parquet[i : i + FOOTERS_PER_TASK] for i in range(0, len(parquet), FOOTERS_PER_TASK)]
     futures = [client.submit(footer_rows, batch, reading, pure=False) for batch in batches]
-    read = iter([rows for batch in client.gather(futures) for rows in batch])
+    read = iter([rows for batch in map(_raised, client.gather(futures)) for rows in batch])
     return [next(read) if kind else None for kind in kinds]
 
 
-def footer_rows(names: Sequence[str], reading: tuple[Any, ...]) -> list[list[int]]:
+def footer_rows(names: Sequence[str], reading: tuple[Any, ...]) -> list[list[int]] | Failed:
     """On a worker: the rows of each row group of each named Parquet file."""
     from ...reading import open_source
 
     found = []
-    for name in names:
-        source = open_source(name, reading[0], None, *reading[1:])
-        found.append(source.row_group_rows())  # type: ignore[attr-defined]
+    try:
+        for name in names:
+            source = open_source(name, reading[0], None, *reading[1:])
+            found.append(source.row_group_rows())  # type: ignore[attr-defined]
+    except LossCliError as exc:
+        return Failed.of(exc)
+    return found
+
+
+def _raised(found: Any) -> Any:
+    """A worker's result, or the losscli error it failed with, raised here."""
+    if isinstance(found, Failed):
+        raise found.error()
     return found
 
 
@@ -96,7 +107,8 @@ def _part_rows(
         for i, name in enumerate(parts)
         if groups[i] is None and counting and i < len(parts) - 1
     }
-    counted = dict(zip(futures, client.gather(list(futures.values())), strict=True))
+    counts = map(_raised, client.gather(list(futures.values())))
+    counted = dict(zip(futures, counts, strict=True))
     return [sum(cut) if cut is not None else counted.get(i, 0) for i, cut in enumerate(groups)]
 
 

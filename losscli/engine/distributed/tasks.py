@@ -172,10 +172,13 @@ def merge_folded(*folded: Folded) -> Folded:
     return Folded(total, no_bootstrap, first)
 
 
-def count_rows(partition: Partition, column: str) -> int:
+def count_rows(partition: Partition, column: str) -> int | Failed:
     """The data rows of a CSV file, as losscli's reader reads them (``column`` as text)."""
-    source = _opened(partition, None)
-    return sum(batch.num_rows for batch in source.batches([column], ()))
+    try:
+        source = _opened(partition, None)
+        return sum(batch.num_rows for batch in source.batches([column], ()))
+    except LossCliError as exc:
+        return Failed.of(exc)
 
 
 def load_plugins(plugins: tuple[tuple[str, bytes], ...]) -> None:
