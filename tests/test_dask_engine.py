@@ -292,3 +292,16 @@ def test_many_small_files_are_folded_several_to_a_task_with_the_local_values(
     same(want.to_dict(), ahead.to_dict())  # a task reads its next files ahead
     found = [Partition(i, f"f{i}", i, rows=30) for i in range(40)]
     assert [len(chosen) for chosen in tasks(found, limit=250)] == [8, 8, 8, 8, 8]
+
+
+def test_many_groups_are_the_local_engines_on_dask(
+    tmp_path: Path, dask_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from losscli.engine.distributed import partitions
+
+    monkeypatch.setattr(partitions, "PARTITION_ROWS", 10_000)
+    frame = regression(rows=40_000)
+    frame["item"] = np.random.default_rng(3).integers(0, 20_000, len(frame))
+    directory = shards(frame, tmp_path / "items", ".parquet", count=2)
+    found = both(str(directory), dask_client, pred=["a", "b"], group_by="item", losses="mse,r2")
+    assert len(found.rows) > 2 * 15_000
