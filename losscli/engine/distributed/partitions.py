@@ -6,7 +6,8 @@ give every row group's rows, so every partition's first row is known before any 
 is read. A CSV file is one partition: its row positions in a dataset of several files
 matter only to the bootstrap, which then counts each file's rows first (a pre-pass on the
 workers that parses one column of every file but the last: measured at about the CPU of the
-run itself, since parsing the text is most of a CSV run's cost). An in-memory table is cut into slices, scattered to the workers.
+run itself, since parsing the text is most of a CSV run's cost). An in-memory table is cut
+into slices, scattered to the workers.
 """
 
 from __future__ import annotations
