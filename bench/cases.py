@@ -388,4 +388,7 @@ def all_families(cmd: Commands, data: Data, sizes: Sizes, out_dir: Path) -> list
         classification_family(cmd, data, sizes.cls_rows),
         startup_family(cmd, data),
     ]
+    from dask_cases import dask_family  # --engine dask against the local engine (#19)
+
+    families.append(dask_family(cmd, data, tuple(r for r in (sizes.rows, sizes.big_rows) if r)))
     return families

@@ -17,15 +17,11 @@ from typing import IO, Any
 
 from .engine.budget import MemoryBudget, parse_size
 from .engine.finalize import drop_inapplicable
-from .engine.run import Options, Progress, evaluate_sources
+from .engine.run import Options, Progress
 from .engine.settings import Uncertainty
 from .errors import UsageError
+from .inputs import as_list, as_source, check_engine, each_file_once, evaluated
 from .losses import EPS, Loss, Params, Task, default_losses, get_loss, resolve_losses
-from .reading import (
-    Source,
-    TableSource,
-    open_source,
-)
 from .result import CiSettings, Comparison, EvaluationResult, Frame
 from .result.adjust import ADJUSTMENTS
 
@@ -75,6 +71,10 @@ def evaluate(
     calibration: bool = False,
     residuals: bool = False,
     storage_options: Mapping[str, Any] | None = None,
+    engine: str = "local",
+    scheduler: Any = None,
+    workers: int | None = None,
+    connect_timeout: float = 10.0,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -113,6 +113,12 @@ def evaluate(
     without a baseline row. The verdict is in the result (``result.failures``, empty
     when every check passed), never an exit.
     ``storage_options`` (s3fs', gcsfs', adlfs') reach URL inputs and a URL baseline.
+
+    ``engine="dask"`` computes on a Dask cluster, with the same numbers: ``scheduler``
+    (an address, a ``distributed.Client`` or a cluster; default ``DASK_SCHEDULER_ADDRESS``,
+    else a ``LocalCluster`` of ``workers`` processes started for the run), reached
+    within ``connect_timeout`` seconds. Inputs may also be Arrow tables, record-batch
+    readers, polars and Dask DataFrames.
     """
     _load_plugins(plugins)
     ci = _ci_level(ci)
@@ -158,7 +164,7 @@ def evaluate(
             adjust=adjust,
             losses=run_losses,
         ),
-        threads=threads or os.cpu_count() or 1,
+        threads=threads or (1 if engine == "dask" else os.cpu_count() or 1),  # dask: per task
         budget=MemoryBudget(_memory_limit(max_memory)),
         diagrams=_diagrams(run_losses, calibration, residuals),
     )
@@ -166,15 +172,15 @@ def evaluate(
     comparisons: list[Comparison] = []
     notices: list[str] = []
     tasks: set[Task] = set()
-    items = _as_list(inputs)
+    items = as_list(inputs)
+    check_engine(engine, items)
     if sum(isinstance(item, str) and item == "-" for item in items) > 1:
         raise UsageError("- (standard input) is streamed, so it can be read once: give it once")
-    indexed, notices = _each_file_once(items)
-    sources = (
-        _as_source(item, index, input_format, stdin, storage_options, delimiter, encoding, decimal)
-        for index, item in indexed
-    )
-    for found in evaluate_sources(sources, options):
+    indexed, notices = each_file_once(items)
+    reading = (input_format, delimiter, encoding, decimal, storage_options)
+    sources = (as_source(item, index, stdin, reading) for index, item in indexed)
+    cluster = _cluster(engine, scheduler, workers, connect_timeout)
+    for found in evaluated(sources, options, engine=engine, cluster=cluster, reading=reading):
         frames.append(found.frame)
         comparisons += found.comparisons
         notices += found.notices
@@ -216,6 +222,15 @@ def _diagrams(losses: Sequence[Loss], calibration: bool, residuals: bool) -> tup
     bins = next((x.arguments["bins"] for x in losses if x.base == "ece"), ECE_BINS)
     assert isinstance(bins, int)
     return diagram_losses(bins if calibration else None, residuals)
+
+
+def _cluster(engine: str, scheduler: Any, workers: int | None, timeout: float) -> Any:
+    """The Dask engine's cluster settings (None for the local engine)."""
+    if engine != "dask":
+        return None
+    from .engine.distributed import Cluster
+
+    return Cluster(scheduler, workers, timeout)
 
 
 def _load_plugins(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> None:
@@ -363,51 +378,6 @@ def _interval(
     if not 0 <= seed < 2**64:
         raise UsageError(f"the bootstrap's seed lies between 0 and 2**64 - 1, not {seed}")
     return CiSettings(level, method, resamples, seed, unit_rows=block_rows)
-
-
-def _as_source(
-    item: Any,
-    index: int,
-    input_format: str | None,
-    stdin: IO[bytes] | None,
-    storage_options: Mapping[str, Any] | None,
-    *dialect: Any,
-) -> Source:
-    if isinstance(item, (str, os.PathLike)):
-        path = os.fspath(item)
-        return open_source(path, input_format, stdin, *dialect, storage_options=storage_options)
-    if hasattr(item, "columns") and hasattr(item, "dtypes"):
-        import pyarrow as pa
-
-        return TableSource(f"DataFrame[{index}]", pa.Table.from_pandas(item, preserve_index=False))
-    raise UsageError(f"cannot evaluate a {type(item).__name__}; give a path or a DataFrame")
-
-
-def _each_file_once(items: list[Any]) -> tuple[list[tuple[int, Any]], list[str]]:
-    """The inputs with their index, each file once (the first naming kept; ``a.csv`` and
-    ``./a.csv`` are one file), and a notice naming those named more than once, as a model
-    named twice has."""
-    kept: list[tuple[int, Any]] = []
-    first: dict[str, str] = {}  # each file's key: its first naming
-    repeated: list[str] = []
-    for index, item in enumerate(items):
-        path = os.fspath(item) if isinstance(item, (str, os.PathLike)) else "-"
-        key = path if path == "-" or "://" in path else os.path.realpath(path)
-        if key == "-" or key not in first:
-            first.setdefault(key, path)
-            kept.append((index, item))
-        elif first[key] not in repeated:
-            repeated.append(first[key])
-    names = ", ".join(map(repr, repeated))
-    if len(repeated) > 1:
-        return kept, [f"files {names} are named more than once; each is evaluated once"]
-    return kept, [f"file {names} is named more than once; it is evaluated once"] if repeated else []
-
-
-def _as_list(inputs: Any) -> list[Any]:
-    if isinstance(inputs, (str, os.PathLike)) or hasattr(inputs, "columns"):
-        return [inputs]
-    return list(inputs)
 
 
 def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:

@@ -522,3 +522,22 @@ def gcs_bucket(gcs_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     name = f"b{time.monotonic_ns()}"
     fsspec.filesystem("gs", token="anon").mkdir(name)
     return name
+
+
+@pytest.fixture(scope="session")
+def dask_client() -> Iterator[Any]:
+    """A Dask ``LocalCluster`` of 2 single-threaded worker processes on 127.0.0.1, and a
+    client of it, for the whole session (starting one takes seconds)."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        memory_limit="1GiB",
+        dashboard_address=":0",
+    )
+    client = distributed.Client(cluster, set_as_default=False)
+    yield client
+    client.close()
+    cluster.close()

@@ -23,6 +23,7 @@ from ..render.formats import CATALOG_FORMATS
 from .chart_options import chart_options, chart_view
 from .config_options import losses_config_options
 from .diagram_options import diagram_options, diagrams_nowhere, with_diagrams
+from .engine_options import engine_options
 from .messages import PROG, Group, say
 from .options import (
     gate_options,
@@ -112,6 +113,7 @@ def main() -> None:
 @storage_option
 @loss_options
 @stats_options
+@engine_options
 @output_options
 @view_options
 @diagram_options

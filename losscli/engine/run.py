@@ -10,9 +10,8 @@ in sorted order), which the bootstrap keys on.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -20,22 +19,17 @@ from functools import partial
 import pyarrow as pa
 
 from ..errors import InputError, UsageError
-from ..losses import Loss, Params, Task
+from ..losses import Loss, Params
 from ..reading import ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
-from ..result import Comparison, Frame
 from .batches import BatchBuilder
-from .bootstrap import Settler
-from .budget import MemoryBudget, OverBudget
-from .finalize import Finishing, result_frame
-from .guard import FoldGuard
-from .kernel import KernelSpec, evaluate_chunk
-from .keys import KeySet
-from .partial import Partial
+from .budget import MemoryBudget
+from .fold import PartFold, SourceResult, finish
+from .kernel import KernelSpec
 from .settings import Uncertainty
 
+__all__ = ["Options", "PartFold", "Progress", "SourceResult", "Work", "evaluate_sources"]
 Progress = Callable[[str, int, "int | None", str], None]
-POOL_MIN_ROWS = 1 << 14  # smaller chunks are computed on the folding thread
 
 
 @dataclass(frozen=True)
@@ -59,14 +53,6 @@ class Options:
     diagrams: tuple[Loss, ...] = ()  # --calibration, --residuals: their bins (engine/bins.py)
 
 
-@dataclass(frozen=True)
-class SourceResult:
-    frame: Frame
-    comparisons: list[Comparison]
-    notices: list[str]
-    tasks: set[Task]
-
-
 def evaluate_sources(
     sources: Iterable[Source], options: Options
 ) -> Generator[SourceResult, None, None]:
@@ -83,45 +69,89 @@ def evaluate_sources(
         _Workers(options.threads) as workers,
         ReadAhead(_part_streams(planned), readers=options.threads) as ahead,
     ):
-        fold: _Fold | None = None
+        current: tuple[_Planned, PartFold] | None = None
         for (input_, index, part), batches in ahead:
-            if fold is None or fold.input is not input_:  # the first part of the next input
-                if fold is not None:
-                    yield fold.result(options)
-                fold = _Fold(input_, options, workers)
-            fold.part(index, part, batches)
-        if fold is not None:
-            yield fold.result(options)
+            if current is None or current[0] is not input_:  # the next input's first part
+                if current is not None:
+                    yield _finished(*current, options)
+                current = (input_, PartFold(input_.work, options, workers.pool, workers.threads))
+            fold = current[1]
+            fold.part(part.name, batches, progress=_progress(input_.source, index, options))
+            fold.check(part.name)
+        if current is not None:
+            yield _finished(*current, options)
+
+
+def _progress(source: Source, index: int, options: Options) -> Callable[[], None] | None:
+    """What reports the progress of part ``index`` of ``source`` after each of its chunks."""
+    report = options.progress
+    if report is None:
+        return None
+    return lambda: report(source.name, *source.progress(index))
+
+
+def _finished(input_: _Planned, fold: PartFold, options: Options) -> SourceResult:
+    """One input's result, once every part is folded (:func:`finish`)."""
+    source = input_.source
+    total = fold.settled()
+    return finish(fold.work, [p.name for p in source.parts()], total, options, fold.guard)
 
 
 @dataclass(frozen=True)
-class _Planned:
-    """One input, ready to read: the columns it needs and what each chunk becomes."""
+class Work:
+    """What every chunk of one input becomes: its columns, the kernel's spec and the batch
+    builder. It pickles (a distributed run ships it to its workers with the options)."""
 
-    source: Source
+    name: str
     plan: ColumnPlan
     spec: KernelSpec
     builder: BatchBuilder
     reference: str | None
+    sharded: bool  # a dataset of shards: each shard's columns are checked
+
+    def require_columns(self, part: Source) -> None:
+        """A shard's columns, checked before it is read: every shard needs the plan's."""
+        if not self.sharded:
+            return
+        missing = [c for c in self.plan.needed if c not in part.columns()]
+        if missing:
+            raise InputError(
+                f"{part.name}: no column {', '.join(map(repr, missing))}; every "
+                f"shard of {self.name} needs the same columns"
+            )
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One input, ready to read: the source and what its chunks become."""
+
+    source: Source
+    work: Work
 
     @classmethod
     def of(cls, source: Source, options: Options) -> _Planned:
-        plan = plan_columns(
-            source.name,
-            source.columns(),
-            options.label,
-            options.preds,
-            options.weight,
-            options.group_by,
-            options.probs,
-            options.logits,
-            options.params.from_logits,
-        )
-        plan = replace(plan, extra=_loss_columns(source, options.losses))
-        reference = _reference(plan, options.uncertainty.compare)
-        spec = _kernel_spec(plan, options, source.empty_is_missing, reference)
-        builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
-        return cls(source, plan, spec, builder, reference)
+        return cls(source, plan_work(source, options))
+
+
+def plan_work(source: Source, options: Options) -> Work:
+    """An input's columns found (from its header or footer), and what each chunk becomes."""
+    plan = plan_columns(
+        source.name,
+        source.columns(),
+        options.label,
+        options.preds,
+        options.weight,
+        options.group_by,
+        options.probs,
+        options.logits,
+        options.params.from_logits,
+    )
+    plan = replace(plan, extra=_loss_columns(source, options.losses))
+    reference = _reference(plan, options.uncertainty.compare)
+    spec = _kernel_spec(plan, options, source.empty_is_missing, reference)
+    builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
+    sharded = source.parts() != [source]
+    return Work(source.name, plan, spec, builder, reference, sharded)
 
 
 def _planned_ahead(sources: Iterable[Source], options: Options) -> Generator[_Planned, None, None]:
@@ -148,117 +178,24 @@ def _part_streams(
 
 def _read_part(input_: _Planned, part: Source) -> Iterator[pa.RecordBatch]:
     """The batches of one part, on a reading thread; a shard's columns checked first."""
-    _require_columns(input_.source, part, input_.plan)
-    return part.batches(input_.plan.needed, input_.plan.numeric)
+    return read_part(input_.work, part)
 
 
-class _Fold:
-    """One input's chunks, folded into one partial in reading order."""
-
-    def __init__(self, input_: _Planned, options: Options, workers: _Workers) -> None:
-        self.input, self.options, self.workers = input_, options, workers
-        self.total = Partial.empty(KeySet(input_.plan.group_by, input_.source.empty_is_missing))
-        self.position = 0  # rows of the input before the next chunk (the bootstrap's unit index)
-        self.guard = FoldGuard(input_.spec, self.total, options.budget)
-        self.settler = Settler(workers.pool, workers.threads, options.budget)
-
-    def part(self, index: int, part: Source, batches: Iterator[pa.RecordBatch]) -> None:
-        """Absorb the chunks of one part (a shard is checked under its own name)."""
-        source, progress = self.input.source, self.options.progress
-        workers, first_row = self.workers, 0
-        for batch in batches:
-            if progress is not None:
-                progress(source.name, *source.progress(index))
-            kernel = partial(
-                evaluate_chunk,
-                batch,
-                spec=self.guard.spec,
-                builder=self.input.builder,
-                part=part.name,
-                first_row=first_row,
-                position=self.position,
-            )
-            for chunk in workers.submit(kernel, batch.num_rows):
-                self._absorb(chunk)
-            first_row += batch.num_rows
-            self.position += batch.num_rows
-        for chunk in workers.drain():
-            self._absorb(chunk)
-        if part.name in self.total.problems:
-            self.total.problems[part.name].raise_if_failed()
-
-    def _absorb(self, chunk: Partial) -> None:
-        """One chunk's partial into the total; the bootstrap's waiting cells handed to the
-        settler once there are enough (:mod:`.settle`)."""
-        self.guard.absorb(chunk, self.input.plan.weight)
-        if self.guard.no_bootstrap:  # left out: the products taken before go too
-            self.settler.drop()
-        elif self.total.bootstrap is not None and self.total.bootstrap.due:
-            self._hand_over()
-
-    def _hand_over(self) -> None:
-        """The total's waiting bootstrap cells to the settler, which multiplies them out."""
-        cells = None if self.total.bootstrap is None else self.total.bootstrap.take_cells()
-        if cells is not None:
-            self._settling(partial(self.settler.take, cells))
-
-    def _settling(self, step: Callable[[], object]) -> None:
-        """A step of the settler's, whose charges (products, growing sums) an optional
-        bootstrap survives as the fold's own do (:meth:`.FoldGuard.leave_out`)."""
-        try:
-            step()
-        except OverBudget as exc:
-            self.guard.leave_out(exc)  # raises if the bootstrap is required
-            self.settler.drop()
-
-    def result(self, options: Options) -> SourceResult:
-        """The input's result rows, once every part is absorbed."""
-        self._hand_over()  # the last cells, beside the last products
-        self._settling(self.settler.finish)
-        if not self.guard.no_bootstrap:
-            self.total.add_replicated(self.settler.sums)
-        source, plan, total = self.input.source, self.input.plan, self.total
-        problems = [total.problems[p.name] for p in source.parts() if p.name in total.problems]
-        if (
-            plan.weight
-            and sum(p.rows_seen - p.dropped for p in problems)
-            and not any(p.total_weight for p in problems)
-        ):
-            raise InputError(
-                f"{source.name}: the weights in column {plan.weight!r} are all 0, so "
-                "no row counts; check the weight column"
-            )
-        self.guard.charge_finalizing()
-        finishing = Finishing(
-            options.losses,
-            options.uncertainty,
-            self.input.reference,
-            self.guard.no_bootstrap,
-            diagrams=options.diagrams,
-        )
-        try:
-            frame, comparisons = result_frame(source.name, total, plan.models, finishing)
-        finally:  # this input's sums are dropped now
-            self.guard.release_all()
-        tasks = {_task(total, m.name, m.multiclass) for m in plan.models}
-        if options.mape_zero == "error" and (
-            "mape" in options.always_shown
-            or (any(x.name == "mape" for x in options.losses) and Task.REGRESSION in tasks)
-        ):
-            for found in problems:
-                found.raise_zero_labels()
-        notices = [*plan.notices, *(n for p in problems for n in p.notices())]
-        return SourceResult(frame, comparisons, notices, tasks)
+def read_part(work: Work, part: Source) -> Iterator[pa.RecordBatch]:
+    """The batches of one part (a file, a shard, a partition) of ``work``'s input, of just
+    the columns it needs; a shard's columns checked first."""
+    work.require_columns(part)
+    return part.batches(work.plan.needed, work.plan.numeric)
 
 
 class _Workers:
-    """Chunks computed by a few threads (NumPy releases the GIL), their partials handed
-    back in reading order, so the fold, and every value, is the same for any count."""
+    """The threads that compute chunks (NumPy releases the GIL) and settle the bootstrap;
+    the fold hands partials back in reading order, so every value is the same for any
+    count."""
 
     def __init__(self, threads: int) -> None:
         self.threads = max(1, threads)
         self.pool: ThreadPoolExecutor | None = None
-        self.pending: deque[Future[Partial]] = deque()
 
     def __enter__(self) -> _Workers:
         if self.threads > 1:
@@ -268,26 +205,6 @@ class _Workers:
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def submit(self, kernel: Callable[[], Partial], rows: int) -> list[Partial]:
-        """Start ``kernel`` (of a chunk of ``rows`` rows); the partials finished in order
-        while at most ``threads`` run. A small chunk is computed here, after those before
-        it: its cost is the kernel's fixed cost in Python, which holds the GIL, so another
-        thread would add a hand-over and gain nothing (thousands of small shards)."""
-        if self.pool is None:
-            return [kernel()]
-        if rows < POOL_MIN_ROWS:
-            return [*self.drain(), kernel()]
-        self.pending.append(self.pool.submit(kernel))
-        done = []
-        while len(self.pending) > self.threads:
-            done.append(self.pending.popleft().result())
-        return done
-
-    def drain(self) -> list[Partial]:
-        done = [future.result() for future in self.pending]
-        self.pending.clear()
-        return done
 
 
 def _kernel_spec(
@@ -333,20 +250,3 @@ def _reference(plan: ColumnPlan, compare: str | bool | None) -> str | None:
     if compare not in names:
         raise UsageError(f"--reference {compare!r} is not one of the models: {', '.join(names)}")
     return str(compare)
-
-
-def _require_columns(source: Source, part: Source, plan: ColumnPlan) -> None:
-    if part is source:
-        return
-    missing = [c for c in plan.needed if c not in part.columns()]
-    if missing:
-        raise InputError(
-            f"{part.name}: no column {', '.join(map(repr, missing))}; every "
-            f"shard of {source.name} needs the same columns"
-        )
-
-
-def _task(total: Partial, model: str, multiclass: bool) -> Task:
-    if multiclass:
-        return Task.MULTICLASS
-    return Task.BINARY if total.binary.get(model, True) else Task.REGRESSION

@@ -38,6 +38,7 @@ def batch_rows(numeric_columns: int) -> int:
 
 class ParquetSource(Source):
     read_buffer_bytes = READ_BUFFER_BYTES  # a remote object's reads are larger (``remote``)
+    row_groups: list[int] | None = None  # a partition's row groups (the Dask engine); None: all
 
     def __init__(self, name: str, spool: IO[bytes] | None = None) -> None:
         """``spool``: an open file holding the file's bytes (standard input's copy, which
@@ -93,6 +94,13 @@ class ParquetSource(Source):
     def progress(self, part: int = 0) -> tuple[int, int | None, str]:
         return self._rows_read, self._rows_total, "rows"
 
+    def row_group_rows(self) -> list[int]:
+        """The rows of each row group, from the footer (the Dask engine's partitions)."""
+        if self._file is None:
+            self._file = self._open()
+        found = self._file.metadata
+        return [found.row_group(i).num_rows for i in range(found.num_row_groups)]
+
     def batches(self, columns: Sequence[str], numeric: Collection[str]) -> Iterator[pa.RecordBatch]:
         self._rows_read = 0
         parquet = self._reading(columns, numeric)
@@ -103,6 +111,7 @@ class ParquetSource(Source):
                     batch_size=rows,
                     columns=list(columns),
                     use_threads=ARROW_THREADS,
+                    row_groups=self.row_groups,
                 ):
                     self._rows_read += batch.num_rows
                     yield batch

@@ -1,0 +1,204 @@
+"""The fold of one part's chunks into a partial, and an input's result from its total: the
+one kernel path both engines take.
+
+A local run folds every part of an input into one :class:`PartFold` in reading order; a
+distributed run (:mod:`.distributed`) folds each partition into one of its own on a
+worker, starting at the partition's first row, and merges the partials. Either way each
+chunk goes through :func:`~.kernel.evaluate_chunk` with its row's place in its part (for
+messages) and in its input (the bootstrap's unit), its partial is absorbed under the
+same checks (:class:`~.guard.FoldGuard`), and the bootstrap's cells are multiplied out
+by the same settler; :func:`finish` turns the total into the input's result.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from ..errors import InputError
+from ..losses import Task
+from ..result import Comparison, Frame
+from .bootstrap import Settler
+from .budget import OverBudget
+from .finalize import Finishing, result_frame
+from .guard import FoldGuard
+from .kernel import evaluate_chunk
+from .keys import KeySet
+from .partial import Partial
+
+if TYPE_CHECKING:
+    from .run import Options, Work
+
+POOL_MIN_ROWS = 1 << 14  # smaller chunks are computed on the folding thread
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    frame: Frame
+    comparisons: list[Comparison]
+    notices: list[str]
+    tasks: set[Task]
+
+
+class PartFold:
+    """Chunks folded into one partial in order, from row ``position`` of the input on
+    (0 for a whole input; a partition's first row in a distributed run). ``pool``: the
+    threads that compute chunks and settle the bootstrap (None: this thread)."""
+
+    def __init__(
+        self,
+        work: Work,
+        options: Options,
+        pool: ThreadPoolExecutor | None,
+        threads: int,
+        *,
+        position: int = 0,
+    ) -> None:
+        self.work, self.threads, self.pool = work, max(1, threads), pool
+        self.total = Partial.empty(KeySet(work.plan.group_by, work.spec.empty_is_missing))
+        self.position = position  # rows of the input before the next chunk (the bootstrap's unit)
+        self.guard = FoldGuard(work.spec, self.total, options.budget)
+        self.settler = Settler(pool, self.threads, options.budget)
+        self.pending: deque[Future[Partial]] = deque()
+
+    def part(
+        self,
+        name: str,
+        batches: Iterable[pa.RecordBatch],
+        *,
+        first_row: int = 0,
+        progress: Callable[[], None] | None = None,
+    ) -> None:
+        """Absorb the chunks of part ``name`` (a file or shard), the first of them its data
+        row ``first_row`` (0, or a partition's first row in its file)."""
+        for batch in batches:
+            if progress is not None:
+                progress()
+            kernel = partial(
+                evaluate_chunk,
+                batch,
+                spec=self.guard.spec,
+                builder=self.work.builder,
+                part=name,
+                first_row=first_row,
+                position=self.position,
+            )
+            for chunk in self._submit(kernel, batch.num_rows):
+                self._absorb(chunk)
+            first_row += batch.num_rows
+            self.position += batch.num_rows
+        for chunk in self._drain():
+            self._absorb(chunk)
+
+    def check(self, name: str) -> None:
+        """The bad values part ``name`` holds, raised (once the whole part is folded: the
+        message counts them all)."""
+        if name in self.total.problems:
+            self.total.problems[name].raise_if_failed()
+
+    def settled(self) -> Partial:
+        """The total, its bootstrap cells multiplied out (the fold is done)."""
+        self._hand_over()  # the last cells, beside the last products
+        self._settling(self.settler.finish)
+        if not self.guard.no_bootstrap:
+            self.total.add_replicated(self.settler.sums)
+        return self.total
+
+    def _submit(self, kernel: Callable[[], Partial], rows: int) -> list[Partial]:
+        """Start ``kernel`` (of a chunk of ``rows`` rows); the partials finished in order
+        while at most ``threads`` run. A small chunk is computed here, after those before
+        it: its cost is the kernel's fixed cost in Python, which holds the GIL, so another
+        thread would add a hand-over and gain nothing (thousands of small shards)."""
+        if self.pool is None:
+            return [kernel()]
+        if rows < POOL_MIN_ROWS:
+            return [*self._drain(), kernel()]
+        self.pending.append(self.pool.submit(kernel))
+        done = []
+        while len(self.pending) > self.threads:
+            done.append(self.pending.popleft().result())
+        return done
+
+    def _drain(self) -> list[Partial]:
+        done = [future.result() for future in self.pending]
+        self.pending.clear()
+        return done
+
+    def _absorb(self, chunk: Partial) -> None:
+        """One chunk's partial into the total; the bootstrap's waiting cells handed to the
+        settler once there are enough (:mod:`.settle`)."""
+        self.guard.absorb(chunk, self.work.plan.weight)
+        if self.guard.no_bootstrap:  # left out: the products taken before go too
+            self.settler.drop()
+        elif self.total.bootstrap is not None and self.total.bootstrap.due:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """The total's waiting bootstrap cells to the settler, which multiplies them out."""
+        cells = None if self.total.bootstrap is None else self.total.bootstrap.take_cells()
+        if cells is not None:
+            self._settling(partial(self.settler.take, cells))
+
+    def _settling(self, step: Callable[[], object]) -> None:
+        """A step of the settler's, whose charges (products, growing sums) an optional
+        bootstrap survives as the fold's own do (:meth:`.FoldGuard.leave_out`)."""
+        try:
+            step()
+        except OverBudget as exc:
+            self.guard.leave_out(exc)  # raises if the bootstrap is required
+            self.settler.drop()
+
+
+def finish(
+    work: Work,
+    parts: Sequence[str],
+    total: Partial,
+    options: Options,
+    guard: FoldGuard,
+) -> SourceResult:
+    """The input's result rows from the total of all its ``parts`` (their names, in order),
+    folded under ``guard`` (whose budget it was charged to)."""
+    problems = [total.problems[p] for p in parts if p in total.problems]
+    plan = work.plan
+    if (
+        plan.weight
+        and sum(p.rows_seen - p.dropped for p in problems)
+        and not any(p.total_weight for p in problems)
+    ):
+        raise InputError(
+            f"{work.name}: the weights in column {plan.weight!r} are all 0, so "
+            "no row counts; check the weight column"
+        )
+    guard.charge_finalizing()
+    finishing = Finishing(
+        options.losses,
+        options.uncertainty,
+        work.reference,
+        guard.no_bootstrap,
+        diagrams=options.diagrams,
+    )
+    try:
+        frame, comparisons = result_frame(work.name, total, plan.models, finishing)
+    finally:  # this input's sums are dropped now
+        guard.release_all()
+    tasks = {_task(total, m.name, m.multiclass) for m in plan.models}
+    if options.mape_zero == "error" and (
+        "mape" in options.always_shown
+        or (any(x.name == "mape" for x in options.losses) and Task.REGRESSION in tasks)
+    ):
+        for found in problems:
+            found.raise_zero_labels()
+    notices = [*plan.notices, *(n for p in problems for n in p.notices())]
+    return SourceResult(frame, comparisons, notices, tasks)
+
+
+def _task(total: Partial, model: str, multiclass: bool) -> Task:
+    if multiclass:
+        return Task.MULTICLASS
+    return Task.BINARY if total.binary.get(model, True) else Task.REGRESSION
