@@ -248,10 +248,17 @@ class _Fold:
 
 class _Workers:
     """Chunks computed by a few threads (NumPy releases the GIL), their partials handed
-    back in reading order, so the fold, and every value, is the same for any count."""
+    back in reading order, so the fold, and every value, is the same for any count.
+
+    One of the ``threads`` is the reading thread (the Parquet or CSV decoder), so chunks
+    are computed by ``threads − 1`` of them, on the folding thread itself when that is one:
+    on 2 cores, ``--threads 2`` is one thread reading and one computing, as ``--threads 1``
+    (a second kernel thread took CPU from the reader there and made runs slower:
+    BENCHMARKS.md runs 8 and 9). The pool, of ``threads``, multiplies bootstrap cells out."""
 
     def __init__(self, threads: int) -> None:
         self.threads = max(1, threads)
+        self.computing = max(1, self.threads - 1)  # chunks computed at once (reading aside)
         self.pool: ThreadPoolExecutor | None = None
         self.pending: deque[Future[Partial]] = deque()
 
@@ -266,16 +273,16 @@ class _Workers:
 
     def submit(self, kernel: Callable[[], Partial], rows: int) -> list[Partial]:
         """Start ``kernel`` (of a chunk of ``rows`` rows); the partials finished in order
-        while at most ``threads`` run. A small chunk is computed here, after those before
+        while at most ``computing`` run. A small chunk is computed here, after those before
         it: its cost is the kernel's fixed cost in Python, which holds the GIL, so another
         thread would add a hand-over and gain nothing (thousands of small shards)."""
         if self.pool is None:
             return [kernel()]
-        if rows < POOL_MIN_ROWS:
+        if rows < POOL_MIN_ROWS or self.computing == 1:
             return [*self.drain(), kernel()]
         self.pending.append(self.pool.submit(kernel))
         done = []
-        while len(self.pending) > self.threads:
+        while len(self.pending) > self.computing:
             done.append(self.pending.popleft().result())
         return done
 
