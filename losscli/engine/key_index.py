@@ -39,11 +39,15 @@ class ColumnIndex:
         self._spread: HashedMemo | None = None  # integers spread too far for a table
         self._null_id = -1
         self._sort_chunks = False  # sort chunks of integer keys rather than hash them
+        # the last dictionary looked up and its ids: the batches of one Parquet row group
+        # share their dictionary, and an id, once given, never changes
+        self._last: tuple[pa.Array, np.ndarray] | None = None
 
     def __getstate__(self) -> dict[str, object]:
         """The memo as it means, not as it was last read: its values joined (reading them
         joins pieces), so a partial pickles the same before and after merges read it."""
         state = dict(vars(self))
+        state["_last"] = None  # a shortcut, not the memo
         values = self.values
         state["_pieces"] = [] if values is None else [values]
         return state
@@ -119,6 +123,14 @@ class ColumnIndex:
                 self._dense = (0, np.zeros(0, dtype=np.int64))
         if self._type != dictionary.type:
             dictionary = dictionary.cast(self._type)
+        last = self._last
+        if last is not None and len(last[0]) == len(dictionary) and last[0].equals(dictionary):
+            return last[1].copy()  # the same values as the last dictionary: the same ids
+        mapping = self._positions(dictionary)
+        self._last = (dictionary, mapping.copy())
+        return mapping
+
+    def _positions(self, dictionary: pa.Array) -> np.ndarray:
         if self._dense is not None:
             self._dense_cover(_present(dictionary))
         self._start_text_memo(dictionary)
