@@ -60,23 +60,27 @@ class BlockSums:
 
     def settle(self, table: np.ndarray, touched: list[bool]) -> None:
         """Add the sums of the columns filed (``slots``, ``columns``) to ``table``'s rows, as
-        :func:`~.reduce.key_sum` makes them (the sums of one column taken once), and mark
-        those rows ``touched``."""
+        :func:`~.reduce.key_sum` makes them (the sums of one column taken once); a row not
+        ``touched`` yet takes them as they are (its first block's sums, as if it were its
+        state), and is touched."""
         codes, n_keys, done = self.codes, self.n_keys, self._done
         sum_id = id(SUM)
         for slot, column in zip(self.slots, self.columns, strict=True):
-            touched[slot] = True
             tag = (sum_id, -1 if isinstance(column, Ones) else id(column))
             found = done.get(tag)
             if found is None:
                 found = done[tag] = (column, key_sum(codes, n_keys, column))
-            table[slot] += found[1]
+            if touched[slot]:
+                table[slot] += found[1]
+            else:
+                table[slot] = found[1]
+                touched[slot] = True
 
 
 def sum_table(slots: int, n_keys: int) -> np.ndarray:
-    """A chunk's sums, a row per slot: −0.0, which every first sum added to leaves exactly
-    as it is (−0.0 + x is x, −0.0 included), as if the first block's sums were the table."""
-    return np.full((slots, n_keys), -0.0)
+    """A chunk's sums, a row per slot, each row written by the first block that files a
+    column in it (a row no block touched is never read)."""
+    return np.empty((slots, n_keys))
 
 
 class TermCache:
