@@ -33,7 +33,7 @@ def _binary_shards(tmp_path: Path, files: int = 40, rows: int = 100) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("threads", [1, 3])  # 3: two kernel threads beside the reading one
 def test_an_optional_bootstrap_over_the_budget_is_left_out_on_every_path(
     tmp_path: Path, threads: int
 ) -> None:

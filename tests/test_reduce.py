@@ -368,7 +368,8 @@ def test_statistics_belong_to_their_loss() -> None:
     partial = HARNESS.partial([1.0, 2.0], [1.5, 2.0], [1.0, 1.0])
     owners = {(model, loss) for model, loss, _ in partial.states}
     assert ("p", "mse") in owners and ("p", "rmse") in owners
-    assert partial.states[("p", "mse", NUM)] is partial.states[("p", "rmse", NUM)]
+    mse, rmse = partial.states[("p", "mse", NUM)], partial.states[("p", "rmse", NUM)]
+    assert mse is not rmse and np.array_equal(mse, rmse)  # one column, summed into each slot
 
 
 # ------------------------------------------------------------------ KeySet

@@ -14,6 +14,7 @@ import numpy as np
 from ..columns import Ones
 from ..losses import Batch
 from ..losses.shapes import Terms
+from .reduce import key_sum
 from .statistics import SUM, Kind
 
 Column = np.ndarray | Ones
@@ -33,11 +34,17 @@ def rows_per_block(wanted: int, n_keys: int) -> int:
 
 class BlockSums:
     """The per-key states of one block's columns; a column shared by several losses (or
-    statistics of one kind) is reduced once."""
+    statistics of one kind) is reduced once.
+
+    The sums the kernel's steps declare are filed by their slot (:meth:`file`) and added
+    into the chunk's table of sums at the block's end (:meth:`settle`): a reduction per
+    distinct column, and no Python per statistic beyond filing it."""
 
     def __init__(self, codes: np.ndarray | None, n_keys: int, rows: int) -> None:
         self.codes, self.n_keys, self.rows = codes, n_keys, rows
         self._done: dict[tuple[int, int], tuple[object, Any]] = {}
+        self.slots: list[int] = []  # filed: the slot of each column, and the column
+        self.columns: list[Column] = []
 
     def __call__(self, column: Column) -> np.ndarray:
         """Σ column per key."""
@@ -50,6 +57,30 @@ class BlockSums:
         if done is None:  # column and kind kept alive: their ids stay their own
             done = self._done[tag] = ((kind, column), kind.of_rows(self.codes, self.n_keys, column))
         return done[1]
+
+    def settle(self, table: np.ndarray, touched: list[bool]) -> None:
+        """Add the sums of the columns filed (``slots``, ``columns``) to ``table``'s rows, as
+        :func:`~.reduce.key_sum` makes them (the sums of one column taken once); a row not
+        ``touched`` yet takes them as they are (its first block's sums, as if it were its
+        state), and is touched."""
+        codes, n_keys, done = self.codes, self.n_keys, self._done
+        sum_id = id(SUM)
+        for slot, column in zip(self.slots, self.columns, strict=True):
+            tag = (sum_id, -1 if isinstance(column, Ones) else id(column))
+            found = done.get(tag)
+            if found is None:
+                found = done[tag] = (column, key_sum(codes, n_keys, column))
+            if touched[slot]:
+                table[slot] += found[1]
+            else:
+                table[slot] = found[1]
+                touched[slot] = True
+
+
+def sum_table(slots: int, n_keys: int) -> np.ndarray:
+    """A chunk's sums, a row per slot, each row written by the first block that files a
+    column in it (a row no block touched is never read)."""
+    return np.empty((slots, n_keys))
 
 
 class TermCache:

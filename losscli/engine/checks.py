@@ -150,7 +150,11 @@ class RowProblems:
         if missing_label is not None:
             columns[plan.label] = np.where(missing_label, np.nan, 0.0)
         nonfinite = np.zeros(n, dtype=bool)
-        for name, column in columns.items():
+        with np.errstate(all="ignore"):  # a sum of one pass, nothing made: finite only if
+            finite = [bool(np.isfinite(np.add.reduce(c))) for c in columns.values()]  # all are
+        for (name, column), known in zip(columns.items(), finite, strict=True):
+            if known:
+                continue
             bad = ~np.isfinite(column)
             if bad.any():
                 nonfinite |= bad

@@ -61,6 +61,12 @@ class PartFold:
         position: int = 0,
     ) -> None:
         self.work, self.threads, self.pool = work, max(1, threads), pool
+        # One of the threads is the reading thread (the Parquet or CSV decoder), so chunks
+        # are computed by threads − 1, on this (folding) thread where that is one: on 2
+        # cores, --threads 2 is one thread reading and one computing, as --threads 1 (a
+        # second kernel thread took the reader's core: BENCHMARKS.md runs 8 and 9). The
+        # pool, of ``threads``, multiplies bootstrap cells out.
+        self.computing = max(1, self.threads - 1)
         self.total = Partial.empty(KeySet(work.plan.group_by, work.spec.empty_is_missing))
         self.position = position  # rows of the input before the next chunk (the bootstrap's unit)
         self.guard = FoldGuard(work.spec, self.total, options.budget)
@@ -112,16 +118,16 @@ class PartFold:
 
     def _submit(self, kernel: Callable[[], Partial], rows: int) -> list[Partial]:
         """Start ``kernel`` (of a chunk of ``rows`` rows); the partials finished in order
-        while at most ``threads`` run. A small chunk is computed here, after those before
+        while at most ``computing`` run. A small chunk is computed here, after those before
         it: its cost is the kernel's fixed cost in Python, which holds the GIL, so another
         thread would add a hand-over and gain nothing (thousands of small shards)."""
         if self.pool is None:
             return [kernel()]
-        if rows < POOL_MIN_ROWS:
+        if rows < POOL_MIN_ROWS or self.computing == 1:
             return [*self._drain(), kernel()]
         self.pending.append(self.pool.submit(kernel))
         done = []
-        while len(self.pending) > self.threads:
+        while len(self.pending) > self.computing:
             done.append(self.pending.popleft().result())
         return done
 

@@ -34,7 +34,7 @@ from ..losses import Batch, Loss
 from ..losses.shapes import CROSS, SPREAD, Found, Shape
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
-from .blocks import CACHE_ROWS, BlockSums, Column, TermCache, rows_per_block
+from .blocks import CACHE_ROWS, BlockSums, Column, TermCache, rows_per_block, sum_table
 from .bootstrap import ChunkBootstrap, Resampling
 from .budget import MemoryBudget
 from .checks import RowProblems
@@ -42,7 +42,7 @@ from .declarations import same_kind
 from .keys import KeySet
 from .partial import Partial
 from .shifted import ChunkMoments
-from .statistics import Key, Statistic, flag
+from .statistics import Key, Statistic, Sum, flag
 
 
 @dataclass(frozen=True)
@@ -63,40 +63,72 @@ class KernelSpec:
 
     @cached_property
     def steps(self) -> dict[str, tuple[Step, ...]]:
-        """Per model, what every block computes for it: decided once per spec."""
-        return {
-            model.name: tuple(
-                Step.of(model.name, loss, self)
-                for loss in self.losses
-                if loss.applies_to(model.multiclass)
-            )
-            for model in self.plan.models
-        }
+        """Per model, what every block computes for it: decided once per spec, each sum a
+        loss declares (and each flag its rules count) bound to a slot of the chunk's table
+        of sums (:attr:`sum_keys`)."""
+        steps: dict[str, tuple[Step, ...]] = {}
+        slots = 0
+        for model in self.plan.models:
+            made = []
+            for loss in self.losses:
+                if loss.applies_to(model.multiclass):
+                    made.append(step := Step.of(model.name, loss, self, first_slot=slots))
+                    slots += len(step.sum_keys)
+            steps[model.name] = tuple(made)
+        return steps
+
+    @cached_property
+    def sum_keys(self) -> tuple[Key, ...]:
+        """The key of each slot of a chunk's table of sums, in slot order."""
+        return tuple(key for steps in self.steps.values() for s in steps for key in s.sum_keys)
 
 
 @dataclass(frozen=True)
 class Step:
     """One loss of one model as the kernel computes it per block: its shape, the keys its
-    statistics and flags are filed under, and whether the bootstrap resamples it."""
+    statistics and flags are filed under, and whether the bootstrap resamples it.
+
+    The statistics its shape declares (:attr:`~..losses.shapes.Ratio.declared`) and the
+    counts of its flags are bound once, here: a sum to its slot in the chunk's table of
+    sums, any other kind to its key. A custom shape's, known only from its batches, are
+    looked up by statistic in every block."""
 
     model: str
     loss: str
     shape: Shape
-    flags: tuple[tuple[str, Key], ...]  # (a rule's flag, the key its count is filed under)
+    flags: tuple[tuple[str, int], ...]  # (a rule's flag, the slot its count is summed in)
     resampled: bool
     nonnegative: bool  # a ratio of terms ≥ 0: the co-moments' shifts come from its sums
+    declared: tuple[Statistic, ...]  # as the shape's ``found`` gives them, in its order
+    bound: tuple[tuple[int, Key], ...]  # per declared statistic: its slot (−1: not a sum), key
+    sum_keys: tuple[Key, ...]  # the keys of its slots, from its first on
     keys: dict[Statistic, Key] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def of(cls, model: str, loss: Loss, spec: KernelSpec) -> Step:
+    def of(cls, model: str, loss: Loss, spec: KernelSpec, *, first_slot: int) -> Step:
         shape = loss.shape
+        sums: list[Key] = []
+
+        def slot(key: Key) -> int:
+            sums.append(key)
+            return first_slot + len(sums) - 1
+
+        bound = tuple(
+            (slot(key) if type(stat.kind) is Sum else -1, key)
+            for stat in shape.declared
+            for key in [(model, loss.name, stat)]
+        )
+        flags = tuple((rule.stat, slot((model, loss.name, flag(rule.stat)))) for rule in loss.rules)
         return cls(
             model,
             loss.name,
             shape,
-            tuple((rule.stat, (model, loss.name, flag(rule.stat))) for rule in loss.rules),
+            flags,
             spec.resampling is not None and shape.resampled(spec.replicate_ratios),
             shape.nonnegative,
+            shape.declared,
+            bound,
+            tuple(sums),
         )
 
     def key(self, stat: Statistic) -> Key:
@@ -174,6 +206,8 @@ class _Chunk:
             optional = not spec.replicate_ratios  # the hidden bootstrap (R², F1, …): --ci normal
             self.resampler = ChunkBootstrap(spec.resampling, n_keys, spec.budget, optional=optional)
         self.n: np.ndarray | None = None
+        self.sums = sum_table(len(spec.sum_keys), n_keys)  # the declared sums, a row per slot
+        self.touched = [False] * len(spec.sum_keys)  # the slots some block filed a column in
         self.states: dict[Key, list[Any]] = {}  # [state, made by this chunk: added to in place]
         self.binary: dict[str, bool] = {}
         self.moments = ChunkMoments(n_keys)  # the co-moments, summed block by block
@@ -214,17 +248,29 @@ class _Chunk:
                 self.binary[model.name] = _looks_binary(model_batch)
         if spec.moments and spec.reference in ratios:
             _add_cross_sums(self.moments, ratios, spec.reference)
+        sums.settle(self.sums, self.touched)
 
     def _model(self, model: str, batch: Batch, sums: BlockSums) -> dict[str, tuple[Column, Column]]:
         """Each loss's states for one model; returns the (w·a, w·b) columns of its ratios."""
         terms, columns = TermCache(batch), {}
+        slots, filed = sums.slots, sums.columns
         for step in self.spec.steps[model]:
             found = step.shape.found(batch, terms)
-            for stat, column in found.columns.items():
-                self._add(step.key(stat), sums.state(stat.kind, column))
-            for name, key in step.flags:
-                if name in found.flags:
-                    self._add(key, sums(found.flags[name]))
+            if step.declared and tuple(found.columns) == step.declared:  # identical: no hashing
+                for (slot, key), column in zip(step.bound, found.columns.values(), strict=True):
+                    if slot < 0:
+                        self._add(key, sums.state(key[2].kind, column))
+                    else:
+                        slots.append(slot)
+                        filed.append(column)
+            else:
+                for stat, column in found.columns.items():
+                    self._add(step.key(stat), sums.state(stat.kind, column))
+            for name, slot in step.flags:
+                flagged = found.flags.get(name)
+                if flagged is not None:
+                    slots.append(slot)
+                    filed.append(flagged)
             if found.ratio is not None:
                 columns[step.loss] = a, b = found.ratio
                 if self.spec.moments:  # Σ|a| and Σ|b| are the sums where the terms are ≥ 0
@@ -263,7 +309,8 @@ class _Chunk:
     def partial(self, keys: KeySet, part: str) -> Partial:
         """The chunk's partial: its states, problems, task evidence and bootstrap."""
         n = np.zeros(keys.size) if self.n is None else self.n
-        states = {key: slot[0] for key, slot in self.states.items()}
+        states = {k: self.sums[i] for i, k in enumerate(self.spec.sum_keys) if self.touched[i]}
+        states.update((key, slot[0]) for key, slot in self.states.items())
         states.update(self.moments.tables())
         out = Partial(keys, n, states, {part: self.problems}, dict(self.binary))
         if self.resampler is not None:

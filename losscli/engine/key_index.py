@@ -39,11 +39,15 @@ class ColumnIndex:
         self._spread: HashedMemo | None = None  # integers spread too far for a table
         self._null_id = -1
         self._sort_chunks = False  # sort chunks of integer keys rather than hash them
+        # the last dictionary looked up and its ids: the batches of one Parquet row group
+        # share their dictionary, and an id, once given, never changes
+        self._last: tuple[pa.Array, np.ndarray] | None = None
 
     def __getstate__(self) -> dict[str, object]:
         """The memo as it means, not as it was last read: its values joined (reading them
         joins pieces), so a partial pickles the same before and after merges read it."""
         state = dict(vars(self))
+        state["_last"] = None  # a shortcut, not the memo
         values = self.values
         state["_pieces"] = [] if values is None else [values]
         return state
@@ -119,6 +123,14 @@ class ColumnIndex:
                 self._dense = (0, np.zeros(0, dtype=np.int64))
         if self._type != dictionary.type:
             dictionary = dictionary.cast(self._type)
+        last = self._last
+        if last is not None and len(last[0]) == len(dictionary) and last[0].equals(dictionary):
+            return last[1].copy()  # the same values as the last dictionary: the same ids
+        mapping = self._positions(dictionary)
+        self._last = (dictionary, mapping.copy())
+        return mapping
+
+    def _positions(self, dictionary: pa.Array) -> np.ndarray:
         if self._dense is not None:
             self._dense_cover(_present(dictionary))
         self._start_text_memo(dictionary)
@@ -178,6 +190,8 @@ class ColumnIndex:
     def _dense_lookup(self, dictionary: pa.Array) -> np.ndarray:
         assert self._dense is not None
         lo, table = self._dense
+        if not dictionary.null_count:  # no mask to make, nor to apply
+            return table[_present(dictionary) - lo]
         mapping = np.full(len(dictionary), -1, dtype=np.int64)
         valid = _valid(dictionary)
         mapping[valid] = table[_present(dictionary) - lo]
@@ -187,6 +201,8 @@ class ColumnIndex:
     def _hashed_lookup(self, dictionary: pa.Array) -> np.ndarray:
         """Integers spread too far for a dense table: looked up in a hash table."""
         assert self._spread is not None
+        if not dictionary.null_count:
+            return self._spread.lookup(_present(dictionary))
         mapping = np.full(len(dictionary), -1, dtype=np.int64)
         valid = _valid(dictionary)
         mapping[valid] = self._spread.lookup(_present(dictionary))
@@ -214,19 +230,22 @@ class ColumnIndex:
 
     def _remember(self, dictionary: pa.Array, mapping: np.ndarray, new: np.ndarray) -> None:
         """Put the new values' ids in the memo."""
-        valid = _valid(dictionary)
-        if (~valid & new).any():
-            self._null_id = int(mapping[~valid][0])
+        if dictionary.null_count:
+            valid = _valid(dictionary)
+            if (~valid & new).any():
+                self._null_id = int(mapping[~valid][0])
+            fresh, chosen = new[valid], new & valid  # among the non-null values; among all
+            ids = mapping[valid][fresh]
+        else:  # no mask to make, nor to apply
+            fresh, chosen, ids = new, new, mapping[new]
         if self._dense is not None:
             lo, table = self._dense
-            fresh = new[valid]
-            table[_present(dictionary)[fresh] - lo] = mapping[valid][fresh]
+            table[_present(dictionary)[fresh] - lo] = ids
         elif self._spread is not None:
-            self._spread.add(_present(dictionary)[new[valid]], mapping[valid][new[valid]])
+            self._spread.add(_present(dictionary)[fresh], ids)
         elif self._text is not None:
-            chosen = _arrow.from_numpy(new & valid)
-            names = dictionary.filter(chosen).to_pylist()
-            self._text.update(zip(names, mapping[new & valid].tolist(), strict=True))
+            names = dictionary.filter(_arrow.from_numpy(chosen)).to_pylist()
+            self._text.update(zip(names, mapping[chosen].tolist(), strict=True))
 
     def value(self, i: int) -> Any:
         assert self.values is not None
@@ -253,6 +272,9 @@ def _valid(dictionary: pa.Array) -> np.ndarray:
 
 
 def _present(dictionary: pa.Array) -> np.ndarray:
-    """The non-null values of an integer dictionary, as int64."""
-    values = _arrow.values(dictionary).astype(np.int64)
+    """The non-null values of an integer dictionary, as int64 (without nulls, int64 values
+    are the Arrow buffer itself, read-only: no copy)."""
+    values = _arrow.values(dictionary).astype(np.int64, copy=False)
+    if not dictionary.null_count:
+        return values
     return values[_valid(dictionary)]

@@ -59,7 +59,7 @@ def evaluate_sources(
     """Each input's result, in the given order.
 
     The files of all inputs (and the shards of each) are read ahead by ``options.threads``
-    threads and their chunks computed by as many, while every partial is absorbed in
+    threads and their chunks computed by one fewer, while every partial is absorbed in
     reading order: values, row positions and errors are those of a one-by-one run.
     Each input is planned (its header read, its columns found) on a reading thread too,
     a few inputs ahead.

@@ -107,6 +107,8 @@ class Ratio:
     proportion: bool = False  # a is 0/1 and b is 1: Wilson's interval suits it
     nonnegative: bool = False  # a ≥ 0 and b > 0 on every row: no interval reaches below 0
 
+    # the statistics ``found`` gives, in its order: known before any row (the kernel's slots)
+    declared: ClassVar[tuple[Statistic, ...]] = (NUM, DEN)
     no_interval: ClassVar[str] = ""  # a normal interval (delta method, Wilson) and ...
     paired: ClassVar[bool] = True  # ... a paired comparison, from the co-moments
     hidden_bootstrap: ClassVar[bool] = False  # resampled under the normal method too
@@ -179,6 +181,7 @@ class Extreme(_NotRatio):
     term: Callable[[Batch], Terms]
     largest: bool = True
 
+    declared: ClassVar[tuple[Statistic, ...]] = (WEIGHED_ROWS, EXTREME)
     no_interval: ClassVar[str] = "no interval: a maximum has no sound streamed interval"
     paired: ClassVar[bool] = False
     hidden_bootstrap: ClassVar[bool] = False
@@ -224,6 +227,7 @@ class Custom(_NotRatio):
     compute: Callable[[Sums], np.ndarray]
     flags: Callable[..., Mapping[str, np.ndarray]] = _no_flags
 
+    declared: ClassVar[tuple[Statistic, ...]] = ()  # known per batch: what ``statistics`` names
     no_interval: ClassVar[str] = "no interval for this loss"  # without its bootstrap
     paired: ClassVar[bool] = False
     hidden_bootstrap: ClassVar[bool] = True  # its interval is the bootstrap's (R², F1, …)
@@ -290,6 +294,7 @@ class Ranked(_NotRatio):
 
     ranks: Callable[[Batch], Ranks]
 
+    declared: ClassVar[tuple[Statistic, ...]] = (RANK_TABLE,)
     no_interval: ClassVar[str] = "no interval: no streamed interval for a rank statistic"
     paired: ClassVar[bool] = False
     hidden_bootstrap: ClassVar[bool] = False
