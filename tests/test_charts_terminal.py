@@ -195,10 +195,10 @@ def test_forest_plot_shows_the_wide_tables_differences_and_verdicts(tmp_path: Pa
     for line in shown[: shown.index(title)].splitlines():
         cells = re.split(r"\s{2,}", line.strip())
         if len(cells) == 5 and cells[1].isdigit():  # region, n, new, old, Δ
-            numbers = re.match(r"(\S+) \[(\S+), (\S+)\]$", cells[4])
-            assert numbers is not None, line
+            delta = re.match(r"(\S+) \[(\S+), (\S+)\]$", cells[4])
+            assert delta is not None, line
             mark = {"▲": "better", "▼": "worse"}.get(cells[2][-1], "indistinguishable")
-            table[cells[0]] = ([float(v) for v in numbers.groups()], mark)
+            table[cells[0]] = ([float(v) for v in delta.groups()], mark)
     assert list(forest) == list(table) == ["west", "south", "east", "north", "overall"]
     for group, (numbers, verdict) in forest.items():
         record = compared[group]
