@@ -100,11 +100,11 @@ def test_chart_is_ascii_where_the_terminal_is_not_utf8(tmp_path: Path) -> None:
 def test_chart_with_compare_is_a_forest_plot_marking_significant_groups(tmp_path: Path) -> None:
     shown = terminal(regions_csv(tmp_path), "--compare", "--chart")
     assert "mse per group" not in shown
-    assert chart_of(shown, "Δ mse") == FOREST_UTF8
+    assert chart_of(shown, "Δ mse: old − new") == FOREST_UTF8
     ascii_shown = terminal(
         regions_csv(tmp_path), "--compare", "--chart", env={"PYTHONIOENCODING": "ascii"}
     )
-    assert chart_of(ascii_shown, "delta mse") == FOREST_ASCII
+    assert chart_of(ascii_shown, "delta mse: old - new") == FOREST_ASCII
 
 
 COLOUR = re.compile(r"\x1b\[[0-9;]*3[0-9]m")  # a foreground colour (3x, 38;5;n)
@@ -132,13 +132,80 @@ def chart_rows(shown: str) -> list[tuple[str, str, str]]:
     return rows
 
 
+def table_groups(shown: str, title: str) -> list[str]:
+    """The groups of the table before the chart titled ``title``, in order: the first
+    column of the wide layout's rows, the group of the long layout's rows of ``new``."""
+    table = shown[: shown.index(title)]
+    if re.search(r"^\s+pred\s", table, flags=re.MULTILINE):  # the long layout
+        return re.findall(r"^\s+new\s+(\w+)\s", table, flags=re.MULTILINE)
+    return re.findall(r"^  (\w+)\s+\d+\s", table, flags=re.MULTILINE)
+
+
 def test_chart_orders_groups_as_the_tables_sort_by_and_follows_top(tmp_path: Path) -> None:
     path = regions_csv(tmp_path)
-    shown = terminal(path, "-m", "mae", "--sort-by", "mae", "--top", "3", "--chart=mse")
-    table = shown[: shown.index("mse per group")]
-    table_order = re.findall(r"^\s+new\s+(\w+)\s", table, flags=re.MULTILINE)
-    assert [g for g, model, _ in chart_rows(shown) if model == "new"] == table_order
-    assert table_order[-1] == "overall" and len(table_order) == 4  # the 3 worst, overall
+    for layout in ("wide", "long"):
+        shown = terminal(
+            path, "-m", "mae", "--sort-by", "mae", "--top", "3", "--layout", layout, "--chart=mse"
+        )
+        table_order = table_groups(shown, "mse per group")
+        assert [g for g, model, _ in chart_rows(shown) if model == "new"] == table_order
+        assert table_order[-1] == "overall" and len(table_order) == 4  # the 3 worst, overall
+
+
+def roomy(path: Path, *args: str) -> str:
+    """What a run showed on a terminal 120 columns wide: the wide table on one line a row."""
+    code, shown = on_a_terminal("evaluate", str(path), *ARGS, *args, columns=120, term="xterm")
+    assert code == 0, shown
+    return shown
+
+
+def test_chart_orders_groups_as_the_wide_table_with_the_reference_not_first(
+    tmp_path: Path,
+) -> None:
+    path = regions_csv(tmp_path)
+    for sort_by, first in (("mse", "north"), ("delta:mse", "west")):  # by old's mse, by Δ
+        shown = roomy(path, "--reference", "old", "--sort-by", sort_by, "--chart")
+        title = "Δ mse: new − old"
+        forest = [line.split()[0] for line in chart_of(shown, title).splitlines()[2:-1]]
+        groups = [g for g in forest if g != "│"]
+        assert groups == table_groups(shown, title) and groups[0] == first
+
+
+def forest_differences(forest: str) -> dict[str, tuple[list[float], str]]:
+    """Per group of a forest plot: Δ, low and high as shown, and the verdict."""
+    found = {}
+    for line in forest.splitlines():
+        match = re.match(r"^(\w+)\s.*\s([+-]\S+) \[(\S+), (\S+)\](?:\s+(\w+))?$", line)
+        if match:
+            found[match[1]] = ([float(v) for v in match.group(2, 3, 4)], match[5] or "")
+    return found
+
+
+def test_forest_plot_shows_the_wide_tables_differences_and_verdicts(tmp_path: Path) -> None:
+    args = ("--reference", "old", "--sort-by", "delta:mse")
+    shown = roomy(regions_csv(tmp_path), *args, "--chart")
+    run = losscli_process("evaluate", str(regions_csv(tmp_path)), *ARGS, *args, "-f", "json")
+    compared = {
+        (c["group"] or {"region": "overall"})["region"]: c
+        for c in json.loads(run.stdout)["comparisons"]
+    }
+    title = "Δ mse: new − old"
+    forest = forest_differences(chart_of(shown, title))
+    table = {}  # group: (Δ, low, high, the mark of new's value)
+    for line in shown[: shown.index(title)].splitlines():
+        cells = re.split(r"\s{2,}", line.strip())
+        if len(cells) == 5 and cells[1].isdigit():  # region, n, new, old, Δ
+            delta = re.match(r"(\S+) \[(\S+), (\S+)\]$", cells[4])
+            assert delta is not None, line
+            mark = {"▲": "better", "▼": "worse"}.get(cells[2][-1], "indistinguishable")
+            table[cells[0]] = ([float(v) for v in delta.groups()], mark)
+    assert list(forest) == list(table) == ["west", "south", "east", "north", "overall"]
+    for group, (numbers, verdict) in forest.items():
+        record = compared[group]
+        rounded = [float(f"{record[k]:.5g}") for k in ("delta", "low", "high")]
+        assert numbers == table[group][0] == rounded
+        assert (verdict or "indistinguishable") == table[group][1] == record["verdict"]
+    assert {v for _, v in forest.values()} == {"", "better"}  # both kinds are shown
 
 
 def test_chart_values_equal_the_json_results(tmp_path: Path) -> None:
@@ -171,6 +238,20 @@ def test_chart_option_never_takes_a_file_name_for_the_loss(tmp_path: Path) -> No
     assert after.returncode == 0 and "mse per group" in after.stdout
 
 
+def test_chart_with_no_chart_is_a_usage_error_unless_a_config_file_gave_one(
+    tmp_path: Path,
+) -> None:
+    path = regions_csv(tmp_path)
+    both = losscli_process("evaluate", str(path), *ARGS, "-f", "markdown", "--chart", "--no-chart")
+    assert both.returncode == 2 and both.stdout == ""
+    assert "--chart draws a chart and --no-chart leaves the charts out" in both.stderr
+    (tmp_path / "losscli.toml").write_text("no-chart = true\n", encoding="utf-8")
+    told = losscli_process("evaluate", str(path), *ARGS, "-f", "markdown", "--chart", cwd=tmp_path)
+    assert told.returncode == 0 and "```mermaid" in told.stdout  # the command line's wins
+    quiet = losscli_process("evaluate", str(path), *ARGS, "-f", "markdown", cwd=tmp_path)
+    assert quiet.returncode == 0 and "```mermaid" not in quiet.stdout
+
+
 def test_chart_of_a_loss_not_shown_adds_it(tmp_path: Path) -> None:
     run = losscli_process(
         "evaluate", str(regions_csv(tmp_path)), *ARGS, "-f", "table", "--chart=mae"
@@ -196,7 +277,7 @@ def test_terminal_and_markdown_charts_show_the_same_groups_in_order_and_values()
     markdown = losscli_process("evaluate", str(SAMPLE), *DONE_WHEN, "-f", "markdown").stdout
     document = json.loads(losscli_process("evaluate", str(SAMPLE), *DONE_WHEN, "-f", "json").stdout)
     # the terminal's forest plot is markdown's, line for line
-    forest = chart_of(shown, "Δ mse").rstrip("\n")
+    forest = chart_of(shown, "Δ mse: baseline − gbm").rstrip("\n")
     assert f"```text\n{forest}\n```" in markdown
     rows = [line.split()[0] for line in forest.splitlines()[2:-1] if line.split()[0] != "│"]
     # markdown's Mermaid charts: the groups in the forest plot's order, each model's values

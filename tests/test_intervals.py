@@ -111,7 +111,7 @@ def test_a_verdict_agrees_with_its_interval(loss: str) -> None:
         (c,) = evaluate(frame, pred=["a", "b"], losses=loss, compare=True, ci=0.95).comparisons
         assert c.low is not None and c.high is not None and c.p_value is not None
         assert (c.low > 0 or c.high < 0) == (c.p_value < 0.05), (seed, c)
-        assert (c.verdict == "same") == (c.p_value >= 0.05)
+        assert (c.verdict == "indistinguishable") == (c.p_value >= 0.05)
 
 
 def assert_near(got: Any, want: Any, share: float) -> None:

@@ -92,7 +92,7 @@ def test_no_chart_leaves_markdown_without_its_mermaid_charts() -> None:
     assert "```mermaid" not in without and "```mermaid" in with_charts
     title, _, rest = with_charts.partition("\n\n")
     assert title == without.partition("\n\n")[0] == f"**{SAMPLE}**"  # the title first
-    charts = rest[: rest.index("| pred")]  # then the charts, then the table
+    charts = rest[: rest.index("| segment")]  # then the charts, then the (wide) table
     assert "```mermaid" in charts and with_charts.replace(charts, "") == without
 
 

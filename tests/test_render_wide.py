@@ -100,7 +100,8 @@ WIDE_MARKDOWN = [
 
 
 def test_markdown_marks_the_significantly_better_model_and_its_win(run: Any) -> None:
-    out = run(*TWO, "-m", "mse", "--reference", "baseline", "-f", "markdown").stdout
+    args = (*TWO, "-m", "mse", "--reference", "baseline", "-f", "markdown", "--no-chart")
+    out = run(*args).stdout
     assert out.splitlines()[2:15] == WIDE_MARKDOWN
 
 
@@ -114,7 +115,7 @@ def ascii_run(*args: str) -> str:
 
 
 def test_on_an_ascii_terminal_the_marks_are_ascii_and_no_line_reads_as_markdown_syntax() -> None:
-    out = ascii_run(*TWO, "-m", "mse", "--compare", "-f", "markdown").splitlines()
+    out = ascii_run(*TWO, "-m", "mse", "--compare", "-f", "markdown", "--no-chart").splitlines()
     assert out[2:5] == [
         "| segment | n | mse v: gbm | mse v: baseline | delta mse: baseline |",
         "|---|---:|---:|---:|---:|",
@@ -122,6 +123,11 @@ def test_on_an_ascii_terminal_the_marks_are_ascii_and_no_line_reads_as_markdown_
     ]
     assert "significantly better (+) or worse (-) than gbm at 95%" in out[13]
     assert all(not line.startswith(("#", "+ ", "- ")) for line in out)
+    charted = ascii_run(*TWO, "-m", "mse", "--compare", "-f", "markdown")
+    outside = charted.split("```")[::2]  # the text outside the charts' code blocks
+    assert len(outside) > 1 and all(
+        not line.startswith(("#", "+ ", "- ")) for part in outside for line in part.splitlines()
+    )
     table = ascii_run(*TWO, "-m", "mse", "--reference", "baseline", "-f", "table")
     assert "| apartment | 201 | 354.83 # + |" in table
 
@@ -155,7 +161,8 @@ def test_wide_is_the_default_for_two_to_six_models_whatever_the_width(tmp_path: 
 
 
 def test_long_layout_stacks_the_models_and_csv_does_not_change(run: Any) -> None:
-    long = run(*TWO, "-m", "mse", "-f", "markdown", "--layout", "long").stdout.splitlines()
+    long = run(*TWO, "-m", "mse", "-f", "markdown", "--no-chart", "--layout", "long").stdout
+    long = long.splitlines()
     assert long[2] == "| pred | segment | n | mse ↓ |"
     wide_csv = run(*TWO, "-m", "mse", "-f", "csv", "--layout", "wide").stdout
     assert wide_csv == run(*TWO, "-m", "mse", "-f", "csv").stdout
@@ -174,9 +181,9 @@ def close_models(tmp_path: Path) -> Path:
 
 def test_a_difference_the_data_cannot_tell_from_noise_is_not_a_win(run, close_models: Path):
     base = ("evaluate", str(close_models), "-p", "a", "-p", "b", "-g", "g", "-m", "mse")
-    plain = run(*base, "-f", "markdown").stdout.splitlines()
+    plain = run(*base, "-f", "markdown", "--no-chart").stdout.splitlines()
     assert [line.count("★") for line in plain[4:7]] == [1, 1, 1]  # b is lower: marked best
-    compared = run(*base, "--compare", "-f", "markdown").stdout
+    compared = run(*base, "--compare", "-f", "markdown", "--no-chart").stdout
     table = compared.split("\n\n")[1]
     assert "★" not in table and "▲" not in table
     assert "b: best in 0 of 2 groups by mse; against a: mse better in 0, worse in 0, " in compared
@@ -286,7 +293,7 @@ def compared(draw: st.DrawFn) -> EvaluationResult:
             rows.append(ResultRow(file, pred, group, 2, {"mse": draw(values)}))
     for key in [*keys, None]:
         delta, p = draw(values), draw(st.floats(0, 1))
-        verdict = draw(st.sampled_from(["better", "worse", "same"]))
+        verdict = draw(st.sampled_from(["better", "worse", "indistinguishable"]))
         group = None if key is None else {group_by: key}
         comparisons.append(Comparison(file, preds[1], preds[0], group, "mse", delta, delta - 1,
                                       delta + 1, p, verdict, p_adjusted=p))  # fmt: skip

@@ -59,11 +59,33 @@ def chart_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def chart_view(options: dict[str, Any], fmt: Any, *, quiet: bool) -> dict[str, Any]:
     """Take the chart options out of ``options``: the display's ``chart`` ("" : the first
-    loss) and ``no_chart``. --no-chart wins over --chart; --chart for a format not for
-    people (CSV, JSON, Parquet) is a warning."""
+    loss) and ``no_chart``. --chart with --no-chart is a usage error, unless a config file
+    gave one of them and the command line the other, which then wins; --chart for a format
+    not for people (CSV, JSON, Parquet) is a warning."""
     chart, no_chart = options.pop("chart"), options.pop("no_chart")
-    if no_chart or chart is None:
+    if chart is not None and no_chart:
+        chart, no_chart = _one_of(chart)
+    if chart is None:
         return {"chart": None, "no_chart": no_chart}
     if not fmt.human and not quiet:
         say("warning", f"--chart: {fmt.title} has no chart; the table and markdown draw one")
     return {"chart": "" if chart == FIRST else chart, "no_chart": False}
+
+
+def _one_of(chart: str) -> tuple[str | None, bool]:
+    """(chart, no_chart) where both were given: the command line's over a config file's."""
+    from click.core import ParameterSource
+
+    from ..errors import UsageError
+
+    ctx = click.get_current_context()
+    typed = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    chart_typed = ctx.get_parameter_source("chart") in typed
+    if chart_typed != (ctx.get_parameter_source("no_chart") in typed):
+        return (chart, False) if chart_typed else (None, True)
+    from .config import SOURCE
+
+    where = "" if chart_typed else f" (both in {ctx.meta.get(SOURCE, ('the config file',))[0]})"
+    raise UsageError(
+        f"--chart draws a chart and --no-chart leaves the charts out{where}: give one of them"
+    )

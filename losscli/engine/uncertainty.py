@@ -171,7 +171,7 @@ def _comparisons(
     out = []
     for k, group in enumerate(labels):
         significant = bool(after[k] < 1 - ci.level)
-        verdict = "same"
+        verdict = "indistinguishable"
         if significant:
             verdict = "worse" if sign * paired.delta[k] > 0 else "better"
         out.append(

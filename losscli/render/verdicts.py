@@ -42,11 +42,11 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
             + f"{overall.pred} vs {overall.reference}, {overall.loss}:"
             f"{glyphs.change} {delta}{interval}{p}"
         )
-        line += f" ({overall.verdict})" if overall.verdict != "same" else " (indistinguishable)"
+        line += f" ({overall.verdict})"
         if summary.groups:
             line += (
                 f"; in {summary.groups:,} groups better {summary.better:,}, worse "
-                f"{summary.worse:,}, indistinguishable {summary.same:,} "
+                f"{summary.worse:,}, indistinguishable {summary.indistinguishable:,} "
                 f"({ADJUSTMENT_NAMES[summary.adjust]}-adjusted)"
             )
         lines.append(line)

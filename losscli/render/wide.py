@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ..result import Comparison, EvaluationResult
-from ..result.comparing import Aligned, Key, aligned, by_row, references
+from ..result.comparing import Aligned, Key, aligned, by_row, group_order, references
 from .cells import group_cells, loss_header, notations, value_cell
 from .grid import Elided, Grid, footnotes, title
 from .marks import Glyphs, glyphs_for
@@ -47,10 +45,10 @@ def wide_grid(
     """The wide grid of ``result`` (its text not yet shown for ``charset``)."""
     glyphs = glyphs_for(charset)
     sides = aligned(result)
-    lines = _lines(result, sides, max_rows)
+    found, refs = by_row(result), references(result)
+    lines = _lines(result, sides, refs, max_rows)
     shown = [line for line in lines if isinstance(line, Line)]
     rows = [r for line in shown for r in map(line.row_of, line.side.models) if r >= 0]
-    found, refs = by_row(result), references(result)
     won = {side.file: wins(result, side, found, refs.get(side.file)) for side in sides}
     columns = _columns(result, sides, shown, refs, found)
     several = len(sides) > 1
@@ -169,22 +167,13 @@ def _columns(
 
 
 def _lines(
-    result: EvaluationResult, sides: list[Aligned], max_rows: int | None
+    result: EvaluationResult, sides: list[Aligned], refs: dict[str, str], max_rows: int | None
 ) -> list[Line | Elided]:
-    """The rows to show: per file, its groups in the order the shown rows first name them
-    (``--sort-by``, ``--top``), at most ``max_rows`` of them, then its overall row."""
-    frame_rows = len(result.frame)
-    side_of, at_of = np.full(frame_rows, -1), np.full(frame_rows, -1)
-    for s, side in enumerate(sides):
-        for model in side.models:
-            rows = side.rows[model]
-            has = rows >= 0
-            side_of[rows[has]], at_of[rows[has]] = s, np.flatnonzero(has)
-    shown = result.shown_rows()
-    shown = shown[~result.frame.overall[shown]]
+    """The rows to show: per file, its groups in the order the shown rows name them, the
+    reference's first (``comparing.group_order``: the charts' order too), at most
+    ``max_rows`` of them, then its overall row."""
     out: list[Line | Elided] = []
-    for s, side in enumerate(sides):
-        groups = list(dict.fromkeys(at_of[shown[side_of[shown] == s]].tolist()))
+    for side, groups in zip(sides, group_order(result, sides, refs), strict=True):
         kept = groups if not max_rows else groups[:max_rows]
         out += [Line(side, at) for at in kept]
         if len(kept) < len(groups):

@@ -19,7 +19,7 @@ from ..result.adjust import ADJUSTMENT_NAMES
 from ..result.comparing import Aligned, Key
 from .marks import Glyphs
 
-CODES = {"better": 1, "worse": -1, "same": 0}
+CODES = {"better": 1, "worse": -1, "indistinguishable": 0}
 NONE = 9  # no comparison
 COMPARE_LEVEL = 0.95  # the comparisons' level without --ci (engine.settings.COMPARE_WITHOUT_CI)
 
@@ -164,7 +164,7 @@ def _against(result: EvaluationResult, w: Wins, j: int, groups: int) -> str:
         count = {name: int((codes[:-1] == code).sum()) for name, code in CODES.items()}
         parts.append(
             f"{loss} better in {count['better']:,}, worse in {count['worse']:,}, "
-            f"indistinguishable in {count['same']:,}"
+            f"indistinguishable in {count['indistinguishable']:,}"
         )
     if not parts:
         return ""

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .rows import Comparison
 
 Key = tuple[Hashable, ...] | None  # a group's key values (None: the overall row)
-VERDICTS = ("better", "worse", "same")
+VERDICTS = ("better", "worse", "indistinguishable")  # a comparison's, after the adjustment
 # The comparisons table's columns (``--table comparisons``), after the group columns.
 COMPARISON_FIELDS = (
     "loss",
@@ -33,7 +33,6 @@ COMPARISON_FIELDS = (
     "p_adjusted",
     "verdict",
 )
-VERDICT_WORDS = {"better": "better", "worse": "worse", "same": "indistinguishable"}
 
 
 def _value_key(value: Any) -> Hashable:
@@ -99,6 +98,31 @@ def aligned(result: EvaluationResult) -> list[Aligned]:
                 rows[pred] = np.array([at.get(k, -1) for k in union], dtype=np.int64)
             rows[pred] = np.append(rows[pred], stop - 1)  # the overall row
         out.append(Aligned(file, [pred for pred, _, _ in blocks], [*union, None], rows))
+    return out
+
+
+def group_order(
+    result: EvaluationResult, sides: list[Aligned], lead: dict[str, str]
+) -> list[list[int]]:
+    """Per side, the places in its ``keys`` of the groups the shown rows name (``--sort-by``,
+    ``--top``), in their order: those of its file's ``lead`` model (the reference; else its
+    first model) first, then any other model's not among them. The wide table's rows and
+    every chart's groups come in this one order."""
+    frame = result.frame
+    side_of, at_of = np.full(len(frame), -1), np.full(len(frame), -1)
+    for s, side in enumerate(sides):
+        for model in side.models:
+            rows = side.rows[model]
+            has = rows >= 0
+            side_of[rows[has]], at_of[rows[has]] = s, np.flatnonzero(has)
+    shown = result.shown_rows()
+    shown = shown[~frame.overall[shown]]
+    out = []
+    for s, side in enumerate(sides):
+        mine = shown[side_of[shown] == s]
+        first = frame.pred[mine] == lead.get(side.file, side.models[0])
+        mine = np.concatenate([mine[first], mine[~first]])
+        out.append(list(dict.fromkeys(at_of[mine].tolist())))
     return out
 
 
@@ -173,5 +197,5 @@ def comparison_columns(result: EvaluationResult) -> tuple[list[str], dict[str, n
         columns[name] = objects([getattr(c, name) for c in found])
     for name in ("delta", "low", "high", "p_value", "p_adjusted"):
         columns[name] = floats([getattr(c, name) for c in found])
-    columns["verdict"] = objects([VERDICT_WORDS[c.verdict] for c in found])
+    columns["verdict"] = objects([c.verdict for c in found])
     return names, columns

@@ -94,7 +94,7 @@ class EvaluationResult:
                         c,
                         tally.get("better", 0),
                         tally.get("worse", 0),
-                        tally.get("same", 0),
+                        tally.get("indistinguishable", 0),
                         self.adjust,
                     )
                 )

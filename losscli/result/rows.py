@@ -77,7 +77,9 @@ class Comparison:
     low: float | None
     high: float | None
     p_value: float | None
-    verdict: str  # "better", "worse" or "same" at the run's level, after adjustment across groups
+    # "better", "worse" or "indistinguishable" at the run's level, after adjustment across
+    # groups: the word JSON, CSV and every rendering show
+    verdict: str
     se: float | None = None  # of Δ (the replicates' standard deviation for the bootstrap)
     df: float | None = None  # degrees of freedom of its t interval (None: normal or bootstrap)
     # the p-value the verdict is read from: a group row's adjusted across the groups of its
@@ -86,10 +88,7 @@ class Comparison:
     p_adjusted: float | None = None
 
     def record(self) -> dict[str, Any]:
-        """As JSON's ``comparisons`` list carries it (``verdict``: better, worse or
-        indistinguishable)."""
-        from .comparing import VERDICT_WORDS
-
+        """As JSON's ``comparisons`` list carries it."""
         return {
             "file": self.file,
             "group": self.group,
@@ -101,7 +100,7 @@ class Comparison:
             "high": self.high,
             "p_value": self.p_value,
             "p_adjusted": self.p_adjusted,
-            "verdict": VERDICT_WORDS[self.verdict],
+            "verdict": self.verdict,
         }
 
 
@@ -112,12 +111,12 @@ class ComparisonSummary:
     overall: Comparison
     better: int
     worse: int
-    same: int
+    indistinguishable: int
     adjust: str
 
     @property
     def groups(self) -> int:
-        return self.better + self.worse + self.same
+        return self.better + self.worse + self.indistinguishable
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,13 @@ Every chart of a result is drawn from these values (the terminal's bars and fore
 markdown's Mermaid charts, the HTML report), so they agree in their groups, their order
 and their values. Nothing here formats or prints: rendering is the renderers' job.
 
-The groups of a chart are those of one file, in the table's order (``--sort-by``,
-``--top``); without one, ordered by the reference model's value of the charted loss,
-worst first, as ``--sort-by`` would. Each model's bar of a group is that model's row of
-the same group (every model of a file has the same groups). ``max_rows`` (``--max-rows``)
-caps the groups per chart; the overall row comes last, after the groups.
+The groups of a chart are those of one file, in the wide table's order (``--sort-by``,
+``--top``; ``comparing.group_order``: the reference model's order first); without one,
+ordered by the reference model's value of the charted loss, worst first, as
+``--sort-by`` would. Each model's bar of a group is that model's row of the same group,
+and a forest plot's row is the comparison the wide table's Δ column shows, with its
+adjusted p-value and verdict. ``max_rows`` (``--max-rows``) caps the groups per chart;
+the overall row comes last, after the groups.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 from ...errors import UsageError
 from ...losses import Direction, find_loss
 from ...result import Comparison, EvaluationResult
+from ...result.comparing import Aligned, aligned, by_row, group_order
 
 OVERALL = "overall"  # the label of a file's overall row, as the table names it
 MISSING_KEY = "(missing)"  # a group value that is missing, as the table shows it
@@ -91,7 +94,10 @@ class Difference:
     low: float | None
     high: float | None
     p_value: float | None
-    verdict: str  # "better", "worse" or "same", after the adjustment across groups
+    p_adjusted: float | None  # the p-value the verdict is read from (JSON's ``p_adjusted``)
+    # the comparison's verdict, as JSON and the wide table give it: "better", "worse" or
+    # "indistinguishable" after the adjustment across groups (None: no comparison here)
+    verdict: str | None
 
     @property
     def significant(self) -> bool:
@@ -156,17 +162,19 @@ def forests(
 
 
 class _Layout:
-    """The groups of each file in chart order, and where each model's row of them is."""
+    """The groups of each file in chart order (the wide table's: ``comparing.group_order``)
+    and each model's row of them."""
 
     def __init__(self, result: EvaluationResult, loss: str, max_rows: int | None) -> None:
         self.result, self.loss, self.max_rows = result, loss, max_rows
         self.reference = reference_model(result)
         self.models = tuple(dict.fromkeys([self.reference, *result.preds]))
-        frame = result.frame
-        self.blocks: dict[tuple[str, str], tuple[int, int]] = {}
-        for start, stop in frame.blocks():
-            self.blocks.setdefault((frame.file[start], frame.pred[start]), (start, stop))
-        self.order = result if result.shown is not None else result.ranked(loss)
+        self.sides = {side.file: side for side in aligned(result)}
+        order = result if result.shown is not None else result.ranked(loss)
+        lead = dict.fromkeys(self.sides, self.reference)
+        groups = group_order(order, list(self.sides.values()), lead)
+        self.groups = dict(zip(self.sides, groups, strict=True))
+        self.found = by_row(result)
         found = find_loss(loss)
         self.lower_is_better = found is None or found.direction is Direction.LOWER
 
@@ -175,28 +183,26 @@ class _Layout:
             return self.result.ordering
         return f"groups by {self.reference}'s {self.loss}, worst first"
 
-    def rows(self, file: str) -> tuple[list[int], int, int]:
-        """The reference's group rows of ``file`` in order (capped), how many were left
-        out, and its overall row."""
-        start, stop = self._block(file, self.reference)
-        shown = self.order.shown_rows()
-        groups = shown[(shown >= start) & (shown < stop - 1)].tolist()
+    def places(self, file: str) -> tuple[list[int], int]:
+        """The places of ``file``'s groups in its keys, in order and capped, then its overall
+        row's; and how many groups were left out."""
+        side, groups = self.sides[file], self.groups[file]
         cap = len(groups) if not self.max_rows else min(self.max_rows, len(groups))
-        return groups[:cap], len(groups) - cap, stop - 1
+        return [*groups[:cap], len(side.keys) - 1], len(groups) - cap
 
     def bar_chart(self, file: str) -> BarChart:
-        groups, more, overall = self.rows(file)
-        column = self.result.frame.losses[self.loss]
+        places, more = self.places(file)
+        side, column = self.sides[file], self.result.frame.losses[self.loss]
         categories = []
-        for row in [*groups, overall]:
+        for at in places:
             bars = []
             for model in self.models:
-                at = self._match(file, model, row)
-                value = None if at is None else column.value(at)
-                interval = None if at is None else column.interval(at)
+                row = int(side.rows[model][at]) if model in side.rows else -1
+                value = None if row < 0 else column.value(row)
+                interval = None if row < 0 else column.interval(row)
                 low, high = (None, None) if interval is None else (interval.low, interval.high)
                 bars.append(Bar(model, value, low, high))
-            categories.append(self._category(row, tuple(bars)))
+            categories.append(self._category(side, at, tuple(bars)))
         ci = self.result.ci
         return BarChart(
             file=file,
@@ -211,16 +217,14 @@ class _Layout:
         )
 
     def forest(self, file: str, model: str) -> Forest:
-        groups, more, overall = self.rows(file)
-        found = {
-            _key(c.group): c
-            for c in self.result.comparisons
-            if c.file == file and c.pred == model and c.loss == self.loss
-        }
-        rows = []
-        for row in [*groups, overall]:
-            category = self._category(row, ())
-            rows.append(_difference(category, found.get(_key(category.group))))
+        """The differences of ``model`` from the reference: the result's comparisons (their
+        Δ, interval, adjusted p-value and verdict), found by group as the wide table finds
+        them (``comparing.by_row``)."""
+        places, more = self.places(file)
+        side, rows = self.sides[file], []
+        for at in places:
+            found = self.found.get((file, model, self.loss, side.keys[at]))
+            rows.append(_difference(self._category(side, at, ()), found))
         ci = self.result.ci
         return Forest(
             file=file,
@@ -235,31 +239,12 @@ class _Layout:
             lower_is_better=self.lower_is_better,
         )
 
-    def _category(self, row: int, bars: tuple[Bar, ...]) -> Category:
+    def _category(self, side: Aligned, at: int, bars: tuple[Bar, ...]) -> Category:
+        if side.keys[at] is None:
+            return Category(label(None), None, bars)
+        row = next(int(rows[at]) for rows in side.rows.values() if rows[at] >= 0)
         group = self.result.frame.group(row)
         return Category(label(group), group, bars)
-
-    def _block(self, file: str, model: str) -> tuple[int, int]:
-        return self.blocks[(file, model)]
-
-    def _match(self, file: str, model: str, row: int) -> int | None:
-        """``model``'s row of the group at ``row`` (of the reference's block): at the same
-        place in its block, as finalizing lays them out, else found by its key."""
-        if (file, model) not in self.blocks:
-            return None
-        ref_start, ref_stop = self._block(file, self.reference)
-        start, stop = self._block(file, model)
-        frame = self.result.frame
-        if row == ref_stop - 1:
-            return stop - 1
-        at = start + (row - ref_start)
-        if at < stop - 1 and _key(frame.group(at)) == _key(frame.group(row)):
-            return at
-        wanted = _key(frame.group(row))
-        for at in range(start, stop - 1):
-            if _key(frame.group(at)) == wanted:
-                return at
-        return None
 
 
 def label(group: dict[str, Any] | None) -> str:
@@ -269,13 +254,9 @@ def label(group: dict[str, Any] | None) -> str:
     return ", ".join(MISSING_KEY if v is None else str(v) for v in group.values())
 
 
-def _key(group: dict[str, Any] | None) -> tuple[Any, ...] | None:
-    return None if group is None else tuple(group.values())
-
-
 def _difference(category: Category, comparison: Comparison | None) -> Difference:
     if comparison is None:
-        return Difference(category.label, category.group, None, None, None, None, "same")
+        return Difference(category.label, category.group, None, None, None, None, None, None)
     return Difference(
         category.label,
         category.group,
@@ -283,6 +264,7 @@ def _difference(category: Category, comparison: Comparison | None) -> Difference
         comparison.low,
         comparison.high,
         comparison.p_value,
+        comparison.p_adjusted,
         comparison.verdict,
     )
 

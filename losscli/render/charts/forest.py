@@ -50,7 +50,7 @@ def forest_lines(
             lines.append(gap.append_text(_drawn(None, scale, marks)))
         line = Text(padded(fitted(label, label_width, marks), label_width) + "  ", no_wrap=True)
         line.append_text(_drawn(difference, scale, marks)).append(" ")
-        line.append(text.rstrip(), style=VERDICT_STYLES.get(difference.verdict, ""))
+        line.append(text.rstrip(), style=VERDICT_STYLES.get(difference.verdict or "", ""))
         lines.append(line)
     lines.append(Text(padded("", label_width + 2) + _axis(scale, numbers), no_wrap=True))
     if forest.more:
@@ -110,7 +110,7 @@ def _drawn(difference: Difference | None, scale: Scale, marks: Marks) -> Text:
             styles[k] = "dim"
     at = scale.cell(difference.delta)
     cells[at] = marks.significant if difference.significant else marks.indistinct
-    styles[at] = VERDICT_STYLES.get(difference.verdict, "bold")
+    styles[at] = VERDICT_STYLES.get(difference.verdict or "", "bold")
     return styled(cells, styles)
 
 

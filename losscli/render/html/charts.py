@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...result import EvaluationResult
+from ...result.comparing import VERDICTS
 from ..charts.data import BarChart, Difference, Forest, bar_charts, forests
 from ..numbers import format_number, format_signed
 from .svg import Bar, Row, esc, horizontal_chart
 
-MARKS = {"better": " ▲", "worse": " ▼", "same": ""}
-VERDICTS = (("better", "better"), ("worse", "worse"), ("same", "indistinguishable"))
+MARKS = {"better": " ▲", "worse": " ▼"}
 
 
 def legend(names: Sequence[str]) -> str:
@@ -101,7 +101,7 @@ def _forest_figure(forest: Forest, digits: int, *, series: int) -> str:
         for d in forest.rows
     ]
     verdicts = [d.verdict for d in forest.rows if not d.is_overall]
-    counts = ", ".join(f"{name} {verdicts.count(v)}" for v, name in VERDICTS)
+    counts = ", ".join(f"{v} {verdicts.count(v)}" for v in VERDICTS)
     level = f" {100 * forest.level:g}%" if forest.level else ""
     title = f"Δ {forest.loss}: {forest.model} − {forest.reference}, {forest.file}"
     description = (
@@ -119,5 +119,5 @@ def _delta_bar(d: Difference, model: str, series: int, digits: int) -> Bar:
     interval = ""
     if d.low is not None and d.high is not None:
         interval = f" [{format_number(d.low, digits)}, {format_number(d.high, digits)}]"
-    text = delta + interval + MARKS.get(d.verdict, "")
-    return Bar(series, model, d.delta, d.low, d.high, css=d.verdict, text=text)
+    text = delta + interval + MARKS.get(d.verdict or "", "")
+    return Bar(series, model, d.delta, d.low, d.high, css=d.verdict or "", text=text)

@@ -68,7 +68,7 @@ svg.chart .zero { stroke: var(--muted); stroke-dasharray: 3 3; }
 .s2 { fill: var(--s2); background: var(--s2); } .s3 { fill: var(--s3); background: var(--s3); }
 .s4 { fill: var(--s4); background: var(--s4); } .s5 { fill: var(--s5); background: var(--s5); }
 svg.forest circle.better { fill: var(--better); } svg.forest circle.worse { fill: var(--worse); }
-svg.forest circle.same { fill: var(--same); }
+svg.forest circle.indistinguishable { fill: var(--same); }
 svg.forest .whisker.better { stroke: var(--better); }
 svg.forest .whisker.worse { stroke: var(--worse); }
 svg.forest text.better { fill: var(--better); } svg.forest text.worse { fill: var(--worse); }

@@ -193,8 +193,7 @@ def comparisons_table(result: EvaluationResult, digits: int) -> str:
         cells.append(number_cell(c.delta, digits, css=c.verdict, text=delta_text))
         cells += [number_cell(c.low, digits), number_cell(c.high, digits)]
         cells.append(number_cell(c.p_value, 2, text=None))
-        verdict = "indistinguishable" if c.verdict == "same" else c.verdict
-        cells.append(f'<td class="{esc(c.verdict)}">{esc(verdict)}</td>')
+        cells.append(f'<td class="{esc(c.verdict)}">{esc(c.verdict)}</td>')
         css = ' class="overall"' if c.group is None and result.group_by else ""
         rows.append(f"<tr{css}>{''.join(cells)}</tr>")
     caption = (
