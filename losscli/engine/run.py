@@ -57,6 +57,7 @@ class Options:
     threads: int = 1  # files read and chunks computed at once
     budget: MemoryBudget = field(default_factory=MemoryBudget)  # --max-memory
     diagrams: tuple[Loss, ...] = ()  # --calibration, --residuals: their bins (engine/bins.py)
+    curves: str = ""  # --curves: the loss whose rank tables they are read from (engine/curves.py)
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,7 @@ class _Fold:
             self.input.reference,
             self.guard.no_bootstrap,
             diagrams=options.diagrams,
+            curves=options.curves,
         )
         try:
             frame, comparisons = result_frame(source.name, total, plan.models, finishing)
