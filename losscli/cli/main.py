@@ -21,7 +21,7 @@ import click
 from .._version import __version__
 from ..render.formats import CATALOG_FORMATS
 from .config_options import losses_config_options
-from .diagram_options import diagram_options, diagrams_nowhere, with_diagrams
+from .diagram_options import curves_wanted, diagram_options, diagram_warnings, with_diagrams
 from .messages import PROG, Group, say
 from .options import (
     gate_options,
@@ -169,6 +169,7 @@ def evaluate(
     chosen = resolve_format(fmt, output)
     diagrams = options["calibration"] or options["residuals"]
     chosen = with_diagrams(chosen, diagrams)
+    options["curves"] = curves_wanted(chosen, options["curves"])
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     reference = options.pop("reference")
     options["compare"] = reference or options["compare"]
@@ -197,8 +198,8 @@ def evaluate(
         if result.comparisons and not chosen.comparisons:
             say("warning", f"{chosen.title} has no place for --compare's differences: "
                 "-f json, the table or markdown show them")  # fmt: skip
-        if diagrams_nowhere(chosen, diagrams):
-            say("warning", diagrams_nowhere(chosen, diagrams))
+        for nowhere in diagram_warnings(chosen, diagrams, options["curves"]):
+            say("warning", nowhere)
     if output is not None or not quiet:
         emit(result, chosen, precision, output, max_rows)
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()
