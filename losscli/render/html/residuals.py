@@ -4,11 +4,11 @@ for (:func:`~..diagrams.drawn_rows`), the distribution of e = y − ŷ as inline
 The engine's bins are log-spaced (12% wide, finer towards 0), so on a linear axis they are
 drawn as a density: runs of neighbouring bins are merged until a bar is at least
 1/:data:`BARS` of the axis wide, and each bar's area is its weight (its rows, unweighted).
-Where a few rows lie far out (the middle 99% spans less than a quarter of the data's
-range), the axis shows the bins of the middle 99% and says how many rows lie beyond it on
-either side. Every bar carries its range, rows and weight in ``data-`` attributes: those of
-the JSON ``diagrams`` record's bins it merges. The quantiles (each within its bin) and the
-mean are marked by lines.
+Where a few rows lie far out (the data's range is over 4 times that of the middle 99% of
+the weight, widened by half its width on either side), the axis shows the bins within the
+latter and says how many rows lie beyond it on either side. Every bar carries its range,
+rows and weight in ``data-`` attributes: those of the JSON ``diagrams`` record's bins it
+merges. The quantiles (each within its bin) and the mean are marked by lines.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from .plot import Axes, attribute, plot_svg
 from .svg import esc
 
 BARS = 50  # a bar is at least 1/BARS of the axis wide
-TAIL = 0.005  # beyond the middle 99% ...
+TAIL = 0.005  # beyond the middle 99% of the weight, and half its width further out, ...
+REACH = 0.5
 CLIPPED = 4.0  # ... rows are left off the axis where the data's range is this much wider
 
 
@@ -70,8 +71,10 @@ def bars(histogram: ResidualHistogram) -> list[Merged]:
     share = np.cumsum(weight) / weight.sum() if weight.sum() > 0 else np.ones(len(weight))
     inner_low = int(np.searchsorted(share, TAIL))
     inner_high = min(int(np.searchsorted(share, 1 - TAIL)), last)
-    if (high[last] - low[first]) > CLIPPED * (high[inner_high] - low[inner_low]):
-        first, last = inner_low, inner_high
+    reach = (high[inner_high] - low[inner_low]) * REACH
+    near = np.flatnonzero((low >= low[inner_low] - reach) & (high <= high[inner_high] + reach))
+    if len(near) and (high[last] - low[first]) > CLIPPED * (high[near[-1]] - low[near[0]]):
+        first, last = int(near[0]), int(near[-1])
     out = []
     for tail, part in (("below", slice(0, first)), ("above", slice(last + 1, None))):
         if count[part].sum():
@@ -113,7 +116,7 @@ def histogram_svg(histogram: ResidualHistogram, title: str, digits: int) -> str:
     quantiles = ", ".join(
         f"{q.q * 100:g}% {format_number(q.value, digits)}" for q in histogram.quantiles
     )
-    off = "; ".join(f"{b.count:,} rows {b.tail} the axis" for b in drawn if b.tail)
+    off = "; ".join(f"{_rows(b.count)} {b.tail} the axis" for b in drawn if b.tail)
     description = (
         f"Histogram of the residuals e = y − ŷ of {title}: {int(histogram.count.sum()):,} rows, "
         f"each bar's area its rows (its weight, if weighted), from bins 12% wide of |e| "
@@ -135,11 +138,11 @@ def _tail(b: Merged, axes: Axes) -> str:
     """The rows off the axis on one side, as a note at that side's top."""
     below = b.tail == "below"
     x = axes.x(axes.x_low) + 2 if below else axes.x(axes.x_high) - 2
-    text = f"← {b.count:,} rows" if below else f"{b.count:,} rows →"
+    text = f"← {_rows(b.count)}" if below else f"{_rows(b.count)} →"
     anchor = "start" if below else "end"
     return (
         f'<text class="tail count" x="{x:.1f}" y="{axes.y(axes.y_high) + 22:.1f}" '
-        f'text-anchor="{anchor}" {b.data()}><title>{b.count:,} rows in [{_edge(b.low)}, '
+        f'text-anchor="{anchor}" {b.data()}><title>{_rows(b.count)} in [{_edge(b.low)}, '
         f"{_edge(b.high)}] off the axis</title>{esc(text)}</text>"
     )
 
@@ -171,3 +174,7 @@ def _marks(histogram: ResidualHistogram, axes: Axes, digits: int, *, top: float)
 
 def _edge(value: float) -> str:
     return "0" if value == 0 else f"{value:.4g}"
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row{'' if count == 1 else 's'}"
