@@ -149,18 +149,8 @@ def test_curves_show_the_json_auc_and_average_precision_by_default_with_roc_auc(
 ) -> None:
     page, document = both(run, predictions(tmp_path), *CLASSIFIERS, "-m", "mse,roc_auc")
     assert "curves" not in document  # JSON carries them only when asked
-    document = json.loads(
-        run(
-            "evaluate",
-            str(tmp_path / "preds.csv"),
-            *CLASSIFIERS,
-            "-m",
-            "roc_auc",
-            "-f",
-            "json",
-            "--curves",
-        ).stdout  # fmt: skip
-    )
+    asked = (*CLASSIFIERS, "-m", "roc_auc", "-f", "json", "--curves")
+    document = json.loads(run("evaluate", str(tmp_path / "preds.csv"), *asked).stdout)
     roc, pr = charts(page, "curves")[::2], charts(page, "curves")[1::2]
     records = document["curves"]
     assert len(roc) == len(pr) == len(records) == 8
