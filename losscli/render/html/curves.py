@@ -48,6 +48,9 @@ def curve_figure(curves: list[Curve], title: str, digits: int) -> str:
         aucs, aps = [a.split(": ", 1)[1] for a in aucs], [a.split(": ", 1)[1] for a in aps]
     roc = f'<div class="plot">{legend(aucs)}{roc_svg(curves, title, digits)}</div>'
     pr = f'<div class="plot">{legend(aps)}{precision_recall_svg(curves, title, digits)}</div>'
+    if len(curves) > 1:  # one-vs-rest: roc_auc is the mean over the classes
+        mean = sum(c.auc for c in curves) / len(curves)
+        title = f"{title}: mean AUC {format_number(mean, digits)} (one-vs-rest)"
     return (
         f'<figure><figcaption>{esc(title)}</figcaption><div class="plots">{roc}{pr}</div></figure>'
     )
