@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
 
 from ...result import EvaluationResult
 from ...result.curves import Curve
-from ..diagrams import drawn_rows, row_title
 from ..numbers import format_number
 from .charts import legend
+from .diagrams import per_row
 from .plot import Axes, attribute, plot_svg
 from .svg import esc
 
@@ -28,104 +31,122 @@ def curve_figures(result: EvaluationResult, digits: int, max_rows: int | None) -
     columns = result.frame.curves
     if columns is None:
         return []
-    out = []
-    for i in drawn_rows(result, max_rows):
+
+    def draw(i: int, title: str) -> str | None:
         found = columns.curves(i)
-        if found:
-            out.append(curve_figure(found, row_title(result, i), digits))
-    return out
+        return curve_figure(found, title, digits) if found else None
+
+    return per_row(result, max_rows, draw)
+
+
+@dataclass(frozen=True)
+class CurveKind:
+    """What tells the ROC chart from the precision–recall chart."""
+
+    name: str  # the <svg>'s class
+    title: str
+    labels: tuple[str, str]  # the axes' titles
+    measure: str  # the legend's name of ``value``
+    attribute: str  # the line's data- attribute of ``value``
+    about: str  # what the description says the chart shows
+    points: Callable[[Curve], tuple[np.ndarray, np.ndarray]]  # (x, y), thinned
+    value: Callable[[Curve], float]
+
+
+ROC = CurveKind(
+    "roc",
+    "ROC",
+    ("false positive rate", "true positive rate"),
+    "AUC",
+    "auc",
+    "the true positive rate against the false positive rate",
+    Curve.thinned_roc,
+    lambda c: c.auc,
+)
+PRECISION_RECALL = CurveKind(
+    "precision-recall",
+    "Precision-recall",
+    ("recall", "precision"),
+    "AP",
+    "ap",
+    "precision against recall",
+    Curve.thinned_precision_recall,
+    lambda c: c.average_precision,
+)
 
 
 def curve_figure(curves: list[Curve], title: str, digits: int) -> str:
-    """The row's two charts, each with its legend."""
-    names = [c.label or "positive class" for c in curves]
-    aucs = [f"{n}: AUC {format_number(c.auc, digits)}" for n, c in zip(names, curves, strict=True)]
-    aps = [
-        f"{n}: AP {format_number(c.average_precision, digits)}"
-        for n, c in zip(names, curves, strict=True)
-    ]
-    if len(curves) == 1:
-        aucs, aps = [a.split(": ", 1)[1] for a in aucs], [a.split(": ", 1)[1] for a in aps]
-    roc = f'<div class="plot">{legend(aucs)}{roc_svg(curves, title, digits)}</div>'
-    pr = f'<div class="plot">{legend(aps)}{precision_recall_svg(curves, title, digits)}</div>'
+    """The row's two charts side by side, each with its legend."""
+    plots = []
+    for kind in (ROC, PRECISION_RECALL):
+        names = [
+            f"{c.label + ': ' if len(curves) > 1 else ''}{kind.measure} "
+            f"{format_number(kind.value(c), digits)}"
+            for c in curves
+        ]
+        plots.append(
+            f'<div class="plot">{legend(names)}{curve_svg(curves, title, digits, kind)}</div>'
+        )
     if len(curves) > 1:  # one-vs-rest: roc_auc is the mean over the classes
         mean = sum(c.auc for c in curves) / len(curves)
         title = f"{title}: mean AUC {format_number(mean, digits)} (one-vs-rest)"
     return (
-        f'<figure><figcaption>{esc(title)}</figcaption><div class="plots">{roc}{pr}</div></figure>'
+        f"<figure><figcaption>{esc(title)}</figcaption>"
+        f'<div class="plots">{"".join(plots)}</div></figure>'
     )
 
 
-def roc_svg(curves: list[Curve], title: str, digits: int) -> str:
-    """The ROC curve of each class (true positive rate against false positive rate), the
-    dashed diagonal being a model that ranks at random."""
+def curve_svg(curves: list[Curve], title: str, digits: int, kind: CurveKind) -> str:
+    """Each class's curve, one line each, and a dashed line where a model ranking at random
+    lies: the diagonal (ROC), the share of positives (precision–recall, one class)."""
     axes = Axes(0.0, 1.0, 0.0, 1.0)
-    body = [f'<path class="diagonal" d="M{axes.point(0, 0)}L{axes.point(1, 1)}"/>']
+    chance = _chance(curves, kind)
+    body = [] if chance is None else [f'<path class="diagonal" d="{axes.path(*chance)}"/>']
     for k, curve in enumerate(curves):
-        fpr, tpr = curve.thinned_roc()
+        x, y = kind.points(curve)
+        value = kind.value(curve)
         body.append(
-            f'<path class="curve l{k % 6}" d="{axes.path(fpr.tolist(), tpr.tolist())}" '
-            f'data-class="{esc(curve.label)}" data-auc="{attribute(curve.auc)}" '
-            f'data-points="{len(curve.threshold) + 1}" data-drawn="{len(fpr)}">'
-            f"<title>{esc(curve.label or 'ROC')}: AUC {format_number(curve.auc, digits)}"
-            "</title></path>"
+            f'<path class="curve l{k % 6}" d="{axes.path(x.tolist(), y.tolist())}" '
+            f'data-class="{esc(curve.label)}" data-{kind.attribute}="{attribute(value)}" '
+            f'data-points="{len(curve.threshold) + 1}" data-drawn="{len(x)}">'
+            f"<title>{esc(curve.label or kind.title)}: {kind.measure} "
+            f"{format_number(value, digits)}</title></path>"
         )
+    random = {ROC.name: "the dashed diagonal is a model ranking at random (AUC 0.5)"}.get(
+        kind.name, "the dashed line is the share of positives (a model ranking at random)"
+    )
     description = (
-        f"ROC curve of {title}: the true positive rate against the false positive rate as "
-        f"the threshold falls, {_lines(curves, digits, 'AUC', lambda c: c.auc)}; the dashed "
-        "diagonal is a model ranking at random (AUC 0.5)."
+        f"{kind.title} curve of {title}: {kind.about} as the threshold falls, "
+        f"{_lines(curves, digits, kind)}{'; ' + random if chance else ''}."
     )
     return plot_svg(
         axes,
         body,
-        title=f"ROC, {title}",
+        title=f"{kind.title}, {title}",
         description=description,
-        labels=("false positive rate", "true positive rate"),
-        kind="roc",
+        labels=kind.labels,
+        kind=kind.name,
     )
 
 
-def precision_recall_svg(curves: list[Curve], title: str, digits: int) -> str:
-    """The precision–recall curve of each class; for one class, a dashed line at the share
-    of positives (a model ranking at random)."""
-    axes = Axes(0.0, 1.0, 0.0, 1.0)
-    body = []
-    if len(curves) == 1 and curves[0].positive + curves[0].negative > 0:
-        share = curves[0].positive / (curves[0].positive + curves[0].negative)
-        body.append(f'<path class="diagonal" d="M{axes.point(0, share)}L{axes.point(1, share)}"/>')
-    for k, curve in enumerate(curves):
-        recall, precision = curve.thinned_precision_recall()
-        ap = curve.average_precision
-        body.append(
-            f'<path class="curve l{k % 6}" d="{axes.path(recall.tolist(), precision.tolist())}" '
-            f'data-class="{esc(curve.label)}" data-ap="{attribute(ap)}" '
-            f'data-points="{len(curve.threshold) + 1}" data-drawn="{len(recall)}">'
-            f"<title>{esc(curve.label or 'precision-recall')}: AP "
-            f"{format_number(ap, digits)}</title></path>"
-        )
-    chance = "; the dashed line is the share of positives (a model ranking at random)"
-    description = (
-        f"Precision-recall curve of {title}: precision against recall as the threshold "
-        f"falls, {_lines(curves, digits, 'average precision', lambda c: c.average_precision)}"
-        f"{chance if len(curves) == 1 else ''}."
-    )
-    return plot_svg(
-        axes,
-        body,
-        title=f"Precision-recall, {title}",
-        description=description,
-        labels=("recall", "precision"),
-        kind="precision-recall",
-    )
+def _chance(curves: list[Curve], kind: CurveKind) -> tuple[list[float], list[float]] | None:
+    """The line of a model ranking at random, (x, y) of its ends; None: none drawn."""
+    if kind is ROC:
+        return [0.0, 1.0], [0.0, 1.0]
+    total = curves[0].positive + curves[0].negative
+    if len(curves) > 1 or not total > 0:
+        return None
+    share = curves[0].positive / total
+    return [0.0, 1.0], [share, share]
 
 
-def _lines(curves: list[Curve], digits: int, name: str, value: Callable[[Curve], float]) -> str:
-    """Each class's ``name`` (its ``value``), and whether its scores were binned."""
+def _lines(curves: list[Curve], digits: int, kind: CurveKind) -> str:
+    """Each class's measure, and whether its scores were binned."""
     parts = []
     for curve in curves:
-        v = value(curve)
+        v = kind.value(curve)
         shown = format_number(v, digits) if math.isfinite(v) else "undefined"
         binned = f", from 2^{curve.bits} score bins" if curve.bits else ""
         who = f"class {curve.label}: " if curve.label else ""
-        parts.append(f"{who}{name} {shown}{binned}")
+        parts.append(f"{who}{kind.measure} {shown}{binned}")
     return "; ".join(parts)

@@ -9,6 +9,7 @@ Each mark carries its numbers whole in ``data-`` attributes (those of the JSON
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -20,18 +21,33 @@ from .plot import Axes, attribute, plot_svg
 from .svg import esc
 
 
+def per_row(
+    result: EvaluationResult, max_rows: int | None, draw: Callable[[int, str], str | None]
+) -> list[str]:
+    """``draw(i, title)`` for each row the text draws diagrams for (the shown rows, at most
+    ``max_rows`` groups per file and model), the figures it made (None: none for row i)."""
+    out = []
+    for i in drawn_rows(result, max_rows):
+        drawn = draw(i, row_title(result, i))
+        if drawn is not None:
+            out.append(drawn)
+    return out
+
+
 def reliability_figures(result: EvaluationResult, digits: int, max_rows: int | None) -> list[str]:
     """A reliability diagram per classifier row drawn."""
     diagrams = result.frame.diagrams
     if diagrams is None or diagrams.calibration is None:
         return []
-    out = []
-    for i in drawn_rows(result, max_rows):
-        diagram, title = diagrams.reliability(i), row_title(result, i)
-        if diagram is not None:
-            ece = format_number(diagram.ece, digits)
-            out.append(figure(f"{title}: ECE {ece}", reliability_svg(diagram, title, digits)))
-    return out
+
+    def draw(i: int, title: str) -> str | None:
+        diagram = diagrams.reliability(i)
+        if diagram is None:
+            return None
+        ece = format_number(diagram.ece, digits)
+        return figure(f"{title}: ECE {ece}", reliability_svg(diagram, title, digits))
+
+    return per_row(result, max_rows, draw)
 
 
 def reliability_svg(diagram: ReliabilityDiagram, title: str, digits: int) -> str:
@@ -61,7 +77,7 @@ def reliability_svg(diagram: ReliabilityDiagram, title: str, digits: int) -> str
         if math.isfinite(predicted) and math.isfinite(observed):
             marks.append(
                 f'<circle class="s0 mean" cx="{axes.x(predicted):.1f}" '
-                f'cy="{axes.y(observed):.1f}" r="3">{tip}</circle>'
+                f'cy="{axes.y(observed):.1f}" r="3"/>'
             )
         marks.append(
             f'<text class="count" x="{axes.x((low + high) / 2):.1f}" y="{top - 3:.1f}" '

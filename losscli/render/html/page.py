@@ -77,6 +77,7 @@ svg.xy { min-width: 15rem; max-width: 26rem; }
 svg.chart .diagonal, svg.chart .mean-line { stroke: var(--muted); stroke-dasharray: 4 3;
   fill: none; }
 svg.chart .curve { fill: none; stroke-width: 1.8; }
+svg.reliability circle { pointer-events: none; } /* the bar beneath has the tooltip */
 svg.chart .bin { fill: var(--line); } svg.chart rect.s0.bin { fill: var(--s0); }
 svg.chart .quantile { stroke: var(--fg); stroke-width: 1; }
 svg.chart text.count, svg.chart text.axis-title { fill: var(--muted); font-size: 10px; }

@@ -37,7 +37,7 @@ class Axes:
         return HEIGHT - BOTTOM - (value - self.y_low) / span * (HEIGHT - TOP - BOTTOM)
 
     def point(self, x: float, y: float) -> str:
-        return f"{self.x(x):.2f},{self.y(y):.2f}"
+        return f"{self.x(x):.1f},{self.y(y):.1f}"  # a tenth of the viewBox's unit
 
     def path(self, xs: Sequence[float], ys: Sequence[float]) -> str:
         """An SVG path through the finite points (x, y), a gap where one is not finite."""

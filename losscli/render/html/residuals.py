@@ -19,9 +19,8 @@ import numpy as np
 
 from ...result import EvaluationResult
 from ...result.diagrams import ResidualHistogram
-from ..diagrams import drawn_rows, row_title
 from ..numbers import format_number
-from .diagrams import figure
+from .diagrams import figure, per_row
 from .plot import Axes, attribute, plot_svg
 from .svg import esc
 
@@ -53,12 +52,12 @@ def histogram_figures(result: EvaluationResult, digits: int, max_rows: int | Non
     diagrams = result.frame.diagrams
     if diagrams is None or diagrams.residuals is None:
         return []
-    out = []
-    for i in drawn_rows(result, max_rows):
-        histogram, title = diagrams.histogram(i), row_title(result, i)
-        if histogram is not None:
-            out.append(figure(title, histogram_svg(histogram, title, digits)))
-    return out
+
+    def draw(i: int, title: str) -> str | None:
+        histogram = diagrams.histogram(i)
+        return None if histogram is None else figure(title, histogram_svg(histogram, title, digits))
+
+    return per_row(result, max_rows, draw)
 
 
 def bars(histogram: ResidualHistogram) -> list[Merged]:
