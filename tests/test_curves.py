@@ -205,3 +205,17 @@ def test_curves_beyond_the_memory_budget_come_from_score_bins(
     assert_equals_sklearn(curve, frame.y.to_numpy(), binned, np.ones(len(frame)))
     assert curve.auc == pytest.approx(result.frame.losses["roc_auc"].values[0], abs=1e-12)
     assert result.to_dict()["curves"][0]["curves"][0]["score_bins"] == 2**curve.bits
+
+
+def test_sorted_and_cut_rows_keep_their_own_curves() -> None:
+    frame = binary(10, 900)
+    result = evaluate(
+        frame, label="y", pred=["p", "q"], group_by="g", losses="roc_auc", curves=True
+    )
+    ranked = result.ranked("roc_auc", 2)
+    document = ranked.to_dict()
+    assert len(document["curves"]) == len(document["rows"]) == 2 * 3
+    for row, record in zip(document["rows"], document["curves"], strict=True):
+        assert (record["pred"], record["group"]) == (row["pred"], row["group"])
+        auc = record["curves"][0]["roc_auc"]
+        assert auc == pytest.approx(row["metrics"]["roc_auc"], abs=1e-12)
