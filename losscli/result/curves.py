@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -80,6 +81,10 @@ class Curve:
     def roc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(fpr, tpr, thresholds) from (0, 0) at threshold +∞, as scikit-learn's
         ``roc_curve(drop_intermediate=False)``; NaN rates where a class has no weight."""
+        return self._roc
+
+    @cached_property
+    def _roc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         with np.errstate(invalid="ignore", divide="ignore"):
             fpr = np.concatenate([[0.0], self.fps]) / self.negative
             tpr = np.concatenate([[0.0], self.tps]) / self.positive
@@ -89,6 +94,10 @@ class Curve:
         """(precision, recall, thresholds) as scikit-learn's ``precision_recall_curve(
         drop_intermediate=False)``: thresholds ascending, then the point (recall 0,
         precision 1)."""
+        return self._precision_recall
+
+    @cached_property
+    def _precision_recall(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         predicted = self.tps + self.fps
         precision = np.divide(
             self.tps, predicted, out=np.zeros_like(self.tps), where=predicted != 0
@@ -100,13 +109,13 @@ class Curve:
             self.threshold[::-1],
         )
 
-    @property
+    @cached_property
     def auc(self) -> float:
         """The area under the full ROC curve (trapezoids: ties count ½), = ROC-AUC."""
         fpr, tpr, _ = self.roc()
         return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1])) / 2)
 
-    @property
+    @cached_property
     def average_precision(self) -> float:
         """Σ (Rₙ − Rₙ₋₁)·Pₙ over the thresholds, descending: scikit-learn's
         ``average_precision_score``."""
