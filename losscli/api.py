@@ -75,6 +75,7 @@ def evaluate(
     scheduler: Any = None,
     workers: int | None = None,
     connect_timeout: float = 10.0,
+    curves: bool | None = False,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -104,6 +105,9 @@ def evaluate(
     ``calibration`` keeps a reliability diagram per row of a classifier (ECE's bins:
     ``ece:bins=B`` among ``losses``, else 15), ``residuals`` a histogram of e = y − ŷ per
     row of a regression: ``result.frame.diagrams`` (:mod:`losscli.result.diagrams`).
+    ``curves`` keeps the ROC and precision-recall curves per row of a classifier, from the
+    rank tables of ROC-AUC (``result.frame.curves``, :mod:`losscli.result.curves`); None:
+    only where ``roc_auc`` is among the losses (its tables are kept anyway).
 
     Gates, as on the command line: ``plugins`` are plugin files to load first (their
     prints go where the process's go: unlike the command line, the API redirects nothing);
@@ -140,6 +144,7 @@ def evaluate(
     listed = {part.strip().lower() for item in names for part in item.split(",")}
     named = [] if not names or "all" in listed else chosen
     run_losses = tuple(dict.fromkeys([*chosen, *required]))
+    curve_source, curve_losses = _curves(run_losses, curves)
     options = Options(
         label=label,
         preds=_as_tuple(pred),
@@ -166,7 +171,8 @@ def evaluate(
         ),
         threads=threads or (1 if engine == "dask" else os.cpu_count() or 1),  # dask: per task
         budget=MemoryBudget(_memory_limit(max_memory)),
-        diagrams=_diagrams(run_losses, calibration, residuals),
+        diagrams=_diagrams(run_losses, calibration, residuals) + curve_losses,
+        curves=curve_source,
     )
     frames: list[Frame] = []
     comparisons: list[Comparison] = []
@@ -231,6 +237,17 @@ def _cluster(engine: str, scheduler: Any, workers: int | None, timeout: float) -
     from .engine.distributed import Cluster
 
     return Cluster(scheduler, workers, timeout)
+
+
+def _curves(losses: Sequence[Loss], curves: bool | None) -> tuple[str, tuple[Loss, ...]]:
+    """The loss whose rank tables the curves are read from ("": none) and the internal loss
+    that keeps them where no ``roc_auc`` does."""
+    auto = curves is None and any(loss.base == "roc_auc" for loss in losses)
+    if not (curves or auto):
+        return "", ()
+    from .engine.curves import curve_source
+
+    return curve_source(losses)
 
 
 def _load_plugins(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> None:

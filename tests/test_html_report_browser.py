@@ -158,3 +158,70 @@ def test_a_script_in_a_group_name_shows_as_text_in_chromium(
     assert page.evaluate("document.querySelectorAll('img, b').length") == 0
     dialogs = [e for e in browser.events if e["method"] == "Page.javascriptDialogOpening"]
     assert dialogs == [] and page.console_errors() == []
+
+
+DATA = SAMPLE.parent
+# The diagrams: a binary classifier by plan (calibration; curves with roc_auc), a
+# multi-class one (one curve per class), and the sample's regression (residuals).
+DIAGRAM_RUNS = {
+    "churn": (str(DATA / "churn.csv"), "-l", "churned", "-p", "p_churn", "-g", "plan",
+              "-m", "roc_auc,ece", "--calibration"),
+    "animals": (str(DATA / "animals.csv"), "-l", "species", "--probs", "p_*", "-m", "roc_auc",
+                "--calibration"),
+    "residuals": (str(SAMPLE), *DONE_WHEN, "--residuals"),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def diagram_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("diagrams")
+    reports = {}
+    for name, args in DIAGRAM_RUNS.items():
+        reports[name] = out / f"{name}.html"
+        done = losscli_process("evaluate", *args, "-o", str(reports[name]))
+        assert done.returncode == 0, done.stderr
+    return reports
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_the_diagrams_open_in_chromium_without_console_errors_network_or_sideways_scrolling(
+    browser: Browser, diagram_reports: dict[str, Path], width: int
+) -> None:
+    for path in diagram_reports.values():
+        page = opened(browser, path, width)
+        assert page.console_errors() == []
+        assert page.requests() == [path.as_uri()]
+        widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1] == width
+
+
+def test_chromium_finds_the_reliability_diagrams_curves_and_residual_histograms(
+    browser: Browser, diagram_reports: dict[str, Path], tmp_path: Path
+) -> None:
+    find = """({
+        reliability: document.querySelectorAll('#calibration svg.reliability[role=img]').length,
+        points: document.querySelectorAll('#calibration svg.reliability circle').length,
+        roc: [...document.querySelectorAll('#curves svg.roc[role=img]')].map(
+            s => s.querySelectorAll('path.curve').length),
+        pr: document.querySelectorAll('#curves svg.precision-recall[role=img]').length,
+        legend: [...document.querySelectorAll('#curves .legend')].map(l => l.innerText),
+        histograms: document.querySelectorAll('#residuals svg.residuals[role=img]').length,
+        bars: document.querySelectorAll('#residuals svg.residuals rect.bin').length,
+        quantiles: document.querySelectorAll('#residuals svg.residuals path.quantile').length,
+        drawn: [...document.querySelectorAll('#curves svg, #calibration svg, #residuals svg')]
+            .every(s => s.getBoundingClientRect().width > 200),
+        })"""
+    churn = opened(browser, diagram_reports["churn"], DESKTOP).evaluate(find)
+    assert churn["reliability"] == 4 and churn["points"] > 20  # 3 plans + overall
+    assert churn["roc"] == [1, 1, 1, 1] and churn["pr"] == 4
+    assert all(text.startswith(("AUC ", "AP ")) for text in churn["legend"]) and churn["drawn"]
+    animals = opened(browser, diagram_reports["animals"], DESKTOP).evaluate(find)
+    assert animals["roc"] == [3] and animals["reliability"] == 1  # one line per class
+    assert [t.count("AUC") for t in animals["legend"][::2]] == [3]
+    regression = opened(browser, diagram_reports["residuals"], PHONE)
+    found = regression.evaluate(find)
+    assert found["histograms"] == 8 and found["bars"] > 8 * 10  # 2 models × (3 + overall)
+    assert found["quantiles"] == 8 * 5 and found["roc"] == [] and found["drawn"]
+    shot = tmp_path / "phone.png"
+    regression.screenshot(shot)
+    assert int.from_bytes(shot.read_bytes()[16:20], "big") == PHONE

@@ -29,6 +29,13 @@ def diagram_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "group) with its mean and 5/25/50/75/95% quantiles, each within its bin "
                 "(log-spaced, 12% wide; below 1e-6 one bin).",
             ),
+            click.option(
+                "--curves/--no-curves",
+                default=None,
+                help="Classification: ROC and precision-recall curves per model (and group, up "
+                "to --max-rows), from ROC-AUC's exact rank tables, drawn by -f html and "
+                "carried by -f json. Default: on for -f html where roc_auc is a loss.",
+            ),
         ]
     ):
         f = option(f)
@@ -63,3 +70,19 @@ def diagrams_nowhere(fmt: OutputFormat, asked: bool) -> str:
         f"{fmt.title} has no place for --calibration's and --residuals' diagrams: "
         "-f json, the table or markdown show them"
     )
+
+
+def curves_wanted(fmt: OutputFormat, asked: bool | None) -> bool | None:
+    """What the run is asked for curves: as given; unsaid, None (where roc_auc is a loss)
+    for the HTML report, which draws them, and none for the other formats."""
+    if asked is None and fmt.name != "html":
+        return False
+    return asked
+
+
+def diagram_warnings(fmt: OutputFormat, diagrams: bool, curves: bool | None) -> list[str]:
+    """A warning for each kind of diagram asked for that ``fmt`` has no place for."""
+    out = [diagrams_nowhere(fmt, diagrams)] if diagrams_nowhere(fmt, diagrams) else []
+    if curves and fmt.name not in ("html", "json"):
+        out.append(f"{fmt.title} has no place for --curves: -f html draws them, -f json has them")
+    return out

@@ -22,7 +22,7 @@ from .._version import __version__
 from ..render.formats import CATALOG_FORMATS
 from .chart_options import chart_options, chart_view
 from .config_options import losses_config_options
-from .diagram_options import diagram_options, diagrams_nowhere, with_diagrams
+from .diagram_options import curves_wanted, diagram_options, diagram_warnings, with_diagrams
 from .engine_options import engine_options
 from .messages import PROG, Group, say
 from .options import (
@@ -180,6 +180,7 @@ def evaluate(
     diagrams = options["calibration"] or options["residuals"]
     chosen = with_diagrams(chosen, diagrams)
     view = chart_view(options, chosen, quiet=quiet)
+    options["curves"] = curves_wanted(chosen, options["curves"])
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     reference = options.pop("reference")
     options["compare"] = reference or options["compare"]
@@ -210,8 +211,8 @@ def evaluate(
             say("warning", f"{chosen.title} has no place for --compare's differences: "
                 "-f json, the table or markdown show them, --table comparisons writes "
                 "them")  # fmt: skip
-        if diagrams_nowhere(chosen, diagrams):
-            say("warning", diagrams_nowhere(chosen, diagrams))
+        for nowhere in diagram_warnings(chosen, diagrams, options["curves"]):
+            say("warning", nowhere)
     if output is not None or not quiet:
         emit(result, chosen, precision, output, max_rows, layout=layout, table=table, **view)
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()

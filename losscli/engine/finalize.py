@@ -20,6 +20,7 @@ from ..losses import Loss, Task
 from ..losses.registry import Rule
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
+from ..result.curves import CurveColumns
 from ..result.diagrams import DiagramColumns
 from ..result.frame import repeated
 from .order import key_order, shown_values
@@ -43,6 +44,7 @@ class Finishing:
     reference: str | None = None  # compare every other model with this one
     no_bootstrap: str = ""  # why the hidden bootstrap (R², F1, …) was left out
     diagrams: tuple[Loss, ...] = ()  # the diagrams' internal losses (engine/bins.py)
+    curves: str = ""  # --curves: the loss whose rank tables they are read from (engine/curves.py)
 
     @property
     def ci(self) -> CiSettings | None:
@@ -92,6 +94,7 @@ def result_frame(
                 n=n,
                 losses=columns,
                 diagrams=_diagrams(sums[model.name], spec.diagrams, partial, model),
+                curves=_curves(partial, model, spec.curves, order),
             )
         )
     frame = Frame.concat(frames)
@@ -118,6 +121,15 @@ def _diagrams(
     return diagram_columns(
         tables, diagrams, keys=keys, classifier=classifier, multiclass=model.multiclass
     )
+
+
+def _curves(partial: Partial, model: Model, source: str, order: np.ndarray) -> CurveColumns | None:
+    """The model's ROC and precision–recall curves per row (:mod:`.curves`); None: not asked."""
+    if not source:
+        return None
+    from .curves import curve_columns
+
+    return curve_columns(partial, model, source, order)
 
 
 def _sorted_keys(partial: Partial) -> np.ndarray:

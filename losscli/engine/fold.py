@@ -188,6 +188,7 @@ def finish(
         work.reference,
         guard.no_bootstrap,
         diagrams=options.diagrams,
+        curves=options.curves,
     )
     try:
         frame, comparisons = result_frame(work.name, total, plan.models, finishing)

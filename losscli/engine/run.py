@@ -51,6 +51,7 @@ class Options:
     threads: int = 1  # files read and chunks computed at once
     budget: MemoryBudget = field(default_factory=MemoryBudget)  # --max-memory
     diagrams: tuple[Loss, ...] = ()  # --calibration, --residuals: their bins (engine/bins.py)
+    curves: str = ""  # --curves: the loss whose rank tables they are read from (engine/curves.py)
 
 
 def evaluate_sources(

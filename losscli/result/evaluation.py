@@ -167,6 +167,10 @@ class EvaluationResult:
             from .diagrams import diagram_records
 
             document["diagrams"] = diagram_records(self.frame, self.shown_rows().tolist())
+        if self.frame.curves is not None:  # --curves
+            from .curves import curve_records
+
+            document["curves"] = curve_records(self.frame, self.shown_rows().tolist())
         return document
 
     def _row_record(self, r: ResultRow) -> dict[str, Any]:

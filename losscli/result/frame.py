@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .curves import CurveColumns
 from .diagrams import DiagramColumns
 from .rows import Interval, ResultRow
 
@@ -102,6 +103,7 @@ class Frame:
     n: np.ndarray  # int64: rows evaluated
     losses: dict[str, LossColumn]
     diagrams: DiagramColumns | None = None  # --calibration, --residuals: the bin sums per row
+    curves: CurveColumns | None = None  # --curves: each row's place in its model's rank table
 
     def __len__(self) -> int:
         return len(self.n)
@@ -116,6 +118,7 @@ class Frame:
             n=self.n[index],
             losses={name: column.take(index) for name, column in self.losses.items()},
             diagrams=None if self.diagrams is None else self.diagrams.take(index),
+            curves=None if self.curves is None else self.curves.take(index),
         )
 
     def with_losses(self, names: Sequence[str]) -> Frame:
@@ -176,6 +179,7 @@ class Frame:
             n=np.concatenate([f.n for f in frames]),
             losses={name: _concat_columns([_column(f, name) for f in frames]) for name in names},
             diagrams=_concat_diagrams(frames),
+            curves=_concat_curves(frames),
         )
 
 
@@ -183,6 +187,12 @@ def _concat_diagrams(frames: Sequence[Frame]) -> DiagramColumns | None:
     if all(f.diagrams is None for f in frames):
         return None
     return DiagramColumns.concat([f.diagrams for f in frames], [len(f) for f in frames])
+
+
+def _concat_curves(frames: Sequence[Frame]) -> CurveColumns | None:
+    if all(f.curves is None for f in frames):
+        return None
+    return CurveColumns.concat([f.curves for f in frames], [len(f) for f in frames])
 
 
 def _column(frame: Frame, name: str) -> LossColumn:

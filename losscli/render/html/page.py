@@ -73,6 +73,19 @@ svg.forest .whisker.better { stroke: var(--better); }
 svg.forest .whisker.worse { stroke: var(--worse); }
 svg.forest text.better { fill: var(--better); } svg.forest text.worse { fill: var(--worse); }
 ol.notes, ul.notes { padding-left: 1.4rem; }
+svg.xy { min-width: 15rem; max-width: 26rem; }
+svg.chart .diagonal, svg.chart .mean-line { stroke: var(--muted); stroke-dasharray: 4 3;
+  fill: none; }
+svg.chart .curve { fill: none; stroke-width: 1.8; }
+svg.reliability circle { pointer-events: none; } /* the bar beneath has the tooltip */
+svg.chart .bin { fill: var(--line); } svg.chart rect.s0.bin { fill: var(--s0); }
+svg.chart .quantile { stroke: var(--fg); stroke-width: 1; }
+svg.chart text.count, svg.chart text.axis-title { fill: var(--muted); font-size: 10px; }
+.plots { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; }
+.plot, .plots > figure { flex: 1 1 15rem; max-width: 26rem; min-width: 0; }
+.plots > figure { margin: .5rem 0; }
+.l0 { stroke: var(--s0); } .l1 { stroke: var(--s1); } .l2 { stroke: var(--s2); }
+.l3 { stroke: var(--s3); } .l4 { stroke: var(--s4); } .l5 { stroke: var(--s5); }
 @media print {
   :root { color-scheme: light; --fg: #000000; --bg: #ffffff; --muted: #444c56; --line: #8c959f;
     --head: #ffffff; }

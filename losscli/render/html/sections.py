@@ -17,6 +17,9 @@ from ...result import EvaluationResult
 from ..formats import Display
 from ..grid import comparison_lines, failure_lines, verdict, within_noise_lines
 from .charts import bar_figures, forest_figures
+from .curves import curve_figures
+from .diagrams import reliability_figures
+from .residuals import histogram_figures
 from .svg import esc
 from .tables import Notes, best_lines, comparisons_table, results_table
 
@@ -122,6 +125,31 @@ def comparisons_section(result: EvaluationResult, display: Display, notes: Notes
     return section("comparisons", "Paired comparisons", "".join(figures) + table)
 
 
+def plots(figures: list[str]) -> str:
+    """Small figures side by side, as many as the page's width holds."""
+    return f'<div class="plots">{"".join(figures)}</div>'
+
+
+def calibration_section(result: EvaluationResult, display: Display, notes: Notes) -> str:
+    """--calibration: a reliability diagram per classifier row (as the text draws them)."""
+    figures = reliability_figures(result, display.digits, display.max_rows)
+    return section("calibration", "Calibration", plots(figures)) if figures else ""
+
+
+def residuals_section(result: EvaluationResult, display: Display, notes: Notes) -> str:
+    """--residuals: a histogram of e = y − ŷ per regression row (as the text draws them)."""
+    figures = histogram_figures(result, display.digits, display.max_rows)
+    return section("residuals", "Residuals", plots(figures)) if figures else ""
+
+
+def curves_section(result: EvaluationResult, display: Display, notes: Notes) -> str:
+    """--curves: the ROC and precision-recall curves per classifier row."""
+    figures = curve_figures(result, display.digits, display.max_rows)
+    if not figures:
+        return ""
+    return section("curves", "ROC and precision-recall curves", "".join(figures))
+
+
 def notes_section(result: EvaluationResult, display: Display, notes: Notes) -> str:
     """Every note the table's marks point to, then the footnotes and warnings."""
     parts = []
@@ -145,4 +173,7 @@ SECTIONS: list[Section] = [
     table_section,
     charts_section,
     comparisons_section,
+    calibration_section,
+    residuals_section,
+    curves_section,
 ]
