@@ -97,7 +97,7 @@ def evaluate(
     verdicts adjusted across groups by ``adjust`` ("holm" or "bh"). ``threads`` files are
     read and chunks computed at once (default: the machine's cores); the values do not
     depend on it. ``max_memory`` (bytes, or "512M", "2GiB") bounds what losscli counts
-    of its own memory (the bootstrap's sums): a run that would pass it stops with
+    of its own memory (the bootstrap's sums, rank tables, diagrams' bins): a run that would pass it stops with
     :class:`~losscli.errors.EnvironmentFailure` (the hidden bootstrap that gives R², F1,
     precision, recall, balanced accuracy and ECE their interval under the normal method
     is left out instead, and those losses have no interval).
