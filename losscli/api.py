@@ -17,17 +17,16 @@ from typing import IO, Any
 
 from .engine.budget import MemoryBudget, parse_size
 from .engine.finalize import drop_inapplicable
+from .engine.pictures import picture_losses
 from .engine.run import Options, Progress
-from .engine.settings import Uncertainty
+from .engine.settings import uncertainty_settings
 from .errors import UsageError
 from .inputs import as_list, as_source, check_engine, each_file_once, evaluated
 from .losses import EPS, Loss, Params, Task, default_losses, get_loss, resolve_losses
-from .result import CiSettings, Comparison, EvaluationResult, Frame
-from .result.adjust import ADJUSTMENTS
+from .result import Comparison, EvaluationResult, Frame
 
 MAPE_ZERO_POLICIES = ("skip", "error")
 TASKS = tuple(t.value for t in Task)
-CI_METHODS = ("normal", "bootstrap")
 
 
 def evaluate(
@@ -97,7 +96,8 @@ def evaluate(
     verdicts adjusted across groups by ``adjust`` ("holm" or "bh"). ``threads`` files are
     read and chunks computed at once (default: the machine's cores); the values do not
     depend on it. ``max_memory`` (bytes, or "512M", "2GiB") bounds what losscli counts
-    of its own memory (the bootstrap's sums): a run that would pass it stops with
+    of its own memory (the bootstrap's sums, rank tables, diagrams' bins): a run that
+    would pass it stops with
     :class:`~losscli.errors.EnvironmentFailure` (the hidden bootstrap that gives R², F1,
     precision, recall, balanced accuracy and ECE their interval under the normal method
     is left out instead, and those losses have no interval).
@@ -144,7 +144,9 @@ def evaluate(
     listed = {part.strip().lower() for item in names for part in item.split(",")}
     named = [] if not names or "all" in listed else chosen
     run_losses = tuple(dict.fromkeys([*chosen, *required]))
-    curve_source, curve_losses = _curves(run_losses, curves)
+    diagrams, curve_source = picture_losses(
+        run_losses, calibration=calibration, residuals=residuals, curves=curves
+    )
     options = Options(
         label=label,
         preds=_as_tuple(pred),
@@ -171,7 +173,7 @@ def evaluate(
         ),
         threads=threads or (1 if engine == "dask" else os.cpu_count() or 1),  # dask: per task
         budget=MemoryBudget(_memory_limit(max_memory)),
-        diagrams=_diagrams(run_losses, calibration, residuals) + curve_losses,
+        diagrams=diagrams,
         curves=curve_source,
     )
     frames: list[Frame] = []
@@ -218,18 +220,6 @@ def evaluate(
     return gates.judge(result)
 
 
-def _diagrams(losses: Sequence[Loss], calibration: bool, residuals: bool) -> tuple[Loss, ...]:
-    """The internal losses of the diagrams asked for (the reliability diagram with the
-    first ``ece``'s bins)."""
-    if not (calibration or residuals):
-        return ()
-    from .engine.bins import ECE_BINS, diagram_losses
-
-    bins = next((x.arguments["bins"] for x in losses if x.base == "ece"), ECE_BINS)
-    assert isinstance(bins, int)
-    return diagram_losses(bins if calibration else None, residuals)
-
-
 def _cluster(engine: str, scheduler: Any, workers: int | None, timeout: float) -> Any:
     """The Dask engine's cluster settings (None for the local engine)."""
     if engine != "dask":
@@ -237,17 +227,6 @@ def _cluster(engine: str, scheduler: Any, workers: int | None, timeout: float) -
     from .engine.distributed import Cluster
 
     return Cluster(scheduler, workers, timeout)
-
-
-def _curves(losses: Sequence[Loss], curves: bool | None) -> tuple[str, tuple[Loss, ...]]:
-    """The loss whose rank tables the curves are read from ("": none) and the internal loss
-    that keeps them where no ``roc_auc`` does."""
-    auto = curves is None and any(loss.base == "roc_auc" for loss in losses)
-    if not (curves or auto):
-        return "", ()
-    from .engine.curves import curve_source
-
-    return curve_source(losses)
 
 
 def _load_plugins(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> None:
@@ -354,47 +333,6 @@ def _memory_limit(max_memory: int | str) -> int:
         return parse_size(str(max_memory))
     except ValueError as exc:
         raise UsageError(f"max_memory: {exc}") from None
-
-
-def uncertainty_settings(
-    level: float | None,
-    *,
-    method: str,
-    resamples: int,
-    seed: int,
-    block_rows: int,
-    compare: bool | str,
-    adjust: str,
-    losses: Sequence[Loss],
-) -> Uncertainty:
-    """The run's interval and comparison settings, checked and resolved once."""
-    if adjust not in ADJUSTMENTS:
-        raise UsageError(f"adjust must be one of {ADJUSTMENTS}, not {adjust!r}")
-    interval = _interval(
-        level, method=method, resamples=resamples, seed=seed, block_rows=block_rows
-    )
-    return Uncertainty.of(interval, compare=compare, adjust=adjust, losses=losses)
-
-
-def _interval(
-    level: float | None, *, method: str, resamples: int, seed: int, block_rows: int
-) -> CiSettings | None:
-    """The interval settings, checked (a level above 1 is a percentage); None without one."""
-    if level is None:
-        return None
-    if level > 1:
-        level = level / 100
-    if not 0 < level < 1:
-        raise UsageError(f"the interval level must lie between 0 and 1 (or 0 and 100), not {level}")
-    if method not in CI_METHODS:
-        raise UsageError(f"ci_method must be one of {CI_METHODS}, not {method!r}")
-    if method == "normal":
-        return CiSettings(level, method)
-    if resamples < 2 or block_rows < 1:
-        raise UsageError("the bootstrap needs at least 2 resamples and blocks of 1 row or more")
-    if not 0 <= seed < 2**64:
-        raise UsageError(f"the bootstrap's seed lies between 0 and 2**64 - 1, not {seed}")
-    return CiSettings(level, method, resamples, seed, unit_rows=block_rows)
 
 
 def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:

@@ -151,3 +151,47 @@ def test_a_bare_number_below_1_mib_is_refused_as_a_forgotten_unit(
     for written in ("512K", str(1 << 20)):
         assert run("evaluate", str(path), "--max-memory", written).exit_code == 0
         assert evaluate(frame, max_memory=written).rows[0].metrics["mse"] == 0.25
+
+
+@pytest.mark.parametrize(
+    ("option", "frame_of"),
+    [("--residuals", "regression"), ("--calibration", "binary")],
+)
+def test_diagram_bins_are_charged_to_the_memory_budget(
+    run: Any, tmp_path: Path, option: str, frame_of: str
+) -> None:
+    """--residuals keeps 605 floats per group and model, --calibration 3 × B: per-key
+    state that grows with the groups, charged to --max-memory before it grows. 3,000
+    groups' residual bins (14 MB) or calibration bins (1 MB) against 256K: exit 4 with the
+    budget's message naming the groups seen and what lowers them; with room, exit 0."""
+    rng = np.random.default_rng(2)
+    n = 6_000
+    y = rng.uniform(size=n)
+    if frame_of == "binary":
+        frame = pd.DataFrame({"g": np.arange(n) // 2, "y_true": (y < 0.4) * 1, "p": y})
+    else:
+        frame = pd.DataFrame({"g": np.arange(n) // 2, "y_true": y, "p": y + rng.normal(0, 1, n)})
+    path = write_table(frame, tmp_path / "many.csv")
+    args = (str(path), "-p", "p", "-g", "g", option, "-f", "json")
+    refused = run("evaluate", *args, "--max-memory", "256K")
+    assert refused.exit_code == 4, refused.stderr
+    message = " ".join(refused.stderr.split())
+    assert f"the bins of {option} (" in message and "groups seen so far" in message
+    assert f"Group by fewer columns, or leave out {option}, or raise --max-memory" in message
+    assert "Traceback" not in message
+    assert run("evaluate", *args, "--max-memory", "64M").exit_code == 0
+
+
+def test_the_curves_rank_tables_refusal_advises_leaving_out_curves() -> None:
+    """--curves without roc_auc keeps ROC-AUC's rank tables under an internal loss: over
+    --max-memory, an ungrouped run is told to evaluate without --curves (not the internal
+    loss's name)."""
+    from losscli.engine.budget import OverBudget
+
+    rng = np.random.default_rng(5)
+    n = 40_000
+    frame = pd.DataFrame({"y_true": (rng.uniform(size=n) < 0.3) * 1.0, "p": rng.uniform(size=n)})
+    with pytest.raises(OverBudget) as found:
+        evaluate(frame, pred="p", losses="log_loss", curves=True, max_memory="512K")
+    message = str(found.value)
+    assert "Evaluate without --curves (the rank tables" in message and "(curves)" not in message

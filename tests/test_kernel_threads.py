@@ -71,3 +71,13 @@ def test_two_threads_are_one_reading_and_one_computing(
         assert result.to_dict() == one.to_dict()
     finally:
         losscli.unregister("share_below")
+
+
+def test_threads_help_says_one_reads_and_n_minus_1_compute_chunks(run: Any) -> None:
+    """--help says what the fold does with N threads: one of them reads, chunks are
+    computed by N−1 (engine/fold.py's ``computing``), and the values do not depend on it."""
+    helped = " ".join(run("evaluate", "--help").stdout.split())
+    start = helped.index("--threads")
+    text = helped[start : helped.index("--max-memory", start)]
+    assert "one reads while N-1 compute chunks" in text
+    assert "values do not depend on it" in text

@@ -414,8 +414,9 @@ def test_rows_of_weight_0_are_no_resampling_units(block_rows: int) -> None:
 
 def test_bootstrap_verdicts_across_many_groups_can_call_a_group_worse() -> None:
     """A count of 200 replicates cannot show p below 2/201; adjusted over 200 groups no
-    group could be called worse. The verdicts use the normal approximation from the
-    replicates' SD, as the gate does, so the group made worse is counted worse."""
+    group could be called worse. A group row's p-value (and so its adjusted one and its
+    verdict) is the normal approximation from the replicates' SD, as the gate's is, so the
+    group made worse is counted worse; the overall row's is its own count."""
     from losscli.api import evaluate
 
     frame = grouped_models(seed=7, worse_group=42)
@@ -432,7 +433,11 @@ def test_bootstrap_verdicts_across_many_groups_can_call_a_group_worse() -> None:
     )
     worse = [c.group for c in result.comparisons if c.verdict == "worse" and c.group]
     assert worse == [{"g": 42}]
-    assert min(c.p_value for c in result.comparisons if c.p_value) >= 2 / 201
+    (overall,) = [c for c in result.comparisons if not c.group]
+    assert overall.p_value is not None and overall.p_value >= 2 / 201  # its own count
+    (g42,) = [c for c in result.comparisons if c.group == {"g": 42}]
+    assert g42.p_value is not None and g42.p_adjusted is not None
+    assert g42.p_value < 2 / 201 and g42.p_value <= g42.p_adjusted < 0.05  # what it reports
 
 
 def test_a_delta_check_on_a_loss_without_a_value_fails() -> None:
@@ -496,3 +501,43 @@ def test_a_group_without_an_interval_is_not_judged_against_its_baseline(
     checks = json.loads(result.stdout)["checks"]
     (alone,) = [c for c in checks if c["group"] == {"g": "999"}]
     assert alone["passed"] and alone["reason"].endswith("no interval (too few rows): not judged")
+
+
+@pytest.mark.parametrize("adjust", ["holm", "bh"])
+@pytest.mark.parametrize("group_by", [None, "g"])
+@pytest.mark.parametrize("method", ["normal", "bootstrap"])
+def test_an_adjusted_p_value_is_never_below_its_own_and_decides_the_verdict(
+    method: str, group_by: str | None, adjust: str
+) -> None:
+    """Every comparison's p_adjusted is the --adjust adjustment of the p-values the rows
+    report, so it is never below the row's own p_value (the bootstrap's group rows once
+    had theirs from another test), under either method, with or without groups; and the
+    verdict is 'indistinguishable' exactly when p_adjusted is not below 1 − level."""
+    from losscli.api import evaluate
+
+    rng = np.random.default_rng(3)
+    groups, rows = 24, 60
+    g = np.repeat(np.arange(groups), rows)
+    y = rng.uniform(1, 3, groups * rows)
+    b_noise = np.where(g % 4 == 0, 0.9, 0.5)  # b worse in every fourth group
+    frame = pd.DataFrame(
+        {"g": g, "y_true": y, "a": y + rng.normal(0, 0.5, len(y)), "b": y + rng.normal(0, b_noise)}
+    )
+    result = evaluate(
+        frame,
+        pred=["a", "b"],
+        group_by=group_by or (),
+        losses="mse,mae",
+        compare=True,
+        ci=0.95,
+        ci_method=method,
+        resamples=300,
+        adjust=adjust,
+    )
+    assert len(result.comparisons) == 2 * (1 + (groups if group_by else 0))
+    for c in result.comparisons:
+        assert c.p_value is not None and c.p_adjusted is not None, c
+        assert c.p_adjusted >= c.p_value, c
+        assert (c.verdict == "indistinguishable") == (c.p_adjusted >= 0.05), c
+    verdicts = {c.verdict for c in result.comparisons}
+    assert "worse" in verdicts and (not group_by or "indistinguishable" in verdicts)

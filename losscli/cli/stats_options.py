@@ -103,8 +103,9 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--threads",
                 type=click.IntRange(min=1),
-                help="Files and shards read, and chunks computed, at once (default: the "
-                "machine's cores); values do not depend on it.",
+                help="Threads, N (default: the machine's cores): one reads while N-1 "
+                "compute chunks (at least one; several files or shards are read ahead by "
+                "up to N); values do not depend on it.",
             ),
             click.option(
                 "--max-memory",

@@ -103,8 +103,12 @@ class BinSums(Kind):
     they are absorbed). Read by ``compute`` as (keys + 1) × bins, the last row pooled."""
 
     bins: int
+    asked_by: str = ""  # the option that keeps these bins (the memory budget's advice)
 
     resampled: ClassVar[bool] = False  # a diagram, not a value: no interval
+
+    def key_bytes(self) -> int:
+        return 8 * self.bins  # charged to --max-memory as the keys grow (engine/guard.py)
 
     def check(self, column: Any, rows: int, label: str) -> Problem:
         return "", None  # made here, never by a plugin
@@ -183,7 +187,7 @@ def _calibration_columns(b: Batch, *, bins: int) -> dict[str, Valued]:
     else:
         confidence, outcome = b.p, b.y
     index = np.clip(np.floor(confidence * bins), 0, bins - 1).astype(np.intp)
-    kind = BinSums(bins)
+    kind = BinSums(bins, "--calibration")
     columns = {
         "rows": Valued(kind, Binned(index, None)),
         "wc": Valued(kind, Binned(index, b.weigh(confidence))),
@@ -199,7 +203,7 @@ def _residual_columns(b: Batch) -> dict[str, Any]:
     value (as −max of −e)."""
     e = b.y - b.p
     index = residual_bins(e)
-    kind = BinSums(RESIDUAL_BINS)
+    kind = BinSums(RESIDUAL_BINS, "--residuals")
     columns = {
         "rows": Valued(kind, Binned(index, None)),
         "we": b.weigh(e),

@@ -2,11 +2,13 @@
 
 What grows with the data, not with the chunk size, is counted: the bootstrap's replicate
 sums (keys × resamples per sum, in a chunk and in the fold), the cells waiting for
-their weights and their products. Each is charged *before* it is made, and refused
-there if it would take the bytes held past the limit: the run stops with what it has
-learnt (the groups seen so far, the resamples, the bytes) and the options that lower
-them, before the memory is taken. Nothing is refused on an extrapolation: a run whose
-groups would outgrow the budget later is stopped when they do.
+their weights and their products, ROC-AUC's rank tables (and the curves' copies), and
+the diagrams' bins (keys × bins, :meth:`~.statistics.Kind.key_bytes`). Each is charged
+*before* it is made, and refused there if it would take the bytes held past the limit:
+the run stops with what it has learnt (the groups seen so far, the resamples, the
+bytes) and the options that lower them, before the memory is taken. Nothing is
+refused on an extrapolation: a run whose groups would outgrow the budget later is
+stopped when they do.
 
 The limit is on what losscli counts, not on the process's resident size (the reading,
 Arrow's buffers and the interpreter come on top, a few hundred MB at most). With

@@ -181,7 +181,7 @@ def finish(
             f"{work.name}: the weights in column {plan.weight!r} are all 0, so "
             "no row counts; check the weight column"
         )
-    guard.charge_finalizing()
+    guard.charge_finalizing(options.curves)
     finishing = Finishing(
         options.losses,
         options.uncertainty,

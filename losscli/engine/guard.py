@@ -1,5 +1,6 @@
 """What a fold checks as it absorbs each chunk: that the input's weights stay summable, and
-that the bootstrap's sums stay within the memory budget (:mod:`.budget`).
+that the bootstrap's sums, the rank tables and the diagrams' bins stay within the memory
+budget (:mod:`.budget`).
 
 The hidden bootstrap under the normal method (the interval of a custom finalize such as
 R², F1, precision, recall, balanced accuracy or ECE, which has no sound streamed normal
@@ -11,9 +12,10 @@ bootstrap method is never left out: over the budget the run stops.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from ..errors import InputError
-from .bootstrap import Replicates
+from .bootstrap import Replicates, capacity_for
 from .budget import LOWER_REPLICATES, MemoryBudget, OverBudget
 from .checks import WEIGHT_ADVICE, WEIGHT_SUM_LIMIT
 from .kernel import KernelSpec
@@ -31,6 +33,10 @@ class FoldGuard:
         self.held_before = budget.held
         self.no_bootstrap = ""  # why the hidden bootstrap was left out
         self.ranks_held = 0  # bytes of the total's rank tables, charged
+        self.wide_held = 0  # bytes of the total's wide per-key states (bins), charged
+        self.wide_replaced = 0  # and of those they replace, given back once absorbed
+        self.wide_refused = False  # a refusal of theirs stops the run
+        self.wide_per_key, self.wide_askers = 0, ""  # their bytes per key, and what keeps them
 
     def absorb(self, chunk: Partial, weight: str | None) -> None:
         """``chunk`` into the total, its replicate sums charged (the total charges its
@@ -41,18 +47,46 @@ class FoldGuard:
         if skipped or self.no_bootstrap:
             self._drop_bootstrap(chunk, skipped)
         incoming = self._charge_ranks(chunk)
+        reserve = partial(self._charge_wide, chunk)
         try:
-            self.total.absorb(chunk)
+            self.total.absorb(chunk, reserve)
         except OverBudget as exc:  # nothing changed yet: absorbed again without it
-            if self.spec.replicate_ratios:
+            if self.spec.replicate_ratios or self.wide_refused:
                 raise
             self._drop_bootstrap(chunk, exc.reason)
-            self.total.absorb(chunk)
+            self.total.absorb(chunk, reserve)
+        self.budget.release(self.wide_replaced)
+        self.wide_replaced = 0
         if boot is not None:
             self.budget.release(boot.charged - (0 if boot.cells is None else boot.cells.nbytes))
         if incoming:  # the tables as merged (binned beyond their entry budget) stay charged
             held, self.ranks_held = self.ranks_held, rank_bytes(self.total)
             self.budget.release(held + incoming - self.ranks_held)
+
+    def _charge_wide(self, chunk: Partial, keys: int) -> None:
+        """Charge the wide per-key states (a diagram's bins, :meth:`.Kind.key_bytes`) for
+        ``keys`` keys, before they grow: the grown arrays are made beside the old ones,
+        which are given back once the chunk is absorbed."""
+        wide = {k: k[2].kind for k in (*self.total.states, *chunk.states) if k[2].kind.key_bytes()}
+        per_key = sum(kind.key_bytes() for kind in wide.values())
+        room = capacity_for(keys, len(self.total.n))
+        if room * per_key <= self.wide_held:
+            return
+        askers = {getattr(kind, "asked_by", "") or loss for (_, loss, _), kind in wide.items()}
+        self.wide_askers = " and ".join(sorted(askers))
+        what = f"the bins of {self.wide_askers} ({per_key // 8:,} floats per group)"
+        lower = f"Group by fewer columns, or leave out {self.wide_askers}"
+        if self.total.keys.columns:
+            what += f" for the {keys:,} groups seen so far (room for {room:,})"
+        else:
+            lower = f"Leave out {self.wide_askers}"
+        try:
+            self.budget.charge(room * per_key, lambda: what, lower)
+        except OverBudget:
+            self.wide_refused = True
+            raise
+        self.wide_replaced += self.wide_held
+        self.wide_held, self.wide_per_key = room * per_key, per_key
 
     def _charge_ranks(self, chunk: Partial) -> int:
         """Charge a chunk's rank tables (ROC-AUC) twice, before they are merged in: the
@@ -74,14 +108,36 @@ class FoldGuard:
             f"chunk's {entries:,} (group, class, score) entries"
         )
 
-    def charge_finalizing(self) -> None:
-        """Charge the copies finalizing makes of the replicate sums (ordered per model, and
-        a few (keys × resamples) arrays of one loss's replicates at a time)."""
+    def charge_finalizing(self, curves: str = "") -> None:
+        """Charge the copies finalizing makes: of the wide per-key states (in key order, with
+        the overall row: the diagrams), of the rank tables of loss ``curves`` (each model's
+        merged, with its overall table beside: the curves), and of the replicate sums
+        (ordered per model, and a few (keys × resamples) arrays of one loss's replicates at
+        a time)."""
+        keys = self.total.size
+        if self.wide_held:
+            self.budget.charge(
+                (keys + 1) * self.wide_per_key,
+                lambda: f"finalizing the bins of {self.wide_askers} for {keys:,} groups",
+                f"Group by fewer columns, or leave out {self.wide_askers}",
+            )
+        tables = [
+            v
+            for (_, loss, stat), v in self.total.states.items()
+            if loss == curves and isinstance(stat.kind, RankKind)
+        ]
+        entries = sum(len(t) for store in tables for t in store.tables())
+        if entries:
+            self.budget.charge(
+                2 * entries * RANK_ENTRY_BYTES,
+                lambda: f"the curves' copies of the rank tables ({entries:,} entries)",
+                "Group by fewer columns, or leave out --curves",
+            )
         boot = self.total.bootstrap
         wide = [] if boot is None else list(boot.sums.values())
         if not wide:
             return
-        keys, resamples = self.total.size, wide[0].shape[1]
+        resamples = wide[0].shape[1]
         try:
             self.budget.charge(
                 (len(wide) + 4) * (keys + 1) * resamples * 8,
@@ -119,6 +175,7 @@ class FoldGuard:
             chunk.bootstrap.charged = 0
 
 
+CURVES = "(curves)"  # the curves' internal loss (engine/curves.py), kept for --curves
 RANK_ENTRY_BYTES = 32  # a rank table's entry: cell, score, positive and negative weight
 
 
@@ -127,8 +184,9 @@ def _fewer_ranks(chunk: Partial) -> str:
     run without the losses that keep them (their entries are the distinct scores)."""
     if chunk.keys.columns:
         return "Group by fewer columns"
-    losses = ", ".join(sorted({loss for _, loss, stat in chunk.states if stat.kind == RANKS}))
-    return f"Evaluate without {losses} (the rank tables grow with the distinct scores)"
+    found = {loss for _, loss, stat in chunk.states if stat.kind == RANKS}
+    named = sorted(n for n in found if n != CURVES) + (["--curves"] if CURVES in found else [])
+    return f"Evaluate without {', '.join(named)} (the rank tables grow with the distinct scores)"
 
 
 def rank_bytes(partial: Partial) -> int:

@@ -42,15 +42,19 @@ class Paired:
     p_value: np.ndarray
     se: np.ndarray  # of Δ: the paired standard error, or the replicates' standard deviation
     df: np.ndarray | None = None  # the t distribution's degrees of freedom (normal method)
-    wald_p: np.ndarray | None = None  # the bootstrap's: 2Φ(−|Δ|/se), see across_groups_p
+    wald_p: np.ndarray | None = None  # the bootstrap's: 2Φ(−|Δ|/se), see reported_p
 
     @property
-    def across_groups_p(self) -> np.ndarray:
-        """The p-values a verdict adjusted across groups is decided on: the test's own, but
-        for the bootstrap the normal approximation from the replicates' SD. A count of
+    def reported_p(self) -> np.ndarray:
+        """Each key's p-value as its comparison reports it, and the one its group rows'
+        adjustment is of (the last key is the overall row): the test's own, but for the
+        bootstrap's group rows the normal approximation from the replicates' SD. A count of
         replicates cannot show a p-value below 2/(B + 1) (0.002 at B = 1,000), which no
-        correction across more than a few dozen groups could ever call significant."""
-        return self.p_value if self.wald_p is None else self.wald_p
+        correction across more than a few dozen groups could ever call significant. The
+        overall row keeps its own test's, like its interval."""
+        if self.wald_p is None:
+            return self.p_value
+        return np.append(self.wald_p[:-1], self.p_value[-1:])
 
 
 def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ rows; partials pickle. Every reader of the replicate sums settles first
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,10 +53,13 @@ class Partial:
             out.settle()
         return out
 
-    def absorb(self, other: Partial) -> None:
-        """Add ``other``'s rows to this partial, in place (the fold of a local run)."""
+    def absorb(self, other: Partial, reserve: Callable[[int], None] | None = None) -> None:
+        """Add ``other``'s rows to this partial, in place (the fold of a local run);
+        ``reserve`` is told the keys there will be, before any state grows."""
         other = other.trimmed()
         at = np.arange(other.size) if other.keys is self.keys else self.keys.absorb(other.keys)
+        if reserve is not None:
+            reserve(self.keys.size)
         theirs = other.bootstrap
         if theirs is not None and self.bootstrap is None:
             self.bootstrap = Replicates()

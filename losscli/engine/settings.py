@@ -12,8 +12,10 @@ from dataclasses import dataclass, replace
 from ..errors import UsageError
 from ..losses import Loss
 from ..result import CiSettings
+from ..result.adjust import ADJUSTMENTS
 from .bootstrap import FALLBACK_BOOTSTRAP, Resampling
 
+CI_METHODS = ("normal", "bootstrap")
 # The comparisons' level and method in a run without --ci
 COMPARE_WITHOUT_CI = CiSettings(0.95, "normal")
 
@@ -74,3 +76,44 @@ class Uncertainty:
     def moments(self) -> bool:
         """The kernel streams the co-moments of normal intervals and comparisons."""
         return (self.ci is not None or bool(self.compare)) and not self.bootstrap
+
+
+def uncertainty_settings(
+    level: float | None,
+    *,
+    method: str,
+    resamples: int,
+    seed: int,
+    block_rows: int,
+    compare: bool | str,
+    adjust: str,
+    losses: Sequence[Loss],
+) -> Uncertainty:
+    """The run's interval and comparison settings, checked and resolved once."""
+    if adjust not in ADJUSTMENTS:
+        raise UsageError(f"adjust must be one of {ADJUSTMENTS}, not {adjust!r}")
+    interval = _interval(
+        level, method=method, resamples=resamples, seed=seed, block_rows=block_rows
+    )
+    return Uncertainty.of(interval, compare=compare, adjust=adjust, losses=losses)
+
+
+def _interval(
+    level: float | None, *, method: str, resamples: int, seed: int, block_rows: int
+) -> CiSettings | None:
+    """The interval settings, checked (a level above 1 is a percentage); None without one."""
+    if level is None:
+        return None
+    if level > 1:
+        level = level / 100
+    if not 0 < level < 1:
+        raise UsageError(f"the interval level must lie between 0 and 1 (or 0 and 100), not {level}")
+    if method not in CI_METHODS:
+        raise UsageError(f"ci_method must be one of {CI_METHODS}, not {method!r}")
+    if method == "normal":
+        return CiSettings(level, method)
+    if resamples < 2 or block_rows < 1:
+        raise UsageError("the bootstrap needs at least 2 resamples and blocks of 1 row or more")
+    if not 0 <= seed < 2**64:
+        raise UsageError(f"the bootstrap's seed lies between 0 and 2**64 - 1, not {seed}")
+    return CiSettings(level, method, resamples, seed, unit_rows=block_rows)

@@ -72,6 +72,11 @@ class Kind:
         by default, an array of real, finite values whose first axis is the rows."""
         return per_row_problem(np.asarray(column), rows, label, ndims=range(1, 33))
 
+    def key_bytes(self) -> int:
+        """Bytes per key of a state wide enough for the memory budget to count (a diagram's
+        bins: :mod:`.bins`); 0 for the few floats per key most statistics keep."""
+        return 0
+
     def names(self, name: str) -> tuple[str, ...]:
         """The names ``compute`` reads this statistic's state under (:meth:`rows`)."""
         return (name,)

@@ -163,10 +163,11 @@ def _comparisons(
     paired: intervals.Paired,
     ci: CiSettings,
 ) -> list[Comparison]:
-    """One comparison per key; verdicts after adjusting the group rows' p-values (those of
-    :attr:`~.intervals.Paired.across_groups_p`)."""
-    p = paired.p_value  # the overall row's verdict is its own test's, like its interval
-    after = np.append(adjusted(paired.across_groups_p[:-1], ci.adjust), p[-1])
+    """One comparison per key; verdicts after adjusting the group rows' p-values (those
+    reported, :attr:`~.intervals.Paired.reported_p`), so a group row's adjusted p-value is
+    never below its own; the overall row's verdict is its own test's, like its interval."""
+    p = paired.reported_p
+    after = np.append(adjusted(p[:-1], ci.adjust), p[-1])
     sign = 1.0 if loss.direction is Direction.LOWER else -1.0
     out = []
     for k, group in enumerate(labels):

@@ -56,7 +56,7 @@ def table_grid(result: EvaluationResult, display: Display, charset: str | None) 
             + group_cells(group, result.group_by)
             + [columns[n][i] for n in ("loss", "pred", "reference")]
             + [delta or glyphs.missing]
-            + [glyphs.missing if math.isnan(p) else _p(p, result) for p in ps]
+            + [glyphs.missing if math.isnan(p) else _p(p, result, overall) for p in ps]
             + [columns["verdict"][i]]
         )
         grid.overall.append(overall and bool(result.group_by))
@@ -73,7 +73,7 @@ def _number(value: float, digits: int, notation: str) -> str | None:
     return None if math.isnan(value) else format_number(value, digits, notation=notation)
 
 
-def _p(p: float, result: EvaluationResult) -> str:
+def _p(p: float, result: EvaluationResult, overall: bool) -> str:
     """A p-value as the comparisons' lines write it, without its ``p =``: ``0.031``,
-    ``< 1e-16``, ``<= 0.002``."""
-    return p_text(p, result).removeprefix("p ").removeprefix("= ")
+    ``< 1e-16``, ``<= 0.002`` (an overall row's bootstrap count at its floor)."""
+    return p_text(p, result, counted=overall).removeprefix("p ").removeprefix("= ")

@@ -56,11 +56,13 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
 SMALLEST_P = 1e-16  # below it a normal p-value is float noise
 
 
-def p_text(p: float, result: EvaluationResult) -> str:
+def p_text(p: float, result: EvaluationResult, *, counted: bool = True) -> str:
     """``p = 0.031``; a bootstrap p-value at its floor, 2 / (resamples + 1), is a bound:
-    ``p ≤ 0.002``, and so is a normal one too small to tell from 0."""
+    ``p ≤ 0.002``, and so is a normal one too small to tell from 0. ``counted``: ``p`` is
+    the bootstrap's count of replicates (an overall row's; a group row's is the normal
+    approximation from the replicates' SD, which has no floor)."""
     ci = result.ci
-    if ci is not None and ci.method == "bootstrap" and ci.resamples:
+    if counted and ci is not None and ci.method == "bootstrap" and ci.resamples:
         floor = 2 / (ci.resamples + 1)
         if p <= floor * (1 + 1e-9):
             return f"p <= {floor:.2g}"

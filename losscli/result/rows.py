@@ -76,15 +76,14 @@ class Comparison:
     delta: float | None
     low: float | None
     high: float | None
-    p_value: float | None
+    p_value: float | None  # the bootstrap's group rows: the normal approximation from its SD
     # "better", "worse" or "indistinguishable" at the run's level, after adjustment across
     # groups: the word JSON, CSV and every rendering show
     verdict: str
     se: float | None = None  # of Δ (the replicates' standard deviation for the bootstrap)
     df: float | None = None  # degrees of freedom of its t interval (None: normal or bootstrap)
-    # the p-value the verdict is read from: a group row's adjusted across the groups of its
-    # file, model and loss (--adjust; the bootstrap's from the normal approximation), an
-    # overall row's its own test's
+    # the p-value the verdict is read from: a group row's p_value adjusted across the groups
+    # of its file, model and loss (--adjust; never below p_value), an overall row's its own
     p_adjusted: float | None = None
 
     def record(self) -> dict[str, Any]:
