@@ -1,7 +1,7 @@
 """S3 against local disk (`--only s3`, issue #19): the same Parquet file evaluated from the
 disk and from moto's S3 server on 127.0.0.1, overall and per group, with the bytes a run
-fetches from the server (its footer and the needed columns' chunks, counted by the server)
-logged beside the file's size.
+fetches from the server (its footer and the needed columns' chunks, as its progress counts
+them) logged beside the file's size.
 
 The server runs in this process for the family's runs (a daemon thread, on a port chosen
 when the cases are made); losscli reaches it through storage options on its command line.
@@ -12,6 +12,7 @@ s3fs and HTTP, not of a real store's distance.
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 from cases import LOSSCLI, Commands, Family, reg_work, regression_case
 from data import Data, log
@@ -49,35 +50,23 @@ def s3_family(cmd: Commands, data: Data, rows: int) -> Family:
 
     def prepare() -> None:
         data.ensure_regression(rows, csv=False)
-        started = start_server(port)
+        start_server(port)
         fs = _filesystem(port)
         fs.mkdir(BUCKET)
         fs.put_file(str(path), f"{BUCKET}/{path.name}")
-        fetched = fetched_bytes(started, url, dict(o.split("=", 1) for o in options))
+        fetched = fetched_bytes(url, dict(o.split("=", 1) for o in options))
         log(f"s3: one run fetches {fetched:,} of the file's {path.stat().st_size:,} bytes")
 
     return Family("s3", cases, prepare)
 
 
-def start_server(port: int) -> list[int]:
-    """moto's S3 server on 127.0.0.1:``port`` for this process's life; the body bytes it
-    has sent (a counter that grows)."""
+def start_server(port: int) -> None:
+    """moto's S3 server on 127.0.0.1:``port``, until :func:`stop_servers`."""
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     SERVERS.append(server)
-    sent = [0]
-    wsgi = server._server
-    app = wsgi.app
-
-    def counting(environ: object, start_response: object) -> object:
-        for chunk in app(environ, start_response):
-            sent[0] += len(chunk)
-            yield chunk
-
-    wsgi.app = counting
-    return sent
 
 
 def stop_servers() -> None:
@@ -86,18 +75,25 @@ def stop_servers() -> None:
         SERVERS.pop().stop()  # type: ignore[attr-defined]
 
 
-def _filesystem(port: int) -> object:
+def _filesystem(port: int) -> Any:
     import fsspec
 
     url = f"http://127.0.0.1:{port}"
     return fsspec.filesystem("s3", endpoint_url=url, key="bench", secret="bench-secret")
 
 
-def fetched_bytes(sent: list[int], url: str, options: dict[str, str]) -> int:
-    """The bytes one grouped run of losscli (in this process) has the server send."""
+def fetched_bytes(url: str, options: dict[str, str]) -> int:
+    """The bytes one grouped run of losscli (in this process) fetches: its progress report,
+    which counts what the store sent (tests/test_storage.py checks it at the server)."""
     import losscli
 
-    before = sent[0]
-    losscli.evaluate(url, pred="y_pred", losses="mse,mape", group_by="region",
-                     storage_options=options)  # fmt: skip
-    return sent[0] - before
+    reports: list[tuple[int, int | None, str]] = []
+    losscli.evaluate(
+        url,
+        pred="y_pred",
+        losses="mse,mape",
+        group_by="region",
+        storage_options=options,
+        progress=lambda _, *report: reports.append(report),
+    )
+    return reports[-1][0]
