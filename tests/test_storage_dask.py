@@ -145,3 +145,16 @@ def test_a_key_gone_when_a_worker_reads_it_is_the_local_engines_message_and_exit
     # with the listing's size and fails on reading it (NoSuchKey), a worker reopens it by
     # name and fails on its HEAD request (FileNotFoundError).
     assert dask.stderr.split(" (")[0] == local.stderr.split(" (")[0]
+
+
+def test_storage_options_alone_reach_the_workers(
+    s3_bucket: str, s3_endpoint: str, tmp_path: Path, dask_client: Any
+) -> None:
+    """Workers without the store's variables read with the run's storage options."""
+    assert not any(dask_client.run(lambda: "AWS_ENDPOINT_URL" in os.environ).values())
+    local = write_table(regression(rows=900), tmp_path / "data.parquet")
+    put_object(f"s3://{s3_bucket}/data.parquet", local.read_bytes())
+    storage = {"endpoint_url": s3_endpoint, "key": "AKIAFAKEKEY0000TEST", "secret": FAKE_SECRET}
+    found = evaluate(f"s3://{s3_bucket}/data.parquet", engine="dask", scheduler=dask_client,
+                     storage_options=storage, threads=1, **OPTIONS)  # fmt: skip
+    same(rows_without_file(evaluate(str(local), threads=1, **OPTIONS)), rows_without_file(found))
