@@ -41,6 +41,7 @@ from gates import Targets, targets_report
 from html_report import html_report_case
 from measure import Case, Measurement, Runner, child_env, measure
 from report import agreement_report, table
+from s3_cases import s3_family  # S3 (moto on loopback) against local disk (#19)
 
 DEFAULT_GROUPS = "1000,10000,100000,1000000"
 
@@ -200,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         families = [
             *all_families(cmd, data, sizes, Path(out_dir)),
             diagrams_family(cmd, data, sizes.rows),
+            s3_family(cmd, data, sizes.rows),
         ]
         for family in families:
             chosen = selected(family, args.only)

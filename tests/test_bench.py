@@ -188,3 +188,33 @@ def test_the_floor_script_streams_parquet_and_csv_and_writes_a_result(tmp_path: 
         assert lines[0].replace('"', "") == "file,pred,scope,key,n,mse,mape"
         assert len(lines) == 1 + 4
         dest.unlink()
+
+
+def test_the_dask_and_s3_families_run_and_agree_with_the_local_engine(tmp_path: Path) -> None:
+    """`make bench`'s --engine dask cases (1 worker, against --threads 1) and its S3 cases
+    (moto on loopback, against the same file on disk) run, at a small size, to losscli's
+    values."""
+    dask_cases, s3_cases = bench_module("dask_cases"), bench_module("s3_cases")
+    commands, store = cases.make_commands(), data.Data(tmp_path)
+    store.make_root()
+    dask = dask_cases.dask_family(commands, store, (2_000,))
+    s3 = s3_cases.s3_family(commands, store, 2_000)
+    chosen = [c for c in dask.cases if c.tool in (cases.LOSSCLI_T1, dask_cases.DASK_W1)]
+    runner = measure.Runner(600, measure.child_env(store.root))
+    try:
+        for family in (dask, s3):
+            family.prepare()
+        results = measure.measure([*chosen, *s3.cases], runner, runs=1, warmup=0)
+    finally:
+        s3_cases.stop_servers()
+    assert all(m.ok for m in results), [m.error for m in results]
+    agreement, agreed = report.agreement_report(results)
+    assert agreed and s3_cases.S3 in agreement, agreement  # S3 checked against the disk
+    for work, group in report.by_work(results[: len(chosen)]).items():
+        local, remote = (group[t] for t in (cases.LOSSCLI_T1, dask_cases.DASK_W1))
+        keys, metrics = local.case.keys, local.case.metrics
+        expected = report.parse_result(local.result(), keys, metrics)
+        assert (
+            report.compare(expected, report.parse_result(remote.result(), keys, metrics), 1e-9)
+            == ""
+        ), work

@@ -305,3 +305,26 @@ def test_many_groups_are_the_local_engines_on_dask(
     directory = shards(frame, tmp_path / "items", ".parquet", count=2)
     found = both(str(directory), dask_client, pred=["a", "b"], group_by="item", losses="mse,r2")
     assert len(found.rows) > 2 * 15_000
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("regression", {"pred": ["a", "b"], "weight": "w", "residuals": True}),
+        ("classification", {"label": "bin", "pred": ["p_u", "p_v"], "calibration": True,
+                            "residuals": True, "curves": True, "losses": "ece:bins=7,brier"}),
+        ("classification", {"label": "label", "probs": "p_*", "weight": "w", "calibration": True,
+                            "curves": True, "losses": "log_loss,roc_auc"}),
+    ],
+)  # fmt: skip
+def test_calibration_residuals_and_curves_are_the_local_engines_on_dask(
+    data: dict[str, Path], dask_client: Any, case: tuple[str, dict[str, Any]]
+) -> None:
+    """The diagrams' bins and the curves' rank tables, per group, over several files of
+    Parquet and CSV: the JSON document's ``diagrams`` and ``curves`` equal to 1e-12."""
+    kind, options = case
+    inputs = [str(data[f"{kind}-parquet"]), str(data[f"{kind}-csv"])]
+    found = both(inputs, dask_client, group_by="g", **options).to_dict()
+    assert found["diagrams"] and ("curves" in found) == bool(options.get("curves"))
+    if options.get("curves"):
+        assert found["curves"]
