@@ -204,13 +204,14 @@ class _Sums:
                 continue
             out[:, 1 + i] = np.where(seen, self.exps[i], 0)
             out[:, 1 + v + i] = np.where(seen, self.shift[i] + self.s1[i] / safe, 0.0)
-        for i in range(v):
-            for j in range(i, v):
-                c = pair(i, j, v)
-                if self.ones[i] or self.ones[j]:
-                    continue
-                centred = self.s2[c - 1 - 2 * v] - self.s1[i] * self.s1[j] / safe
-                out[:, c] = np.maximum(centred, 0.0) if i == j else centred
+        with np.errstate(invalid="ignore", over="ignore"):  # an infinite term: inf − inf
+            for i in range(v):
+                for j in range(i, v):
+                    c = pair(i, j, v)
+                    if self.ones[i] or self.ones[j]:
+                        continue
+                    centred = self.s2[c - 1 - 2 * v] - self.s1[i] * self.s1[j] / safe
+                    out[:, c] = np.maximum(centred, 0.0) if i == j else centred
         return out
 
 
