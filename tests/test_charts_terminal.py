@@ -265,6 +265,17 @@ def test_chart_for_a_format_without_charts_is_a_warning(tmp_path: Path) -> None:
     assert "--chart: CSV has no chart; the table and markdown draw one" in run.stderr
 
 
+def test_chart_of_a_loss_not_shown_leaves_the_data_formats_output_unchanged(
+    tmp_path: Path,
+) -> None:
+    path = str(regions_csv(tmp_path))
+    for fmt in ("csv", "json"):
+        plain = losscli_process("evaluate", path, *ARGS, "-f", fmt)
+        charted = losscli_process("evaluate", path, *ARGS, "-f", fmt, "--chart=mae")
+        assert charted.returncode == 0 and "has no chart" in charted.stderr
+        assert charted.stdout == plain.stdout and "mae" not in charted.stdout
+
+
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "model_comparison.csv"
 DONE_WHEN = ("-p", "gbm", "-p", "baseline", "-g", "segment", "--compare", "--ci")
 

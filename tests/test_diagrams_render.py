@@ -119,7 +119,13 @@ def test_csv_has_no_place_for_diagrams_and_says_so(tmp_path: Path, run) -> None:
     done = run("evaluate", str(path), "-l", "y", "-p", "p", "-m", "mae", "--residuals", "-f", "csv")
     assert done.exit_code == 0
     assert "Residuals" not in done.stdout
-    assert "CSV has no place for --calibration's and --residuals' diagrams" in done.stderr
+    assert "CSV has no place for --residuals' diagrams" in done.stderr
+
+
+def test_the_diagrams_warning_names_only_the_options_given(tmp_path: Path, run) -> None:
+    path = write_table(RESIDUALS, tmp_path / "errors.csv")
+    done = run("evaluate", str(path), "-l", "y", "-p", "p", "-m", "mae", "--residuals", "-f", "csv")
+    assert "--calibration" not in done.stderr
 
 
 def test_json_gains_the_diagrams_only_when_asked() -> None:

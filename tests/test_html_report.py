@@ -238,6 +238,32 @@ def test_the_report_shows_baseline_values_and_changes_as_json_does(
     assert "baseline" in out.read_text(encoding="utf-8").split('id="inputs"')[1].split("</dl>")[0]
 
 
+def test_the_reports_command_line_shows_no_secret_option_or_signed_url(tmp_path: Path) -> None:
+    from servers import range_server
+
+    csv = hostile_csv(tmp_path)
+    signed = "X-Amz-Signature=SIGNED0987654321&X-Amz-Credential=CRED1234"
+    with range_server(tmp_path) as base:
+        url = f"{base}/{csv.name}?{signed}"
+        runs = {
+            "url": ("evaluate", url, *ARGS),
+            "option": ("evaluate", str(csv), *ARGS, "--storage-option", "secret=SUPERSECRET123",
+                       "--storage-option=token=TOKEN4567"),
+        }  # fmt: skip
+        shown = {}
+        for name, args in runs.items():
+            out = tmp_path / f"{name}.html"
+            done = losscli_process(*args, "-o", str(out))
+            assert done.returncode == 0, done.stderr
+            page = out.read_text(encoding="utf-8")
+            for secret in ("SUPERSECRET123", "TOKEN4567", "SIGNED0987654321", "CRED1234"):
+                assert secret not in page
+            shown[name] = page[page.index('<section id="inputs">') : page.index("</code>")]
+    assert f"losscli evaluate {base}/{csv.name} --pred good" in shown["url"]
+    hidden = "--storage-option &#x27;secret=***&#x27; &#x27;--storage-option=token=***&#x27;"
+    assert f"-m mse,mae {hidden} -o" in shown["option"]
+
+
 def test_the_best_model_of_each_group_is_marked_and_counted(
     run: Callable[..., Result], tmp_path: Path
 ) -> None:

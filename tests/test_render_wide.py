@@ -189,6 +189,53 @@ def test_a_difference_the_data_cannot_tell_from_noise_is_not_a_win(run, close_mo
     assert "b: best in 0 of 2 groups by mse; against a: mse better in 0, worse in 0, " in compared
 
 
+@pytest.fixture
+def three_models(tmp_path: Path) -> Path:
+    """b is significantly better than the reference r, c is not, and b and c are close:
+    squared errors r 1.5; b 0.9 or 1.1; c 0.1 or 2.3 (b's and c's means 1.0 and 1.2); d,
+    significantly worse than r, 1.9 or 2.1."""
+    half = 20
+    frame = pd.DataFrame({
+        "y_true": [0.0] * (2 * half),
+        "r": [1.5**0.5] * (2 * half),
+        "b": [0.9**0.5, 1.1**0.5] * half,
+        "c": [0.1**0.5, 2.3**0.5] * half,
+        "d": [1.9**0.5, 2.1**0.5] * half,
+    })  # fmt: skip
+    return write_table(frame, tmp_path / "three.csv")
+
+
+def test_with_three_models_best_is_marked_only_where_the_tests_separate_it_from_every_other(
+    run: Any, three_models: Path
+) -> None:
+    base = ("evaluate", str(three_models), "-p", "r", "-p", "b", "-p", "c", "-m", "mse")
+    verdicts = {
+        reference: {
+            c["pred"]: c["verdict"]
+            for c in json.loads(run(*base, "--reference", reference, "-f", "json").stdout)[
+                "comparisons"
+            ]
+        }
+        for reference in ("r", "c")
+    }
+    assert verdicts["r"] == {"b": "better", "c": "indistinguishable"}
+    assert verdicts["c"]["b"] == "indistinguishable"  # b is never told from c
+    shown = run(*base, "--reference", "r", "-f", "markdown", "--no-chart").stdout
+    table = shown.split("\n\n")[1]
+    assert "▲" in table and "★" not in table
+    assert "b: best by no loss" in shown
+
+
+def test_with_three_models_a_model_better_than_the_reference_that_beats_the_rest_is_best(
+    run: Any, three_models: Path
+) -> None:
+    shown = run("evaluate", str(three_models), "-p", "r", "-p", "b", "-p", "d", "-m", "mse",
+                "--reference", "r", "-f", "markdown", "--no-chart").stdout  # fmt: skip
+    table = shown.split("\n\n")[1]
+    assert table.count("★") == 1 and "b: best by mse" in shown  # b ▲, d ▼ against r
+    assert "another model when it is significantly better than r and every other model " in shown
+
+
 def test_json_comparisons_carry_the_adjusted_p_value_and_the_verdict(run: Any) -> None:
     document = json.loads(run(*TWO, "-m", "mse,mape", "--compare", "-f", "json").stdout)
     assert document["schema_version"] == 1

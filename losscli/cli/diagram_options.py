@@ -62,13 +62,14 @@ def with_diagrams(fmt: OutputFormat, asked: bool) -> OutputFormat:
     return fmt._replace(render=drawn)
 
 
-def diagrams_nowhere(fmt: OutputFormat, asked: bool) -> str:
-    """A warning where ``fmt`` has no place for the diagrams ("": it has)."""
+def diagrams_nowhere(fmt: OutputFormat, asked: list[str]) -> str:
+    """A warning where ``fmt`` has no place for the diagrams of the options ``asked``
+    (``calibration``, ``residuals``; "": it has, or none was asked)."""
     if not asked or fmt.human or fmt.name == "json":
         return ""
+    named = " and ".join(f"--{name}'" + ("" if name.endswith("s") else "s") for name in asked)
     return (
-        f"{fmt.title} has no place for --calibration's and --residuals' diagrams: "
-        "-f json, the table or markdown show them"
+        f"{fmt.title} has no place for {named} diagrams: -f json, the table or markdown show them"
     )
 
 
@@ -80,8 +81,9 @@ def curves_wanted(fmt: OutputFormat, asked: bool | None) -> bool | None:
     return asked
 
 
-def diagram_warnings(fmt: OutputFormat, diagrams: bool, curves: bool | None) -> list[str]:
-    """A warning for each kind of diagram asked for that ``fmt`` has no place for."""
+def diagram_warnings(fmt: OutputFormat, diagrams: list[str], curves: bool | None) -> list[str]:
+    """A warning for each kind of diagram asked for (``diagrams``: the options' names) that
+    ``fmt`` has no place for."""
     out = [diagrams_nowhere(fmt, diagrams)] if diagrams_nowhere(fmt, diagrams) else []
     if curves and fmt.name not in ("html", "json"):
         out.append(f"{fmt.title} has no place for --curves: -f html draws them, -f json has them")

@@ -180,6 +180,7 @@ def evaluate(
     diagrams = options["calibration"] or options["residuals"]
     chosen = with_diagrams(chosen, diagrams)
     view = chart_view(options, chosen, quiet=quiet)
+    drawn = chosen.human  # --chart=LOSS adds LOSS only where a chart is drawn
     options["curves"] = curves_wanted(chosen, options["curves"])
     before, tolerances, notes = prepare_baseline(baseline, tolerances, allow_missing_baseline)
     reference = options.pop("reference")
@@ -191,7 +192,7 @@ def evaluate(
             list(files),
             pred=preds,
             losses=losses or None,
-            require=[*sorted_loss(sort_by), *([view["chart"]] if view["chart"] else [])],
+            require=[*sorted_loss(sort_by), *([view["chart"]] if view["chart"] and drawn else [])],
             progress=bar,
             checks=checks,
             baseline=before,
@@ -211,7 +212,8 @@ def evaluate(
             say("warning", f"{chosen.title} has no place for --compare's differences: "
                 "-f json, the table or markdown show them, --table comparisons writes "
                 "them")  # fmt: skip
-        for nowhere in diagram_warnings(chosen, diagrams, options["curves"]):
+        asked = [name for name in ("calibration", "residuals") if options[name]]
+        for nowhere in diagram_warnings(chosen, asked, options["curves"]):
             say("warning", nowhere)
     if output is not None or not quiet:
         emit(result, chosen, precision, output, max_rows, layout=layout, table=table, **view)

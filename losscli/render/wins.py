@@ -2,9 +2,13 @@
 
 Without ``--compare`` the best value of a loss in a row is marked (all models tied: none).
 With it, a win is marked only where the paired tests back it, since a difference the data
-cannot tell from noise is no win: the reference where every other model is significantly
-worse, another model where it is significantly better than the reference and no other
-model is; a loss without a paired comparison (R², ROC-AUC) then marks none.
+cannot tell from noise is no win. The paired tests compare each model with the reference
+only, so a win is marked where they separate the model from every other one: the
+reference where every other model is significantly worse than it; another model where it
+is significantly better than the reference and every other model significantly worse
+than the reference (so worse than it too). Two models that are each better than the
+reference are never told apart: neither is marked. A loss without a paired comparison
+(R², ROC-AUC) marks none.
 """
 
 from __future__ import annotations
@@ -91,7 +95,9 @@ def _best(score: np.ndarray, codes: np.ndarray, side: Aligned, reference: str | 
     others[ref] = False
     better = codes == CODES["better"]
     by_reference = best[:, ref] & (codes[:, others] == CODES["worse"]).all(axis=1)
-    by_other = best & better & (better.sum(axis=1) == 1)[:, None]
+    worse = codes == CODES["worse"]
+    others_worse = worse.sum(axis=1) == len(side.models) - 2  # all but the model and the reference
+    by_other = best & better & (others_worse & (better.sum(axis=1) == 1))[:, None]
     by_other[:, ref] = by_reference
     return by_other
 
@@ -105,6 +111,13 @@ def legend(
         line = "best of its loss in the row"
         if refs:
             line += ", where the paired tests tell it from every other model"
+        if refs and len(result.preds) > 2:  # the tests are against the reference only
+            reference = " or ".join(dict.fromkeys(refs.values()))
+            line += (
+                f": {reference} when every other model is significantly worse than it; "
+                f"another model when it is significantly better than {reference} and every "
+                f"other model significantly worse than {reference}"
+            )
         lines.append(f"{line} ({glyphs.best.strip()})")
     if refs:
         reference = " or ".join(dict.fromkeys(refs.values()))

@@ -24,14 +24,33 @@ from .svg import esc
 from .tables import Notes, best_lines, comparisons_table, results_table
 
 Section = Callable[[EvaluationResult, Display, Notes], str]
+STORAGE_OPTION = "--storage-option"
 
 
 def command_line() -> str | None:
-    """The command line, when this process is losscli's (not a program calling the API)."""
+    """The command line, when this process is losscli's (not a program calling the API),
+    without its secrets: URLs without query or password (``stores.display``), each
+    ``--storage-option``'s value as ``***``, and the whole through ``stores.redact``."""
+    from ...reading.stores import display, redact
+
     program = sys.argv[0].replace("\\", "/") if sys.argv else ""
-    if program.rsplit("/", 1)[-1] == "losscli" or program.endswith("losscli/__main__.py"):
-        return shlex.join(["losscli", *sys.argv[1:]])
-    return None
+    if not (program.rsplit("/", 1)[-1] == "losscli" or program.endswith("losscli/__main__.py")):
+        return None
+    shown, hide_next = ["losscli"], False
+    for arg in sys.argv[1:]:
+        name, equals, value = arg.partition("=")
+        if hide_next:
+            arg = f"{name}=***" if equals else "***"
+        elif name == STORAGE_OPTION and equals:
+            key = value.partition("=")[0]
+            arg = f"{name}={key}=***"
+        elif equals and name.startswith("-"):
+            arg = f"{name}={display(value)}"
+        else:
+            arg = display(arg)
+        hide_next = arg == STORAGE_OPTION
+        shown.append(arg)
+    return redact(shlex.join(shown))
 
 
 def _size(path: str) -> str:
