@@ -5,6 +5,9 @@ one upload: a single PUT for a result of ordinary size (the store's multipart up
 completed only once every part is sent, for one past its single-request limit). A store
 makes an object visible only once its upload completes, so a failure or a signal leaves
 the old object (or none), never half of one; the temporary file is removed on every path.
+A multipart upload that fails part-way is not aborted here: its parts stay stored (unseen)
+until the bucket's lifecycle rule for incomplete uploads removes them (a result needs one
+only past s3fs's part size, tens of MB).
 HTTP has no standard upload: ``-o https://…`` is refused before anything is read.
 """
 
