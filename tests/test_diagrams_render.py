@@ -28,6 +28,7 @@ CALIBRATION = pd.DataFrame(
 RESIDUALS_TEXT = """\
 Residuals e = y – ŷ, DataFrame[0] · p · g=a
   rows 4; mean 0; min -2.000; max 3.000
+  bars: rows per range of e; the ranges are log-spaced, so of unequal width
          -2 – -1.995           2 █████████████████████████
           1 – 1.122            1 ████████████▌
       2.818 – 3                1 ████████████▌
@@ -40,6 +41,7 @@ Residuals e = y – ŷ, DataFrame[0] · p · g=a
 
 Residuals e = y – ŷ, DataFrame[0] · p · overall
   rows 9; mean -1.167; min -10.00; max 3.000
+  bars: rows per range of e; the ranges are log-spaced, so of unequal width
         -10 – -8.913           1 ████████████▌
      -2.239 – -1.995           2 █████████████████████████
     -0.5012 – -0.4467          1 ████████████▌

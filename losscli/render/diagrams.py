@@ -158,6 +158,7 @@ def histogram_text(
     lines = [
         f"Residuals e = y {d} ŷ, {title}" if glyphs.unicode else f"Residuals e = y - pred, {title}",
         f"  rows {n}; mean {mean}; min {smallest}; max {largest}",
+        "  bars: rows per range of e; the ranges are log-spaced, so of unequal width",
     ]
     ranges = _merged(histogram, HISTOGRAM_LINES)
     labels = [
@@ -180,8 +181,8 @@ def histogram_text(
 
 
 def _merged(histogram: ResidualHistogram, lines: int) -> list[tuple[float, float, int]]:
-    """(low, high, rows) of runs of neighbouring bins with rows, at most ``lines`` runs
-    (the range between two runs holds no rows)."""
+    """(low, high, rows) of runs of the histogram's non-empty bins, as many to a run as
+    keep the runs to at most ``lines`` (a run may span ranges without rows)."""
     count = len(histogram.count)
     size = max(1, math.ceil(count / lines))
     out = []
