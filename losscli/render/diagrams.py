@@ -17,11 +17,11 @@ import numpy as np
 
 from ..result import EvaluationResult
 from ..result.diagrams import ReliabilityDiagram, ResidualHistogram
+from .charts.marks import ASCII, UNICODE
 from .formats import Display
 from .literal import visible
 from .numbers import format_number
 
-EIGHTHS = " ▏▎▍▌▋▊▉█"
 HISTOGRAM_LINES = 16  # at most this many bars: runs of neighbouring bins are merged
 DEFAULT_WIDTH = 80
 
@@ -33,11 +33,10 @@ class Glyphs:
     def bar(self, share: float, width: int) -> str:
         """A bar ``share`` (0–1) of ``width`` characters long, padded to ``width``."""
         share = min(max(share, 0.0), 1.0) if math.isfinite(share) else 0.0
-        if not self.unicode:
-            return ("#" * round(share * width)).ljust(width)
-        eighths = round(share * width * 8)
-        text = "█" * (eighths // 8) + (EIGHTHS[eighths % 8] if eighths % 8 else "")
-        return text.ljust(width)
+        marks = UNICODE if self.unicode else ASCII  # the terminal charts' blocks
+        eighths = round(share * width * 8) if marks.eighths else round(share * width) * 8
+        partial = marks.eighths[eighths % 8 - 1] if eighths % 8 else ""
+        return (marks.full * (eighths // 8) + partial).ljust(width)
 
     @property
     def dash(self) -> str:
@@ -54,7 +53,7 @@ class Glyphs:
 
 def glyphs_for(charset: str | None) -> Glyphs:
     """Unicode where the character set holds the blocks (a file: UTF-8), else ASCII."""
-    marks = EIGHTHS[1:] + "–│·ŷ"
+    marks = UNICODE.eighths + UNICODE.full + "–│·ŷ"
     return Glyphs(visible(marks, charset) == marks)
 
 
