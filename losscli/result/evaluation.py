@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .frame import Frame, repeated
+from .frame import Frame
 from .rows import CiSettings, Comparison, ComparisonSummary, Outcome, ResultRow
 
 SCHEMA_VERSION = 1  # of the JSON document (to_dict); raise it when its layout changes
@@ -66,12 +66,13 @@ class EvaluationResult:
         from .notes import note_lines
 
         frame = self.frame
-        block = np.cumsum(np.concatenate([[0], frame.overall[:-1]]))  # each row's block
-        overall_at = np.flatnonzero(frame.overall)
+        grand = frame.grand
+        block = np.cumsum(np.concatenate([[0], grand[:-1]]))  # each row's block
+        grand_at = np.flatnonzero(grand)
         noted: list[tuple[int, str, str]] = []
         for loss, column in frame.losses.items():
             has_note = column.notes != None  # noqa: E711 (elementwise)
-            covered = has_note[overall_at][block] & ~frame.overall
+            covered = has_note[grand_at][block] & ~grand
             noted += [(int(i), loss, column.notes[i]) for i in np.flatnonzero(has_note & ~covered)]
         hits = sorted(noted, key=lambda hit: hit[0])
         return note_lines(
@@ -102,11 +103,11 @@ class EvaluationResult:
 
     @property
     def files(self) -> list[str]:
-        return list(dict.fromkeys(self.frame.file[self.frame.overall].tolist()))
+        return list(dict.fromkeys(self.frame.file[self.frame.grand].tolist()))
 
     @property
     def preds(self) -> list[str]:
-        return list(dict.fromkeys(self.frame.pred[self.frame.overall].tolist()))
+        return list(dict.fromkeys(self.frame.pred[self.frame.grand].tolist()))
 
     @property
     def loss_columns(self) -> list[str]:
@@ -126,9 +127,11 @@ class EvaluationResult:
         (``group`` or ``overall``), the group columns (None on overall rows), n, then each
         loss's value, interval bounds and baseline fields (NaN where missing)."""
         frame = self.frame.take(self.shown) if self.shown is not None else self.frame
-        scope = repeated("group", len(frame))
-        scope[frame.overall] = "overall"
-        out: dict[str, np.ndarray] = {"file": frame.file, "pred": frame.pred, "scope": scope}
+        out: dict[str, np.ndarray] = {
+            "file": frame.file,
+            "pred": frame.pred,
+            "scope": frame.scopes(),
+        }
         out.update(frame.keys)
         out["n"] = frame.n
         missing = np.full(len(frame), np.nan)

@@ -6,7 +6,8 @@ Python: finalizing fills these arrays whole, sorting and selecting take from the
 :class:`~.rows.ResultRow` is built only for a row someone asks for (:meth:`Frame.row`).
 
 Rows come in blocks, one per file and prediction column: its group rows, then its
-overall row. A missing value is NaN in a float array (finalizing never keeps a
+overall row; a row's key and the order of rows with a period or class part are defined in
+:mod:`.keys`. A missing value is NaN in a float array (finalizing never keeps a
 non-finite loss value: it becomes a missing one with a note) and None in an object
 array; a group column holds None on overall rows and where a key is missing.
 """
@@ -22,6 +23,7 @@ import numpy as np
 
 from .curves import CurveColumns
 from .diagrams import DiagramColumns
+from .keys import ClassColumns, PeriodColumns
 from .rows import Interval, ResultRow
 
 Index = np.ndarray | slice
@@ -99,11 +101,13 @@ class Frame:
     file: np.ndarray  # object
     pred: np.ndarray  # object
     keys: dict[str, np.ndarray]  # group column → object array of key values
-    overall: np.ndarray  # bool: the overall row of its block
+    overall: np.ndarray  # bool: a row over all groups (the block's grand row among them)
     n: np.ndarray  # int64: rows evaluated
     losses: dict[str, LossColumn]
     diagrams: DiagramColumns | None = None  # --calibration, --residuals: the bin sums per row
     curves: CurveColumns | None = None  # --curves: each row's place in its model's rank table
+    period: PeriodColumns | None = None  # --period: each row's period (None: no row has one)
+    classes: ClassColumns | None = None  # --per-class: each row's class part (None: no row has one)
 
     def __len__(self) -> int:
         return len(self.n)
@@ -119,15 +123,36 @@ class Frame:
             losses={name: column.take(index) for name, column in self.losses.items()},
             diagrams=None if self.diagrams is None else self.diagrams.take(index),
             curves=None if self.curves is None else self.curves.take(index),
+            period=None if self.period is None else self.period.take(index),
+            classes=None if self.classes is None else self.classes.take(index),
         )
+
+    @property
+    def grand(self) -> np.ndarray:
+        """True on each block's grand row: over all groups and periods, without a class part."""
+        grand = self.overall.copy()
+        if self.period is not None:
+            grand &= ~self.period.present
+        if self.classes is not None:
+            grand &= ~self.classes.present
+        return grand
+
+    def scopes(self) -> np.ndarray:
+        """Each row's scope (``group``, ``overall``, ``class`` or ``average``; see :mod:`.keys`)."""
+        scope = repeated("group", len(self))
+        scope[self.overall] = "overall"
+        if self.classes is not None:
+            scope[self.classes.present] = "class"
+            scope[self.classes.average] = "average"
+        return scope
 
     def with_losses(self, names: Sequence[str]) -> Frame:
         """Only the losses ``names``, in that order."""
         return replace(self, losses={name: self.losses[name] for name in names})
 
     def blocks(self) -> list[tuple[int, int]]:
-        """(start, stop) of each file and model's rows: its groups, then its overall row."""
-        ends = np.flatnonzero(self.overall) + 1
+        """(start, stop) of each file and model's rows, ending with its grand row."""
+        ends = np.flatnonzero(self.grand) + 1
         starts = np.concatenate([[0], ends[:-1]])
         return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
@@ -180,7 +205,16 @@ class Frame:
             losses={name: _concat_columns([_column(f, name) for f in frames]) for name in names},
             diagrams=_concat_diagrams(frames),
             curves=_concat_curves(frames),
+            period=_concat_parts(PeriodColumns, [f.period for f in frames], frames),
+            classes=_concat_parts(ClassColumns, [f.classes for f in frames], frames),
         )
+
+
+def _concat_parts(kind: Any, parts: list[Any], frames: Sequence[Frame]) -> Any:
+    """Several frames' period or class parts one after another (None: no frame has any)."""
+    if all(p is None for p in parts):
+        return None
+    return kind.concat(parts, [len(f) for f in frames])
 
 
 def _concat_diagrams(frames: Sequence[Frame]) -> DiagramColumns | None:

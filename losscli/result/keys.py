@@ -1,0 +1,128 @@
+"""A result row's key: file and model, then three optional parts (group, period, class).
+
+Every row has a file and a prediction column (model). The optional parts:
+
+- **group**: the ``-g`` columns' values (``Frame.keys``); ``Frame.overall`` marks rows over
+  all groups.
+- **period** (``--period``, :class:`PeriodColumns`): a half-open span of time
+  ``[start, end)``; a row without one is over all periods.
+- **class** (``--per-class``, :class:`ClassColumns`): one class of a classifier's row, or
+  an average over its classes (``accuracy``, ``macro avg``, ``weighted avg``, ``micro avg``,
+  as scikit-learn's ``classification_report`` names them); a row without one is the
+  model's own row (its losses over all classes).
+
+A row's **scope** (CSV, TSV, JSON and Parquet's ``scope`` field, :meth:`Frame.scopes`) says
+what kind of row it is, from its parts:
+
+======== ===============================================================================
+group    one group's row (over all periods, or within its period)
+overall  the row over all groups (over all periods, or within its period)
+class    one class of its *parent* row: the row with the same file, model, group and
+         period and no class part
+average  an average over the classes of its parent row
+======== ===============================================================================
+
+Rows come in **blocks**, one per file and model, ending with the block's **grand row**
+(all groups, all periods, no class part: :attr:`Frame.grand`). Within a block: group by
+group (in key order, or as ``--sort-by`` orders them), each group's periods in time order
+followed by its row over all periods; then the rows over all groups, periods first in the
+same way; every row with a class part directly after its parent row (classes in label
+order, then the averages). Periods are never invented (a period without rows has no row)
+and never reordered by ``--sort-by``/``--top``, which order and count groups.
+
+A row is matched with a baseline's row by (file, model, group values, period start,
+class); a baseline written before periods and classes existed has neither part, so its
+rows match the rows without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+NO_PERIOD = np.iinfo(np.int64).min  # start/end of a row over all periods
+SCOPES = ("group", "overall", "class", "average")
+AVERAGES = ("accuracy", "macro avg", "weighted avg", "micro avg")  # sklearn's names
+
+
+@dataclass(frozen=True)
+class PeriodColumns:
+    """Each row's period: ``start``/``end`` in nanoseconds since the epoch (UTC instants;
+    :data:`NO_PERIOD` on rows over all periods), and its ``label`` as the table shows it
+    (``2026-W14``, ``2026-04``; None on rows over all periods). ``freq`` is ``--period``'s
+    frequency, ``tz`` the zone periods were cut in and are shown in, ``dates`` True where the
+    time column held dates (shown as plain dates)."""
+
+    start: np.ndarray  # int64
+    end: np.ndarray  # int64
+    label: np.ndarray  # object
+    freq: str = ""
+    tz: str = "UTC"
+    dates: bool = False
+
+    @property
+    def present(self) -> np.ndarray:
+        """True on rows within a period."""
+        return self.start != NO_PERIOD
+
+    def take(self, index: np.ndarray | slice) -> PeriodColumns:
+        return PeriodColumns(
+            self.start[index],
+            self.end[index],
+            self.label[index],
+            freq=self.freq,
+            tz=self.tz,
+            dates=self.dates,
+        )
+
+    @classmethod
+    def none(cls, n: int) -> PeriodColumns:
+        """``n`` rows over all periods."""
+        start = np.full(n, NO_PERIOD, dtype=np.int64)
+        return cls(start, start.copy(), np.full(n, None, dtype=object))
+
+    @classmethod
+    def concat(cls, parts: Sequence[PeriodColumns | None], sizes: Sequence[int]) -> PeriodColumns:
+        """Several frames' periods one after another (a frame without any: all periods)."""
+        filled = [p if p is not None else cls.none(n) for p, n in zip(parts, sizes, strict=True)]
+        like = next(p for p in parts if p is not None)
+        return cls(
+            np.concatenate([p.start for p in filled]),
+            np.concatenate([p.end for p in filled]),
+            np.concatenate([p.label for p in filled]),
+            freq=like.freq,
+            tz=like.tz,
+            dates=like.dates,
+        )
+
+
+@dataclass(frozen=True)
+class ClassColumns:
+    """Each row's class part: ``name`` is the class's label (as the data writes it) on class
+    rows, an average's name (one of :data:`AVERAGES`) on average rows, None on rows without a
+    class part; ``average`` is True on average rows."""
+
+    name: np.ndarray  # object
+    average: np.ndarray  # bool
+
+    @property
+    def present(self) -> np.ndarray:
+        """True on class and average rows."""
+        return self.name != None  # noqa: E711 (elementwise)
+
+    def take(self, index: np.ndarray | slice) -> ClassColumns:
+        return ClassColumns(self.name[index], self.average[index])
+
+    @classmethod
+    def none(cls, n: int) -> ClassColumns:
+        return cls(np.full(n, None, dtype=object), np.zeros(n, dtype=bool))
+
+    @classmethod
+    def concat(cls, parts: Sequence[ClassColumns | None], sizes: Sequence[int]) -> ClassColumns:
+        filled = [p if p is not None else cls.none(n) for p, n in zip(parts, sizes, strict=True)]
+        return cls(
+            np.concatenate([p.name for p in filled]),
+            np.concatenate([p.average for p in filled]),
+        )
