@@ -108,6 +108,7 @@ class Frame:
     curves: CurveColumns | None = None  # --curves: each row's place in its model's rank table
     period: PeriodColumns | None = None  # --period: each row's period (None: no row has one)
     classes: ClassColumns | None = None  # --per-class: each row's class part (None: no row has one)
+    support: np.ndarray | None = None  # --per-class: float64, the weight of the row's true labels
 
     def __len__(self) -> int:
         return len(self.n)
@@ -125,6 +126,7 @@ class Frame:
             curves=None if self.curves is None else self.curves.take(index),
             period=None if self.period is None else self.period.take(index),
             classes=None if self.classes is None else self.classes.take(index),
+            support=None if self.support is None else self.support[index],
         )
 
     @property
@@ -207,7 +209,16 @@ class Frame:
             curves=_concat_curves(frames),
             period=_concat_parts(PeriodColumns, [f.period for f in frames], frames),
             classes=_concat_parts(ClassColumns, [f.classes for f in frames], frames),
+            support=_concat_support(frames),
         )
+
+
+def _concat_support(frames: Sequence[Frame]) -> np.ndarray | None:
+    if all(f.support is None for f in frames):
+        return None
+    return np.concatenate(
+        [f.support if f.support is not None else np.full(len(f), np.nan) for f in frames]
+    )
 
 
 def _concat_parts(kind: Any, parts: list[Any], frames: Sequence[Frame]) -> Any:

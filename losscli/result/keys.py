@@ -30,6 +30,9 @@ same way; every row with a class part directly after its parent row (classes in 
 order, then the averages). Periods are never invented (a period without rows has no row)
 and never reordered by ``--sort-by``/``--top``, which order and count groups.
 
+With ``--per-class``, ``Frame.support`` holds each row's support (the weight of its true
+labels: of its class on a class row, of all its rows elsewhere), written after ``n``.
+
 A row is matched with a baseline's row by (file, model, group values, period start,
 class); a baseline written before periods and classes existed has neither part, so its
 rows match the rows without them.
