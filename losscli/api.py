@@ -17,6 +17,8 @@ from typing import IO, Any
 
 from .engine.budget import MemoryBudget, parse_size
 from .engine.finalize import drop_inapplicable
+from .engine.per_class import class_losses
+from .engine.per_class import run_losses as per_class_losses
 from .engine.pictures import picture_losses
 from .engine.run import Options, Progress
 from .engine.settings import uncertainty_settings
@@ -75,6 +77,7 @@ def evaluate(
     workers: int | None = None,
     connect_timeout: float = 10.0,
     curves: bool | None = False,
+    per_class: bool = False,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -108,6 +111,10 @@ def evaluate(
     ``curves`` keeps the ROC and precision-recall curves per row of a classifier, from the
     rank tables of ROC-AUC (``result.frame.curves``, :mod:`losscli.result.curves`); None:
     only where ``roc_auc`` is among the losses (its tables are kept anyway).
+    ``per_class`` adds, after every row of a classifier, a row per class and the averages
+    (``accuracy``, ``macro avg``, ``weighted avg``), as scikit-learn's classification_report
+    (precision, recall and F1 are added to the losses where none is chosen; a loss with
+    ``average=none`` asks for them too): ``result.per_class``, :mod:`losscli.result.per_class`.
 
     Gates, as on the command line: ``plugins`` are plugin files to load first (their
     prints go where the process's go: unlike the command line, the API redirects nothing);
@@ -143,7 +150,7 @@ def evaluate(
     required = _with_huber_delta(resolve_losses(require), huber_delta) if require else []
     listed = {part.strip().lower() for item in names for part in item.split(",")}
     named = [] if not names or "all" in listed else chosen
-    run_losses = tuple(dict.fromkeys([*chosen, *required]))
+    run_losses, class_rows = per_class_losses(tuple(dict.fromkeys([*chosen, *required])), per_class)
     diagrams, curve_source = picture_losses(
         run_losses, calibration=calibration, residuals=residuals, curves=curves
     )
@@ -175,6 +182,7 @@ def evaluate(
         budget=MemoryBudget(_memory_limit(max_memory)),
         diagrams=diagrams,
         curves=curve_source,
+        per_class=class_losses(run_losses) if class_rows else None,
     )
     frames: list[Frame] = []
     comparisons: list[Comparison] = []

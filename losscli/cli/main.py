@@ -21,6 +21,7 @@ import click
 from .._version import __version__
 from ..render.formats import CATALOG_FORMATS
 from .chart_options import chart_options, chart_view
+from .class_options import class_options
 from .config_options import losses_config_options
 from .diagram_options import curves_wanted, diagram_options, diagram_warnings, with_diagrams
 from .engine_options import engine_options
@@ -117,6 +118,7 @@ def main() -> None:
 @output_options
 @view_options
 @diagram_options
+@class_options
 @chart_options
 @gate_options
 @handle_errors

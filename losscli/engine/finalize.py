@@ -45,6 +45,7 @@ class Finishing:
     no_bootstrap: str = ""  # why the hidden bootstrap (R², F1, …) was left out
     diagrams: tuple[Loss, ...] = ()  # the diagrams' internal losses (engine/bins.py)
     curves: str = ""  # --curves: the loss whose rank tables they are read from (engine/curves.py)
+    per_class: tuple[Loss, ...] | None = None  # --per-class: internal losses (per_class.py)
 
     @property
     def ci(self) -> CiSettings | None:
@@ -70,8 +71,9 @@ def result_frame(
     n = np.append(partial.n[order], np.sum(partial.n)).astype(np.int64)
     overall = np.zeros(len(n), dtype=bool)
     overall[-1] = True
+    kept = (*spec.losses, *spec.diagrams, *(spec.per_class or ()))
     sums: dict[str, dict[str, LossRows]] = {
-        m.name: _model_sums(partial, m.name, (*spec.losses, *spec.diagrams), order) for m in models
+        m.name: _model_sums(partial, m.name, kept, order) for m in models
     }
     frames = []
     for model in models:
@@ -97,10 +99,15 @@ def result_frame(
                 curves=_curves(partial, model, spec.curves, order),
             )
         )
-    frame = Frame.concat(frames)
+    frame = Frame.concat(
+        [
+            _class_rows(f, sums[m.name], spec, m, partial)
+            for f, m in zip(frames, models, strict=True)
+        ]
+    )
     if not spec.reference:
         return frame, []
-    labels = [frame.group(k) for k in range(len(n))]
+    labels = [frames[0].group(k) for k in range(len(n))]
     ci = spec.compare_ci
     return frame, compare(
         file, sums, models, losses=spec.losses, reference=spec.reference, ci=ci, labels=labels
@@ -121,6 +128,17 @@ def _diagrams(
     return diagram_columns(
         tables, diagrams, keys=keys, classifier=classifier, multiclass=model.multiclass
     )
+
+
+def _class_rows(
+    frame: Frame, sums: dict[str, LossRows], spec: Finishing, model: Model, partial: Partial
+) -> Frame:
+    """A classifier's rows each followed by its class rows (``--per-class``, :mod:`.per_class`)."""
+    if spec.per_class is None or not (model.multiclass or partial.binary.get(model.name, True)):
+        return frame
+    from .per_class import class_rows
+
+    return class_rows(frame, sums, spec.losses, model)
 
 
 def _curves(partial: Partial, model: Model, source: str, order: np.ndarray) -> CurveColumns | None:

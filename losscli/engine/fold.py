@@ -189,6 +189,7 @@ def finish(
         guard.no_bootstrap,
         diagrams=options.diagrams,
         curves=options.curves,
+        per_class=options.per_class,
     )
     try:
         frame, comparisons = result_frame(work.name, total, plan.models, finishing)

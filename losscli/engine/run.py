@@ -52,6 +52,7 @@ class Options:
     budget: MemoryBudget = field(default_factory=MemoryBudget)  # --max-memory
     diagrams: tuple[Loss, ...] = ()  # --calibration, --residuals: their bins (engine/bins.py)
     curves: str = ""  # --curves: the loss whose rank tables they are read from (engine/curves.py)
+    per_class: tuple[Loss, ...] | None = None  # --per-class: internal losses (per_class.py)
 
 
 def evaluate_sources(
@@ -214,7 +215,7 @@ def _kernel_spec(
     uncertainty = options.uncertainty
     return KernelSpec(
         plan=plan,
-        losses=(*options.losses, *options.diagrams),
+        losses=(*options.losses, *options.diagrams, *(options.per_class or ())),
         drop_na=options.drop_na,
         count_zero_labels=options.mape_zero == "error",
         moments=uncertainty.moments,

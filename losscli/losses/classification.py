@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from .batch import Batch
+from .class_counts import accuracy_per_class, class_counts, recall_micro
 from .registry import Direction, Loss, Rule, Task, register
-from .shapes import Mean, Terms
+from .shapes import Mean, PerClass, Terms
 
 CLASSIFICATION = (Task.BINARY, Task.MULTICLASS)
 
@@ -153,5 +154,6 @@ register(
         direction=Direction.HIGHER,
         shape=Mean(_correct, proportion=True),
         rules=(OUTSIDE_UNIT,),
+        per_class=PerClass(accuracy_per_class, class_counts, micro=recall_micro),
     )
 )

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .batch import Batch
+from .class_counts import class_columns, f1_micro, precision_micro, predicted_positive, recall_micro
 from .classification import (
     OUTSIDE_UNIT,
     binary_log_probs,
@@ -25,10 +26,10 @@ from .classification import (
 )
 from .params import Param
 from .registry import Direction, Loss, Rule, Task, register
-from .shapes import Custom, Mean, Sums, Terms, ratio
+from .shapes import Custom, Mean, PerClass, Placed, Sums, Terms, ratio
 
 CLASSIFICATION = (Task.BINARY, Task.MULTICLASS)
-AVERAGES = ("binary", "macro", "micro", "weighted")
+AVERAGES = ("binary", "macro", "micro", "weighted", "none")
 NO_SCORES = Rule(
     "no_scores",
     "not applicable: needs decision scores, not probabilities; pass the scores as logits "
@@ -40,7 +41,8 @@ THRESHOLD = Param(
 AVERAGE = Param(
     "average",
     "binary",
-    "binary: the positive class (multi-class data: macro); macro, micro or weighted over classes",
+    "binary: the positive class (multi-class data: macro); macro, micro or weighted over "
+    "classes; none: one value per class, on the class rows (as --per-class)",
     kind=str,
     choices=AVERAGES,
 )
@@ -65,15 +67,6 @@ def _brier_term(b: Batch) -> Terms:
 # ------------------------------------------ precision, recall, F1, balanced accuracy
 
 
-def _predicted_positive(b: Batch, threshold: float) -> np.ndarray:
-    """p > threshold; from logits, z > logit(threshold) (z > 0 at 0.5)."""
-    if b.logits is None:
-        return b.p > threshold
-    with np.errstate(divide="ignore"):
-        cut = np.log(np.float64(threshold)) - np.log(np.float64(1.0 - threshold))
-    return b.logits > cut
-
-
 def _confusion(
     b: Batch, *, threshold: float = 0.5, average: str = "binary"
 ) -> dict[str, np.ndarray]:
@@ -84,7 +77,7 @@ def _confusion(
         predicted, true = b.p.argmax(axis=1), b.y.argmax(axis=1)
         classes = b.p.shape[1]
     else:
-        predicted = _predicted_positive(b, threshold).astype(np.intp)
+        predicted = predicted_positive(b, threshold).astype(np.intp)
         true = (b.y > 0.5).astype(np.intp)
         classes = 2
     out: dict[str, list[np.ndarray]] = {"tp": [], "pred": [], "true": []}
@@ -101,7 +94,7 @@ def _binary_flags(b: Batch, **_: object) -> Mapping[str, np.ndarray]:
     return {} if b.multiclass else {OUTSIDE_UNIT.stat: outside_unit(b)}
 
 
-def _mean_of_defined(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+def mean_of_defined(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """The (weighted) mean over the last axis of the values that are not NaN, as
     scikit-learn's _nanaverage: NaN when none is; unweighted when their weights sum to 0."""
     defined = ~np.isnan(values)
@@ -116,7 +109,10 @@ def _mean_of_defined(values: np.ndarray, weights: np.ndarray | None = None) -> n
 
 def _averaged(sums: Sums, num: np.ndarray, den: np.ndarray, average: str) -> np.ndarray:
     """Per-class num/den (keys [× resamples] × K) averaged as ``average`` says (micro:
-    Σnum / Σden); binary on class columns is macro."""
+    Σnum / Σden); binary on class columns is macro; none: no value of the model's own
+    (its values are the class rows')."""
+    if average == "none":
+        return np.full(num.shape[:-1], np.nan)
     if average == "binary" and num.shape[-1] > 2:
         average = "macro"
     if average == "micro":
@@ -124,7 +120,7 @@ def _averaged(sums: Sums, num: np.ndarray, den: np.ndarray, average: str) -> np.
     per_class = ratio(num, den)
     if average == "binary":
         return per_class[..., 1]
-    return _mean_of_defined(per_class, sums["true"] if average == "weighted" else None)
+    return mean_of_defined(per_class, sums["true"] if average == "weighted" else None)
 
 
 def _precision(s: Sums, *, average: str = "binary", **_: object) -> np.ndarray:
@@ -142,9 +138,59 @@ def _f1(s: Sums, *, average: str = "binary", **_: object) -> np.ndarray:
     return _averaged(s, 2 * s["tp"], s["pred"] + s["true"], average)
 
 
+def _precision_per_class(s: Sums) -> np.ndarray:
+    return ratio(s["tp"], s["pred"])
+
+
+def _recall_per_class(s: Sums) -> np.ndarray:
+    return ratio(s["tp"], s["true"])
+
+
+def _f1_per_class(s: Sums) -> np.ndarray:
+    return ratio(2 * s["tp"], s["pred"] + s["true"])
+
+
+def _brier_stats(b: Batch) -> dict[str, Placed]:
+    """Per class Σw·(p_k − y_k)², and Σw: brier_score_loss of each class's column."""
+    p, y, w = _unit_classes(b)
+    at = np.broadcast_to(np.arange(p.shape[1]), p.shape)
+    return {"sq": Placed(at, w * (p - y) ** 2, p.shape[1]), "w": Placed(at[:, :1], w, 1)}
+
+
+def _brier_per_class(s: Sums) -> np.ndarray:
+    return ratio(s["sq"], s["w"])
+
+
+def _ece_class_stats(b: Batch, *, bins: int = 15) -> dict[str, Placed]:
+    """ECE of each class's column: per class k and bin of c = p_k, Σw and Σw·(y_k − p_k)
+    (binned as ECE's, :func:`_ece_stats`)."""
+    p, y, w = _unit_classes(b)
+    index = np.clip(np.floor(p * bins), 0, bins - 1).astype(np.intp)
+    at = index + np.arange(p.shape[1]) * bins
+    width = p.shape[1] * bins
+    return {"w": Placed(at, w, width), "gap": Placed(at, w * (y - p), width)}
+
+
+def _ece_per_class(s: Sums, *, bins: int = 15) -> np.ndarray:
+    keys = len(s["w"])
+    gap, w = s["gap"].reshape(keys, -1, bins), s["w"].reshape(keys, -1, bins)
+    return ratio(np.abs(gap).sum(axis=-1), w.sum(axis=-1))
+
+
+def _unit_classes(b: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`class_columns` and the weights (rows × 1); a binary row outside [0, 1], which
+    makes the loss not applicable, adds nothing."""
+    p, y = class_columns(b)
+    w = b.w_array[:, None]
+    if not b.multiclass:
+        outside = outside_unit(b)[:, None]
+        p, y, w = np.where(outside, 0.0, p), np.where(outside, 0.0, y), np.where(outside, 0.0, w)
+    return p, y, w
+
+
 def _balanced_accuracy(s: Sums, **_: object) -> np.ndarray:
     """Balanced accuracy = mean over the classes with true rows of Σw·tp_k / Σw·true_k"""
-    return _mean_of_defined(ratio(s["tp"], s["true"]))
+    return mean_of_defined(ratio(s["tp"], s["true"]))
 
 
 # ------------------------------------------------------------ top-k accuracy
@@ -273,6 +319,7 @@ for _loss in (
         direction=Direction.LOWER,
         shape=Mean(_brier_term, nonnegative=True),
         rules=(OUTSIDE_UNIT,),
+        per_class=PerClass(_brier_per_class, _brier_stats),
     ),
     Loss(
         name="precision",
@@ -285,6 +332,7 @@ for _loss in (
         direction=Direction.HIGHER,
         shape=Custom(_confusion, _precision, _binary_flags),
         rules=(OUTSIDE_UNIT,),
+        per_class=PerClass(_precision_per_class, micro=precision_micro),
         undefined=NO_POSITIVE.format("no row predicted positive"),
         params=CONFUSION_PARAMS,
     ),
@@ -299,6 +347,7 @@ for _loss in (
         direction=Direction.HIGHER,
         shape=Custom(_confusion, _recall, _binary_flags),
         rules=(OUTSIDE_UNIT,),
+        per_class=PerClass(_recall_per_class, micro=recall_micro),
         undefined=NO_POSITIVE.format("no positive label"),
         params=CONFUSION_PARAMS,
     ),
@@ -313,6 +362,7 @@ for _loss in (
         direction=Direction.HIGHER,
         shape=Custom(_confusion, _f1, _binary_flags),
         rules=(OUTSIDE_UNIT,),
+        per_class=PerClass(_f1_per_class, micro=f1_micro),
         undefined=NO_POSITIVE.format("no positive label or prediction"),
         params=CONFUSION_PARAMS,
     ),
@@ -350,6 +400,7 @@ for _loss in (
         direction=Direction.LOWER,
         shape=Custom(_ece_stats, _ece, _binary_flags),
         rules=(OUTSIDE_UNIT,),
+        per_class=PerClass(_ece_per_class, _ece_class_stats),
         params=(Param("bins", 15, "equal-width bins on [0, 1]", kind=int, minimum=1, maximum=100),),
     ),
     Loss(

@@ -13,7 +13,7 @@ import numpy as np
 from .batch import Batch
 from .classification import CLASSIFICATION, OUTSIDE_UNIT, outside_unit
 from .registry import Direction, Loss, register
-from .shapes import Ranked, Ranks
+from .shapes import PerClass, Ranked, Ranks, ranked_per_class
 
 
 def _roc_ranks(b: Batch) -> Ranks:
@@ -43,6 +43,7 @@ register(
         direction=Direction.HIGHER,
         shape=Ranked(_roc_ranks),
         rules=(OUTSIDE_UNIT,),
+        per_class=PerClass(ranked_per_class),
         undefined="not defined: needs rows of both kinds, positive and negative "
         "(multi-class: for every class)",
     )

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import UsageError
 from .params import Param, Value, bind_values, canonical, split_spec
-from .shapes import Shape, Sums, bound_shape
+from .shapes import PerClass, Shape, Sums, bound_shape
 from .tasks import Task
 
 
@@ -67,6 +67,7 @@ class Loss:
     origin: str = "built-in"  # or the plugin that registered it
     defined_by: str = ""  # module.qualname of the function that defined it (if known)
     columns: tuple[str, ...] = ()  # extra input columns the loss reads (batch.extra)
+    per_class: PerClass | None = None  # its value per class (--per-class); None: not defined
 
     def __eq__(self, other: object) -> bool:
         """Losses are the same when their specs are: ``pinball:q=0.9`` named twice is one."""
@@ -90,6 +91,7 @@ class Loss:
             arguments=values,
             family=self.base,
             shape=bound_shape(self.shape, values),
+            per_class=self.per_class and self.per_class.bound(values),
         )
 
     def finalize(self, sums: Sums) -> np.ndarray:
@@ -177,7 +179,12 @@ def register(loss: Loss) -> Loss:
             f"{', '.join(owners)}"
         )
     defaults = {p.name: p.default for p in loss.params}
-    REGISTRY[loss.name] = replace(loss, arguments=defaults, shape=bound_shape(loss.shape, defaults))
+    REGISTRY[loss.name] = replace(
+        loss,
+        arguments=defaults,
+        shape=bound_shape(loss.shape, defaults),
+        per_class=loss.per_class and loss.per_class.bound(defaults),
+    )
     return REGISTRY[loss.name]
 
 

@@ -21,7 +21,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
 import numpy as np
 
@@ -344,6 +344,54 @@ class Ranked(_NotRatio):
 
 
 Shape = Ratio | Extreme | Custom | Ranked
+
+
+class Placed(NamedTuple):
+    """A per-class statistic's rows: each row adds ``values`` (rows × J, or what broadcasts
+    to it) at ``at`` (rows × J positions among ``width`` sums per key: a class, or a class
+    and a bin), so a key keeps ``width`` sums however many rows it has."""
+
+    at: np.ndarray
+    values: np.ndarray
+    width: int
+
+
+@dataclass(frozen=True)
+class PerClass:
+    """How a loss is defined per class (``--per-class``): ``values`` maps sums to one value
+    per key and class (a keys × K array, NaN where a class has none), vectorised over keys.
+    The sums are the loss's own, or, where ``statistics`` is given (a function of a batch
+    to named :class:`Placed` columns), the sums of those, which the engine keeps beside the
+    loss only when class rows are asked for (charged to the memory budget per key).
+    ``micro``: the value on the ``accuracy`` average row, from the same sums (None: the
+    loss has none there)."""
+
+    values: Callable[[Sums], np.ndarray]
+    statistics: Callable[..., Mapping[str, Placed]] | None = None
+    micro: Callable[[Sums], np.ndarray] | None = None
+
+    def bound(self, arguments: Mapping[str, Any]) -> PerClass:
+        """With a loss's parameter values passed to its functions (those that take them)."""
+        if not arguments:
+            return self
+        return replace(
+            self,
+            values=_bound(self.values, arguments),
+            statistics=self.statistics and _bound(self.statistics, arguments),
+            micro=self.micro and _bound(self.micro, arguments),
+        )
+
+
+def ranked_per_class(sums: Sums) -> np.ndarray:
+    """One-vs-rest ROC-AUC per key and class: area / (P·N) of each class's rank table (a
+    binary model's one table is the positive class's: the negative class's, 1 − p against
+    "the label is 0", orders every pair the same way, so its AUC is the same)."""
+    if "area" not in sums:
+        return np.full((len(sums["n"]), 1), np.nan)
+    per_class = ratio(sums["area"], sums["pos"] * sums["neg"])
+    if per_class.shape[1] == 1:  # binary: (negative, positive), equal by symmetry
+        return np.concatenate([per_class, per_class], axis=1)
+    return per_class
 
 
 def bound_shape(shape: Shape, arguments: Mapping[str, Any]) -> Shape:

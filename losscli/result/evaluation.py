@@ -67,7 +67,8 @@ class EvaluationResult:
 
         frame = self.frame
         grand = frame.grand
-        block = np.cumsum(np.concatenate([[0], grand[:-1]]))  # each row's block
+        ends = frame.block_ends()
+        block = np.cumsum(np.concatenate([[0], ends[:-1]]))  # each row's block
         grand_at = np.flatnonzero(grand)
         noted: list[tuple[int, str, str]] = []
         for loss, column in frame.losses.items():
@@ -192,6 +193,14 @@ class EvaluationResult:
             row["baseline"] = r.baseline
             row["change"] = {loss: _change_record(r.change(loss)) for loss in self.losses}
         return row
+
+    @property
+    def per_class(self) -> Any:
+        """The class and average rows (``per_class=True``) as a pandas DataFrame (see
+        :func:`.per_class.per_class_table`); empty without them."""
+        from .per_class import per_class_table
+
+        return per_class_table(self.frame, self.losses, self.group_by)
 
     def to_pandas(self) -> Any:
         """The flat rows as a pandas DataFrame; ``scope`` tells overall rows from groups."""

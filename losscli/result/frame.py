@@ -152,9 +152,22 @@ class Frame:
         """Only the losses ``names``, in that order."""
         return replace(self, losses={name: self.losses[name] for name in names})
 
+    def block_ends(self) -> np.ndarray:
+        """True on each block's last row: its grand row, or the last of the grand row's
+        class rows (which follow it, as every row's follow their parent: :mod:`.keys`)."""
+        grand = self.grand
+        if self.classes is None:
+            return grand
+        rows = np.arange(len(self))
+        parent = np.maximum.accumulate(np.where(self.classes.present, 0, rows))
+        last = np.ones(len(self), dtype=bool)
+        last[:-1] = parent[1:] != parent[:-1]
+        return grand[parent] & last
+
     def blocks(self) -> list[tuple[int, int]]:
-        """(start, stop) of each file and model's rows, ending with its grand row."""
-        ends = np.flatnonzero(self.grand) + 1
+        """(start, stop) of each file and model's rows, ending with its grand row (and the
+        grand row's class rows)."""
+        ends = np.flatnonzero(self.block_ends()) + 1
         starts = np.concatenate([[0], ends[:-1]])
         return list(zip(starts.tolist(), ends.tolist(), strict=True))
 

@@ -1,0 +1,71 @@
+"""A classifier's rows as classes: the predicted and the true class of each row, and the
+weighted counts per class that precision, recall, F1 and one-vs-rest accuracy follow from.
+
+Binary data has the classes (negative, positive): predicted positive where p > threshold
+(from logits, z > logit(threshold)), a true positive where the label is > 0.5.
+Multi-class data has its class columns: the largest probability (the first, on ties)
+against the label's largest entry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .batch import Batch
+from .shapes import Placed, Sums, ratio
+
+
+def predicted_positive(b: Batch, threshold: float) -> np.ndarray:
+    """p > threshold; from logits, z > logit(threshold) (z > 0 at 0.5)."""
+    if b.logits is None:
+        return b.p > threshold
+    with np.errstate(divide="ignore"):
+        cut = np.log(np.float64(threshold)) - np.log(np.float64(1.0 - threshold))
+    return b.logits > cut
+
+
+def class_columns(b: Batch) -> tuple[np.ndarray, np.ndarray]:
+    """(p, y) as rows × K: multi-class as given; binary as the classes (negative, positive),
+    i.e. (1 − p, p) against (1 − y, y)."""
+    if b.multiclass:
+        return b.p, b.y
+    return np.column_stack([1.0 - b.p, b.p]), np.column_stack([1.0 - b.y, b.y])
+
+
+def class_counts(b: Batch, *, threshold: float = 0.5) -> dict[str, Placed]:
+    """Per class the weighted true positives, predicted and true rows (``tp``, ``pred``,
+    ``true``): one sum per class and key, however many rows."""
+    if b.multiclass:
+        predicted, true = b.p.argmax(axis=1), b.y.argmax(axis=1)
+    else:
+        predicted = predicted_positive(b, threshold).astype(np.intp)
+        true = (b.y > 0.5).astype(np.intp)
+    classes = b.p.shape[1] if b.multiclass else 2
+    w = b.w_array[:, None]
+    hit = np.where((predicted == true)[:, None], w, 0.0)
+    return {
+        "tp": Placed(true[:, None], hit, classes),
+        "pred": Placed(predicted[:, None], w, classes),
+        "true": Placed(true[:, None], w, classes),
+    }
+
+
+def accuracy_per_class(s: Sums) -> np.ndarray:
+    """One-vs-rest accuracy of class k: 1 − Σw·[predicted k xor true k] / Σw."""
+    total = s["true"].sum(axis=-1, keepdims=True)
+    return 1.0 - ratio(s["pred"] + s["true"] - 2 * s["tp"], total)
+
+
+def precision_micro(s: Sums) -> np.ndarray:
+    """Σ_k tp_k / Σ_k pred_k: on single-label data, the accuracy (the ``accuracy`` row)."""
+    return ratio(s["tp"].sum(axis=-1), s["pred"].sum(axis=-1))
+
+
+def recall_micro(s: Sums) -> np.ndarray:
+    """Σ_k tp_k / Σ_k true_k (the ``accuracy`` row)."""
+    return ratio(s["tp"].sum(axis=-1), s["true"].sum(axis=-1))
+
+
+def f1_micro(s: Sums) -> np.ndarray:
+    """2·Σ_k tp_k / Σ_k (pred_k + true_k) (the ``accuracy`` row)."""
+    return ratio(2 * s["tp"].sum(axis=-1), (s["pred"] + s["true"]).sum(axis=-1))
