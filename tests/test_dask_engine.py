@@ -328,3 +328,27 @@ def test_calibration_residuals_and_curves_are_the_local_engines_on_dask(
     assert found["diagrams"] and ("curves" in found) == bool(options.get("curves"))
     if options.get("curves"):
         assert found["curves"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"label": "bin", "pred": ["p_u", "p_v"], "weight": "w"},
+        {"label": "label", "probs": "p_*", "weight": "w"},
+    ],
+    ids=["binary", "multiclass"],
+)
+def test_class_rows_are_the_local_engines_on_dask(
+    data: dict[str, Path], dask_client: Any, options: dict[str, Any]
+) -> None:
+    """--per-class's sums (the counts, Brier's and ECE's per class, the rank tables) over
+    several files of Parquet and CSV, per group: every class and average row to 1e-12."""
+    inputs = [str(data["classification-parquet"]), str(data["classification-csv"])]
+    losses = "roc_auc,brier,ece,accuracy,precision:average=none"
+    local = both(inputs, dask_client, group_by="g", losses=losses, per_class=True, **options)
+    dask = evaluate(
+        inputs, engine="dask", scheduler=dask_client, group_by="g", losses=losses,
+        per_class=True, **options,
+    )  # fmt: skip
+    assert not local.per_class.empty
+    pd.testing.assert_frame_equal(local.per_class, dask.per_class, rtol=REL)
