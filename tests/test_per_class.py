@@ -304,3 +304,17 @@ def test_the_command_line_writes_the_class_rows_in_json(run: Any, tmp_path: Path
     again = run(*args, "--config", str(config), "-f", "json", "-m", "accuracy")
     assert again.exit_code == 0, again.stderr
     assert json.loads(again.stdout)["rows"] == rows
+
+
+def test_a_chosen_threshold_moves_that_losss_class_rows() -> None:
+    """precision:threshold=0.3 on binary data: its class rows are sklearn's report at
+    p > 0.3; the added recall and F1 keep 0.5."""
+    df = binary_frame(3)
+    result = evaluate(df, weight="w", losses="precision:threshold=0.3", per_class=True)
+    rows = class_block(result.per_class)
+    y = df.y_true.to_numpy().astype(int)
+    for threshold, loss in ((0.3, "precision:threshold=0.3"), (0.5, "recall")):
+        predicted = (df.y_pred > threshold).to_numpy().astype(int)
+        report = report_of(y, predicted, ["0", "1"], df.w)
+        for name in ("0", "1", "macro avg", "weighted avg"):
+            close(rows.loc[name, loss], report[name][loss.split(":")[0]], f"{name} {loss}")

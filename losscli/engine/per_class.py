@@ -40,7 +40,6 @@ COUNTS = "(per class)"  # the internal loss of the support; never a registered l
 REPORTED = ("precision", "recall", "f1")  # added to the losses where none of the family is
 BINARY_CLASSES = ("0", "1")  # a binary model's classes: the label's values (negative, positive)
 NOT_PER_CLASS = "not defined per class"
-NO_MICRO = "no value on the accuracy row (it holds accuracy, as precision, recall and F1)"
 AVERAGE_NONE = "average=none: one value per class, on the class rows"
 
 
@@ -167,16 +166,16 @@ def _loss_values(
     with np.errstate(all="ignore"):
         each = np.asarray(per_class.values(found), dtype=float)
         values[:, :classes] = each
-        if per_class.micro is not None:
+        if per_class.micro is not None:  # else empty, as in sklearn's printed report
             values[:, classes] = per_class.micro(found)
-        else:
-            notes[:, classes] = NO_MICRO
         values[:, classes + 1] = mean_of_defined(each)
         values[:, classes + 2] = mean_of_defined(each, support)
     blocked = _blocked(loss, sums[loss.name])
     values[blocked] = np.nan
     notes[blocked] = parent_notes[blocked][:, None]
     missing = ~np.isfinite(values) & (notes == None)  # noqa: E711 (elementwise)
+    if per_class.micro is None:
+        missing[:, classes] = False
     values[~np.isfinite(values)] = np.nan
     notes[missing] = loss.undefined
     return values, notes
