@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import write_table
 from scipy.stats import norm, rankdata
 from test_roc_auc import binary, multiclass, scored
 
