@@ -84,8 +84,12 @@ def collapsed(t: PairTable) -> PairTable:
     return PairTable(cell[starts], a[starts], b[starts], np.add.reduceat(t.w[order], starts))
 
 
+FIELDS = ("cell", "a", "b", "w")
+
+
 def joined(tables: list[PairTable]) -> PairTable:
-    return collapsed(PairTable(*(np.concatenate([getattr(t, f) for t in tables]) for f in "cabw")))
+    """One table of all entries (sorted, equal triples summed)."""
+    return collapsed(PairTable(*(np.concatenate([getattr(t, f) for t in tables]) for f in FIELDS)))
 
 
 @dataclass

@@ -42,7 +42,7 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
             + f"{overall.pred} vs {overall.reference}, {overall.loss}:"
             f"{glyphs.change} {delta}{interval}{p}"
         )
-        line += f" ({overall.verdict})"
+        line += f" ({overall.verdict}{TESTS.get(overall.method, '')})"
         if summary.groups:
             line += (
                 f"; in {summary.groups:,} groups better {summary.better:,}, worse "
@@ -53,6 +53,12 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
     return lines
 
 
+# what a comparison's own method says beside its verdict (ROC-AUC's: engine/delong_pairs.py)
+TESTS = {
+    "delong paired": "; DeLong's paired test",
+    "delong unpaired": "; DeLong's test unpaired: the pair tables were over --max-memory, "
+    "so the models' variances are added as if independent (conservative)",
+}
 SMALLEST_P = 1e-16  # below it a normal p-value is float noise
 
 
