@@ -241,7 +241,9 @@ def test_threads_and_chunk_sizes_give_identical_intervals(
     big = frame.sample(6000, replace=True, random_state=1).reset_index(drop=True)
     jitter = np.random.default_rng(2).normal(0, 0.01, len(big))
     big["good"] = np.clip(np.round(big.good + jitter, 4), 0, 1)
-    common = {"label": "y", "pred": "good", "weight": "w", "group_by": "g", "losses": "auc"}
+    common: dict[str, Any] = {
+        "label": "y", "pred": "good", "weight": "w", "group_by": "g", "losses": "auc"
+    }  # fmt: skip
 
     def intervals(threads: int) -> list[Any]:
         rows = evaluate(big, ci=95, threads=threads, **common).rows

@@ -108,7 +108,9 @@ def test_paired_delong_equals_the_paired_oracle_per_group_and_overall(weight: st
 
 def test_chunks_and_threads_give_the_identical_paired_test(monkeypatch: pytest.MonkeyPatch) -> None:
     frame = models(3000, seed=3)
-    options = {"label": "y", "pred": ["b", "a"], "weight": "w", "group_by": "g", "losses": "auc"}
+    options: dict[str, Any] = {
+        "label": "y", "pred": ["b", "a"], "weight": "w", "group_by": "g", "losses": "auc"
+    }  # fmt: skip
 
     def tests(threads: int) -> list[tuple[Any, ...]]:
         found = auc_comparisons(evaluate(frame, compare=True, threads=threads, **options))
@@ -150,7 +152,9 @@ def test_over_the_memory_budget_the_test_is_unpaired_and_says_so(
     frame = models(6000, seed=5)
     for name in ("a", "b"):  # every score distinct
         frame[name] = np.clip(frame[name] + rng.uniform(-1e-5, 1e-5, len(frame)), 0, 1)
-    options = {"label": "y", "pred": ["b", "a"], "weight": "w", "losses": "auc", "compare": True}
+    options: dict[str, Any] = {
+        "label": "y", "pred": ["b", "a"], "weight": "w", "losses": "auc", "compare": True
+    }  # fmt: skip
     monkeypatch.setattr(source, "TABLE_BATCH_ROWS", 500)
     (paired,) = auc_comparisons(evaluate(frame, **options))
     (unpaired,) = auc_comparisons(evaluate(frame, max_memory="1M", threads=1, **options))

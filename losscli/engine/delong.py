@@ -44,8 +44,7 @@ if TYPE_CHECKING:
     from ..losses import Loss
     from ..losses.shapes import Ranked, Ranks
 
-SHOWN = ("delong.pos", "delong.neg", "delong.pos_w2", "delong.neg_w2", "delong.pos_ss")
-SHOWN += ("delong.neg_ss",)
+SHOWN = tuple(f"delong.{name}" for name in ("pos", "neg", "pos_w2", "neg_w2", "pos_ss", "neg_ss"))
 MULTICLASS = (
     "no interval: the one-vs-rest mean over classes needs the covariance of the classes' "
     "placements row by row, which the per-class rank tables do not keep"

@@ -168,7 +168,7 @@ def _delong(
     multi-class models, or where no placement tables were kept."""
     if multiclass or "delong.pos" not in mine.sums or "delong.pos" not in ref.sums:
         return None
-    pairs = mine.sums.get("pairs")
+    pairs: Any = mine.sums.get("pairs")  # the pair tables' store (delong_pairs.PairKind.rows)
     found = None if pairs is None else delong_pairs.paired(pairs, ci.level)
     if found is not None:
         return found
