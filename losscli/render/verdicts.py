@@ -14,7 +14,8 @@ def ci_line(result: EvaluationResult) -> str:
     assert ci is not None
     level = f"{100 * ci.level:g}%"
     if ci.method == "normal":
-        return f"[low, high]: {level} intervals (normal: t, delta method, Wilson)"
+        delong = ", DeLong" if "roc_auc" in result.losses else ""  # ROC-AUC's (engine/delong.py)
+        return f"[low, high]: {level} intervals (normal: t, delta method, Wilson{delong})"
     units = f", units of {ci.unit_rows:,} rows" if (ci.unit_rows or 1) > 1 else ""
     return (
         f"[low, high]: {level} bootstrap intervals ({ci.resamples:,} resamples, "
