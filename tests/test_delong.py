@@ -232,6 +232,7 @@ def test_ci_gives_roc_auc_an_interval_in_json_and_the_table(run: Any, tmp_path: 
     )
     table = run(*args, "-f", "table").stdout
     assert f"[{got['low']:.4f}" in table or f"[{got['low']:.3f}" in table
+    assert "95% intervals (normal: t, delta method, Wilson, DeLong)" in table
 
 
 def test_threads_and_chunk_sizes_give_identical_intervals(
