@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import pickle
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from conftest import folded_and_merged
 from scipy.stats import norm, rankdata
 from test_roc_auc import binary, multiclass, scored
 
@@ -129,15 +129,8 @@ def test_group_rows_equal_the_oracle_and_chunks_merged_in_any_order_are_identica
         harness.partial(y[a:b], p[a:b], w[a:b], g[a:b], first_row=a)
         for a, b in itertools.pairwise(cuts)
     ]
-    folded = harness.empty()
-    for chunk in chunks:
-        folded.absorb(chunk)
-    reverse = chunks[-1]
-    for chunk in reversed(chunks[:-1]):
-        reverse = reverse.merge(chunk)
-    again = pickle.loads(pickle.dumps(reverse))
-    for got in (interval_of(harness, folded), interval_of(harness, again)):
-        for mine, want in zip(got, whole, strict=True):
+    for partial in folded_and_merged(harness, chunks):
+        for mine, want in zip(interval_of(harness, partial), whole, strict=True):
             assert mine == pytest.approx(want, rel=1e-12)
 
 

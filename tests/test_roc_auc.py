@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import itertools
 import json
-import pickle
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_table
+from conftest import folded_and_merged, write_table
 from sklearn.metrics import roc_auc_score
 
 from losscli.engine import delong, ranks
@@ -142,15 +141,8 @@ def test_chunks_folded_or_merged_in_any_order_equal_the_whole(task: str) -> None
         harness.partial(y[a:b], p[a:b], w[a:b], g[a:b], first_row=a)
         for a, b in itertools.pairwise(cuts)
     ]
-    folded = harness.empty()
-    for chunk in chunks:
-        folded.absorb(chunk)
-    reverse = chunks[-1]
-    for chunk in reversed(chunks[:-1]):
-        reverse = reverse.merge(chunk)
-    again = pickle.loads(pickle.dumps(reverse))
-    for got in (auc_of(harness, folded), auc_of(harness, reverse), auc_of(harness, again)):
-        assert got == pytest.approx(whole, rel=1e-12)
+    for partial in folded_and_merged(harness, chunks):
+        assert auc_of(harness, partial) == pytest.approx(whole, rel=1e-12)
 
 
 def test_a_long_fold_sorts_absorbed_chunks_in_once_they_match_the_table() -> None:

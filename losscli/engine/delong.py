@@ -36,7 +36,7 @@ import numpy as np
 
 from ..result import CiSettings
 from .intervals import ONE_ROW, Interval
-from .ranks import RankKind, RankStore, RankTable, merged, pooled
+from .ranks import RankKind, RankStore, RankTable, kept_rows, merged, pooled
 from .ranks import _running_sums as running_sums
 from .statistics import Role, State, Statistic
 
@@ -58,15 +58,8 @@ def placement_table(
 ) -> RankTable:
     """The placement table of one block: a rank table whose positive and negative columns
     are (entries × 2): Σw and Σw² at each (key, class, score)."""
-    scores = ranks.scores[:, None] if ranks.scores.ndim == 1 else ranks.scores
-    positive = ranks.positive.reshape(scores.shape)
-    rows, classes = scores.shape
-    use = np.ones(rows, dtype=bool) if weights is None else weights > 0
-    for flagged in ranks.flags.values():
-        use &= ~flagged
-    w = np.ones(rows) if weights is None else weights
-    keys = np.zeros(rows, dtype=np.int64) if codes is None else codes.astype(np.int64)
-    w, keys, scores, positive = w[use], keys[use], scores[use], positive[use]
+    w, keys, scores, positive = kept_rows(codes, ranks, weights)
+    classes = scores.shape[1]
     each = np.repeat(np.stack([w, w * w], axis=1), classes, axis=0)
     hit = positive.reshape(-1)[:, None]
     table = RankTable(
