@@ -18,6 +18,9 @@ A pair table holds about one entry per row. Its bytes are charged to ``--max-mem
 store then says why, and merges as dropped) and the comparison falls back to the two
 models' independent variances, Var(Δ) = Var_model + Var_reference ("delong unpaired",
 which overstates the spread of positively correlated models: a conservative test).
+The pair tables are never binned: where the rank tables are (past their entry budget)
+the paired Δ is the exact scores', which may differ from the difference of the two
+binned values shown by up to the sum of their stated bounds.
 """
 
 from __future__ import annotations
