@@ -25,6 +25,7 @@ from .engine.settings import uncertainty_settings
 from .errors import UsageError
 from .inputs import as_list, as_source, check_engine, each_file_once, evaluated
 from .losses import EPS, Loss, Params, Task, default_losses, get_loss, resolve_losses
+from .losses.shapes import Ranked
 from .result import Comparison, EvaluationResult, Frame
 
 MAPE_ZERO_POLICIES = ("skip", "error")
@@ -212,9 +213,15 @@ def evaluate(
     if compare:
         compared = {c.loss for c in comparisons}
         notices += [
-            f"--compare: {name} has no paired comparison (only means and ratios of sums have one)"
-            for name in shown_names
-            if name not in compared
+            f"--compare: {loss.name} has no paired comparison ("
+            + (
+                "DeLong's test is of a binary roc_auc only"
+                if isinstance(loss.shape, Ranked)
+                else "only means and ratios of sums have one"
+            )
+            + ")"
+            for loss in shown
+            if loss.name not in compared
         ]
     result = EvaluationResult(
         frame,

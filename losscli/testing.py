@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from .engine.batches import BatchBuilder
+from .engine.delong import placement_losses
 from .engine.finalize import Finishing, result_frame
 from .engine.kernel import KernelSpec, evaluate_chunk
 from .engine.keys import KeySet
@@ -78,6 +79,9 @@ class KernelHarness:
         spec.setdefault("moments", self.uncertainty.moments)
         spec.setdefault("resampling", self.uncertainty.resampling)
         spec.setdefault("replicate_ratios", self.uncertainty.bootstrap)
+        delong = self.uncertainty.delong or bool(spec.get("reference"))
+        spec.setdefault("placements", placement_losses(self.losses, intervals=delong))
+        spec.setdefault("pair_tables", bool(spec["placements"]) and bool(spec.get("reference")))
         self.spec = KernelSpec(self.plan, self.losses, **spec)
         self.builder = BatchBuilder("t", self.plan, params or Params(), False)
 

@@ -10,6 +10,7 @@ import io
 import lzma
 import math
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -32,10 +33,12 @@ from hypothesis import settings
 
 from losscli import evaluate, plugins
 from losscli.cli import main
+from losscli.engine.partial import Partial
 from losscli.losses import REGISTRY, get_loss
 from losscli.reading import source
 from losscli.render.formats import FORMATS, Display
 from losscli.result import EvaluationResult, Frame, LossColumn, ResultRow
+from losscli.testing import KernelHarness
 
 # The suite's property tests draw the same examples on every run, so CI passes or fails
 # on the code alone; HYPOTHESIS_PROFILE=explore draws new ones (as `make fuzz` does).
@@ -127,6 +130,18 @@ def assert_matches_reference(
             assert row.group == whole.group
             want = whole.metrics[column]
             expect(row.metrics[column], np.nan if want is None else want, f"chunked {row.group}")
+
+
+def folded_and_merged(harness: KernelHarness, chunks: list[Partial]) -> list[Partial]:
+    """``chunks`` folded in order into an empty partial, merged in reverse order, and that
+    merge pickled and read back: three partials that must equal the whole."""
+    folded = harness.empty()
+    for chunk in chunks:
+        folded.absorb(chunk)
+    reverse = chunks[-1]
+    for chunk in reversed(chunks[:-1]):
+        reverse = reverse.merge(chunk)
+    return [folded, reverse, pickle.loads(pickle.dumps(reverse))]
 
 
 BENCH_DIR = Path(__file__).resolve().parent.parent / "bench"

@@ -1,21 +1,21 @@
 """roc_auc: equal to scikit-learn's roc_auc_score, streamed, grouped and merged exactly; score
-bins with a stated error bound beyond the memory budget; no interval, no comparison."""
+bins with a stated error bound beyond the memory budget; DeLong's interval and paired
+comparison for binary data (tests/test_delong*.py), none for multi-class."""
 
 from __future__ import annotations
 
 import itertools
 import json
-import pickle
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_table
+from conftest import folded_and_merged, write_table
 from sklearn.metrics import roc_auc_score
 
-from losscli.engine import ranks
+from losscli.engine import delong, ranks
 from losscli.losses import Params
 from losscli.testing import CLASSES, KernelHarness
 
@@ -141,15 +141,8 @@ def test_chunks_folded_or_merged_in_any_order_equal_the_whole(task: str) -> None
         harness.partial(y[a:b], p[a:b], w[a:b], g[a:b], first_row=a)
         for a, b in itertools.pairwise(cuts)
     ]
-    folded = harness.empty()
-    for chunk in chunks:
-        folded.absorb(chunk)
-    reverse = chunks[-1]
-    for chunk in reversed(chunks[:-1]):
-        reverse = reverse.merge(chunk)
-    again = pickle.loads(pickle.dumps(reverse))
-    for got in (auc_of(harness, folded), auc_of(harness, reverse), auc_of(harness, again)):
-        assert got == pytest.approx(whole, rel=1e-12)
+    for partial in folded_and_merged(harness, chunks):
+        assert auc_of(harness, partial) == pytest.approx(whole, rel=1e-12)
 
 
 def test_a_long_fold_sorts_absorbed_chunks_in_once_they_match_the_table() -> None:
@@ -314,7 +307,7 @@ def test_coarser_bins_when_fine_ones_overflow_keep_their_bound(monkeypatch: Any,
     assert abs(row.metrics["roc_auc"] - want) <= bound_in(note)
 
 
-# -- the command line: -m all, no interval, no comparison --------------------------------
+# -- the command line: -m all, intervals and comparisons --------------------------------
 
 
 def scored(tmp_path: Path) -> tuple[pd.DataFrame, Path]:
@@ -359,20 +352,35 @@ def test_all_losses_on_multiclass_data_include_roc_auc(run: Any, tmp_path: Path)
     assert row["metrics"]["roc_auc"] == pytest.approx(want, rel=1e-9)
 
 
-def test_roc_auc_has_no_interval_and_says_why(run: Any, tmp_path: Path) -> None:
-    _, path = scored(tmp_path)
-    args = ["evaluate", str(path), "-l", "y", "-p", "good", "-m", "auc,mse", "--ci"]
-    document = json.loads(run(*args, "-f", "json").stdout)
+def test_multiclass_roc_auc_has_no_interval_and_says_why(run: Any, tmp_path: Path) -> None:
+    """Binary ROC-AUC has DeLong's interval (tests/test_delong.py); the one-vs-rest mean of
+    multi-class data has none, and the JSON and the table's note say why."""
+    y, p, _ = multiclass(300, seed=23)
+    frame = pd.DataFrame({"label": [str(int(k)) for k in y]})
+    for k in range(CLASSES):
+        frame[f"p_{k}"] = p[:, k]
+    path = write_table(frame, tmp_path / "classes.csv")
+    args = [
+        "evaluate",
+        str(path),
+        "-l",
+        "label",
+        "--probs",
+        "p_0,p_1,p_2",
+        "-m",
+        "auc,cross_entropy",
+    ]
+    document = json.loads(run(*args, "--ci", "-f", "json").stdout)
     (row,) = document["rows"]
-    why = "no interval: no streamed interval for a rank statistic"
+    why = delong.MULTICLASS
     assert row["intervals"]["roc_auc"] == {"low": None, "high": None, "se": None, "why": why}
-    assert row["intervals"]["mse"]["low"] is not None
-    table = run(*args, "-f", "table").stdout
+    assert row["intervals"]["cross_entropy"]["low"] is not None
+    table = run(*args, "--ci", "-f", "table").stdout
     assert "[—]¹" in table
-    assert "¹ roc_auc: no interval: no streamed interval for a rank statistic" in table
+    assert f"¹ roc_auc: {why[:40]}" in table
 
 
-def test_compare_leaves_roc_auc_out(run: Any, tmp_path: Path) -> None:
+def test_compare_includes_binary_roc_auc(run: Any, tmp_path: Path) -> None:
     _, path = scored(tmp_path)
     result = run(
         "evaluate", str(path), "-l", "y", "-p", "good", "-p", "noisy", "-m", "roc_auc,mse",
@@ -380,5 +388,5 @@ def test_compare_leaves_roc_auc_out(run: Any, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
-    assert {c["loss"] for c in document["comparisons"]} == {"mse"}
+    assert {c["loss"] for c in document["comparisons"]} == {"mse", "roc_auc"}
     assert all(row["metrics"]["roc_auc"] is not None for row in document["rows"])

@@ -15,6 +15,7 @@ from dataclasses import replace
 from functools import partial
 
 from ..errors import InputError
+from . import delong_pairs
 from .bootstrap import Replicates, capacity_for
 from .budget import LOWER_REPLICATES, MemoryBudget, OverBudget
 from .checks import WEIGHT_ADVICE, WEIGHT_SUM_LIMIT
@@ -33,6 +34,7 @@ class FoldGuard:
         self.held_before = budget.held
         self.no_bootstrap = ""  # why the hidden bootstrap was left out
         self.ranks_held = 0  # bytes of the total's rank tables, charged
+        self.pairs_held = 0  # and of its pair tables (ROC-AUC's paired test), charged
         self.wide_held = 0  # bytes of the total's wide per-key states (bins), charged
         self.wide_replaced = 0  # and of those they replace, given back once absorbed
         self.wide_refused = False  # a refusal of theirs stops the run
@@ -47,6 +49,9 @@ class FoldGuard:
         if skipped or self.no_bootstrap:
             self._drop_bootstrap(chunk, skipped)
         incoming = self._charge_ranks(chunk)
+        pairs, dropped = delong_pairs.charge(self.total, chunk, self.budget, self.pairs_held)
+        if dropped:  # over the budget: unpaired from here on (delong_pairs)
+            self.pairs_held, self.spec = 0, replace(self.spec, pair_tables=False)
         reserve = partial(self._charge_wide, chunk)
         try:
             self.total.absorb(chunk, reserve)
@@ -59,6 +64,10 @@ class FoldGuard:
         self.wide_replaced = 0
         if boot is not None:
             self.budget.release(boot.charged - (0 if boot.cells is None else boot.cells.nbytes))
+        if pairs:
+            self.pairs_held = delong_pairs.settle_charge(
+                self.total, self.budget, self.pairs_held, pairs
+            )
         if incoming:  # the tables as merged (binned beyond their entry budget) stay charged
             held, self.ranks_held = self.ranks_held, rank_bytes(self.total)
             self.budget.release(held + incoming - self.ranks_held)

@@ -39,6 +39,8 @@ from .bootstrap import ChunkBootstrap, Resampling
 from .budget import MemoryBudget
 from .checks import RowProblems
 from .declarations import same_kind
+from .delong import PLACEMENTS
+from .delong_pairs import PAIRS
 from .keys import KeySet
 from .partial import Partial
 from .shifted import ChunkMoments
@@ -57,6 +59,8 @@ class KernelSpec:
     resampling: Resampling | None = None  # bootstrap replicate sums, of custom-shaped losses
     replicate_ratios: bool = False  # ... and of ratios and means too (--ci-method bootstrap)
     reference: str | None = None  # the model others are compared with (cross sums)
+    placements: frozenset[str] = frozenset()  # rank losses given DeLong's tables (engine/delong.py)
+    pair_tables: bool = False  # ... and paired with the reference's (off over the budget)
     empty_is_missing: bool = False
     cache_rows: int = CACHE_ROWS  # rows computed at once, while in cache (rows_per_block)
     budget: MemoryBudget = field(default_factory=MemoryBudget)  # --max-memory
@@ -211,6 +215,7 @@ class _Chunk:
         self.states: dict[Key, list[Any]] = {}  # [state, made by this chunk: added to in place]
         self.binary: dict[str, bool] = {}
         self.moments = ChunkMoments(n_keys)  # the co-moments, summed block by block
+        self.ranked: dict[str, dict[str, Any]] = {}  # a block's rank columns with placements
 
     def block(
         self,
@@ -231,6 +236,7 @@ class _Chunk:
         if spec.moments:
             self.moments.block(codes, counts)
         ratios: dict[str, dict[str, tuple[Column, Column]]] = {}
+        self.ranked = {}
         for model in spec.plan.models:
             model_batch = self.builder.batch(model, labels[model.name], values, self.problems, rows)
             if model_batch is None:
@@ -248,6 +254,8 @@ class _Chunk:
                 self.binary[model.name] = _looks_binary(model_batch)
         if spec.moments and spec.reference in ratios:
             _add_cross_sums(self.moments, ratios, spec.reference)
+        if spec.pair_tables and spec.reference in self.ranked:
+            self._add_pairs(sums, spec.reference)
         sums.settle(self.sums, self.touched)
 
     def _model(self, model: str, batch: Batch, sums: BlockSums) -> dict[str, tuple[Column, Column]]:
@@ -276,9 +284,23 @@ class _Chunk:
                 if self.spec.moments:  # Σ|a| and Σ|b| are the sums where the terms are ≥ 0
                     known = [sums(a), sums(b)] if step.nonnegative else [None, None]
                     self.moments.add(step.key(SPREAD), [a, b], known)
+            if found.ranked is not None and step.loss in self.spec.placements:
+                self._add(step.key(PLACEMENTS), sums.state(PLACEMENTS.kind, found.ranked))
+                self.ranked.setdefault(model, {})[step.loss] = found.ranked
             if step.resampled:
                 self._resample(step, found)
         return columns
+
+    def _add_pairs(self, sums: BlockSums, reference: str) -> None:
+        """Each binary model's pair table with the reference (DeLong's paired test)."""
+        theirs = self.ranked[reference]
+        for model, losses in self.ranked.items():
+            for loss, (ranks, weights) in losses.items():
+                other = theirs.get(loss)
+                if model == reference or other is None or ranks.scores.ndim > 1:
+                    continue
+                column = (ranks, other[0], weights)
+                self._add((model, loss, PAIRS), sums.state(PAIRS.kind, column))
 
     def _add(self, key: Key, state: Any) -> None:
         """A block's state of ``key`` combined with the chunk's so far: in place once the

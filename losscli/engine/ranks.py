@@ -57,17 +57,26 @@ class RankTable:
         return replace(self, cell=at[key] * self.classes + cls)
 
 
-def table_of_rows(codes: np.ndarray | None, ranks: Ranks, weights: np.ndarray | None) -> RankTable:
-    """The table of one chunk: rows with positive weight and no flag, every class."""
+def kept_rows(
+    codes: np.ndarray | None, ranks: Ranks, weights: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(weights, keys, scores as rows × classes, positive) of the rows a table keeps: those
+    of positive weight that no flag marks."""
     scores = ranks.scores[:, None] if ranks.scores.ndim == 1 else ranks.scores
     positive = ranks.positive.reshape(scores.shape)
-    rows, classes = scores.shape
+    rows = len(scores)
     use = np.ones(rows, dtype=bool) if weights is None else weights > 0
     for flagged in ranks.flags.values():
         use &= ~flagged
     w = np.ones(rows) if weights is None else weights
     keys = np.zeros(rows, dtype=np.int64) if codes is None else codes.astype(np.int64)
-    w, keys, scores, positive = w[use], keys[use], scores[use], positive[use]
+    return w[use], keys[use], scores[use], positive[use]
+
+
+def table_of_rows(codes: np.ndarray | None, ranks: Ranks, weights: np.ndarray | None) -> RankTable:
+    """The table of one chunk: rows with positive weight and no flag, every class."""
+    w, keys, scores, positive = kept_rows(codes, ranks, weights)
+    classes = scores.shape[1]
     w_each = np.repeat(w, classes)
     hit = positive.reshape(-1)
     table = RankTable(

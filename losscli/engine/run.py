@@ -24,6 +24,7 @@ from ..reading import ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
 from .batches import BatchBuilder
 from .budget import MemoryBudget
+from .delong import placement_losses
 from .fold import PartFold, SourceResult, finish
 from .kernel import KernelSpec
 from .settings import Uncertainty
@@ -213,6 +214,7 @@ def _kernel_spec(
     plan: ColumnPlan, options: Options, empty_is_missing: bool, reference: str | None
 ) -> KernelSpec:
     uncertainty = options.uncertainty
+    placements = placement_losses(options.losses, intervals=uncertainty.delong)
     return KernelSpec(
         plan=plan,
         losses=(*options.losses, *options.diagrams, *(options.per_class or ())),
@@ -222,6 +224,8 @@ def _kernel_spec(
         resampling=uncertainty.resampling,
         replicate_ratios=uncertainty.bootstrap,
         reference=reference,
+        placements=placements,
+        pair_tables=bool(placements) and reference is not None,
         empty_is_missing=empty_is_missing,
         budget=options.budget,
     )

@@ -73,6 +73,12 @@ class Uncertainty:
         return self.ci is not None and self.ci.method == "bootstrap"
 
     @property
+    def delong(self) -> bool:
+        """ROC-AUC keeps DeLong's placement tables: for intervals (either method; the
+        bootstrap has no rank tables of its own) and comparisons."""
+        return self.ci is not None or bool(self.compare)
+
+    @property
     def moments(self) -> bool:
         """The kernel streams the co-moments of normal intervals and comparisons."""
         return (self.ci is not None or bool(self.compare)) and not self.bootstrap

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 
 from ..losses import Direction, Loss
-from ..losses.shapes import CROSS, NUM, Shape
+from ..losses.shapes import CROSS, NUM, Ranked, Shape
 from ..reading import Model
 from ..result import CiSettings, Comparison, LossColumn
 from ..result.adjust import adjusted
-from . import intervals
+from . import delong, delong_pairs, intervals
 from .bootstrap import FALLBACK_BOOTSTRAP
 
 
@@ -52,7 +52,12 @@ def with_intervals(
     out = {}
     for loss in losses:
         column = columns[loss.name]
-        if loss.applies_to(multiclass):
+        if isinstance(loss.shape, Ranked) and loss.applies_to(multiclass):
+            sums = tables[loss.name].sums
+            low, high, se, method, why = delong.row_interval(
+                loss.shape, sums, ci, multiclass=multiclass
+            )
+        elif loss.applies_to(multiclass):
             low, high, se, method, why = _loss_interval(loss, tables[loss.name], ci)
             if no_bootstrap and loss.shape.hidden_bootstrap:
                 why = _without_bootstrap(no_bootstrap)
@@ -130,6 +135,20 @@ def compare(
             if not shape.paired or not loss.applies_to(model.multiclass):
                 continue
             mine, ref = sums[model.name][loss.name], sums[reference][loss.name]
+            if isinstance(shape, Ranked):
+                found = _delong(shape, mine, ref, ci, multiclass=model.multiclass)
+                if found is not None:
+                    out += _comparisons(
+                        file,
+                        model.name,
+                        reference,
+                        loss=loss,
+                        labels=labels,
+                        paired=found[0],
+                        ci=ci,
+                        method=found[1],
+                    )
+                continue
             if NUM.name not in mine.sums or NUM.name not in ref.sums:
                 continue
             if ci.method != "bootstrap" and CROSS.name not in mine.sums:
@@ -139,6 +158,22 @@ def compare(
                 file, model.name, reference, loss=loss, labels=labels, paired=paired, ci=ci
             )
     return out
+
+
+def _delong(
+    shape: Ranked, mine: LossRows, ref: LossRows, ci: CiSettings, *, multiclass: bool
+) -> tuple[intervals.Paired, str] | None:
+    """DeLong's paired test of a binary AUC from the pair tables; the two models'
+    independent variances where those were dropped (over the memory budget); None for
+    multi-class models, or where no placement tables were kept."""
+    if multiclass or "delong.pos" not in mine.sums or "delong.pos" not in ref.sums:
+        return None
+    pairs: Any = mine.sums.get("pairs")  # the pair tables' store (delong_pairs.PairKind.rows)
+    found = None if pairs is None else delong_pairs.paired(pairs, ci.level)
+    if found is not None:
+        return found
+    delta = shape.finalize(mine.sums) - shape.finalize(ref.sums)
+    return delong_pairs.unpaired(delta, mine.sums, ref.sums, ci.level), delong_pairs.UNPAIRED
 
 
 def _paired(shape: Shape, mine: LossRows, ref: LossRows, ci: CiSettings) -> intervals.Paired:
@@ -162,6 +197,7 @@ def _comparisons(
     labels: list[dict[str, Any] | None],
     paired: intervals.Paired,
     ci: CiSettings,
+    method: str = "",
 ) -> list[Comparison]:
     """One comparison per key; verdicts after adjusting the group rows' p-values (those
     reported, :attr:`~.intervals.Paired.reported_p`), so a group row's adjusted p-value is
@@ -190,6 +226,7 @@ def _comparisons(
                 _finite(paired.se[k]),
                 None if paired.df is None else _finite(paired.df[k]),
                 p_adjusted=_finite(after[k]),
+                method=method,
             )
         )
     return out

@@ -6,7 +6,8 @@
   bootstrap); the gate fails only when the whole interval lies beyond the tolerance,
   i.e. when the worsening beyond the tolerance is significant at the run's level.
 - ``--check 'delta:LOSS OP N'`` with ``--compare``: each model's paired difference from
-  the reference fails only when its interval lies entirely on the wrong side of N.
+  the reference fails only when its interval lies entirely on the wrong side of N
+  (ROC-AUC's is DeLong's test, and the reason says whether it was paired or unpaired).
 
 With groups, one check judges many rows, and at a 95% level one group row in forty
 would fail by noise alone: a gate over 200 groups would fail nearly every build. So the
@@ -145,8 +146,8 @@ def delta_outcomes(
     level = result.ci.level if result.ci is not None else 0.95
     if not any(c.loss == loss for c in result.comparisons):
         why = (
-            f"{loss} has no paired comparison (only means and ratios of sums have one), "
-            "so the check cannot pass"
+            f"{loss} has no paired comparison (only means, ratios of sums and a binary "
+            "roc_auc have one), so the check cannot pass"
         )
         return [
             Outcome(text, i, loss, None, limit, False, why)
@@ -209,8 +210,9 @@ def _judge(
         else (c.high >= limit if op == ">=" else c.high > limit)
     )
     verdict = "not significantly beyond" if passed else "significantly beyond"
+    test = f", {c.method}" if c.method else ""  # ROC-AUC's: DeLong's, paired or unpaired
     reason = (
-        f"{where} = {c.delta:+.6g} [{c.low:.6g}, {c.high:.6g}] ({100 * level:g}%): "
+        f"{where} = {c.delta:+.6g} [{c.low:.6g}, {c.high:.6g}] ({100 * level:g}%{test}): "
         f"{verdict} {op} {limit:g}{of}"
     )
     excess = c.delta - limit if upper_bound else limit - c.delta
@@ -241,5 +243,6 @@ def check_delta_usage(checks: Sequence[object], compare: bool) -> None:
             raise UsageError(
                 f"the check {text!r} is on the paired difference of {loss.name}, which has "
                 "none: only means and ratios of sums (mse, mae, mape, cross_entropy, …) "
-                f"have one; check each model's {loss.name} instead (without 'delta:')"
+                "and roc_auc (DeLong's test) have one; check each model's "
+                f"{loss.name} instead (without 'delta:')"
             )

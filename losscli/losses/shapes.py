@@ -80,6 +80,7 @@ class Found:
     flags: Mapping[str, np.ndarray]
     resampled: Mapping[Statistic, Any] = field(default_factory=dict)
     ratio: tuple[Any, Any] | None = None
+    ranked: tuple[Ranks, Any] | None = None  # a rank statistic's (ranks, weights): DeLong's
 
 
 @dataclass(frozen=True)
@@ -290,19 +291,20 @@ class Ranked(_NotRatio):
     (positive and negative weight), ``area`` = Σ_s N(s)·(P above s + ½·P(s)) and ``tied``
     = Σ_s P(s)·N(s) over distinct scores (or score bins, where ``bits`` > 0). The value is
     the mean over classes of area / (P·N): one-vs-rest macro AUC; NaN where a class has no
-    positive or no negative weight."""
+    positive or no negative weight. Its interval and paired comparison are DeLong's
+    (:mod:`losscli.engine.delong`), from placement tables the engine keeps beside."""
 
     ranks: Callable[[Batch], Ranks]
 
     declared: ClassVar[tuple[Statistic, ...]] = (RANK_TABLE,)
-    no_interval: ClassVar[str] = "no interval: no streamed interval for a rank statistic"
-    paired: ClassVar[bool] = False
+    no_interval: ClassVar[str] = ""  # DeLong's (binary; multi-class has none, and says why)
+    paired: ClassVar[bool] = True  # DeLong's paired test (binary)
     hidden_bootstrap: ClassVar[bool] = False
     nonnegative: ClassVar[bool] = False
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
         ranks = self.ranks(batch)
-        return Found({RANK_TABLE: (ranks, batch.w)}, ranks.flags)
+        return Found({RANK_TABLE: (ranks, batch.w)}, ranks.flags, ranked=(ranks, batch.w))
 
     def resampled(self, bootstrap: bool) -> bool:
         return False
@@ -316,6 +318,12 @@ class Ranked(_NotRatio):
 
     def guarded(self, guard: Guard) -> Ranked:
         return replace(self, ranks=guard.unchecked(self.ranks))
+
+    def normal_interval(self, sums: Sums, level: float) -> Interval:
+        """DeLong's interval of a binary AUC per key (:mod:`losscli.engine.delong`)."""
+        from ..engine import delong
+
+        return delong.interval_of(self, dict(sums), level)
 
     def caveats(self, sums: Sums) -> dict[int, str]:
         """A value from score bins (more distinct scores than the memory budget), and how

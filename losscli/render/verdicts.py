@@ -14,7 +14,8 @@ def ci_line(result: EvaluationResult) -> str:
     assert ci is not None
     level = f"{100 * ci.level:g}%"
     if ci.method == "normal":
-        return f"[low, high]: {level} intervals (normal: t, delta method, Wilson)"
+        delong = ", DeLong" if "roc_auc" in result.losses else ""  # ROC-AUC's (engine/delong.py)
+        return f"[low, high]: {level} intervals (normal: t, delta method, Wilson{delong})"
     units = f", units of {ci.unit_rows:,} rows" if (ci.unit_rows or 1) > 1 else ""
     return (
         f"[low, high]: {level} bootstrap intervals ({ci.resamples:,} resamples, "
@@ -42,7 +43,7 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
             + f"{overall.pred} vs {overall.reference}, {overall.loss}:"
             f"{glyphs.change} {delta}{interval}{p}"
         )
-        line += f" ({overall.verdict})"
+        line += f" ({overall.verdict}{TESTS.get(overall.method, '')})"
         if summary.groups:
             line += (
                 f"; in {summary.groups:,} groups better {summary.better:,}, worse "
@@ -53,6 +54,12 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
     return lines
 
 
+# what a comparison's own method says beside its verdict (ROC-AUC's: engine/delong_pairs.py)
+TESTS = {
+    "delong paired": "; DeLong's paired test",
+    "delong unpaired": "; DeLong's test unpaired: the pair tables were over --max-memory, "
+    "so the models' variances are added as if independent (conservative)",
+}
 SMALLEST_P = 1e-16  # below it a normal p-value is float noise
 
 

@@ -85,9 +85,10 @@ class Comparison:
     # the p-value the verdict is read from: a group row's p_value adjusted across the groups
     # of its file, model and loss (--adjust; never below p_value), an overall row's its own
     p_adjusted: float | None = None
+    method: str = ""  # how Δ was tested where the run's method says too little ("delong paired")
 
     def record(self) -> dict[str, Any]:
-        """As JSON's ``comparisons`` list carries it."""
+        """As JSON's ``comparisons`` list carries it (``method`` only where it is set)."""
         return {
             "file": self.file,
             "group": self.group,
@@ -100,6 +101,7 @@ class Comparison:
             "p_value": self.p_value,
             "p_adjusted": self.p_adjusted,
             "verdict": self.verdict,
+            **({"method": self.method} if self.method else {}),
         }
 
 
