@@ -450,7 +450,7 @@ def _with_parts(
     frame = joined.take(np.array([starts[s] + r for s, r, _, _ in picks], dtype=np.int64))
     period = None
     if spans:
-        table = spans + [(NO_PERIOD, NO_PERIOD, None)]
+        table = [*spans, (NO_PERIOD, NO_PERIOD, None)]
         at = [table[p] for _, _, p, _ in picks]
         period = PeriodColumns(
             np.array([a[0] for a in at], dtype=np.int64),

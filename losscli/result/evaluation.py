@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .frame import Frame
-from .keys import part_arrays, part_columns, period_timestamps
+from .keys import part_arrays, part_columns, part_records, period_timestamps
 from .rows import CiSettings, Comparison, ComparisonSummary, Outcome, ResultRow
 
 SCHEMA_VERSION = 1  # of the JSON document (to_dict); raise it when its layout changes
@@ -68,7 +68,7 @@ class EvaluationResult:
 
         frame = self.frame
         grand = frame.grand
-        block = np.cumsum(np.concatenate([[0], grand[:-1]]))  # each row's block
+        block = frame.block_of()
         grand_at = np.flatnonzero(grand)
         noted: list[tuple[int, str, str]] = []
         for loss, column in frame.losses.items():
@@ -158,12 +158,17 @@ class EvaluationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document: ``{"schema_version": 1, "rows": [...], "warnings": [...]}``,
-        and ``"checks"`` if any.
+        and ``"checks"`` if any. Where the rows have period or class parts, each row also
+        has ``"scope"``, ``"period"`` (``{"start", "end"}`` or null), ``"class"`` (or null)
+        and ``"support"`` (:func:`.keys.part_records`).
 
         With a baseline, rows also carry ``"baseline"`` values and ``"change"``
         (``{"absolute": …, "percent": …}`` per loss, null where a side is missing).
         """
-        return self.document([self._row_record(self.row(int(i))) for i in self.shown_rows()])
+        parts = part_records(self.frame, self.shown_rows())
+        return self.document(
+            [self._row_record(self.row(int(i)), parts[k]) for k, i in enumerate(self.shown_rows())]
+        )
 
     def document(self, rows: Any) -> dict[str, Any]:
         """The JSON document with ``rows`` as its rows (a writer may put a placeholder)."""
@@ -185,14 +190,15 @@ class EvaluationResult:
             document["curves"] = curve_records(self.frame, self.shown_rows().tolist())
         return document
 
-    def _row_record(self, r: ResultRow) -> dict[str, Any]:
-        row: dict[str, Any] = {
-            "file": r.file,
-            "pred": r.pred,
-            "group": r.group,
-            "n": r.n,
-            "metrics": r.metrics,
-        }
+    def _row_record(self, r: ResultRow, parts: dict[str, Any]) -> dict[str, Any]:
+        """A row of the JSON document; ``parts``: its row key's fields past the group
+        (:func:`.keys.part_records`), put after the group and ``support`` after n."""
+        row: dict[str, Any] = {"file": r.file, "pred": r.pred, "group": r.group}
+        row.update((name, value) for name, value in parts.items() if name != "support")
+        row["n"] = r.n
+        if "support" in parts:
+            row["support"] = parts["support"]
+        row["metrics"] = r.metrics
         if self.ci is not None:
             row["intervals"] = {
                 loss: r.intervals[loss].record(self.ci.method) for loss in r.intervals

@@ -153,10 +153,19 @@ class Frame:
         return replace(self, losses={name: self.losses[name] for name in names})
 
     def blocks(self) -> list[tuple[int, int]]:
-        """(start, stop) of each file and model's rows, ending with its grand row."""
+        """(start, stop) of each file and model's rows, ending with its grand row (and the
+        grand row's class rows, which follow it)."""
         ends = np.flatnonzero(self.grand) + 1
+        if self.classes is not None:  # past the grand row's classes: to the next plain row
+            plain = np.append(np.flatnonzero(~self.classes.present), len(self))
+            ends = plain[np.searchsorted(plain, ends)]
         starts = np.concatenate([[0], ends[:-1]])
         return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+    def block_of(self) -> np.ndarray:
+        """Each row's block (its place in :meth:`blocks`)."""
+        sizes = [stop - start for start, stop in self.blocks()]
+        return np.repeat(np.arange(len(sizes)), sizes)
 
     def group(self, i: int) -> dict[str, Any] | None:
         if self.overall[i]:

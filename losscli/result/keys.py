@@ -23,7 +23,8 @@ average  an average over the classes of its parent row
 ======== ===============================================================================
 
 Rows come in **blocks**, one per file and model, ending with the block's **grand row**
-(all groups, all periods, no class part: :attr:`Frame.grand`). Within a block: group by
+(all groups, all periods, no class part: :attr:`Frame.grand`) and the grand row's class
+rows (:meth:`Frame.blocks`). Within a block: group by
 group (in key order, or as ``--sort-by`` orders them), each group's periods in time order
 followed by its row over all periods; then the rows over all groups, periods first in the
 same way; every row with a class part directly after its parent row (classes in label
@@ -209,3 +210,29 @@ def period_timestamps(period: PeriodColumns, bound: str) -> object:
 
     instants = pd.Series(pd.to_datetime(getattr(period, bound), unit="ns"))  # NO_PERIOD: NaT
     return instants if period.dates else instants.dt.tz_localize("UTC").dt.tz_convert(period.tz)
+
+
+def part_records(frame: Frame, rows: np.ndarray) -> list[dict[str, object]]:
+    """Per row of ``rows`` (indices of ``frame``), its JSON fields past the group: ``scope``
+    where ``frame`` has a period or class part, ``period`` (``{"start", "end"}``, ISO 8601
+    as :func:`period_texts` writes them; null over all periods), ``class`` (null on rows
+    without one) and ``support`` (null where missing), each only where ``frame`` has it."""
+    if frame.period is None and frame.classes is None and frame.support is None:
+        return [{} for _ in range(len(rows))]
+    shown = frame.take(rows)
+    columns: dict[str, list[object]] = {}
+    if shown.period is not None or shown.classes is not None:
+        columns["scope"] = shown.scopes().tolist()
+    if shown.period is not None:
+        starts = period_texts(shown.period, "start").tolist()
+        ends = period_texts(shown.period, "end").tolist()
+        columns["period"] = [
+            None if a is None else {"start": a, "end": b} for a, b in zip(starts, ends, strict=True)
+        ]
+    if shown.classes is not None:
+        columns["class"] = shown.classes.name.tolist()
+    if shown.support is not None:
+        columns["support"] = [None if v != v else v for v in shown.support.tolist()]
+    return [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
