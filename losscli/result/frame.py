@@ -23,8 +23,8 @@ import numpy as np
 
 from .curves import CurveColumns
 from .diagrams import DiagramColumns
-from .keys import ClassColumns, PeriodColumns
-from .rows import Interval, ResultRow
+from .keys import ClassColumns, PeriodColumns, period_texts
+from .rows import Interval, Period, ResultRow
 
 Index = np.ndarray | slice
 TOO_FEW_ROWS = "too few rows for an interval"
@@ -199,7 +199,17 @@ class Frame:
             baseline=_unless_empty(baseline),
             baseline_se=_unless_empty(errors),
             intervals=intervals,
+            period=self._period(i),
+            class_name=None if self.classes is None else self.classes.name[i],
         )
+
+    def _period(self, i: int) -> Period | None:
+        """Row ``i``'s period (None: over all periods, or no row has one)."""
+        if self.period is None or not self.period.present[i]:
+            return None
+        one = self.period.take(slice(i, i + 1))
+        start, end = (str(period_texts(one, bound)[0]) for bound in ("start", "end"))
+        return Period(start, end, str(one.label[0]))
 
     @classmethod
     def concat(cls, frames: Sequence[Frame]) -> Frame:
