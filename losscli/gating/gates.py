@@ -317,7 +317,9 @@ def _baseline_only(
     """Warnings for baseline rows missing from this run (those of paired files; an unpaired
     file has its own warning), and a failure for each, on the overall row of its model."""
     matched = set(keys)
-    overall_rows = {(key[0], key[1]): i for i, key in enumerate(keys) if key is not None}
+    overall_rows = {  # each model's grand row (over all groups and periods, no class)
+        (key[0], key[1]): i for i, key in enumerate(keys) if key is not None and not any(key[2:])
+    }
     notices, failures = [], []
     for key, label in baseline.labels.items():
         if key in matched:
