@@ -113,3 +113,18 @@ def _shown_loss(result: EvaluationResult, spec: str | None) -> str:
             f"{', '.join(result.losses)} (or add it with -m)"
         )
     return name
+
+
+def group_ids(frame: Frame) -> np.ndarray:
+    """Each row's group, numbered across the frame (-1 on rows over all groups): a group's
+    period rows, its row over all periods and their class rows share one number."""
+    out = np.full(len(frame), -1, dtype=np.int64)
+    number = 0
+    for start, stop in frame.blocks():
+        heads, ends, _ = group_spans(frame, start, stop)
+        firsts = np.concatenate([[start], ends[:-1]]) if len(heads) else heads
+        sizes = ends - firsts
+        if len(heads):
+            out[start : ends[-1]] = np.repeat(np.arange(number, number + len(heads)), sizes)
+        number += len(heads)
+    return out
