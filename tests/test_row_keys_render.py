@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,7 @@ DATA = pd.DataFrame(
 )
 
 
-def parts(data: pd.DataFrame = DATA, **options: object) -> EvaluationResult:
+def parts(data: pd.DataFrame = DATA, **options: Any) -> EvaluationResult:
     options = {"pred": "y_pred", **options}
     return result_with_parts(data, time="t", classes="c", group_by="g", losses="mse", **options)
 
