@@ -157,3 +157,16 @@ def test_a_group_column_named_like_a_key_field_is_refused() -> None:
     with pytest.raises(UsageError, match="'support'"):
         rendered("csv", result)
     assert json.loads(rendered("json", result))["rows"][0]["group"] == {"support": "a"}
+
+
+def test_every_test_the_row_keys_section_names_exists() -> None:
+    import re
+
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Row keys: groups, periods and classes", 1)[1].split("\n## ")[0]
+    named = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", section)
+    assert len(named) >= 8
+    for path, test in named:
+        source = (root / path).read_text(encoding="utf-8")
+        assert re.search(rf"^def {test}\(", source, re.M), f"{path} has no test {test}"
