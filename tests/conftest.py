@@ -378,6 +378,121 @@ def result_from_rows(
     return EvaluationResult(frame, list(losses), list(group_by), **rest)
 
 
+def result_with_parts(
+    data: pd.DataFrame,
+    *,
+    time: str | None = None,
+    freq: str = "D",
+    tz: str = "UTC",
+    dates: bool = False,
+    classes: str | None = None,
+    averages: Sequence[str] = ("macro avg",),
+    **options: Any,
+) -> EvaluationResult:
+    """``losscli.evaluate(data, **options)`` with the period and class parts of the row key
+    (:mod:`losscli.result.keys`) made by evaluating subsets of ``data``, in the documented
+    order, until the engine makes them itself (--period, --per-class).
+
+    ``time``: a column of timestamps (naive ones are in ``tz``; ``dates``: dates), cut into
+    pandas periods of ``freq`` in ``tz``; a period's row is ``evaluate`` of its rows.
+    ``classes``: a column whose values are the classes; a class row is ``evaluate`` of its
+    parent's rows of that class (a stand-in for the per-class losses), each parent followed
+    by its classes in label order, then ``averages`` (the mean of its class rows' values).
+    ``support`` is each row's n. Periods without rows are not invented.
+    """
+    base = evaluate(data, **options).frame
+    spans: list[tuple[int, int, str]] = []
+    parents = [(-1, data)]
+    if time is not None:
+        stamps = pd.to_datetime(data[time])
+        local = stamps.dt.tz_convert(tz).dt.tz_localize(None) if stamps.dt.tz else stamps
+        cut = local.dt.to_period(freq)
+        for number, period in enumerate(sorted(cut.unique())):
+            bounds = [period.start_time, (period + 1).start_time]
+            ns = [b.value if dates else b.tz_localize(tz).value for b in bounds]
+            spans.append((ns[0], ns[1], str(period)))
+            parents.append((number, data[(cut == period).to_numpy()]))
+    sources: list[Frame] = []
+    picks: list[tuple[int, int, int, str | None]] = []  # (source, row, period, class)
+
+    def found(part: pd.DataFrame) -> dict[tuple[Any, ...], int]:
+        if not len(part):  # a period without rows of a class: no rows
+            return {}
+        sources.append(evaluate(part, **options).frame if len(sources) else base)
+        frame = sources[-1]
+        keys = [frame.keys[g] for g in frame.keys]
+        return {
+            (frame.file[i], frame.pred[i], None if frame.overall[i] else tuple(k[i] for k in keys)):
+                i for i in range(len(frame))
+        }  # fmt: skip
+
+    places = {number: (len(sources), found(part)) for number, part in parents}
+    names = sorted(data[classes].unique()) if classes is not None else []
+    of_class = {
+        (number, name): (len(sources), found(part[part[classes] == name]))
+        for number, part in parents
+        for name in names
+    }
+    for i in range(len(base)):
+        key = None if base.overall[i] else tuple(base.keys[g][i] for g in base.keys)
+        place = (base.file[i], base.pred[i], key)
+        for number in [*range(len(spans)), -1]:
+            source, rows = places[number]
+            if place not in rows:
+                continue
+            parent = (source, rows[place], number)
+            picks.append((*parent, None))
+            for name in names:
+                source, rows = of_class[(number, name)]
+                if place in rows:
+                    picks.append((source, rows[place], number, name))
+            picks += [(*parent, average) for average in averages if names]
+    return _with_parts(base, sources, picks, spans, tz=tz, dates=dates, averages=averages)
+
+
+def _with_parts(
+    base: Frame,
+    sources: list[Frame],
+    picks: list[tuple[int, int, int, str | None]],
+    spans: list[tuple[int, int, str]],
+    **how: Any,
+) -> EvaluationResult:
+    """``result_with_parts``' frame: the rows ``picks`` names, with their parts."""
+    from losscli.result.keys import NO_PERIOD, ClassColumns, PeriodColumns
+
+    starts = np.cumsum([0, *(len(f) for f in sources)])
+    joined = Frame.concat(sources)
+    frame = joined.take(np.array([starts[s] + r for s, r, _, _ in picks], dtype=np.int64))
+    period = None
+    if spans:
+        table = [*spans, (NO_PERIOD, NO_PERIOD, None)]
+        at = [table[p] for _, _, p, _ in picks]
+        period = PeriodColumns(
+            np.array([a[0] for a in at], dtype=np.int64),
+            np.array([a[1] for a in at], dtype=np.int64),
+            np.array([a[2] for a in at], dtype=object),
+            tz=how["tz"],
+            dates=how["dates"],
+        )
+    classes = None
+    if any(name is not None for *_, name in picks):
+        names = np.array([name for *_, name in picks], dtype=object)
+        average = np.isin(names, list(how["averages"]))
+        classes = ClassColumns(names, average)
+        for column in frame.losses.values():  # an average: the mean of the class rows before it
+            for i in np.flatnonzero(average):
+                first = i
+                while first > 0 and classes.present[first - 1]:
+                    first -= 1
+                members = column.values[[j for j in range(first, i) if not average[j]]]
+                finite = members[np.isfinite(members)]
+                column.values[i] = finite.mean() if len(finite) else np.nan
+    frame = replace(
+        frame, period=period, classes=classes, support=None if classes is None else frame.n * 1.0
+    )
+    return EvaluationResult(frame, list(frame.losses), list(base.keys))
+
+
 def records(result: EvaluationResult) -> list[dict[str, Any]]:
     """The shown rows as flat dicts (:meth:`~losscli.result.EvaluationResult.flat`), None
     where a value is missing."""

@@ -1,10 +1,12 @@
 """Baselines: a JSON result written earlier by ``losscli evaluate --format json``.
 
-Rows are matched by file name (as given on the command line), prediction column and
-group. Files pair by name; where names cannot pair them (one file left on each side,
-or no name in common and as many files on each side) they pair by position, and a
-note says so. A file or row on one side only is a warning, never a failure, unless
-``--require-baseline`` asks for it (see ``gates``).
+Rows are matched by file name (as given on the command line), prediction column, group,
+period start (as an instant) and class (:mod:`..result.keys`); a baseline written before
+rows had periods and classes has neither, so its rows match the rows without them.
+Files pair by name; where names cannot pair them (one file left on each side, or no name
+in common and as many files on each side) they pair by position, and a note says so. A
+file or row on one side only is a warning, never a failure, unless ``--require-baseline``
+asks for it (see ``gates``).
 
 A baseline carries ``"schema_version"``; one without it (older losscli) is read as
 version 1, one with another version is refused with how to regenerate it.
@@ -15,12 +17,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import InputError
 from ..result import SCHEMA_VERSION, EvaluationResult, ResultRow, describe
 
-RowKey = tuple[str, str, str]  # (file as given, pred, group as sorted JSON)
+# (file as given, pred, group as sorted JSON, period start as UTC ISO text, class); "" for
+# the group of an overall row, a row over all periods and one without a class part
+RowKey = tuple[str, str, str, str, str]
 
 
 class MissingBaseline(InputError):
@@ -74,9 +79,13 @@ def baseline_of(path: str, document: Any) -> Baseline:
     baseline = Baseline(path, {}, {})
     for number, row in enumerate(rows, start=1):
         try:
-            key = (str(row["file"]), str(row["pred"]), group_text(row["group"]))
+            period, name = row.get("period"), row.get("class")
+            start = "" if period is None else instant_text(str(period["start"]))
+            key = (str(row["file"]), str(row["pred"]), group_text(row["group"]), start, name or "")
             baseline.rows[key] = {k: _number(v) for k, v in row["metrics"].items()}
-            baseline.labels[key] = describe(row["file"], row["pred"], row["group"])
+            baseline.labels[key] = describe(
+                row["file"], row["pred"], row["group"], start or None, name
+            )
             intervals = row.get("intervals") or {}
             baseline.errors[key] = {k: _number(v.get("se")) for k, v in intervals.items()}
             if isinstance(row.get("n"), int) and not isinstance(row.get("n"), bool):
@@ -152,7 +161,19 @@ def pair_files(result: EvaluationResult, baseline: Baseline) -> Pairing:
 def row_key(pairing: Pairing, row: ResultRow) -> RowKey | None:
     """The key of the baseline row this run's row is compared with; None if its file has none."""
     file = pairing.files.get(row.file)
-    return None if file is None else (file, row.pred, group_text(row.group))
+    if file is None:
+        return None
+    start = "" if row.period is None else instant_text(row.period.start)
+    return (file, row.pred, group_text(row.group), start, row.class_name or "")
+
+
+def instant_text(start: str) -> str:
+    """A period's start as a key: a timestamp as its UTC instant (so runs in two ``--tz``
+    zones match), a date as written."""
+    moment = datetime.fromisoformat(start)
+    if moment.tzinfo is None:
+        return start
+    return moment.astimezone(timezone.utc).isoformat()
 
 
 def group_text(group: dict[str, Any] | None) -> str:

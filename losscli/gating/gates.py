@@ -24,6 +24,7 @@ from ..losses import Direction, get_loss
 from ..result import EvaluationResult, Outcome, ResultRow
 from .baseline import Baseline, RowKey, pair_files, row_key
 from .parse import Check, Tolerance
+from .scopes import judged_rows
 from .significance import (
     NOT_JUDGED,
     Judged,
@@ -79,7 +80,9 @@ def gate(
                 relative=check.relative,
             )
         else:
-            outcomes += _judge(check, rows)
+            chosen, warned = judged_rows(check, result)
+            notices += warned
+            outcomes += _judge(check, rows, chosen.tolist())
     level = None if result.ci is None else result.ci.level
     for tolerance in tolerances:
         method = None if result.ci is None else result.ci.method
@@ -97,11 +100,11 @@ def gate(
     return replace(result, notices=notices, checks=outcomes)
 
 
-def _judge(check: Check, rows: Sequence[ResultRow]) -> list[Outcome]:
+def _judge(check: Check, rows: Sequence[ResultRow], chosen: list[int]) -> list[Outcome]:
+    """The check judged on the rows ``chosen`` (``scopes.judged_rows``)."""
     out = []
-    for i, row in enumerate(rows):
-        if check.overall_only and not row.is_overall:
-            continue
+    for i in chosen:
+        row = rows[i]
         value = row.metrics.get(check.loss)
         if value is None:
             why = row.notes.get(check.loss, "not computed")
@@ -314,7 +317,9 @@ def _baseline_only(
     """Warnings for baseline rows missing from this run (those of paired files; an unpaired
     file has its own warning), and a failure for each, on the overall row of its model."""
     matched = set(keys)
-    overall_rows = {(key[0], key[1]): i for i, key in enumerate(keys) if key is not None}
+    overall_rows = {  # each model's grand row (over all groups and periods, no class)
+        (key[0], key[1]): i for i, key in enumerate(keys) if key is not None and not any(key[2:])
+    }
     notices, failures = [], []
     for key, label in baseline.labels.items():
         if key in matched:

@@ -20,10 +20,14 @@ CHECK = re.compile(
     rf"^(?P<spec>[^<>]+?)\s*(?P<op><=|>=|<|>)\s*(?P<limit>{NUMBER})\s*(?P<percent>%?)\s*$"
 )
 TOLERANCE = re.compile(rf"^(?P<spec>.+?)\s*=\s*(?P<amount>{NUMBER})\s*(?P<percent>%?)\s*$")
-SCOPES = ("overall", "delta")  # check prefixes: overall rows only; the paired difference
+# check prefixes: overall rows only; the paired difference; class rows only; average rows
+# only; the latest period's rows only; the earliest's (see ``gates``)
+SCOPES = ("overall", "delta", "class", "average", "last", "first")
 CHECK_EXAMPLES = (
     "e.g. 'mse<=0.25'; 'overall:mape<30' for overall rows only; 'delta:mse<=0' or "
-    "'delta:mae<=1%' for the difference from the reference model, with --compare"
+    "'delta:mae<=1%' for the difference from the reference model, with --compare; "
+    "'last:mape<20' for the latest period's rows (--period); 'class:recall>0.8' for class "
+    "rows, 'average:f1>0.7' for their averages (--per-class)"
 )
 
 
@@ -36,6 +40,8 @@ class Check:
     overall_only: bool
     delta: bool = False  # on Δ against the reference model (--compare)
     relative: bool = False  # the limit is a percentage of the reference model's value (delta:)
+    part: str = ""  # "class": class rows only; "average": average rows only; "": neither
+    when: str = ""  # "last" or "first": the latest or earliest period's rows only
 
 
 @dataclass(frozen=True)
@@ -47,13 +53,14 @@ class Tolerance:
 
 
 def parse_check(text: str) -> Check:
-    """``[overall:][delta:]LOSS OP NUMBER[%]``, LOSS in the loss grammar: ``mse<=0.25``,
+    """``[overall:][delta:][class:|average:][last:|first:]LOSS OP NUMBER[%]`` (prefixes in
+    any order), LOSS in the loss grammar: ``mse<=0.25``,
     ``overall:r2>0.8``, ``pinball:q=0.9<0.3``, ``delta:mse<=0`` (with --compare), and
     ``delta:mae<=1%``: Δ at most 1% of the reference model's value."""
     match = CHECK.match(text.strip())
     if not match:
         raise UsageError(
-            f"cannot read the check {text!r}; write [overall:][delta:]LOSS OP NUMBER with "
+            f"cannot read the check {text!r}; write [PREFIX:]LOSS OP NUMBER with "
             f"OP one of <, <=, >, >= ({CHECK_EXAMPLES})"
         )
     spec, scopes = _scopes(match["spec"])
@@ -64,6 +71,15 @@ def parse_check(text: str) -> Check:
             "reference model's value, so only a 'delta:' check takes one (e.g. "
             "'delta:mae<=1%' with --compare); write the limit as a number"
         )
+    part, when = (
+        _one_of(text, scopes, ("class", "average")),
+        _one_of(text, scopes, ("last", "first")),
+    )
+    if "delta" in scopes and (part or when):
+        raise UsageError(
+            f"cannot read the check {text!r}: 'delta:' judges the comparisons, which have no "
+            f"period or class part; check {part or when}: rows' own values without 'delta:'"
+        )
     return Check(
         text.strip(),
         _loss_in(text, spec, "check"),
@@ -72,7 +88,20 @@ def parse_check(text: str) -> Check:
         overall_only="overall" in scopes,
         delta="delta" in scopes,
         relative=relative,
+        part=part,
+        when=when,
     )
+
+
+def _one_of(text: str, scopes: set[str], choices: tuple[str, str]) -> str:
+    """Which of the two exclusive prefixes ``choices`` the check has ("" for neither)."""
+    given = [c for c in choices if c in scopes]
+    if len(given) > 1:
+        raise UsageError(
+            f"cannot read the check {text!r}: '{choices[0]}:' and '{choices[1]}:' exclude "
+            "each other; write two checks"
+        )
+    return given[0] if given else ""
 
 
 def _scopes(spec: str) -> tuple[str, set[str]]:

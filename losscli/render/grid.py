@@ -22,6 +22,7 @@ from .cells import (
 from .literal import visible
 from .marks import Glyphs, glyphs_for
 from .numbers import format_change, format_number
+from .part_cells import PartCells
 from .verdicts import (
     ci_line,
     comparison_lines,
@@ -49,9 +50,10 @@ WIDE_MODELS = (2, 6)  # the models a table shows side by side by default
 
 def chosen_layout(result: EvaluationResult, layout: str | None) -> str:
     """``wide`` or ``long``: as asked, else wide for 2-6 models (whatever the terminal's
-    width: it only decides wrapping); one model is always long (nothing to set beside it)."""
+    width: it only decides wrapping); one model is always long (nothing to set beside it),
+    and so are rows with period or class parts (the wide layout aligns groups only)."""
     models = len(result.preds)
-    if models < 2:
+    if models < 2 or result.frame.period is not None or result.frame.classes is not None:
         return "long"
     if layout in LAYOUTS:
         return layout
@@ -109,22 +111,27 @@ MORE_ROWS = (
 
 
 def _limited(result: EvaluationResult, max_rows: int | None) -> list[int | Elided]:
-    """The rows to show, with at most ``max_rows`` group rows per file and model; what is
-    left out is counted just above that block's overall row."""
+    """The rows to show, with the rows of at most ``max_rows`` groups per file and model
+    (a group's period and class rows with it); what is left out is counted just above
+    that block's rows over all groups."""
     shown = result.shown_rows().tolist()
     if not max_rows:
         return list(shown)
-    overall = result.frame.overall
+    from ..result.ordering import group_ids
+
+    groups = group_ids(result.frame).tolist()
     lines: list[int | Elided] = []
-    kept = 0
+    kept, left, last = 0, 0, -1
     for i in shown:
-        if overall[i]:
-            if kept > max_rows:
-                lines.append(Elided(kept - max_rows))
+        if groups[i] < 0:  # a row over all groups: the groups left out are counted above
+            if left:
+                lines.append(Elided(left))
+            kept, left, last = 0, 0, -1
             lines.append(i)
-            kept = 0
             continue
-        kept += 1
+        if groups[i] != last:
+            last, kept = groups[i], kept + 1
+            left += kept > max_rows
         if kept <= max_rows:
             lines.append(i)
     return lines
@@ -138,7 +145,9 @@ def build_grid(
     *,
     layout: str | None = None,
 ) -> Grid:
-    """Key columns (file and pred when there are several, group columns), n, one per loss;
+    """Key columns (file and pred when there are several, group columns, and the period
+    and class where rows have them: ``cells.PartCells``), n (and the support where rows
+    have one), one per loss;
     or in the wide layout (``chosen_layout``), the models side by side (``wide``).
 
     ``charset`` is the output's (None: any character); the grid's text is shown for it.
@@ -151,12 +160,15 @@ def build_grid(
     glyphs = glyphs_for(charset)
     show_file, show_pred = len(result.files) > 1, len(result.preds) > 1
     keys = (["file"] if show_file else []) + (["pred"] if show_pred else []) + result.group_by
+    parts = PartCells(result.frame)
     per_loss = 3 if result.baseline is not None else 1
     loss_headers = [h for name in result.losses for h in _loss_headers(name, per_loss, glyphs)]
+    counts = ["n", *parts.after]
     grid = Grid(
         title=title(result, show_file, show_pred, glyphs),
-        headers=[*keys, "n", *loss_headers],
-        numeric=[False] * len(keys) + [True] * (1 + len(loss_headers)),
+        headers=[*keys, *parts.before, *counts, *loss_headers],
+        numeric=[False] * (len(keys) + len(parts.before))
+        + [True] * (len(counts) + len(loss_headers)),
     )
     failing = {(o.row, o.loss) for o in result.failures}
     notes: dict[str, int] = {}
@@ -168,8 +180,9 @@ def build_grid(
             continue
         row = result.row(line)
         cells = ([row.file] if show_file else []) + ([row.pred] if show_pred else [])
-        cells += group_cells(row.group, result.group_by)
+        cells += parts.keys(line, group_cells(row.group, result.group_by))
         cells.append(f"{row.n:,}")
+        cells += parts.counts(line, glyphs)
         for name in result.losses:
             cell = value_cell(
                 result, row, name, notes, digits=digits, glyphs=glyphs, notation=notation[name]
@@ -182,11 +195,9 @@ def build_grid(
                     row, name, digits, glyphs=glyphs, notation=notation[name + " base"]
                 )
         following = lines[at + 1] if at + 1 < len(lines) else None
-        next_is_overall = isinstance(following, int) and bool(result.frame.overall[following])
-        next_block = row.is_overall and following is not None  # set one file and model apart
         grid.rows.append(cells)
         grid.overall.append(row.is_overall and bool(result.group_by))
-        grid.block_ends.append(bool(result.group_by) and (next_is_overall or next_block))
+        grid.block_ends.append(parts.section_ends(line, following, bool(result.group_by)))
     elided = any(isinstance(line, Elided) for line in lines)
     grid.footnotes = footnotes(result, notes, glyphs, elided=elided)
     grid.footnotes += comparison_lines(result, digits, glyphs)

@@ -2,8 +2,8 @@
 
 The text is exactly what ``json.dumps(result.to_dict(), indent=2)`` writes (tested),
 made of per-field columns of JSON text (``columns``) joined row by row by Arrow, so a
-million rows cost no Python work per row. A result with a baseline is written by
-``json.dumps`` itself.
+million rows cost no Python work per row (a period's text is made once per period). A
+result with a baseline is written by ``json.dumps`` itself.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from .. import _arrow
 from ..result import EvaluationResult, Frame
+from ..result.keys import PeriodColumns, period_texts
 from .columns import expanded, float_texts, in_parallel, integer_texts, object_texts
 
 ROWS_SENTINEL = "\x00rows\x00"
@@ -59,7 +60,15 @@ def _rows_text(result: EvaluationResult, flat: Frame) -> str:
     parts: list[Any] = [f'{ROW}{{\n{FIELD}"file": ', lambda: _texts(flat.file)]
     parts += [f',\n{FIELD}"pred": ', lambda: _texts(flat.pred)]
     parts += [f',\n{FIELD}"group": ', lambda: _groups(flat.keys, flat.overall)]
+    if flat.period is not None or flat.classes is not None:
+        parts += [f',\n{FIELD}"scope": ', lambda: _texts(flat.scopes())]
+    if flat.period is not None:
+        parts += [f',\n{FIELD}"period": ', lambda: _periods(flat.period)]
+    if flat.classes is not None:
+        parts += [f',\n{FIELD}"class": ', lambda: _texts(flat.classes.name)]
     parts += [f',\n{FIELD}"n": ', lambda: integer_texts(flat.n)]
+    if flat.support is not None:
+        parts += [f',\n{FIELD}"support": ', lambda: float_texts(flat.support, "null")]
     parts += [f',\n{FIELD}"metrics": {{']
     parts += _mapping({name: column.values for name, column in flat.losses.items()}, ITEM, FIELD)
     if result.ci is not None:
@@ -72,6 +81,23 @@ def _rows_text(result: EvaluationResult, flat: Frame) -> str:
     rows = _arrow.joined([c.cast(pa.large_string()) for c in columns])
     body = _arrow.ended(rows, ",\n")
     return _arrow.text_bytes(body).decode()[: -len(",\n")]
+
+
+def _periods(period: PeriodColumns) -> pa.Array:
+    """Each row's ``{"start": …, "end": …}`` (null over all periods), one text per period."""
+    bounds = np.stack([period.start, period.end], axis=1)
+    distinct, codes = np.unique(bounds, axis=0, return_inverse=True)
+    ones = PeriodColumns(
+        distinct[:, 0], distinct[:, 1], distinct[:, 0], tz=period.tz, dates=period.dates
+    )
+    starts, ends = period_texts(ones, "start").tolist(), period_texts(ones, "end").tolist()
+    texts = [
+        "null"
+        if a is None
+        else f'{{\n{ITEM}"start": {_value(a)},\n{ITEM}"end": {_value(b)}\n{FIELD}}}'
+        for a, b in zip(starts, ends, strict=True)
+    ]
+    return expanded(_arrow.texts(texts), codes.reshape(-1))
 
 
 def _texts(values: np.ndarray) -> pa.Array:

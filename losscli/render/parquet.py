@@ -3,7 +3,9 @@
 Texts (file, pred, scope) are strings, ``n`` is int64, every loss column (value,
 interval bounds, baseline fields) is float64, and a missing value is a null, never a
 NaN. A group column keeps the type its values have (a string, an integer, a date) when
-they share one, and is text otherwise; overall rows have nulls there.
+they share one, and is text otherwise; overall rows have nulls there. A period's bounds
+are timestamps in the periods' zone (dates where the time column held dates), ``class`` is
+a string, ``support`` a float64; null where a row has none.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..result import EvaluationResult
+from ..result.keys import NO_PERIOD, PeriodColumns
 from .formats import Display
 
 TEXT_COLUMNS = ("file", "pred", "scope")
@@ -24,7 +27,22 @@ def to_arrow(result: EvaluationResult, table: str = "rows") -> pa.Table:
 
     names, flat = table_columns(result, table)
     arrays = [_column(name, flat[name], name in result.group_by) for name in names]
+    if table == "rows" and result.frame.period is not None:
+        period = result.frame.period
+        period = period if result.shown is None else period.take(result.shown)
+        for bound in ("start", "end"):
+            arrays[names.index(f"period_{bound}")] = _bound(period, bound)
     return pa.table(arrays, names=names)
+
+
+def _bound(period: PeriodColumns, bound: str) -> pa.Array:
+    """A period bound: a timestamp in the periods' zone, or a date; null over all periods."""
+    values = getattr(period, bound)
+    missing = values == NO_PERIOD
+    if period.dates:
+        days = pa.array(values // 86_400_000_000_000, mask=missing, type=pa.int32())
+        return days.cast(pa.date32())
+    return pa.array(values, mask=missing, type=pa.timestamp("ns", tz=period.tz))
 
 
 def render_parquet(result: EvaluationResult, display: Display) -> bytes:

@@ -125,7 +125,12 @@ def csv_pieces(
 
 def _small(result: EvaluationResult, python_cells: int) -> bool:
     """Whether ``result`` has at most ``python_cells`` cells to write."""
-    return len(result.shown_rows()) * len(result.columns()) <= python_cells
+    frame = result.frame
+    parts = (
+        2 * (frame.period is not None) + (frame.classes is not None) + (frame.support is not None)
+    )
+    columns = 4 + len(result.group_by) + parts + len(result.loss_columns)  # as columns() has
+    return len(result.shown_rows()) * columns <= python_cells
 
 
 def _row_by_row(part: dict[str, np.ndarray], names: Sequence[str], delimiter: str) -> str:

@@ -1,4 +1,5 @@
-"""The models of a result side by side: group rows of one file aligned across its models,
+"""The models of a result side by side: group rows of one file aligned across its models
+(by their rows over all periods without a class part, where rows have those parts),
 the comparisons found by row, and the comparisons as a table of their own.
 
 A wide view and ``--table comparisons`` read these; nothing here formats text.
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .frame import repeated
+from .frame import Frame, repeated
 
 if TYPE_CHECKING:
     from .evaluation import EvaluationResult
@@ -73,16 +74,17 @@ def aligned(result: EvaluationResult) -> list[Aligned]:
     """Each file's models aligned by group key. Every model of a file has its keys in one
     order (they are of the same rows), so this is a comparison of lists; a model with
     other keys is matched by a dictionary."""
-    frame = result.frame
+    frame = _plain(result)
     by_file: dict[str, list[tuple[str, int, int]]] = {}
     for start, stop in frame.blocks():
         by_file.setdefault(frame.file[start], []).append((frame.pred[start], start, stop))
     out = []
     for file, blocks in by_file.items():
+        models = [pred for pred, _, _ in blocks]
         if _same_keys(result, blocks):  # the usual case, without Python per row
             union = _block_keys(result, blocks[0][1], blocks[0][2], plain=True)
             rows = {pred: np.arange(start, stop) for pred, start, stop in blocks}
-            out.append(Aligned(file, [pred for pred, _, _ in blocks], [*union, None], rows))
+            out.append(_in_frame(result, Aligned(file, models, [*union, None], rows)))
             continue
         keys_of = {pred: _block_keys(result, start, stop) for pred, start, stop in blocks}
         first = keys_of[blocks[0][0]]
@@ -97,8 +99,34 @@ def aligned(result: EvaluationResult) -> list[Aligned]:
                 at = {k: start + i for i, k in enumerate(keys_of[pred])}
                 rows[pred] = np.array([at.get(k, -1) for k in union], dtype=np.int64)
             rows[pred] = np.append(rows[pred], stop - 1)  # the overall row
-        out.append(Aligned(file, [pred for pred, _, _ in blocks], [*union, None], rows))
+        out.append(_in_frame(result, Aligned(file, models, [*union, None], rows)))
     return out
+
+
+def _plain_rows(result: EvaluationResult) -> np.ndarray | None:
+    """The rows without a period or class part (each group's row over all periods, and the
+    grand rows), which models are aligned by; None where every row is one."""
+    frame = result.frame
+    if frame.period is None and frame.classes is None:
+        return None
+    plain = np.ones(len(frame), dtype=bool)
+    plain &= True if frame.period is None else ~frame.period.present
+    plain &= True if frame.classes is None else ~frame.classes.present
+    return np.flatnonzero(plain)
+
+
+def _plain(result: EvaluationResult) -> Frame:
+    rows = _plain_rows(result)
+    return result.frame if rows is None else result.frame.take(rows)
+
+
+def _in_frame(result: EvaluationResult, side: Aligned) -> Aligned:
+    """``side`` with rows of ``_plain``'s frame as rows of the result's."""
+    rows = _plain_rows(result)
+    if rows is None:
+        return side
+    within = {m: np.where(r >= 0, rows[np.maximum(r, 0)], -1) for m, r in side.rows.items()}
+    return Aligned(side.file, side.models, side.keys, within)
 
 
 def group_order(
@@ -133,7 +161,7 @@ def _same_keys(result: EvaluationResult, blocks: list[tuple[str, int, int]]) -> 
     for _, start, stop in blocks[1:]:
         if stop - start != length:
             return False
-        for column in result.frame.keys.values():
+        for column in _plain(result).keys.values():
             mine, theirs = column[start : stop - 1], column[first : first + length - 1]
             if not all(
                 a is b or a == b for a, b in zip(mine.tolist(), theirs.tolist(), strict=True)
@@ -144,7 +172,7 @@ def _same_keys(result: EvaluationResult, blocks: list[tuple[str, int, int]]) -> 
 
 def _block_keys(result: EvaluationResult, start: int, stop: int, plain: bool = False) -> list[Key]:
     """The block's group keys (``plain``: as they are, known to hold no NaN)."""
-    columns = [result.frame.keys[g][start : stop - 1].tolist() for g in result.group_by]
+    columns = [_plain(result).keys[g][start : stop - 1].tolist() for g in result.group_by]
     if not columns:
         return []
     if plain and not any(isinstance(v, float) and v != v for c in columns for v in c):

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .frame import Frame
+from .keys import part_arrays, part_columns, part_records, period_timestamps
 from .rows import CiSettings, Comparison, ComparisonSummary, Outcome, ResultRow
 
 SCHEMA_VERSION = 1  # of the JSON document (to_dict); raise it when its layout changes
@@ -67,8 +68,7 @@ class EvaluationResult:
 
         frame = self.frame
         grand = frame.grand
-        ends = frame.block_ends()
-        block = np.cumsum(np.concatenate([[0], ends[:-1]]))  # each row's block
+        block = frame.block_of()
         grand_at = np.flatnonzero(grand)
         noted: list[tuple[int, str, str]] = []
         for loss, column in frame.losses.items():
@@ -121,12 +121,16 @@ class EvaluationResult:
 
     def columns(self) -> list[str]:
         """The names of the flat rows' fields, in order (CSV's header)."""
-        return ["file", "pred", "scope", *self.group_by, "n", *self.loss_columns]
+        before, after = part_columns(self.frame, self.group_by)
+        return ["file", "pred", "scope", *self.group_by, *before, "n", *after, *self.loss_columns]
 
     def flat(self) -> dict[str, np.ndarray]:
         """The shown rows' flat fields as arrays, keyed by :meth:`columns`: file, pred, scope
-        (``group`` or ``overall``), the group columns (None on overall rows), n, then each
-        loss's value, interval bounds and baseline fields (NaN where missing)."""
+        (``group``, ``overall``, ``class`` or ``average``: :mod:`.keys`), the group columns
+        (None on overall rows), the period's bounds and the class where the rows have them,
+        n, the support where they have one, then each loss's value, interval bounds and
+        baseline fields (NaN where missing)."""
+        part_columns(self.frame, self.group_by)  # a group column named like a part's: refused
         frame = self.frame.take(self.shown) if self.shown is not None else self.frame
         out: dict[str, np.ndarray] = {
             "file": frame.file,
@@ -134,7 +138,11 @@ class EvaluationResult:
             "scope": frame.scopes(),
         }
         out.update(frame.keys)
+        parts = part_arrays(frame)
+        out.update({name: values for name, values in parts.items() if name != "support"})
         out["n"] = frame.n
+        if "support" in parts:
+            out["support"] = parts["support"]
         missing = np.full(len(frame), np.nan)
         for loss in self.losses:
             column = frame.losses[loss]
@@ -150,12 +158,17 @@ class EvaluationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document: ``{"schema_version": 1, "rows": [...], "warnings": [...]}``,
-        and ``"checks"`` if any.
+        and ``"checks"`` if any. Where the rows have period or class parts, each row also
+        has ``"scope"``, ``"period"`` (``{"start", "end"}`` or null), ``"class"`` (or null)
+        and ``"support"`` (:func:`.keys.part_records`).
 
         With a baseline, rows also carry ``"baseline"`` values and ``"change"``
         (``{"absolute": …, "percent": …}`` per loss, null where a side is missing).
         """
-        return self.document([self._row_record(self.row(int(i))) for i in self.shown_rows()])
+        parts = part_records(self.frame, self.shown_rows())
+        return self.document(
+            [self._row_record(self.row(int(i)), parts[k]) for k, i in enumerate(self.shown_rows())]
+        )
 
     def document(self, rows: Any) -> dict[str, Any]:
         """The JSON document with ``rows`` as its rows (a writer may put a placeholder)."""
@@ -177,14 +190,15 @@ class EvaluationResult:
             document["curves"] = curve_records(self.frame, self.shown_rows().tolist())
         return document
 
-    def _row_record(self, r: ResultRow) -> dict[str, Any]:
-        row: dict[str, Any] = {
-            "file": r.file,
-            "pred": r.pred,
-            "group": r.group,
-            "n": r.n,
-            "metrics": r.metrics,
-        }
+    def _row_record(self, r: ResultRow, parts: dict[str, Any]) -> dict[str, Any]:
+        """A row of the JSON document; ``parts``: its row key's fields past the group
+        (:func:`.keys.part_records`), put after the group and ``support`` after n."""
+        row: dict[str, Any] = {"file": r.file, "pred": r.pred, "group": r.group}
+        row.update((name, value) for name, value in parts.items() if name != "support")
+        row["n"] = r.n
+        if "support" in parts:
+            row["support"] = parts["support"]
+        row["metrics"] = r.metrics
         if self.ci is not None:
             row["intervals"] = {
                 loss: r.intervals[loss].record(self.ci.method) for loss in r.intervals
@@ -203,10 +217,18 @@ class EvaluationResult:
         return per_class_table(self.frame, self.losses, self.group_by)
 
     def to_pandas(self) -> Any:
-        """The flat rows as a pandas DataFrame; ``scope`` tells overall rows from groups."""
+        """The flat rows as a pandas DataFrame; ``scope`` tells overall rows from groups
+        (and class and average rows from their parents). ``period_start``/``period_end`` are
+        timestamps in the periods' zone (NaT over all periods), or, where the time column
+        held dates, datetime64 dates at midnight without a zone."""
         import pandas as pd
 
-        return pd.DataFrame(self.flat(), columns=self.columns())
+        flat: dict[str, Any] = dict(self.flat())
+        if self.frame.period is not None:
+            shown = self.frame.period if self.shown is None else self.frame.period.take(self.shown)
+            for bound in ("start", "end"):
+                flat[f"period_{bound}"] = period_timestamps(shown, bound)
+        return pd.DataFrame(flat, columns=self.columns())
 
 
 def _change_record(change: tuple[float, float | None] | None) -> dict[str, float | None] | None:

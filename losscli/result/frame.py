@@ -23,8 +23,8 @@ import numpy as np
 
 from .curves import CurveColumns
 from .diagrams import DiagramColumns
-from .keys import ClassColumns, PeriodColumns
-from .rows import Interval, ResultRow
+from .keys import ClassColumns, PeriodColumns, period_texts
+from .rows import Interval, Period, ResultRow
 
 Index = np.ndarray | slice
 TOO_FEW_ROWS = "too few rows for an interval"
@@ -152,24 +152,20 @@ class Frame:
         """Only the losses ``names``, in that order."""
         return replace(self, losses={name: self.losses[name] for name in names})
 
-    def block_ends(self) -> np.ndarray:
-        """True on each block's last row: its grand row, or the last of the grand row's
-        class rows (which follow it, as every row's follow their parent: :mod:`.keys`)."""
-        grand = self.grand
-        if self.classes is None:
-            return grand
-        rows = np.arange(len(self))
-        parent = np.maximum.accumulate(np.where(self.classes.present, 0, rows))
-        last = np.ones(len(self), dtype=bool)
-        last[:-1] = parent[1:] != parent[:-1]
-        return grand[parent] & last
-
     def blocks(self) -> list[tuple[int, int]]:
         """(start, stop) of each file and model's rows, ending with its grand row (and the
-        grand row's class rows)."""
-        ends = np.flatnonzero(self.block_ends()) + 1
+        grand row's class rows, which follow it)."""
+        ends = np.flatnonzero(self.grand) + 1
+        if self.classes is not None:  # past the grand row's classes: to the next plain row
+            plain = np.append(np.flatnonzero(~self.classes.present), len(self))
+            ends = plain[np.searchsorted(plain, ends)]
         starts = np.concatenate([[0], ends[:-1]])
         return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+    def block_of(self) -> np.ndarray:
+        """Each row's block (its place in :meth:`blocks`)."""
+        sizes = [stop - start for start, stop in self.blocks()]
+        return np.repeat(np.arange(len(sizes)), sizes)
 
     def group(self, i: int) -> dict[str, Any] | None:
         if self.overall[i]:
@@ -203,7 +199,17 @@ class Frame:
             baseline=_unless_empty(baseline),
             baseline_se=_unless_empty(errors),
             intervals=intervals,
+            period=self._period(i),
+            class_name=None if self.classes is None else self.classes.name[i],
         )
+
+    def _period(self, i: int) -> Period | None:
+        """Row ``i``'s period (None: over all periods, or no row has one)."""
+        if self.period is None or not self.period.present[i]:
+            return None
+        one = self.period.take(slice(i, i + 1))
+        start, end = (str(period_texts(one, bound)[0]) for bound in ("start", "end"))
+        return Period(start, end, str(one.label[0]))
 
     @classmethod
     def concat(cls, frames: Sequence[Frame]) -> Frame:

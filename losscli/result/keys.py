@@ -23,7 +23,8 @@ average  an average over the classes of its parent row
 ======== ===============================================================================
 
 Rows come in **blocks**, one per file and model, ending with the block's **grand row**
-(all groups, all periods, no class part: :attr:`Frame.grand`). Within a block: group by
+(all groups, all periods, no class part: :attr:`Frame.grand`) and the grand row's class
+rows (:meth:`Frame.blocks`). Within a block: group by
 group (in key order, or as ``--sort-by`` orders them), each group's periods in time order
 followed by its row over all periods; then the rows over all groups, periods first in the
 same way; every row with a class part directly after its parent row (classes in label
@@ -36,14 +37,24 @@ labels: of its class on a class row, of all its rows elsewhere), written after `
 A row is matched with a baseline's row by (file, model, group values, period start,
 class); a baseline written before periods and classes existed has neither part, so its
 rows match the rows without them.
+
+Flat rows (CSV, TSV, Parquet, ``to_pandas``) have the columns ``file, pred, scope``, the
+group columns, ``period_start, period_end`` (with periods), ``class`` (with classes),
+``n``, ``support`` (with supports), then the losses; CSV and TSV write a period's bounds
+as ISO 8601 text (:func:`period_texts`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .frame import Frame
 
 NO_PERIOD = np.iinfo(np.int64).min  # start/end of a row over all periods
 SCOPES = ("group", "overall", "class", "average")
@@ -56,7 +67,8 @@ class PeriodColumns:
     :data:`NO_PERIOD` on rows over all periods), and its ``label`` as the table shows it
     (``2026-W14``, ``2026-04``; None on rows over all periods). ``freq`` is ``--period``'s
     frequency, ``tz`` the zone periods were cut in and are shown in, ``dates`` True where the
-    time column held dates (shown as plain dates)."""
+    time column held dates (shown as plain dates; their ``start``/``end`` are the dates'
+    midnights in UTC, whatever ``tz``: a date has no zone)."""
 
     start: np.ndarray  # int64
     end: np.ndarray  # int64
@@ -129,3 +141,98 @@ class ClassColumns:
             np.concatenate([p.name for p in filled]),
             np.concatenate([p.average for p in filled]),
         )
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def period_texts(period: PeriodColumns, bound: str) -> np.ndarray:
+    """Each row's period ``start`` or ``end`` (``bound``) as ISO 8601 text (None on rows over
+    all periods): with the offset of ``period.tz`` for timestamps (``2026-03-30T00:00:00+02:00``),
+    a plain date where the time column held dates (``2026-03-30``). One text is made per
+    distinct period, not per row."""
+    values = getattr(period, bound)
+    distinct, inverse = np.unique(values, return_inverse=True)
+    texts = np.empty(len(distinct), dtype=object)
+    for i, nanoseconds in enumerate(distinct.tolist()):
+        texts[i] = None if nanoseconds == NO_PERIOD else _iso(nanoseconds, period)
+    return texts[inverse.reshape(-1)] if len(values) else np.empty(0, dtype=object)
+
+
+def _iso(nanoseconds: int, period: PeriodColumns) -> str:
+    seconds, rest = divmod(nanoseconds, 1_000_000_000)
+    instant = EPOCH + timedelta(seconds=seconds, microseconds=rest // 1000)
+    if period.dates:
+        return instant.date().isoformat()
+    from zoneinfo import ZoneInfo
+
+    return instant.astimezone(ZoneInfo(period.tz)).isoformat()
+
+
+def part_columns(frame: Frame, group_by: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The flat rows' columns of the period and class parts that ``frame`` has: those
+    between the group columns and ``n`` (``period_start``, ``period_end``, ``class``), and
+    those after ``n`` (``support``). A group column of one of these names is a usage error,
+    as ``--table comparisons`` refuses a group column named like one of its own."""
+    before = ["period_start", "period_end"] if frame.period is not None else []
+    before += ["class"] if frame.classes is not None else []
+    after = ["support"] if frame.support is not None else []
+    taken = [g for g in group_by if g in (*before, *after)]
+    if taken:
+        from ..errors import UsageError
+
+        raise UsageError(
+            f"the rows have a column {taken[0]!r} of their own, and so has -g {taken[0]}: "
+            "rename that column of the input (or write -f json, whose group is an object)"
+        )
+    return before, after
+
+
+def part_arrays(frame: Frame) -> dict[str, np.ndarray]:
+    """The arrays of :func:`part_columns`' columns: a period's bounds as ISO 8601 text
+    (:func:`period_texts`), the class's name, the support (NaN where a row has none)."""
+    out: dict[str, np.ndarray] = {}
+    if frame.period is not None:
+        out["period_start"] = period_texts(frame.period, "start")
+        out["period_end"] = period_texts(frame.period, "end")
+    if frame.classes is not None:
+        out["class"] = frame.classes.name
+    if frame.support is not None:
+        out["support"] = frame.support
+    return out
+
+
+def period_timestamps(period: PeriodColumns, bound: str) -> object:
+    """A period bound as pandas holds it: timestamps in ``period.tz`` (NaT on rows over
+    all periods), or, where the time column held dates, datetime64 dates at midnight
+    (no zone)."""
+    import pandas as pd
+
+    instants = pd.Series(pd.to_datetime(getattr(period, bound), unit="ns"))  # NO_PERIOD: NaT
+    return instants if period.dates else instants.dt.tz_localize("UTC").dt.tz_convert(period.tz)
+
+
+def part_records(frame: Frame, rows: np.ndarray) -> list[dict[str, object]]:
+    """Per row of ``rows`` (indices of ``frame``), its JSON fields past the group: ``scope``
+    where ``frame`` has a period or class part, ``period`` (``{"start", "end"}``, ISO 8601
+    as :func:`period_texts` writes them; null over all periods), ``class`` (null on rows
+    without one) and ``support`` (null where missing), each only where ``frame`` has it."""
+    if frame.period is None and frame.classes is None and frame.support is None:
+        return [{} for _ in range(len(rows))]
+    shown = frame.take(rows)
+    columns: dict[str, list[object]] = {}
+    if shown.period is not None or shown.classes is not None:
+        columns["scope"] = shown.scopes().tolist()
+    if shown.period is not None:
+        starts = period_texts(shown.period, "start").tolist()
+        ends = period_texts(shown.period, "end").tolist()
+        columns["period"] = [
+            None if a is None else {"start": a, "end": b} for a, b in zip(starts, ends, strict=True)
+        ]
+    if shown.classes is not None:
+        columns["class"] = shown.classes.name.tolist()
+    if shown.support is not None:
+        columns["support"] = [None if v != v else v for v in shown.support.tolist()]
+    return [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]

@@ -1,10 +1,11 @@
 """The groups that matter among a million: group rows ordered by a loss, worst first.
 
 Worst follows the loss's direction: the highest MSE, the lowest R². Within each file
-and model the group rows are ordered (ties keep their key order, missing values go
-last) and the overall row stays last; ``top`` keeps the first ``top`` group rows, or
-with a negative ``top`` the best ones first. Only the rows shown change: every row is
-still there for the checks, which judge them all.
+and model the groups are ordered by their rows over all periods (ties keep their key
+order, missing values go last) and the rows over all groups stay last; ``top`` keeps the
+first ``top`` groups, or with a negative ``top`` the best ones first. A group's period
+rows stay with it in time order, and class rows with their parent (:mod:`.keys`). Only
+the rows shown change: every row is still there for the checks, which judge them all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..losses import Direction, find_loss
 
 if TYPE_CHECKING:
     from .evaluation import EvaluationResult
+    from .frame import Frame
 
 
 def ranked(result: EvaluationResult, sort_by: str | None, top: int | None) -> EvaluationResult:
@@ -33,15 +35,19 @@ def ranked(result: EvaluationResult, sort_by: str | None, top: int | None) -> Ev
     best_first = top is not None and top < 0
     key = values if lower_is_better == best_first else -values  # NaN stays NaN: sorted last
     shown = []
+    total = 0
     for start, stop in result.frame.blocks():
-        groups = np.arange(start, stop - 1)
-        ordered = groups[np.argsort(key[groups], kind="stable")]
-        shown += [ordered if top is None else ordered[: abs(top)], np.array([stop - 1])]
+        heads, ends, rest = group_spans(result.frame, start, stop)
+        order = np.argsort(key[heads], kind="stable")
+        order = order if top is None else order[: abs(top)]
+        total += len(heads)
+        starts = np.concatenate([[start], ends[:-1]])  # each group's rows: from its first
+        shown += [np.arange(starts[k], ends[k]) for k in order.tolist()]
+        shown.append(np.arange(rest, stop))
     which = "worst" if (top is None or top > 0) else "best"
     ordering = f"group rows by {'the difference from the reference in ' if by_delta else ''}"
     ordering += f"{name}, {which} first"
     if top is not None:
-        total = int((~result.frame.overall).sum())
         ordering += (
             f"; the {abs(top):,} {which} of each file and model ({total:,} group rows in all)"
         )
@@ -49,6 +55,26 @@ def ranked(result: EvaluationResult, sort_by: str | None, top: int | None) -> Ev
 
 
 DELTA = "delta:"
+
+
+def group_spans(frame: Frame, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """The groups of the block ``[start, stop)``: each group's row over all periods without
+    a class part (its *head*, the row it is ordered by), where each group's rows end (its
+    periods, its head and their class rows: from the previous group's end), and where the
+    rows over all groups begin (:mod:`.keys`' order)."""
+    overall = frame.overall[start:stop]
+    rest = start + (int(np.argmax(overall)) if overall.any() else stop - start)
+    head = ~overall
+    plain = np.ones(stop - start, dtype=bool)
+    if frame.classes is not None:
+        plain = ~frame.classes.present[start:stop]
+    head &= plain
+    if frame.period is not None:
+        head &= ~frame.period.present[start:stop]
+    heads = start + np.flatnonzero(head)
+    following = np.append(start + np.flatnonzero(plain), stop)  # the next row without a class
+    ends = following[np.searchsorted(following, heads, side="right")]
+    return heads, np.minimum(ends, rest), rest
 
 
 def deltas(result: EvaluationResult, name: str) -> np.ndarray:
@@ -87,3 +113,18 @@ def _shown_loss(result: EvaluationResult, spec: str | None) -> str:
             f"{', '.join(result.losses)} (or add it with -m)"
         )
     return name
+
+
+def group_ids(frame: Frame) -> np.ndarray:
+    """Each row's group, numbered across the frame (-1 on rows over all groups): a group's
+    period rows, its row over all periods and their class rows share one number."""
+    out = np.full(len(frame), -1, dtype=np.int64)
+    number = 0
+    for start, stop in frame.blocks():
+        heads, ends, _ = group_spans(frame, start, stop)
+        firsts = np.concatenate([[start], ends[:-1]]) if len(heads) else heads
+        sizes = ends - firsts
+        if len(heads):
+            out[start : ends[-1]] = np.repeat(np.arange(number, number + len(heads)), sizes)
+        number += len(heads)
+    return out

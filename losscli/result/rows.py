@@ -35,6 +35,7 @@ class Outcome:
             "file": file,
             "pred": pred,
             "group": group,
+            **({} if self.about else row.parts()),  # its period and class, where it has them
             "loss": self.loss,
             "value": self.value,
             "limit": self.limit,
@@ -161,6 +162,8 @@ class ResultRow:
     baseline: dict[str, float | None] | None = None  # the matching baseline row's values
     baseline_se: dict[str, float | None] | None = None  # their standard errors (--ci baseline)
     intervals: dict[str, Interval] = field(default_factory=dict)  # with --ci
+    period: Period | None = None  # the row's period (--period); None: over all periods
+    class_name: str | None = None  # the class (or average) of a class row (--per-class)
 
     @property
     def is_overall(self) -> bool:
@@ -168,7 +171,17 @@ class ResultRow:
 
     @property
     def where(self) -> str:
-        return describe(self.file, self.pred, self.group)
+        period = None if self.period is None else self.period.label
+        return describe(self.file, self.pred, self.group, period, self.class_name)
+
+    def parts(self) -> dict[str, Any]:
+        """The row key's period and class as JSON writes them, where the row has them."""
+        out: dict[str, Any] = {}
+        if self.period is not None:
+            out["period"] = {"start": self.period.start, "end": self.period.end}
+        if self.class_name is not None:
+            out["class"] = self.class_name
+        return out
 
     def change(self, loss: str) -> tuple[float, float | None] | None:
         """(value − baseline, the same in percent of |baseline|), where both exist."""
@@ -179,7 +192,26 @@ class ResultRow:
         return value - before, percent
 
 
-def describe(file: str, pred: str, group: dict[str, Any] | None) -> str:
-    """A row as a message names it: ``preds.csv, y_pred, region=north`` (or ``, overall``)."""
+def describe(
+    file: str,
+    pred: str,
+    group: dict[str, Any] | None,
+    period: str | None = None,
+    class_name: str | None = None,
+) -> str:
+    """A row as a message names it: ``preds.csv, y_pred, region=north`` (or ``, overall``),
+    then its period and class where it has them (``, period 2026-W14, class cat``)."""
     keys = [f"{k}={v}" for k, v in group.items()] if group else ["overall"]
+    keys += [] if period is None else [f"period {period}"]
+    keys += [] if class_name is None else [f"class {class_name}"]
     return ", ".join([file, pred, *keys])
+
+
+@dataclass(frozen=True)
+class Period:
+    """A row's period: ``start`` and ``end`` as ISO 8601 text (``keys.period_texts``) and
+    its ``label`` as the table shows it."""
+
+    start: str
+    end: str
+    label: str

@@ -18,7 +18,9 @@ from ...losses import Direction, find_loss
 from ...result import EvaluationResult
 from ..charts.data import MISSING_KEY, OVERALL
 from ..grid import loss_header
+from ..marks import UNICODE
 from ..numbers import column_notation, format_change, format_number, format_signed
+from ..part_cells import PartCells
 from .svg import esc
 
 Notes = dict[str, int]  # a note's text → its number, in order of first use
@@ -56,12 +58,15 @@ def _table(caption: str, headers: Sequence[str], rows: Sequence[str], css: str) 
 
 
 def results_table(result: EvaluationResult, digits: int, notes: Notes) -> str:
-    """One row per file, model and group (overall rows in bold); per loss its value, its
-    interval (--ci), the baseline and the change (--baseline)."""
+    """One row per file, model and group, and per period and class where rows have them
+    (``part_cells``: overall rows in bold); per loss its value, its interval (--ci), the
+    baseline and the change (--baseline)."""
     shown = result.shown_rows()
     frame = result.frame.take(shown)
     several_files = len(result.files) > 1
-    headers = (["file"] if several_files else []) + ["model", *result.group_by, "n"]
+    parts = PartCells(frame)
+    headers = (["file"] if several_files else []) + ["model", *result.group_by]
+    headers += [*parts.before, "n", *parts.after]
     for loss in result.losses:
         headers.append(loss_header(loss))
         headers += [f"{loss} low", f"{loss} high"] if result.ci is not None else []
@@ -81,10 +86,14 @@ def results_table(result: EvaluationResult, digits: int, notes: Notes) -> str:
         cells = [f"<td>{esc(files[i])}</td>"] if several_files else []
         cells.append(f"<td>{esc(preds[i])}</td>")
         if keys and overall[i]:
-            cells += [f"<td>{OVERALL}</td>"] + ["<td></td>"] * (len(keys) - 1)
+            groups = [OVERALL] + [""] * (len(keys) - 1)
         else:
-            cells += [f"<td>{esc(MISSING_KEY if k[i] is None else k[i])}</td>" for k in keys]
+            groups = [str(MISSING_KEY if k[i] is None else k[i]) for k in keys]
+        cells += [f"<td>{esc(cell)}</td>" for cell in parts.keys(i, groups, under_parent=False)]
         cells.append(number_cell(counts[i], digits, text=f"{counts[i]:,}"))
+        if frame.support is not None:
+            support = float(frame.support[i])
+            cells.append(number_cell(support, digits, text=parts.counts(i, UNICODE)[0]))
         for loss_cells in per_loss:
             cells += loss_cells[i]
         css = ' class="overall"' if overall[i] and keys else ""
@@ -153,6 +162,7 @@ def best_cells(result: EvaluationResult, frame: Any) -> set[tuple[int, str]]:
             frame.file[i],
             bool(frame.overall[i]),
             *(frame.keys[g][i] for g in result.group_by),
+            *_parts(frame, i),
         )
         by_place.setdefault(place, []).append(i)
     out = set()
@@ -169,6 +179,12 @@ def best_cells(result: EvaluationResult, frame: Any) -> set[tuple[int, str]]:
             if len(winners) == 1:  # a tie marks no one
                 out.add((winners[0], loss))
     return out
+
+
+def _parts(frame: Any, i: int) -> tuple[Any, ...]:
+    """Row ``i``'s period start and class (those it has): models compare within them."""
+    period = () if frame.period is None else (int(frame.period.start[i]),)
+    return period + (() if frame.classes is None else (frame.classes.name[i],))
 
 
 def comparisons_table(result: EvaluationResult, digits: int) -> str:
@@ -214,10 +230,13 @@ def best_lines(result: EvaluationResult) -> list[str]:
     best = best_cells(result, frame)
     if not best or not result.group_by:
         return []
-    groups = int((~frame.overall).sum()) // len(result.preds)
+    counted = ~frame.overall  # each group's row over all periods, without a class part
+    counted &= True if frame.period is None else ~frame.period.present
+    counted &= True if frame.classes is None else ~frame.classes.present
+    groups = int(counted.sum()) // len(result.preds)
     wins: dict[tuple[str, str], int] = {}
     for i, loss in best:
-        if not frame.overall[i]:
+        if counted[i]:
             wins[(frame.pred[i], loss)] = wins.get((frame.pred[i], loss), 0) + 1
     lines = []
     for model in result.preds:
