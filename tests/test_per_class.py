@@ -232,6 +232,8 @@ def test_a_loss_not_defined_per_class_is_noted_in_one_warning_line() -> None:
     assert np.isnan(column.values[rows]).all() and set(column.notes[rows]) == {NOT_PER_CLASS}
     lines = [line for line in result.warnings if "cross_entropy" in line]
     assert len(lines) == 1 and NOT_PER_CLASS in lines[0]
+    counted = f"; on {int(rows.sum())} class and average rows"  # counted, not listed as groups
+    assert lines[0].endswith(counted) and "groups" not in lines[0]
 
 
 def test_a_regression_model_has_no_class_rows() -> None:

@@ -64,7 +64,7 @@ class EvaluationResult:
     def note_warnings(self) -> list[str]:
         """Notes of overall rows, and of groups whose overall row has no note for that loss;
         the groups sharing a note summed up in one line (see :func:`.notes.note_lines`)."""
-        from .notes import note_lines
+        from .notes import class_note_lines, note_lines
 
         frame = self.frame
         grand = frame.grand
@@ -76,8 +76,13 @@ class EvaluationResult:
             covered = has_note[grand_at][block] & ~grand
             noted += [(int(i), loss, column.notes[i]) for i in np.flatnonzero(has_note & ~covered)]
         hits = sorted(noted, key=lambda hit: hit[0])
+        parts = frame.classes.present if frame.classes is not None else np.zeros(len(frame), bool)
         return note_lines(
-            (frame.file[i], frame.pred[i], frame.group(i), loss, note) for i, loss, note in hits
+            (frame.file[i], frame.pred[i], frame.group(i), loss, note)
+            for i, loss, note in hits
+            if not parts[i]
+        ) + class_note_lines(
+            (frame.file[i], frame.pred[i], loss, note) for i, loss, note in hits if parts[i]
         )
 
     def comparison_summaries(self) -> list[ComparisonSummary]:

@@ -44,3 +44,16 @@ def _line(file: str, pred: str, loss: str, note: str, rows: list[dict[str, Any] 
 def _group_label(group: dict[str, Any] | None) -> str:
     """``g=3``, ``region=east store=1`` (several keys), ``overall``."""
     return " ".join(f"{k}={v}" for k, v in group.items()) if group else "overall"
+
+
+def class_note_lines(hits: Iterable[tuple[str, str, str, str]]) -> list[str]:
+    """One line per (file, model, loss, note) of hits on class and average rows (file,
+    model, loss, note), counting them: ``a.csv, p_*: log_loss: not defined per class; on
+    24 class and average rows``."""
+    counts: dict[tuple[str, str, str, str], int] = {}
+    for hit in hits:
+        counts[hit] = counts.get(hit, 0) + 1
+    return [
+        f"{file}, {pred}: {note_key(loss, note)}; on {count:,} class and average rows"
+        for (file, pred, loss, note), count in counts.items()
+    ]
