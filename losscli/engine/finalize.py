@@ -17,6 +17,7 @@ import numpy as np
 from .. import _arrow
 from ..errors import InputError
 from ..losses import Loss, Task
+from ..losses.quantiles import not_applicable
 from ..losses.registry import Rule
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
@@ -75,7 +76,7 @@ def result_frame(
     }
     frames = []
     for model in models:
-        columns = finalize(sums[model.name], spec.losses, model.multiclass)
+        columns = finalize(sums[model.name], spec.losses, model.multiclass, model.levels)
         if spec.ci is not None:
             columns = with_intervals(
                 columns,
@@ -83,6 +84,7 @@ def result_frame(
                 spec.losses,
                 ci=spec.ci,
                 multiclass=model.multiclass,
+                levels=model.levels,
                 no_bootstrap=spec.no_bootstrap,
             )
         frames.append(
@@ -179,14 +181,18 @@ def _model_sums(
 
 
 def finalize(
-    tables: dict[str, LossRows], losses: Sequence[Loss], multiclass: bool = False
+    tables: dict[str, LossRows],
+    losses: Sequence[Loss],
+    multiclass: bool = False,
+    levels: tuple[float, ...] = (),
 ) -> dict[str, LossColumn]:
     """Each loss's value per key (NaN where it does not apply) and a note saying why."""
     n_keys = len(next(iter(tables.values())).n) if tables else 0
     columns = {}
     for loss in losses:
-        if not loss.applies_to(multiclass):
+        if not loss.applies_to(multiclass, levels):
             why = NOT_APPLICABLE_MULTICLASS if multiclass else NOT_APPLICABLE_ONE_COLUMN
+            why = not_applicable(loss, levels) or why
             columns[loss.name] = LossColumn.of(np.full(n_keys, np.nan), repeated(why, n_keys))
             continue
         columns[loss.name] = _finalized(loss, tables[loss.name], n_keys)

@@ -45,6 +45,7 @@ def with_intervals(
     ci: CiSettings,
     multiclass: bool,
     no_bootstrap: str = "",
+    levels: tuple[float, ...] = (),
 ) -> dict[str, LossColumn]:
     """Each loss's column with its interval bounds and standard errors (NaN: none);
     ``no_bootstrap`` says why the hidden bootstrap (R², F1, …) was left out (over the
@@ -52,7 +53,7 @@ def with_intervals(
     out = {}
     for loss in losses:
         column = columns[loss.name]
-        if loss.applies_to(multiclass):
+        if loss.applies_to(multiclass, levels):
             low, high, se, method, why = _loss_interval(loss, tables[loss.name], ci)
             if no_bootstrap and loss.shape.hidden_bootstrap:
                 why = _without_bootstrap(no_bootstrap)
@@ -127,7 +128,7 @@ def compare(
             continue
         for loss in losses:
             shape = loss.shape
-            if not shape.paired or not loss.applies_to(model.multiclass):
+            if not loss.compared or not loss.applies_to(model.multiclass, model.levels):
                 continue
             mine, ref = sums[model.name][loss.name], sums[reference][loss.name]
             if NUM.name not in mine.sums or NUM.name not in ref.sums:
