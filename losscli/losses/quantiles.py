@@ -200,8 +200,7 @@ register(
         aliases=("winkler_score",),
         description="Interval (Winkler) score of a quantile forecast's central interval "
         "(interval_score:lower=L:upper=U, L = 1 − U): its width plus 2/α per unit missed",
-        formula="Σw·[(u − l) + (2/α)(l − y)·1[y < l] + (2/α)(y − u)·1[y > u]] / Σw, "
-        "α = 1 − (U − L)",
+        formula="Σw·[u − l + (2/α)·(max(l − y, 0) + max(y − u, 0))] / Σw, α = 1 − (U − L)",
         tasks=QUANTILE,
         direction=Direction.LOWER,
         shape=Mean(_interval_score),
