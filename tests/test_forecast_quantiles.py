@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import assert_matches_reference, write_table
+from test_readme import block, shell
 from utilsforecast import losses as uf
 
 from losscli import evaluate
@@ -238,3 +239,21 @@ def test_the_command_line_and_the_config_key(run: Any, tmp_path: Path) -> None:
     bad = run(*args, "--quantiles", "sales_q10=10,sales_q90=90")
     assert bad.exit_code == 2
     assert "--quantiles" in bad.stderr and "sales_q10" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        "$ losscli evaluate sample_data/demand_forecast.csv -g region -m bias,abs_bias,mae",
+        "$ losscli evaluate sample_data/demand_forecast.csv -g region -f table \\",
+    ],
+)
+def test_the_readme_bias_and_quantile_examples_are_the_real_output(first_line: str) -> None:
+    example = block("console", first_line).splitlines()
+    command = []
+    while not command or command[-1].endswith("\\"):
+        command.append(example.pop(0).removeprefix("$ "))
+    root = Path(__file__).parent.parent
+    done = shell("\n".join(command), root)
+    assert done.returncode == 0, done.stderr
+    assert [line.rstrip() for line in done.stdout.rstrip().splitlines()] == example
