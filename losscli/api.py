@@ -22,7 +22,16 @@ from .engine.run import Options, Progress
 from .engine.settings import uncertainty_settings
 from .errors import UsageError
 from .inputs import as_list, as_source, check_engine, each_file_once, evaluated
-from .losses import EPS, Loss, Params, Task, default_losses, get_loss, resolve_losses
+from .losses import (
+    EPS,
+    Direction,
+    Loss,
+    Params,
+    Task,
+    default_losses,
+    get_loss,
+    resolve_losses,
+)
 from .reading.quantiles import parse_quantiles
 from .result import Comparison, EvaluationResult, Frame
 
@@ -148,7 +157,8 @@ def evaluate(
     listed = {part.strip().lower() for item in names for part in item.split(",")}
     named = [] if not names or "all" in listed else chosen
     quantile_specs = parse_quantiles(_as_tuple(quantiles))
-    chosen = quantile_losses(chosen, named, required, quantile_specs)
+    point_models = bool(pred or probs or logits) or not quantile_specs  # none: one is guessed
+    chosen = quantile_losses(chosen, named, required, quantile_specs, point_models=point_models)
     run_losses = tuple(dict.fromkeys([*chosen, *required]))
     diagrams, curve_source = picture_losses(
         run_losses, calibration=calibration, residuals=residuals, curves=curves
@@ -325,7 +335,12 @@ def _as_baseline(baseline: Any, storage_options: Mapping[str, Any]) -> Any:
 
 
 def quantile_losses(
-    chosen: list[Loss], named: list[Loss], required: list[Loss], specs: Sequence[Any]
+    chosen: list[Loss],
+    named: list[Loss],
+    required: list[Loss],
+    specs: Sequence[Any],
+    *,
+    point_models: bool,
 ) -> list[Loss]:
     """The losses with those quantile models imply (where ``-m`` names none, or ``all``:
     :func:`~losscli.losses.quantiles.implied`); a named one no model can score is a usage
@@ -333,7 +348,8 @@ def quantile_losses(
     from .losses import quantiles
 
     level_sets = [spec.levels for spec in specs]
-    quantiles.check_named([*chosen, *required], level_sets, {x.name for x in [*named, *required]})
+    names = {x.name for x in [*named, *required]}
+    quantiles.check_named([*chosen, *required], level_sets, names, point_models=point_models)
     if not level_sets or named:
         return chosen
     unbound = [x for x in chosen if None in x.levels]  # -m all's coverage: its levels implied
@@ -342,8 +358,10 @@ def quantile_losses(
 
 def _why_unpaired(name: str) -> str:
     loss = get_loss(name)
-    if loss.shape.paired:  # a mean without a better side
+    if loss.direction is Direction.NONE:  # bias
         return f"{name} has no better direction, so no verdict"
+    if loss.shape.paired:  # a mean that scores the reference or no other model
+        return "it does not score both the reference and another model"
     return "only means and ratios of sums have one"
 
 

@@ -212,6 +212,7 @@ def test_coverage_has_wilsons_interval() -> None:
         ({"quantiles": SPEC, "losses": "coverage:lower=0.2:upper=0.9"}, "level 0.2 and 0.9"),
         ({"quantiles": SPEC, "losses": "interval_score:lower=0.1:upper=0.5"}, "central"),
         ({"quantiles": SPEC, "losses": "coverage:lower=0.9:upper=0.1"}, "must be below upper"),
+        ({"quantiles": SPEC, "losses": "pinball:q=0.3"}, "no --quantiles model has a column at"),
     ],
 )
 def test_bad_quantiles_are_usage_errors_naming_them(options: dict[str, Any], named: str) -> None:
@@ -250,10 +251,23 @@ def test_the_command_line_and_the_config_key(run: Any, tmp_path: Path) -> None:
 )
 def test_the_readme_bias_and_quantile_examples_are_the_real_output(first_line: str) -> None:
     example = block("console", first_line).splitlines()
-    command = []
+    command: list[str] = []
     while not command or command[-1].endswith("\\"):
         command.append(example.pop(0).removeprefix("$ "))
     root = Path(__file__).parent.parent
     done = shell("\n".join(command), root)
     assert done.returncode == 0, done.stderr
     assert [line.rstrip() for line in done.stdout.rstrip().splitlines()] == example
+
+
+def test_compare_pairs_a_level_across_point_and_quantile_models_and_says_why_not_others() -> None:
+    df = quantile_frame(0)
+    result = evaluate(
+        df, pred="point", quantiles=SPEC, losses="mae,pinball:q=0.1,mqloss", compare=True
+    )
+    assert {(c.pred, c.loss) for c in result.comparisons} == {("sales", "pinball:q=0.1")}
+    for name in ("mae", "mqloss"):
+        assert (
+            f"--compare: {name} has no paired comparison (it does not score both the "
+            "reference and another model)"
+        ) in result.notices

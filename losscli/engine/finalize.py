@@ -112,8 +112,9 @@ def result_frame(
 def _diagrams(
     sums: dict[str, LossRows], diagrams: Sequence[Loss], partial: Partial, model: Model
 ) -> DiagramColumns | None:
-    """The model's diagram sums per row (:mod:`.bins`); None: no diagram asked for."""
-    if not diagrams:
+    """The model's diagram sums per row (:mod:`.bins`); None: no diagram asked for, or a
+    quantile forecast (neither a classifier's nor one column's residuals)."""
+    if not diagrams or model.levels:
         return None
     from .bins import diagram_columns
 

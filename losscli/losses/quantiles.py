@@ -118,13 +118,19 @@ def widest_central(level_sets: Sequence[tuple[float, ...]]) -> tuple[float, floa
 
 
 def check_named(
-    losses: Sequence[Loss], level_sets: Sequence[tuple[float, ...]], named: set[str]
+    losses: Sequence[Loss],
+    level_sets: Sequence[tuple[float, ...]],
+    named: set[str],
+    *,
+    point_models: bool,
 ) -> None:
     """Usage errors, before reading, for named losses no model of the run can score: a
-    quantile loss without --quantiles, levels no quantile model has, an interval without
-    its levels."""
+    quantile loss without --quantiles, levels no quantile model has (``pinball:q=L`` too
+    where no one-column model is there to score it), an interval without its levels."""
     for loss in losses:
-        if loss.name not in named or not scores_quantiles_only(loss):
+        if loss.name not in named or not (
+            scores_quantiles_only(loss) or (loss.level_params and level_sets and not point_models)
+        ):
             continue
         if not level_sets:
             raise UsageError(
