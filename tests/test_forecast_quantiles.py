@@ -271,3 +271,13 @@ def test_compare_pairs_a_level_across_point_and_quantile_models_and_says_why_not
             f"--compare: {name} has no paired comparison (it does not score both the "
             "reference and another model)"
         ) in result.notices
+
+
+def test_sort_by_coverage_orders_groups_by_their_distance_from_the_nominal() -> None:
+    name = "coverage:lower=0.1:upper=0.9"
+    result = evaluate(quantile_frame(4), quantiles=SPEC, group_by="g", losses=name)
+    values = {row.group["g"]: row.metrics[name] for row in result.rows[:-1]}
+    ranked = result.ranked(name, None)
+    shown = [ranked.rows[i].group["g"] for i in ranked.shown_rows()[:-1]]
+    assert shown == sorted(values, key=lambda g: -abs(values[g] - 0.8))
+    assert ranked.ordering == f"group rows by |{name} − 0.8|, worst first"
