@@ -342,7 +342,7 @@ def quantile_losses(
     *,
     point_models: bool,
 ) -> list[Loss]:
-    """The losses with those quantile models imply (where ``-m`` names none, or ``all``:
+    """The chosen losses and those the quantile models imply (where ``-m`` names none, or ``all``:
     :func:`~losscli.losses.quantiles.implied`); a named one no model can score is a usage
     error (:func:`~losscli.losses.quantiles.check_named`)."""
     from .losses import quantiles
