@@ -24,8 +24,18 @@ from .engine.run import Options, Progress
 from .engine.settings import uncertainty_settings
 from .errors import UsageError
 from .inputs import as_list, as_source, check_engine, each_file_once, evaluated
-from .losses import EPS, Loss, Params, Task, default_losses, get_loss, resolve_losses
+from .losses import (
+    EPS,
+    Direction,
+    Loss,
+    Params,
+    Task,
+    default_losses,
+    get_loss,
+    resolve_losses,
+)
 from .losses.shapes import Ranked
+from .reading.quantiles import parse_quantiles
 from .result import Comparison, EvaluationResult, Frame
 
 MAPE_ZERO_POLICIES = ("skip", "error")
@@ -79,13 +89,16 @@ def evaluate(
     connect_timeout: float = 10.0,
     curves: bool | None = False,
     per_class: bool = False,
+    quantiles: str | Sequence[str] | None = None,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
     ``pred`` names prediction columns (regression, or the positive-class probability
     of binary data); ``probs`` names the class columns of multi-class data, as a
     comma list or a glob (one model per item); ``logits`` names models whose columns
-    are logits (one column: binary, several: class scores). ``task`` pins the task
+    are logits (one column: binary, several: class scores); ``quantiles`` names quantile
+    forecasts, one model each: ``"q10=0.1,q50=0.5,q90=0.9"`` or ``"name:q10=0.1,q90=0.9"``
+    (its columns at their levels, :mod:`losscli.reading.quantiles`). ``task`` pins the task
     the implied losses follow. ``losses`` defaults to MSE, MAPE and
     cross-entropy where they apply; ``require`` adds losses that are always shown
     (those a check needs). Returns one row per input × model × group, then an
@@ -151,6 +164,9 @@ def evaluate(
     required = _with_huber_delta(resolve_losses(require), huber_delta) if require else []
     listed = {part.strip().lower() for item in names for part in item.split(",")}
     named = [] if not names or "all" in listed else chosen
+    quantile_specs = parse_quantiles(_as_tuple(quantiles))
+    point_models = bool(pred or probs or logits) or not quantile_specs  # none: one is guessed
+    chosen = quantile_losses(chosen, named, required, quantile_specs, point_models=point_models)
     run_losses, class_rows = per_class_losses(tuple(dict.fromkeys([*chosen, *required])), per_class)
     diagrams, curve_source = picture_losses(
         run_losses, calibration=calibration, residuals=residuals, curves=curves
@@ -184,6 +200,7 @@ def evaluate(
         diagrams=diagrams,
         curves=curve_source,
         per_class=class_losses(run_losses) if class_rows else None,
+        quantiles=quantile_specs,
     )
     frames: list[Frame] = []
     comparisons: list[Comparison] = []
@@ -213,15 +230,9 @@ def evaluate(
     if compare:
         compared = {c.loss for c in comparisons}
         notices += [
-            f"--compare: {loss.name} has no paired comparison ("
-            + (
-                "DeLong's test is of a binary roc_auc only"
-                if isinstance(loss.shape, Ranked)
-                else "only means and ratios of sums have one"
-            )
-            + ")"
-            for loss in shown
-            if loss.name not in compared
+            f"--compare: {name} has no paired comparison ({_why_unpaired(name)})"
+            for name in shown_names
+            if name not in compared
         ]
     result = EvaluationResult(
         frame,
@@ -330,6 +341,39 @@ def _as_baseline(baseline: Any, storage_options: Mapping[str, Any]) -> Any:
 
         return baseline_of("the baseline result", baseline.to_dict())
     return baseline
+
+
+def quantile_losses(
+    chosen: list[Loss],
+    named: list[Loss],
+    required: list[Loss],
+    specs: Sequence[Any],
+    *,
+    point_models: bool,
+) -> list[Loss]:
+    """The chosen losses and those the quantile models imply (where ``-m`` names none, or ``all``:
+    :func:`~losscli.losses.quantiles.implied`); a named one no model can score is a usage
+    error (:func:`~losscli.losses.quantiles.check_named`)."""
+    from .losses import quantiles
+
+    level_sets = [spec.levels for spec in specs]
+    names = {x.name for x in [*named, *required]}
+    quantiles.check_named([*chosen, *required], level_sets, names, point_models=point_models)
+    if not level_sets or named:
+        return chosen
+    unbound = [x for x in chosen if None in x.levels]  # -m all's coverage: its levels implied
+    return [x for x in chosen if x not in unbound] + quantiles.implied(level_sets)
+
+
+def _why_unpaired(name: str) -> str:
+    loss = get_loss(name)
+    if loss.direction is Direction.NONE:  # bias
+        return f"{name} has no better direction, so no verdict"
+    if isinstance(loss.shape, Ranked):
+        return "DeLong's test is of a binary roc_auc only"
+    if loss.shape.paired:  # a mean that scores the reference or no other model
+        return "it does not score both the reference and another model"
+    return "only means and ratios of sums have one"
 
 
 def _with_huber_delta(losses: list[Loss], delta: float) -> list[Loss]:

@@ -28,17 +28,20 @@ from .engine.partial import Partial
 from .engine.settings import Uncertainty
 from .losses import Loss, Params, Task, get_loss, resolve_losses
 from .reading import plan_columns
+from .reading.quantiles import parse_quantiles
 from .result import CiSettings, ResultRow
 
 CLASSES = 3
+LEVELS = (0.1, 0.5, 0.9)  # a quantile forecast's (task="quantile"): columns q_0, q_1, q_2
 
 
 class KernelHarness:
     """The kernel on NumPy data: ``partial`` makes one chunk's partial, ``rows`` finalizes.
 
     Columns: y (labels; class positions for ``task="multiclass"``), p (predictions;
-    rows × classes for multi-class), w (weights, if ``weighted``), g (group, if
-    ``grouped``), and any ``extra`` columns the losses declare.
+    rows × classes for multi-class, rows × :data:`LEVELS` for ``task="quantile"``), w
+    (weights, if ``weighted``), g (group, if ``grouped``), and any ``extra`` columns the
+    losses declare.
     """
 
     def __init__(
@@ -57,20 +60,25 @@ class KernelHarness:
             for item in losses
             for loss in ([item] if isinstance(item, Loss) else resolve_losses([item]))
         )
-        self.multiclass = task == "multiclass"
+        self.multiclass, self.quantile = task == "multiclass", task == "quantile"
         self.extra = tuple(dict.fromkeys(c for loss in self.losses for c in loss.columns))
         probs = [",".join(f"p_{k}" for k in range(CLASSES))] if self.multiclass else []
         columns = ["y", *(f"p_{k}" for k in range(CLASSES))] if self.multiclass else ["y", "p"]
+        levels = ",".join(f"q_{k}={level!r}" for k, level in enumerate(LEVELS))
+        quantiles = parse_quantiles([levels]) if self.quantile else ()
+        if self.quantile:
+            columns = ["y", *(f"q_{k}" for k in range(len(LEVELS)))]
         columns += [*(["w"] if weighted else []), *(["g"] if grouped else []), *self.extra]
         plan = plan_columns(
             "t",
             columns,
             "y",
-            [] if probs else ["p"],
+            [] if probs or quantiles else ["p"],
             "w" if weighted else None,
             ["g"] if grouped else [],
             probs,
             from_logits=params is not None and params.from_logits,
+            quantiles=quantiles,
         )
         self.plan = replace(plan, extra=self.extra)
         if ci is not None and ci.method == "bootstrap":  # 100 resamples, seed 0 unless set
@@ -98,6 +106,8 @@ class KernelHarness:
         if self.multiclass:
             data["y"] = pa.array([str(int(v)) for v in np.asarray(y)])
             data.update({f"p_{k}": np.asarray(p, dtype=float)[:, k] for k in range(CLASSES)})
+        elif self.quantile:
+            data.update({f"q_{k}": np.asarray(p, dtype=float)[:, k] for k in range(len(LEVELS))})
         else:
             data["p"] = np.asarray(p, dtype=float)
         if "w" in self.plan.numeric:
@@ -161,6 +171,9 @@ def sample(
         label = (rng.uniform(size=n) < p).astype(float)
         return Sample(label, np.log(p / (1 - p)) if logits else p, w, extra)
     y = rng.uniform(1.0, 3.0, n)
+    if task is Task.QUANTILE:  # the quantiles at LEVELS, in order, around a noisy centre
+        centre = y + rng.normal(0.0, 0.4, n)
+        return Sample(y, centre[:, None] + np.array([-0.5, 0.0, 0.5]), w, extra)
     return Sample(y, y + rng.normal(0.0, 0.4, n), w, extra)
 
 
@@ -180,7 +193,11 @@ def check_loss(loss: str | Loss, *, rel: float = 1e-9) -> None:
 
 
 def _check_task(loss: Loss, task: Task, rel: float) -> None:
-    """The invariances on probabilities, or on logits for a loss that needs scores (hinge)."""
+    """The invariances on probabilities, or on logits for a loss that needs scores (hinge);
+    a quantile loss whose levels are not named reads the outermost of :data:`LEVELS`."""
+    if task is Task.QUANTILE and None in loss.levels:
+        ends = [(name, repr(q)) for name, q in zip(loss.level_params, LEVELS[::2], strict=False)]
+        loss = loss.bind(ends)
     for logits in (False, True) if task is not Task.REGRESSION else (False,):
         params = Params(from_logits=logits)
         harness = KernelHarness([loss], task=task.value, params=params)

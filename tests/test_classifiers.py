@@ -370,7 +370,7 @@ def test_focal_down_weights_easy_rows() -> None:
             "regression",
             [],
             "mse,rmse,mae,mape,smape,wape,msle,huber,log_cosh,r2,pinball,poisson_deviance,"
-            "gamma_deviance,tweedie_deviance,max_error",
+            "gamma_deviance,tweedie_deviance,max_error,bias,abs_bias",
         ),
         (
             "binary",

@@ -164,6 +164,8 @@ def test_json_shape(run, article_csv: Path) -> None:
         "gamma_deviance",
         "tweedie_deviance",
         "max_error",
+        "bias",
+        "abs_bias",
     ]
 
 

@@ -17,7 +17,7 @@ import pytest
 from conftest import write_table
 
 from losscli import evaluate
-from losscli.losses import REGISTRY
+from losscli.losses import REGISTRY, get_loss
 from losscli.render.formats import FORMATS
 
 pytest.importorskip("distributed")
@@ -154,7 +154,12 @@ def test_every_registered_loss_is_the_local_engines_on_dask(
     positive = {"pred": "a", "mape_zero": "skip", "drop_na": True}
     found = both(str(data[f"positive-{suffix}"]), dask_client, losses="gamma_deviance", **positive)
     shown |= set(found.losses)
-    assert shown == {name for name in REGISTRY if not REGISTRY[name].columns}
+    quantiles = {"quantiles": "a=0.2,b=0.8", "pred": "b"}  # mqloss, coverage, interval_score
+    shown |= set(
+        both(str(data[f"regression-{suffix}"]), dask_client, **options, **quantiles).losses
+    )
+    registered = {get_loss(name).base for name in shown}  # coverage:lower=0.2:upper=0.8 …
+    assert registered == {name for name in REGISTRY if not REGISTRY[name].columns}
 
 
 @pytest.mark.parametrize("suffix", ["parquet", "csv"])
@@ -168,7 +173,7 @@ def test_the_bootstrap_is_the_local_engines_on_dask(
         pred=["a", "b"],
         group_by="g",
         weight="w",
-        losses="mse,mae,r2,wape",
+        losses="mse,mae,r2,wape,bias,abs_bias",
         ci=0.9,
         ci_method="bootstrap",
         resamples=40,
@@ -352,3 +357,19 @@ def test_class_rows_are_the_local_engines_on_dask(
     )  # fmt: skip
     assert not local.per_class.empty
     pd.testing.assert_frame_equal(local.per_class, dask.per_class, rtol=REL)
+
+
+def test_quantile_forecasts_with_intervals_and_comparisons_are_the_local_engines_on_dask(
+    data: dict[str, Path], dask_client: Any
+) -> None:
+    both(
+        str(data["regression-csv"]),
+        dask_client,
+        pred="a",
+        quantiles=["lower:a=0.2,b=0.8", "upper:b=0.2,a=0.8"],
+        group_by="g",
+        weight="w",
+        ci=0.95,
+        compare="lower",
+        checks=["coverage:lower=0.2:upper=0.8>0.5", "bias<1"],
+    )

@@ -34,6 +34,7 @@ from .options import (
 )
 from .output import STDOUT, emit, resolve_format
 from .plugin_stdout import discard_result_stream, move_aside, result_stream
+from .quantile_options import quantile_options
 from .stats_options import check_interval_usage, stats_options
 from .storage_options import storage_option
 from .view_options import check_view_usage, sorted_loss, view_options
@@ -111,6 +112,7 @@ def main() -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @input_options
+@quantile_options
 @storage_option
 @loss_options
 @stats_options

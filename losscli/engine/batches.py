@@ -1,10 +1,10 @@
 """From a chunk's columns to the :class:`Batch` each model is scored on.
 
-Regression and binary models have one prediction column; multi-class models have
-one column per class and a label given as class names or positions (turned into
-one-hot rows) or as one-hot (soft) label columns. A logit model's scores become
-probabilities here (each model says whether it holds logits), and the logits travel
-along for the losses that are stabler with them.
+Regression and binary models have one prediction column; a quantile forecast one per
+level (``--quantiles``); multi-class models have one column per class and a label given
+as class names or positions (turned into one-hot rows) or as one-hot (soft) label
+columns. A logit model's scores become probabilities here (each model says whether it
+holds logits), and the logits travel along for the losses that are stabler with them.
 """
 
 from __future__ import annotations
@@ -67,6 +67,9 @@ class BatchBuilder:
         """
         weight = self.plan.weight
         w = values[weight] if weight else None
+        if model.levels:  # a quantile forecast: a column per level
+            quantiles = np.column_stack([values[c] for c in model.columns])
+            return Batch(labels, quantiles, w, self.params, levels=model.levels)
         if not model.multiclass:
             p = values[model.columns[0]]
             if model.from_logits:

@@ -17,6 +17,7 @@ import numpy as np
 from .. import _arrow
 from ..errors import InputError
 from ..losses import Loss, Task
+from ..losses.quantiles import not_applicable
 from ..losses.registry import Rule
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
@@ -77,7 +78,7 @@ def result_frame(
     }
     frames = []
     for model in models:
-        columns = finalize(sums[model.name], spec.losses, model.multiclass)
+        columns = finalize(sums[model.name], spec.losses, model.multiclass, model.levels)
         if spec.ci is not None:
             columns = with_intervals(
                 columns,
@@ -85,6 +86,7 @@ def result_frame(
                 spec.losses,
                 ci=spec.ci,
                 multiclass=model.multiclass,
+                levels=model.levels,
                 no_bootstrap=spec.no_bootstrap,
             )
         frames.append(
@@ -117,8 +119,9 @@ def result_frame(
 def _diagrams(
     sums: dict[str, LossRows], diagrams: Sequence[Loss], partial: Partial, model: Model
 ) -> DiagramColumns | None:
-    """The model's diagram sums per row (:mod:`.bins`); None: no diagram asked for."""
-    if not diagrams:
+    """The model's diagram sums per row (:mod:`.bins`); None: no diagram asked for, or a
+    quantile forecast (neither a classifier's nor one column's residuals)."""
+    if not diagrams or model.levels:
         return None
     from .bins import diagram_columns
 
@@ -197,14 +200,18 @@ def _model_sums(
 
 
 def finalize(
-    tables: dict[str, LossRows], losses: Sequence[Loss], multiclass: bool = False
+    tables: dict[str, LossRows],
+    losses: Sequence[Loss],
+    multiclass: bool = False,
+    levels: tuple[float, ...] = (),
 ) -> dict[str, LossColumn]:
     """Each loss's value per key (NaN where it does not apply) and a note saying why."""
     n_keys = len(next(iter(tables.values())).n) if tables else 0
     columns = {}
     for loss in losses:
-        if not loss.applies_to(multiclass):
+        if not loss.applies_to(multiclass, levels):
             why = NOT_APPLICABLE_MULTICLASS if multiclass else NOT_APPLICABLE_ONE_COLUMN
+            why = not_applicable(loss, levels) or why
             columns[loss.name] = LossColumn.of(np.full(n_keys, np.nan), repeated(why, n_keys))
             continue
         columns[loss.name] = _finalized(loss, tables[loss.name], n_keys)

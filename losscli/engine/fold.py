@@ -195,7 +195,7 @@ def finish(
         frame, comparisons = result_frame(work.name, total, plan.models, finishing)
     finally:  # this input's sums are dropped now
         guard.release_all()
-    tasks = {_task(total, m.name, m.multiclass) for m in plan.models}
+    tasks = {Task.QUANTILE if m.levels else _task(total, m.name, m.multiclass) for m in plan.models}
     if options.mape_zero == "error" and (
         "mape" in options.always_shown
         or (any(x.name == "mape" for x in options.losses) and Task.REGRESSION in tasks)

@@ -12,10 +12,11 @@ cancels where the weights vary: a variance within its rounding bound is exactly 
 term constant over the weighed rows has SE 0 and the interval [R, R] in any blocks).
 For an unweighted mean this is
 s²/n, and the interval is R ± t(n_eff − 1)·SE. Proportions (accuracy) use Wilson's
-interval at n_eff. A transform T (×100, √) maps the interval's ends, and its SE by
-T'(R). A paired difference of two models on the same rows adds the covariance from
-the cross sums Σw²·a_m·a_r, …, which for a mean is the paired t-test (Diebold–Mariano
-with lag 0). The bootstrap method reads percentiles of the replicate values instead.
+interval at n_eff. A transform T (×100, √) maps the interval's ends (|·|: the interval's
+image), and its SE by T'(R). A paired difference of two models on the same rows adds
+the covariance from the cross sums Σw²·a_m·a_r, …, which for a mean is the paired
+t-test (Diebold–Mariano with lag 0). The bootstrap method reads percentiles of the
+replicate values instead.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def normal_interval(shape: Ratio, s: Sums, level: float) -> Interval:
             low_r = np.maximum(low_r, 0.0)
     t = shape.transform
     with np.errstate(all="ignore"):
-        return t.apply(low_r), t.apply(high_r), se_r * np.abs(t.slope(r))
+        return (*t.interval(low_r, high_r), se_r * np.abs(t.slope(r)))
 
 
 def wilson(p: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:

@@ -75,7 +75,7 @@ class KernelSpec:
         for model in self.plan.models:
             made = []
             for loss in self.losses:
-                if loss.applies_to(model.multiclass):
+                if loss.applies_to(model.multiclass, model.levels):
                     made.append(step := Step.of(model.name, loss, self, first_slot=slots))
                     slots += len(step.sum_keys)
             steps[model.name] = tuple(made)
@@ -250,7 +250,7 @@ class _Chunk:
                 if failure.row is None:
                     raise
                 raise self.located(failure, model.name, rows) from failure
-            if not model.multiclass and self.binary.get(model.name, True):
+            if not (model.multiclass or model.levels) and self.binary.get(model.name, True):
                 self.binary[model.name] = _looks_binary(model_batch)
         if spec.moments and spec.reference in ratios:
             _add_cross_sums(self.moments, ratios, spec.reference)

@@ -22,6 +22,7 @@ from ..errors import InputError, UsageError
 from ..losses import Loss, Params
 from ..reading import ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
+from ..reading.quantiles import QuantileSpec
 from .batches import BatchBuilder
 from .budget import MemoryBudget
 from .delong import placement_losses
@@ -54,6 +55,7 @@ class Options:
     diagrams: tuple[Loss, ...] = ()  # --calibration, --residuals: their bins (engine/bins.py)
     curves: str = ""  # --curves: the loss whose rank tables they are read from (engine/curves.py)
     per_class: tuple[Loss, ...] | None = None  # --per-class: internal losses (per_class.py)
+    quantiles: tuple[QuantileSpec, ...] = ()  # --quantiles: quantile forecasts' columns and levels
 
 
 def evaluate_sources(
@@ -148,6 +150,7 @@ def plan_work(source: Source, options: Options) -> Work:
         options.probs,
         options.logits,
         options.params.from_logits,
+        options.quantiles,
     )
     plan = replace(plan, extra=_loss_columns(source, options.losses))
     reference = _reference(plan, options.uncertainty.compare)

@@ -45,6 +45,7 @@ def with_intervals(
     ci: CiSettings,
     multiclass: bool,
     no_bootstrap: str = "",
+    levels: tuple[float, ...] = (),
 ) -> dict[str, LossColumn]:
     """Each loss's column with its interval bounds and standard errors (NaN: none);
     ``no_bootstrap`` says why the hidden bootstrap (R², F1, …) was left out (over the
@@ -52,12 +53,12 @@ def with_intervals(
     out = {}
     for loss in losses:
         column = columns[loss.name]
-        if isinstance(loss.shape, Ranked) and loss.applies_to(multiclass):
+        if isinstance(loss.shape, Ranked) and loss.applies_to(multiclass, levels):
             sums = tables[loss.name].sums
             low, high, se, method, why = delong.row_interval(
                 loss.shape, sums, ci, multiclass=multiclass
             )
-        elif loss.applies_to(multiclass):
+        elif loss.applies_to(multiclass, levels):
             low, high, se, method, why = _loss_interval(loss, tables[loss.name], ci)
             if no_bootstrap and loss.shape.hidden_bootstrap:
                 why = _without_bootstrap(no_bootstrap)
@@ -132,7 +133,7 @@ def compare(
             continue
         for loss in losses:
             shape = loss.shape
-            if not shape.paired or not loss.applies_to(model.multiclass):
+            if not loss.compared or not loss.applies_to(model.multiclass, model.levels):
                 continue
             mine, ref = sums[model.name][loss.name], sums[reference][loss.name]
             if isinstance(shape, Ranked):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..errors import UsageError
 from ..losses import get_loss
+from ..losses.bias import refuse_undirected
 
 # inf and nan are read too, to be refused as what they are (``_finite``)
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?i:inf(?:inity)?|nan)"
@@ -148,4 +149,5 @@ def parse_tolerance(text: str) -> Tolerance:
         )
     amount = _finite(text, match["amount"], "tolerance", "amount")
     name = _loss_in(text, match["spec"], "tolerance")
+    refuse_undirected(name, f"--max-regression {text.strip()!r}")  # bias: no side is worse
     return Tolerance(text.strip(), name, amount, match["percent"] == "%")

@@ -228,6 +228,7 @@ def check_delta_usage(checks: Sequence[object], compare: bool) -> None:
     """Before reading: a ``delta:`` check needs --compare, and a loss that has a paired
     difference (a mean or a ratio of sums; its shape says so before any row is read)."""
     from ..losses import get_loss
+    from ..losses.bias import refuse_undirected
 
     for check in checks:
         if not getattr(check, "delta", False):
@@ -239,6 +240,7 @@ def check_delta_usage(checks: Sequence[object], compare: bool) -> None:
                 "(and at least two models)"
             )
         loss = get_loss(getattr(check, "loss", ""))
+        refuse_undirected(loss.name, f"the check {text!r}")  # bias: Δ has no verdict
         if not loss.shape.paired:
             raise UsageError(
                 f"the check {text!r} is on the paired difference of {loss.name}, which has "

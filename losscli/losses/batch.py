@@ -80,7 +80,9 @@ class Batch:
     ``w`` is None when no weight column is given; losses weigh their terms with
     :meth:`weigh` and sum :attr:`weights`, which cost nothing then.
     Regression and binary data have 1-D ``y`` and ``p``; multi-class data has
-    (rows × classes) matrices: one-hot (or soft) labels and class probabilities.
+    (rows × classes) matrices: one-hot (or soft) labels and class probabilities; a
+    quantile forecast (``--quantiles``) has 1-D ``y`` and a (rows × levels) ``p``, column k
+    the quantile at ``levels[k]`` (:meth:`quantile`).
     With ``params.from_logits``, ``logits`` holds the raw scores and ``p`` their
     sigmoid or softmax. Derived columns are computed once and shared by every loss.
     The batch and its arrays cannot be changed: the arrays it is given are made
@@ -94,6 +96,7 @@ class Batch:
     logits: np.ndarray | None = None
     extra: Mapping[str, np.ndarray] = field(default_factory=dict)  # columns losses declare
     log_p: np.ndarray | None = None  # log p from the logits, made once with p (exact)
+    levels: tuple[float, ...] = ()  # a quantile forecast's: the level of each column of p
 
     def __post_init__(self) -> None:
         for array in (self.y, self.p, self.w, self.logits, self.log_p, *self.extra.values()):
@@ -115,6 +118,7 @@ class Batch:
             logits=_sealed(self.logits),
             extra={name: sealed_view(column) for name, column in self.extra.items()},
             log_p=_sealed(self.log_p),
+            levels=self.levels,
         )
         for name in DERIVED:
             if name in self.__dict__:
@@ -123,7 +127,11 @@ class Batch:
 
     @property
     def multiclass(self) -> bool:
-        return self.p.ndim == 2
+        return self.p.ndim == 2 and not self.levels
+
+    def quantile(self, level: float) -> np.ndarray:
+        """A quantile forecast's column at ``level`` (which the loss checked it has)."""
+        return self.p[:, self.levels.index(level)]
 
     @property
     def weights(self) -> np.ndarray | Ones:

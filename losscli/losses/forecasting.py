@@ -31,8 +31,9 @@ DOMAIN_RULES = (POSITIVE_PRED, NON_NEGATIVE_LABEL, POSITIVE_BOTH)
 
 
 def _pinball_term(b: Batch, *, q: float = 0.5) -> Terms:
-    """Pinball = Σw·[q·max(y − ŷ, 0) + (1 − q)·max(ŷ − y, 0)] / Σw, q the quantile"""
-    e = b.err
+    """Pinball = Σw·[q·max(y − ŷ, 0) + (1 − q)·max(ŷ − y, 0)] / Σw, q the quantile (of a
+    quantile forecast, ŷ is its column at level q)"""
+    e = b.y - b.quantile(q) if b.levels else b.err
     return Terms(q * np.maximum(e, 0.0) + (1.0 - q) * np.maximum(-e, 0.0))
 
 
@@ -117,10 +118,11 @@ for _loss in (
         aliases=("quantile", "quantile_loss", "mean_pinball_loss"),
         description="Pinball (quantile) loss of the q-quantile forecast (pinball:q=Q; default 0.5)",
         formula="Σw·[q·max(y − ŷ, 0) + (1 − q)·max(ŷ − y, 0)] / Σw",
-        tasks=REGRESSION,
+        tasks=(*REGRESSION, Task.QUANTILE),
         direction=Direction.LOWER,
         shape=Mean(_pinball_term, nonnegative=True),
         params=(Param("q", 0.5, "the quantile the forecast estimates", minimum=0, maximum=1),),
+        level_params=("q",),
     ),
     Loss(
         name="poisson_deviance",

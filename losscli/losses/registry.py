@@ -24,6 +24,7 @@ from .tasks import Task
 class Direction(str, Enum):
     LOWER = "lower"
     HIGHER = "higher"
+    NONE = "none"  # a signed loss (bias): neither side is better, so no best, no regression
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class Loss:
     defined_by: str = ""  # module.qualname of the function that defined it (if known)
     columns: tuple[str, ...] = ()  # extra input columns the loss reads (batch.extra)
     per_class: PerClass | None = None  # its value per class (--per-class); None: not defined
+    # the parameters naming quantile levels (pinball's q): a quantile forecast's columns it reads
+    level_params: tuple[str, ...] = ()
 
     def __eq__(self, other: object) -> bool:
         """Losses are the same when their specs are: ``pinball:q=0.9`` named twice is one."""
@@ -102,11 +105,29 @@ class Loss:
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
 
-    def applies_to(self, multiclass: bool) -> bool:
-        """Whether the loss scores this kind of data (one column: regression or binary)."""
+    @property
+    def levels(self) -> tuple[float | None, ...]:
+        """The quantile levels it reads of a quantile forecast (None: a level not named)."""
+        return tuple(_level(self.arguments.get(name)) for name in self.level_params)
+
+    @property
+    def compared(self) -> bool:
+        """Whether ``--compare`` pairs it with the reference: a mean or ratio of sums with a
+        better direction (a signed loss, bias, has no verdict to give)."""
+        return self.shape.paired and self.direction is not Direction.NONE
+
+    def applies_to(self, multiclass: bool, levels: tuple[float, ...] = ()) -> bool:
+        """Whether the loss scores this kind of data (one column: regression or binary;
+        ``levels``: a quantile forecast's, which must hold every level the loss reads)."""
+        if levels:
+            return Task.QUANTILE in self.tasks and all(q in levels for q in self.levels)
         if multiclass:
             return Task.MULTICLASS in self.tasks
         return Task.REGRESSION in self.tasks or Task.BINARY in self.tasks
+
+
+def _level(value: Value) -> float | None:
+    return None if value is None else float(value)
 
 
 REGISTRY: dict[str, Loss] = {}

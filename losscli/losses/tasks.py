@@ -7,3 +7,4 @@ class Task(str, Enum):
     REGRESSION = "regression"
     BINARY = "binary"
     MULTICLASS = "multiclass"
+    QUANTILE = "quantile"  # several columns, each a quantile at its level (--quantiles)

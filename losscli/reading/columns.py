@@ -1,7 +1,8 @@
 """Which columns to read: the label, the models' prediction columns, the weight, the group keys.
 
-A model is one prediction column (regression, or binary probabilities or logits) or a
-set of class columns (multi-class, from ``--probs``, or ``--logits`` naming several).
+A model is one prediction column (regression, or binary probabilities or logits), a
+set of class columns (multi-class, from ``--probs``, or ``--logits`` naming several), or a
+quantile forecast's columns, each at its level (``--quantiles``, :mod:`.quantiles`).
 A model named twice (the same columns) is evaluated once. The label is one column of values,
 one column of class names or positions, or one-hot (soft) label columns.
 """
@@ -13,6 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ..errors import InputError, UsageError
+from .quantiles import QuantileSpec
 
 LABEL_NAMES = ("y_true", "label", "target", "actual", "y")
 PRED_NAMES = ("y_pred", "pred", "prediction", "forecast", "yhat")
@@ -31,6 +33,7 @@ class Model:
     columns: tuple[str, ...]
     multiclass: bool = False
     from_logits: bool = False
+    levels: tuple[float, ...] = ()  # a quantile forecast's: each column's level
 
 
 @dataclass(frozen=True)
@@ -70,19 +73,24 @@ def plan_columns(
     probs: Sequence[str] = (),
     logits: Sequence[str] = (),
     from_logits: bool = False,
+    quantiles: Sequence[QuantileSpec] = (),
 ) -> ColumnPlan:
     """Check the named columns exist; find an unnamed label or prediction by its usual names.
 
     ``preds``, ``probs`` and ``logits`` are column specs (a name, a comma list or a
-    glob); ``from_logits`` makes every model's columns logits.
+    glob); ``from_logits`` makes every model's columns logits; ``quantiles`` are quantile
+    forecasts' columns and levels.
     """
     several_labels = bool(label) and (is_pattern(label or "") or "," in (label or ""))
     named = _named_models(source, available, preds, probs, logits, from_logits, label)
+    named += [_quantile_model(source, available, spec) for spec in quantiles]
     if not named:
         option = "--probs" if several_labels else "--pred (or, multi-class, --probs)"
         guessed = _guess(source, available, PRED_NAMES, "prediction", option)
         named = [Model(guessed, (guessed,), from_logits=from_logits)]
     models, notices = _once_each(source, named)
+    if quantiles:
+        _named_once(models)
     multiclass = {m.multiclass for m in models}
     if len(multiclass) > 1:
         raise UsageError(
@@ -193,6 +201,22 @@ def _once_each(source: str, models: Sequence[Model]) -> tuple[tuple[Model, ...],
         else f"{source}: models {names} are named more than once; each is evaluated once"
     )
     return tuple(kept.values()), (notice,)
+
+
+def _named_once(models: Sequence[Model]) -> None:
+    """Two models of one name (a quantile model named as a prediction column) are refused."""
+    names = [m.name for m in models]
+    twice = next((name for i, name in enumerate(names) if name in names[:i]), None)
+    if twice is not None:
+        raise UsageError(
+            f"two models are named {twice!r}; name the quantile model: "
+            "--quantiles 'NAME:COL=LEVEL,…'"
+        )
+
+
+def _quantile_model(source: str, available: Sequence[str], spec: QuantileSpec) -> Model:
+    columns = tuple(_require(source, available, c, "quantile") for c in spec.columns)
+    return Model(spec.model_name, columns, levels=spec.levels)
 
 
 def _class_model(

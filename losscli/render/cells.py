@@ -21,6 +21,8 @@ def loss_header(name: str, glyphs: Glyphs = UNICODE) -> str:
     loss = find_loss(name)
     if loss is None:
         return name
+    if loss.direction is Direction.NONE:  # bias: neither side is better
+        return name
     return name + (glyphs.lower if loss.direction is Direction.LOWER else glyphs.higher)
 
 

@@ -8,7 +8,7 @@ reference where every other model is significantly worse than it; another model 
 is significantly better than the reference and every other model significantly worse
 than the reference (so worse than it too). Two models that are each better than the
 reference are never told apart: neither is marked. A loss without a paired comparison
-(R², ROC-AUC) marks none.
+(R², ROC-AUC) marks none, nor does a loss without a better side (bias).
 """
 
 from __future__ import annotations
@@ -74,8 +74,11 @@ def wins(
                     codes[at, j] = CODES[c.verdict]
         out.verdicts[loss] = codes
         values = side.values(result, loss)
-        higher = getattr(find_loss(loss), "direction", None) is Direction.HIGHER
+        direction = getattr(find_loss(loss), "direction", None)
+        higher = direction is Direction.HIGHER
         out.best[loss] = _best(-values if higher else values, codes, side, reference)
+        if direction is Direction.NONE:  # bias: no side is better, so no value is best
+            out.best[loss][:] = False
     return out
 
 

@@ -1,11 +1,12 @@
 """The groups that matter among a million: group rows ordered by a loss, worst first.
 
-Worst follows the loss's direction: the highest MSE, the lowest R². Within each file
-and model the groups are ordered by their rows over all periods (ties keep their key
-order, missing values go last) and the rows over all groups stay last; ``top`` keeps the
-first ``top`` groups, or with a negative ``top`` the best ones first. A group's period
-rows stay with it in time order, and class rows with their parent (:mod:`.keys`). Only
-the rows shown change: every row is still there for the checks, which judge them all.
+Worst follows the loss's direction: the highest MSE, the lowest R², the largest |bias|
+(a loss without a better side is ordered by its distance from its right value). Within
+each file and model the groups are ordered by their rows over all periods (ties keep
+their key order, missing values go last) and the rows over all groups stay last; ``top``
+keeps the first ``top`` groups, or with a negative ``top`` the best ones first. A group's
+period rows stay with it in time order, and class rows with their parent (:mod:`.keys`).
+Only the rows shown change: every row is still there for the checks, which judge them all.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import UsageError
-from ..losses import Direction, find_loss
+from ..losses.bias import sorted_by, worst_first
 
 if TYPE_CHECKING:
     from .evaluation import EvaluationResult
@@ -30,8 +31,7 @@ def ranked(result: EvaluationResult, sort_by: str | None, top: int | None) -> Ev
     by_delta = sort_by is not None and sort_by.startswith(DELTA)
     name = _shown_loss(result, sort_by[len(DELTA) :] if by_delta and sort_by else sort_by)
     values = deltas(result, name) if by_delta else result.frame.losses[name].values
-    loss = find_loss(name)
-    lower_is_better = loss is None or loss.direction is Direction.LOWER
+    values, lower_is_better = worst_first(name, values)  # bias: by |bias|
     best_first = top is not None and top < 0
     key = values if lower_is_better == best_first else -values  # NaN stays NaN: sorted last
     shown = []
@@ -46,7 +46,7 @@ def ranked(result: EvaluationResult, sort_by: str | None, top: int | None) -> Ev
         shown.append(np.arange(rest, stop))
     which = "worst" if (top is None or top > 0) else "best"
     ordering = f"group rows by {'the difference from the reference in ' if by_delta else ''}"
-    ordering += f"{name}, {which} first"
+    ordering += f"{sorted_by(name)}, {which} first"
     if top is not None:
         ordering += (
             f"; the {abs(top):,} {which} of each file and model ({total:,} group rows in all)"

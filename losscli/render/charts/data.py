@@ -68,7 +68,7 @@ class Chart:
     more: int = 0  # groups left out by ``max_rows``
     ordering: str = ""  # how the groups are ordered, for a caption
     level: float | None = None  # the intervals' level, where the run states it (--ci)
-    lower_is_better: bool = True
+    lower_is_better: bool | None = True  # None: neither side is better (bias)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,7 +176,9 @@ class _Layout:
         self.groups = dict(zip(self.sides, groups, strict=True))
         self.found = by_row(result)
         found = find_loss(loss)
-        self.lower_is_better = found is None or found.direction is Direction.LOWER
+        self.lower_is_better: bool | None = found is None or found.direction is Direction.LOWER
+        if found is not None and found.direction is Direction.NONE:
+            self.lower_is_better = None  # bias: no side is better
 
     def ordering(self) -> str:
         if self.result.shown is not None and self.result.ordering:

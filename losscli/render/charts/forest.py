@@ -87,9 +87,12 @@ def _title(forest: Forest, marks: Marks, charset: str | None) -> str:
 def _legend(forest: Forest, marks: Marks) -> str:
     adjusted = ADJUSTMENT_NAMES.get(forest.adjust, forest.adjust)
     lower = "lower" if forest.lower_is_better else "higher"
+    better = f"{lower} {forest.loss} is better"
+    if forest.lower_is_better is None:
+        better = f"no side of {forest.loss} is better"
     return (
         f"{marks.significant} better/worse ({adjusted}-adjusted), {marks.indistinct} "
-        f"indistinguishable; {lower} {forest.loss} is better"
+        f"indistinguishable; {better}"
     )
 
 

@@ -68,10 +68,12 @@ def _bar_figure(chart: BarChart, digits: int) -> str:
         for category in chart.categories
     ]
     whiskers = f"; whiskers: {100 * chart.level:g}% intervals" if chart.level else ""
-    better = "lower" if chart.lower_is_better else "higher"
+    better = f"{'lower' if chart.lower_is_better else 'higher'} is better"
+    if chart.lower_is_better is None:
+        better = "no side is better"
     title = f"{chart.loss}, {chart.file}"
     description = (
-        f"Horizontal bar chart of {chart.loss} ({better} is better) for {len(chart.groups)} "
+        f"Horizontal bar chart of {chart.loss} ({better}) for {len(chart.groups)} "
         f"group(s) of {chart.file} and its overall row, one bar per model "
         f"({', '.join(chart.models)}){whiskers}; {chart.ordering}; the value is printed at "
         "each bar's end."

@@ -168,6 +168,8 @@ def best_cells(result: EvaluationResult, frame: Any) -> set[tuple[int, str]]:
     out = set()
     for loss in result.losses:
         spec = find_loss(loss)
+        if spec is not None and spec.direction is Direction.NONE:
+            continue  # bias: no side is better
         sign = -1.0 if spec is not None and spec.direction is Direction.HIGHER else 1.0
         values = frame.losses[loss].values
         for rows in by_place.values():
