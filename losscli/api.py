@@ -12,18 +12,19 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from .engine.budget import MemoryBudget, parse_size
 from .engine.finalize import drop_inapplicable
-from .engine.pictures import picture_losses
+from .engine.pictures import confusion_losses, picture_losses
 from .engine.run import Options, Progress
 from .engine.settings import uncertainty_settings
 from .errors import UsageError
 from .inputs import as_list, as_source, check_engine, each_file_once, evaluated
 from .losses import EPS, Loss, Params, Task, default_losses, get_loss, resolve_losses
 from .result import Comparison, EvaluationResult, Frame
+from .result.confusion import confusion_settings
 
 MAPE_ZERO_POLICIES = ("skip", "error")
 TASKS = tuple(t.value for t in Task)
@@ -75,6 +76,9 @@ def evaluate(
     workers: int | None = None,
     connect_timeout: float = 10.0,
     curves: bool | None = False,
+    confusion: bool = False,
+    confusion_normalize: str | None = None,
+    threshold: float = 0.5,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -108,6 +112,13 @@ def evaluate(
     ``curves`` keeps the ROC and precision-recall curves per row of a classifier, from the
     rank tables of ROC-AUC (``result.frame.curves``, :mod:`losscli.result.curves`); None:
     only where ``roc_auc`` is among the losses (its tables are kept anyway).
+    ``confusion`` keeps the weighted confusion matrix per row of a classifier (rows: the
+    true class, columns: the predicted class; ``result.confusion``, a list of
+    :class:`~losscli.result.confusion.ConfusionMatrix`), shown as shares with
+    ``confusion_normalize`` ("true", "pred" or "all", as scikit-learn's; implies
+    ``confusion``). ``threshold`` T: one-column classifiers predict p > T in the matrix
+    and in precision, recall, F1 and balanced accuracy, whose columns are then named
+    ``precision:threshold=T`` (unless a loss's own ``:threshold=`` is given).
 
     Gates, as on the command line: ``plugins`` are plugin files to load first (their
     prints go where the process's go: unlike the command line, the API redirects nothing);
@@ -142,10 +153,22 @@ def evaluate(
     chosen = _with_huber_delta(resolve_losses(names or default_losses()), huber_delta)
     required = _with_huber_delta(resolve_losses(require), huber_delta) if require else []
     listed = {part.strip().lower() for item in names for part in item.split(",")}
+    confusion = confusion_settings(confusion, confusion_normalize, threshold)
+    if threshold != 0.5:  # --threshold T names precision:threshold=T, as --huber-delta does
+        from .engine.confusion import with_threshold
+
+        specs, before = [*names, *require], [*chosen, *required]
+        chosen = with_threshold(chosen, threshold, specs)
+        required = with_threshold(required, threshold, specs)
+        after = [*chosen, *required]
+        gates = gates.renamed({a.name: b.name for a, b in zip(before, after, strict=True)})
     named = [] if not names or "all" in listed else chosen
     run_losses = tuple(dict.fromkeys([*chosen, *required]))
     diagrams, curve_source = picture_losses(
         run_losses, calibration=calibration, residuals=residuals, curves=curves
+    )
+    diagrams += confusion_losses(
+        confusion, confusion_normalize, threshold, weighted=weight is not None
     )
     options = Options(
         label=label,
@@ -287,6 +310,12 @@ class _Gates:
         return bool(self.checks or self.tolerances or self.baseline is not None) or bool(
             self.require_baseline
         )
+
+    def renamed(self, names: Mapping[str, str]) -> _Gates:
+        """The gates judging each loss by the name ``names`` gives it (--threshold's)."""
+        checks = tuple(replace(c, loss=names.get(c.loss, c.loss)) for c in self.checks)
+        tolerances = tuple(replace(t, loss=names.get(t.loss, t.loss)) for t in self.tolerances)
+        return replace(self, checks=checks, tolerances=tolerances)
 
     def check_usage(self, compare: bool) -> None:
         """Before reading: a ``delta:`` check needs a comparison."""
