@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from ..render.formats import Display, OutputFormat, Rendered
-    from ..result import EvaluationResult
+    from ..render.formats import OutputFormat
 
 NORMALIZE = ("true", "pred", "all")  # as losscli.result.confusion's (--help imports no NumPy)
 
@@ -76,29 +75,6 @@ def thresholded(sort_by: str | None, threshold: float) -> str | None:
     delta = "delta:" if sort_by.startswith("delta:") else ""
     spec = sort_by[len(delta) :]
     return delta + with_threshold([get_loss(spec)], threshold, [spec])[0].name
-
-
-def with_confusion(fmt: OutputFormat, asked: bool) -> OutputFormat:
-    """``fmt`` printing the matrices after its text where it is the table or markdown (as
-    markdown tables), or alone under ``--table confusion``; JSON, CSV's ``--table
-    confusion`` and the HTML report have their own."""
-    if not asked or not fmt.human or fmt.name == "html":
-        return fmt
-    render = fmt.render
-    fenced = fmt.name == "markdown"
-
-    def shown(result: EvaluationResult, display: Display) -> Rendered:
-        from ..render.confusion import confusion_block
-
-        if display.table == "confusion":  # the matrices alone
-            return confusion_block(result, display, fenced=fenced).lstrip("\n")
-        text = render(result, display)
-        if result.frame.confusion is None or display.table != "rows":
-            return text
-        pieces = [text] if isinstance(text, (str, bytes)) else list(text)
-        return [*pieces, confusion_block(result, display, fenced=fenced)]
-
-    return fmt._replace(render=shown)
 
 
 def confusion_nowhere(fmt: OutputFormat, asked: bool, table: str) -> str:

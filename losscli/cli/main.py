@@ -28,7 +28,6 @@ from .confusion_options import (
     confusion_nowhere,
     confusion_options,
     thresholded,
-    with_confusion,
 )
 from .diagram_options import curves_wanted, diagram_options, diagram_warnings, with_diagrams
 from .engine_options import engine_options
@@ -190,7 +189,6 @@ def evaluate(
     chosen = with_diagrams(chosen, diagrams)
     confusion = confusion_asked(options)
     check_confusion_usage(table, confusion)
-    chosen = with_confusion(chosen, confusion)
     sort_by = thresholded(sort_by, options["threshold"])
     view = chart_view(options, chosen, quiet=quiet)
     drawn = chosen.human  # --chart=LOSS adds LOSS only where a chart is drawn

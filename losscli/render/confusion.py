@@ -43,9 +43,9 @@ def json_texts(frame: object, field_indent: str) -> pa.Array:
     return pa.array(texts, type=pa.string())
 
 
-def confusion_block(result: EvaluationResult, display: Display, *, fenced: bool) -> str:
-    """The matrices below a rendered table: plain text, or markdown tables (``fenced``);
-    "" where no row has one."""
+def confusion_block(result: EvaluationResult, display: Display, *, as_markdown: bool) -> str:
+    """The matrices below a rendered table: plain text, or markdown tables; "" where no
+    row has one."""
     parts = []
     charset = display.charset
     separator = glyphs_for(charset).separator
@@ -54,7 +54,7 @@ def confusion_block(result: EvaluationResult, display: Display, *, fenced: bool)
         if found is None:
             continue
         title = row_title(result, i, separator)
-        if fenced:
+        if as_markdown:
             parts.append(markdown_matrix(found, title, display.digits, charset))
         else:
             parts.append(text_matrix(found, visible(title, charset), display.digits, charset))
