@@ -73,6 +73,9 @@ def test_json_keeps_every_class_where_the_table_shows_fifty(tmp_path: Path) -> N
     md = rendered("markdown", result)
     assert md.count("The first 50 of 60 classes are shown") == 3
     assert md.count("| **c49** |") == 3 and "**c50**" not in md
+    report = rendered("html", result)
+    assert report.count("the first 50 of 60 classes are drawn (10 left out)") == 3
+    assert report.count('data-true="c49" data-pred="c49"') == 3 and 'data-true="c50"' not in report
 
 
 def table_of(result: Any, fmt: str) -> list[dict[str, Any]]:

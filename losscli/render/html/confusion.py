@@ -21,7 +21,7 @@ from .diagrams import figure, per_row
 from .plot import attribute
 from .svg import esc
 
-CELL, SMALL = 40.0, 10.0  # a cell's side, down to SMALL for many classes
+CELL, SMALL = 48.0, 10.0  # a cell's side, down to SMALL for many classes
 WIDE = 400.0  # the cells' room at most
 NUMBERS = 12  # with more classes, the values are in the tooltips only
 LABEL_CHARS = 16  # a longer class name is cut (with …) and shown whole in its tooltip
@@ -86,7 +86,8 @@ def heat_map(found: ConfusionMatrix, title: str, digits: int) -> str:
     )
     data = f'data-classes="{len(found.classes)}" data-normalize="{esc(found.normalize or "")}"'
     return (
-        f'<svg class="chart confusion" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'<svg class="chart confusion" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
+        'role="img" '
         f'aria-label="{esc("Confusion matrix, " + title)}" {data}>'
         f"<title>{esc('Confusion matrix, ' + title)}</title><desc>{esc(description)}</desc>"
         + "".join([*cells, *labels])
