@@ -241,3 +241,41 @@ def rendered_bytes(result: Any) -> bytes:
     data = FORMATS["parquet"].render(result, Display(table="confusion"))
     assert isinstance(data, bytes)
     return data
+
+
+def test_the_readmes_confusion_examples_are_the_real_output() -> None:
+    """Each command of the README's "Confusion matrix" section prints, after its table, the
+    matrix the README shows."""
+    import shlex
+
+    from conftest import losscli_process
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Confusion matrix\n", 1)[1].split("\n### ", 1)[0]
+    examples = re.findall(r"```console\n\$ (.*?)\n```\n\n```text\n(.*?)```", section, re.S)
+    assert len(examples) == 2
+    for command, shown in examples:
+        args = shlex.split(command)[1:]
+        done = losscli_process(*args, "-f", "table", cwd=root)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.endswith(shown), done.stdout
+
+
+def test_a_class_nobody_is_or_predicts_is_a_row_and_column_of_zeros() -> None:
+    """As scikit-learn's normalize: a share over nothing is 0, never NaN."""
+    frame = pd.DataFrame(
+        {
+            "label": ["a", "a", "b"],
+            "p_a": [0.9, 0.2, 0.4],
+            "p_b": [0.1, 0.7, 0.5],
+            "p_c": [0.0, 0.1, 0.1],
+        }
+    )
+    for normalize, want in (
+        ("true", [[0.5, 0.5, 0], [0, 1, 0], [0, 0, 0]]),
+        ("pred", [[1, 0.5, 0], [0, 0.5, 0], [0, 0, 0]]),
+    ):
+        result = evaluate(frame, label="label", probs="p_*", confusion_normalize=normalize)
+        np.testing.assert_allclose(result.confusion[0].matrix, want, rtol=1e-15)
+        assert result.to_dict()["rows"][0]["confusion"]["matrix"][2] == [0.0, 0.0, 0.0]
