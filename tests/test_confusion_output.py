@@ -279,3 +279,13 @@ def test_a_class_nobody_is_or_predicts_is_a_row_and_column_of_zeros() -> None:
         result = evaluate(frame, label="label", probs="p_*", confusion_normalize=normalize)
         np.testing.assert_allclose(result.confusion[0].matrix, want, rtol=1e-15)
         assert result.to_dict()["rows"][0]["confusion"]["matrix"][2] == [0.0, 0.0, 0.0]
+
+
+def test_the_table_says_a_regression_has_no_matrix() -> None:
+    frame = pd.DataFrame({"y": [1.0, 2.5, 3.0], "p_*": [1.1, 2.0, 3.3], "c": [0.2, 0.9, 0.4]})
+    result = evaluate(frame, label="y", pred=["p_*", "c"], confusion=True)
+    for fmt, shown in (("table", visible), ("markdown", markdown)):
+        text = rendered(fmt, result)
+        model = shown("DataFrame[0] · p_*")
+        assert f"No confusion matrix for {model}: --confusion is for classifiers" in text
+        assert text.count("No confusion matrix for") == 2

@@ -49,9 +49,14 @@ def confusion_block(result: EvaluationResult, display: Display, *, as_markdown: 
     parts = []
     charset = display.charset
     separator = glyphs_for(charset).separator
+    frame = result.frame
     for i in drawn_rows(result, display.max_rows):
-        found = matrix_of(result.frame, i)
+        found = matrix_of(frame, i)
         if found is None:
+            if frame.grand[i] and frame.confusion is not None and frame.confusion.table[i] < 0:
+                model = separator.join([str(frame.file[i]), str(frame.pred[i])])
+                model = markdown(model, charset) if as_markdown else visible(model, charset)
+                parts.append(f"No confusion matrix for {model}: --confusion is for classifiers\n")
             continue
         title = row_title(result, i, separator)
         if as_markdown:
