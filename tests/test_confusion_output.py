@@ -277,7 +277,7 @@ def test_a_class_nobody_is_or_predicts_is_a_row_and_column_of_zeros() -> None:
         ("pred", [[1, 0.5, 0], [0, 0.5, 0], [0, 0, 0]]),
     ):
         result = evaluate(frame, label="label", probs="p_*", confusion_normalize=normalize)
-        np.testing.assert_allclose(result.confusion[0].matrix, want, rtol=1e-15)
+        np.testing.assert_allclose(result.confusion[0].matrix, np.array(want, float), rtol=1e-15)
         assert result.to_dict()["rows"][0]["confusion"]["matrix"][2] == [0.0, 0.0, 0.0]
 
 

@@ -4,19 +4,20 @@ width, each cell's colour as strong as its share of the matrix's largest value."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chromium import Browser, find_chromium
+from chromium import Browser
 from conftest import losscli_process
-
-CHROMIUM = find_chromium()
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
+from test_html_report_browser import (  # the browser: a fixture of that module's, shared
+    DESKTOP,
+    PHONE,
+    browser,  # noqa: F401
+    opened,
+    pytestmark,  # noqa: F401 (skipped where Chromium is not installed)
 )
+
 DATA = Path(__file__).resolve().parent.parent / "sample_data"
-PHONE, DESKTOP = 390, 1280
 RUNS = {
     "animals": (str(DATA / "animals.csv"), "-l", "species", "--probs", "p_*", "-g", "site",
                 "--confusion-normalize", "true"),
@@ -37,13 +38,6 @@ FIND = """({
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM is not None
-    with Browser(CHROMIUM) as opened:
-        yield opened
-
-
-@pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("confusion")
     found = {}
@@ -56,11 +50,13 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
 def test_the_heat_maps_open_in_chromium_each_cell_as_strong_as_its_value(
-    browser: Browser, reports: dict[str, Path], width: int, tmp_path: Path
+    browser: Browser,  # noqa: F811 (the fixture)
+    reports: dict[str, Path],
+    width: int,
+    tmp_path: Path,
 ) -> None:
     for name, path in reports.items():
-        page = browser.new_page()
-        page.open(path.as_uri(), width=width, mobile=width == PHONE)
+        page = opened(browser, path, width)
         assert page.console_errors() == []
         assert page.requests() == [path.as_uri()]
         found = page.evaluate(FIND)

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from .curves import concat_pointers
+
 NORMALIZE = ("true", "pred", "all")  # scikit-learn's: over each true class, predicted class, all
 SHOWN_CLASSES = 50  # the table and markdown show at most this many (JSON and CSV: every one)
 
@@ -121,18 +123,8 @@ class ConfusionColumns:
         cls, parts: Sequence[ConfusionColumns | None], lengths: Sequence[int]
     ) -> ConfusionColumns:
         """One column of several blocks' (a block without matrices has none)."""
-        tables: list[ConfusionTable] = []
-        table, key = [], []
         normalize = next((p.normalize for p in parts if p is not None), None)
-        for part, n in zip(parts, lengths, strict=True):
-            if part is None:
-                table.append(np.full(n, -1))
-                key.append(np.zeros(n, dtype=np.int64))
-                continue
-            table.append(np.where(part.table >= 0, part.table + len(tables), -1))
-            key.append(part.key)
-            tables += part.tables
-        return cls(tuple(tables), np.concatenate(table), np.concatenate(key), normalize)
+        return cls(*concat_pointers(parts, lengths), normalize=normalize)
 
     def counts(self, i: int) -> tuple[ConfusionTable, np.ndarray] | None:
         """Row ``i``'s model's table and its K × K counts (None: no matrix)."""
