@@ -295,3 +295,18 @@ def test_bad_confusion_settings_are_usage_errors(options: dict[str, Any], messag
 
     with pytest.raises(UsageError, match=message.replace("[", r"\[")):
         evaluate(churn(12, 20), label="churned", pred="p", **options)
+
+
+def test_drop_na_and_one_hot_labels_give_sklearns_matrix_of_the_rows_kept() -> None:
+    """--drop-na leaves a row out of the matrix as out of every loss; one-hot (soft) label
+    columns name the true class by their largest entry."""
+    frame = animals(13, 600)
+    for name in CLASSES:
+        frame[f"y_{name}"] = (frame.species == name).astype(float)
+    frame.loc[frame.index[::11], "p_dog"] = np.nan
+    result = evaluate(
+        frame, label="y_*", probs="p_*", weight="w", group_by="site", drop_na=True, confusion=True
+    )
+    kept = frame.dropna(subset=["p_dog"])
+    assert int(result.frame.n[-1]) == len(kept) < len(frame)
+    assert_matrices(result, kept, ["site"], reference("p_", True))
