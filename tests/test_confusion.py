@@ -266,9 +266,9 @@ def test_no_matrices_unless_asked() -> None:
     assert result.frame.confusion is None and result.confusion == []
 
 
-def test_the_matrices_are_charged_to_the_memory_budget() -> None:
+def test_the_matrices_are_charged_to_the_memory_budget(run: Any, tmp_path: Path) -> None:
     """50 classes keep 2,500 sums per group: 400 groups (8 MB) are refused under 1M, naming
-    --confusion; with room, the run goes on."""
+    --confusion (the command line exits 4); with room, the run goes on."""
     rng = np.random.default_rng(11)
     n, k = 2000, 50
     frame = pd.DataFrame(rng.dirichlet(np.ones(k), n), columns=[f"p_{j}" for j in range(k)])
@@ -281,6 +281,11 @@ def test_the_matrices_are_charged_to_the_memory_budget() -> None:
     assert "the bins of --confusion (2,500 floats per group)" in message
     assert "leave out --confusion" in message
     assert len(evaluate(frame, confusion=True, max_memory="64M", **options).confusion) == 401
+    path = write_table(frame, tmp_path / "many.parquet")
+    args = ("evaluate", str(path), "-l", "label", "--probs", "p_*", "-g", "g", "--confusion")
+    refused = run(*args, "--max-memory", "1M")
+    assert refused.exit_code == 4 and "leave out --confusion" in " ".join(refused.stderr.split())
+    assert run(*args, "--max-memory", "64M", "-f", "csv").exit_code == 0
 
 
 @pytest.mark.parametrize(
