@@ -27,11 +27,10 @@ from ..losses.classification import CLASSIFICATION
 from ..losses.classifiers import _predicted_positive
 from ..losses.params import split_spec
 from ..losses.registry import get_loss
-from ..losses.shapes import Sums
 from ..reading import Model
 from ..reading.classes import shared_prefix
 from ..result.confusion import NORMALIZE, ConfusionColumns, ConfusionTable
-from .bins import Binned, BinSums
+from .bins import Binned, BinSums, _no_value
 from .statistics import Valued
 
 CONFUSION = "(confusion)"  # never a registered loss's name
@@ -51,11 +50,6 @@ def _cells(b: Batch, *, threshold: float) -> dict[str, Valued]:
         true = (b.y > 0.5).astype(np.intp)
     cell = true * classes + predicted
     return {"cells": Valued(BinSums(classes * classes, ASKED_BY), Binned(cell, b.w))}
-
-
-def _no_value(s: Sums, **_: object) -> np.ndarray:
-    """The matrix has no value of its own (never finalized as a loss)."""
-    return np.full(len(s["n"]), np.nan)
 
 
 def confusion_loss(
@@ -117,8 +111,8 @@ def confusion_of(diagrams: Sequence[Loss]) -> Loss | None:
 
 
 def with_threshold(losses: Sequence[Loss], threshold: float, specs: Sequence[str]) -> list[Loss]:
-    """``--threshold T``: each loss with a ``threshold`` parameter (binary precision, recall,
-    F1, balanced accuracy) predicts p > T, named ``precision:threshold=T`` (its own column,
+    """``--threshold T``: each built-in loss with a ``threshold`` parameter (binary precision,
+    recall, F1, balanced accuracy; a plugin's may mean something else) predicts p > T, named ``precision:threshold=T`` (its own column,
     so a baseline or a check never mistakes one threshold for another), unless one of
     ``specs`` (the loss texts given) sets its threshold itself. T = 0.5 changes nothing."""
     if threshold == 0.5:
@@ -127,7 +121,7 @@ def with_threshold(losses: Sequence[Loss], threshold: float, specs: Sequence[str
     out = []
     for loss in losses:
         params = {p.name: p for p in loss.params}
-        if "threshold" not in params or loss.name in own:
+        if "threshold" not in params or loss.name in own or loss.origin != "built-in":
             out.append(loss)
             continue
         given = [
