@@ -112,9 +112,10 @@ def confusion_of(diagrams: Sequence[Loss]) -> Loss | None:
 
 def with_threshold(losses: Sequence[Loss], threshold: float, specs: Sequence[str]) -> list[Loss]:
     """``--threshold T``: each built-in loss with a ``threshold`` parameter (binary precision,
-    recall, F1, balanced accuracy; a plugin's may mean something else) predicts p > T, named ``precision:threshold=T`` (its own column,
-    so a baseline or a check never mistakes one threshold for another), unless one of
-    ``specs`` (the loss texts given) sets its threshold itself. T = 0.5 changes nothing."""
+    recall, F1, balanced accuracy; a plugin's may mean something else) predicts p > T,
+    named ``precision:threshold=T`` (its own column, so a baseline or a check never
+    mistakes one threshold for another), unless one of ``specs`` (the loss texts given)
+    sets its threshold itself. T = 0.5 changes nothing."""
     if threshold == 0.5:
         return list(losses)
     own = {get_loss(spec).name for spec in _texts(specs) if _sets_threshold(spec)}
