@@ -42,16 +42,18 @@ def classified(tmp_path: Path, classes: tuple[str, ...], n: int = 600, seed: int
 OPTIONS = {"label": "label", "probs": "p_*", "weight": "w", "group_by": "site"}
 
 
-@pytest.mark.parametrize("normalize", [None, "pred"])
+@pytest.mark.parametrize(
+    ("normalize", "classes"), [(None, ("cat", "dog", "fox")), ("pred", HOSTILE)]
+)
 def test_json_has_each_rows_matrix_as_the_document_and_the_stream_write_it(
-    tmp_path: Path, normalize: str | None
+    tmp_path: Path, normalize: str | None, classes: tuple[str, ...]
 ) -> None:
-    path = classified(tmp_path, ("cat", "dog", "fox"))
+    path = classified(tmp_path, classes)
     result = evaluate(str(path), confusion=True, confusion_normalize=normalize, **OPTIONS)
     document = result.to_dict()
     for row, matrix in zip(document["rows"], result.confusion, strict=True):
         assert row["confusion"] == {
-            "classes": ["cat", "dog", "fox"],
+            "classes": list(classes),
             "matrix": matrix.matrix.tolist(),
             "normalize": normalize,
         }

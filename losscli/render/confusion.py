@@ -14,7 +14,7 @@ import json
 import numpy as np
 import pyarrow as pa
 
-from ..result import EvaluationResult
+from ..result import EvaluationResult, Frame
 from ..result.confusion import SHOWN_CLASSES, ConfusionMatrix, matrix_of
 from .diagrams import drawn_rows, glyphs_for, row_title
 from .formats import Display
@@ -29,11 +29,11 @@ SHARES = {
 CORNER = "true \\ pred"
 
 
-def json_texts(frame: object, field_indent: str) -> pa.Array:
+def json_texts(frame: Frame, field_indent: str) -> pa.Array:
     """Per row of ``frame``, ``,\\n"confusion": {...}`` as ``json.dumps(indent=2)`` writes it
     inside a row ("" where the row has no matrix)."""
     texts = []
-    for i in range(len(frame)):  # type: ignore[arg-type]
+    for i in range(len(frame)):
         found = matrix_of(frame, i)
         if found is None:
             texts.append("")
