@@ -21,6 +21,7 @@ from losscli import evaluate
 from losscli.render import text as text_module
 from losscli.render.json_rows import json_pieces
 from losscli.render.literal import markdown, visible
+from losscli.render.tables import table_columns
 from losscli.render.text import json_text
 
 HOSTILE = ("<script>alert(1)</script>", "a|b*c_", "\x1b[31mred")
@@ -291,3 +292,24 @@ def test_the_table_says_a_regression_has_no_matrix() -> None:
         model = shown("DataFrame[0] · p_*")
         assert f"No confusion matrix for {model}: --confusion is for classifiers" in text
         assert text.count("No confusion matrix for") == 2
+
+
+def test_the_confusion_table_follows_the_shown_rows_of_every_model(tmp_path: Path) -> None:
+    """Two models, their groups ordered and cut by --sort-by/--top: the cells come a shown
+    row at a time, in the shown order, each its model's."""
+    frame = pd.read_parquet(classified(tmp_path, ("cat", "dog", "fox"), n=900))
+    for name in ("cat", "dog", "fox"):
+        frame[f"q_{name}"] = frame[f"p_{name}"][::-1].to_numpy()
+    frame["site"] = np.random.default_rng(5).choice(list("abcdef"), len(frame))
+    options = {**OPTIONS, "probs": ["p_*", "q_*"], "losses": "accuracy"}
+    result = evaluate(frame, confusion=True, **options).ranked("accuracy", 2)
+    _, columns = table_columns(result, "confusion")
+    matrices = result.confusion
+    assert len(matrices) == 2 * 3 and len(columns["count"]) == 9 * len(matrices)
+    for m, matrix in enumerate(matrices):
+        cells = slice(9 * m, 9 * (m + 1))
+        assert set(columns["pred"][cells]) == {matrix.pred}
+        assert set(columns["site"][cells]) == {
+            None if matrix.group is None else matrix.group["site"]
+        }
+        assert columns["count"][cells].tolist() == matrix.counts.reshape(-1).tolist()

@@ -184,39 +184,56 @@ def confusion_table_columns(result: Any) -> tuple[list[str], dict[str, np.ndarra
             f"{taken[0]}: rename that column of the input, or leave out --table (the rows' "
             "JSON document carries the matrices too)"
         )
-    rows = [i for i in result.shown_rows().tolist() if matrix_of(frame, i) is not None]
-    cells = [_cells(frame, i) for i in rows]
-    sizes = np.array([len(c[0]) for c in cells], dtype=np.int64)
-    at = np.repeat(np.array(rows, dtype=np.int64), sizes)
+    shown = result.shown_rows()
+    rows = shown[_with_matrix(frame, shown)]
+    at, cells = _cells(columns, rows) if columns is not None else (rows, {})
     names = ["file", "pred", "scope", *result.group_by, *own]
-    scope = frame.scopes()
     out: dict[str, np.ndarray] = {
         "file": frame.file[at],
         "pred": frame.pred[at],
-        "scope": scope[at],
+        "scope": frame.scopes()[at],
     }
     for g in result.group_by:
         out[g] = frame.keys[g][at]
-    for j, name in enumerate(("true_class", "pred_class", "count", "share")):
-        if name in own:
-            parts = [c[j] for c in cells]
-            kind = object if j < 2 else np.float64
-            out[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=kind)
+    for name in own:
+        kind = object if name.endswith("class") else np.float64
+        out[name] = cells.get(name, np.zeros(0, dtype=kind))
     return names, out
 
 
-def _cells(frame: Any, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Row ``i``'s cells in row-major order: true class, predicted class, count, share."""
-    found = matrix_of(frame, i)
-    assert found is not None
-    names = np.array(found.classes, dtype=object)
-    k = len(names)
-    return (
-        np.repeat(names, k),
-        np.tile(names, k),
-        found.counts.reshape(-1),
-        found.matrix.reshape(-1),
-    )
+def _with_matrix(frame: Any, rows: np.ndarray) -> np.ndarray:
+    """Which of ``rows`` have a matrix (as :func:`matrix_of` says, for whole columns)."""
+    columns: ConfusionColumns | None = frame.confusion
+    if columns is None:
+        return np.zeros(len(rows), dtype=bool)
+    has = columns.table[rows] >= 0
+    if frame.classes is not None:
+        has &= ~frame.classes.present[rows]
+    return has
+
+
+def _cells(columns: ConfusionColumns, rows: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+    """The cells of ``rows``' matrices (each row's in row-major order, the rows in order):
+    per cell its row, and the columns ``true_class``, ``pred_class``, ``count``, ``share``;
+    a model's rows at a time, never a row at a time."""
+    pieces: list[tuple[np.ndarray, ...]] = []
+    tables = columns.table[rows]
+    for t in np.unique(tables).tolist():
+        which = np.flatnonzero(tables == t)
+        table = columns.tables[t]
+        k, names = len(table.classes), np.array(table.classes, dtype=object)
+        counts = table.counts[columns.key[rows[which]]]
+        shares = normalized(counts, columns.normalize)
+        true = np.tile(np.repeat(names, k), len(which))
+        pred = np.tile(names, k * len(which))
+        place = np.repeat(which, k * k)
+        pieces.append((place, true, pred, counts.reshape(-1), shares.reshape(-1)))
+    if not pieces:
+        return rows[:0], {}
+    place, *joined = (np.concatenate(p) for p in zip(*pieces, strict=True))
+    order = np.argsort(place, kind="stable")
+    fields = dict(zip(("true_class", "pred_class", "count", "share"), joined, strict=True))
+    return rows[place[order]], {name: values[order] for name, values in fields.items()}
 
 
 def with_confusion(records: list[dict[str, Any]], frame: Any, rows: Sequence[int]) -> list[Any]:
