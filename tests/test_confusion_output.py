@@ -313,3 +313,28 @@ def test_the_confusion_table_follows_the_shown_rows_of_every_model(tmp_path: Pat
             None if matrix.group is None else matrix.group["site"]
         }
         assert columns["count"][cells].tolist() == matrix.counts.reshape(-1).tolist()
+
+
+def test_the_streamed_json_writes_binary_matrices_and_rows_without_one_as_the_document() -> None:
+    rng = np.random.default_rng(8)
+    n = 300
+    p = rng.uniform(size=n)
+    frame = pd.DataFrame(
+        {
+            "y": (rng.uniform(size=n) < p) * 1,
+            "p": p,
+            "q": np.clip(p + rng.normal(0, 0.3, n), 0, 1),
+            "r": p * 7 - 1,  # not a probability: a regression, without a matrix
+            "w": rng.uniform(0, 1, n),
+            "g": rng.choice(["a", "b", "c"], n),
+        }
+    )
+    result = evaluate(
+        frame, label="y", pred=["p", "q", "r"], weight="w", group_by="g", losses="mse",
+        confusion_normalize="all", threshold=0.25,
+    )  # fmt: skip
+    rows = result.to_dict()["rows"]
+    assert [("confusion" in row) for row in rows] == [True] * 8 + [False] * 4
+    assert rows[0]["confusion"]["threshold"] == 0.25
+    for shown in (result, result.ranked("mse", -1)):
+        assert "".join(json_pieces(shown, 5)) == json_text(shown.to_dict())

@@ -14,8 +14,17 @@ import json
 import numpy as np
 import pyarrow as pa
 
+from .. import _arrow
 from ..result import EvaluationResult, Frame
-from ..result.confusion import SHOWN_CLASSES, ConfusionMatrix, matrix_of
+from ..result.confusion import (
+    SHOWN_CLASSES,
+    ConfusionColumns,
+    ConfusionMatrix,
+    has_matrix,
+    matrix_of,
+    normalized,
+)
+from .columns import float_texts
 from .diagrams import drawn_rows, glyphs_for, row_title
 from .formats import Display
 from .literal import markdown, visible
@@ -30,17 +39,62 @@ CORNER = "true \\ pred"
 
 
 def json_texts(frame: Frame, field_indent: str) -> pa.Array:
-    """Per row of ``frame``, ``,\\n"confusion": {...}`` as ``json.dumps(indent=2)`` writes it
-    inside a row ("" where the row has no matrix)."""
-    texts = []
-    for i in range(len(frame)):
-        found = matrix_of(frame, i)
-        if found is None:
-            texts.append("")
-            continue
-        text = json.dumps(found.record(), indent=2, ensure_ascii=False, allow_nan=False)
-        texts.append(f',\n{field_indent}"confusion": ' + text.replace("\n", "\n" + field_indent))
-    return pa.array(texts, type=pa.string())
+    """Per row of ``frame``, ``,\n"confusion": {...}`` as ``json.dumps(indent=2)`` writes it
+    inside a row ("" where the row has no matrix): a model's rows at a time, their numbers
+    formatted as whole columns (:func:`~.columns.float_texts`), no Python work per row."""
+    import pyarrow.compute as pc
+
+    out = _arrow.repeated_text("", len(frame)).cast(pa.large_string())
+    columns = frame.confusion
+    if columns is None:
+        return out
+    rows = np.arange(len(frame))
+    has = has_matrix(frame, rows)
+    for t in np.unique(columns.table[has]).tolist():
+        at = rows[has & (columns.table == t)]
+        texts = _model_texts(columns, t, columns.key[at], field_indent)
+        out = pc.replace_with_mask(out, _arrow.from_numpy(np.isin(rows, at)), texts)
+    return out
+
+
+def _model_texts(columns: ConfusionColumns, t: int, keys: np.ndarray, indent: str) -> pa.Array:
+    """The ``confusion`` texts of model table ``t``'s ``keys``: the record's text around the
+    matrix is the same for every row (``json.dumps`` of it with a stand-in matrix), the
+    matrix's cells are a column of numbers joined a row's K² at a time."""
+    import pyarrow.compute as pc
+
+    table = columns.tables[t]
+    k, m = len(table.classes), len(keys)
+    stand_in = "\x00matrix"
+    record = ConfusionMatrix("", "", None, table.classes, np.zeros((k, k)), columns.normalize,
+                             table.threshold, table.weighted).record()  # fmt: skip
+    record["matrix"] = stand_in
+    whole = json.dumps(record, indent=2, ensure_ascii=False).replace("\n", "\n" + indent)
+    head, tail = whole.split(json.dumps(stand_in), 1)
+    values = normalized(table.counts[keys], columns.normalize).reshape(-1)
+    r, c = np.divmod(np.arange(k * k), k)
+    opening = np.where(c == 0, np.where(r > 0, ",", "") + f"\n{indent}    [", ",")
+    before = np.char.add(opening.astype(str), f"\n{indent}      ")
+    after = np.where(c == k - 1, f"\n{indent}    ]", "")
+    cell = np.tile(np.arange(k * k), m)
+    cells = _arrow.joined(
+        [
+            pc.take(_arrow.texts(before.tolist()), cell),
+            float_texts(values, "null"),
+            pc.take(_arrow.texts(after.tolist()), cell),
+        ]
+    ).cast(pa.large_string())
+    offsets = pa.array(np.arange(m + 1) * (k * k), type=pa.int64())
+    listed = pa.LargeListArray.from_arrays(offsets, cells)
+    matrices = pc.binary_join(listed, pa.scalar("", pa.large_string()))
+    pieces = [f',\n{indent}"confusion": ' + head + "[", f"\n{indent}  ]" + tail]
+    return _arrow.joined(
+        [
+            _arrow.repeated_text(pieces[0], m).cast(pa.large_string()),
+            matrices,
+            _arrow.repeated_text(pieces[1], m).cast(pa.large_string()),
+        ]
+    )
 
 
 def confusion_block(result: EvaluationResult, display: Display, *, as_markdown: bool) -> str:

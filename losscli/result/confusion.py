@@ -185,7 +185,7 @@ def confusion_table_columns(result: Any) -> tuple[list[str], dict[str, np.ndarra
             "JSON document carries the matrices too)"
         )
     shown = result.shown_rows()
-    rows = shown[_with_matrix(frame, shown)]
+    rows = shown[has_matrix(frame, shown)]
     at, cells = _cells(columns, rows) if columns is not None else (rows, {})
     names = ["file", "pred", "scope", *result.group_by, *own]
     out: dict[str, np.ndarray] = {
@@ -201,7 +201,7 @@ def confusion_table_columns(result: Any) -> tuple[list[str], dict[str, np.ndarra
     return names, out
 
 
-def _with_matrix(frame: Any, rows: np.ndarray) -> np.ndarray:
+def has_matrix(frame: Any, rows: np.ndarray) -> np.ndarray:
     """Which of ``rows`` have a matrix (as :func:`matrix_of` says, for whole columns)."""
     columns: ConfusionColumns | None = frame.confusion
     if columns is None:
