@@ -55,12 +55,12 @@ def heat_map(found: ConfusionMatrix, title: str, digits: int) -> str:
     room = CHAR * max((len(_label(c)) for c in classes), default=1) + 12
     left, top = room + 16, room * 0.72 + 22
     largest = float(np.max(values)) if values.size else 0.0
-    cells = []
-    for t in range(k):
-        for p in range(k):
-            cells.append(
-                _cell(found, t, p, (left + p * side, top + t * side, side), largest, digits)
-            )
+    cells = [
+        _cell(found, (t, p, float(values[t, p])), (left + p * side, top + t * side, side),
+              largest, digits)
+        for t in range(k)
+        for p in range(k)
+    ]  # fmt: skip
     labels = []
     for j, name in enumerate(classes):
         x, y = left + (j + 0.5) * side, top + (j + 0.5) * side
@@ -98,16 +98,16 @@ def heat_map(found: ConfusionMatrix, title: str, digits: int) -> str:
 
 def _cell(
     found: ConfusionMatrix,
-    t: int,
-    p: int,
+    where: tuple[int, int, float],
     box: tuple[float, float, float],
     largest: float,
     digits: int,
 ) -> str:
-    """One cell: its rectangle, coloured by its value's share of ``largest``, and its value
-    where the cells are big enough to hold it."""
+    """One cell (true class t, predicted p, its value shown): its rectangle, coloured by the
+    value's share of ``largest``, and the value where the cells are big enough to hold it."""
     x, y, side = box
-    value, count = float(found.matrix[t, p]), float(found.counts[t, p])
+    t, p, value = where
+    count = float(found.counts[t, p])
     strength = value / largest if largest > 0 and math.isfinite(value) else 0.0
     shown = _number(value, digits, whole=found.normalize is None)
     name = "share" if found.normalize else "count"
