@@ -12,14 +12,14 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from .engine.budget import MemoryBudget, parse_size
 from .engine.finalize import drop_inapplicable
 from .engine.per_class import class_losses
 from .engine.per_class import run_losses as per_class_losses
-from .engine.pictures import picture_losses
+from .engine.pictures import confusion_losses, picture_losses
 from .engine.run import Options, Progress
 from .engine.settings import uncertainty_settings
 from .errors import UsageError
@@ -37,6 +37,7 @@ from .losses import (
 from .losses.shapes import Ranked
 from .reading.quantiles import parse_quantiles
 from .result import Comparison, EvaluationResult, Frame
+from .result.confusion import confusion_settings
 
 MAPE_ZERO_POLICIES = ("skip", "error")
 TASKS = tuple(t.value for t in Task)
@@ -90,6 +91,9 @@ def evaluate(
     curves: bool | None = False,
     per_class: bool = False,
     quantiles: str | Sequence[str] | None = None,
+    confusion: bool = False,
+    confusion_normalize: str | None = None,
+    threshold: float = 0.5,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -129,6 +133,13 @@ def evaluate(
     (``accuracy``, ``macro avg``, ``weighted avg``), as scikit-learn's classification_report
     (precision, recall and F1 are added to the losses where none is chosen; a loss with
     ``average=none`` asks for them too): ``result.per_class``, :mod:`losscli.result.per_class`.
+    ``confusion`` keeps the weighted confusion matrix per row of a classifier (rows: the
+    true class, columns: the predicted class; ``result.confusion``, a list of
+    :class:`~losscli.result.confusion.ConfusionMatrix`), shown as shares with
+    ``confusion_normalize`` ("true", "pred" or "all", as scikit-learn's; implies
+    ``confusion``). ``threshold`` T: one-column classifiers predict p > T in the matrix
+    and in precision, recall, F1 and balanced accuracy, whose columns are then named
+    ``precision:threshold=T`` (unless a loss's own ``:threshold=`` is given).
 
     Gates, as on the command line: ``plugins`` are plugin files to load first (their
     prints go where the process's go: unlike the command line, the API redirects nothing);
@@ -163,6 +174,15 @@ def evaluate(
     chosen = _with_huber_delta(resolve_losses(names or default_losses()), huber_delta)
     required = _with_huber_delta(resolve_losses(require), huber_delta) if require else []
     listed = {part.strip().lower() for item in names for part in item.split(",")}
+    confusion = confusion_settings(confusion, confusion_normalize, threshold)
+    if threshold != 0.5:  # --threshold T names precision:threshold=T, as --huber-delta does
+        from .engine.confusion import with_threshold
+
+        specs, before = [*names, *require], [*chosen, *required]
+        chosen = with_threshold(chosen, threshold, specs)
+        required = with_threshold(required, threshold, specs)
+        after = [*chosen, *required]
+        gates = gates.renamed({a.name: b.name for a, b in zip(before, after, strict=True)})
     named = [] if not names or "all" in listed else chosen
     quantile_specs = parse_quantiles(_as_tuple(quantiles))
     point_models = bool(pred or probs or logits) or not quantile_specs  # none: one is guessed
@@ -170,6 +190,9 @@ def evaluate(
     run_losses, class_rows = per_class_losses(tuple(dict.fromkeys([*chosen, *required])), per_class)
     diagrams, curve_source = picture_losses(
         run_losses, calibration=calibration, residuals=residuals, curves=curves
+    )
+    diagrams += confusion_losses(
+        confusion, confusion_normalize, threshold, weighted=weight is not None
     )
     options = Options(
         label=label,
@@ -313,6 +336,12 @@ class _Gates:
         return bool(self.checks or self.tolerances or self.baseline is not None) or bool(
             self.require_baseline
         )
+
+    def renamed(self, names: Mapping[str, str]) -> _Gates:
+        """The gates judging each loss by the name ``names`` gives it (--threshold's)."""
+        checks = tuple(replace(c, loss=names.get(c.loss, c.loss)) for c in self.checks)
+        tolerances = tuple(replace(t, loss=names.get(t.loss, t.loss)) for t in self.tolerances)
+        return replace(self, checks=checks, tolerances=tolerances)
 
     def check_usage(self, compare: bool) -> None:
         """Before reading: a ``delta:`` check needs a comparison."""

@@ -320,19 +320,26 @@ def test_many_groups_are_the_local_engines_on_dask(
                             "residuals": True, "curves": True, "losses": "ece:bins=7,brier"}),
         ("classification", {"label": "label", "probs": "p_*", "weight": "w", "calibration": True,
                             "curves": True, "losses": "log_loss,roc_auc"}),
+        ("classification", {"label": "label", "probs": "p_*", "weight": "w", "confusion": True,
+                            "calibration": True}),
+        ("classification", {"label": "bin", "pred": ["p_u", "p_v"], "confusion": True,
+                            "threshold": 0.3, "calibration": True, "losses": "f1,recall"}),
     ],
 )  # fmt: skip
 def test_calibration_residuals_and_curves_are_the_local_engines_on_dask(
     data: dict[str, Path], dask_client: Any, case: tuple[str, dict[str, Any]]
 ) -> None:
-    """The diagrams' bins and the curves' rank tables, per group, over several files of
-    Parquet and CSV: the JSON document's ``diagrams`` and ``curves`` equal to 1e-12."""
+    """The diagrams' bins, the curves' rank tables and the confusion matrices, per group, over
+    several files of Parquet and CSV: the JSON document's ``diagrams``, ``curves`` and rows'
+    ``confusion`` equal to 1e-12."""
     kind, options = case
     inputs = [str(data[f"{kind}-parquet"]), str(data[f"{kind}-csv"])]
     found = both(inputs, dask_client, group_by="g", **options).to_dict()
     assert found["diagrams"] and ("curves" in found) == bool(options.get("curves"))
     if options.get("curves"):
         assert found["curves"]
+    if options.get("confusion"):
+        assert all("confusion" in row for row in found["rows"])
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,13 @@ from ..render.formats import CATALOG_FORMATS
 from .chart_options import chart_options, chart_view
 from .class_options import class_options
 from .config_options import losses_config_options
+from .confusion_options import (
+    check_confusion_usage,
+    confusion_asked,
+    confusion_nowhere,
+    confusion_options,
+    thresholded,
+)
 from .diagram_options import curves_wanted, diagram_options, diagram_warnings, with_diagrams
 from .engine_options import engine_options
 from .messages import PROG, Group, say
@@ -121,6 +128,7 @@ def main() -> None:
 @view_options
 @diagram_options
 @class_options
+@confusion_options
 @chart_options
 @gate_options
 @handle_errors
@@ -183,6 +191,9 @@ def evaluate(
     chosen = resolve_format(fmt, output)
     diagrams = options["calibration"] or options["residuals"]
     chosen = with_diagrams(chosen, diagrams)
+    confusion = confusion_asked(options)
+    check_confusion_usage(table, confusion)
+    sort_by = thresholded(sort_by, options["threshold"])
     view = chart_view(options, chosen, quiet=quiet)
     drawn = chosen.human  # --chart=LOSS adds LOSS only where a chart is drawn
     options["curves"] = curves_wanted(chosen, options["curves"])
@@ -219,6 +230,8 @@ def evaluate(
         asked = [name for name in ("calibration", "residuals") if options[name]]
         for nowhere in diagram_warnings(chosen, asked, options["curves"]):
             say("warning", nowhere)
+        if confusion_nowhere(chosen, confusion, table):
+            say("warning", confusion_nowhere(chosen, confusion, table))
     if output is not None or not quiet:
         emit(result, chosen, precision, output, max_rows, layout=layout, table=table, **view)
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()

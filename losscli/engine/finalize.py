@@ -21,6 +21,7 @@ from ..losses.quantiles import not_applicable
 from ..losses.registry import Rule
 from ..reading import Model
 from ..result import CiSettings, Comparison, Frame, LossColumn
+from ..result.confusion import ConfusionColumns
 from ..result.curves import CurveColumns
 from ..result.diagrams import DiagramColumns
 from ..result.frame import repeated
@@ -99,6 +100,7 @@ def result_frame(
                 losses=columns,
                 diagrams=_diagrams(sums[model.name], spec.diagrams, partial, model),
                 curves=_curves(partial, model, spec.curves, order),
+                confusion=_confusion(sums[model.name], spec.diagrams, partial, model),
             )
         )
     frame = Frame.concat(
@@ -142,6 +144,21 @@ def _class_rows(
     from .per_class import class_rows
 
     return class_rows(frame, sums, spec.losses, model)
+
+
+def _confusion(
+    sums: dict[str, LossRows], diagrams: Sequence[Loss], partial: Partial, model: Model
+) -> ConfusionColumns | None:
+    """The model's confusion matrix per row (:mod:`.confusion`); None: not asked for."""
+    from .confusion import confusion_columns, confusion_of
+
+    loss = confusion_of(diagrams)
+    if loss is None:
+        return None
+    classifier = model.multiclass or partial.binary.get(model.name, True)
+    keys = len(next(iter(sums.values())).n)
+    cells = sums[loss.name].sums.get("cells")
+    return confusion_columns(cells, loss, model, keys=keys, classifier=classifier)
 
 
 def _curves(partial: Partial, model: Model, source: str, order: np.ndarray) -> CurveColumns | None:

@@ -41,3 +41,15 @@ def _curves(losses: Sequence[Loss], curves: bool | None) -> tuple[str, tuple[Los
     from .curves import curve_source
 
     return curve_source(losses)
+
+
+def confusion_losses(
+    confusion: bool, normalize: str | None, threshold: float, *, weighted: bool
+) -> tuple[Loss, ...]:
+    """The internal loss a run keeps for ``--confusion`` (:mod:`.confusion`; none where it
+    is not asked for): one-column models predict p > ``threshold``."""
+    if not confusion:
+        return ()
+    from .confusion import confusion_loss
+
+    return (confusion_loss(threshold, normalize, weighted=weighted),)

@@ -91,6 +91,14 @@ TABLES: dict[str, ResultTable] = {
             "comparisons",
             needs="--compare",
         ),
+        ResultTable(
+            "confusion",
+            "one row per cell of each confusion matrix (--confusion): file, pred, scope, "
+            "group columns, true_class, pred_class, count (and share, normalized)",
+            "confusion:confusion_table_columns",
+            "confusion",
+            needs="--confusion",
+        ),
     )
 }
 

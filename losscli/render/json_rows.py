@@ -74,6 +74,10 @@ def _rows_text(result: EvaluationResult, flat: Frame) -> str:
     if result.ci is not None:
         parts += [f',\n{FIELD}"intervals": {{']
         parts += _intervals(result, flat)
+    if flat.confusion is not None:  # --confusion: each row's matrix
+        from .confusion import json_texts
+
+        parts.append(lambda: json_texts(flat, FIELD))
     parts.append(f"\n{ROW}}}")
     jobs = [p for p in parts if callable(p)]
     done = iter(in_parallel(jobs))

@@ -186,17 +186,7 @@ class CurveColumns:
     @classmethod
     def concat(cls, parts: Sequence[CurveColumns | None], lengths: Sequence[int]) -> CurveColumns:
         """One column of several blocks' (a block without curves has none)."""
-        tables: list[CurveTable] = []
-        table, key = [], []
-        for part, n in zip(parts, lengths, strict=True):
-            if part is None:
-                table.append(np.full(n, -1))
-                key.append(np.zeros(n, dtype=np.int64))
-                continue
-            table.append(np.where(part.table >= 0, part.table + len(tables), -1))
-            key.append(part.key)
-            tables += part.tables
-        return cls(tuple(tables), np.concatenate(table), np.concatenate(key))
+        return cls(*concat_pointers(parts, lengths))
 
     def curves(self, i: int) -> list[Curve]:
         """Row ``i``'s curves, one per class (binary: one); none where it has no table."""
@@ -204,6 +194,25 @@ class CurveColumns:
             return []
         t = self.tables[int(self.table[i])]
         return [t.curve(int(self.key[i]), cls) for cls in range(t.classes)]
+
+
+def concat_pointers(
+    parts: Sequence[Any], lengths: Sequence[int]
+) -> tuple[tuple[Any, ...], Any, Any]:
+    """The ``tables``, ``table`` and ``key`` of several blocks' columns that point each row
+    at one of their tables and a key there (a block that is None: −1, no table), one after
+    another, each block's table numbers moved past the tables before it."""
+    tables: list[Any] = []
+    table, key = [], []
+    for part, n in zip(parts, lengths, strict=True):
+        if part is None:
+            table.append(np.full(n, -1))
+            key.append(np.zeros(n, dtype=np.int64))
+            continue
+        table.append(np.where(part.table >= 0, part.table + len(tables), -1))
+        key.append(part.key)
+        tables += part.tables
+    return tuple(tables), np.concatenate(table), np.concatenate(key)
 
 
 def curve_records(frame: Any, rows: Sequence[int]) -> list[dict[str, Any]]:

@@ -53,6 +53,14 @@ class EvaluationResult:
         return ranked(self, sort_by, top)
 
     @property
+    def confusion(self) -> list[Any]:
+        """The shown rows' confusion matrices (``--confusion``), in order: a
+        :class:`~.confusion.ConfusionMatrix` per row of a classifier; [] without them."""
+        from .confusion import confusion_matrices
+
+        return confusion_matrices(self.frame, self.shown_rows().tolist())
+
+    @property
     def failures(self) -> list[Outcome]:
         return [outcome for outcome in self.checks if not outcome.passed]
 
@@ -170,10 +178,14 @@ class EvaluationResult:
         With a baseline, rows also carry ``"baseline"`` values and ``"change"``
         (``{"absolute": …, "percent": …}`` per loss, null where a side is missing).
         """
-        parts = part_records(self.frame, self.shown_rows())
-        return self.document(
-            [self._row_record(self.row(int(i)), parts[k]) for k, i in enumerate(self.shown_rows())]
-        )
+        shown = self.shown_rows()
+        parts = part_records(self.frame, shown)
+        rows = [self._row_record(self.row(int(i)), parts[k]) for k, i in enumerate(shown)]
+        if self.frame.confusion is not None:  # --confusion: each row's matrix
+            from .confusion import with_confusion
+
+            rows = with_confusion(rows, self.frame, shown.tolist())
+        return self.document(rows)
 
     def document(self, rows: Any) -> dict[str, Any]:
         """The JSON document with ``rows`` as its rows (a writer may put a placeholder)."""

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .confusion import ConfusionColumns
 from .curves import CurveColumns
 from .diagrams import DiagramColumns
 from .keys import ClassColumns, PeriodColumns, period_texts
@@ -109,6 +110,7 @@ class Frame:
     period: PeriodColumns | None = None  # --period: each row's period (None: no row has one)
     classes: ClassColumns | None = None  # --per-class: each row's class part (None: no row has one)
     support: np.ndarray | None = None  # --per-class: float64, the weight of the row's true labels
+    confusion: ConfusionColumns | None = None  # --confusion: rows' matrices
 
     def __len__(self) -> int:
         return len(self.n)
@@ -127,6 +129,7 @@ class Frame:
             period=None if self.period is None else self.period.take(index),
             classes=None if self.classes is None else self.classes.take(index),
             support=None if self.support is None else self.support[index],
+            confusion=None if self.confusion is None else self.confusion.take(index),
         )
 
     @property
@@ -229,6 +232,7 @@ class Frame:
             period=_concat_parts(PeriodColumns, [f.period for f in frames], frames),
             classes=_concat_parts(ClassColumns, [f.classes for f in frames], frames),
             support=_concat_support(frames),
+            confusion=_concat_parts(ConfusionColumns, [f.confusion for f in frames], frames),
         )
 
 

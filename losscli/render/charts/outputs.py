@@ -12,15 +12,18 @@ from ..formats import Display
 
 
 def render_table(result: EvaluationResult, display: Display) -> str:
-    """The table, then the chart ``--chart`` asks for (none without it)."""
+    """The table, then the chart ``--chart`` asks for (none without it), then the confusion
+    matrices (``--confusion``; alone under ``--table confusion``)."""
     from ..table import render_table as table
 
+    if display.table == "confusion":
+        return matrices(result, display, markdown=False).lstrip("\n")
     text = table(result, display)
-    if display.chart is None:
-        return text
-    from .terminal import chart_text
+    if display.chart is not None:
+        from .terminal import chart_text
 
-    return text + chart_text(result, display)
+        text += chart_text(result, display)
+    return text + matrices(result, display, markdown=False)
 
 
 def render_markdown(result: EvaluationResult, display: Display) -> str:
@@ -28,7 +31,9 @@ def render_markdown(result: EvaluationResult, display: Display) -> str:
     ``--no-chart``), then the markdown table, verdict and notes."""
     from ..text import render_markdown as markdown
 
-    text = markdown(result, display)
+    if display.table == "confusion":
+        return matrices(result, display, markdown=True).lstrip("\n")
+    text = markdown(result, display) + matrices(result, display, markdown=True)
     charts = "" if display.no_chart else markdown_charts(result, display)
     if not charts:
         return text
@@ -36,6 +41,15 @@ def render_markdown(result: EvaluationResult, display: Display) -> str:
         title, gap, rest = text.partition("\n\n")
         return title + gap + charts + "\n" + rest
     return charts + "\n" + text
+
+
+def matrices(result: EvaluationResult, display: Display, *, markdown: bool) -> str:
+    """The confusion matrices of the rows the table shows (--confusion; "": none)."""
+    if result.frame.confusion is None or display.table not in ("rows", "confusion"):
+        return ""
+    from ..confusion import confusion_block
+
+    return confusion_block(result, display, as_markdown=markdown)
 
 
 def markdown_charts(result: EvaluationResult, display: Display) -> str:

@@ -84,6 +84,9 @@ svg.chart text.count, svg.chart text.axis-title { fill: var(--muted); font-size:
 .plots { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; }
 .plot, .plots > figure { flex: 1 1 15rem; max-width: 26rem; min-width: 0; }
 .plots > figure { margin: .5rem 0; }
+svg.confusion { min-width: 0; } svg.confusion rect.cell { fill: var(--s0); }
+svg.confusion text.cell { fill: var(--fg); font-size: 11px; pointer-events: none; }
+svg.confusion text.cell.strong { fill: var(--bg); }
 .l0 { stroke: var(--s0); } .l1 { stroke: var(--s1); } .l2 { stroke: var(--s2); }
 .l3 { stroke: var(--s3); } .l4 { stroke: var(--s4); } .l5 { stroke: var(--s5); }
 @media print {

@@ -17,6 +17,7 @@ from ...result import EvaluationResult
 from ..formats import Display
 from ..grid import comparison_lines, failure_lines, verdict, within_noise_lines
 from .charts import bar_figures, forest_figures
+from .confusion import confusion_figures
 from .curves import curve_figures
 from .diagrams import reliability_figures
 from .residuals import histogram_figures
@@ -161,6 +162,12 @@ def residuals_section(result: EvaluationResult, display: Display, notes: Notes) 
     return section("residuals", "Residuals", plots(figures)) if figures else ""
 
 
+def confusion_section(result: EvaluationResult, display: Display, notes: Notes) -> str:
+    """--confusion: a heat map of the confusion matrix per classifier row."""
+    figures = confusion_figures(result, display.digits, display.max_rows)
+    return section("confusion", "Confusion matrices", plots(figures)) if figures else ""
+
+
 def curves_section(result: EvaluationResult, display: Display, notes: Notes) -> str:
     """--curves: the ROC and precision-recall curves per classifier row."""
     figures = curve_figures(result, display.digits, display.max_rows)
@@ -195,4 +202,5 @@ SECTIONS: list[Section] = [
     calibration_section,
     residuals_section,
     curves_section,
+    confusion_section,
 ]
