@@ -338,7 +338,16 @@ class _Gates:
         )
 
     def renamed(self, names: Mapping[str, str]) -> _Gates:
-        """The gates judging each loss by the name ``names`` gives it (--threshold's)."""
+        """The gates judging each loss by the name ``names`` gives it (--threshold's). A
+        gate that names the default threshold itself (``precision:threshold=0.5``) would
+        be judged at --threshold's: refused, as ambiguous."""
+        for gate in (*self.checks, *self.tolerances):
+            if names.get(gate.loss, gate.loss) != gate.loss and "threshold=" in gate.text.lower():
+                raise UsageError(
+                    f"{gate.text!r} names the default threshold of {gate.loss}, while --threshold"
+                    f" makes that column {names[gate.loss]}: leave --threshold out, or name"
+                    " the threshold in -m and the check alike"
+                )
         checks = tuple(replace(c, loss=names.get(c.loss, c.loss)) for c in self.checks)
         tolerances = tuple(replace(t, loss=names.get(t.loss, t.loss)) for t in self.tolerances)
         return replace(self, checks=checks, tolerances=tolerances)

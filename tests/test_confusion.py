@@ -16,6 +16,7 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_score, recall_
 
 from losscli import evaluate
 from losscli.engine.budget import OverBudget
+from losscli.errors import UsageError
 from losscli.reading import csv_source, parquet_source, source
 
 REL = 1e-12
@@ -193,6 +194,24 @@ def test_a_check_judges_the_loss_at_the_threshold() -> None:
     high = evaluate(frame, label="churned", pred="p", checks=["recall>=0.9"])
     assert not low.failures and high.failures
     assert low.checks[0].loss == "recall:threshold=0.05"
+
+
+def test_a_check_naming_the_default_threshold_beside_threshold_is_refused() -> None:
+    """``--check precision:threshold=0.5…`` with ``--threshold 0.3``: the column precision is
+    at 0.3, so judging it would be judging another threshold than the one named: exit 2,
+    never a silent verdict at 0.3. A threshold other than the default is its own column."""
+    frame = churn(4)
+    with pytest.raises(UsageError, match="names the default threshold"):
+        evaluate(
+            frame, label="churned", pred="p", losses="precision", threshold=0.3,
+            checks=["precision:threshold=0.5>=0.6"],
+        )  # fmt: skip
+    kept = evaluate(
+        frame, label="churned", pred="p", losses="precision", threshold=0.3,
+        checks=["precision:threshold=0.7>=0"],
+    )  # fmt: skip
+    assert kept.checks[0].loss == "precision:threshold=0.7"
+    assert kept.checks[0].value == pytest.approx(precision_score(frame.churned, frame.p > 0.7))
 
 
 def test_logits_predict_through_the_sigmoid_and_the_softmax() -> None:
