@@ -70,6 +70,18 @@ def precision_sums(t: RankTable, n_keys: int) -> dict[str, np.ndarray]:
     return {"ap": ap, "ap_low": summed(low), "ap_high": summed(high)}
 
 
+def curve_average_precision(
+    score: np.ndarray, pos: np.ndarray, neg: np.ndarray, *, bits: int = 0
+) -> float:
+    """One class's average precision from its positive and negative weight at each
+    distinct score (ascending): :func:`precision_sums` of a table of one cell, divided by
+    P (NaN without positive weight). The curves' (``--curves``) and the loss's are this."""
+    t = RankTable(np.zeros(len(score), dtype=np.int64), score, pos, neg, bits=bits)
+    sums = precision_sums(t, 1)
+    total = float(np.sum(pos))
+    return float(sums["ap"][0, 0]) / total if total > 0 else float("nan")
+
+
 def _divided(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num / den, 0 where den is 0 (there num is 0 too: no positive weight to count)."""
     return np.divide(num, den, out=np.zeros_like(num, dtype=float), where=den != 0)
