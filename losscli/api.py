@@ -20,6 +20,7 @@ from .engine.finalize import drop_inapplicable
 from .engine.pictures import picture_losses
 from .engine.run import Options, Progress
 from .engine.settings import uncertainty_settings
+from .engine.thresholds import threshold_reading
 from .errors import UsageError
 from .inputs import as_list, as_source, check_engine, each_file_once, evaluated
 from .losses import EPS, Loss, Params, Task, default_losses, get_loss, resolve_losses
@@ -75,6 +76,8 @@ def evaluate(
     workers: int | None = None,
     connect_timeout: float = 10.0,
     curves: bool | None = False,
+    thresholds: str | Sequence[float] | None = None,
+    thresholds_objective: str = "f1",
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -108,6 +111,11 @@ def evaluate(
     ``curves`` keeps the ROC and precision-recall curves per row of a classifier, from the
     rank tables of ROC-AUC (``result.frame.curves``, :mod:`losscli.result.curves`); None:
     only where ``roc_auc`` is among the losses (its tables are kept anyway).
+    ``thresholds`` (``"auto"``, ``"0.1,0.5"`` or numbers in [0, 1]) gives per row of a
+    binary model precision, recall, F1, false-positive rate and predicted-positive share
+    at each threshold (p > t), and the one that maximises ``thresholds_objective``
+    (``f1``, ``youden``, ``cost:fp=1,fn=5``), from the same rank tables
+    (``result.thresholds``, :mod:`losscli.result.thresholds`).
 
     Gates, as on the command line: ``plugins`` are plugin files to load first (their
     prints go where the process's go: unlike the command line, the API redirects nothing);
@@ -147,6 +155,9 @@ def evaluate(
     diagrams, curve_source = picture_losses(
         run_losses, calibration=calibration, residuals=residuals, curves=curves
     )
+    threshold_run, diagrams = threshold_reading(
+        thresholds, thresholds_objective, run_losses, curve_source, diagrams
+    )
     options = Options(
         label=label,
         preds=_as_tuple(pred),
@@ -175,6 +186,7 @@ def evaluate(
         budget=MemoryBudget(_memory_limit(max_memory)),
         diagrams=diagrams,
         curves=curve_source,
+        thresholds=threshold_run,
     )
     frames: list[Frame] = []
     comparisons: list[Comparison] = []

@@ -328,3 +328,15 @@ def test_calibration_residuals_and_curves_are_the_local_engines_on_dask(
     assert found["diagrams"] and ("curves" in found) == bool(options.get("curves"))
     if options.get("curves"):
         assert found["curves"]
+
+
+@pytest.mark.parametrize("thresholds", ["0.1,0.25,0.5", "auto"])
+def test_thresholds_and_average_precision_are_the_local_engines_on_dask(
+    data: dict[str, Path], dask_client: Any, thresholds: str
+) -> None:
+    """--thresholds' tables per group, read from the merged rank tables, and
+    average_precision, over several files of Parquet and CSV: equal to 1e-12."""
+    inputs = [str(data["classification-parquet"]), str(data["classification-csv"])]
+    options = {"label": "bin", "pred": ["p_u", "p_v"], "weight": "w", "losses": "ap,log_loss"}
+    found = both(inputs, dask_client, group_by="g", thresholds=thresholds, **options).to_dict()
+    assert all(row["thresholds"] for row in found["rows"])

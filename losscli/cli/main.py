@@ -35,6 +35,12 @@ from .output import STDOUT, emit, resolve_format
 from .plugin_stdout import discard_result_stream, move_aside, result_stream
 from .stats_options import check_interval_usage, stats_options
 from .storage_options import storage_option
+from .threshold_options import (
+    check_threshold_usage,
+    threshold_options,
+    thresholds_nowhere,
+    with_thresholds,
+)
 from .view_options import check_view_usage, sorted_loss, view_options
 
 
@@ -117,6 +123,7 @@ def main() -> None:
 @output_options
 @view_options
 @diagram_options
+@threshold_options
 @chart_options
 @gate_options
 @handle_errors
@@ -179,6 +186,8 @@ def evaluate(
     chosen = resolve_format(fmt, output)
     diagrams = options["calibration"] or options["residuals"]
     chosen = with_diagrams(chosen, diagrams)
+    check_threshold_usage(table, options["thresholds"], options["thresholds_objective"])
+    chosen = with_thresholds(chosen, options["thresholds"] is not None)
     view = chart_view(options, chosen, quiet=quiet)
     drawn = chosen.human  # --chart=LOSS adds LOSS only where a chart is drawn
     options["curves"] = curves_wanted(chosen, options["curves"])
@@ -215,6 +224,8 @@ def evaluate(
         asked = [name for name in ("calibration", "residuals") if options[name]]
         for nowhere in diagram_warnings(chosen, asked, options["curves"]):
             say("warning", nowhere)
+        if thresholds_nowhere(chosen, options["thresholds"] is not None, table):
+            say("warning", thresholds_nowhere(chosen, True, table))
     if output is not None or not quiet:
         emit(result, chosen, precision, output, max_rows, layout=layout, table=table, **view)
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()

@@ -22,6 +22,7 @@ from ..errors import InputError, UsageError
 from ..losses import Loss, Params
 from ..reading import ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
+from ..result.thresholds import ThresholdRun
 from .batches import BatchBuilder
 from .budget import MemoryBudget
 from .fold import PartFold, SourceResult, finish
@@ -52,6 +53,7 @@ class Options:
     budget: MemoryBudget = field(default_factory=MemoryBudget)  # --max-memory
     diagrams: tuple[Loss, ...] = ()  # --calibration, --residuals: their bins (engine/bins.py)
     curves: str = ""  # --curves: the loss whose rank tables they are read from (engine/curves.py)
+    thresholds: ThresholdRun | None = None  # --thresholds: what to read of the rank tables
 
 
 def evaluate_sources(

@@ -52,6 +52,16 @@ class EvaluationResult:
         return ranked(self, sort_by, top)
 
     @property
+    def thresholds(self) -> Any:
+        """``--thresholds``: the rows' threshold tables (a :class:`~.threshold_table.
+        ResultThresholds`); None where none were asked for."""
+        if self.frame.thresholds is None:
+            return None
+        from .threshold_table import ResultThresholds
+
+        return ResultThresholds(self)
+
+    @property
     def failures(self) -> list[Outcome]:
         return [outcome for outcome in self.checks if not outcome.passed]
 
@@ -154,7 +164,9 @@ class EvaluationResult:
         With a baseline, rows also carry ``"baseline"`` values and ``"change"``
         (``{"absolute": …, "percent": …}`` per loss, null where a side is missing).
         """
-        return self.document([self._row_record(self.row(int(i))) for i in self.shown_rows()])
+        return self.document(
+            [self._row_record(self.row(int(i)), int(i)) for i in self.shown_rows()]
+        )
 
     def document(self, rows: Any) -> dict[str, Any]:
         """The JSON document with ``rows`` as its rows (a writer may put a placeholder)."""
@@ -176,7 +188,7 @@ class EvaluationResult:
             document["curves"] = curve_records(self.frame, self.shown_rows().tolist())
         return document
 
-    def _row_record(self, r: ResultRow) -> dict[str, Any]:
+    def _row_record(self, r: ResultRow, index: int) -> dict[str, Any]:
         row: dict[str, Any] = {
             "file": r.file,
             "pred": r.pred,
@@ -191,6 +203,8 @@ class EvaluationResult:
         if self.baseline is not None:
             row["baseline"] = r.baseline
             row["change"] = {loss: _change_record(r.change(loss)) for loss in self.losses}
+        if self.frame.thresholds is not None:  # --thresholds
+            row["thresholds"] = self.frame.thresholds.records(index)
         return row
 
     def to_pandas(self) -> Any:

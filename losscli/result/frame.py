@@ -25,6 +25,7 @@ from .curves import CurveColumns
 from .diagrams import DiagramColumns
 from .keys import ClassColumns, PeriodColumns
 from .rows import Interval, ResultRow
+from .thresholds import ThresholdColumns
 
 Index = np.ndarray | slice
 TOO_FEW_ROWS = "too few rows for an interval"
@@ -109,6 +110,7 @@ class Frame:
     period: PeriodColumns | None = None  # --period: each row's period (None: no row has one)
     classes: ClassColumns | None = None  # --per-class: each row's class part (None: no row has one)
     support: np.ndarray | None = None  # --per-class: float64, the weight of the row's true labels
+    thresholds: ThresholdColumns | None = None  # --thresholds: per row, its threshold table
 
     def __len__(self) -> int:
         return len(self.n)
@@ -127,6 +129,7 @@ class Frame:
             period=None if self.period is None else self.period.take(index),
             classes=None if self.classes is None else self.classes.take(index),
             support=None if self.support is None else self.support[index],
+            thresholds=None if self.thresholds is None else self.thresholds.take(index),
         )
 
     @property
@@ -210,7 +213,14 @@ class Frame:
             period=_concat_parts(PeriodColumns, [f.period for f in frames], frames),
             classes=_concat_parts(ClassColumns, [f.classes for f in frames], frames),
             support=_concat_support(frames),
+            thresholds=_concat_thresholds(frames),
         )
+
+
+def _concat_thresholds(frames: Sequence[Frame]) -> ThresholdColumns | None:
+    if all(f.thresholds is None for f in frames):
+        return None
+    return ThresholdColumns.concat([f.thresholds for f in frames], [len(f) for f in frames])
 
 
 def _concat_support(frames: Sequence[Frame]) -> np.ndarray | None:
