@@ -284,3 +284,17 @@ def test_a_spec_sorts_and_deduplicates_its_thresholds() -> None:
     assert spec is not None and spec.values == (0.1, 0.5)
     assert spec.objective.text() == "cost:fp=2,fn=3"
     assert ThresholdSpec.of(None) is None
+
+
+def test_the_readme_example_is_the_real_output(run: Any, monkeypatch: Any) -> None:
+    root = Path(__file__).parent.parent
+    monkeypatch.chdir(root)  # the example's paths are the repository's
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Average precision and thresholds", 1)[1]
+    example = section.split("```console\n", 1)[1].split("```", 1)[0]
+    command, shown = example.split("\n", 1)
+    args = command.removeprefix("$ losscli ").split()
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    lines = [line.rstrip() for line in result.stdout.strip("\n").splitlines()]
+    assert lines == shown.strip("\n").splitlines()
