@@ -4,16 +4,14 @@ past the memory budget, the value of score bins with the range the exact value l
 
 from __future__ import annotations
 
-import itertools
 import json
-import pickle
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_table
+from conftest import binary, merged_in_orders, multiclass, paired_in_bins, write_table
 from sklearn.metrics import average_precision_score
 
 from losscli.api import evaluate
@@ -24,21 +22,6 @@ from losscli.losses import Params, Ranks
 from losscli.losses.ranking import average_precision_per_class
 from losscli.reading import csv_source
 from losscli.testing import CLASSES, KernelHarness
-
-
-def binary(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    p = rng.uniform(size=n)
-    return (rng.uniform(size=n) < p).astype(float), p, rng.uniform(0.5, 2.0, n)
-
-
-def multiclass(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    scores = rng.normal(size=(n, CLASSES))
-    p = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
-    y = np.array([rng.choice(CLASSES, p=row) for row in p])
-    return y, p, rng.uniform(0.5, 2.0, n)
-
 
 AP = "average_precision"  # the column of its aliases too
 
@@ -115,19 +98,8 @@ def test_chunks_folded_or_merged_in_any_order_equal_the_whole(task: str) -> None
     g = np.random.default_rng(7).choice(["a", "b"], len(y))
     harness = KernelHarness(["ap", "ap:average=micro"], task=task, grouped=True)
     whole = harness.metrics(harness.partial(y, p, w, g))
-    cuts = [0, 3, 250, 251, 600, 1000]
-    chunks = [
-        harness.partial(y[a:b], p[a:b], w[a:b], g[a:b], first_row=a)
-        for a, b in itertools.pairwise(cuts)
-    ]
-    folded = harness.empty()
-    for chunk in chunks:
-        folded.absorb(chunk)
-    reverse = chunks[-1]
-    for chunk in reversed(chunks[:-1]):
-        reverse = reverse.merge(chunk)
-    again = pickle.loads(pickle.dumps(reverse))
-    for got in (harness.metrics(p) for p in (folded, reverse, again)):
+    merged = merged_in_orders(harness, y, p, w, g, cuts=[0, 3, 250, 251, 600, 1000])
+    for got in (harness.metrics(partial) for partial in merged):
         for mine, want in zip(got, whole, strict=True):
             for name in want:
                 assert mine[name] == pytest.approx(want[name], rel=1e-12)
@@ -146,14 +118,6 @@ def test_no_positive_row_is_not_defined_and_all_positive_is_one() -> None:
 
 
 # -- the memory budget: score bins and the range of the exact value ----------------------
-
-
-def paired_in_bins(bins: int = 3000, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """Two rows in each of ``bins`` distinct bins of 2^20: 2·bins exact scores."""
-    rng = np.random.default_rng(seed)
-    chosen = rng.choice(2**20, bins, replace=False)
-    p = (np.repeat(chosen, 2) + rng.uniform(0.01, 0.99, 2 * bins)) / 2**20
-    return (rng.uniform(size=len(p)) < p).astype(float), p
 
 
 def range_in(note: str) -> tuple[float, float]:
