@@ -22,6 +22,7 @@ from .engine.per_class import run_losses as per_class_losses
 from .engine.pictures import confusion_losses, picture_losses
 from .engine.run import Options, Progress
 from .engine.settings import uncertainty_settings
+from .engine.thresholds import threshold_reading
 from .errors import UsageError
 from .inputs import as_list, as_source, check_engine, each_file_once, evaluated
 from .losses import (
@@ -94,6 +95,8 @@ def evaluate(
     confusion: bool = False,
     confusion_normalize: str | None = None,
     threshold: float = 0.5,
+    thresholds: str | Sequence[float] | None = None,
+    thresholds_objective: str = "f1",
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -140,6 +143,11 @@ def evaluate(
     ``confusion``). ``threshold`` T: one-column classifiers predict p > T in the matrix
     and in precision, recall, F1 and balanced accuracy, whose columns are then named
     ``precision:threshold=T`` (unless a loss's own ``:threshold=`` is given).
+    ``thresholds`` (``"auto"``, ``"0.1,0.5"`` or numbers in [0, 1]) gives per row of a
+    binary model precision, recall, F1, false-positive rate and predicted-positive share
+    at each threshold (p > t), and the one that maximises ``thresholds_objective``
+    (``f1``, ``youden``, ``cost:fp=1,fn=5``), from the same rank tables
+    (``result.thresholds``, :mod:`losscli.result.thresholds`).
 
     Gates, as on the command line: ``plugins`` are plugin files to load first (their
     prints go where the process's go: unlike the command line, the API redirects nothing);
@@ -194,6 +202,9 @@ def evaluate(
     diagrams += confusion_losses(
         confusion, confusion_normalize, threshold, weighted=weight is not None
     )
+    threshold_run, diagrams = threshold_reading(
+        thresholds, thresholds_objective, run_losses, curve_source, diagrams
+    )
     options = Options(
         label=label,
         preds=_as_tuple(pred),
@@ -224,6 +235,7 @@ def evaluate(
         curves=curve_source,
         per_class=class_losses(run_losses) if class_rows else None,
         quantiles=quantile_specs,
+        thresholds=threshold_run,
     )
     frames: list[Frame] = []
     comparisons: list[Comparison] = []

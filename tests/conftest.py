@@ -38,7 +38,7 @@ from losscli.losses import REGISTRY, get_loss
 from losscli.reading import source
 from losscli.render.formats import FORMATS, Display
 from losscli.result import EvaluationResult, Frame, LossColumn, ResultRow
-from losscli.testing import KernelHarness
+from losscli.testing import CLASSES, KernelHarness
 
 # The suite's property tests draw the same examples on every run, so CI passes or fails
 # on the code alone; HYPOTHESIS_PROFILE=explore draws new ones (as `make fuzz` does).
@@ -89,6 +89,43 @@ def run() -> Callable[..., Result]:
 
 
 Reference = Callable[[pd.DataFrame, "np.ndarray | None"], float]
+
+
+# -- scored classifier data of the rank statistics' tests (roc_auc, average_precision)
+
+
+def binary(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(size=n)
+    return (rng.uniform(size=n) < p).astype(float), p, rng.uniform(0.5, 2.0, n)
+
+
+def multiclass(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(size=(n, CLASSES))
+    p = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    y = np.array([rng.choice(CLASSES, p=row) for row in p])
+    return y, p, rng.uniform(0.5, 2.0, n)
+
+
+def paired_in_bins(bins: int = 5000, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Two rows in each of ``bins`` distinct bins of 2^20: 2·bins exact scores."""
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(2**20, bins, replace=False)
+    p = (np.repeat(chosen, 2) + rng.uniform(0.01, 0.99, 2 * bins)) / 2**20
+    return (rng.uniform(size=len(p)) < p).astype(float), p
+
+
+def merged_in_orders(harness: Any, *columns: np.ndarray, cuts: Sequence[int]) -> list[Any]:
+    """The partials of ``columns`` (y, p, w, g) cut at ``cuts``, as :func:`folded_and_merged`
+    gives them: each should equal the whole."""
+    import itertools
+
+    chunks = [
+        harness.partial(*(c[a:b] for c in columns), first_row=a)
+        for a, b in itertools.pairwise(cuts)
+    ]
+    return folded_and_merged(harness, chunks)
 
 
 def assert_matches_reference(

@@ -376,25 +376,25 @@ def test_focal_down_weights_easy_rows() -> None:
             "binary",
             [],
             "mse,cross_entropy,accuracy,brier,precision,recall,f1,balanced_accuracy,ece,"
-            "kl_divergence,focal,roc_auc",
+            "kl_divergence,focal,roc_auc,average_precision",
         ),
         (
             "binary",
             ["-p", "z", "--from-logits"],
             "mse,cross_entropy,accuracy,brier,precision,recall,f1,balanced_accuracy,ece,hinge,"
-            "kl_divergence,focal,roc_auc",
+            "kl_divergence,focal,roc_auc,average_precision",
         ),
         (
             "multiclass",
             ["-l", "species", "--probs", "p_*"],
             "mse,cross_entropy,accuracy,brier,precision,recall,f1,balanced_accuracy,"
-            "top_k_accuracy,ece,kl_divergence,focal,roc_auc",
+            "top_k_accuracy,ece,kl_divergence,focal,roc_auc,average_precision",
         ),
         (
             "multiclass",
             ["-l", "species", "--probs", "z_*", "--from-logits"],
             "mse,cross_entropy,accuracy,brier,precision,recall,f1,balanced_accuracy,"
-            "top_k_accuracy,ece,hinge,kl_divergence,focal,roc_auc",
+            "top_k_accuracy,ece,hinge,kl_divergence,focal,roc_auc,average_precision",
         ),
     ],
 )

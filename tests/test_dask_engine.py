@@ -380,3 +380,15 @@ def test_quantile_forecasts_with_intervals_and_comparisons_are_the_local_engines
         compare="lower",
         checks=["coverage:lower=0.2:upper=0.8>0.5", "bias<1"],
     )
+
+
+@pytest.mark.parametrize("thresholds", ["0.1,0.25,0.5", "auto"])
+def test_thresholds_and_average_precision_are_the_local_engines_on_dask(
+    data: dict[str, Path], dask_client: Any, thresholds: str
+) -> None:
+    """--thresholds' tables per group, read from the merged rank tables, and
+    average_precision, over several files of Parquet and CSV: equal to 1e-12."""
+    inputs = [str(data["classification-parquet"]), str(data["classification-csv"])]
+    options = {"label": "bin", "pred": ["p_u", "p_v"], "weight": "w", "losses": "ap,log_loss"}
+    found = both(inputs, dask_client, group_by="g", thresholds=thresholds, **options).to_dict()
+    assert all(row["thresholds"] for row in found["rows"])

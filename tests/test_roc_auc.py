@@ -4,7 +4,6 @@ comparison for binary data (tests/test_delong*.py), none for multi-class."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import folded_and_merged, write_table
+from conftest import (
+    binary,
+    merged_in_orders,
+    multiclass,
+    paired_in_bins,
+    write_table,
+)
 from sklearn.metrics import roc_auc_score
 
 from losscli.engine import delong, ranks
@@ -22,20 +27,6 @@ from losscli.testing import CLASSES, KernelHarness
 UNDEFINED = (
     "not defined: needs rows of both kinds, positive and negative (multi-class: for every class)"
 )
-
-
-def binary(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    p = rng.uniform(size=n)
-    return (rng.uniform(size=n) < p).astype(float), p, rng.uniform(0.5, 2.0, n)
-
-
-def multiclass(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    scores = rng.normal(size=(n, CLASSES))
-    p = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
-    y = np.array([rng.choice(CLASSES, p=row) for row in p])
-    return y, p, rng.uniform(0.5, 2.0, n)
 
 
 def auc_of(harness: KernelHarness, partial: Any) -> list[float | None]:
@@ -136,13 +127,9 @@ def test_chunks_folded_or_merged_in_any_order_equal_the_whole(task: str) -> None
     g = np.random.default_rng(7).choice(["a", "b"], len(y))
     harness = KernelHarness(["roc_auc"], task=task, grouped=True)
     whole = auc_of(harness, harness.partial(y, p, w, g))
-    cuts = [0, 3, 250, 251, 600, 1000]
-    chunks = [
-        harness.partial(y[a:b], p[a:b], w[a:b], g[a:b], first_row=a)
-        for a, b in itertools.pairwise(cuts)
-    ]
-    for partial in folded_and_merged(harness, chunks):
-        assert auc_of(harness, partial) == pytest.approx(whole, rel=1e-12)
+    merged = merged_in_orders(harness, y, p, w, g, cuts=[0, 3, 250, 251, 600, 1000])
+    for got in (auc_of(harness, partial) for partial in merged):
+        assert got == pytest.approx(whole, rel=1e-12)
 
 
 def test_a_long_fold_sorts_absorbed_chunks_in_once_they_match_the_table() -> None:
@@ -199,14 +186,6 @@ def test_labels_outside_the_unit_interval_make_it_not_applicable() -> None:
 
 
 # -- the memory budget: score bins and their error bound ---------------------------------
-
-
-def paired_in_bins(bins: int = 5000, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """Two rows in each of ``bins`` distinct bins of 2^20: 2·bins exact scores."""
-    rng = np.random.default_rng(seed)
-    chosen = rng.choice(2**20, bins, replace=False)
-    p = (np.repeat(chosen, 2) + rng.uniform(0.01, 0.99, 2 * bins)) / 2**20
-    return (rng.uniform(size=len(p)) < p).astype(float), p
 
 
 def bound_in(note: str) -> float:

@@ -44,6 +44,12 @@ from .plugin_stdout import discard_result_stream, move_aside, result_stream
 from .quantile_options import quantile_options
 from .stats_options import check_interval_usage, stats_options
 from .storage_options import storage_option
+from .threshold_options import (
+    check_threshold_usage,
+    threshold_options,
+    thresholds_nowhere,
+    with_thresholds,
+)
 from .view_options import check_view_usage, sorted_loss, view_options
 
 
@@ -129,6 +135,7 @@ def main() -> None:
 @diagram_options
 @class_options
 @confusion_options
+@threshold_options
 @chart_options
 @gate_options
 @handle_errors
@@ -194,6 +201,8 @@ def evaluate(
     confusion = confusion_asked(options)
     check_confusion_usage(table, confusion)
     sort_by = thresholded(sort_by, options["threshold"])
+    check_threshold_usage(table, options["thresholds"], options["thresholds_objective"])
+    chosen = with_thresholds(chosen, options["thresholds"] is not None)
     view = chart_view(options, chosen, quiet=quiet)
     drawn = chosen.human  # --chart=LOSS adds LOSS only where a chart is drawn
     options["curves"] = curves_wanted(chosen, options["curves"])
@@ -232,6 +241,8 @@ def evaluate(
             say("warning", nowhere)
         if confusion_nowhere(chosen, confusion, table):
             say("warning", confusion_nowhere(chosen, confusion, table))
+        if thresholds_nowhere(chosen, options["thresholds"] is not None, table):
+            say("warning", thresholds_nowhere(chosen, True, table))
     if output is not None or not quiet:
         emit(result, chosen, precision, output, max_rows, layout=layout, table=table, **view)
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()

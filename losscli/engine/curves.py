@@ -53,30 +53,11 @@ def curve_columns(partial: Partial, model: Model, source: str, order: np.ndarray
     merged rank table of loss ``source``; none for a model that is no classifier or a loss
     no row reached."""
     rows = len(order) + 1
-    store = next(
-        (
-            state
-            for (owner, loss, _), state in partial.states.items()
-            if owner == model.name and loss == source and isinstance(state, RankStore)
-        ),
-        None,
-    )
-    classifier = model.multiclass or partial.binary.get(model.name, True)
-    tables = store.tables() if store is not None else []
-    if not classifier or not tables:
+    table = model_table(partial, model, source)
+    if table is None:
         return CurveColumns((), np.full(rows, -1), np.zeros(rows, dtype=np.int64))
-    table = tables[0] if len(tables) == 1 else merged(tables)
     keys = partial.size
-    overall = pooled(table)
-    both = RankTable(
-        np.concatenate([table.cell, overall.cell + keys * table.classes]),
-        np.concatenate([table.score, overall.score]),
-        np.concatenate([table.pos, overall.pos]),
-        np.concatenate([table.neg, overall.neg]),
-        table.classes,
-        table.logits,
-        table.bits,
-    )
+    both = with_overall(table, keys)
     cells = (keys + 1) * table.classes
     labels = model.columns if model.multiclass else ("",)
     curve_table = CurveTable(
@@ -91,3 +72,35 @@ def curve_columns(partial: Partial, model: Model, source: str, order: np.ndarray
     )
     key = np.append(order, keys).astype(np.int64)
     return CurveColumns((curve_table,), np.zeros(rows, dtype=np.int64), key)
+
+
+def model_table(partial: Partial, model: Model, source: str) -> RankTable | None:
+    """The model's merged rank table of loss ``source``; None for a model that is no
+    classifier or a loss no row reached."""
+    store = next(
+        (
+            state
+            for (owner, loss, _), state in partial.states.items()
+            if owner == model.name and loss == source and isinstance(state, RankStore)
+        ),
+        None,
+    )
+    classifier = model.multiclass or partial.binary.get(model.name, True)
+    tables = store.tables() if store is not None else []
+    if not classifier or not tables:
+        return None
+    return tables[0] if len(tables) == 1 else merged(tables)
+
+
+def with_overall(table: RankTable, keys: int) -> RankTable:
+    """``table`` (of ``keys`` keys) with its overall row pooled as one more key, ``keys``."""
+    overall = pooled(table)
+    return RankTable(
+        np.concatenate([table.cell, overall.cell + keys * table.classes]),
+        np.concatenate([table.score, overall.score]),
+        np.concatenate([table.pos, overall.pos]),
+        np.concatenate([table.neg, overall.neg]),
+        table.classes,
+        table.logits,
+        table.bits,
+    )

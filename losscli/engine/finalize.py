@@ -25,6 +25,7 @@ from ..result.confusion import ConfusionColumns
 from ..result.curves import CurveColumns
 from ..result.diagrams import DiagramColumns
 from ..result.frame import repeated
+from ..result.thresholds import ThresholdColumns, ThresholdRun
 from .order import key_order, shown_values
 from .partial import Partial
 from .settings import Uncertainty
@@ -48,6 +49,7 @@ class Finishing:
     diagrams: tuple[Loss, ...] = ()  # the diagrams' internal losses (engine/bins.py)
     curves: str = ""  # --curves: the loss whose rank tables they are read from (engine/curves.py)
     per_class: tuple[Loss, ...] | None = None  # --per-class: internal losses (per_class.py)
+    thresholds: ThresholdRun | None = None  # --thresholds (engine/thresholds.py)
 
     @property
     def ci(self) -> CiSettings | None:
@@ -101,6 +103,7 @@ def result_frame(
                 diagrams=_diagrams(sums[model.name], spec.diagrams, partial, model),
                 curves=_curves(partial, model, spec.curves, order),
                 confusion=_confusion(sums[model.name], spec.diagrams, partial, model),
+                thresholds=_thresholds(partial, model, spec.thresholds, order),
             )
         )
     frame = Frame.concat(
@@ -168,6 +171,17 @@ def _curves(partial: Partial, model: Model, source: str, order: np.ndarray) -> C
     from .curves import curve_columns
 
     return curve_columns(partial, model, source, order)
+
+
+def _thresholds(
+    partial: Partial, model: Model, asked: ThresholdRun | None, order: np.ndarray
+) -> ThresholdColumns | None:
+    """The model's --thresholds per row (:mod:`.thresholds`); None: not asked."""
+    if asked is None:
+        return None
+    from .thresholds import threshold_columns
+
+    return threshold_columns(partial, model, asked.source, order, asked.spec)
 
 
 def _sorted_keys(partial: Partial) -> np.ndarray:

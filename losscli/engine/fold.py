@@ -190,6 +190,7 @@ def finish(
         diagrams=options.diagrams,
         curves=options.curves,
         per_class=options.per_class,
+        thresholds=options.thresholds,
     )
     try:
         frame, comparisons = result_frame(work.name, total, plan.models, finishing)

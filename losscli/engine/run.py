@@ -23,6 +23,7 @@ from ..losses import Loss, Params
 from ..reading import ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
 from ..reading.quantiles import QuantileSpec
+from ..result.thresholds import ThresholdRun
 from .batches import BatchBuilder
 from .budget import MemoryBudget
 from .delong import placement_losses
@@ -56,6 +57,7 @@ class Options:
     curves: str = ""  # --curves: the loss whose rank tables they are read from (engine/curves.py)
     per_class: tuple[Loss, ...] | None = None  # --per-class: internal losses (per_class.py)
     quantiles: tuple[QuantileSpec, ...] = ()  # --quantiles: quantile forecasts' columns and levels
+    thresholds: ThresholdRun | None = None  # --thresholds: what to read of the rank tables
 
 
 def evaluate_sources(

@@ -76,6 +76,7 @@ class ResultTable(NamedTuple):
     columns: str  # "module:function" of ``losscli.result`` giving (names, arrays); "": the rows
     json_key: str  # the JSON document's list holding its rows
     needs: str = ""  # the option without which it has no rows (a usage error)
+    grid: str = ""  # "module:function" of ``losscli.render`` giving its grid; "": table_grid's
 
 
 ANY_TABLE = ("*",)  # a format that writes every table registered
@@ -98,6 +99,15 @@ TABLES: dict[str, ResultTable] = {
             "confusion:confusion_table_columns",
             "confusion",
             needs="--confusion",
+        ),
+        ResultTable(
+            "thresholds",
+            "one row per threshold of each binary model's row (--thresholds): file, pred, "
+            "scope, group, threshold, precision, recall, f1, fpr, predicted_positive, chosen",
+            "threshold_table:threshold_columns",
+            "thresholds",
+            needs="--thresholds",
+            grid="thresholds:threshold_grid",
         ),
     )
 }

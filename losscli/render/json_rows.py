@@ -78,6 +78,10 @@ def _rows_text(result: EvaluationResult, flat: Frame) -> str:
         from .confusion import json_texts
 
         parts.append(lambda: json_texts(flat, FIELD))
+    if flat.thresholds is not None:  # --thresholds: each row's list (render/thresholds.py)
+        from .thresholds import threshold_texts
+
+        parts.append(lambda: threshold_texts(flat.thresholds, FIELD))
     parts.append(f"\n{ROW}}}")
     jobs = [p for p in parts if callable(p)]
     done = iter(in_parallel(jobs))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from importlib import import_module
 from typing import Any
 
 import numpy as np
 
 from ..result import EvaluationResult
 from .cells import group_cells
-from .formats import Display
+from .formats import TABLES, Display
 from .grid import MORE_ROWS, Grid
 from .marks import glyphs_for
 from .numbers import column_notation, format_number
@@ -19,7 +20,14 @@ from .verdicts import p_text
 
 def table_grid(result: EvaluationResult, display: Display, charset: str | None) -> Grid:
     """The comparisons as a grid: one row per comparison, at most ``max_rows`` group rows
-    per file, model and loss."""
+    per file, model and loss (another table's grid where it declares one)."""
+    own = TABLES[display.table].grid
+    if own:
+        module, function = own.split(":")
+        made: Grid = getattr(import_module(f".{module}", __package__), function)(
+            result, display, charset
+        )
+        return made
     glyphs = glyphs_for(charset)
     _, columns = table_columns(result, display.table)
     several = len(result.files) > 1

@@ -118,9 +118,13 @@ class Curve:
     @cached_property
     def average_precision(self) -> float:
         """Σ (Rₙ − Rₙ₋₁)·Pₙ over the thresholds, descending: scikit-learn's
-        ``average_precision_score``."""
-        precision, recall, _ = self.precision_recall()
-        return float(-np.sum(np.diff(recall) * precision[:-1]))
+        ``average_precision_score``, as the loss ``average_precision`` computes it (NaN
+        without positive weight)."""
+        from ..engine.rank_precision import curve_average_precision
+
+        pos = np.diff(self.tps, prepend=0.0)[::-1]
+        neg = np.diff(self.fps, prepend=0.0)[::-1]
+        return curve_average_precision(self.threshold[::-1], pos, neg, bits=self.bits)
 
     def thinned_roc(self, points: int = DRAWN) -> tuple[np.ndarray, np.ndarray]:
         """(fpr, tpr) of at most ``points`` points, the end points kept."""

@@ -61,6 +61,16 @@ class EvaluationResult:
         return confusion_matrices(self.frame, self.shown_rows().tolist())
 
     @property
+    def thresholds(self) -> Any:
+        """``--thresholds``: the rows' threshold tables (a :class:`~.threshold_table.
+        ResultThresholds`); None where none were asked for."""
+        if self.frame.thresholds is None:
+            return None
+        from .threshold_table import ResultThresholds
+
+        return ResultThresholds(self)
+
+    @property
     def failures(self) -> list[Outcome]:
         return [outcome for outcome in self.checks if not outcome.passed]
 
@@ -180,7 +190,7 @@ class EvaluationResult:
         """
         shown = self.shown_rows()
         parts = part_records(self.frame, shown)
-        rows = [self._row_record(self.row(int(i)), parts[k]) for k, i in enumerate(shown)]
+        rows = [self._row_record(self.row(int(i)), parts[k], int(i)) for k, i in enumerate(shown)]
         if self.frame.confusion is not None:  # --confusion: each row's matrix
             from .confusion import with_confusion
 
@@ -207,7 +217,7 @@ class EvaluationResult:
             document["curves"] = curve_records(self.frame, self.shown_rows().tolist())
         return document
 
-    def _row_record(self, r: ResultRow, parts: dict[str, Any]) -> dict[str, Any]:
+    def _row_record(self, r: ResultRow, parts: dict[str, Any], index: int) -> dict[str, Any]:
         """A row of the JSON document; ``parts``: its row key's fields past the group
         (:func:`.keys.part_records`), put after the group and ``support`` after n."""
         row: dict[str, Any] = {"file": r.file, "pred": r.pred, "group": r.group}
@@ -223,6 +233,8 @@ class EvaluationResult:
         if self.baseline is not None:
             row["baseline"] = r.baseline
             row["change"] = {loss: _change_record(r.change(loss)) for loss in self.losses}
+        if self.frame.thresholds is not None:  # --thresholds
+            row["thresholds"] = self.frame.thresholds.records(index)
         return row
 
     @property

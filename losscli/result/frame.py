@@ -26,6 +26,7 @@ from .curves import CurveColumns
 from .diagrams import DiagramColumns
 from .keys import ClassColumns, PeriodColumns, period_texts
 from .rows import Interval, Period, ResultRow
+from .thresholds import ThresholdColumns
 
 Index = np.ndarray | slice
 TOO_FEW_ROWS = "too few rows for an interval"
@@ -111,6 +112,7 @@ class Frame:
     classes: ClassColumns | None = None  # --per-class: each row's class part (None: no row has one)
     support: np.ndarray | None = None  # --per-class: float64, the weight of the row's true labels
     confusion: ConfusionColumns | None = None  # --confusion: rows' matrices
+    thresholds: ThresholdColumns | None = None  # --thresholds: per row, its threshold table
 
     def __len__(self) -> int:
         return len(self.n)
@@ -130,6 +132,7 @@ class Frame:
             classes=None if self.classes is None else self.classes.take(index),
             support=None if self.support is None else self.support[index],
             confusion=None if self.confusion is None else self.confusion.take(index),
+            thresholds=None if self.thresholds is None else self.thresholds.take(index),
         )
 
     @property
@@ -233,7 +236,14 @@ class Frame:
             classes=_concat_parts(ClassColumns, [f.classes for f in frames], frames),
             support=_concat_support(frames),
             confusion=_concat_parts(ConfusionColumns, [f.confusion for f in frames], frames),
+            thresholds=_concat_thresholds(frames),
         )
+
+
+def _concat_thresholds(frames: Sequence[Frame]) -> ThresholdColumns | None:
+    if all(f.thresholds is None for f in frames):
+        return None
+    return ThresholdColumns.concat([f.thresholds for f in frames], [len(f) for f in frames])
 
 
 def _concat_support(frames: Sequence[Frame]) -> np.ndarray | None:

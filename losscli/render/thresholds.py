@@ -1,0 +1,141 @@
+"""``--thresholds`` in the outputs for people and in JSON: per model and group, the chosen
+threshold and its measures below the table (``-f table``, markdown), the whole table with
+``--table thresholds``, and each JSON row's ``"thresholds"`` list."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pyarrow as pa
+
+from .. import _arrow
+from ..result import EvaluationResult
+from ..result.threshold_table import threshold_columns
+from ..result.thresholds import MEASURES, ThresholdColumns
+from .cells import group_cells
+from .formats import Display
+from .grid import MORE_ROWS, Grid
+from .marks import glyphs_for
+from .numbers import format_number
+
+HEADERS = {
+    "threshold": "threshold",
+    "precision": "precision",
+    "recall": "recall",
+    "f1": "F1",
+    "fpr": "FPR",
+    "predicted_positive": "predicted +",
+    "youden": "Youden",
+    "cost": "cost",
+}
+
+
+def threshold_texts(columns: ThresholdColumns, indent: str) -> pa.Array:
+    """Per row, ``,\\n<indent>"thresholds": [...]`` as ``json.dumps(indent=2)`` writes it
+    there (the document's rows' path: :mod:`.json_rows`)."""
+    texts = []
+    for i in range(len(columns.present)):
+        text = json.dumps(columns.records(i), indent=2, ensure_ascii=False, allow_nan=False)
+        texts.append(f',\n{indent}"thresholds": ' + text.replace("\n", "\n" + indent))
+    return _arrow.texts(texts)
+
+
+def threshold_lines(result: EvaluationResult, display: Display) -> list[str]:
+    """Below the table: per file and model, the objective, then per group (at most
+    ``max_rows``) and overall the chosen threshold and its measures."""
+    found = result.frame.thresholds
+    if found is None:
+        return []
+    glyphs = glyphs_for(display.charset)
+    measures = found.measures()
+    chosen = found.chosen(measures)
+    kind = found.objective.kind
+    lines: list[str] = []
+    block: tuple[str, str] | None = None
+    kept = left_out = 0
+    for i in result.shown_rows().tolist():
+        if not found.present[i]:
+            continue
+        frame = result.frame
+        here = (frame.file[i], frame.pred[i])
+        if here != block:
+            block, kept = here, 0
+            several = len(result.files) > 1
+            where = glyphs.separator.join([*([here[0]] if several else []), here[1]])
+            bits = int(found.bits[i])
+            binned = (
+                f" (scores in 2^{bits} bins: a bin holding t counts as below it)" if bits else ""
+            )
+            lines += [
+                "",
+                f"Thresholds of {where}: predicted positive where p > t; best "
+                f"{found.objective.text()}{binned}",
+            ]
+        overall = bool(frame.overall[i])
+        if not overall:
+            kept += 1
+            if display.max_rows and kept > display.max_rows:
+                left_out += 1
+                continue
+        group = frame.group(i)
+        name = "overall" if group is None else ", ".join(group_cells(group, result.group_by))
+        j = int(chosen[i])
+        if j < 0:
+            lines.append(f"  {name}: no threshold has a {kind}")
+            continue
+        shown = [f"t = {_number(found.at[i, j], display.digits)}"]
+        for m in [*MEASURES, *([] if kind == "f1" else [kind])]:
+            shown.append(
+                f"{HEADERS[m]} {_number(measures[m][i, j], display.digits, glyphs.missing)}"
+            )
+        lines.append(f"  {name}: " + ", ".join(shown))
+    if left_out:
+        lines.append(f"  {glyphs.more} {left_out:,} group rows left out: {MORE_ROWS}")
+    return lines
+
+
+def threshold_grid(result: EvaluationResult, display: Display, charset: str | None) -> Grid:
+    """``--table thresholds`` as the table and markdown show it: one row per threshold of
+    each row, the chosen one marked, at most ``max_rows`` group rows per file and model."""
+    glyphs = glyphs_for(charset)
+    names, columns = threshold_columns(result)
+    several = len(result.files) > 1
+    keys = (["file"] if several else []) + ["pred", *result.group_by]
+    values = [n for n in names if n in HEADERS]
+    grid = Grid(
+        title=glyphs.separator.join([] if several else result.files),
+        headers=[*keys, *(HEADERS[n] for n in values), "chosen"],
+        numeric=[False] * len(keys) + [True] * len(values) + [False],
+    )
+    groups_seen: dict[tuple[Any, ...], set[Any]] = {}
+    left_out = 0
+    count = len(columns["file"])
+    for i in range(count):
+        overall = columns["scope"][i] == "overall"
+        group = None if overall else {g: columns[g][i] for g in result.group_by}
+        block = (columns["file"][i], columns["pred"][i])
+        if not overall:
+            seen = groups_seen.setdefault(block, set())
+            seen.add(tuple(str(v) for v in (group or {}).values()))
+            if display.max_rows and len(seen) > display.max_rows:
+                left_out += 1
+                continue
+        grid.rows.append(
+            ([columns["file"][i]] if several else [])
+            + [columns["pred"][i]]
+            + group_cells(group, result.group_by)
+            + [_number(columns[n][i], display.digits, glyphs.missing) for n in values]
+            + ["chosen" if columns["chosen"][i] else ""]
+        )
+        grid.overall.append(overall and bool(result.group_by))
+        last = i + 1 == count or (columns["file"][i + 1], columns["pred"][i + 1]) != block
+        grid.block_ends.append(last)
+    if left_out:
+        grid.footnotes.append(f"{glyphs.more} {left_out:,} threshold rows left out: {MORE_ROWS}")
+    return grid.shown(charset)
+
+
+def _number(value: float, digits: int, missing: str = "") -> str:
+    return missing if math.isnan(value) else format_number(float(value), digits)
