@@ -15,6 +15,7 @@ import pytest
 from conftest import write_table
 from sklearn.metrics import (
     accuracy_score,
+    average_precision_score,
     brier_score_loss,
     classification_report,
     roc_auc_score,
@@ -320,3 +321,28 @@ def test_a_chosen_threshold_moves_that_losss_class_rows() -> None:
         report = report_of(y, predicted, ["0", "1"], df.w)
         for name in ("0", "1", "macro avg", "weighted avg"):
             close(rows.loc[name, loss], report[name][loss.split(":")[0]], f"{name} {loss}")
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_average_precision_per_class_is_one_vs_rest_binary_and_multiclass(weighted: bool) -> None:
+    """average_precision on class rows: each class's against the rest, as scikit-learn's
+    average_precision_score gives it; a binary model's class 0 scores 1 − p (its table read
+    from the other end), class 1 scores p."""
+    rng = np.random.default_rng(11)
+    n = 300
+    y = rng.integers(0, 2, n)
+    p = np.clip(rng.random(n) * 0.6 + y * 0.3, 0, 1).round(2)  # ties across both classes
+    w = rng.random(n) + 0.2 if weighted else np.ones(n)
+    two = pd.DataFrame({"y": y, "p": p, "w": w})
+    got = evaluate(two, label="y", pred="p", weight="w", losses="ap", per_class=True).per_class
+    want = [
+        average_precision_score(1 - y, 1 - p, sample_weight=w),
+        average_precision_score(y, p, sample_weight=w),
+    ]
+    np.testing.assert_allclose(got["average_precision"][:2], want, rtol=REL)
+    labels = rng.integers(0, 3, n)
+    scores = rng.dirichlet(np.ones(3), n)
+    many = pd.DataFrame({"y": labels, "w": w, **{f"p_{k}": scores[:, k] for k in range(3)}})
+    got = evaluate(many, label="y", probs="p_*", weight="w", losses="ap", per_class=True).per_class
+    want = [average_precision_score(labels == k, scores[:, k], sample_weight=w) for k in range(3)]
+    np.testing.assert_allclose(got["average_precision"][:3], want, rtol=REL)

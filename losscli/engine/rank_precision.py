@@ -33,7 +33,8 @@ from .statistics import State
 
 PER_CLASS = ("ap", "ap_low", "ap_high")  # keys × classes
 MICRO = ("micro_pos", "micro_ap", "micro_low", "micro_high")  # per key: classes pooled
-PRECISION_SHOWN = (*SHOWN, *PER_CLASS, *MICRO)
+NEGATIVE = "negative_ap"  # binary: the negative class's ``ap`` (its scores 1 − p), keys × 1
+PRECISION_SHOWN = (*SHOWN, *PER_CLASS, *MICRO, NEGATIVE)
 
 
 def precision_sums(t: RankTable, n_keys: int) -> dict[str, np.ndarray]:
@@ -102,8 +103,24 @@ def micro_sums(t: RankTable, n_keys: int) -> dict[str, np.ndarray]:
 
 def table_sums(t: RankTable, n_keys: int) -> dict[str, np.ndarray]:
     """What average precision reads of a collapsed table: the ROC sums (P, N, bits, …),
-    then :func:`precision_sums` and :func:`micro_sums`."""
-    return {**key_class_sums(t, n_keys), **precision_sums(t, n_keys), **micro_sums(t, n_keys)}
+    then :func:`precision_sums`, :func:`micro_sums` and :func:`negative_sums`."""
+    return {
+        **key_class_sums(t, n_keys),
+        **precision_sums(t, n_keys),
+        **micro_sums(t, n_keys),
+        NEGATIVE: negative_sums(t, n_keys),
+    }
+
+
+def negative_sums(t: RankTable, n_keys: int) -> np.ndarray:
+    """A binary table's ``ap`` of its negative class (keys × 1; NaN for a multi-class
+    table, whose classes each have their own): the same table read from the other end,
+    its scores negated (ascending again once reversed) and positive and negative weight
+    swapped, as scikit-learn scores "the label is 0" by 1 − p."""
+    if t.classes != 1:
+        return np.full((n_keys, 1), np.nan)
+    flipped = RankTable(t.cell[::-1], -t.score[::-1], t.neg[::-1], t.pos[::-1], bits=t.bits)
+    return precision_sums(flipped, n_keys)["ap"]
 
 
 @dataclass(frozen=True)

@@ -71,8 +71,12 @@ def average_precision_per_class(sums: Sums) -> np.ndarray:
     """Average precision per key and class (keys × classes; binary: one class), from the
     sums of :mod:`losscli.engine.rank_precision`: Σ_s P(s)·Prec(≥s) / P, as scikit-
     learn's ``average_precision_score`` of that class against the rest; NaN where the
-    class has no positive weight."""
-    return ratio(sums["ap"], sums["pos"])
+    class has no positive weight. A binary model's two classes: the negative class's
+    (its scores 1 − p, ``negative_ap``), then the positive class's."""
+    positive = ratio(sums["ap"], sums["pos"])
+    if positive.shape[1] == 1 and "negative_ap" in sums:
+        return np.concatenate([ratio(sums["negative_ap"], sums["neg"]), positive], axis=1)
+    return positive
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,7 @@ register(
         direction=Direction.HIGHER,
         shape=PrecisionRanked(_roc_ranks),
         rules=(OUTSIDE_UNIT,),
+        per_class=PerClass(average_precision_per_class),
         undefined="not defined: needs rows with a positive label (multi-class macro: in every "
         "class)",
         params=(
