@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from .engine.budget import MemoryBudget, parse_size
 from .engine.finalize import drop_inapplicable
+from .engine.period_spec import period_spec
 from .engine.pictures import picture_losses
 from .engine.run import Options, Progress
 from .engine.settings import uncertainty_settings
@@ -75,6 +76,10 @@ def evaluate(
     workers: int | None = None,
     connect_timeout: float = 10.0,
     curves: bool | None = False,
+    period: str | None = None,
+    period_origin: str | None = None,
+    tz: str | None = None,
+    time_unit: str | None = None,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -117,6 +122,12 @@ def evaluate(
     without a baseline row. The verdict is in the result (``result.failures``, empty
     when every check passed), never an exit.
     ``storage_options`` (s3fs', gcsfs', adlfs') reach URL inputs and a URL baseline.
+
+    ``period`` (``"COL:FREQ"``, as ``--period``) adds a row per period of the time column
+    (per group too), in time order, with a row per period over all groups and per group
+    over all periods: ``result.frame.period`` (:class:`~losscli.result.keys.PeriodColumns`);
+    ``period_origin``, ``tz`` and ``time_unit`` as ``--period-origin``, ``--tz`` and
+    ``--time-unit``.
 
     ``engine="dask"`` computes on a Dask cluster, with the same numbers: ``scheduler``
     (an address, a ``distributed.Client`` or a cluster; default ``DASK_SCHEDULER_ADDRESS``,
@@ -175,6 +186,7 @@ def evaluate(
         budget=MemoryBudget(_memory_limit(max_memory)),
         diagrams=diagrams,
         curves=curve_source,
+        period=period_spec(period, origin=period_origin, tz=tz, time_unit=time_unit),
     )
     frames: list[Frame] = []
     comparisons: list[Comparison] = []

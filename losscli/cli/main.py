@@ -23,6 +23,7 @@ from ..render.formats import CATALOG_FORMATS
 from .chart_options import chart_options, chart_view
 from .config_options import losses_config_options
 from .diagram_options import curves_wanted, diagram_options, diagram_warnings, with_diagrams
+from .period_options import period_options
 from .engine_options import engine_options
 from .messages import PROG, Group, say
 from .options import (
@@ -110,6 +111,7 @@ def main() -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @input_options
+@period_options
 @storage_option
 @loss_options
 @stats_options

@@ -189,6 +189,7 @@ def finish(
         guard.no_bootstrap,
         diagrams=options.diagrams,
         curves=options.curves,
+        period=options.period,
     )
     try:
         frame, comparisons = result_frame(work.name, total, plan.models, finishing)

@@ -26,6 +26,7 @@ from .batches import BatchBuilder
 from .budget import MemoryBudget
 from .fold import PartFold, SourceResult, finish
 from .kernel import KernelSpec
+from .period_spec import PeriodSpec
 from .settings import Uncertainty
 
 __all__ = ["Options", "PartFold", "Progress", "SourceResult", "Work", "evaluate_sources"]
@@ -52,6 +53,7 @@ class Options:
     budget: MemoryBudget = field(default_factory=MemoryBudget)  # --max-memory
     diagrams: tuple[Loss, ...] = ()  # --calibration, --residuals: their bins (engine/bins.py)
     curves: str = ""  # --curves: the loss whose rank tables they are read from (engine/curves.py)
+    period: PeriodSpec | None = None  # --period: rows per period too (engine/periods.py)
 
 
 def evaluate_sources(
@@ -148,9 +150,15 @@ def plan_work(source: Source, options: Options) -> Work:
         options.params.from_logits,
     )
     plan = replace(plan, extra=_loss_columns(source, options.losses))
+    if options.period is not None:
+        from .period_rows import with_period
+
+        plan = with_period(plan, options.period, source.name, source.columns())
     reference = _reference(plan, options.uncertainty.compare)
     spec = _kernel_spec(plan, options, source.empty_is_missing, reference)
-    builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
+    builder = BatchBuilder(
+        source.name, plan, options.params, options.renormalize, period=options.period
+    )
     sharded = source.parts() != [source]
     return Work(source.name, plan, spec, builder, reference, sharded)
 

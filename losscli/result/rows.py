@@ -85,6 +85,7 @@ class Comparison:
     # the p-value the verdict is read from: a group row's p_value adjusted across the groups
     # of its file, model and loss (--adjust; never below p_value), an overall row's its own
     p_adjusted: float | None = None
+    period: int | None = None  # --period: the start (ns since the epoch, UTC) of its period
 
     def record(self) -> dict[str, Any]:
         """As JSON's ``comparisons`` list carries it."""
