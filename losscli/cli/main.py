@@ -23,7 +23,6 @@ from ..render.formats import CATALOG_FORMATS
 from .chart_options import chart_options, chart_view
 from .config_options import losses_config_options
 from .diagram_options import curves_wanted, diagram_options, diagram_warnings, with_diagrams
-from .period_options import period_options
 from .engine_options import engine_options
 from .messages import PROG, Group, say
 from .options import (
@@ -33,6 +32,7 @@ from .options import (
     output_options,
 )
 from .output import STDOUT, emit, resolve_format
+from .period_options import period_options
 from .plugin_stdout import discard_result_stream, move_aside, result_stream
 from .stats_options import check_interval_usage, stats_options
 from .storage_options import storage_option

@@ -33,7 +33,8 @@ _OFFSET = r"[Tt ]\d\d(?::?\d\d){0,2}(?:[.,]\d+)?(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
 def period_keys(column: Any, spec: PeriodSpec, *, source: str, first_row: int) -> tuple[Any, bool]:
     """Each row's period start (an int64 Arrow array) and whether the column held dates."""
     found = _times(_chunked(column), spec, source, first_row)
-    if found.instant is not None and found.wall is not None:  # CSV text, some with offsets
+    if found.has_offset is not None:  # CSV text, some with offsets
+        assert found.instant is not None and found.wall is not None
         starts = np.where(
             found.has_offset,
             _starts_of_instants(found.instant, spec),
