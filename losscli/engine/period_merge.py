@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
+import pyarrow as pa
 
 from .bootstrap import Replicates
 from .bootstrap.replicates import UnitSpan
@@ -22,11 +23,10 @@ from .keys import KeySet
 from .partial import Partial
 
 
-def rekeyed(partial: Partial, kept: Sequence[int]) -> Partial:
-    """``partial`` (settled, trimmed) keyed by its key columns ``kept`` (their positions),
-    keys equal in those merged."""
+def rekeyed(partial: Partial, kept: Sequence[int], arrays: Sequence[pa.Array]) -> Partial:
+    """``partial`` (settled, trimmed) keyed by its key columns ``kept`` (their positions;
+    ``arrays``: its keys' values, ``partial.keys.arrays()``), keys equal in those merged."""
     columns = [partial.keys.columns[i] for i in kept]
-    arrays = partial.keys.arrays()
     keys = KeySet(columns, partial.keys.empty_is_missing)
     coarse = keys.codes([arrays[i] for i in kept]).astype(np.int64)
     size = keys.size

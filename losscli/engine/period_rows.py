@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pyarrow as pa
 
 from ..errors import InputError
 from ..reading import ColumnPlan, Model
@@ -66,8 +67,9 @@ def period_frame(
         frame = _shaped(fine, [], spec.period, dates=dates, overall=True)
         order = np.arange(len(frame))
         return frame, _comparisons([fine_cmp], [len(frame) // len(models)], order, models)
-    by_group = rekeyed(partial, range(groups))
-    by_period = rekeyed(partial, [groups])
+    arrays = partial.keys.arrays()
+    by_group = rekeyed(partial, range(groups), arrays)
+    by_period = rekeyed(partial, [groups], arrays)
     per_group, group_cmp = finalized(file, by_group, models, spec)
     per_period, period_cmp = finalized(file, by_period, models, spec)
     names = partial.keys.columns[:-1]
@@ -77,7 +79,7 @@ def period_frame(
         _shaped(per_period, names, spec.period, dates=dates, overall=True),
     ]
     sizes = [len(p) // len(models) for p in parts]
-    index = _row_order(partial, by_group, sizes, len(models))
+    index = _row_order(partial, by_group, arrays, sizes, len(models))
     found = [fine_cmp, group_cmp, period_cmp]
     return Frame.concat(parts).take(index), _comparisons(found, sizes, index, models)
 
@@ -98,12 +100,18 @@ def _shaped(
     return replace(frame, keys=keys, overall=flags, period=period)
 
 
-def _row_order(partial: Partial, by_group: Partial, sizes: list[int], models: int) -> np.ndarray:
+def _row_order(
+    partial: Partial,
+    by_group: Partial,
+    arrays: Sequence[pa.Array],
+    sizes: list[int],
+    models: int,
+) -> np.ndarray:
     """Positions in the three frames one after another (each a block per model, its last
     row the grand row): per model, each group's periods then its row over all periods,
     then the periods over all groups, then the grand row."""
     fine_n, group_n, period_n = sizes
-    group_of = _group_rows(partial, by_group)  # per fine row: its group's row
+    group_of = _group_rows(partial, by_group, arrays)  # per fine row: its group's row
     offsets = np.cumsum([0, fine_n * models, group_n * models])
     out = []
     for m in range(models):
@@ -117,22 +125,21 @@ def _row_order(partial: Partial, by_group: Partial, sizes: list[int], models: in
     return np.concatenate(out).astype(np.int64)
 
 
-def _group_rows(partial: Partial, by_group: Partial) -> np.ndarray:
+def _group_rows(partial: Partial, by_group: Partial, arrays: Sequence[pa.Array]) -> np.ndarray:
     """For each shown group × period key (in row order), the row of its group among the
     shown groups (both in key order, as finalizing orders them)."""
-    fine = _shown_order(partial)
-    groups = _shown_order(by_group)
+    fine = _shown_order(partial, arrays)
+    groups = _shown_order(by_group, by_group.keys.arrays())
     columns = list(range(len(by_group.keys.columns)))
-    arrays = partial.keys.arrays()
     of_fine = by_group.keys.copy().codes([arrays[c] for c in columns])
     row_of_group = np.full(by_group.size, -1, dtype=np.int64)
     row_of_group[groups] = np.arange(len(groups))
     return row_of_group[of_fine[fine]]
 
 
-def _shown_order(partial: Partial) -> np.ndarray:
+def _shown_order(partial: Partial, arrays: Sequence[pa.Array]) -> np.ndarray:
     seen = np.flatnonzero(partial.n > 0)
-    return key_order(partial.keys.arrays(), seen, partial.keys.empty_is_missing)
+    return key_order(arrays, seen, partial.keys.empty_is_missing)
 
 
 def _comparisons(

@@ -105,11 +105,14 @@ class _Where:
             f"{value!r} {why}; {advice}"
         )
 
-    def no_nulls(self, column: pa.Array) -> None:
-        if column.null_count:
-            first = int(np.flatnonzero(_bools(column.is_null()))[0])
-            raise self.error(
-                first, None, "has no time", "--period needs a time on every row: fill it in"
+    def no_nulls(self, column: pa.Array, empty: np.ndarray | None = None) -> None:
+        """A missing time (or an empty CSV cell: ``empty``) is an error naming its row."""
+        missing = _bools(column.is_null()) if column.null_count else empty
+        if missing is not None and missing.any():
+            first = int(np.flatnonzero(missing)[0])
+            raise InputError(
+                f"{self.source}: column {self.column!r}, data row {self.first_row + first + 1} "
+                "has no time; --period needs a time on every row: fill it in"
             )
 
 
@@ -148,8 +151,10 @@ def _text(column: pa.Array, spec: PeriodSpec, where: _Where) -> _Times:
             raise _first_bad(column, pa.float64(), where, "is not a number") from None
         return _Times(instant=_epoch(numbers, spec, where))
     text = pc.utf8_trim_whitespace(column)
+    lengths = _int64(pc.utf8_length(text))
+    where.no_nulls(text, lengths == 0)
     offset = _bools(pc.match_substring_regex(text, _OFFSET))
-    dates = bool(np.all(_int64(pc.utf8_length(text)) == 10)) and not offset.any()
+    dates = bool(np.all(lengths == 10)) and not offset.any()
     if not offset.any():
         return _Times(wall=_parsed(text, pa.timestamp("ns"), where), dates=dates)
     if offset.all():
