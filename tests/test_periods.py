@@ -319,3 +319,36 @@ def test_normal_intervals_and_compare_work_per_period_row(tmp_path: Path) -> Non
         start = f.period.start[i] if f.period is not None else NO_PERIOD
         assert c.period == (None if start == NO_PERIOD else int(start))
         assert c.delta == pytest.approx(values[i] - values[i - rows_q[0]], rel=1e-9)
+
+
+def test_a_week_across_the_change_to_summer_time_is_167_hours(tmp_path: Path) -> None:
+    df = pd.DataFrame(
+        {"when": ["2026-03-27T12:00", "2026-03-30T12:00"], "y": [1.0, 2.0], "p": [1.0, 2.0]}
+    )
+    path = write_table(df, tmp_path / "t.csv")
+    period = evaluate(str(path), label="y", pred="p", period="when:W", tz=TZ).frame.period
+    assert period is not None
+    hours = (period.end[:2] - period.start[:2]) // 3_600_000_000_000
+    assert hours.tolist() == [167, 168]  # the week of 2026-03-29, then the next
+    assert period.start[0] == pd.Timestamp("2026-03-23T00:00", tz=TZ).value
+
+
+def test_a_wall_time_that_occurs_twice_is_its_earlier_instant(tmp_path: Path) -> None:
+    df = pd.DataFrame({"when": ["2026-10-25T02:30"], "y": [1.0], "p": [1.0]})  # Berlin: twice
+    path = write_table(df, tmp_path / "t.csv")
+    period = evaluate(str(path), label="y", pred="p", period="when:h", tz=TZ).frame.period
+    assert period is not None
+    assert period.start[0] == pd.Timestamp("2026-10-25T00:00Z").value  # 02:00 summer time
+    assert period.label[0] == "2026-10-25 02:00"
+
+
+def test_the_readme_per_period_example_prints_what_the_readme_shows(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Per period", 1)[1].split("\n### ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(Path(__file__).parent.parent)
+    exec(compile(code, "README.md", "exec"), {})
+    assert capsys.readouterr().out == shown
