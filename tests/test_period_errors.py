@@ -86,3 +86,12 @@ def test_the_api_refuses_a_wrong_period_as_a_usage_error(tmp_path: Path) -> None
     path = data(tmp_path, ["2026-04-06"])
     with pytest.raises(UsageError, match="not one of"):
         evaluate(str(path), label="y", pred="p", period="when:7x")
+
+
+def test_a_config_file_sets_the_period_options(tmp_path: Path, run: Callable[..., Any]) -> None:
+    path = data(tmp_path, ["2026-04-06T23:30:00Z", "2026-04-07T10:00:00Z"])
+    config = tmp_path / "losscli.toml"
+    config.write_text('period = "when:D"\ntz = "Europe/Berlin"\n')
+    result = run("evaluate", str(path), "-l", "y", "-p", "p", "--config", str(config), "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.strip().splitlines()) == 1 + 2  # header, one day, the grand row

@@ -352,3 +352,53 @@ def test_the_readme_per_period_example_prints_what_the_readme_shows(
     monkeypatch.chdir(Path(__file__).parent.parent)
     exec(compile(code, "README.md", "exec"), {})
     assert capsys.readouterr().out == shown
+
+
+def _by_key(df: pd.DataFrame, starts: np.ndarray, score: Any) -> dict[Key, float]:
+    """``score(part)`` per (group, period), per group, per period and overall."""
+    df = df.assign(start=starts)
+    out: dict[Key, float] = {
+        (g, int(s)): score(part) for (g, s), part in df.groupby(["g", "start"])
+    }
+    out.update({(g, None): score(part) for g, part in df.groupby("g")})
+    out.update({(None, int(s)): score(part) for s, part in df.groupby("start")})
+    out[(None, None)] = score(df)
+    return out
+
+
+def _values(result: Any, loss: str) -> dict[Key, float]:
+    f = result.frame
+    return {
+        (
+            None if f.overall[i] else f.keys["g"][i],
+            None if f.period.start[i] == NO_PERIOD else int(f.period.start[i]),
+        ): f.losses[loss].values[i]
+        for i in range(len(f))
+    }
+
+
+def test_r2_roc_auc_and_cross_entropy_per_period_equal_scikit_learn(tmp_path: Path) -> None:
+    from sklearn.metrics import log_loss, r2_score, roc_auc_score
+
+    df = frame(seed=13, rows=1200)
+    rng = np.random.default_rng(13)
+    df["b"] = (rng.uniform(size=len(df)) < 0.4).astype(float)
+    df["q"] = np.clip(0.4 + 0.3 * (df.b - 0.4) + rng.normal(0, 0.2, len(df)), 0.01, 0.99)
+    path = write_table(df, tmp_path / "t.parquet")
+    common = {"weight": "w", "group_by": "g", "period": "when:Q", "tz": TZ}
+    local = df.when.dt.tz_convert(TZ).dt.tz_localize(None)
+    starts = calendar_starts(local, "Q", TZ)
+    r2 = evaluate(str(path), label="y", pred="p", losses="r2", **common)
+    want = _by_key(df, starts, lambda d: r2_score(d.y, d.p, sample_weight=d.w))
+    got = _values(r2, "r2")
+    assert got.keys() == want.keys()
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, rel=1e-10), key
+    scored = evaluate(str(path), label="b", pred="q", losses="roc_auc,cross_entropy", **common)
+    for loss, oracle_of in (
+        ("roc_auc", lambda d: roc_auc_score(d.b, d.q, sample_weight=d.w)),
+        ("cross_entropy", lambda d: log_loss(d.b, d.q, sample_weight=d.w)),
+    ):
+        got, want = _values(scored, loss), _by_key(df, starts, oracle_of)
+        for key, value in want.items():
+            assert got[key] == pytest.approx(value, rel=1e-10), (loss, key)
