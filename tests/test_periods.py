@@ -61,25 +61,27 @@ def fixed_starts(instants: pd.Series, length: str, origin: pd.Timestamp) -> np.n
 
 
 def oracle(df: pd.DataFrame, starts: np.ndarray) -> dict[Key, tuple[int, float, float]]:
-    """scikit-learn's weighted MSE and MAE per (group, period), per period, per group and
-    overall: n, mse, mae."""
-    df = df.assign(start=starts)
+    """Weighted MSE and MAE per (group, period), per period, per group and overall, by
+    pandas' groupby on the bucketed time: n, mse, mae (scikit-learn's on the rows over all
+    periods, its call per key being too slow for a thousand keys)."""
+    e = df.y - df.p
+    df = df.assign(start=starts, se=df.w * e**2, ae=df.w * e.abs())
     out: dict[Key, tuple[int, float, float]] = {}
-
-    def add(key: Key, part: pd.DataFrame) -> None:
-        out[key] = (
+    for by in (["g", "start"], ["g"], ["start"]):
+        grouped = df.groupby(by)
+        sums, sizes = grouped[["w", "se", "ae"]].sum(), grouped.size()
+        for key, row in sums.iterrows():
+            parts = key if isinstance(key, tuple) else (key,)
+            named = dict(zip(by, parts, strict=True))
+            start = named.get("start")
+            k = (named.get("g"), None if start is None else int(start))
+            out[k] = (int(sizes[key]), row.se / row.w, row.ae / row.w)
+    for g, part in [*df.groupby("g"), (None, df)]:
+        out[(g, None)] = (
             len(part),
             mean_squared_error(part.y, part.p, sample_weight=part.w),
             mean_absolute_error(part.y, part.p, sample_weight=part.w),
         )
-
-    for (g, s), part in df.groupby(["g", "start"]):
-        add((g, int(s)), part)
-    for g, part in df.groupby("g"):
-        add((g, None), part)
-    for s, part in df.groupby("start"):
-        add((None, int(s)), part)
-    add((None, None), df)
     return out
 
 
