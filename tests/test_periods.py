@@ -404,3 +404,39 @@ def test_r2_roc_auc_and_cross_entropy_per_period_equal_scikit_learn(tmp_path: Pa
         got, want = _values(scored, loss), _by_key(df, starts, oracle_of)
         for key, value in want.items():
             assert got[key] == pytest.approx(value, rel=1e-10), (loss, key)
+
+
+@pytest.mark.parametrize(
+    "stats",
+    [{"ci": 0.9}, {"ci": 0.9, "ci_method": "bootstrap", "resamples": 40, "block_rows": 3}],
+)
+def test_rollups_equal_the_rows_of_runs_keyed_by_group_alone_and_by_period_alone(
+    tmp_path: Path, stats: dict[str, Any]
+) -> None:
+    """A group's row over all periods is the group's row without --period; a period's row
+    over all groups is the row of a run grouped by the period: values and intervals (the
+    bootstrap's replicate sums merged by value as well)."""
+    df = frame(seed=14, rows=800)
+    df["g"] = np.random.default_rng(14).integers(0, 20, len(df)).astype(str)  # 40 rows each
+    local = df.when.dt.tz_convert(TZ).dt.tz_localize(None)
+    df["month"] = calendar_starts(local, "M", TZ)
+    path = write_table(df, tmp_path / "t.parquet")
+    options = {"label": "y", "pred": "p", "weight": "w", "losses": "mse,mae,r2", **stats}
+    both = evaluate(str(path), group_by="g", period="when:M", tz=TZ, **options)
+    groups = evaluate(str(path), group_by="g", **options)
+    months = evaluate(str(path), group_by="month", **options)
+    f = both.frame
+    assert f.period is not None
+    over_periods = ~f.period.present
+    by_month = f.overall & f.period.present
+    assert f.keys["g"][over_periods].tolist() == [*groups.frame.keys["g"][:-1], None]
+    assert f.period.start[by_month].tolist() == months.frame.keys["month"][:-1].tolist()
+    for name in ("mse", "mae", "r2"):
+        for field in ("values", "low", "high"):
+            mine = getattr(f.losses[name], field)
+            np.testing.assert_allclose(
+                mine[over_periods], getattr(groups.frame.losses[name], field), rtol=1e-12
+            )
+            np.testing.assert_allclose(
+                mine[by_month], getattr(months.frame.losses[name], field)[:-1], rtol=1e-12
+            )
