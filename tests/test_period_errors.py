@@ -1,6 +1,6 @@
 """--period's errors: a time that cannot be read is an input error (exit 3) naming the
 file, column, data row and value; a wrong --period, --tz, --time-unit or
---period-origin is a usage error (exit 2)."""
+--period-origin is a usage error (exit 2); a run with --period imports no pandas."""
 
 from __future__ import annotations
 
@@ -95,3 +95,27 @@ def test_a_config_file_sets_the_period_options(tmp_path: Path, run: Callable[...
     result = run("evaluate", str(path), "-l", "y", "-p", "p", "--config", str(config), "-f", "csv")
     assert result.exit_code == 0, result.stderr
     assert len(result.stdout.strip().splitlines()) == 1 + 2  # header, one day, the grand row
+
+
+def test_a_period_run_imports_neither_pandas_nor_dask(tmp_path: Path) -> None:
+    from test_cli_process import imported_modules
+
+    path = data(tmp_path, ["2026-04-06T10:00", "2026-04-13T10:00"], "t.parquet")
+    args = ("evaluate", str(path), "-l", "y", "-p", "p", "--period", "when:W", "--tz", "Asia/Tokyo")
+    modules = imported_modules(*args)
+    assert "pyarrow" in modules and "losscli" in modules
+    assert not {"pandas", "dask", "fsspec"} & modules
+
+
+@pytest.mark.parametrize("kind", ["date", "timestamp"])
+def test_a_time_beyond_what_nanoseconds_hold_is_an_input_error(tmp_path: Path, kind: str) -> None:
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    far = datetime.datetime(2500, 1, 1)
+    when = pa.array([far.date()]) if kind == "date" else pa.array([far], pa.timestamp("us"))
+    pq.write_table(pa.table({"when": when, "y": [1.0], "p": [1.0]}), tmp_path / "t.parquet")
+    with pytest.raises(InputError, match="times must lie between the years 1678 and 2261"):
+        evaluate(str(tmp_path / "t.parquet"), label="y", pred="p", period="when:D")

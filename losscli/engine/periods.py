@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import _arrow
 from ..errors import InputError
 from .period_spec import NS, PeriodSpec
 
@@ -32,7 +33,13 @@ _OFFSET = r"[Tt ]\d\d(?::?\d\d){0,2}(?:[.,]\d+)?(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
 
 def period_keys(column: Any, spec: PeriodSpec, *, source: str, first_row: int) -> tuple[Any, bool]:
     """Each row's period start (an int64 Arrow array) and whether the column held dates."""
-    found = _times(_chunked(column), spec, source, first_row)
+    try:
+        found = _times(_chunked(column), spec, source, first_row)
+    except pa.ArrowInvalid as exc:  # a date or timestamp past what nanoseconds hold
+        raise InputError(
+            f"{source}: the --period column {spec.column!r}: {str(exc).splitlines()[0]}; "
+            "times must lie between the years 1678 and 2261"
+        ) from exc
     if found.has_offset is not None:  # CSV text, some with offsets
         assert found.instant is not None and found.wall is not None
         starts = np.where(
@@ -45,7 +52,7 @@ def period_keys(column: Any, spec: PeriodSpec, *, source: str, first_row: int) -
     else:
         assert found.wall is not None
         starts = _starts_of_walls(found.wall, spec)
-    return pa.array(starts, type=pa.int64()), found.dates
+    return _arrow.from_numpy(starts.astype(np.int64, copy=False)), found.dates
 
 
 class _Times:
@@ -79,6 +86,8 @@ def _times(column: pa.Array, spec: PeriodSpec, source: str, first_row: int) -> _
         return _times(column.cast(pa.string()), spec, source, first_row)
     if pa.types.is_date(kind):
         days = _int64(column.cast(pa.date32()).cast(pa.int32()))
+        if len(days) and np.abs(days).max() > np.iinfo(np.int64).max // DAY - 1:
+            raise pa.ArrowInvalid(f"a date lies {np.abs(days).max():,} days from 1970")
         return _Times(wall=days * DAY, dates=True)
     if pa.types.is_timestamp(kind):
         ns = _int64(column.cast(pa.timestamp("ns", kind.tz)).cast(pa.int64()))
@@ -132,7 +141,7 @@ def _epoch(column: pa.Array, spec: PeriodSpec, where: _Where) -> np.ndarray:
             first = int(np.flatnonzero(bad)[0])
             raise where.error(first, int(values[first]), "is out of range", "check --time-unit")
         return values * scale
-    floats = np.asarray(column.cast(pa.float64()).to_numpy(zero_copy_only=False))
+    floats = _arrow.float64(column.cast(pa.float64()))
     ns = floats * scale
     bad = ~np.isfinite(ns) | (np.abs(ns) >= 2.0**63)
     if bad.any():
@@ -159,7 +168,7 @@ def _text(column: pa.Array, spec: PeriodSpec, where: _Where) -> _Times:
         return _Times(wall=_parsed(text, pa.timestamp("ns"), where), dates=dates)
     if offset.all():
         return _Times(instant=_parsed(text, pa.timestamp("ns", "UTC"), where))
-    mask = pa.array(offset)
+    mask = _arrow.from_numpy(offset)
     instant = np.zeros(len(text), dtype=np.int64)
     wall = np.zeros(len(text), dtype=np.int64)
     instant[offset] = _parsed(text.filter(mask), pa.timestamp("ns", "UTC"), where, offset)
@@ -251,7 +260,7 @@ def _local_walls(ns: np.ndarray, tz: str) -> np.ndarray:
     """Instants as wall times in ``tz``."""
     if tz == "UTC":
         return ns
-    instants = pa.array(ns, type=pa.int64()).cast(pa.timestamp("ns", tz))
+    instants = _arrow.from_numpy(ns).cast(pa.timestamp("ns", tz))
     return _int64(pc.local_timestamp(instants).cast(pa.int64()))
 
 
@@ -260,14 +269,15 @@ def walls_to_instants(ns: np.ndarray, tz: str) -> np.ndarray:
     is its earlier instant, one that never occurs (clocks go forward) the gap's end."""
     if tz == "UTC":
         return ns
-    walls = pa.array(ns, type=pa.int64()).cast(pa.timestamp("ns"))
+    walls = _arrow.from_numpy(ns).cast(pa.timestamp("ns"))
     instants = pc.assume_timezone(walls, tz, ambiguous="earliest", nonexistent="latest")
     return _int64(instants.cast(pa.int64()))
 
 
-def _int64(values: Any) -> np.ndarray:
-    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.int64)
+def _int64(values: pa.Array) -> np.ndarray:
+    """Numbers without nulls as int64 (pyarrow's ``to_numpy`` would import pandas)."""
+    return _arrow.values(values.cast(pa.int64())).astype(np.int64, copy=False)
 
 
-def _bools(values: Any) -> np.ndarray:
-    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
+def _bools(values: pa.Array) -> np.ndarray:
+    return _arrow.bools(values)
