@@ -440,3 +440,15 @@ def test_rollups_equal_the_rows_of_runs_keyed_by_group_alone_and_by_period_alone
             np.testing.assert_allclose(
                 mine[by_month], getattr(months.frame.losses[name], field)[:-1], rtol=1e-12
             )
+
+
+def test_epoch_nanoseconds_in_csv_text_are_read_exactly(tmp_path: Path) -> None:
+    midnight = pd.Timestamp("2026-04-07T00:00Z").value
+    df = pd.DataFrame(
+        {"when": [str(midnight - 1), str(midnight)], "y": [1.0, 2.0], "p": [1.0, 2.0]}
+    )
+    path = write_table(df, tmp_path / "t.csv")
+    result = evaluate(str(path), label="y", pred="p", period="when:D", time_unit="ns")
+    period = result.frame.period
+    assert period is not None
+    assert period.label.tolist() == ["2026-04-06", "2026-04-07", None]

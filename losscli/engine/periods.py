@@ -154,11 +154,12 @@ def _text(column: pa.Array, spec: PeriodSpec, where: _Where) -> _Times:
     """ISO 8601 text (epoch numbers as text with --time-unit), parsed by Arrow: a text
     with a zone offset is an instant, one without a wall time in --tz."""
     if spec.unit is not None:
-        try:
-            numbers = column.cast(pa.float64())
-        except pa.ArrowInvalid:
-            raise _first_bad(column, pa.float64(), where, "is not a number") from None
-        return _Times(instant=_epoch(numbers, spec, where))
+        for kind in (pa.int64(), pa.float64()):  # whole numbers exactly (ns exceed 2⁵³)
+            try:
+                return _Times(instant=_epoch(column.cast(kind), spec, where))
+            except pa.ArrowInvalid:
+                continue
+        raise _first_bad(column, pa.float64(), where, "is not a number")
     text = pc.utf8_trim_whitespace(column)
     lengths = _int64(pc.utf8_length(text))
     where.no_nulls(text, lengths == 0)
