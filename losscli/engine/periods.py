@@ -228,11 +228,17 @@ def _fixed(ns: np.ndarray, spec: PeriodSpec) -> np.ndarray:
 
 def _calendar_starts(wall: np.ndarray, spec: PeriodSpec) -> np.ndarray:
     """The instant each local time's calendar period starts: its first day's local
-    midnight (found once per distinct first day)."""
-    first_days, index = np.unique(
-        first_day(np.floor_divide(wall, DAY), spec.freq), return_inverse=True
-    )
-    return walls_to_instants(first_days * DAY, spec.tz)[index.reshape(-1)]
+    midnight (looked up per distinct first day, in a table spanning the chunk's days)."""
+    days = first_day(np.floor_divide(wall, DAY), spec.freq)
+    if spec.tz == "UTC" or not len(days):
+        return days * DAY
+    low = days.min()
+    seen = np.zeros(days.max() - low + 1, dtype=bool)
+    seen[days - low] = True
+    distinct = np.flatnonzero(seen)
+    table = np.zeros(len(seen), dtype=np.int64)
+    table[distinct] = walls_to_instants((distinct + low) * DAY, spec.tz)
+    return table[days - low]
 
 
 def first_day(days: np.ndarray, freq: str) -> np.ndarray:
