@@ -18,7 +18,6 @@ import numpy as np
 import pyarrow as pa
 
 from .bootstrap import Replicates
-from .bootstrap.replicates import UnitSpan
 from .keys import KeySet
 from .partial import Partial
 
@@ -83,7 +82,9 @@ def _taken(boot: Replicates | None, index: np.ndarray) -> Replicates | None:
         boot,
         sums={k: v[index] for k, v in boot.sums.items()},
         shifts={k: v[index] for k, v in boot.shifts.items()},
-        span=None if span is None else UnitSpan(span.last[index], span.first[index]),
+        span=None
+        if span is None
+        else replace(span, last=span.last[index], first=span.first[index]),
         charged=0,
         budget=None,
     )
