@@ -19,6 +19,7 @@ from .engine.budget import MemoryBudget, parse_size
 from .engine.finalize import drop_inapplicable
 from .engine.per_class import class_losses
 from .engine.per_class import run_losses as per_class_losses
+from .engine.period_spec import period_spec
 from .engine.pictures import confusion_losses, picture_losses
 from .engine.run import Options, Progress
 from .engine.settings import uncertainty_settings
@@ -97,6 +98,10 @@ def evaluate(
     threshold: float = 0.5,
     thresholds: str | Sequence[float] | None = None,
     thresholds_objective: str = "f1",
+    period: str | None = None,
+    period_origin: str | None = None,
+    tz: str | None = None,
+    time_unit: str | None = None,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -157,6 +162,12 @@ def evaluate(
     without a baseline row. The verdict is in the result (``result.failures``, empty
     when every check passed), never an exit.
     ``storage_options`` (s3fs', gcsfs', adlfs') reach URL inputs and a URL baseline.
+
+    ``period`` (``"COL:FREQ"``, as ``--period``) adds a row per period of the time column
+    (per group too), in time order, with a row per period over all groups and per group
+    over all periods: ``result.frame.period`` (:class:`~losscli.result.keys.PeriodColumns`);
+    ``period_origin``, ``tz`` and ``time_unit`` as ``--period-origin``, ``--tz`` and
+    ``--time-unit``.
 
     ``engine="dask"`` computes on a Dask cluster, with the same numbers: ``scheduler``
     (an address, a ``distributed.Client`` or a cluster; default ``DASK_SCHEDULER_ADDRESS``,
@@ -236,6 +247,7 @@ def evaluate(
         per_class=class_losses(run_losses) if class_rows else None,
         quantiles=quantile_specs,
         thresholds=threshold_run,
+        period=period_spec(period, origin=period_origin, tz=tz, time_unit=time_unit),
     )
     frames: list[Frame] = []
     comparisons: list[Comparison] = []

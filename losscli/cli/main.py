@@ -40,6 +40,7 @@ from .options import (
     output_options,
 )
 from .output import STDOUT, emit, resolve_format
+from .period_options import period_options
 from .plugin_stdout import discard_result_stream, move_aside, result_stream
 from .quantile_options import quantile_options
 from .stats_options import check_interval_usage, stats_options
@@ -126,6 +127,7 @@ def main() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @input_options
 @quantile_options
+@period_options
 @storage_option
 @loss_options
 @stats_options

@@ -18,13 +18,23 @@ from ..losses import EPS, Batch, Params
 from ..losses.classification import log_sigmoid, log_softmax
 from ..reading import CLASS, ONEHOT, ColumnPlan, Model
 from ..reading.classes import ClassMatcher, one_hot, shared_prefix
+from ..reading.columns import PERIOD_KEY
 from .checks import RowProblems, Rows
+from .period_spec import PeriodSpec
 
 
 class BatchBuilder:
-    def __init__(self, source: str, plan: ColumnPlan, params: Params, renormalize: bool) -> None:
+    def __init__(
+        self,
+        source: str,
+        plan: ColumnPlan,
+        params: Params,
+        renormalize: bool,
+        period: PeriodSpec | None = None,
+    ) -> None:
         refuse_eps_with_logits(plan, params)
         self.plan, self.params, self.renormalize = plan, params, renormalize
+        self.period = period  # --period: a key column derived from the time column
         self.matchers: dict[str, ClassMatcher] = {}
         self.label_order: dict[str, list[str]] = {}
         for model in plan.models:
@@ -32,6 +42,17 @@ class BatchBuilder:
                 self.matchers[model.name] = ClassMatcher(model.columns, source, plan.label)
             if plan.label_kind == ONEHOT:
                 self.label_order[model.name] = paired(plan.labels, model.columns)
+
+    def keyed(self, records: Any, source: str, first_row: int) -> tuple[Any, dict[str, bool]]:
+        """The chunk with its derived key columns (--period's start of each row's period,
+        :mod:`.periods`) and the evidence they leave in its partial."""
+        if self.period is None:
+            return records, {}
+        from .periods import DATES, period_keys
+
+        column = records.column(self.period.column)
+        starts, dates = period_keys(column, self.period, source=source, first_row=first_row)
+        return records.append_column(PERIOD_KEY, starts), {DATES: dates}
 
     def labels(
         self, batch: Any, values: dict[str, np.ndarray], offset: int

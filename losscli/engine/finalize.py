@@ -28,6 +28,7 @@ from ..result.frame import repeated
 from ..result.thresholds import ThresholdColumns, ThresholdRun
 from .order import key_order, shown_values
 from .partial import Partial
+from .period_spec import PeriodSpec
 from .settings import Uncertainty
 from .statistics import Role
 from .uncertainty import LossRows, compare, with_intervals
@@ -50,6 +51,7 @@ class Finishing:
     curves: str = ""  # --curves: the loss whose rank tables they are read from (engine/curves.py)
     per_class: tuple[Loss, ...] | None = None  # --per-class: internal losses (per_class.py)
     thresholds: ThresholdRun | None = None  # --thresholds (engine/thresholds.py)
+    period: PeriodSpec | None = None  # --period: rows per period too (engine/period_rows.py)
 
     @property
     def ci(self) -> CiSettings | None:
@@ -65,8 +67,20 @@ class Finishing:
 def result_frame(
     file: str, partial: Partial, models: Sequence[Model], spec: Finishing
 ) -> tuple[Frame, list[Comparison]]:
-    """Per model: group rows sorted by key, then the overall row pooled from the same sums.
+    """Per model: group rows sorted by key, then the overall row pooled from the same sums
+    (with --period, the rows per period and their rollups: :mod:`.period_rows`).
     Bootstrap cells still waiting in ``partial`` are multiplied out first, in place."""
+    if spec.period is not None:
+        from .period_rows import period_frame
+
+        return period_frame(file, partial, models, spec, keyed_frame)
+    return keyed_frame(file, partial, models, spec)
+
+
+def keyed_frame(
+    file: str, partial: Partial, models: Sequence[Model], spec: Finishing
+) -> tuple[Frame, list[Comparison]]:
+    """Per model: a row per key (sorted), then the overall row pooled from the same sums."""
     partial = partial.settle().trimmed()
     if not np.sum(partial.n):
         raise InputError(f"{file}: no data rows to evaluate")

@@ -191,6 +191,7 @@ def finish(
         curves=options.curves,
         per_class=options.per_class,
         thresholds=options.thresholds,
+        period=options.period,
     )
     try:
         frame, comparisons = result_frame(work.name, total, plan.models, finishing)

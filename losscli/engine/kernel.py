@@ -162,6 +162,7 @@ def evaluate_chunk(
     in order: the values never depend on thread timing.
     """
     plan = spec.plan
+    records, evidence = builder.keyed(records, part, first_row)  # --period's key column
     values = {c: to_float(records.column(c), c, part, first_row) for c in plan.numeric}
     labels = builder.labels(records, values, first_row)
     problems = RowProblems(part, spec.drop_na, spec.count_zero_labels, first_row)
@@ -177,6 +178,7 @@ def evaluate_chunk(
         codes = None if codes is None else codes[keep]
         rows = np.flatnonzero(keep)
     chunk = _Chunk(spec, builder, problems, keys.size, position)
+    chunk.binary.update(evidence)
     step = rows_per_block(spec.cache_rows // _widest(plan), keys.size)
     if codes is not None:
         codes = codes.astype(np.intp, copy=False)

@@ -29,6 +29,7 @@ from .budget import MemoryBudget
 from .delong import placement_losses
 from .fold import PartFold, SourceResult, finish
 from .kernel import KernelSpec
+from .period_spec import PeriodSpec
 from .settings import Uncertainty
 
 __all__ = ["Options", "PartFold", "Progress", "SourceResult", "Work", "evaluate_sources"]
@@ -58,6 +59,7 @@ class Options:
     per_class: tuple[Loss, ...] | None = None  # --per-class: internal losses (per_class.py)
     quantiles: tuple[QuantileSpec, ...] = ()  # --quantiles: quantile forecasts' columns and levels
     thresholds: ThresholdRun | None = None  # --thresholds: what to read of the rank tables
+    period: PeriodSpec | None = None  # --period: rows per period too (engine/periods.py)
 
 
 def evaluate_sources(
@@ -155,9 +157,15 @@ def plan_work(source: Source, options: Options) -> Work:
         options.quantiles,
     )
     plan = replace(plan, extra=_loss_columns(source, options.losses))
+    if options.period is not None:
+        from .period_rows import with_period
+
+        plan = with_period(plan, options.period, source.name, source.columns())
     reference = _reference(plan, options.uncertainty.compare)
     spec = _kernel_spec(plan, options, source.empty_is_missing, reference)
-    builder = BatchBuilder(source.name, plan, options.params, options.renormalize)
+    builder = BatchBuilder(
+        source.name, plan, options.params, options.renormalize, period=options.period
+    )
     sharded = source.parts() != [source]
     return Work(source.name, plan, spec, builder, reference, sharded)
 

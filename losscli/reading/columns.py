@@ -19,6 +19,7 @@ from .quantiles import QuantileSpec
 LABEL_NAMES = ("y_true", "label", "target", "actual", "y")
 PRED_NAMES = ("y_pred", "pred", "prediction", "forecast", "yhat")
 VALUE, CLASS, ONEHOT = "value", "class", "onehot"
+PERIOD_KEY = "\0period"  # the group key the engine derives from ``ColumnPlan.time`` (--period)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class ColumnPlan:
     group_by: tuple[str, ...]
     extra: tuple[str, ...] = ()  # numeric columns that losses declare (a plugin's own inputs)
     notices: tuple[str, ...] = ()  # e.g. a model named twice, evaluated once
+    time: str | None = None  # --period's time column, read for the PERIOD_KEY in group_by
 
     @property
     def label(self) -> str:
@@ -60,7 +62,8 @@ class ColumnPlan:
 
     @property
     def needed(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*self.labels, *self.numeric, *self.group_by)))
+        groups = ((self.time or g) if g == PERIOD_KEY else g for g in self.group_by)
+        return tuple(dict.fromkeys((*self.labels, *self.numeric, *groups)))
 
 
 def plan_columns(

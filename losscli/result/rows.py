@@ -87,6 +87,7 @@ class Comparison:
     # of its file, model and loss (--adjust; never below p_value), an overall row's its own
     p_adjusted: float | None = None
     method: str = ""  # how Δ was tested where the run's method says too little ("delong paired")
+    period: int | None = None  # --period: the start (ns since the epoch, UTC) of its period
 
     def record(self) -> dict[str, Any]:
         """As JSON's ``comparisons`` list carries it (``method`` only where it is set)."""
