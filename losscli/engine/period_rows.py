@@ -65,8 +65,8 @@ def period_frame(
     fine, fine_cmp = finalized(file, partial, models, spec)
     if not groups:  # the periods' rows are over all groups: then the grand row
         frame = _shaped(fine, [], spec.period, dates=dates, overall=True)
-        order = np.arange(len(frame))
-        return frame, _comparisons([fine_cmp], [len(frame) // len(models)], order, models)
+        order = np.arange(_parents(frame))
+        return frame, _comparisons([fine_cmp], [len(order) // len(models)], order, models)
     arrays = partial.keys.arrays()
     by_group = rekeyed(partial, range(groups), arrays)
     by_period = rekeyed(partial, [groups], arrays)
@@ -78,10 +78,29 @@ def period_frame(
         _shaped(per_group, names, spec.period, dates=dates, overall=False),
         _shaped(per_period, names, spec.period, dates=dates, overall=True),
     ]
-    sizes = [len(p) // len(models) for p in parts]
+    sizes = [_parents(p) // len(models) for p in parts]
     index = _row_order(partial, by_group, arrays, sizes, len(models))
     found = [fine_cmp, group_cmp, period_cmp]
-    return Frame.concat(parts).take(index), _comparisons(found, sizes, index, models)
+    joined = Frame.concat(parts)
+    rows = _with_class_rows(joined, index)
+    return joined.take(rows), _comparisons(found, sizes, index, models)
+
+
+def _parents(frame: Frame) -> int:
+    """The rows without a class part (each followed by its class rows, --per-class)."""
+    return len(frame) if frame.classes is None else int((~frame.classes.present).sum())
+
+
+def _with_class_rows(frame: Frame, parents: np.ndarray) -> np.ndarray:
+    """The rows of ``frame`` for ``parents`` (the k-th rows without a class part, in
+    order), each followed by its class rows, as :mod:`losscli.result.keys` orders them."""
+    if frame.classes is None:
+        return parents
+    at = np.flatnonzero(~frame.classes.present)
+    starts = at[parents]
+    sizes = np.append(at[1:], len(frame))[parents] - starts
+    first = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return np.repeat(starts, sizes) + np.arange(int(sizes.sum())) - first
 
 
 def _shaped(
