@@ -8,17 +8,22 @@ chunk goes through :func:`~.kernel.evaluate_chunk` with its row's place in its p
 messages) and in its input (the bootstrap's unit), its partial is absorbed under the
 same checks (:class:`~.guard.FoldGuard`), and the bootstrap's cells are multiplied out
 by the same settler; :func:`finish` turns the total into the input's result.
+
+A chunk's rows are coded against the total's keys on the folding thread, in reading order,
+before it is computed (:func:`~.kernel.group_ids`): its partial's keys are the total's own
+ids, which absorbing it adds to by index, and which no thread's timing can change.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError
@@ -28,14 +33,15 @@ from .bootstrap import Settler
 from .budget import OverBudget
 from .finalize import Finishing, result_frame
 from .guard import FoldGuard
-from .kernel import evaluate_chunk
-from .keys import KeySet
+from .kernel import evaluate_chunk, group_ids
+from .keys import ChunkKeys, KeySet
 from .partial import Partial
 
 if TYPE_CHECKING:
     from .run import Options, Work
 
 POOL_MIN_ROWS = 1 << 14  # smaller chunks are computed on the folding thread
+GATHER_ROWS = 1 << 20  # the most rows batches are gathered into, for a chunk of many keys
 
 
 @dataclass(frozen=True)
@@ -83,24 +89,51 @@ class PartFold:
     ) -> None:
         """Absorb the chunks of part ``name`` (a file or shard), the first of them its data
         row ``first_row`` (0, or a partition's first row in its file)."""
-        for batch in batches:
-            if progress is not None:
-                progress()
+        for records, keys in self._chunks(name, batches, progress):
             kernel = partial(
                 evaluate_chunk,
-                batch,
+                records,
                 spec=self.guard.spec,
                 builder=self.work.builder,
                 part=name,
                 first_row=first_row,
                 position=self.position,
+                keys=keys,
             )
-            for chunk in self._submit(kernel, batch.num_rows):
+            for chunk in self._submit(kernel, records.num_rows):
                 self._absorb(chunk)
-            first_row += batch.num_rows
-            self.position += batch.num_rows
+            first_row += records.num_rows
+            self.position += records.num_rows
         for chunk in self._drain():
             self._absorb(chunk)
+
+    def _chunks(
+        self, name: str, batches: Iterable[pa.RecordBatch], progress: Callable[[], None] | None
+    ) -> Iterator[tuple[pa.RecordBatch, ChunkKeys]]:
+        """The part's batches as chunks, their rows coded against the total's keys here, in
+        reading order. Where the keys known outnumber a batch's rows (many groups), batches
+        are gathered into one chunk until its rows reach the keys' number (or
+        :data:`GATHER_ROWS`): its sums are then kept by the total's own ids, so absorbing it
+        is one pass over the keys rather than a scattered add per distinct key."""
+        keys, columns = self.total.keys, self.work.plan.group_by
+        held: list[pa.RecordBatch] = []
+        ids: list[np.ndarray] = []
+        rows = 0
+        for batch in batches:
+            if progress is not None:
+                progress()
+            found = group_ids(keys, batch, columns, name)
+            if found is None:  # no group columns: one key
+                yield batch, keys.chunk(None)
+                continue
+            held.append(batch)
+            ids.append(found)
+            rows += batch.num_rows
+            if rows >= min(keys.size, GATHER_ROWS):
+                yield _joined(held), keys.chunk(ids[0] if len(ids) == 1 else np.concatenate(ids))
+                held, ids, rows = [], [], 0
+        if held:
+            yield _joined(held), keys.chunk(np.concatenate(ids))
 
     def check(self, name: str) -> None:
         """The bad values part ``name`` holds, raised (once the whole part is folded: the
@@ -209,3 +242,13 @@ def _task(total: Partial, model: str, multiclass: bool) -> Task:
     if multiclass:
         return Task.MULTICLASS
     return Task.BINARY if total.binary.get(model, True) else Task.REGRESSION
+
+
+def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    """Record batches of one part as one (their dictionaries unified)."""
+    if len(batches) == 1:
+        return batches[0]
+    if hasattr(pa, "concat_batches"):  # pyarrow 19
+        return pa.concat_batches(batches)
+    joined = pa.Table.from_batches(batches).combine_chunks().to_batches()
+    return joined[0] if joined else batches[0]

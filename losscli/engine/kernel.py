@@ -39,7 +39,7 @@ from .bootstrap import ChunkBootstrap, Resampling
 from .budget import MemoryBudget
 from .checks import RowProblems
 from .declarations import same_kind
-from .keys import KeySet
+from .keys import ChunkKeys, KeySet
 from .partial import Partial
 from .shifted import ChunkMoments
 from .statistics import Key, Statistic, Sum, flag
@@ -149,9 +149,12 @@ def evaluate_chunk(
     part: str,
     first_row: int,
     position: int,
+    keys: ChunkKeys | None = None,
 ) -> Partial:
     """The partial of one record batch (a chunk): ``first_row`` rows of ``part`` came before it, and
-    ``position`` rows of its input (the resampling position of its first row).
+    ``position`` rows of its input (the resampling position of its first row). ``keys``: its
+    rows coded against a fold's keys (:func:`group_ids`), on the folding thread; None: against
+    keys of its own.
 
     The rows are checked once, then computed block by block (:func:`~.blocks.rows_per_block`), each
     block's terms and states made while its columns are in cache and added to the chunk's
@@ -162,10 +165,13 @@ def evaluate_chunk(
     labels = builder.labels(records, values, first_row)
     problems = RowProblems(part, spec.drop_na, spec.count_zero_labels, first_row)
     keep = problems.check(values, plan, records.num_rows, builder.missing(labels))
-    keys = KeySet(plan.group_by, spec.empty_is_missing)
     if problems.failed:  # reading goes on only to count every bad row for the message
-        return Partial(keys, np.zeros(keys.size), problems={part: problems})
-    codes = _group_codes(keys, records, plan.group_by, part)
+        nothing = KeySet(plan.group_by, spec.empty_is_missing)
+        return Partial(nothing, np.zeros(nothing.size), problems={part: problems})
+    if keys is None:
+        own = KeySet(plan.group_by, spec.empty_is_missing)
+        keys = own.chunk(group_ids(own, records, plan.group_by, part))
+    codes = keys.codes
     rows: np.ndarray | range = range(records.num_rows)
     if keep is not None:
         values = {c: v[keep] for c, v in values.items()}
@@ -306,13 +312,13 @@ class _Chunk:
             f"{failure} at data row {data_row} of {self.problems.source}, model {model!r}"
         )
 
-    def partial(self, keys: KeySet, part: str) -> Partial:
+    def partial(self, keys: ChunkKeys, part: str) -> Partial:
         """The chunk's partial: its states, problems, task evidence and bootstrap."""
         n = np.zeros(keys.size) if self.n is None else self.n
         states = {k: self.sums[i] for i, k in enumerate(self.spec.sum_keys) if self.touched[i]}
         states.update((key, slot[0]) for key, slot in self.states.items())
         states.update(self.moments.tables())
-        out = Partial(keys, n, states, {part: self.problems}, dict(self.binary))
+        out = Partial(keys.keys, n, states, {part: self.problems}, dict(self.binary), at=keys.at)
         if self.resampler is not None:
             out.bootstrap = self.resampler.replicates()
         return out
@@ -336,9 +342,9 @@ def _add_cross_sums(
                 moments.add_joint((model, loss, SPREAD), within=(model, loss, CROSS), columns=joint)
 
 
-def _group_codes(
-    keys: KeySet, records: Any, columns: Sequence[str], source: str
-) -> np.ndarray | None:
+def group_ids(keys: KeySet, records: Any, columns: Sequence[str], source: str) -> np.ndarray | None:
+    """The id in ``keys`` of each row's values in the group ``columns`` (keys not seen
+    before added); None without group columns."""
     if not columns:
         return None
     try:
