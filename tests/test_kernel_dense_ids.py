@@ -1,8 +1,7 @@
 """Many groups: a chunk's rows are coded against its fold's keys, as the fold's own ids, on
 the folding thread, and absorbing the chunk adds its sums there by index
-(engine/keys.py ``KeySet.chunk``, engine/fold.py). While the fold knows more keys than a
-batch has rows, batches are gathered into one chunk; past ``GATHER_ROWS`` rows a chunk
-keeps its distinct ids. No value depends on either, nor on threads."""
+(engine/keys.py ``KeySet.chunk``, engine/fold.py). Where the fold knows more keys than a
+chunk has rows, the chunk keeps its distinct ids. No value depends on it, nor on threads."""
 
 from __future__ import annotations
 
@@ -15,7 +14,6 @@ import pytest
 from conftest import write_table
 
 from losscli import evaluate
-from losscli.engine import fold
 from losscli.engine.keys import KeySet
 from losscli.reading import parquet_source
 
@@ -35,19 +33,14 @@ def many_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[pd.Dat
     return frame, write_table(frame, tmp_path / "many.parquet")
 
 
-@pytest.mark.parametrize("gather_rows", [1 << 20, 1 << 14])
 @pytest.mark.parametrize("threads", [1, 3])
-def test_many_groups_give_the_oracles_values_however_chunks_are_gathered(
-    many_groups: tuple[pd.DataFrame, Path],
-    monkeypatch: pytest.MonkeyPatch,
-    gather_rows: int,
-    threads: int,
+def test_many_groups_coded_as_the_folds_ids_give_the_oracles_values(
+    many_groups: tuple[pd.DataFrame, Path], threads: int
 ) -> None:
-    """Per group and overall, weighted MSE and MAE equal a pandas group-by to 1e-12, whether
-    batches are gathered until their rows outnumber the keys or chunks keep their
-    distinct ids (a small ``GATHER_ROWS``), on one thread or on the kernel's pool."""
+    """Per group and overall, weighted MSE and MAE equal a pandas group-by to 1e-12 when the
+    fold knows more keys than a chunk has rows (chunks keep their distinct ids), on one
+    thread or on the kernel's pool (chunks coded before they are computed)."""
     frame, path = many_groups
-    monkeypatch.setattr(fold, "GATHER_ROWS", gather_rows)
     result = evaluate(
         str(path), losses="mse,mae", weight="w", group_by="item", threads=threads
     ).to_pandas()

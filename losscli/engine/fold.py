@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError
@@ -41,7 +40,6 @@ if TYPE_CHECKING:
     from .run import Options, Work
 
 POOL_MIN_ROWS = 1 << 14  # smaller chunks are computed on the folding thread
-GATHER_ROWS = 1 << 20  # the most rows batches are gathered into, for a chunk of many keys
 
 
 @dataclass(frozen=True)
@@ -110,30 +108,13 @@ class PartFold:
     def _chunks(
         self, name: str, batches: Iterable[pa.RecordBatch], progress: Callable[[], None] | None
     ) -> Iterator[tuple[pa.RecordBatch, ChunkKeys]]:
-        """The part's batches as chunks, their rows coded against the total's keys here, in
-        reading order. Where the keys known outnumber a batch's rows (many groups), batches
-        are gathered into one chunk until its rows reach the keys' number (or
-        :data:`GATHER_ROWS`): its sums are then kept by the total's own ids, so absorbing it
-        is one pass over the keys rather than a scattered add per distinct key."""
+        """The part's batches, their rows coded against the total's keys here, in reading
+        order (:meth:`~.keys.KeySet.chunk`)."""
         keys, columns = self.total.keys, self.work.plan.group_by
-        held: list[pa.RecordBatch] = []
-        ids: list[np.ndarray] = []
-        rows = 0
         for batch in batches:
             if progress is not None:
                 progress()
-            found = group_ids(keys, batch, columns, name)
-            if found is None:  # no group columns: one key
-                yield batch, keys.chunk(None)
-                continue
-            held.append(batch)
-            ids.append(found)
-            rows += batch.num_rows
-            if rows >= min(keys.size, GATHER_ROWS):
-                yield _joined(held), keys.chunk(ids[0] if len(ids) == 1 else np.concatenate(ids))
-                held, ids, rows = [], [], 0
-        if held:
-            yield _joined(held), keys.chunk(np.concatenate(ids))
+            yield batch, keys.chunk(group_ids(keys, batch, columns, name))
 
     def check(self, name: str) -> None:
         """The bad values part ``name`` holds, raised (once the whole part is folded: the
@@ -242,13 +223,3 @@ def _task(total: Partial, model: str, multiclass: bool) -> Task:
     if multiclass:
         return Task.MULTICLASS
     return Task.BINARY if total.binary.get(model, True) else Task.REGRESSION
-
-
-def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
-    """Record batches of one part as one (their dictionaries unified)."""
-    if len(batches) == 1:
-        return batches[0]
-    if hasattr(pa, "concat_batches"):  # pyarrow 19
-        return pa.concat_batches(batches)
-    joined = pa.Table.from_batches(batches).combine_chunks().to_batches()
-    return joined[0] if joined else batches[0]
