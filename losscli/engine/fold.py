@@ -8,12 +8,16 @@ chunk goes through :func:`~.kernel.evaluate_chunk` with its row's place in its p
 messages) and in its input (the bootstrap's unit), its partial is absorbed under the
 same checks (:class:`~.guard.FoldGuard`), and the bootstrap's cells are multiplied out
 by the same settler; :func:`finish` turns the total into the input's result.
+
+A chunk's rows are coded against the total's keys on the folding thread, in reading order,
+before it is computed (:func:`~.kernel.group_ids`): its partial's keys are the total's own
+ids, which absorbing it adds to by index, and which no thread's timing can change.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -28,8 +32,8 @@ from .bootstrap import Settler
 from .budget import OverBudget
 from .finalize import Finishing, result_frame
 from .guard import FoldGuard
-from .kernel import evaluate_chunk
-from .keys import KeySet
+from .kernel import evaluate_chunk, group_ids
+from .keys import ChunkKeys, KeySet
 from .partial import Partial
 
 if TYPE_CHECKING:
@@ -83,24 +87,42 @@ class PartFold:
     ) -> None:
         """Absorb the chunks of part ``name`` (a file or shard), the first of them its data
         row ``first_row`` (0, or a partition's first row in its file)."""
-        for batch in batches:
-            if progress is not None:
-                progress()
+        for records, keys, evidence in self._chunks(name, batches, first_row, progress):
             kernel = partial(
                 evaluate_chunk,
-                batch,
+                records,
                 spec=self.guard.spec,
                 builder=self.work.builder,
                 part=name,
                 first_row=first_row,
                 position=self.position,
+                keys=keys,
+                evidence=evidence,
             )
-            for chunk in self._submit(kernel, batch.num_rows):
+            for chunk in self._submit(kernel, records.num_rows):
                 self._absorb(chunk)
-            first_row += batch.num_rows
-            self.position += batch.num_rows
+            first_row += records.num_rows
+            self.position += records.num_rows
         for chunk in self._drain():
             self._absorb(chunk)
+
+    def _chunks(
+        self,
+        name: str,
+        batches: Iterable[pa.RecordBatch],
+        first_row: int,
+        progress: Callable[[], None] | None,
+    ) -> Iterator[tuple[pa.RecordBatch, ChunkKeys, dict[str, bool]]]:
+        """The part's batches with their derived key columns (--period's,
+        :meth:`~.batches.BatchBuilder.keyed`, and what they leave in the partial), their rows
+        coded against the total's keys here, in reading order (:meth:`~.keys.KeySet.chunk`)."""
+        keys, columns = self.total.keys, self.work.plan.group_by
+        for batch in batches:
+            if progress is not None:
+                progress()
+            keyed, evidence = self.work.builder.keyed(batch, name, first_row)
+            yield keyed, keys.chunk(group_ids(keys, keyed, columns, name)), evidence
+            first_row += batch.num_rows
 
     def check(self, name: str) -> None:
         """The bad values part ``name`` holds, raised (once the whole part is folded: the

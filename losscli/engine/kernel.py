@@ -41,7 +41,7 @@ from .checks import RowProblems
 from .declarations import same_kind
 from .delong import PLACEMENTS
 from .delong_pairs import PAIRS
-from .keys import KeySet
+from .keys import ChunkKeys, KeySet
 from .partial import Partial
 from .shifted import ChunkMoments
 from .statistics import Key, Statistic, Sum, flag
@@ -153,24 +153,33 @@ def evaluate_chunk(
     part: str,
     first_row: int,
     position: int,
+    keys: ChunkKeys | None = None,
+    evidence: dict[str, bool] | None = None,
 ) -> Partial:
     """The partial of one record batch (a chunk): ``first_row`` rows of ``part`` came before it, and
-    ``position`` rows of its input (the resampling position of its first row).
+    ``position`` rows of its input (the resampling position of its first row). ``keys``: its
+    rows coded against a fold's keys (:func:`group_ids`), on the folding thread, its derived
+    key columns already added (``evidence``: what they leave in the partial); None: against
+    keys of its own, its derived key columns added here.
 
     The rows are checked once, then computed block by block (:func:`~.blocks.rows_per_block`), each
     block's terms and states made while its columns are in cache and added to the chunk's
     in order: the values never depend on thread timing.
     """
     plan = spec.plan
-    records, evidence = builder.keyed(records, part, first_row)  # --period's key column
+    if keys is None:  # --period's key column (else added where the keys were coded)
+        records, evidence = builder.keyed(records, part, first_row)
     values = {c: to_float(records.column(c), c, part, first_row) for c in plan.numeric}
     labels = builder.labels(records, values, first_row)
     problems = RowProblems(part, spec.drop_na, spec.count_zero_labels, first_row)
     keep = problems.check(values, plan, records.num_rows, builder.missing(labels))
-    keys = KeySet(plan.group_by, spec.empty_is_missing)
     if problems.failed:  # reading goes on only to count every bad row for the message
-        return Partial(keys, np.zeros(keys.size), problems={part: problems})
-    codes = _group_codes(keys, records, plan.group_by, part)
+        nothing = KeySet(plan.group_by, spec.empty_is_missing)
+        return Partial(nothing, np.zeros(nothing.size), problems={part: problems})
+    if keys is None:
+        own = KeySet(plan.group_by, spec.empty_is_missing)
+        keys = own.chunk(group_ids(own, records, plan.group_by, part))
+    codes = keys.codes
     rows: np.ndarray | range = range(records.num_rows)
     if keep is not None:
         values = {c: v[keep] for c, v in values.items()}
@@ -178,7 +187,7 @@ def evaluate_chunk(
         codes = None if codes is None else codes[keep]
         rows = np.flatnonzero(keep)
     chunk = _Chunk(spec, builder, problems, keys.size, position)
-    chunk.binary.update(evidence)
+    chunk.binary.update(evidence or {})
     step = rows_per_block(spec.cache_rows // _widest(plan), keys.size)
     if codes is not None:
         codes = codes.astype(np.intp, copy=False)
@@ -330,13 +339,13 @@ class _Chunk:
             f"{failure} at data row {data_row} of {self.problems.source}, model {model!r}"
         )
 
-    def partial(self, keys: KeySet, part: str) -> Partial:
+    def partial(self, keys: ChunkKeys, part: str) -> Partial:
         """The chunk's partial: its states, problems, task evidence and bootstrap."""
         n = np.zeros(keys.size) if self.n is None else self.n
         states = {k: self.sums[i] for i, k in enumerate(self.spec.sum_keys) if self.touched[i]}
         states.update((key, slot[0]) for key, slot in self.states.items())
         states.update(self.moments.tables())
-        out = Partial(keys, n, states, {part: self.problems}, dict(self.binary))
+        out = Partial(keys.keys, n, states, {part: self.problems}, dict(self.binary), at=keys.at)
         if self.resampler is not None:
             out.bootstrap = self.resampler.replicates()
         return out
@@ -360,9 +369,9 @@ def _add_cross_sums(
                 moments.add_joint((model, loss, SPREAD), within=(model, loss, CROSS), columns=joint)
 
 
-def _group_codes(
-    keys: KeySet, records: Any, columns: Sequence[str], source: str
-) -> np.ndarray | None:
+def group_ids(keys: KeySet, records: Any, columns: Sequence[str], source: str) -> np.ndarray | None:
+    """The id in ``keys`` of each row's values in the group ``columns`` (keys not seen
+    before added); None without group columns."""
     if not columns:
         return None
     try:

@@ -29,7 +29,7 @@ class ColumnIndex:
 
     DENSE_SLACK = 8  # a dense table may span this many times the keys it holds,
     DENSE_ALWAYS = 1 << 20  # or this many values (8 MB) whatever it holds
-    MANY_KEYS = 1 << 16  # past this many, sorting a chunk beats hashing it
+    MANY_KEYS = 1 << 16  # past this many, hashing every row beats a chunk's dictionary
 
     def __init__(self) -> None:
         self._pieces: list[pa.Array] = []  # the values seen, in id order, joined when read
@@ -38,7 +38,7 @@ class ColumnIndex:
         self._text: dict[str, int] | None = None
         self._spread: HashedMemo | None = None  # integers spread too far for a table
         self._null_id = -1
-        self._sort_chunks = False  # sort chunks of integer keys rather than hash them
+        self._per_row = False  # look every row of integer keys up, not a chunk's dictionary
         # the last dictionary looked up and its ids: the batches of one Parquet row group
         # share their dictionary, and an id, once given, never changes
         self._last: tuple[pa.Array, np.ndarray] | None = None
@@ -75,19 +75,17 @@ class ColumnIndex:
         int32 ids while they fit."""
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
-        if not self._pieces and _mostly_distinct_integers(column):
-            self.values = column.slice(0, 0)  # a first chunk of many integer keys: sort it
+        if not self._pieces and _spread_distinct_integers(column):
+            self.values = column.slice(0, 0)  # a first chunk of many integer keys: hash them
             self._spread = HashedMemo()
-            self._sort_chunks = True
+            self._per_row = True
         plain = column.type == self._type
         if plain and not column.null_count and (self._dense or self._spread) is not None:
             values = _arrow.values(column).astype(np.int64, copy=False)
             if self._dense is not None and (not len(values) or self._dense_cover(values)):
                 return self._dense_ids(values, column.type)
-            if self._spread is not None and (
-                self._sort_chunks or len(self._spread) > self.MANY_KEYS
-            ):
-                return self._sorted_ids(values, column.type)
+            if self._spread is not None and (self._per_row or len(self._spread) > self.MANY_KEYS):
+                return self._hashed_ids(values, column.type)
         encoded = _arrow.dictionary_encoded(column)
         mapping = self.positions(encoded.dictionary)
         indices = _arrow.values(encoded.indices)
@@ -96,11 +94,19 @@ class ColumnIndex:
         compact = np.int32 if len(mapping) and mapping.max() < 2**31 else np.int64
         return mapping.astype(compact)[indices]
 
-    def _sorted_ids(self, values: np.ndarray, kind: pa.DataType) -> np.ndarray:
-        """Integer keys by sorting the chunk's (cheaper than hashing every row) and looking
-        its distinct ones up in the values seen (new ones get ids in sorted order)."""
-        distinct, inverse = np.unique(values, return_inverse=True)
-        return self.positions(_arrow.from_numpy(distinct).cast(kind))[inverse.reshape(-1)]
+    def _hashed_ids(self, values: np.ndarray, kind: pa.DataType) -> np.ndarray:
+        """Integer keys spread too far for a dense table, many of them: every row looked up
+        in the hash table (cheaper than sorting the chunk to look up its distinct values:
+        at a million keys a chunk's rows are nearly all distinct), the new values added
+        with ids in sorted order."""
+        assert self._spread is not None
+        ids = self._spread.lookup(values)
+        new = ids < 0
+        if new.any():
+            fresh, inverse = np.unique(values[new], return_inverse=True)
+            added = self.positions(_arrow.from_numpy(fresh).cast(kind))
+            ids[new] = added[inverse.reshape(-1)]
+        return ids
 
     def _dense_ids(self, values: np.ndarray, kind: pa.DataType) -> np.ndarray:
         """Integer keys straight through the dense table, without hashing: new values get
@@ -255,14 +261,18 @@ class ColumnIndex:
 SAMPLE = 4096
 
 
-def _mostly_distinct_integers(column: pa.Array) -> bool:
+def _spread_distinct_integers(column: pa.Array) -> bool:
     """Whether a chunk of integer keys looks like about one key per row (a sample of it is
-    90% distinct): then sorting it beats hashing it, and it comes out sorted."""
+    90% distinct) spread too far for a dense table: then looking every row up in a hash
+    table beats hashing the chunk into a dictionary first."""
     if not pa.types.is_integer(column.type) or column.type == pa.uint64() or column.null_count:
         return False
     if len(column) < 4 * SAMPLE:
         return False
-    sample = _arrow.values(column)[:: len(column) // SAMPLE]
+    sample = _arrow.values(column)[:: len(column) // SAMPLE].astype(np.int64)
+    dense = max(ColumnIndex.DENSE_SLACK * len(column), ColumnIndex.DENSE_ALWAYS)
+    if int(sample.max()) - int(sample.min()) < dense:
+        return False
     return len(np.unique(sample)) > 0.9 * len(sample)
 
 

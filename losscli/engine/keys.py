@@ -6,12 +6,19 @@ a memo of the values seen so far, so rows are never looped over in Python. Sever
 columns combine their per-column ids into one key id; only the distinct
 combinations go through a dict. Two key sets merge by value: :meth:`KeySet.absorb`
 says where each of the other set's keys lands, so partials made anywhere combine.
+
+A fold codes each chunk's rows against its own key set (:meth:`KeySet.chunk`), so a
+chunk's keys are the fold's ids from the start: absorbing it adds its sums by index,
+with no key set to unite. Where the fold knows more keys than the chunk has rows (a
+million groups), the chunk's keys are its distinct ids (:class:`ChunkKeys`), so that its
+sums stay as small as the chunk.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +26,18 @@ import pyarrow as pa
 
 from .. import _arrow
 from .key_index import ColumnIndex
+
+
+@dataclass(frozen=True)
+class ChunkKeys:
+    """A chunk's rows coded against a key set: each row's code (``codes``; None without group
+    columns) among the chunk's ``size`` keys, which are the key set's ids ``at`` (None: the
+    one key of a key set without group columns)."""
+
+    keys: KeySet
+    codes: np.ndarray | None
+    size: int
+    at: np.ndarray | None = None
 
 
 class KeySet:
@@ -34,6 +53,12 @@ class KeySet:
         self._per_column = [ColumnIndex() for _ in self.columns]
         self._combos: dict[tuple[int, ...], int] = {}
         self._combo_list: list[tuple[int, ...]] = []
+        self._scratch = np.zeros(0, dtype=np.int64)  # a row per key: compact()'s workspace
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(vars(self))
+        state["_scratch"] = np.zeros(0, dtype=np.int64)  # a workspace, not the keys
+        return state
 
     @property
     def size(self) -> int:
@@ -53,6 +78,32 @@ class KeySet:
             [self._combo_id(tuple(c)) for c in combos.tolist()], dtype=np.int64
         )
         return local_to_global[inverse.reshape(-1)]
+
+    def chunk(self, ids: np.ndarray | None) -> ChunkKeys:
+        """A chunk whose rows hold the keys ``ids`` here (:meth:`codes`; None without group
+        columns), as its sums are kept: by these ids where they are at most as many as its
+        rows, else by its distinct ids, so that its sums never outgrow its rows."""
+        if ids is None:
+            return ChunkKeys(self, None, 1)
+        if self.size <= max(len(ids), 1):  # the keys known so far (more may come before
+            return ChunkKeys(self, ids, self.size, np.arange(self.size))  # it is absorbed)
+        codes, at = self._compact(ids)
+        return ChunkKeys(self, codes, len(at), at)
+
+    def _compact(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``ids`` renumbered 0 … k − 1, and the id each new number stands for: in passes over
+        the rows, without sorting. A workspace of a row per key holds one row of each id
+        (whichever a repeated id's writes leave: any will do, as each id then has one), and
+        that row gives the id its new number."""
+        if len(self._scratch) < self.size:
+            self._scratch = np.zeros(max(self.size, 2 * len(self._scratch)), dtype=np.int64)
+        rows = np.arange(len(ids))
+        scratch = self._scratch
+        scratch[ids] = rows
+        lead = scratch[ids]  # each row's id's row
+        leads = lead == rows
+        renumbered = np.cumsum(leads) - 1  # at an id's row: its new number
+        return renumbered[lead], ids[leads]
 
     def absorb(self, other: KeySet) -> np.ndarray:
         """Add ``other``'s keys (those not here yet): the id here of each of its keys."""

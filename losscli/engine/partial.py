@@ -9,6 +9,10 @@ replicate sums (:class:`~.bootstrap.replicates.Replicates`, None without one). M
 associative and commutative (up to float rounding) and equals evaluating the union of the
 rows; partials pickle. Every reader of the replicate sums settles first
 (:meth:`Partial.settle`).
+
+Partials merge by value: the keys of one are looked up in the other's. A chunk coded
+against its fold's own key set (:meth:`~.keys.KeySet.chunk`) skips that: its states are
+for ids ``at`` of the fold's keys, and absorbing it adds them there by index.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import numpy as np
 from .bootstrap import Replicates, ReplicateSums, capacity_for
 from .checks import RowProblems
 from .keys import KeySet
-from .statistics import SUM, Key, State
+from .reduce import slice_of
+from .statistics import Key, State, Sum
 
 __all__ = ["Key", "Partial"]
 
@@ -34,6 +39,9 @@ class Partial:
     problems: dict[str, RowProblems] = field(default_factory=dict)  # per part (file or shard)
     binary: dict[str, bool] = field(default_factory=dict)  # one-column model: 0/1 labels?
     bootstrap: Replicates | None = None  # the bootstrap's replicate sums, cells and units
+    # which of ``keys`` the states are for, in state order (a chunk coded against its fold's
+    # keys: :class:`~.keys.ChunkKeys`); None: all of them, in id order
+    at: np.ndarray | None = None
 
     @classmethod
     def empty(cls, keys: KeySet) -> Partial:
@@ -41,7 +49,7 @@ class Partial:
 
     @property
     def size(self) -> int:
-        return self.keys.size
+        return self.keys.size if self.at is None else len(self.at)
 
     def merge(self, other: Partial) -> Partial:
         """The partial of both row sets; neither input changes. Bootstrap cells are
@@ -57,7 +65,7 @@ class Partial:
         """Add ``other``'s rows to this partial, in place (the fold of a local run);
         ``reserve`` is told the keys there will be, before any state grows."""
         other = other.trimmed()
-        at = np.arange(other.size) if other.keys is self.keys else self.keys.absorb(other.keys)
+        at = self._place(other)
         if reserve is not None:
             reserve(self.keys.size)
         theirs = other.bootstrap
@@ -69,13 +77,17 @@ class Partial:
         )
         self._grow(self.keys.size)
         self._unshare()
-        self.n = SUM.absorb(self.n, other.n, at)
+        where = slice_of(at)  # found once for every sum
+        self.n = _add(self.n, other.n, where)
         for key, state in other.states.items():
             kind = key[2].kind
             known = self.states.get(key)
             if known is None:
                 known = kind.empty(len(self.n), state)
-            self.states[key] = kind.absorb(known, state, at)
+            if type(kind) is Sum:
+                self.states[key] = _add(known, state, where)
+            else:
+                self.states[key] = kind.absorb(known, state, at)
         for model, binary in other.binary.items():
             self.binary[model] = self.binary.get(model, True) and binary
         for part, found in other.problems.items():
@@ -84,6 +96,14 @@ class Partial:
         if theirs is not None and mine is not None:
             mine.absorb(theirs, at, len(self.n))
             mine.release(replaced)
+
+    def _place(self, other: Partial) -> np.ndarray:
+        """The id here of each of ``other``'s keys: by value, or, for a chunk coded against
+        these very keys, its ids."""
+        if other.keys is not self.keys:
+            found = self.keys.absorb(other.keys)
+            return found if other.at is None else found[other.at]
+        return np.arange(other.size) if other.at is None else other.at
 
     def settle(self) -> Partial:
         """Multiply the waiting bootstrap cells out into their replicate sums, in place
@@ -121,6 +141,7 @@ class Partial:
             dict(self.problems),
             dict(self.binary),
             None if self.bootstrap is None else self.bootstrap.trimmed(size),
+            self.at,
         )
 
     def _grow(self, size: int) -> None:
@@ -132,3 +153,13 @@ class Partial:
         self.states = {k: k[2].kind.grown(v, capacity) for k, v in self.states.items()}
         if self.bootstrap is not None:
             self.bootstrap.grow(capacity)
+
+
+def _add(mine: np.ndarray, theirs: np.ndarray, where: np.ndarray | slice) -> np.ndarray:
+    """:meth:`.Sum.absorb`, with its keys' place found once for all sums: a slice added in
+    place, ids in one scattered pass."""
+    if isinstance(where, slice):
+        mine[where] += theirs
+    else:
+        np.add.at(mine, where, theirs)
+    return mine

@@ -59,6 +59,6 @@ def slice_of(at: np.ndarray) -> np.ndarray | slice:
     if len(at) == 1:  # one key (no groups, or a small file's one group): no pass needed
         first = int(at[0])
         return slice(first, first + 1)
-    if len(at) and bool((np.diff(at) == 1).all()):
+    if len(at) and at[-1] - at[0] == len(at) - 1 and bool((np.diff(at) == 1).all()):
         return slice(int(at[0]), int(at[0]) + len(at))
     return at
