@@ -12,7 +12,6 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from .engine.budget import MemoryBudget, parse_size
@@ -25,6 +24,7 @@ from .engine.run import Options, Progress
 from .engine.settings import uncertainty_settings
 from .engine.thresholds import threshold_reading
 from .errors import UsageError
+from .gating.request import Gates, as_baseline
 from .inputs import as_list, as_source, check_engine, each_file_once, evaluated
 from .losses import (
     EPS,
@@ -177,8 +177,8 @@ def evaluate(
     """
     _load_plugins(plugins)
     ci = _ci_level(ci)
-    baseline = _as_baseline(baseline, storage_options or {})
-    gates = _Gates.of(checks, max_regression, baseline, require_baseline=require_baseline)
+    baseline = as_baseline(baseline, storage_options or {})
+    gates = Gates.of(checks, max_regression, baseline, require_baseline=require_baseline)
     require = [*require, *gates.losses]
     gates.check_usage(bool(compare))
     if mape_zero not in MAPE_ZERO_POLICIES:
@@ -324,85 +324,6 @@ def _ci_level(ci: Any) -> float | None:
         f"ci is a level, a number such as 0.95 or 95 (or True for 95%), not {ci!r} "
         f"(a {type(ci).__name__})"
     )
-
-
-@dataclass(frozen=True)
-class _Gates:
-    """What a run is judged by: checks, a baseline and the regression it tolerates."""
-
-    checks: tuple[Any, ...] = ()
-    tolerances: tuple[Any, ...] = ()
-    baseline: Any = None
-    require_baseline: bool = False
-
-    @classmethod
-    def of(cls, checks: Any, tolerances: Any, baseline: Any, *, require_baseline: bool) -> _Gates:
-        """The gates, their texts parsed as the command line parses them."""
-        checks, tolerances = _as_tuple(checks), _as_tuple(tolerances)
-        if not (checks or tolerances or baseline is not None or require_baseline):
-            return cls()  # the gating machinery loads only for a run with something to judge
-        from .gating import parse
-
-        return cls(
-            tuple(parse.parse_check(c) if isinstance(c, str) else c for c in checks),
-            tuple(parse.parse_tolerance(t) if isinstance(t, str) else t for t in tolerances),
-            baseline,
-            require_baseline,
-        )
-
-    @property
-    def losses(self) -> list[str]:
-        """The losses the gates judge: always computed and shown."""
-        return [c.loss for c in self.checks] + [t.loss for t in self.tolerances]
-
-    @property
-    def active(self) -> bool:
-        return bool(self.checks or self.tolerances or self.baseline is not None) or bool(
-            self.require_baseline
-        )
-
-    def renamed(self, names: Mapping[str, str]) -> _Gates:
-        """The gates judging each loss by the name ``names`` gives it (--threshold's). A
-        gate that names the default threshold itself (``precision:threshold=0.5``) would
-        be judged at --threshold's: refused, as ambiguous."""
-        for gate in (*self.checks, *self.tolerances):
-            if names.get(gate.loss, gate.loss) != gate.loss and "threshold=" in gate.text.lower():
-                raise UsageError(
-                    f"{gate.text!r} names the default threshold of {gate.loss}, while --threshold"
-                    f" makes that column {names[gate.loss]}: leave --threshold out, or name"
-                    " the threshold in -m and the check alike"
-                )
-        checks = tuple(replace(c, loss=names.get(c.loss, c.loss)) for c in self.checks)
-        tolerances = tuple(replace(t, loss=names.get(t.loss, t.loss)) for t in self.tolerances)
-        return replace(self, checks=checks, tolerances=tolerances)
-
-    def check_usage(self, compare: bool) -> None:
-        """Before reading: a ``delta:`` check needs a comparison."""
-        if self.active:
-            from .gating.significance import check_delta_usage
-
-            check_delta_usage(self.checks, compare)
-
-    def judge(self, result: EvaluationResult) -> EvaluationResult:
-        """The result with every gate judged (``result.failures``: those that failed)."""
-        if not self.active:
-            return result
-        from .gating.gates import gate
-
-        return gate(result, self.checks, self.baseline, self.tolerances, self.require_baseline)
-
-
-def _as_baseline(baseline: Any, storage_options: Mapping[str, Any]) -> Any:
-    """A baseline from a JSON file's path (or URL) or an earlier result (a Baseline as it is)."""
-    if isinstance(baseline, (str, os.PathLike)):
-        from .gating.baseline import load_baseline
-
-        return load_baseline(os.fspath(baseline), storage_options)
-    if isinstance(baseline, EvaluationResult):
-        from .gating.baseline import baseline_of
-
-        return baseline_of("the baseline result", baseline.to_dict())
-    return baseline
 
 
 def quantile_losses(

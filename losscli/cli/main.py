@@ -43,6 +43,7 @@ from .output import STDOUT, emit, resolve_format
 from .period_options import period_options
 from .plugin_stdout import discard_result_stream, move_aside, result_stream
 from .quantile_options import quantile_options
+from .reporting import report_failures, report_within_noise
 from .stats_options import check_interval_usage, stats_options
 from .storage_options import storage_option
 from .threshold_options import (
@@ -250,17 +251,8 @@ def evaluate(
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()
     shown = on_terminal and chosen.footnotes
     if before is not None and not quiet and not shown:  # a baseline gate passed within noise
-        _report_within_noise(result)
-    _report_failures(result, shown)
-
-
-def _report_within_noise(result: Any) -> None:
-    """Checks passed within noise though beyond their tolerance, on standard error (the
-    table and markdown on the terminal show them as footnotes)."""
-    from ..render.grid import glyphs_for, within_noise_lines
-
-    for line in within_noise_lines(result, glyphs_for(sys.stderr.encoding)):
-        say("warning", line)
+        report_within_noise(result)
+    report_failures(result, shown)
 
 
 def _one_huber_delta(ctx: click.Context, losses: tuple[str, ...], delta: float) -> tuple[str, ...]:
@@ -290,34 +282,6 @@ def _one_huber_delta(ctx: click.Context, losses: tuple[str, ...], delta: float) 
             f"give it once: -m huber:delta={delta:g}, or -m huber --huber-delta {delta:g}"
         )
     return tuple(",".join("huber" if spec in explicit else spec for spec in i) for i in items)
-
-
-def _report_failures(result: Any, shown: bool) -> None:
-    """Exit 1 on a failed check; first each failure and the verdict on standard error,
-    unless the table or markdown on the terminal just showed them."""
-    if not result.failures:
-        return
-    from ..render.grid import failure_lines, glyphs_for, verdict
-
-    if not shown:
-        glyphs = glyphs_for(sys.stderr.encoding)  # ASCII marks where stderr is not UTF-8
-        for line in failure_lines(result, glyphs):
-            say("check failed", line)
-        say("", verdict(result, glyphs) or "")
-    _name_the_config_of(result.failures)
-    sys.exit(1)
-
-
-def _name_the_config_of(failures: list[Any]) -> None:
-    """Where failed checks were set by a config file, name it and its keys."""
-    from .config import config_keys
-
-    options = {"check": "checks", "tolerance": "tolerances", "require-baseline": "require_baseline"}
-    names = sorted({options[failure.kind] for failure in failures})
-    found = config_keys(click.get_current_context(), names)
-    if found is not None:
-        path, keys = found
-        say("", f"the failed checks come from {path} ({', '.join(f'key {k!r}' for k in keys)})")
 
 
 @main.command("losses")

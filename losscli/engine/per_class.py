@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 
 from ..losses import Batch, Custom, Direction, Loss, get_loss
-from ..losses.class_counts import class_counts
+from ..losses.by_class import Placed
+from ..losses.class_counts import class_counts, mean_of_defined
 from ..losses.classification import CLASSIFICATION
-from ..losses.classifiers import mean_of_defined
-from ..losses.shapes import Placed, Sums
+from ..losses.shapes import Sums
 from ..reading import Model
 from ..reading.classes import shared_prefix
 from ..result.frame import Frame

@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from .batch import Batch
-from .shapes import Placed, Sums, ratio
+from .by_class import Placed
+from .classification import outside_unit
+from .shapes import Sums, ratio
 
 
 def predicted_positive(b: Batch, threshold: float) -> np.ndarray:
@@ -69,3 +71,66 @@ def recall_micro(s: Sums) -> np.ndarray:
 def f1_micro(s: Sums) -> np.ndarray:
     """2·Σ_k tp_k / Σ_k (pred_k + true_k) (the ``accuracy`` row)."""
     return ratio(2 * s["tp"].sum(axis=-1), (s["pred"] + s["true"]).sum(axis=-1))
+
+
+def precision_per_class(s: Sums) -> np.ndarray:
+    return ratio(s["tp"], s["pred"])
+
+
+def recall_per_class(s: Sums) -> np.ndarray:
+    return ratio(s["tp"], s["true"])
+
+
+def f1_per_class(s: Sums) -> np.ndarray:
+    return ratio(2 * s["tp"], s["pred"] + s["true"])
+
+
+def brier_stats(b: Batch) -> dict[str, Placed]:
+    """Per class Σw·(p_k − y_k)², and Σw: brier_score_loss of each class's column."""
+    p, y, w = unit_classes(b)
+    at = np.broadcast_to(np.arange(p.shape[1]), p.shape)
+    return {"sq": Placed(at, w * (p - y) ** 2, p.shape[1]), "w": Placed(at[:, :1], w, 1)}
+
+
+def brier_per_class(s: Sums) -> np.ndarray:
+    return ratio(s["sq"], s["w"])
+
+
+def ece_class_stats(b: Batch, *, bins: int = 15) -> dict[str, Placed]:
+    """ECE of each class's column: per class k and bin of c = p_k, Σw and Σw·(y_k − p_k)
+    (binned as ECE's, :func:`.classifiers._ece_stats`)."""
+    p, y, w = unit_classes(b)
+    index = np.clip(np.floor(p * bins), 0, bins - 1).astype(np.intp)
+    at = index + np.arange(p.shape[1]) * bins
+    width = p.shape[1] * bins
+    return {"w": Placed(at, w, width), "gap": Placed(at, w * (y - p), width)}
+
+
+def ece_per_class(s: Sums, *, bins: int = 15) -> np.ndarray:
+    keys = len(s["w"])
+    gap, w = s["gap"].reshape(keys, -1, bins), s["w"].reshape(keys, -1, bins)
+    return ratio(np.abs(gap).sum(axis=-1), w.sum(axis=-1))
+
+
+def unit_classes(b: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`class_columns` and the weights (rows × 1); a binary row outside [0, 1], which
+    makes the loss not applicable, adds nothing."""
+    p, y = class_columns(b)
+    w = b.w_array[:, None]
+    if not b.multiclass:
+        outside = outside_unit(b)[:, None]
+        p, y, w = np.where(outside, 0.0, p), np.where(outside, 0.0, y), np.where(outside, 0.0, w)
+    return p, y, w
+
+
+def mean_of_defined(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """The (weighted) mean over the last axis of the values that are not NaN, as
+    scikit-learn's _nanaverage: NaN when none is; unweighted when their weights sum to 0."""
+    defined = ~np.isnan(values)
+    filled = np.where(defined, values, 0.0)
+    plain = ratio(filled.sum(axis=-1), defined.sum(axis=-1))
+    if weights is None:
+        return plain
+    kept = np.where(defined, weights, 0.0)
+    weighted = ratio((kept * filled).sum(axis=-1), kept.sum(axis=-1))
+    return np.where(kept.sum(axis=-1) > 0, weighted, plain)

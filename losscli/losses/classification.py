@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from .batch import Batch
+from .by_class import PerClass
 from .class_counts import accuracy_per_class, class_counts, recall_micro
 from .registry import Direction, Loss, Rule, Task, register
-from .shapes import Mean, PerClass, Terms
+from .shapes import Mean, Terms
 
 CLASSIFICATION = (Task.BINARY, Task.MULTICLASS)
 

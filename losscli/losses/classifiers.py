@@ -17,7 +17,21 @@ from collections.abc import Mapping
 import numpy as np
 
 from .batch import Batch
-from .class_counts import class_columns, f1_micro, precision_micro, predicted_positive, recall_micro
+from .by_class import PerClass
+from .class_counts import (
+    brier_per_class,
+    brier_stats,
+    ece_class_stats,
+    ece_per_class,
+    f1_micro,
+    f1_per_class,
+    mean_of_defined,
+    precision_micro,
+    precision_per_class,
+    predicted_positive,
+    recall_micro,
+    recall_per_class,
+)
 from .classification import (
     OUTSIDE_UNIT,
     binary_log_probs,
@@ -26,7 +40,7 @@ from .classification import (
 )
 from .params import Param
 from .registry import Direction, Loss, Rule, Task, register
-from .shapes import Custom, Mean, PerClass, Placed, Sums, Terms, ratio
+from .shapes import Custom, Mean, Sums, Terms, ratio
 
 CLASSIFICATION = (Task.BINARY, Task.MULTICLASS)
 AVERAGES = ("binary", "macro", "micro", "weighted", "none")
@@ -94,19 +108,6 @@ def _binary_flags(b: Batch, **_: object) -> Mapping[str, np.ndarray]:
     return {} if b.multiclass else {OUTSIDE_UNIT.stat: outside_unit(b)}
 
 
-def mean_of_defined(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """The (weighted) mean over the last axis of the values that are not NaN, as
-    scikit-learn's _nanaverage: NaN when none is; unweighted when their weights sum to 0."""
-    defined = ~np.isnan(values)
-    filled = np.where(defined, values, 0.0)
-    plain = ratio(filled.sum(axis=-1), defined.sum(axis=-1))
-    if weights is None:
-        return plain
-    kept = np.where(defined, weights, 0.0)
-    weighted = ratio((kept * filled).sum(axis=-1), kept.sum(axis=-1))
-    return np.where(kept.sum(axis=-1) > 0, weighted, plain)
-
-
 def _averaged(sums: Sums, num: np.ndarray, den: np.ndarray, average: str) -> np.ndarray:
     """Per-class num/den (keys [× resamples] × K) averaged as ``average`` says (micro:
     Σnum / Σden); binary on class columns is macro; none: no value of the model's own
@@ -136,56 +137,6 @@ def _recall(s: Sums, *, average: str = "binary", **_: object) -> np.ndarray:
 def _f1(s: Sums, *, average: str = "binary", **_: object) -> np.ndarray:
     """F1 = 2·Σw·tp / Σw·(2tp + fp + fn) (per class, then averaged)"""
     return _averaged(s, 2 * s["tp"], s["pred"] + s["true"], average)
-
-
-def _precision_per_class(s: Sums) -> np.ndarray:
-    return ratio(s["tp"], s["pred"])
-
-
-def _recall_per_class(s: Sums) -> np.ndarray:
-    return ratio(s["tp"], s["true"])
-
-
-def _f1_per_class(s: Sums) -> np.ndarray:
-    return ratio(2 * s["tp"], s["pred"] + s["true"])
-
-
-def _brier_stats(b: Batch) -> dict[str, Placed]:
-    """Per class Σw·(p_k − y_k)², and Σw: brier_score_loss of each class's column."""
-    p, y, w = _unit_classes(b)
-    at = np.broadcast_to(np.arange(p.shape[1]), p.shape)
-    return {"sq": Placed(at, w * (p - y) ** 2, p.shape[1]), "w": Placed(at[:, :1], w, 1)}
-
-
-def _brier_per_class(s: Sums) -> np.ndarray:
-    return ratio(s["sq"], s["w"])
-
-
-def _ece_class_stats(b: Batch, *, bins: int = 15) -> dict[str, Placed]:
-    """ECE of each class's column: per class k and bin of c = p_k, Σw and Σw·(y_k − p_k)
-    (binned as ECE's, :func:`_ece_stats`)."""
-    p, y, w = _unit_classes(b)
-    index = np.clip(np.floor(p * bins), 0, bins - 1).astype(np.intp)
-    at = index + np.arange(p.shape[1]) * bins
-    width = p.shape[1] * bins
-    return {"w": Placed(at, w, width), "gap": Placed(at, w * (y - p), width)}
-
-
-def _ece_per_class(s: Sums, *, bins: int = 15) -> np.ndarray:
-    keys = len(s["w"])
-    gap, w = s["gap"].reshape(keys, -1, bins), s["w"].reshape(keys, -1, bins)
-    return ratio(np.abs(gap).sum(axis=-1), w.sum(axis=-1))
-
-
-def _unit_classes(b: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`class_columns` and the weights (rows × 1); a binary row outside [0, 1], which
-    makes the loss not applicable, adds nothing."""
-    p, y = class_columns(b)
-    w = b.w_array[:, None]
-    if not b.multiclass:
-        outside = outside_unit(b)[:, None]
-        p, y, w = np.where(outside, 0.0, p), np.where(outside, 0.0, y), np.where(outside, 0.0, w)
-    return p, y, w
 
 
 def _balanced_accuracy(s: Sums, **_: object) -> np.ndarray:
@@ -319,7 +270,7 @@ for _loss in (
         direction=Direction.LOWER,
         shape=Mean(_brier_term, nonnegative=True),
         rules=(OUTSIDE_UNIT,),
-        per_class=PerClass(_brier_per_class, _brier_stats),
+        per_class=PerClass(brier_per_class, brier_stats),
     ),
     Loss(
         name="precision",
@@ -332,7 +283,7 @@ for _loss in (
         direction=Direction.HIGHER,
         shape=Custom(_confusion, _precision, _binary_flags),
         rules=(OUTSIDE_UNIT,),
-        per_class=PerClass(_precision_per_class, micro=precision_micro),
+        per_class=PerClass(precision_per_class, micro=precision_micro),
         undefined=NO_POSITIVE.format("no row predicted positive"),
         params=CONFUSION_PARAMS,
     ),
@@ -347,7 +298,7 @@ for _loss in (
         direction=Direction.HIGHER,
         shape=Custom(_confusion, _recall, _binary_flags),
         rules=(OUTSIDE_UNIT,),
-        per_class=PerClass(_recall_per_class, micro=recall_micro),
+        per_class=PerClass(recall_per_class, micro=recall_micro),
         undefined=NO_POSITIVE.format("no positive label"),
         params=CONFUSION_PARAMS,
     ),
@@ -362,7 +313,7 @@ for _loss in (
         direction=Direction.HIGHER,
         shape=Custom(_confusion, _f1, _binary_flags),
         rules=(OUTSIDE_UNIT,),
-        per_class=PerClass(_f1_per_class, micro=f1_micro),
+        per_class=PerClass(f1_per_class, micro=f1_micro),
         undefined=NO_POSITIVE.format("no positive label or prediction"),
         params=CONFUSION_PARAMS,
     ),
@@ -400,7 +351,7 @@ for _loss in (
         direction=Direction.LOWER,
         shape=Custom(_ece_stats, _ece, _binary_flags),
         rules=(OUTSIDE_UNIT,),
-        per_class=PerClass(_ece_per_class, _ece_class_stats),
+        per_class=PerClass(ece_per_class, ece_class_stats),
         params=(Param("bins", 15, "equal-width bins on [0, 1]", kind=int, minimum=1, maximum=100),),
     ),
     Loss(

@@ -18,13 +18,26 @@ import numpy as np
 from ..engine.rank_precision import PRECISION_RANKS
 from ..engine.statistics import Statistic
 from .batch import Batch
+from .by_class import PerClass
 from .classification import CLASSIFICATION, OUTSIDE_UNIT, outside_unit
 from .params import Param
 from .registry import Direction, Loss, register
-from .shapes import Guard, PerClass, Ranked, Ranks, Sums, ranked_per_class, ratio
+from .shapes import Guard, Ranked, Ranks, Sums, ratio
 
 if TYPE_CHECKING:
     from ..engine.intervals import Interval, Paired
+
+
+def ranked_per_class(sums: Sums) -> np.ndarray:
+    """One-vs-rest ROC-AUC per key and class: area / (P·N) of each class's rank table (a
+    binary model's one table is the positive class's: the negative class's, 1 − p against
+    "the label is 0", orders every pair the same way, so its AUC is the same)."""
+    if "area" not in sums:
+        return np.full((len(sums["n"]), 1), np.nan)
+    per_class = ratio(sums["area"], sums["pos"] * sums["neg"])
+    if per_class.shape[1] == 1:  # binary: (negative, positive), equal by symmetry
+        return np.concatenate([per_class, per_class], axis=1)
+    return per_class
 
 
 def _roc_ranks(b: Batch) -> Ranks:

@@ -16,8 +16,9 @@ from enum import Enum
 import numpy as np
 
 from ..errors import UsageError
+from .by_class import PerClass
 from .params import Param, Value, bind_values, canonical, split_spec
-from .shapes import PerClass, Shape, Sums, bound_shape
+from .shapes import Shape, Sums, bound_shape
 from .tasks import Task
 
 

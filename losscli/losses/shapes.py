@@ -7,12 +7,11 @@ value follows from them; the engine derives intervals and paired differences fro
   per-row term (MSE, MAE, cross-entropy; accuracy as a proportion).
 - :class:`Extreme`: the largest (or smallest) per-row term (max error).
 - :class:`Custom`: any finalize over named sums the loss declares (R²).
-- :class:`Ranked`: a rank statistic (ROC-AUC) from the weighted positive and negative
-  mass at each distinct score, per key and class.
+- :class:`Ranked`: a rank statistic (ROC-AUC) from the positive and negative weight at
+  each distinct score, per key and class. (What a loss is per class: :mod:`.by_class`.)
 
-Every shape declares its statistics, and each statistic's kind says how it merges
-(:mod:`losscli.engine.statistics`). Statistic names are local to their loss: the engine
-keeps each loss's sums apart, so no loss can change another's value.
+Every shape declares its statistics, whose kinds say how they merge (:mod:`losscli.engine.
+statistics`). Statistic names are local to their loss: no loss can change another's value.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -125,7 +124,7 @@ class Ratio:
         return bootstrap
 
     def bound(self, arguments: Mapping[str, Any]) -> Ratio:
-        return replace(self, terms=_bound(self.terms, arguments))
+        return replace(self, terms=bound_function(self.terms, arguments))
 
     @property
     def main(self) -> Callable[..., Any]:
@@ -199,7 +198,7 @@ class Extreme(_NotRatio):
         return False
 
     def bound(self, arguments: Mapping[str, Any]) -> Extreme:
-        return replace(self, term=_bound(self.term, arguments))
+        return replace(self, term=bound_function(self.term, arguments))
 
     @property
     def main(self) -> Callable[..., Any]:
@@ -248,9 +247,9 @@ class Custom(_NotRatio):
     def bound(self, arguments: Mapping[str, Any]) -> Custom:
         return replace(
             self,
-            statistics=_bound(self.statistics, arguments),
-            compute=_bound(self.compute, arguments),
-            flags=_bound(self.flags, arguments),
+            statistics=bound_function(self.statistics, arguments),
+            compute=bound_function(self.compute, arguments),
+            flags=bound_function(self.flags, arguments),
         )
 
     def finalize(self, sums: Sums) -> np.ndarray:
@@ -310,7 +309,7 @@ class Ranked(_NotRatio):
         return False
 
     def bound(self, arguments: Mapping[str, Any]) -> Ranked:
-        return replace(self, ranks=_bound(self.ranks, arguments))
+        return replace(self, ranks=bound_function(self.ranks, arguments))
 
     @property
     def main(self) -> Callable[..., Any]:
@@ -354,60 +353,14 @@ class Ranked(_NotRatio):
 Shape = Ratio | Extreme | Custom | Ranked
 
 
-class Placed(NamedTuple):
-    """A per-class statistic's rows: each row adds ``values`` (rows × J, or what broadcasts
-    to it) at ``at`` (rows × J positions among ``width`` sums per key: a class, or a class
-    and a bin), so a key keeps ``width`` sums however many rows it has."""
-
-    at: np.ndarray
-    values: np.ndarray
-    width: int
-
-
-@dataclass(frozen=True)
-class PerClass:
-    """How a loss is defined per class (``--per-class``): ``values`` maps sums to one value
-    per key and class (a keys × K array, NaN where a class has none), vectorised over keys.
-    The sums are the loss's own, or, where ``statistics`` is given (a function of a batch
-    to named :class:`Placed` columns), the sums of those, which the engine keeps beside the
-    loss only when class rows are asked for (charged to the memory budget per key).
-    ``micro``: the value on the ``accuracy`` average row, from the same sums (None: the
-    loss has none there)."""
-
-    values: Callable[[Sums], np.ndarray]
-    statistics: Callable[..., Mapping[str, Placed]] | None = None
-    micro: Callable[[Sums], np.ndarray] | None = None
-
-    def bound(self, arguments: Mapping[str, Any]) -> PerClass:
-        """With a loss's parameter values passed to its functions (those that take them)."""
-        if not arguments:
-            return self
-        return replace(
-            self,
-            values=_bound(self.values, arguments),
-            statistics=self.statistics and _bound(self.statistics, arguments),
-            micro=self.micro and _bound(self.micro, arguments),
-        )
-
-
-def ranked_per_class(sums: Sums) -> np.ndarray:
-    """One-vs-rest ROC-AUC per key and class: area / (P·N) of each class's rank table (a
-    binary model's one table is the positive class's: the negative class's, 1 − p against
-    "the label is 0", orders every pair the same way, so its AUC is the same)."""
-    if "area" not in sums:
-        return np.full((len(sums["n"]), 1), np.nan)
-    per_class = ratio(sums["area"], sums["pos"] * sums["neg"])
-    if per_class.shape[1] == 1:  # binary: (negative, positive), equal by symmetry
-        return np.concatenate([per_class, per_class], axis=1)
-    return per_class
-
-
 def bound_shape(shape: Shape, arguments: Mapping[str, Any]) -> Shape:
     """The shape with a loss's parameter values passed to its functions as keywords."""
     return shape.bound(arguments) if arguments else shape
 
 
-def _bound(function: Callable[..., Any], arguments: Mapping[str, Any]) -> Callable[..., Any]:
+def bound_function(
+    function: Callable[..., Any], arguments: Mapping[str, Any]
+) -> Callable[..., Any]:
     """``function`` with the parameters it takes (all, if it takes ``**params``), decided
     once here: a ``compute(sums)`` written before parameters reached it keeps working. A
     re-bound function's new values replace the old ones."""
