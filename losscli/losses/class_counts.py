@@ -13,8 +13,15 @@ import numpy as np
 
 from .batch import Batch
 from .by_class import Placed
-from .classification import outside_unit
 from .shapes import Sums, ratio
+
+
+def outside_unit(b: Batch) -> np.ndarray:
+    """Rows a binary loss cannot score: label, or probability, outside [0, 1]."""
+    bad = (b.y < 0) | (b.y > 1)
+    if b.logits is None:
+        bad |= (b.p < 0) | (b.p > 1)
+    return bad
 
 
 def predicted_positive(b: Batch, threshold: float) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .batch import Batch
 from .by_class import PerClass
-from .class_counts import accuracy_per_class, class_counts, recall_micro
+from .class_counts import accuracy_per_class, class_counts, outside_unit, recall_micro
 from .registry import Direction, Loss, Rule, Task, register
 from .shapes import Mean, Terms
 
@@ -73,14 +73,6 @@ def _pairwise(columns: list[np.ndarray]) -> np.ndarray:
     for column in columns[whole:]:
         total += column
     return total
-
-
-def outside_unit(b: Batch) -> np.ndarray:
-    """Rows a binary loss cannot score: label, or probability, outside [0, 1]."""
-    bad = (b.y < 0) | (b.y > 1)
-    if b.logits is None:
-        bad |= (b.p < 0) | (b.p > 1)
-    return bad
 
 
 def binary_log_probs(b: Batch) -> tuple[np.ndarray, np.ndarray]:

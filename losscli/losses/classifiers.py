@@ -26,6 +26,7 @@ from .class_counts import (
     f1_micro,
     f1_per_class,
     mean_of_defined,
+    outside_unit,
     precision_micro,
     precision_per_class,
     predicted_positive,
@@ -36,7 +37,6 @@ from .classification import (
     OUTSIDE_UNIT,
     binary_log_probs,
     class_log_probs,
-    outside_unit,
 )
 from .params import Param
 from .registry import Direction, Loss, Rule, Task, register

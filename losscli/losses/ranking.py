@@ -19,7 +19,8 @@ from ..engine.rank_precision import PRECISION_RANKS
 from ..engine.statistics import Statistic
 from .batch import Batch
 from .by_class import PerClass
-from .classification import CLASSIFICATION, OUTSIDE_UNIT, outside_unit
+from .class_counts import outside_unit
+from .classification import CLASSIFICATION, OUTSIDE_UNIT
 from .params import Param
 from .registry import Direction, Loss, register
 from .shapes import Guard, Ranked, Ranks, Sums, ratio
