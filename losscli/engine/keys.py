@@ -3,8 +3,9 @@
 A :class:`KeySet` holds distinct group values (one tuple per key); ids are positions
 in it. Each group column's values get ids from its :class:`~.key_index.ColumnIndex`,
 a memo of the values seen so far, so rows are never looped over in Python. Several group
-columns combine their per-column ids into one key id; only the distinct
-combinations go through a dict. Two key sets merge by value: :meth:`KeySet.absorb`
+columns combine their per-column ids into one key id: the ids so far and the next
+column's, packed in one int64, get ids from one more ColumnIndex, so combinations cost no
+Python work either. Two key sets merge by value: :meth:`KeySet.absorb`
 says where each of the other set's keys lands, so partials made anywhere combine.
 
 A fold codes each chunk's rows against its own key set (:meth:`KeySet.chunk`), so a
@@ -26,6 +27,9 @@ import pyarrow as pa
 
 from .. import _arrow
 from .key_index import ColumnIndex
+
+PACKED_BITS = 31  # a column's id in a packed combination: fewer than 2^31 keys
+PACKED_MASK = (1 << PACKED_BITS) - 1
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,9 @@ class KeySet:
         self.columns = list(columns)
         self.empty_is_missing = empty_is_missing
         self._per_column = [ColumnIndex() for _ in self.columns]
-        self._combos: dict[tuple[int, ...], int] = {}
-        self._combo_list: list[tuple[int, ...]] = []
+        # several columns: stage j gives ids to (the ids of columns 0 … j, column j + 1's
+        # id) packed in one int64, so combinations are found by the columns' own memo
+        self._stages = [ColumnIndex() for _ in self.columns[1:]]
         self._scratch = np.zeros(0, dtype=np.int64)  # a row per key: compact()'s workspace
 
     def __getstate__(self) -> dict[str, object]:
@@ -66,18 +71,36 @@ class KeySet:
             return 1
         if len(self.columns) == 1:
             return self._per_column[0].known
-        return len(self._combo_list)
+        return self._stages[-1].known
 
     def codes(self, arrays: Sequence[pa.Array]) -> np.ndarray:
         """The global group id of each row of one chunk."""
         ids = [index.ids(array) for index, array in zip(self._per_column, arrays, strict=True)]
         if len(ids) == 1:
             return ids[0]
-        combos, inverse = np.unique(np.stack(ids, axis=1), axis=0, return_inverse=True)
-        local_to_global = np.array(
-            [self._combo_id(tuple(c)) for c in combos.tolist()], dtype=np.int64
-        )
-        return local_to_global[inverse.reshape(-1)]
+        return self._combined(ids)
+
+    def _combined(self, ids: Sequence[np.ndarray]) -> np.ndarray:
+        """The key id of each row's per-column ids (new combinations added), stage by stage:
+        no Python work per row or per combination."""
+        out = np.asarray(ids[0], dtype=np.int64)
+        for stage, column in zip(self._stages, ids[1:], strict=True):
+            packed = (out << PACKED_BITS) | np.asarray(column, dtype=np.int64)
+            out = np.asarray(stage.ids(_arrow.from_numpy(packed)), dtype=np.int64)
+        return out
+
+    def _column_ids(self, at: np.ndarray | None = None) -> np.ndarray:
+        """keys × columns: the per-column ids of keys ``at`` (None: every key, in id order),
+        unpacked stage by stage from the last (several columns)."""
+        key = np.arange(self.size) if at is None else np.asarray(at, dtype=np.int64)
+        ids: list[np.ndarray] = []
+        for stage in reversed(self._stages):
+            values = stage.values
+            known = np.zeros(0, np.int64) if values is None else _arrow.values(values)
+            packed = np.asarray(known, dtype=np.int64)[key]
+            ids.insert(0, packed & PACKED_MASK)
+            key = packed >> PACKED_BITS
+        return np.stack([key, *ids], axis=1)
 
     def chunk(self, ids: np.ndarray | None) -> ChunkKeys:
         """A chunk whose rows hold the keys ``ids`` here (:meth:`codes`; None without group
@@ -115,21 +138,16 @@ class KeySet:
         ]
         if len(maps) == 1:
             return maps[0]
-        combos = (tuple(int(m[i]) for m, i in zip(maps, c, strict=True)) for c in other._combo_list)
-        return np.array([self._combo_id(c) for c in combos], dtype=np.int64)
+        theirs = other._column_ids()
+        return self._combined([m[theirs[:, c]] for c, m in enumerate(maps)])
 
     def copy(self) -> KeySet:
         out = KeySet(self.columns, self.empty_is_missing)
         for mine, theirs in zip(out._per_column, self._per_column, strict=True):
             mine.values = theirs.values
-        out._combos, out._combo_list = dict(self._combos), list(self._combo_list)
+        for mine, theirs in zip(out._stages, self._stages, strict=True):
+            mine.values = theirs.values
         return out
-
-    def _combo_id(self, combo: tuple[int, ...]) -> int:
-        if combo not in self._combos:
-            self._combos[combo] = len(self._combo_list)
-            self._combo_list.append(combo)
-        return self._combos[combo]
 
     def key(self, group_id: int) -> tuple[Any, ...]:
         """The key values of one group, as JSON-safe Python values (None for a missing value)."""
@@ -138,7 +156,7 @@ class KeySet:
         if len(self.columns) == 1:
             values: tuple[Any, ...] = (self._per_column[0].value(group_id),)
         else:
-            combo = self._combo_list[group_id]
+            combo = self._column_ids(np.array([group_id]))[0].tolist()
             values = tuple(index.value(i) for index, i in zip(self._per_column, combo, strict=True))
         return tuple(self._shown(v) for v in values)
 
@@ -162,5 +180,5 @@ class KeySet:
             return columns
         if not columns:
             return []
-        ids = np.array(self._combo_list, dtype=np.int64).reshape(-1, len(columns))
+        ids = self._column_ids()
         return [values.take(_arrow.from_numpy(ids[:, c])) for c, values in enumerate(columns)]
