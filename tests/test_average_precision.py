@@ -18,6 +18,7 @@ from losscli.api import evaluate
 from losscli.engine import ranks
 from losscli.engine.rank_precision import table_sums
 from losscli.engine.ranks import table_of_rows
+from losscli.errors import UsageError
 from losscli.losses import Params, Ranks
 from losscli.losses.ranking import average_precision_per_class
 from losscli.reading import csv_source
@@ -256,3 +257,26 @@ def test_the_command_line_shows_it_higher_is_better(run: Any, tmp_path: Path) ->
     assert catalog.exit_code == 0, catalog.stderr
     (entry,) = [e for e in json.loads(catalog.stdout) if e["loss"] == "average_precision"]
     assert entry["better"] == "higher"
+
+
+def test_average_precision_is_never_given_rocs_delong_interval_or_test() -> None:
+    """--ci and --compare beside roc_auc: average precision has no interval (a note says
+    why) and no comparison (a notice says why), never DeLong's numbers of ROC-AUC; a
+    ``delta:average_precision`` check is refused before reading."""
+    rng = np.random.default_rng(2)
+    n = 400
+    y = rng.integers(0, 2, n)
+    frame = pd.DataFrame({"y": y, "a": np.clip(rng.random(n) * 0.6 + y * 0.3, 0, 1)})
+    frame["b"] = rng.random(n)
+    result = evaluate(frame, label="y", pred=["a", "b"], losses="roc_auc,ap", ci=0.95, compare="b")
+    table = result.to_pandas()
+    assert table["average_precision_low"].isna().all() and table["roc_auc_low"].notna().all()
+    assert [c.loss for c in result.comparisons] == ["roc_auc"]
+    assert any("average_precision has no paired comparison" in n for n in result.notices)
+    want = average_precision_score(y, frame.a)
+    assert table["average_precision"][0] == pytest.approx(want, rel=1e-12)
+    with pytest.raises(UsageError, match="paired difference of average_precision"):
+        evaluate(
+            frame, label="y", pred=["a", "b"], losses="ap", compare="b",
+            checks=["delta:average_precision>=0"],
+        )  # fmt: skip

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 
@@ -171,11 +171,17 @@ def interval_of(shape: Ranked, sums: dict[str, np.ndarray], level: float) -> Int
     return low, high, se
 
 
+def is_delong(shape: object) -> TypeGuard[Ranked]:
+    """Whether a loss's interval and paired test are DeLong's: ROC-AUC's (``delong``), not
+    another rank statistic read from the same tables, such as average precision."""
+    from ..losses.shapes import Ranked
+
+    return isinstance(shape, Ranked) and shape.delong
+
+
 def placement_losses(losses: Sequence[Loss], *, intervals: bool) -> frozenset[str]:
     """The rank losses whose placement tables a run keeps: all, where it has intervals or
     comparisons (``intervals``); none otherwise."""
-    from ..losses.shapes import Ranked
-
     if not intervals:
         return frozenset()
-    return frozenset(loss.name for loss in losses if isinstance(loss.shape, Ranked))
+    return frozenset(loss.name for loss in losses if is_delong(loss.shape))

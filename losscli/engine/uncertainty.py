@@ -53,7 +53,7 @@ def with_intervals(
     out = {}
     for loss in losses:
         column = columns[loss.name]
-        if isinstance(loss.shape, Ranked) and loss.applies_to(multiclass, levels):
+        if delong.is_delong(loss.shape) and loss.applies_to(multiclass, levels):
             sums = tables[loss.name].sums
             low, high, se, method, why = delong.row_interval(
                 loss.shape, sums, ci, multiclass=multiclass
@@ -136,7 +136,7 @@ def compare(
             if not loss.compared or not loss.applies_to(model.multiclass, model.levels):
                 continue
             mine, ref = sums[model.name][loss.name], sums[reference][loss.name]
-            if isinstance(shape, Ranked):
+            if delong.is_delong(shape):
                 found = _delong(shape, mine, ref, ci, multiclass=model.multiclass)
                 if found is not None:
                     out += _comparisons(

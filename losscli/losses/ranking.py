@@ -105,6 +105,8 @@ class PrecisionRanked(Ranked):
 
     declared: ClassVar[tuple[Statistic, ...]] = (AP_TABLE,)
     no_interval: ClassVar[str] = "no interval: no streamed interval for average precision"
+    paired: ClassVar[bool] = False  # no paired comparison either
+    delong: ClassVar[bool] = False  # DeLong's interval and test are ROC-AUC's
 
     def normal_interval(self, sums: Sums, level: float) -> Interval:
         raise ValueError(self.no_interval)

@@ -290,14 +290,14 @@ class Ranked(_NotRatio):
     (positive and negative weight), ``area`` = Σ_s N(s)·(P above s + ½·P(s)) and ``tied``
     = Σ_s P(s)·N(s) over distinct scores (or score bins, where ``bits`` > 0). The value is
     the mean over classes of area / (P·N): one-vs-rest macro AUC; NaN where a class has no
-    positive or no negative weight. Its interval and paired comparison are DeLong's
-    (:mod:`losscli.engine.delong`), from placement tables the engine keeps beside."""
+    positive or no negative weight. Its interval and paired test: :mod:`.engine.delong`."""
 
     ranks: Callable[[Batch], Ranks]
 
     declared: ClassVar[tuple[Statistic, ...]] = (RANK_TABLE,)
     no_interval: ClassVar[str] = ""  # DeLong's (binary; multi-class has none, and says why)
     paired: ClassVar[bool] = True  # DeLong's paired test (binary)
+    delong: ClassVar[bool] = True  # its interval and test are DeLong's (ROC-AUC's alone)
     hidden_bootstrap: ClassVar[bool] = False
     nonnegative: ClassVar[bool] = False
 
