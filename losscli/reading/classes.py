@@ -37,7 +37,7 @@ def class_names(
     the part of each name after the columns' shared prefix (``cat`` of ``p_cat``; the
     whole name where that leaves nothing). One column (binary): the label's values,
     negative first: ``false`` and ``true`` where the label column holds true/false
-    (``boolean``: every file and chunk read it so, :data:`BOOLEAN_LABELS`), else ``0``
+    (``boolean``: every chunk of the input read it so, :data:`BOOLEAN_LABELS`), else ``0``
     and ``1`` (numbers, 0.0 and 1.0 alike)."""
     if not multiclass:
         return ("false", "true") if boolean else ("0", "1")
