@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from ..errors import UsageError
 from ..losses import EPS, Batch, Params
 from ..losses.classification import log_sigmoid, log_softmax
-from ..reading import CLASS, ONEHOT, ColumnPlan, Model
-from ..reading.classes import ClassMatcher, one_hot, shared_prefix
+from ..reading import CLASS, ONEHOT, VALUE, ColumnPlan, Model
+from ..reading.classes import BOOLEAN_LABELS, ClassMatcher, one_hot, shared_prefix
 from ..reading.columns import PERIOD_KEY
 from .checks import RowProblems, Rows
 from .period_spec import PeriodSpec
@@ -53,6 +54,17 @@ class BatchBuilder:
         column = records.column(self.period.column)
         starts, dates = period_keys(column, self.period, source=source, first_row=first_row)
         return records.append_column(PERIOD_KEY, starts), {DATES: dates}
+
+    def written(self, records: Any) -> dict[str, bool]:
+        """The evidence of how the chunk's label column writes its values: true/false or
+        numbers (:data:`~losscli.reading.classes.BOOLEAN_LABELS`, merged by AND); none for
+        class labels or one-hot columns."""
+        if self.plan.label_kind != VALUE:
+            return {}
+        kind = records.column(self.plan.label).type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        return {BOOLEAN_LABELS: pa.types.is_boolean(kind)}
 
     def labels(
         self, batch: Any, values: dict[str, np.ndarray], offset: int

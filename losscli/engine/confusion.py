@@ -28,14 +28,13 @@ from ..losses.classification import CLASSIFICATION
 from ..losses.params import split_spec
 from ..losses.registry import get_loss
 from ..reading import Model
-from ..reading.classes import shared_prefix
+from ..reading.classes import class_names
 from ..result.confusion import NORMALIZE, ConfusionColumns, ConfusionTable
 from .bins import Binned, BinSums, _no_value
 from .statistics import Valued
 
 CONFUSION = "(confusion)"  # never a registered loss's name
 ASKED_BY = "--confusion"
-BINARY_CLASSES = ("0", "1")  # a one-column model's classes: its labels' values, y ≤ 0.5 and > 0.5
 
 
 def _cells(b: Batch, *, threshold: float) -> dict[str, Valued]:
@@ -72,29 +71,27 @@ def confusion_loss(
     )
 
 
-def class_names(model: Model) -> tuple[str, ...]:
-    """A model's classes as the matrix names them: the part of each class column after the
-    columns' shared prefix (``cat`` of ``p_cat``; the whole name where that leaves
-    nothing); ``0`` and ``1`` for one column."""
-    if not model.multiclass:
-        return BINARY_CLASSES
-    prefix = shared_prefix(model.columns)
-    return tuple(column[len(prefix) :] or column for column in model.columns)
-
-
 def confusion_columns(
-    cells: np.ndarray | None, loss: Loss, model: Model, *, keys: int, classifier: bool
+    cells: np.ndarray | None,
+    loss: Loss,
+    model: Model,
+    *,
+    keys: int,
+    classifier: bool,
+    boolean: bool = False,
 ) -> ConfusionColumns:
     """One model's matrices for its ``keys`` rows (the ordered keys, then the overall row),
     from the finalized (keys × K²) sums ``cells`` (None: no row reached the loss); none
-    for a model that is no classifier."""
+    for a model that is no classifier. The classes are named as
+    :func:`~losscli.reading.classes.class_names` names them (``boolean``: the label held
+    true/false; one column: the negative class, y ≤ 0.5, first)."""
     normalize = loss.arguments["normalize"]
     threshold = loss.arguments["threshold"]
     assert normalize is None or isinstance(normalize, str)
     assert isinstance(threshold, float | int)
     if not classifier or cells is None:
         return ConfusionColumns.absent(keys, normalize=normalize)
-    names = class_names(model)
+    names = class_names(model.columns, multiclass=model.multiclass, boolean=boolean)
     k = len(names)
     counts = np.asarray(cells, dtype=np.float64).reshape(keys, k, k)
     binary = None if model.multiclass else float(threshold)

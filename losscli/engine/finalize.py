@@ -160,7 +160,7 @@ def _class_rows(
         return frame
     from .per_class import class_rows
 
-    return class_rows(frame, sums, spec.losses, model)
+    return class_rows(frame, sums, spec.losses, model, boolean=_boolean(partial))
 
 
 def _confusion(
@@ -175,7 +175,15 @@ def _confusion(
     classifier = model.multiclass or partial.binary.get(model.name, True)
     keys = len(next(iter(sums.values())).n)
     cells = sums[loss.name].sums.get("cells")
-    return confusion_columns(cells, loss, model, keys=keys, classifier=classifier)
+    boolean = _boolean(partial)
+    return confusion_columns(cells, loss, model, keys=keys, classifier=classifier, boolean=boolean)
+
+
+def _boolean(partial: Partial) -> bool:
+    """Whether every chunk's label column held true/false (the binary classes' names)."""
+    from ..reading.classes import BOOLEAN_LABELS
+
+    return partial.binary.get(BOOLEAN_LABELS, False)
 
 
 def _curves(partial: Partial, model: Model, source: str, order: np.ndarray) -> CurveColumns | None:

@@ -187,7 +187,7 @@ def evaluate_chunk(
         codes = None if codes is None else codes[keep]
         rows = np.flatnonzero(keep)
     chunk = _Chunk(spec, builder, problems, keys.size, position)
-    chunk.binary.update(evidence or {})
+    chunk.binary.update({**(evidence or {}), **builder.written(records)})
     step = rows_per_block(spec.cache_rows // _widest(plan), keys.size)
     if codes is not None:
         codes = codes.astype(np.intp, copy=False)

@@ -29,7 +29,7 @@ from ..losses.class_counts import class_counts, mean_of_defined
 from ..losses.classification import CLASSIFICATION
 from ..losses.shapes import Sums
 from ..reading import Model
-from ..reading.classes import shared_prefix
+from ..reading.classes import class_names
 from ..result.frame import Frame
 from ..result.per_class import ClassValues, with_class_rows
 from .bins import BinSums, Scattered
@@ -38,7 +38,6 @@ from .uncertainty import LossRows
 
 COUNTS = "(per class)"  # the internal loss of the support; never a registered loss's name
 REPORTED = ("precision", "recall", "f1")  # added to the losses where none of the family is
-BINARY_CLASSES = ("0", "1")  # a binary model's classes: the label's values (negative, positive)
 NOT_PER_CLASS = "not defined per class"
 AVERAGE_NONE = "average=none: one value per class, on the class rows"
 
@@ -116,22 +115,18 @@ def _no_value(s: Sums) -> np.ndarray:
     return np.full(len(s["n"]), np.nan)
 
 
-def class_names(model: Model) -> tuple[str, ...]:
-    """A model's classes as its rows name them: multi-class, each column's name after the
-    columns' shared prefix (``p_cat`` → ``cat``, as labels may name them); binary, the
-    label values 0 and 1."""
-    if not model.multiclass:
-        return BINARY_CLASSES
-    prefix = shared_prefix(model.columns)
-    return tuple(column[len(prefix) :] or column for column in model.columns)
-
-
 def class_values(
-    sums: Mapping[str, LossRows], losses: Sequence[Loss], model: Model, parent_notes: Any
+    sums: Mapping[str, LossRows],
+    losses: Sequence[Loss],
+    model: Model,
+    parent_notes: Any,
+    *,
+    boolean: bool = False,
 ) -> ClassValues | None:
     """Every row's class and average values of each loss (None: no counts per class, as
     for a model no row of which reached them). ``parent_notes``: per loss, the notes of the
-    model's own rows (a row a rule blocks has no class values either, for the same reason)."""
+    model's own rows (a row a rule blocks has no class values either, for the same reason);
+    ``boolean``: the label held true/false (:func:`~losscli.reading.classes.class_names`)."""
     counts = sums[COUNTS].sums
     if "true" not in counts:
         return None
@@ -142,7 +137,8 @@ def class_values(
             loss, sums, support, parent_notes[loss.name], multiclass=model.multiclass
         )
     parent = {loss.name: AVERAGE_NONE for loss in losses if loss.arguments.get("average") == "none"}
-    return ClassValues(class_names(model), support, values, notes, parent)
+    names = class_names(model.columns, multiclass=model.multiclass, boolean=boolean)
+    return ClassValues(names, support, values, notes, parent)
 
 
 def _loss_values(
@@ -192,9 +188,15 @@ def _blocked(loss: Loss, rows: LossRows) -> np.ndarray:
 
 
 def class_rows(
-    frame: Frame, sums: Mapping[str, LossRows], losses: Sequence[Loss], model: Model
+    frame: Frame,
+    sums: Mapping[str, LossRows],
+    losses: Sequence[Loss],
+    model: Model,
+    *,
+    boolean: bool = False,
 ) -> Frame:
-    """One classifier model's ``frame`` with each row's class and average rows after it."""
+    """One classifier model's ``frame`` with each row's class and average rows after it
+    (``boolean``: the label held true/false, the binary classes' names)."""
     notes = {name: column.notes for name, column in frame.losses.items()}
-    found = class_values(sums, losses, model, notes)
+    found = class_values(sums, losses, model, notes, boolean=boolean)
     return frame if found is None else with_class_rows(frame, found)

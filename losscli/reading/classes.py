@@ -18,6 +18,9 @@ from .. import _arrow
 from ..errors import InputError
 
 SEPARATORS = "_-.:/ "
+# evidence a partial keeps (merged by AND, as a model's ``binary``): the label column held
+# true/false, so a binary model's classes are named ``false`` and ``true``
+BOOLEAN_LABELS = "\0labels: the label column held true/false"
 
 
 def shared_prefix(columns: Sequence[str]) -> str:
@@ -25,6 +28,21 @@ def shared_prefix(columns: Sequence[str]) -> str:
     prefix = os.path.commonprefix(list(columns))  # noqa: RUF071  (names, not paths)
     cut = max(prefix.rfind(ch) for ch in SEPARATORS)
     return prefix[: cut + 1] if cut >= 0 else prefix.rstrip("0123456789")
+
+
+def class_names(
+    columns: Sequence[str], *, multiclass: bool, boolean: bool = False
+) -> tuple[str, ...]:
+    """A model's classes as its rows and its confusion matrix name them. Class columns:
+    the part of each name after the columns' shared prefix (``cat`` of ``p_cat``; the
+    whole name where that leaves nothing). One column (binary): the label's values,
+    negative first: ``false`` and ``true`` where the label column holds true/false
+    (``boolean``: every chunk of the input read it so, :data:`BOOLEAN_LABELS`), else ``0``
+    and ``1`` (numbers, 0.0 and 1.0 alike)."""
+    if not multiclass:
+        return ("false", "true") if boolean else ("0", "1")
+    prefix = shared_prefix(columns)
+    return tuple(column[len(prefix) :] or column for column in columns)
 
 
 class ClassMatcher:

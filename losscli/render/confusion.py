@@ -126,7 +126,12 @@ def describe(found: ConfusionMatrix) -> str:
     """What the numbers are, and how the class is predicted."""
     counts = "weighted counts" if found.weighted else "counts"
     what = SHARES[found.normalize] if found.normalize else counts
-    how = "the most probable" if found.threshold is None else f"1 where p > {found.threshold:g}"
+    positive = found.classes[-1]  # a one-column model's positive class (1, or true)
+    how = (
+        "the most probable"
+        if found.threshold is None
+        else f"{positive} where p > {found.threshold:g}"
+    )
     return f"rows: true class, columns: predicted ({how}); {what}"
 
 
