@@ -1,8 +1,10 @@
 """Baselines: a JSON result written earlier by ``losscli evaluate --format json``.
 
 Rows are matched by file name (as given on the command line), prediction column, group,
-period start (as an instant) and class (:mod:`..result.keys`); a baseline written before
-rows had periods and classes has neither, so its rows match the rows without them.
+period (its start and end, as instants: a week never matches the month it starts) and
+class part (its scope and name: a class named ``accuracy`` never matches the average row)
+(:mod:`..result.keys`); a baseline written before rows had periods and classes has
+neither, so its rows match the rows without them.
 Files pair by name; where names cannot pair them (one file left on each side, or no name
 in common and as many files on each side) they pair by position, and a note says so. A
 file or row on one side only is a warning, never a failure, unless ``--require-baseline``
@@ -23,8 +25,9 @@ from typing import Any
 from ..errors import InputError
 from ..result import SCHEMA_VERSION, EvaluationResult, ResultRow, describe
 
-# (file as given, pred, group as sorted JSON, period start as UTC ISO text, class); "" for
-# the group of an overall row, a row over all periods and one without a class part
+# (file as given, pred, group as sorted JSON, period as "start/end" UTC ISO texts, class
+# part as "scope:name"); "" for the group of an overall row, a row over all periods and one
+# without a class part
 RowKey = tuple[str, str, str, str, str]
 
 
@@ -81,7 +84,9 @@ def baseline_of(path: str, document: Any) -> Baseline:
         try:
             period, name = row.get("period"), row.get("class")
             start = "" if period is None else instant_text(str(period["start"]))
-            key = (str(row["file"]), str(row["pred"]), group_text(row["group"]), start, name or "")
+            span = "" if period is None else f"{start}/{instant_text(str(period['end']))}"
+            part = "" if name is None else f"{row.get('scope', 'class')}:{name}"
+            key = (str(row["file"]), str(row["pred"]), group_text(row["group"]), span, part)
             baseline.rows[key] = {k: _number(v) for k, v in row["metrics"].items()}
             baseline.labels[key] = describe(
                 row["file"], row["pred"], row["group"], start or None, name
@@ -163,8 +168,10 @@ def row_key(pairing: Pairing, row: ResultRow) -> RowKey | None:
     file = pairing.files.get(row.file)
     if file is None:
         return None
-    start = "" if row.period is None else instant_text(row.period.start)
-    return (file, row.pred, group_text(row.group), start, row.class_name or "")
+    period = row.period
+    span = "" if period is None else f"{instant_text(period.start)}/{instant_text(period.end)}"
+    part = "" if row.class_name is None else f"{row.scope}:{row.class_name}"
+    return (file, row.pred, group_text(row.group), span, part)
 
 
 def instant_text(start: str) -> str:

@@ -207,6 +207,7 @@ class Frame:
             intervals=intervals,
             period=self._period(i),
             class_name=None if self.classes is None else self.classes.name[i],
+            average=self.classes is not None and bool(self.classes.average[i]),
         )
 
     def _period(self, i: int) -> Period | None:

@@ -165,6 +165,14 @@ class ResultRow:
     intervals: dict[str, Interval] = field(default_factory=dict)  # with --ci
     period: Period | None = None  # the row's period (--period); None: over all periods
     class_name: str | None = None  # the class (or average) of a class row (--per-class)
+    average: bool = False  # an average row (class_name names the average)
+
+    @property
+    def scope(self) -> str:
+        """``group``, ``overall``, ``class`` or ``average`` (:mod:`.keys`)."""
+        if self.class_name is not None:
+            return "average" if self.average else "class"
+        return "overall" if self.group is None else "group"
 
     @property
     def is_overall(self) -> bool:
