@@ -346,3 +346,19 @@ def test_average_precision_per_class_is_one_vs_rest_binary_and_multiclass(weight
     got = evaluate(many, label="y", probs="p_*", weight="w", losses="ap", per_class=True).per_class
     want = [average_precision_score(labels == k, scores[:, k], sample_weight=w) for k in range(3)]
     np.testing.assert_allclose(got["average_precision"][:3], want, rtol=REL)
+
+
+def test_class_rows_under_ci_say_they_have_no_interval_not_too_few_rows() -> None:
+    """--ci with --per-class: the model's own rows have intervals; class and average rows
+    have none and say so, in the typed rows and in JSON alike (never "too few rows")."""
+    df = multiclass_frame(9)
+    result = evaluate(df, label="species", probs="p_*", per_class=True, losses="brier", ci=0.95)
+    frame = result.frame
+    rows = frame.classes.present
+    column = frame.losses["brier"]
+    assert not np.isnan(column.bound("low")[~rows]).any()
+    valued = rows & ~np.isnan(column.values)  # (the accuracy row has no Brier value)
+    assert set(column.interval_why()[valued]) == {"no interval on class and average rows"}
+    first = int(np.flatnonzero(valued)[0])
+    interval = frame.row(first).intervals["brier"]
+    assert interval.why == "no interval on class and average rows"

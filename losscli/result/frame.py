@@ -46,6 +46,7 @@ class LossColumn:
     why: str = ""  # why no row has an interval (a maximum has no sound streamed one)
     baseline: np.ndarray | None = None  # the matching baseline row's value; NaN: none
     baseline_se: np.ndarray | None = None
+    whys: np.ndarray | None = None  # object: per row, why it has no interval (None: as ``why``)
 
     @classmethod
     def of(cls, values: np.ndarray, notes: np.ndarray | None = None) -> LossColumn:
@@ -85,6 +86,8 @@ class LossColumn:
             return Interval(None, None, None, self.method, VALUE_MISSING)
         low, high, se = _float(self.low[i]), _float(self.high[i]), _float(self.se[i])
         reason = self.why or ("" if low is not None and high is not None else TOO_FEW_ROWS)
+        if self.whys is not None and self.whys[i] is not None and (low is None or high is None):
+            reason = self.whys[i]
         return Interval(low, high, se, self.method, reason)
 
     def interval_why(self) -> np.ndarray:
@@ -93,6 +96,9 @@ class LossColumn:
             return repeated("", len(self.values))
         missing = np.isnan(self.bound("low")) | np.isnan(self.bound("high"))
         reasons = np.where(np.isnan(self.values), VALUE_MISSING, self.why or TOO_FEW_ROWS)
+        if self.whys is not None:
+            own = self.whys != None  # noqa: E711 (elementwise)
+            reasons = np.where(own & ~np.isnan(self.values), self.whys, reasons)
         return np.where(missing, reasons, "").astype(object)
 
 
@@ -289,7 +295,10 @@ def _concat_columns(columns: Sequence[LossColumn]) -> LossColumn:
     joined: dict[str, Any] = {}
     for name in names:
         parts = [c.arrays().get(name) for c in columns]
-        filler = [np.full(len(c.values), np.nan) for c in columns]
+        empty = None if name == "whys" else np.nan
+        filler = [
+            np.full(len(c.values), empty, dtype=object if empty is None else float) for c in columns
+        ]
         joined[name] = np.concatenate(
             [p if p is not None else f for p, f in zip(parts, filler, strict=True)]
         )

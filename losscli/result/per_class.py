@@ -42,6 +42,9 @@ class ClassValues:
         return len(self.names) + len(REPORT_AVERAGES)
 
 
+NO_CLASS_INTERVAL = "no interval on class and average rows"
+
+
 def with_class_rows(frame: Frame, found: ClassValues) -> Frame:
     """``frame``'s rows, each followed by its class and average rows. A parent row's
     support is its total weight; an average row's is the same (sklearn's)."""
@@ -67,7 +70,10 @@ def with_class_rows(frame: Frame, found: ClassValues) -> Frame:
         overall=frame.overall[each],
         n=frame.n[each],
         losses={
-            name: LossColumn.of(found.values[name].reshape(-1), found.notes[name].reshape(-1))
+            name: replace(
+                LossColumn.of(found.values[name].reshape(-1), found.notes[name].reshape(-1)),
+                whys=np.full(rows * width, NO_CLASS_INTERVAL, dtype=object),
+            )
             for name in frame.losses
         },
         period=None if frame.period is None else frame.period.take(each),
