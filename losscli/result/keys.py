@@ -34,14 +34,9 @@ and never reordered by ``--sort-by``/``--top``, which order and count groups.
 With ``--per-class``, ``Frame.support`` holds each row's support (the weight of its true
 labels: of its class on a class row, of all its rows elsewhere), written after ``n``.
 
-A row is matched with a baseline's row by (file, model, group values, period start,
-class); a baseline written before periods and classes existed has neither part, so its
-rows match the rows without them.
-
-Flat rows (CSV, TSV, Parquet, ``to_pandas``) have the columns ``file, pred, scope``, the
-group columns, ``period_start, period_end`` (with periods), ``class`` (with classes),
-``n``, ``support`` (with supports), then the losses; CSV and TSV write a period's bounds
-as ISO 8601 text (:func:`period_texts`).
+A row is matched with a baseline's row by (file, model, group values, period start and
+end, class part's scope and name); a baseline written before periods and classes existed
+has neither, so its rows match the rows without them.
 """
 
 from __future__ import annotations
