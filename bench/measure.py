@@ -1,6 +1,6 @@
 """Measuring: every case runs as its own process, a few times, round-robin; wall time around
-the process and its peak resident memory (from /usr/bin/time, or getrusage(RUSAGE_CHILDREN)
-in a tiny wrapper)."""
+the process, its CPU time (user + sys) and its peak resident memory (from /usr/bin/time, or
+getrusage(RUSAGE_CHILDREN) in a tiny wrapper)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ class Case:
 class Measurement:
     case: Case
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)  # user + sys of each run
     peak_kib: list[int] = field(default_factory=list)
     output: str = ""  # stdout of the last run
     error: str = ""
@@ -46,6 +47,10 @@ class Measurement:
     @property
     def median_s(self) -> float:
         return statistics.median(self.seconds) if self.seconds else math.nan
+
+    @property
+    def median_cpu_s(self) -> float:
+        return statistics.median(self.cpu_seconds) if self.cpu_seconds else math.nan
 
     @property
     def peak_mb(self) -> float:
@@ -62,28 +67,30 @@ def usr_bin_time_works() -> bool:
     if not Path("/usr/bin/time").exists():
         return False
     with tempfile.NamedTemporaryFile() as out:
-        probe = ["/usr/bin/time", "-f", "%M", "-o", out.name, "true"]
+        probe = ["/usr/bin/time", "-f", "%U %S %M", "-o", out.name, "true"]
         done = subprocess.run(probe, capture_output=True)
-        return done.returncode == 0 and Path(out.name).read_text().strip().isdigit()
+        words = Path(out.name).read_text().split()
+        return done.returncode == 0 and len(words) == 3 and words[-1].isdigit()
 
 
 class Runner:
-    """Runs one command as a process and reports (wall seconds, peak RSS KiB, stdout)."""
+    """Runs one command as a process and reports (wall seconds, CPU seconds (user + sys),
+    peak RSS KiB, stdout)."""
 
     def __init__(self, timeout: float, env: dict[str, str]) -> None:
         self.use_time = usr_bin_time_works()
         self.timeout = timeout
         self.env = env
         self.how = (
-            "/usr/bin/time -f %M"
+            "/usr/bin/time -f '%U %S %M'"
             if self.use_time
             else "getrusage(RUSAGE_CHILDREN) in a wrapper process"
         )
 
-    def run(self, argv: tuple[str, ...]) -> tuple[float, int, str]:
+    def run(self, argv: tuple[str, ...]) -> tuple[float, float, int, str]:
         with tempfile.NamedTemporaryFile(mode="r") as report:
             if self.use_time:
-                prefix = ["/usr/bin/time", "-f", "%M", "-o", report.name, "--"]
+                prefix = ["/usr/bin/time", "-f", "%U %S %M", "-o", report.name, "--"]
             else:
                 prefix = [sys.executable, "-c", RUSAGE_WRAPPER, report.name]
             start = time.perf_counter()
@@ -96,7 +103,7 @@ class Runner:
             last = report.read().strip().splitlines()[-1].split()
         if not self.use_time:
             wall = float(last[0])
-        return wall, int(last[-1]), done.stdout
+        return wall, float(last[-3]) + float(last[-2]), int(last[-1]), done.stdout
 
 
 def child_env(data_dir: Path) -> dict[str, str]:
@@ -117,15 +124,19 @@ def measure(cases: list[Case], runner: Runner, runs: int, warmup: int) -> list[M
             if m.error:
                 continue
             try:
-                wall, kib, out = runner.run(m.case.argv)
+                wall, cpu, kib, out = runner.run(m.case.argv)
             except (RuntimeError, subprocess.TimeoutExpired) as exc:
                 m.error = str(exc)
                 log(f"  {m.case.work} | {m.case.tool}: FAILED {m.error}")
                 continue
             if round_ >= 0:
                 m.seconds.append(wall)
+                m.cpu_seconds.append(cpu)
                 m.peak_kib.append(kib)
                 m.output = out
             tag = "warm-up" if round_ < 0 else f"run {round_ + 1}/{runs}"
-            log(f"  {m.case.work} | {m.case.tool} | {tag}: {wall:.3f} s, {kib / 1024:.0f} MiB")
+            log(
+                f"  {m.case.work} | {m.case.tool} | {tag}: {wall:.3f} s, CPU {cpu:.3f} s, "
+                f"{kib / 1024:.0f} MiB"
+            )
     return results

@@ -131,7 +131,7 @@ def table_rows(results: list[Measurement]) -> list[tuple[str, ...]]:
         name = work
         for tool, m in group.items():
             if not m.ok:
-                lines.append((name, tool, "FAILED", "", "", "", ""))
+                lines.append((name, tool, "FAILED", "", "", "", "", ""))
             else:
                 versus = tool.startswith(LOSSCLI) and rivals
                 lines.append(
@@ -140,6 +140,7 @@ def table_rows(results: list[Measurement]) -> list[tuple[str, ...]]:
                         tool,
                         f"{m.median_s:.3f}",
                         f"{min(m.seconds):.2f}-{max(m.seconds):.2f}",
+                        f"{m.median_cpu_s:.3f}",
                         f"{m.peak_mb:.0f}",
                         fmt_ratio(m.median_s, floor.median_s) if floor else "",
                         fmt_ratio(m.median_s, min(rivals)) if versus else "",
@@ -150,7 +151,16 @@ def table_rows(results: list[Measurement]) -> list[tuple[str, ...]]:
 
 
 def table(results: list[Measurement]) -> str:
-    header = ("work", "tool", "median s", "min-max s", "peak MB", "x floor", "x best rival")
+    header = (
+        "work",
+        "tool",
+        "median s",
+        "min-max s",
+        "CPU s",
+        "peak MB",
+        "x floor",
+        "x best rival",
+    )
     lines = table_rows(results)
     widths = [max(len(row[i]) for row in (header, *lines)) for i in range(len(header))]
     out = []

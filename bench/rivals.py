@@ -163,7 +163,8 @@ import resource, subprocess, sys, time
 start = time.perf_counter()
 rc = subprocess.call(sys.argv[2:])
 wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as f:
-    f.write(f"{wall} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+    f.write(f"{wall} {usage.ru_utime} {usage.ru_stime} {usage.ru_maxrss}")
 sys.exit(rc)
 """

@@ -14,6 +14,9 @@ asked for is generated. The cases (cases.py), in families that `--only` names:
   writing CSV to a file (the largest count also JSON from losscli);
 * files: 500 Parquet files of 2,000 rows, as rows per file and as one dataset;
 * intervals: the cost of --ci; classification: 10 classes, probabilities and logits;
+* options: a binary classifier plain and with --per-class, --confusion, --thresholds auto,
+  average_precision, --ci (DeLong); a regression plain and with --period, -g with --period,
+  --quantiles (mqloss); and the guard that they add no Python per block (call_guard.py);
 * start-up: --version and a 10-row CSV.
 
 Every case runs as its own process, a few times; the table shows the median wall time and the
@@ -40,6 +43,7 @@ from diagrams import diagrams_family  # the cost of --calibration and --residual
 from gates import Targets, targets_report
 from html_report import html_report_case
 from measure import Case, Measurement, Runner, child_env, measure
+from option_costs import option_costs_family  # the new options' costs and the guard (#21, #22)
 from report import agreement_report, table
 from s3_cases import s3_family  # S3 (moto on loopback) against local disk (#19)
 
@@ -118,8 +122,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="append",
         metavar="TEXT",
         help="run only a family (regression, big, groups, files, intervals, classification, "
-        "start-up) or the works whose name contains TEXT (e.g. 'CSV per group', '1M groups'); "
-        "repeatable; targets of works left out are shown as not measured",
+        "options, start-up) or the works whose name contains TEXT (e.g. 'CSV per group', "
+        "'1M groups'); repeatable; targets of works left out are shown as not measured",
     )
     args = parser.parse_args(argv)
     check_args(parser, args)
@@ -202,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             *all_families(cmd, data, sizes, Path(out_dir)),
             diagrams_family(cmd, data, sizes.rows),
             s3_family(cmd, data, sizes.rows),
+            option_costs_family(cmd, data, sizes.rows, Path(__file__).with_name("call_guard.py")),
         ]
         for family in families:
             chosen = selected(family, args.only)

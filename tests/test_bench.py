@@ -218,3 +218,19 @@ def test_the_dask_and_s3_families_run_and_agree_with_the_local_engine(tmp_path: 
             report.compare(expected, report.parse_result(remote.result(), keys, metrics), 1e-9)
             == ""
         ), work
+
+
+@pytest.mark.parametrize("kind", ["binary", "regression"])
+def test_the_new_options_add_no_python_per_row_and_a_bounded_number_per_block(
+    tmp_path: Path, kind: str
+) -> None:
+    """#21 and #22's guard (bench/call_guard.py), counted, never timed: per chunk of 1,000 rows
+    (one block), each new option's Python-level calls over the plain run's stay within the
+    budget, and twice the rows in as many chunks add none."""
+    guard = bench_module("call_guard")
+    names = [name for name, (data_kind, _) in guard.OPTIONS.items() if data_kind == kind]
+    found = guard.measure_calls(tmp_path, 8_000, names)
+    assert found[guard.PLAIN[kind]].calls > 100  # the kernel's own calls were counted
+    verdicts = guard.judged(found)
+    assert [name for name, *_ in verdicts] == names
+    assert all(ok for *_, ok in verdicts), verdicts
