@@ -16,7 +16,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -330,6 +330,17 @@ def losscli_process(
         text=input is None,
         env=env,
     )
+
+
+def html_reports(out: Path, runs: Mapping[str, Sequence[str]]) -> dict[str, Path]:
+    """``losscli evaluate ARGS -o out/NAME.html`` for each run (its name → its arguments);
+    each must succeed. The reports' paths by name."""
+    found = {}
+    for name, args in runs.items():
+        found[name] = out / f"{name}.html"
+        done = losscli_process("evaluate", *args, "-o", str(found[name]))
+        assert done.returncode == 0, done.stderr
+    return found
 
 
 def handles_signals(process: subprocess.Popen[bytes], timeout: float = 120) -> None:

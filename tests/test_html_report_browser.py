@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from chromium import Browser, Page, find_chromium
-from conftest import losscli_process
+from conftest import html_reports, losscli_process
 from test_html_report import ARGS, GROUPS, hostile_csv
 
 CHROMIUM = find_chromium()
@@ -174,13 +174,7 @@ DIAGRAM_RUNS = {
 
 @pytest.fixture(scope="module")
 def diagram_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("diagrams")
-    reports = {}
-    for name, args in DIAGRAM_RUNS.items():
-        reports[name] = out / f"{name}.html"
-        done = losscli_process("evaluate", *args, "-o", str(reports[name]))
-        assert done.returncode == 0, done.stderr
-    return reports
+    return html_reports(tmp_path_factory.mktemp("diagrams"), DIAGRAM_RUNS)
 
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])

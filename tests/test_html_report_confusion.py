@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from chromium import Browser
-from conftest import losscli_process
+from conftest import html_reports
 from test_html_report_browser import (  # the browser: a fixture of that module's, shared
     DESKTOP,
     PHONE,
@@ -39,13 +39,7 @@ FIND = """({
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("confusion")
-    found = {}
-    for name, args in RUNS.items():
-        found[name] = out / f"{name}.html"
-        done = losscli_process("evaluate", *args, "-o", str(found[name]))
-        assert done.returncode == 0, done.stderr
-    return found
+    return html_reports(tmp_path_factory.mktemp("confusion"), RUNS)
 
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
