@@ -104,3 +104,51 @@ def test_comparisons_parquet_writes_period_bounds_as_timestamps(tmp_path: Any) -
     assert str(table.period_start.dtype) == "datetime64[ns, UTC]"
     assert table.period_start.iloc[0] == pd.Timestamp(Q1["start"])
     assert table.period_end.isna().sum() == 4
+
+
+def _confused() -> EvaluationResult:
+    return evaluate(_data(), label="label", pred="new", group_by="g", period="t:Q", confusion=True)
+
+
+def test_confusion_matrices_carry_their_period() -> None:
+    from losscli.result.keys import NO_PERIOD
+
+    result = _confused()
+    found = result.confusion
+    frame = result.frame
+    assert frame.period is not None
+    starts = [None if s == NO_PERIOD else int(s) for s in frame.period.start]
+    assert [(str(m.group), m.period) for m in found] == [
+        (str(frame.group(i)), starts[i]) for i in range(len(frame))
+    ]
+    assert len({(str(m.group), m.period) for m in found}) == len(found) == 12
+
+
+def test_confusion_table_has_period_bounds_after_the_group_columns() -> None:
+    rows = read_back(rendered("csv", _confused(), table="confusion"), ",")
+    assert list(rows[0])[:6] == ["file", "pred", "scope", "g", "period_start", "period_end"]
+    cells = [(r["g"], r["period_start"], r["period_end"], r["true_class"], r["pred_class"])
+             for r in rows]  # fmt: skip
+    assert len(set(cells)) == len(rows) == 12 * 4
+    assert ("g1", Q2["start"], Q2["end"], "1", "1") in cells
+
+
+def test_confusion_parquet_writes_period_bounds_as_timestamps() -> None:
+    from losscli.render.parquet import to_arrow
+
+    table = to_arrow(_confused(), "confusion").to_pandas()
+    assert str(table.period_start.dtype) == "datetime64[ns, UTC]"
+    assert table.period_end.isna().sum() == 4 * 4
+
+
+def test_confusion_headings_name_the_period() -> None:
+    text = rendered("table", _confused())
+    headings = [line for line in text.splitlines() if line.startswith("Confusion matrix, ")]
+    assert headings[:3] == [
+        "Confusion matrix, DataFrame[0] · new · g=g0 · 2026-Q1",
+        "Confusion matrix, DataFrame[0] · new · g=g0 · 2026-Q2",
+        "Confusion matrix, DataFrame[0] · new · g=g0 · all periods",
+    ]
+    assert len(set(headings)) == len(headings) == 12
+    markdown = rendered("markdown", _confused())
+    assert "**Confusion matrix, DataFrame\\[0\\] · new · overall · 2026-Q2**" in markdown

@@ -40,6 +40,10 @@ def _table_period(result: EvaluationResult, table: str) -> PeriodColumns | None:
         from ..result.comparing import comparison_periods
 
         return comparison_periods(result)
+    if table == "confusion":
+        from ..result.confusion import confusion_periods
+
+        return confusion_periods(result)
     if table != "rows" or result.frame.period is None:
         return None
     period = result.frame.period
