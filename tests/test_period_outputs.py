@@ -152,3 +152,43 @@ def test_confusion_headings_name_the_period() -> None:
     assert len(set(headings)) == len(headings) == 12
     markdown = rendered("markdown", _confused())
     assert "**Confusion matrix, DataFrame\\[0\\] · new · overall · 2026-Q2**" in markdown
+
+
+def _thresholded() -> EvaluationResult:
+    return evaluate(
+        _data(), label="label", pred="new", group_by="g", period="t:Q", thresholds=[0.3, 0.5]
+    )
+
+
+def test_thresholds_table_has_period_bounds_as_the_rows_table() -> None:
+    result = _thresholded()
+    rows = read_back(rendered("csv", result, table="thresholds"), ",")
+    assert list(rows[0])[:6] == ["file", "pred", "scope", "g", "period_start", "period_end"]
+    assert "period" not in rows[0]
+    keys = [(r["g"], r["period_start"], r["period_end"], r["threshold"]) for r in rows]
+    assert len(set(keys)) == len(rows) == 12 * 2
+    assert ("g2", Q1["start"], Q1["end"], "0.5") in keys
+    flat = read_back(rendered("csv", result), ",")
+    assert {(k[1], k[2]) for k in keys} == {(r["period_start"], r["period_end"]) for r in flat}
+    assert [t.period for t in result.thresholds.rows] == [m.period for m in _confused().confusion]
+
+
+def test_thresholds_parquet_writes_period_bounds_as_timestamps() -> None:
+    from losscli.render.parquet import to_arrow
+
+    table = to_arrow(_thresholded(), "thresholds").to_pandas()
+    assert str(table.period_end.dtype) == "datetime64[ns, UTC]"
+    assert table.period_start.isna().sum() == 4 * 2
+
+
+def test_threshold_lines_and_grid_name_the_period() -> None:
+    from losscli.render.formats import Display
+    from losscli.render.thresholds import threshold_lines
+
+    lines = threshold_lines(_thresholded(), Display())
+    names = [line.split(":")[0].strip() for line in lines if ": t = " in line]
+    assert names[:3] == ["g0, 2026-Q1", "g0, 2026-Q2", "g0, all periods"]
+    assert len(set(names)) == len(names) == 12
+    grid = rendered("table", _thresholded(), table="thresholds")
+    cells = [line.split()[1:3] for line in grid.splitlines() if line.split()[:1] == ["new"]]
+    assert cells[:6:2] == [["g0", "2026-Q1"], ["g0", "2026-Q2"], ["g0", "all"]]

@@ -44,6 +44,10 @@ def _table_period(result: EvaluationResult, table: str) -> PeriodColumns | None:
         from ..result.confusion import confusion_periods
 
         return confusion_periods(result)
+    if table == "thresholds":
+        from ..result.threshold_table import threshold_periods
+
+        return threshold_periods(result)
     if table != "rows" or result.frame.period is None:
         return None
     period = result.frame.period
