@@ -107,11 +107,15 @@ def drawn_rows(result: EvaluationResult, max_rows: int | None) -> Iterator[int]:
 
 
 def row_title(result: EvaluationResult, i: int, separator: str = " · ") -> str:
-    """``file · model · group`` (or ``overall``) of row ``i``."""
+    """``file · model · group`` (or ``overall``) of row ``i``, then its period's label
+    (``all periods`` on a row over all periods) with ``--period``."""
     frame = result.frame
     group = frame.group(i)
     where = "overall" if group is None else ", ".join(f"{k}={v}" for k, v in group.items())
-    return separator.join([str(frame.file[i]), str(frame.pred[i]), where])
+    parts = [str(frame.file[i]), str(frame.pred[i]), where]
+    if frame.period is not None:
+        parts.append(str(frame.period.label[i] or "all periods"))
+    return separator.join(parts)
 
 
 def reliability_text(

@@ -27,12 +27,31 @@ def to_arrow(result: EvaluationResult, table: str = "rows") -> pa.Table:
 
     names, flat = table_columns(result, table)
     arrays = [_column(name, flat[name], name in result.group_by) for name in names]
-    if table == "rows" and result.frame.period is not None:
-        period = result.frame.period
-        period = period if result.shown is None else period.take(result.shown)
+    period = _table_period(result, table)
+    if period is not None and "period_start" in names:
         for bound in ("start", "end"):
             arrays[names.index(f"period_{bound}")] = _bound(period, bound)
     return pa.table(arrays, names=names)
+
+
+def _table_period(result: EvaluationResult, table: str) -> PeriodColumns | None:
+    """The periods of the table's rows, where it has them (their bounds are written typed)."""
+    if table == "comparisons":
+        from ..result.comparing import comparison_periods
+
+        return comparison_periods(result)
+    if table == "confusion":
+        from ..result.confusion import confusion_periods
+
+        return confusion_periods(result)
+    if table == "thresholds":
+        from ..result.threshold_table import threshold_periods
+
+        return threshold_periods(result)
+    if table != "rows" or result.frame.period is None:
+        return None
+    period = result.frame.period
+    return period if result.shown is None else period.take(result.shown)
 
 
 def _bound(period: PeriodColumns, bound: str) -> pa.Array:

@@ -9,11 +9,13 @@ from typing import Any
 import numpy as np
 
 from ..result import EvaluationResult
+from ..result.comparing import comparison_periods
 from .cells import group_cells
 from .formats import TABLES, Display
 from .grid import MORE_ROWS, Grid
 from .marks import glyphs_for
 from .numbers import column_notation, format_number
+from .part_cells import ALL_PERIODS
 from .tables import table_columns
 from .verdicts import p_text
 
@@ -32,6 +34,8 @@ def table_grid(result: EvaluationResult, display: Display, charset: str | None) 
     _, columns = table_columns(result, display.table)
     several = len(result.files) > 1
     keys = (["file"] if several else []) + result.group_by
+    periods = comparison_periods(result)  # a column of the period's label (--period)
+    keys += [] if periods is None else ["period"]
     headers = [*keys, "loss", "pred", "reference", f"{glyphs.delta} [low, high]", "p", "p adjusted"]
     grid = Grid(
         title=glyphs.separator.join([] if several else result.files),
@@ -62,6 +66,7 @@ def table_grid(result: EvaluationResult, display: Display, charset: str | None) 
         grid.rows.append(
             ([columns["file"][i]] if several else [])
             + group_cells(group, result.group_by)
+            + ([] if periods is None else [periods.label[i] or ALL_PERIODS])
             + [columns[n][i] for n in ("loss", "pred", "reference")]
             + [delta or glyphs.missing]
             + [glyphs.missing if math.isnan(p) else _p(p, result, overall) for p in ps]

@@ -12,13 +12,14 @@ import pyarrow as pa
 
 from .. import _arrow
 from ..result import EvaluationResult
-from ..result.threshold_table import threshold_columns
+from ..result.threshold_table import threshold_columns, threshold_periods
 from ..result.thresholds import MEASURES, ThresholdColumns
 from .cells import group_cells
 from .formats import Display
 from .grid import MORE_ROWS, Grid
 from .marks import glyphs_for
 from .numbers import format_number
+from .part_cells import ALL_PERIODS
 
 HEADERS = {
     "threshold": "threshold",
@@ -81,6 +82,8 @@ def threshold_lines(result: EvaluationResult, display: Display) -> list[str]:
                 continue
         group = frame.group(i)
         name = "overall" if group is None else ", ".join(group_cells(group, result.group_by))
+        if frame.period is not None:
+            name += f", {frame.period.label[i] or 'all periods'}"
         j = int(chosen[i])
         if j < 0:
             lines.append(f"  {name}: no threshold has a {kind}")
@@ -103,6 +106,8 @@ def threshold_grid(result: EvaluationResult, display: Display, charset: str | No
     names, columns = threshold_columns(result)
     several = len(result.files) > 1
     keys = (["file"] if several else []) + ["pred", *result.group_by]
+    periods = threshold_periods(result)  # a column of the period's label (--period)
+    keys += [] if periods is None else ["period"]
     values = [n for n in names if n in HEADERS]
     grid = Grid(
         title=glyphs.separator.join([] if several else result.files),
@@ -126,6 +131,7 @@ def threshold_grid(result: EvaluationResult, display: Display, charset: str | No
             ([columns["file"][i]] if several else [])
             + [columns["pred"][i]]
             + group_cells(group, result.group_by)
+            + ([] if periods is None else [periods.label[i] or ALL_PERIODS])
             + [_number(columns[n][i], display.digits, glyphs.missing) for n in values]
             + ["chosen" if columns["chosen"][i] else ""]
         )

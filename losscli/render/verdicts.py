@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from ..result import EvaluationResult
 from ..result.adjust import ADJUSTMENT_NAMES
+from ..result.comparing import comparison_periods
+from ..result.keys import NO_PERIOD
 from .marks import UNICODE, Glyphs
 from .numbers import format_number, format_signed
 
@@ -25,12 +27,15 @@ def ci_line(result: EvaluationResult) -> str:
 
 def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNICODE) -> list[str]:
     """Per model and loss against the reference (and per file, named when there are
-    several): groups better, worse, indistinguishable (adjusted across groups), and the
-    overall difference with its interval and p-value."""
+    several; per period, named, with ``--period``): groups better, worse, indistinguishable
+    (adjusted across groups), and the overall difference with its interval and p-value."""
     lines = []
     several_files = len(result.files) > 1
+    periods = comparison_periods(result)
+    label_of = {} if periods is None else dict(zip(periods.start, periods.label, strict=True))
     for summary in result.comparison_summaries():
         overall = summary.overall
+        start = NO_PERIOD if overall.period is None else overall.period
         delta = glyphs.missing if overall.delta is None else format_signed(overall.delta, digits)
         interval = (
             ""
@@ -40,7 +45,9 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
         p = "" if overall.p_value is None else f", {p_text(overall.p_value, result)}"
         line = (
             (f"{overall.file}: " if several_files else "")
-            + f"{overall.pred} vs {overall.reference}, {overall.loss}:"
+            + f"{overall.pred} vs {overall.reference}, {overall.loss}"
+            + ("" if periods is None else f", {label_of.get(start) or 'all periods'}")
+            + ":"
             f"{glyphs.change} {delta}{interval}{p}"
         )
         line += f" ({overall.verdict}{TESTS.get(overall.method, '')})"

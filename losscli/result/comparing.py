@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .frame import Frame, repeated
+from .keys import PeriodColumns, period_texts, periods_at
 
 if TYPE_CHECKING:
     from .evaluation import EvaluationResult
@@ -206,8 +207,10 @@ def comparison_columns(result: EvaluationResult) -> tuple[list[str], dict[str, n
     def floats(values: list[float | None]) -> np.ndarray:
         return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
-    names = ["file", "scope", *result.group_by, *COMPARISON_FIELDS]
-    taken = [g for g in result.group_by if g in ("file", "scope", *COMPARISON_FIELDS)]
+    period = comparison_periods(result)
+    bounds = [] if period is None else ["period_start", "period_end"]
+    names = ["file", "scope", *result.group_by, *bounds, *COMPARISON_FIELDS]
+    taken = [g for g in result.group_by if g in ("file", "scope", *bounds, *COMPARISON_FIELDS)]
     if taken:
         from ..errors import UsageError
 
@@ -221,9 +224,33 @@ def comparison_columns(result: EvaluationResult) -> tuple[list[str], dict[str, n
     columns: dict[str, np.ndarray] = {"file": objects([c.file for c in found]), "scope": scope}
     for g in result.group_by:
         columns[g] = objects([None if c.group is None else c.group.get(g) for c in found])
+    for name in bounds:
+        assert period is not None
+        columns[name] = period_texts(period, name.removeprefix("period_"))
     for name in ("loss", "pred", "reference"):
         columns[name] = objects([getattr(c, name) for c in found])
     for name in ("delta", "low", "high", "p_value", "p_adjusted"):
         columns[name] = floats([getattr(c, name) for c in found])
     columns["verdict"] = objects([c.verdict for c in found])
     return names, columns
+
+
+def comparison_periods(result: EvaluationResult) -> PeriodColumns | None:
+    """Each comparison's period (its start, end and label as the rows have them; over all
+    periods where it has none), or None when the rows have no periods."""
+    if result.frame.period is None:
+        return None
+    return periods_at(result.frame.period, [c.period for c in result.comparisons])
+
+
+def comparison_period_records(result: EvaluationResult) -> list[dict[str, str] | None] | None:
+    """Each comparison's JSON ``period`` (``{"start", "end"}`` as the rows write theirs;
+    None over all periods), or None when the rows have no periods."""
+    period = comparison_periods(result)
+    if period is None:
+        return None
+    starts = period_texts(period, "start").tolist()
+    ends = period_texts(period, "end").tolist()
+    return [
+        None if a is None else {"start": a, "end": b} for a, b in zip(starts, ends, strict=True)
+    ]

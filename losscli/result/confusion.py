@@ -9,9 +9,9 @@ so sorting and selecting rows take two integer arrays (:meth:`ConfusionColumns.t
 a matrix is made only for a row shown or written (:meth:`ConfusionColumns.matrix`).
 
 ``result.confusion`` (the Python API) is the list of the shown rows' matrices, each a
-:class:`ConfusionMatrix`: its row's file, model and group, the classes, the weighted
-``counts`` (K × K) and the ``matrix`` shown (the counts, or their shares by
-``normalize``).
+:class:`ConfusionMatrix`: its row's file, model, group and period (``--period``), the
+classes, the weighted ``counts`` (K × K) and the ``matrix`` shown (the counts, or their
+shares by ``normalize``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .curves import concat_pointers
+from .keys import PeriodColumns, period_texts
 
 NORMALIZE = ("true", "pred", "all")  # scikit-learn's: over each true class, predicted class, all
 SHOWN_CLASSES = 50  # the table and markdown show at most this many (JSON and CSV: every one)
@@ -80,6 +81,7 @@ class ConfusionMatrix:
     normalize: str | None = None  # None, "true", "pred" or "all"
     threshold: float | None = None  # a one-column model's: predicted positive where p > T
     weighted: bool = False  # the counts are the rows' weights summed
+    period: int | None = None  # --period: the start (ns since the epoch, UTC) of its period
 
     @property
     def matrix(self) -> np.ndarray:
@@ -154,7 +156,15 @@ def matrix_of(frame: Any, i: int) -> ConfusionMatrix | None:
         normalize=columns.normalize,
         threshold=table.threshold,
         weighted=table.weighted,
+        period=_period_start(frame, i),
     )
+
+
+def _period_start(frame: Any, i: int) -> int | None:
+    """Row ``i``'s period's start (None: no periods, or the row is over all of them)."""
+    if frame.period is None or not frame.period.present[i]:
+        return None
+    return int(frame.period.start[i])
 
 
 def confusion_matrices(frame: Any, rows: Sequence[int]) -> list[ConfusionMatrix]:
@@ -168,14 +178,16 @@ CELL_FIELDS = ("true_class", "pred_class", "count")
 
 def confusion_table_columns(result: Any) -> tuple[list[str], dict[str, np.ndarray]]:
     """``--table confusion``: one row per cell of each shown row's matrix (file, pred,
-    scope, the group columns, ``true_class``, ``pred_class``, ``count``, and ``share``
+    scope, the group columns, ``period_start``/``period_end`` with periods (as the rows'
+    table writes them), ``true_class``, ``pred_class``, ``count``, and ``share``
     where the matrices are normalized), every class; as the rows' table's columns are
     (CSV's header, arrays)."""
     frame = result.frame
     columns: ConfusionColumns | None = frame.confusion
     normalize = None if columns is None else columns.normalize
     own = (*CELL_FIELDS, *(["share"] if normalize else []))
-    taken = [g for g in result.group_by if g in ("file", "pred", "scope", *own)]
+    bounds = [] if frame.period is None else ["period_start", "period_end"]
+    taken = [g for g in result.group_by if g in ("file", "pred", "scope", *bounds, *own)]
     if taken:
         from ..errors import UsageError
 
@@ -187,7 +199,7 @@ def confusion_table_columns(result: Any) -> tuple[list[str], dict[str, np.ndarra
     shown = result.shown_rows()
     rows = shown[has_matrix(frame, shown)]
     at, cells = _cells(columns, rows) if columns is not None else (rows, {})
-    names = ["file", "pred", "scope", *result.group_by, *own]
+    names = ["file", "pred", "scope", *result.group_by, *bounds, *own]
     out: dict[str, np.ndarray] = {
         "file": frame.file[at],
         "pred": frame.pred[at],
@@ -195,10 +207,24 @@ def confusion_table_columns(result: Any) -> tuple[list[str], dict[str, np.ndarra
     }
     for g in result.group_by:
         out[g] = frame.keys[g][at]
+    if frame.period is not None:
+        out.update({name: period_texts(frame.period.take(at), name[7:]) for name in bounds})
     for name in own:
         kind = object if name.endswith("class") else np.float64
         out[name] = cells.get(name, np.zeros(0, dtype=kind))
     return names, out
+
+
+def confusion_periods(result: Any) -> PeriodColumns | None:
+    """The periods of ``--table confusion``'s rows (None: the rows have no periods)."""
+    frame = result.frame
+    if frame.period is None or frame.confusion is None:
+        return None
+    shown = result.shown_rows()
+    rows = shown[has_matrix(frame, shown)]
+    classes = np.array([len(t.classes) for t in frame.confusion.tables], dtype=np.int64)
+    cells = classes[frame.confusion.table[rows]] ** 2 if len(classes) else np.zeros(0, int)
+    return frame.period.take(np.repeat(rows, cells))
 
 
 def has_matrix(frame: Any, rows: np.ndarray) -> np.ndarray:

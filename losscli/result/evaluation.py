@@ -105,15 +105,15 @@ class EvaluationResult:
 
     def comparison_summaries(self) -> list[ComparisonSummary]:
         """Per file, model and loss: verdict counts over the group rows, and the overall."""
-        counts: dict[tuple[str, str, str], dict[str, int]] = {}
-        for c in self.comparisons:
+        counts: dict[tuple[str, str, str, int | None], dict[str, int]] = {}
+        for c in self.comparisons:  # a period's groups for its line (--period)
             if c.group is not None:
-                tally = counts.setdefault((c.file, c.pred, c.loss), {})
+                tally = counts.setdefault((c.file, c.pred, c.loss, c.period), {})
                 tally[c.verdict] = tally.get(c.verdict, 0) + 1
         out = []
         for c in self.comparisons:
             if c.group is None:
-                tally = counts.get((c.file, c.pred, c.loss), {})
+                tally = counts.get((c.file, c.pred, c.loss, c.period), {})
                 out.append(
                     ComparisonSummary(
                         c,
@@ -204,7 +204,16 @@ class EvaluationResult:
             document["ci"] = self.ci.record()
         document.update(rows=rows, warnings=list(self.warnings))
         if self.comparisons:
-            document["comparisons"] = [c.record() for c in self.comparisons]
+            from .comparing import comparison_period_records
+
+            records = [c.record() for c in self.comparisons]
+            periods = comparison_period_records(self)
+            if periods is not None:  # after the group, as on the rows
+                records = [
+                    {"file": r["file"], "group": r["group"], "period": p} | r
+                    for r, p in zip(records, periods, strict=True)
+                ]
+            document["comparisons"] = records
         if self.checks:
             document["checks"] = [o.record(self.row(o.row)) for o in self.checks]
         if self.frame.diagrams is not None:  # --calibration, --residuals

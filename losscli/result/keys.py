@@ -42,7 +42,7 @@ has neither, so its rows match the rows without them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -231,3 +231,18 @@ def part_records(frame: Frame, rows: np.ndarray) -> list[dict[str, object]]:
     return [
         dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
     ]
+
+
+def periods_at(period: PeriodColumns, starts: Sequence[int | None]) -> PeriodColumns:
+    """The periods of ``period`` that start at ``starts`` (None: over all periods), with
+    their ends and labels, for what carries only a period's start (a comparison, a
+    confusion matrix, a threshold row): a run's periods have one end per start."""
+    known, first = np.unique(period.start, return_index=True)
+    wanted = np.array([NO_PERIOD if s is None else s for s in starts], dtype=np.int64)
+    at = first[np.clip(np.searchsorted(known, wanted), 0, max(len(known) - 1, 0))]
+    found = PeriodColumns.none(len(wanted)) if not len(known) else period.take(at)
+    over_all = wanted == NO_PERIOD
+    label = found.label.copy()
+    label[over_all] = None
+    end = np.where(over_all, NO_PERIOD, found.end)
+    return replace(found, start=wanted, end=end, label=label)

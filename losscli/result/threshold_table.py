@@ -1,7 +1,8 @@
 """``--thresholds`` as a table of its own and in the API: one row per result row and
 threshold (``--table thresholds``: CSV, TSV, Parquet, JSON), and ``result.thresholds``.
 
-The columns: file, pred, scope, the group columns (and ``period`` with ``--period``),
+The columns: file, pred, scope, the group columns (and ``period_start``, ``period_end`` with
+``--period``, as the rows' table writes them),
 ``threshold``, the measures of :data:`.thresholds.MEASURES`, the objective's value where it
 is not F1 (``youden``, ``cost``), and ``chosen`` (true on the threshold the objective
 picks, one per result row).
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import UsageError
+from .keys import PeriodColumns, period_texts
 from .thresholds import MEASURES, ThresholdColumns
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ def threshold_columns(result: EvaluationResult) -> Columns:
     measures = found.measures()
     extra = [] if found.objective.kind == "f1" else [found.objective.kind]
     fields = ["threshold", *MEASURES, *extra, "chosen"]
-    keys = ["period"] if frame.period is not None else []
+    keys = ["period_start", "period_end"] if frame.period is not None else []
     taken = [g for g in result.group_by if g in ("file", "pred", "scope", *keys, *fields)]
     if taken:
         raise UsageError(
@@ -41,7 +43,7 @@ def threshold_columns(result: EvaluationResult) -> Columns:
             f"{taken[0]}: rename that column of the input, or leave out --table (the rows' "
             "JSON document carries the thresholds too)"
         )
-    counts = np.where(found.present, found.counts(), 0)
+    counts = _counts(found)
     row = np.repeat(np.arange(len(frame)), counts)
     at = np.concatenate([np.arange(c) for c in counts]) if len(counts) else np.zeros(0, int)
     at = at.astype(np.int64)
@@ -54,13 +56,27 @@ def threshold_columns(result: EvaluationResult) -> Columns:
     for g in result.group_by:
         columns[g] = frame.keys[g][row]
     if frame.period is not None:
-        columns["period"] = frame.period.label[row]
+        shown = frame.period.take(row)
+        columns.update({name: period_texts(shown, name[7:]) for name in keys})
     columns["threshold"] = found.at[row, at]
     for name in [*MEASURES, *extra]:
         columns[name] = measures[name][row, at]
     columns["chosen"] = chosen[row] == at
     names = ["file", "pred", "scope", *result.group_by, *keys, *fields]
     return names, columns
+
+
+def _counts(found: ThresholdColumns) -> np.ndarray:
+    """Each row's number of thresholds in the table (0: the row has none)."""
+    return np.where(found.present, found.counts(), 0)
+
+
+def threshold_periods(result: EvaluationResult) -> PeriodColumns | None:
+    """The periods of ``--table thresholds``' rows (None: the rows have no periods)."""
+    frame = result.frame if result.shown is None else result.frame.take(result.shown)
+    if frame.period is None or frame.thresholds is None:
+        return None
+    return frame.period.take(np.repeat(np.arange(len(frame)), _counts(frame.thresholds)))
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,7 @@ class RowThresholds:
     thresholds: list[dict[str, Any]]
     chosen: dict[str, Any] | None
     binned: bool  # the scores were binned (see :mod:`..engine.thresholds`)
+    period: int | None = None  # --period: the start (ns since the epoch, UTC) of its period
 
 
 @dataclass(frozen=True)
@@ -108,6 +125,9 @@ class ResultThresholds:
                     records,
                     chosen,
                     bool(found.bits[i] > 0),
+                    None
+                    if frame.period is None or not frame.period.present[i]
+                    else int(frame.period.start[i]),
                 )
             )
         return out
