@@ -274,6 +274,11 @@ def evaluate(
         Frame.concat(frames), list(options.losses), tasks, always_shown
     )
     shown_names = [loss.name for loss in shown]
+    if threshold != 0.5 and Task.MULTICLASS in tasks:
+        notices.append(
+            f"--threshold {threshold:g} moves one-column (binary) models only: a multi-class "
+            "model predicts its most probable class, whatever the threshold"
+        )
     if compare:
         compared = {c.loss for c in comparisons}
         notices += [

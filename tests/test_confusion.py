@@ -334,3 +334,16 @@ def test_drop_na_and_one_hot_labels_give_sklearns_matrix_of_the_rows_kept() -> N
     kept = frame.dropna(subset=["p_dog"])
     assert int(result.frame.n[-1]) == len(kept) < len(frame)
     assert_matrices(result, kept, ["site"], reference("p_", True))
+
+
+def test_threshold_on_a_multiclass_model_says_it_changes_nothing_there() -> None:
+    """--threshold with multi-class data: the values are the argmax's, as without it, and a
+    notice says the threshold moves binary models only (never a silent no-op)."""
+    many = animals(6)
+    plain = evaluate(many, label="species", probs="p_*", losses="f1")
+    moved = evaluate(many, label="species", probs="p_*", losses="f1", threshold=0.3)
+    assert moved.frame.losses["f1:threshold=0.3"].values.tolist() == (
+        plain.frame.losses["f1"].values.tolist()
+    )
+    assert any("moves one-column (binary) models only" in n for n in moved.notices)
+    assert not any("--threshold" in n for n in plain.notices)
