@@ -90,6 +90,9 @@ def test_bias_is_never_marked_best(run: Any) -> None:
     assert not any("★" in cell for row in rows for cell in row[5:7])
     result = evaluate(str(SAMPLE), pred=["gbm", "baseline"], group_by="segment", losses="bias")
     assert best_cells(result, result.frame) == set()
+    alone = run(*TWO, "-m", "bias", "-f", "markdown", "--no-chart").stdout
+    assert "best in" not in alone and "best by" not in alone  # no closing line ranks by bias
+    assert "best in" in out  # mse still ranks the models
 
 
 def test_max_regression_refuses_bias(run: Any, tmp_path: Path) -> None:

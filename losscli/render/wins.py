@@ -148,21 +148,31 @@ def closing_lines(
         w = won[side.file]
         groups = len(side.keys) - 1
         for j, model in enumerate(side.models):
-            line = (f"{side.file} · " if several else "") + f"{model}: "
-            line += _best_counts(result, w, j, groups)
+            best = _best_counts(result, w, j, groups)
             against = _against(result, w, j, groups)
-            lines.append(line + (f"; against {w.reference}: {against}" if against else ""))
+            said = [best] if best else []
+            said += [f"against {w.reference}: {against}"] if against else []
+            if said:
+                lines.append(
+                    (f"{side.file} · " if several else "") + f"{model}: " + "; ".join(said)
+                )
     return lines
 
 
 def _best_counts(result: EvaluationResult, w: Wins, j: int, groups: int) -> str:
+    """Where the model is best, by each loss with a better side ("" where none has one,
+    e.g. ``bias`` alone)."""
+    from ..losses import Direction, get_loss
+
+    ranked = [loss for loss in result.losses if get_loss(loss).direction is not Direction.NONE]
+    if not ranked:
+        return ""
     if not groups:
-        named = [loss for loss in result.losses if w.best[loss][-1, j]]
+        named = [loss for loss in ranked if w.best[loss][-1, j]]
         return f"best by {', '.join(named)}" if named else "best by no loss"
-    counts = [int(w.best[loss][:-1, j].sum()) for loss in result.losses]
+    counts = [int(w.best[loss][:-1, j].sum()) for loss in ranked]
     parts = [
-        f"{count:,} of {groups:,} by {loss}"
-        for count, loss in zip(counts, result.losses, strict=True)
+        f"{count:,} of {groups:,} by {loss}" for count, loss in zip(counts, ranked, strict=True)
     ]
     return "best in " + ", ".join(parts).replace(" by ", " groups by ", 1)
 
