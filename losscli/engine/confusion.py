@@ -23,7 +23,7 @@ from functools import partial
 import numpy as np
 
 from ..losses import Batch, Custom, Direction, Loss
-from ..losses.class_counts import predicted_positive
+from ..losses.class_counts import predicted_and_true
 from ..losses.classification import CLASSIFICATION
 from ..losses.params import split_spec
 from ..losses.registry import get_loss
@@ -40,13 +40,7 @@ ASKED_BY = "--confusion"
 def _cells(b: Batch, *, threshold: float) -> dict[str, Valued]:
     """Each row's cell of the K × K matrix (true · K + predicted), summed per key with its
     weight (unweighted: counted)."""
-    if b.multiclass:
-        classes = b.p.shape[1]
-        predicted, true = b.p.argmax(axis=1), b.y.argmax(axis=1)
-    else:
-        classes = 2
-        predicted = predicted_positive(b, threshold).astype(np.intp)
-        true = (b.y > 0.5).astype(np.intp)
+    predicted, true, classes = predicted_and_true(b, threshold)
     cell = true * classes + predicted
     return {"cells": Valued(BinSums(classes * classes, ASKED_BY), Binned(cell, b.w))}
 

@@ -41,15 +41,20 @@ def class_columns(b: Batch) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([1.0 - b.p, b.p]), np.column_stack([1.0 - b.y, b.y])
 
 
+def predicted_and_true(b: Batch, threshold: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each row's predicted and true class, and the number of classes: multi-class, the
+    largest probability (the first, on ties) and the label's largest entry; binary, p >
+    ``threshold`` and a label > 0.5 (classes negative, positive)."""
+    if b.multiclass:
+        return b.p.argmax(axis=1), b.y.argmax(axis=1), b.p.shape[1]
+    predicted = predicted_positive(b, threshold).astype(np.intp)
+    return predicted, (b.y > 0.5).astype(np.intp), 2
+
+
 def class_counts(b: Batch, *, threshold: float = 0.5) -> dict[str, Placed]:
     """Per class the weighted true positives, predicted and true rows (``tp``, ``pred``,
     ``true``): one sum per class and key, however many rows."""
-    if b.multiclass:
-        predicted, true = b.p.argmax(axis=1), b.y.argmax(axis=1)
-    else:
-        predicted = predicted_positive(b, threshold).astype(np.intp)
-        true = (b.y > 0.5).astype(np.intp)
-    classes = b.p.shape[1] if b.multiclass else 2
+    predicted, true, classes = predicted_and_true(b, threshold)
     w = b.w_array[:, None]
     hit = np.where((predicted == true)[:, None], w, 0.0)
     return {

@@ -29,7 +29,7 @@ from .class_counts import (
     outside_unit,
     precision_micro,
     precision_per_class,
-    predicted_positive,
+    predicted_and_true,
     recall_micro,
     recall_per_class,
 )
@@ -87,13 +87,7 @@ def _confusion(
     """Weighted counts per class (rows × K, summed per key as K sums): ``tp`` Σw·[predicted
     k and true k], ``pred`` Σw·[predicted k], ``true`` Σw·[true k]; binary data has the
     classes (negative, positive)."""
-    if b.multiclass:
-        predicted, true = b.p.argmax(axis=1), b.y.argmax(axis=1)
-        classes = b.p.shape[1]
-    else:
-        predicted = predicted_positive(b, threshold).astype(np.intp)
-        true = (b.y > 0.5).astype(np.intp)
-        classes = 2
+    predicted, true, classes = predicted_and_true(b, threshold)
     out: dict[str, list[np.ndarray]] = {"tp": [], "pred": [], "true": []}
     for k in range(classes):
         is_predicted, is_true = predicted == k, true == k

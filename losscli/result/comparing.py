@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .frame import Frame, repeated
-from .keys import PeriodColumns, period_texts, periods_at
+from .keys import PeriodColumns, period_texts, periods_at, refuse_clashing_groups
 
 if TYPE_CHECKING:
     from .evaluation import EvaluationResult
@@ -210,15 +210,8 @@ def comparison_columns(result: EvaluationResult) -> tuple[list[str], dict[str, n
     period = comparison_periods(result)
     bounds = [] if period is None else ["period_start", "period_end"]
     names = ["file", "scope", *result.group_by, *bounds, *COMPARISON_FIELDS]
-    taken = [g for g in result.group_by if g in ("file", "scope", *bounds, *COMPARISON_FIELDS)]
-    if taken:
-        from ..errors import UsageError
-
-        raise UsageError(
-            f"--table comparisons has a column {taken[0]!r} of its own, and so has -g "
-            f"{taken[0]}: rename that column of the input, or leave out --table (the rows' "
-            "JSON document carries the comparisons too)"
-        )
+    own = ("file", "scope", *bounds, *COMPARISON_FIELDS)
+    refuse_clashing_groups("comparisons", result.group_by, own, carried="comparisons")
     scope = repeated("group", count)
     scope[[c.group is None for c in found]] = "overall"
     columns: dict[str, np.ndarray] = {"file": objects([c.file for c in found]), "scope": scope}

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .curves import concat_pointers
-from .keys import PeriodColumns, period_texts
+from .keys import PeriodColumns, period_texts, refuse_clashing_groups
 
 NORMALIZE = ("true", "pred", "all")  # scikit-learn's: over each true class, predicted class, all
 SHOWN_CLASSES = 50  # the table and markdown show at most this many (JSON and CSV: every one)
@@ -187,15 +187,9 @@ def confusion_table_columns(result: Any) -> tuple[list[str], dict[str, np.ndarra
     normalize = None if columns is None else columns.normalize
     own = (*CELL_FIELDS, *(["share"] if normalize else []))
     bounds = [] if frame.period is None else ["period_start", "period_end"]
-    taken = [g for g in result.group_by if g in ("file", "pred", "scope", *bounds, *own)]
-    if taken:
-        from ..errors import UsageError
-
-        raise UsageError(
-            f"--table confusion has a column {taken[0]!r} of its own, and so has -g "
-            f"{taken[0]}: rename that column of the input, or leave out --table (the rows' "
-            "JSON document carries the matrices too)"
-        )
+    refuse_clashing_groups(
+        "confusion", result.group_by, ("file", "pred", "scope", *bounds, *own), carried="matrices"
+    )
     shown = result.shown_rows()
     rows = shown[has_matrix(frame, shown)]
     at, cells = _cells(columns, rows) if columns is not None else (rows, {})

@@ -183,6 +183,23 @@ def part_columns(frame: Frame, group_by: Sequence[str]) -> tuple[list[str], list
     return before, after
 
 
+def refuse_clashing_groups(
+    table: str, group_by: Sequence[str], own: Sequence[str], *, carried: str
+) -> None:
+    """``--table TABLE`` has the columns ``own``: a ``-g`` column named like one of them
+    would make two columns of one name, so it is a usage error saying what to do (the
+    rows' JSON document carries what the table holds: ``carried``)."""
+    taken = [g for g in group_by if g in own]
+    if taken:
+        from ..errors import UsageError
+
+        raise UsageError(
+            f"--table {table} has a column {taken[0]!r} of its own, and so has -g "
+            f"{taken[0]}: rename that column of the input, or leave out --table (the rows' "
+            f"JSON document carries the {carried} too)"
+        )
+
+
 def part_arrays(frame: Frame) -> dict[str, np.ndarray]:
     """The arrays of :func:`part_columns`' columns: a period's bounds as ISO 8601 text
     (:func:`period_texts`), the class's name, the support (NaN where a row has none)."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import UsageError
-from .keys import PeriodColumns, period_texts
+from .keys import PeriodColumns, period_texts, refuse_clashing_groups
 from .thresholds import MEASURES, ThresholdColumns
 
 if TYPE_CHECKING:
@@ -36,13 +36,8 @@ def threshold_columns(result: EvaluationResult) -> Columns:
     extra = [] if found.objective.kind == "f1" else [found.objective.kind]
     fields = ["threshold", *MEASURES, *extra, "chosen"]
     keys = ["period_start", "period_end"] if frame.period is not None else []
-    taken = [g for g in result.group_by if g in ("file", "pred", "scope", *keys, *fields)]
-    if taken:
-        raise UsageError(
-            f"--table thresholds has a column {taken[0]!r} of its own, and so has -g "
-            f"{taken[0]}: rename that column of the input, or leave out --table (the rows' "
-            "JSON document carries the thresholds too)"
-        )
+    own = ("file", "pred", "scope", *keys, *fields)
+    refuse_clashing_groups("thresholds", result.group_by, own, carried="thresholds")
     counts = _counts(found)
     row = np.repeat(np.arange(len(frame)), counts)
     at = np.concatenate([np.arange(c) for c in counts]) if len(counts) else np.zeros(0, int)
