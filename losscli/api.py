@@ -102,6 +102,10 @@ def evaluate(
     period_origin: str | None = None,
     tz: str | None = None,
     time_unit: str | None = None,
+    history: Any = None,
+    series: str | Sequence[str] = (),
+    series_weight: str | None = None,
+    time_col: str | None = None,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -216,6 +220,30 @@ def evaluate(
     threshold_run, diagrams = threshold_reading(
         thresholds, thresholds_objective, run_losses, curve_source, diagrams
     )
+    period_run = period_spec(
+        period,
+        origin=period_origin,
+        tz=tz,
+        time_unit=None if time_col and not period else time_unit,
+    )
+    from .engine.series_plan import series_run as history_series
+
+    series_run = history_series(
+        run_losses,
+        history=history,
+        series=_comma_list(series),
+        series_weight=series_weight,
+        time_col=time_col,
+        group_by=_as_tuple(group_by),
+        label=label,
+        period=period_run,
+        tz=tz,
+        time_unit=time_unit,
+        drop_na=drop_na,
+        reading=(None, delimiter, encoding, decimal, storage_options),
+        budget=MemoryBudget(_memory_limit(max_memory)),
+        ci_method=ci_method if ci is not None or compare else "normal",
+    )
     options = Options(
         label=label,
         preds=_as_tuple(pred),
@@ -247,7 +275,8 @@ def evaluate(
         per_class=class_losses(run_losses) if class_rows else None,
         quantiles=quantile_specs,
         thresholds=threshold_run,
-        period=period_spec(period, origin=period_origin, tz=tz, time_unit=time_unit),
+        period=period_run,
+        series=series_run,
     )
     frames: list[Frame] = []
     comparisons: list[Comparison] = []
@@ -380,6 +409,12 @@ def _memory_limit(max_memory: int | str) -> int:
         return parse_size(str(max_memory))
     except ValueError as exc:
         raise UsageError(f"max_memory: {exc}") from None
+
+
+def _comma_list(value: str | Sequence[str]) -> tuple[str, ...]:
+    """Column names given as comma lists, repeatable (``--series a,b --series c``)."""
+    items = [value] if isinstance(value, str) else list(value)
+    return tuple(c.strip() for item in items for c in item.split(",") if c.strip())
 
 
 def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:

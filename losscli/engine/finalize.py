@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +31,9 @@ from .order import key_order, shown_values
 from .partial import Partial
 from .period_spec import PeriodSpec
 from .settings import Uncertainty
+
+if TYPE_CHECKING:
+    from .series_plan import SeriesRun
 from .statistics import Role
 from .uncertainty import LossRows, compare, with_intervals
 
@@ -52,6 +56,7 @@ class Finishing:
     per_class: tuple[Loss, ...] | None = None  # --per-class: internal losses (per_class.py)
     thresholds: ThresholdRun | None = None  # --thresholds (engine/thresholds.py)
     period: PeriodSpec | None = None  # --period: rows per period too (engine/period_rows.py)
+    series: SeriesRun | None = None  # mase, rmsse: the series level (engine/series_rows.py)
 
     @property
     def ci(self) -> CiSettings | None:
@@ -70,6 +75,10 @@ def result_frame(
     """Per model: group rows sorted by key, then the overall row pooled from the same sums
     (with --period, the rows per period and their rollups: :mod:`.period_rows`).
     Bootstrap cells still waiting in ``partial`` are multiplied out first, in place."""
+    if spec.series is not None:
+        from .series_rows import series_frame
+
+        return series_frame(file, partial, models, spec, result_frame)
     if spec.period is not None:
         from .period_rows import period_frame
 

@@ -214,6 +214,7 @@ def finish(
         per_class=options.per_class,
         thresholds=options.thresholds,
         period=options.period,
+        series=options.series,
     )
     try:
         frame, comparisons = result_frame(work.name, total, plan.models, finishing)

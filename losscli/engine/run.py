@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -31,6 +32,9 @@ from .fold import PartFold, SourceResult, finish
 from .kernel import KernelSpec
 from .period_spec import PeriodSpec
 from .settings import Uncertainty
+
+if TYPE_CHECKING:
+    from .series_plan import SeriesRun
 
 __all__ = ["Options", "PartFold", "Progress", "SourceResult", "Work", "evaluate_sources"]
 Progress = Callable[[str, int, "int | None", str], None]
@@ -60,6 +64,7 @@ class Options:
     quantiles: tuple[QuantileSpec, ...] = ()  # --quantiles: quantile forecasts' columns and levels
     thresholds: ThresholdRun | None = None  # --thresholds: what to read of the rank tables
     period: PeriodSpec | None = None  # --period: rows per period too (engine/periods.py)
+    series: SeriesRun | None = None  # mase, rmsse: the history's scales, the series level
 
 
 def evaluate_sources(
@@ -161,6 +166,10 @@ def plan_work(source: Source, options: Options) -> Work:
         from .period_rows import with_period
 
         plan = with_period(plan, options.period, source.name, source.columns())
+    if options.series is not None:
+        from .series_plan import with_series
+
+        plan = with_series(plan, options.series, source.name, source.columns())
     reference = _reference(plan, options.uncertainty.compare)
     spec = _kernel_spec(plan, options, source.empty_is_missing, reference)
     builder = BatchBuilder(

@@ -1,7 +1,7 @@
 """Loss math: pure NumPy, one registry. Importing this package registers every loss."""
 
 # Importing registers the losses; this order is that of `losscli losses` and `-m all`.
-from . import regression, forecasting, bias, quantiles, classification, classifiers, ranking  # noqa: F401  # isort: skip
+from . import regression, forecasting, scaled, bias, quantiles, classification, classifiers, ranking  # noqa: F401  # isort: skip
 from .batch import EPS, Batch, Params, Spread
 from .registry import (
     DEFAULT_LOSSES,

@@ -72,6 +72,7 @@ class Loss:
     per_class: PerClass | None = None  # its value per class (--per-class); None: not defined
     # the parameters naming quantile levels (pinball's q): a quantile forecast's columns it reads
     level_params: tuple[str, ...] = ()
+    history: bool = False  # scaled by --history's series (mase, rmsse): named only, not in 'all'
 
     def __eq__(self, other: object) -> bool:
         """Losses are the same when their specs are: ``pinball:q=0.9`` named twice is one."""
@@ -288,14 +289,14 @@ def find_loss(column: str) -> Loss | None:
 def resolve_losses(names: Iterable[str]) -> list[Loss]:
     """Losses named by ``names`` (comma lists allowed), without repeats, in the order given.
 
-    ``all`` stands for every registered loss.
+    ``all`` stands for every registered loss but those scaled by a ``--history``.
     """
     chosen: dict[str, Loss] = {}
     for item in names:
         for name in filter(None, (part.strip() for part in item.split(","))):
             if name.lower() == "all":
                 load_installed_plugins()
-                chosen.update(REGISTRY)
+                chosen.update({k: v for k, v in REGISTRY.items() if not v.history})
             else:
                 loss = get_loss(name)
                 chosen.setdefault(loss.name, loss)
