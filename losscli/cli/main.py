@@ -40,6 +40,7 @@ from .options import (
     output_options,
 )
 from .output import STDOUT, emit, resolve_format
+from .history_options import history_options
 from .period_options import period_options
 from .plugin_stdout import discard_result_stream, move_aside, result_stream
 from .quantile_options import quantile_options
@@ -129,6 +130,7 @@ def main() -> None:
 @input_options
 @quantile_options
 @period_options
+@history_options
 @storage_option
 @loss_options
 @stats_options

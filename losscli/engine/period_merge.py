@@ -27,7 +27,10 @@ def rekeyed(partial: Partial, kept: Sequence[int], arrays: Sequence[pa.Array]) -
     ``arrays``: its keys' values, ``partial.keys.arrays()``), keys equal in those merged."""
     columns = [partial.keys.columns[i] for i in kept]
     keys = KeySet(columns, partial.keys.empty_is_missing)
-    coarse = keys.codes([arrays[i] for i in kept]).astype(np.int64)
+    if kept:
+        coarse = keys.codes([arrays[i] for i in kept]).astype(np.int64)
+    else:  # all keys become the one key of a key set without columns
+        coarse = np.zeros(partial.size, dtype=np.int64)
     size = keys.size
     order = np.argsort(coarse, kind="stable")
     runs = coarse[order]

@@ -105,7 +105,7 @@ def series_run(
                 ("--series-weight", series_weight),
                 ("--time-col", time_col),
             )
-            if value
+            if value is not None and (not isinstance(value, (str, tuple)) or value)
         ]
         if given:
             raise UsageError(
