@@ -308,6 +308,13 @@ def evaluate(
             f"--threshold {threshold:g} moves one-column (binary) models only: a multi-class "
             "model predicts its most probable class, whatever the threshold"
         )
+    if options.uncertainty.ci is not None:
+        notices += [
+            f"{name}: its interval is t over the row's series values (the spread of the "
+            "per-series values), not over its rows"
+            for name in shown_names
+            if get_loss(name).history
+        ]
     if compare:
         compared = {c.loss for c in comparisons}
         notices += [
@@ -386,6 +393,8 @@ def _why_unpaired(name: str) -> str:
     loss = get_loss(name)
     if loss.direction is Direction.NONE:  # bias
         return f"{name} has no better direction, so no verdict"
+    if loss.history:  # mase, rmsse
+        return "a mean over series is not paired yet: compare the models' intervals (t over series)"
     if isinstance(loss.shape, Ranked):  # average precision, multi-class roc_auc
         return "DeLong's test is of a binary roc_auc only"
     if loss.shape.paired:  # a mean that scores the reference or no other model
