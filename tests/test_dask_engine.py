@@ -159,7 +159,28 @@ def test_every_registered_loss_is_the_local_engines_on_dask(
         both(str(data[f"regression-{suffix}"]), dask_client, **options, **quantiles).losses
     )
     registered = {get_loss(name).base for name in shown}  # coverage:lower=0.2:upper=0.8 …
-    assert registered == {name for name in REGISTRY if not REGISTRY[name].columns}
+    history = {name for name in REGISTRY if REGISTRY[name].history}  # the test below
+    assert registered == {name for name in REGISTRY if not REGISTRY[name].columns} - history
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_mase_and_rmsse_with_a_history_are_the_local_engines_on_dask(
+    data: dict[str, Path], dask_client: Any, suffix: str
+) -> None:
+    """The series level's hidden keys and the history's scales, shipped to the workers."""
+    rng = np.random.default_rng(1)
+    days = pd.date_range("2025-01-01", periods=40, freq="D")
+    history = pd.DataFrame(
+        {
+            "y_true": rng.lognormal(2, 1, 120),
+            "g": np.repeat(["x", "y", "z"], 40),
+            "t": np.tile(days, 3),
+        }
+    )
+    both(
+        str(data[f"regression-{suffix}"]), dask_client, pred=["a", "b"], weight="w",
+        series="g", losses="mae,mase:season=7,rmsse", history=history, time_col="t", ci=0.9,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("suffix", ["parquet", "csv"])

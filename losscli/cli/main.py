@@ -32,6 +32,7 @@ from .confusion_options import (
 )
 from .diagram_options import curves_wanted, diagram_options, diagram_warnings, with_diagrams
 from .engine_options import engine_options
+from .history_options import history_options
 from .messages import PROG, Group, say
 from .options import (
     gate_options,
@@ -40,7 +41,6 @@ from .options import (
     output_options,
 )
 from .output import STDOUT, emit, resolve_format
-from .history_options import history_options
 from .period_options import period_options
 from .plugin_stdout import discard_result_stream, move_aside, result_stream
 from .quantile_options import quantile_options

@@ -65,7 +65,7 @@ class SeriesScales:
 def fold_history(spec: HistorySpec, seasons: Sequence[int], budget: MemoryBudget) -> SeriesScales:
     """The history's scale per series and season: streamed where it is sorted, else sorted
     in memory (see the module's docstring)."""
-    source = history_source(spec)
+    source, spec = history_source(spec)
     streamed = _streamed(source, spec, seasons)
     if streamed is not None:
         return streamed
@@ -77,7 +77,7 @@ def _rows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A batch's series ids, times and values (rows without a label dropped under
     --drop-na, else an input error naming the row)."""
-    label = batch.column(spec.label)
+    label = batch.column(spec.label or "")
     if not (pa.types.is_integer(label.type) or pa.types.is_floating(label.type)):
         raise InputError(f"{part}: the --history label column {spec.label!r} is not numeric")
     y = _arrow.values(label.cast(pa.float64()).fill_null(np.nan)).astype(np.float64)

@@ -11,15 +11,17 @@ again: the other losses are pooled from the same sums as without them.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
 from ..losses import Loss
 from ..reading import ColumnPlan
 from ..reading.history import HistorySpec
 from .budget import MemoryBudget
-from .history_fold import SeriesScales, fold_history
-from .period_spec import PeriodSpec
+
+if TYPE_CHECKING:
+    from .history_fold import SeriesScales
+    from .period_spec import PeriodSpec
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,6 @@ def series_run(
                 "with -m (e.g. -m mae,mase:season=7)"
             )
         return None
-    if not label:
-        raise UsageError("mase and rmsse read the label's history: name the label with -l")
     time = time_col or (period.column if period is not None else None)
     if not time:
         raise UsageError(
@@ -132,5 +132,7 @@ def series_run(
         drop_na=drop_na,
         reading=reading,
     )
+    from .history_fold import fold_history  # here: a plain run needs no time parsing
+
     scales = fold_history(spec, seasons(losses), budget)
     return SeriesRun(names, series_weight, scales, group_by=group_by, drop_na=drop_na)

@@ -22,7 +22,7 @@ class HistorySpec:
     format, delimiter, encoding, decimal and storage options, as the inputs are read."""
 
     path: Any
-    label: str
+    label: str | None  # None: the input's guess (``y_true``, ``label``, …) among its columns
     series: tuple[str, ...]
     time: str
     tz: str = "UTC"
@@ -32,12 +32,20 @@ class HistorySpec:
 
     @property
     def columns(self) -> list[str]:
-        return list(dict.fromkeys([self.label, *self.series, self.time]))
+        return list(dict.fromkeys([self.label or "", *self.series, self.time]))
 
 
-def history_source(spec: HistorySpec) -> Source:
-    """The history opened, its columns checked (a missing one is an input error naming it)."""
+def history_source(spec: HistorySpec) -> tuple[Source, HistorySpec]:
+    """The history opened, its label found where -l names none (as the inputs' is), its
+    columns checked (a missing one is an input error naming it)."""
     source = _opened(spec)
+    if spec.label is None:
+        from dataclasses import replace
+
+        from .columns import LABEL_NAMES, _guess
+
+        label = _guess(source.name, source.columns(), LABEL_NAMES, "label", "--label")
+        spec = replace(spec, label=label)
     have = set(source.columns())
     missing = [c for c in spec.columns if c not in have]
     if missing:
@@ -46,14 +54,14 @@ def history_source(spec: HistorySpec) -> Source:
             f"--history {source.name}: no column {', '.join(map(repr, missing))} (the label, "
             f"series and time columns are read from it). Its columns are: {shown}"
         )
-    return source
+    return source, spec
 
 
 def history_batches(source: Source, spec: HistorySpec) -> Iterator[tuple[str, int, pa.RecordBatch]]:
     """Every batch of the history's parts in order: (part name, its first data row, batch)."""
     for part in source.parts():
         first = 0
-        for batch in part.batches(spec.columns, {spec.label}):
+        for batch in part.batches(spec.columns, {spec.label or ""}):
             yield part.name, first, batch
             first += batch.num_rows
 
