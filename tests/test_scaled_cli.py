@@ -1,0 +1,86 @@
+"""mase and rmsse on the command line: exit codes, footnotes, gates, outputs and config."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from test_scaled import forecasts
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    evaluated, past = forecasts(series=6, seed=7)
+    evaluated.to_csv(tmp_path / "eval.csv", index=False)
+    past.to_csv(tmp_path / "hist.csv", index=False)
+    return tmp_path
+
+
+def base(files: Path) -> list[str]:
+    return ["evaluate", str(files / "eval.csv"), "-l", "y", "-p", "naive", "-p", "flat"]
+
+
+def test_mase_without_history_exits_2_naming_history(run: Any, files: Path) -> None:
+    result = run(*base(files), "-m", "mase")
+    assert result.exit_code == 2
+    assert "--history" in result.stderr
+
+
+def test_a_series_without_history_exits_3_naming_it(run: Any, files: Path) -> None:
+    past = pd.read_csv(files / "hist.csv")
+    past[past.s != "s4"].to_csv(files / "short.csv", index=False)
+    args = [*base(files), "-g", "s", "-m", "mase", "--history", str(files / "short.csv")]
+    result = run(*args, "--time-col", "ds")
+    assert result.exit_code == 3
+    assert "s='s4'" in result.stderr and "--drop-na" in result.stderr
+    dropped = run(*args, "--time-col", "ds", "--drop-na", "-f", "table")
+    assert dropped.exit_code == 0
+    assert "1 series without a history left out (--drop-na)" in dropped.stdout
+
+
+def test_check_on_mase_gates_the_build(run: Any, files: Path) -> None:
+    args = [*base(files), "--series", "s", "-m", "mase:season=7", "--time-col", "ds"]
+    args += ["--history", str(files / "hist.csv")]
+    assert run(*args, "--check", "mase:season=7<100").exit_code == 0
+    failed = run(*args, "--check", "mase:season=7<0.001")
+    assert failed.exit_code == 1
+    assert "mase:season=7 = " in failed.stderr
+
+
+def test_json_and_csv_keep_their_shape_with_scaled_losses(run: Any, files: Path) -> None:
+    plain = json.loads(run(*base(files), "-g", "g", "-m", "mae", "-f", "json").stdout)
+    args = [*base(files), "-g", "g", "--series", "s", "--time-col", "ds"]
+    args += ["--history", str(files / "hist.csv")]
+    scaled = json.loads(run(*args, "-m", "mae,rmsse", "-f", "json").stdout)
+    assert [set(r) for r in plain["rows"]] == [set(r) for r in scaled["rows"]]
+    assert [r["metrics"]["mae"] for r in scaled["rows"]] == pytest.approx(
+        [r["metrics"]["mae"] for r in plain["rows"]], rel=1e-12
+    )
+    header = run(*args, "-m", "mae,rmsse", "-f", "csv").stdout.splitlines()[0]
+    assert header == "file,pred,g,n,mae,rmsse"
+
+
+def test_compare_says_scaled_losses_are_not_paired(run: Any, files: Path) -> None:
+    args = [*base(files), "--series", "s", "-m", "mae,mase", "--time-col", "ds", "--compare"]
+    result = run(*args, "--history", str(files / "hist.csv"))
+    assert result.exit_code == 0
+    assert "mase has no paired comparison (a mean over series is not paired yet" in result.stderr
+
+
+def test_the_config_names_the_history_relative_to_its_directory(
+    run: Any, files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (files / "losscli.toml").write_text(
+        'history = "hist.csv"\nseries = ["s"]\ntime-col = "ds"\nloss = ["mase"]\n'
+    )
+    elsewhere = files / "sub"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    args = ["evaluate", os.path.join("..", "eval.csv"), "-l", "y", "-p", "naive", "-f", "csv"]
+    result = run(*args, "--config", str(files / "losscli.toml"))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0].endswith(",mase")
