@@ -294,3 +294,16 @@ def test_without_series_or_groups_the_whole_input_is_one_series() -> None:
     for name, func, season in (("mase:season=7", mase, 7), ("rmsse", rmsse, 1)):
         want = oracle(func, evaluated, past, season)
         assert values(got, name, "flat")[None] == pytest.approx(want.flat[0], rel=1e-9)
+
+
+def test_a_parquet_history_of_integers_scales_a_csv_of_the_same_series(tmp_path: Path) -> None:
+    """CSV keys are text and Parquet's integers: series 3 is one series in both."""
+    evaluated, past = forecasts(series=4, seed=6)
+    evaluated.assign(s=evaluated.s.str[1:]).to_csv(tmp_path / "eval.csv", index=False)
+    past.assign(s=past.s.str[1:].astype(int)).to_parquet(tmp_path / "hist.parquet")
+    got = losscli.evaluate(
+        str(tmp_path / "eval.csv"), label="y", pred="naive", series="s", losses="mase",
+        history=str(tmp_path / "hist.parquet"), time_col="ds",
+    )  # fmt: skip
+    want = oracle(mase, evaluated, past, 1)
+    assert got.frame.losses["mase"].values[-1] == pytest.approx(want.naive.mean(), rel=1e-9)

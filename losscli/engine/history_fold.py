@@ -43,7 +43,8 @@ class SeriesScales:
                 np.zeros(n, dtype=np.int64) if self.keys.size and self.partials else np.full(n, -1)
             )
         known = self.keys.size
-        ids = self.keys.copy().codes(list(arrays)).astype(np.int64)
+        typed = [_as_type(a, h.type) for a, h in zip(arrays, self.keys.arrays(), strict=True)]
+        ids = self.keys.copy().codes(typed).astype(np.int64)
         return np.where(ids < known, ids, -1)
 
     def scale(self, season: int, squared: bool) -> np.ndarray:
@@ -60,6 +61,19 @@ class SeriesScales:
             return "(the whole input)"
         values = self.keys.key(series_id)
         return ", ".join(f"{c}={v!r}" for c, v in zip(self.keys.columns, values, strict=True))
+
+
+def _as_type(values: pa.Array, kind: pa.DataType) -> pa.Array:
+    """The inputs' series values as the history holds them (a CSV's text ``3`` and a
+    Parquet file's integer 3 are one series); as they are where they do not convert."""
+    plain = lambda a: a.dictionary_decode() if pa.types.is_dictionary(a.type) else a  # noqa: E731
+    values, kind = plain(values), kind.value_type if pa.types.is_dictionary(kind) else kind
+    if values.type == kind or pa.types.is_null(kind):
+        return values
+    try:
+        return values.cast(kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return values
 
 
 def fold_history(spec: HistorySpec, seasons: Sequence[int], budget: MemoryBudget) -> SeriesScales:
