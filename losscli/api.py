@@ -393,8 +393,6 @@ def _why_unpaired(name: str) -> str:
     loss = get_loss(name)
     if loss.direction is Direction.NONE:  # bias
         return f"{name} has no better direction, so no verdict"
-    if loss.history:  # mase, rmsse
-        return "a mean over series is not paired yet: compare the models' intervals (t over series)"
     if isinstance(loss.shape, Ranked):  # average precision, multi-class roc_auc
         return "DeLong's test is of a binary roc_auc only"
     if loss.shape.paired:  # a mean that scores the reference or no other model

@@ -307,3 +307,23 @@ def test_a_parquet_history_of_integers_scales_a_csv_of_the_same_series(tmp_path:
     )  # fmt: skip
     want = oracle(mase, evaluated, past, 1)
     assert got.frame.losses["mase"].values[-1] == pytest.approx(want.naive.mean(), rel=1e-9)
+
+
+def test_compare_pairs_each_series_values_of_the_two_models() -> None:
+    from scipy import stats
+
+    evaluated, past = forecasts(series=10, seed=8)
+    got = losscli.evaluate(
+        evaluated, label="y", pred=["naive", "flat"], group_by="g", series="s",
+        losses="rmsse", history=past, time_col="ds", compare=True, ci=0.9,
+    )  # fmt: skip
+    want = oracle(rmsse, evaluated, past, 1)
+    found = {(c.group or {}).get("g"): c for c in got.comparisons if c.loss == "rmsse"}
+    assert set(found) == {"a", "b", None}
+    for g, part in [*want.groupby("g"), (None, want)]:
+        d = (part.flat - part.naive).to_numpy()
+        half = stats.t.ppf(0.95, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        c = found[g]
+        assert c.delta == pytest.approx(d.mean(), rel=1e-9)
+        assert (c.low, c.high) == pytest.approx((d.mean() - half, d.mean() + half), rel=1e-9)
+        assert c.p_value == pytest.approx(stats.ttest_rel(part.flat, part.naive).pvalue, rel=1e-9)

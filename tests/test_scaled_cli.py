@@ -65,11 +65,17 @@ def test_json_and_csv_keep_their_shape_with_scaled_losses(run: Any, files: Path)
     assert header == f"{plain_header},rmsse"
 
 
-def test_compare_says_scaled_losses_are_not_paired(run: Any, files: Path) -> None:
+def test_compare_pairs_scaled_losses_over_series_and_delta_checks_gate_on_it(
+    run: Any, files: Path
+) -> None:
     args = [*base(files), "--series", "s", "-m", "mae,mase", "--time-col", "ds", "--compare"]
-    result = run(*args, "--history", str(files / "hist.csv"))
+    args += ["--history", str(files / "hist.csv"), "-f", "json"]
+    result = run(*args)
     assert result.exit_code == 0
-    assert "mase has no paired comparison (a mean over series is not paired yet" in result.stderr
+    compared = [c for c in json.loads(result.stdout)["comparisons"] if c["loss"] == "mase"]
+    assert [c["method"] for c in compared] == ["paired over series"]
+    assert run(*args, "--check", "delta:mase<100").exit_code == 0
+    assert run(*args, "--check", "delta:mase<-100").exit_code == 1
 
 
 def test_the_config_names_the_history_relative_to_its_directory(

@@ -38,36 +38,55 @@ class SeriesMeans:
     spread: np.ndarray  # Σ wᵢ²(xᵢ − x̄)²
     weight: np.ndarray  # Σ wᵢ
 
-    def interval(self, level: float) -> SeriesInterval:
+    def interval(self, level: float, floor: float | None = 0.0) -> SeriesInterval:
+        """The t interval over the series (``floor``: its least low end; None: none)."""
         k = self.series.astype(float)
         with np.errstate(all="ignore"):
             se = np.sqrt(self.spread) / self.weight * np.sqrt(k / (k - 1))
             half = t_quantile((1 + level) / 2, k - 1) * se
         ok = (self.series >= 2) & np.isfinite(half)
-        low = np.where(ok, np.maximum(self.value - half, 0.0), np.nan)
+        low = self.value - half if floor is None else np.maximum(self.value - half, floor)
+        low = np.where(ok, low, np.nan)
         high = np.where(ok, self.value + half, np.nan)
         why = np.full(len(k), None, dtype=object)
         why[~ok & ~np.isnan(self.value)] = TOO_FEW_SERIES
         return SeriesInterval(low, high, np.where(ok, se, np.nan), why)
 
 
-def series_means(
-    *,
-    row: np.ndarray,
-    value: np.ndarray,
-    weight: np.ndarray,
-    scored: np.ndarray,
-    missing: np.ndarray,
-    size: int,
-) -> SeriesMeans:
-    """Per row ``0 … size − 1``, the mean of the values of its (row, series) pairs: ``row``
-    each pair's row, ``value`` its scaled value (NaN where the history is too short or
-    constant), ``weight`` its series' weight; ``scored``: the pair has rows of positive
-    weight; ``missing``: its series has no history (left out, --drop-na)."""
-    ok = scored & ~missing & np.isfinite(value) & (weight > 0)
-    short = scored & ~missing & ~np.isfinite(value)
-    w = np.where(ok, weight, 0.0)
-    x = np.where(ok, value, 0.0)
+@dataclass(frozen=True)
+class SeriesValues:
+    """A model's scaled values per (row, series) pair: ``row`` each pair's row in the
+    frame, ``series`` its series (an id among the input's series), ``value`` its scaled
+    value (NaN where the history is too short or constant), ``weight`` its series'
+    weight; ``scored``: the pair has rows of positive weight; ``missing``: its series has
+    no history (left out, --drop-na); ``shown``: the model's rows in the frame."""
+
+    row: np.ndarray
+    series: np.ndarray
+    value: np.ndarray
+    weight: np.ndarray
+    scored: np.ndarray
+    missing: np.ndarray
+    shown: np.ndarray
+
+    @property
+    def ok(self) -> np.ndarray:
+        """The pairs whose value counts in their row's mean."""
+        finite = np.isfinite(self.value) & (self.weight > 0)
+        return self.scored & ~self.missing & finite
+
+    @property
+    def size(self) -> int:
+        return len(self.shown) and int(self.shown.max()) + 1
+
+
+def series_means(values: SeriesValues) -> SeriesMeans:
+    """Per row of the frame, the weighted mean of the values of its series."""
+    row, size, ok, missing = values.row, values.size, values.ok, values.missing
+    scored = values.scored
+    short = scored & ~missing & ~np.isfinite(values.value)
+    w = np.where(ok, values.weight, 0.0)
+    x = np.where(ok, values.value, 0.0)
     total = np.bincount(row, w, minlength=size)
     with np.errstate(all="ignore"):
         mean = np.bincount(row, w * x, minlength=size) / total

@@ -32,7 +32,7 @@ from .keys import KeySet
 from .order import shown_values
 from .partial import Partial
 from .period_merge import rekeyed
-from .series_means import SeriesMeans, series_means
+from .series_means import SeriesMeans, SeriesValues, series_means
 
 if TYPE_CHECKING:
     from .finalize import Finishing
@@ -62,16 +62,26 @@ def series_frame(
     fine = _FineKeys(partial, arrays, run, [partial.keys.columns[i] for i in visible])
     columns = dict(frame.losses)
     level = None if spec.ci is None else spec.ci.level
+    found: dict[tuple[str, str], SeriesValues] = {}
     for model in models:
         rows = fine.rows(frame, model.name)
         for loss in scaled:
             if loss.applies_to(model.multiclass, model.levels):
-                means = fine.means(partial, model.name, loss, rows, run)
+                values = found[(model.name, loss.name)] = fine.values(
+                    partial, model.name, loss, rows, run
+                )
                 columns[loss.name] = _filled(
-                    columns[loss.name], means, rows.shown, level, loss.undefined
+                    columns[loss.name], series_means(values), rows.shown, level, loss.undefined
                 )
     kept = [c for c in comparisons if c.loss not in {loss.name for loss in scaled}]
-    return replace(frame, losses=columns), kept
+    frame = replace(frame, losses=columns)
+    if spec.reference:
+        from .series_compare import series_comparisons
+
+        kept += series_comparisons(
+            file, frame, found, scaled, reference=spec.reference, ci=spec.compare_ci
+        )
+    return frame, kept
 
 
 class _Rows:
@@ -134,10 +144,10 @@ class _FineKeys:
                 found.append(at[at >= 0])
         return _Rows(shown, np.concatenate(keys), np.concatenate(found))
 
-    def means(
+    def values(
         self, partial: Partial, model: str, loss: Loss, rows: _Rows, run: SeriesRun
-    ) -> SeriesMeans:
-        """Per row of the frame, the mean over its series of their scaled values."""
+    ) -> SeriesValues:
+        """Per row of the frame and series in it, the series' scaled value."""
         num, den = self._sums(partial, model, loss)
         season = int(loss.arguments.get("season", 1) or 1)
         squared = loss.base == "rmsse"
@@ -157,13 +167,14 @@ class _FineKeys:
             value = (
                 np.sqrt(error / series_scale[series]) if squared else error / series_scale[series]
             )
-        return series_means(
+        return SeriesValues(
             row=pair // count,
+            series=series,
             value=value,
             weight=self.weight[series],
             scored=sum_den > 0,
             missing=without[series],
-            size=len(rows.shown) and int(rows.shown.max()) + 1,
+            shown=rows.shown,
         )
 
     def _sums(self, partial: Partial, model: str, loss: Loss) -> tuple[np.ndarray, np.ndarray]:
