@@ -24,12 +24,8 @@ from click.core import ParameterSource
 from .config_discovery import find_config
 from .config_plugins import PLUGIN_FILES, defer_plugins, forget_plugins
 
-PATH_KEYS = (
-    "baseline",
-    "output",
-    "plugins",
-    "history",
-)  # values relative to the config file's directory
+# values relative to the config file's directory
+PATH_KEYS = ("baseline", "output", "plugins", "history")
 SOURCE = "losscli.config"  # ctx.meta: (the config file in force, {option name: (key, value)})
 IGNORED = "losscli.no_config"  # ctx.meta: --no-config was given
 
