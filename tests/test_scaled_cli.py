@@ -91,3 +91,10 @@ def test_the_config_names_the_history_relative_to_its_directory(
     result = run(*args, "--config", str(files / "losscli.toml"))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0].endswith(",mase")
+
+
+def test_a_history_that_cannot_be_opened_exits_3_naming_history(run: Any, files: Path) -> None:
+    args = [*base(files), "--series", "s", "-m", "mase", "--time-col", "ds"]
+    result = run(*args, "--history", str(files / "nothere.csv"))
+    assert result.exit_code == 3
+    assert "--history: " in result.stderr and "nothere.csv" in result.stderr

@@ -38,7 +38,10 @@ class HistorySpec:
 def history_source(spec: HistorySpec) -> tuple[Source, HistorySpec]:
     """The history opened, its label found where -l names none (as the inputs' is), its
     columns checked (a missing one is an input error naming it)."""
-    source = _opened(spec)
+    try:
+        source = _opened(spec)
+    except InputError as exc:
+        raise InputError(f"--history: {exc}") from exc
     if spec.label is None:
         from dataclasses import replace
 
