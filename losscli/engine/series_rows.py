@@ -21,9 +21,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pyarrow as pa
 
+from .. import _arrow
 from ..errors import InputError
 from ..losses import Loss
+from ..losses.scaled import squared_scale
 from ..reading import Model
 from ..reading.columns import PERIOD_KEY
 from ..result import Comparison, Frame, LossColumn
@@ -85,8 +88,8 @@ def series_frame(
 
 
 class _Rows:
-    """A model's rows in the frame, and per fine key the rows it counts in (``pairs``:
-    (fine key, row) pairs)."""
+    """A model's rows in the frame (``shown``), and the (fine key, row) pairs saying which
+    rows each fine key counts in (``key``, ``row``)."""
 
     def __init__(self, shown: np.ndarray, key: np.ndarray, row: np.ndarray) -> None:
         self.shown, self.key, self.row = shown, key, row
@@ -97,13 +100,15 @@ class _FineKeys:
     keys' distinct series), its group code and period, and the series' history id and
     weight."""
 
-    def __init__(self, partial: Partial, arrays: list, run: SeriesRun, visible: list[str]) -> None:
+    def __init__(
+        self, partial: Partial, arrays: list[pa.Array], run: SeriesRun, visible: list[str]
+    ) -> None:
         columns = partial.keys.columns
         self.seen = np.flatnonzero(partial.n > 0)
         taken = {c: a.take(self.seen) for c, a in zip(columns, arrays, strict=True)}
         self.groups = [c for c in visible if c != PERIOD_KEY]
         self.period = (
-            np.asarray(taken[PERIOD_KEY].to_pylist(), dtype=np.int64)
+            _arrow.values(taken[PERIOD_KEY].cast(pa.int64())).astype(np.int64)
             if PERIOD_KEY in taken
             else None
         )
@@ -150,7 +155,7 @@ class _FineKeys:
         """Per row of the frame and series in it, the series' scaled value."""
         num, den = self._sums(partial, model, loss)
         season = int(loss.arguments.get("season", 1) or 1)
-        squared = loss.base == "rmsse"
+        squared = squared_scale(loss)
         scale = run.scales.scale(season, squared)
         series_scale = np.where(self.history >= 0, scale[np.maximum(self.history, 0)], np.nan)
         without = self.history < 0
@@ -196,7 +201,7 @@ class _FineKeys:
 
 
 def _codes(
-    taken: dict, columns: list[str], partial: Partial
+    taken: dict[str, pa.Array], columns: list[str], partial: Partial
 ) -> tuple[np.ndarray, list[tuple[object, ...]]]:
     """Each fine key's code among the distinct values of ``columns``, and each code's values
     as the frame shows them."""
@@ -209,7 +214,9 @@ def _codes(
     return codes, list(zip(*(s.tolist() for s in shown), strict=True))
 
 
-def _series_codes(taken: dict, series: tuple[str, ...], n: int) -> tuple[np.ndarray, np.ndarray]:
+def _series_codes(
+    taken: dict[str, pa.Array], series: tuple[str, ...], n: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Each fine key's series (an id among the distinct series), and each series' first key."""
     if not series:
         return np.zeros(n, dtype=np.int64), np.zeros(1 if n else 0, dtype=np.int64)
@@ -220,23 +227,23 @@ def _series_codes(taken: dict, series: tuple[str, ...], n: int) -> tuple[np.ndar
     return codes, first
 
 
-def _series_name(taken: dict, series: tuple[str, ...], key: int) -> str:
+def _series_name(taken: dict[str, pa.Array], series: tuple[str, ...], key: int) -> str:
     if not series:
         return "(the whole input)"
     return ", ".join(f"{c}={taken[c][key].as_py()!r}" for c in series)
 
 
 def _series_weight(
-    taken: dict, run: SeriesRun, series: np.ndarray, first: np.ndarray
+    taken: dict[str, pa.Array], run: SeriesRun, series: np.ndarray, first: np.ndarray
 ) -> np.ndarray:
     """Each series' --series-weight (1 without one), checked constant within the series."""
     if run.weight is None:
         return np.ones(len(first))
-    import pyarrow as pa
-
     column = taken[run.weight]
+    if pa.types.is_dictionary(column.type):  # a CSV's text
+        column = column.dictionary_decode()
     try:
-        values = np.asarray(column.cast(pa.float64()).fill_null(np.nan).to_pylist(), dtype=float)
+        values = _arrow.values(column.cast(pa.float64()).fill_null(np.nan)).astype(np.float64)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         raise InputError(
             f"--series-weight {run.weight!r}: the column holds {column.type}, not numbers"

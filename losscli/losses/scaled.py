@@ -36,12 +36,11 @@ def _sq_err(b: Batch) -> Terms:
     return Terms(b.err**2)
 
 
-def scaled(name: str) -> bool:
-    """Whether ``name`` is a loss scaled by the history."""
-    from .registry import find_loss
-
-    loss = find_loss(name)
-    return loss is not None and loss.history
+def squared_scale(loss: Loss) -> bool:
+    """Whether ``loss`` (scaled by the history) divides mean squared errors by the mean
+    squared lagged difference and takes the root (RMSSE), rather than mean absolute ones
+    (MASE)."""
+    return loss.base == "rmsse"
 
 
 for _loss in (
