@@ -173,6 +173,11 @@ def evaluate(
     ``period_origin``, ``tz`` and ``time_unit`` as ``--period-origin``, ``--tz`` and
     ``--time-unit``.
 
+    ``history`` (a path or a frame, as ``--history``) is what ``mase`` and ``rmsse`` scale
+    each series' errors by; ``series`` (column names, comma lists allowed; default
+    ``group_by``), ``series_weight`` and ``time_col`` as ``--series``, ``--series-weight``
+    and ``--time-col`` (:mod:`losscli.engine.series_plan`).
+
     ``engine="dask"`` computes on a Dask cluster, with the same numbers: ``scheduler``
     (an address, a ``distributed.Client`` or a cluster; default ``DASK_SCHEDULER_ADDRESS``,
     else a ``LocalCluster`` of ``workers`` processes started for the run), reached

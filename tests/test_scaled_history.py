@@ -110,3 +110,25 @@ def test_a_sorted_history_is_streamed_without_holding_it(
     np.testing.assert_allclose(
         streamed.frame.losses["mase"].values, in_memory.frame.losses["mase"].values, rtol=1e-12
     )
+
+
+def test_two_partials_of_a_series_at_one_time_are_an_input_error_naming_it() -> None:
+    ids, t, y = np.zeros(4, dtype=np.int64), np.array([1, 2, 2, 3]), np.arange(4.0)
+    early = ScalePartial.of_sorted(1, ids[:2], t[:2], y[:2])
+    late = ScalePartial.of_sorted(1, ids[2:], t[2:], y[2:])
+    with pytest.raises(InputError, match="series store 7 has two values at"):
+        early.then(late, lambda i: "store 7")
+
+
+def test_a_history_row_without_a_label_is_an_error_or_left_out_with_drop_na(
+    tmp_path: Path,
+) -> None:
+    past = pd.DataFrame(
+        {"s": ["a"] * 5, "ds": pd.date_range("2025-01-01", periods=5), "y": [1, 3, None, 4, 8]}
+    )
+    evaluated = pd.DataFrame({"s": ["a"], "y": [5.0], "p": [6.0]})
+    args = {"label": "y", "pred": "p", "series": "s", "losses": "mase", "time_col": "ds"}
+    with pytest.raises(InputError, match="data row 3 has no value"):
+        losscli.evaluate(evaluated, history=past, **args)
+    got = losscli.evaluate(evaluated, history=past, drop_na=True, **args)
+    assert got.frame.losses["mase"].values[-1] == pytest.approx(1 / np.mean([2, 1, 4]))
