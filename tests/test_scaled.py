@@ -57,6 +57,12 @@ def oracle(func: Any, evaluated: pd.DataFrame, past: pd.DataFrame, season: int) 
     return pd.DataFrame(found).merge(groups, on="unique_id")
 
 
+def scored(evaluated: pd.DataFrame, past: pd.DataFrame, **options: Any) -> Any:
+    """``evaluated`` (label y, model naive unless given) scaled by the history ``past``."""
+    options = {"label": "y", "pred": "naive", "time_col": "ds", **options}
+    return losscli.evaluate(evaluated, history=past, **options)
+
+
 def values(result: losscli.EvaluationResult, loss: str, model: str) -> dict[Any, float]:
     """A loss's value per row of a model: keyed by the group (None: overall)."""
     f = result.frame
@@ -117,10 +123,7 @@ def test_mase_equals_utilsforecast_on_its_published_example() -> None:
 def test_weights_keep_their_row_meaning_within_each_series() -> None:
     """-w weights the evaluated rows' mean error per series; the scale is the history's."""
     evaluated, past = forecasts(seed=1)
-    got = losscli.evaluate(
-        evaluated, label="y", pred="naive", weight="w", group_by="g", series="s",
-        losses="mase,rmsse", history=past, time_col="ds",
-    )  # fmt: skip
+    got = scored(evaluated, past, weight="w", group_by="g", series="s", losses="mase,rmsse")
     hist = past.sort_values(["s", "ds"])
     scale = hist.groupby("s").y.apply(lambda y: y.diff().abs().mean())
     scale2 = hist.groupby("s").y.apply(lambda y: (y.diff() ** 2).mean())
@@ -138,10 +141,7 @@ def test_weights_keep_their_row_meaning_within_each_series() -> None:
 
 def test_series_weight_weights_the_mean_over_series() -> None:
     evaluated, past = forecasts(seed=2)
-    got = losscli.evaluate(
-        evaluated, label="y", pred="naive", group_by="g", series="s", series_weight="sw",
-        losses="rmsse", history=past, time_col="ds",
-    )  # fmt: skip
+    got = scored(evaluated, past, group_by="g", series="s", series_weight="sw", losses="rmsse")
     want = oracle(rmsse, evaluated, past, 1).set_index("unique_id")
     weight = evaluated.groupby("s").sw.first()
     shown = values(got, "rmsse", "naive")
