@@ -98,3 +98,29 @@ def test_a_history_that_cannot_be_opened_exits_3_naming_history(run: Any, files:
     result = run(*args, "--history", str(files / "nothere.csv"))
     assert result.exit_code == 3
     assert "--history: " in result.stderr and "nothere.csv" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json", "parquet"])
+def test_rows_carry_the_number_of_series_they_average_over(run: Any, files: Path, fmt: str) -> None:
+    past = pd.read_csv(files / "hist.csv")
+    past[past.s != "s5"].to_csv(files / "five.csv", index=False)  # s5 left out: no history
+    args = ["evaluate", str(files / "eval.csv"), "-l", "y", "-p", "naive", "-g", "g"]
+    args += ["--series", "s", "-m", "mase", "--time-col", "ds", "--drop-na"]
+    args += ["--history", str(files / "five.csv")]
+    out = files / f"rows.{fmt}"
+    result = run(*args, "-o", str(out), "-f", fmt)
+    assert result.exit_code == 0, result.stderr
+    if fmt == "parquet":
+        rows = pd.read_parquet(out)
+        assert str(rows.series.dtype) == "int64"
+    elif fmt == "json":
+        rows = pd.DataFrame(json.loads(out.read_text())["rows"])
+    elif fmt == "table":
+        lines = [line.split() for line in out.read_text().splitlines()]
+        assert ["g", "n", "series", "mase", "↓"] in lines
+        cells = [line[2] for line in lines if line and line[0] in ("a", "b", "overall")]
+        assert cells == ["3", "2", "5"]
+        return
+    else:
+        rows = pd.read_csv(out, sep="\t" if fmt == "tsv" else ",")
+    assert rows.series.tolist() == [3, 2, 5]  # a: s0 s2 s4; b: s1 s3 (s5 left out); overall

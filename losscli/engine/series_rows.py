@@ -66,6 +66,7 @@ def series_frame(
     columns = dict(frame.losses)
     level = None if spec.ci is None else spec.ci.level
     found: dict[tuple[str, str], SeriesValues] = {}
+    counted = np.zeros(len(frame), dtype=np.int64)  # the series each row averages over
     for model in models:
         rows = fine.rows(frame, model.name)
         for loss in scaled:
@@ -76,8 +77,10 @@ def series_frame(
                 columns[loss.name] = _filled(
                     columns[loss.name], series_means(values), rows.shown, level, loss.undefined
                 )
+                scored = np.bincount(values.row, values.scored & ~values.missing, len(frame))
+                counted[rows.shown] = scored[rows.shown]
     kept = [c for c in comparisons if c.loss not in {loss.name for loss in scaled}]
-    frame = replace(frame, losses=columns)
+    frame = replace(frame, losses=columns, series=counted)
     if spec.reference:
         from .series_compare import series_comparisons
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..result import Frame
+from ..result.keys import AFTER_N
 from .marks import Glyphs
 from .numbers import format_number
 
@@ -34,7 +35,7 @@ class PartCells:
         frame = self.frame
         self.before = ["period"] if frame.period is not None else []
         self.before += ["class"] if frame.classes is not None else []
-        self.after = ["support"] if frame.support is not None else []
+        self.after = [name for name in AFTER_N if getattr(frame, name) is not None]
         self._block = frame.block_of()
 
     def keys(self, i: int, groups: list[str], *, under_parent: bool = True) -> list[str]:
@@ -52,13 +53,15 @@ class PartCells:
         return cells
 
     def counts(self, i: int, glyphs: Glyphs) -> list[str]:
-        """Row ``i``'s cells after n: its support (weights summed; integers as counts)."""
+        """Row ``i``'s cells after n: its support (weights summed; integers as counts), the
+        series it averages over (mase, rmsse)."""
+        series = [] if self.frame.series is None else [f"{int(self.frame.series[i]):,}"]
         if self.frame.support is None:
-            return []
+            return series
         value = float(self.frame.support[i])
         if not np.isfinite(value):
-            return [glyphs.missing]
-        return [f"{int(value):,}" if value.is_integer() else format_number(value, 5)]
+            return [glyphs.missing, *series]
+        return [f"{int(value):,}" if value.is_integer() else format_number(value, 5), *series]
 
     def section_ends(self, i: int, following: object, grouped: bool) -> bool:
         """Whether a line goes below row ``i``, ``following`` (a row, or None, or an elided

@@ -127,7 +127,10 @@ def _small(result: EvaluationResult, python_cells: int) -> bool:
     """Whether ``result`` has at most ``python_cells`` cells to write."""
     frame = result.frame
     parts = (
-        2 * (frame.period is not None) + (frame.classes is not None) + (frame.support is not None)
+        2 * (frame.period is not None)
+        + (frame.classes is not None)
+        + (frame.support is not None)
+        + (frame.series is not None)
     )
     columns = 4 + len(result.group_by) + parts + len(result.loss_columns)  # as columns() has
     return len(result.shown_rows()) * columns <= python_cells

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .frame import Frame
-from .keys import part_arrays, part_columns, part_records, period_timestamps
+from .keys import AFTER_N, part_arrays, part_columns, part_records, period_timestamps
 from .rows import CiSettings, Comparison, ComparisonSummary, Outcome, ResultRow
 
 SCHEMA_VERSION = 1  # of the JSON document (to_dict); raise it when its layout changes
@@ -162,10 +162,9 @@ class EvaluationResult:
         }
         out.update(frame.keys)
         parts = part_arrays(frame)
-        out.update({name: values for name, values in parts.items() if name != "support"})
+        out.update({name: values for name, values in parts.items() if name not in AFTER_N})
         out["n"] = frame.n
-        if "support" in parts:
-            out["support"] = parts["support"]
+        out.update({name: parts[name] for name in AFTER_N if name in parts})
         missing = np.full(len(frame), np.nan)
         for loss in self.losses:
             column = frame.losses[loss]
@@ -230,10 +229,9 @@ class EvaluationResult:
         """A row of the JSON document; ``parts``: its row key's fields past the group
         (:func:`.keys.part_records`), put after the group and ``support`` after n."""
         row: dict[str, Any] = {"file": r.file, "pred": r.pred, "group": r.group}
-        row.update((name, value) for name, value in parts.items() if name != "support")
+        row.update((name, value) for name, value in parts.items() if name not in AFTER_N)
         row["n"] = r.n
-        if "support" in parts:
-            row["support"] = parts["support"]
+        row.update((name, parts[name]) for name in AFTER_N if name in parts)
         row["metrics"] = r.metrics
         if self.ci is not None:
             row["intervals"] = {

@@ -117,6 +117,7 @@ class Frame:
     period: PeriodColumns | None = None  # --period: each row's period (None: no row has one)
     classes: ClassColumns | None = None  # --per-class: each row's class part (None: no row has one)
     support: np.ndarray | None = None  # --per-class: float64, the weight of the row's true labels
+    series: np.ndarray | None = None  # mase, rmsse: int64, the series each row averages over
     confusion: ConfusionColumns | None = None  # --confusion: rows' matrices
     thresholds: ThresholdColumns | None = None  # --thresholds: per row, its threshold table
 
@@ -137,6 +138,7 @@ class Frame:
             period=None if self.period is None else self.period.take(index),
             classes=None if self.classes is None else self.classes.take(index),
             support=None if self.support is None else self.support[index],
+            series=None if self.series is None else self.series[index],
             confusion=None if self.confusion is None else self.confusion.take(index),
             thresholds=None if self.thresholds is None else self.thresholds.take(index),
         )
@@ -242,6 +244,7 @@ class Frame:
             period=_concat_parts(PeriodColumns, [f.period for f in frames], frames),
             classes=_concat_parts(ClassColumns, [f.classes for f in frames], frames),
             support=_concat_support(frames),
+            series=_concat_series(frames),
             confusion=_concat_parts(ConfusionColumns, [f.confusion for f in frames], frames),
             thresholds=_concat_thresholds(frames),
         )
@@ -259,6 +262,13 @@ def _concat_support(frames: Sequence[Frame]) -> np.ndarray | None:
     return np.concatenate(
         [f.support if f.support is not None else np.full(len(f), np.nan) for f in frames]
     )
+
+
+def _concat_series(frames: Sequence[Frame]) -> np.ndarray | None:
+    if all(f.series is None for f in frames):
+        return None
+    parts = [f.series if f.series is not None else np.zeros(len(f), np.int64) for f in frames]
+    return np.concatenate(parts)
 
 
 def _concat_parts(kind: Any, parts: list[Any], frames: Sequence[Frame]) -> Any:
