@@ -124,3 +124,25 @@ def test_rows_carry_the_number_of_series_they_average_over(run: Any, files: Path
     else:
         rows = pd.read_csv(out, sep="\t" if fmt == "tsv" else ",")
     assert rows.series.tolist() == [3, 2, 5]  # a: s0 s2 s4; b: s1 s3 (s5 left out); overall
+
+
+def test_the_readme_example_prints_what_the_readme_shows(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shlex
+
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Errors scaled by the history: MASE and RMSSE", 1)[1]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    lines = block.splitlines()
+    typed = [lines[0]]
+    while typed[-1].endswith("\\"):
+        typed.append(lines[len(typed)])
+    command = " ".join(line.rstrip("\\") for line in typed).removeprefix("$ ")
+    shown = "\n".join(lines[len(typed) :])
+    monkeypatch.chdir(root)
+    result = run(*shlex.split(command)[1:])
+    assert result.exit_code == 0, result.stderr
+    printed = [line.rstrip() for line in result.stdout.splitlines() if line.strip()]
+    assert printed == [line for line in shown.splitlines() if line.strip()]
