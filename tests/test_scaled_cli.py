@@ -51,18 +51,18 @@ def test_check_on_mase_gates_the_build(run: Any, files: Path) -> None:
     assert "mase:season=7 = " in failed.stderr
 
 
-def test_json_and_csv_keep_their_shape_with_scaled_losses(run: Any, files: Path) -> None:
+def test_json_and_csv_only_add_the_series_count_with_scaled_losses(run: Any, files: Path) -> None:
     plain = json.loads(run(*base(files), "-g", "g", "-m", "mae", "-f", "json").stdout)
     args = [*base(files), "-g", "g", "--series", "s", "--time-col", "ds"]
     args += ["--history", str(files / "hist.csv")]
     scaled = json.loads(run(*args, "-m", "mae,rmsse", "-f", "json").stdout)
-    assert [set(r) for r in plain["rows"]] == [set(r) for r in scaled["rows"]]
+    assert [set(r) | {"series"} for r in plain["rows"]] == [set(r) for r in scaled["rows"]]
     assert [r["metrics"]["mae"] for r in scaled["rows"]] == pytest.approx(
         [r["metrics"]["mae"] for r in plain["rows"]], rel=1e-12
     )
     header = run(*args, "-m", "mae,rmsse", "-f", "csv").stdout.splitlines()[0]
     plain_header = run(*base(files), "-g", "g", "-m", "mae", "-f", "csv").stdout.splitlines()[0]
-    assert header == f"{plain_header},rmsse"
+    assert header == plain_header.replace(",n,", ",n,series,") + ",rmsse"
 
 
 def test_compare_pairs_scaled_losses_over_series_and_delta_checks_gate_on_it(

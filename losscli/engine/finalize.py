@@ -31,11 +31,11 @@ from .order import key_order, shown_values
 from .partial import Partial
 from .period_spec import PeriodSpec
 from .settings import Uncertainty
+from .statistics import Role
+from .uncertainty import LossRows, compare, with_intervals
 
 if TYPE_CHECKING:
     from .series_plan import SeriesRun
-from .statistics import Role
-from .uncertainty import LossRows, compare, with_intervals
 
 NOT_APPLICABLE = "not applicable"
 NOT_APPLICABLE_MULTICLASS = f"{NOT_APPLICABLE} to multi-class predictions"
