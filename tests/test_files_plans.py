@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_table
 
 import losscli
 from losscli.engine.run import Options, Plans
 from losscli.errors import InputError
 from losscli.reading.open import open_source
-from conftest import write_table
 
 
 def _regression(path: Path, rows: int = 50, seed: int = 0) -> Path:
