@@ -146,12 +146,14 @@ class RowProblems:
         missing_label: np.ndarray | None,
     ) -> np.ndarray | None:
         """Note missing or non-finite values; with --drop-na, the mask of rows to keep."""
-        columns = dict(values)
+        columns = values
         if missing_label is not None:
-            columns[plan.label] = np.where(missing_label, np.nan, 0.0)
-        nonfinite = np.zeros(n, dtype=bool)
+            columns = {**values, plan.label: np.where(missing_label, np.nan, 0.0)}
         with np.errstate(all="ignore"):  # a sum of one pass, nothing made: finite only if
-            finite = [bool(np.isfinite(np.add.reduce(c))) for c in columns.values()]  # all are
+            finite = [math.isfinite(np.add.reduce(c)) for c in columns.values()]  # all are
+        if all(finite):  # the usual chunk: nothing more to look at (run 12: per-chunk cost)
+            return None
+        nonfinite = np.zeros(n, dtype=bool)
         for (name, column), known in zip(columns.items(), finite, strict=True):
             if known:
                 continue

@@ -22,6 +22,7 @@ from .checks import WEIGHT_ADVICE, WEIGHT_SUM_LIMIT
 from .kernel import KernelSpec
 from .partial import Partial
 from .ranks import RANKS, RankKind
+from .statistics import Key, Kind
 
 
 class FoldGuard:
@@ -39,17 +40,26 @@ class FoldGuard:
         self.wide_replaced = 0  # and of those they replace, given back once absorbed
         self.wide_refused = False  # a refusal of theirs stops the run
         self.wide_per_key, self.wide_askers = 0, ""  # their bytes per key, and what keeps them
+        # The kinds of the states seen so far, learnt once per new key rather than looked
+        # over in every chunk (the per-chunk cost of many small files: BENCHMARKS.md run 12).
+        self.seen: set[Key] = set()
+        self.wide: dict[Key, Kind] = {}  # the wide states' kinds (key_bytes), by key
+        self.tables = False  # whether a rank or pair table was seen (else none is charged)
+        self._learn(total)
 
     def absorb(self, chunk: Partial, weight: str | None) -> None:
         """``chunk`` into the total, its replicate sums charged (the total charges its
         own growth, before it grows) and the chunk's own given back once absorbed."""
         check_weight_sum(self.total, chunk, weight)
+        self._learn(chunk)
         boot = chunk.bootstrap
         skipped = "" if boot is None else boot.skipped
         if skipped or self.no_bootstrap:
             self._drop_bootstrap(chunk, skipped)
-        incoming = self._charge_ranks(chunk)
-        pairs, dropped = delong_pairs.charge(self.total, chunk, self.budget, self.pairs_held)
+        incoming, pairs, dropped = 0, 0, False
+        if self.tables:
+            incoming = self._charge_ranks(chunk)
+            pairs, dropped = delong_pairs.charge(self.total, chunk, self.budget, self.pairs_held)
         if dropped:  # over the budget: unpaired from here on (delong_pairs)
             self.pairs_held, self.spec = 0, replace(self.spec, pair_tables=False)
         reserve = partial(self._charge_wide, chunk)
@@ -72,11 +82,26 @@ class FoldGuard:
             held, self.ranks_held = self.ranks_held, rank_bytes(self.total)
             self.budget.release(held + incoming - self.ranks_held)
 
+    def _learn(self, partial: Partial) -> None:
+        """Note the kinds of ``partial``'s states not seen before: the wide ones, and
+        whether any keeps a rank or pair table."""
+        new = partial.states.keys() - self.seen
+        if not new:
+            return
+        self.seen.update(new)
+        for key in new:
+            kind = key[2].kind
+            if kind.key_bytes():
+                self.wide[key] = kind
+            self.tables = self.tables or isinstance(kind, (RankKind, delong_pairs.PairKind))
+
     def _charge_wide(self, chunk: Partial, keys: int) -> None:
         """Charge the wide per-key states (a diagram's bins, :meth:`.Kind.key_bytes`) for
         ``keys`` keys, before they grow: the grown arrays are made beside the old ones,
         which are given back once the chunk is absorbed."""
-        wide = {k: k[2].kind for k in (*self.total.states, *chunk.states) if k[2].kind.key_bytes()}
+        wide = self.wide  # of the total's states and the chunk's (:meth:`_learn`)
+        if not wide:
+            return
         per_key = sum(kind.key_bytes() for kind in wide.values())
         room = capacity_for(keys, len(self.total.n))
         if room * per_key <= self.wide_held:

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from ..errors import InputError, UsageError
 from ..losses import Loss, Params
-from ..reading import ColumnPlan, Source, plan_columns
+from ..reading import CLASS, ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
 from ..reading.quantiles import QuantileSpec
 from ..result.thresholds import ThresholdRun
@@ -143,15 +143,45 @@ class _Planned:
     work: Work
 
     @classmethod
-    def of(cls, source: Source, options: Options) -> _Planned:
-        return cls(source, plan_work(source, options))
+    def of(cls, source: Source, options: Options, plans: Plans | None = None) -> _Planned:
+        return cls(source, plan_work(source, options) if plans is None else plans.work(source))
 
 
-def plan_work(source: Source, options: Options) -> Work:
-    """An input's columns found (from its header or footer), and what each chunk becomes."""
+class Plans:
+    """The work of a run's inputs, planned once per schema: an input whose columns (names,
+    in order), kind and sharding are those of one planned before gets that plan and kernel
+    spec (a plan depends on the column names alone), under its own name. 500 small files
+    given one by one are planned once, not 500 times (BENCHMARKS.md run 12). A plan whose
+    notices or class matchers name its file is made anew for each input."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.known: dict[tuple[object, ...], Work] = {}  # read and written by reading threads
+
+    def work(self, source: Source) -> Work:
+        columns = source.columns()
+        key = (type(source), tuple(columns), source.empty_is_missing, _sharded(source))
+        known = self.known.get(key)
+        if known is None:
+            work = plan_work(source, self.options, columns)
+            if not work.plan.notices and work.plan.label_kind != CLASS:
+                self.known[key] = work
+            return work
+        return replace(known, name=source.name)
+
+
+def _sharded(source: Source) -> bool:
+    return source.parts() != [source]
+
+
+def plan_work(source: Source, options: Options, columns: list[str] | None = None) -> Work:
+    """An input's columns found (from its header or footer: ``columns`` where read
+    already), and what each chunk becomes."""
+    if columns is None:
+        columns = source.columns()
     plan = plan_columns(
         source.name,
-        source.columns(),
+        columns,
         options.label,
         options.preds,
         options.weight,
@@ -161,35 +191,35 @@ def plan_work(source: Source, options: Options) -> Work:
         options.params.from_logits,
         options.quantiles,
     )
-    plan = replace(plan, extra=_loss_columns(source, options.losses))
+    plan = replace(plan, extra=_loss_columns(source.name, columns, options.losses))
     if options.period is not None:
         from .period_rows import with_period
 
-        plan = with_period(plan, options.period, source.name, source.columns())
+        plan = with_period(plan, options.period, source.name, columns)
     if options.series is not None:
         from .series_plan import with_series
 
-        plan = with_series(plan, options.series, source.name, source.columns())
+        plan = with_series(plan, options.series, source.name, columns)
     reference = _reference(plan, options.uncertainty.compare)
     spec = _kernel_spec(plan, options, source.empty_is_missing, reference)
     builder = BatchBuilder(
         source.name, plan, options.params, options.renormalize, period=options.period
     )
-    sharded = source.parts() != [source]
-    return Work(source.name, plan, spec, builder, reference, sharded)
+    return Work(source.name, plan, spec, builder, reference, _sharded(source))
 
 
 def _planned_ahead(sources: Iterable[Source], options: Options) -> Generator[_Planned, None, None]:
     """Each input planned on a reading thread, a few ahead: opening a file to read its
     header costs the folding thread more than the rest of a small file's work."""
-    streams = ((source, partial(_plan, source, options)) for source in sources)
+    plans = Plans(options)
+    streams = ((source, partial(_plan, source, options, plans)) for source in sources)
     with ReadAhead(streams, readers=options.threads) as ahead:
         for _, planned in ahead:
             yield from planned
 
 
-def _plan(source: Source, options: Options) -> Iterator[_Planned]:
-    yield _Planned.of(source, options)
+def _plan(source: Source, options: Options, plans: Plans) -> Iterator[_Planned]:
+    yield _Planned.of(source, options, plans)
 
 
 def _part_streams(
@@ -253,14 +283,14 @@ def _kernel_spec(
     )
 
 
-def _loss_columns(source: Source, losses: Sequence[Loss]) -> tuple[str, ...]:
-    """The input columns the losses declare, each checked to be in ``source``."""
-    available = set(source.columns())
+def _loss_columns(source: str, columns: list[str], losses: Sequence[Loss]) -> tuple[str, ...]:
+    """The input columns the losses declare, each checked to be in ``columns`` (of ``source``)."""
+    available = set(columns)
     for loss in losses:
         missing = [c for c in loss.columns if c not in available]
         if missing:
             raise InputError(
-                f"{source.name}: the loss {loss.name!r} ({loss.origin}) reads the column"
+                f"{source}: the loss {loss.name!r} ({loss.origin}) reads the column"
                 f"{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}, which the "
                 "file does not have"
             )

@@ -1,13 +1,8 @@
 """Parquet sources: record batches of just the needed columns, read through a small buffer.
 
 Pages are read through a buffered stream of ``READ_BUFFER_BYTES`` rather than a column
-chunk at a time, so memory does not grow with row groups; columns are decoded in
-parallel by Arrow's threads, except in a file of one batch or less, where handing its
-few columns to the pool costs more than decoding them (the many-small-shards case). A run
-with kernel threads of its own decodes on the pool too: a reading thread that decoded
-alone was the slower path on 2 cores (in-process, 50M rows, --threads 2, medians of 5
-alternating rounds: overall 1.36 s wall decoding alone, 1.03 s on the pool, 1.28 s with
---threads 1; per group 2.10, 1.86 and 2.53 s).
+chunk at a time, so memory does not grow with row groups; columns are decoded on the
+reading thread, never on Arrow's pool (:data:`ARROW_THREADS`), whatever ``--threads`` says.
 """
 
 from __future__ import annotations
