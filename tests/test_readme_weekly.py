@@ -37,7 +37,7 @@ def transcripts(readme: str) -> list[list[tuple[str, str]]]:
 def run_block(commands: list[str], cwd: Path) -> list[str]:
     """What each command printed (standard output and error, as a terminal shows them, each
     line without its trailing blanks), run one after another by one bash."""
-    keep = "status=$?; echo '{mark}'; (exit $status)".format(mark=MARK)  # for `echo $?`
+    keep = f"status=$?; echo '{MARK}'; (exit $status)"  # for `echo $?`
     script = "\n".join(f"{command}\n{keep}" for command in commands)
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
