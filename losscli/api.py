@@ -252,7 +252,9 @@ def evaluate(
         per_class=class_losses(run_losses) if class_rows else None,
         quantiles=quantile_specs,
         thresholds=threshold_run,
-        period=period_spec(period, origin=period_origin, tz=tz, time_unit=time_unit),
+        period=period_spec(
+            period, origin=period_origin, tz=tz, time_unit=time_unit, drop_na=drop_na
+        ),
     )
     frames: list[Frame] = []
     comparisons: list[Comparison] = []
