@@ -74,6 +74,7 @@ def test_null_measures_and_rows_without_a_table_are_written_as_json_dumps_does()
     result = evaluate(varied(5), label="y", pred="p", group_by="g", thresholds="auto",
                       per_class=True)  # fmt: skip
     found = result.frame.thresholds
+    assert found is not None
     texts = threshold_texts(found, FIELD).to_pylist()
     assert not found.present.all() and texts[int(np.argmin(found.present))].endswith("[]")
     assert any('"fpr": null' in text for text in texts)  # the group of positives only
