@@ -24,9 +24,7 @@ def frame() -> pd.DataFrame:
     rng = np.random.default_rng(3)
     n = len(WHEN)
     y = rng.uniform(1, 10, n)
-    return pd.DataFrame(
-        {"when": WHEN, "g": list("abab" * 2), "y": y, "p": y + rng.normal(0, 1, n)}
-    )
+    return pd.DataFrame({"when": WHEN, "g": list("abab" * 2), "y": y, "p": y + rng.normal(0, 1, n)})
 
 
 def present(df: pd.DataFrame) -> pd.DataFrame:
