@@ -95,6 +95,16 @@ def test_a_glob_matching_nothing_or_no_level_is_a_usage_error(
     assert named in done.stderr and f"--quantiles '{glob}'" in done.stderr
 
 
+def test_a_glob_takes_column_names_as_they_are_and_refuses_a_level_named_twice() -> None:
+    df = quantile_frame(0).rename(columns={"sales_q10": "a:b,c_q10", "sales_q90": "a:b,c_q90"})
+    row = evaluate(df, quantiles="m:a:b,c_q*", losses="mqloss").to_dict()["rows"][0]
+    want = evaluate(quantile_frame(0), quantiles="sales_q10=0.1,sales_q90=0.9", losses="mqloss")
+    assert row["pred"] == "m" and row["metrics"] == want.to_dict()["rows"][0]["metrics"]
+    twice = quantile_frame(0).rename(columns={"sales_q50": "sales_p10"})
+    with pytest.raises(UsageError, match=r"--quantiles 'sales_\*': the level 0.1 is named twice"):
+        evaluate(twice.drop(columns=["point"]), quantiles="sales_*")
+
+
 def test_a_glob_on_standard_input_reads_it_once(tmp_path: Path, run: Any) -> None:
     path = write_table(quantile_frame(2), tmp_path / "q.csv")
     piped = losscli_process("evaluate", "-", "--quantiles", "sales_q*", "-f", "json",

@@ -86,11 +86,16 @@ def _parse(text: str) -> QuantileSpec:
             f"--quantiles {text!r}: a quantile forecast has two or more columns, each at its "
             f"level ({EXAMPLE}); score one quantile column with -p COL -m pinball:q=LEVEL"
         )
-    for what, values in (("column", columns), ("level", levels)):
-        twice = [v for i, v in enumerate(values) if v in values[:i]]
-        if twice:
-            raise UsageError(f"--quantiles {text!r}: the {what} {twice[0]!r} is named twice")
+    _once(text, "column", columns)
+    _once(text, "level", levels)
     return QuantileSpec(text, name.strip(), tuple(columns), tuple(levels))
+
+
+def _once(text: str, what: str, values: Sequence[object]) -> None:
+    """A column or level named twice in one spec is a usage error naming it."""
+    twice = [v for i, v in enumerate(values) if v in values[:i]]
+    if twice:
+        raise UsageError(f"--quantiles {text!r}: the {what} {twice[0]!r} is named twice")
 
 
 def _level(text: str, column: str, level: str) -> float:
@@ -127,9 +132,8 @@ def _matched(spec: QuantileSpec, columns: Sequence[str]) -> QuantileSpec:
             "two or more columns; score one with -p COL -m pinball:q=LEVEL"
         )
     levels = tuple(name_level(spec.text, column) for column in found)
-    pairs = ",".join(f"{c}={q!r}" for c, q in zip(found, levels, strict=True))
-    checked = _parse(f"{spec.name}:{pairs}" if spec.name else pairs)  # each level once
-    return replace(checked, text=spec.text)
+    _once(spec.text, "level", levels)
+    return replace(spec, columns=tuple(found), levels=levels, pattern="")
 
 
 def name_level(text: str, column: str) -> float:
