@@ -25,7 +25,7 @@ from .engine.settings import uncertainty_settings
 from .engine.thresholds import threshold_reading
 from .errors import UsageError
 from .gating.request import Gates, as_baseline
-from .inputs import as_list, as_source, check_engine, each_file_once, evaluated
+from .inputs import as_list, as_source, check_engine, each_file_once, evaluated, first_columns
 from .losses import (
     EPS,
     Direction,
@@ -37,7 +37,8 @@ from .losses import (
     resolve_losses,
 )
 from .losses.shapes import Ranked
-from .reading.quantiles import parse_quantiles
+from .reading import Source
+from .reading.quantiles import matched, parse_quantiles
 from .result import Comparison, EvaluationResult, Frame
 from .result.confusion import confusion_settings
 
@@ -213,6 +214,10 @@ def evaluate(
         gates = gates.renamed({a.name: b.name for a, b in zip(before, after, strict=True)})
     named = [] if not names or "all" in listed else chosen
     quantile_specs = parse_quantiles(_as_tuple(quantiles))
+    reading = (input_format, delimiter, encoding, decimal, storage_options)
+    opened: dict[int, Source] = {}  # the first input, opened to match --quantiles globs
+    if any(spec.pattern for spec in quantile_specs):
+        quantile_specs = matched(quantile_specs, first_columns(inputs, stdin, reading, opened))
     point_models = bool(pred or probs or logits) or not quantile_specs  # none: one is guessed
     chosen = quantile_losses(chosen, named, required, quantile_specs, point_models=point_models)
     run_losses, class_rows = per_class_losses(tuple(dict.fromkeys([*chosen, *required])), per_class)
@@ -230,6 +235,7 @@ def evaluate(
         origin=period_origin,
         tz=tz,
         time_unit=None if time_col and not period else time_unit,
+        drop_na=drop_na,
     )
     from .engine.series_plan import series_run as history_series
 
@@ -292,8 +298,10 @@ def evaluate(
     if sum(isinstance(item, str) and item == "-" for item in items) > 1:
         raise UsageError("- (standard input) is streamed, so it can be read once: give it once")
     indexed, notices = each_file_once(items)
-    reading = (input_format, delimiter, encoding, decimal, storage_options)
-    sources = (as_source(item, index, stdin, reading) for index, item in indexed)
+    sources = (
+        opened[index] if index in opened else as_source(item, index, stdin, reading)
+        for index, item in indexed
+    )
     cluster = _cluster(engine, scheduler, workers, connect_timeout)
     for found in evaluated(sources, options, engine=engine, cluster=cluster, reading=reading):
         frames.append(found.frame)

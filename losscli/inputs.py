@@ -69,6 +69,18 @@ def reopen(name: str, reading: tuple[Any, ...], stdin: IO[bytes] | None = None) 
     )
 
 
+def first_columns(
+    inputs: Any, stdin: IO[bytes] | None, reading: tuple[Any, ...], opened: dict[int, Source]
+) -> list[str]:
+    """The first input's columns (none without inputs); its source is kept in ``opened``
+    (by its index, 0), to be read from there, not opened again (standard input reads once)."""
+    items = as_list(inputs)
+    if not items:
+        return []
+    opened[0] = as_source(items[0], 0, stdin, reading)
+    return opened[0].columns()
+
+
 def each_file_once(items: list[Any]) -> tuple[list[tuple[int, Any]], list[str]]:
     """The inputs with their index, each file once (the first naming kept; ``a.csv`` and
     ``./a.csv`` are one file), and a notice naming those named more than once, as a model

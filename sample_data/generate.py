@@ -1,7 +1,10 @@
-"""Regenerate the sample files: python sample_data/generate.py (deterministic)."""
+"""Regenerate the sample files: python sample_data/generate.py [DIR] (deterministic; DIR
+defaults to this directory, so a regeneration into another one can be compared byte for
+byte with the files kept here)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +42,52 @@ def with_quantiles(frame: pd.DataFrame) -> pd.DataFrame:
     frame["forecast_q50"] = frame["forecast"]
     frame["forecast_q90"] = (frame["forecast"] + spread).round(1)
     return frame
+
+
+# weekly_demand: 8 stores × 5 items, 2025-W01..2025-W52 of history, 2026-W01..2026-W52
+# evaluated; forecast_b runs DRIFT_SIZE high from DRIFT_ONSET on.
+SCALES = [1.6, 1.4, 1.2, 1.0, 1.0, 0.8, 0.7, 0.5]  # each store's size
+STORES = {f"S{s + 1:02d}": scale for s, scale in enumerate(SCALES)}
+ITEMS = {"bread": 30.0, "milk": 18.0, "eggs": 8.0, "coffee": 3.0, "batteries": 0.6}
+WEEKDAY = np.array([0.9, 0.85, 0.9, 1.0, 1.2, 1.4, 0.75])  # Monday … Sunday
+DRIFT_ONSET = "2026-07-20"  # Monday of 2026-W30
+DRIFT_SIZE = 0.4  # forecast_b × (1 + DRIFT_SIZE) from then on
+Z90 = 1.2816  # the standard normal's 90% quantile
+
+
+def weekly_demand(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two years of daily unit sales per store and item (weekly seasonality, over-dispersed
+    counts, slow movers with many days of zero sales): the first year as the history
+    (date, store, item, sales), the second with two forecasts, forecast_a (with its 10%,
+    50% and 90% quantiles) and forecast_b, better than forecast_a until it starts running
+    40% high in 2026-W30 (DRIFT_ONSET, DRIFT_SIZE)."""
+    days = pd.date_range("2024-12-30", periods=728, freq="D")
+    weekday = WEEKDAY[days.day_of_week.to_numpy()]
+    frames = []
+    for store, scale in STORES.items():
+        for item, level in ITEMS.items():
+            mean = level * scale * rng.uniform(0.85, 1.15) * weekday
+            sales = rng.poisson(mean * rng.gamma(20.0, 1 / 20.0, len(days)))
+            frames.append(
+                pd.DataFrame(
+                    {"date": days.strftime("%Y-%m-%d"), "store": store, "item": item,
+                     "sales": sales, "mean": mean}
+                )
+            )
+    data = pd.concat(frames, ignore_index=True)
+    history = data[data["date"] < "2025-12-29"].drop(columns="mean")
+    evaluated = data[data["date"] >= "2025-12-29"].reset_index(drop=True)
+    mean = evaluated.pop("mean").to_numpy()
+    forecast_a = mean * rng.lognormal(0.0, 0.15, len(mean))
+    forecast_b = mean * rng.lognormal(0.0, 0.08, len(mean))
+    forecast_b *= np.where(evaluated["date"] >= DRIFT_ONSET, 1.0 + DRIFT_SIZE, 1.0)
+    spread = Z90 * np.sqrt(forecast_a + forecast_a**2 / 20.0)  # the counts' own spread
+    evaluated["forecast_a"] = forecast_a.round(1)
+    evaluated["forecast_b"] = forecast_b.round(1)
+    evaluated["forecast_a_q10"] = (forecast_a - spread).clip(min=0.0).round(1)
+    evaluated["forecast_a_q50"] = evaluated["forecast_a"]
+    evaluated["forecast_a_q90"] = (forecast_a + spread).round(1)
+    return history, evaluated
 
 
 def model_comparison(rng: np.random.Generator) -> pd.DataFrame:
@@ -98,11 +147,19 @@ def article_example() -> pd.DataFrame:
     return pd.DataFrame({"y_true": [1, 1, 2, 2, 4], "y_pred": [0.6, 1.29, 1.99, 2.69, 3.4]})
 
 
-if __name__ == "__main__":
+def main(out: Path) -> None:
+    """Write every sample file into ``out``."""
     rng = np.random.default_rng(20261123)
-    demand_forecast(rng).to_csv(HERE / "demand_forecast.csv", index=False)
-    model_comparison(rng).to_csv(HERE / "model_comparison.csv", index=False)
-    article_example().to_csv(HERE / "article_example.csv", index=False)
-    churn(rng).to_csv(HERE / "churn.csv", index=False)
-    animals(rng).to_csv(HERE / "animals.csv", index=False)
-    article_one_hot().to_csv(HERE / "article_one_hot.csv", index=False)
+    demand_forecast(rng).to_csv(out / "demand_forecast.csv", index=False)
+    model_comparison(rng).to_csv(out / "model_comparison.csv", index=False)
+    article_example().to_csv(out / "article_example.csv", index=False)
+    churn(rng).to_csv(out / "churn.csv", index=False)
+    animals(rng).to_csv(out / "animals.csv", index=False)
+    article_one_hot().to_csv(out / "article_one_hot.csv", index=False)
+    history, evaluated = weekly_demand(np.random.default_rng(20261207))
+    history.to_csv(out / "weekly_demand_history.csv", index=False)
+    evaluated.to_csv(out / "weekly_demand.csv", index=False)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)

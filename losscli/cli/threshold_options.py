@@ -64,7 +64,7 @@ def check_threshold_usage(table: str, thresholds: str | None, objective: str) ->
 def with_thresholds(fmt: OutputFormat, asked: bool) -> OutputFormat:
     """``fmt`` writing each model's chosen threshold after its text where it is a view for
     people (the table; markdown in a code block); JSON carries them in its rows."""
-    if not asked or not fmt.human:
+    if not asked or not fmt.human or fmt.name == "html":  # the report has a section of them
         return fmt
     render = fmt.render
     fenced = fmt.name == "markdown"

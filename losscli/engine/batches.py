@@ -55,6 +55,15 @@ class BatchBuilder:
         starts, dates = period_keys(column, self.period, source=source, first_row=first_row)
         return records.append_column(PERIOD_KEY, starts), {DATES: dates}
 
+    def missing_times(self, records: Any) -> dict[str, np.ndarray]:
+        """With --drop-na, the --period column as NaN where a row has no time (for the row
+        checks to drop and count those rows; :func:`.periods.missing_times`); else nothing."""
+        if self.period is None or not self.period.drop_na:
+            return {}
+        from .periods import missing_times
+
+        return missing_times(records, self.period)
+
     def written(self, records: Any) -> dict[str, bool]:
         """The evidence of how the chunk's label column writes its values: true/false or
         numbers (:data:`~losscli.reading.classes.BOOLEAN_LABELS`, merged by AND); none for

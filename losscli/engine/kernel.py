@@ -172,7 +172,8 @@ def evaluate_chunk(
     values = {c: to_float(records.column(c), c, part, first_row) for c in plan.numeric}
     labels = builder.labels(records, values, first_row)
     problems = RowProblems(part, spec.drop_na, spec.count_zero_labels, first_row)
-    keep = problems.check(values, plan, records.num_rows, builder.missing(labels))
+    times = builder.missing_times(records)  # --drop-na: rows without a --period time
+    keep = problems.check({**values, **times}, plan, records.num_rows, builder.missing(labels))
     if problems.failed:  # reading goes on only to count every bad row for the message
         nothing = KeySet(plan.group_by, spec.empty_is_missing)
         return Partial(nothing, np.zeros(nothing.size), problems={part: problems})

@@ -31,7 +31,8 @@ class PeriodSpec:
     """Rows are put in periods of ``column``'s time: ``freq`` a calendar frequency
     (:data:`CALENDAR`) or a fixed ``length`` in nanoseconds (``freq`` as given) from
     ``origin`` (ns since the epoch, UTC); ``tz`` the zone periods are cut and shown in;
-    ``unit`` the unit of epoch numbers (None: the column holds times or text)."""
+    ``unit`` the unit of epoch numbers (None: the column holds times or text); ``drop_na``
+    (``--drop-na``): a row without a time is dropped (and counted) instead of an error."""
 
     column: str
     freq: str
@@ -39,6 +40,7 @@ class PeriodSpec:
     origin: int = 0
     length: int = 0  # a fixed length's nanoseconds; 0 for a calendar frequency
     unit: str | None = None
+    drop_na: bool = False
 
     @property
     def calendar(self) -> bool:
@@ -55,6 +57,7 @@ def period_spec(
     origin: str | None = None,
     tz: str | None = None,
     time_unit: str | None = None,
+    drop_na: bool = False,
 ) -> PeriodSpec | None:
     """The checked ``--period`` (None where not given); a usage error names what is wrong."""
     if not period:
@@ -79,6 +82,7 @@ def period_spec(
         origin=_origin(origin or DEFAULT_ORIGIN, zone, length),
         length=length,
         unit=time_unit,
+        drop_na=drop_na,
     )
 
 

@@ -33,8 +33,16 @@ _OFFSET = r"[Tt ]\d\d(?::?\d\d){0,2}(?:[.,]\d+)?(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
 
 def period_keys(column: Any, spec: PeriodSpec, *, source: str, first_row: int) -> tuple[Any, bool]:
     """Each row's period start (an int64 Arrow array) and whether the column held dates."""
+    column = _chunked(column)
+    if spec.drop_na:  # rows without a time are dropped: parse a time present in their place
+        missing = _missing(column)
+        if missing is not None and missing.all():
+            return _arrow.from_numpy(np.zeros(len(column), dtype=np.int64)), False
+        if missing is not None:
+            present = column[int(np.argmin(missing))]
+            column = pc.if_else(_arrow.from_numpy(missing), present, column)
     try:
-        found = _times(_chunked(column), spec, source, first_row)
+        found = _times(column, spec, source, first_row)
     except pa.ArrowInvalid as exc:  # a date or timestamp past what nanoseconds hold
         raise InputError(
             f"{source}: the --period column {spec.column!r}: {str(exc).splitlines()[0]}; "
@@ -53,6 +61,31 @@ def period_keys(column: Any, spec: PeriodSpec, *, source: str, first_row: int) -
         assert found.wall is not None
         starts = _starts_of_walls(found.wall, spec)
     return _arrow.from_numpy(starts.astype(np.int64, copy=False)), found.dates
+
+
+def missing_times(records: Any, spec: PeriodSpec) -> dict[str, np.ndarray]:
+    """The chunk's ``--period`` column as a number per row, NaN where the time is missing
+    (null, or empty text) and 0 elsewhere, for the row checks to drop and count those rows
+    as they do rows with a value missing (``--drop-na``); nothing where every row has one."""
+    missing = _missing(_chunked(records.column(spec.column)))
+    if missing is None:
+        return {}
+    return {spec.column: np.where(missing, np.nan, 0.0)}
+
+
+def _missing(column: pa.Array) -> np.ndarray | None:
+    """Which rows have no time (null, or text empty but for blanks); None: all have one."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+    if not text and not column.null_count:
+        return None
+    missing = _bools(column.is_null())
+    if text:
+        lengths = pc.utf8_length(pc.utf8_trim_whitespace(column.cast(kind)))
+        missing |= _bools(pc.equal(pc.fill_null(lengths, 0), 0))
+    return missing if missing.any() else None
 
 
 class _Times:

@@ -8,6 +8,7 @@ import json
 import math
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from .. import _arrow
@@ -15,6 +16,7 @@ from ..result import EvaluationResult
 from ..result.threshold_table import threshold_columns, threshold_periods
 from ..result.thresholds import MEASURES, ThresholdColumns
 from .cells import group_cells
+from .columns import float_texts
 from .formats import Display
 from .grid import MORE_ROWS, Grid
 from .marks import glyphs_for
@@ -34,13 +36,45 @@ HEADERS = {
 
 
 def threshold_texts(columns: ThresholdColumns, indent: str) -> pa.Array:
-    """Per row, ``,\\n<indent>"thresholds": [...]`` as ``json.dumps(indent=2)`` writes it
-    there (the document's rows' path: :mod:`.json_rows`)."""
-    texts = []
-    for i in range(len(columns.present)):
-        text = json.dumps(columns.records(i), indent=2, ensure_ascii=False, allow_nan=False)
-        texts.append(f',\n{indent}"thresholds": ' + text.replace("\n", "\n" + indent))
-    return _arrow.texts(texts)
+    """Per row, ``,\n<indent>"thresholds": [...]`` as ``json.dumps(indent=2)`` writes it
+    there (the document's rows' path: :mod:`.json_rows`), a whole column at a time: each
+    measure's texts over every (row, threshold) cell at once, the cells joined per row."""
+    import pyarrow.compute as pc
+
+    head = f',\n{indent}"thresholds": '
+    counts = np.where(columns.present, columns.counts(), 0)
+    if not counts.any():
+        return _arrow.repeated_text(head + "[]", len(counts))
+    item, key = indent + "  ", indent + "    "
+    measures = columns.measures()
+    kind = columns.objective.kind
+    values = {"threshold": columns.at, **{m: measures[m] for m in MEASURES}}
+    if kind != "f1":
+        values[kind] = measures[kind]
+    places = np.arange(columns.at.shape[1])
+    cells = places[None, :] < counts[:, None]  # rows × T: the rows' own thresholds
+    size = int(cells.sum())
+    parts = []
+    for k, (name, value) in enumerate(values.items()):
+        start = f"{item}{{\n{key}" if k == 0 else f",\n{key}"
+        parts.append(_arrow.repeated_text(f"{start}{json.dumps(name)}: ", size))
+        finite = np.where(np.isfinite(value), value, np.nan)[cells]  # ±inf: null, as NaN
+        parts.append(float_texts(finite, "null"))
+    best = (places[None, :] == columns.chosen(measures)[:, None])[cells]
+    ends = [f',\n{key}"chosen": {word}\n{item}}}' for word in ("true", "false")]
+    parts.append(pc.if_else(_arrow.from_numpy(best), ends[0], ends[1]))
+    joined = _arrow.joined([part.cast(pa.large_string()) for part in parts])
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    lists = pa.LargeListArray.from_arrays(_arrow.from_numpy(offsets), joined)
+    within = pc.binary_join(lists, pa.scalar(",\n", pa.large_string()))
+    listed = _arrow.joined(
+        [
+            _arrow.repeated_text(f"{head}[\n", len(counts)).cast(pa.large_string()),
+            within,
+            _arrow.repeated_text(f"\n{indent}]", len(counts)).cast(pa.large_string()),
+        ]
+    )
+    return pc.if_else(_arrow.from_numpy(counts > 0), listed, head + "[]")
 
 
 def threshold_lines(result: EvaluationResult, display: Display) -> list[str]:

@@ -48,6 +48,7 @@ th, td { padding: .25rem .5rem; border-bottom: 1px solid var(--line); text-align
 th { background: var(--head); white-space: nowrap; }
 td[data-v] { text-align: right; white-space: nowrap; }
 tr.overall td { font-weight: 700; }
+tr.chosen td { font-weight: 700; background: var(--head); }
 td.best { font-weight: 700; text-decoration: underline; }
 td.failed { color: var(--fail); font-weight: 700; }
 td.better { color: var(--better); } td.worse { color: var(--worse); }

@@ -23,6 +23,7 @@ from .diagrams import reliability_figures
 from .residuals import histogram_figures
 from .svg import esc
 from .tables import Notes, best_lines, comparisons_table, results_table
+from .thresholds import threshold_tables
 
 Section = Callable[[EvaluationResult, Display, Notes], str]
 STORAGE_OPTION = "--storage-option"
@@ -176,6 +177,12 @@ def curves_section(result: EvaluationResult, display: Display, notes: Notes) -> 
     return section("curves", "ROC and precision-recall curves", "".join(figures))
 
 
+def thresholds_section(result: EvaluationResult, display: Display, notes: Notes) -> str:
+    """--thresholds: per binary model's row, its thresholds' table, the objective's best marked."""
+    tables = threshold_tables(result, display.digits, display.max_rows)
+    return section("thresholds", "Thresholds", tables) if tables else ""
+
+
 def notes_section(result: EvaluationResult, display: Display, notes: Notes) -> str:
     """Every note the table's marks point to, then the footnotes and warnings."""
     parts = []
@@ -203,4 +210,5 @@ SECTIONS: list[Section] = [
     residuals_section,
     curves_section,
     confusion_section,
+    thresholds_section,
 ]
