@@ -8,6 +8,7 @@ dict, other types (and a few texts) by Arrow's ``index_in`` against the values s
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -68,11 +69,11 @@ class ColumnIndex:
     def _type(self) -> pa.DataType | None:
         return self._pieces[0].type if self._pieces else None
 
-    def ids(self, column: pa.Array) -> np.ndarray:
+    def ids(self, column: pa.Array, fast: ModuleType | None = None) -> np.ndarray:
         """Each row's id: integer keys through the memo directly (no hashing); otherwise the
         dictionary indices themselves (no copy) where the chunk's dictionary lists the
         values in the order known, as the row groups of one Parquet file usually do, else
-        int32 ids while they fit."""
+        int32 ids while they fit. ``fast``: the compiled loops (hashed keys in one pass)."""
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
         if not self._pieces and _spread_distinct_integers(column):
@@ -85,7 +86,7 @@ class ColumnIndex:
             if self._dense is not None and (not len(values) or self._dense_cover(values)):
                 return self._dense_ids(values, column.type)
             if self._spread is not None and (self._per_row or len(self._spread) > self.MANY_KEYS):
-                return self._hashed_ids(values, column.type)
+                return self._hashed_ids(values, column.type, fast)
         encoded = _arrow.dictionary_encoded(column)
         mapping = self.positions(encoded.dictionary)
         indices = _arrow.values(encoded.indices)
@@ -94,13 +95,15 @@ class ColumnIndex:
         compact = np.int32 if len(mapping) and mapping.max() < 2**31 else np.int64
         return mapping.astype(compact)[indices]
 
-    def _hashed_ids(self, values: np.ndarray, kind: pa.DataType) -> np.ndarray:
+    def _hashed_ids(
+        self, values: np.ndarray, kind: pa.DataType, fast: ModuleType | None = None
+    ) -> np.ndarray:
         """Integer keys spread too far for a dense table, many of them: every row looked up
         in the hash table (cheaper than sorting the chunk to look up its distinct values:
         at a million keys a chunk's rows are nearly all distinct), the new values added
         with ids in sorted order."""
         assert self._spread is not None
-        ids = self._spread.lookup(values)
+        ids = self._spread.lookup(values, fast)
         new = ids < 0
         if new.any():
             fresh, inverse = np.unique(values[new], return_inverse=True)

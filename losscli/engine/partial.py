@@ -24,6 +24,7 @@ import numpy as np
 
 from .bootstrap import Replicates, ReplicateSums, capacity_for
 from .checks import RowProblems
+from .compiled import scattered
 from .keys import KeySet
 from .reduce import slice_of
 from .statistics import Key, State, Sum
@@ -157,9 +158,9 @@ class Partial:
 
 def _add(mine: np.ndarray, theirs: np.ndarray, where: np.ndarray | slice) -> np.ndarray:
     """:meth:`.Sum.absorb`, with its keys' place found once for all sums: a slice added in
-    place, ids in one scattered pass."""
+    place, ids in one scattered pass (compiled, where loaded, for many keys)."""
     if isinstance(where, slice):
         mine[where] += theirs
-    else:
+    elif not scattered(mine, where, theirs):
         np.add.at(mine, where, theirs)
     return mine
