@@ -58,10 +58,6 @@ class BlockSums:
             done = self._done[tag] = ((kind, column), kind.of_rows(self.codes, self.n_keys, column))
         return done[1]
 
-    def given(self, column: Column, summed: np.ndarray) -> None:
-        """Σ column per key, summed elsewhere (the compiled path: :mod:`.compiled`)."""
-        self._done[(id(SUM), -1 if isinstance(column, Ones) else id(column))] = (column, summed)
-
     def settle(self, table: np.ndarray, touched: list[bool]) -> None:
         """Add the sums of the columns filed (``slots``, ``columns``) to ``table``'s rows, as
         :func:`~.reduce.key_sum` makes them (the sums of one column taken once); a row not

@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -32,20 +31,19 @@ import pyarrow as pa
 from ..columns import Ones
 from ..errors import InputError, PluginFailure
 from ..losses import Batch, Loss
-from ..losses.shapes import SPREAD, Found, Shape
+from ..losses.shapes import CROSS, SPREAD, Found, Shape
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
 from .blocks import CACHE_ROWS, BlockSums, Column, TermCache, rows_per_block, sum_table
 from .bootstrap import ChunkBootstrap, Resampling
 from .budget import MemoryBudget
 from .checks import RowProblems
-from .compiled import summed_block
 from .declarations import same_kind
 from .delong import PLACEMENTS
 from .delong_pairs import PAIRS
 from .keys import ChunkKeys, KeySet
 from .partial import Partial
-from .shifted import ChunkMoments, add_cross_sums
+from .shifted import ChunkMoments
 from .statistics import Key, Statistic, Sum, flag
 
 
@@ -188,7 +186,7 @@ def evaluate_chunk(
         labels = {m: v[keep] for m, v in labels.items()}
         codes = None if codes is None else codes[keep]
         rows = np.flatnonzero(keep)
-    chunk = _Chunk(spec, builder, problems, keys.size, position, fast=keys.fast)
+    chunk = _Chunk(spec, builder, problems, keys.size, position)
     chunk.binary.update({**(evidence or {}), **builder.written(records)})
     step = rows_per_block(spec.cache_rows // _widest(plan), keys.size)
     if codes is not None:
@@ -215,11 +213,9 @@ class _Chunk:
         problems: RowProblems,
         n_keys: int,
         position: int,
-        *,
-        fast: ModuleType | None = None,  # the compiled loops (engine/compiled.py), if loaded
     ) -> None:
         self.spec, self.builder, self.problems = spec, builder, problems
-        self.n_keys, self.position, self.fast = n_keys, position, fast
+        self.n_keys, self.position = n_keys, position
         self.resampler = None
         if spec.resampling is not None:
             optional = not spec.replicate_ratios  # the hidden bootstrap (R², F1, …): --ci normal
@@ -246,10 +242,9 @@ class _Chunk:
             weights = values.get(spec.plan.weight) if spec.plan.weight else None
             counted = None if weights is None else weights > 0
             self.resampler.block(self.position + _positions(rows), codes, counted)
-        fast = None if codes is None else self.fast  # its counts come with its sums
-        counts = sums(Ones(n)) if fast is None or spec.moments else None
+        counts = sums(Ones(n))
+        self.n = counts if self.n is None else self.n + counts
         if spec.moments:
-            assert counts is not None
             self.moments.block(codes, counts)
         ratios: dict[str, dict[str, tuple[Column, Column]]] = {}
         self.ranked = {}
@@ -269,12 +264,9 @@ class _Chunk:
             if not (model.multiclass or model.levels) and self.binary.get(model.name, True):
                 self.binary[model.name] = _looks_binary(model_batch)
         if spec.moments and spec.reference in ratios:
-            add_cross_sums(self.moments, ratios, spec.reference)
+            _add_cross_sums(self.moments, ratios, spec.reference)
         if spec.pair_tables and spec.reference in self.ranked:
             self._add_pairs(sums, spec.reference)
-        counts = summed_block(fast, sums) if fast is not None else counts
-        assert counts is not None
-        self.n = counts if self.n is None else self.n + counts
         sums.settle(self.sums, self.touched)
 
     def _model(self, model: str, batch: Batch, sums: BlockSums) -> dict[str, tuple[Column, Column]]:
@@ -357,6 +349,24 @@ class _Chunk:
         if self.resampler is not None:
             out.bootstrap = self.resampler.replicates()
         return out
+
+
+def _add_cross_sums(
+    moments: ChunkMoments,
+    ratios: dict[str, dict[str, tuple[Column, Column]]],
+    reference: str,
+) -> None:
+    """The co-moments of each model m's (w·a, w·b) with the reference r's, filed as the
+    model's :data:`~losscli.losses.shapes.CROSS` (its two columns, then the reference's);
+    its own co-moments are taken from them rather than summed twice."""
+    for model, columns in ratios.items():
+        if model == reference:
+            continue
+        for loss, (a, b) in columns.items():
+            if loss in ratios[reference]:
+                ra, rb = ratios[reference][loss]
+                joint = [a, b, ra, rb]
+                moments.add_joint((model, loss, SPREAD), within=(model, loss, CROSS), columns=joint)
 
 
 def group_ids(keys: KeySet, records: Any, columns: Sequence[str], source: str) -> np.ndarray | None:

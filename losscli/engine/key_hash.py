@@ -12,8 +12,6 @@ own) never builds its table.
 
 from __future__ import annotations
 
-from types import ModuleType
-
 import numpy as np
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2⁶⁴ / golden ratio: Fibonacci hashing
@@ -39,12 +37,9 @@ class HashedMemo:
     def __len__(self) -> int:
         return self._count + sum(len(v) for v, _ in self._waiting)
 
-    def lookup(self, values: np.ndarray, fast: ModuleType | None = None) -> np.ndarray:
-        """The id of each value, −1 where it is new; ``fast``: the compiled loops (one pass
-        over the values, each probed to its slot in turn)."""
-        self._settle(fast)
-        if fast is not None:
-            return fast.hash_lookup(self._slots, self._bits, values.astype(np.int64, copy=False))
+    def lookup(self, values: np.ndarray) -> np.ndarray:
+        """The id of each value, −1 where it is new."""
+        self._settle()
         slots = self._home(values)
         held = np.take(self._slots, slots, axis=0)
         found = np.where(held[:, 0] == values, held[:, 1], _EMPTY)  # a free slot's id is −1
@@ -70,7 +65,7 @@ class HashedMemo:
         hashed = values.view(np.uint64) * _MULTIPLIER
         return (hashed >> np.uint64(64 - self._bits)).astype(np.intp)
 
-    def _settle(self, fast: ModuleType | None = None) -> None:
+    def _settle(self) -> None:
         """Put the keys waiting into the table, first doubling it to stay at most half full."""
         if not self._waiting:
             return
@@ -85,11 +80,7 @@ class HashedMemo:
             self._bits = max(needed - 1, 1).bit_length()
             self._slots = _free_slots(self._bits)
             self._count = 0
-        if fast is not None:  # the first free slot from each key's home, key by key
-            self._count += len(values)
-            fast.hash_insert(self._slots, self._bits, values, ids.astype(np.int64, copy=False))
-        else:
-            self._insert(values, ids)
+        self._insert(values, ids)
 
     def _insert(self, values: np.ndarray, ids: np.ndarray) -> None:
         """Each key into the first free slot from its home on: of the keys that reach the

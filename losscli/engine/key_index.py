@@ -8,7 +8,6 @@ dict, other types (and a few texts) by Arrow's ``index_in`` against the values s
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -69,11 +68,11 @@ class ColumnIndex:
     def _type(self) -> pa.DataType | None:
         return self._pieces[0].type if self._pieces else None
 
-    def ids(self, column: pa.Array, fast: ModuleType | None = None) -> np.ndarray:
+    def ids(self, column: pa.Array) -> np.ndarray:
         """Each row's id: integer keys through the memo directly (no hashing); otherwise the
         dictionary indices themselves (no copy) where the chunk's dictionary lists the
         values in the order known, as the row groups of one Parquet file usually do, else
-        int32 ids while they fit. ``fast``: the compiled loops (hashed keys in one pass)."""
+        int32 ids while they fit."""
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
         if not self._pieces and _spread_distinct_integers(column):
@@ -86,7 +85,7 @@ class ColumnIndex:
             if self._dense is not None and (not len(values) or self._dense_cover(values)):
                 return self._dense_ids(values, column.type)
             if self._spread is not None and (self._per_row or len(self._spread) > self.MANY_KEYS):
-                return self._hashed_ids(values, column.type, fast)
+                return self._hashed_ids(values, column.type)
         encoded = _arrow.dictionary_encoded(column)
         mapping = self.positions(encoded.dictionary)
         indices = _arrow.values(encoded.indices)
@@ -95,15 +94,13 @@ class ColumnIndex:
         compact = np.int32 if len(mapping) and mapping.max() < 2**31 else np.int64
         return mapping.astype(compact)[indices]
 
-    def _hashed_ids(
-        self, values: np.ndarray, kind: pa.DataType, fast: ModuleType | None = None
-    ) -> np.ndarray:
+    def _hashed_ids(self, values: np.ndarray, kind: pa.DataType) -> np.ndarray:
         """Integer keys spread too far for a dense table, many of them: every row looked up
         in the hash table (cheaper than sorting the chunk to look up its distinct values:
         at a million keys a chunk's rows are nearly all distinct), the new values added
         with ids in sorted order."""
         assert self._spread is not None
-        ids = self._spread.lookup(values, fast)
+        ids = self._spread.lookup(values)
         new = ids < 0
         if new.any():
             fresh, inverse = np.unique(values[new], return_inverse=True)

@@ -20,14 +20,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from .. import _arrow
-from . import compiled
 from .key_index import ColumnIndex
 
 PACKED_BITS = 31  # a column's id in a packed combination: fewer than 2^31 keys
@@ -44,7 +42,6 @@ class ChunkKeys:
     codes: np.ndarray | None
     size: int
     at: np.ndarray | None = None
-    fast: ModuleType | None = None  # the compiled loops, for a fold of many keys (compiled.py)
 
 
 class KeySet:
@@ -62,7 +59,6 @@ class KeySet:
         # id) packed in one int64, so combinations are found by the columns' own memo
         self._stages = [ColumnIndex() for _ in self.columns[1:]]
         self._scratch = np.zeros(0, dtype=np.int64)  # a row per key: compact()'s workspace
-        self.coded = 0  # rows coded so far (:meth:`codes`): the compiled loops pay past some
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(vars(self))
@@ -79,21 +75,18 @@ class KeySet:
 
     def codes(self, arrays: Sequence[pa.Array]) -> np.ndarray:
         """The global group id of each row of one chunk."""
-        fast = compiled.wanted(self.size, self.coded)
-        self.coded += len(arrays[0]) if arrays else 0
-        pairs = zip(self._per_column, arrays, strict=True)
-        ids = [index.ids(array, fast) for index, array in pairs]
+        ids = [index.ids(array) for index, array in zip(self._per_column, arrays, strict=True)]
         if len(ids) == 1:
             return ids[0]
-        return self._combined(ids, fast)
+        return self._combined(ids)
 
-    def _combined(self, ids: Sequence[np.ndarray], fast: ModuleType | None = None) -> np.ndarray:
+    def _combined(self, ids: Sequence[np.ndarray]) -> np.ndarray:
         """The key id of each row's per-column ids (new combinations added), stage by stage:
         no Python work per row or per combination."""
         out = np.asarray(ids[0], dtype=np.int64)
         for stage, column in zip(self._stages, ids[1:], strict=True):
             packed = (out << PACKED_BITS) | np.asarray(column, dtype=np.int64)
-            out = np.asarray(stage.ids(_arrow.from_numpy(packed), fast), dtype=np.int64)
+            out = np.asarray(stage.ids(_arrow.from_numpy(packed)), dtype=np.int64)
         return out
 
     def _column_ids(self, at: np.ndarray | None = None) -> np.ndarray:
@@ -115,24 +108,18 @@ class KeySet:
         rows, else by its distinct ids, so that its sums never outgrow its rows."""
         if ids is None:
             return ChunkKeys(self, None, 1)
-        fast = compiled.wanted(self.size, self.coded)
         if self.size <= max(len(ids), 1):  # the keys known so far (more may come before
-            return ChunkKeys(self, ids, self.size, np.arange(self.size), fast)  # it's absorbed)
-        codes, at = self._compact(ids, fast)
-        return ChunkKeys(self, codes, len(at), at, fast)
+            return ChunkKeys(self, ids, self.size, np.arange(self.size))  # it is absorbed)
+        codes, at = self._compact(ids)
+        return ChunkKeys(self, codes, len(at), at)
 
-    def _compact(
-        self, ids: np.ndarray, fast: ModuleType | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _compact(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``ids`` renumbered 0 … k − 1, and the id each new number stands for: in passes over
         the rows, without sorting. A workspace of a row per key holds one row of each id
         (whichever a repeated id's writes leave: any will do, as each id then has one), and
         that row gives the id its new number."""
         if len(self._scratch) < self.size:
             self._scratch = np.zeros(max(self.size, 2 * len(self._scratch)), dtype=np.int64)
-        if fast is not None:  # the same numbers, in three passes over the rows
-            codes, at = fast.compact(np.asarray(ids, dtype=np.int64), self._scratch)
-            return codes, at
         rows = np.arange(len(ids))
         scratch = self._scratch
         scratch[ids] = rows

@@ -24,7 +24,6 @@ import numpy as np
 
 from .bootstrap import Replicates, ReplicateSums, capacity_for
 from .checks import RowProblems
-from .compiled import scattered
 from .keys import KeySet
 from .reduce import slice_of
 from .statistics import Key, State, Sum
@@ -158,9 +157,9 @@ class Partial:
 
 def _add(mine: np.ndarray, theirs: np.ndarray, where: np.ndarray | slice) -> np.ndarray:
     """:meth:`.Sum.absorb`, with its keys' place found once for all sums: a slice added in
-    place, ids in one scattered pass (compiled, where loaded, for many keys)."""
+    place, ids in one scattered pass."""
     if isinstance(where, slice):
         mine[where] += theirs
-    elif not scattered(mine, where, theirs):
+    else:
         np.add.at(mine, where, theirs)
     return mine

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from ..columns import Ones
-from ..losses.shapes import CROSS, SPREAD
 from . import comoments
 from .comoments import Column, merged, pair
 from .reduce import key_sum
@@ -232,21 +231,3 @@ def _exponent(
     exponent = np.frexp(np.where(n > 0, size / np.maximum(n, 1), 0.0))[1].astype(np.int64)
     exponent = np.where(np.isfinite(size), exponent, 0)
     return np.where(np.abs(exponent) <= UNSCALED, 0, exponent)
-
-
-def add_cross_sums(
-    moments: ChunkMoments,
-    ratios: dict[str, dict[str, tuple[Column, Column]]],
-    reference: str,
-) -> None:
-    """The co-moments of each model m's (w·a, w·b) with the reference r's, filed as the
-    model's :data:`~losscli.losses.shapes.CROSS` (its two columns, then the reference's);
-    its own co-moments are taken from them rather than summed twice."""
-    for model, columns in ratios.items():
-        if model == reference:
-            continue
-        for loss, (a, b) in columns.items():
-            if loss in ratios[reference]:
-                ra, rb = ratios[reference][loss]
-                joint = [a, b, ra, rb]
-                moments.add_joint((model, loss, SPREAD), within=(model, loss, CROSS), columns=joint)
