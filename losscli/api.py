@@ -12,9 +12,11 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import IO, Any
 
 from .engine.budget import MemoryBudget, parse_size
+from .engine.drift_spec import drift_spec
 from .engine.finalize import drop_inapplicable
 from .engine.per_class import class_losses
 from .engine.per_class import run_losses as per_class_losses
@@ -40,6 +42,7 @@ from .losses.shapes import Ranked
 from .reading.quantiles import parse_quantiles
 from .result import Comparison, EvaluationResult, Frame
 from .result.confusion import confusion_settings
+from .result.drift import with_drift_checks
 
 MAPE_ZERO_POLICIES = ("skip", "error")
 TASKS = tuple(t.value for t in Task)
@@ -102,6 +105,11 @@ def evaluate(
     period_origin: str | None = None,
     tz: str | None = None,
     time_unit: str | None = None,
+    drift: bool = False,
+    drift_reference: str | None = None,
+    drift_reference_periods: int | None = None,
+    drift_min_periods: int | None = None,
+    fail_on_drift: bool = False,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -167,7 +175,9 @@ def evaluate(
     (per group too), in time order, with a row per period over all groups and per group
     over all periods: ``result.frame.period`` (:class:`~losscli.result.keys.PeriodColumns`);
     ``period_origin``, ``tz`` and ``time_unit`` as ``--period-origin``, ``--tz`` and
-    ``--time-unit``.
+    ``--time-unit``. ``drift`` (with ``period``) judges each period against its group's
+    reference window, as ``--drift``, ``--drift-reference``, ``--drift-reference-periods``,
+    ``--drift-min-periods`` and ``--fail-on-drift`` do (``result.drift``).
 
     ``engine="dask"`` computes on a Dask cluster, with the same numbers: ``scheduler``
     (an address, a ``distributed.Client`` or a cluster; default ``DASK_SCHEDULER_ADDRESS``,
@@ -230,15 +240,24 @@ def evaluate(
         mape_zero=mape_zero,
         renormalize=renormalize,
         progress=progress,
-        uncertainty=uncertainty_settings(
-            ci,
-            method=ci_method,
-            resamples=resamples,
-            seed=seed,
-            block_rows=block_rows,
-            compare=compare,
-            adjust=adjust,
-            losses=run_losses,
+        uncertainty=replace(
+            uncertainty_settings(
+                ci,
+                method=ci_method,
+                resamples=resamples,
+                seed=seed,
+                block_rows=block_rows,
+                compare=compare,
+                adjust=adjust,
+                losses=run_losses,
+            ),
+            drift=drift_spec(
+                drift or fail_on_drift,
+                reference=drift_reference,
+                reference_periods=drift_reference_periods,
+                min_periods=drift_min_periods,
+                period=bool(period),
+            ),
         ),
         threads=threads or (1 if engine == "dask" else os.cpu_count() or 1),  # dask: per task
         budget=MemoryBudget(_memory_limit(max_memory)),
@@ -295,7 +314,7 @@ def evaluate(
         comparisons=[c for c in comparisons if c.loss in shown_names],
         adjust=options.uncertainty.adjust,
     )
-    return gates.judge(result)
+    return with_drift_checks(gates.judge(result), fail_on_drift)
 
 
 def _cluster(engine: str, scheduler: Any, workers: int | None, timeout: float) -> Any:

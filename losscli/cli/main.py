@@ -31,6 +31,7 @@ from .confusion_options import (
     thresholded,
 )
 from .diagram_options import curves_wanted, diagram_options, diagram_warnings, with_diagrams
+from .drift_options import check_drift_usage, drift_options
 from .engine_options import engine_options
 from .messages import PROG, Group, say
 from .options import (
@@ -129,6 +130,7 @@ def main() -> None:
 @input_options
 @quantile_options
 @period_options
+@drift_options
 @storage_option
 @loss_options
 @stats_options
@@ -203,6 +205,7 @@ def evaluate(
     chosen = with_diagrams(chosen, diagrams)
     confusion = confusion_asked(options)
     check_confusion_usage(table, confusion)
+    check_drift_usage(table, options)
     sort_by = thresholded(sort_by, options["threshold"])
     check_threshold_usage(table, options["thresholds"], options["thresholds_objective"])
     chosen = with_thresholds(chosen, options["thresholds"] is not None)

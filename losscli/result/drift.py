@@ -1,0 +1,341 @@
+"""``--drift``: each period's loss against its group's reference window, per file, model,
+group and loss (a *family*), and the period from which it is worse (the *onset*).
+
+Finalizing (:mod:`losscli.engine.drift`) fills :class:`DriftColumns` beside a frame's rows:
+per judged period row and loss, Δ = value − reference value, its interval, its one-sided
+p-value of being worse and that p-value adjusted across the family's judged periods,
+whether it is worse, and whether it is the family's onset. Rows that are not judged (the
+reference's own periods, rows over all periods, class rows) hold NaN and False. Here
+those columns become one :class:`DriftVerdict` per family and loss judged, the JSON
+``"drift"`` list, ``--table drift`` and ``--fail-on-drift``'s failed checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .keys import NO_PERIOD, PeriodColumns, period_texts, refuse_clashing_groups
+
+if TYPE_CHECKING:
+    from .evaluation import EvaluationResult
+    from .frame import Frame
+    from .rows import Outcome
+
+DRIFT_FIELDS = ("loss", "onset", "reference_start", "reference_end", "delta", "low", "high")
+
+
+@dataclass(frozen=True)
+class DriftSettings:
+    """How a run judged drift: the onset's run of worse periods, the level and adjustment,
+    the intervals' method, and the reference window as a sentence names it."""
+
+    min_periods: int
+    level: float
+    adjust: str
+    method: str  # "normal" (two standard errors) or "bootstrap" (the replicates' differences)
+    reference: str  # "each group's first 4 periods", "periods starting 2026-01-05..2026-02-01"
+
+
+@dataclass(frozen=True)
+class DriftLoss:
+    """One loss's drift per row (NaN/False where the row is not judged)."""
+
+    delta: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    p: np.ndarray  # one-sided: of being worse than the reference
+    p_adjusted: np.ndarray  # across its family's judged periods (--adjust)
+    worse: np.ndarray  # bool: significantly worse after the adjustment
+    onset: np.ndarray  # bool: its family's onset period
+
+    @classmethod
+    def absent(cls, n: int) -> DriftLoss:
+        nan = np.full(n, np.nan)
+        no = np.zeros(n, dtype=bool)
+        return cls(nan, nan.copy(), nan.copy(), nan.copy(), nan.copy(), no, no.copy())
+
+    def take(self, index: np.ndarray | slice) -> DriftLoss:
+        return DriftLoss(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    @classmethod
+    def concat(cls, parts: Sequence[DriftLoss]) -> DriftLoss:
+        return cls(
+            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
+        )
+
+
+@dataclass(frozen=True)
+class DriftColumns:
+    """Per row: each judged loss's :class:`DriftLoss`, its family's reference window (the
+    first reference period's start and the last one's end, ns UTC, :data:`NO_PERIOD` where
+    none; ``reference_label`` ``2026-W01..2026-W04``), and ``why`` a family has no
+    verdict (None: judged, or not a period row)."""
+
+    losses: dict[str, DriftLoss]
+    reference_start: np.ndarray  # int64
+    reference_end: np.ndarray  # int64
+    reference_label: np.ndarray  # object
+    why: np.ndarray  # object
+    settings: DriftSettings
+    undirected: tuple[str, ...] = ()  # losses with no better direction: not judged
+
+    def take(self, index: np.ndarray | slice) -> DriftColumns:
+        return replace(
+            self,
+            losses={name: loss.take(index) for name, loss in self.losses.items()},
+            reference_start=self.reference_start[index],
+            reference_end=self.reference_end[index],
+            reference_label=self.reference_label[index],
+            why=self.why[index],
+        )
+
+    @classmethod
+    def absent(cls, n: int, like: DriftColumns) -> DriftColumns:
+        """``n`` rows none of which is judged (a block whose frame has no drift)."""
+        none = np.full(n, NO_PERIOD, dtype=np.int64)
+        empty = np.full(n, None, dtype=object)
+        losses = {name: DriftLoss.absent(n) for name in like.losses}
+        return replace(like, losses=losses, reference_start=none, reference_end=none.copy(),
+                       reference_label=empty, why=empty.copy())  # fmt: skip
+
+    @classmethod
+    def concat(cls, parts: Sequence[DriftColumns | None], sizes: Sequence[int]) -> DriftColumns:
+        like = next(p for p in parts if p is not None)
+        filled = [p or cls.absent(n, like) for p, n in zip(parts, sizes, strict=True)]
+        names = list(dict.fromkeys(name for p in filled for name in p.losses))
+        pairs = list(zip(filled, sizes, strict=True))
+        losses = {
+            name: DriftLoss.concat([p.losses.get(name) or DriftLoss.absent(n) for p, n in pairs])
+            for name in names
+        }
+        undirected = tuple(dict.fromkeys(u for p in filled for u in p.undirected))
+        return replace(
+            like,
+            losses=losses,
+            reference_start=np.concatenate([p.reference_start for p in filled]),
+            reference_end=np.concatenate([p.reference_end for p in filled]),
+            reference_label=np.concatenate([p.reference_label for p in filled]),
+            why=np.concatenate([p.why for p in filled]),
+            undirected=undirected,
+        )
+
+
+@dataclass(frozen=True)
+class DriftVerdict:
+    """One family and loss judged: its onset period (None: no drift) and the onset's Δ with
+    its interval, against the reference window."""
+
+    file: str
+    pred: str
+    group: dict[str, Any] | None
+    loss: str
+    onset: str | None  # the onset period's start, as the period JSON writes it
+    onset_label: str | None
+    reference_start: str
+    reference_end: str
+    reference_label: str
+    delta: float | None
+    low: float | None
+    high: float | None
+    row: int  # the onset's row (else the family's last judged row), for a failed check
+
+    def record(self) -> dict[str, Any]:
+        """The verdict as the JSON ``"drift"`` list carries it."""
+        return {
+            "file": self.file,
+            "pred": self.pred,
+            "group": self.group,
+            "loss": self.loss,
+            "onset": self.onset,
+            "reference": {"start": self.reference_start, "end": self.reference_end},
+            "delta": self.delta,
+            "low": self.low,
+            "high": self.high,
+        }
+
+
+def drift_verdicts(result: EvaluationResult) -> list[DriftVerdict]:
+    """Every family and loss judged, in the rows' order (families), then the losses'."""
+    frame = result.frame
+    drift = frame.drift
+    if drift is None:
+        return []
+    from .ordering import group_ids
+
+    family = _families(frame, group_ids(frame))
+    out: list[tuple[int, int, DriftVerdict]] = []
+    for k, name in enumerate(result.losses):
+        found = drift.losses.get(name)
+        if found is None:
+            continue
+        judged = np.isfinite(found.p)
+        if not judged.any():
+            continue
+        rows = np.flatnonzero(judged)
+        firsts, last = _family_rows(family[rows], rows)
+        onset_of = {int(family[i]): int(i) for i in np.flatnonzero(found.onset)}
+        for first, end in zip(firsts.tolist(), last.tolist(), strict=True):
+            fam = int(family[first])
+            at = onset_of.get(fam, end)
+            out.append((first, k, _verdict(frame, found, drift, name, at, fam in onset_of)))
+    return [v for _, _, v in sorted(out, key=lambda x: (x[0], x[1]))]
+
+
+def _families(frame: Frame, groups: np.ndarray) -> np.ndarray:
+    """Each row's family number: its block and its group (the rows over all groups of a
+    block are one family)."""
+    block = frame.block_of()
+    width = int(groups.max()) + 2 if len(groups) else 1
+    return block.astype(np.int64) * width + (groups + 1)
+
+
+def _family_rows(family: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per family among ``rows`` (in row order): its first row and its last row."""
+    order = np.argsort(family, kind="stable")
+    sorted_family = family[order]
+    starts = np.flatnonzero(np.r_[True, sorted_family[1:] != sorted_family[:-1]])
+    ends = np.r_[starts[1:], len(order)] - 1
+    return rows[order[starts]], rows[order[ends]]
+
+
+def _verdict(
+    frame: Frame, found: DriftLoss, drift: DriftColumns, loss: str, at: int, drifted: bool
+) -> DriftVerdict:
+    assert frame.period is not None
+    one = frame.period.take(slice(at, at + 1))
+    bounds = PeriodColumns(
+        drift.reference_start[at : at + 1],
+        drift.reference_end[at : at + 1],
+        one.label,
+        freq=one.freq,
+        tz=one.tz,
+        dates=one.dates,
+    )
+
+    def number(values: np.ndarray) -> float | None:
+        return float(values[at]) if drifted and np.isfinite(values[at]) else None
+
+    return DriftVerdict(
+        file=str(frame.file[at]),
+        pred=str(frame.pred[at]),
+        group=frame.group(at),
+        loss=loss,
+        onset=str(period_texts(one, "start")[0]) if drifted else None,
+        onset_label=str(one.label[0]) if drifted else None,
+        reference_start=str(period_texts(bounds, "start")[0]),
+        reference_end=str(period_texts(bounds, "end")[0]),
+        reference_label=str(drift.reference_label[at]),
+        delta=number(found.delta),
+        low=number(found.low),
+        high=number(found.high),
+        row=at,
+    )
+
+
+def drift_records(result: EvaluationResult) -> list[dict[str, Any]]:
+    """The JSON ``"drift"`` list: one record per family and loss judged."""
+    return [v.record() for v in drift_verdicts(result)]
+
+
+def drift_columns(result: EvaluationResult) -> tuple[list[str], dict[str, np.ndarray]]:
+    """``--table drift``: one row per family and loss judged (CSV's header and arrays):
+    file, pred, scope, the group columns, loss, onset (the onset period's start; empty
+    where none), the reference window's start and end, and the onset's delta, low, high."""
+    if result.frame.drift is None:
+        from ..errors import UsageError
+
+        raise UsageError("--table drift needs --drift (and --period)")
+    own = ("file", "pred", "scope", *DRIFT_FIELDS)
+    refuse_clashing_groups("drift", result.group_by, own, carried="drift verdicts")
+    verdicts = drift_verdicts(result)
+
+    def column(values: list[Any], kind: Any = object) -> np.ndarray:
+        return np.array(values, dtype=kind) if values else np.zeros(0, dtype=kind)
+
+    def number(values: list[float | None]) -> np.ndarray:
+        return column([np.nan if v is None else v for v in values], float)
+
+    out: dict[str, np.ndarray] = {
+        "file": column([v.file for v in verdicts]),
+        "pred": column([v.pred for v in verdicts]),
+        "scope": column(["overall" if v.group is None else "group" for v in verdicts]),
+    }
+    for g in result.group_by:
+        out[g] = column([None if v.group is None else v.group.get(g) for v in verdicts])
+    out["loss"] = column([v.loss for v in verdicts])
+    out["onset"] = column([v.onset for v in verdicts])
+    out["reference_start"] = column([v.reference_start for v in verdicts])
+    out["reference_end"] = column([v.reference_end for v in verdicts])
+    for name in ("delta", "low", "high"):
+        out[name] = number([getattr(v, name) for v in verdicts])
+    return ["file", "pred", "scope", *result.group_by, *DRIFT_FIELDS], out
+
+
+def drift_outcomes(result: EvaluationResult) -> list[Outcome]:
+    """``--fail-on-drift``: a failed check per family and loss with an onset, on its
+    onset period's row."""
+    from .rows import Outcome
+
+    settings = result.frame.drift.settings if result.frame.drift is not None else None
+    out = []
+    for v in drift_verdicts(result):
+        if v.onset is None or settings is None:
+            continue
+        reason = f"{v.loss} drifted from {v.onset_label} ({drift_change(v)})"
+        out.append(
+            Outcome("--fail-on-drift", v.row, v.loss, v.delta, 0.0, False, reason, kind="drift")
+        )
+    return out
+
+
+def drift_change(v: DriftVerdict) -> str:
+    """``+4.2 [2.9, 5.5] vs reference 2026-W01..2026-W04``: the onset's Δ and interval."""
+    if v.delta is None:
+        return f"vs reference {v.reference_label}"
+    low, high = ("—" if x is None else f"{x:.6g}" for x in (v.low, v.high))
+    return f"{v.delta:+.6g} [{low}, {high}] vs reference {v.reference_label}"
+
+
+def drift_notes(result: EvaluationResult) -> list[str]:
+    """What drift left unjudged: losses without a better direction (once), and per file
+    and model the groups too short for a verdict, counted."""
+    drift = result.frame.drift
+    if drift is None:
+        return []
+    lines = []
+    undirected = [name for name in drift.undirected if name in result.losses]
+    if undirected:
+        lines.append(
+            f"--drift: {', '.join(undirected)} {'has' if len(undirected) == 1 else 'have'} no "
+            "better direction, so no period of it is judged worse"
+        )
+    frame = result.frame
+    why = drift.why
+    noted = np.flatnonzero(why != None)  # noqa: E711 (elementwise)
+    if not len(noted):
+        return lines
+    from .ordering import group_ids
+
+    family = _families(frame, group_ids(frame))
+    firsts, _ = _family_rows(family[noted], noted)
+    counts: dict[tuple[str, str, str], int] = {}
+    for i in firsts.tolist():
+        key = (str(frame.file[i]), str(frame.pred[i]), str(why[i]))
+        counts[key] = counts.get(key, 0) + 1
+    for (file, pred, text), count in counts.items():
+        what = "group" if count == 1 else "groups"
+        lines.append(f"--drift: {file} · {pred}: {count:,} {what} not judged: {text}")
+    return lines
+
+
+def with_drift_checks(result: EvaluationResult, fail_on_drift: bool) -> EvaluationResult:
+    """The result with what drift left unjudged among its notices and, with
+    ``--fail-on-drift``, a failed check per onset (:func:`drift_outcomes`)."""
+    if result.frame.drift is None:
+        return result
+    checks = [*result.checks, *drift_outcomes(result)] if fail_on_drift else result.checks
+    return replace(result, notices=[*result.notices, *drift_notes(result)], checks=checks)
