@@ -270,3 +270,16 @@ def test_rows_that_are_not_judged_hold_nothing(tmp_path: Path) -> None:
     over_all_periods = f.period.start == NO_PERIOD
     assert np.isnan(f.drift.losses["mae"].delta[over_all_periods]).all()
     assert not f.drift.losses["mae"].worse[over_all_periods].any()
+
+
+def test_groups_whose_periods_have_no_interval_get_a_note() -> None:
+    """Each group's week is one --block-rows unit, so no group's difference has a
+    bootstrap interval: a note counts them; the weeks over all groups are judged."""
+    result = evaluate(
+        weekly(groups=2, weeks=8, rows=10), label="y", pred="p", group_by="g", losses="mae",
+        period="date:W", drift=True, ci=0.95, ci_method="bootstrap", resamples=20,
+        block_rows=10,
+    )  # fmt: skip
+    assert [v.group for v in result.drift] == [None]
+    note = "mae of 2 groups not judged: no period has a difference"
+    assert any(note in n for n in result.notices)

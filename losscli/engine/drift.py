@@ -304,7 +304,10 @@ def _placed(
     for m in range(len(models)):
         rows = parents[m * size : m * size + size - 1]
         starts[rows], ends[rows], labels[rows], why[rows] = first, end, label, windows.why
-    return DriftColumns(placed, starts, ends, labels, why, settings)
+    after = np.zeros(n, dtype=bool)
+    for m in range(len(models)):
+        after[parents[m * size : m * size + size - 1]] = windows.judged
+    return DriftColumns(placed, starts, ends, labels, why, after, settings)
 
 
 def _reference_windows(

@@ -80,6 +80,7 @@ class DriftColumns:
     reference_end: np.ndarray  # int64
     reference_label: np.ndarray  # object
     why: np.ndarray  # object
+    after: np.ndarray  # bool: a period after its family's reference window, to be judged
     settings: DriftSettings
     undirected: tuple[str, ...] = ()  # losses with no better direction: not judged
 
@@ -91,6 +92,7 @@ class DriftColumns:
             reference_end=self.reference_end[index],
             reference_label=self.reference_label[index],
             why=self.why[index],
+            after=self.after[index],
         )
 
     @classmethod
@@ -100,7 +102,8 @@ class DriftColumns:
         empty = np.full(n, None, dtype=object)
         losses = {name: DriftLoss.absent(n) for name in like.losses}
         return replace(like, losses=losses, reference_start=none, reference_end=none.copy(),
-                       reference_label=empty, why=empty.copy())  # fmt: skip
+                       reference_label=empty, why=empty.copy(),
+                       after=np.zeros(n, dtype=bool))  # fmt: skip
 
     @classmethod
     def concat(cls, parts: Sequence[DriftColumns | None], sizes: Sequence[int]) -> DriftColumns:
@@ -120,6 +123,7 @@ class DriftColumns:
             reference_end=np.concatenate([p.reference_end for p in filled]),
             reference_label=np.concatenate([p.reference_label for p in filled]),
             why=np.concatenate([p.why for p in filled]),
+            after=np.concatenate([p.after for p in filled]),
             undirected=undirected,
         )
 
@@ -195,6 +199,8 @@ def _families(frame: Frame, groups: np.ndarray) -> np.ndarray:
 
 def _family_rows(family: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per family among ``rows`` (in row order): its first row and its last row."""
+    if not len(rows):
+        return rows, rows
     order = np.argsort(family, kind="stable")
     sorted_family = family[order]
     starts = np.flatnonzero(np.r_[True, sorted_family[1:] != sorted_family[:-1]])
@@ -316,8 +322,6 @@ def drift_notes(result: EvaluationResult) -> list[str]:
     frame = result.frame
     why = drift.why
     noted = np.flatnonzero(why != None)  # noqa: E711 (elementwise)
-    if not len(noted):
-        return lines
     from .ordering import group_ids
 
     family = _families(frame, group_ids(frame))
@@ -329,7 +333,7 @@ def drift_notes(result: EvaluationResult) -> list[str]:
     for (file, pred, text), count in counts.items():
         what = "group" if count == 1 else "groups"
         lines.append(f"--drift: {file} · {pred}: {count:,} {what} not judged: {text}")
-    return lines
+    return lines + _without_intervals(result, drift, family)
 
 
 def with_drift_checks(result: EvaluationResult, fail_on_drift: bool) -> EvaluationResult:
@@ -339,3 +343,33 @@ def with_drift_checks(result: EvaluationResult, fail_on_drift: bool) -> Evaluati
         return result
     checks = [*result.checks, *drift_outcomes(result)] if fail_on_drift else result.checks
     return replace(result, notices=[*result.notices, *drift_notes(result)], checks=checks)
+
+
+def _without_intervals(
+    result: EvaluationResult, drift: DriftColumns, family: np.ndarray
+) -> list[str]:
+    """Per file, model and loss, the families with periods to judge none of which has a
+    difference with an interval, counted."""
+    lines = []
+    frame = result.frame
+    for name, found in drift.losses.items():
+        if name not in result.losses:
+            continue
+        waiting = np.unique(family[drift.after])
+        judged = np.unique(family[drift.after & np.isfinite(found.p)])
+        lost = np.setdiff1d(waiting, judged)
+        if not len(lost):
+            continue
+        first = np.flatnonzero(np.isin(family, lost) & drift.after)
+        firsts, _ = _family_rows(family[first], first)
+        counts: dict[tuple[str, str], int] = {}
+        for i in firsts.tolist():
+            key = (str(frame.file[i]), str(frame.pred[i]))
+            counts[key] = counts.get(key, 0) + 1
+        for (file, pred), count in counts.items():
+            lines.append(
+                f"--drift: {file} · {pred}: {name} of {count:,} group"
+                f"{'' if count == 1 else 's'} not judged: no period has a difference with an "
+                "interval (too few rows, or each period within one --block-rows unit)"
+            )
+    return lines
