@@ -41,7 +41,9 @@ def test_the_table_marks_worse_periods_and_says_where_a_loss_drifted(drifted: Pa
     g000 = [line for line in lines if line.strip().startswith("g000")]
     assert sum("▼" in line for line in g000) >= 3  # W08 … W11 are worse
     assert not any("▼" in line for line in lines if line.strip().startswith("g001"))
-    assert "drift against each group's first 4 periods ▼: worse (Holm-adjusted, 95%" in text
+    assert (
+        "▼ worse than the drift reference, each group's first 4 periods (Holm-adjusted, 95%" in text
+    )
     assert DRIFTED in text and "vs reference 2026-W02..2026-W05)" in text
     assert "p · g=g001: mae no drift" in text
     assert text.index(DRIFTED) > text.index("overall")  # below the rows

@@ -46,8 +46,9 @@ def drift_lines(
     adjusted = ADJUSTMENT_NAMES.get(s.adjust, s.adjust)
     method = "the bootstrap's replicates" if s.method == "bootstrap" else "two standard errors"
     lines = [
-        f"drift against {s.reference}{glyphs.worse}: worse ({adjusted}-adjusted, "
-        f"{100 * s.level:g}%, {method}); onset: the first of {s.min_periods} worse in a row"
+        f"{glyphs.worse.strip()} worse than the drift reference, {s.reference} ({adjusted}-"
+        f"adjusted, {100 * s.level:g}%, {method}); a drift's onset is the first of "
+        f"{s.min_periods} worse periods in a row"
     ]
     several = len(result.files) > 1
     blocks: dict[tuple[str, str], list[DriftVerdict]] = {}
