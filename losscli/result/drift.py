@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .keys import NO_PERIOD, PeriodColumns, period_texts, refuse_clashing_groups
+from .keys import NO_PERIOD, period_texts, refuse_clashing_groups
 
 if TYPE_CHECKING:
     from .evaluation import EvaluationResult
@@ -163,30 +163,35 @@ class DriftVerdict:
 
 
 def drift_verdicts(result: EvaluationResult) -> list[DriftVerdict]:
-    """Every family and loss judged, in the rows' order (families), then the losses'."""
+    """Every family and loss judged, in the rows' order (families), then the losses'.
+    The texts are made for all verdicts at once (a result may have a million groups)."""
     frame = result.frame
     drift = frame.drift
-    if drift is None:
+    if drift is None or frame.period is None:
         return []
     from .ordering import group_ids
 
     family = _families(frame, group_ids(frame))
-    out: list[tuple[int, int, DriftVerdict]] = []
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []  # first, at, drifted, loss
     for k, name in enumerate(result.losses):
-        found = drift.losses.get(name)
-        if found is None:
+        column = drift.losses.get(name)
+        if column is None or not np.isfinite(column.p).any():
             continue
-        judged = np.isfinite(found.p)
-        if not judged.any():
-            continue
-        rows = np.flatnonzero(judged)
-        firsts, last = _family_rows(family[rows], rows)
-        onset_of = {int(family[i]): int(i) for i in np.flatnonzero(found.onset)}
-        for first, end in zip(firsts.tolist(), last.tolist(), strict=True):
-            fam = int(family[first])
-            at = onset_of.get(fam, end)
-            out.append((first, k, _verdict(frame, found, drift, name, at, fam in onset_of)))
-    return [v for _, _, v in sorted(out, key=lambda x: (x[0], x[1]))]
+        rows = np.flatnonzero(np.isfinite(column.p))
+        firsts, lasts = _family_rows(family[rows], rows)
+        onset = np.flatnonzero(column.onset)
+        place = np.searchsorted(family[firsts], family[onset])  # firsts: in family order
+        at, drifted = lasts.copy(), np.zeros(len(firsts), dtype=bool)
+        at[place], drifted[place] = onset, True
+        found.append((firsts, at, drifted, k))
+    if not found:
+        return []
+    first = np.concatenate([f[0] for f in found])
+    at = np.concatenate([f[1] for f in found])
+    drifted = np.concatenate([f[2] for f in found])
+    loss = np.concatenate([np.full(len(f[0]), f[3]) for f in found])
+    order = np.lexsort((loss, first))
+    return _verdicts(result, at[order], drifted[order], loss[order])
 
 
 def _families(frame: Frame, groups: np.ndarray) -> np.ndarray:
@@ -208,38 +213,48 @@ def _family_rows(family: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.n
     return rows[order[starts]], rows[order[ends]]
 
 
-def _verdict(
-    frame: Frame, found: DriftLoss, drift: DriftColumns, loss: str, at: int, drifted: bool
-) -> DriftVerdict:
-    assert frame.period is not None
-    one = frame.period.take(slice(at, at + 1))
-    bounds = PeriodColumns(
-        drift.reference_start[at : at + 1],
-        drift.reference_end[at : at + 1],
-        one.label,
-        freq=one.freq,
-        tz=one.tz,
-        dates=one.dates,
-    )
-
-    def number(values: np.ndarray) -> float | None:
-        return float(values[at]) if drifted and np.isfinite(values[at]) else None
-
-    return DriftVerdict(
-        file=str(frame.file[at]),
-        pred=str(frame.pred[at]),
-        group=frame.group(at),
-        loss=loss,
-        onset=str(period_texts(one, "start")[0]) if drifted else None,
-        onset_label=str(one.label[0]) if drifted else None,
-        reference_start=str(period_texts(bounds, "start")[0]),
-        reference_end=str(period_texts(bounds, "end")[0]),
-        reference_label=str(drift.reference_label[at]),
-        delta=number(found.delta),
-        low=number(found.low),
-        high=number(found.high),
-        row=at,
-    )
+def _verdicts(
+    result: EvaluationResult, at: np.ndarray, drifted: np.ndarray, loss: np.ndarray
+) -> list[DriftVerdict]:
+    """The verdicts at rows ``at`` (each family's onset where ``drifted``, else its last
+    judged row) of the losses numbered ``loss`` (in ``result.losses``)."""
+    frame = result.frame
+    drift = frame.drift
+    assert drift is not None and frame.period is not None
+    periods = frame.period.take(at)
+    onsets = period_texts(periods, "start")
+    onsets[~drifted] = None
+    window = replace(periods, start=drift.reference_start[at], end=drift.reference_end[at])
+    starts, ends = period_texts(window, "start"), period_texts(window, "end")
+    names = [result.losses[k] for k in loss.tolist()]
+    numbers = {}
+    for field in ("delta", "low", "high"):
+        values = np.full(len(at), np.nan)
+        for k in np.unique(loss).tolist():
+            mine = loss == k
+            values[mine] = getattr(drift.losses[result.losses[k]], field)[at[mine]]
+        numbers[field] = [
+            float(v) if d and np.isfinite(v) else None
+            for v, d in zip(values.tolist(), drifted.tolist(), strict=True)
+        ]
+    return [
+        DriftVerdict(
+            file=str(frame.file[i]),
+            pred=str(frame.pred[i]),
+            group=frame.group(i),
+            loss=names[j],
+            onset=onsets[j],
+            onset_label=str(periods.label[j]) if drifted[j] else None,
+            reference_start=str(starts[j]),
+            reference_end=str(ends[j]),
+            reference_label=str(drift.reference_label[i]),
+            delta=numbers["delta"][j],
+            low=numbers["low"][j],
+            high=numbers["high"][j],
+            row=i,
+        )
+        for j, i in enumerate(at.tolist())
+    ]
 
 
 def drift_records(result: EvaluationResult) -> list[dict[str, Any]]:
