@@ -42,7 +42,7 @@ from .losses.shapes import Ranked
 from .reading.quantiles import parse_quantiles
 from .result import Comparison, EvaluationResult, Frame
 from .result.confusion import confusion_settings
-from .result.drift import with_drift_checks
+from .result.drift_notes import with_drift_checks
 
 MAPE_ZERO_POLICIES = ("skip", "error")
 TASKS = tuple(t.value for t in Task)

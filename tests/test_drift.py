@@ -283,3 +283,13 @@ def test_groups_whose_periods_have_no_interval_get_a_note() -> None:
     assert [v.group for v in result.drift] == [None]
     note = "mae of 2 groups not judged: no period has a difference"
     assert any(note in n for n in result.notices)
+
+
+def test_groups_with_fewer_than_n_plus_k_periods_get_a_note_not_a_verdict() -> None:
+    result = evaluate(
+        weekly(groups=2, weeks=5, rows=10), label="y", pred="p", group_by="g", losses="mae",
+        period="date:W", drift=True,
+    )  # fmt: skip
+    assert result.drift == []
+    note = "2 groups and the rows over all groups not judged: fewer than 6 periods"
+    assert any(note in n for n in result.notices)

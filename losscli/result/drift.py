@@ -7,7 +7,8 @@ p-value of being worse and that p-value adjusted across the family's judged peri
 whether it is worse, and whether it is the family's onset. Rows that are not judged (the
 reference's own periods, rows over all periods, class rows) hold NaN and False. Here
 those columns become one :class:`DriftVerdict` per family and loss judged, the JSON
-``"drift"`` list, ``--table drift`` and ``--fail-on-drift``'s failed checks.
+``"drift"`` list and ``--table drift`` (the notes and ``--fail-on-drift``'s failed checks:
+:mod:`.drift_notes`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from .keys import NO_PERIOD, period_texts, refuse_clashing_groups
 if TYPE_CHECKING:
     from .evaluation import EvaluationResult
     from .frame import Frame
-    from .rows import Outcome
 
 DRIFT_FIELDS = ("loss", "onset", "reference_start", "reference_end", "delta", "low", "high")
 
@@ -171,14 +171,14 @@ def drift_verdicts(result: EvaluationResult) -> list[DriftVerdict]:
         return []
     from .ordering import group_ids
 
-    family = _families(frame, group_ids(frame))
+    family = families(frame, group_ids(frame))
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []  # first, at, drifted, loss
     for k, name in enumerate(result.losses):
         column = drift.losses.get(name)
         if column is None or not np.isfinite(column.p).any():
             continue
         rows = np.flatnonzero(np.isfinite(column.p))
-        firsts, lasts = _family_rows(family[rows], rows)
+        firsts, lasts = family_rows(family[rows], rows)
         onset = np.flatnonzero(column.onset)
         place = np.searchsorted(family[firsts], family[onset])  # firsts: in family order
         at, drifted = lasts.copy(), np.zeros(len(firsts), dtype=bool)
@@ -194,7 +194,7 @@ def drift_verdicts(result: EvaluationResult) -> list[DriftVerdict]:
     return _verdicts(result, at[order], drifted[order], loss[order])
 
 
-def _families(frame: Frame, groups: np.ndarray) -> np.ndarray:
+def families(frame: Frame, groups: np.ndarray) -> np.ndarray:
     """Each row's family number: its block and its group (the rows over all groups of a
     block are one family)."""
     block = frame.block_of()
@@ -202,7 +202,7 @@ def _families(frame: Frame, groups: np.ndarray) -> np.ndarray:
     return block.astype(np.int64) * width + (groups + 1)
 
 
-def _family_rows(family: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def family_rows(family: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per family among ``rows`` (in row order): its first row and its last row."""
     if not len(rows):
         return rows, rows
@@ -294,97 +294,3 @@ def drift_columns(result: EvaluationResult) -> tuple[list[str], dict[str, np.nda
     for name in ("delta", "low", "high"):
         out[name] = number([getattr(v, name) for v in verdicts])
     return ["file", "pred", "scope", *result.group_by, *DRIFT_FIELDS], out
-
-
-def drift_outcomes(result: EvaluationResult) -> list[Outcome]:
-    """``--fail-on-drift``: a failed check per family and loss with an onset, on its
-    onset period's row."""
-    from .rows import Outcome
-
-    settings = result.frame.drift.settings if result.frame.drift is not None else None
-    out = []
-    for v in drift_verdicts(result):
-        if v.onset is None or settings is None:
-            continue
-        reason = f"{v.loss} drifted from {v.onset_label} ({drift_change(v)})"
-        out.append(
-            Outcome("--fail-on-drift", v.row, v.loss, v.delta, 0.0, False, reason, kind="drift")
-        )
-    return out
-
-
-def drift_change(v: DriftVerdict) -> str:
-    """``+4.2 [2.9, 5.5] vs reference 2026-W01..2026-W04``: the onset's Δ and interval."""
-    if v.delta is None:
-        return f"vs reference {v.reference_label}"
-    low, high = ("—" if x is None else f"{x:.6g}" for x in (v.low, v.high))
-    return f"{v.delta:+.6g} [{low}, {high}] vs reference {v.reference_label}"
-
-
-def drift_notes(result: EvaluationResult) -> list[str]:
-    """What drift left unjudged: losses without a better direction (once), and per file
-    and model the groups too short for a verdict, counted."""
-    drift = result.frame.drift
-    if drift is None:
-        return []
-    lines = []
-    undirected = [name for name in drift.undirected if name in result.losses]
-    if undirected:
-        lines.append(
-            f"--drift: {', '.join(undirected)} {'has' if len(undirected) == 1 else 'have'} no "
-            "better direction, so no period of it is judged worse"
-        )
-    frame = result.frame
-    why = drift.why
-    noted = np.flatnonzero(why != None)  # noqa: E711 (elementwise)
-    from .ordering import group_ids
-
-    family = _families(frame, group_ids(frame))
-    firsts, _ = _family_rows(family[noted], noted)
-    counts: dict[tuple[str, str, str], int] = {}
-    for i in firsts.tolist():
-        key = (str(frame.file[i]), str(frame.pred[i]), str(why[i]))
-        counts[key] = counts.get(key, 0) + 1
-    for (file, pred, text), count in counts.items():
-        what = "group" if count == 1 else "groups"
-        lines.append(f"--drift: {file} · {pred}: {count:,} {what} not judged: {text}")
-    return lines + _without_intervals(result, drift, family)
-
-
-def with_drift_checks(result: EvaluationResult, fail_on_drift: bool) -> EvaluationResult:
-    """The result with what drift left unjudged among its notices and, with
-    ``--fail-on-drift``, a failed check per onset (:func:`drift_outcomes`)."""
-    if result.frame.drift is None:
-        return result
-    checks = [*result.checks, *drift_outcomes(result)] if fail_on_drift else result.checks
-    return replace(result, notices=[*result.notices, *drift_notes(result)], checks=checks)
-
-
-def _without_intervals(
-    result: EvaluationResult, drift: DriftColumns, family: np.ndarray
-) -> list[str]:
-    """Per file, model and loss, the families with periods to judge none of which has a
-    difference with an interval, counted."""
-    lines = []
-    frame = result.frame
-    for name, found in drift.losses.items():
-        if name not in result.losses:
-            continue
-        waiting = np.unique(family[drift.after])
-        judged = np.unique(family[drift.after & np.isfinite(found.p)])
-        lost = np.setdiff1d(waiting, judged)
-        if not len(lost):
-            continue
-        first = np.flatnonzero(np.isin(family, lost) & drift.after)
-        firsts, _ = _family_rows(family[first], first)
-        counts: dict[tuple[str, str], int] = {}
-        for i in firsts.tolist():
-            key = (str(frame.file[i]), str(frame.pred[i]))
-            counts[key] = counts.get(key, 0) + 1
-        for (file, pred), count in counts.items():
-            lines.append(
-                f"--drift: {file} · {pred}: {name} of {count:,} group"
-                f"{'' if count == 1 else 's'} not judged: no period has a difference with an "
-                "interval (too few rows, or each period within one --block-rows unit)"
-            )
-    return lines
