@@ -144,3 +144,12 @@ def test_drift_without_period_and_the_drift_table_without_drift_are_usage_errors
         "evaluate", str(drifted), *common, "--period", "date:W", "--table", "drift", "-f", "csv"
     )
     assert done.returncode == 2 and "--table drift needs --drift" in done.stderr
+
+
+def test_formats_without_a_place_for_the_verdicts_say_where_they_are(drifted: Path) -> None:
+    common = ["-l", "y", "-p", "p", "-m", "mae", "--period", "date:W", "--drift"]
+    done = losscli_process("evaluate", str(drifted), *common, "-f", "csv")
+    assert done.returncode == 0
+    assert "CSV has no place for --drift's verdicts: --table drift writes them" in done.stderr
+    done = losscli_process("evaluate", str(drifted), *common, "-f", "json")
+    assert "no place for --drift" not in done.stderr

@@ -59,3 +59,15 @@ def check_drift_usage(table: str, options: dict[str, Any]) -> None:
             "--table drift needs --drift (and --period): it has one row per file, model, "
             "group and loss judged"
         )
+
+
+def drift_nowhere(fmt: Any, options: dict[str, Any], table: str) -> str:
+    """A warning where ``fmt`` (an ``OutputFormat``) writing the rows has no place for
+    --drift's verdicts."""
+    asked = options["drift"] or options["fail_on_drift"]
+    if not asked or fmt.name in ("table", "markdown", "json") or table == "drift":
+        return ""
+    return (
+        f"{fmt.title} has no place for --drift's verdicts: --table drift writes them, "
+        "-f json, the table and markdown show them"
+    )

@@ -31,7 +31,7 @@ from .confusion_options import (
     thresholded,
 )
 from .diagram_options import curves_wanted, diagram_options, diagram_warnings, with_diagrams
-from .drift_options import check_drift_usage, drift_options
+from .drift_options import check_drift_usage, drift_nowhere, drift_options
 from .engine_options import engine_options
 from .messages import PROG, Group, say
 from .options import (
@@ -249,6 +249,8 @@ def evaluate(
             say("warning", confusion_nowhere(chosen, confusion, table))
         if thresholds_nowhere(chosen, options["thresholds"] is not None, table):
             say("warning", thresholds_nowhere(chosen, True, table))
+        if drift_nowhere(chosen, options, table):
+            say("warning", drift_nowhere(chosen, options, table))
     if output is not None or not quiet:
         emit(result, chosen, precision, output, max_rows, layout=layout, table=table, **view)
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()
