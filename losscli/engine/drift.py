@@ -164,17 +164,19 @@ def _reference(
 ) -> tuple[Partial, np.ndarray, np.ndarray]:
     """The reference windows pooled into one key per group (by the sums' kinds), their
     ids in that partial, and per ordered key the place of its group's among those ids
-    (-1: its group has none)."""
+    (-1: its group has none). The reference's periods are re-keyed to one start,
+    :data:`NO_PERIOD`; the other keys keep theirs, so only the reference's are merged."""
     arrays = list(partial.keys.arrays())
-    arrays[groups] = pa.array(windows.in_reference.astype(np.int64))
+    starts = _arrow.values(arrays[groups]).astype(np.int64)
+    arrays[groups] = pa.array(np.where(windows.in_reference, NO_PERIOD, starts))
     pooled = rekeyed(partial, range(groups + 1), arrays)
     flags = _arrow.values(pooled.keys.arrays()[groups]).astype(np.int64)
-    ref_ids = np.flatnonzero((flags == 1) & (pooled.n > 0))
+    ref_ids = np.flatnonzero((flags == NO_PERIOD) & (pooled.n > 0))
     place = np.full(pooled.size, -1, dtype=np.int64)
     place[ref_ids] = np.arange(len(ref_ids))
-    ones = pa.array(np.ones(len(windows.order), dtype=np.int64))
+    window = pa.array(np.full(len(windows.order), NO_PERIOD, dtype=np.int64))
     taken = _arrow.from_numpy(windows.order.astype(np.int64))
-    ids = pooled.keys.copy().codes([*(a.take(taken) for a in arrays[:groups]), ones])
+    ids = pooled.keys.copy().codes([*(a.take(taken) for a in arrays[:groups]), window])
     known = ids < pooled.size
     ref_of = np.full(len(windows.order), -1, dtype=np.int64)
     ref_of[known] = place[ids[known]]
