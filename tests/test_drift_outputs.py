@@ -153,3 +153,19 @@ def test_formats_without_a_place_for_the_verdicts_say_where_they_are(drifted: Pa
     assert "CSV has no place for --drift's verdicts: --table drift writes them" in done.stderr
     done = losscli_process("evaluate", str(drifted), *common, "-f", "json")
     assert "no place for --drift" not in done.stderr
+
+
+def test_config_keys_set_drift_and_fail_on_drift(drifted: Path, tmp_path: Path) -> None:
+    """drift, drift-reference-periods and fail-on-drift in a config file do what the
+    options do, and a failed drift check names the config key that asked for it."""
+    args = ("evaluate", str(drifted), "-l", "y", "-p", "p", "-g", "g", "-m", "mae", "-f", "json")
+    config = tmp_path / "losscli.toml"
+    config.write_text('period = "date:W"\ndrift = true\ndrift-reference-periods = 3\n')
+    done = losscli_process(*args, "--config", str(config))
+    assert done.returncode == 0, done.stderr
+    entries = json.loads(done.stdout)["drift"]
+    assert entries[0]["reference"] == {"start": "2026-01-05", "end": "2026-01-26"}
+    config.write_text('period = "date:W"\nfail-on-drift = true\n')
+    done = losscli_process(*args, "--config", str(config))
+    assert done.returncode == 1 and "--fail-on-drift" in done.stderr
+    assert f"the failed checks come from {config} (key 'fail-on-drift')" in done.stderr
