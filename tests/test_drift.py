@@ -293,3 +293,20 @@ def test_groups_with_fewer_than_n_plus_k_periods_get_a_note_not_a_verdict() -> N
     assert result.drift == []
     note = "2 groups and the rows over all groups not judged: fewer than 6 periods"
     assert any(note in n for n in result.notices)
+
+
+@pytest.mark.parametrize("method", ["holm", "bh"])
+def test_adjusting_within_families_at_once_equals_adjusting_each_family(method: str) -> None:
+    """--adjust per family (one file, model, group and loss), vectorised over families:
+    the same p-values as adjusting each family alone; NaN (not judged) stays NaN."""
+    from losscli.engine.drift_stats import adjusted_within
+    from losscli.result.adjust import adjusted
+
+    rng = np.random.default_rng(8)
+    family = rng.integers(0, 40, 600)
+    p = rng.uniform(0, 1, 600) ** 3
+    p[rng.uniform(size=600) < 0.1] = np.nan
+    got = adjusted_within(p, family, method)
+    for f in np.unique(family):
+        mine = family == f
+        np.testing.assert_allclose(got[mine], adjusted(p[mine], method), rtol=1e-15)
