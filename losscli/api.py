@@ -12,9 +12,11 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import IO, Any
 
 from .engine.budget import MemoryBudget, parse_size
+from .engine.drift_spec import drift_spec
 from .engine.finalize import drop_inapplicable
 from .engine.per_class import class_losses
 from .engine.per_class import run_losses as per_class_losses
@@ -41,6 +43,7 @@ from .reading import Source
 from .reading.quantiles import matched, parse_quantiles
 from .result import Comparison, EvaluationResult, Frame
 from .result.confusion import confusion_settings
+from .result.drift_notes import with_drift_checks
 
 MAPE_ZERO_POLICIES = ("skip", "error")
 TASKS = tuple(t.value for t in Task)
@@ -107,6 +110,11 @@ def evaluate(
     series: str | Sequence[str] = (),
     series_weight: str | None = None,
     time_col: str | None = None,
+    drift: bool = False,
+    drift_reference: str | None = None,
+    drift_reference_periods: int | None = None,
+    drift_min_periods: int | None = None,
+    fail_on_drift: bool = False,
 ) -> EvaluationResult:
     """Evaluate losses for each input (a path, ``-`` for stdin, or a pandas DataFrame).
 
@@ -172,7 +180,9 @@ def evaluate(
     (per group too), in time order, with a row per period over all groups and per group
     over all periods: ``result.frame.period`` (:class:`~losscli.result.keys.PeriodColumns`);
     ``period_origin``, ``tz`` and ``time_unit`` as ``--period-origin``, ``--tz`` and
-    ``--time-unit``.
+    ``--time-unit``. ``drift`` (with ``period``) judges each period against its group's
+    reference window, as ``--drift``, ``--drift-reference``, ``--drift-reference-periods``,
+    ``--drift-min-periods`` and ``--fail-on-drift`` do (``result.drift``).
 
     ``history`` (a path or a frame, as ``--history``) is what ``mase`` and ``rmsse`` scale
     each series' errors by; ``series`` (column names, comma lists allowed; default
@@ -269,15 +279,24 @@ def evaluate(
         mape_zero=mape_zero,
         renormalize=renormalize,
         progress=progress,
-        uncertainty=uncertainty_settings(
-            ci,
-            method=ci_method,
-            resamples=resamples,
-            seed=seed,
-            block_rows=block_rows,
-            compare=compare,
-            adjust=adjust,
-            losses=run_losses,
+        uncertainty=replace(
+            uncertainty_settings(
+                ci,
+                method=ci_method,
+                resamples=resamples,
+                seed=seed,
+                block_rows=block_rows,
+                compare=compare,
+                adjust=adjust,
+                losses=run_losses,
+            ),
+            drift=drift_spec(
+                drift or fail_on_drift,
+                reference=drift_reference,
+                reference_periods=drift_reference_periods,
+                min_periods=drift_min_periods,
+                period=bool(period),
+            ),
         ),
         threads=threads or (1 if engine == "dask" else os.cpu_count() or 1),  # dask: per task
         budget=MemoryBudget(_memory_limit(max_memory)),
@@ -344,7 +363,7 @@ def evaluate(
         comparisons=[c for c in comparisons if c.loss in shown_names],
         adjust=options.uncertainty.adjust,
     )
-    return gates.judge(result)
+    return with_drift_checks(gates.judge(result), fail_on_drift)
 
 
 def _cluster(engine: str, scheduler: Any, workers: int | None, timeout: float) -> Any:

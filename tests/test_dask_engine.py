@@ -413,3 +413,18 @@ def test_thresholds_and_average_precision_are_the_local_engines_on_dask(
     options = {"label": "bin", "pred": ["p_u", "p_v"], "weight": "w", "losses": "ap,log_loss"}
     found = both(inputs, dask_client, group_by="g", thresholds=thresholds, **options).to_dict()
     assert all(row["thresholds"] for row in found["rows"])
+
+
+def test_drift_is_the_local_engines_on_dask(tmp_path: Path, dask_client: Any) -> None:
+    """--drift's verdicts, Δs and intervals (normal, and the bootstrap's replicates of the
+    pooled reference) and --fail-on-drift's failed checks: equal to 1e-12."""
+    from test_drift import weekly
+
+    path = write_table(weekly(groups=3, weeks=8, rows=30, shift=2.0, start=5), tmp_path / "w.csv")
+    common = {"label": "y", "pred": "p", "weight": "w", "group_by": "g", "period": "date:W"}
+    found = both(str(path), dask_client, losses="mae,mse", fail_on_drift=True, **common)
+    assert any(entry["onset"] for entry in found.to_dict()["drift"])
+    both(
+        str(path), dask_client, losses="mae", drift=True, ci=0.9, ci_method="bootstrap",
+        resamples=50, block_rows=4, **common,
+    )  # fmt: skip

@@ -31,6 +31,7 @@ from .confusion_options import (
     thresholded,
 )
 from .diagram_options import curves_wanted, diagram_options, diagram_warnings, with_diagrams
+from .drift_options import check_drift_usage, drift_nowhere, drift_options
 from .engine_options import engine_options
 from .history_options import history_options
 from .messages import PROG, Group, say
@@ -131,6 +132,7 @@ def main() -> None:
 @quantile_options
 @period_options
 @history_options
+@drift_options
 @storage_option
 @loss_options
 @stats_options
@@ -205,6 +207,7 @@ def evaluate(
     chosen = with_diagrams(chosen, diagrams)
     confusion = confusion_asked(options)
     check_confusion_usage(table, confusion)
+    check_drift_usage(table, options)
     sort_by = thresholded(sort_by, options["threshold"])
     check_threshold_usage(table, options["thresholds"], options["thresholds_objective"])
     chosen = with_thresholds(chosen, options["thresholds"] is not None)
@@ -248,6 +251,8 @@ def evaluate(
             say("warning", confusion_nowhere(chosen, confusion, table))
         if thresholds_nowhere(chosen, options["thresholds"] is not None, table):
             say("warning", thresholds_nowhere(chosen, True, table))
+        if drift_nowhere(chosen, options, table):
+            say("warning", drift_nowhere(chosen, options, table))
     if output is not None or not quiet:
         emit(result, chosen, precision, output, max_rows, layout=layout, table=table, **view)
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()

@@ -41,6 +41,7 @@ def _name_the_config_of(failures: list[Any]) -> None:
     from .config import config_keys
 
     options = {"check": "checks", "tolerance": "tolerances", "require-baseline": "require_baseline"}
+    options["drift"] = "fail_on_drift"
     names = sorted({options[failure.kind] for failure in failures})
     found = config_keys(click.get_current_context(), names)
     if found is not None:

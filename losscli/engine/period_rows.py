@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -63,6 +63,7 @@ def period_frame(
     groups = len(partial.keys.columns) - 1
     dates = bool(partial.binary.pop(DATES, False))
     fine, fine_cmp = finalized(file, partial, models, spec)
+    fine = _drifted(fine, partial, models, spec, groups=groups, dates=dates)
     if not groups:  # the periods' rows are over all groups: then the grand row
         frame = _shaped(fine, [], spec.period, dates=dates, overall=True)
         order = np.arange(_parents(frame))
@@ -72,6 +73,7 @@ def period_frame(
     by_period = rekeyed(partial, [groups], arrays)
     per_group, group_cmp = finalized(file, by_group, models, spec)
     per_period, period_cmp = finalized(file, by_period, models, spec)
+    per_period = _drifted(per_period, by_period, models, spec, groups=0, dates=dates)
     names = partial.keys.columns[:-1]
     parts = [
         _shaped(fine, names, spec.period, dates=dates, overall=False),
@@ -84,6 +86,17 @@ def period_frame(
     joined = Frame.concat(parts)
     rows = _with_class_rows(joined, index)
     return joined.take(rows), _comparisons(found, sizes, index, models)
+
+
+def _drifted(
+    frame: Frame, partial: Partial, models: Sequence[Model], spec: Finishing, **how: Any
+) -> Frame:
+    """``frame`` with each period row against its group's reference (--drift, :mod:`.drift`)."""
+    if spec.uncertainty.drift is None:
+        return frame
+    from .drift import with_drift
+
+    return with_drift(frame, partial, models, spec, **how)
 
 
 def _parents(frame: Frame) -> int:

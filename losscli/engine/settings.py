@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..losses import Loss
 from ..result import CiSettings
 from ..result.adjust import ADJUSTMENTS
 from .bootstrap import FALLBACK_BOOTSTRAP, Resampling
+
+if TYPE_CHECKING:
+    from .drift_spec import DriftSpec
 
 CI_METHODS = ("normal", "bootstrap")
 # The comparisons' level and method in a run without --ci
@@ -28,6 +32,7 @@ class Uncertainty:
     compare: str | bool = False  # the reference model (True: the first); False: no comparison
     compare_ci: CiSettings = COMPARE_WITHOUT_CI  # the comparisons' level, method and adjustment
     resampling: Resampling | None = None  # the kernel's bootstrap, if any (see :meth:`of`)
+    drift: DriftSpec | None = None  # --drift: periods against a reference (engine/drift.py)
 
     @classmethod
     def of(
@@ -76,12 +81,13 @@ class Uncertainty:
     def delong(self) -> bool:
         """ROC-AUC keeps DeLong's placement tables: for intervals (either method; the
         bootstrap has no rank tables of its own) and comparisons."""
-        return self.ci is not None or bool(self.compare)
+        return self.ci is not None or bool(self.compare) or self.drift is not None
 
     @property
     def moments(self) -> bool:
         """The kernel streams the co-moments of normal intervals and comparisons."""
-        return (self.ci is not None or bool(self.compare)) and not self.bootstrap
+        asked = self.ci is not None or bool(self.compare) or self.drift is not None
+        return asked and not self.bootstrap
 
 
 def uncertainty_settings(

@@ -109,6 +109,15 @@ TABLES: dict[str, ResultTable] = {
             needs="--thresholds",
             grid="thresholds:threshold_grid",
         ),
+        ResultTable(
+            "drift",
+            "one row per file, model, group and loss judged by --drift: file, pred, scope, "
+            "group, loss, onset, reference_start, reference_end, delta, low, high",
+            "drift:drift_columns",
+            "drift",
+            needs="--drift",
+            grid="drift:drift_grid",
+        ),
     )
 }
 

@@ -170,7 +170,10 @@ def build_grid(
         numeric=[False] * (len(keys) + len(parts.before))
         + [True] * (len(counts) + len(loss_headers)),
     )
+    from .drift import drift_lines, worse_cells
+
     failing = {(o.row, o.loss) for o in result.failures}
+    worse = worse_cells(result)  # --drift: periods worse than their reference
     notes: dict[str, int] = {}
     lines = _limited(result, max_rows)
     notation = notations(result, [line for line in lines if isinstance(line, int)], digits)
@@ -189,7 +192,9 @@ def build_grid(
             )
             if (line, name) in failing:
                 grid.failed.add((at, len(cells)))
-            cells.append(glyphs.marked(cell, ["failed"] if (line, name) in failing else []))
+            marks = ["failed"] if (line, name) in failing else []
+            marks += ["worse"] if (line, name) in worse else []
+            cells.append(glyphs.marked(cell, marks))
             if per_loss == 3:
                 cells += baseline_cells(
                     row, name, digits, glyphs=glyphs, notation=notation[name + " base"]
@@ -199,6 +204,7 @@ def build_grid(
         grid.overall.append(row.is_overall and bool(result.group_by))
         grid.block_ends.append(parts.section_ends(line, following, bool(result.group_by)))
     elided = any(isinstance(line, Elided) for line in lines)
+    grid.closing = drift_lines(result, digits, glyphs, max_rows)
     grid.footnotes = footnotes(result, notes, glyphs, elided=elided)
     grid.footnotes += comparison_lines(result, digits, glyphs)
     grid.footnotes += within_noise_lines(result, glyphs)

@@ -71,6 +71,14 @@ class EvaluationResult:
         return ResultThresholds(self)
 
     @property
+    def drift(self) -> list[Any]:
+        """``--drift``: a :class:`~.drift.DriftVerdict` per file, model, group and loss
+        judged (its onset, or None), in the rows' order; [] without ``--drift``."""
+        from .drift import drift_verdicts
+
+        return drift_verdicts(self)
+
+    @property
     def failures(self) -> list[Outcome]:
         return [outcome for outcome in self.checks if not outcome.passed]
 
@@ -213,6 +221,10 @@ class EvaluationResult:
                     for r, p in zip(records, periods, strict=True)
                 ]
             document["comparisons"] = records
+        if self.frame.drift is not None:  # --drift: a verdict per file, model, group and loss
+            from .drift import drift_records
+
+            document["drift"] = drift_records(self)
         if self.checks:
             document["checks"] = [o.record(self.row(o.row)) for o in self.checks]
         if self.frame.diagrams is not None:  # --calibration, --residuals

@@ -24,6 +24,7 @@ import numpy as np
 from .confusion import ConfusionColumns
 from .curves import CurveColumns
 from .diagrams import DiagramColumns
+from .drift import DriftColumns
 from .keys import ClassColumns, PeriodColumns, period_texts
 from .rows import Interval, Period, ResultRow
 from .thresholds import ThresholdColumns
@@ -120,6 +121,7 @@ class Frame:
     series: np.ndarray | None = None  # mase, rmsse: int64, the series each row averages over
     confusion: ConfusionColumns | None = None  # --confusion: rows' matrices
     thresholds: ThresholdColumns | None = None  # --thresholds: per row, its threshold table
+    drift: DriftColumns | None = None  # --drift: per period row, against its reference
 
     def __len__(self) -> int:
         return len(self.n)
@@ -141,6 +143,7 @@ class Frame:
             series=None if self.series is None else self.series[index],
             confusion=None if self.confusion is None else self.confusion.take(index),
             thresholds=None if self.thresholds is None else self.thresholds.take(index),
+            drift=None if self.drift is None else self.drift.take(index),
         )
 
     @property
@@ -247,6 +250,7 @@ class Frame:
             series=_concat_series(frames),
             confusion=_concat_parts(ConfusionColumns, [f.confusion for f in frames], frames),
             thresholds=_concat_thresholds(frames),
+            drift=_concat_parts(DriftColumns, [f.drift for f in frames], frames),
         )
 
 

@@ -21,7 +21,7 @@ class Outcome:
     # (file, pred, group) the outcome is about where that is no row of this run (a
     # baseline's row missing from it); ``row`` is then the run's row it is reported with
     about: tuple[str, str, dict[str, Any] | None] | None = None
-    kind: Literal["check", "tolerance", "require-baseline"] = "check"  # what asked for it
+    kind: Literal["check", "tolerance", "require-baseline", "drift"] = "check"  # what asked for it
 
     def where(self, row: ResultRow) -> str:
         """The row the outcome is about, as a message names it (``row``: the one it is on)."""
