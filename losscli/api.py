@@ -9,13 +9,24 @@ them into a result, which the gates judge. The library never prints.
 
 from __future__ import annotations
 
-import numbers
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import IO, Any
 
-from .engine.budget import MemoryBudget, parse_size
+from .arguments import (
+    as_tuple,
+    check_scalars,
+    ci_level,
+    cluster_settings,
+    comma_list,
+    load_plugins,
+    memory_limit,
+    quantile_losses,
+    run_notices,
+    with_huber_delta,
+)
+from .engine.budget import MemoryBudget
 from .engine.drift_spec import drift_spec
 from .engine.finalize import drop_inapplicable
 from .engine.per_class import class_losses
@@ -30,23 +41,16 @@ from .gating.request import Gates, as_baseline
 from .inputs import as_list, as_source, check_engine, each_file_once, evaluated, first_columns
 from .losses import (
     EPS,
-    Direction,
-    Loss,
     Params,
     Task,
     default_losses,
-    get_loss,
     resolve_losses,
 )
-from .losses.shapes import Ranked
 from .reading import Source
 from .reading.quantiles import matched, parse_quantiles
 from .result import Comparison, EvaluationResult, Frame
 from .result.confusion import confusion_settings
 from .result.drift_notes import with_drift_checks
-
-MAPE_ZERO_POLICIES = ("skip", "error")
-TASKS = tuple(t.value for t in Task)
 
 
 def evaluate(
@@ -195,23 +199,16 @@ def evaluate(
     within ``connect_timeout`` seconds. Inputs may also be Arrow tables, record-batch
     readers, polars and Dask DataFrames.
     """
-    _load_plugins(plugins)
-    ci = _ci_level(ci)
+    load_plugins(plugins)
+    ci = ci_level(ci)
     baseline = as_baseline(baseline, storage_options or {})
     gates = Gates.of(checks, max_regression, baseline, require_baseline=require_baseline)
     require = [*require, *gates.losses]
     gates.check_usage(bool(compare))
-    if mape_zero not in MAPE_ZERO_POLICIES:
-        raise UsageError(f"mape_zero must be one of {MAPE_ZERO_POLICIES}, not {mape_zero!r}")
-    if not huber_delta > 0:
-        raise UsageError(f"the Huber delta must be positive, not {huber_delta}")
-    if task is not None and task not in TASKS:
-        raise UsageError(f"task must be one of {TASKS}, not {task!r}")
-    if not 0 < eps < 0.5:
-        raise UsageError(f"eps must lie between 0 and 0.5, not {eps}")
-    names = _as_tuple(losses)
-    chosen = _with_huber_delta(resolve_losses(names or default_losses()), huber_delta)
-    required = _with_huber_delta(resolve_losses(require), huber_delta) if require else []
+    check_scalars(mape_zero=mape_zero, huber_delta=huber_delta, task=task, eps=eps)
+    names = as_tuple(losses)
+    chosen = with_huber_delta(resolve_losses(names or default_losses()), huber_delta)
+    required = with_huber_delta(resolve_losses(require), huber_delta) if require else []
     listed = {part.strip().lower() for item in names for part in item.split(",")}
     confusion = confusion_settings(confusion, confusion_normalize, threshold)
     if threshold != 0.5:  # --threshold T names precision:threshold=T, as --huber-delta does
@@ -223,7 +220,7 @@ def evaluate(
         after = [*chosen, *required]
         gates = gates.renamed({a.name: b.name for a, b in zip(before, after, strict=True)})
     named = [] if not names or "all" in listed else chosen
-    quantile_specs = parse_quantiles(_as_tuple(quantiles))
+    quantile_specs = parse_quantiles(as_tuple(quantiles))
     reading = (input_format, delimiter, encoding, decimal, storage_options)
     opened: dict[int, Source] = {}  # the first input, opened to match --quantiles globs
     if any(spec.pattern for spec in quantile_specs):
@@ -252,26 +249,26 @@ def evaluate(
     series_run = history_series(
         run_losses,
         history=history,
-        series=_comma_list(series),
+        series=comma_list(series),
         series_weight=series_weight,
         time_col=time_col,
-        group_by=_as_tuple(group_by),
+        group_by=as_tuple(group_by),
         label=label,
         period=period_run,
         tz=tz,
         time_unit=time_unit,
         drop_na=drop_na,
         reading=(None, delimiter, encoding, decimal, storage_options),
-        budget=MemoryBudget(_memory_limit(max_memory)),
+        budget=MemoryBudget(memory_limit(max_memory)),
         ci_method=ci_method if ci is not None or compare else "normal",
     )
     options = Options(
         label=label,
-        preds=_as_tuple(pred),
-        probs=_as_tuple(probs),
-        logits=_as_tuple(logits),
+        preds=as_tuple(pred),
+        probs=as_tuple(probs),
+        logits=as_tuple(logits),
         weight=weight,
-        group_by=_as_tuple(group_by),
+        group_by=as_tuple(group_by),
         losses=run_losses,
         always_shown=frozenset(loss.name for loss in [*named, *required]),
         params=Params(eps=eps, from_logits=from_logits),
@@ -299,7 +296,7 @@ def evaluate(
             ),
         ),
         threads=threads or (1 if engine == "dask" else os.cpu_count() or 1),  # dask: per task
-        budget=MemoryBudget(_memory_limit(max_memory)),
+        budget=MemoryBudget(memory_limit(max_memory)),
         diagrams=diagrams,
         curves=curve_source,
         per_class=class_losses(run_losses) if class_rows else None,
@@ -321,7 +318,7 @@ def evaluate(
         opened[index] if index in opened else as_source(item, index, stdin, reading)
         for index, item in indexed
     )
-    cluster = _cluster(engine, scheduler, workers, connect_timeout)
+    cluster = cluster_settings(engine, scheduler, workers, connect_timeout)
     for found in evaluated(sources, options, engine=engine, cluster=cluster, reading=reading):
         frames.append(found.frame)
         comparisons += found.comparisons
@@ -335,25 +332,13 @@ def evaluate(
         Frame.concat(frames), list(options.losses), tasks, always_shown
     )
     shown_names = [loss.name for loss in shown]
-    if threshold != 0.5 and Task.MULTICLASS in tasks:
-        notices.append(
-            f"--threshold {threshold:g} moves one-column (binary) models only: a multi-class "
-            "model predicts its most probable class, whatever the threshold"
-        )
-    if options.uncertainty.ci is not None:
-        notices += [
-            f"{name}: its interval is t over the row's series values (the spread of the "
-            "per-series values), not over its rows"
-            for name in shown_names
-            if get_loss(name).history
-        ]
-    if compare:
-        compared = {c.loss for c in comparisons}
-        notices += [
-            f"--compare: {name} has no paired comparison ({_why_unpaired(name)})"
-            for name in shown_names
-            if name not in compared
-        ]
+    notices += run_notices(
+        shown_names,
+        threshold=threshold,
+        tasks=tasks,
+        ci=options.uncertainty.ci,
+        compared=None if not compare else {c.loss for c in comparisons},
+    )
     result = EvaluationResult(
         frame,
         shown_names,
@@ -364,101 +349,3 @@ def evaluate(
         adjust=options.uncertainty.adjust,
     )
     return with_drift_checks(gates.judge(result), fail_on_drift)
-
-
-def _cluster(engine: str, scheduler: Any, workers: int | None, timeout: float) -> Any:
-    """The Dask engine's cluster settings (None for the local engine)."""
-    if engine != "dask":
-        return None
-    from .engine.distributed import Cluster
-
-    return Cluster(scheduler, workers, timeout)
-
-
-def _load_plugins(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> None:
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    if paths:
-        from .plugins import load_file
-
-        for path in paths:
-            load_file(os.fspath(path))
-
-
-def _ci_level(ci: Any) -> float | None:
-    """The interval level: a number (0.95, or 95), True for 95%, None or False for none."""
-    if ci is None or ci is False:
-        return None
-    if ci is True:
-        return 0.95
-    if isinstance(ci, numbers.Real):
-        return float(ci)
-    raise ValueError(
-        f"ci is a level, a number such as 0.95 or 95 (or True for 95%), not {ci!r} "
-        f"(a {type(ci).__name__})"
-    )
-
-
-def quantile_losses(
-    chosen: list[Loss],
-    named: list[Loss],
-    required: list[Loss],
-    specs: Sequence[Any],
-    *,
-    point_models: bool,
-) -> list[Loss]:
-    """The chosen losses and those the quantile models imply (where ``-m`` names none, or ``all``:
-    :func:`~losscli.losses.quantiles.implied`); a named one no model can score is a usage
-    error (:func:`~losscli.losses.quantiles.check_named`)."""
-    from .losses import quantiles
-
-    level_sets = [spec.levels for spec in specs]
-    names = {x.name for x in [*named, *required]}
-    quantiles.check_named([*chosen, *required], level_sets, names, point_models=point_models)
-    if not level_sets or named:
-        return chosen
-    unbound = [x for x in chosen if None in x.levels]  # -m all's coverage: its levels implied
-    return [x for x in chosen if x not in unbound] + quantiles.implied(level_sets)
-
-
-def _why_unpaired(name: str) -> str:
-    loss = get_loss(name)
-    if loss.direction is Direction.NONE:  # bias
-        return f"{name} has no better direction, so no verdict"
-    if isinstance(loss.shape, Ranked):  # average precision, multi-class roc_auc
-        return "DeLong's test is of a binary roc_auc only"
-    if loss.shape.paired:  # a mean that scores the reference or no other model
-        return "it does not score both the reference and another model"
-    return "only means and ratios of sums have one"
-
-
-def _with_huber_delta(losses: list[Loss], delta: float) -> list[Loss]:
-    """``--huber-delta δ`` names the Huber loss ``huber:delta=δ`` (its own column), so a
-    baseline or a check never mistakes one δ for another: δ reaches the loss as its own
-    parameter, the one route it has."""
-    if delta == 1.0:
-        return losses
-    return [get_loss(f"huber:delta={delta!r}") if loss.name == "huber" else loss for loss in losses]
-
-
-def _memory_limit(max_memory: int | str) -> int:
-    if isinstance(max_memory, int) and max_memory > 0:
-        return max_memory
-    try:
-        return parse_size(str(max_memory))
-    except ValueError as exc:
-        raise UsageError(f"max_memory: {exc}") from None
-
-
-def _comma_list(value: str | Sequence[str]) -> tuple[str, ...]:
-    """Column names given as comma lists, repeatable (``--series a,b --series c``)."""
-    items = [value] if isinstance(value, str) else list(value)
-    return tuple(c.strip() for item in items for c in item.split(",") if c.strip())
-
-
-def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value)

@@ -7,15 +7,14 @@ and b, centred and scaled per key (``engine/shifted.py``, merged by Chan's formu
 ``engine/comoments.py``), and with a paired comparison those between each model and
 the reference; with the bootstrap the same sums under every resample's weights; for a
 rank statistic (ROC-AUC) the positive and negative weight at each distinct score, per
-key and class. A local run folds the partials of its chunks; a distributed run would
-merge those of its partitions.
+key and class. A local run folds the partials of its chunks; the Dask engine merges
+those of its partitions.
 
 What a loss keeps is what its shape declares (:mod:`.statistics`): the kernel asks the
 shape for each declared statistic's per-row column and reduces it by the statistic's
 kind. A chunk is computed in blocks of rows small enough that its columns and every
-temporary stay in a core's cache (and come from memory already mapped); each block's
-states are added to the chunk's in order, so the values do not depend on the block size
-beyond rounding, nor on threads at all.
+temporary stay in a core's cache; each block's states are added to the chunk's in order,
+so the values do not depend on the block size beyond rounding, nor on threads at all.
 """
 
 from __future__ import annotations
