@@ -3,6 +3,7 @@ README shows (commands run by bash in a directory of their own, beside the sampl
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -57,8 +58,9 @@ def run_block(commands: list[str], cwd: Path) -> list[str]:
 def test_the_weekly_walk_through_prints_what_the_readme_shows(tmp_path: Path) -> None:
     (tmp_path / "sample_data").symlink_to(ROOT / "sample_data")
     blocks = transcripts((ROOT / "README.md").read_text(encoding="utf-8"))
-    assert len(blocks) == 4
+    assert len(blocks) == 7
     for pairs in blocks:
         printed = run_block([command for command, _ in pairs], tmp_path)
         assert printed == [shown for _, shown in pairs]
-    assert (tmp_path / "metrics.json").exists()  # the gated run still wrote its result
+    assert (tmp_path / "metrics.json").exists()  # the gated runs still wrote their results
+    assert "drift" in json.loads((tmp_path / "drift.json").read_text(encoding="utf-8"))
