@@ -146,3 +146,15 @@ def test_the_readme_example_prints_what_the_readme_shows(
     assert result.exit_code == 0, result.stderr
     printed = [line.rstrip() for line in result.stdout.splitlines() if line.strip()]
     assert printed == [line for line in shown.splitlines() if line.strip()]
+
+
+def test_drift_leaves_mase_unjudged_and_says_so(run: Any, files: Path) -> None:
+    """--drift judges a period's pooled value against the reference's; mase's row value is a
+    mean over series, so it is left out (with a warning) rather than judged on its row sums."""
+    args = [*base(files), "--series", "s", "-m", "mae,mase", "--time-col", "ds"]
+    args += ["--history", str(files / "hist.csv"), "--period", "ds:D", "--drift"]
+    result = run(*args, "--drift-reference-periods", "3", "-f", "json")
+    assert result.exit_code == 0
+    assert "mase is a mean over series, which --drift does not judge" in result.stderr
+    judged = {verdict["loss"] for verdict in json.loads(result.stdout)["drift"]}
+    assert judged == {"mae"}

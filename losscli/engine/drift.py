@@ -82,7 +82,7 @@ def with_drift(
     )
     size = len(order) + 1
     losses: dict[str, list[tuple[np.ndarray, DriftLoss]]] = {}
-    judged_losses = [x for x in spec.losses if x.direction is not Direction.NONE]
+    judged_losses = [x for x in spec.losses if x.direction is not Direction.NONE and not x.history]
     for m, model in enumerate(models):
         rows = parents[m * size : m * size + len(order)]
         found = _model_drift(
@@ -95,7 +95,8 @@ def with_drift(
     )
     columns = _placed(frame, parents, size, models, windows, losses, settings, spec, dates)
     undirected = tuple(x.name for x in spec.losses if x.direction is Direction.NONE)
-    return replace(frame, drift=replace(columns, undirected=undirected))
+    series_means = tuple(x.name for x in spec.losses if x.history)
+    return replace(frame, drift=replace(columns, undirected=undirected, series_means=series_means))
 
 
 def _windows(

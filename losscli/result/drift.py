@@ -83,6 +83,7 @@ class DriftColumns:
     after: np.ndarray  # bool: a period after its family's reference window, to be judged
     settings: DriftSettings
     undirected: tuple[str, ...] = ()  # losses with no better direction: not judged
+    series_means: tuple[str, ...] = ()  # mase, rmsse: means over series, not judged
 
     def take(self, index: np.ndarray | slice) -> DriftColumns:
         return replace(
@@ -116,6 +117,7 @@ class DriftColumns:
             for name in names
         }
         undirected = tuple(dict.fromkeys(u for p in filled for u in p.undirected))
+        series_means = tuple(dict.fromkeys(u for p in filled for u in p.series_means))
         return replace(
             like,
             losses=losses,
@@ -125,6 +127,7 @@ class DriftColumns:
             why=np.concatenate([p.why for p in filled]),
             after=np.concatenate([p.after for p in filled]),
             undirected=undirected,
+            series_means=series_means,
         )
 
 

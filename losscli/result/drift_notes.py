@@ -43,8 +43,8 @@ def drift_change(v: DriftVerdict) -> str:
 
 
 def drift_notes(result: EvaluationResult) -> list[str]:
-    """What drift left unjudged: losses without a better direction (once), and per file
-    and model the groups too short for a verdict, counted."""
+    """What drift left unjudged: losses without a better direction and means over series
+    (once each), and per file and model the groups too short for a verdict, counted."""
     drift = result.frame.drift
     if drift is None:
         return []
@@ -54,6 +54,12 @@ def drift_notes(result: EvaluationResult) -> list[str]:
         lines.append(
             f"--drift: {', '.join(undirected)} {'has' if len(undirected) == 1 else 'have'} no "
             "better direction, so no period of it is judged worse"
+        )
+    means = [name for name in drift.series_means if name in result.losses]
+    if means:
+        lines.append(
+            f"--drift: {', '.join(means)} {'is a mean' if len(means) == 1 else 'are means'} "
+            "over series, which --drift does not judge yet: judge mae or rmse per period"
         )
     frame = result.frame
     why = drift.why
