@@ -65,12 +65,18 @@ def kept_rows(
     scores = ranks.scores[:, None] if ranks.scores.ndim == 1 else ranks.scores
     positive = ranks.positive.reshape(scores.shape)
     rows = len(scores)
-    use = np.ones(rows, dtype=bool) if weights is None else weights > 0
-    for flagged in ranks.flags.values():
-        use &= ~flagged
+    use = used_rows(ranks, weights)
     w = np.ones(rows) if weights is None else weights
     keys = np.zeros(rows, dtype=np.int64) if codes is None else codes.astype(np.int64)
     return w[use], keys[use], scores[use], positive[use]
+
+
+def used_rows(ranks: Ranks, weights: np.ndarray | None) -> np.ndarray:
+    """Which rows a table keeps: those of positive weight that no flag marks."""
+    use = np.ones(len(ranks.scores), dtype=bool) if weights is None else weights > 0
+    for flagged in ranks.flags.values():
+        use &= ~flagged
+    return use
 
 
 def table_of_rows(codes: np.ndarray | None, ranks: Ranks, weights: np.ndarray | None) -> RankTable:

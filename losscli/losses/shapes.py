@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
+from ..engine.bootstrap.rank_tables import REPLICATE_RANKS
 from ..engine.ranks import RANKS
 from ..engine.statistics import COMOMENTS, LARGEST, ROWS, SUM, Role, Statistic, Valued, declared
 from .batch import Ones
@@ -303,10 +304,12 @@ class Ranked(_NotRatio):
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
         ranks = self.ranks(batch)
-        return Found({RANK_TABLE: (ranks, batch.w)}, ranks.flags, ranked=(ranks, batch.w))
+        column = (ranks, batch.w)
+        return Found({RANK_TABLE: column}, ranks.flags, {REPLICATE_RANKS: column}, ranked=column)
 
     def resampled(self, bootstrap: bool) -> bool:
-        return False
+        """Under the bootstrap method: replicate rank tables (engine/bootstrap/rank_tables.py)."""
+        return bootstrap
 
     def bound(self, arguments: Mapping[str, Any]) -> Ranked:
         return replace(self, ranks=bound_function(self.ranks, arguments))
