@@ -180,7 +180,7 @@ def evaluate(
     baseline = as_baseline(baseline, storage_options or {})
     gates = Gates.of(checks, max_regression, baseline, require_baseline=require_baseline)
     require = [*require, *gates.losses]
-    gates.check_usage(bool(compare))
+    gates.check_usage(bool(compare), bootstrap=ci_method == "bootstrap")
     if mape_zero not in MAPE_ZERO_POLICIES:
         raise UsageError(f"mape_zero must be one of {MAPE_ZERO_POLICIES}, not {mape_zero!r}")
     if not huber_delta > 0:
@@ -282,7 +282,8 @@ def evaluate(
     if compare:
         compared = {c.loss for c in comparisons}
         notices += [
-            f"--compare: {name} has no paired comparison ({_why_unpaired(name)})"
+            f"--compare: {name} has no paired comparison "
+            f"({_why_unpaired(name, bootstrap=ci_method == 'bootstrap')})"
             for name in shown_names
             if name not in compared
         ]
@@ -353,11 +354,13 @@ def quantile_losses(
     return [x for x in chosen if x not in unbound] + quantiles.implied(level_sets)
 
 
-def _why_unpaired(name: str) -> str:
+def _why_unpaired(name: str, *, bootstrap: bool) -> str:
     loss = get_loss(name)
     if loss.direction is Direction.NONE:  # bias
         return f"{name} has no better direction, so no verdict"
     if isinstance(loss.shape, Ranked):  # average precision, multi-class roc_auc
+        if bootstrap:  # from replicate rank tables (engine/rank_intervals.py)
+            return "its replicate rank tables were left out, past --max-memory"
         return "DeLong's test is of a binary roc_auc only"
     if loss.shape.paired:  # a mean that scores the reference or no other model
         return "it does not score both the reference and another model"
