@@ -94,24 +94,25 @@ COMMON: dict[str, Any] = {
 }  # fmt: skip
 
 
+def _oracle_replicates(df: pd.DataFrame, model: str, loss: str, groups: list[Any]) -> np.ndarray:
+    """(groups × B): scikit-learn's value of each group's rows under each resample."""
+    v = poisson_weights(SEED, np.arange(len(df)), B)
+    y, p, w = df.y.to_numpy(), df[model].to_numpy(), df.w.to_numpy()
+    return np.array(
+        [[_oracle(y[r], p[r], (v[:, b] * w)[r], loss) for b in range(B)] for r in groups]
+    )
+
+
 def test_intervals_are_the_percentiles_of_scikit_learns_replicates() -> None:
     """The interval is the bootstrap's percentile interval of the replicates (per group
     and overall), the comparison's that of the replicates' paired differences."""
     df = _frame()
     result = evaluate(df, group_by="g", compare="b", **COMMON)
-    v = poisson_weights(SEED, np.arange(len(df)), B)
-    groups = [df.g == k for k in sorted(df.g.unique())] + [np.ones(len(df), dtype=bool)]
+    groups = [(df.g == k).to_numpy() for k in sorted(df.g.unique())] + [
+        np.ones(len(df), dtype=bool)
+    ]
     for loss in ("roc_auc", "average_precision"):
-        replicates = {
-            m: np.array(
-                [
-                    [_oracle(df.y[r].to_numpy(), df[m][r].to_numpy(), (v[:, b] * df.w)[r], loss)
-                     for b in range(B)]
-                    for r in groups
-                ]
-            )  # fmt: skip
-            for m in ("a", "b")
-        }
+        replicates = {m: _oracle_replicates(df, m, loss, groups) for m in ("a", "b")}
         rows = [r for r in result.rows if r.pred == "a"]
         low, high, se = percentile_interval(replicates["a"], 0.9)
         for k, row in enumerate(rows):

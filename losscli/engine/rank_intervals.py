@@ -14,8 +14,7 @@ import numpy as np
 from ..losses.shapes import Ranked
 from ..result import CiSettings
 from . import delong, intervals
-from .bootstrap.rank_tables import RankReplicates, replicate_values
-from .bootstrap.replicates import RANK_REPLICATES
+from .bootstrap import RANK_REPLICATES, RankReplicates, replicate_values
 
 if TYPE_CHECKING:
     from .uncertainty import LossRows

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
-from ..engine.bootstrap.rank_tables import REPLICATE_RANKS
+from ..engine.bootstrap import REPLICATE_RANKS
 from ..engine.ranks import RANKS
 from ..engine.statistics import COMOMENTS, LARGEST, ROWS, SUM, Role, Statistic, Valued, declared
 from .batch import Ones
