@@ -37,6 +37,7 @@ from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
 if TYPE_CHECKING:
     from ...losses.shapes import Ranks
 
+REFUSED = "replicate rank tables"  # their key in MemoryBudget.refused
 READ_ENTRIES = 1 << 21  # (distinct scores × resamples) read at once: the temporaries stay small
 Reader = Callable[[RankTable, int], dict[str, np.ndarray]]
 
@@ -142,11 +143,16 @@ def table_of_rows(
     cell = (rows.keys[:, None] * classes + np.arange(classes, dtype=np.int64)).reshape(-1)
     score = rows.scores.reshape(-1).astype(float)
     side = rows.positive.reshape(-1).astype(bool)
+    refused = None if budget is None else budget.refused.get(REFUSED)
+    if refused:  # left out already: no table of a chunk will be kept
+        return refused
     t = ReplicateTable(cell, score, side, np.empty((len(cell), 0)), classes)
     order, starts = _runs(t)
     entries = len(starts)
     why = too_large(entries, spec.resamples, budget)
     if why:
+        if budget is not None:
+            budget.refused.setdefault(REFUSED, why)
         return why
     new = np.zeros(len(cell), dtype=bool)
     new[starts] = True
@@ -210,8 +216,10 @@ class ReplicateStore:
         return sum(t.nbytes for t in self.tables())
 
     def drop(self, why: str, budget: MemoryBudget | None) -> None:
+        """No tables from here on; the chunks to come make none (``budget.refused``)."""
         if budget is not None:
             budget.release(self.charged)
+            budget.refused.setdefault(REFUSED, why)
         self.table, self.pending, self.dropped, self.charged = None, [], why, 0
 
     def absorb(self, other: ReplicateStore, at: np.ndarray, budget: MemoryBudget | None) -> None:
