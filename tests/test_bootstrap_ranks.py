@@ -209,3 +209,34 @@ def test_delta_average_precision_checks_are_judged_under_the_bootstrap() -> None
     assert not better.failures
     worse = evaluate(df, checks=["delta:average_precision<=0"], **options)
     assert [f.loss for f in worse.failures] == ["average_precision"]
+
+
+def test_period_rollups_merge_the_replicate_tables_by_value(tmp_path: Path) -> None:
+    """--period's rollups: a group's row over all periods has the interval of the group's
+    row without --period, a period's row over all groups that of a run grouped by period."""
+    from test_periods import TZ, calendar_starts, frame
+
+    df = frame(seed=15, rows=600)
+    rng = np.random.default_rng(15)
+    df["b"] = (rng.uniform(size=len(df)) < 0.4).astype(float)
+    df["q"] = np.round(np.clip(0.4 + 0.3 * (df.b - 0.4) + rng.normal(0, 0.2, len(df)), 0, 1), 2)
+    df["g"] = rng.integers(0, 4, len(df)).astype(str)
+    df["month"] = calendar_starts(df.when.dt.tz_convert(TZ).dt.tz_localize(None), "M", TZ)
+    path = write_table(df, tmp_path / "t.parquet")
+    options = {**COMMON, "label": "b", "pred": "q"}
+    both = evaluate(str(path), group_by="g", period="when:M", tz=TZ, **options)
+    groups = evaluate(str(path), group_by="g", **options)
+    months = evaluate(str(path), group_by="month", **options)
+    f = both.frame
+    assert f.period is not None
+    over_periods, by_month = ~f.period.present, f.overall & f.period.present
+    for name in ("roc_auc", "average_precision"):
+        for field in ("values", "low", "high"):
+            mine = getattr(f.losses[name], field)
+            assert not np.isnan(mine[over_periods]).all()
+            np.testing.assert_allclose(
+                mine[over_periods], getattr(groups.frame.losses[name], field), rtol=1e-12
+            )
+            np.testing.assert_allclose(
+                mine[by_month], getattr(months.frame.losses[name], field)[:-1], rtol=1e-12
+            )
