@@ -33,7 +33,7 @@ SEED = 7
 
 def _replicates(harness: KernelHarness, partial: Any, loss: str, keys: int) -> np.ndarray:
     """(keys + 1) × B: each group's replicate values, then all groups pooled."""
-    (store,) = [s for (_, name), s in partial.bootstrap.ranks.items() if name == loss]
+    (store,) = [s for (_, names), s in partial.bootstrap.ranks.items() if loss in names]
     shape = get_loss(loss).shape
     found = RankReplicates(store, np.arange(keys), keys)
     return replicate_values(found, shape.finalize, precision=loss != "roc_auc")

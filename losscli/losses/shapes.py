@@ -305,7 +305,9 @@ class Ranked(_NotRatio):
     def found(self, batch: Batch, terms: TermSource) -> Found:
         ranks = self.ranks(batch)
         column = (ranks, batch.w)
-        return Found({RANK_TABLE: column}, ranks.flags, {REPLICATE_RANKS: column}, ranked=column)
+        # the losses whose ranks come from one function share their replicate table
+        replicated = {REPLICATE_RANKS: (*column, inspect.unwrap(self.ranks))}
+        return Found({RANK_TABLE: column}, ranks.flags, replicated, ranked=column)
 
     def resampled(self, bootstrap: bool) -> bool:
         """Under the bootstrap method: replicate rank tables (engine/bootstrap/rank_tables.py)."""

@@ -35,7 +35,11 @@ class ChunkBootstrap:
         self._codes: np.ndarray | None = None
         self._positions = np.empty(0, dtype=np.int64)
         self._shifts: dict[Key, np.ndarray] = {}
-        self._ranks: dict[tuple[str, str], list[RowsOf]] = {}  # rank losses' rows, per block
+        # rank losses' rows, per block, per (model, their ranks function): losses that
+        # share the function share a table, filed under all their names
+        self._ranks: dict[tuple[str, Any], list[RowsOf]] = {}
+        self._rank_losses: dict[tuple[str, Any], list[str]] = {}
+        self._ranked: set[tuple[str, Any]] = set()  # the current block's, taken already
 
     def block(
         self, positions: np.ndarray, codes: np.ndarray | None, counted: np.ndarray | None = None
@@ -44,14 +48,24 @@ class ChunkBootstrap:
         them have positive weight (None: all)."""
         self._resampler.block(positions, codes, counted)
         self._codes, self._positions = codes, positions
+        self._ranked = set()
 
     def request(self, key: Key, column: Any) -> None:
         """Resample the current block's per-row ``column`` of the statistic ``key`` names."""
         model, loss, stat = key
         kind, shift = stat.kind, None
         if isinstance(kind, ReplicateRankKind):  # a rank loss's rows: a replicate table
-            rows = RowsOf.of(self._codes, column, self._positions, self._spec.unit_rows)
-            self._ranks.setdefault((model, loss), []).append(rows)
+            ranks, weights, function = column
+            share = (model, function)
+            losses = self._rank_losses.setdefault(share, [])
+            if loss not in losses:
+                losses.append(loss)
+            if share not in self._ranked:  # the same rows as another loss's: taken once
+                self._ranked.add(share)
+                rows = RowsOf.of(
+                    self._codes, (ranks, weights), self._positions, self._spec.unit_rows
+                )
+                self._ranks.setdefault(share, []).append(rows)
             return
         if kind.shifted:
             first = self._shift(key, kind.shift_source(column))
@@ -74,7 +88,8 @@ class ChunkBootstrap:
             found.cells = PendingCells(resampler.spec, groups)
         if self._shifts:
             found.settle(self._n_keys, self._n_keys)
-        for name, parts in self._ranks.items():
+        for share, parts in self._ranks.items():
+            name = (share[0], tuple(sorted(self._rank_losses[share])))
             table = table_of_rows(RowsOf.concatenated(parts), self._spec, self._budget)
             if isinstance(table, str):
                 found.ranks[name] = ReplicateStore(dropped=table)

@@ -84,8 +84,11 @@ def _runs(t: ReplicateTable) -> tuple[np.ndarray, np.ndarray]:
 
 
 def joined(tables: list[ReplicateTable]) -> ReplicateTable:
-    """One table of all entries: sorted, equal (cell, score, side) summed."""
+    """One table of all entries: sorted, equal (cell, score, side) summed (one table
+    that is so already is kept as it is)."""
     first = tables[0]
+    if len(tables) == 1 and _collapsed(first):
+        return first
     cell, score, side = (np.concatenate([getattr(t, f) for t in tables]) for f in FIELDS)
     w = np.concatenate([t.w for t in tables])
     if not len(cell):
@@ -98,6 +101,13 @@ def joined(tables: list[ReplicateTable]) -> ReplicateTable:
 
 
 FIELDS = ("cell", "score", "side")
+
+
+def _collapsed(t: ReplicateTable) -> bool:
+    """Whether ``t``'s entries are strictly increasing by (cell, score, side) (a chunk's
+    table re-keyed by increasing ids stays so)."""
+    cell, score, side = np.diff(t.cell), np.diff(t.score), np.diff(t.side.astype(np.int8))
+    return bool(np.all((cell > 0) | ((cell == 0) & ((score > 0) | ((score == 0) & (side > 0))))))
 
 
 def pooled(t: ReplicateTable) -> ReplicateTable:
@@ -239,7 +249,11 @@ class ReplicateStore:
         if not self.pending:
             return
         parts = self.tables()
-        if not self._charge(sum(t.nbytes for t in parts), budget):
+        if len(parts) == 1 and _collapsed(parts[0]):
+            self.table, self.pending = parts[0], []
+            return
+        # made beside its parts: their entries gathered twice (concatenated, then in order)
+        if not self._charge(3 * sum(t.nbytes for t in parts), budget):
             return
         self.table, self.pending = joined(parts), []
         if budget is not None:

@@ -54,8 +54,9 @@ class Replicates:
     charged: int = 0  # bytes charged to the memory budget for a chunk's replicate sums
     skipped: str = ""  # why an optional bootstrap was left out: over the budget
     budget: MemoryBudget | None = None  # a fold's total charges its replicate sums here
-    # per (model, loss): a rank loss's replicate tables (ROC-AUC, average precision)
-    ranks: dict[tuple[str, str], ReplicateStore] = field(default_factory=dict)
+    # per (model, losses): rank losses' replicate tables (ROC-AUC, average precision), one
+    # per model and ranks function, shared by the losses named
+    ranks: dict[tuple[str, tuple[str, ...]], ReplicateStore] = field(default_factory=dict)
 
     @property
     def due(self) -> bool:
@@ -186,9 +187,9 @@ class Replicates:
         """One loss's statistics as each resample saw them, for the ordered keys and then all
         keys pooled (None: none resampled); a rank loss's are its replicate tables, read
         under :data:`RANK_REPLICATES` (:func:`.rank_tables.replicate_values`)."""
-        store = self.ranks.get((model, loss))
-        if store is not None:
-            return {RANK_REPLICATES: RankReplicates(store, order, len(order))}
+        for (owner, losses), store in self.ranks.items():
+            if owner == model and loss in losses:
+                return {RANK_REPLICATES: RankReplicates(store, order, len(order))}
         parts: dict[Statistic, list[np.ndarray]] = {}
         for (owner, name, stat, _), values in sorted(
             self.sums.items(), key=lambda item: item[0][3]
