@@ -269,8 +269,9 @@ class ReplicateStore:
         entries = sum(map(len, self.tables()))
         resamples = next((t.w.shape[1] for t in self.tables()), 0)
         self.drop(
-            f"they would take {shown(self.charged + size)} at about {entries:,} distinct "
-            f"scores × {resamples:,} resamples, past --max-memory {shown(budget.limit)}",
+            f"they would take {shown(self.charged + size)} as they are merged, at about "
+            f"{entries:,} distinct scores × {resamples:,} resamples, past --max-memory "
+            f"{shown(budget.limit)}",
             budget,
         )
         return False
