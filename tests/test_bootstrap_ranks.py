@@ -142,7 +142,7 @@ def test_chunks_threads_and_file_formats_give_identical_intervals(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     df = _frame(900, seed=6)
-    options = {**COMMON, "group_by": "g", "compare": "b", "block_rows": 3}
+    options: dict[str, Any] = {**COMMON, "group_by": "g", "compare": "b", "block_rows": 3}
     whole = _intervals(evaluate(df, threads=1, **options))
     csv, parquet = write_table(df, tmp_path / "t.csv"), write_table(df, tmp_path / "t.parquet")
     for threads, chunk, data in ((3, 100, df), (1, 37, str(csv)), (2, 250, str(parquet))):
@@ -173,7 +173,7 @@ def test_past_max_memory_roc_auc_keeps_delongs_interval_and_ap_has_none_saying_w
     n = 4000
     y = rng.integers(0, 2, n)
     df = pd.DataFrame({"y": y, "a": rng.random(n) * 0.7 + y * 0.3, "b": rng.random(n)})
-    options = {"label": "y", "pred": ["a", "b"], "losses": "roc_auc,ap", "ci": 0.95}
+    options: dict[str, Any] = {"label": "y", "pred": ["a", "b"], "losses": "roc_auc,ap", "ci": 0.95}
     small = evaluate(df, ci_method="bootstrap", max_memory="8M", compare="b", **options)
     normal = evaluate(df, compare="b", **options)
     for got, want in zip(small.rows, normal.rows, strict=True):
@@ -204,7 +204,7 @@ def test_past_max_memory_roc_auc_keeps_delongs_interval_and_ap_has_none_saying_w
 
 def test_delta_average_precision_checks_are_judged_under_the_bootstrap() -> None:
     df = _frame(500, seed=10)
-    options = {**COMMON, "compare": "b"}
+    options: dict[str, Any] = {**COMMON, "compare": "b"}
     better = evaluate(df, checks=["delta:average_precision>=0"], **options)
     assert not better.failures
     worse = evaluate(df, checks=["delta:average_precision<=0"], **options)
@@ -223,7 +223,7 @@ def test_period_rollups_merge_the_replicate_tables_by_value(tmp_path: Path) -> N
     df["g"] = rng.integers(0, 4, len(df)).astype(str)
     df["month"] = calendar_starts(df.when.dt.tz_convert(TZ).dt.tz_localize(None), "M", TZ)
     path = write_table(df, tmp_path / "t.parquet")
-    options = {**COMMON, "label": "b", "pred": "q"}
+    options: dict[str, Any] = {**COMMON, "label": "b", "pred": "q"}
     both = evaluate(str(path), group_by="g", period="when:M", tz=TZ, **options)
     groups = evaluate(str(path), group_by="g", **options)
     months = evaluate(str(path), group_by="month", **options)

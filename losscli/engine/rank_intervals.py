@@ -50,10 +50,10 @@ def interval(
     DeLong's (ROC-AUC) or none (average precision), and why."""
     values = replicates(shape, rows) if ci.method == "bootstrap" else None
     if isinstance(values, np.ndarray):
-        low, high, se = intervals.percentile_interval(values, ci.level)
-        none = one_unit
-        found = (np.where(none, np.nan, x) for x in (low, high, se))
-        return (*found, "bootstrap", "")
+        low, high, se = (
+            np.where(one_unit, np.nan, x) for x in intervals.percentile_interval(values, ci.level)
+        )
+        return low, high, se, "bootstrap", ""
     left_out = "" if values is None else f"its replicate rank tables were left out ({values})"
     if delong.is_delong(shape):
         low, high, se, method, why = delong.row_interval(

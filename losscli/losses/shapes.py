@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
-from ..engine.bootstrap import REPLICATE_RANKS
-from ..engine.ranks import RANKS
+from ..engine.ranks import RANKS, replicated
 from ..engine.statistics import COMOMENTS, LARGEST, ROWS, SUM, Role, Statistic, Valued, declared
 from .batch import Ones
 from .transforms import IDENTITY, Transform
@@ -303,14 +302,10 @@ class Ranked(_NotRatio):
     nonnegative: ClassVar[bool] = False
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
-        ranks = self.ranks(batch)
-        column = (ranks, batch.w)
-        # the losses whose ranks come from one function share their replicate table
-        replicated = {REPLICATE_RANKS: (*column, inspect.unwrap(self.ranks))}
-        return Found({RANK_TABLE: column}, ranks.flags, replicated, ranked=column)
+        rows = (ranks := self.ranks(batch), batch.w)
+        return Found({RANK_TABLE: rows}, ranks.flags, replicated(rows, self.ranks), ranked=rows)
 
     def resampled(self, bootstrap: bool) -> bool:
-        """Under the bootstrap method: replicate rank tables (engine/bootstrap/rank_tables.py)."""
         return bootstrap
 
     def bound(self, arguments: Mapping[str, Any]) -> Ranked:

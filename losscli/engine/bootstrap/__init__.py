@@ -9,7 +9,7 @@ The engine calls it through what is exported here: the kernel a chunk's
 
 from .cells import ReplicateSums
 from .chunk import ChunkBootstrap
-from .rank_tables import REPLICATE_RANKS, RankReplicates, replicate_values
+from .rank_tables import RankReplicates, replicate_values
 from .replicates import RANK_REPLICATES, Replicates, capacity_for
 from .settle import Settler
 from .weights import FALLBACK_BOOTSTRAP, Resampling
@@ -17,7 +17,6 @@ from .weights import FALLBACK_BOOTSTRAP, Resampling
 __all__ = [
     "FALLBACK_BOOTSTRAP",
     "RANK_REPLICATES",
-    "REPLICATE_RANKS",
     "ChunkBootstrap",
     "RankReplicates",
     "ReplicateSums",

@@ -14,9 +14,10 @@ import numpy as np
 
 from ..budget import MemoryBudget
 from ..moments import first_values, kept
+from ..ranks import ReplicateRankKind
 from ..statistics import Key
 from .cells import PendingCells
-from .rank_tables import ReplicateRankKind, ReplicateStore, RowsOf, table_of_rows
+from .rank_tables import ReplicateStore, RowsOf, table_of_rows
 from .replicates import Replicates, UnitSpan
 from .resample import ChunkResampler
 from .weights import Resampling

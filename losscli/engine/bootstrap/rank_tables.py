@@ -31,7 +31,6 @@ import numpy as np
 from ..budget import MemoryBudget, shown
 from ..rank_precision import micro_sums, precision_sums
 from ..ranks import BUDGET, RankTable, key_class_sums
-from ..statistics import Kind, Role, Statistic
 from .weights import WEIGHTS_PER_SLICE, Resampling, poisson_weights
 
 if TYPE_CHECKING:
@@ -40,14 +39,6 @@ if TYPE_CHECKING:
 REFUSED = "replicate rank tables"  # their key in MemoryBudget.refused
 READ_ENTRIES = 1 << 21  # (distinct scores × resamples) read at once: the temporaries stay small
 Reader = Callable[[RankTable, int], dict[str, np.ndarray]]
-
-
-class ReplicateRankKind(Kind):
-    """The kind of :data:`REPLICATE_RANKS`: a rank shape's (ranks, weights) column, which
-    the chunk's bootstrap turns into a replicate table (:class:`ChunkRankTables`)."""
-
-
-REPLICATE_RANKS = Statistic("replicate_ranks", ReplicateRankKind(), Role.SPREAD)
 
 
 @dataclass(frozen=True)

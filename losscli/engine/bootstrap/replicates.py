@@ -88,8 +88,8 @@ class Replicates:
         if other.cells is not None:
             cells = other.cells.rekeyed(at)
             self.cells = cells if self.cells is None else self.cells.joined(cells)
-        for name, store in other.ranks.items():
-            self.ranks.setdefault(name, ReplicateStore()).absorb(store, at, self.budget)
+        for losses, store in other.ranks.items():
+            self.ranks.setdefault(losses, ReplicateStore()).absorb(store, at, self.budget)
 
     def _rebased(self, other: Replicates, at: np.ndarray, capacity: int) -> dict[Part, np.ndarray]:
         """``other``'s sums, its shifted power sums moved onto the shifts kept here."""
