@@ -137,22 +137,9 @@ def compare(
             if not (loss.compared or ranked) or not loss.applies_to(model.multiclass, model.levels):
                 continue
             mine, ref = sums[model.name][loss.name], sums[reference][loss.name]
-            if ranked:  # the bootstrap's, from replicate rank tables, where both were kept
+            if ranked:
                 assert isinstance(shape, Ranked)
-                bootstrapped = rank_intervals.paired(shape, mine, ref, ci, one_unit=_one_unit(mine))
-                if bootstrapped is not None:
-                    out += _comparisons(
-                        file,
-                        model.name,
-                        reference,
-                        loss=loss,
-                        labels=labels,
-                        paired=bootstrapped,
-                        ci=ci,
-                    )
-                    continue
-            if delong.is_delong(shape):
-                found = _delong(shape, mine, ref, ci, multiclass=model.multiclass)
+                found = _ranked(shape, mine, ref, ci, multiclass=model.multiclass)
                 if found is not None:
                     out += _comparisons(
                         file,
@@ -174,6 +161,17 @@ def compare(
                 file, model.name, reference, loss=loss, labels=labels, paired=paired, ci=ci
             )
     return out
+
+
+def _ranked(
+    shape: Ranked, mine: LossRows, ref: LossRows, ci: CiSettings, *, multiclass: bool
+) -> tuple[intervals.Paired, str] | None:
+    """A rank loss's comparison and its method ("": the run's): the bootstrap's from both
+    models' replicate rank tables where both were kept, else DeLong's (ROC-AUC), else none."""
+    found = rank_intervals.paired(shape, mine, ref, ci, one_unit=_one_unit(mine))
+    if found is not None:
+        return found, ""
+    return _delong(shape, mine, ref, ci, multiclass=multiclass) if delong.is_delong(shape) else None
 
 
 def _delong(
