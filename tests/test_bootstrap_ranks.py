@@ -34,6 +34,7 @@ SEED = 7
 def _replicates(harness: KernelHarness, partial: Any, loss: str, keys: int) -> np.ndarray:
     """(keys + 1) × B: each group's replicate values, then all groups pooled."""
     (store,) = [s for (_, names), s in partial.bootstrap.ranks.items() if loss in names]
+    assert [len(names) for _, names in partial.bootstrap.ranks] == [3]  # one table, shared
     shape = get_loss(loss).shape
     found = RankReplicates(store, np.arange(keys), keys)
     return replicate_values(found, shape.finalize, precision=loss != "roc_auc")
@@ -42,9 +43,10 @@ def _replicates(harness: KernelHarness, partial: Any, loss: str, keys: int) -> n
 def _oracle(y: np.ndarray, p: np.ndarray, w: np.ndarray, loss: str) -> float:
     if loss == "roc_auc":
         return float(roc_auc_score(y, p, sample_weight=w, multi_class="ovr", average="macro"))
-    if p.ndim == 2:  # one-vs-rest, macro
+    if p.ndim == 2:  # one-vs-rest, macro or micro
         onehot = label_binarize(y, classes=np.arange(CLASSES))
-        return float(average_precision_score(onehot, p, sample_weight=w, average="macro"))
+        average = "micro" if loss.endswith("micro") else "macro"
+        return float(average_precision_score(onehot, p, sample_weight=w, average=average))
     return float(average_precision_score(y, p, sample_weight=w))
 
 
@@ -61,10 +63,11 @@ def test_each_replicate_equals_scikit_learn_with_the_bootstraps_row_weights(
         p = np.round(p, 2)  # ties: sklearn's handling of them too
     g = np.array(["a", "b", "c"])[np.arange(n) % 3]
     ci = CiSettings(0.95, "bootstrap", resamples=B, seed=SEED, unit_rows=block_rows)
-    harness = KernelHarness(["roc_auc", "ap"], task=task, grouped=True, ci=ci)
+    losses = ["roc_auc", "average_precision", "average_precision:average=micro"]
+    harness = KernelHarness(losses, task=task, grouped=True, ci=ci)
     partial = harness.partial(y, p, w, g)
     v = poisson_weights(SEED, np.arange(n) // block_rows, B)
-    for loss in ("roc_auc", "average_precision"):
+    for loss in losses:
         got = _replicates(harness, partial, loss, 3)
         for b in (0, 1, 17, B - 1):
             for k, group in enumerate("abc"):
