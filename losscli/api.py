@@ -204,7 +204,7 @@ def evaluate(
     baseline = as_baseline(baseline, storage_options or {})
     gates = Gates.of(checks, max_regression, baseline, require_baseline=require_baseline)
     require = [*require, *gates.losses]
-    gates.check_usage(bool(compare))
+    gates.check_usage(bool(compare), bootstrap=ci_method == "bootstrap")
     check_scalars(mape_zero=mape_zero, huber_delta=huber_delta, task=task, eps=eps)
     names = as_tuple(losses)
     chosen = with_huber_delta(resolve_losses(names or default_losses()), huber_delta)
@@ -338,6 +338,7 @@ def evaluate(
         tasks=tasks,
         ci=options.uncertainty.ci,
         compared=None if not compare else {c.loss for c in comparisons},
+        bootstrap=ci_method == "bootstrap",
     )
     result = EvaluationResult(
         frame,

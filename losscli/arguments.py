@@ -36,6 +36,7 @@ def run_notices(
     tasks: Collection[Task],
     ci: object | None,
     compared: Collection[str] | None,
+    bootstrap: bool,
 ) -> list[str]:
     """What a run says of its options where they do less than asked: ``--threshold`` on
     multi-class models, the scaled errors' intervals over series, and the losses
@@ -55,7 +56,8 @@ def run_notices(
         ]
     if compared is not None:
         notices += [
-            f"--compare: {name} has no paired comparison ({_why_unpaired(name)})"
+            f"--compare: {name} has no paired comparison "
+            f"({_why_unpaired(name, bootstrap=bootstrap)})"
             for name in shown
             if name not in compared
         ]
@@ -117,11 +119,13 @@ def quantile_losses(
     return [x for x in chosen if x not in unbound] + quantiles.implied(level_sets)
 
 
-def _why_unpaired(name: str) -> str:
+def _why_unpaired(name: str, *, bootstrap: bool) -> str:
     loss = get_loss(name)
     if loss.direction is Direction.NONE:  # bias
         return f"{name} has no better direction, so no verdict"
     if isinstance(loss.shape, Ranked):  # average precision, multi-class roc_auc
+        if bootstrap:  # from replicate rank tables (engine/rank_intervals.py)
+            return "its replicate rank tables were left out, past --max-memory"
         return "DeLong's test is of a binary roc_auc only"
     if loss.shape.paired:  # a mean that scores the reference or no other model
         return "it does not score both the reference and another model"

@@ -428,3 +428,18 @@ def test_drift_is_the_local_engines_on_dask(tmp_path: Path, dask_client: Any) ->
         str(path), dask_client, losses="mae", drift=True, ci=0.9, ci_method="bootstrap",
         resamples=50, block_rows=4, **common,
     )  # fmt: skip
+
+
+def test_the_bootstrap_of_roc_auc_and_average_precision_is_the_local_engines_on_dask(
+    data: dict[str, Path], dask_client: Any
+) -> None:
+    """Replicate rank tables merged by value across partitions and files: the intervals
+    and paired deltas of roc_auc and average_precision equal the local engine's."""
+    inputs = [str(data["classification-parquet"]), str(data["classification-csv"])]
+    found = both(
+        inputs, dask_client, label="bin", pred=["p_u", "p_v"], weight="w", group_by="g",
+        losses="roc_auc,ap", ci=0.9, ci_method="bootstrap", resamples=30, seed=4,
+        block_rows=3, compare=True,
+    ).to_dict()  # fmt: skip
+    assert all(r["intervals"]["average_precision"]["low"] is not None for r in found["rows"])
+    assert {c["loss"] for c in found["comparisons"]} == {"roc_auc", "average_precision"}

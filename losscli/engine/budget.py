@@ -72,6 +72,7 @@ class MemoryBudget:
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         self.limit = limit
         self.held = 0
+        self.refused: dict[str, str] = {}  # optional allocations left out for the run: why
         self._lock = threading.Lock()
 
     def try_charge(self, size: int) -> bool:

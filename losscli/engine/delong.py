@@ -50,7 +50,7 @@ MULTICLASS = (
     "placements row by row, which the per-class rank tables do not keep"
 )
 NOT_KEPT = "no interval: its placement tables were not kept"
-UNDER_BOOTSTRAP = "DeLong's normal interval: the bootstrap does not resample rank tables"
+UNDER_BOOTSTRAP = "DeLong's normal interval: no replicate rank tables were kept"
 
 
 def placement_table(

@@ -53,6 +53,9 @@ def rekeyed(partial: Partial, kept: Sequence[int], arrays: Sequence[pa.Array]) -
     states = {k: merged[k] for k in partial.states}
     out = Partial(keys, n[leaders], states, dict(partial.problems), dict(partial.binary))
     out.bootstrap = _taken(boot, leaders)
+    if out.bootstrap is not None and partial.bootstrap is not None:  # rank tables: by value
+        ranks = partial.bootstrap.ranks.items()
+        out.bootstrap.ranks = {name: store.rekeyed(coarse) for name, store in ranks}
     return out
 
 
@@ -90,4 +93,5 @@ def _taken(boot: Replicates | None, index: np.ndarray) -> Replicates | None:
         else replace(span, last=span.last[index], first=span.first[index]),
         charged=0,
         budget=None,
+        ranks={},  # re-keyed apart (rekeyed)
     )

@@ -17,12 +17,14 @@ chunks sorts each entry O(log chunks) times, not once per chunk.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .statistics import Kind, Problem, State
+from .statistics import Kind, Problem, Role, State, Statistic
 
 if TYPE_CHECKING:
     from ..losses.shapes import Ranks
@@ -65,12 +67,32 @@ def kept_rows(
     scores = ranks.scores[:, None] if ranks.scores.ndim == 1 else ranks.scores
     positive = ranks.positive.reshape(scores.shape)
     rows = len(scores)
-    use = np.ones(rows, dtype=bool) if weights is None else weights > 0
-    for flagged in ranks.flags.values():
-        use &= ~flagged
+    use = used_rows(ranks, weights)
     w = np.ones(rows) if weights is None else weights
     keys = np.zeros(rows, dtype=np.int64) if codes is None else codes.astype(np.int64)
     return w[use], keys[use], scores[use], positive[use]
+
+
+class ReplicateRankKind(Kind):
+    """The kind of :data:`REPLICATE_RANKS`: a rank loss's rows, which the bootstrap makes a
+    replicate table of (:mod:`.bootstrap.rank_tables`)."""
+
+
+REPLICATE_RANKS = Statistic("replicate_ranks", ReplicateRankKind(), Role.SPREAD)
+
+
+def replicated(column: tuple[Ranks, Any], function: Callable[..., Any]) -> dict[Statistic, Any]:
+    """What a rank loss resamples under the bootstrap: its (ranks, weights) and its ranks
+    function (the losses whose ranks one function makes share one replicate table)."""
+    return {REPLICATE_RANKS: (*column, inspect.unwrap(function))}
+
+
+def used_rows(ranks: Ranks, weights: np.ndarray | None) -> np.ndarray:
+    """Which rows a table keeps: those of positive weight that no flag marks."""
+    use = np.ones(len(ranks.scores), dtype=bool) if weights is None else weights > 0
+    for flagged in ranks.flags.values():
+        use &= ~flagged
+    return use
 
 
 def table_of_rows(codes: np.ndarray | None, ranks: Ranks, weights: np.ndarray | None) -> RankTable:

@@ -17,7 +17,7 @@ from ..losses.shapes import CROSS, NUM, Ranked, Shape
 from ..reading import Model
 from ..result import CiSettings, Comparison, LossColumn
 from ..result.adjust import adjusted
-from . import delong, delong_pairs, intervals
+from . import delong, delong_pairs, intervals, rank_intervals
 from .bootstrap import FALLBACK_BOOTSTRAP
 
 
@@ -53,10 +53,10 @@ def with_intervals(
     out = {}
     for loss in losses:
         column = columns[loss.name]
-        if delong.is_delong(loss.shape) and loss.applies_to(multiclass, levels):
-            sums = tables[loss.name].sums
-            low, high, se, method, why = delong.row_interval(
-                loss.shape, sums, ci, multiclass=multiclass
+        if isinstance(loss.shape, Ranked) and loss.applies_to(multiclass, levels):
+            rows = tables[loss.name]
+            low, high, se, method, why = rank_intervals.interval(
+                loss.shape, rows, ci, multiclass=multiclass, one_unit=_one_unit(rows)
             )
         elif loss.applies_to(multiclass, levels):
             low, high, se, method, why = _loss_interval(loss, tables[loss.name], ci)
@@ -133,11 +133,13 @@ def compare(
             continue
         for loss in losses:
             shape = loss.shape
-            if not loss.compared or not loss.applies_to(model.multiclass, model.levels):
+            ranked = isinstance(shape, Ranked) and loss.direction is not Direction.NONE
+            if not (loss.compared or ranked) or not loss.applies_to(model.multiclass, model.levels):
                 continue
             mine, ref = sums[model.name][loss.name], sums[reference][loss.name]
-            if delong.is_delong(shape):
-                found = _delong(shape, mine, ref, ci, multiclass=model.multiclass)
+            if ranked:
+                assert isinstance(shape, Ranked)
+                found = _ranked(shape, mine, ref, ci, multiclass=model.multiclass)
                 if found is not None:
                     out += _comparisons(
                         file,
@@ -159,6 +161,17 @@ def compare(
                 file, model.name, reference, loss=loss, labels=labels, paired=paired, ci=ci
             )
     return out
+
+
+def _ranked(
+    shape: Ranked, mine: LossRows, ref: LossRows, ci: CiSettings, *, multiclass: bool
+) -> tuple[intervals.Paired, str] | None:
+    """A rank loss's comparison and its method ("": the run's): the bootstrap's from both
+    models' replicate rank tables where both were kept, else DeLong's (ROC-AUC), else none."""
+    found = rank_intervals.paired(shape, mine, ref, ci, one_unit=_one_unit(mine))
+    if found is not None:
+        return found, ""
+    return _delong(shape, mine, ref, ci, multiclass=multiclass) if delong.is_delong(shape) else None
 
 
 def _delong(

@@ -63,12 +63,12 @@ class Gates:
         tolerances = tuple(replace(t, loss=names.get(t.loss, t.loss)) for t in self.tolerances)
         return replace(self, checks=checks, tolerances=tolerances)
 
-    def check_usage(self, compare: bool) -> None:
+    def check_usage(self, compare: bool, *, bootstrap: bool = False) -> None:
         """Before reading: a ``delta:`` check needs a comparison."""
         if self.active:
             from .significance import check_delta_usage
 
-            check_delta_usage(self.checks, compare)
+            check_delta_usage(self.checks, compare, bootstrap=bootstrap)
 
     def judge(self, result: EvaluationResult) -> EvaluationResult:
         """The result with every gate judged (``result.failures``: those that failed)."""

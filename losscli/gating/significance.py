@@ -224,11 +224,13 @@ def _key(group: dict[str, object] | None) -> tuple[tuple[str, str], ...] | None:
     return None if group is None else tuple((k, repr(v)) for k, v in group.items())
 
 
-def check_delta_usage(checks: Sequence[object], compare: bool) -> None:
+def check_delta_usage(checks: Sequence[object], compare: bool, *, bootstrap: bool = False) -> None:
     """Before reading: a ``delta:`` check needs --compare, and a loss that has a paired
-    difference (a mean or a ratio of sums; its shape says so before any row is read)."""
+    difference (a mean or a ratio of sums; its shape says so before any row is read; under
+    the ``bootstrap`` method, a rank loss: from its replicate rank tables)."""
     from ..losses import get_loss
     from ..losses.bias import refuse_undirected
+    from ..losses.shapes import Ranked
 
     for check in checks:
         if not getattr(check, "delta", False):
@@ -241,10 +243,11 @@ def check_delta_usage(checks: Sequence[object], compare: bool) -> None:
             )
         loss = get_loss(getattr(check, "loss", ""))
         refuse_undirected(loss.name, f"the check {text!r}")  # bias: Δ has no verdict
-        if not loss.shape.paired:
+        if not loss.shape.paired and not (bootstrap and isinstance(loss.shape, Ranked)):
             raise UsageError(
                 f"the check {text!r} is on the paired difference of {loss.name}, which has "
                 "none: only means and ratios of sums (mse, mae, mape, cross_entropy, …) "
-                "and roc_auc (DeLong's test) have one; check each model's "
-                f"{loss.name} instead (without 'delta:')"
+                "and roc_auc (DeLong's test) have one, and average_precision under "
+                f"--ci-method bootstrap; check each model's {loss.name} instead (without "
+                "'delta:')"
             )

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
-from ..engine.ranks import RANKS
+from ..engine.ranks import RANKS, replicated
 from ..engine.statistics import COMOMENTS, LARGEST, ROWS, SUM, Role, Statistic, Valued, declared
 from .batch import Ones
 from .transforms import IDENTITY, Transform
@@ -302,11 +302,11 @@ class Ranked(_NotRatio):
     nonnegative: ClassVar[bool] = False
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
-        ranks = self.ranks(batch)
-        return Found({RANK_TABLE: (ranks, batch.w)}, ranks.flags, ranked=(ranks, batch.w))
+        rows = (ranks := self.ranks(batch), batch.w)
+        return Found({RANK_TABLE: rows}, ranks.flags, replicated(rows, self.ranks), ranked=rows)
 
     def resampled(self, bootstrap: bool) -> bool:
-        return False
+        return bootstrap
 
     def bound(self, arguments: Mapping[str, Any]) -> Ranked:
         return replace(self, ranks=bound_function(self.ranks, arguments))

@@ -14,8 +14,10 @@ import numpy as np
 
 from ..budget import MemoryBudget
 from ..moments import first_values, kept
+from ..ranks import ReplicateRankKind
 from ..statistics import Key
 from .cells import PendingCells
+from .rank_tables import ReplicateStore, RowsOf, table_of_rows
 from .replicates import Replicates, UnitSpan
 from .resample import ChunkResampler
 from .weights import Resampling
@@ -30,9 +32,15 @@ class ChunkBootstrap:
         self, spec: Resampling, n_keys: int, budget: MemoryBudget, *, optional: bool = False
     ) -> None:
         self._resampler = ChunkResampler(spec, n_keys, budget, optional=optional)
-        self._n_keys = n_keys
+        self._n_keys, self._spec, self._budget = n_keys, spec, budget
         self._codes: np.ndarray | None = None
+        self._positions = np.empty(0, dtype=np.int64)
         self._shifts: dict[Key, np.ndarray] = {}
+        # rank losses' rows, per block, per (model, their ranks function): losses that
+        # share the function share a table, filed under all their names
+        self._ranks: dict[tuple[str, Any], list[RowsOf]] = {}
+        self._rank_losses: dict[tuple[str, Any], list[str]] = {}
+        self._ranked: set[tuple[str, Any]] = set()  # the current block's, taken already
 
     def block(
         self, positions: np.ndarray, codes: np.ndarray | None, counted: np.ndarray | None = None
@@ -40,12 +48,26 @@ class ChunkBootstrap:
         """The next block's rows: their positions in the input, their keys, and which of
         them have positive weight (None: all)."""
         self._resampler.block(positions, codes, counted)
-        self._codes = codes
+        self._codes, self._positions = codes, positions
+        self._ranked = set()
 
     def request(self, key: Key, column: Any) -> None:
         """Resample the current block's per-row ``column`` of the statistic ``key`` names."""
         model, loss, stat = key
         kind, shift = stat.kind, None
+        if isinstance(kind, ReplicateRankKind):  # a rank loss's rows: a replicate table
+            ranks, weights, function = column
+            share = (model, function)
+            losses = self._rank_losses.setdefault(share, [])
+            if loss not in losses:
+                losses.append(loss)
+            if share not in self._ranked:  # the same rows as another loss's: taken once
+                self._ranked.add(share)
+                rows = RowsOf.of(
+                    self._codes, (ranks, weights), self._positions, self._spec.unit_rows
+                )
+                self._ranks.setdefault(share, []).append(rows)
+            return
         if kind.shifted:
             first = self._shift(key, kind.shift_source(column))
             shift = first[0] if self._codes is None else first[self._codes]
@@ -67,6 +89,14 @@ class ChunkBootstrap:
             found.cells = PendingCells(resampler.spec, groups)
         if self._shifts:
             found.settle(self._n_keys, self._n_keys)
+        for share, parts in self._ranks.items():
+            name = (share[0], tuple(sorted(self._rank_losses[share])))
+            table = table_of_rows(RowsOf.concatenated(parts), self._spec, self._budget)
+            if isinstance(table, str):
+                found.ranks[name] = ReplicateStore(dropped=table)
+            else:
+                found.ranks[name] = ReplicateStore(table)
+                found.charged += table.w.nbytes
         return found
 
     def _shift(self, key: Key, values: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ here too and re-based as partials merge). Each is a (keys × resamples) array.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from ..moments import PowerSums, kept
 from ..reduce import slice_of
 from ..statistics import Key, Statistic
 from .cells import Part, PendingCells, ReplicateSums
+from .rank_tables import RankReplicates, ReplicateStore
+
+RANK_REPLICATES = "rank_replicates"  # what a rank loss's replicates are read under (rows)
 
 
 @dataclass
@@ -50,6 +54,9 @@ class Replicates:
     charged: int = 0  # bytes charged to the memory budget for a chunk's replicate sums
     skipped: str = ""  # why an optional bootstrap was left out: over the budget
     budget: MemoryBudget | None = None  # a fold's total charges its replicate sums here
+    # per (model, losses): rank losses' replicate tables (ROC-AUC, average precision), one
+    # per model and ranks function, shared by the losses named
+    ranks: dict[tuple[str, tuple[str, ...]], ReplicateStore] = field(default_factory=dict)
 
     @property
     def due(self) -> bool:
@@ -81,6 +88,8 @@ class Replicates:
         if other.cells is not None:
             cells = other.cells.rekeyed(at)
             self.cells = cells if self.cells is None else self.cells.joined(cells)
+        for losses, store in other.ranks.items():
+            self.ranks.setdefault(losses, ReplicateStore()).absorb(store, at, self.budget)
 
     def _rebased(self, other: Replicates, at: np.ndarray, capacity: int) -> dict[Part, np.ndarray]:
         """``other``'s sums, its shifted power sums moved onto the shifts kept here."""
@@ -149,8 +158,8 @@ class Replicates:
 
     def drop(self) -> int:
         """Leave the bootstrap out: its replicate sums, cells and units; the bytes freed."""
-        freed = self.nbytes
-        self.sums, self.shifts, self.cells, self.span = {}, {}, None, None
+        freed = self.nbytes + sum(store.charged for store in self.ranks.values())
+        self.sums, self.shifts, self.cells, self.span, self.ranks = {}, {}, None, None, {}
         return freed
 
     def trimmed(self, size: int) -> Replicates:
@@ -162,6 +171,7 @@ class Replicates:
             self.charged,
             self.skipped,
             self.budget,
+            self.ranks,
         )
 
     def grow(self, capacity: int) -> None:
@@ -173,9 +183,13 @@ class Replicates:
                 _padded(self.span.last, pad, -np.inf), _padded(self.span.first, pad, -np.inf)
             )
 
-    def rows(self, model: str, loss: str, order: np.ndarray) -> dict[str, np.ndarray] | None:
+    def rows(self, model: str, loss: str, order: np.ndarray) -> dict[str, Any] | None:
         """One loss's statistics as each resample saw them, for the ordered keys and then all
-        keys pooled (None: none resampled)."""
+        keys pooled (None: none resampled); a rank loss's are its replicate tables, read
+        under :data:`RANK_REPLICATES` (:func:`.rank_tables.replicate_values`)."""
+        for (owner, losses), store in self.ranks.items():
+            if owner == model and loss in losses:
+                return {RANK_REPLICATES: RankReplicates(store, order, len(order))}
         parts: dict[Statistic, list[np.ndarray]] = {}
         for (owner, name, stat, _), values in sorted(
             self.sums.items(), key=lambda item: item[0][3]
@@ -184,7 +198,7 @@ class Replicates:
                 parts.setdefault(stat, []).append(values)
         if not parts:
             return None
-        out: dict[str, np.ndarray] = {}
+        out: dict[str, Any] = {}
         for stat, found in parts.items():
             shift = self.shifts.get((model, loss, stat))
             out.update(stat.kind.replicate_rows(stat.name, found, shift, order=order))
