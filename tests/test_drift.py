@@ -310,3 +310,43 @@ def test_adjusting_within_families_at_once_equals_adjusting_each_family(method: 
     for f in np.unique(family):
         mine = family == f
         np.testing.assert_allclose(got[mine], adjusted(p[mine], method), rtol=1e-15)
+
+
+def test_rank_losses_drift_from_their_replicate_rank_tables_under_the_bootstrap(
+    tmp_path: Path,
+) -> None:
+    """ROC-AUC and average precision under --ci-method bootstrap: Δ against the reference
+    window is judged from both windows' replicate rank tables (it crashed before), Δ equals
+    the period's value less the reference rows' own value, and chunks do not change it."""
+    rng = np.random.default_rng(3)
+    weeks, rows = 8, 120
+    week = np.repeat(np.arange(weeks), rows)
+    label = rng.integers(0, 2, len(week))
+    noise = np.where(week >= 5, 2.5, 0.8)  # the scores lose their edge from week 5
+    score = 1 / (1 + np.exp(-(2 * label - 1 + rng.normal(0, 1, len(week)) * noise)))
+    day = MONDAY + pd.to_timedelta(week * 7 + np.arange(len(week)) % 7, "D")
+    df = pd.DataFrame({"date": day.strftime("%Y-%m-%d"), "y": label, "p": score})
+    kwargs: dict[str, Any] = {
+        "label": "y", "pred": "p", "losses": "roc_auc,average_precision", "period": "date:W",
+        "drift": True, "ci": 0.95, "ci_method": "bootstrap", "resamples": 200, "seed": 2,
+        "drift_reference_periods": 3,
+    }  # fmt: skip
+    result = evaluate(df, threads=1, **kwargs)
+    drift = result.frame.drift
+    assert drift is not None
+    alone = evaluate(df[week < 3], label="y", pred="p", losses="roc_auc,average_precision")
+    for name in ("roc_auc", "average_precision"):
+        found = drift.losses[name]
+        judged = np.isfinite(found.p)
+        assert judged.sum() == weeks - 3
+        values = result.frame.losses[name].values[:weeks]
+        reference = alone.frame.losses[name].values[-1]
+        np.testing.assert_allclose(found.delta[judged], values[3:] - reference, rtol=1e-12)
+        assert ((found.high - found.low)[judged] > 0).all()
+        assert any(v.onset is not None for v in result.drift if v.loss == name)
+    again = evaluate(str(write_table(df, tmp_path / "r.csv")), threads=2, **kwargs)
+    assert again.frame.drift is not None
+    for name in ("roc_auc", "average_precision"):
+        np.testing.assert_allclose(
+            again.frame.drift.losses[name].high, drift.losses[name].high, rtol=1e-12
+        )

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from .. import _arrow
 from ..losses import Direction, Loss
+from ..losses.shapes import Ranked
 from ..reading import Model
 from ..result import CiSettings, Frame
 from ..result.drift import DriftColumns, DriftLoss, DriftSettings
@@ -250,8 +251,12 @@ def _se(
     """Δ's standard error: from the replicates of both windows where the loss's interval
     is the bootstrap's (the same resamples: Δ per replicate), else √(se² + se_ref²)."""
     shape = loss.shape
+    if isinstance(shape, Ranked) and ci.method == "bootstrap":
+        ranked = _ranked_se(shape, mine, theirs, at, ci.level)
+        if ranked is not None:
+            return ranked
     boot = mine.replicates is not None and theirs.replicates is not None
-    if boot and (ci.method == "bootstrap" or shape.no_interval):
+    if boot and not isinstance(shape, Ranked) and (ci.method == "bootstrap" or shape.no_interval):
         assert mine.replicates is not None and theirs.replicates is not None
         with np.errstate(all="ignore"):
             now = np.asarray(shape.finalize(mine.replicates))[:-1]
@@ -265,6 +270,23 @@ def _se(
     if se_now is None or se_before is None:
         return np.full(len(at), np.nan)
     return np.hypot(se_now[:-1], _picked(se_before, at))
+
+
+def _ranked_se(
+    shape: Ranked, mine: LossRows, theirs: LossRows, at: np.ndarray, level: float
+) -> np.ndarray | None:
+    """Δ's standard error of a rank loss (ROC-AUC, average precision) from both windows'
+    replicate rank tables (the same resamples); None where they were left out (ROC-AUC then
+    falls back to DeLong's standard errors, average precision has none)."""
+    from .intervals import percentile_interval
+    from .rank_intervals import replicates
+
+    now, before = replicates(shape, mine), replicates(shape, theirs)
+    if not isinstance(now, np.ndarray) or not isinstance(before, np.ndarray):
+        return None
+    with np.errstate(all="ignore"):
+        differences = now[:-1] - _picked(before, at)
+    return percentile_interval(differences, level)[2]
 
 
 def _picked(values: np.ndarray, at: np.ndarray) -> np.ndarray:
