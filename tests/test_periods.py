@@ -181,6 +181,41 @@ def test_date_columns_are_cut_by_their_dates_and_shown_as_dates(tmp_path: Path) 
     assert period is not None and period.dates and period.tz == TZ and period.freq == "M"
 
 
+@pytest.mark.parametrize("tz", ["Europe/Berlin", "America/New_York", "UTC"])
+def test_date_periods_are_written_as_the_dates_they_hold_in_every_zone(
+    tmp_path: Path, tz: str
+) -> None:
+    """A date column's periods are written as the local dates they start and end on, in CSV,
+    JSON, Parquet and to_pandas, whatever --tz (east of UTC they had been a day early)."""
+    df = pd.DataFrame({"ts": ["2026-03-29", "2026-03-29", "2026-03-30"], "y": [1.0, 2, 3]})
+    path = write_table(df.assign(p=[1.0, 3, 5]), tmp_path / "d.csv")
+    result = evaluate(str(path), label="y", pred="p", losses="mae", period="ts:D", tz=tz)
+    flat = result.to_pandas()
+    assert [str(t.date()) for t in flat.period_start.dropna()] == ["2026-03-29", "2026-03-30"]
+    assert [str(t.date()) for t in flat.period_end.dropna()] == ["2026-03-30", "2026-03-31"]
+    document = result.to_dict()
+    assert document["rows"][0]["period"] == {"start": "2026-03-29", "end": "2026-03-30"}
+    from losscli.result.keys import period_texts
+
+    assert result.frame.period is not None
+    assert period_texts(result.frame.period, "start")[1] == "2026-03-30"
+    weekly = evaluate(str(path), label="y", pred="p", losses="mae", period="ts:W", tz=tz)
+    assert weekly.to_dict()["rows"][0]["period"] == {"start": "2026-03-23", "end": "2026-03-30"}
+
+
+def test_a_date_column_cut_into_hours_writes_its_periods_as_times(tmp_path: Path) -> None:
+    """6-hour periods of a date column do not start at midnights: they are written as times
+    with the zone's offset, not as dates (which had made a period end where it started)."""
+    df = pd.DataFrame({"ts": ["2026-03-29", "2026-03-30"], "y": [1.0, 3], "p": [1.0, 5]})
+    path = write_table(df, tmp_path / "d.csv")
+    result = evaluate(
+        str(path), label="y", pred="p", losses="mae", period="ts:6h", tz="Europe/Berlin"
+    )
+    assert result.frame.period is not None and not result.frame.period.dates
+    first = result.to_dict()["rows"][0]["period"]
+    assert first == {"start": "2026-03-29T00:00:00+01:00", "end": "2026-03-29T07:00:00+02:00"}
+
+
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
 def test_epoch_numbers_count_time_unit_since_1970_utc(tmp_path: Path, unit: str) -> None:
     df = frame(seed=6)

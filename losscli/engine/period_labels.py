@@ -16,13 +16,18 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def period_columns(starts: np.ndarray, spec: PeriodSpec, *, dates: bool) -> PeriodColumns:
-    """The rows' periods from their starts (ns, UTC; :data:`NO_PERIOD`: all periods)."""
+    """The rows' periods from their starts (ns, UTC; :data:`NO_PERIOD`: all periods). They
+    are shown as dates where the time column held dates and every period starts and ends at
+    a midnight in ``--tz`` (not so for fixed lengths such as ``6h``)."""
     present = starts != NO_PERIOD
     distinct, index = np.unique(starts[present], return_inverse=True)
     ends = np.full(len(starts), NO_PERIOD, dtype=np.int64)
     labels = np.full(len(starts), None, dtype=object)
     local = [_local(int(ns), spec) for ns in distinct]
-    ends[present] = _ends(distinct, local, spec)[index.reshape(-1)]
+    distinct_ends = _ends(distinct, local, spec)
+    ends[present] = distinct_ends[index.reshape(-1)]
+    bounds = [*local, *(_local(int(ns), spec) for ns in distinct_ends)]
+    dates = dates and all(at.time() == datetime.min.time() for at in bounds)  # 6h: times
     shown = np.array([_label(at, spec, dates) for at in local] or [""], dtype=object)
     labels[present] = shown[index.reshape(-1)]
     return PeriodColumns(starts, ends, labels, freq=spec.freq, tz=spec.tz, dates=dates)

@@ -58,10 +58,12 @@ def _bound(period: PeriodColumns, bound: str) -> pa.Array:
     """A period bound: a timestamp in the periods' zone, or a date; null over all periods."""
     values = getattr(period, bound)
     missing = values == NO_PERIOD
-    if period.dates:
-        days = pa.array(values // 86_400_000_000_000, mask=missing, type=pa.int32())
-        return days.cast(pa.date32())
-    return pa.array(values, mask=missing, type=pa.timestamp("ns", tz=period.tz))
+    stamps = pa.array(values, mask=missing, type=pa.timestamp("ns", tz=period.tz))
+    if period.dates:  # the local dates of the periods' midnights in --tz
+        import pyarrow.compute as pc
+
+        return pc.local_timestamp(stamps).cast(pa.date32())
+    return stamps
 
 
 def render_parquet(result: EvaluationResult, display: Display) -> bytes:

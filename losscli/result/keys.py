@@ -63,8 +63,8 @@ class PeriodColumns:
     :data:`NO_PERIOD` on rows over all periods), and its ``label`` as the table shows it
     (``2026-W14``, ``2026-04``; None on rows over all periods). ``freq`` is ``--period``'s
     frequency, ``tz`` the zone periods were cut in and are shown in, ``dates`` True where the
-    time column held dates (shown as plain dates; their ``start``/``end`` are the dates'
-    midnights in UTC, whatever ``tz``: a date has no zone)."""
+    time column held dates and every period starts and ends at a midnight in ``tz`` (shown
+    as plain dates, the local dates of those midnights)."""
 
     start: np.ndarray  # int64
     end: np.ndarray  # int64
@@ -158,11 +158,10 @@ def period_texts(period: PeriodColumns, bound: str) -> np.ndarray:
 def _iso(nanoseconds: int, period: PeriodColumns) -> str:
     seconds, rest = divmod(nanoseconds, 1_000_000_000)
     instant = EPOCH + timedelta(seconds=seconds, microseconds=rest // 1000)
-    if period.dates:
-        return instant.date().isoformat()
     from zoneinfo import ZoneInfo
 
-    return instant.astimezone(ZoneInfo(period.tz)).isoformat()
+    local = instant.astimezone(ZoneInfo(period.tz))
+    return local.date().isoformat() if period.dates else local.isoformat()
 
 
 def part_columns(frame: Frame, group_by: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -220,12 +219,13 @@ def part_arrays(frame: Frame) -> dict[str, np.ndarray]:
 
 def period_timestamps(period: PeriodColumns, bound: str) -> object:
     """A period bound as pandas holds it: timestamps in ``period.tz`` (NaT on rows over
-    all periods), or, where the time column held dates, datetime64 dates at midnight
+    all periods), or, where the periods are dates, datetime64 at their local midnights
     (no zone)."""
     import pandas as pd
 
     instants = pd.Series(pd.to_datetime(getattr(period, bound), unit="ns"))  # NO_PERIOD: NaT
-    return instants if period.dates else instants.dt.tz_localize("UTC").dt.tz_convert(period.tz)
+    local = instants.dt.tz_localize("UTC").dt.tz_convert(period.tz)
+    return local.dt.tz_localize(None) if period.dates else local
 
 
 def part_records(frame: Frame, rows: np.ndarray) -> list[dict[str, object]]:
