@@ -103,3 +103,21 @@ def test_exclusive_prefixes_are_refused_when_read() -> None:
     for text in ("last:first:mse<1", "class:average:mse<1", "delta:last:mse<0"):
         with pytest.raises(UsageError, match="cannot read the check"):
             parse_check(text)
+
+
+def test_an_average_check_of_roc_auc_judges_the_macro_and_weighted_rows(
+    run: Callable[..., Result],
+) -> None:
+    """The ``accuracy`` average row carries accuracy alone: ``average:roc_auc`` judges the
+    macro and weighted rows (it failed on the accuracy row, which has no ROC-AUC), while
+    ``average:precision`` still judges all three."""
+    animals = Path(__file__).parent.parent / "sample_data" / "animals.csv"
+    args = ["evaluate", str(animals), "-l", "species", "--probs", "p_*"]
+    args += ["--per-class", "-m", "roc_auc,precision", "-f", "json"]
+    passed = run(*args, "--check", "average:roc_auc>=0.5")
+    assert passed.exit_code == 0, passed.stderr
+    failed = run(*args, "--check", "average:roc_auc>=0.9999", "--check", "average:precision>=0.99")
+    assert failed.exit_code == 1
+    assert failed.stderr.count("average:roc_auc>=0.9999 —") == 2
+    assert "class accuracy: precision" in failed.stderr
+    assert failed.stderr.count("average:precision>=0.99 —") == 3

@@ -2,7 +2,7 @@
 
 A plain check judges the rows without a class part: group and overall rows, within each
 period and over all periods. ``class:`` judges class rows only, ``average:`` average rows
-only; ``overall:`` keeps the rows over all groups among them. ``last:`` (``first:``) keeps
+only (the ``accuracy`` row only for the losses it carries); ``overall:`` keeps the rows over all groups among them. ``last:`` (``first:``) keeps
 the rows of the latest (earliest) period of each file and model's rows; a group without a
 row in that period gets a warning, since the check cannot judge it there.
 """
@@ -36,6 +36,8 @@ def judged_rows(check: Check, result: EvaluationResult) -> tuple[np.ndarray, lis
             "result has none; add --per-class"
         )
     chosen = _of_part(frame, check.part)
+    if check.part == "average":
+        chosen &= ~_accuracy_row_without(frame, check.loss)
     if check.overall_only:
         chosen &= frame.overall
     warnings: list[str] = []
@@ -55,6 +57,16 @@ def _of_part(frame: Frame, part: str) -> np.ndarray:
     if part == "average":
         return classes.average.copy()
     return ~classes.present
+
+
+def _accuracy_row_without(frame: Frame, loss: str) -> np.ndarray:
+    """The ``accuracy`` average rows where ``loss`` has no value: that row carries accuracy
+    alone (in precision, recall and F1, as scikit-learn's report prints it), so an
+    ``average:`` check of another loss judges the macro and weighted rows only."""
+    classes, column = frame.classes, frame.losses.get(loss)
+    if classes is None or column is None:
+        return np.zeros(len(frame), dtype=bool)
+    return classes.average & (classes.name == "accuracy") & np.isnan(column.values)
 
 
 def _latest(check: Check) -> str:
