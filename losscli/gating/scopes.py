@@ -2,9 +2,10 @@
 
 A plain check judges the rows without a class part: group and overall rows, within each
 period and over all periods. ``class:`` judges class rows only, ``average:`` average rows
-only (the ``accuracy`` row only for the losses it carries); ``overall:`` keeps the rows over all groups among them. ``last:`` (``first:``) keeps
-the rows of the latest (earliest) period of each file and model's rows; a group without a
-row in that period gets a warning, since the check cannot judge it there.
+only (the ``accuracy`` row only for the losses it carries); ``overall:`` keeps the rows
+over all groups among them. ``last:`` (``first:``) keeps the rows of the latest
+(earliest) period of each file and model's rows; a group without a row in that period
+gets a warning, since the check cannot judge it there.
 """
 
 from __future__ import annotations
