@@ -13,6 +13,7 @@ from conftest import write_table
 
 from losscli.errors import UsageError
 from losscli.gating.parse import parse_check, parse_tolerance
+from losscli.result.keys import NO_PERIOD
 
 
 def predictions(tmp_path: Path, name: str, noise: float, seed: int) -> Path:
@@ -541,3 +542,49 @@ def test_an_adjusted_p_value_is_never_below_its_own_and_decides_the_verdict(
         assert (c.verdict == "indistinguishable") == (c.p_adjusted >= 0.05), c
     verdicts = {c.verdict for c in result.comparisons}
     assert "worse" in verdicts and (not group_by or "indistinguishable" in verdicts)
+
+
+def test_a_delta_check_with_periods_judges_each_period_on_its_own_row() -> None:
+    """With --period, each comparison is judged on its own period's row:
+    the outcome names that period, and a relative limit is a share of the reference's value
+    in that period (it had been matched to the group's row over all periods)."""
+    from losscli import evaluate
+
+    rng = np.random.default_rng(4)
+    n = 480
+    day = pd.Timestamp("2026-03-02") + pd.to_timedelta(np.arange(n) % 28, "D")
+    y = rng.normal(10, 2, n)
+    df = pd.DataFrame(
+        {
+            "day": day.strftime("%Y-%m-%d"),
+            "g": np.where(np.arange(n) % 2 == 0, "a", "b"),
+            "y": y,
+            "good": y + rng.normal(0, 0.5, n),
+            "bad": y + rng.normal(0, 0.5, n) + np.where(day.isocalendar().week.values > 11, 3, 0),
+        }
+    )
+    result = evaluate(
+        df, label="y", pred=["good", "bad"], losses="mae", group_by="g", period="day:W",
+        compare=True, checks=["delta:mae<=5%"],
+    )  # fmt: skip
+    period = result.frame.period
+    assert period is not None
+    starts = {c.period for c in result.comparisons if c.group is not None}
+    assert len(starts - {None}) == 4  # and the groups over all periods
+    for outcome in result.checks:
+        row = result.rows[outcome.row]
+        match = [
+            c
+            for c in result.comparisons
+            if c.group == row.group and c.pred == row.pred and c.delta == outcome.value
+        ]
+        assert len(match) == 1
+        start = period.start[outcome.row]
+        assert (None if start == NO_PERIOD else int(start)) == match[0].period
+        reference = next(
+            r
+            for i, r in enumerate(result.rows)
+            if r.pred == "good" and r.group == row.group and period.start[i] == start
+        )
+        assert f"5% of good's {reference.metrics['mae']:.6g}" in outcome.reason
+    assert any(row.period is not None for row in (result.rows[o.row] for o in result.failures))

@@ -142,7 +142,7 @@ def delta_outcomes(
             f"the check {text!r} is on the difference between models: it needs "
             "two models and --compare"
         )
-    index = {(r.file, r.pred, _key(r.group)): i for i, r in enumerate(result.rows)}
+    index = _row_index(result)
     level = result.ci.level if result.ci is not None else 0.95
     if not any(c.loss == loss for c in result.comparisons):
         why = (
@@ -158,11 +158,11 @@ def delta_outcomes(
     for c in result.comparisons:
         if c.loss != loss or (overall_only and c.group is not None):
             continue
-        i = index[(c.file, c.pred, _key(c.group))]
+        i = index[(c.file, c.pred, _key(c.group), c.period)]
         if not relative:
             judged.append(_judge(text, c, op, limit, level, i, result.rows[i]))
             continue
-        base = result.rows[index[(c.file, c.reference, _key(c.group))]].metrics.get(loss)
+        base = result.rows[index[(c.file, c.reference, _key(c.group), c.period)]].metrics.get(loss)
         if base is None:
             why = f"{c.reference} has no {loss} here, so {limit:g}% of it is no limit"
             judged.append(Judged(Outcome(text, i, loss, c.delta, None, False, why)))
@@ -218,6 +218,21 @@ def _judge(
     excess = c.delta - limit if upper_bound else limit - c.delta
     outcome = Outcome(text, i, c.loss, c.delta, limit, passed, reason)
     return Judged(outcome, p_beyond(excess, c.se, c.df, strict=op in ("<", ">")), grouped)
+
+
+def _row_index(result: EvaluationResult) -> dict[tuple[object, ...], int]:
+    """Each row without a class part by the key a comparison names it with: file, model,
+    group and period start (None over all periods), so that a comparison of a period (or
+    of a row with class rows under it) is judged on its own row."""
+    from ..result.keys import NO_PERIOD
+
+    period = result.frame.period
+    starts = [None] * len(result.rows) if period is None else period.start.tolist()
+    return {
+        (r.file, r.pred, _key(r.group), None if start == NO_PERIOD else start): i
+        for i, (r, start) in enumerate(zip(result.rows, starts, strict=True))
+        if r.class_name is None
+    }
 
 
 def _key(group: dict[str, object] | None) -> tuple[tuple[str, str], ...] | None:
