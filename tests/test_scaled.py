@@ -153,7 +153,7 @@ def test_series_weight_weights_the_mean_over_series() -> None:
 def test_series_weight_not_constant_within_a_series_is_an_input_error() -> None:
     evaluated, past = forecasts()
     evaluated.loc[3, "sw"] = 99.0
-    with pytest.raises(InputError, match=r"not constant within the series s=.*99"):
+    with pytest.raises(InputError, match=r"not constant within the series s=.*: 1 and 99; give"):
         losscli.evaluate(
             evaluated, label="y", pred="naive", group_by="g", series="s",
             series_weight="sw", losses="mase", history=past, time_col="ds",

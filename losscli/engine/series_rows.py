@@ -255,7 +255,7 @@ def _series_weight(
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"--series-weight {run.weight!r}: {values[i]!r} for the series "
+            f"--series-weight {run.weight!r}: {float(values[i]):g} for the series "
             f"{_series_name(taken, run.series, i)}; a series weight is a number ≥ 0 on every row"
         )
     weight = values[first]
@@ -264,7 +264,8 @@ def _series_weight(
         i = int(differs[0])
         raise InputError(
             f"--series-weight {run.weight!r} is not constant within the series "
-            f"{_series_name(taken, run.series, i)}: {weight[series[i]]!r} and {values[i]!r}; "
+            f"{_series_name(taken, run.series, i)}: {float(weight[series[i]]):g} and "
+            f"{float(values[i]):g}; "
             "give one weight per series"
         )
     return weight
