@@ -134,6 +134,18 @@ def test_fail_on_drift_exits_1_naming_the_onset_and_0_without_drift(
     assert "check failed" not in done.stderr
 
 
+def test_fail_on_drift_fails_where_nothing_could_be_judged(drifted: Path) -> None:
+    """A reference window outside the data (or more reference periods than there are) leaves
+    every period unjudged: --fail-on-drift fails (exit 1) saying so, since a gate that judges
+    nothing would pass forever."""
+    common = ["-l", "y", "-p", "p", "-g", "g", "-m", "mae", "--period", "date:W", "-f", "csv"]
+    for window in (["--drift-reference", "2020-01-01..2020-02-01"],
+                   ["--drift-reference-periods", "40"]):  # fmt: skip
+        done = losscli_process("evaluate", str(drifted), *common, *window, "--fail-on-drift")
+        assert done.returncode == 1, done.stderr
+        assert "no period was judged against a reference window" in done.stderr
+
+
 def test_drift_without_period_and_the_drift_table_without_drift_are_usage_errors(
     drifted: Path,
 ) -> None:

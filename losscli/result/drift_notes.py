@@ -93,8 +93,26 @@ def with_drift_checks(result: EvaluationResult, fail_on_drift: bool) -> Evaluati
     ``--fail-on-drift``, a failed check per onset (:func:`drift_outcomes`)."""
     if result.frame.drift is None:
         return result
-    checks = [*result.checks, *drift_outcomes(result)] if fail_on_drift else result.checks
+    checks = result.checks
+    if fail_on_drift:
+        checks = [*checks, *drift_outcomes(result), *_nothing_judged(result)]
     return replace(result, notices=[*result.notices, *drift_notes(result)], checks=checks)
+
+
+def _nothing_judged(result: EvaluationResult) -> list[Outcome]:
+    """``--fail-on-drift`` where no period of any loss could be judged (a reference window
+    outside the data, too few periods, no intervals): a failed check on the grand row, since
+    a gate that judges nothing would pass forever."""
+    from .rows import Outcome
+
+    drift = result.frame.drift
+    assert drift is not None
+    found = [loss.p for name, loss in drift.losses.items() if name in result.losses]
+    if any(np.isfinite(p).any() for p in found) or not len(result.rows):
+        return []
+    reason = "no period was judged against a reference window: the warnings say why"
+    return [Outcome("--fail-on-drift", len(result.rows) - 1, "", None, None, False, reason,
+                    kind="drift")]  # fmt: skip
 
 
 def _without_intervals(
