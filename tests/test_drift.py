@@ -169,6 +169,18 @@ def test_a_reference_window_of_dates_and_a_short_group_get_a_note(tmp_path: Path
     assert any("1 group not judged" in n and "after it" in n for n in result.notices)
 
 
+@pytest.mark.parametrize("tz", ["Asia/Tokyo", "UTC", "America/New_York"])
+def test_a_reference_window_takes_the_same_weeks_in_every_zone(tz: str) -> None:
+    """The window's dates are dates in --tz, as the periods of a date column are cut: east
+    of UTC it had taken the weeks one later."""
+    df = weekly(groups=1, weeks=8, rows=30, shift=2.0, start=4, seed=5)
+    result = evaluate(
+        df, label="y", pred="p", losses="mae", period="date:W", drift=True, tz=tz,
+        drift_reference="2026-01-05..2026-01-26",
+    )  # fmt: skip
+    assert {v.reference_label for v in result.drift} == {"2026-W02..2026-W05"}
+
+
 @pytest.mark.parametrize(("chunk", "threads"), [(37, 1), (53, 3)])
 def test_chunks_and_threads_give_the_same_drift(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, threads: int

@@ -316,7 +316,9 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 help="Fail (exit 1) unless every row meets METRIC OP NUMBER, e.g. "
                 "'mse<=0.25'; prefix 'overall:' for overall rows only, 'delta:' for the "
                 "difference from the reference model with --compare ('delta:mse<=0', "
-                "or 'delta:mae<=1%' of the reference's value). Repeatable.",
+                "or 'delta:mae<=1%' of the reference's value), 'last:'/'first:' for the "
+                "latest/earliest period's rows (--period), 'class:'/'average:' for the class "
+                "and average rows (--per-class). Repeatable.",
             ),
             click.option(
                 "--baseline",

@@ -53,7 +53,7 @@ def view_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 show_default=True,
                 help="Which table to write: "
                 + "; ".join(f"{t.name}: {t.help}" for t in TABLES.values())
-                + ". Every format writes either.",
+                + ". Every format writes each of them.",
             ),
         ]
     ):

@@ -75,7 +75,7 @@ def with_drift(
     drift = spec.uncertainty.drift
     assert drift is not None and spec.period is not None
     order = _sorted_keys(partial)
-    windows = _windows(partial, order, groups, drift, spec.period, dates)
+    windows = _windows(partial, order, groups, drift, spec.period)
     reference, ref_ids, ref_of = _reference(partial, windows, groups)
     ci = spec.compare_ci
     parents = (
@@ -106,7 +106,6 @@ def _windows(
     groups: int,
     drift: DriftSpec,
     period: PeriodSpec,
-    dates: bool,
 ) -> Windows:
     arrays = partial.keys.arrays()
     start_of = _arrow.values(arrays[groups]).astype(np.int64)
@@ -129,7 +128,7 @@ def _windows(
         after = ~in_ref
         refs = np.minimum(count, drift.periods)
     else:
-        low, high = drift.bounds(period.tz, dates)
+        low, high = drift.bounds(period.tz)
         in_ref = (s >= low) & (s < high)
         after = s >= high
         refs = _per_group(g, in_ref)

@@ -30,13 +30,14 @@ class DriftSpec:
     window: tuple[str, str] | None = None  # START..END as given
     min_periods: int = DEFAULT_MIN_PERIODS
 
-    def bounds(self, tz: str, dates: bool) -> tuple[int, int]:
+    def bounds(self, tz: str) -> tuple[int, int]:
         """The window as [low, high) in ns since the epoch (UTC), as period starts are kept:
-        a date column's periods start at their dates' midnights in UTC, whatever ``tz``."""
+        its dates and times are wall times in ``tz``, as periods are cut (a date column's
+        periods start at their dates' midnights in ``tz``)."""
         assert self.window is not None
         start, end = self.window
-        low = _instant(start, tz, dates, end=False)
-        high = _instant(end, tz, dates, end=True)
+        low = _instant(start, tz, end=False)
+        high = _instant(end, tz, end=True)
         return low, high
 
 
@@ -89,16 +90,16 @@ def _window(text: str) -> tuple[str, str]:
             "(e.g. 2026-01-05..2026-02-01)"
         )
     window = (start.strip(), end.strip())
-    low = _instant(window[0], "UTC", False, end=False)
-    high = _instant(window[1], "UTC", False, end=True)
+    low = _instant(window[0], "UTC", end=False)
+    high = _instant(window[1], "UTC", end=True)
     if high <= low:
         raise UsageError(f"--drift-reference {text!r}: END lies before START")
     return window
 
 
-def _instant(text: str, tz: str, dates: bool, *, end: bool) -> int:
-    """An ISO 8601 date or time in ns since the epoch: a wall time in ``tz`` (a date
-    column's dates at midnight UTC); past the last instant of ``text`` where ``end``
+def _instant(text: str, tz: str, *, end: bool) -> int:
+    """An ISO 8601 date or time in ns since the epoch: a wall time in ``tz`` (unless it
+    names its offset); past the last instant of ``text`` where ``end``
     (a date's next midnight, a time's next nanosecond)."""
     try:
         day = date.fromisoformat(text) if len(text) == 10 else None
@@ -111,7 +112,7 @@ def _instant(text: str, tz: str, dates: bool, *, end: bool) -> int:
             "or 2026-01-05T06:00)"
         ) from exc
     if wall.tzinfo is None:
-        wall = wall.replace(tzinfo=timezone.utc if dates else ZoneInfo(tz))
+        wall = wall.replace(tzinfo=ZoneInfo(tz))
     delta = wall - EPOCH
     ns = (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
     if not end:
