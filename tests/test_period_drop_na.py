@@ -69,6 +69,8 @@ def test_rows_without_a_time_are_dropped_in_every_chunk_even_a_chunk_of_none() -
         got = evaluate(df, drop_na=True, checks="first:mae<100", **options)
     assert rows(got) == rows(want)
     assert got.frame.period.label[0] == "2026-W17"  # the earliest week with rows, not 1970's
+    assert got.frame.period.dates == want.frame.period.dates  # a chunk of none is no evidence
+    assert got.to_dict()["rows"] == want.to_dict()["rows"]
 
 
 def test_without_drop_na_a_missing_time_is_still_an_input_error(tmp_path: Path) -> None:

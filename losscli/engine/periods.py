@@ -36,8 +36,8 @@ def period_keys(column: Any, spec: PeriodSpec, *, source: str, first_row: int) -
     column = _chunked(column)
     if spec.drop_na:  # rows without a time are dropped: parse a time present in their place
         missing = _missing(column)
-        if missing is not None and missing.all():
-            return _arrow.from_numpy(np.zeros(len(column), dtype=np.int64)), False
+        if missing is not None and missing.all():  # no evidence: True, neutral to an AND
+            return _arrow.from_numpy(np.zeros(len(column), dtype=np.int64)), True
         if missing is not None:
             present = column[int(np.argmin(missing))]
             column = pc.if_else(_arrow.from_numpy(missing), present, column)
