@@ -588,3 +588,23 @@ def test_a_delta_check_with_periods_judges_each_period_on_its_own_row() -> None:
         )
         assert f"5% of good's {reference.metrics['mae']:.6g}" in outcome.reason
     assert any(row.period is not None for row in (result.rows[o.row] for o in result.failures))
+
+
+def test_a_period_too_small_for_an_interval_is_not_judged_by_a_delta_check() -> None:
+    """A period's row over all groups with one row has no interval: like a small group, it
+    is not judged (it had failed the build as if it were the grand row)."""
+    from losscli import evaluate
+
+    rng = np.random.default_rng(5)
+    days = ["2026-03-02"] * 60 + ["2026-03-09"]  # week 11 holds one row
+    y = rng.normal(10, 2, len(days))
+    df = pd.DataFrame({"day": days, "y": y, "a": y + rng.normal(0, 1, len(days))})
+    df["b"] = df.a + rng.normal(0, 0.1, len(days))
+    result = evaluate(
+        df, label="y", pred=["a", "b"], losses="mae", period="day:W", compare=True,
+        checks=["delta:mae<=5"],
+    )  # fmt: skip
+    assert not result.failures
+    lonely = [o for o in result.checks if "has no interval" in o.reason]
+    assert len(lonely) == 1 and lonely[0].passed
+    assert result.rows[lonely[0].row].period is not None

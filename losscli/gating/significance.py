@@ -17,8 +17,10 @@ the t tail of its interval, from its standard error), the p-values are adjusted 
 those rows as ``--adjust`` says (Holm by default, which bounds the chance that noise
 fails a check through the group rows of a file and model at (1 − level)/2, the
 one-sided share of an interval's miss), and a group row fails only if it is beyond the
-limit on its own interval *and* after the adjustment. A group row without an interval
-is not judged; overall rows are judged on their own, as before.
+limit on its own interval *and* after the adjustment. With ``--period`` the group ×
+period rows, the groups' rows over all periods and the periods' rows over all groups are
+three such families, as the comparisons' own verdicts are adjusted. A group or period row
+without an interval is not judged; the grand row is judged on its own, as before.
 """
 
 from __future__ import annotations
@@ -51,14 +53,15 @@ def across_groups(
     judged: Sequence[Judged], rows: Sequence[ResultRow], adjust: str, level: float
 ) -> list[Outcome]:
     """The outcomes, the group rows' failures kept only where they stand after adjusting
-    their p-values across the group rows of the same file and model (the families the
+    their p-values across the group rows of the same file, model and kind (the families the
     table's better/worse counts use; see the module's text)."""
     outcomes = [j.outcome for j in judged]
-    families: dict[tuple[str, str], list[int]] = {}
+    families: dict[tuple[object, ...], list[int]] = {}
     for i, j in enumerate(judged):
         if j.grouped and j.p_beyond is not None:
-            row = rows[j.outcome.row]
-            families.setdefault((row.file, row.pred), []).append(i)
+            row = rows[j.outcome.row]  # group × period rows, groups, periods: apart
+            kind = (row.group is None, row.period is None)
+            families.setdefault((row.file, row.pred, *kind), []).append(i)
     for family in families.values():
         if len(family) > 1:
             _adjust(outcomes, family, [judged[i].p_beyond for i in family], adjust, level)
@@ -186,10 +189,10 @@ def _judge(
 ) -> Judged:
     """One comparison against the limit (``of``: what a relative limit is a share of): it
     fails only when its whole interval is on the wrong side. A group row too small for an
-    interval is not judged (it passes, saying so); a loss without a value, or an overall
-    row without an interval, fails."""
+    interval is not judged (it passes, saying so), and so is a period's; a loss without a
+    value, or the grand row without an interval, fails."""
     where = f"{c.loss} of {c.pred} − {c.reference}"
-    grouped = c.group is not None
+    grouped = c.group is not None or c.period is not None  # a part of the grand row
     if row.metrics.get(c.loss) is None:
         why = row.notes.get(c.loss) or "no value"
         return Judged(
