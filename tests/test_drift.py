@@ -362,3 +362,20 @@ def test_rank_losses_drift_from_their_replicate_rank_tables_under_the_bootstrap(
         np.testing.assert_allclose(
             again.frame.drift.losses[name].high, drift.losses[name].high, rtol=1e-12
         )
+
+
+def test_a_period_without_an_interval_breaks_a_run_of_worse_periods() -> None:
+    """ "K worse periods in a row": a period between two worse ones that has no interval
+    (one row) is not worse, so there is no onset of two (it had been bridged)."""
+    df = weekly(groups=1, weeks=8, rows=40, seed=9)
+    week = (pd.to_datetime(df.date) - MONDAY).dt.days // 7
+    df.loc[week.isin([5, 7]), "p"] += 4.0
+    df = df[(week != 6) | (df.index == df.index[week == 6][0])]  # week 6: one row
+    kwargs: dict[str, Any] = {"label": "y", "pred": "p", "losses": "mae", "period": "date:W"}
+    result = evaluate(df, drift=True, drift_reference_periods=4, **kwargs)
+    found = result.frame.drift
+    assert found is not None
+    assert found.losses["mae"].worse.sum() == 2  # weeks 5 and 7
+    assert all(v.onset is None for v in result.drift)
+    kept = evaluate(df, drift=True, drift_reference_periods=4, drift_min_periods=1, **kwargs)
+    assert [v.onset_label for v in kept.drift] == ["2026-W07"]  # K = 1: week 5, the first

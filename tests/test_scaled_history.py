@@ -132,3 +132,22 @@ def test_a_history_row_without_a_label_is_an_error_or_left_out_with_drop_na(
         losscli.evaluate(evaluated, history=past, **args)
     got = losscli.evaluate(evaluated, history=past, drop_na=True, **args)
     assert got.frame.losses["mase"].values[-1] == pytest.approx(1 / np.mean([2, 1, 4]))
+
+
+def test_an_unsorted_history_on_standard_input_says_to_sort_it(tmp_path: Path) -> None:
+    """Standard input is read once: an unsorted history there cannot be sorted in memory
+    (its first rows are gone), so the message says to sort it or give a file (it had said
+    "the file is empty"); a sorted one is streamed."""
+    from conftest import losscli_process
+    from test_scaled import forecasts
+
+    evaluated, past = forecasts(series=4, seed=3)
+    evaluated.to_csv(tmp_path / "eval.csv", index=False)
+    args = ["evaluate", str(tmp_path / "eval.csv"), "-l", "y", "-p", "naive", "-m", "mase"]
+    args += ["--series", "s", "--time-col", "ds", "--history", "-", "-f", "csv"]
+    shuffled = past.sample(frac=1, random_state=0).to_csv(index=False).encode()
+    done = losscli_process(*args, input=shuffled)
+    assert done.returncode == 3
+    assert b"standard input is not sorted by series and time (s, ds)" in done.stderr
+    ordered = past.sort_values(["s", "ds"]).to_csv(index=False).encode()
+    assert losscli_process(*args, input=ordered).returncode == 0

@@ -232,8 +232,8 @@ def _model_drift(
         by_time = np.lexsort((windows.start, windows.group))
         onset = np.zeros(len(order), dtype=bool)
         onset[by_time] = onsets(
-            worse[by_time], windows.group[by_time], np.isfinite(p[by_time]), drift.min_periods
-        )
+            worse[by_time], windows.group[by_time], judged[by_time], drift.min_periods
+        )  # a judged period without an interval is not worse: it breaks a run
         out[loss.name] = DriftLoss(delta, delta - z * se, delta + z * se, p, adjusted, worse, onset)
     return out
 

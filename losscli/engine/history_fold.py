@@ -83,6 +83,15 @@ def fold_history(spec: HistorySpec, seasons: Sequence[int], budget: MemoryBudget
     streamed = _streamed(source, spec, seasons)
     if streamed is not None:
         return streamed
+    from ..reading.stdin import StdinCsvSource
+
+    if isinstance(source, StdinCsvSource):  # read once: its first rows are gone
+        by = ", ".join([*spec.series, spec.time])
+        raise InputError(
+            f"--history -: standard input is not sorted by series and time ({by}), and it "
+            f"can be read once, so it cannot be sorted here: sort it first (e.g. sort it "
+            f"with duckdb or polars by {by}) or give --history a file"
+        )
     return _sorted_in_memory(source, spec, seasons, budget)
 
 
