@@ -3,7 +3,9 @@ order per series) gives the whole history's sums; a sorted history is streamed."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -134,20 +136,19 @@ def test_a_history_row_without_a_label_is_an_error_or_left_out_with_drop_na(
     assert got.frame.losses["mase"].values[-1] == pytest.approx(1 / np.mean([2, 1, 4]))
 
 
-def test_an_unsorted_history_on_standard_input_says_to_sort_it(tmp_path: Path) -> None:
+def test_an_unsorted_history_on_standard_input_says_to_sort_it(
+    tmp_path: Path, run: Callable[..., Any]
+) -> None:
     """Standard input is read once: an unsorted history there cannot be sorted in memory
     (its first rows are gone), so the message says to sort it or give a file (it had said
     "the file is empty"); a sorted one is streamed."""
-    from conftest import losscli_process
     from test_scaled import forecasts
 
     evaluated, past = forecasts(series=4, seed=3)
     evaluated.to_csv(tmp_path / "eval.csv", index=False)
     args = ["evaluate", str(tmp_path / "eval.csv"), "-l", "y", "-p", "naive", "-m", "mase"]
     args += ["--series", "s", "--time-col", "ds", "--history", "-", "-f", "csv"]
-    shuffled = past.sample(frac=1, random_state=0).to_csv(index=False).encode()
-    done = losscli_process(*args, input=shuffled)
-    assert done.returncode == 3
-    assert b"standard input is not sorted by series and time (s, ds)" in done.stderr
-    ordered = past.sort_values(["s", "ds"]).to_csv(index=False).encode()
-    assert losscli_process(*args, input=ordered).returncode == 0
+    done = run(*args, input=past.sample(frac=1, random_state=0).to_csv(index=False))
+    assert done.exit_code == 3
+    assert "standard input is not sorted by series and time (s, ds)" in done.stderr
+    assert run(*args, input=past.sort_values(["s", "ds"]).to_csv(index=False)).exit_code == 0
