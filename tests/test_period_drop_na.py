@@ -75,7 +75,7 @@ def test_rows_without_a_time_are_dropped_in_every_chunk_even_a_chunk_of_none() -
 
 def test_without_drop_na_a_missing_time_is_still_an_input_error(tmp_path: Path) -> None:
     path = write_table(frame(), tmp_path / "t.csv")
-    with pytest.raises(InputError, match=r"column 'when', data row 2 has no time"):
+    with pytest.raises(InputError, match=r"column .when., data row 2 has no time.*--drop-na"):
         evaluate(str(path), label="y", pred="p", period="when:W")
 
 

@@ -154,7 +154,8 @@ class _Where:
             first = int(np.flatnonzero(missing)[0])
             raise InputError(
                 f"{self.source}: column {self.column!r}, data row {self.first_row + first + 1} "
-                "has no time; --period needs a time on every row: fill it in"
+                "has no time; every row needs one: fill it in (in --period's column, "
+                "--drop-na leaves such rows out)"
             )
 
 
