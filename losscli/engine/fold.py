@@ -29,6 +29,7 @@ import pyarrow as pa
 from ..errors import InputError, PluginFailure
 from ..losses import Task
 from ..reading import to_float
+from ..reading.parquet_source import batch_rows
 from ..result import Comparison, Frame
 from .bootstrap import Settler
 from .budget import OverBudget
@@ -83,7 +84,7 @@ class PartFold:
         # small batches wait to be computed as one chunk (a local run: engine/gather.py)
         plan = work.plan
         self.gathered = (
-            Gathered(plan.group_by)
+            Gathered(plan.group_by, batch_rows(len(plan.numeric)))
             if gather and gathers(plan.label_kind, work.builder.period is not None)
             else None
         )
@@ -165,7 +166,7 @@ class PartFold:
     def check(self, name: str) -> None:
         """The bad values part ``name`` holds, raised (once the whole part is folded: the
         message counts them all); a part whose rows wait to be gathered, once computed."""
-        if self.gathered is not None and any(p.part == name for p in self.gathered.pieces):
+        if self.gathered is not None and self.gathered.waits(name):
             self.deferred.append(name)
         elif name in self.total.problems:
             self.total.problems[name].raise_if_failed()
@@ -178,7 +179,7 @@ class PartFold:
         if pieces:
             for chunk in self._drain():
                 self._absorb(chunk)
-            if not self._gathered_chunk(pieces):
+            if len(pieces) == 1 or not self._gathered_chunk(pieces):  # one: as it is
                 self._one_by_one(pieces, deferred)
         for name in deferred:
             self.check(name)

@@ -4,7 +4,8 @@ The kernel's cost per chunk is mostly fixed Python (checks, blocks, the partial,
 it: ~170 µs), so a dataset of 500 shards of 2,000 rows spent most of its time there
 (BENCHMARKS.md runs 12 and 12b). Consecutive small batches of one input, of any of its
 parts, are gathered (their rows already coded against the fold's keys, in reading order)
-into one chunk of up to :data:`GATHER_ROWS` rows and computed at once.
+into one chunk of up to a normal chunk's rows (a Parquet batch's,
+:func:`~..reading.parquet_source.batch_rows`) and computed at once.
 
 Every check still names the part and the row the one-by-one path names: a gathered chunk
 whose checks find anything at all (a bad value, a dropped row, a zero label, a weight sum
@@ -24,7 +25,6 @@ import pyarrow as pa
 from ..reading import CLASS
 from .checks import WEIGHT_SUM_LIMIT, RowProblems
 
-GATHER_ROWS = 1 << 18  # rows of a gathered chunk (at most): a few MB of columns
 SMALL_ROWS = 1 << 14  # a batch of fewer rows is gathered
 
 
@@ -45,26 +45,36 @@ class Gathered:
     """The small batches waiting to be computed as one chunk, in reading order."""
 
     skip: tuple[str, ...]  # columns the kernel does not read once keys are coded (group columns)
+    limit: int  # rows of a gathered chunk (at most): a normal chunk's
     pieces: list[Piece] = field(default_factory=list)
     rows: int = 0
+    parts: set[str] = field(default_factory=set)  # the parts of the pieces waiting
 
     def fits(self, records: pa.RecordBatch) -> bool:
         """Whether ``records`` can join (its kept columns typed as the first piece's)."""
         if not self.pieces:
             return True
-        return _kept(records.schema, self.skip) == _kept(self.pieces[0].records.schema, self.skip)
+        schema = self.pieces[0].records.schema
+        return records.schema.equals(schema) or _kept(records.schema, self.skip) == _kept(
+            schema, self.skip
+        )
 
     def add(self, piece: Piece) -> None:
         self.pieces.append(piece)
+        self.parts.add(piece.part)
         self.rows += piece.records.num_rows
+
+    def waits(self, part: str) -> bool:
+        """Whether rows of ``part`` wait here."""
+        return part in self.parts
 
     @property
     def full(self) -> bool:
-        return self.rows >= GATHER_ROWS
+        return self.rows >= self.limit
 
     def take(self) -> list[Piece]:
         """The pieces waiting (none wait after)."""
-        pieces, self.pieces, self.rows = self.pieces, [], 0
+        pieces, self.pieces, self.rows, self.parts = self.pieces, [], 0, set()
         return pieces
 
     def records(self, pieces: list[Piece]) -> pa.RecordBatch:
