@@ -97,13 +97,16 @@ class PartFold:
         *,
         first_row: int = 0,
         progress: Callable[[], None] | None = None,
+        small: bool = False,
     ) -> None:
         """Absorb the chunks of part ``name`` (a file or shard), the first of them its data
-        row ``first_row`` (0, or a partition's first row in its file). Small batches wait to
-        be computed together (:mod:`.gather`) where the fold gathers."""
+        row ``first_row`` (0, or a partition's first row in its file). ``small``: a part read
+        in one small batch waits to be computed with others (:mod:`.gather`) where the fold
+        gathers."""
         try:
-            for records, ids, evidence in self._chunks(name, batches, first_row, progress):
-                if self.gathered is not None and records.num_rows < SMALL_ROWS:
+            chunks = self._chunks(name, batches, first_row, progress, small)
+            for records, ids, evidence, lone in chunks:
+                if self.gathered is not None and lone:
                     if not self.gathered.fits(records):
                         self.flush()
                     self.gathered.add(Piece(name, first_row, self.position, records, ids))
@@ -151,16 +154,18 @@ class PartFold:
         batches: Iterable[pa.RecordBatch],
         first_row: int,
         progress: Callable[[], None] | None,
-    ) -> Iterator[tuple[pa.RecordBatch, np.ndarray | None, dict[str, bool]]]:
+        small: bool,
+    ) -> Iterator[tuple[pa.RecordBatch, np.ndarray | None, dict[str, bool], bool]]:
         """The part's batches with their derived key columns (--period's,
         :meth:`~.batches.BatchBuilder.keyed`, and what they leave in the partial), their rows
-        coded against the total's keys here, in reading order (:meth:`~.keys.KeySet.codes`)."""
+        coded against the total's keys here, in reading order (:meth:`~.keys.KeySet.codes`),
+        and whether the batch is a small part's only one (gathered: :mod:`.gather`)."""
         keys, columns = self.total.keys, self.work.plan.group_by
-        for batch in batches:
+        for batch, lone in _lone(batches, small and self.gathered is not None):
             if progress is not None:
                 progress()
             keyed, evidence = self.work.builder.keyed(batch, name, first_row)
-            yield keyed, group_ids(keys, keyed, columns, name), evidence
+            yield keyed, group_ids(keys, keyed, columns, name), evidence, lone
             first_row += batch.num_rows
 
     def check(self, name: str) -> None:
@@ -274,6 +279,33 @@ class PartFold:
         except OverBudget as exc:
             self.guard.leave_out(exc)  # raises if the bootstrap is required
             self.settler.drop()
+
+
+def _lone(
+    batches: Iterable[pa.RecordBatch], gathering: bool
+) -> Iterator[tuple[pa.RecordBatch, bool]]:
+    """Each batch, and whether it is a small part's only batch: only such parts are
+    gathered, so a file read in many small batches sums as it always did (and as the
+    Dask engine's partitions of it do). The second batch is read before the first is
+    computed; an error reading it comes after the first, as it would have."""
+    found = iter(batches)
+    first = next(found, None)
+    if first is None:
+        return
+    if not gathering or first.num_rows >= SMALL_ROWS:
+        yield first, False
+    else:
+        try:
+            second = next(found, None)
+        except Exception:
+            yield first, False
+            raise
+        yield first, second is None
+        if second is None:
+            return
+        yield second, False
+    for batch in found:
+        yield batch, False
 
 
 def _last_of(pieces: list[Piece], part: str) -> Piece:
