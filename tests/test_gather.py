@@ -13,6 +13,7 @@ from conftest import write_table
 
 from losscli import evaluate
 from losscli.engine import fold, kernel
+from losscli.reading import parquet_source
 
 FILES = 320  # the bad one is the 300th
 ROWS = 40
@@ -49,8 +50,8 @@ def _nan_in_300th(i: int, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def test_small_shards_are_computed_as_few_chunks(tmp_path, monkeypatch) -> None:
-    folder = _shards(tmp_path / "d")
+def _chunk_rows(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The rows of each chunk the kernel computes from now on (the kernel itself runs)."""
     calls: list[int] = []
     real = kernel.evaluate_chunk
 
@@ -59,8 +60,32 @@ def test_small_shards_are_computed_as_few_chunks(tmp_path, monkeypatch) -> None:
         return real(records, **kwargs)
 
     monkeypatch.setattr(fold, "evaluate_chunk", counted)
+    return calls
+
+
+def test_small_shards_are_computed_as_few_chunks(tmp_path, monkeypatch) -> None:
+    folder = _shards(tmp_path / "d")
+    calls = _chunk_rows(monkeypatch)
     evaluate(str(folder), losses="mse")
     assert calls == [FILES * ROWS]
+
+
+def test_a_file_read_in_many_small_batches_is_not_gathered(tmp_path, monkeypatch) -> None:
+    frame = pd.DataFrame({"y_true": np.arange(1000.0), "y_pred": np.arange(1000.0) + 1})
+    path = write_table(frame, tmp_path / "f.parquet")
+    monkeypatch.setattr(parquet_source, "BATCH_ROWS", 100)
+    calls = _chunk_rows(monkeypatch)
+    evaluate(str(path), losses="mse")
+    assert calls == [100] * 10
+
+
+def test_a_csv_dataset_is_not_gathered(tmp_path, monkeypatch) -> None:
+    for i in range(5):
+        frame = pd.DataFrame({"y_true": [1.0, 2.0, 3.0], "y_pred": [1.0, 2.0, 4.0 + i]})
+        write_table(frame, tmp_path / f"part-{i}.csv")
+    calls = _chunk_rows(monkeypatch)
+    evaluate(str(tmp_path), losses="mse")
+    assert calls == [3] * 5
 
 
 def test_a_bad_value_in_the_300th_small_file_is_named_with_that_file_and_its_row(
