@@ -29,7 +29,6 @@ import pyarrow as pa
 from ..errors import InputError, PluginFailure
 from ..losses import Task
 from ..reading import to_float
-from ..reading.parquet_source import batch_rows
 from ..result import Comparison, Frame
 from .bootstrap import Settler
 from .budget import OverBudget
@@ -84,7 +83,7 @@ class PartFold:
         # small batches wait to be computed as one chunk (a local run: engine/gather.py)
         plan = work.plan
         self.gathered = (
-            Gathered(plan.group_by, batch_rows(len(plan.numeric)))
+            Gathered(plan.group_by, len(plan.numeric))
             if gather and gathers(plan.label_kind, work.builder.period is not None)
             else None
         )
@@ -222,6 +221,8 @@ class PartFold:
         before = sum((p.total_weight for p in self.total.problems.values()), 0.0)
         problems = clean_problems(chunk.problems[first.part], pieces, weights, before)
         if problems is None:
+            if chunk.bootstrap is not None:  # its replicate sums, dropped
+                self.guard.budget.release(chunk.bootstrap.charged)
             return False
         chunk.problems = problems
         self._absorb(chunk)

@@ -45,7 +45,7 @@ class Gathered:
     """The small batches waiting to be computed as one chunk, in reading order."""
 
     skip: tuple[str, ...]  # columns the kernel does not read once keys are coded (group columns)
-    limit: int  # rows of a gathered chunk (at most): a normal chunk's
+    numeric: int  # numeric columns: a gathered chunk has a Parquet batch's rows at most
     pieces: list[Piece] = field(default_factory=list)
     rows: int = 0
     parts: set[str] = field(default_factory=set)  # the parts of the pieces waiting
@@ -70,7 +70,9 @@ class Gathered:
 
     @property
     def full(self) -> bool:
-        return self.rows >= self.limit
+        from ..reading.parquet_source import batch_rows  # only Parquet shards are gathered
+
+        return self.rows >= batch_rows(self.numeric)
 
     def take(self) -> list[Piece]:
         """The pieces waiting (none wait after)."""

@@ -23,7 +23,6 @@ from ..errors import InputError, UsageError
 from ..losses import Loss, Params
 from ..reading import CLASS, ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
-from ..reading.parquet_source import ParquetSource
 from ..reading.quantiles import QuantileSpec
 from ..result.thresholds import ThresholdRun
 from .batches import BatchBuilder
@@ -115,7 +114,7 @@ def _gathered(part: Source) -> bool:
     a CSV dataset by 2.6e-11 relative, past the 1e-12 the engines are held to
     (tests/test_dask_engine.py). The Dask engine does not gather Parquet shards either:
     there the engines agree to rounding, not bit for bit (BENCHMARKS.md run 12b)."""
-    return isinstance(part, ParquetSource)
+    return part.gathered
 
 
 def _progress(source: Source, index: int, options: Options) -> Callable[[], None] | None:
