@@ -110,6 +110,12 @@ class RowProblems:
     def failed(self) -> bool:
         return bool(self._found)
 
+    @property
+    def clean(self) -> bool:
+        """Nothing found, dropped or noted (not even zero labels): rows whose checks leave
+        only their count and weight (:func:`~.gather.clean_problems`)."""
+        return not (self._found or self._zero_labels or self.dropped or self.dropped_by)
+
     def check(
         self,
         values: dict[str, np.ndarray],

@@ -23,14 +23,17 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 
-from ..errors import InputError
+from ..errors import InputError, PluginFailure
 from ..losses import Task
+from ..reading import to_float
 from ..result import Comparison, Frame
 from .bootstrap import Settler
 from .budget import OverBudget
 from .finalize import Finishing, result_frame
+from .gather import SMALL_ROWS, Gathered, Piece, clean_problems, gathers, ids_of
 from .guard import FoldGuard
 from .kernel import evaluate_chunk, group_ids
 from .keys import ChunkKeys, KeySet
@@ -63,6 +66,7 @@ class PartFold:
         threads: int,
         *,
         position: int = 0,
+        gather: bool = False,
     ) -> None:
         self.work, self.threads, self.pool = work, max(1, threads), pool
         # One of the threads is the reading thread (the Parquet or CSV decoder), so chunks
@@ -76,6 +80,14 @@ class PartFold:
         self.guard = FoldGuard(work.spec, self.total, options.budget)
         self.settler = Settler(pool, self.threads, options.budget)
         self.pending: deque[Future[Partial]] = deque()
+        # small batches wait to be computed as one chunk (a local run: engine/gather.py)
+        plan = work.plan
+        self.gathered = (
+            Gathered(plan.group_by, len(plan.numeric))
+            if gather and gathers(plan.label_kind, work.builder.period is not None)
+            else None
+        )
+        self.deferred: list[str] = []  # parts checked while some of their rows wait
 
     def part(
         self,
@@ -84,26 +96,55 @@ class PartFold:
         *,
         first_row: int = 0,
         progress: Callable[[], None] | None = None,
+        small: bool = False,
     ) -> None:
         """Absorb the chunks of part ``name`` (a file or shard), the first of them its data
-        row ``first_row`` (0, or a partition's first row in its file)."""
-        for records, keys, evidence in self._chunks(name, batches, first_row, progress):
-            kernel = partial(
-                evaluate_chunk,
-                records,
-                spec=self.guard.spec,
-                builder=self.work.builder,
-                part=name,
-                first_row=first_row,
-                position=self.position,
-                keys=keys,
-                evidence=evidence,
-            )
-            for chunk in self._submit(kernel, records.num_rows):
+        row ``first_row`` (0, or a partition's first row in its file). ``small``: a part read
+        in one small batch waits to be computed with others (:mod:`.gather`) where the fold
+        gathers."""
+        try:
+            chunks = self._chunks(name, batches, first_row, progress, small)
+            for records, ids, evidence, lone in chunks:
+                if self.gathered is not None and lone:
+                    if not self.gathered.fits(records):
+                        self.flush()
+                    self.gathered.add(Piece(name, first_row, self.position, records, ids))
+                    if self.gathered.full:
+                        self.flush()
+                else:
+                    self.flush()
+                    self._compute(records, self.total.keys.chunk(ids), evidence, name, first_row)
+                first_row += records.num_rows
+                self.position += records.num_rows
+        except Exception:
+            self.flush()  # the parts before, checked first (their errors come first)
+            raise
+        if self.gathered is None or not self.gathered.pieces:
+            for chunk in self._drain():
                 self._absorb(chunk)
-            first_row += records.num_rows
-            self.position += records.num_rows
-        for chunk in self._drain():
+
+    def _compute(
+        self,
+        records: pa.RecordBatch,
+        keys: ChunkKeys,
+        evidence: dict[str, bool],
+        name: str,
+        first_row: int,
+        position: int | None = None,
+    ) -> None:
+        """One chunk computed (here or on the pool) and the partials done absorbed."""
+        kernel = partial(
+            evaluate_chunk,
+            records,
+            spec=self.guard.spec,
+            builder=self.work.builder,
+            part=name,
+            first_row=first_row,
+            position=self.position if position is None else position,
+            keys=keys,
+            evidence=evidence,
+        )
+        for chunk in self._submit(kernel, records.num_rows):
             self._absorb(chunk)
 
     def _chunks(
@@ -112,26 +153,84 @@ class PartFold:
         batches: Iterable[pa.RecordBatch],
         first_row: int,
         progress: Callable[[], None] | None,
-    ) -> Iterator[tuple[pa.RecordBatch, ChunkKeys, dict[str, bool]]]:
+        small: bool,
+    ) -> Iterator[tuple[pa.RecordBatch, np.ndarray | None, dict[str, bool], bool]]:
         """The part's batches with their derived key columns (--period's,
         :meth:`~.batches.BatchBuilder.keyed`, and what they leave in the partial), their rows
-        coded against the total's keys here, in reading order (:meth:`~.keys.KeySet.chunk`)."""
+        coded against the total's keys here, in reading order (:meth:`~.keys.KeySet.codes`),
+        and whether the batch is a small part's only one (gathered: :mod:`.gather`)."""
         keys, columns = self.total.keys, self.work.plan.group_by
-        for batch in batches:
+        for batch, lone in _lone(batches, small and self.gathered is not None):
             if progress is not None:
                 progress()
             keyed, evidence = self.work.builder.keyed(batch, name, first_row)
-            yield keyed, keys.chunk(group_ids(keys, keyed, columns, name)), evidence
+            yield keyed, group_ids(keys, keyed, columns, name), evidence, lone
             first_row += batch.num_rows
 
     def check(self, name: str) -> None:
         """The bad values part ``name`` holds, raised (once the whole part is folded: the
-        message counts them all)."""
-        if name in self.total.problems:
+        message counts them all); a part whose rows wait to be gathered, once computed."""
+        if self.gathered is not None and self.gathered.waits(name):
+            self.deferred.append(name)
+        elif name in self.total.problems:
             self.total.problems[name].raise_if_failed()
+
+    def flush(self) -> None:
+        """The gathered small batches computed (as one chunk where their checks find
+        nothing, else one by one: :mod:`.gather`), and the checks of their parts raised."""
+        pieces = [] if self.gathered is None else self.gathered.take()
+        deferred, self.deferred = self.deferred, []
+        if pieces:
+            for chunk in self._drain():
+                self._absorb(chunk)
+            if len(pieces) == 1 or not self._gathered_chunk(pieces):  # one: as it is
+                self._one_by_one(pieces, deferred)
+        for name in deferred:
+            self.check(name)
+
+    def _one_by_one(self, pieces: list[Piece], deferred: list[str]) -> None:
+        """``pieces`` computed as their own chunks, each part checked after its last, as
+        if never gathered: every message is the one-by-one path's."""
+        for piece in pieces:
+            keys = self.total.keys.chunk(piece.ids)
+            self._compute(piece.records, keys, {}, piece.part, piece.first_row, piece.position)
+            if piece.part in deferred and piece is _last_of(pieces, piece.part):
+                self.check(piece.part)
+
+    def _gathered_chunk(self, pieces: list[Piece]) -> bool:
+        """Compute ``pieces`` as one chunk and absorb it; False (nothing absorbed) where
+        its checks found anything or it failed: the pieces are then computed one by one."""
+        assert self.gathered is not None
+        first = pieces[0]
+        records = self.gathered.records(pieces)
+        try:
+            chunk = evaluate_chunk(
+                records,
+                spec=self.guard.spec,
+                builder=self.work.builder,
+                part=first.part,
+                first_row=first.first_row,
+                position=first.position,
+                keys=self.total.keys.chunk(ids_of(pieces)),
+                evidence={},
+            )
+        except (InputError, PluginFailure):
+            return False
+        weight = self.work.plan.weight
+        weights = None if not weight else to_float(records.column(weight), weight, first.part)
+        before = sum((p.total_weight for p in self.total.problems.values()), 0.0)
+        problems = clean_problems(chunk.problems[first.part], pieces, weights, before)
+        if problems is None:
+            if chunk.bootstrap is not None:  # its replicate sums, dropped
+                self.guard.budget.release(chunk.bootstrap.charged)
+            return False
+        chunk.problems = problems
+        self._absorb(chunk)
+        return True
 
     def settled(self) -> Partial:
         """The total, its bootstrap cells multiplied out (the fold is done)."""
+        self.flush()
         self._hand_over()  # the last cells, beside the last products
         self._settling(self.settler.finish)
         if not self.guard.no_bootstrap:
@@ -181,6 +280,37 @@ class PartFold:
         except OverBudget as exc:
             self.guard.leave_out(exc)  # raises if the bootstrap is required
             self.settler.drop()
+
+
+def _lone(
+    batches: Iterable[pa.RecordBatch], gathering: bool
+) -> Iterator[tuple[pa.RecordBatch, bool]]:
+    """Each batch, and whether it is a small part's only batch: only such parts are
+    gathered, so a file read in many small batches sums as it always did (and as the
+    Dask engine's partitions of it do). The second batch is read before the first is
+    computed; an error reading it comes after the first, as it would have."""
+    found = iter(batches)
+    first = next(found, None)
+    if first is None:
+        return
+    if not gathering or first.num_rows >= SMALL_ROWS:
+        yield first, False
+    else:
+        try:
+            second = next(found, None)
+        except Exception:
+            yield first, False
+            raise
+        yield first, second is None
+        if second is None:
+            return
+        yield second, False
+    for batch in found:
+        yield batch, False
+
+
+def _last_of(pieces: list[Piece], part: str) -> Piece:
+    return next(p for p in reversed(pieces) if p.part == part)
 
 
 def finish(

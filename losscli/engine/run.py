@@ -84,16 +84,37 @@ def evaluate_sources(
         ReadAhead(_part_streams(planned), readers=options.threads) as ahead,
     ):
         current: tuple[_Planned, PartFold] | None = None
-        for (input_, index, part), batches in ahead:
-            if current is None or current[0] is not input_:  # the next input's first part
-                if current is not None:
-                    yield _finished(*current, options)
-                current = (input_, PartFold(input_.work, options, workers.pool, workers.threads))
-            fold = current[1]
-            fold.part(part.name, batches, progress=_progress(input_.source, index, options))
-            fold.check(part.name)
+        try:
+            for (input_, index, part), batches in ahead:
+                if current is None or current[0] is not input_:  # the next input's first part
+                    if current is not None:
+                        yield _finished(*current, options)
+                    current = (input_, _fold(input_.work, options, workers))
+                fold = current[1]
+                progress = _progress(input_.source, index, options)
+                fold.part(part.name, batches, progress=progress, small=_gathered(part))
+                fold.check(part.name)
+        except Exception:
+            if current is not None:  # the parts gathered before (engine/gather.py) first
+                current[1].flush()
+            raise
         if current is not None:
             yield _finished(*current, options)
+
+
+def _fold(work: Work, options: Options, workers: _Workers) -> PartFold:
+    """An input's fold, which gathers its small batches into chunks (engine/gather.py)."""
+    return PartFold(work, options, workers.pool, workers.threads, gather=True)
+
+
+def _gathered(part: Source) -> bool:
+    """Whether a part read in one small batch is gathered with others (engine/gather.py):
+    a Parquet file's. Not a CSV file's: the Dask engine folds a CSV shard as a chunk of its
+    own, and a gathered chunk moved a comparison's Δ (a difference of near-equal losses) of
+    a CSV dataset by 2.6e-11 relative, past the 1e-12 the engines are held to
+    (tests/test_dask_engine.py). The Dask engine does not gather Parquet shards either:
+    there the engines agree to rounding, not bit for bit (BENCHMARKS.md run 12b)."""
+    return part.gathered
 
 
 def _progress(source: Source, index: int, options: Options) -> Callable[[], None] | None:

@@ -34,6 +34,7 @@ def batch_rows(numeric_columns: int) -> int:
 class ParquetSource(Source):
     read_buffer_bytes = READ_BUFFER_BYTES  # a remote object's reads are larger (``remote``)
     row_groups: list[int] | None = None  # a partition's row groups (the Dask engine); None: all
+    gathered = True  # a small shard's rows are computed with the next shards' (engine/gather.py)
 
     def __init__(self, name: str, spool: IO[bytes] | None = None) -> None:
         """``spool``: an open file holding the file's bytes (standard input's copy, which

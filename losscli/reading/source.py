@@ -27,6 +27,7 @@ class Source:
 
     name: str
     empty_is_missing = False  # True where an empty text cell means a missing value (CSV)
+    gathered = False  # a small one read in one batch is computed with others (engine/gather.py)
 
     def columns(self) -> list[str]:
         raise NotImplementedError
