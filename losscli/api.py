@@ -339,6 +339,15 @@ def evaluate(
         ci=options.uncertainty.ci,
         compared=None if not compare else {c.loss for c in comparisons},
         bootstrap=ci_method == "bootstrap",
+        classifier_options=[
+            name
+            for name, asked in (
+                ("--per-class", per_class),
+                ("--confusion", confusion),
+                ("--thresholds", thresholds is not None),
+            )
+            if asked
+        ],
     )
     result = EvaluationResult(
         frame,

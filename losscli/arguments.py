@@ -37,11 +37,18 @@ def run_notices(
     ci: object | None,
     compared: Collection[str] | None,
     bootstrap: bool,
+    classifier_options: Sequence[str] = (),
 ) -> list[str]:
-    """What a run says of its options where they do less than asked: ``--threshold`` on
-    multi-class models, the scaled errors' intervals over series, and the losses
+    """What a run says of its options where they do less than asked: the classifiers'
+    options (``classifier_options``) on a run without one, ``--threshold`` on multi-class
+    models, the scaled errors' intervals over series, and the losses
     ``--compare`` has no comparison of (``compared``: None without ``--compare``)."""
     notices = []
+    if classifier_options and not {Task.BINARY, Task.MULTICLASS} & set(tasks):
+        notices.append(
+            f"{' and '.join(classifier_options)}: no model of this run is a classifier, so "
+            "nothing was added"
+        )
     if threshold != 0.5 and Task.MULTICLASS in tasks:
         notices.append(
             f"--threshold {threshold:g} moves one-column (binary) models only: a multi-class "

@@ -362,3 +362,22 @@ def test_class_rows_under_ci_say_they_have_no_interval_not_too_few_rows() -> Non
     first = int(np.flatnonzero(valued)[0])
     interval = frame.row(first).intervals["brier"]
     assert interval.why == "no interval on class and average rows"
+
+
+def test_classifier_options_on_a_run_without_a_classifier_say_nothing_was_added() -> None:
+    """--per-class, --confusion and --thresholds on regression models add nothing: a notice
+    says so (they were silently ignored); beside a classifier, none."""
+    rng = np.random.default_rng(2)
+    y = rng.normal(10, 1, 50)
+    regression = pd.DataFrame({"y": y, "p": y + rng.normal(0, 1, 50)})
+    found = evaluate(
+        regression, label="y", pred="p", per_class=True, confusion=True, thresholds="auto"
+    )
+    assert (
+        "--per-class and --confusion and --thresholds: no model of this run is a classifier, "
+        "so nothing was added"
+    ) in found.notices
+    labels = rng.integers(0, 2, 50)
+    binary = pd.DataFrame({"y": labels, "p": np.clip(labels * 0.4 + rng.uniform(0, 0.6, 50), 0, 1)})
+    quiet = evaluate(binary, label="y", pred="p", per_class=True)
+    assert not any("no model of this run is a classifier" in n for n in quiet.notices)
