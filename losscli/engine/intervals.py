@@ -62,7 +62,8 @@ def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
     return t_quantile(0.5 + level / 2, df)
 
 
-def _t_two_sided_p(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+def t_two_sided_p(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """The two-sided p-value of Student's t (NaN where t is NaN or df ≤ 0)."""
     from scipy import special
 
     with np.errstate(invalid="ignore"):
@@ -172,7 +173,7 @@ def paired_normal(shape: Ratio, model: Sums, ref: Sums, level: float) -> Paired:
         se = np.where(k > 0, k * np.sqrt(np.maximum(var, 0.0)), 0.0)
         delta = shape.transform.apply(r_m) - shape.transform.apply(r_r)
         q = _t_quantile(level, n_eff - 1)
-    p = _t_two_sided_p(_t_statistic(delta, se), n_eff - 1)
+    p = t_two_sided_p(_t_statistic(delta, se), n_eff - 1)
     return Paired(delta, delta - q * se, delta + q * se, p, se, n_eff - 1)
 
 

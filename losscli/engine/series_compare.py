@@ -18,7 +18,9 @@ from ..losses import Direction, Loss
 from ..result import CiSettings, Comparison, Frame
 from ..result.adjust import adjusted
 from ..result.keys import NO_PERIOD
+from .intervals import t_two_sided_p
 from .series_means import SeriesValues, series_means
+from .uncertainty import finite as _finite
 
 
 def series_comparisons(
@@ -73,7 +75,8 @@ def _compared(
     interval = means.interval(ci.level, floor=None)
     delta = means.value
     with np.errstate(all="ignore"):
-        p = _two_sided(delta / interval.se, means.series - 1.0)
+        t = delta / interval.se
+        p = t_two_sided_p(np.where(np.isfinite(t), t, np.nan), means.series - 1.0)
     after = _adjusted(frame, mine.shown, p, ci)
     better = -1.0 if loss.direction is Direction.LOWER else 1.0
     out = []
@@ -94,17 +97,6 @@ def _compared(
     return out
 
 
-def _two_sided(t: np.ndarray, df: np.ndarray) -> np.ndarray:
-    """The two-sided p-value of Student's t (NaN where it has no degrees of freedom)."""
-    out = np.full(len(t), np.nan)
-    ok = np.isfinite(t) & (df > 0)
-    if ok.any():
-        from scipy import special
-
-        out[ok] = 2 * special.stdtr(df[ok], -np.abs(t[ok]))
-    return out
-
-
 def _adjusted(frame: Frame, shown: np.ndarray, p: np.ndarray, ci: CiSettings) -> np.ndarray:
     """The p-values adjusted across the rows of each kind (group, group × period, period);
     the grand row's as it is."""
@@ -118,7 +110,3 @@ def _adjusted(frame: Frame, shown: np.ndarray, p: np.ndarray, ci: CiSettings) ->
         if len(rows):
             after[rows] = adjusted(p[rows], ci.adjust)
     return after
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None

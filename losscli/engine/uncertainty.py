@@ -232,19 +232,20 @@ def _comparisons(
                 reference,
                 group,
                 loss.name,
-                _finite(paired.delta[k]),
-                _finite(paired.low[k]),
-                _finite(paired.high[k]),
-                _finite(p[k]),
+                finite(paired.delta[k]),
+                finite(paired.low[k]),
+                finite(paired.high[k]),
+                finite(p[k]),
                 verdict,
-                _finite(paired.se[k]),
-                None if paired.df is None else _finite(paired.df[k]),
-                p_adjusted=_finite(after[k]),
+                finite(paired.se[k]),
+                None if paired.df is None else finite(paired.df[k]),
+                p_adjusted=finite(after[k]),
                 method=method,
             )
         )
     return out
 
 
-def _finite(value: float) -> float | None:
+def finite(value: float) -> float | None:
+    """``value`` as a float, None where it is not finite (JSON's null)."""
     return float(value) if np.isfinite(value) else None

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .curves import concat_pointers
-from .keys import PeriodColumns, period_texts, refuse_clashing_groups
+from .keys import PeriodColumns, refuse_clashing_groups, row_key_columns
 
 NORMALIZE = ("true", "pred", "all")  # scikit-learn's: over each true class, predicted class, all
 SHOWN_CLASSES = 50  # the table and markdown show at most this many (JSON and CSV: every one)
@@ -194,15 +194,7 @@ def confusion_table_columns(result: Any) -> tuple[list[str], dict[str, np.ndarra
     rows = shown[has_matrix(frame, shown)]
     at, cells = _cells(columns, rows) if columns is not None else (rows, {})
     names = ["file", "pred", "scope", *result.group_by, *bounds, *own]
-    out: dict[str, np.ndarray] = {
-        "file": frame.file[at],
-        "pred": frame.pred[at],
-        "scope": frame.scopes()[at],
-    }
-    for g in result.group_by:
-        out[g] = frame.keys[g][at]
-    if frame.period is not None:
-        out.update({name: period_texts(frame.period.take(at), name[7:]) for name in bounds})
+    out = row_key_columns(frame, at, result.group_by)
     for name in own:
         kind = object if name.endswith("class") else np.float64
         out[name] = cells.get(name, np.zeros(0, dtype=kind))

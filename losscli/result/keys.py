@@ -201,6 +201,25 @@ def refuse_clashing_groups(
         )
 
 
+def row_key_columns(
+    frame: Frame, rows: np.ndarray, group_by: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """The keys of ``frame``'s rows ``rows`` (indices, repeated where a table has several
+    lines a row) as the per-row tables write them first: ``file``, ``pred``, ``scope``,
+    the group columns and, with periods, ``period_start``/``period_end`` (ISO 8601 text)."""
+    out: dict[str, np.ndarray] = {
+        "file": frame.file[rows],
+        "pred": frame.pred[rows],
+        "scope": frame.scopes()[rows],
+    }
+    for g in group_by:
+        out[g] = frame.keys[g][rows]
+    if frame.period is not None:
+        shown = frame.period.take(rows)
+        out.update({f"period_{b}": period_texts(shown, b) for b in ("start", "end")})
+    return out
+
+
 def part_arrays(frame: Frame) -> dict[str, np.ndarray]:
     """The arrays of :func:`part_columns`' columns: a period's bounds as ISO 8601 text
     (:func:`period_texts`), the class's name, the support (NaN where a row has none)."""

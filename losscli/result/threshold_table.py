@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import UsageError
-from .keys import PeriodColumns, period_texts, refuse_clashing_groups
+from .keys import PeriodColumns, refuse_clashing_groups, row_key_columns
 from .thresholds import MEASURES, ThresholdColumns
 
 if TYPE_CHECKING:
@@ -43,16 +43,7 @@ def threshold_columns(result: EvaluationResult) -> Columns:
     at = np.concatenate([np.arange(c) for c in counts]) if len(counts) else np.zeros(0, int)
     at = at.astype(np.int64)
     chosen = found.chosen(measures)
-    columns: dict[str, np.ndarray] = {
-        "file": frame.file[row],
-        "pred": frame.pred[row],
-        "scope": frame.scopes()[row],
-    }
-    for g in result.group_by:
-        columns[g] = frame.keys[g][row]
-    if frame.period is not None:
-        shown = frame.period.take(row)
-        columns.update({name: period_texts(shown, name[7:]) for name in keys})
+    columns = row_key_columns(frame, row, result.group_by)
     columns["threshold"] = found.at[row, at]
     for name in [*MEASURES, *extra]:
         columns[name] = measures[name][row, at]
