@@ -86,5 +86,23 @@ class Interrupted(BaseException):
         self.exit_code = 128 + signal_number
 
 
+def interruption(error: BaseException) -> Interrupted | None:
+    """The signal an error was raised while unwinding from, if any.
+
+    A signal's handler raises wherever the main thread is, also inside a lock's or a
+    queue's own code; unwinding from there can raise again (``RuntimeError: release
+    unlocked lock``), and that second error carries the first as its context. The run was
+    still interrupted, not broken: it ends as the signal asked.
+    """
+    seen: set[int] = set()
+    found: BaseException | None = error
+    while found is not None and id(found) not in seen:
+        if isinstance(found, Interrupted):
+            return found
+        seen.add(id(found))
+        found = found.__cause__ or found.__context__
+    return None
+
+
 class ClosedPipe(Exception):
     """Standard output's reader went away (``| head``): the run ends quietly, exit 0."""

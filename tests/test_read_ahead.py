@@ -335,3 +335,31 @@ def test_parquet_is_decoded_on_the_reading_thread_whatever_the_run_s_threads(
         evaluate(str(small), group_by="g", threads=threads)
         assert asked == [False, False]
     assert results[1] == results[2]
+
+
+def test_an_error_unwinding_from_a_signal_in_a_queue_wait_is_the_signal_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGINT's handler raising inside the main thread's wait for a batch (a Condition's
+    wait, after it released the queue's lock and before it took it back) makes leaving the
+    queue's ``with`` raise ``RuntimeError: release unlocked lock``. The run ends as
+    interrupted (130), where it exited 70 as a bug in losscli (CI, 1 run in 50)."""
+    import queue
+
+    from losscli.cli.main import main
+    from losscli.errors import Interrupted
+    from losscli.reading import ahead
+
+    class WaitInterrupted(queue.Queue):  # type: ignore[type-arg]
+        def get(self, block: bool = True, timeout: float | None = None) -> object:
+            if threading.current_thread() is not threading.main_thread():
+                return super().get(block, timeout)
+            with self.not_empty:
+                self.not_empty.release()  # what the wait does; the signal comes before
+                raise Interrupted(signal.SIGINT)  # it takes the lock back
+
+    monkeypatch.setattr(ahead, "Queue", WaitInterrupted)
+    path = write_files(tmp_path / "in", [20], [".csv"])[0]
+    with pytest.raises(Interrupted) as stopped:
+        main(["evaluate", "--no-config", str(path)], standalone_mode=False)
+    assert stopped.value.exit_code == 130

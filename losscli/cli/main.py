@@ -66,7 +66,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         from ..errors import BUG, ClosedPipe, LossCliError
 
         try:
-            return command(*args, **kwargs)
+            return _interrupted_as_such(command, *args, **kwargs)
         except LossCliError as exc:
             _fail(_with_origin(str(exc)) + _help_hint(exc), exc.exit_code, debug)
         except (
@@ -89,6 +89,19 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--debug", is_flag=True, help="Show the traceback of an error (the exit code stays)."
     )(wrapper)
+
+
+def _interrupted_as_such(command: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``command(...)``; an error raised on the way out of a signal's unwinding (a lock's
+    ``release unlocked lock``, a cleanup's failure) ends the run as the signal asked."""
+    from ..errors import interruption
+
+    try:
+        return command(*args, **kwargs)
+    except Exception as exc:
+        if (stop := interruption(exc)) is not None:
+            raise stop from None
+        raise
 
 
 def _with_origin(message: str) -> str:
