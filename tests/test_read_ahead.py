@@ -350,7 +350,7 @@ def test_an_error_unwinding_from_a_signal_in_a_queue_wait_is_the_signal_s(
     from losscli.errors import Interrupted
     from losscli.reading import ahead
 
-    class WaitInterrupted(queue.Queue):  # type: ignore[type-arg]
+    class WaitInterrupted(queue.Queue):
         def get(self, block: bool = True, timeout: float | None = None) -> object:
             if threading.current_thread() is not threading.main_thread():
                 return super().get(block, timeout)
