@@ -192,3 +192,21 @@ def test_threshold_lines_and_grid_name_the_period() -> None:
     grid = rendered("table", _thresholded(), table="thresholds")
     cells = [line.split()[1:3] for line in grid.splitlines() if line.split()[:1] == ["new"]]
     assert cells[:6:2] == [["g0", "2026-Q1"], ["g0", "2026-Q2"], ["g0", "all"]]
+
+
+def test_a_period_s_comparison_line_shows_the_adjusted_p_its_verdict_is_read_from() -> None:
+    """A period's verdict comes from its p-value adjusted across the periods (--adjust):
+    where that differs, the line shows it beside the unadjusted one, so "p = 0.027
+    (indistinguishable)" no longer reads as a contradiction (user trial, session 9)."""
+    result = evaluate(
+        _data(40, seed=0), label="y", pred=["a", "b"], losses="mae", compare=True, period="t:Q"
+    )
+    lines = [line for line in rendered("table", result).splitlines() if " vs " in line]
+    p = {"all" if c.period is None else c.period: c.p_value for c in result.comparisons}
+    (q1, q2), everything = sorted(k for k in p if k != "all"), p["all"]
+    assert p[q2] is not None and p[q1] is not None and p[q2] < 0.05 < 2 * p[q2] < p[q1]
+    assert lines[0].endswith(f", p = {p[q1]:.2g} (indistinguishable)")  # Holm: max(2 p2, p1)
+    assert lines[1].endswith(
+        f", p = {p[q2]:.2g}, Holm-adjusted p = {2 * p[q2]:.2g} (indistinguishable)"
+    )
+    assert lines[2].endswith(f", p = {everything:.2g} (worse)")  # over all periods: its own

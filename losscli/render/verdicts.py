@@ -43,6 +43,10 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
             else (f" [{format_number(overall.low, digits)}, {format_number(overall.high, digits)}]")
         )
         p = "" if overall.p_value is None else f", {p_text(overall.p_value, result)}"
+        if overall.p_adjusted is not None and overall.p_adjusted != overall.p_value:
+            # a period's row: its verdict is read across the periods (--adjust)
+            adjusted = p_text(overall.p_adjusted, result, counted=False)
+            p += f", {ADJUSTMENT_NAMES[summary.adjust]}-adjusted {adjusted}"
         line = (
             (f"{overall.file}: " if several_files else "")
             + f"{overall.pred} vs {overall.reference}, {overall.loss}"

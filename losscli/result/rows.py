@@ -84,7 +84,8 @@ class Comparison:
     se: float | None = None  # of Δ (the replicates' standard deviation for the bootstrap)
     df: float | None = None  # degrees of freedom of its t interval (None: normal or bootstrap)
     # the p-value the verdict is read from: a group row's p_value adjusted across the groups
-    # of its file, model and loss (--adjust; never below p_value), an overall row's its own
+    # of its file, model and loss (--adjust; never below p_value); with --period, a period's
+    # row over all groups adjusted across the periods; the row over all periods its own
     p_adjusted: float | None = None
     method: str = ""  # how Δ was tested where the run's method says too little ("delong paired")
     period: int | None = None  # --period: the start (ns since the epoch, UTC) of its period
