@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -56,13 +57,13 @@ def test_json_and_csv_only_add_the_series_count_with_scaled_losses(run: Any, fil
     args = [*base(files), "-g", "g", "--series", "s", "--time-col", "ds"]
     args += ["--history", str(files / "hist.csv")]
     scaled = json.loads(run(*args, "-m", "mae,rmsse", "-f", "json").stdout)
-    assert [set(r) | {"series"} for r in plain["rows"]] == [set(r) for r in scaled["rows"]]
+    assert [set(r) | {"n_series"} for r in plain["rows"]] == [set(r) for r in scaled["rows"]]
     assert [r["metrics"]["mae"] for r in scaled["rows"]] == pytest.approx(
         [r["metrics"]["mae"] for r in plain["rows"]], rel=1e-12
     )
     header = run(*args, "-m", "mae,rmsse", "-f", "csv").stdout.splitlines()[0]
     plain_header = run(*base(files), "-g", "g", "-m", "mae", "-f", "csv").stdout.splitlines()[0]
-    assert header == plain_header.replace(",n,", ",n,series,") + ",rmsse"
+    assert header == plain_header.replace(",n,", ",n,n_series,") + ",rmsse"
 
 
 def test_compare_pairs_scaled_losses_over_series_and_delta_checks_gate_on_it(
@@ -112,18 +113,18 @@ def test_rows_carry_the_number_of_series_they_average_over(run: Any, files: Path
     assert result.exit_code == 0, result.stderr
     if fmt == "parquet":
         rows = pd.read_parquet(out)
-        assert str(rows.series.dtype) == "int64"
+        assert str(rows.n_series.dtype) == "int64"
     elif fmt == "json":
         rows = pd.DataFrame(json.loads(out.read_text())["rows"])
     elif fmt == "table":
         lines = [line.split() for line in out.read_text().splitlines()]
-        assert ["g", "n", "series", "mase", "↓"] in lines
+        assert ["g", "n", "n_series", "mase", "↓"] in lines
         cells = [line[2] for line in lines if line and line[0] in ("a", "b", "overall")]
         assert cells == ["3", "2", "5"]
         return
     else:
         rows = pd.read_csv(out, sep="\t" if fmt == "tsv" else ",")
-    assert rows.series.tolist() == [3, 2, 5]  # a: s0 s2 s4; b: s1 s3 (s5 left out); overall
+    assert rows.n_series.tolist() == [3, 2, 5]  # a: s0 s2 s4; b: s1 s3 (s5 left out); overall
 
 
 def test_the_readme_example_prints_what_the_readme_shows(
@@ -158,3 +159,22 @@ def test_drift_leaves_mase_unjudged_and_says_so(run: Any, files: Path) -> None:
     assert "mase is a mean over series, which --drift does not judge" in result.stderr
     judged = {verdict["loss"] for verdict in json.loads(result.stdout)["drift"]}
     assert judged == {"mae"}
+
+
+def test_a_group_column_named_series_is_no_clash_with_the_series_count(
+    run: Any, files: Path
+) -> None:
+    """Grouping by a column named ``series`` (the natural name of a series' id) works with
+    mase: the rows' count of series is ``n_series`` (it was ``series``, and the run was
+    refused as a clash of names)."""
+    for name in ("eval.csv", "hist.csv"):
+        pd.read_csv(files / name).rename(columns={"s": "series"}).to_csv(
+            files / f"renamed_{name}", index=False
+        )
+    args = ["evaluate", str(files / "renamed_eval.csv"), "-l", "y", "-p", "naive"]
+    args += ["-g", "series", "--series", "series", "-m", "mase", "--time-col", "ds"]
+    result = run(*args, "--history", str(files / "renamed_hist.csv"), "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    rows = pd.read_csv(io.StringIO(result.stdout))
+    assert list(rows.columns[:6]) == ["file", "pred", "scope", "series", "n", "n_series"]
+    assert (rows.n_series[rows.scope == "group"] == 1).all()

@@ -80,7 +80,7 @@ def series_frame(
                 scored = np.bincount(values.row, values.scored & ~values.missing, len(frame))
                 counted[rows.shown] = scored[rows.shown]
     kept = [c for c in comparisons if c.loss not in {loss.name for loss in scaled}]
-    frame = replace(frame, losses=columns, series=counted)
+    frame = replace(frame, losses=columns, n_series=counted)
     if spec.reference:
         from .series_compare import series_comparisons
 

@@ -69,8 +69,8 @@ def _rows_text(result: EvaluationResult, flat: Frame) -> str:
     parts += [f',\n{FIELD}"n": ', lambda: integer_texts(flat.n)]
     if flat.support is not None:
         parts += [f',\n{FIELD}"support": ', lambda: float_texts(flat.support, "null")]
-    if flat.series is not None:  # mase, rmsse: the series each row averages over
-        parts += [f',\n{FIELD}"series": ', lambda: integer_texts(flat.series)]
+    if flat.n_series is not None:  # mase, rmsse: the series each row averages over
+        parts += [f',\n{FIELD}"n_series": ', lambda: integer_texts(flat.n_series)]
     parts += [f',\n{FIELD}"metrics": {{']
     parts += _mapping({name: column.values for name, column in flat.losses.items()}, ITEM, FIELD)
     if result.ci is not None:

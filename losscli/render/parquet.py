@@ -5,7 +5,7 @@ interval bounds, baseline fields) is float64, and a missing value is a null, nev
 NaN. A group column keeps the type its values have (a string, an integer, a date) when
 they share one, and is text otherwise; overall rows have nulls there. A period's bounds
 are timestamps in the periods' zone (dates where the time column held dates), ``class`` is
-a string, ``support`` a float64; null where a row has none; ``series`` (mase, rmsse) int64.
+a string, ``support`` a float64; null where a row has none; ``n_series`` (mase, rmsse) int64.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _column(name: str, values: np.ndarray, is_group: bool) -> pa.Array:
         return pa.array(values.tolist(), type=pa.string())
     if name in TEXT_COLUMNS:
         return pa.array(values.tolist(), type=pa.string())
-    if name in ("n", "series"):  # series: the series a row of mase, rmsse averages over
+    if name in ("n", "n_series"):  # n_series: the series a row of mase, rmsse averages over
         return pa.array(np.asarray(values, dtype=np.int64))
     if is_group:
         return _group_column(values)

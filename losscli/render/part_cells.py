@@ -55,7 +55,7 @@ class PartCells:
     def counts(self, i: int, glyphs: Glyphs) -> list[str]:
         """Row ``i``'s cells after n: its support (weights summed; integers as counts), the
         series it averages over (mase, rmsse)."""
-        series = [] if self.frame.series is None else [f"{int(self.frame.series[i]):,}"]
+        series = [] if self.frame.n_series is None else [f"{int(self.frame.n_series[i]):,}"]
         if self.frame.support is None:
             return series
         value = float(self.frame.support[i])

@@ -130,7 +130,7 @@ def _small(result: EvaluationResult, python_cells: int) -> bool:
         2 * (frame.period is not None)
         + (frame.classes is not None)
         + (frame.support is not None)
-        + (frame.series is not None)
+        + (frame.n_series is not None)
     )
     columns = 4 + len(result.group_by) + parts + len(result.loss_columns)  # as columns() has
     return len(result.shown_rows()) * columns <= python_cells

@@ -118,7 +118,7 @@ class Frame:
     period: PeriodColumns | None = None  # --period: each row's period (None: no row has one)
     classes: ClassColumns | None = None  # --per-class: each row's class part (None: no row has one)
     support: np.ndarray | None = None  # --per-class: float64, the weight of the row's true labels
-    series: np.ndarray | None = None  # mase, rmsse: int64, the series each row averages over
+    n_series: np.ndarray | None = None  # mase, rmsse: int64, the series each row averages over
     confusion: ConfusionColumns | None = None  # --confusion: rows' matrices
     thresholds: ThresholdColumns | None = None  # --thresholds: per row, its threshold table
     drift: DriftColumns | None = None  # --drift: per period row, against its reference
@@ -140,7 +140,7 @@ class Frame:
             period=None if self.period is None else self.period.take(index),
             classes=None if self.classes is None else self.classes.take(index),
             support=None if self.support is None else self.support[index],
-            series=None if self.series is None else self.series[index],
+            n_series=None if self.n_series is None else self.n_series[index],
             confusion=None if self.confusion is None else self.confusion.take(index),
             thresholds=None if self.thresholds is None else self.thresholds.take(index),
             drift=None if self.drift is None else self.drift.take(index),
@@ -247,7 +247,7 @@ class Frame:
             period=_concat_parts(PeriodColumns, [f.period for f in frames], frames),
             classes=_concat_parts(ClassColumns, [f.classes for f in frames], frames),
             support=_concat_support(frames),
-            series=_concat_series(frames),
+            n_series=_concat_series(frames),
             confusion=_concat_parts(ConfusionColumns, [f.confusion for f in frames], frames),
             thresholds=_concat_thresholds(frames),
             drift=_concat_parts(DriftColumns, [f.drift for f in frames], frames),
@@ -269,9 +269,9 @@ def _concat_support(frames: Sequence[Frame]) -> np.ndarray | None:
 
 
 def _concat_series(frames: Sequence[Frame]) -> np.ndarray | None:
-    if all(f.series is None for f in frames):
+    if all(f.n_series is None for f in frames):
         return None
-    parts = [f.series if f.series is not None else np.zeros(len(f), np.int64) for f in frames]
+    parts = [f.n_series if f.n_series is not None else np.zeros(len(f), np.int64) for f in frames]
     return np.concatenate(parts)
 
 

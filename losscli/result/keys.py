@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 NO_PERIOD = np.iinfo(np.int64).min  # start/end of a row over all periods
 SCOPES = ("group", "overall", "class", "average")
 AVERAGES = ("accuracy", "macro avg", "weighted avg", "micro avg")  # sklearn's names
-AFTER_N = ("support", "series")  # the parts written after n (per class; mase's series)
+AFTER_N = ("support", "n_series")  # the parts written after n (per class; mase's series)
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def _iso(nanoseconds: int, period: PeriodColumns) -> str:
 def part_columns(frame: Frame, group_by: Sequence[str]) -> tuple[list[str], list[str]]:
     """The flat rows' columns of the period and class parts that ``frame`` has: those
     between the group columns and ``n`` (``period_start``, ``period_end``, ``class``), and
-    those after ``n`` (``support``, and ``series``: the series a row of ``mase``/``rmsse``
+    those after ``n`` (``support``, and ``n_series``: the series a row of ``mase``/``rmsse``
     averages over). A group column of one of these names is a usage error,
     as ``--table comparisons`` refuses a group column named like one of its own."""
     before = ["period_start", "period_end"] if frame.period is not None else []
@@ -231,8 +231,8 @@ def part_arrays(frame: Frame) -> dict[str, np.ndarray]:
         out["class"] = frame.classes.name
     if frame.support is not None:
         out["support"] = frame.support
-    if frame.series is not None:
-        out["series"] = frame.series
+    if frame.n_series is not None:
+        out["n_series"] = frame.n_series
     return out
 
 
@@ -252,7 +252,7 @@ def part_records(frame: Frame, rows: np.ndarray) -> list[dict[str, object]]:
     where ``frame`` has a period or class part, ``period`` (``{"start", "end"}``, ISO 8601
     as :func:`period_texts` writes them; null over all periods), ``class`` (null on rows
     without one) and ``support`` (null where missing), each only where ``frame`` has it."""
-    if all(x is None for x in (frame.period, frame.classes, frame.support, frame.series)):
+    if all(x is None for x in (frame.period, frame.classes, frame.support, frame.n_series)):
         return [{} for _ in range(len(rows))]
     shown = frame.take(rows)
     columns: dict[str, list[object]] = {}
@@ -268,8 +268,8 @@ def part_records(frame: Frame, rows: np.ndarray) -> list[dict[str, object]]:
         columns["class"] = shown.classes.name.tolist()
     if shown.support is not None:
         columns["support"] = [None if v != v else v for v in shown.support.tolist()]
-    if shown.series is not None:
-        columns["series"] = shown.series.tolist()
+    if shown.n_series is not None:
+        columns["n_series"] = shown.n_series.tolist()
     return [
         dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
     ]
