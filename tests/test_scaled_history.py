@@ -152,3 +152,47 @@ def test_an_unsorted_history_on_standard_input_says_to_sort_it(
     assert done.exit_code == 3
     assert "standard input is not sorted by series and time (s, ds)" in done.stderr
     assert run(*args, input=past.sort_values(["s", "ds"]).to_csv(index=False)).exit_code == 0
+
+
+def test_sorting_the_history_in_memory_is_charged_to_the_budget_beside_what_is_held(
+    tmp_path: Path,
+) -> None:
+    """The in-memory sort of an unsorted history counts against --max-memory with what the
+    run holds already (not against the limit alone), and gives its bytes back after."""
+    from losscli.engine.budget import MemoryBudget
+    from losscli.engine.history_fold import ROW_BYTES, fold_history
+    from losscli.reading.history import HistorySpec
+
+    days = pd.date_range("2025-01-01", periods=50, freq="D")
+    past = pd.DataFrame({"s": np.repeat(["a", "b"], 50), "ds": np.tile(days, 2)})
+    past.assign(y=np.arange(100.0)).sample(frac=1, random_state=0).to_csv(
+        tmp_path / "shuffled.csv", index=False
+    )
+    spec = HistorySpec(tmp_path / "shuffled.csv", "y", ("s",), "ds")  # a Path, as inputs take
+    budget = MemoryBudget(limit=150 * ROW_BYTES)
+    fold_history(spec, [1], budget)  # 100 rows fit
+    assert budget.held == 0
+    budget.charge(60 * ROW_BYTES, lambda: "held", "")
+    with pytest.raises(InputError, match="not sorted by series and time"):
+        fold_history(spec, [1], budget)  # 100 rows beside 60 held do not
+    assert budget.held == 60 * ROW_BYTES
+
+
+def test_the_history_is_a_path_str_or_pathlike_or_a_frame_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    """``history=`` takes a ``pathlib.Path`` as the inputs do (it was refused as "PosixPath
+    is not an input"); anything else is an input error naming --history once."""
+    days = pd.date_range("2025-01-01", periods=20, freq="D")
+    past = pd.DataFrame({"s": "a", "ds": days, "y": np.arange(20.0) % 7})
+    past.to_csv(tmp_path / "past.csv", index=False)
+    evaluated = past.tail(5).assign(p=lambda d: d.y + 1)
+    args = {"label": "y", "pred": "p", "series": "s", "losses": "mase", "time_col": "ds"}
+    values = [
+        losscli.evaluate(evaluated, history=history, **args).frame.losses["mase"].values
+        for history in (tmp_path / "past.csv", str(tmp_path / "past.csv"), past)
+    ]
+    assert values[0].tolist() == values[1].tolist() == values[2].tolist()
+    with pytest.raises(InputError) as refused:
+        losscli.evaluate(evaluated, history=42, **args)
+    assert str(refused.value) == "--history: int is not an input (give a path or a frame)"

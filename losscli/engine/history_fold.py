@@ -168,15 +168,27 @@ def _refuse_equal_times(ids: np.ndarray, t: np.ndarray, keys: KeySet) -> None:
 def _sorted_in_memory(
     source: Source, spec: HistorySpec, seasons: Sequence[int], budget: MemoryBudget
 ) -> SeriesScales:
-    """The history's rows read whole and sorted by series and time, under the budget."""
+    """The history's rows read whole and sorted by series and time, charged to the budget
+    (beside what the run holds already) until the scales are made."""
     keys = KeySet(spec.series, source.empty_is_missing)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    rows = 0
-    for part, first, batch in history_batches(source, spec):
-        parts.append(_rows(keys, spec, part, first, batch))
-        rows += len(parts[-1][0])
-        if rows * ROW_BYTES > budget.limit:
-            raise InputError(_too_big(source.name, spec, rows, budget))
+    rows = charged = 0
+    try:
+        for part, first, batch in history_batches(source, spec):
+            parts.append(_rows(keys, spec, part, first, batch))
+            rows += len(parts[-1][0])
+            if not budget.try_charge(len(parts[-1][0]) * ROW_BYTES):
+                raise InputError(_too_big(source.name, spec, rows, budget))
+            charged += len(parts[-1][0]) * ROW_BYTES
+        return _scales(keys, parts, seasons)
+    finally:
+        budget.release(charged)
+
+
+def _scales(
+    keys: KeySet, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], seasons: Sequence[int]
+) -> SeriesScales:
+    """The series' scales from their rows, sorted here by series and time."""
     ids, t, y = (np.concatenate([p[i] for p in parts]) if parts else np.zeros(0) for i in range(3))
     order = np.lexsort((t, ids))
     ids, t, y = ids[order].astype(np.int64), t[order].astype(np.int64), y[order]

@@ -4,6 +4,7 @@ time columns, part by part in order."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -70,18 +71,18 @@ def history_batches(source: Source, spec: HistorySpec) -> Iterator[tuple[str, in
 
 
 def _opened(spec: HistorySpec) -> Source:
-    if isinstance(spec.path, str):
+    """The history's source: a path (``str`` or ``os.PathLike``, as the inputs take) or a
+    frame; anything else is an input error (the caller names ``--history``)."""
+    if isinstance(spec.path, (str, os.PathLike)):
         from .open import open_source
 
         fmt, delimiter, encoding, decimal, storage = spec.reading
         return open_source(
-            spec.path, fmt, None, delimiter, encoding, decimal, storage_options=storage
+            os.fspath(spec.path), fmt, None, delimiter, encoding, decimal, storage_options=storage
         )
     from .frames import frame_source
 
     found = frame_source(spec.path, 0)
     if found is None:
-        raise InputError(
-            f"--history: {type(spec.path).__name__} is not an input (give a path or a frame)"
-        )
+        raise InputError(f"{type(spec.path).__name__} is not an input (give a path or a frame)")
     return found
