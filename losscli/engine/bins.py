@@ -29,17 +29,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
 
 from ..losses import Batch, Custom, Direction, Loss, Task
 from ..losses.classification import CLASSIFICATION
 from ..losses.shapes import Sums
-from ..result.diagrams import CalibrationSums, DiagramColumns, ResidualSums
 from .declarations import Problem
 from .reduce import slice_of
 from .statistics import LARGEST, Kind, State, Valued
+
+if TYPE_CHECKING:
+    from ..result.diagrams import DiagramColumns
 
 CALIBRATION, RESIDUALS = "(calibration)", "(residuals)"  # never a registered loss's name
 ECE_BINS = 15  # the ece loss's default
@@ -272,6 +274,8 @@ def diagram_columns(
 ) -> DiagramColumns | None:
     """One model's diagram sums for its ``keys`` rows, from the finalized sums of the
     diagram losses (``sums``: per loss name, empty where no row reached the loss)."""
+    from ..result.diagrams import CalibrationSums, DiagramColumns, ResidualSums
+
     calibration, residuals, edges = None, None, None
     for loss in diagrams:
         s = sums.get(loss.name, {})

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,11 +30,13 @@ from ..losses.classification import CLASSIFICATION
 from ..losses.shapes import Sums
 from ..reading import Model
 from ..reading.classes import class_names
-from ..result.frame import Frame
-from ..result.per_class import ClassValues, with_class_rows
 from .bins import BinSums, Scattered
 from .statistics import State, Valued
-from .uncertainty import LossRows
+
+if TYPE_CHECKING:  # the class rows: imported where a run has them (start-up, #18)
+    from ..result.frame import Frame
+    from ..result.per_class import ClassValues
+    from .uncertainty import LossRows
 
 COUNTS = "(per class)"  # the internal loss of the support; never a registered loss's name
 REPORTED = ("precision", "recall", "f1")  # added to the losses where none of the family is
@@ -127,6 +129,8 @@ def class_values(
     for a model no row of which reached them). ``parent_notes``: per loss, the notes of the
     model's own rows (a row a rule blocks has no class values either, for the same reason);
     ``boolean``: the label held true/false (:func:`~losscli.reading.classes.class_names`)."""
+    from ..result.per_class import ClassValues
+
     counts = sums[COUNTS].sums
     if "true" not in counts:
         return None
@@ -197,6 +201,8 @@ def class_rows(
 ) -> Frame:
     """One classifier model's ``frame`` with each row's class and average rows after it
     (``boolean``: the label held true/false, the binary classes' names)."""
+    from ..result.per_class import with_class_rows
+
     notes = {name: column.notes for name, column in frame.losses.items()}
     found = class_values(sums, losses, model, notes, boolean=boolean)
     return frame if found is None else with_class_rows(frame, found)

@@ -17,7 +17,7 @@ from ..losses.shapes import CROSS, NUM, Ranked, Shape
 from ..reading import Model
 from ..result import CiSettings, Comparison, LossColumn
 from ..result.adjust import adjusted
-from . import delong, delong_pairs, intervals, rank_intervals
+from . import delong, delong_pairs, intervals
 from .bootstrap import FALLBACK_BOOTSTRAP
 
 
@@ -50,6 +50,8 @@ def with_intervals(
     """Each loss's column with its interval bounds and standard errors (NaN: none);
     ``no_bootstrap`` says why the hidden bootstrap (R², F1, …) was left out (over the
     memory budget)."""
+    from . import rank_intervals  # the rank losses' bootstrap: loaded where a run has intervals
+
     out = {}
     for loss in losses:
         column = columns[loss.name]
@@ -168,6 +170,8 @@ def _ranked(
 ) -> tuple[intervals.Paired, str] | None:
     """A rank loss's comparison and its method ("": the run's): the bootstrap's from both
     models' replicate rank tables where both were kept, else DeLong's (ROC-AUC), else none."""
+    from . import rank_intervals
+
     found = rank_intervals.paired(shape, mine, ref, ci, one_unit=_one_unit(mine))
     if found is not None:
         return found, ""
