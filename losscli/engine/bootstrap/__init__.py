@@ -7,7 +7,6 @@ The engine calls it through what is exported here: the kernel a chunk's
 :class:`ChunkBootstrap`, partials their :class:`Replicates`, the fold a
 :class:`Settler`."""
 
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -49,4 +48,5 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name not in _HOME:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".{_HOME[name]}", __name__), name)
+    # __import__ (not importlib.import_module), so that python -X importtime shows it
+    return getattr(__import__(f"{__name__}.{_HOME[name]}", fromlist=[name]), name)
