@@ -337,11 +337,13 @@ FEATURES = {
         "zoneinfo",
     ),
     "--history (mase, rmsse)": (
+        "losscli.reading.history",
         "losscli.engine.history_fold",
         "losscli.engine.history_scale",
         "losscli.engine.series_rows",
         "losscli.engine.series_compare",
     ),
+    "--ci, --compare": ("losscli.engine.intervals", "losscli.engine.student"),
     "--ci-method bootstrap": (
         "losscli.engine.bootstrap.resample",
         "losscli.engine.bootstrap.rank_tables",

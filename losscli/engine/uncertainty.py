@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,8 +17,11 @@ from ..losses.shapes import CROSS, NUM, Ranked, Shape
 from ..reading import Model
 from ..result import CiSettings, Comparison, LossColumn
 from ..result.adjust import adjusted
-from . import delong, delong_pairs, intervals
+from . import delong, delong_pairs
 from .bootstrap import FALLBACK_BOOTSTRAP
+
+if TYPE_CHECKING:  # the intervals' formulas: imported where a run has intervals (start-up, #18)
+    from . import intervals
 
 
 @dataclass
@@ -103,6 +106,8 @@ def _without_bootstrap(why: str) -> str:
 
 def _bootstrap(replicates: np.ndarray, rows: LossRows, level: float) -> intervals.Interval:
     """The percentile interval, none for a row whose rows lie in one resampling unit."""
+    from . import intervals
+
     low, high, se = intervals.percentile_interval(replicates, level)
     none = _one_unit(rows)
     return np.where(none, np.nan, low), np.where(none, np.nan, high), np.where(none, np.nan, se)
@@ -195,6 +200,8 @@ def _delong(
 
 
 def _paired(shape: Shape, mine: LossRows, ref: LossRows, ci: CiSettings) -> intervals.Paired:
+    from . import intervals
+
     if ci.method == "bootstrap":
         assert mine.replicates is not None and ref.replicates is not None
         reps_m, reps_r = shape.finalize(mine.replicates), shape.finalize(ref.replicates)
