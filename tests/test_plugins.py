@@ -322,7 +322,7 @@ FEATURES = {
         "losscli.render.thresholds",
     ),
     "--per-class": ("losscli.result.per_class",),
-    "--confusion, shown": ("losscli.render.confusion",),
+    "--confusion": ("losscli.result.confusion", "losscli.render.confusion"),
     "--drift": (
         "losscli.engine.drift",
         "losscli.engine.drift_stats",
