@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .arguments import (
     as_tuple,
@@ -48,8 +48,11 @@ from .losses import (
 )
 from .reading import Source
 from .reading.quantiles import matched, parse_quantiles
-from .result import Comparison, EvaluationResult, Frame
+from .result import EvaluationResult, Frame
 from .result.drift_notes import with_drift_checks
+
+if TYPE_CHECKING:
+    from .result import Comparison
 
 
 def evaluate(

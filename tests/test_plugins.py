@@ -349,7 +349,8 @@ FEATURES = {
         "losscli.engine.bootstrap.rank_tables",
         "losscli.engine.rank_intervals",
     ),
-    "--compare, --baseline, significant checks": (
+    "--compare, --check, --baseline; typed rows": (
+        "losscli.result.rows",
         "losscli.result.comparing",
         "losscli.gating.significance",
         "losscli.gating.baseline",

@@ -15,12 +15,13 @@ import numpy as np
 from ..losses import Direction, Loss
 from ..losses.shapes import CROSS, NUM, Ranked, Shape
 from ..reading import Model
-from ..result import CiSettings, Comparison, LossColumn
+from ..result import CiSettings, LossColumn
 from ..result.adjust import adjusted
 from . import delong, delong_pairs
 from .bootstrap import FALLBACK_BOOTSTRAP
 
 if TYPE_CHECKING:  # the intervals' formulas: imported where a run has intervals (start-up, #18)
+    from ..result import Comparison
     from . import intervals
 
 
@@ -227,6 +228,8 @@ def _comparisons(
     """One comparison per key; verdicts after adjusting the group rows' p-values (those
     reported, :attr:`~.intervals.Paired.reported_p`), so a group row's adjusted p-value is
     never below its own; the overall row's verdict is its own test's, like its interval."""
+    from ..result import Comparison
+
     p = paired.reported_p
     after = np.append(adjusted(p[:-1], ci.adjust), p[-1])
     sign = 1.0 if loss.direction is Direction.LOWER else -1.0

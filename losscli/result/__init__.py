@@ -3,12 +3,12 @@ records of intervals, comparisons and judged checks."""
 
 from typing import TYPE_CHECKING, Any
 
+from .ci_settings import CiSettings
 from .evaluation import SCHEMA_VERSION, EvaluationResult
 from .frame import Frame, LossColumn
 
 if TYPE_CHECKING:
     from .rows import (
-        CiSettings,
         Comparison,
         ComparisonSummary,
         Interval,
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 # The typed rows and records (.rows): a plain run builds none, so they load on first use.
 _ROWS = (
-    "CiSettings",
     "Comparison",
     "ComparisonSummary",
     "Interval",

@@ -13,7 +13,8 @@ from .frame import Frame
 from .keys import AFTER_N, part_arrays, part_columns, part_records, period_timestamps
 
 if TYPE_CHECKING:
-    from .rows import CiSettings, Comparison, ComparisonSummary, Outcome, ResultRow
+    from .ci_settings import CiSettings
+    from .rows import Comparison, ComparisonSummary, Outcome, ResultRow
 
 SCHEMA_VERSION = 1  # of the JSON document (to_dict); raise it when its layout changes
 
