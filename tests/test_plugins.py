@@ -314,7 +314,11 @@ NOT_LOADED_FOR_VERSION = ("numpy", "pyarrow", "dataclasses", "losscli.api")
 # (start-up, #18). A feature's module that creeps into every run's imports fails here; a new
 # feature adds its modules.
 FEATURES = {
-    "--calibration, --residuals": ("losscli.result.diagrams", "losscli.render.diagrams"),
+    "--calibration, --residuals": (
+        "losscli.engine.bins",
+        "losscli.result.diagrams",
+        "losscli.render.diagrams",
+    ),
     "--curves": ("losscli.engine.curves", "losscli.result.curves"),
     "--thresholds": (
         "losscli.result.thresholds",

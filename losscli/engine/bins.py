@@ -171,6 +171,23 @@ class BinSums(Kind):
         return {name: np.concatenate([state[order], self.pooled(state)])}
 
 
+@dataclass(frozen=True)
+class ClassSums(BinSums):
+    """``--per-class`` (:mod:`.per_class`): per key, ``bins`` sums of
+    :class:`~losscli.losses.by_class.Placed` rows: each row adds its values at its positions
+    (one per class, or per class and bin). One ``bincount`` per block; a block with more
+    keys × sums than rows keeps its rows scattered, as :class:`BinSums` does."""
+
+    def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
+        at, values = column
+        values = np.broadcast_to(values, at.shape).reshape(-1)
+        if codes is not None and n_keys * self.bins > at.size:
+            return Scattered(((np.repeat(codes, at.shape[1]), at.reshape(-1), values),), n_keys)
+        flat = at if codes is None else codes[:, None] * self.bins + at
+        summed = np.bincount(flat.reshape(-1), weights=values, minlength=n_keys * self.bins)
+        return summed.reshape(n_keys, self.bins)
+
+
 def _scatter(mine: np.ndarray, rows: Scattered, at: np.ndarray | None, bins: int) -> np.ndarray:
     """``rows`` added into ``mine`` in place (their key k is ``at[k]`` here, if given)."""
     flat_view = mine.reshape(-1)  # a view: states are C-contiguous

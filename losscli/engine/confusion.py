@@ -30,7 +30,6 @@ from ..losses.params import split_spec
 from ..losses.registry import get_loss
 from ..reading import Model
 from ..reading.classes import class_names
-from .bins import Binned, BinSums, _no_value
 from .statistics import Valued
 
 if TYPE_CHECKING:  # finalizing imports this module; the matrices load where a run has them
@@ -43,6 +42,8 @@ ASKED_BY = "--confusion"
 def _cells(b: Batch, *, threshold: float) -> dict[str, Valued]:
     """Each row's cell of the K × K matrix (true · K + predicted), summed per key with its
     weight (unweighted: counted)."""
+    from .bins import Binned, BinSums  # here: finalizing imports this module in every run
+
     predicted, true, classes = predicted_and_true(b, threshold)
     cell = true * classes + predicted
     return {"cells": Valued(BinSums(classes * classes, ASKED_BY), Binned(cell, b.w))}
@@ -55,6 +56,7 @@ def confusion_loss(
     ``normalize`` (None, ``true``, ``pred`` or ``all``) is how the result shows it;
     ``weighted``: the rows have weights (the counts are Σw)."""
     from ..result.confusion import NORMALIZE
+    from .bins import _no_value
 
     if normalize is not None and normalize not in NORMALIZE:
         raise ValueError(f"normalize is one of {', '.join(NORMALIZE)}, not {normalize!r}")
