@@ -405,6 +405,13 @@ def test_a_plain_run_imports_no_plugin_machinery_nor_what_it_does_not_use(
     assert modules_left_loaded(args, NOT_LOADED + FEATURE_MODULES, tmp_path) == []
 
 
+def test_every_module_the_import_guard_names_exists() -> None:
+    """A misspelt or renamed module would pass the guard above for ever."""
+    from importlib.util import find_spec
+
+    assert [m for m in FEATURE_MODULES if find_spec(m) is None] == []
+
+
 # What a small plain run leaves to the runs that need it (start-up, #18): Arrow's compute
 # kernels, which format a CSV result only past render.text.PYTHON_CELLS cells, the layout
 # of tables and of failed checks, and the reader of the format it does not read.
