@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .arguments import (
     as_tuple,
@@ -48,9 +48,11 @@ from .losses import (
 )
 from .reading import Source
 from .reading.quantiles import matched, parse_quantiles
-from .result import Comparison, EvaluationResult, Frame
-from .result.confusion import confusion_settings
+from .result import EvaluationResult, Frame
 from .result.drift_notes import with_drift_checks
+
+if TYPE_CHECKING:
+    from .result import Comparison
 
 
 def evaluate(
@@ -210,7 +212,10 @@ def evaluate(
     chosen = with_huber_delta(resolve_losses(names or default_losses()), huber_delta)
     required = with_huber_delta(resolve_losses(require), huber_delta) if require else []
     listed = {part.strip().lower() for item in names for part in item.split(",")}
-    confusion = confusion_settings(confusion, confusion_normalize, threshold)
+    if confusion or confusion_normalize is not None or threshold != 0.5:  # else none to check
+        from .result.confusion import confusion_settings
+
+        confusion = confusion_settings(confusion, confusion_normalize, threshold)
     if threshold != 0.5:  # --threshold T names precision:threshold=T, as --huber-delta does
         from .engine.confusion import with_threshold
 

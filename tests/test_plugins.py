@@ -310,6 +310,66 @@ NOT_LOADED = (
 )
 NOT_LOADED_FOR_VERSION = ("numpy", "pyarrow", "dataclasses", "losscli.api")
 
+# The features a plain run does not use, by option: each is imported where a run asks for it
+# (start-up, #18). A feature's module that creeps into every run's imports fails here; a new
+# feature adds its modules.
+FEATURES = {
+    "--calibration, --residuals": (
+        "losscli.engine.bins",
+        "losscli.result.diagrams",
+        "losscli.render.diagrams",
+    ),
+    "--curves": ("losscli.engine.curves", "losscli.result.curves"),
+    "--thresholds": (
+        "losscli.result.thresholds",
+        "losscli.result.threshold_table",
+        "losscli.render.thresholds",
+    ),
+    "--per-class": ("losscli.result.per_class",),
+    "--confusion": ("losscli.result.confusion", "losscli.render.confusion"),
+    "--drift": (
+        "losscli.engine.drift",
+        "losscli.engine.drift_stats",
+        "losscli.result.drift",
+        "losscli.render.drift",
+    ),
+    "--period": (
+        "losscli.engine.periods",
+        "losscli.engine.period_rows",
+        "losscli.engine.period_labels",
+        "losscli.engine.period_merge",
+        "zoneinfo",
+    ),
+    "--history (mase, rmsse)": (
+        "losscli.reading.history",
+        "losscli.engine.history_fold",
+        "losscli.engine.history_scale",
+        "losscli.engine.series_rows",
+        "losscli.engine.series_compare",
+    ),
+    "--ci, --compare": ("losscli.engine.intervals", "losscli.engine.student"),
+    "--ci-method bootstrap": (
+        "losscli.engine.bootstrap.resample",
+        "losscli.engine.bootstrap.rank_tables",
+        "losscli.engine.rank_intervals",
+    ),
+    "--compare, --check, --baseline; typed rows": (
+        "losscli.result.rows",
+        "losscli.result.comparing",
+        "losscli.gating.significance",
+        "losscli.gating.baseline",
+        "shlex",
+    ),
+    "-f table, markdown, html, parquet; charts": (
+        "losscli.render.tables",
+        "losscli.render.html",
+        "losscli.render.charts",
+        "losscli.render.parquet",
+    ),
+    "-f json": ("losscli.render.json_rows",),
+}
+FEATURE_MODULES = tuple(module for modules in FEATURES.values() for module in modules)
+
 
 def modules_left_loaded(args: list[str], unwanted: tuple[str, ...], cwd: Path) -> list[str]:
     """The ``unwanted`` modules a run loads, but those that NumPy and pyarrow load by
@@ -342,7 +402,14 @@ def test_a_plain_run_imports_no_plugin_machinery_nor_what_it_does_not_use(
 ) -> None:
     path = sales_file(tmp_path, fmt)
     args = ["evaluate", "--help"] if help_only else ["evaluate", str(path), "-f", "csv"]
-    assert modules_left_loaded(args, NOT_LOADED, tmp_path) == []
+    assert modules_left_loaded(args, NOT_LOADED + FEATURE_MODULES, tmp_path) == []
+
+
+def test_every_module_the_import_guard_names_exists() -> None:
+    """A misspelt or renamed module would pass the guard above for ever."""
+    from importlib.util import find_spec
+
+    assert [m for m in FEATURE_MODULES if find_spec(m) is None] == []
 
 
 # What a small plain run leaves to the runs that need it (start-up, #18): Arrow's compute

@@ -8,7 +8,6 @@ given on the command line, with ``-f json -o FILE``.
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 import click
@@ -85,6 +84,8 @@ def recreate_command(path: str) -> str:
         words += _option_words(param, ctx.params[name])
     if from_config(ctx, "baseline") is not None:  # else that run would look for it too
         words += ["--baseline", ""]
+    import shlex  # here: only a run that misses its baseline quotes a command
+
     return shlex.join([*words, "-f", "json", "-o", path])
 
 

@@ -44,8 +44,6 @@ def threshold_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def check_threshold_usage(table: str, thresholds: str | None, objective: str) -> None:
     """Usage errors before anything is read: a bad list or objective, ``--table
     thresholds`` or ``--thresholds-objective`` without ``--thresholds``."""
-    from ..result.thresholds import ThresholdSpec
-
     if thresholds is None:
         if table == "thresholds":
             raise click.UsageError(
@@ -58,6 +56,8 @@ def check_threshold_usage(table: str, thresholds: str | None, objective: str) ->
                 "T1,T2,... or --thresholds auto"
             )
         return
+    from ..result.thresholds import ThresholdSpec
+
     ThresholdSpec.of(thresholds, objective)  # a usage error if either is malformed
 
 

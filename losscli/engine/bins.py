@@ -29,17 +29,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
 
 from ..losses import Batch, Custom, Direction, Loss, Task
 from ..losses.classification import CLASSIFICATION
 from ..losses.shapes import Sums
-from ..result.diagrams import CalibrationSums, DiagramColumns, ResidualSums
 from .declarations import Problem
 from .reduce import slice_of
 from .statistics import LARGEST, Kind, State, Valued
+
+if TYPE_CHECKING:
+    from ..result.diagrams import DiagramColumns
 
 CALIBRATION, RESIDUALS = "(calibration)", "(residuals)"  # never a registered loss's name
 ECE_BINS = 15  # the ece loss's default
@@ -169,6 +171,23 @@ class BinSums(Kind):
         return {name: np.concatenate([state[order], self.pooled(state)])}
 
 
+@dataclass(frozen=True)
+class ClassSums(BinSums):
+    """``--per-class`` (:mod:`.per_class`): per key, ``bins`` sums of
+    :class:`~losscli.losses.by_class.Placed` rows: each row adds its values at its positions
+    (one per class, or per class and bin). One ``bincount`` per block; a block with more
+    keys × sums than rows keeps its rows scattered, as :class:`BinSums` does."""
+
+    def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
+        at, values = column
+        values = np.broadcast_to(values, at.shape).reshape(-1)
+        if codes is not None and n_keys * self.bins > at.size:
+            return Scattered(((np.repeat(codes, at.shape[1]), at.reshape(-1), values),), n_keys)
+        flat = at if codes is None else codes[:, None] * self.bins + at
+        summed = np.bincount(flat.reshape(-1), weights=values, minlength=n_keys * self.bins)
+        return summed.reshape(n_keys, self.bins)
+
+
 def _scatter(mine: np.ndarray, rows: Scattered, at: np.ndarray | None, bins: int) -> np.ndarray:
     """``rows`` added into ``mine`` in place (their key k is ``at[k]`` here, if given)."""
     flat_view = mine.reshape(-1)  # a view: states are C-contiguous
@@ -272,6 +291,8 @@ def diagram_columns(
 ) -> DiagramColumns | None:
     """One model's diagram sums for its ``keys`` rows, from the finalized sums of the
     diagram losses (``sums``: per loss name, empty where no row reached the loss)."""
+    from ..result.diagrams import CalibrationSums, DiagramColumns, ResidualSums
+
     calibration, residuals, edges = None, None, None
     for loss in diagrams:
         s = sums.get(loss.name, {})

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,9 +30,10 @@ from ..losses.params import split_spec
 from ..losses.registry import get_loss
 from ..reading import Model
 from ..reading.classes import class_names
-from ..result.confusion import NORMALIZE, ConfusionColumns, ConfusionTable
-from .bins import Binned, BinSums, _no_value
 from .statistics import Valued
+
+if TYPE_CHECKING:  # finalizing imports this module; the matrices load where a run has them
+    from ..result.confusion import ConfusionColumns
 
 CONFUSION = "(confusion)"  # never a registered loss's name
 ASKED_BY = "--confusion"
@@ -40,6 +42,8 @@ ASKED_BY = "--confusion"
 def _cells(b: Batch, *, threshold: float) -> dict[str, Valued]:
     """Each row's cell of the K × K matrix (true · K + predicted), summed per key with its
     weight (unweighted: counted)."""
+    from .bins import Binned, BinSums  # here: finalizing imports this module in every run
+
     predicted, true, classes = predicted_and_true(b, threshold)
     cell = true * classes + predicted
     return {"cells": Valued(BinSums(classes * classes, ASKED_BY), Binned(cell, b.w))}
@@ -51,6 +55,9 @@ def confusion_loss(
     """The statistics of the confusion matrix: one-column models predict p > ``threshold``;
     ``normalize`` (None, ``true``, ``pred`` or ``all``) is how the result shows it;
     ``weighted``: the rows have weights (the counts are Σw)."""
+    from ..result.confusion import NORMALIZE
+    from .bins import _no_value
+
     if normalize is not None and normalize not in NORMALIZE:
         raise ValueError(f"normalize is one of {', '.join(NORMALIZE)}, not {normalize!r}")
     return Loss(
@@ -79,6 +86,8 @@ def confusion_columns(
     for a model that is no classifier. The classes are named as
     :func:`~losscli.reading.classes.class_names` names them (``boolean``: the label held
     true/false; one column: the negative class, y ≤ 0.5, first)."""
+    from ..result.confusion import ConfusionColumns, ConfusionTable
+
     normalize = loss.arguments["normalize"]
     threshold = loss.arguments["threshold"]
     assert normalize is None or isinstance(normalize, str)

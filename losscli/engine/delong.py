@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 import numpy as np
 
 from ..result import CiSettings
-from .intervals import ONE_ROW, Interval
 from .ranks import RankKind, RankStore, RankTable, kept_rows, merged, pooled
 from .ranks import _running_sums as running_sums
 from .statistics import Role, State, Statistic
@@ -43,6 +42,7 @@ from .statistics import Role, State, Statistic
 if TYPE_CHECKING:
     from ..losses import Loss
     from ..losses.shapes import Ranked, Ranks
+    from .intervals import Interval
 
 SHOWN = tuple(f"delong.{name}" for name in ("pos", "neg", "pos_w2", "neg_w2", "pos_ss", "neg_ss"))
 MULTICLASS = (
@@ -126,6 +126,8 @@ PLACEMENTS = Statistic("placements", PlacementKind(), Role.SPREAD)
 def side_variance(total: np.ndarray, squares: np.ndarray, spread: np.ndarray) -> np.ndarray:
     """One side's share of Var(AUC): n/(n − 1) · spread / total², n = total²/squares;
     NaN where the side has one effective row or none."""
+    from .intervals import ONE_ROW  # here: a run without intervals loads none of them
+
     with np.errstate(all="ignore"):
         n_eff = total * (total / squares)
         factor = np.where(n_eff > ONE_ROW, n_eff / (n_eff - 1), np.nan)

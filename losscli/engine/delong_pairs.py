@@ -32,12 +32,12 @@ import numpy as np
 
 from .budget import MemoryBudget
 from .delong import side_variance, variance, z_quantile
-from .intervals import Paired
 from .ranks import _running_sums as running_sums
 from .statistics import Kind, Problem, Role, State, Statistic
 
 if TYPE_CHECKING:
     from ..losses.shapes import Ranks
+    from .intervals import Paired
     from .partial import Partial
 
 PAIRED, UNPAIRED = "delong paired", "delong unpaired"
@@ -257,6 +257,8 @@ def unpaired(
 
 def _normal_test(delta: np.ndarray, var: np.ndarray, level: float) -> Paired:
     from scipy import special
+
+    from .intervals import Paired
 
     with np.errstate(all="ignore"):
         se = np.sqrt(np.maximum(var, 0.0))

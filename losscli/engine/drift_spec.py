@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from ..errors import UsageError
 
@@ -112,6 +111,8 @@ def _instant(text: str, tz: str, *, end: bool) -> int:
             "or 2026-01-05T06:00)"
         ) from exc
     if wall.tzinfo is None:
+        from zoneinfo import ZoneInfo  # here: a run without --drift-reference loads no zones
+
         wall = wall.replace(tzinfo=ZoneInfo(tz))
     delta = wall - EPOCH
     ns = (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000

@@ -21,12 +21,8 @@ from ..losses import Loss, Task
 from ..losses.quantiles import not_applicable
 from ..losses.registry import Rule
 from ..reading import Model
-from ..result import CiSettings, Comparison, Frame, LossColumn
-from ..result.confusion import ConfusionColumns
-from ..result.curves import CurveColumns
-from ..result.diagrams import DiagramColumns
+from ..result import Frame, LossColumn
 from ..result.frame import repeated
-from ..result.thresholds import ThresholdColumns, ThresholdRun
 from .order import key_order, shown_values
 from .partial import Partial
 from .period_spec import PeriodSpec
@@ -34,7 +30,12 @@ from .settings import Uncertainty
 from .statistics import Role
 from .uncertainty import LossRows, compare, with_intervals
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the features' types: imported where a run has them (start-up, #18)
+    from ..result import CiSettings, Comparison
+    from ..result.confusion import ConfusionColumns
+    from ..result.curves import CurveColumns
+    from ..result.diagrams import DiagramColumns
+    from ..result.thresholds import ThresholdColumns, ThresholdRun
     from .series_plan import SeriesRun
 
 NOT_APPLICABLE = "not applicable"

@@ -29,7 +29,7 @@ import pyarrow as pa
 from ..errors import InputError, PluginFailure
 from ..losses import Task
 from ..reading import to_float
-from ..result import Comparison, Frame
+from ..result import Frame
 from .bootstrap import Settler
 from .budget import OverBudget
 from .finalize import Finishing, result_frame
@@ -40,6 +40,7 @@ from .keys import ChunkKeys, KeySet
 from .partial import Partial
 
 if TYPE_CHECKING:
+    from ..result import Comparison
     from .run import Options, Work
 
 POOL_MIN_ROWS = 1 << 14  # smaller chunks are computed on the folding thread

@@ -6,7 +6,7 @@ per key and class follow from its own sums (precision, recall and F1 from their 
 counts per class, ROC-AUC from its rank tables), or from statistics of its own (Brier and
 ECE of each class's column, one-vs-rest accuracy from the counts), which a run keeps under
 an internal loss (:func:`class_losses`) only when class rows are asked for: ``width`` sums
-per key (:class:`ClassSums`), charged to ``--max-memory`` as the diagrams' bins are. The
+per key (:class:`~.bins.ClassSums`), charged to ``--max-memory`` as the diagrams' bins are. The
 weighted counts per class (the support) are always kept.
 
 Every value is computed for all rows at once (rows × classes); the rows themselves are
@@ -17,9 +17,8 @@ they are (groups, the overall row, periods).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,32 +29,17 @@ from ..losses.classification import CLASSIFICATION
 from ..losses.shapes import Sums
 from ..reading import Model
 from ..reading.classes import class_names
-from ..result.frame import Frame
-from ..result.per_class import ClassValues, with_class_rows
-from .bins import BinSums, Scattered
-from .statistics import State, Valued
-from .uncertainty import LossRows
+from .statistics import Valued
+
+if TYPE_CHECKING:  # the class rows: imported where a run has them (start-up, #18)
+    from ..result.frame import Frame
+    from ..result.per_class import ClassValues
+    from .uncertainty import LossRows
 
 COUNTS = "(per class)"  # the internal loss of the support; never a registered loss's name
 REPORTED = ("precision", "recall", "f1")  # added to the losses where none of the family is
 NOT_PER_CLASS = "not defined per class"
 AVERAGE_NONE = "average=none: one value per class, on the class rows"
-
-
-@dataclass(frozen=True)
-class ClassSums(BinSums):
-    """Per key, ``bins`` sums of :class:`Placed` rows: each row adds its values at its
-    positions (one per class, or per class and bin). One ``bincount`` per block; a block
-    with more keys × sums than rows keeps its rows scattered, as :class:`BinSums` does."""
-
-    def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
-        at, values = column
-        values = np.broadcast_to(values, at.shape).reshape(-1)
-        if codes is not None and n_keys * self.bins > at.size:
-            return Scattered(((np.repeat(codes, at.shape[1]), at.reshape(-1), values),), n_keys)
-        flat = at if codes is None else codes[:, None] * self.bins + at
-        summed = np.bincount(flat.reshape(-1), weights=values, minlength=n_keys * self.bins)
-        return summed.reshape(n_keys, self.bins)
 
 
 def run_losses(losses: Sequence[Loss], asked: bool) -> tuple[tuple[Loss, ...], bool]:
@@ -103,7 +87,9 @@ def _internal(name: str, statistics: Callable[..., Mapping[str, Placed]]) -> Los
 
 
 def _valued(statistics: Callable[..., Mapping[str, Placed]], b: Batch) -> dict[str, Valued]:
-    """The placed columns as statistics of :class:`ClassSums`."""
+    """The placed columns as statistics of :class:`~.bins.ClassSums`."""
+    from .bins import ClassSums  # here: a run without class rows loads no bins
+
     return {
         name: Valued(ClassSums(placed.width, "--per-class"), (placed.at, placed.values))
         for name, placed in statistics(b).items()
@@ -127,6 +113,8 @@ def class_values(
     for a model no row of which reached them). ``parent_notes``: per loss, the notes of the
     model's own rows (a row a rule blocks has no class values either, for the same reason);
     ``boolean``: the label held true/false (:func:`~losscli.reading.classes.class_names`)."""
+    from ..result.per_class import ClassValues
+
     counts = sums[COUNTS].sums
     if "true" not in counts:
         return None
@@ -197,6 +185,8 @@ def class_rows(
 ) -> Frame:
     """One classifier model's ``frame`` with each row's class and average rows after it
     (``boolean``: the label held true/false, the binary classes' names)."""
+    from ..result.per_class import with_class_rows
+
     notes = {name: column.notes for name, column in frame.losses.items()}
     found = class_values(sums, losses, model, notes, boolean=boolean)
     return frame if found is None else with_class_rows(frame, found)

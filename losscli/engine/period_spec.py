@@ -14,9 +14,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
+
+if TYPE_CHECKING:  # zoneinfo (and sysconfig under it): imported where a run has periods
+    from zoneinfo import ZoneInfo
 
 CALENDAR = ("D", "W", "M", "Q", "Y")
 NS = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
@@ -48,6 +51,8 @@ class PeriodSpec:
 
     @cached_property
     def zone(self) -> ZoneInfo:
+        from zoneinfo import ZoneInfo
+
         return ZoneInfo(self.tz)
 
 
@@ -87,6 +92,8 @@ def period_spec(
 
 
 def _zone(name: str) -> ZoneInfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:

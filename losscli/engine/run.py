@@ -24,7 +24,6 @@ from ..losses import Loss, Params
 from ..reading import CLASS, ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
 from ..reading.quantiles import QuantileSpec
-from ..result.thresholds import ThresholdRun
 from .batches import BatchBuilder
 from .budget import MemoryBudget
 from .delong import placement_losses
@@ -34,6 +33,7 @@ from .period_spec import PeriodSpec
 from .settings import Uncertainty
 
 if TYPE_CHECKING:
+    from ..result.thresholds import ThresholdRun
     from .series_plan import SeriesRun
 
 __all__ = ["Options", "PartFold", "Progress", "SourceResult", "Work", "evaluate_sources"]

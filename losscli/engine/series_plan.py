@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError, UsageError
 from ..losses import Loss
 from ..reading import ColumnPlan
-from ..reading.history import HistorySpec
 from .budget import MemoryBudget
 
 if TYPE_CHECKING:
@@ -121,6 +120,8 @@ def series_run(
             "mase and rmsse order each series' history by time: give --time-col COL (or "
             "--period COL:FREQ, whose column is used)"
         )
+    from ..reading.history import HistorySpec  # here: a run without mase or rmsse reads none
+
     names = series or group_by
     spec = HistorySpec(
         history,

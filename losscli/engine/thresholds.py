@@ -18,18 +18,18 @@ model is judged at the same thresholds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import UsageError
 from ..losses import Loss
 from ..reading import Model
-from ..result.thresholds import AUTO_LEVELS, ThresholdColumns, ThresholdRun, ThresholdSpec
-from .curves import curve_source as curve_source_of
-from .curves import model_table, with_overall
 from .partial import Partial
 from .ranks import RankTable, pooled
+
+if TYPE_CHECKING:  # imported where a run asks for --thresholds (start-up, #18)
+    from ..result.thresholds import ThresholdColumns, ThresholdRun, ThresholdSpec
 
 
 def threshold_columns(
@@ -38,6 +38,9 @@ def threshold_columns(
     """The model's thresholds per row (the keys ``order``, then the overall row); rows
     without a table (a regression model's) have none. A multi-class model is a usage
     error: thresholds are for one probability column."""
+    from ..result.thresholds import ThresholdColumns
+    from .curves import model_table, with_overall
+
     rows = len(order) + 1
     if model.multiclass:
         raise UsageError(
@@ -71,6 +74,8 @@ def threshold_columns(
 def _thresholds(table: RankTable, spec: ThresholdSpec) -> tuple[np.ndarray, np.ndarray]:
     """The thresholds as shown (probabilities, ascending) and as cuts in the table's score
     space: an entry is above threshold j where its score > cut j."""
+    from ..result.thresholds import AUTO_LEVELS
+
     if spec.values is not None:
         shown = np.asarray(spec.values, dtype=float)
         return shown, _cut(shown, table)
@@ -119,6 +124,11 @@ def threshold_reading(
     """What a run reads for ``thresholds`` (None: not asked), and its internal losses
     (``diagrams``) with the curves' rank tables added where neither ``roc_auc`` nor
     ``--curves`` keeps them."""
+    if thresholds is None:  # not asked (ThresholdSpec.of's None): nothing of it is loaded
+        return None, diagrams
+    from ..result.thresholds import ThresholdRun, ThresholdSpec
+    from .curves import curve_source as curve_source_of
+
     spec = ThresholdSpec.of(thresholds, objective)
     if spec is None:
         return None, diagrams

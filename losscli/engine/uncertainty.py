@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..losses import Direction, Loss
 from ..losses.shapes import CROSS, NUM, Ranked, Shape
 from ..reading import Model
-from ..result import CiSettings, Comparison, LossColumn
+from ..result import CiSettings, LossColumn
 from ..result.adjust import adjusted
-from . import delong, delong_pairs, intervals, rank_intervals
+from . import delong, delong_pairs
 from .bootstrap import FALLBACK_BOOTSTRAP
+
+if TYPE_CHECKING:  # the intervals' formulas: imported where a run has intervals (start-up, #18)
+    from ..result import Comparison
+    from . import intervals
 
 
 @dataclass
@@ -50,6 +54,8 @@ def with_intervals(
     """Each loss's column with its interval bounds and standard errors (NaN: none);
     ``no_bootstrap`` says why the hidden bootstrap (R², F1, …) was left out (over the
     memory budget)."""
+    from . import rank_intervals  # the rank losses' bootstrap: loaded where a run has intervals
+
     out = {}
     for loss in losses:
         column = columns[loss.name]
@@ -101,6 +107,8 @@ def _without_bootstrap(why: str) -> str:
 
 def _bootstrap(replicates: np.ndarray, rows: LossRows, level: float) -> intervals.Interval:
     """The percentile interval, none for a row whose rows lie in one resampling unit."""
+    from . import intervals
+
     low, high, se = intervals.percentile_interval(replicates, level)
     none = _one_unit(rows)
     return np.where(none, np.nan, low), np.where(none, np.nan, high), np.where(none, np.nan, se)
@@ -168,6 +176,8 @@ def _ranked(
 ) -> tuple[intervals.Paired, str] | None:
     """A rank loss's comparison and its method ("": the run's): the bootstrap's from both
     models' replicate rank tables where both were kept, else DeLong's (ROC-AUC), else none."""
+    from . import rank_intervals
+
     found = rank_intervals.paired(shape, mine, ref, ci, one_unit=_one_unit(mine))
     if found is not None:
         return found, ""
@@ -191,6 +201,8 @@ def _delong(
 
 
 def _paired(shape: Shape, mine: LossRows, ref: LossRows, ci: CiSettings) -> intervals.Paired:
+    from . import intervals
+
     if ci.method == "bootstrap":
         assert mine.replicates is not None and ref.replicates is not None
         reps_m, reps_r = shape.finalize(mine.replicates), shape.finalize(ref.replicates)
@@ -216,6 +228,8 @@ def _comparisons(
     """One comparison per key; verdicts after adjusting the group rows' p-values (those
     reported, :attr:`~.intervals.Paired.reported_p`), so a group row's adjusted p-value is
     never below its own; the overall row's verdict is its own test's, like its interval."""
+    from ..result import Comparison
+
     p = paired.reported_p
     after = np.append(adjusted(p[:-1], ci.adjust), p[-1])
     sign = 1.0 if loss.direction is Direction.LOWER else -1.0

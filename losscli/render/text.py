@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -55,6 +54,8 @@ def _quoted_row(cells: Sequence[str], delimiter: str) -> str:
 
 def json_text(document: Any) -> str:
     """Indented JSON; non-finite numbers are an error, never an invalid document."""
+    import json  # here: a CSV run needs no JSON
+
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False, default=str) + "\n"
 
 

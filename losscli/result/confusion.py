@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from .curves import concat_pointers
 from .keys import PeriodColumns, refuse_clashing_groups, row_key_columns
 
 NORMALIZE = ("true", "pred", "all")  # scikit-learn's: over each true class, predicted class, all
@@ -125,6 +124,8 @@ class ConfusionColumns:
         cls, parts: Sequence[ConfusionColumns | None], lengths: Sequence[int]
     ) -> ConfusionColumns:
         """One column of several blocks' (a block without matrices has none)."""
+        from .curves import concat_pointers
+
         normalize = next((p.normalize for p in parts if p is not None), None)
         return cls(*concat_pointers(parts, lengths), normalize=normalize)
 

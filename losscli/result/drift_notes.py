@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .drift import DriftColumns, DriftVerdict, drift_verdicts, families, family_rows
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # .drift: imported where a result has drift (start-up, #18)
+    from .drift import DriftColumns, DriftVerdict
     from .evaluation import EvaluationResult
     from .frame import Frame
     from .rows import Outcome
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
 def drift_outcomes(result: EvaluationResult) -> list[Outcome]:
     """``--fail-on-drift``: a failed check per family and loss with an onset, on its
     onset period's row."""
+    from .drift import drift_verdicts
     from .rows import Outcome
 
     settings = result.frame.drift.settings if result.frame.drift is not None else None
@@ -64,6 +64,7 @@ def drift_notes(result: EvaluationResult) -> list[str]:
     frame = result.frame
     why = drift.why
     noted = np.flatnonzero(why != None)  # noqa: E711 (elementwise)
+    from .drift import families, family_rows
     from .ordering import group_ids
 
     family = families(frame, group_ids(frame))
@@ -120,6 +121,8 @@ def _without_intervals(
 ) -> list[str]:
     """Per file, model and loss, the families with periods to judge none of which has a
     difference with an interval, counted."""
+    from .drift import family_rows
+
     lines = []
     frame = result.frame
     for name, found in drift.losses.items():

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .frame import Frame
 from .keys import AFTER_N, part_arrays, part_columns, part_records, period_timestamps
-from .rows import CiSettings, Comparison, ComparisonSummary, Outcome, ResultRow
+
+if TYPE_CHECKING:
+    from .ci_settings import CiSettings
+    from .rows import Comparison, ComparisonSummary, Outcome, ResultRow
 
 SCHEMA_VERSION = 1  # of the JSON document (to_dict); raise it when its layout changes
 
@@ -113,6 +116,8 @@ class EvaluationResult:
 
     def comparison_summaries(self) -> list[ComparisonSummary]:
         """Per file, model and loss: verdict counts over the group rows, and the overall."""
+        from .rows import ComparisonSummary
+
         counts: dict[tuple[str, str, str, int | None], dict[str, int]] = {}
         for c in self.comparisons:  # a period's groups for its line (--period)
             if c.group is not None:

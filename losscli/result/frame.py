@@ -17,17 +17,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .confusion import ConfusionColumns
-from .curves import CurveColumns
-from .diagrams import DiagramColumns
-from .drift import DriftColumns
 from .keys import ClassColumns, PeriodColumns, period_texts
-from .rows import Interval, Period, ResultRow
-from .thresholds import ThresholdColumns
+
+if TYPE_CHECKING:  # the features' columns: imported where a run has them (start-up, #18)
+    from .confusion import ConfusionColumns
+    from .curves import CurveColumns
+    from .diagrams import DiagramColumns
+    from .drift import DriftColumns
+    from .rows import Interval, Period, ResultRow
+    from .thresholds import ThresholdColumns
 
 Index = np.ndarray | slice
 TOO_FEW_ROWS = "too few rows for an interval"
@@ -83,6 +85,8 @@ class LossColumn:
         """Row ``i``'s interval; None where intervals were not asked for."""
         if self.low is None or self.high is None or self.se is None:
             return None
+        from .rows import Interval
+
         if math.isnan(self.values[i]):
             return Interval(None, None, None, self.method, VALUE_MISSING)
         low, high, se = _float(self.low[i]), _float(self.high[i]), _float(self.se[i])
@@ -191,6 +195,8 @@ class Frame:
 
     def row(self, i: int) -> ResultRow:
         """Row ``i`` as a typed record."""
+        from .rows import ResultRow
+
         metrics = {name: column.value(i) for name, column in self.losses.items()}
         notes = {name: c.notes[i] for name, c in self.losses.items() if c.notes[i] is not None}
         intervals = {}
@@ -225,6 +231,8 @@ class Frame:
         """Row ``i``'s period (None: over all periods, or no row has one)."""
         if self.period is None or not self.period.present[i]:
             return None
+        from .rows import Period
+
         one = self.period.take(slice(i, i + 1))
         start, end = (str(period_texts(one, bound)[0]) for bound in ("start", "end"))
         return Period(start, end, str(one.label[0]))
@@ -248,15 +256,17 @@ class Frame:
             classes=_concat_parts(ClassColumns, [f.classes for f in frames], frames),
             support=_concat_support(frames),
             n_series=_concat_series(frames),
-            confusion=_concat_parts(ConfusionColumns, [f.confusion for f in frames], frames),
+            confusion=_concat_confusion(frames),
             thresholds=_concat_thresholds(frames),
-            drift=_concat_parts(DriftColumns, [f.drift for f in frames], frames),
+            drift=_concat_drift(frames),
         )
 
 
 def _concat_thresholds(frames: Sequence[Frame]) -> ThresholdColumns | None:
     if all(f.thresholds is None for f in frames):
         return None
+    from .thresholds import ThresholdColumns
+
     return ThresholdColumns.concat([f.thresholds for f in frames], [len(f) for f in frames])
 
 
@@ -282,15 +292,35 @@ def _concat_parts(kind: Any, parts: list[Any], frames: Sequence[Frame]) -> Any:
     return kind.concat(parts, [len(f) for f in frames])
 
 
+def _concat_confusion(frames: Sequence[Frame]) -> ConfusionColumns | None:
+    if all(f.confusion is None for f in frames):
+        return None
+    from .confusion import ConfusionColumns
+
+    return _concat_parts(ConfusionColumns, [f.confusion for f in frames], frames)
+
+
+def _concat_drift(frames: Sequence[Frame]) -> DriftColumns | None:
+    if all(f.drift is None for f in frames):
+        return None
+    from .drift import DriftColumns
+
+    return _concat_parts(DriftColumns, [f.drift for f in frames], frames)
+
+
 def _concat_diagrams(frames: Sequence[Frame]) -> DiagramColumns | None:
     if all(f.diagrams is None for f in frames):
         return None
+    from .diagrams import DiagramColumns
+
     return DiagramColumns.concat([f.diagrams for f in frames], [len(f) for f in frames])
 
 
 def _concat_curves(frames: Sequence[Frame]) -> CurveColumns | None:
     if all(f.curves is None for f in frames):
         return None
+    from .curves import CurveColumns
+
     return CurveColumns.concat([f.curves for f in frames], [len(f) for f in frames])
 
 

@@ -124,30 +124,6 @@ class ComparisonSummary:
 
 
 @dataclass(frozen=True)
-class CiSettings:
-    """An interval's level and method (the bootstrap's: with its resamples, seed and rows
-    per resampling unit); ``adjust`` is how the comparisons made at these settings adjust
-    their p-values across groups. A run's are resolved once, in
-    :class:`~losscli.engine.settings.Uncertainty`."""
-
-    level: float
-    method: str  # "normal" or "bootstrap"
-    resamples: int | None = None
-    seed: int | None = None
-    unit_rows: int | None = None  # rows per resampling unit (``--block-rows``)
-    adjust: str = "holm"
-
-    def record(self) -> dict[str, Any]:
-        return {
-            "level": self.level,
-            "method": self.method,
-            "resamples": self.resamples,
-            "seed": self.seed,
-            "block_rows": self.unit_rows,  # the option's name, as users know it
-        }
-
-
-@dataclass(frozen=True)
 class ResultRow:
     """One file, prediction column and group; ``group`` is None for a file's overall row.
 

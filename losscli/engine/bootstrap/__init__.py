@@ -7,13 +7,30 @@ The engine calls it through what is exported here: the kernel a chunk's
 :class:`ChunkBootstrap`, partials their :class:`Replicates`, the fold a
 :class:`Settler`."""
 
-from .cells import ReplicateSums
-from .chunk import ChunkBootstrap
-from .rank_tables import RankReplicates, replicate_values
-from .replicates import RANK_REPLICATES, Replicates, capacity_for
-from .settle import Settler
-from .weights import FALLBACK_BOOTSTRAP, Resampling
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from .cells import ReplicateSums
+    from .chunk import ChunkBootstrap
+    from .rank_tables import RankReplicates, replicate_values
+    from .replicates import RANK_REPLICATES, Replicates, capacity_for
+    from .settle import Settler
+    from .weights import FALLBACK_BOOTSTRAP, Resampling
+
+# name → the module that defines it, imported on first use: a run without a bootstrap
+# loads neither the resampling of chunks nor the rank tables (start-up, #18)
+_HOME = {
+    "FALLBACK_BOOTSTRAP": "weights",
+    "RANK_REPLICATES": "replicates",
+    "ChunkBootstrap": "chunk",
+    "RankReplicates": "rank_tables",
+    "ReplicateSums": "cells",
+    "Replicates": "replicates",
+    "Resampling": "weights",
+    "Settler": "settle",
+    "capacity_for": "replicates",
+    "replicate_values": "rank_tables",
+}
 __all__ = [
     "FALLBACK_BOOTSTRAP",
     "RANK_REPLICATES",
@@ -26,3 +43,10 @@ __all__ = [
     "capacity_for",
     "replicate_values",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # __import__ (not importlib.import_module), so that python -X importtime shows it
+    return getattr(__import__(f"{__name__}.{_HOME[name]}", fromlist=[name]), name)

@@ -8,7 +8,7 @@ in the chunk, which this keeps.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,10 +17,11 @@ from ..moments import first_values, kept
 from ..ranks import ReplicateRankKind
 from ..statistics import Key
 from .cells import PendingCells
-from .rank_tables import ReplicateStore, RowsOf, table_of_rows
 from .replicates import Replicates, UnitSpan
-from .resample import ChunkResampler
-from .weights import Resampling
+
+if TYPE_CHECKING:  # the kernel imports this module; a run resamples only when asked to
+    from .rank_tables import RowsOf
+    from .weights import Resampling
 
 
 class ChunkBootstrap:
@@ -31,6 +32,8 @@ class ChunkBootstrap:
     def __init__(
         self, spec: Resampling, n_keys: int, budget: MemoryBudget, *, optional: bool = False
     ) -> None:
+        from .resample import ChunkResampler
+
         self._resampler = ChunkResampler(spec, n_keys, budget, optional=optional)
         self._n_keys, self._spec, self._budget = n_keys, spec, budget
         self._codes: np.ndarray | None = None
@@ -56,6 +59,8 @@ class ChunkBootstrap:
         model, loss, stat = key
         kind, shift = stat.kind, None
         if isinstance(kind, ReplicateRankKind):  # a rank loss's rows: a replicate table
+            from .rank_tables import RowsOf
+
             ranks, weights, function = column
             share = (model, function)
             losses = self._rank_losses.setdefault(share, [])
@@ -78,6 +83,8 @@ class ChunkBootstrap:
         """The chunk's replicate sums (or the cells they are made of), its keys' unit
         spans and the shifts of its power sums; settled where there are shifts (shifted
         power sums re-base as partials merge, so theirs must be sums)."""
+        from .rank_tables import ReplicateStore, RowsOf, table_of_rows
+
         resampler = self._resampler
         replicated, groups = resampler.results()
         found = Replicates(charged=resampler.charged, skipped=resampler.skipped)

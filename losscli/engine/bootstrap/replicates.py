@@ -11,7 +11,7 @@ here too and re-based as partials merge). Each is a (keys × resamples) array.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,7 +20,9 @@ from ..moments import PowerSums, kept
 from ..reduce import slice_of
 from ..statistics import Key, Statistic
 from .cells import Part, PendingCells, ReplicateSums
-from .rank_tables import RankReplicates, ReplicateStore
+
+if TYPE_CHECKING:  # the rank losses' replicate tables: imported where a run has them
+    from .rank_tables import ReplicateStore
 
 RANK_REPLICATES = "rank_replicates"  # what a rank loss's replicates are read under (rows)
 
@@ -76,6 +78,8 @@ class Replicates:
     def absorb(self, other: Replicates, at: np.ndarray, capacity: int) -> None:
         """``other``'s sums (its keys are ``at`` here), their shifted power sums re-based onto
         this one's shifts (:meth:`~..moments.ShiftedMoments.rebased`)."""
+        from .rank_tables import ReplicateStore
+
         where = slice_of(at)
         for name, values in self._rebased(other, at, capacity).items():
             if name not in self.sums:
@@ -189,6 +193,8 @@ class Replicates:
         under :data:`RANK_REPLICATES` (:func:`.rank_tables.replicate_values`)."""
         for (owner, losses), store in self.ranks.items():
             if owner == model and loss in losses:
+                from .rank_tables import RankReplicates
+
                 return {RANK_REPLICATES: RankReplicates(store, order, len(order))}
         parts: dict[Statistic, list[np.ndarray]] = {}
         for (owner, name, stat, _), values in sorted(
