@@ -213,6 +213,25 @@ def test_an_integer_beyond_2_53_in_a_later_slice_is_refused_with_its_row(
         evaluate(str(path))
 
 
+@pytest.mark.parametrize("value", [b"9007199254740993", b"-9007199254740993"])
+def test_an_integer_beyond_2_53_beside_missing_values_in_its_batch_is_refused(
+    sliced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: bytes
+) -> None:
+    lines = rows_text(1500).splitlines(keepends=True)
+    lines[1230], lines[1231] = b",1.5,north,1\n", b"NAN,1.5,north,1\n"  # missing; NaN
+    lines[1232] = value + b",1.5,north,1\n"
+    path = write(tmp_path, b"".join(lines))
+    with pytest.raises(InputError) as found:
+        evaluate(str(path), drop_na=True)
+    streamed(monkeypatch)
+    with pytest.raises(InputError) as again:
+        evaluate(str(path), drop_na=True)
+    assert str(found.value) == str(again.value)
+    assert f"column 'y_true', data row 1233: the integer {value.decode()} is beyond" in str(
+        found.value
+    )
+
+
 def test_a_ragged_row_of_a_later_slice_is_reported_as_the_streamed_read_does(
     sliced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
