@@ -4,6 +4,7 @@ gives: the same values, the same rows, the same errors naming the same row and v
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import random
 import struct
@@ -126,6 +127,46 @@ def test_a_sliced_file_gives_the_streamed_values_per_group(
     assert got == results(path, group_by=["region"], weight="w")  # the same blocks: same bits
 
 
+def region_dictionaries(path: Path) -> tuple[list[list[str]], list[str]]:
+    """The dictionary of each batch's region column, and the regions in order of first
+    appearance in the file."""
+    source = CsvSource(str(path), detect(str(path)))
+    batches = list(source.batches(["y_true", "region"], {"y_true"}))
+    regions = [r for b in batches for r in b.column("region").to_pylist()]
+    dictionaries = [b.column("region").dictionary.to_pylist() for b in batches]
+    return dictionaries, list(dict.fromkeys(regions))
+
+
+def test_the_batches_of_a_sliced_file_share_each_text_column_s_growing_dictionary(
+    sliced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = rows_text(2000, seed=3).splitlines(keepends=True)
+    late = [line.replace(b",north,", b",far north,") for line in rows[1500:1510]]
+    path = write(tmp_path, b"".join([*rows[:1500], *late, *rows[1510:]]))
+    reads = slice_reads(monkeypatch)
+    dictionaries, regions = region_dictionaries(path)
+    assert reads[0].done and len(dictionaries) > 16  # several slices
+    # each batch's dictionary is the one before it, grown: the values in the order they came
+    for before, after in itertools.pairwise(dictionaries):
+        assert after[: len(before)] == before
+    assert dictionaries[0] != dictionaries[-1] == regions  # "far north" came in a later slice
+    got = results(path, group_by=["region"], weight="w")
+    streamed(monkeypatch)
+    assert got == results(path, group_by=["region"], weight="w")  # the same bits
+
+
+def test_past_its_limit_a_text_column_keeps_each_batch_s_dictionary_and_its_values(
+    sliced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_slices, "UNIFIED_VALUES", 2)
+    path = write(tmp_path, rows_text(2000, seed=4))
+    dictionaries, regions = region_dictionaries(path)
+    assert any(len(d) < len(regions) for d in dictionaries[8:])  # no longer shared
+    got = results(path, group_by=["region"], weight="w")
+    streamed(monkeypatch)
+    assert got == results(path, group_by=["region"], weight="w")
+
+
 def test_stdin_gives_the_bits_of_the_same_file_read_in_slices(sliced: None, tmp_path: Path) -> None:
     data = b"y_true,y_pred,region,w\r\n" + rows_text(3000, seed=9).replace(b"\n", b"\r\n")
     path = write(tmp_path, data, header=b"")
@@ -170,6 +211,25 @@ def test_an_integer_beyond_2_53_in_a_later_slice_is_refused_with_its_row(
         InputError, match=r"column 'y_true', data row 1000: the integer 9007199254740993 is beyond"
     ):
         evaluate(str(path))
+
+
+@pytest.mark.parametrize("value", [b"9007199254740993", b"-9007199254740993"])
+def test_an_integer_beyond_2_53_beside_missing_values_in_its_batch_is_refused(
+    sliced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: bytes
+) -> None:
+    lines = rows_text(1500).splitlines(keepends=True)
+    lines[1230], lines[1231] = b",1.5,north,1\n", b"NAN,1.5,north,1\n"  # missing; NaN
+    lines[1232] = value + b",1.5,north,1\n"
+    path = write(tmp_path, b"".join(lines))
+    with pytest.raises(InputError) as found:
+        evaluate(str(path), drop_na=True)
+    streamed(monkeypatch)
+    with pytest.raises(InputError) as again:
+        evaluate(str(path), drop_na=True)
+    assert str(found.value) == str(again.value)
+    assert f"column 'y_true', data row 1233: the integer {value.decode()} is beyond" in str(
+        found.value
+    )
 
 
 def test_a_ragged_row_of_a_later_slice_is_reported_as_the_streamed_read_does(

@@ -33,6 +33,7 @@ from .source import READ_ERRORS
 
 SLICE_BYTES = 8 << 20  # 8 blocks of 1 MiB: two threads kept busy (16 MiB: more CPU and memory)
 MIN_FILE_BYTES = 2 * SLICE_BYTES  # smaller files are streamed: one slice has nothing to share
+UNIFIED_VALUES = 1 << 16  # a text column's dictionary is shared by the batches up to this size
 
 
 class SlicedRead:
@@ -52,6 +53,7 @@ class SlicedRead:
         self.block = block
         self.file: BinaryIO | None = None  # its position is the progress in bytes
         self.offset, self.done = 0, False  # the bytes of the slices read
+        self._dictionaries: dict[str, pa.Array] = {}  # a text column's values so far, in order
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         """The slices' batches; the next slice is read and parsed on a thread of its own
@@ -84,10 +86,35 @@ class SlicedRead:
         table = self._table(data, offset) if data is not None else None
         if data is None or table is None:
             return None
-        batches = table.to_batches()
+        batches = self._unified(table).to_batches()
         if offset % self.block:  # the first read, up to the block: no rows
             batches = batches[1:]
         return len(data), batches
+
+    def _unified(self, table: pa.Table) -> pa.Table:
+        """``table`` with each text column's batches sharing one dictionary: the values of
+        the slices before, in the order they came, then this slice's new ones in the order
+        they come (the order in which the fold gives them ids). The fold then looks a
+        dictionary up once while it stays the same (:class:`~..engine.key_index.ColumnIndex`),
+        not once per batch. Given up for a column past :data:`UNIFIED_VALUES` values (the
+        values known would be hashed again for every slice)."""
+        for index, column in enumerate(table.columns):
+            name = table.column_names[index]
+            if not pa.types.is_dictionary(column.type) or column.num_chunks == 0:
+                continue
+            known = self._dictionaries.get(name)
+            if known is not None and len(known) > UNIFIED_VALUES:
+                continue
+            chunks = column.chunks
+            if known is not None:
+                empty = column.chunk(0).indices.slice(0, 0)
+                chunks = [pa.DictionaryArray.from_arrays(empty, known), *chunks]
+            unified = pa.chunked_array(chunks, type=column.type).unify_dictionaries()
+            self._dictionaries[name] = unified.chunk(0).dictionary
+            if known is not None:
+                unified = pa.chunked_array(unified.chunks[1:], type=column.type)
+            table = table.set_column(index, name, unified)
+        return table
 
     def _slice(self, file: BinaryIO, size: int, offset: int) -> memoryview | None:
         """The blocks from ``offset`` on, to the last line end before the multiple of

@@ -205,15 +205,19 @@ class CsvSource(Source):
     ) -> None:
         """Integers beyond 2⁵³ were rounded by the float64 parse: an input error, as in Parquet.
 
-        Only a chunk holding a value of that magnitude is looked at again, as text.
+        Only a chunk holding a value of that magnitude is looked at again, as text. Its
+        highest and lowest values say whether it does: two passes that make no array (NaN
+        is passed over), on the reading thread for every batch.
         """
         for name in batch.schema.names:
             column = batch.column(name)
-            if name not in numeric or column.type != pa.float64():
+            if name not in numeric or column.type != pa.float64() or not len(column):
                 continue
-            large = np.flatnonzero(np.abs(_arrow.values(column)) >= FLOAT64_EXACT)
-            if not len(large):
+            values = _arrow.values(column)
+            highest, lowest = np.fmax.reduce(values), np.fmin.reduce(values)
+            if not (highest >= FLOAT64_EXACT or lowest <= -FLOAT64_EXACT):
                 continue
+            large = np.flatnonzero(np.abs(values) >= FLOAT64_EXACT)
             texts = self._texts(name, rows, int(large[-1]) + 1)
             for index in large:
                 text = (texts[index] or "").strip()

@@ -60,7 +60,8 @@ def last_line_end(data: bytes, options: pacsv.ParseOptions) -> int:
 def line_end_before(data: bytes, limit: int) -> int:
     """The offset just past the last line end whose last byte is before ``limit`` (0: none)."""
     while True:
-        last = max(data.rfind(b"\n", 0, limit), data.rfind(b"\r", 0, limit))
+        newline = data.rfind(b"\n", 0, limit)  # a \r only after it (not one scan of the whole)
+        last = max(newline, data.rfind(b"\r", newline + 1, limit))
         if data[last + 1 : last + 2] != b"\n" or data[last : last + 1] != b"\r":
             return last + 1
         limit = last  # the CR of a CRLF whose LF was looked at already
