@@ -355,9 +355,9 @@ def test_max_memory_bounds_the_process_when_groups_outgrow_it(tmp_path: Path) ->
     import pyarrow.csv as pacsv
 
     rng = np.random.default_rng(0)
-    n = 200_000
+    n = 400_000  # 4 rows a group: a chunk's groups fit, the groups seen so far do not
     y = rng.uniform(1, 3, n)
-    table = pa.table({"g": np.arange(n) // 2, "y_true": y, "y_pred": y + rng.normal(0, 0.3, n)})
+    table = pa.table({"g": np.arange(n) // 4, "y_true": y, "y_pred": y + rng.normal(0, 0.3, n)})
     pacsv.write_csv(table, tmp_path / "many.csv")
     pacsv.write_csv(pa.table({"y_true": [1.0, 2.0], "y_pred": [1.5, 2.5]}), tmp_path / "tiny.csv")
     threads = ("--threads", "2")  # the margin does not depend on the machine's cores

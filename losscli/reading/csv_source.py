@@ -27,7 +27,9 @@ from .formats import InputKind, text_encoding
 from .source import READ_ERRORS, Source, decompressed, open_error, read_error
 from .values import FLOAT64_EXACT, beyond_float64, cell_repr, not_a_number
 
-BLOCK_BYTES = 1 << 20  # pyarrow's default: larger blocks cost memory, not time
+# A block is a batch, and a batch one chunk of the fold, whose fixed cost (~0.45 ms) 1 MiB
+# blocks paid 640 times per 10M rows; 4 MiB: 0.2 s less CPU there, the same peak memory.
+BLOCK_BYTES = 4 << 20
 HEADER_BLOCK_BYTES = 1 << 16
 MAX_BLOCK_BYTES = 1 << 30
 DICT_STRING = pa.dictionary(pa.int32(), pa.string())
