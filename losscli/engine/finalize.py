@@ -90,9 +90,7 @@ def keyed_frame(
     file: str, partial: Partial, models: Sequence[Model], spec: Finishing
 ) -> tuple[Frame, list[Comparison]]:
     """Per model: a row per key (sorted), then the overall row pooled from the same sums."""
-    partial = partial.settle().trimmed()
-    if not np.sum(partial.n):
-        raise InputError(f"{file}: no data rows to evaluate")
+    partial = settled(file, partial)
     order = _sorted_keys(partial)
     keys = _key_columns(partial, order)
     n = np.append(partial.n[order], np.sum(partial.n)).astype(np.int64)
@@ -142,6 +140,27 @@ def keyed_frame(
     return frame, compare(
         file, sums, models, losses=spec.losses, reference=spec.reference, ci=ci, labels=labels
     )
+
+
+def settled(file: str, partial: Partial) -> Partial:
+    """``partial`` settled (:meth:`~.partial.Partial.settle`) and cut to its keys; an input
+    without a data row (``file``) is an error."""
+    partial = partial.settle().trimmed()
+    if not np.sum(partial.n):
+        raise InputError(f"{file}: no data rows to evaluate")
+    return partial
+
+
+def overall_sums(
+    file: str, partial: Partial, models: Sequence[Model], losses: Sequence[Loss]
+) -> tuple[np.ndarray, dict[str, dict[str, LossRows]]]:
+    """The row count and, per model, each loss's sums of the one row of an input without
+    group columns (its overall row), as :func:`keyed_frame` finalizes them."""
+    assert not partial.keys.columns
+    partial = settled(file, partial)
+    order = np.zeros(0, dtype=int)
+    n = np.append(partial.n[order], np.sum(partial.n)).astype(np.int64)
+    return n, {m.name: _model_sums(partial, m.name, losses, order) for m in models}
 
 
 def _diagrams(
