@@ -32,10 +32,11 @@ from ..losses import Loss, Task
 from ..reading import Model
 from ..result import Frame
 from ..result.frame import repeated
-from .finalize import finalize, overall_sums
+from .finalize import finalize, overall_sums, own_rows, settled, stacked_sums
 from .fold import SourceResult, closing, finish, weighed
 from .guard import FoldGuard
 from .partial import Partial
+from .statistics import Key
 from .uncertainty import LossRows
 
 if TYPE_CHECKING:
@@ -46,12 +47,15 @@ MAX_WAITING = 4096  # inputs finalized together at most (their sums are a few nu
 
 @dataclass(frozen=True)
 class _Waiting:
-    """One input's row sums, checked, waiting to be finalized with others alike."""
+    """One input's row, checked, waiting to be finalized with others alike: its statistics
+    as they are (``states``, where each is its own row: :func:`~.finalize.own_rows`) or
+    else as its kinds show them (``sums``)."""
 
     name: str
     models: tuple[Model, ...]
     n: np.ndarray  # its row count (one key: the overall row)
-    sums: dict[str, dict[str, LossRows]]  # per model and loss
+    states: dict[Key, np.ndarray] | None
+    sums: dict[str, dict[str, LossRows]] | None  # per model and loss (where states is None)
     tasks: set[Task]
     notices: list[str]
     alike: object  # what inputs finalized together share (None: it is finalized alone)
@@ -99,12 +103,16 @@ class Together:
         problems = weighed(work, parts, total)
         guard.charge_finalizing(options.curves)
         try:
-            n, sums = overall_sums(work.name, total, work.plan.models, options.losses)
+            partial = settled(work.name, total)
+            models = tuple(work.plan.models)
+            states = own_rows(partial)
+            sums = None if states is not None else overall_sums(partial, models, options.losses)
         finally:  # this input's sums are dropped now
             guard.release_all()
         tasks, notices = closing(work, problems, total, options)
-        models = tuple(work.plan.models)
-        return _Waiting(work.name, models, n, sums, tasks, notices, _alike(models, sums))
+        alike = _alike(models, states, sums)
+        n = np.append(partial.n[:0], np.sum(partial.n))  # as its overall row counts them
+        return _Waiting(work.name, models, n, states, sums, tasks, notices, alike)
 
 
 def _plain(options: Options) -> bool:
@@ -125,10 +133,17 @@ def _plain(options: Options) -> bool:
     )
 
 
-def _alike(models: tuple[Model, ...], sums: dict[str, dict[str, LossRows]]) -> object:
-    """What an input's rows must share with others to be finalized with them: its models,
-    and per loss the names, shapes and types of its one row's statistics and flags (None:
-    one that is not a row of an array, finalized alone)."""
+def _alike(
+    models: tuple[Model, ...],
+    states: dict[Key, np.ndarray] | None,
+    sums: dict[str, dict[str, LossRows]] | None,
+) -> object:
+    """What an input's row must share with others to be finalized with them: its models,
+    and its statistics' (or per loss, its rows') names, shapes and types (None: a row not
+    made of arrays of one row, finalized alone)."""
+    if states is not None:
+        return (models, *((key, s.shape, s.dtype.str) for key, s in states.items()))
+    assert sums is not None
     shapes: list[object] = [models]
     for model in models:
         for loss, rows in sums[model.name].items():
@@ -151,18 +166,16 @@ def _joined(waiting: list[_Waiting], losses: Sequence[Loss]) -> SourceResult:
     n = first.n if k == 1 else np.concatenate([w.n for w in waiting])
     frames = []
     for model in first.models:
-        tables = {
-            loss: _stacked([w.sums[model.name][loss] for w in waiting], n)
-            for loss in first.sums[model.name]
-        }
         frames.append(
             Frame(
                 file=files,
                 pred=repeated(model.name, k),
                 keys={},
                 overall=np.ones(k, dtype=bool),
-                n=n,
-                losses=finalize(tables, losses, model.multiclass, model.levels),
+                n=n.astype(np.int64),
+                losses=finalize(
+                    _tables(waiting, model, losses, n), losses, model.multiclass, model.levels
+                ),
             )
         )
     frame = Frame.concat(frames)
@@ -172,10 +185,29 @@ def _joined(waiting: list[_Waiting], losses: Sequence[Loss]) -> SourceResult:
     return SourceResult(frame, [], [note for w in waiting for note in w.notices], tasks)
 
 
+def _tables(
+    waiting: list[_Waiting], model: Model, losses: Sequence[Loss], n: np.ndarray
+) -> dict[str, LossRows]:
+    """Per loss, the rows of the inputs ``waiting`` (alike: a key each), in order."""
+    first = waiting[0]
+    if first.states is not None:
+        states = {
+            key: np.concatenate([w.states[key] for w in waiting if w.states is not None])
+            for key in first.states
+        }
+        return stacked_sums(states, n, model.name, losses)
+    assert first.sums is not None
+    if len(waiting) == 1:
+        return first.sums[model.name]
+    rows = {
+        loss: [w.sums[model.name][loss] for w in waiting if w.sums]
+        for loss in first.sums[model.name]
+    }
+    return {loss: _stacked(found, n) for loss, found in rows.items()}
+
+
 def _stacked(rows: list[LossRows], n: np.ndarray) -> LossRows:
     """One loss's rows of several inputs (a key each), stacked in order."""
-    if len(rows) == 1:
-        return rows[0]
     first = rows[0]
 
     def stack(table: str) -> dict[str, np.ndarray]:
