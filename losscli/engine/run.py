@@ -71,7 +71,8 @@ class Options:
 def evaluate_sources(
     sources: Iterable[Source], options: Options
 ) -> Generator[SourceResult, None, None]:
-    """Each input's result, in the given order.
+    """Each input's result, in the given order (consecutive inputs finalized together
+    come as one result: :mod:`.together`).
 
     The files of all inputs (and the shards of each) are read ahead by ``options.threads``
     threads and their chunks computed by one fewer, while every partial is absorbed in
