@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import write_table
 from hypothesis import HealthCheck, given, settings
@@ -203,6 +204,33 @@ def test_no_stream_starts_beyond_the_window(window: int) -> None:
         for tag, values in ahead:
             assert max(started, default=0) <= tag + max(window, 2) - 1
             assert list(values) == [tag]
+
+
+def test_small_streams_run_ahead_until_their_bytes_fill_the_room() -> None:
+    """Streams of one batch each run ahead past the old window of two streams, until
+    the batches waiting hold ``held_bytes``; then the reading thread waits."""
+    batch = pa.record_batch({"x": np.zeros(1000)})
+    size = batch.get_total_buffer_size()
+    started: list[int] = []
+
+    def stream(index: int) -> Callable[[], Iterator[pa.RecordBatch]]:
+        def produce() -> Iterator[pa.RecordBatch]:
+            started.append(index)
+            yield batch
+
+        return produce
+
+    streams = ((i, stream(i)) for i in range(20))
+    with ReadAhead(streams, readers=1, held_bytes=3 * size) as ahead:
+        for tag, values in ahead:
+            if tag == 0:  # before its batch is taken: three batches wait, the fourth is held
+                deadline = time.monotonic() + 10
+                while len(started) < 4 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                time.sleep(0.2)
+                assert started == [0, 1, 2, 3]
+            assert [b.num_rows for b in values] == [1000]
+    assert started == list(range(20))
 
 
 def test_an_error_reaches_the_caller_in_its_streams_turn() -> None:

@@ -9,9 +9,9 @@ one more key, so every step below is vectorised over keys.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from .order import key_order, shown_values
 from .partial import Partial
 from .period_spec import PeriodSpec
 from .settings import Uncertainty
-from .statistics import Role
+from .statistics import Key, Largest, Role, Sum
 from .uncertainty import LossRows, compare, with_intervals
 
 if TYPE_CHECKING:  # the features' types: imported where a run has them (start-up, #18)
@@ -91,9 +91,7 @@ def keyed_frame(
     file: str, partial: Partial, models: Sequence[Model], spec: Finishing
 ) -> tuple[Frame, list[Comparison]]:
     """Per model: a row per key (sorted), then the overall row pooled from the same sums."""
-    partial = partial.settle().trimmed()
-    if not np.sum(partial.n):
-        raise InputError(f"{file}: no data rows to evaluate")
+    partial = settled(file, partial)
     order = _sorted_keys(partial)
     keys = _key_columns(partial, order)
     n = np.append(partial.n[order], np.sum(partial.n)).astype(np.int64)
@@ -143,6 +141,52 @@ def keyed_frame(
     return frame, compare(
         file, sums, models, losses=spec.losses, reference=spec.reference, ci=ci, labels=labels
     )
+
+
+def settled(file: str, partial: Partial) -> Partial:
+    """``partial`` settled (:meth:`~.partial.Partial.settle`) and cut to its keys; an input
+    without a data row (``file``) is an error."""
+    partial = partial.settle().trimmed()
+    if not np.sum(partial.n):
+        raise InputError(f"{file}: no data rows to evaluate")
+    return partial
+
+
+def overall_sums(
+    partial: Partial, models: Sequence[Model], losses: Sequence[Loss]
+) -> dict[str, dict[str, LossRows]]:
+    """Per model, each loss's sums of the one row of a settled input without group columns
+    (its overall row), as :func:`keyed_frame` finalizes them."""
+    assert not partial.keys.columns
+    order = np.zeros(0, dtype=int)
+    return {m.name: _model_sums(partial, m.name, losses, order) for m in models}
+
+
+def own_rows(partial: Partial) -> dict[Key, np.ndarray] | None:
+    """The states of a settled partial of one key where each is its own overall row as its
+    kind shows it (sums, and maxima of one column: pooling one key changes no bit), and no
+    replicates; None where one is not. Several such inputs' states, stacked, are their rows
+    (:func:`stacked_sums`)."""
+    boot = partial.bootstrap
+    replicated = boot is not None and (boot.sums or boot.ranks or boot.span is not None)
+    if partial.size != 1 or replicated:
+        return None
+    for (_, _, stat), state in partial.states.items():
+        kind = type(stat.kind)
+        if not isinstance(state, np.ndarray) or not (
+            kind is Sum or (kind is Largest and state.ndim == 1)
+        ):
+            return None
+    return partial.states
+
+
+def stacked_sums(
+    states: dict[Key, np.ndarray], n: np.ndarray, model: str, losses: Sequence[Loss]
+) -> dict[str, LossRows]:
+    """Each loss's rows of several inputs, a key each: their :func:`own_rows` stacked
+    (``states``) and their row counts ``n``."""
+    shown = ((key, {key[2].name: state}) for key, state in states.items() if key[0] == model)
+    return _loss_rows(losses, n, shown, lambda loss: None, None)
 
 
 def _diagrams(
@@ -243,16 +287,28 @@ def _model_sums(
     n = np.append(partial.n[order], np.sum(partial.n))
     boot = partial.bootstrap
     span = None if boot is None or boot.span is None else boot.span.one_unit(order)
-    out = {
-        loss.name: LossRows(
-            {}, {}, None if boot is None else boot.rows(model, loss.name, order), span, n=n
-        )
-        for loss in losses
-    }
-    for (owner, loss, stat), state in partial.states.items():
-        if owner == model and loss in out:
-            shown = stat.kind.rows(stat.name, state, order, size=partial.size)
-            (out[loss].flags if stat.role is Role.FLAG else out[loss].sums).update(shown)
+    shown = (
+        (key, key[2].kind.rows(key[2].name, state, order, size=partial.size))
+        for key, state in partial.states.items()
+        if key[0] == model
+    )
+    if boot is None:
+        return _loss_rows(losses, n, shown, lambda loss: None, span)
+    return _loss_rows(losses, n, shown, lambda loss: boot.rows(model, loss, order), span)
+
+
+def _loss_rows(
+    losses: Sequence[Loss],
+    n: np.ndarray,
+    shown: Iterable[tuple[Key, dict[str, Any]]],
+    replicates: Callable[[str], dict[str, Any] | None],
+    span: np.ndarray | None,
+) -> dict[str, LossRows]:
+    """Each loss's rows from its statistics' rows (``shown``), its flags apart."""
+    out = {loss.name: LossRows({}, {}, replicates(loss.name), span, n=n) for loss in losses}
+    for (_, loss, stat), shown_rows in shown:
+        if loss in out:
+            (out[loss].flags if stat.role is Role.FLAG else out[loss].sums).update(shown_rows)
             if not stat.kind.resampled and stat.role is Role.VALUE:
                 out[loss].unresampled = f"statistic {stat.name!r} ({type(stat.kind).__name__})"
     for rows in out.values():

@@ -32,6 +32,7 @@ from ..reading import to_float
 from ..result import Frame
 from .bootstrap import Settler
 from .budget import OverBudget
+from .checks import RowProblems
 from .finalize import Finishing, result_frame
 from .gather import SMALL_ROWS, Gathered, Piece, clean_problems, gathers, ids_of
 from .guard import FoldGuard
@@ -323,17 +324,7 @@ def finish(
 ) -> SourceResult:
     """The input's result rows from the total of all its ``parts`` (their names, in order),
     folded under ``guard`` (whose budget it was charged to)."""
-    problems = [total.problems[p] for p in parts if p in total.problems]
-    plan = work.plan
-    if (
-        plan.weight
-        and sum(p.rows_seen - p.dropped for p in problems)
-        and not any(p.total_weight for p in problems)
-    ):
-        raise InputError(
-            f"{work.name}: the weights in column {plan.weight!r} are all 0, so "
-            "no row counts; check the weight column"
-        )
+    problems = weighed(work, parts, total)
     guard.charge_finalizing(options.curves)
     finishing = Finishing(
         options.losses,
@@ -348,9 +339,36 @@ def finish(
         series=options.series,
     )
     try:
-        frame, comparisons = result_frame(work.name, total, plan.models, finishing)
+        frame, comparisons = result_frame(work.name, total, work.plan.models, finishing)
     finally:  # this input's sums are dropped now
         guard.release_all()
+    tasks, notices = closing(work, problems, total, options)
+    return SourceResult(frame, comparisons, notices, tasks)
+
+
+def weighed(work: Work, parts: Sequence[str], total: Partial) -> list[RowProblems]:
+    """The checks of the input's ``parts``, in order; an input whose weights are all 0 is
+    an error."""
+    problems = [total.problems[p] for p in parts if p in total.problems]
+    plan = work.plan
+    if (
+        plan.weight
+        and sum(p.rows_seen - p.dropped for p in problems)
+        and not any(p.total_weight for p in problems)
+    ):
+        raise InputError(
+            f"{work.name}: the weights in column {plan.weight!r} are all 0, so "
+            "no row counts; check the weight column"
+        )
+    return problems
+
+
+def closing(
+    work: Work, problems: list[RowProblems], total: Partial, options: Options
+) -> tuple[set[Task], list[str]]:
+    """The input's tasks and notices, once its rows are finalized; its zero labels raised
+    where MAPE was asked to fail on them."""
+    plan = work.plan
     tasks = {Task.QUANTILE if m.levels else _task(total, m.name, m.multiclass) for m in plan.models}
     if options.mape_zero == "error" and (
         "mape" in options.always_shown
@@ -359,7 +377,7 @@ def finish(
         for found in problems:
             found.raise_zero_labels()
     notices = [*plan.notices, *(n for p in problems for n in p.notices())]
-    return SourceResult(frame, comparisons, notices, tasks)
+    return tasks, notices
 
 
 def _task(total: Partial, model: str, multiclass: bool) -> Task:

@@ -27,10 +27,11 @@ from ..reading.quantiles import QuantileSpec
 from .batches import BatchBuilder
 from .budget import MemoryBudget
 from .delong import placement_losses
-from .fold import PartFold, SourceResult, finish
+from .fold import PartFold, SourceResult
 from .kernel import KernelSpec
 from .period_spec import PeriodSpec
 from .settings import Uncertainty
+from .together import Together
 
 if TYPE_CHECKING:
     from ..result.thresholds import ThresholdRun
@@ -70,7 +71,8 @@ class Options:
 def evaluate_sources(
     sources: Iterable[Source], options: Options
 ) -> Generator[SourceResult, None, None]:
-    """Each input's result, in the given order.
+    """Each input's result, in the given order (consecutive inputs finalized together
+    come as one result: :mod:`.together`).
 
     The files of all inputs (and the shards of each) are read ahead by ``options.threads``
     threads and their chunks computed by one fewer, while every partial is absorbed in
@@ -78,6 +80,7 @@ def evaluate_sources(
     Each input is planned (its header read, its columns found) on a reading thread too,
     a few inputs ahead.
     """
+    together = Together(options)  # inputs alike finalized at once (engine/together.py)
     with (
         closing(_planned_ahead(sources, options)) as planned,
         _Workers(options.threads) as workers,
@@ -88,18 +91,20 @@ def evaluate_sources(
             for (input_, index, part), batches in ahead:
                 if current is None or current[0] is not input_:  # the next input's first part
                     if current is not None:
-                        yield _finished(*current, options)
+                        yield from _finished(*current, together)
                     current = (input_, _fold(input_.work, options, workers))
                 fold = current[1]
                 progress = _progress(input_.source, index, options)
                 fold.part(part.name, batches, progress=progress, small=_gathered(part))
                 fold.check(part.name)
         except Exception:
+            yield from together.flush()  # the inputs before, whose results came first
             if current is not None:  # the parts gathered before (engine/gather.py) first
                 current[1].flush()
             raise
         if current is not None:
-            yield _finished(*current, options)
+            yield from _finished(*current, together)
+        yield from together.flush()
 
 
 def _fold(work: Work, options: Options, workers: _Workers) -> PartFold:
@@ -125,11 +130,12 @@ def _progress(source: Source, index: int, options: Options) -> Callable[[], None
     return lambda: report(source.name, *source.progress(index))
 
 
-def _finished(input_: _Planned, fold: PartFold, options: Options) -> SourceResult:
-    """One input's result, once every part is folded (:func:`finish`)."""
-    source = input_.source
+def _finished(input_: _Planned, fold: PartFold, together: Together) -> Iterator[SourceResult]:
+    """The results ready once an input's every part is folded (:func:`finish`, or with
+    others alike: :class:`~.together.Together`)."""
     total = fold.settled()
-    return finish(fold.work, [p.name for p in source.parts()], total, options, fold.guard)
+    parts = [p.name for p in input_.source.parts()]
+    return together.done(fold.work, parts, total, fold.guard)
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,15 @@ threads while the caller computes, and handed back stream by stream in their giv
 A file costs a fixed time to open and read however small it is; read one after another,
 ten thousand small shards cost ten thousand times that. Here up to ``readers`` streams
 are read at once, each into a queue of at most ``depth`` items, and at most ``window``
-streams are started ahead of the one the caller is on, so memory stays bounded by
-``window × depth`` items. The order the caller sees never depends on the threads'
-timing: stream k's items come after stream k − 1's, each in its own order, and an error
-(opening a file, or the next stream's setup) reaches the caller where a one-by-one read
-would have met it.
+streams are started ahead of the one the caller is on. Memory stays bounded by
+``held_bytes`` of items (their buffers) waiting in the streams (a reading thread waits
+for room before queueing an item of a stream after the caller's), so that many small
+streams (a small file's one batch each) run far ahead, while large ones hold no more than
+a few batches: a thread and the caller hand over about once per window of small files,
+not once per file (BENCHMARKS.md run 15c). The
+order the caller sees never depends on the threads' timing: stream k's items come after
+stream k − 1's, each in its own order, and an error (opening a file, or the next stream's
+setup) reaches the caller where a one-by-one read would have met it.
 
 The threads stop at their next item once the caller stops (an error, a Ctrl-C), so an
 interrupted run never waits for a large file to be read to its end, and leaving the
@@ -26,7 +30,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from queue import Full, Queue
-from threading import Event, Thread
+from threading import Condition, Event, Thread
 from threading import enumerate as all_threads
 from typing import Any, Generic, TypeVar
 
@@ -35,6 +39,8 @@ Item = TypeVar("Item")
 POLL_SECONDS = 0.05  # how soon a thread blocked on a full queue notices that the caller stopped
 JOIN_SECONDS = 2.0  # how long leaving waits for the threads, all together
 THREAD_NAME = "losscli-reader"
+STREAMS_AHEAD = 16  # streams started ahead per reading thread (small files: one item each)
+HELD_BYTES = 1 << 23  # bytes of items waiting per reading thread (a few large batches)
 _END = object()
 
 
@@ -53,7 +59,9 @@ class ReadAhead(Generic[T, Item]):
     ``streams`` is drawn lazily, on the caller's thread, as the window moves on; an
     exception drawing it reaches the caller in turn, as if the next stream had raised it.
     Each ``items`` must be consumed (or the loop left) before the next pair is taken.
-    Use it as a context manager, so that leaving early stops the threads.
+    Use it as a context manager, so that leaving early stops the threads. ``held_bytes``:
+    the bytes of items (their buffers; 0 without) that may wait while a thread reads a
+    stream after the caller's (default: :data:`HELD_BYTES` per reader).
     """
 
     def __init__(
@@ -62,11 +70,16 @@ class ReadAhead(Generic[T, Item]):
         readers: int = 1,
         window: int | None = None,
         depth: int = 2,
+        held_bytes: int | None = None,
     ) -> None:
         self._streams = iter(streams)
         self._readers = max(1, readers)
-        self._window = max(self._readers, window or 2 * self._readers)
+        self._window = max(self._readers, window or STREAMS_AHEAD * self._readers)
         self._depth = max(1, depth)
+        self._room = Condition()  # guards the counts below; notified as items are taken
+        self._held = 0  # bytes of the items queued in every stream, the caller's included
+        self._limit = max(1, held_bytes or HELD_BYTES * self._readers)
+        self._current: _Stream[Item] | None = None  # the stream the caller is on
         self._todo: Queue[_Stream[Item] | None] = Queue()
         self._ahead: deque[tuple[T, _Stream[Item]] | Exception] = deque()
         self._stop = Event()
@@ -83,6 +96,8 @@ class ReadAhead(Generic[T, Item]):
         """Stop the threads and wait for them, ``timeout`` seconds at most in all: each ends
         at its next item, or at once when it is idle. False if one is still running then."""
         self._stop.set()
+        with self._room:
+            self._room.notify_all()
         for _ in self._threads:
             self._todo.put(None)
         deadline = time.monotonic() + timeout
@@ -126,8 +141,16 @@ class ReadAhead(Generic[T, Item]):
         thread.start()
 
     def _items(self, stream: _Stream[Item]) -> Iterator[Item]:
+        with self._room:  # its items are taken now: its thread needs no room
+            self._current = stream
+            self._room.notify_all()
         while True:
             ok, item = stream.queue.get()
+            size = _nbytes(item) if ok else 0
+            if size:
+                with self._room:
+                    self._held -= size
+                    self._room.notify_all()
             if ok:
                 yield item
             elif item is _END:
@@ -151,7 +174,16 @@ class ReadAhead(Generic[T, Item]):
                 self._put(stream, (False, _END))
 
     def _put(self, stream: _Stream[Item], entry: tuple[bool, Any]) -> bool:
-        """Queue ``entry``, waiting while the queue is full; False once the caller stopped."""
+        """Queue ``entry``, waiting while the queue is full, or, for a stream after the
+        caller's, while ``held_bytes`` wait; False once the caller stopped."""
+        size = _nbytes(entry[1]) if entry[0] else 0
+        if size:
+            with self._room:
+                while self._held >= self._limit and stream is not self._current:
+                    if self._stop.is_set():
+                        return False
+                    self._room.wait(POLL_SECONDS)
+                self._held += size
         while not self._stop.is_set():
             try:
                 stream.queue.put(entry, timeout=POLL_SECONDS)
@@ -159,6 +191,14 @@ class ReadAhead(Generic[T, Item]):
             except Full:
                 continue
         return False
+
+
+def _nbytes(item: Any) -> int:
+    """The bytes an item's buffers hold (a record batch's); 0 for anything else.
+    ``get_total_buffer_size`` takes 0.1 µs where ``nbytes`` takes 9 (it skips no buffer
+    shared twice, which only overstates)."""
+    size = getattr(item, "get_total_buffer_size", None)
+    return 0 if size is None else int(size())
 
 
 def stragglers() -> list[Thread]:
