@@ -346,7 +346,7 @@ def _peak_rss(*args: str) -> tuple[int, float, str]:
 
 
 def test_max_memory_bounds_the_process_when_groups_outgrow_it(tmp_path: Path) -> None:
-    """100,000 groups × 200 resamples of replicate sums (320 MB) against --max-memory 96M:
+    """50,000 groups × 200 resamples of replicate sums (160 MB) against --max-memory 96M:
     the run stops with exit 4 when the groups seen so far would pass it, naming them, the
     resamples and the bytes, and the process never grows past the interpreter's own size
     plus the limit and a margin of 64 MB for what the budget does not count (measured: at
@@ -355,9 +355,9 @@ def test_max_memory_bounds_the_process_when_groups_outgrow_it(tmp_path: Path) ->
     import pyarrow.csv as pacsv
 
     rng = np.random.default_rng(0)
-    n = 400_000  # 4 rows a group: a chunk's groups fit, the groups seen so far do not
+    n = 400_000  # 8 rows a group: a chunk's groups fit, the groups seen so far do not
     y = rng.uniform(1, 3, n)
-    table = pa.table({"g": np.arange(n) // 4, "y_true": y, "y_pred": y + rng.normal(0, 0.3, n)})
+    table = pa.table({"g": np.arange(n) // 8, "y_true": y, "y_pred": y + rng.normal(0, 0.3, n)})
     pacsv.write_csv(table, tmp_path / "many.csv")
     pacsv.write_csv(pa.table({"y_true": [1.0, 2.0], "y_pred": [1.5, 2.5]}), tmp_path / "tiny.csv")
     threads = ("--threads", "2")  # the margin does not depend on the machine's cores

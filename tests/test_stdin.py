@@ -23,7 +23,7 @@ from losscli import evaluate
 from losscli.errors import InputError
 from losscli.reading import csv_source
 
-BLOCK_BYTES = 1 << 20  # the reader's blocks here (1/4 of the default): cuts at their ends
+BLOCK_BYTES = 1 << 20  # the reader's blocks here (half the default): cuts at their ends
 ROWS = 60_000  # about 3.5 MB of CSV: four chunks
 
 
@@ -204,7 +204,7 @@ def piped_peak(size: int, compression: str) -> tuple[int, str]:
 def test_stdin_is_streamed_in_bounded_memory(compression: str) -> None:
     """100 MB piped in costs about what 25 MB does: the input is never held whole (it was,
     and the peak grew by the input's size). 25 MB, not less: the blocks in flight between
-    the reading thread and the fold (a few of 4 MiB) are what streaming holds anyway."""
+    the reading thread and the fold (a few blocks of 2 MiB) are what streaming holds anyway."""
     baseline, small = piped_peak(25 << 20, compression)
     peak, large = piped_peak(100 << 20, compression)
     assert peak < baseline + (40 << 20), (peak - baseline) >> 20

@@ -236,11 +236,12 @@ def plan_work(source: Source, options: Options, columns: list[str] | None = None
 
 
 def _planned_ahead(sources: Iterable[Source], options: Options) -> Generator[_Planned, None, None]:
-    """Each input planned on a reading thread, a few ahead: opening a file to read its
-    header costs the folding thread more than the rest of a small file's work."""
+    """Each input planned on a reading thread, a few ahead (two per thread beyond those
+    the reading has started: a planned file stays open until it is read): opening a file
+    to read its header costs the folding thread more than the rest of a small file's work."""
     plans = Plans(options)
     streams = ((source, partial(_plan, source, options, plans)) for source in sources)
-    with ReadAhead(streams, readers=options.threads) as ahead:
+    with ReadAhead(streams, readers=options.threads, window=2 * options.threads) as ahead:
         for _, planned in ahead:
             yield from planned
 

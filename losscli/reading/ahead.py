@@ -40,6 +40,10 @@ POLL_SECONDS = 0.05  # how soon a thread blocked on a full queue notices that th
 JOIN_SECONDS = 2.0  # how long leaving waits for the threads, all together
 THREAD_NAME = "losscli-reader"
 STREAMS_AHEAD = 16  # streams started ahead per reading thread (small files: one item each)
+# ... and at most this many in all, whatever the threads: a stream started ahead may hold
+# its file open, and so may an input planned ahead of it (review: 16 per thread passed
+# macOS's 256 open files at 8 threads, Linux's 1,024 at 32)
+MAX_STREAMS_AHEAD = 32
 HELD_BYTES = 1 << 23  # bytes of items waiting per reading thread (a few large batches)
 _END = object()
 
@@ -74,7 +78,8 @@ class ReadAhead(Generic[T, Item]):
     ) -> None:
         self._streams = iter(streams)
         self._readers = max(1, readers)
-        self._window = max(self._readers, window or STREAMS_AHEAD * self._readers)
+        ahead = min(STREAMS_AHEAD * self._readers, MAX_STREAMS_AHEAD)
+        self._window = max(self._readers, window or ahead)
         self._depth = max(1, depth)
         self._room = Condition()  # guards the counts below; notified as items are taken
         self._held = 0  # bytes of the items queued in every stream, the caller's included

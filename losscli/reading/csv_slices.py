@@ -31,7 +31,7 @@ import pyarrow.csv as pacsv
 from .lines import line_end_before
 from .source import READ_ERRORS
 
-SLICE_BYTES = 8 << 20  # 2 blocks of 4 MiB: two threads kept busy (16 MiB: more CPU and memory)
+SLICE_BYTES = 8 << 20  # 4 blocks of 2 MiB: two threads kept busy (16 MiB: more CPU and memory)
 MIN_FILE_BYTES = 2 * SLICE_BYTES  # smaller files are streamed: one slice has nothing to share
 UNIFIED_VALUES = 1 << 16  # a text column's dictionary is shared by the batches up to this size
 
