@@ -43,9 +43,10 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
             else (f" [{format_number(overall.low, digits)}, {format_number(overall.high, digits)}]")
         )
         p = "" if overall.p_value is None else f", {p_text(overall.p_value, result)}"
-        if overall.p_adjusted is not None and overall.p_adjusted != overall.p_value:
-            # a period's row: its verdict is read across the periods (--adjust)
-            adjusted = p_text(overall.p_adjusted, result, counted=False)
+        raw, adjusted_p = overall.p_value, overall.p_adjusted
+        if raw is not None and adjusted_p is not None and adjusted_p > raw:
+            # a period's row: its verdict is read across the periods (--adjust); NaN: not shown
+            adjusted = p_text(adjusted_p, result, counted=False)
             p += f", {ADJUSTMENT_NAMES[summary.adjust]}-adjusted {adjusted}"
         line = (
             (f"{overall.file}: " if several_files else "")
