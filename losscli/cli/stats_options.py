@@ -104,8 +104,9 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "--threads",
                 type=click.IntRange(min=1),
                 help="Threads, N (default: the machine's cores): one reads while N-1 "
-                "compute chunks (at least one; several files or shards are read ahead by "
-                "up to N); values do not depend on it.",
+                "compute chunks (at least one; all N under the bootstrap, which computes "
+                "far more than it reads; several files or shards are read ahead by up to "
+                "N); values do not depend on it.",
             ),
             click.option(
                 "--max-memory",
