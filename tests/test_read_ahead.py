@@ -420,3 +420,24 @@ def test_many_files_read_ahead_stay_within_a_small_open_files_limit(tmp_path: Pa
     )
     assert done.returncode == 0, done.stderr[-500:]
     assert len(done.stdout.splitlines()) == 1 + 300
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError(24, "Too many open files"),  # Python's open()
+        OSError("Failed to open local file 'a.csv'. Detail: [errno 24] Too many open files"),
+    ],
+)
+def test_a_process_out_of_open_files_is_an_environment_error_not_a_bad_input(
+    error: OSError,
+) -> None:
+    """Out of open files (Python's errno, or Arrow's text of it) is the machine's limit:
+    exit 4, saying how to raise it, not exit 3 as a corrupt or unreadable input."""
+    from losscli.errors import EnvironmentFailure
+    from losscli.reading.source import open_error, read_error
+
+    for made in (read_error("a.parquet", error), open_error("a.parquet", error)):
+        assert isinstance(made, EnvironmentFailure) and made.exit_code == 4
+        assert str(made).startswith("a.parquet: cannot open the file: too many open files")
+        assert str(made).endswith("raise the limit (ulimit -n) or lower --threads")

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .. import _arrow
-from ..errors import InputError
+from ..errors import EnvironmentFailure, InputError
 from . import csv_slices
 from .csv_slices import SlicedRead
 from .formats import InputKind, text_encoding
@@ -266,7 +266,7 @@ class CsvSource(Source):
 
     def _error(
         self, exc: Exception, columns: Sequence[str], numeric: Collection[str]
-    ) -> InputError:
+    ) -> InputError | EnvironmentFailure:
         """Name the column, row and value behind a failed read (diagnostic passes, if needed)."""
         text = str(exc)
         if not _wide(self._codec()) and self._looks_binary():

@@ -8,6 +8,7 @@ and several shards read as one dataset. Standard input is streamed (``stdin``).
 
 from __future__ import annotations
 
+import errno
 import itertools
 import lzma
 import os
@@ -16,10 +17,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..errors import InputError, MissingFile
+from ..errors import EnvironmentFailure, InputError, MissingFile
 
 TABLE_BATCH_ROWS = 1 << 18
 READ_ERRORS = (pa.ArrowException, OSError, EOFError, lzma.LZMAError, UnicodeError)
+OUT_OF_FILES = (errno.EMFILE, errno.ENFILE)
 
 
 class Source:
@@ -106,7 +108,16 @@ def decompressed(raw: Any, compression: str | None) -> Any:
     return raw
 
 
-def open_error(name: str, exc: Exception) -> InputError:
+def _open_files_limit() -> str:
+    try:
+        import resource  # its module is a file to open too: there may be no room left
+    except ImportError:
+        return "no more"
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return "any number" if soft == resource.RLIM_INFINITY else f"{soft:,}"
+
+
+def open_error(name: str, exc: Exception) -> InputError | EnvironmentFailure:
     if isinstance(exc, PermissionError):
         return InputError(f"{name}: permission denied; check the file's read permission")
     if isinstance(exc, FileNotFoundError):
@@ -114,9 +125,15 @@ def open_error(name: str, exc: Exception) -> InputError:
     return read_error(name, exc)
 
 
-def read_error(name: str, exc: Exception) -> InputError:
-    """An input error for a reader failure, in words a user can act on."""
+def read_error(name: str, exc: Exception) -> InputError | EnvironmentFailure:
+    """An input error for a reader failure, in words a user can act on; the process out of
+    open files is the machine's limit, not the input's fault (exit 4)."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if getattr(exc, "errno", None) in OUT_OF_FILES or "too many open files" in text.lower():
+        return EnvironmentFailure(
+            f"{name}: cannot open the file: too many open files (this process may open "
+            f"{_open_files_limit()}); raise the limit (ulimit -n) or lower --threads"
+        )
     if "Empty CSV file" in text:
         return InputError(f"{name}: the file is empty; expected a header line and data rows")
     if any(
