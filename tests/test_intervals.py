@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import write_table
+from conftest import rendered, write_table
 from scipy import stats
 
 from losscli import evaluate
@@ -797,3 +797,24 @@ def test_cross_sums_are_a_statistic_of_their_own() -> None:
     assert set(spread) == {"a", "b"} and set(cross) == {"b"}
     assert [comoments.variables(s.shape[1]) for s in (spread["b"], cross["b"])] == [2, 4]
     assert np.array_equal(comoments.leading(cross["b"], 2), spread["b"])
+
+
+def test_a_group_without_a_p_value_is_counted_as_untested_in_the_comparison_line() -> None:
+    """A group of one row has no p-value: it is still counted "indistinguishable" (nothing
+    shows a difference), and the line says how many of those were never tested."""
+    frame = pd.DataFrame(
+        {
+            "g": ["x"] * 4 + ["y"] + ["z"] * 3,
+            "y": [1, 2, 3, 4, 5, 1, 2, 3.0],
+            "a": [1.1, 2.2, 2.9, 4.2, 5.5, 1, 2.1, 3.3],
+            "b": [1.3, 2.1, 3.4, 3.9, 4.0, 1.2, 2.0, 3.1],
+        }
+    )
+    result = evaluate(frame, label="y", pred=["a", "b"], group_by="g", losses="mse", compare=True)
+    untested = [c.group for c in result.comparisons if c.group and c.p_value is None]
+    assert untested == [{"g": "y"}]
+    (line,) = [line for line in rendered("table", result).splitlines() if " vs " in line]
+    assert line.endswith(
+        "in 3 groups better 0, worse 0, indistinguishable 3 "
+        "(Holm-adjusted; 1 of them untested: too few rows for a p-value)"
+    )

@@ -60,7 +60,12 @@ def comparison_lines(result: EvaluationResult, digits: int, glyphs: Glyphs = UNI
             line += (
                 f"; in {summary.groups:,} groups better {summary.better:,}, worse "
                 f"{summary.worse:,}, indistinguishable {summary.indistinguishable:,} "
-                f"({ADJUSTMENT_NAMES[summary.adjust]}-adjusted)"
+                f"({ADJUSTMENT_NAMES[summary.adjust]}-adjusted"
+                + (
+                    f"; {summary.untested:,} of them untested: too few rows for a p-value)"
+                    if summary.untested
+                    else ")"
+                )
             )
         lines.append(line)
     return lines

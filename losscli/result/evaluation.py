@@ -123,6 +123,7 @@ class EvaluationResult:
             if c.group is not None:
                 tally = counts.setdefault((c.file, c.pred, c.loss, c.period), {})
                 tally[c.verdict] = tally.get(c.verdict, 0) + 1
+                tally["untested"] = tally.get("untested", 0) + (c.p_value is None)
         out = []
         for c in self.comparisons:
             if c.group is None:
@@ -134,6 +135,7 @@ class EvaluationResult:
                         tally.get("worse", 0),
                         tally.get("indistinguishable", 0),
                         self.adjust,
+                        tally.get("untested", 0),
                     )
                 )
         return out

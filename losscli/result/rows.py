@@ -117,6 +117,7 @@ class ComparisonSummary:
     worse: int
     indistinguishable: int
     adjust: str
+    untested: int = 0  # of the indistinguishable: groups without a p-value (too few rows)
 
     @property
     def groups(self) -> int:
