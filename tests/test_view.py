@@ -184,24 +184,21 @@ def test_counts_have_thousands_separators_in_messages_and_the_table_never_in_dat
     args = ("evaluate", str(path), "-g", "g", "-p", "a", "-p", "b", "-m", "mse,mape", "--compare")
     table = run(*args, "-f", "table", "--layout", "long", "--max-rows", "1", "--check", "mse<=1")
     lines = [line.rstrip() for line in table.stdout.splitlines()]
-    assert (
-        lines[12:]
-        == [
-            "  b              overall   2,400   2.5000 ✗   75.000²",
-            "",
-            "¹ mape: 1 row with label 0 left out",
-            "² mape: 1,200 rows with label 0 left out",
-            "… more group rows than --max-rows: --max-rows 0 shows them all; -f csv, -f json or "
-            "-o FILE write every row",
-            "b vs a, mse: Δ +1.5000 [1.4399, 1.5601], p < 1e-16 (worse); in 1,200 groups better 0, "
-            "worse 600, indistinguishable 600 (Holm-adjusted)",
-            "b vs a, mape: Δ +25.000 [23.583, 26.417], p < 1e-16 (worse); in 1,200 groups better 0, "
-            "worse 0, indistinguishable 1,200 (Holm-adjusted; 1,200 of them untested: too few rows "
-            "for a p-value)",  # one row each after MAPE leaves the 0 out
-            "✗ 601 of 2,402 checks failed",
-            *lines[20:],
-        ]
-    )
+    assert lines[12:] == [
+        "  b              overall   2,400   2.5000 ✗   75.000²",
+        "",
+        "¹ mape: 1 row with label 0 left out",
+        "² mape: 1,200 rows with label 0 left out",
+        "… more group rows than --max-rows: --max-rows 0 shows them all; -f csv, -f json or "
+        "-o FILE write every row",
+        "b vs a, mse: Δ +1.5000 [1.4399, 1.5601], p < 1e-16 (worse); in 1,200 groups better 0, "
+        "worse 600, indistinguishable 600 (Holm-adjusted)",
+        "b vs a, mape: Δ +25.000 [23.583, 26.417], p < 1e-16 (worse); in 1,200 groups better 0, "
+        "worse 0, indistinguishable 1,200 (Holm-adjusted; 1,200 of them untested: too few rows "
+        "for a p-value)",
+        "✗ 601 of 2,402 checks failed",
+        *lines[20:],
+    ]
     assert lines[4:6] == ["  a              0             2     1.0000   50.000¹", "  … 1,199 more"]
     assert table.stderr.splitlines()[-1] == "losscli: ✗ 601 of 2,402 checks failed"
     csv_out = run(*args, "-f", "csv").stdout
