@@ -23,6 +23,7 @@ from ..losses.registry import Rule
 from ..reading import Model
 from ..result import Frame, LossColumn
 from ..result.frame import repeated
+from . import frame_parts as parts
 from .order import key_order, shown_values
 from .partial import Partial
 from .period_spec import PeriodSpec
@@ -32,10 +33,7 @@ from .uncertainty import LossRows, compare, with_intervals
 
 if TYPE_CHECKING:  # the features' types: imported where a run has them (start-up, #18)
     from ..result import CiSettings, Comparison
-    from ..result.confusion import ConfusionColumns
-    from ..result.curves import CurveColumns
-    from ..result.diagrams import DiagramColumns
-    from ..result.thresholds import ThresholdColumns, ThresholdRun
+    from ..result.thresholds import ThresholdRun
     from .series_plan import SeriesRun
 
 NOT_APPLICABLE = "not applicable"
@@ -122,15 +120,15 @@ def keyed_frame(
                 overall=overall,
                 n=n,
                 losses=columns,
-                diagrams=_diagrams(sums[model.name], spec.diagrams, partial, model),
-                curves=_curves(partial, model, spec.curves, order),
-                confusion=_confusion(sums[model.name], spec.diagrams, partial, model),
-                thresholds=_thresholds(partial, model, spec.thresholds, order),
+                diagrams=parts.diagrams(sums[model.name], spec.diagrams, partial, model),
+                curves=parts.curves(partial, model, spec.curves, order),
+                confusion=parts.confusion(sums[model.name], spec.diagrams, partial, model),
+                thresholds=parts.thresholds(partial, model, spec.thresholds, order),
             )
         )
     frame = Frame.concat(
         [
-            _class_rows(f, sums[m.name], spec, m, partial)
+            parts.class_rows(f, sums[m.name], spec, m, partial)
             for f, m in zip(frames, models, strict=True)
         ]
     )
@@ -187,77 +185,6 @@ def stacked_sums(
     (``states``) and their row counts ``n``."""
     shown = ((key, {key[2].name: state}) for key, state in states.items() if key[0] == model)
     return _loss_rows(losses, n, shown, lambda loss: None, None)
-
-
-def _diagrams(
-    sums: dict[str, LossRows], diagrams: Sequence[Loss], partial: Partial, model: Model
-) -> DiagramColumns | None:
-    """The model's diagram sums per row (:mod:`.bins`); None: no diagram asked for, or a
-    quantile forecast (neither a classifier's nor one column's residuals)."""
-    if not diagrams or model.levels:
-        return None
-    from .bins import diagram_columns
-
-    classifier = model.multiclass or partial.binary.get(model.name, True)
-    tables = {loss.name: sums[loss.name].sums for loss in diagrams}
-    keys = len(next(iter(sums.values())).n)
-    return diagram_columns(
-        tables, diagrams, keys=keys, classifier=classifier, multiclass=model.multiclass
-    )
-
-
-def _class_rows(
-    frame: Frame, sums: dict[str, LossRows], spec: Finishing, model: Model, partial: Partial
-) -> Frame:
-    """A classifier's rows each followed by its class rows (``--per-class``, :mod:`.per_class`)."""
-    if spec.per_class is None or not (model.multiclass or partial.binary.get(model.name, True)):
-        return frame
-    from .per_class import class_rows
-
-    return class_rows(frame, sums, spec.losses, model, boolean=_boolean(partial))
-
-
-def _confusion(
-    sums: dict[str, LossRows], diagrams: Sequence[Loss], partial: Partial, model: Model
-) -> ConfusionColumns | None:
-    """The model's confusion matrix per row (:mod:`.confusion`); None: not asked for."""
-    from .confusion import confusion_columns, confusion_of
-
-    loss = confusion_of(diagrams)
-    if loss is None:
-        return None
-    classifier = model.multiclass or partial.binary.get(model.name, True)
-    keys = len(next(iter(sums.values())).n)
-    cells = sums[loss.name].sums.get("cells")
-    boolean = _boolean(partial)
-    return confusion_columns(cells, loss, model, keys=keys, classifier=classifier, boolean=boolean)
-
-
-def _boolean(partial: Partial) -> bool:
-    """Whether every chunk's label column held true/false (the binary classes' names)."""
-    from ..reading.classes import BOOLEAN_LABELS
-
-    return partial.binary.get(BOOLEAN_LABELS, False)
-
-
-def _curves(partial: Partial, model: Model, source: str, order: np.ndarray) -> CurveColumns | None:
-    """The model's ROC and precision–recall curves per row (:mod:`.curves`); None: not asked."""
-    if not source:
-        return None
-    from .curves import curve_columns
-
-    return curve_columns(partial, model, source, order)
-
-
-def _thresholds(
-    partial: Partial, model: Model, asked: ThresholdRun | None, order: np.ndarray
-) -> ThresholdColumns | None:
-    """The model's --thresholds per row (:mod:`.thresholds`); None: not asked."""
-    if asked is None:
-        return None
-    from .thresholds import threshold_columns
-
-    return threshold_columns(partial, model, asked.source, order, asked.spec)
 
 
 def _sorted_keys(partial: Partial) -> np.ndarray:
