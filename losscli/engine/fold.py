@@ -138,19 +138,33 @@ class PartFold:
         position: int | None = None,
     ) -> None:
         """One chunk computed (here or on the pool) and the partials done absorbed."""
-        kernel = partial(
+        at = self.position if position is None else position
+        kernel = self._kernel(records, keys, evidence, name, first_row, at)
+        for chunk in self._submit(kernel, records.num_rows):
+            self._absorb(chunk)
+
+    def _kernel(
+        self,
+        records: pa.RecordBatch,
+        keys: ChunkKeys,
+        evidence: dict[str, bool],
+        name: str,
+        first_row: int,
+        position: int,
+    ) -> Callable[[], Partial]:
+        """The kernel's call on one chunk (of part ``name`` from its data row ``first_row``,
+        row ``position`` of the input), to run here or on the pool."""
+        return partial(
             evaluate_chunk,
             records,
             spec=self.guard.spec,
             builder=self.work.builder,
             part=name,
             first_row=first_row,
-            position=self.position if position is None else position,
+            position=position,
             keys=keys,
             evidence=evidence,
         )
-        for chunk in self._submit(kernel, records.num_rows):
-            self._absorb(chunk)
 
     def _chunks(
         self,
@@ -208,17 +222,9 @@ class PartFold:
         assert self.gathered is not None
         first = pieces[0]
         records = self.gathered.records(pieces)
+        keys = self.total.keys.chunk(ids_of(pieces))
         try:
-            chunk = evaluate_chunk(
-                records,
-                spec=self.guard.spec,
-                builder=self.work.builder,
-                part=first.part,
-                first_row=first.first_row,
-                position=first.position,
-                keys=self.total.keys.chunk(ids_of(pieces)),
-                evidence={},
-            )
+            chunk = self._kernel(records, keys, {}, first.part, first.first_row, first.position)()
         except (InputError, PluginFailure):
             return False
         weight = self.work.plan.weight
