@@ -219,6 +219,32 @@ def test_whole_column_csv_is_the_row_by_row_csv(result: EvaluationResult, delimi
     assert columnar == csv_text(names, rows, delimiter)
 
 
+KEY_VALUES = st.one_of(
+    st.none(),
+    st.integers(-(2**63), 2**64 - 1),  # an int64 or uint64 key column's values
+    st.floats(),
+    st.booleans(),
+    KEY_TEXT,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(keys=st.lists(KEY_VALUES, min_size=1, max_size=12), delimiter=st.sampled_from([",", "\t"]))
+def test_whole_column_csv_of_any_key_values_is_the_row_by_row_csv(
+    keys: list[object], delimiter: str
+) -> None:
+    # integers (with missing keys, past int64), floats, booleans and text, one kind or mixed
+    rows = [ResultRow("f", "p", {"g": key}, 1, {"mse": 0.5}) for key in keys]
+    result = result_from_rows(
+        [*rows, ResultRow("f", "p", None, len(keys), {"mse": 0.5})], ["mse"], ["g"]
+    )
+    names = result.columns()
+    expected = csv_text(
+        names, [[record[c] for c in names] for record in records(result)], delimiter
+    )
+    assert "".join(text_module.csv_pieces(result, delimiter, python_cells=0)) == expected
+
+
 @settings(max_examples=100, deadline=None)
 @given(result=results())
 def test_whole_column_json_is_the_documents_json(result: EvaluationResult) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
 
 from .. import _arrow
 
+_T = TypeVar("_T")
 _SHORT_EXPONENT = r"e([+-])(\d)$"  # Python writes two exponent digits at least
 # Python's notation is scientific below 1e-4 and from 1e16 on, Arrow's elsewhere too:
 _OTHER_NOTATION = r"e(-0[1-4]|\+0\d|\+1[0-5])$"
@@ -41,7 +42,13 @@ def float_texts(values: np.ndarray, missing: str) -> pa.Array:
             text, integral, lambda t: _arrow.joined([t, _arrow.repeated_text(".0", len(t))])
         )
     small = point & (np.abs(values) < 1e-4) & (values != 0)  # Arrow's 0.00001 is Python's 1e-05
-    other = small | (scientific & _arrow.bools(pc.match_substring_regex(text, _OTHER_NOTATION)))
+    other = small
+    if scientific.any():
+        chosen = _arrow.from_numpy(scientific)
+        other = other.copy()
+        other[scientific] = _arrow.bools(
+            pc.match_substring_regex(text.filter(chosen), _OTHER_NOTATION)
+        )
     if other.any():
         text = pc.replace_with_mask(
             text, _arrow.from_numpy(other), _arrow.texts([repr(v) for v in values[other].tolist()])
@@ -78,16 +85,19 @@ def object_texts(
 ) -> tuple[pa.Array, np.ndarray | None]:
     """Each value as ``shown`` writes it, as (distinct texts, each row's index into them;
     None: one text per row). Integers are written by Arrow; other values once per
-    distinct value (a file's name is written once, not once per row)."""
+    distinct value (a file's name is written once, not once per row). No Python runs per
+    row: the rows are compared, typed and looked up by C loops (``map``, ``dict``)."""
     items = values.tolist()
-    if items and all(v is items[0] for v in items):  # a file's or model's name on every row
-        return _arrow.texts([shown(items[0])]), np.zeros(len(items), dtype=np.int64)
     kinds = set(map(type, items))
     if kinds <= {int, type(None)} and int in kinds:
-        return _integers_and_none(items, shown(None)), None
-    index: dict[Any, int] = {}
-    keys = items if len(kinds) == 1 else [(type(v), v) for v in items]  # 1 and 1.0 differ
-    codes = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.int64, len(keys))
+        integers = _integers_and_none(items, shown(None), kinds)
+        if integers is not None:
+            return integers, None
+    if len(kinds) == 1 and bool((values == values[0]).all()):  # a name on every row
+        return _arrow.texts([shown(items[0])]), np.zeros(len(items), dtype=np.int64)
+    keys = items if len(kinds) == 1 else list(zip(map(type, items), items, strict=True))
+    index = {key: number for number, key in enumerate(dict.fromkeys(keys))}
+    codes = np.fromiter(map(index.__getitem__, keys), np.int64, len(keys))
     distinct = list(index) if len(kinds) == 1 else [v for _, v in index]
     return _arrow.texts([shown(v) for v in distinct]), codes
 
@@ -97,12 +107,18 @@ def expanded(text: pa.Array, codes: np.ndarray | None) -> pa.Array:
     return text if codes is None else text.take(_arrow.from_numpy(codes))
 
 
-def _integers_and_none(items: list[int | None], none: str) -> pa.Array:
-    """Integers written by Arrow; None as ``none``."""
+def _integers_and_none(items: list[int | None], none: str, kinds: set[type]) -> pa.Array | None:
+    """Integers written by Arrow; None as ``none``. None where one is past int64."""
     import pyarrow.compute as pc
 
-    missing = np.fromiter((v is None for v in items), bool, len(items))
-    numbers = np.array([0 if v is None else v for v in items], dtype=np.int64)
+    missing = np.zeros(len(items), dtype=bool)
+    if type(None) in kinds:
+        missing = np.fromiter(map(_is_none, items), bool, len(items))
+        items = [0 if v is None else v for v in items]
+    try:
+        numbers = np.array(items, dtype=np.int64)
+    except OverflowError:  # a uint64 key past 2⁶³ − 1
+        return None
     text = integer_texts(numbers)
     if missing.any():
         filler = _arrow.repeated_text(none, int(missing.sum()))
@@ -110,12 +126,32 @@ def _integers_and_none(items: list[int | None], none: str) -> pa.Array:
     return text
 
 
-def in_parallel(jobs: Sequence[Callable[[], pa.Array]]) -> list[pa.Array]:
-    """Run the formatting jobs on a few threads (Arrow's kernels release the GIL)."""
-    if len(jobs) < 2:
-        return [job() for job in jobs]
-    with ThreadPoolExecutor(min(len(jobs), 4), thread_name_prefix="losscli-format") as pool:
-        return list(pool.map(lambda job: job(), jobs))
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+class InParallel:
+    """Runs formatting jobs on a few threads (Arrow's kernels release the GIL): one pool
+    for a whole write, made at its first jobs, not one per slice of rows."""
+
+    THREADS = 4
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __call__(self, jobs: Sequence[Callable[[], _T]]) -> list[_T]:
+        if len(jobs) < 2:
+            return [job() for job in jobs]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="losscli-format")
+        return list(self._pool.map(lambda job: job(), jobs))
+
+    def __enter__(self) -> InParallel:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
 
 
 def joined_lines(columns: Sequence[pa.Array], delimiter: str) -> bytes:
@@ -136,6 +172,9 @@ def csv_cells(values: np.ndarray, shown: Callable[[Any], str], delimiter: str) -
     if values.dtype.kind in "iu":
         return integer_texts(values)
     text, codes = object_texts(values, shown)
+    if codes is None:  # integers, and missing cells where shown(None) writes them
+        if not re.search(f"[\r\x00{re.escape(delimiter)}\"\n]", shown(None)):
+            return text
     if _arrow.bools(pc.match_substring_regex(text, "[\r\x00]")).any():
         return None
     special = "".join(sorted({delimiter, '"', "\n"}))

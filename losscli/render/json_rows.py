@@ -18,7 +18,7 @@ import pyarrow as pa
 from .. import _arrow
 from ..result import EvaluationResult, Frame
 from ..result.keys import PeriodColumns, period_texts
-from .columns import expanded, float_texts, in_parallel, integer_texts, object_texts
+from .columns import InParallel, expanded, float_texts, integer_texts, object_texts
 
 ROWS_SENTINEL = "\x00rows\x00"
 ROW = " " * 4  # a row's indent in the document
@@ -39,10 +39,11 @@ def json_pieces(result: EvaluationResult, slice_rows: int) -> Iterator[str]:
         yield head + "[]" + tail
         return
     yield head + "[\n"
-    for start in range(0, len(frame), slice_rows):
-        rows = frame.take(slice(start, start + slice_rows))
-        separator = ",\n" if start + slice_rows < len(frame) else ""
-        yield _rows_text(result, rows) + separator
+    with InParallel() as in_parallel:
+        for start in range(0, len(frame), slice_rows):
+            rows = frame.take(slice(start, start + slice_rows))
+            separator = ",\n" if start + slice_rows < len(frame) else ""
+            yield _rows_text(result, rows, in_parallel) + separator
     yield f"\n{' ' * 2}]" + tail
 
 
@@ -54,7 +55,7 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
 
 
-def _rows_text(result: EvaluationResult, flat: Frame) -> str:
+def _rows_text(result: EvaluationResult, flat: Frame, in_parallel: InParallel) -> str:
     """The rows of ``flat``, each as the document writes it, joined by ",\\n"."""
     size = len(flat)
     parts: list[Any] = [f'{ROW}{{\n{FIELD}"file": ', lambda: _texts(flat.file)]

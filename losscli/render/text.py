@@ -14,7 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..result import EvaluationResult
-from .columns import csv_cells, in_parallel, joined_lines
+from .columns import InParallel, csv_cells, joined_lines
 from .formats import Display
 from .literal import markdown
 
@@ -114,14 +114,16 @@ def csv_pieces(
     if len(flat[names[0]]) * len(names) <= python_cells:
         yield _row_by_row(flat, names, delimiter)
         return
-    for start in range(0, len(flat[names[0]]), SLICE_ROWS):
-        part = {name: flat[name][start : start + SLICE_ROWS] for name in names}
-        cells = in_parallel([partial(csv_cells, part[name], _cell, delimiter) for name in names])
-        whole = [c for c in cells if c is not None]
-        if len(whole) == len(cells):
-            yield joined_lines(whole, delimiter).decode()
-        else:
-            yield _row_by_row(part, names, delimiter)
+    with InParallel() as in_parallel:
+        for start in range(0, len(flat[names[0]]), SLICE_ROWS):
+            part = {name: flat[name][start : start + SLICE_ROWS] for name in names}
+            jobs = [partial(csv_cells, part[name], _cell, delimiter) for name in names]
+            cells = in_parallel(jobs)
+            whole = [c for c in cells if c is not None]
+            if len(whole) == len(cells):
+                yield joined_lines(whole, delimiter).decode()
+            else:
+                yield _row_by_row(part, names, delimiter)
 
 
 def _small(result: EvaluationResult, python_cells: int) -> bool:
