@@ -56,7 +56,7 @@ def reader_settings(
     from losscli.reading, so that the floor streams as losscli does whatever they become.
     ``text``: the group columns read as dictionary codes; ``write``: (dest, rows) of a result
     to write as well."""
-    from losscli.reading import csv_source, parquet_source
+    from losscli.reading import csv_slices, csv_source, parquet_source
 
     numeric = len(columns) - len(text)
     return json.dumps(
@@ -68,6 +68,7 @@ def reader_settings(
             "pre_buffer": False,
             "arrow_threads": parquet_source.ARROW_THREADS,
             "block_bytes": csv_source.BLOCK_BYTES,
+            "slice_min_bytes": csv_slices.MIN_FILE_BYTES,  # larger CSV files: read in slices
             "write": list(write) if write else None,
         }
     )

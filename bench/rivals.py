@@ -16,6 +16,13 @@ from __future__ import annotations
 # read one after another as losscli reads a dataset's shards. With "write": [dest, rows], it
 # also writes a result of that many rows, shaped as losscli's CSV (file, pred, scope, key, n,
 # mse, mape), with pyarrow's CSV writer: the floor of a run whose result is large.
+# A CSV file that losscli reads in slices (one of at least "slice_min_bytes", where pyarrow has
+# more than one thread: CsvSource._sliceable) is read by losscli's own slice reader,
+# reading/csv_slices.py's SlicedRead (imported from losscli: the same slices, their alignment to
+# the streamed read's blocks, the next slice read and parsed while this one's batches are
+# touched, the text columns' shared dictionaries), and the rest of a file it stops at streamed
+# from there, as CsvSource.batches does; other CSV files are streamed with open_csv. It prints
+# the rows it read each way and the sum it touched, one JSON line per file (for the tests).
 FLOOR_SCRIPT = """
 import json, os, sys
 import numpy as np
@@ -44,15 +51,33 @@ def parquet(path):
         buffer_size=settings["buffer_bytes"], read_dictionary=text or None,
     )
     return file.iter_batches(batch_size=rows, columns=cols, use_threads=settings["arrow_threads"])
-def csv(path):
+def csv(path, counts):
     import pyarrow.csv as pv
     types = {c: pa.dictionary(pa.int32(), pa.string()) if c in text else pa.float64() for c in cols}
-    return pv.open_csv(
-        pa.OSFile(path),
-        read_options=pv.ReadOptions(block_size=settings["block_bytes"]),
-        parse_options=pv.ParseOptions(delimiter=","),
-        convert_options=pv.ConvertOptions(include_columns=cols, column_types=types),
-    )
+    block, parse = settings["block_bytes"], pv.ParseOptions(delimiter=",")
+    convert = pv.ConvertOptions(include_columns=cols, column_types=types)
+    offset, names = 0, None
+    if pa.cpu_count() > 1 and os.path.getsize(path) >= settings["slice_min_bytes"]:
+        from losscli.reading.csv_slices import SlicedRead
+        with pv.open_csv(pa.OSFile(path), read_options=pv.ReadOptions(block_size=1 << 16)) as head:
+            names = head.schema.names  # as CsvSource.columns() reads the header
+        sliced = SlicedRead(path, names, parse=parse, convert=convert, block=block)
+        for batch in sliced:
+            counts["sliced"] += batch.num_rows
+            yield batch
+        if sliced.done:
+            return
+        offset = sliced.offset  # the rest streamed from there
+    stream = pa.OSFile(path)
+    stream.seek(offset)
+    for batch in pv.open_csv(
+        stream,
+        read_options=pv.ReadOptions(block_size=block, column_names=names if offset else None),
+        parse_options=parse,
+        convert_options=convert,
+    ):
+        counts["streamed"] += batch.num_rows
+        yield batch
 def files(path):
     if not os.path.isdir(path):
         return [path]
@@ -60,8 +85,15 @@ def files(path):
 total = 0.0
 for path in paths:
     for file in files(path):
-        for batch in (parquet if file.endswith(".parquet") else csv)(file):
-            total += touch(batch)
+        if file.endswith(".parquet"):
+            for batch in parquet(file):
+                total += touch(batch)
+            continue
+        counts, touched = {"sliced": 0, "streamed": 0}, 0.0
+        for batch in csv(file, counts):
+            touched += touch(batch)
+        total += touched
+        print(json.dumps({"file": file, **counts, "touched": touched}))
 if settings.get("write"):
     import pyarrow.csv as pv
     dest, n = settings["write"][0], int(settings["write"][1])

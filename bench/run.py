@@ -21,8 +21,9 @@ asked for is generated. The cases (cases.py), in families that `--only` names:
 
 Every case runs as its own process, a few times; the table shows the median wall time and the
 peak resident memory (measure.py). The "floor" is the work no run can avoid: the imports and
-the needed columns streamed with losscli's own reader settings, every value touched (rivals.py;
-in the groups cases, writing the result too). Every tool's numbers are checked against
+the needed columns read with losscli's own reader settings, every value touched (rivals.py: a
+large CSV file in losscli's own slices, as losscli reads it; in the groups cases, writing the
+result too). Every tool's numbers are checked against
 losscli's, and the targets of the issues judged on round-by-round ratios (gates.py), printed
 as a Markdown table for BENCHMARKS.md.
 """
