@@ -25,6 +25,10 @@ from __future__ import annotations
 # the rows it read each way and the sum it touched, one JSON line per file (for the tests).
 FLOOR_SCRIPT = """
 import json, os, sys
+# the libraries set as losscli's command line sets them (cli/main.py _tune_libraries): Arrow's
+# buffers from the C allocator, no OpenBLAS thread pool
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 import pyarrow as pa
 settings, paths = json.loads(sys.argv[1]), sys.argv[2:]
