@@ -27,6 +27,7 @@ from ..reading.quantiles import QuantileSpec
 from .batches import BatchBuilder
 from .budget import MemoryBudget
 from .delong import placement_losses
+from .file_runs import FileRuns
 from .fold import PartFold, SourceResult
 from .kernel import KernelSpec
 from .period_spec import PeriodSpec
@@ -86,18 +87,27 @@ def evaluate_sources(
         _Workers(options.threads) as workers,
         ReadAhead(_part_streams(planned), readers=options.threads) as ahead,
     ):
+        # small files alike computed as one chunk (engine/file_runs.py)
+        runs = FileRuns(together, partial(_fold, options=options, workers=workers))
         current: tuple[_Planned, PartFold] | None = None
         try:
             for (input_, index, part), batches in ahead:
+                progress = _progress(input_.source, index, options)
                 if current is None or current[0] is not input_:  # the next input's first part
                     if current is not None:
                         yield from _finished(*current, together)
-                    current = (input_, _fold(input_.work, options, workers))
+                        current = None
+                    if runs.takes(input_.work, part):
+                        yield from runs.offered(input_.work, batches, progress)
+                        continue
+                    yield from runs.flush()
+                    current = (input_, _fold(input_.work, options=options, workers=workers))
                 fold = current[1]
-                progress = _progress(input_.source, index, options)
                 fold.part(part.name, batches, progress=progress, small=_gathered(part))
                 fold.check(part.name)
+            yield from runs.flush()
         except Exception:
+            yield from runs.flush()  # the files waiting, before (their errors come first)
             yield from together.flush()  # the inputs before, whose results came first
             if current is not None:  # the parts gathered before (engine/gather.py) first
                 current[1].flush()
@@ -107,7 +117,7 @@ def evaluate_sources(
         yield from together.flush()
 
 
-def _fold(work: Work, options: Options, workers: _Workers) -> PartFold:
+def _fold(work: Work, *, options: Options, workers: _Workers) -> PartFold:
     """An input's fold, which gathers its small batches into chunks (engine/gather.py)."""
     return PartFold(work, options, workers.pool, workers.threads, gather=True)
 
