@@ -20,7 +20,7 @@ label evidence (0/1 labels and probabilities: the task its rows count as).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -58,6 +58,7 @@ class FileRuns:
         self.together, self.fold = together, fold
         self.files: list[_File] = []
         self.rows = 0
+        self.specs: dict[int, tuple[KernelSpec, KernelSpec]] = {}  # computing them as one block
 
     def takes(self, work: Work, part: Source) -> bool:
         """Whether input ``work`` (whose one part is ``part``) may wait here: its result is
@@ -89,7 +90,8 @@ class FileRuns:
         except Exception:
             yield from self.flush()  # the files before, checked first
             raise
-        if first is None or second is not None or not 0 < first.num_rows < _small(work.spec):
+        rows = 0 if first is None else first.num_rows
+        if second is not None or not 0 < rows < SMALL_ROWS or rows > work.spec.cache_rows:
             yield from self.flush()
             yield from self._alone(work, _again(first, second, found), progress)
             return
@@ -104,7 +106,7 @@ class FileRuns:
         first = self.files[0]
         return (
             work.spec is first.work.spec
-            and self.rows + records.num_rows <= _block_rows(work.spec)
+            and self.rows + records.num_rows <= _run_rows(work.spec)
             and records.schema.equals(first.records.schema)
         )
 
@@ -112,7 +114,10 @@ class FileRuns:
         """The files waiting, computed as one chunk (or one by one where its checks find
         anything), each file's row handed on in order."""
         files, self.files, self.rows = self.files, [], 0
-        waiting = _computed(files, self.together.options) if len(files) > 1 else None
+        waiting = None
+        if len(files) > 1:
+            spec = _one_block(files[0].work.spec, self.specs)
+            waiting = _computed(files, spec, self.together.options)
         if waiting is None:
             for file in files:
                 yield from self._alone(file.work, [file.records], None)
@@ -146,15 +151,25 @@ def _again(
     yield from rest
 
 
-def _small(spec: KernelSpec) -> int:
-    """The rows below which a file's one batch waits (gathered, and within one block)."""
-    return min(SMALL_ROWS, _block_rows(spec) + 1)
+def _run_rows(spec: KernelSpec) -> int:
+    """The rows of the files computed as one chunk at most: a Parquet batch's (as a
+    dataset's gathered shards: :mod:`.gather`)."""
+    from ..reading.parquet_source import batch_rows  # only Parquet files wait here
+
+    return batch_rows(len(spec.plan.numeric))
 
 
-def _block_rows(spec: KernelSpec) -> int:
-    """The rows of a chunk computed as one block (one column per model: ``cache_rows``), so
-    that no block boundary cuts a file."""
-    return spec.cache_rows
+def _one_block(spec: KernelSpec, kept: dict[int, tuple[KernelSpec, KernelSpec]]) -> KernelSpec:
+    """``spec``, computing a chunk of :func:`_run_rows` rows as one block, so that no
+    block boundary cuts a file (its rows' terms are the same in any block); made once per
+    spec (``kept``), as its steps are worked out once."""
+    known = kept.get(id(spec))
+    if known is None:
+        known = kept[id(spec)] = (
+            spec,
+            replace(spec, cache_rows=max(spec.cache_rows, _run_rows(spec))),
+        )
+    return known[1]
 
 
 def _sums_or_maxima(spec: KernelSpec) -> bool:
@@ -167,7 +182,7 @@ def _sums_or_maxima(spec: KernelSpec) -> bool:
     )
 
 
-def _computed(files: list[_File], options: Options) -> list[Waiting] | None:
+def _computed(files: list[_File], spec: KernelSpec, options: Options) -> list[Waiting] | None:
     """Each file's row, waiting to be finalized, from one chunk of all their rows; None
     where its checks found anything (the files are then folded one by one)."""
     work = files[0].work
@@ -177,11 +192,11 @@ def _computed(files: list[_File], options: Options) -> list[Waiting] | None:
     lengths = np.array([f.records.num_rows for f in files])
     records = _joined([f.records for f in files])
     codes = Runs.of(lengths)
-    keys = ChunkKeys(KeySet((), work.spec.empty_is_missing), codes, len(files))
+    keys = ChunkKeys(KeySet((), spec.empty_is_missing), codes, len(files))
     try:
         chunk = evaluate_chunk(
             records,
-            spec=work.spec,
+            spec=spec,
             builder=work.builder,
             part=names[0],
             first_row=0,
