@@ -90,8 +90,7 @@ class FileRuns:
         except Exception:
             yield from self.flush()  # the files before, checked first
             raise
-        rows = 0 if first is None else first.num_rows
-        if second is not None or not 0 < rows < SMALL_ROWS or rows > work.spec.cache_rows:
+        if first is None or second is not None or not _small(first.num_rows, work.spec):
             yield from self.flush()
             yield from self._alone(work, _again(first, second, found), progress)
             return
@@ -149,6 +148,12 @@ def _again(
     """The batches read to see whether a file is small, then the rest."""
     yield from (b for b in (first, second) if b is not None)
     yield from rest
+
+
+def _small(rows: int, spec: KernelSpec) -> bool:
+    """Whether a file's one batch of ``rows`` waits: a small one (:mod:`.gather`'s), which
+    the file alone computes as one block."""
+    return 0 < rows < SMALL_ROWS and rows <= spec.cache_rows
 
 
 def _run_rows(spec: KernelSpec) -> int:
