@@ -58,24 +58,18 @@ class FileRuns:
         self.together, self.fold = together, fold
         self.files: list[_File] = []
         self.rows = 0
-        self.specs: dict[int, tuple[KernelSpec, KernelSpec]] = {}  # computing them as one block
+        self.specs: dict[int, _Spec] = {}  # what each plan's kernel spec allows, found once
 
     def takes(self, work: Work, part: Source) -> bool:
-        """Whether input ``work`` (whose one part is ``part``) may wait here: its result is
-        finalized together with others', its batch may be gathered (a Parquet file's), its
-        label is a value and every model one column, and its statistics are sums or maxima."""
-        plan = work.plan
-        return (
-            self.together.plain
-            and not plan.group_by
-            and not work.sharded
-            and part.gathered
-            and plan.label_kind == VALUE
-            and not plan.notices
-            and work.builder.period is None
-            and all(len(m.columns) == 1 and not (m.multiclass or m.levels) for m in plan.models)
-            and _sums_or_maxima(work.spec)
-        )
+        """Whether input ``work`` (whose one part is ``part``) may wait here: a Parquet
+        file (its batch may be gathered) whose plan :class:`_Spec` takes."""
+        return part.gathered and not work.sharded and self._spec(work.spec).takes
+
+    def _spec(self, spec: KernelSpec) -> _Spec:
+        known = self.specs.get(id(spec))
+        if known is None:
+            known = self.specs[id(spec)] = _Spec.of(spec, self.together.plain)
+        return known
 
     def offered(
         self, work: Work, batches: Iterable[pa.RecordBatch], progress: Callable[[], None] | None
@@ -105,7 +99,7 @@ class FileRuns:
         first = self.files[0]
         return (
             work.spec is first.work.spec
-            and self.rows + records.num_rows <= _run_rows(work.spec)
+            and self.rows + records.num_rows <= self._spec(work.spec).rows
             and records.schema.equals(first.records.schema)
         )
 
@@ -115,8 +109,8 @@ class FileRuns:
         files, self.files, self.rows = self.files, [], 0
         waiting = None
         if len(files) > 1:
-            spec = _one_block(files[0].work.spec, self.specs)
-            waiting = _computed(files, spec, self.together.options)
+            block = self._spec(files[0].work.spec).block
+            waiting = _computed(files, block, self.together.options)
         if waiting is None:
             for file in files:
                 yield from self._alone(file.work, [file.records], None)
@@ -156,35 +150,40 @@ def _small(rows: int, spec: KernelSpec) -> bool:
     return 0 < rows < SMALL_ROWS and rows <= spec.cache_rows
 
 
-def _run_rows(spec: KernelSpec) -> int:
-    """The rows of the files computed as one chunk at most: a Parquet batch's (as a
-    dataset's gathered shards: :mod:`.gather`)."""
-    from ..reading.parquet_source import batch_rows  # only Parquet files wait here
+@dataclass(frozen=True)
+class _Spec:
+    """What files of one plan may do here: wait (``takes``: their results are finalized
+    together, their label is a value and every model one column, and every statistic is a
+    sum or a maximum, so a file's state is its own row: :func:`~.finalize.own_rows`); how
+    many rows of them are computed at once (a Parquet batch's, as a dataset's gathered
+    shards: :mod:`.gather`); and the spec computing those as one block, so that no block
+    boundary cuts a file (a row's terms are the same in any block)."""
 
-    return batch_rows(len(spec.plan.numeric))
+    spec: KernelSpec  # kept, so that its id stays its own
+    takes: bool
+    rows: int
+    block: KernelSpec
 
+    @classmethod
+    def of(cls, spec: KernelSpec, plain: bool) -> _Spec:
+        from ..reading.parquet_source import batch_rows  # only Parquet files wait here
 
-def _one_block(spec: KernelSpec, kept: dict[int, tuple[KernelSpec, KernelSpec]]) -> KernelSpec:
-    """``spec``, computing a chunk of :func:`_run_rows` rows as one block, so that no
-    block boundary cuts a file (its rows' terms are the same in any block); made once per
-    spec (``kept``), as its steps are worked out once."""
-    known = kept.get(id(spec))
-    if known is None:
-        known = kept[id(spec)] = (
-            spec,
-            replace(spec, cache_rows=max(spec.cache_rows, _run_rows(spec))),
+        plan = spec.plan
+        takes = (
+            plain
+            and not plan.group_by
+            and plan.label_kind == VALUE
+            and not plan.notices
+            and all(len(m.columns) == 1 and not (m.multiclass or m.levels) for m in plan.models)
+            and all(
+                step.declared and all(type(stat.kind) in (Sum, Largest) for stat in step.declared)
+                for steps in spec.steps.values()
+                for step in steps
+            )
         )
-    return known[1]
-
-
-def _sums_or_maxima(spec: KernelSpec) -> bool:
-    """Whether every statistic the spec's losses declare is a sum or a maximum (a file's
-    state is then its own row: :func:`~.finalize.own_rows`)."""
-    return all(
-        step.declared and all(type(stat.kind) in (Sum, Largest) for stat in step.declared)
-        for steps in spec.steps.values()
-        for step in steps
-    )
+        rows = batch_rows(len(plan.numeric))
+        block = replace(spec, cache_rows=max(spec.cache_rows, rows)) if takes else spec
+        return cls(spec, takes, rows, block)
 
 
 def _computed(files: list[_File], spec: KernelSpec, options: Options) -> list[Waiting] | None:
