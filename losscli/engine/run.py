@@ -40,6 +40,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Options", "PartFold", "Progress", "SourceResult", "Work", "evaluate_sources"]
 Progress = Callable[[str, int, "int | None", str], None]
+# Inputs planned ahead of those the reading has started (two per thread at most 8 threads,
+# as before): with 2, the folding thread waited for each small file's plan as the reading
+# started it, 16 at a time (500 files, --threads 1, 7 alternating sets: CPU 0.23-0.26 ->
+# 0.21-0.23 s; BENCHMARKS.md run 17a).
+PLANNED_AHEAD = 16
 
 
 @dataclass(frozen=True)
@@ -257,12 +262,14 @@ def plan_work(source: Source, options: Options, columns: list[str] | None = None
 
 
 def _planned_ahead(sources: Iterable[Source], options: Options) -> Generator[_Planned, None, None]:
-    """Each input planned on a reading thread, a few ahead (two per thread beyond those
-    the reading has started: a planned file stays open until it is read): opening a file
-    to read its header costs the folding thread more than the rest of a small file's work."""
+    """Each input planned on a reading thread, a few ahead (:data:`PLANNED_AHEAD` beyond
+    those the reading has started: a planned file stays open until it is read): opening a
+    file to read its header costs the folding thread more than the rest of a small file's
+    work."""
     plans = Plans(options)
     streams = ((source, partial(_plan, source, options, plans)) for source in sources)
-    with ReadAhead(streams, readers=options.threads, window=2 * options.threads) as ahead:
+    window = max(PLANNED_AHEAD, 2 * options.threads)
+    with ReadAhead(streams, readers=options.threads, window=window) as ahead:
         for _, planned in ahead:
             yield from planned
 
