@@ -137,3 +137,38 @@ def test_a_dropped_row_s_notice_among_small_files_names_its_file(tmp_path: Path)
     same_rows(together, alone)
     assert together.notices == alone.notices
     assert any(str(tmp_path / "gap.parquet") in notice for notice in together.notices)
+
+
+REGRESSION = (
+    "mse,rmse,mae,mape,smape,wape,msle,huber,log_cosh,pinball,poisson_deviance,"
+    "gamma_deviance,tweedie_deviance,max_error,bias,abs_bias"
+)
+BINARY = "cross_entropy,accuracy,brier,hinge,kl_divergence,focal,mse,mae"
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_every_loss_of_sums_and_maxima_gives_each_small_file_its_own_row(
+    tmp_path: Path, chunks: list[int], binary: bool
+) -> None:
+    """Every built-in loss whose statistics are sums or maxima, weighted: each file's row
+    computed with the others' equals, bit for bit, the file's row in a run of its own."""
+    rng = np.random.default_rng(5)
+    files = []
+    for i in range(8):
+        rows = int(rng.integers(1, 6000))
+        if binary:
+            y, p = rng.integers(0, 2, rows).astype(float), rng.uniform(0.01, 0.99, rows)
+        else:
+            y = rng.gamma(2, 3, rows) * 10 ** rng.uniform(-2, 4)
+            p = np.abs(y + rng.normal(0, 1, rows) * y.mean()) + 1e-3
+        frame = pd.DataFrame({"y": y, "p": p, "w": rng.uniform(0.1, 2.0, rows)})
+        files.append(write_table(frame, tmp_path / f"f{i}.parquet"))
+    asked: dict[str, Any] = dict(label="y", pred="p", weight="w", threads=1)
+    asked["losses"] = BINARY if binary else REGRESSION
+    together = losscli.evaluate(files, **asked)
+    assert len(chunks) < len(files)
+    for path, single in zip(files, _alone(files, **asked), strict=True):
+        rows = together.frame.file == str(path)
+        for name in single.losses:
+            got = together.frame.losses[name].values[rows]
+            assert got.tobytes() == single.frame.losses[name].values.tobytes(), name
