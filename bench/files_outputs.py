@@ -52,11 +52,18 @@ def _pieces(folder: Path) -> None:
         frame = pd.DataFrame({"y": y, "p": p, "q": p * 1.1, "w": w})
         frame.to_csv(folder / f"z_{i}.csv", index=False)
         frame.to_parquet(folder / f"z_{i}.parquet", index=False)
+    for i in range(3):  # 0/1 labels and probabilities: binary-looking rows beside the z files
+        rows = int(rng.integers(2, 30))
+        y = rng.integers(0, 2, rows).astype(float)
+        p = rng.uniform(0, 1, rows)
+        frame = pd.DataFrame({"y": y, "p": p, "q": p * 0.9, "w": rng.uniform(0, 2, rows)})
+        frame.to_parquet(folder / f"b_{i}.parquet", index=False)
     extra = {"nan_1": [1.0, np.nan, 2.0], "empty": [], "one": [3.0]}
     for name, y in extra.items():
         ones = [1.0] * len(y)
         frame = pd.DataFrame({"y": y, "p": ones, "q": ones, "w": ones})
         frame.to_csv(folder / f"{name}.csv", index=False)
+        frame.astype(float).to_parquet(folder / f"{name}.parquet", index=False)
 
 
 def _cases(d: Path, bench: Path) -> dict[str, list[str]]:
@@ -97,6 +104,22 @@ def _cases(d: Path, bench: Path) -> dict[str, list[str]]:
         "ci": [*z, *regression, "-p", "q", "--ci", "--compare"],
         "grouped": [*g("model_comparison_*.csv"), "-l", "y_true", "-p", "gbm", "-g", "segment"],
     }
+    # Parquet files of sums and maxima only: computed as one chunk (engine/file_runs.py)
+    sums = ["-m", "mse,mae,mape,max_error,wape,rmse"]
+    z2, b = str(d / "z_2.parquet"), g("b_*.parquet")
+    cases |= {
+        "p_sums": [*zp, *regression, "-p", "q", *sums],
+        "p_zero": [*zp[:2], z2, *zp[2:], *regression, *sums],
+        "p_zero_err": [*zp[:2], z2, *zp[2:], *regression, "--mape-zero", "error"],
+        "p_weighted": [*zp, *regression, "-w", "w", *sums],
+        "p_weights_0": [*zp[:2], str(d / "z_4.parquet"), *zp[2:], *regression, "-w", "w"],
+        "p_binary_mix": [zp[0], b[0], zp[1], b[1], b[2], *regression, "-m", "mse,mae"],
+        "p_binary": [*b, *regression],
+        "p_defaults": [*b, *zp, *regression],
+    }
+    for name in ("nan_1", "empty", "one"):
+        cases[f"p_{name}"] = [*zp[:2], str(d / f"{name}.parquet"), *zp[2:], *regression, *sums]
+    cases["p_nan_dropped"] = [*cases["p_nan_1"], "--drop-na"]
     if files:
         plain = ["-l", "y_true", "-p", "y_pred", "-m", "mse,mape"]
         cases["bench"] = [*files, *plain]

@@ -88,9 +88,10 @@ def each_file_once(items: list[Any]) -> tuple[list[tuple[int, Any]], list[str]]:
     kept: list[tuple[int, Any]] = []
     first: dict[str, str] = {}  # each file's key: its first naming
     repeated: list[str] = []
+    folders: dict[str, str] = {}  # each folder's real path, resolved once
     for index, item in enumerate(items):
         path = os.fspath(item) if isinstance(item, (str, os.PathLike)) else "-"
-        key = path if path == "-" or "://" in path else os.path.realpath(path)
+        key = path if path == "-" or "://" in path else _real_path(path, folders)
         if key == "-" or key not in first:
             first.setdefault(key, path)
             kept.append((index, item))
@@ -100,6 +101,19 @@ def each_file_once(items: list[Any]) -> tuple[list[tuple[int, Any]], list[str]]:
     if len(repeated) > 1:
         return kept, [f"files {names} are named more than once; each is evaluated once"]
     return kept, [f"file {names} is named more than once; it is evaluated once"] if repeated else []
+
+
+def _real_path(path: str, folders: dict[str, str]) -> str:
+    """``os.path.realpath(path)``, its folder's resolved once (``folders``): the real path
+    of a file that is not a link is its folder's joined with its name (500 files of one
+    folder: one lstat each, not one per component)."""
+    folder, name = os.path.split(path)
+    if name in ("", ".", "..") or os.path.islink(path):
+        return os.path.realpath(path)
+    real = folders.get(folder)
+    if real is None:
+        real = folders[folder] = os.path.realpath(folder or os.curdir)
+    return os.path.join(real, name)
 
 
 def as_list(inputs: Any) -> list[Any]:

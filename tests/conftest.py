@@ -71,6 +71,18 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def same_rows(plain: EvaluationResult, alone: EvaluationResult) -> None:
+    """Equal rows: files, models, counts, and every loss's values (bit for bit) and notes."""
+    a, b = plain.frame, alone.frame
+    assert a.file.tolist() == b.file.tolist() and a.pred.tolist() == b.pred.tolist()
+    assert a.n.tolist() == b.n.tolist() and a.overall.tolist() == b.overall.tolist()
+    assert plain.losses == alone.losses
+    for name in plain.losses:
+        mine, theirs = a.losses[name], b.losses[name]
+        assert mine.values.tobytes() == theirs.values.tobytes(), name
+        assert mine.notes.tolist() == theirs.notes.tolist(), name
+
+
 @pytest.fixture
 def article_csv(tmp_path: Path) -> Path:
     return write_table(ARTICLE, tmp_path / "article.csv")

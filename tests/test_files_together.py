@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_table
+from conftest import same_rows, write_table
 
 import losscli
 from losscli.errors import InputError
-from losscli.result import EvaluationResult
 
 ALL = "mse,mae,mape,r2,max_error,wape,smape,rmse,msle,huber,bias,log_cosh"
 SUMS = "mse,mae,mape,max_error,wape,smape,rmse"  # sums and maxima: stacked as they are
@@ -40,18 +39,6 @@ def _files(tmp_path: Path, count: int = 7) -> list[Path]:
     return paths
 
 
-def _same_rows(plain: EvaluationResult, alone: EvaluationResult) -> None:
-    """Equal rows: files, models, counts, and every loss's values (bit for bit) and notes."""
-    a, b = plain.frame, alone.frame
-    assert a.file.tolist() == b.file.tolist() and a.pred.tolist() == b.pred.tolist()
-    assert a.n.tolist() == b.n.tolist() and a.overall.tolist() == b.overall.tolist()
-    assert plain.losses == alone.losses
-    for name in plain.losses:
-        mine, theirs = a.losses[name], b.losses[name]
-        assert mine.values.tobytes() == theirs.values.tobytes(), name
-        assert mine.notes.tolist() == theirs.notes.tolist(), name
-
-
 @pytest.mark.parametrize("weight", [None, "w"])
 @pytest.mark.parametrize("losses", [ALL, SUMS])
 def test_files_finalized_together_have_the_values_and_notes_each_has_alone(
@@ -62,7 +49,7 @@ def test_files_finalized_together_have_the_values_and_notes_each_has_alone(
     plain = losscli.evaluate(files, **asked)
     # residuals' histograms keep each file's result apart (engine/fold.py finish)
     alone = losscli.evaluate(files, residuals=True, **asked)
-    _same_rows(plain, alone)
+    same_rows(plain, alone)
     assert plain.frame.file.tolist() == [str(f) for f in files for _ in "ab"]
     assert plain.frame.pred.tolist() == ["a", "b"] * len(files)
     assert any(note for note in plain.frame.losses["mape"].notes)  # zero labels left out
@@ -80,14 +67,14 @@ def test_files_finalized_together_give_each_classifier_row_its_own_values(tmp_pa
     asked = dict(label="y", pred="p", losses="all", threads=1)
     plain = losscli.evaluate(files, **asked)
     alone = losscli.evaluate(files, calibration=True, **asked)
-    _same_rows(plain, alone)
+    same_rows(plain, alone)
 
 
 def test_files_finalized_together_are_the_same_with_two_threads(tmp_path: Path) -> None:
     files = _files(tmp_path)
     one = losscli.evaluate(files, label="y", pred="a", losses=ALL, threads=1)
     two = losscli.evaluate(files, label="y", pred="a", losses=ALL, threads=2)
-    _same_rows(one, two)
+    same_rows(one, two)
 
 
 def _empty(path: Path) -> Path:

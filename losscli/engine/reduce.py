@@ -13,6 +13,35 @@ from ..columns import Ones
 Moments = tuple[np.ndarray, np.ndarray, np.ndarray]  # weight, mean, M2 per key
 
 
+class Runs(np.ndarray):
+    """Codes of rows sorted by key, each key's rows one run from ``starts`` on (small files
+    computed as one chunk, a key per file: :mod:`.file_runs`). A run's sum is its own
+    ``np.add.reduce``, bit for bit what the run's rows give as a chunk without keys."""
+
+    starts: np.ndarray | None
+
+    @classmethod
+    def of(cls, lengths: np.ndarray) -> Runs:
+        """The codes of runs of ``lengths`` rows, run i coded i."""
+        codes = np.repeat(np.arange(len(lengths), dtype=np.intp), lengths).view(cls)
+        codes.starts = np.cumsum(lengths) - lengths
+        return codes
+
+    def __array_finalize__(self, obj: object) -> None:
+        starts = getattr(obj, "starts", None)  # a view of all the rows keeps its runs
+        self.starts = starts if self.shape == getattr(obj, "shape", None) else None
+
+    def sums(self, column: np.ndarray) -> np.ndarray | None:
+        """Σ column per run, each run's ``np.add.reduce``: a 0 before each run, then one
+        ``reduceat`` (which adds a run's first value to the pairwise sum of the rest,
+        where ``reduce`` adds them all to 0). None for a column not of these rows."""
+        starts = self.starts
+        if starts is None or len(column) != len(self) or column.ndim != 1:
+            return None
+        padded = np.insert(column, starts, 0.0)
+        return np.add.reduceat(padded, starts + np.arange(len(starts))).astype(float, copy=False)
+
+
 def key_sum(codes: np.ndarray | None, n_keys: int, column: np.ndarray | Ones) -> np.ndarray:
     """Σ column per key: one vectorised pass (pairwise np.sum when there is one key).
 
@@ -26,6 +55,10 @@ def key_sum(codes: np.ndarray | None, n_keys: int, column: np.ndarray | Ones) ->
         return np.add.reduce(column, keepdims=True).astype(float, copy=False)  # np.sum's
     if isinstance(column, Ones):
         return np.bincount(codes, minlength=n_keys).astype(float)
+    if isinstance(codes, Runs) and column.dtype != bool:
+        found = codes.sums(column)
+        if found is not None:
+            return found
     if column.dtype == bool:
         return np.bincount(codes[column], minlength=n_keys).astype(float)
     return np.bincount(codes, weights=column, minlength=n_keys).astype(float, copy=False)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -27,6 +27,7 @@ from ..reading.quantiles import QuantileSpec
 from .batches import BatchBuilder
 from .budget import MemoryBudget
 from .delong import placement_losses
+from .file_runs import FileRuns
 from .fold import PartFold, SourceResult
 from .kernel import KernelSpec
 from .period_spec import PeriodSpec
@@ -39,6 +40,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Options", "PartFold", "Progress", "SourceResult", "Work", "evaluate_sources"]
 Progress = Callable[[str, int, "int | None", str], None]
+# Inputs planned ahead of those the reading has started (two per thread at most 8 threads,
+# as before): with 2, the folding thread waited for each small file's plan as the reading
+# started it, 16 at a time (500 files, --threads 1, 7 alternating sets: CPU 0.23-0.26 ->
+# 0.21-0.23 s; BENCHMARKS.md run 17a).
+PLANNED_AHEAD = 16
 
 
 @dataclass(frozen=True)
@@ -86,18 +92,27 @@ def evaluate_sources(
         _Workers(options.threads) as workers,
         ReadAhead(_part_streams(planned), readers=options.threads) as ahead,
     ):
+        # small files alike computed as one chunk (engine/file_runs.py)
+        runs = FileRuns(together, partial(_fold, options=options, workers=workers))
         current: tuple[_Planned, PartFold] | None = None
         try:
             for (input_, index, part), batches in ahead:
+                progress = _progress(input_.source, index, options)
                 if current is None or current[0] is not input_:  # the next input's first part
                     if current is not None:
                         yield from _finished(*current, together)
-                    current = (input_, _fold(input_.work, options, workers))
+                        current = None
+                    if runs.takes(input_.work, part):
+                        yield from runs.offered(input_.work, batches, progress)
+                        continue
+                    yield from runs.flush()
+                    current = (input_, _fold(input_.work, options=options, workers=workers))
                 fold = current[1]
-                progress = _progress(input_.source, index, options)
                 fold.part(part.name, batches, progress=progress, small=_gathered(part))
                 fold.check(part.name)
+            yield from runs.flush()
         except Exception:
+            yield from runs.flush()  # the files waiting, before (their errors come first)
             yield from together.flush()  # the inputs before, whose results came first
             if current is not None:  # the parts gathered before (engine/gather.py) first
                 current[1].flush()
@@ -107,7 +122,7 @@ def evaluate_sources(
         yield from together.flush()
 
 
-def _fold(work: Work, options: Options, workers: _Workers) -> PartFold:
+def _fold(work: Work, *, options: Options, workers: _Workers) -> PartFold:
     """An input's fold, which gathers its small batches into chunks (engine/gather.py)."""
     return PartFold(work, options, workers.pool, workers.threads, gather=True)
 
@@ -150,11 +165,22 @@ class Work:
     reference: str | None
     sharded: bool  # a dataset of shards: each shard's columns are checked
 
+    @cached_property
+    def needed(self) -> tuple[str, ...]:
+        """The plan's columns to read, found once (each part reads them)."""
+        return self.plan.needed
+
+    @cached_property
+    def numeric(self) -> tuple[str, ...]:
+        """The plan's numeric columns, found once."""
+        return self.plan.numeric
+
     def require_columns(self, part: Source) -> None:
         """A shard's columns, checked before it is read: every shard needs the plan's."""
         if not self.sharded:
             return
-        missing = [c for c in self.plan.needed if c not in part.columns()]
+        columns = part.columns()
+        missing = [c for c in self.needed if c not in columns]
         if missing:
             raise InputError(
                 f"{part.name}: no column {', '.join(map(repr, missing))}; every "
@@ -236,12 +262,14 @@ def plan_work(source: Source, options: Options, columns: list[str] | None = None
 
 
 def _planned_ahead(sources: Iterable[Source], options: Options) -> Generator[_Planned, None, None]:
-    """Each input planned on a reading thread, a few ahead (two per thread beyond those
-    the reading has started: a planned file stays open until it is read): opening a file
-    to read its header costs the folding thread more than the rest of a small file's work."""
+    """Each input planned on a reading thread, a few ahead (:data:`PLANNED_AHEAD` beyond
+    those the reading has started: a planned file stays open until it is read): opening a
+    file to read its header costs the folding thread more than the rest of a small file's
+    work."""
     plans = Plans(options)
     streams = ((source, partial(_plan, source, options, plans)) for source in sources)
-    with ReadAhead(streams, readers=options.threads, window=2 * options.threads) as ahead:
+    window = max(PLANNED_AHEAD, 2 * options.threads)
+    with ReadAhead(streams, readers=options.threads, window=window) as ahead:
         for _, planned in ahead:
             yield from planned
 
@@ -268,7 +296,7 @@ def read_part(work: Work, part: Source) -> Iterator[pa.RecordBatch]:
     """The batches of one part (a file, a shard, a partition) of ``work``'s input, of just
     the columns it needs; a shard's columns checked first."""
     work.require_columns(part)
-    return part.batches(work.plan.needed, work.plan.numeric)
+    return part.batches(work.needed, work.numeric)
 
 
 class _Workers:

@@ -46,7 +46,7 @@ MAX_WAITING = 4096  # inputs finalized together at most (their sums are a few nu
 
 
 @dataclass(frozen=True)
-class _Waiting:
+class Waiting:
     """One input's row, checked, waiting to be finalized with others alike: its statistics
     as they are (``states``, where each is its own row: :func:`~.finalize.own_rows`) or
     else as its kinds show them (``sums``)."""
@@ -67,7 +67,7 @@ class Together:
     def __init__(self, options: Options) -> None:
         self.options = options
         self.plain = _plain(options)
-        self.waiting: list[_Waiting] = []
+        self.waiting: list[Waiting] = []
 
     def done(
         self, work: Work, parts: Sequence[str], total: Partial, guard: FoldGuard
@@ -83,6 +83,11 @@ class Together:
         except Exception:
             yield from self.flush()  # the inputs before, whose results came first
             raise
+        yield from self.wait(waiting)
+
+    def wait(self, waiting: Waiting) -> Iterator[SourceResult]:
+        """An input's row, checked, waiting with those alike (those waiting, not alike,
+        finalized first; :mod:`.file_runs` makes them too)."""
         if self.waiting and (waiting.alike is None or waiting.alike != self.waiting[0].alike):
             yield from self.flush()
         self.waiting.append(waiting)
@@ -97,7 +102,7 @@ class Together:
 
     def _checked(
         self, work: Work, parts: Sequence[str], total: Partial, guard: FoldGuard
-    ) -> _Waiting:
+    ) -> Waiting:
         """Input ``work``'s sums, with every check :func:`~.fold.finish` makes, in its order."""
         options = self.options
         problems = weighed(work, parts, total)
@@ -110,9 +115,9 @@ class Together:
         finally:  # this input's sums are dropped now
             guard.release_all()
         tasks, notices = closing(work, problems, total, options)
-        alike = _alike(models, states, sums)
+        alike = likeness(models, states, sums)
         n = np.append(partial.n[:0], np.sum(partial.n))  # as its overall row counts them
-        return _Waiting(work.name, models, n, states, sums, tasks, notices, alike)
+        return Waiting(work.name, models, n, states, sums, tasks, notices, alike)
 
 
 def _plain(options: Options) -> bool:
@@ -133,7 +138,7 @@ def _plain(options: Options) -> bool:
     )
 
 
-def _alike(
+def likeness(
     models: tuple[Model, ...],
     states: dict[Key, np.ndarray] | None,
     sums: dict[str, dict[str, LossRows]] | None,
@@ -158,7 +163,7 @@ def _alike(
     return tuple(shapes)
 
 
-def _joined(waiting: list[_Waiting], losses: Sequence[Loss]) -> SourceResult:
+def _joined(waiting: list[Waiting], losses: Sequence[Loss]) -> SourceResult:
     """The results of ``waiting`` (alike), as one: per input, a row per model, in order."""
     first, k = waiting[0], len(waiting)
     files = np.empty(k, dtype=object)
@@ -186,7 +191,7 @@ def _joined(waiting: list[_Waiting], losses: Sequence[Loss]) -> SourceResult:
 
 
 def _tables(
-    waiting: list[_Waiting], model: Model, losses: Sequence[Loss], n: np.ndarray
+    waiting: list[Waiting], model: Model, losses: Sequence[Loss], n: np.ndarray
 ) -> dict[str, LossRows]:
     """Per loss, the rows of the inputs ``waiting`` (alike: a key each), in order."""
     first = waiting[0]

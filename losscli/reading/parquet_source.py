@@ -42,6 +42,7 @@ class ParquetSource(Source):
         self.name, self._spool = name, spool
         self._file: Any = None  # opened for the schema, kept open for the read that follows
         self._metadata: Any = None  # the footer, parsed once, until the file is read
+        self._schema: Any = None  # its Arrow schema, made once (columns, then the read)
         self._rows_read = 0
         self._rows_total: int | None = None
 
@@ -69,6 +70,8 @@ class ParquetSource(Source):
             raise open_error(self.name, exc) from exc
         self._metadata = opened.metadata
         self._rows_total = opened.metadata.num_rows
+        if self._schema is None:
+            self._schema = opened.schema_arrow
         return opened
 
     def _where(self) -> Any:
@@ -85,7 +88,7 @@ class ParquetSource(Source):
     def columns(self) -> list[str]:
         if self._file is None:
             self._file = self._open()
-        return list(self._file.schema_arrow.names)
+        return list(self._schema.names)
 
     def progress(self, part: int = 0) -> tuple[int, int | None, str]:
         return self._rows_read, self._rows_total, "rows"
@@ -113,13 +116,13 @@ class ParquetSource(Source):
                     yield batch
         except READ_ERRORS as exc:
             raise read_error(self.name, exc) from exc
-        finally:
-            self._metadata = None  # a dataset of 10,000 shards holds no 10,000 footers
+        finally:  # a dataset of 10,000 shards holds no 10,000 footers
+            self._metadata = self._schema = None
 
     def _reading(self, columns: Sequence[str], numeric: Collection[str]) -> Any:
         """The file to read ``columns`` from: text (group) columns as dictionary codes."""
         opened, self._file = self._file or self._open(), None
-        schema = opened.schema_arrow
+        schema = self._schema
         text = [
             c
             for c in columns

@@ -172,9 +172,9 @@ def csv_cells(values: np.ndarray, shown: Callable[[Any], str], delimiter: str) -
     if values.dtype.kind in "iu":
         return integer_texts(values)
     text, codes = object_texts(values, shown)
-    if codes is None:  # integers, and missing cells where shown(None) writes them
-        if not re.search(f"[\r\x00{re.escape(delimiter)}\"\n]", shown(None)):
-            return text
+    plain_missing = not re.search(f"[\r\x00{re.escape(delimiter)}\"\n]", shown(None))
+    if codes is None and plain_missing:  # integers (and missing cells): nothing to quote
+        return text
     if _arrow.bools(pc.match_substring_regex(text, "[\r\x00]")).any():
         return None
     special = "".join(sorted({delimiter, '"', "\n"}))
