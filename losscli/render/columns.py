@@ -172,7 +172,7 @@ def csv_cells(values: np.ndarray, shown: Callable[[Any], str], delimiter: str) -
     if values.dtype.kind in "iu":
         return integer_texts(values)
     text, codes = object_texts(values, shown)
-    plain_missing = not re.search(f"[\r\x00{re.escape(delimiter)}\"\n]", shown(None))
+    plain_missing = not re.search(f'[\r\x00{re.escape(delimiter)}"\n]', shown(None))
     if codes is None and plain_missing:  # integers (and missing cells): nothing to quote
         return text
     if _arrow.bools(pc.match_substring_regex(text, "[\r\x00]")).any():
