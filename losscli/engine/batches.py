@@ -9,6 +9,7 @@ holds logits), and the logits travel along for the losses that are stabler with 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -144,19 +145,21 @@ class BatchBuilder:
         cross-entropy from class labels never asks for."""
         columns = tuple(values[c] for c in model.columns)
         n = len(labels)
-        logits = Deferred(lambda: np.column_stack(columns), n)
-        log_p = Deferred(lambda: log_softmax(np.asarray(batch.logits)), n)  # logits made once
-        p = Deferred(lambda: np.exp(np.asarray(batch.log_p)), n)
+        # each matrix made once, the next from it; no reference to the batch (a cycle would
+        # keep the chunk's columns alive until the garbage collector's next pass)
+        stacked = cache(lambda: np.column_stack(columns))
+        log_softmaxed = cache(lambda: log_softmax(stacked()))
+        p = Deferred(lambda: np.exp(log_softmaxed()), n)
         if model.name in self.matchers:
             classes: np.ndarray | None = labels
             y: np.ndarray | Deferred = Deferred(lambda: one_hot(labels, len(columns)), n)
         else:
             classes, y = None, labels
             problems.check_label_rows(labels, ",".join(self.plan.labels), rows)
-        batch = Batch(
+        logits, log_p = Deferred(stacked, n), Deferred(log_softmaxed, n)
+        return Batch(
             y, p, w, self.params, logits=logits, log_p=log_p, classes=classes, logit_columns=columns
         )
-        return batch
 
 
 def refuse_eps_with_logits(plan: ColumnPlan, params: Params) -> None:
