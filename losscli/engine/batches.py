@@ -9,6 +9,7 @@ holds logits), and the logits travel along for the losses that are stabler with 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ import pyarrow as pa
 
 from ..errors import UsageError
 from ..losses import EPS, Batch, Params
+from ..losses.batch import Deferred
 from ..losses.classification import log_sigmoid, log_softmax
 from ..reading import CLASS, ONEHOT, VALUE, ColumnPlan, Model
 from ..reading.classes import BOOLEAN_LABELS, ClassMatcher, one_hot, shared_prefix
@@ -118,17 +120,46 @@ class BatchBuilder:
                 log_p = log_sigmoid(p)
                 return Batch(labels, np.exp(log_p), w, self.params, logits=p, log_p=log_p)
             return Batch(labels, p, w, self.params)
+        if model.from_logits:
+            return self.logit_batch(model, labels, w, values, problems, rows)
         scores = np.column_stack([values[c] for c in model.columns])
         if model.name in self.matchers:
             y = one_hot(labels, len(model.columns))
         else:
             y = labels
             problems.check_label_rows(y, ",".join(self.plan.labels), rows)
-        if model.from_logits:
-            log_p = log_softmax(scores)
-            return Batch(y, np.exp(log_p), w, self.params, logits=scores, log_p=log_p)
         probs = problems.check_probabilities(scores, model.name, self.renormalize, rows)
         return None if probs is None or problems.failed else Batch(y, probs, w, self.params)
+
+    def logit_batch(
+        self,
+        model: Model,
+        labels: np.ndarray,
+        w: np.ndarray | None,
+        values: dict[str, np.ndarray],
+        problems: RowProblems,
+        rows: Rows,
+    ) -> Batch:
+        """A multi-class logit model's batch: its class columns as read, and the matrices
+        (one-hot labels, logits, their log-softmax and softmax) made on first read, which
+        cross-entropy from class labels never asks for."""
+        columns = tuple(values[c] for c in model.columns)
+        n = len(labels)
+        # each matrix made once, the next from it; no reference to the batch (a cycle would
+        # keep the chunk's columns alive until the garbage collector's next pass)
+        stacked = cache(lambda: np.column_stack(columns))
+        log_softmaxed = cache(lambda: log_softmax(stacked()))
+        p = Deferred(lambda: np.exp(log_softmaxed()), n)
+        if model.name in self.matchers:
+            classes: np.ndarray | None = labels
+            y: np.ndarray | Deferred = Deferred(lambda: one_hot(labels, len(columns)), n)
+        else:
+            classes, y = None, labels
+            problems.check_label_rows(labels, ",".join(self.plan.labels), rows)
+        logits, log_p = Deferred(stacked, n), Deferred(log_softmaxed, n)
+        return Batch(
+            y, p, w, self.params, logits=logits, log_p=log_p, classes=classes, logit_columns=columns
+        )
 
 
 def refuse_eps_with_logits(plan: ColumnPlan, params: Params) -> None:

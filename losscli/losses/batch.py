@@ -4,6 +4,10 @@ Every array a loss is given is read-only (the write flag off, nothing copied): t
 same arrays feed every loss and model of the chunk, so a loss that wrote into one
 would change the others' values. A write raises ``ValueError`` instead.
 
+A multi-class logit model's matrices (one-hot labels, logits, log p, p) are made on first
+read (:class:`Deferred`): cross-entropy from class labels needs none of them
+(:func:`~.softmax.label_log_softmax`).
+
 Plugin code gets a batch of its own (:meth:`Batch.guest`): views of the same rows that
 cannot be made writeable again, and its own cache of derived columns, so that nothing
 it does to its batch or the arrays in it reaches the batch the built-in losses share.
@@ -14,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
 
@@ -73,6 +77,53 @@ class derived:  # a decorator, as functools.cached_property
         return made
 
 
+class Deferred:
+    """A batch's matrix made on first read (``make()``): two-dimensional, as
+    :attr:`Batch.multiclass` asks without making it."""
+
+    __slots__ = ("make", "rows")
+    ndim = 2
+
+    def __init__(self, make: Callable[[], np.ndarray], rows: int) -> None:
+        self.make, self.rows = make, rows
+
+    def __len__(self) -> int:
+        return self.rows
+
+
+T = TypeVar("T", np.ndarray, "np.ndarray | None")
+_REQUIRED: Any = object()
+
+
+class Made(Generic[T]):
+    """A :class:`Batch` field that may be given :class:`Deferred`: made on its first read,
+    read-only as every array of a batch (a dataclass field whose default is a descriptor:
+    the dataclass's ``__init__`` sets it through :meth:`__set__`)."""
+
+    def __init__(self, default: Any = _REQUIRED) -> None:
+        self.default = default
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, batch: None, owner: Any = None) -> Made[T]: ...
+    @overload
+    def __get__(self, batch: Batch, owner: Any = None) -> T: ...
+    def __get__(self, batch: Batch | None, owner: Any = None) -> Any:
+        if batch is None:  # the dataclass asks for the field's default
+            if self.default is _REQUIRED:
+                raise AttributeError(self.name)
+            return self.default
+        value = batch.__dict__[self.name]
+        if isinstance(value, Deferred):
+            value = batch.__dict__[self.name] = read_only(value.make())
+        return value
+
+    def __set__(self, batch: Batch, value: T | Deferred) -> None:
+        batch.__dict__[self.name] = value
+
+
 @dataclass(frozen=True)
 class Batch:
     """One chunk of rows.
@@ -89,18 +140,24 @@ class Batch:
     read-only, and so is every derived column.
     """
 
-    y: np.ndarray
-    p: np.ndarray
+    y: Made[np.ndarray] = Made()
+    p: Made[np.ndarray] = Made()
     w: np.ndarray | None = None
     params: Params = field(default_factory=Params)
-    logits: np.ndarray | None = None
+    logits: Made[np.ndarray | None] = Made(None)
     extra: Mapping[str, np.ndarray] = field(default_factory=dict)  # columns losses declare
-    log_p: np.ndarray | None = None  # log p from the logits, made once with p (exact)
+    log_p: Made[np.ndarray | None] = Made(None)  # log p from the logits, made with p (exact)
     levels: tuple[float, ...] = ()  # a quantile forecast's: the level of each column of p
+    # a multi-class model's class position of each row (y: their one-hot rows), when its
+    # labels are class labels; and a logit model's class columns as read (logits: stacked)
+    classes: np.ndarray | None = None
+    logit_columns: tuple[np.ndarray, ...] = ()
 
     def __post_init__(self) -> None:
-        for array in (self.y, self.p, self.w, self.logits, self.log_p, *self.extra.values()):
-            if array is not None:
+        made = self.__dict__
+        arrays = (made["y"], made["p"], self.w, made["logits"], made["log_p"], self.classes)
+        for array in (*arrays, *self.logit_columns, *self.extra.values()):
+            if array is not None and not isinstance(array, Deferred):
                 array.flags.writeable = False  # read_only's, inline: per block
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
 
@@ -119,6 +176,8 @@ class Batch:
             extra={name: sealed_view(column) for name, column in self.extra.items()},
             log_p=_sealed(self.log_p),
             levels=self.levels,
+            classes=_sealed(self.classes),
+            logit_columns=tuple(sealed_view(column) for column in self.logit_columns),
         )
         for name in DERIVED:
             if name in self.__dict__:
@@ -127,20 +186,25 @@ class Batch:
 
     @property
     def multiclass(self) -> bool:
-        return self.p.ndim == 2 and not self.levels
+        return self.__dict__["p"].ndim == 2 and not self.levels  # p not made: a Deferred's
 
     def quantile(self, level: float) -> np.ndarray:
         """A quantile forecast's column at ``level`` (which the loss checked it has)."""
         return self.p[:, self.levels.index(level)]
 
     @property
+    def rows(self) -> int:
+        """The number of rows (without making a :class:`Deferred` y)."""
+        return len(self.__dict__["y"])
+
+    @property
     def weights(self) -> np.ndarray | Ones:
         """w per row, for the statistic Σw."""
-        return Ones(len(self.y)) if self.w is None else self.w
+        return Ones(self.rows) if self.w is None else self.w
 
     @derived
     def w_array(self) -> np.ndarray:
-        return read_only(np.ones(len(self.y))) if self.w is None else self.w
+        return read_only(np.ones(self.rows)) if self.w is None else self.w
 
     def weigh(self, term: np.ndarray) -> np.ndarray:
         """w·term (the term itself when unweighted); 0 where w is 0, even where the term

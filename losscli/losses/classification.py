@@ -15,6 +15,7 @@ from .by_class import PerClass
 from .class_counts import accuracy_per_class, class_counts, outside_unit, recall_micro
 from .registry import Direction, Loss, Rule, Task, register
 from .shapes import Mean, Terms
+from .softmax import label_log_softmax, log_softmax, row_extreme, row_sum  # noqa: F401 (as before)
 
 CLASSIFICATION = (Task.BINARY, Task.MULTICLASS)
 
@@ -22,57 +23,6 @@ CLASSIFICATION = (Task.BINARY, Task.MULTICLASS)
 def log_sigmoid(z: np.ndarray) -> np.ndarray:
     """log σ(z) = −log(1 + e^(−z)), finite for any z."""
     return -np.logaddexp(0.0, -z)
-
-
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    """log softmax along classes, shifted by the row maximum.
-
-    Row maxima and row sums are taken column by column (NumPy's reductions along a short
-    row cost ~4x more), the sums in the order of NumPy's pairwise sum of a row, so that
-    the values are those of ``np.sum(axis=1)`` to the bit.
-    """
-    shifted = z - row_extreme(z, np.maximum)[:, None]
-    return shifted - np.log(row_sum(np.exp(shifted)))[:, None]
-
-
-def row_extreme(matrix: np.ndarray, pick: np.ufunc) -> np.ndarray:
-    """The row maxima (``np.maximum``) or minima (``np.minimum``), column by column."""
-    extreme = matrix[:, 0].copy()
-    for k in range(1, matrix.shape[1]):
-        pick(extreme, matrix[:, k], out=extreme)
-    return extreme
-
-
-def row_sum(matrix: np.ndarray) -> np.ndarray:
-    """Σ per row, equal to the bit to ``matrix.sum(axis=1)`` of a C-ordered matrix, column
-    by column (NumPy's reduction along a short row costs ~2x more here)."""
-    return _pairwise([matrix[:, k] for k in range(matrix.shape[1])])
-
-
-def _pairwise(columns: list[np.ndarray]) -> np.ndarray:
-    """Σ of the columns, added in the order NumPy's pairwise summation adds a contiguous
-    row of that length (8 running sums per 128 values, halves above that)."""
-    n = len(columns)
-    if n < 8:
-        total = columns[0].copy()
-        for column in columns[1:]:
-            total += column
-        return total
-    if n > 128:
-        half = n // 2
-        half -= half % 8
-        return _pairwise(columns[:half]) + _pairwise(columns[half:])
-    sums = [columns[j].copy() for j in range(8)]
-    whole = n - n % 8
-    for i in range(8, whole, 8):
-        for j in range(8):
-            sums[j] += columns[i + j]
-    total = ((sums[0] + sums[1]) + (sums[2] + sums[3])) + (
-        (sums[4] + sums[5]) + (sums[6] + sums[7])
-    )
-    for column in columns[whole:]:
-        total += column
-    return total
 
 
 def binary_log_probs(b: Batch) -> tuple[np.ndarray, np.ndarray]:
@@ -104,6 +54,8 @@ def _ce_term(b: Batch) -> Terms:
     or −Σ_k y_k·log softmax(z)_k, computed without overflow.
     """
     if b.multiclass:  # class probabilities are checked while reading: no rule flag
+        if b.classes is not None and b.logit_columns:  # −log p of the class: no matrices
+            return Terms(np.negative(label_log_softmax(b.logit_columns, b.classes)))
         return Terms(-np.einsum("ij,ij->i", b.y, class_log_probs(b)))
     outside = outside_unit(b)
     return Terms(np.where(outside, 0.0, _binary_ce_term(b)), None, {"outside_unit": outside})
