@@ -235,7 +235,7 @@ class Custom(_NotRatio):
 
     def found(self, batch: Batch, terms: TermSource) -> Found:
         columns = dict(declared(name, value) for name, value in self.statistics(batch).items())
-        resampled = {ROWS: Ones(len(batch.y)), **columns}  # a loss's own ``n`` replaces ROWS
+        resampled = {ROWS: Ones(batch.rows), **columns}  # a loss's own ``n`` replaces ROWS
         if not all(stat.kind.resampled for stat in columns):
             resampled = {}  # no interval (and no note's cost): see ``unresampled``
         return Found(columns, self.flags(batch), resampled)
