@@ -23,7 +23,7 @@ from conftest import (
     result_from_rows,
     write_table,
 )
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
@@ -222,7 +222,7 @@ def test_whole_column_csv_is_the_row_by_row_csv(result: EvaluationResult, delimi
 KEY_VALUES = st.one_of(
     st.none(),
     st.integers(-(2**63), 2**64 - 1),  # an int64 or uint64 key column's values
-    st.floats(),
+    st.floats(allow_nan=False, allow_infinity=False),  # a key's NaN is "nan" (KeySet._shown)
     st.booleans(),
     KEY_TEXT,
 )
@@ -230,7 +230,11 @@ KEY_VALUES = st.one_of(
 
 @settings(max_examples=100, deadline=None)
 @given(keys=st.lists(KEY_VALUES, min_size=1, max_size=12), delimiter=st.sampled_from([",", "\t"]))
-def test_whole_column_csv_of_any_key_values_is_the_row_by_row_csv(
+@example(keys=[0.0, -0.0], delimiter=",")  # equal, written apart
+@example(keys=[-0.0, 0.0, 0], delimiter=",")
+@example(keys=[1, 1.0, True, "1"], delimiter=",")
+@example(keys=[1.5, "1.5", None, 0], delimiter="\t")
+def test_whole_columns_of_any_key_values_are_the_row_by_row_csv_and_json(
     keys: list[object], delimiter: str
 ) -> None:
     # integers (with missing keys, past int64), floats, booleans and text, one kind or mixed
@@ -243,6 +247,7 @@ def test_whole_column_csv_of_any_key_values_is_the_row_by_row_csv(
         names, [[record[c] for c in names] for record in records(result)], delimiter
     )
     assert "".join(text_module.csv_pieces(result, delimiter, python_cells=0)) == expected
+    assert "".join(json_pieces(result, text_module.SLICE_ROWS)) == json_text(result.to_dict())
 
 
 @settings(max_examples=100, deadline=None)

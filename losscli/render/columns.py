@@ -85,21 +85,32 @@ def object_texts(
 ) -> tuple[pa.Array, np.ndarray | None]:
     """Each value as ``shown`` writes it, as (distinct texts, each row's index into them;
     None: one text per row). Integers are written by Arrow; other values once per
-    distinct value (a file's name is written once, not once per row). No Python runs per
-    row: the rows are compared, typed and looked up by C loops (``map``, ``dict``)."""
+    distinct value (a file's name is written once, not once per row), values apart where
+    their texts are (1, 1.0 and True; 0.0 and −0.0). Without floats no Python runs per
+    row: the rows are typed, compared and looked up by C loops (``map``, ``dict``)."""
     items = values.tolist()
     kinds = set(map(type, items))
     if kinds <= {int, type(None)} and int in kinds:
         integers = _integers_and_none(items, shown(None), kinds)
         if integers is not None:
             return integers, None
-    if len(kinds) == 1 and bool((values == values[0]).all()):  # a name on every row
-        return _arrow.texts([shown(items[0])]), np.zeros(len(items), dtype=np.int64)
-    keys = items if len(kinds) == 1 else list(zip(map(type, items), items, strict=True))
-    index = {key: number for number, key in enumerate(dict.fromkeys(keys))}
-    codes = np.fromiter(map(index.__getitem__, keys), np.int64, len(keys))
-    distinct = list(index) if len(kinds) == 1 else [v for _, v in index]
-    return _arrow.texts([shown(v) for v in distinct]), codes
+    if float in kinds:  # equal, written apart: 0.0 and −0.0
+        keys: list[Any] = list(map(_written_apart, items))
+    elif len(kinds) == 1:
+        if bool((values == values[0]).all()):  # a file's or model's name on every row
+            return _arrow.texts([shown(items[0])]), np.zeros(len(items), dtype=np.int64)
+        keys = items
+    else:  # 1 and True are equal, written apart
+        keys = list(zip(map(type, items), items, strict=True))
+    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))  # first rows
+    number = {key: n for n, key in enumerate(first)}
+    codes = np.fromiter(map(number.__getitem__, keys), np.int64, len(keys))
+    return _arrow.texts([shown(items[row]) for row in first.values()]), codes
+
+
+def _written_apart(value: Any) -> tuple[type, Any]:
+    """A key as far apart as its text: a float by its bits (each NaN is "nan")."""
+    return (float, value.hex()) if type(value) is float else (type(value), value)
 
 
 def expanded(text: pa.Array, codes: np.ndarray | None) -> pa.Array:
