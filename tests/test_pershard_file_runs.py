@@ -15,6 +15,7 @@ from conftest import same_rows, write_table
 
 import losscli
 from losscli.engine import fold, kernel
+from losscli.engine.reduce import Runs, key_sum
 from losscli.errors import InputError
 
 SUMS = "mse,mae,mape,max_error,wape,rmse"  # sums and maxima only: computed as one chunk
@@ -83,7 +84,9 @@ def test_small_files_computed_as_one_chunk_give_each_file_the_row_it_gets_alone(
             assert got.tobytes() == single.frame.losses[name].values.tobytes(), name
 
 
-def test_small_files_of_binary_and_regression_rows_keep_each_file_s_task(tmp_path: Path) -> None:
+def test_small_files_of_binary_and_regression_rows_keep_each_file_s_task(
+    tmp_path: Path, chunks: list[int]
+) -> None:
     """The defaults (mse, mape, cross-entropy) shown by the tasks the files' rows look like,
     file by file: binary-looking files beside regression files show both."""
     rng = np.random.default_rng(3)
@@ -94,7 +97,9 @@ def test_small_files_of_binary_and_regression_rows_keep_each_file_s_task(tmp_pat
         binary.append(write_table(frame, tmp_path / f"c{i}.parquet"))
     for files in (binary, [*binary, *regression], [regression[0], binary[0], regression[1]]):
         asked: dict[str, Any] = dict(label="y", pred="a", threads=1)
+        chunks.clear()
         together = losscli.evaluate(files, **asked)
+        assert len(chunks) < len(files)  # computed together, each file's task its own
         same_rows(together, losscli.evaluate(files, residuals=True, **asked))
     assert "mape" not in losscli.evaluate(binary, label="y", pred="a").losses
     assert "cross_entropy" in losscli.evaluate(binary, label="y", pred="a").losses
@@ -172,3 +177,20 @@ def test_every_loss_of_sums_and_maxima_gives_each_small_file_its_own_row(
         for name in single.losses:
             got = together.frame.losses[name].values[rows]
             assert got.tobytes() == single.frame.losses[name].values.tobytes(), name
+
+
+def test_runs_codes_reordered_cut_or_computed_on_are_summed_as_plain_codes() -> None:
+    # the runs belong to the codes as they are: a reordered, cut or computed array of
+    # them is summed by its codes (bincount), never by runs it no longer has
+    codes = Runs.of(np.array([3, 2]))
+    column = np.array([1.0, 2.0, 4.0, 1.0, 2.0])
+    assert key_sum(codes, 2, column).tolist() == [7.0, 3.0]
+    assert key_sum(codes[0:5], 2, column).tolist() == [7.0, 3.0]  # a view of all: its runs
+    reversed_codes = codes[::-1]
+    assert getattr(reversed_codes, "starts", None) is None
+    assert key_sum(reversed_codes, 2, column).tolist() == [7.0, 3.0]  # 4 + 1 + 2, 1 + 2
+    permuted = codes[np.array([4, 0, 1, 2, 3])]
+    assert getattr(permuted, "starts", None) is None
+    assert key_sum(permuted, 2, column).tolist() == [7.0, 3.0]  # codes 1, 0, 0, 0, 1
+    assert getattr(codes + 0, "starts", None) is None
+    assert getattr(codes[1:], "starts", None) is None

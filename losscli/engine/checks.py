@@ -325,3 +325,10 @@ def _shown(value: float) -> str:
     if math.isnan(value):
         return "empty or NaN"
     return repr(value)
+
+
+def binary_rows(y: np.ndarray, p: np.ndarray | None) -> np.ndarray:
+    """Per row, whether it looks binary: its label 0 or 1, its prediction a probability
+    (None: a logit, any value)."""
+    labels = (y == 0) | (y == 1)
+    return labels if p is None else labels & (p >= 0) & (p <= 1)

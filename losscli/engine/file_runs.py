@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from ..errors import InputError, PluginFailure
 from ..reading import VALUE, Source, to_float
-from .checks import RowProblems
+from .checks import RowProblems, binary_rows
 from .fold import PartFold, SourceResult, closing
 from .gather import SMALL_ROWS, Piece, clean_problems
 from .kernel import KernelSpec, evaluate_chunk
@@ -258,15 +258,13 @@ def _evidence(work: Work, records: pa.RecordBatch, codes: Runs) -> dict[str, np.
     plan, name = work.plan, work.name
     assert plan.label is not None and codes.starts is not None
     y = to_float(records.column(plan.label), plan.label, name)
-    labels = (y == 0) | (y == 1)
     out = {}
     for model in plan.models:
-        looks = labels
+        p = None
         if not model.from_logits:
             column = model.columns[0]
             p = y if column == plan.label else to_float(records.column(column), column, name)
-            looks = labels & (p >= 0) & (p <= 1)
-        out[model.name] = np.logical_and.reduceat(looks, codes.starts)
+        out[model.name] = np.logical_and.reduceat(binary_rows(y, p), codes.starts)
     return out
 
 

@@ -36,7 +36,7 @@ from .batches import BatchBuilder
 from .blocks import CACHE_ROWS, BlockSums, Column, TermCache, rows_per_block, sum_table
 from .bootstrap import ChunkBootstrap, Resampling
 from .budget import MemoryBudget
-from .checks import RowProblems
+from .checks import RowProblems, binary_rows
 from .declarations import same_kind
 from .delong import PLACEMENTS
 from .delong_pairs import PAIRS
@@ -395,6 +395,4 @@ def _positions(rows: np.ndarray | range) -> np.ndarray:
 
 def _looks_binary(batch: Batch) -> bool:
     """Every label 0 or 1, every prediction a probability (or a logit)."""
-    if not ((batch.y == 0) | (batch.y == 1)).all():
-        return False
-    return batch.logits is not None or bool(((batch.p >= 0) & (batch.p <= 1)).all())
+    return bool(binary_rows(batch.y, None if batch.logits is not None else batch.p).all())

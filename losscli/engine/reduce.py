@@ -28,8 +28,16 @@ class Runs(np.ndarray):
         return codes
 
     def __array_finalize__(self, obj: object) -> None:
-        starts = getattr(obj, "starts", None)  # a view of all the rows keeps its runs
-        self.starts = starts if self.shape == getattr(obj, "shape", None) else None
+        """A view of all the rows as they are (``codes[0:n]``) keeps the runs; any other
+        array made from these codes (reordered, a part, a result) has none."""
+        starts = getattr(obj, "starts", None)
+        same = (
+            isinstance(obj, np.ndarray)
+            and self.shape == obj.shape
+            and self.strides == obj.strides
+            and self.__array_interface__["data"][0] == obj.__array_interface__["data"][0]
+        )
+        self.starts = starts if same else None
 
     def sums(self, column: np.ndarray) -> np.ndarray | None:
         """Σ column per run, each run's ``np.add.reduce``: a 0 before each run, then one
