@@ -43,10 +43,10 @@ def float_texts(values: np.ndarray, missing: str) -> pa.Array:
         )
     small = point & (np.abs(values) < 1e-4) & (values != 0)  # Arrow's 0.00001 is Python's 1e-05
     other = small
-    if scientific.any():
+    if scientific.any():  # the regex over those in scientific notation only
         chosen = _arrow.from_numpy(scientific)
         other = other.copy()
-        other[scientific] = _arrow.bools(
+        other[scientific] |= _arrow.bools(
             pc.match_substring_regex(text.filter(chosen), _OTHER_NOTATION)
         )
     if other.any():
@@ -162,7 +162,7 @@ class InParallel:
 
     def __exit__(self, *_: object) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)  # interrupted: what waits is not run
 
 
 def joined_lines(columns: Sequence[pa.Array], delimiter: str) -> bytes:
