@@ -194,7 +194,7 @@ def _computed(files: list[_File], spec: KernelSpec, options: Options) -> list[Wa
     if len(set(names)) < len(names):
         return None
     lengths = np.array([f.records.num_rows for f in files])
-    records = _joined([f.records for f in files])
+    records = _one_batch([f.records for f in files])
     codes = Runs.of(lengths)
     keys = ChunkKeys(KeySet((), spec.empty_is_missing), codes, len(files))
     try:
@@ -223,7 +223,7 @@ def _computed(files: list[_File], spec: KernelSpec, options: Options) -> list[Wa
     return _rows(files, chunk, states, problems, binary, options)
 
 
-def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+def _one_batch(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
     """The files' batches (of one schema) as one batch, in order."""
     schema = batches[0].schema
     columns = range(batches[0].num_columns)

@@ -40,14 +40,18 @@ class Runs(np.ndarray):
         self.starts = starts if same else None
 
     def sums(self, column: np.ndarray) -> np.ndarray | None:
-        """Σ column per run, each run's ``np.add.reduce``: a 0 before each run, then one
-        ``reduceat`` (which adds a run's first value to the pairwise sum of the rest,
-        where ``reduce`` adds them all to 0). None for a column not of these rows."""
+        """Σ column per run, each run's own ``np.add.reduce`` (what its rows give as a
+        chunk without keys: the same bits by construction; a run per file, so this loop is
+        per file, not per row). None for a column not of these rows."""
         starts = self.starts
         if starts is None or len(column) != len(self) or column.ndim != 1:
             return None
-        padded = np.insert(column, starts, 0.0)
-        return np.add.reduceat(padded, starts + np.arange(len(starts))).astype(float, copy=False)
+        ends = [*starts[1:].tolist(), len(column)]
+        sums = [
+            np.add.reduce(column[start:end])
+            for start, end in zip(starts.tolist(), ends, strict=True)
+        ]
+        return np.array(sums, dtype=float)
 
 
 def key_sum(codes: np.ndarray | None, n_keys: int, column: np.ndarray | Ones) -> np.ndarray:
