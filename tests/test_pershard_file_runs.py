@@ -194,3 +194,30 @@ def test_runs_codes_reordered_cut_or_computed_on_are_summed_as_plain_codes() -> 
     assert key_sum(permuted, 2, column).tolist() == [7.0, 3.0]  # codes 1, 0, 0, 0, 1
     assert getattr(codes + 0, "starts", None) is None
     assert getattr(codes[1:], "starts", None) is None
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"y": [0.0, 2.0, 3.0], "a": [1.5, 1.5, 1.5]},  # MAPE's zero label: left out, a note
+        {"y": [1e308, 2.0, 3.0], "a": [-1e308, 1.5, 1.5]},  # an infinite term, of weight 0
+    ],
+)
+def test_a_small_file_whose_terms_change_the_chunk_s_formula_keeps_every_file_s_row(
+    tmp_path: Path, odd: dict[str, list[float]]
+) -> None:
+    # a term that makes a whole chunk take another formula (MAPE's zero labels; an
+    # infinite term of weight 0) must leave every other file's row as it is alone
+    files = _files(tmp_path, 6)
+    frame = pd.DataFrame({**odd, "b": 2.0, "w": [0.0, 1.0, 1.0]})
+    files.insert(3, write_table(frame, tmp_path / "odd.parquet"))
+    asked: dict[str, Any] = dict(label="y", pred=["a", "b"], losses=SUMS, weight="w", threads=1)
+    together = losscli.evaluate(files, **asked)
+    alone = losscli.evaluate(files, residuals=True, **asked)
+    same_rows(together, alone)
+    assert together.notices == alone.notices and together.warnings == alone.warnings
+    for path, single in zip(files, _alone(files, **asked), strict=True):
+        rows = together.frame.file == str(path)
+        for name in together.losses:
+            got = together.frame.losses[name].values[rows]
+            assert got.tobytes() == single.frame.losses[name].values.tobytes(), (path, name)
