@@ -141,3 +141,20 @@ def test_parquet_is_never_decoded_as_text_for_a_standard_output_without_a_buffer
             "losscli: error: standard output takes only text here, and Parquet is binary; "
             "write it to a file with -o result.parquet\n"
         )
+
+
+@pytest.mark.parametrize("table", ["rows", "comparisons"])
+def test_parquet_group_column_named_like_a_count_column_keeps_its_values(
+    run, tmp_path: Path, table: str
+) -> None:
+    # a group column may be named n_series (mase and rmsse's count, absent here): its
+    # values are the group's, written as text, not read as that count
+    frame = DATA.assign(n_series=["x:1", "x:1", "b", "b", "b", "c", "c"], other=DATA.y_pred + 1)
+    data = write_table(frame, tmp_path / "data.parquet")
+    args = ["evaluate", str(data), "-l", "y_true", "-p", "y_pred", "-p", "other"]
+    args += ["-g", "n_series", "--compare", "--table", table, "-o", str(tmp_path / "out.pq")]
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    column = pq.read_table(tmp_path / "out.pq").column("n_series")
+    assert column.type == pa.string()
+    assert set(column.to_pylist()) == {"x:1", "b", "c", None}

@@ -76,14 +76,12 @@ def render_parquet(result: EvaluationResult, display: Display) -> bytes:
 
 
 def _column(name: str, values: np.ndarray, is_group: bool) -> pa.Array:
-    if values.dtype == object and not is_group:  # texts: also the comparisons' loss, verdict
-        return pa.array(values.tolist(), type=pa.string())
-    if name in TEXT_COLUMNS:
+    if is_group:  # whatever its name (a group column may be called n_series)
+        return _group_column(values)
+    if values.dtype == object or name in TEXT_COLUMNS:  # also the comparisons' loss, verdict
         return pa.array(values.tolist(), type=pa.string())
     if name in ("n", "n_series"):  # n_series: the series a row of mase, rmsse averages over
         return pa.array(np.asarray(values, dtype=np.int64))
-    if is_group:
-        return _group_column(values)
     return pa.array(np.asarray(values, dtype=np.float64), from_pandas=True)  # NaN: null
 
 
