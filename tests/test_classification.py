@@ -14,7 +14,7 @@ from sklearn.metrics import accuracy_score, brier_score_loss, log_loss
 
 from losscli import evaluate
 from losscli.errors import InputError, UsageError
-from losscli.losses.classification import row_extreme, row_sum
+from losscli.losses.softmax import row_extreme, row_sum
 
 CLASSES = ["cat", "dog", "fox", "owl"]
 

@@ -18,7 +18,8 @@ import pyarrow as pa
 from ..errors import UsageError
 from ..losses import EPS, Batch, Params
 from ..losses.batch import Deferred
-from ..losses.classification import log_sigmoid, log_softmax
+from ..losses.classification import log_sigmoid
+from ..losses.softmax import log_softmax
 from ..reading import CLASS, ONEHOT, VALUE, ColumnPlan, Model
 from ..reading.classes import BOOLEAN_LABELS, ClassMatcher, one_hot, shared_prefix
 from ..reading.columns import PERIOD_KEY

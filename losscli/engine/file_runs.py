@@ -29,13 +29,14 @@ import pyarrow as pa
 from ..errors import InputError, PluginFailure
 from ..reading import VALUE, Source, to_float
 from .checks import RowProblems, binary_rows
+from .finalize import OWN_ROW_KINDS, own_row
 from .fold import PartFold, SourceResult, closing
-from .gather import SMALL_ROWS, Piece, clean_problems
+from .gather import SMALL_ROWS, Piece, clean_problems, one_batch
 from .kernel import KernelSpec, evaluate_chunk
 from .keys import ChunkKeys, KeySet
 from .partial import Partial
 from .reduce import Runs
-from .statistics import Key, Largest, Sum
+from .statistics import Key, Sum
 from .together import Together, Waiting, likeness
 
 if TYPE_CHECKING:
@@ -176,7 +177,7 @@ class _Spec:
             and not plan.notices
             and all(len(m.columns) == 1 and not (m.multiclass or m.levels) for m in plan.models)
             and all(
-                step.declared and all(type(stat.kind) in (Sum, Largest) for stat in step.declared)
+                step.declared and all(type(stat.kind) in OWN_ROW_KINDS for stat in step.declared)
                 for steps in spec.steps.values()
                 for step in steps
             )
@@ -194,7 +195,7 @@ def _computed(files: list[_File], spec: KernelSpec, options: Options) -> list[Wa
     if len(set(names)) < len(names):
         return None
     lengths = np.array([f.records.num_rows for f in files])
-    records = _one_batch([f.records for f in files])
+    records = one_batch([f.records for f in files], list(files[0].records.schema))
     codes = Runs.of(lengths)
     keys = ChunkKeys(KeySet((), spec.empty_is_missing), codes, len(files))
     try:
@@ -223,14 +224,6 @@ def _computed(files: list[_File], spec: KernelSpec, options: Options) -> list[Wa
     return _rows(files, chunk, states, problems, binary, options)
 
 
-def _one_batch(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
-    """The files' batches (of one schema) as one batch, in order."""
-    schema = batches[0].schema
-    columns = range(batches[0].num_columns)
-    arrays = [pa.concat_arrays([b.column(i) for b in batches]) for i in columns]
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
-
-
 def _own_states(chunk: Partial, files: int) -> dict[Key, np.ndarray] | None:
     """The chunk's states as each file's fold makes them of its one chunk (absorbed into
     an empty total: 0 + each sum, −inf's maximum with each maximum), a row per file; None
@@ -239,15 +232,13 @@ def _own_states(chunk: Partial, files: int) -> dict[Key, np.ndarray] | None:
     at = np.arange(files)
     for key, state in chunk.states.items():
         kind = key[2].kind
-        if not isinstance(state, np.ndarray) or len(state) != files:
+        if not own_row(kind, state) or len(state) != files:
             return None
         if type(kind) is Sum:
             total = kind.empty(files, state)
             total += state
-        elif type(kind) is Largest and state.ndim == 1:
+        else:  # a maximum of one column
             total = kind.absorb(kind.empty(files, state), state, at)
-        else:
-            return None
         out[key] = total
     return out
 

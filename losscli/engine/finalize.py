@@ -169,13 +169,20 @@ def own_rows(partial: Partial) -> dict[Key, np.ndarray] | None:
     replicated = boot is not None and (boot.sums or boot.ranks or boot.span is not None)
     if partial.size != 1 or replicated:
         return None
-    for (_, _, stat), state in partial.states.items():
-        kind = type(stat.kind)
-        if not isinstance(state, np.ndarray) or not (
-            kind is Sum or (kind is Largest and state.ndim == 1)
-        ):
-            return None
+    if not all(own_row(stat.kind, state) for (_, _, stat), state in partial.states.items()):
+        return None
     return partial.states
+
+
+OWN_ROW_KINDS = (Sum, Largest)  # the kinds whose state of one key can be its own row
+
+
+def own_row(kind: object, state: object) -> bool:
+    """Whether a state of one key is its own overall row as its kind shows it: a sum, or
+    the maximum of one column (pooling one key changes no bit)."""
+    if not isinstance(state, np.ndarray) or type(kind) not in OWN_ROW_KINDS:
+        return False
+    return type(kind) is Sum or state.ndim == 1
 
 
 def stacked_sums(

@@ -118,7 +118,10 @@ class PartFold:
                         self.flush()
                 else:
                     self.flush()
-                    self._compute(records, self.total.keys.chunk(ids), evidence, name, first_row)
+                    keys = self.total.keys.chunk(ids)
+                    at = self.position
+                    kernel = self._kernel(records, keys, evidence, name, first_row, at)
+                    self._compute(kernel, records.num_rows)
                 first_row += records.num_rows
                 self.position += records.num_rows
         except Exception:
@@ -128,19 +131,10 @@ class PartFold:
             for chunk in self._drain():
                 self._absorb(chunk)
 
-    def _compute(
-        self,
-        records: pa.RecordBatch,
-        keys: ChunkKeys,
-        evidence: dict[str, bool],
-        name: str,
-        first_row: int,
-        position: int | None = None,
-    ) -> None:
-        """One chunk computed (here or on the pool) and the partials done absorbed."""
-        at = self.position if position is None else position
-        kernel = self._kernel(records, keys, evidence, name, first_row, at)
-        for chunk in self._submit(kernel, records.num_rows):
+    def _compute(self, kernel: Callable[[], Partial], rows: int) -> None:
+        """One chunk's kernel call (:meth:`_kernel`, on ``rows`` rows) run here or on the
+        pool, and the partials done absorbed."""
+        for chunk in self._submit(kernel, rows):
             self._absorb(chunk)
 
     def _kernel(
@@ -212,7 +206,9 @@ class PartFold:
         if never gathered: every message is the one-by-one path's."""
         for piece in pieces:
             keys = self.total.keys.chunk(piece.ids)
-            self._compute(piece.records, keys, {}, piece.part, piece.first_row, piece.position)
+            records, at = piece.records, piece.position
+            kernel = self._kernel(records, keys, {}, piece.part, piece.first_row, at)
+            self._compute(kernel, records.num_rows)
             if piece.part in deferred and piece is _last_of(pieces, piece.part):
                 self.check(piece.part)
 

@@ -17,6 +17,7 @@ agree to rounding (1e-16 relative), as for any other chunk size.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,8 +83,13 @@ class Gathered:
     def records(self, pieces: list[Piece]) -> pa.RecordBatch:
         """The pieces' rows as one batch of the columns the kernel reads."""
         fields = _kept(pieces[0].records.schema, self.skip)
-        arrays = [pa.concat_arrays([p.records.column(f.name) for p in pieces]) for f in fields]
-        return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+        return one_batch([p.records for p in pieces], fields)
+
+
+def one_batch(batches: Sequence[pa.RecordBatch], fields: Sequence[pa.Field]) -> pa.RecordBatch:
+    """The ``fields`` of batches (of one schema) as one batch, their rows in order."""
+    arrays = [pa.concat_arrays([b.column(f.name) for b in batches]) for f in fields]
+    return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
 
 
 def gathers(plan_label_kind: str, has_period: bool) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field, replace
-from functools import cached_property, partial
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -165,22 +165,12 @@ class Work:
     reference: str | None
     sharded: bool  # a dataset of shards: each shard's columns are checked
 
-    @cached_property
-    def needed(self) -> tuple[str, ...]:
-        """The plan's columns to read, found once (each part reads them)."""
-        return self.plan.needed
-
-    @cached_property
-    def numeric(self) -> tuple[str, ...]:
-        """The plan's numeric columns, found once."""
-        return self.plan.numeric
-
     def require_columns(self, part: Source) -> None:
         """A shard's columns, checked before it is read: every shard needs the plan's."""
         if not self.sharded:
             return
         columns = part.columns()
-        missing = [c for c in self.needed if c not in columns]
+        missing = [c for c in self.plan.needed if c not in columns]
         if missing:
             raise InputError(
                 f"{part.name}: no column {', '.join(map(repr, missing))}; every "
@@ -296,7 +286,7 @@ def read_part(work: Work, part: Source) -> Iterator[pa.RecordBatch]:
     """The batches of one part (a file, a shard, a partition) of ``work``'s input, of just
     the columns it needs; a shard's columns checked first."""
     work.require_columns(part)
-    return part.batches(work.needed, work.numeric)
+    return part.batches(work.plan.needed, work.plan.numeric)
 
 
 class _Workers:

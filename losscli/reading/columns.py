@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..errors import InputError, UsageError
 from .quantiles import QuantileSpec
@@ -52,7 +53,7 @@ class ColumnPlan:
     def label(self) -> str:
         return self.labels[0]
 
-    @property
+    @cached_property  # read per part and per chunk: found once (a frozen plan's are fixed)
     def numeric(self) -> tuple[str, ...]:
         labels = self.labels if self.label_kind != CLASS else ()
         model_columns = (c for m in self.models for c in m.columns)
@@ -60,7 +61,7 @@ class ColumnPlan:
             dict.fromkeys((*labels, *model_columns, *filter(None, [self.weight]), *self.extra))
         )
 
-    @property
+    @cached_property
     def needed(self) -> tuple[str, ...]:
         groups = ((self.time or g) if g == PERIOD_KEY else g for g in self.group_by)
         return tuple(dict.fromkeys((*self.labels, *self.numeric, *groups)))
