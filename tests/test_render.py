@@ -606,3 +606,34 @@ def test_losses_offers_and_writes_every_catalog_format(run, fmt: str) -> None:
     done = run("losses", "-f", fmt)
     assert done.exit_code == 0 and "mse" in done.stdout
     assert set(CATALOG_FORMATS) == {"table", *WRITERS}
+
+
+@pytest.mark.parametrize(("threads", "most"), [(1, 1), (2, 2), (64, 4)])
+def test_formatting_uses_at_most_threads(threads: int, most: int) -> None:
+    """``--threads 1`` formats on the calling thread; more, on at most ``threads`` threads
+    (and never more than ``InParallel.THREADS``)."""
+    import threading
+    import time
+
+    from losscli.render.columns import InParallel
+
+    def job() -> str:
+        time.sleep(0.01)  # long enough that a pool's threads all take jobs
+        return threading.current_thread().name
+
+    with InParallel(threads) as in_parallel:
+        names = set(in_parallel([job] * 16))
+    assert len(names) <= most
+    if threads == 1:
+        assert names == {threading.current_thread().name}
+    else:
+        assert all(name.startswith("losscli-format") for name in names)
+
+
+def test_formatting_on_one_thread_writes_the_same_bytes() -> None:
+    rows = [ResultRow("f", "p", {"g": i}, 1, {"mse": i / 7}) for i in range(50)]
+    rows.append(ResultRow("f", "p", None, 50, {"mse": 3.5}))
+    result = result_from_rows(rows, ["mse"], ["g"])
+    one = "".join(text_module.csv_pieces(result, ",", python_cells=0, threads=1))
+    assert one == "".join(text_module.csv_pieces(result, ",", python_cells=0))
+    assert "".join(json_pieces(result, 7, threads=1)) == "".join(json_pieces(result, 7))

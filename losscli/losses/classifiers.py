@@ -34,6 +34,7 @@ from .class_counts import (
     recall_per_class,
 )
 from .classification import (
+    CLASSIFICATION,
     OUTSIDE_UNIT,
     binary_log_probs,
     class_log_probs,
@@ -42,7 +43,6 @@ from .params import Param
 from .registry import Direction, Loss, Rule, Task, register
 from .shapes import Custom, Mean, Sums, Terms, ratio
 
-CLASSIFICATION = (Task.BINARY, Task.MULTICLASS)
 AVERAGES = ("binary", "macro", "micro", "weighted", "none")
 NO_SCORES = Rule(
     "no_scores",

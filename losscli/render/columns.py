@@ -9,6 +9,7 @@ differs more (Arrow's ``0.00001`` is Python's ``1e-05``) is formatted by ``repr`
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -143,18 +144,21 @@ def _is_none(value: object) -> bool:
 
 class InParallel:
     """Runs formatting jobs on a few threads (Arrow's kernels release the GIL): one pool
-    for a whole write, made at its first jobs, not one per slice of rows."""
+    for a whole write, made at its first jobs, not one per slice of rows. ``threads``: at
+    most this many (``--threads``; None: the machine's cores), and never more than
+    ``THREADS``, past which formatting gains nothing."""
 
     THREADS = 4
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         self._pool: ThreadPoolExecutor | None = None
+        self.threads = min(self.THREADS, threads or os.cpu_count() or 1)
 
     def __call__(self, jobs: Sequence[Callable[[], _T]]) -> list[_T]:
-        if len(jobs) < 2:
+        if len(jobs) < 2 or self.threads < 2:
             return [job() for job in jobs]
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="losscli-format")
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="losscli-format")
         return list(self._pool.map(lambda job: job(), jobs))
 
     def __enter__(self) -> InParallel:

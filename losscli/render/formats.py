@@ -38,6 +38,7 @@ class Display(NamedTuple):
     table: str = "rows"  # which of a result's tables (``TABLES``) is written
     chart: str | None = None  # --chart: the loss charted after the table ("": the first)
     no_chart: bool = False  # --no-chart: markdown without its Mermaid charts
+    threads: int | None = None  # --threads: formatting's at most (None: the machine's cores)
 
     @property
     def charset(self) -> str | None:

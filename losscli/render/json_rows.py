@@ -27,9 +27,12 @@ ITEM = " " * 8
 INNER = " " * 10
 
 
-def json_pieces(result: EvaluationResult, slice_rows: int) -> Iterator[str]:
+def json_pieces(
+    result: EvaluationResult, slice_rows: int, threads: int | None = None
+) -> Iterator[str]:
     """The JSON document of ``result`` in pieces, as ``json_text(result.to_dict())`` writes
-    it: the head, the rows ``slice_rows`` at a time, the rest."""
+    it: the head, the rows ``slice_rows`` at a time, the rest; formatted on at most
+    ``threads`` threads (``--threads``)."""
     if result.baseline is not None:
         yield _dumps(result.to_dict())
         return
@@ -39,7 +42,7 @@ def json_pieces(result: EvaluationResult, slice_rows: int) -> Iterator[str]:
         yield head + "[]" + tail
         return
     yield head + "[\n"
-    with InParallel() as in_parallel:
+    with InParallel(threads) as in_parallel:
         for start in range(0, len(frame), slice_rows):
             rows = frame.take(slice(start, start + slice_rows))
             separator = ",\n" if start + slice_rows < len(frame) else ""

@@ -96,13 +96,14 @@ def csv_pieces(
     python_cells: int = PYTHON_CELLS,
     *,
     table: str = "rows",
+    threads: int | None = None,
 ) -> Iterator[str]:
     """The CSV text in pieces: the header, then the rows a slice at a time.
 
     Whole columns of a slice are formatted at once (``columns``); a result of at most
     ``python_cells`` cells, and a slice with a bare carriage return or NUL in a text, go
     through ``csv_lines`` row by row instead. ``table``: which of the result's tables
-    (``--table``).
+    (``--table``). ``threads``: formatting's at most (``--threads``).
     """
     if table == "rows":  # (no import of the other tables: a plain run starts sooner)
         names, flat = result.columns(), result.flat()
@@ -114,7 +115,7 @@ def csv_pieces(
     if len(flat[names[0]]) * len(names) <= python_cells:
         yield _row_by_row(flat, names, delimiter)
         return
-    with InParallel() as in_parallel:
+    with InParallel(threads) as in_parallel:
         for start in range(0, len(flat[names[0]]), SLICE_ROWS):
             part = {name: flat[name][start : start + SLICE_ROWS] for name in names}
             jobs = [partial(csv_cells, part[name], _cell, delimiter) for name in names]
@@ -155,11 +156,11 @@ def _row_by_row(part: dict[str, np.ndarray], names: Sequence[str], delimiter: st
 
 def render_csv(result: EvaluationResult, display: Display) -> Iterator[str]:
     """Flat rows at full float precision; empty cells for missing values."""
-    return csv_pieces(result, ",", PYTHON_CELLS, table=display.table)
+    return csv_pieces(result, ",", PYTHON_CELLS, table=display.table, threads=display.threads)
 
 
 def render_tsv(result: EvaluationResult, display: Display) -> Iterator[str]:
-    return csv_pieces(result, "\t", PYTHON_CELLS, table=display.table)
+    return csv_pieces(result, "\t", PYTHON_CELLS, table=display.table, threads=display.threads)
 
 
 def render_json(result: EvaluationResult, display: Display) -> Iterator[str]:
@@ -174,7 +175,7 @@ def render_json(result: EvaluationResult, display: Display) -> Iterator[str]:
         return iter([json_text(result.to_dict())])
     from .json_rows import json_pieces
 
-    return json_pieces(result, SLICE_ROWS)
+    return json_pieces(result, SLICE_ROWS, display.threads)
 
 
 def render_markdown(result: EvaluationResult, display: Display) -> str:
