@@ -352,7 +352,13 @@ FEATURES = {
         "losscli.engine.series_compare",
     ),
     "--ci, --compare": ("losscli.engine.intervals", "losscli.engine.student"),
-    "--ci-method bootstrap": (
+    "--ci-method bootstrap, and --ci's hidden one (R², F1, …)": (
+        "losscli.engine.bootstrap.blas",
+        "losscli.engine.bootstrap.cells",
+        "losscli.engine.bootstrap.chunk",
+        "losscli.engine.bootstrap.replicates",
+        "losscli.engine.bootstrap.settle",
+        "losscli.engine.bootstrap.weights",
         "losscli.engine.bootstrap.resample",
         "losscli.engine.bootstrap.rank_tables",
         "losscli.engine.rank_intervals",

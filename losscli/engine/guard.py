@@ -16,11 +16,10 @@ from functools import partial
 
 from ..errors import InputError
 from . import delong_pairs
-from .bootstrap import Replicates, capacity_for
 from .budget import LOWER_REPLICATES, MemoryBudget, OverBudget
 from .checks import WEIGHT_ADVICE, WEIGHT_SUM_LIMIT
 from .kernel import KernelSpec
-from .partial import Partial
+from .partial import Partial, capacity_for
 from .ranks import RANKS, RankKind
 from .statistics import Key, Kind
 
@@ -31,7 +30,10 @@ class FoldGuard:
 
     def __init__(self, spec: KernelSpec, total: Partial, budget: MemoryBudget) -> None:
         self.spec, self.total, self.budget = spec, total, budget
-        total.bootstrap = Replicates(budget=budget)
+        if spec.resampling is not None:  # a run without the bootstrap loads none of it (#18)
+            from .bootstrap import Replicates
+
+            total.bootstrap = Replicates(budget=budget)
         self.held_before = budget.held
         self.no_bootstrap = ""  # why the hidden bootstrap was left out
         self.ranks_held = 0  # bytes of the total's rank tables, charged

@@ -18,7 +18,6 @@ from ..reading import Model
 from ..result import CiSettings, LossColumn
 from ..result.adjust import adjusted
 from . import delong, delong_pairs
-from .bootstrap import FALLBACK_BOOTSTRAP
 
 if TYPE_CHECKING:  # the intervals' formulas: imported where a run has intervals (start-up, #18)
     from ..result import Comparison
@@ -97,6 +96,8 @@ def _loss_interval(
 
 def _without_bootstrap(why: str) -> str:
     """The note of a loss whose bootstrap under the normal method was over the budget."""
+    from .bootstrap import FALLBACK_BOOTSTRAP
+
     return (
         f"no interval: its bootstrap ({FALLBACK_BOOTSTRAP.resamples:,} resamples) was left out, "
         f"as {why}; "
