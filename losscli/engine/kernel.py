@@ -38,7 +38,6 @@ from .budget import MemoryBudget
 from .checks import RowProblems, binary_rows
 from .declarations import same_kind
 from .delong import PLACEMENTS
-from .delong_pairs import PAIRS
 from .keys import ChunkKeys, KeySet
 from .partial import Partial
 from .shifted import ChunkMoments
@@ -308,6 +307,8 @@ class _Chunk:
 
     def _add_pairs(self, sums: BlockSums, reference: str) -> None:
         """Each binary model's pair table with the reference (DeLong's paired test)."""
+        from .delong_pairs import PAIRS
+
         theirs = self.ranked[reference]
         for model, losses in self.ranked.items():
             for loss, (ranks, weights) in losses.items():

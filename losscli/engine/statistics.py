@@ -56,6 +56,7 @@ class Kind:
     fill: ClassVar[float] = 0.0  # a key without rows
     shifted: ClassVar[bool] = False  # resampled as PowerSums around each key's first value
     resampled: ClassVar[bool] = False  # the bootstrap resamples it (:meth:`replicated`)
+    table: ClassVar[bool] = False  # entries the fold's guard charges as they merge (ranks, pairs)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

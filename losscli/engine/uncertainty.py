@@ -17,7 +17,7 @@ from ..losses.shapes import CROSS, NUM, Ranked, Shape
 from ..reading import Model
 from ..result import CiSettings, LossColumn
 from ..result.adjust import adjusted
-from . import delong, delong_pairs
+from . import delong
 
 if TYPE_CHECKING:  # the intervals' formulas: imported where a run has intervals (start-up, #18)
     from ..result import Comparison
@@ -193,6 +193,8 @@ def _delong(
     multi-class models, or where no placement tables were kept."""
     if multiclass or "delong.pos" not in mine.sums or "delong.pos" not in ref.sums:
         return None
+    from . import delong_pairs
+
     pairs: Any = mine.sums.get("pairs")  # the pair tables' store (delong_pairs.PairKind.rows)
     found = None if pairs is None else delong_pairs.paired(pairs, ci.level)
     if found is not None:
