@@ -405,30 +405,12 @@ def _drift_spec(drift: bool, *, period: bool, **given: Any) -> DriftSpec | None:
     return drift_spec(drift, period=period, **given)
 
 
-def _series_run(
-    losses: tuple[Loss, ...],
-    *,
-    history: Any,
-    series: tuple[str, ...],
-    series_weight: str | None,
-    time_col: str | None,
-    **given: Any,
-) -> SeriesRun | None:
+def _series_run(losses: tuple[Loss, ...], **options: Any) -> SeriesRun | None:
     """:func:`~.engine.series_plan.series_run`, loaded where a loss is scaled by the history
     or an option of it is given: a run without either has no series (start-up, #18)."""
-    if (
-        not any(loss.history for loss in losses)
-        and history is None
-        and not (series or series_weight or time_col)
-    ):
+    given = [options[name] for name in ("series", "series_weight", "time_col")]
+    if not any(loss.history for loss in losses) and options["history"] is None and not any(given):
         return None
     from .engine.series_plan import series_run
 
-    return series_run(
-        losses,
-        history=history,
-        series=series,
-        series_weight=series_weight,
-        time_col=time_col,
-        **given,
-    )
+    return series_run(losses, **options)
