@@ -326,14 +326,17 @@ FEATURES = {
         "losscli.render.thresholds",
     ),
     "--per-class": ("losscli.result.per_class",),
+    "--quantiles": ("losscli.reading.quantiles",),
     "--confusion": ("losscli.result.confusion", "losscli.render.confusion"),
     "--drift": (
+        "losscli.engine.drift_spec",
         "losscli.engine.drift",
         "losscli.engine.drift_stats",
         "losscli.result.drift",
         "losscli.render.drift",
     ),
     "--period": (
+        "losscli.engine.period_spec",
         "losscli.engine.periods",
         "losscli.engine.period_rows",
         "losscli.engine.period_labels",
@@ -341,6 +344,7 @@ FEATURES = {
         "zoneinfo",
     ),
     "--history (mase, rmsse)": (
+        "losscli.engine.series_plan",
         "losscli.reading.history",
         "losscli.engine.history_fold",
         "losscli.engine.history_scale",
@@ -348,7 +352,15 @@ FEATURES = {
         "losscli.engine.series_compare",
     ),
     "--ci, --compare": ("losscli.engine.intervals", "losscli.engine.student"),
-    "--ci-method bootstrap": (
+    "--compare of rank losses (DeLong's pair tables)": ("losscli.engine.delong_pairs",),
+    "r2 (its moments)": ("losscli.engine.moments",),
+    "--ci-method bootstrap, and --ci's hidden one (R², F1, …)": (
+        "losscli.engine.bootstrap.blas",
+        "losscli.engine.bootstrap.cells",
+        "losscli.engine.bootstrap.chunk",
+        "losscli.engine.bootstrap.replicates",
+        "losscli.engine.bootstrap.settle",
+        "losscli.engine.bootstrap.weights",
         "losscli.engine.bootstrap.resample",
         "losscli.engine.bootstrap.rank_tables",
         "losscli.engine.rank_intervals",
@@ -396,12 +408,13 @@ def _last_line(code: str, cwd: Path) -> str:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-@pytest.mark.parametrize("help_only", [False, True])
+@pytest.mark.parametrize("options", [None, ("-f", "csv"), ("-g", "g", "-w", "w", "-f", "csv")])
 def test_a_plain_run_imports_no_plugin_machinery_nor_what_it_does_not_use(
-    tmp_path: Path, help_only: bool, fmt: str
+    tmp_path: Path, options: tuple[str, ...] | None, fmt: str
 ) -> None:
+    """A plain run (None: ``evaluate --help``), grouped and weighted or not."""
     path = sales_file(tmp_path, fmt)
-    args = ["evaluate", "--help"] if help_only else ["evaluate", str(path), "-f", "csv"]
+    args = ["evaluate", "--help"] if options is None else ["evaluate", str(path), *options]
     assert modules_left_loaded(args, NOT_LOADED + FEATURE_MODULES, tmp_path) == []
 
 

@@ -10,7 +10,7 @@ holds logits), and the logits travel along for the losses that are stabler with 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -24,7 +24,9 @@ from ..reading import CLASS, ONEHOT, VALUE, ColumnPlan, Model
 from ..reading.classes import BOOLEAN_LABELS, ClassMatcher, one_hot, shared_prefix
 from ..reading.columns import PERIOD_KEY
 from .checks import RowProblems, Rows
-from .period_spec import PeriodSpec
+
+if TYPE_CHECKING:  # --period's type: imported where a run has one (start-up, #18)
+    from .period_spec import PeriodSpec
 
 
 class BatchBuilder:

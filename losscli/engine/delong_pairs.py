@@ -26,7 +26,7 @@ binned values shown by up to the sum of their stated bounds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -134,6 +134,8 @@ class PairStore:
 @dataclass(frozen=True)
 class PairKind(Kind):
     """A model's pair tables with the reference (:class:`PairStore`), merged by value."""
+
+    table: ClassVar[bool] = True
 
     def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
         model, reference, weights = column

@@ -26,7 +26,6 @@ from ..result.frame import repeated
 from . import frame_parts as parts
 from .order import key_order, shown_values
 from .partial import Partial
-from .period_spec import PeriodSpec
 from .settings import Uncertainty
 from .statistics import Key, Largest, Role, Sum
 from .uncertainty import LossRows, compare, with_intervals
@@ -34,6 +33,7 @@ from .uncertainty import LossRows, compare, with_intervals
 if TYPE_CHECKING:  # the features' types: imported where a run has them (start-up, #18)
     from ..result import CiSettings, Comparison
     from ..result.thresholds import ThresholdRun
+    from .period_spec import PeriodSpec
     from .series_plan import SeriesRun
 
 NOT_APPLICABLE = "not applicable"

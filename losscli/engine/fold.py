@@ -30,7 +30,6 @@ from ..errors import InputError, PluginFailure
 from ..losses import Task
 from ..reading import to_float
 from ..result import Frame
-from .bootstrap import Settler
 from .budget import OverBudget
 from .checks import RowProblems
 from .finalize import Finishing, result_frame
@@ -42,6 +41,7 @@ from .partial import Partial
 
 if TYPE_CHECKING:
     from ..result import Comparison
+    from .bootstrap import Settler
     from .run import Options, Work
 
 POOL_MIN_ROWS = 1 << 14  # smaller chunks are computed on the folding thread
@@ -83,7 +83,11 @@ class PartFold:
         self.total = Partial.empty(KeySet(work.plan.group_by, work.spec.empty_is_missing))
         self.position = position  # rows of the input before the next chunk (the bootstrap's unit)
         self.guard = FoldGuard(work.spec, self.total, options.budget)
-        self.settler = Settler(pool, self.threads, options.budget)
+        self.settler: Settler | None = None  # multiplies the bootstrap's cells out
+        if work.spec.resampling is not None:  # a run without it loads none of it (#18)
+            from .bootstrap import Settler
+
+            self.settler = Settler(pool, self.threads, options.budget)
         self.pending: deque[Future[Partial]] = deque()
         # small batches wait to be computed as one chunk (a local run: engine/gather.py)
         plan = work.plan
@@ -238,10 +242,13 @@ class PartFold:
     def settled(self) -> Partial:
         """The total, its bootstrap cells multiplied out (the fold is done)."""
         self.flush()
-        self._hand_over()  # the last cells, beside the last products
-        self._settling(self.settler.finish)
+        settler = self.settler
+        if settler is None:
+            return self.total
+        self._hand_over(settler)  # the last cells, beside the last products
+        self._settling(settler, settler.finish)
         if not self.guard.no_bootstrap:
-            self.total.add_replicated(self.settler.sums)
+            self.total.add_replicated(settler.sums)
         return self.total
 
     def _submit(self, kernel: Callable[[], Partial], rows: int) -> list[Partial]:
@@ -268,25 +275,28 @@ class PartFold:
         """One chunk's partial into the total; the bootstrap's waiting cells handed to the
         settler once there are enough (:mod:`.settle`)."""
         self.guard.absorb(chunk, self.work.plan.weight)
+        settler = self.settler
+        if settler is None:
+            return
         if self.guard.no_bootstrap:  # left out: the products taken before go too
-            self.settler.drop()
+            settler.drop()
         elif self.total.bootstrap is not None and self.total.bootstrap.due:
-            self._hand_over()
+            self._hand_over(settler)
 
-    def _hand_over(self) -> None:
+    def _hand_over(self, settler: Settler) -> None:
         """The total's waiting bootstrap cells to the settler, which multiplies them out."""
         cells = None if self.total.bootstrap is None else self.total.bootstrap.take_cells()
         if cells is not None:
-            self._settling(partial(self.settler.take, cells))
+            self._settling(settler, partial(settler.take, cells))
 
-    def _settling(self, step: Callable[[], object]) -> None:
+    def _settling(self, settler: Settler, step: Callable[[], object]) -> None:
         """A step of the settler's, whose charges (products, growing sums) an optional
         bootstrap survives as the fold's own do (:meth:`.FoldGuard.leave_out`)."""
         try:
             step()
         except OverBudget as exc:
             self.guard.leave_out(exc)  # raises if the bootstrap is required
-            self.settler.drop()
+            settler.drop()
 
 
 def _lone(

@@ -15,12 +15,10 @@ from dataclasses import replace
 from functools import partial
 
 from ..errors import InputError
-from . import delong_pairs
-from .bootstrap import Replicates, capacity_for
 from .budget import LOWER_REPLICATES, MemoryBudget, OverBudget
 from .checks import WEIGHT_ADVICE, WEIGHT_SUM_LIMIT
 from .kernel import KernelSpec
-from .partial import Partial
+from .partial import Partial, capacity_for
 from .ranks import RANKS, RankKind
 from .statistics import Key, Kind
 
@@ -31,7 +29,10 @@ class FoldGuard:
 
     def __init__(self, spec: KernelSpec, total: Partial, budget: MemoryBudget) -> None:
         self.spec, self.total, self.budget = spec, total, budget
-        total.bootstrap = Replicates(budget=budget)
+        if spec.resampling is not None:  # a run without the bootstrap loads none of it (#18)
+            from .bootstrap import Replicates
+
+            total.bootstrap = Replicates(budget=budget)
         self.held_before = budget.held
         self.no_bootstrap = ""  # why the hidden bootstrap was left out
         self.ranks_held = 0  # bytes of the total's rank tables, charged
@@ -57,7 +58,9 @@ class FoldGuard:
         if skipped or self.no_bootstrap:
             self._drop_bootstrap(chunk, skipped)
         incoming, pairs, dropped = 0, 0, False
-        if self.tables:
+        if self.tables:  # a run without rank losses loads no pair tables (start-up, #18)
+            from . import delong_pairs
+
             incoming = self._charge_ranks(chunk)
             pairs, dropped = delong_pairs.charge(self.total, chunk, self.budget, self.pairs_held)
         if dropped:  # over the budget: unpaired from here on (delong_pairs)
@@ -75,6 +78,8 @@ class FoldGuard:
         if boot is not None:
             self.budget.release(boot.charged - (0 if boot.cells is None else boot.cells.nbytes))
         if pairs:
+            from . import delong_pairs
+
             self.pairs_held = delong_pairs.settle_charge(
                 self.total, self.budget, self.pairs_held, pairs
             )
@@ -93,7 +98,7 @@ class FoldGuard:
             kind = key[2].kind
             if kind.key_bytes():
                 self.wide[key] = kind
-            self.tables = self.tables or isinstance(kind, (RankKind, delong_pairs.PairKind))
+            self.tables = self.tables or kind.table
 
     def _charge_wide(self, chunk: Partial, keys: int) -> None:
         """Charge the wide per-key states (a diagram's bins, :meth:`.Kind.key_bytes`) for

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -34,16 +34,17 @@ from ..losses.shapes import CROSS, SPREAD, Found, Shape
 from ..reading import ColumnPlan, to_float
 from .batches import BatchBuilder
 from .blocks import CACHE_ROWS, BlockSums, Column, TermCache, rows_per_block, sum_table
-from .bootstrap import ChunkBootstrap, Resampling
 from .budget import MemoryBudget
 from .checks import RowProblems, binary_rows
 from .declarations import same_kind
 from .delong import PLACEMENTS
-from .delong_pairs import PAIRS
 from .keys import ChunkKeys, KeySet
 from .partial import Partial
 from .shifted import ChunkMoments
 from .statistics import Key, Statistic, Sum, flag
+
+if TYPE_CHECKING:  # the bootstrap: imported where a run resamples (start-up, #18)
+    from .bootstrap import Resampling
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,8 @@ class _Chunk:
         self.n_keys, self.position = n_keys, position
         self.resampler = None
         if spec.resampling is not None:
+            from .bootstrap import ChunkBootstrap
+
             optional = not spec.replicate_ratios  # the hidden bootstrap (R², F1, …): --ci normal
             self.resampler = ChunkBootstrap(spec.resampling, n_keys, spec.budget, optional=optional)
         self.n: np.ndarray | None = None
@@ -304,6 +307,8 @@ class _Chunk:
 
     def _add_pairs(self, sums: BlockSums, reference: str) -> None:
         """Each binary model's pair table with the reference (DeLong's paired test)."""
+        from .delong_pairs import PAIRS
+
         theirs = self.ranked[reference]
         for model, losses in self.ranked.items():
             for loss, (ranks, weights) in losses.items():

@@ -19,16 +19,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .bootstrap import Replicates, ReplicateSums, capacity_for
 from .checks import RowProblems
 from .keys import KeySet
 from .reduce import slice_of
 from .statistics import Key, State, Sum
 
-__all__ = ["Key", "Partial"]
+if TYPE_CHECKING:  # the bootstrap: imported where a run resamples (start-up, #18)
+    from .bootstrap import Replicates, ReplicateSums
+
+__all__ = ["Key", "Partial", "capacity_for"]
 
 
 @dataclass
@@ -70,6 +73,8 @@ class Partial:
             reserve(self.keys.size)
         theirs = other.bootstrap
         if theirs is not None and self.bootstrap is None:
+            from .bootstrap import Replicates
+
             self.bootstrap = Replicates()
         mine = self.bootstrap
         replaced = (
@@ -117,6 +122,8 @@ class Partial:
         """Add replicate sums made of this partial's cells (their keys are ids here)."""
         self._grow(self.keys.size)
         if self.bootstrap is None:
+            from .bootstrap import Replicates
+
             self.bootstrap = Replicates()
         self.bootstrap.add(replicated, self.keys.size, len(self.n))
 
@@ -153,6 +160,11 @@ class Partial:
         self.states = {k: k[2].kind.grown(v, capacity) for k, v in self.states.items()}
         if self.bootstrap is not None:
             self.bootstrap.grow(capacity)
+
+
+def capacity_for(size: int, capacity: int) -> int:
+    """Room for ``size`` keys: the capacity doubles, so a fold adds keys in amortised O(1)."""
+    return capacity if size <= capacity else max(size, 2 * capacity)
 
 
 def _add(mine: np.ndarray, theirs: np.ndarray, where: np.ndarray | slice) -> np.ndarray:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -235,6 +235,8 @@ class RankKind(Kind):
     """A rank statistic's state: a :class:`RankStore` of (key, class, score) entries,
     merged by concatenating (re-keyed) and summing equal scores; its rows are the
     per-class sums of :func:`key_class_sums`, and of all keys pooled."""
+
+    table: ClassVar[bool] = True
 
     def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
         ranks, weights = column

@@ -23,19 +23,19 @@ from ..errors import InputError, UsageError
 from ..losses import Loss, Params
 from ..reading import CLASS, ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead
-from ..reading.quantiles import QuantileSpec
 from .batches import BatchBuilder
 from .budget import MemoryBudget
 from .delong import placement_losses
 from .file_runs import FileRuns
 from .fold import PartFold, SourceResult
 from .kernel import KernelSpec
-from .period_spec import PeriodSpec
 from .settings import Uncertainty
 from .together import Together
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the features' types: imported where a run has them (start-up, #18)
+    from ..reading.quantiles import QuantileSpec
     from ..result.thresholds import ThresholdRun
+    from .period_spec import PeriodSpec
     from .series_plan import SeriesRun
 
 __all__ = ["Options", "PartFold", "Progress", "SourceResult", "Work", "evaluate_sources"]

@@ -14,9 +14,9 @@ from ..errors import UsageError
 from ..losses import Loss
 from ..result import CiSettings
 from ..result.adjust import ADJUSTMENTS
-from .bootstrap import FALLBACK_BOOTSTRAP, Resampling
 
 if TYPE_CHECKING:
+    from .bootstrap import Resampling
     from .drift_spec import DriftSpec
 
 CI_METHODS = ("normal", "bootstrap")
@@ -49,21 +49,11 @@ class Uncertainty:
         method, for the custom-shaped losses (R², F1, …: no sound streamed normal interval)."""
         if ci is not None:
             ci = replace(ci, adjust=adjust)
-        resampling = None
-        if ci is not None and ci.method == "bootstrap":
-            if not ci.resamples or ci.seed is None:
-                raise UsageError(
-                    f"the bootstrap needs its resamples and seed (got {ci.resamples} and "
-                    f"{ci.seed}): set both, as --resamples and --seed do"
-                )
-            resampling = Resampling(ci.resamples, ci.seed, ci.unit_rows or 1)
-        elif ci is not None and any(loss.shape.hidden_bootstrap for loss in losses):
-            resampling = FALLBACK_BOOTSTRAP
         return cls(
             ci=ci,
             compare=compare,
             compare_ci=ci or replace(COMPARE_WITHOUT_CI, adjust=adjust),
-            resampling=resampling,
+            resampling=_resampling(ci, losses),
         )
 
     @property
@@ -88,6 +78,25 @@ class Uncertainty:
         """The kernel streams the co-moments of normal intervals and comparisons."""
         asked = self.ci is not None or bool(self.compare) or self.drift is not None
         return asked and not self.bootstrap
+
+
+def _resampling(ci: CiSettings | None, losses: Sequence[Loss]) -> Resampling | None:
+    """What the kernel resamples (:meth:`Uncertainty.of`); None: nothing, and a run without
+    intervals loads nothing of the bootstrap (start-up, #18)."""
+    if ci is None:
+        return None
+    from .bootstrap import FALLBACK_BOOTSTRAP, Resampling
+
+    if ci.method == "bootstrap":
+        if not ci.resamples or ci.seed is None:
+            raise UsageError(
+                f"the bootstrap needs its resamples and seed (got {ci.resamples} and "
+                f"{ci.seed}): set both, as --resamples and --seed do"
+            )
+        return Resampling(ci.resamples, ci.seed, ci.unit_rows or 1)
+    if any(loss.shape.hidden_bootstrap for loss in losses):
+        return FALLBACK_BOOTSTRAP
+    return None
 
 
 def uncertainty_settings(

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from ..columns import Spread
 from .comoments import merged, pooled
 from .declarations import Problem, per_row_problem, same_fields
-from .moments import Centred, PowerSums
 from .reduce import key_max, key_sum, slice_of
+
+if TYPE_CHECKING:  # R²'s moments: imported where a run keeps them (start-up, #18)
+    from .moments import Centred
 
 State = Any  # a kind's per-key state: an array with a row per key, or a kind's own object
 
@@ -54,6 +56,7 @@ class Kind:
     fill: ClassVar[float] = 0.0  # a key without rows
     shifted: ClassVar[bool] = False  # resampled as PowerSums around each key's first value
     resampled: ClassVar[bool] = False  # the bootstrap resamples it (:meth:`replicated`)
+    table: ClassVar[bool] = False  # entries the fold's guard charges as they merge (ranks, pairs)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -219,9 +222,13 @@ class Moments(Kind):
         return f"{name}.w", f"{name}.mean", f"{name}.m2"
 
     def of_rows(self, codes: np.ndarray | None, n_keys: int, column: Any) -> State:
+        from .moments import Centred
+
         return _state(Centred.of_rows(codes, n_keys, column.values, column.weights))
 
     def empty(self, size: int, like: State) -> State:
+        from .moments import Centred
+
         return _state(Centred.empty(size))
 
     def grown(self, state: State, size: int) -> State:
@@ -241,12 +248,16 @@ class Moments(Kind):
         return np.asarray(column.values)
 
     def replicated(self, column: Any, shift: np.ndarray | None) -> list[Any]:
+        from .moments import PowerSums
+
         assert shift is not None
         return PowerSums.terms(column.values, column.weights, shift)
 
     def replicate_rows(
         self, name: str, parts: list[np.ndarray], shift: np.ndarray | None, *, order: np.ndarray
     ) -> dict[str, np.ndarray]:
+        from .moments import PowerSums
+
         assert shift is not None
         sums = PowerSums(shift, *parts)
         shown = sums.taken(order).then(sums.pooled()).shown()
@@ -254,6 +265,8 @@ class Moments(Kind):
 
 
 def _centred(state: State) -> Centred:
+    from .moments import Centred
+
     w, mean, m2, shift = state.T
     return Centred(shift, w, mean, m2)
 

@@ -17,8 +17,7 @@ from ..losses.shapes import CROSS, NUM, Ranked, Shape
 from ..reading import Model
 from ..result import CiSettings, LossColumn
 from ..result.adjust import adjusted
-from . import delong, delong_pairs
-from .bootstrap import FALLBACK_BOOTSTRAP
+from . import delong
 
 if TYPE_CHECKING:  # the intervals' formulas: imported where a run has intervals (start-up, #18)
     from ..result import Comparison
@@ -97,6 +96,8 @@ def _loss_interval(
 
 def _without_bootstrap(why: str) -> str:
     """The note of a loss whose bootstrap under the normal method was over the budget."""
+    from .bootstrap import FALLBACK_BOOTSTRAP
+
     return (
         f"no interval: its bootstrap ({FALLBACK_BOOTSTRAP.resamples:,} resamples) was left out, "
         f"as {why}; "
@@ -192,6 +193,8 @@ def _delong(
     multi-class models, or where no placement tables were kept."""
     if multiclass or "delong.pos" not in mine.sums or "delong.pos" not in ref.sums:
         return None
+    from . import delong_pairs
+
     pairs: Any = mine.sums.get("pairs")  # the pair tables' store (delong_pairs.PairKind.rows)
     found = None if pairs is None else delong_pairs.paired(pairs, ci.level)
     if found is not None:

@@ -13,9 +13,12 @@ import fnmatch
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ..errors import InputError, UsageError
-from .quantiles import QuantileSpec
+
+if TYPE_CHECKING:  # --quantiles' type: imported where a run has them (start-up, #18)
+    from .quantiles import QuantileSpec
 
 LABEL_NAMES = ("y_true", "label", "target", "actual", "y")
 PRED_NAMES = ("y_pred", "pred", "prediction", "forecast", "yhat")

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .cells import ReplicateSums
     from .chunk import ChunkBootstrap
     from .rank_tables import RankReplicates, replicate_values
-    from .replicates import RANK_REPLICATES, Replicates, capacity_for
+    from .replicates import RANK_REPLICATES, Replicates
     from .settle import Settler
     from .weights import FALLBACK_BOOTSTRAP, Resampling
 
@@ -28,7 +28,6 @@ _HOME = {
     "Replicates": "replicates",
     "Resampling": "weights",
     "Settler": "settle",
-    "capacity_for": "replicates",
     "replicate_values": "rank_tables",
 }
 __all__ = [
@@ -40,7 +39,6 @@ __all__ = [
     "Replicates",
     "Resampling",
     "Settler",
-    "capacity_for",
     "replicate_values",
 ]
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..budget import LOWER_REPLICATES, MemoryBudget
 from ..moments import PowerSums, kept
+from ..partial import capacity_for
 from ..reduce import slice_of
 from ..statistics import Key, Statistic
 from .cells import Part, PendingCells, ReplicateSums
@@ -209,11 +210,6 @@ class Replicates:
             shift = self.shifts.get((model, loss, stat))
             out.update(stat.kind.replicate_rows(stat.name, found, shift, order=order))
         return out
-
-
-def capacity_for(size: int, capacity: int) -> int:
-    """Room for ``size`` keys: the capacity doubles, so a fold adds keys in amortised O(1)."""
-    return capacity if size <= capacity else max(size, 2 * capacity)
 
 
 def _padded(values: np.ndarray, pad: int, fill: float) -> np.ndarray:
