@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from losscli.engine import blocks
-from losscli.engine.blocks import rows_per_span
+from losscli.engine.blocks import BlockSums, rows_per_span
+from losscli.engine.reduce import key_sum
 from losscli.testing import KernelHarness
 
 
@@ -20,20 +21,23 @@ def test_a_block_whose_first_row_looks_binary_and_a_later_one_not_is_not_binary(
     assert harness.partial([1.0, 0.0], [0.5, 1.5]).binary["p"] is False
 
 
-def test_a_span_is_whole_blocks_of_one_column_models_only() -> None:
-    assert rows_per_span(100, widest=1, sums_only=True) == blocks.SPAN_ROWS // 100 * 100
-    assert rows_per_span(1 << 14, widest=1, sums_only=True) == 1 << 15
-    assert rows_per_span(1 << 20, widest=1, sums_only=True) == 1 << 20  # a block per key
-    assert rows_per_span(1 << 14, widest=3, sums_only=True) == 1 << 14  # matrices: a block
-    assert rows_per_span(1 << 14, widest=1, sums_only=False) == 1 << 14  # other states
+def test_a_span_is_whole_blocks_of_one_column_models_without_groups_only() -> None:
+    def span(block: int, widest: int = 1, sums_only: bool = True, grouped: bool = False) -> int:
+        return rows_per_span(block, widest=widest, sums_only=sums_only, grouped=grouped)
+
+    assert span(100) == blocks.SPAN_ROWS // 100 * 100
+    assert span(1 << 14) == 1 << 15
+    assert span(1 << 20) == 1 << 20  # a block larger than a span
+    assert span(1 << 14, widest=3) == 1 << 14  # matrices: a block
+    assert span(1 << 14, sums_only=False) == 1 << 14  # other states
+    assert span(1 << 14, grouped=True) == 1 << 14  # per-key sums
 
 
-@pytest.mark.parametrize("grouped", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_sums_in_spans_are_the_block_by_block_sums_bit_for_bit(
-    monkeypatch: pytest.MonkeyPatch, grouped: bool, weighted: bool
+    monkeypatch: pytest.MonkeyPatch, weighted: bool
 ) -> None:
-    """MSE, MAPE (zero labels in the second block only) and MAE by blocks of 7 rows: the
+    """MSE, MAPE (zero labels in two of the blocks) and MAE by blocks of 7 rows: the
     chunk's sums made in spans of several blocks equal those of one block at a time."""
     rng = np.random.default_rng(18)
     n = 100
@@ -41,13 +45,12 @@ def test_sums_in_spans_are_the_block_by_block_sums_bit_for_bit(
     y[[60, 71]] = 0.0
     p = y + rng.normal(0.0, 1.0, n)
     w = rng.uniform(0.0, 2.0, n)
-    g = rng.choice(list("abc"), n)
     losses = ["mse", "mape", "mae"]
-    harness = KernelHarness(losses, weighted=weighted, grouped=grouped, cache_rows=7)
+    harness = KernelHarness(losses, weighted=weighted, cache_rows=7)
     assert harness.spec.sums_only
-    spanned = harness.partial(y, p, w, g)
+    spanned = harness.partial(y, p, w)
     monkeypatch.setattr(blocks, "SPAN_ROWS", 1)  # a span of one block
-    one_by_one = harness.partial(y, p, w, g)
+    one_by_one = harness.partial(y, p, w)
     assert spanned.states.keys() == one_by_one.states.keys()
     for key, state in one_by_one.states.items():
         assert np.array_equal(spanned.states[key], state), key
@@ -58,3 +61,21 @@ def test_a_spec_with_other_statistics_is_not_sums_only() -> None:
     assert not KernelHarness(["mse", "r2"]).spec.sums_only  # R²'s spread
     assert not KernelHarness(["max_error"]).spec.sums_only  # a maximum
     assert not KernelHarness(["mse"], ci=None, moments=True).spec.sums_only
+
+
+def test_block_sums_of_a_span_with_keys_add_each_block_in_order() -> None:
+    """A span's sums per key, a block at a time: what adding each block's own sums into a
+    table in order gives, bit for bit, for a column filed in a slot and for the counts."""
+    rng = np.random.default_rng(3)
+    codes = rng.integers(0, 4, 50).astype(np.intp)
+    column = rng.normal(0.0, 1e6, 50)
+    sums = BlockSums(codes, 4, 50, block=16)
+    sums.slots.append(0)
+    sums.columns.append(column)
+    table, touched = np.empty((1, 4)), [False]
+    sums.settle(table, touched)
+    want = key_sum(codes[:16], 4, column[:16])
+    for a in (16, 32, 48):
+        want = want + key_sum(codes[a : a + 16], 4, column[a : a + 16])
+    assert touched == [True] and np.array_equal(table[0], want)
+    assert np.array_equal(sums(column), want)

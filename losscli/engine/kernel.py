@@ -211,7 +211,8 @@ def evaluate_chunk(
     chunk.binary.update({**(evidence or {}), **builder.written(records)})
     widest = _widest(plan)
     block = rows_per_block(spec.cache_rows // widest, keys.size)
-    step = rows_per_span(block, widest=widest, sums_only=spec.sums_only)
+    grouped = codes is not None
+    step = rows_per_span(block, widest=widest, sums_only=spec.sums_only, grouped=grouped)
     if codes is not None:
         codes = codes.astype(np.intp, copy=False)
     with np.errstate(all="ignore"):  # infinities and NaNs are reported per loss
