@@ -43,6 +43,10 @@ class Source:
         """The files this input is read from, one after the other: itself, or its shards."""
         return [self]
 
+    def rows(self) -> int | None:
+        """Its rows, where known before it is read (a Parquet file's footer, once opened)."""
+        return None
+
     def size(self) -> int | None:
         """The bytes of the file as stored (a remote object's, as listed), if known."""
         return os.path.getsize(self.name)
