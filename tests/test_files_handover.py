@@ -20,7 +20,7 @@ import losscli
 from losscli.engine import run
 from losscli.errors import InputError, MissingFile
 from losscli.reading import ahead, open_source
-from losscli.reading.ahead import Ready, ReadAhead
+from losscli.reading.ahead import ReadAhead, Ready
 from losscli.reading.source import ShardedSource
 
 
