@@ -46,8 +46,8 @@ Progress = Callable[[str, int, "int | None", str], None]
 # started it, 16 at a time (500 files, --threads 1, 7 alternating sets: CPU 0.23-0.26 ->
 # 0.21-0.23 s; BENCHMARKS.md run 17a).
 PLANNED_AHEAD = 16
-# A file of one small batch is read with its plan when it holds at most this many values
-# (rows x columns read): the inputs planned ahead then hold a few MiB at most.
+# A small file (run._small_rows) is read with its plan where it holds at most this many
+# values (rows x columns read): the inputs planned ahead then hold a few MiB at most.
 READ_WITH_PLAN_VALUES = 1 << 15
 
 

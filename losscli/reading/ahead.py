@@ -9,13 +9,18 @@ streams are started ahead of the one the caller is on. Memory stays bounded by
 for room before queueing an item of a stream after the caller's), so that many small
 streams (a small file's one batch each) run far ahead, while large ones hold no more than
 a few batches: a thread and the caller hand over about once per window of small files,
-not once per file (BENCHMARKS.md run 15c). A stream read whole at once (its
-``produce`` returns a :class:`Ready`: a small file's one batch, an input's plan) is handed
-over in one entry, which ends it; a stream whose items are at hand already (:class:`Ready`: a
-small file read with its plan) is handed over with no thread and no queue at all: each
-hand-over costs the caller a queue's locks and a thread switch under the GIL, a small
-file's Python as much as its other work (BENCHMARKS.md run 18b). The
-order the caller sees never depends on the threads' timing: stream k's items come after
+not once per file (BENCHMARKS.md run 15c).
+
+Each hand-over costs a queue's locks and, where a thread was idle, a switch of threads under
+the GIL: for a small file, as much as the rest of its Python (BENCHMARKS.md run 18b). So a
+stream read whole at once (its ``produce`` returns a :class:`Ready`: a small shard's one
+batch, an input's plan) is handed over in one entry, which ends it; a stream whose items
+are at hand already (a :class:`Ready` in place of ``produce``: a small file read with its
+plan) is handed over with no thread and no queue; and the caller starts streams once half
+the window is taken, so that a thread idle at the window's end is woken once per half
+window, not once per stream taken.
+
+The order the caller sees never depends on the threads' timing: stream k's items come after
 stream k − 1's, each in its own order, and an error (opening a file, or the next stream's
 setup) reaches the caller where a one-by-one read would have met it.
 
@@ -156,7 +161,8 @@ class ReadAhead(Generic[T, Item]):
                 self._fill()
 
     def _fill(self) -> None:
-        """Start streams until ``window`` of them are ahead of the caller."""
+        """Start streams until ``window`` of them are ahead of the caller (called once
+        half of them are taken: :meth:`__iter__`)."""
         while not self._drawn_all and len(self._ahead) < self._window:
             try:
                 tag, produce = next(self._streams)
