@@ -25,27 +25,20 @@ from losscli.reading.source import ShardedSource
 
 
 def _small_files(folder: Path, count: int = 6, rows: int = 300) -> list[Path]:
-    rng = np.random.default_rng(3)
+    """``count`` Parquet files of ``rows`` rows: a label ``y``, a prediction ``p``."""
     folder.mkdir(exist_ok=True)
-    paths = []
-    for i in range(count):
-        y = rng.gamma(2.0, 3.0, rows)
-        frame = pd.DataFrame({"y": y, "p": y + rng.normal(0, 1, rows)})
-        paths.append(write_table(frame, folder / f"f{i}.parquet"))
-    return paths
+    rng = np.random.default_rng(3)
+    labels = rng.gamma(2.0, 3.0, (count, rows))
+    frames = (pd.DataFrame({"y": y, "p": y + rng.normal(0, 1, rows)}) for y in labels)
+    return [write_table(f, folder / f"f{i}.parquet") for i, f in enumerate(frames)]
 
 
 @pytest.fixture
 def parts_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The parts read by a part stream of their own (not with their input's plan)."""
     seen: list[str] = []
-    real = run._read_part
-
-    def counted(input_: Any, part: Any) -> Any:
-        seen.append(part.name)
-        return real(input_, part)
-
-    monkeypatch.setattr(run, "_read_part", counted)
+    read = run._read_part
+    monkeypatch.setattr(run, "_read_part", lambda i, part: seen.append(part.name) or read(i, part))
     return seen
 
 
