@@ -38,7 +38,12 @@ def parts_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The parts read by a part stream of their own (not with their input's plan)."""
     seen: list[str] = []
     read = run._read_part
-    monkeypatch.setattr(run, "_read_part", lambda i, part: seen.append(part.name) or read(i, part))
+
+    def noted(input_: Any, part: Any) -> Any:
+        seen.append(part.name)
+        return read(input_, part)
+
+    monkeypatch.setattr(run, "_read_part", noted)
     return seen
 
 
@@ -114,10 +119,10 @@ def test_the_window_is_refilled_once_half_of_it_is_taken() -> None:
     files, not once per file."""
     drawn: list[int] = []
 
-    def streams() -> Iterator[tuple[int, Callable[[], Iterator[int]]]]:
+    def streams() -> Iterator[tuple[int, Ready[int]]]:
         for i in range(12):
             drawn.append(i)
-            yield i, lambda i=i: iter([i])
+            yield i, Ready([i])
 
     at_turn = []
     with ReadAhead(streams(), readers=1, window=4) as reading:
