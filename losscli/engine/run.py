@@ -282,16 +282,16 @@ def _read_with_plan(work: Work, source: Source) -> Ready[pa.RecordBatch] | None:
     ever): the folding thread then takes a small file's plan and batch in one hand-over,
     not two streams' (BENCHMARKS.md run 18b). None for any other input, and for a file of
     more than :data:`READ_WITH_PLAN_VALUES` values."""
-    rows = _small_rows(source)
+    rows = _small_rows(work, source)
     if work.sharded or rows is None or rows * len(work.plan.needed) > READ_WITH_PLAN_VALUES:
         return None
     return Ready.of(read_part(work, source))
 
 
-def _small_rows(part: Source) -> int | None:
-    """The rows of ``part`` where they are few (fewer than a gathered batch's: one batch,
-    or one a row group) and known before it is read (a Parquet footer's); else None."""
-    rows = part.rows()
+def _small_rows(work: Work, part: Source) -> int | None:
+    """The rows of ``part`` where they are known before it is read (a Parquet footer's),
+    one batch holds them and they are few (fewer than a gathered batch's); else None."""
+    rows = part.rows_in_a_batch(work.plan.numeric)
     return rows if rows is not None and rows < SMALL_ROWS else None
 
 
@@ -315,7 +315,7 @@ def _read_part(input_: _Planned, part: Source) -> Iterable[pa.RecordBatch]:
     """The batches of one part, on a reading thread; a shard's columns checked first (its
     footer read). A part of few rows is read whole, handed over in one piece."""
     batches = read_part(input_.work, part)
-    return batches if _small_rows(part) is None else Ready.of(batches)
+    return batches if _small_rows(input_.work, part) is None else Ready.of(batches)
 
 
 def read_part(work: Work, part: Source) -> Iterator[pa.RecordBatch]:

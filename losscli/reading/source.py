@@ -43,8 +43,9 @@ class Source:
         """The files this input is read from, one after the other: itself, or its shards."""
         return [self]
 
-    def rows(self) -> int | None:
-        """Its rows, where known before it is read (a Parquet file's footer, once opened)."""
+    def rows_in_a_batch(self, numeric: Collection[str]) -> int | None:
+        """Its rows, where they are known before it is read and one batch of ``numeric``
+        columns holds them all (a Parquet footer's count, once opened); else None."""
         return None
 
     def size(self) -> int | None:
