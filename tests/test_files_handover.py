@@ -157,6 +157,19 @@ def test_a_larger_file_is_read_by_its_own_stream(tmp_path: Path, parts_read: lis
     assert parts_read == [str(files[1])]
 
 
+def test_a_file_of_few_rows_read_in_several_batches_is_streamed(
+    tmp_path: Path, parts_read: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small is what one batch holds, not a count of rows: a file of 300 rows read in
+    batches of 100 (bench/call_guard.py reads so) keeps its own stream, batch by batch."""
+    from losscli.reading import parquet_source
+
+    files = _small_files(tmp_path, 2)
+    monkeypatch.setattr(parquet_source, "BATCH_ROWS", 100)
+    losscli.evaluate(files, label="y", pred="p", threads=1)
+    assert parts_read == [str(p) for p in files]
+
+
 def test_a_small_file_unreadable_past_its_footer_is_named_in_its_turn(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
