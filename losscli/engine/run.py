@@ -22,12 +22,13 @@ import pyarrow as pa
 from ..errors import InputError, UsageError
 from ..losses import Loss, Params
 from ..reading import CLASS, ColumnPlan, Source, plan_columns
-from ..reading.ahead import ReadAhead
+from ..reading.ahead import ReadAhead, Ready
 from .batches import BatchBuilder
 from .budget import MemoryBudget
 from .delong import placement_losses
 from .file_runs import FileRuns
 from .fold import PartFold, SourceResult
+from .gather import SMALL_ROWS
 from .kernel import KernelSpec
 from .settings import Uncertainty
 from .together import Together
@@ -45,6 +46,9 @@ Progress = Callable[[str, int, "int | None", str], None]
 # started it, 16 at a time (500 files, --threads 1, 7 alternating sets: CPU 0.23-0.26 ->
 # 0.21-0.23 s; BENCHMARKS.md run 17a).
 PLANNED_AHEAD = 16
+# A small file (run._small_rows) is read with its plan where it holds at most this many
+# values (rows x columns read): the inputs planned ahead then hold a few MiB at most.
+READ_WITH_PLAN_VALUES = 1 << 15
 
 
 @dataclass(frozen=True)
@@ -180,14 +184,17 @@ class Work:
 
 @dataclass(frozen=True)
 class _Planned:
-    """One input, ready to read: the source and what its chunks become."""
+    """One input, ready to read: the source, what its chunks become and, for a small file,
+    its batches read already (:func:`_read_with_plan`)."""
 
     source: Source
     work: Work
+    read: Ready[pa.RecordBatch] | None = None
 
     @classmethod
     def of(cls, source: Source, options: Options, plans: Plans | None = None) -> _Planned:
-        return cls(source, plan_work(source, options) if plans is None else plans.work(source))
+        work = plan_work(source, options) if plans is None else plans.work(source)
+        return cls(source, work, _read_with_plan(work, source))
 
 
 class Plans:
@@ -264,22 +271,51 @@ def _planned_ahead(sources: Iterable[Source], options: Options) -> Generator[_Pl
             yield from planned
 
 
-def _plan(source: Source, options: Options, plans: Plans) -> Iterator[_Planned]:
-    yield _Planned.of(source, options, plans)
+def _plan(source: Source, options: Options, plans: Plans) -> Ready[_Planned]:
+    """An input planned (a small file read with it), handed over in one piece."""
+    return Ready([_Planned.of(source, options, plans)])
+
+
+def _read_with_plan(work: Work, source: Source) -> Ready[pa.RecordBatch] | None:
+    """The batches of a small file (:func:`_small_rows`), read now, on the planning
+    thread, or the error reading it met (raised where the caller takes its batches, as
+    ever): the folding thread then takes a small file's plan and batch in one hand-over,
+    not two streams' (BENCHMARKS.md run 18b). None for any other input, and for a file of
+    more than :data:`READ_WITH_PLAN_VALUES` values."""
+    rows = _small_rows(work, source)
+    if work.sharded or rows is None or rows * len(work.plan.needed) > READ_WITH_PLAN_VALUES:
+        return None
+    return Ready.of(read_part(work, source))
+
+
+def _small_rows(work: Work, part: Source) -> int | None:
+    """The rows of ``part`` where they are known before it is read (a Parquet footer's),
+    one batch holds them and they are few (fewer than a gathered batch's); else None."""
+    rows = part.rows_in_a_batch(work.plan.numeric)
+    return rows if rows is not None and rows < SMALL_ROWS else None
+
+
+Stream = Callable[[], Iterable[pa.RecordBatch]] | Ready[pa.RecordBatch]
 
 
 def _part_streams(
     inputs: Iterable[_Planned],
-) -> Iterator[tuple[tuple[_Planned, int, Source], Callable[[], Iterator[pa.RecordBatch]]]]:
-    """Every part (file or shard) of every input, with what reads its batches."""
+) -> Iterator[tuple[tuple[_Planned, int, Source], Stream]]:
+    """Every part (file or shard) of every input, with what reads its batches (or them,
+    read with its plan)."""
     for input_ in inputs:
+        if input_.read is not None:
+            yield (input_, 0, input_.source), input_.read
+            continue
         for index, part in enumerate(input_.source.parts()):
             yield (input_, index, part), partial(_read_part, input_, part)
 
 
-def _read_part(input_: _Planned, part: Source) -> Iterator[pa.RecordBatch]:
-    """The batches of one part, on a reading thread; a shard's columns checked first."""
-    return read_part(input_.work, part)
+def _read_part(input_: _Planned, part: Source) -> Iterable[pa.RecordBatch]:
+    """The batches of one part, on a reading thread; a shard's columns checked first (its
+    footer read). A part of few rows is read whole, handed over in one piece."""
+    batches = read_part(input_.work, part)
+    return batches if _small_rows(input_.work, part) is None else Ready.of(batches)
 
 
 def read_part(work: Work, part: Source) -> Iterator[pa.RecordBatch]:

@@ -9,8 +9,18 @@ streams are started ahead of the one the caller is on. Memory stays bounded by
 for room before queueing an item of a stream after the caller's), so that many small
 streams (a small file's one batch each) run far ahead, while large ones hold no more than
 a few batches: a thread and the caller hand over about once per window of small files,
-not once per file (BENCHMARKS.md run 15c). The
-order the caller sees never depends on the threads' timing: stream k's items come after
+not once per file (BENCHMARKS.md run 15c).
+
+Each hand-over costs a queue's locks and, where a thread was idle, a switch of threads under
+the GIL: for a small file, as much as the rest of its Python (BENCHMARKS.md run 18b). So a
+stream read whole at once (its ``produce`` returns a :class:`Ready`: a small shard's one
+batch, an input's plan) is handed over in one entry, which ends it; a stream whose items
+are at hand already (a :class:`Ready` in place of ``produce``: a small file read with its
+plan) is handed over with no thread and no queue; and the caller starts streams once half
+the window is taken, so that a thread idle at the window's end is woken once per half
+window, not once per stream taken.
+
+The order the caller sees never depends on the threads' timing: stream k's items come after
 stream k − 1's, each in its own order, and an error (opening a file, or the next stream's
 setup) reaches the caller where a one-by-one read would have met it.
 
@@ -45,20 +55,47 @@ STREAMS_AHEAD = 16  # streams started ahead per reading thread (small files: one
 # macOS's 256 open files at 8 threads, Linux's 1,024 at 32)
 MAX_STREAMS_AHEAD = 32
 HELD_BYTES = 1 << 23  # bytes of items waiting per reading thread (a few large batches)
-_END = object()
+# What a queue's entry ``(kind, found)`` holds: an item; all the stream's items (a
+# :class:`Ready`), which ends it; its end; the exception that ended it.
+_ITEM, _WHOLE, _END, _ERROR = range(4)
 
 
 class _Stream(Generic[Item]):
-    """One stream's queue of ``(ok, item)`` pairs; ``(False, _END)`` ends it."""
+    """One stream's queue of ``(kind, found)`` entries, the last one not an ``_ITEM``."""
 
     def __init__(self, produce: Callable[[], Iterable[Item]], depth: int) -> None:
         self.produce = produce
-        self.queue: Queue[tuple[bool, Any]] = Queue(maxsize=depth)
+        self.queue: Queue[tuple[int, Any]] = Queue(maxsize=depth)
+
+
+class Ready(Generic[Item]):
+    """A stream's items read already, or the error that reading them met (raised after
+    them): handed to the caller in its turn as they are, with no thread and no queue."""
+
+    def __init__(self, items: Iterable[Item] = (), error: Exception | None = None) -> None:
+        self.items, self.error = list(items), error
+
+    @classmethod
+    def of(cls, items: Iterable[Item]) -> Ready[Item]:
+        """``items`` (a generator's) read now, to their end or to the error that ended them."""
+        found: list[Item] = []
+        try:
+            for item in items:
+                found.append(item)
+        except Exception as exc:
+            return cls(found, exc)
+        return cls(found)
+
+    def __iter__(self) -> Iterator[Item]:
+        yield from self.items
+        if self.error is not None:
+            raise self.error
 
 
 class ReadAhead(Generic[T, Item]):
     """``for tag, items in ReadAhead(streams): ...``: each ``(tag, produce)`` of ``streams``
-    in order, ``items`` yielding what ``produce()`` yields, read ahead by the threads.
+    in order, ``items`` yielding what ``produce()`` yields, read ahead by the threads
+    (``produce`` may be a :class:`Ready` instead: its items, read already).
 
     ``streams`` is drawn lazily, on the caller's thread, as the window moves on; an
     exception drawing it reaches the caller in turn, as if the next stream had raised it.
@@ -70,7 +107,7 @@ class ReadAhead(Generic[T, Item]):
 
     def __init__(
         self,
-        streams: Iterable[tuple[T, Callable[[], Iterable[Item]]]],
+        streams: Iterable[tuple[T, Callable[[], Iterable[Item]] | Ready[Item]]],
         readers: int = 1,
         window: int | None = None,
         depth: int = 2,
@@ -86,7 +123,7 @@ class ReadAhead(Generic[T, Item]):
         self._limit = max(1, held_bytes or HELD_BYTES * self._readers)
         self._current: _Stream[Item] | None = None  # the stream the caller is on
         self._todo: Queue[_Stream[Item] | None] = Queue()
-        self._ahead: deque[tuple[T, _Stream[Item]] | Exception] = deque()
+        self._ahead: deque[tuple[T, _Stream[Item] | Ready[Item]] | Exception] = deque()
         self._stop = Event()
         self._threads: list[Thread] = []
         self._drawn_all = False
@@ -119,11 +156,13 @@ class ReadAhead(Generic[T, Item]):
             if isinstance(turn, Exception):  # drawing the streams failed at this turn
                 raise turn
             tag, stream = turn
-            yield tag, self._items(stream)
-            self._fill()
+            yield tag, iter(stream) if isinstance(stream, Ready) else self._items(stream)
+            if len(self._ahead) <= self._window // 2:
+                self._fill()
 
     def _fill(self) -> None:
-        """Start streams until ``window`` of them are ahead of the caller."""
+        """Start streams until ``window`` of them are ahead of the caller (called once
+        half of them are taken: :meth:`__iter__`)."""
         while not self._drawn_all and len(self._ahead) < self._window:
             try:
                 tag, produce = next(self._streams)
@@ -134,6 +173,9 @@ class ReadAhead(Generic[T, Item]):
                 self._drawn_all = True
                 self._ahead.append(exc)
                 return
+            if isinstance(produce, Ready):  # no thread reads it
+                self._ahead.append((tag, produce))
+                continue
             stream = _Stream(produce, self._depth)
             self._ahead.append((tag, stream))
             self._todo.put(stream)
@@ -150,18 +192,21 @@ class ReadAhead(Generic[T, Item]):
             self._current = stream
             self._room.notify_all()
         while True:
-            ok, item = stream.queue.get()
-            size = _nbytes(item) if ok else 0
+            kind, found = stream.queue.get()
+            size = _entry_bytes(kind, found)
             if size:
                 with self._room:
                     self._held -= size
                     self._room.notify_all()
-            if ok:
-                yield item
-            elif item is _END:
+            if kind == _ITEM:
+                yield found
+            elif kind == _WHOLE:
+                yield from found
+                return
+            elif kind == _END:
                 return
             else:
-                raise item
+                raise found
 
     def _work(self) -> None:
         """A reading thread: the queued streams in order, each read to its end."""
@@ -170,18 +215,22 @@ class ReadAhead(Generic[T, Item]):
             if stream is None:
                 return
             try:
-                for item in stream.produce():
-                    if not self._put(stream, (True, item)):
+                made = stream.produce()
+                if isinstance(made, Ready):  # read whole: one entry
+                    self._put(stream, (_WHOLE, made))
+                    continue
+                for item in made:
+                    if not self._put(stream, (_ITEM, item)):
                         return
             except BaseException as exc:  # handed to the caller, who raises it in its turn
-                self._put(stream, (False, exc))
+                self._put(stream, (_ERROR, exc))
             else:
-                self._put(stream, (False, _END))
+                self._put(stream, (_END, None))
 
-    def _put(self, stream: _Stream[Item], entry: tuple[bool, Any]) -> bool:
+    def _put(self, stream: _Stream[Item], entry: tuple[int, Any]) -> bool:
         """Queue ``entry``, waiting while the queue is full, or, for a stream after the
         caller's, while ``held_bytes`` wait; False once the caller stopped."""
-        size = _nbytes(entry[1]) if entry[0] else 0
+        size = _entry_bytes(*entry)
         if size:
             with self._room:
                 while self._held >= self._limit and stream is not self._current:
@@ -196,6 +245,13 @@ class ReadAhead(Generic[T, Item]):
             except Full:
                 continue
         return False
+
+
+def _entry_bytes(kind: int, found: Any) -> int:
+    """The bytes the items of a queue's entry hold."""
+    if kind == _ITEM:
+        return _nbytes(found)
+    return sum(map(_nbytes, found.items)) if kind == _WHOLE else 0
 
 
 def _nbytes(item: Any) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
+import stat
 import sys
 from collections.abc import Mapping
 from typing import IO, Any
@@ -45,10 +46,11 @@ def open_source(
         return open_stdin(
             stdin or sys.stdin.buffer, input_format, delimiter, encoding=encoding, decimal=decimal
         )
-    if _is_sharded(name):
+    found = _looked_up(name)  # one look a path (500 files given one by one: 500, not 1,000)
+    if _sharded_by(name, found):
         dialect = (delimiter, encoding, decimal)
         return ShardedSource(name, [_file(s, input_format, *dialect) for s in _shards(name)])
-    if not os.path.exists(name):
+    if found is None:
         raise MissingFile(name)
     return _file(name, input_format, delimiter, encoding, decimal)
 
@@ -126,7 +128,23 @@ def _match_names(parts: list[str], names: list[str]) -> bool:
 
 def _is_sharded(name: str) -> bool:
     """Whether ``name`` is a directory or glob of shards (a file named like a glob is a file)."""
-    return os.path.isdir(name) or (is_pattern(name) and not os.path.exists(name))
+    return _sharded_by(name, _looked_up(name))
+
+
+def _sharded_by(name: str, found: os.stat_result | None) -> bool:
+    """:func:`_is_sharded`, given what ``name`` names (:func:`_looked_up`)."""
+    if found is not None:
+        return stat.S_ISDIR(found.st_mode)
+    return is_pattern(name)
+
+
+def _looked_up(name: str) -> os.stat_result | None:
+    """What ``name`` names, followed through links; None where nothing is there (where
+    ``os.path.exists`` is False: ``os.path.isdir`` too)."""
+    try:
+        return os.stat(name)
+    except (OSError, ValueError):
+        return None
 
 
 def _file(

@@ -93,6 +93,10 @@ class ParquetSource(Source):
     def progress(self, part: int = 0) -> tuple[int, int | None, str]:
         return self._rows_read, self._rows_total, "rows"
 
+    def rows_in_a_batch(self, numeric: Collection[str]) -> int | None:
+        rows = self._rows_total
+        return rows if rows is not None and rows <= batch_rows(len(numeric)) else None
+
     def row_group_rows(self) -> list[int]:
         """The rows of each row group, from the footer (the Dask engine's partitions)."""
         if self._file is None:

@@ -43,6 +43,11 @@ class Source:
         """The files this input is read from, one after the other: itself, or its shards."""
         return [self]
 
+    def rows_in_a_batch(self, numeric: Collection[str]) -> int | None:
+        """Its rows, where they are known before it is read and one batch of ``numeric``
+        columns holds them all (a Parquet footer's count, once opened); else None."""
+        return None
+
     def size(self) -> int | None:
         """The bytes of the file as stored (a remote object's, as listed), if known."""
         return os.path.getsize(self.name)
