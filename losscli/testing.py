@@ -22,7 +22,8 @@ import pyarrow as pa
 from .engine.batches import BatchBuilder
 from .engine.delong import placement_losses
 from .engine.finalize import Finishing, result_frame
-from .engine.kernel import KernelSpec, evaluate_chunk
+from .engine.kernel import evaluate_chunk
+from .engine.kernel_spec import KernelSpec
 from .engine.keys import KeySet
 from .engine.partial import Partial
 from .engine.settings import Uncertainty

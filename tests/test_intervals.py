@@ -20,7 +20,8 @@ from losscli.engine import comoments
 from losscli.engine.batches import BatchBuilder
 from losscli.engine.bootstrap import resample
 from losscli.engine.bootstrap.weights import poisson_weights
-from losscli.engine.kernel import KernelSpec, evaluate_chunk
+from losscli.engine.kernel import evaluate_chunk
+from losscli.engine.kernel_spec import KernelSpec
 from losscli.losses import Params, resolve_losses
 from losscli.losses.shapes import CROSS, SPREAD
 from losscli.reading import plan_columns

@@ -15,6 +15,7 @@ from conftest import same_rows, write_table
 
 import losscli
 from losscli.engine import fold, kernel
+from losscli.engine.blocks import CACHE_ROWS
 from losscli.engine.reduce import Runs, key_sum
 from losscli.errors import InputError
 
@@ -71,7 +72,7 @@ def test_small_files_computed_as_one_chunk_give_each_file_the_row_it_gets_alone(
     files = _files(tmp_path)
     asked: dict[str, Any] = dict(label="y", pred=["a", "b"], losses=SUMS, weight=weight, threads=1)
     together = losscli.evaluate(files, **asked)
-    assert len(chunks) < len(files) and max(chunks) > kernel.CACHE_ROWS  # files together
+    assert len(chunks) < len(files) and max(chunks) > CACHE_ROWS  # files together
     # residuals' histograms keep each file's result apart, each file its own chunk
     chunks.clear()
     alone = losscli.evaluate(files, residuals=True, **asked)

@@ -108,7 +108,7 @@ class BlockSums:
 
 def rows_per_span(block: int, *, widest: int, sums_only: bool, grouped: bool) -> int:
     """Rows whose per-row terms are made at once: whole blocks, up to :data:`SPAN_ROWS`,
-    where every statistic is a sum (``sums_only``: :attr:`~.kernel.KernelSpec.sums_only`),
+    where every statistic is a sum (``sums_only``: :attr:`~.kernel_spec.KernelSpec.sums_only`),
     every model has one column and the rows have no group keys; else one block. The sums
     are still taken a block at a time (:class:`BlockSums`), so their bits stay; what a span
     saves is the Python made per block (a batch, each loss's terms and what it found): a

@@ -32,7 +32,8 @@ from .checks import RowProblems, binary_rows
 from .finalize import OWN_ROW_KINDS, own_row
 from .fold import PartFold, SourceResult, closing
 from .gather import SMALL_ROWS, Piece, clean_problems, one_batch
-from .kernel import KernelSpec, evaluate_chunk
+from .kernel import evaluate_chunk
+from .kernel_spec import KernelSpec
 from .keys import ChunkKeys, KeySet
 from .partial import Partial
 from .reduce import Runs

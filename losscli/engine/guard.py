@@ -17,7 +17,7 @@ from functools import partial
 from ..errors import InputError
 from .budget import LOWER_REPLICATES, MemoryBudget, OverBudget
 from .checks import WEIGHT_ADVICE, WEIGHT_SUM_LIMIT
-from .kernel import KernelSpec
+from .kernel_spec import KernelSpec
 from .partial import Partial, capacity_for
 from .ranks import RANKS, RankKind
 from .statistics import Key, Kind

@@ -29,7 +29,7 @@ from .delong import placement_losses
 from .file_runs import FileRuns
 from .fold import PartFold, SourceResult
 from .gather import SMALL_ROWS
-from .kernel import KernelSpec
+from .kernel_spec import KernelSpec
 from .settings import Uncertainty
 from .together import Together
 
