@@ -188,9 +188,24 @@ def test_a_small_file_unreadable_past_its_footer_is_named_in_its_turn(
     assert str(found.value) == str(apart.value)
 
 
-def test_a_dataset_s_small_shards_are_read_whole(tmp_path: Path) -> None:
+def test_a_dataset_s_small_shards_are_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each small shard is one whole entry on the read-ahead's queues (no item per batch,
+    nor an end marker), and the values are the concatenated file's."""
+    entries: list[Any] = []
+
+    class Counted(Queue[Any]):
+        def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+            entries.append(item)
+            super().put(item, block, timeout)
+
     files = _small_files(tmp_path / "shards", 7)
+    monkeypatch.setattr(ahead, "Queue", Counted)
     dataset = losscli.evaluate(tmp_path / "shards", label="y", pred="p", threads=2)
+    kinds = [kind for kind, _ in (e for e in entries if isinstance(e, tuple))]
+    # one whole entry per shard, and one for the dataset's plan
+    assert kinds.count(ahead._WHOLE) == len(files) + 1 and ahead._ITEM not in kinds
     frame = pd.concat([pd.read_parquet(p) for p in files])
     single = losscli.evaluate(write_table(frame, tmp_path / "one.parquet"), label="y", pred="p")
     assert dataset.frame.n.tolist() == single.frame.n.tolist()

@@ -97,4 +97,5 @@ def test_threads_help_says_one_reads_and_n_minus_1_compute_chunks(run: Any) -> N
     text = helped[start : helped.index("--max-memory", start)]
     assert "one reads while N-1 compute chunks" in text
     assert "all N under the bootstrap" in text
+    assert "a large CSV or JSON result is formatted on up to N, at most 4" in text
     assert "values do not depend on it" in text

@@ -314,6 +314,26 @@ def test_a_non_finite_value_names_the_file_model_and_data_row(run: Any, tmp_path
     )
 
 
+def test_a_plugin_failure_names_the_earliest_row_of_any_model(run: Any, tmp_path: Path) -> None:
+    """Two models failing in two blocks of one chunk: the earlier row is named, whichever
+    model it is in (a plugin is never run over several blocks of one model first), and a
+    plugin sees the blocks it always saw (16,384 rows at most)."""
+    y = np.random.default_rng(3).normal(size=40_000)
+    a, b = y + 0.1, y - 0.1
+    b[100], a[20_000] = -999.0, -999.0  # data rows 101 (b) and 20,001 (a)
+    path = write_table(pd.DataFrame({"y_true": y, "a": a, "b": b}), tmp_path / "bad.csv")
+    plugin = term_plugin(
+        tmp_path, "sentinel", "assert len(p) <= 16_384\nreturn np.where(p == -999.0, np.nan, 1.0)\n"
+    )
+    args = ["-p", "a", "-p", "b", "--plugin", str(plugin), "-m", "sentinel", "--threads", "1"]
+    result = run("evaluate", str(path), *args)
+    assert result.exit_code == 4
+    assert (
+        f"loss 'sentinel' returned a non-finite term (nan) at data row 101 of {path}, "
+        "model 'b'" in result.stderr
+    )
+
+
 def test_sys_exit_at_import_through_the_api_is_a_plugin_failure(tmp_path: Path) -> None:
     plugin = write_plugin(tmp_path, "import sys\nsys.exit(0)\n")
     with pytest.raises(PluginFailure, match=r"cannot load: called sys.exit\(0\)"):

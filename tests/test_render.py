@@ -610,20 +610,22 @@ def test_losses_offers_and_writes_every_catalog_format(run, fmt: str) -> None:
 
 @pytest.mark.parametrize(("threads", "most"), [(1, 1), (2, 2), (64, 4)])
 def test_formatting_uses_at_most_threads(threads: int, most: int) -> None:
-    """``--threads 1`` formats on the calling thread; more, on at most ``threads`` threads
-    (and never more than ``InParallel.THREADS``)."""
+    """``--threads 1`` formats on the calling thread; more, on exactly ``threads`` threads
+    (never more than ``InParallel.THREADS``): jobs meet at a barrier of that many, so
+    each round takes that many distinct threads."""
     import threading
-    import time
 
     from losscli.render.columns import InParallel
 
+    meet = threading.Barrier(most, timeout=30)
+
     def job() -> str:
-        time.sleep(0.01)  # long enough that a pool's threads all take jobs
+        meet.wait()
         return threading.current_thread().name
 
     with InParallel(threads) as in_parallel:
-        names = set(in_parallel([job] * 16))
-    assert len(names) <= most
+        names = set(in_parallel([job] * 4 * most))
+    assert len(names) == most
     if threads == 1:
         assert names == {threading.current_thread().name}
     else:

@@ -106,7 +106,8 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 help="Threads, N (default: the machine's cores): one reads while N-1 "
                 "compute chunks (at least one; all N under the bootstrap, which computes "
                 "far more than it reads; several files or shards are read ahead by up to "
-                "N); values do not depend on it.",
+                "N; a large CSV or JSON result is formatted on up to N, at most 4); values "
+                "do not depend on it.",
             ),
             click.option(
                 "--max-memory",

@@ -122,7 +122,7 @@ def with_threshold(losses: Sequence[Loss], threshold: float, specs: Sequence[str
     out = []
     for loss in losses:
         params = {p.name: p for p in loss.params}
-        if "threshold" not in params or loss.name in own or loss.origin != "built-in":
+        if "threshold" not in params or loss.name in own or not loss.built_in:
             out.append(loss)
             continue
         given = [

@@ -70,7 +70,9 @@ def evaluate_chunk(
 
     The rows are checked once, then computed block by block (:func:`~.blocks.rows_per_block`), each
     block's terms and states made while its columns are in cache and added to the chunk's
-    in order: the values never depend on thread timing.
+    in order: the values never depend on thread timing. Where every statistic is a sum of a
+    built-in loss (:attr:`~.kernel_spec.KernelSpec.sums_only`), a span of a few blocks'
+    terms is made at once (:func:`~.blocks.rows_per_span`) and still summed block by block.
     """
     plan = spec.plan
     if keys is None:  # --period's key column (else added where the keys were coded)

@@ -62,8 +62,13 @@ class KernelSpec:
     def sums_only(self) -> bool:
         """Whether every statistic a block makes is a sum filed in a slot: no co-moments,
         resampling, rank tables, nor a state of another kind. A chunk's terms may then be
-        made for several blocks at once (:func:`~.blocks.rows_per_span`)."""
+        made for several blocks at once (:func:`~.blocks.rows_per_span`).
+
+        Built-in losses only: a plugin's code sees the blocks it always saw, so that its
+        first failure is the earliest row's, whichever model it is in (a span would run
+        one model over all its blocks before the next)."""
         extra = self.moments or self.resampling is not None or self.placements or self.pair_tables
+        extra = extra or not all(loss.built_in for loss in self.losses)
         steps = [step for steps in self.steps.values() for step in steps]
         return not extra and all(
             step.declared and all(slot >= 0 for slot, _ in step.bound) for step in steps

@@ -47,7 +47,9 @@ Progress = Callable[[str, int, "int | None", str], None]
 # 0.21-0.23 s; BENCHMARKS.md run 17a).
 PLANNED_AHEAD = 16
 # A small file (run._small_rows) is read with its plan where it holds at most this many
-# values (rows x columns read): the inputs planned ahead then hold a few MiB at most.
+# values (rows x columns read): the inputs planned ahead (16, and the read-ahead's window
+# of 32) then hold ~12 MiB of numeric columns at most; a text column's cells are bounded by
+# the file's size, not by this count.
 READ_WITH_PLAN_VALUES = 1 << 15
 
 

@@ -134,7 +134,7 @@ def _plain(options: Options) -> bool:
         and options.thresholds is None
         and options.period is None
         and options.series is None
-        and all(loss.origin == "built-in" for loss in options.losses)
+        and all(loss.built_in for loss in options.losses)
     )
 
 

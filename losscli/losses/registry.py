@@ -82,6 +82,11 @@ class Loss:
         return hash(self.name)
 
     @property
+    def built_in(self) -> bool:
+        """Whether losscli defines it (not a plugin, nor the Python API)."""
+        return self.origin == "built-in"
+
+    @property
     def base(self) -> str:
         """The registered name (``pinball`` of ``pinball:q=0.9``)."""
         return self.family or self.name
@@ -217,7 +222,7 @@ def unregister(name: str) -> Loss:
     loss = _by_name().get(str(name).lower())
     if loss is None:
         raise ValueError(f"no loss {name!r} is registered")
-    if loss.origin == "built-in":
+    if loss.built_in:
         raise ValueError(f"{loss.name!r} is a built-in loss; only registered losses can go")
     del REGISTRY[loss.name]
     return loss

@@ -6,7 +6,9 @@ ten thousand small shards cost ten thousand times that. Here up to ``readers`` s
 are read at once, each into a queue of at most ``depth`` items, and at most ``window``
 streams are started ahead of the one the caller is on. Memory stays bounded by
 ``held_bytes`` of items (their buffers) waiting in the streams (a reading thread waits
-for room before queueing an item of a stream after the caller's), so that many small
+for room before queueing an item of a stream after the caller's); items at hand already
+(a :class:`Ready` in place of ``produce``, below) are not counted: their producer bounds
+them (a small file read with its plan: ``engine.run.READ_WITH_PLAN_VALUES``), so that many small
 streams (a small file's one batch each) run far ahead, while large ones hold no more than
 a few batches: a thread and the caller hand over about once per window of small files,
 not once per file (BENCHMARKS.md run 15c).
