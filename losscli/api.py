@@ -35,11 +35,11 @@ from .engine.run import Options, Progress
 from .engine.settings import uncertainty_settings
 from .engine.thresholds import threshold_reading
 from .errors import UsageError
+from .feature_specs import asked_drift, asked_period, asked_quantiles, asked_series
 from .gating.request import Gates, as_baseline
-from .inputs import as_list, as_source, check_engine, each_file_once, evaluated, first_columns
+from .inputs import as_list, as_source, check_engine, each_file_once, evaluated
 from .losses import (
     EPS,
-    Loss,
     Params,
     Task,
     default_losses,
@@ -50,10 +50,6 @@ from .result import EvaluationResult, Frame
 from .result.drift_notes import with_drift_checks
 
 if TYPE_CHECKING:  # the features' types: imported where a run has them (start-up, #18)
-    from .engine.drift_spec import DriftSpec
-    from .engine.period_spec import PeriodSpec
-    from .engine.series_plan import SeriesRun
-    from .reading.quantiles import QuantileSpec
     from .result import Comparison
 
 
@@ -229,7 +225,7 @@ def evaluate(
     named = [] if not names or "all" in listed else chosen
     reading = (input_format, delimiter, encoding, decimal, storage_options)
     opened: dict[int, Source] = {}  # the first input, opened to match --quantiles globs
-    quantile_specs = _quantile_specs(as_tuple(quantiles), inputs, stdin, reading, opened)
+    quantile_specs = asked_quantiles(as_tuple(quantiles), inputs, stdin, reading, opened)
     point_models = bool(pred or probs or logits) or not quantile_specs  # none: one is guessed
     chosen = quantile_losses(chosen, named, required, quantile_specs, point_models=point_models)
     run_losses, class_rows = per_class_losses(tuple(dict.fromkeys([*chosen, *required])), per_class)
@@ -242,14 +238,14 @@ def evaluate(
     threshold_run, diagrams = threshold_reading(
         thresholds, thresholds_objective, run_losses, curve_source, diagrams
     )
-    period_run = _period_spec(
+    period_run = asked_period(
         period,
         origin=period_origin,
         tz=tz,
         time_unit=None if time_col and not period else time_unit,
         drop_na=drop_na,
     )
-    series_run = _series_run(
+    series_run = asked_series(
         run_losses,
         history=history,
         series=comma_list(series),
@@ -290,7 +286,7 @@ def evaluate(
                 adjust=adjust,
                 losses=run_losses,
             ),
-            drift=_drift_spec(
+            drift=asked_drift(
                 drift or fail_on_drift,
                 reference=drift_reference,
                 reference_periods=drift_reference_periods,
@@ -362,55 +358,3 @@ def evaluate(
         adjust=options.uncertainty.adjust,
     )
     return with_drift_checks(gates.judge(result), fail_on_drift)
-
-
-def _quantile_specs(
-    texts: tuple[str, ...],
-    inputs: Any,
-    stdin: IO[bytes] | None,
-    reading: tuple[Any, ...],
-    opened: dict[int, Source],
-) -> tuple[QuantileSpec, ...]:
-    """The ``--quantiles`` texts read, a glob's columns matched in the first input (opened
-    into ``opened``). A run without quantiles loads none of their code (start-up, #18)."""
-    if not texts:
-        return ()
-    from .reading.quantiles import matched, parse_quantiles
-
-    specs = parse_quantiles(texts)
-    if any(spec.pattern for spec in specs):
-        specs = matched(specs, first_columns(inputs, stdin, reading, opened))
-    return specs
-
-
-def _period_spec(
-    period: str | None, *, origin: str | None, time_unit: str | None, **given: Any
-) -> PeriodSpec | None:
-    """:func:`~.engine.period_spec.period_spec`, loaded where an option of it is given: a
-    run without any has no period (start-up, #18)."""
-    if not period and origin is None and time_unit is None:
-        return None
-    from .engine.period_spec import period_spec
-
-    return period_spec(period, origin=origin, time_unit=time_unit, **given)
-
-
-def _drift_spec(drift: bool, *, period: bool, **given: Any) -> DriftSpec | None:
-    """:func:`~.engine.drift_spec.drift_spec`, loaded where an option of it is given: a
-    run without any judges no drift (start-up, #18)."""
-    if not drift and all(value is None for value in given.values()):
-        return None
-    from .engine.drift_spec import drift_spec
-
-    return drift_spec(drift, period=period, **given)
-
-
-def _series_run(losses: tuple[Loss, ...], **options: Any) -> SeriesRun | None:
-    """:func:`~.engine.series_plan.series_run`, loaded where a loss is scaled by the history
-    or an option of it is given: a run without either has no series (start-up, #18)."""
-    given = [options[name] for name in ("series", "series_weight", "time_col")]
-    if not any(loss.history for loss in losses) and options["history"] is None and not any(given):
-        return None
-    from .engine.series_plan import series_run
-
-    return series_run(losses, **options)
