@@ -190,8 +190,17 @@ def evaluate(
         if drift_nowhere(chosen, options, table):
             say("warning", drift_nowhere(chosen, options, table))
     if output is not None or not quiet:
-        emit(result, chosen, precision, output, max_rows,
-             layout=layout, table=table, threads=options["threads"], **view)  # fmt: skip
+        emit(
+            result,
+            chosen,
+            precision,
+            output,
+            max_rows,
+            layout=layout,
+            table=table,
+            threads=options["threads"],
+            **view,
+        )
     on_terminal = output is None and not quiet and result_stream().isatty() and sys.stderr.isatty()
     shown = on_terminal and chosen.footnotes
     if before is not None and not quiet and not shown:  # a baseline gate passed within noise
