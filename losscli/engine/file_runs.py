@@ -30,8 +30,9 @@ from ..errors import InputError, PluginFailure
 from ..reading import VALUE, Source, to_float
 from .checks import RowProblems, binary_rows
 from .finalize import OWN_ROW_KINDS, own_row
-from .fold import PartFold, SourceResult, closing
+from .fold import PartFold
 from .gather import SMALL_ROWS, Piece, clean_problems, one_batch
+from .input_result import SourceResult, closing
 from .kernel import evaluate_chunk
 from .kernel_spec import KernelSpec
 from .keys import ChunkKeys, KeySet

@@ -1,5 +1,5 @@
-"""The fold of one part's chunks into a partial, and an input's result from its total: the
-one kernel path both engines take.
+"""The fold of one part's chunks into a partial: the one kernel path both engines take
+(an input's result from the total: :mod:`.input_result`).
 
 A local run folds every part of an input into one :class:`PartFold` in reading order; a
 distributed run (:mod:`.distributed`) folds each partition into one of its own on a
@@ -7,7 +7,7 @@ worker, starting at the partition's first row, and merges the partials. Either w
 chunk goes through :func:`~.kernel.evaluate_chunk` with its row's place in its part (for
 messages) and in its input (the bootstrap's unit), its partial is absorbed under the
 same checks (:class:`~.guard.FoldGuard`), and the bootstrap's cells are multiplied out
-by the same settler; :func:`finish` turns the total into the input's result.
+by the same settler; :func:`~.input_result.finish` turns the total into the input's result.
 
 A chunk's rows are coded against the total's keys on the folding thread, in reading order,
 before it is computed (:func:`~.kernel.group_ids`): its partial's keys are the total's own
@@ -17,9 +17,8 @@ ids, which absorbing it adds to by index, and which no thread's timing can chang
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -27,12 +26,8 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError, PluginFailure
-from ..losses import Task
 from ..reading import to_float
-from ..result import Frame
 from .budget import OverBudget
-from .checks import RowProblems
-from .finalize import Finishing, result_frame
 from .gather import SMALL_ROWS, Gathered, Piece, clean_problems, gathers, ids_of
 from .guard import FoldGuard
 from .kernel import evaluate_chunk, group_ids
@@ -40,19 +35,10 @@ from .keys import ChunkKeys, KeySet
 from .partial import Partial
 
 if TYPE_CHECKING:
-    from ..result import Comparison
     from .bootstrap import Settler
     from .run import Options, Work
 
 POOL_MIN_ROWS = 1 << 14  # smaller chunks are computed on the folding thread
-
-
-@dataclass(frozen=True)
-class SourceResult:
-    frame: Frame
-    comparisons: list[Comparison]
-    notices: list[str]
-    tasks: set[Task]
 
 
 class PartFold:
@@ -328,74 +314,3 @@ def _lone(
 
 def _last_of(pieces: list[Piece], part: str) -> Piece:
     return next(p for p in reversed(pieces) if p.part == part)
-
-
-def finish(
-    work: Work,
-    parts: Sequence[str],
-    total: Partial,
-    options: Options,
-    guard: FoldGuard,
-) -> SourceResult:
-    """The input's result rows from the total of all its ``parts`` (their names, in order),
-    folded under ``guard`` (whose budget it was charged to)."""
-    problems = weighed(work, parts, total)
-    guard.charge_finalizing(options.curves)
-    finishing = Finishing(
-        options.losses,
-        options.uncertainty,
-        work.reference,
-        guard.no_bootstrap,
-        diagrams=options.diagrams,
-        curves=options.curves,
-        per_class=options.per_class,
-        thresholds=options.thresholds,
-        period=options.period,
-        series=options.series,
-    )
-    try:
-        frame, comparisons = result_frame(work.name, total, work.plan.models, finishing)
-    finally:  # this input's sums are dropped now
-        guard.release_all()
-    tasks, notices = closing(work, problems, total, options)
-    return SourceResult(frame, comparisons, notices, tasks)
-
-
-def weighed(work: Work, parts: Sequence[str], total: Partial) -> list[RowProblems]:
-    """The checks of the input's ``parts``, in order; an input whose weights are all 0 is
-    an error."""
-    problems = [total.problems[p] for p in parts if p in total.problems]
-    plan = work.plan
-    if (
-        plan.weight
-        and sum(p.rows_seen - p.dropped for p in problems)
-        and not any(p.total_weight for p in problems)
-    ):
-        raise InputError(
-            f"{work.name}: the weights in column {plan.weight!r} are all 0, so "
-            "no row counts; check the weight column"
-        )
-    return problems
-
-
-def closing(
-    work: Work, problems: list[RowProblems], total: Partial, options: Options
-) -> tuple[set[Task], list[str]]:
-    """The input's tasks and notices, once its rows are finalized; its zero labels raised
-    where MAPE was asked to fail on them."""
-    plan = work.plan
-    tasks = {Task.QUANTILE if m.levels else _task(total, m.name, m.multiclass) for m in plan.models}
-    if options.mape_zero == "error" and (
-        "mape" in options.always_shown
-        or (any(x.name == "mape" for x in options.losses) and Task.REGRESSION in tasks)
-    ):
-        for found in problems:
-            found.raise_zero_labels()
-    notices = [*plan.notices, *(n for p in problems for n in p.notices())]
-    return tasks, notices
-
-
-def _task(total: Partial, model: str, multiclass: bool) -> Task:
-    if multiclass:
-        return Task.MULTICLASS
-    return Task.BINARY if total.binary.get(model, True) else Task.REGRESSION

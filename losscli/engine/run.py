@@ -27,8 +27,9 @@ from .batches import BatchBuilder
 from .budget import MemoryBudget
 from .delong import placement_losses
 from .file_runs import FileRuns
-from .fold import PartFold, SourceResult
+from .fold import PartFold
 from .gather import SMALL_ROWS
+from .input_result import SourceResult
 from .kernel_spec import KernelSpec
 from .settings import Uncertainty
 from .together import Together

@@ -17,7 +17,7 @@ handed on before any later error: every message names the file it named, after t
 results. Only the plainest results wait: no group columns, no interval, comparison,
 bootstrap, period, series, diagram, curve, per-class or threshold columns, and built-in
 losses only (a plugin's finalize may not be key by key). The others are finished alone
-(:func:`~.fold.finish`), after those waiting.
+(:func:`~.input_result.finish`), after those waiting.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from ..reading import Model
 from ..result import Frame
 from ..result.frame import repeated
 from .finalize import finalize, overall_sums, own_rows, settled, stacked_sums
-from .fold import SourceResult, closing, finish, weighed
 from .guard import FoldGuard
+from .input_result import SourceResult, closing, finish, weighed
 from .partial import Partial
 from .statistics import Key
 from .uncertainty import LossRows
@@ -103,7 +103,8 @@ class Together:
     def _checked(
         self, work: Work, parts: Sequence[str], total: Partial, guard: FoldGuard
     ) -> Waiting:
-        """Input ``work``'s sums, with every check :func:`~.fold.finish` makes, in its order."""
+        """Input ``work``'s sums, with every check :func:`~.input_result.finish` makes, in
+        its order."""
         options = self.options
         problems = weighed(work, parts, total)
         guard.charge_finalizing(options.curves)

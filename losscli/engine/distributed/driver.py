@@ -1,6 +1,6 @@
 """The inputs' evaluation on a Dask cluster: per input, the local engine's fold mapped over
 its partitions on the workers, the partials merged in a tree there, the last few merged
-and finalized here by the local engine's :func:`~..fold.finish`.
+and finalized here by the local engine's :func:`~..input_result.finish`.
 
 Nothing is computed differently: a partition is read by losscli's readers on a worker
 and folded by :class:`~..fold.PartFold` from its first row's position, so row numbers
@@ -17,8 +17,8 @@ from dataclasses import replace
 from typing import Any
 
 from ...errors import EnvironmentFailure
-from ..fold import SourceResult, finish
 from ..guard import FoldGuard
+from ..input_result import SourceResult, finish
 from ..keys import KeySet
 from ..partial import Partial
 from ..run import Options, Work, plan_work
