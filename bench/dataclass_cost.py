@@ -7,7 +7,7 @@ source text, one ``exec`` each: ~0.5 ms a class whatever its fields, and a plain
 process, as the console script does, in one of two ways:
 
 * ``--as-is``: with ``dataclasses`` untouched (the reference);
-* ``--closures``: with every dataclass's methods made as closures over its fields instead
+* ``--closures``: with every losscli dataclass's methods made as closures over its fields
   (the fields still found by ``dataclasses`` itself, which compiles nothing), the least a
   home-made replacement of ``dataclasses`` could cost at start-up.
 
@@ -66,7 +66,7 @@ def _methods(
     fields = [f for f in every if f._field_type is _FIELD]
     made: dict[str, Any] = {}
     if init:
-        made["__init__"] = _init(cls, every)
+        made["__init__"] = _init(cls, every, frozen)
     if repr:
         made["__repr__"] = _repr([f.name for f in fields if f.repr])
     compared = tuple(f.name for f in fields if f.compare)
@@ -82,7 +82,7 @@ def _methods(
     return made
 
 
-def _init(cls: type, every: list[Any]) -> Callable[..., None]:
+def _init(cls: type, every: list[Any], frozen: bool) -> Callable[..., None]:
     """``__init__``: positional then keyword arguments, defaults and factories, then
     ``__post_init__`` with the InitVars."""
     taken = [f for f in every if f.init and f._field_type in (_FIELD, _INITVAR)]
@@ -91,6 +91,7 @@ def _init(cls: type, every: list[Any]) -> Callable[..., None]:
     initvars = [f.name for f in taken if f._field_type is _INITVAR]
     stored = {f.name for f in every if f._field_type is _FIELD}
     post = hasattr(cls, "__post_init__")
+    store = object.__setattr__ if frozen else setattr  # as dataclasses' own __init__ stores
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if len(args) > len(positional):
@@ -107,7 +108,7 @@ def _init(cls: type, every: list[Any]) -> Callable[..., None]:
         values.update({f.name: _default(cls, f) for f in later if _has_default(f)})
         for name, value in values.items():
             if name in stored:
-                object.__setattr__(self, name, value)
+                store(self, name, value)
         if post:
             self.__post_init__(*[values[name] for name in initvars])
 
@@ -164,6 +165,16 @@ def _frozen(cls: type, names: set[str]) -> dict[str, Callable[..., None]]:
     return {"__setattr__": __setattr__, "__delattr__": __delattr__}
 
 
+def losscli_only(process: Callable[..., type]) -> Callable[..., type]:
+    """``process`` for losscli's classes; another library's (rich's) built as they are."""
+
+    def building(cls: type, *args: Any) -> type:
+        ours = cls.__module__.startswith("losscli")
+        return (process if ours else _AS_IS)(cls, *args)
+
+    return building
+
+
 def timed(process: Callable[..., type], built: list[tuple[str, float]]) -> Callable[..., type]:
     """``process``, recording each class built and the CPU time its building took."""
 
@@ -185,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", nargs=argparse.REMAINDER, help="losscli's arguments")
     args = parser.parse_args(argv)
     built: list[tuple[str, float]] = []
-    process = closure_class if args.closures else _AS_IS
+    process = losscli_only(closure_class) if args.closures else _AS_IS
     dataclasses._process_class = timed(process, built) if args.report else process  # type: ignore[attr-defined]
     sys.argv = ["losscli", *[a for a in args.command if a != "--"]]
     try:

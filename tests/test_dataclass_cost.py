@@ -85,6 +85,35 @@ def test_closures_keep_post_init_and_kw_only_fields() -> None:
         closures(4, 10, 1)
 
 
+def test_closures_store_an_unfrozen_class_fields_through_its_own_setattr() -> None:
+    """As dataclasses' __init__ does (``self.x = x``): rich's thread-local classes need it."""
+    stored: list[str] = []
+
+    def recording(self: Any, name: str, value: Any) -> None:
+        stored.append(name)
+        object.__setattr__(self, name, value)
+
+    _, closures = _both({**BODY, "__setattr__": recording})
+    closures(1)
+    assert stored == ["x", "y", "tags"]
+
+
+def test_only_losscli_classes_get_closures() -> None:
+    cost = bench_module("dataclass_cost")
+    built: list[str] = []
+
+    def process(cls: type, *args: Any) -> type:
+        built.append(cls.__module__)
+        return cls
+
+    building = cost.losscli_only(process)
+    flags = (True, True, True, False, False, True, True, False, False, False)  # as dataclass()
+    for module in ("losscli.result.frame", __name__):
+        made = building(type("C", (), {"__module__": module, "__annotations__": {}}), *flags)
+        assert made.__module__ != __name__ or dataclasses.is_dataclass(made)
+    assert built == ["losscli.result.frame"]
+
+
 def test_a_run_reads_the_same_both_ways(tmp_path: Path) -> None:
     data = tmp_path / "t.csv"
     data.write_text("y,p,g\n1,1.5,a\n2,1.5,b\n3,2.5,a\n4,5.0,b\n")
