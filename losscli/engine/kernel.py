@@ -42,7 +42,7 @@ from .blocks import (
     rows_per_span,
     sum_table,
 )
-from .checks import RowProblems, binary_rows
+from .checks import RowProblems, binary_row, binary_rows
 from .delong import PLACEMENTS
 from .kernel_spec import KernelSpec, Step
 from .keys import ChunkKeys, KeySet
@@ -314,9 +314,11 @@ def _positions(rows: np.ndarray | range) -> np.ndarray:
 
 def _looks_binary(batch: Batch) -> bool:
     """Every label 0 or 1, every prediction a probability (or a logit). The first row is
-    looked at alone first: a regression block fails there, so its answer costs no pass
-    over the block's rows (five of them, once per chunk: run 18c)."""
+    looked at alone first, as Python floats: a regression block fails there, so its answer
+    costs no pass over the block's rows (five of them, once per chunk: run 18c) and no
+    NumPy call (~7 µs a chunk: run 19a)."""
     p = None if batch.logits is not None else batch.p
-    if not binary_rows(batch.y[:1], None if p is None else p[:1]).all():
+    y = batch.y
+    if len(y) and not binary_row(float(y[0]), None if p is None else float(p[0])):
         return False
-    return bool(binary_rows(batch.y, p).all())
+    return bool(binary_rows(y, p).all())
