@@ -1,7 +1,7 @@
 """Run 18c: a chunk's rows computed in spans of several blocks where every statistic is a
 sum (the per-row terms made once per span, the sums still taken block by block, so the
 sums are bit for bit the block-by-block ones), and the binary evidence of a block looked
-at from its first row."""
+at from its first row. Run 19a: spans for rows with group keys too."""
 
 from __future__ import annotations
 
@@ -21,36 +21,38 @@ def test_a_block_whose_first_row_looks_binary_and_a_later_one_not_is_not_binary(
     assert harness.partial([1.0, 0.0], [0.5, 1.5]).binary["p"] is False
 
 
-def test_a_span_is_whole_blocks_of_one_column_models_without_groups_only() -> None:
-    def span(block: int, widest: int = 1, sums_only: bool = True, grouped: bool = False) -> int:
-        return rows_per_span(block, widest=widest, sums_only=sums_only, grouped=grouped)
+def test_a_span_is_whole_blocks_of_one_column_models_only() -> None:
+    def span(block: int, widest: int = 1, sums_only: bool = True) -> int:
+        return rows_per_span(block, widest=widest, sums_only=sums_only)
 
     assert span(100) == blocks.SPAN_ROWS // 100 * 100
     assert span(1 << 14) == 1 << 15
     assert span(1 << 20) == 1 << 20  # a block larger than a span
     assert span(1 << 14, widest=3) == 1 << 14  # matrices: a block
     assert span(1 << 14, sums_only=False) == 1 << 14  # other states
-    assert span(1 << 14, grouped=True) == 1 << 14  # per-key sums
 
 
+@pytest.mark.parametrize("grouped", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_sums_in_spans_are_the_block_by_block_sums_bit_for_bit(
-    monkeypatch: pytest.MonkeyPatch, weighted: bool
+    monkeypatch: pytest.MonkeyPatch, weighted: bool, grouped: bool
 ) -> None:
-    """MSE, MAPE (zero labels in two of the blocks) and MAE by blocks of 7 rows: the
-    chunk's sums made in spans of several blocks equal those of one block at a time."""
+    """MSE, MAPE (zero labels in two of the blocks) and MAE by blocks of 7 rows (of 12
+    with 3 groups: 4 rows a key), with group keys or without: the chunk's sums made in
+    spans of several blocks equal those of one block at a time."""
     rng = np.random.default_rng(18)
     n = 100
     y = rng.normal(10.0, 3.0, n)
     y[[60, 71]] = 0.0
     p = y + rng.normal(0.0, 1.0, n)
     w = rng.uniform(0.0, 2.0, n)
+    g = rng.choice(["a", "b", "c"], n) if grouped else None
     losses = ["mse", "mape", "mae"]
-    harness = KernelHarness(losses, weighted=weighted, cache_rows=7)
+    harness = KernelHarness(losses, weighted=weighted, grouped=grouped, cache_rows=7)
     assert harness.spec.sums_only
-    spanned = harness.partial(y, p, w)
+    spanned = harness.partial(y, p, w, g)
     monkeypatch.setattr(blocks, "SPAN_ROWS", 1)  # a span of one block
-    one_by_one = harness.partial(y, p, w)
+    one_by_one = harness.partial(y, p, w, g)
     assert spanned.states.keys() == one_by_one.states.keys()
     for key, state in one_by_one.states.items():
         assert np.array_equal(spanned.states[key], state), key

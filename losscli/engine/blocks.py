@@ -106,16 +106,17 @@ class BlockSums:
                 table[slot] += part
 
 
-def rows_per_span(block: int, *, widest: int, sums_only: bool, grouped: bool) -> int:
+def rows_per_span(block: int, *, widest: int, sums_only: bool) -> int:
     """Rows whose per-row terms are made at once: whole blocks, up to :data:`SPAN_ROWS`,
-    where every statistic is a sum (``sums_only``: :attr:`~.kernel_spec.KernelSpec.sums_only`),
-    every model has one column and the rows have no group keys; else one block. The sums
-    are still taken a block at a time (:class:`BlockSums`), so their bits stay; what a span
-    saves is the Python made per block (a batch, each loss's terms and what it found): a
-    CSV chunk of 31,250 rows is one span of two blocks. Grouped rows gained nothing: their
-    per-key sums dominate, and their larger temporaries faulted ~4,000 more pages a run
-    (BENCHMARKS.md run 18c)."""
-    if not sums_only or widest > 1 or grouped:
+    where every statistic is a sum (``sums_only``: :attr:`~.kernel_spec.KernelSpec.sums_only`)
+    and every model has one column; else one block. The sums are still taken a block at a
+    time (:class:`BlockSums`), so their bits stay; what a span saves is the Python made per
+    block (a batch, each loss's terms and what it found): a CSV chunk of 31,250 rows is one
+    span of two blocks. Rows with group keys too: run 18c measured no gain there and ~4,000
+    more page faults a run on a loaded machine; run 19a, the folding thread alone
+    (``RUSAGE_THREAD``, no more faults), 8% less CPU per group on Parquet and the same on
+    CSV."""
+    if not sums_only or widest > 1:
         return block
     return max(block, SPAN_ROWS // block * block)
 

@@ -332,3 +332,9 @@ def binary_rows(y: np.ndarray, p: np.ndarray | None) -> np.ndarray:
     (None: a logit, any value)."""
     labels = (y == 0) | (y == 1)
     return labels if p is None else labels & (p >= 0) & (p <= 1)
+
+
+def binary_row(y: float, p: float | None) -> bool:
+    """:func:`binary_rows` of one row, in Python floats: a row's test costs no NumPy call
+    (the kernel's first look at each chunk's evidence, run 19a)."""
+    return (y == 0 or y == 1) and (p is None or 0 <= p <= 1)

@@ -75,6 +75,12 @@ class KernelSpec:
         )
 
     @cached_property
+    def widest(self) -> int:
+        """The most columns a model's rows span (class columns): a block's matrices stay
+        small (:func:`~.blocks.rows_per_block`)."""
+        return max((len(model.columns) for model in self.plan.models), default=1)
+
+    @cached_property
     def sum_keys(self) -> tuple[Key, ...]:
         """The key of each slot of a chunk's table of sums, in slot order."""
         return tuple(key for steps in self.steps.values() for s in steps for key in s.sum_keys)

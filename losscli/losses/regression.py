@@ -38,12 +38,17 @@ def _abs_err(b: Batch) -> Terms:
 
 def _rel_err(b: Batch) -> Terms:
     """MAPE = 100 · Σw·|y − ŷ|/|y| / Σw, over rows with y ≠ 0 (the denominator term is 1
-    on those rows only)"""
+    on those rows only)
+
+    |e|/|y| is made as |e/y|, the same bits (a division rounds the magnitude, its sign set
+    apart): two passes where |e|, |y| and their quotient took three (run 19a).
+    """
     zero = b.y == 0
     if zero.any():
-        rel = np.divide(b.abs_err, np.abs(b.y), out=np.zeros_like(b.abs_err), where=~zero)
-        return Terms(rel, ~zero, {"zero_label": zero})
-    return Terms(b.abs_err / np.abs(b.y), None, {"zero_label": zero})
+        rel = np.divide(b.err, b.y, out=np.zeros_like(b.err), where=~zero)
+        return Terms(np.absolute(rel, out=rel), ~zero, {"zero_label": zero})
+    rel = np.divide(b.err, b.y)
+    return Terms(np.absolute(rel, out=rel), None, {"zero_label": zero})
 
 
 def _smape_term(b: Batch) -> Terms:
