@@ -9,6 +9,7 @@ import pickle
 import numpy as np
 import pytest
 
+from losscli.engine import partial as partial_module
 from losscli.engine import shared_sums
 from losscli.engine.partial import Partial
 from losscli.testing import KernelHarness
@@ -99,10 +100,13 @@ def test_many_different_sums_are_compared_by_a_glance(monkeypatch: pytest.Monkey
     assert not compared
 
 
-def test_a_fold_of_mse_and_mape_keeps_counts_once_and_sums_the_same() -> None:
-    """The partial of a fold: the row counts and both means' denominators are one array,
-    MAPE's zero-label flags none until a label is 0; the values are those of separate
-    totals, through growth, pickling and parting."""
+def test_a_fold_of_mse_and_mape_keeps_counts_once_and_sums_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The partial of a fold of many keys: the row counts and both means' denominators are
+    one array until MAPE's parts (a zero label); the values are those of separate totals,
+    through growth, pickling and parting."""
+    monkeypatch.setattr(partial_module, "SUMS_TOGETHER_KEYS", 1)  # "many" keys: any
     harness = KernelHarness(["mse", "mape"], weighted=False, grouped=True)
     rng = np.random.default_rng(2)
     total = harness.empty()
@@ -119,7 +123,24 @@ def test_a_fold_of_mse_and_mape_keeps_counts_once_and_sums_the_same() -> None:
     assert harness.metrics(again) == harness.metrics(total)
 
 
-def test_a_partial_of_shared_sums_merges_as_one_of_separate_arrays() -> None:
+def test_a_fold_of_few_keys_keeps_every_sum_apart() -> None:
+    """Below ``SUMS_TOGETHER_KEYS`` comparing a chunk's sums costs more than the adds it
+    saves: each sum its own array, as it always was."""
+    harness = KernelHarness(["mse", "mape"], weighted=False, grouped=True)
+    total = harness.empty()
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        g = [f"k{v}" for v in rng.integers(0, 30, 50)]
+        total.absorb(harness.partial(rng.random(50) + 1, rng.random(50), g=g))
+    arrays = [total.n, *total.states.values()]
+    assert len({id(a) for a in arrays}) == len(arrays)
+
+
+@pytest.mark.parametrize("together", [1, 1 << 30])
+def test_a_partial_of_shared_sums_merges_as_one_of_separate_arrays(
+    monkeypatch: pytest.MonkeyPatch, together: int
+) -> None:
+    monkeypatch.setattr(partial_module, "SUMS_TOGETHER_KEYS", together)
     harness = KernelHarness(["mse", "mape"], weighted=False, grouped=True)
     rng = np.random.default_rng(3)
     parts = []

@@ -82,13 +82,23 @@ class Partial:
             0 if theirs is None or mine is None else mine.reserve(theirs, self.size, len(self.n))
         )
         self._grow(self.keys.size)
-        self._unshare()
-        self._add_sums(other, slice_of(at))  # where the keys go: found once for every sum
+        together = self.keys.size >= SUMS_TOGETHER_KEYS  # (a fold's keys never fewer)
+        self._unshare(sums=not together)
+        where = slice_of(at)  # where the keys go: found once for every sum
+        if together:
+            self._add_sums(other, where)
+        else:
+            shared_sums.add(self.n, other.n, where)
         for key, state in other.states.items():
             kind = key[2].kind
-            if type(kind) is not Sum:
-                known = self.states.get(key)
-                known = kind.empty(len(self.n), state) if known is None else known
+            if together and type(kind) is Sum:
+                continue
+            known = self.states.get(key)
+            known = kind.empty(len(self.n), state) if known is None else known
+            if type(kind) is Sum:
+                shared_sums.add(known, state, where)
+                self.states[key] = known
+            else:
                 self.states[key] = kind.absorb(known, state, at)
         for model, binary in other.binary.items():
             self.binary[model] = self.binary.get(model, True) and binary
@@ -134,14 +144,14 @@ class Partial:
             self.bootstrap = Replicates()
         self.bootstrap.add(replicated, self.keys.size, len(self.n))
 
-    def _unshare(self) -> None:
-        """One array per state other than a sum before adding in place: the kernel files a
-        column shared by two losses once, as the same array under each key. (Sums held as
-        one array stay one while their values do: :mod:`.shared_sums`.)"""
-        sums = _sums(self.states)
-        seen = {id(self.n), *map(id, sums.values())}
+    def _unshare(self, sums: bool) -> None:
+        """One array per state before adding in place: the kernel files a column shared by
+        two losses (or a count) once, as the same array under each key. ``sums``: the sums
+        too (else sums held as one array stay one while their values do: :mod:`.shared_sums`)."""
+        kept = {} if sums else _sums(self.states)
+        seen = {id(self.n), *map(id, kept.values())}
         for key, state in self.states.items():
-            if key in sums:
+            if key in kept:
                 continue
             if id(state) in seen and isinstance(state, np.ndarray):
                 self.states[key] = state = state.copy()
@@ -184,6 +194,11 @@ def capacity_for(size: int, capacity: int) -> int:
     return capacity if size <= capacity else max(size, 2 * capacity)
 
 
+# Totals of this many keys keep sums of the same numbers as one array: a
+# chunk's scattered adds into them cost more than comparing its sums (about 10 ns a key
+# against 1), while for few keys the comparing costs more than it saves (BENCHMARKS.md
+# run 19b: ~80 µs a chunk of an overall row).
+SUMS_TOGETHER_KEYS = 1 << 14
 _ROWS = None  # the row counts' place among the sums (no statistic's key is None)
 
 

@@ -1,9 +1,10 @@
 """A total's sums, each kept once where several statistics hold the very same numbers.
 
 Several sums of a partial are often equal key by key: the row count ``n`` and each mean's
-denominator (Σ1 unweighted: MSE's, MAPE's where no label is zero). A total keeps one array
-for the sums that have held the same bits in every chunk absorbed so far, and adds a
-chunk's values to it once. At a million keys every scattered add of a chunk's sums costs
+denominator (Σ1 unweighted: MSE's, MAPE's where no label is zero). A total of many keys
+(:data:`~.partial.SUMS_TOGETHER_KEYS`) keeps one array for the sums that have held the
+same bits in every chunk absorbed so far, and adds a chunk's values to it once. At a
+million keys every scattered add of a chunk's sums costs
 ~10 ns a key (one cache line of an 8 MB array each; BENCHMARKS.md runs 13 and 19b), and
 with ``-m mse,mape`` two of its six adds were such repeats. The totals are the same bits as
 adding to each apart: every key gets the same additions in the same order. Where a
@@ -50,7 +51,9 @@ def added(
         present = [key for key in keys if key in chunk]
         if absent and present:  # those without rows here keep the total so far
             plans.append(_Plan(total.copy(), absent, changed=True, adds=False))
-        for n, same in enumerate(equal_sets(present, chunk)):
+        kept_together = all(same_bits(chunk[present[0]], chunk[key]) for key in present[1:])
+        sets = [present] if kept_together and present else equal_sets(present, chunk)
+        for n, same in enumerate(sets):
             plans.append(_Plan(total if n == 0 else total.copy(), same, changed=n > 0))
     new = [key for key in chunk if key not in totals]
     for same in equal_sets(new, chunk):
@@ -106,6 +109,8 @@ def equal_sets(keys: list[K], chunk: Mapping[K, np.ndarray]) -> list[list[K]]:
     """``keys`` in sets of the same values (bit for bit) in ``chunk``, in first-seen order.
     Only arrays alike at a few places are compared whole, so many different sums (every
     loss at once, over many small files) cost a pass each, not one per pair."""
+    if len(keys) < 2:
+        return [keys] if keys else []
     sets: list[list[K]] = []
     alike: dict[tuple[object, ...], list[list[K]]] = {}
     for key in keys:
@@ -136,7 +141,8 @@ def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
         return False
     if not (a.flags.c_contiguous and b.flags.c_contiguous):
         return False
-    return bool(np.array_equal(a.view(_bits(a)), b.view(_bits(b))))
+    bits = _bits(a)
+    return bool((a.view(bits) == b.view(bits)).all())
 
 
 def _bits(values: np.ndarray) -> np.dtype:
