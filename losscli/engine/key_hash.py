@@ -42,8 +42,9 @@ class HashedMemo:
         self._settle()
         slots = self._home(values)
         held = np.take(self._slots, slots, axis=0)
-        found = np.where(held[:, 0] == values, held[:, 1], _EMPTY)  # a free slot's id is −1
-        on = np.flatnonzero((held[:, 1] != _EMPTY) & (held[:, 0] != values))
+        hit = held[:, 0] == values
+        found = np.where(hit, held[:, 1], _EMPTY)  # a free slot's id is −1
+        on = np.flatnonzero(~hit & (held[:, 1] != _EMPTY))
         while len(on):  # another key's slot: look further
             slots[on] = (slots[on] + 1) & self._mask
             held = np.take(self._slots, slots[on], axis=0)
@@ -63,7 +64,8 @@ class HashedMemo:
 
     def _home(self, values: np.ndarray) -> np.ndarray:
         hashed = values.view(np.uint64) * _MULTIPLIER
-        return (hashed >> np.uint64(64 - self._bits)).astype(np.intp)
+        hashed >>= np.uint64(64 - self._bits)
+        return hashed.view(np.intp)  # below 2⁶³ once shifted: the same numbers, no copy
 
     def _settle(self) -> None:
         """Put the keys waiting into the table, first doubling it to stay at most half full."""

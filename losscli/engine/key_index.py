@@ -104,7 +104,8 @@ class ColumnIndex:
         new = ids < 0
         if new.any():
             fresh, inverse = np.unique(values[new], return_inverse=True)
-            added = self.positions(_arrow.from_numpy(fresh).cast(kind))
+            added = np.full(len(fresh), -1, dtype=np.int64)  # all new: not looked up again
+            self._add_new(_arrow.from_numpy(fresh).cast(kind), added)
             ids[new] = added[inverse.reshape(-1)]
         return ids
 
@@ -150,7 +151,13 @@ class ColumnIndex:
             mapping = self._text_lookup(dictionary)
         else:
             mapping = self._arrow_lookup(dictionary)
-        new = mapping < 0  # values not seen before: ids in the dictionary's order
+        self._add_new(dictionary, mapping)
+        return mapping
+
+    def _add_new(self, dictionary: pa.Array, mapping: np.ndarray) -> None:
+        """Ids for the values of ``dictionary`` not seen before (−1 in ``mapping``, which
+        gets their ids), in the dictionary's order, remembered."""
+        new = mapping < 0
         if new.any():
             added = int(new.sum())
             mapping[new] = np.arange(self.known, self.known + added)
@@ -158,7 +165,6 @@ class ColumnIndex:
             fresh = dictionary if added == len(new) else dictionary.filter(_arrow.from_numpy(new))
             self._pieces.append(fresh)
             self.known += added
-        return mapping
 
     def _start_text_memo(self, dictionary: pa.Array) -> None:
         """Text keys go through a dict once there are many (Arrow's ``index_in`` re-hashes

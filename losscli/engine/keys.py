@@ -58,11 +58,12 @@ class KeySet:
         # several columns: stage j gives ids to (the ids of columns 0 … j, column j + 1's
         # id) packed in one int64, so combinations are found by the columns' own memo
         self._stages = [ColumnIndex() for _ in self.columns[1:]]
-        self._scratch = np.zeros(0, dtype=np.int64)  # a row per key: compact()'s workspace
+        # a row per key: compact()'s workspace (int32: a chunk has fewer than 2³¹ rows)
+        self._scratch = np.zeros(0, dtype=np.int32)
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(vars(self))
-        state["_scratch"] = np.zeros(0, dtype=np.int64)  # a workspace, not the keys
+        state["_scratch"] = np.zeros(0, dtype=np.int32)  # a workspace, not the keys
         return state
 
     @property
@@ -119,8 +120,8 @@ class KeySet:
         (whichever a repeated id's writes leave: any will do, as each id then has one), and
         that row gives the id its new number."""
         if len(self._scratch) < self.size:
-            self._scratch = np.zeros(max(self.size, 2 * len(self._scratch)), dtype=np.int64)
-        rows = np.arange(len(ids))
+            self._scratch = np.zeros(max(self.size, 2 * len(self._scratch)), dtype=np.int32)
+        rows = np.arange(len(ids), dtype=np.int32)  # half the cache lines of int64 (run 19b)
         scratch = self._scratch
         scratch[ids] = rows
         lead = scratch[ids]  # each row's id's row

@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import shared_sums
 from .checks import RowProblems
 from .keys import KeySet
 from .reduce import slice_of
-from .statistics import Key, State, Sum
+from .statistics import SUM, Key, Kind, Role, State, Sum
 
 if TYPE_CHECKING:  # the bootstrap: imported where a run resamples (start-up, #18)
     from .bootstrap import Replicates, ReplicateSums
@@ -81,16 +82,22 @@ class Partial:
             0 if theirs is None or mine is None else mine.reserve(theirs, self.size, len(self.n))
         )
         self._grow(self.keys.size)
-        self._unshare()
-        where = slice_of(at)  # found once for every sum
-        self.n = _add(self.n, other.n, where)
+        together = self.keys.size >= SUMS_TOGETHER_KEYS  # (a fold's keys never fewer)
+        self._unshare(sums=not together)
+        where = slice_of(at)  # where the keys go: found once for every sum
+        if together:
+            self._add_sums(other, where)
+        else:
+            shared_sums.add(self.n, other.n, where)
         for key, state in other.states.items():
             kind = key[2].kind
+            if together and type(kind) is Sum:
+                continue
             known = self.states.get(key)
-            if known is None:
-                known = kind.empty(len(self.n), state)
+            known = kind.empty(len(self.n), state) if known is None else known
             if type(kind) is Sum:
-                self.states[key] = _add(known, state, where)
+                shared_sums.add(known, state, where)
+                self.states[key] = known
             else:
                 self.states[key] = kind.absorb(known, state, at)
         for model, binary in other.binary.items():
@@ -101,6 +108,16 @@ class Partial:
         if theirs is not None and mine is not None:
             mine.absorb(theirs, at, len(self.n))
             mine.release(replaced)
+
+    def _add_sums(self, other: Partial, where: np.ndarray | slice) -> None:
+        """``other``'s row counts and sums (statistics of kind :class:`Sum`) added here,
+        those holding the same numbers kept as one array (:mod:`.shared_sums`)."""
+        totals = {_ROWS: self.n, **_sums(self.states)}
+        chunk = {_ROWS: other.n, **_sums(other.states)}
+        counts = {_ROWS, *(key for key in chunk if key is not None and key[2].role is Role.FLAG)}
+        changed = shared_sums.added(totals, chunk, where, len(self.n), counts)
+        self.n = changed.pop(_ROWS, self.n)
+        self.states.update((key, state) for key, state in changed.items() if key is not None)
 
     def _place(self, other: Partial) -> np.ndarray:
         """The id here of each of ``other``'s keys: by value, or, for a chunk coded against
@@ -127,11 +144,15 @@ class Partial:
             self.bootstrap = Replicates()
         self.bootstrap.add(replicated, self.keys.size, len(self.n))
 
-    def _unshare(self) -> None:
+    def _unshare(self, sums: bool) -> None:
         """One array per state before adding in place: the kernel files a column shared by
-        two losses (or a count) once, as the same array under each key."""
-        seen = {id(self.n)}
+        two losses (or a count) once, as the same array under each key. ``sums``: the sums
+        too (else sums held as one array stay one while their values do: :mod:`.shared_sums`)."""
+        kept = {} if sums else _sums(self.states)
+        seen = {id(self.n), *map(id, kept.values())}
         for key, state in self.states.items():
+            if key in kept:
+                continue
             if id(state) in seen and isinstance(state, np.ndarray):
                 self.states[key] = state = state.copy()
             seen.add(id(state))
@@ -156,8 +177,14 @@ class Partial:
         if size <= len(self.n):
             return
         capacity = capacity_for(size, len(self.n))
-        self.n = np.concatenate([self.n, np.zeros(capacity - len(self.n))])
-        self.states = {k: k[2].kind.grown(v, capacity) for k, v in self.states.items()}
+        n = np.concatenate([self.n, np.zeros(capacity - len(self.n))])
+        grown: dict[tuple[int, Kind], State] = {(id(self.n), SUM): n}  # an array several
+        self.n = n  # sums (and the row counts) hold: grown once, still one
+        for key, state in self.states.items():
+            kind = key[2].kind
+            if (id(state), kind) not in grown:
+                grown[id(state), kind] = kind.grown(state, capacity)
+        self.states = {k: grown[id(v), k[2].kind] for k, v in self.states.items()}
         if self.bootstrap is not None:
             self.bootstrap.grow(capacity)
 
@@ -167,11 +194,14 @@ def capacity_for(size: int, capacity: int) -> int:
     return capacity if size <= capacity else max(size, 2 * capacity)
 
 
-def _add(mine: np.ndarray, theirs: np.ndarray, where: np.ndarray | slice) -> np.ndarray:
-    """:meth:`.Sum.absorb`, with its keys' place found once for all sums: a slice added in
-    place, ids in one scattered pass."""
-    if isinstance(where, slice):
-        mine[where] += theirs
-    else:
-        np.add.at(mine, where, theirs)
-    return mine
+# Totals of this many keys keep sums of the same numbers as one array: a
+# chunk's scattered adds into them cost more than comparing its sums (about 10 ns a key
+# against 1), while for few keys the comparing costs more than it saves (BENCHMARKS.md
+# run 19b: ~80 µs a chunk of an overall row).
+SUMS_TOGETHER_KEYS = 1 << 14
+_ROWS = None  # the row counts' place among the sums (no statistic's key is None)
+
+
+def _sums(states: dict[Key, State]) -> dict[Key | None, np.ndarray]:
+    """The states of kind :class:`Sum`."""
+    return {key: state for key, state in states.items() if type(key[2].kind) is Sum}

@@ -26,6 +26,7 @@ from ..columns import Spread
 from .comoments import merged, pooled
 from .declarations import Problem, per_row_problem, same_fields
 from .reduce import key_max, key_sum, slice_of
+from .shared_sums import add
 
 if TYPE_CHECKING:  # R²'s moments: imported where a run keeps them (start-up, #18)
     from .moments import Centred
@@ -158,11 +159,7 @@ class Sum(Kind):
         return np.add(mine, theirs, out=mine)
 
     def absorb(self, mine: State, theirs: State, at: np.ndarray) -> State:
-        where = slice_of(at)
-        if isinstance(where, slice):
-            mine[where] += theirs
-        else:  # one scattered pass (a gather, an add and a scatter take three)
-            np.add.at(mine, where, theirs)
+        add(mine, theirs, slice_of(at))
         return mine
 
     def pooled(self, state: State) -> np.ndarray:

@@ -24,6 +24,10 @@ _T = TypeVar("_T")
 _SHORT_EXPONENT = r"e([+-])(\d)$"  # Python writes two exponent digits at least
 # Python's notation is scientific below 1e-4 and from 1e16 on, Arrow's elsewhere too:
 _OTHER_NOTATION = r"e(-0[1-4]|\+0\d|\+1[0-5])$"
+# Magnitudes both write as plain decimals: Python from 1e-4 to 1e16, Arrow (its shortest
+# form, double-conversion's) from 1e-6 to 1e10. Their texts need no search for an exponent
+# (a third of a slice's formatting: BENCHMARKS.md run 19b), and hold a point unless whole.
+PLAIN = (1e-4, 1e9)
 
 
 def float_texts(values: np.ndarray, missing: str) -> pa.Array:
@@ -33,10 +37,12 @@ def float_texts(values: np.ndarray, missing: str) -> pa.Array:
     values = np.ascontiguousarray(values, dtype=np.float64)
     text = pc.cast(_arrow.from_numpy(values), pa.string())
     nan = np.isnan(values)
-    scientific = _arrow.bools(pc.match_substring(text, "e"))
+    magnitude = np.abs(values)
+    plain = (magnitude >= PLAIN[0]) & (magnitude < PLAIN[1])  # no exponent in either
+    scientific = _holding(text, ~plain, "e")
     if scientific.any():
         text = _replaced(text, scientific, _python_exponent)
-    point = _arrow.bools(pc.match_substring(text, "."))
+    point = (plain & (values != np.trunc(values))) | _holding(text, ~plain, ".")
     integral = ~point & ~scientific & np.isfinite(values)  # Python writes 100.0
     if integral.any():
         text = _replaced(
@@ -59,6 +65,19 @@ def float_texts(values: np.ndarray, missing: str) -> pa.Array:
             text, _arrow.from_numpy(nan), _arrow.repeated_text(missing, int(nan.sum()))
         )
     return text
+
+
+def _holding(text: pa.Array, where: np.ndarray, part: str) -> np.ndarray:
+    """Whether each of the texts ``where`` holds contains ``part`` (False elsewhere): a
+    search over those texts only."""
+    import pyarrow.compute as pc
+
+    found = np.zeros(len(where), dtype=bool)
+    if where.all():
+        found[:] = _arrow.bools(pc.match_substring(text, part))
+    elif where.any():
+        found[where] = _arrow.bools(pc.match_substring(text.filter(_arrow.from_numpy(where)), part))
+    return found
 
 
 def _python_exponent(text: pa.Array) -> pa.Array:
@@ -89,6 +108,9 @@ def object_texts(
     distinct value (a file's name is written once, not once per row), values apart where
     their texts are (1, 1.0 and True; 0.0 and −0.0). Without floats no Python runs per
     row: the rows are typed, compared and looked up by C loops (``map``, ``dict``)."""
+    first = values[0] if len(values) else None
+    if type(first) is str and bool((values == first).all()):  # a file's or model's name
+        return _arrow.texts([shown(first)]), np.zeros(len(values), dtype=np.int64)
     items = values.tolist()
     kinds = set(map(type, items))
     if kinds <= {int, type(None)} and int in kinds:
@@ -98,8 +120,6 @@ def object_texts(
     if float in kinds:  # equal, written apart: 0.0 and −0.0
         keys: list[Any] = list(map(_written_apart, items))
     elif len(kinds) == 1:
-        if bool((values == values[0]).all()):  # a file's or model's name on every row
-            return _arrow.texts([shown(items[0])]), np.zeros(len(items), dtype=np.int64)
         keys = items
     else:  # 1 and True are equal, written apart
         keys = list(zip(map(type, items), items, strict=True))
