@@ -153,3 +153,58 @@ def test_a_partial_of_shared_sums_merges_as_one_of_separate_arrays(
     merged = parts[0].merge(parts[1]).merge(parts[2])
     assert harness.metrics(folded) == harness.metrics(merged)
     assert isinstance(folded, Partial)
+
+
+def test_a_statistic_first_seen_late_does_not_join_a_total_already_added_to() -> None:
+    """A new statistic with the same values as one already totalled starts its own total
+    at zero: joining that total would give it the earlier chunks' sums too."""
+    where = np.array([0, 1])
+    totals = shared_sums.added({}, {"a": np.ones(2)}, where, 2, counts=())
+    totals.update(
+        shared_sums.added(totals, {"a": np.ones(2), "b": np.ones(2)}, where, 2, counts=())
+    )
+    assert totals["a"].tolist() == [2.0, 2.0]
+    assert totals["b"].tolist() == [1.0, 1.0]
+
+
+def test_a_trimmed_partial_keeps_sums_held_together_as_one_array(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Trimming cuts an array several sums hold once, not once per sum: a view apiece
+    would be added to once per statistic, counting a chunk's rows twice."""
+    monkeypatch.setattr(partial_module, "SUMS_TOGETHER_KEYS", 1)
+    harness = KernelHarness(["mse", "mape"], weighted=False, grouped=True)
+    rng = np.random.default_rng(4)
+    parts = []
+    for _ in range(3):
+        g = [f"k{v}" for v in rng.integers(0, 20, 40)]
+        parts.append(harness.partial(rng.random(40) + 1, rng.random(40), g=g))
+    total = harness.empty()
+    for part in parts[:2]:
+        total.absorb(part)
+    trimmed = total.trimmed()
+    dens = [s for k, s in trimmed.states.items() if k[2].name == "den"]
+    assert all(den is trimmed.n for den in dens)
+    trimmed.absorb(parts[2])
+    whole = harness.empty()
+    for part in parts:
+        whole.absorb(part)
+    assert harness.metrics(trimmed) == harness.metrics(whole)
+    assert trimmed.n[: trimmed.size].tolist() == whole.n[: whole.size].tolist()
+
+
+def test_nothing_past_the_fold_writes_into_a_total(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sums held as one array stay right only while nothing but ``absorb`` writes into a
+    total: finalizing and merging a total whose arrays cannot be written still work."""
+    monkeypatch.setattr(partial_module, "SUMS_TOGETHER_KEYS", 1)
+    harness = KernelHarness(["mse", "mape"], weighted=False, grouped=True)
+    rng = np.random.default_rng(5)
+    total = harness.empty()
+    for _ in range(3):
+        g = [f"k{v}" for v in rng.integers(0, 20, 40)]
+        total.absorb(harness.partial(rng.random(40) + 1, rng.random(40), g=g))
+    want = harness.metrics(total)
+    for array in [total.n, *total.states.values()]:
+        array.flags.writeable = False
+    assert harness.metrics(total) == want
+    assert harness.metrics(harness.empty().merge(total)) == want

@@ -65,7 +65,7 @@ class HashedMemo:
     def _home(self, values: np.ndarray) -> np.ndarray:
         hashed = values.view(np.uint64) * _MULTIPLIER
         hashed >>= np.uint64(64 - self._bits)
-        return hashed.view(np.intp)  # below 2⁶³ once shifted: the same numbers, no copy
+        return hashed.view(np.int64)  # below 2⁶³ once shifted: the same numbers, no copy
 
     def _settle(self) -> None:
         """Put the keys waiting into the table, first doubling it to stay at most half full."""

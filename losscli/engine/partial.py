@@ -162,10 +162,11 @@ class Partial:
     def trimmed(self) -> Partial:
         """The same partial with its states cut to its keys (they grow with spare room)."""
         size = self.size
+        n, states = _each_array(self.n, self.states, lambda kind, v: kind.trimmed(v, size))
         return Partial(
             self.keys,
-            self.n[:size],
-            {k: k[2].kind.trimmed(v, size) for k, v in self.states.items()},
+            n,
+            states,
             dict(self.problems),
             dict(self.binary),
             None if self.bootstrap is None else self.bootstrap.trimmed(size),
@@ -177,16 +178,25 @@ class Partial:
         if size <= len(self.n):
             return
         capacity = capacity_for(size, len(self.n))
-        n = np.concatenate([self.n, np.zeros(capacity - len(self.n))])
-        grown: dict[tuple[int, Kind], State] = {(id(self.n), SUM): n}  # an array several
-        self.n = n  # sums (and the row counts) hold: grown once, still one
-        for key, state in self.states.items():
-            kind = key[2].kind
-            if (id(state), kind) not in grown:
-                grown[id(state), kind] = kind.grown(state, capacity)
-        self.states = {k: grown[id(v), k[2].kind] for k, v in self.states.items()}
+        self.n, self.states = _each_array(
+            self.n, self.states, lambda kind, v: kind.grown(v, capacity)
+        )
         if self.bootstrap is not None:
             self.bootstrap.grow(capacity)
+
+
+def _each_array(
+    n: np.ndarray, states: dict[Key, State], made: Callable[[Kind, State], State]
+) -> tuple[np.ndarray, dict[Key, State]]:
+    """The row counts and states, each made anew by ``made`` (grown, trimmed) once per
+    array: sums held as one array (:mod:`.shared_sums`), or the row counts, stay one
+    array (a view apiece would be added to once per statistic)."""
+    out: dict[tuple[int, Kind], State] = {(id(n), SUM): made(SUM, n)}
+    for key, state in states.items():
+        kind = key[2].kind
+        if (id(state), kind) not in out:
+            out[id(state), kind] = made(kind, state)
+    return out[id(n), SUM], {k: out[id(v), k[2].kind] for k, v in states.items()}
 
 
 def capacity_for(size: int, capacity: int) -> int:

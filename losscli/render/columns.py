@@ -42,7 +42,9 @@ def float_texts(values: np.ndarray, missing: str) -> pa.Array:
     scientific = _holding(text, ~plain, "e")
     if scientific.any():
         text = _replaced(text, scientific, _python_exponent)
-    point = (plain & (values != np.trunc(values))) | _holding(text, ~plain, ".")
+    with np.errstate(invalid="ignore"):  # a signalling NaN: not plain, so not read
+        fraction = values != np.trunc(values)
+    point = (plain & fraction) | _holding(text, ~plain, ".")
     integral = ~point & ~scientific & np.isfinite(values)  # Python writes 100.0
     if integral.any():
         text = _replaced(
