@@ -15,6 +15,24 @@ from losscli.engine.partial import Partial
 from losscli.testing import KernelHarness
 
 
+def _grouped_parts(harness: KernelHarness, seed: int, count: int = 3) -> list[Partial]:
+    """``count`` chunks' partials of 40 rows over 20 text keys, labels away from zero."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for _ in range(count):
+        g = [f"k{v}" for v in rng.integers(0, 20, 40)]
+        parts.append(harness.partial(rng.random(40) + 1, rng.random(40), g=g))
+    return parts
+
+
+def _absorbed(harness: KernelHarness, parts: list[Partial]) -> Partial:
+    """A fold's total of ``parts``, absorbed in order."""
+    total = harness.empty()
+    for part in parts:
+        total.absorb(part)
+    return total
+
+
 def _separately(chunks: list[dict[str, np.ndarray]], wheres: list[np.ndarray], size: int):
     """Each statistic's total added apart, with ``np.add.at``: what the totals must equal."""
     totals: dict[str, np.ndarray] = {}
@@ -142,14 +160,8 @@ def test_a_partial_of_shared_sums_merges_as_one_of_separate_arrays(
 ) -> None:
     monkeypatch.setattr(partial_module, "SUMS_TOGETHER_KEYS", together)
     harness = KernelHarness(["mse", "mape"], weighted=False, grouped=True)
-    rng = np.random.default_rng(3)
-    parts = []
-    for _ in range(3):
-        g = [f"k{v}" for v in rng.integers(0, 20, 40)]
-        parts.append(harness.partial(rng.random(40) + 1, rng.random(40), g=g))
-    folded = harness.empty()
-    for part in parts:
-        folded.absorb(part)
+    parts = _grouped_parts(harness, seed=3)
+    folded = _absorbed(harness, parts)
     merged = parts[0].merge(parts[1]).merge(parts[2])
     assert harness.metrics(folded) == harness.metrics(merged)
     assert isinstance(folded, Partial)
@@ -174,21 +186,12 @@ def test_a_trimmed_partial_keeps_sums_held_together_as_one_array(
     would be added to once per statistic, counting a chunk's rows twice."""
     monkeypatch.setattr(partial_module, "SUMS_TOGETHER_KEYS", 1)
     harness = KernelHarness(["mse", "mape"], weighted=False, grouped=True)
-    rng = np.random.default_rng(4)
-    parts = []
-    for _ in range(3):
-        g = [f"k{v}" for v in rng.integers(0, 20, 40)]
-        parts.append(harness.partial(rng.random(40) + 1, rng.random(40), g=g))
-    total = harness.empty()
-    for part in parts[:2]:
-        total.absorb(part)
-    trimmed = total.trimmed()
+    parts = _grouped_parts(harness, seed=4)
+    trimmed = _absorbed(harness, parts[:2]).trimmed()
     dens = [s for k, s in trimmed.states.items() if k[2].name == "den"]
     assert all(den is trimmed.n for den in dens)
     trimmed.absorb(parts[2])
-    whole = harness.empty()
-    for part in parts:
-        whole.absorb(part)
+    whole = _absorbed(harness, parts)
     assert harness.metrics(trimmed) == harness.metrics(whole)
     assert trimmed.n[: trimmed.size].tolist() == whole.n[: whole.size].tolist()
 
@@ -198,11 +201,7 @@ def test_nothing_past_the_fold_writes_into_a_total(monkeypatch: pytest.MonkeyPat
     total: finalizing and merging a total whose arrays cannot be written still work."""
     monkeypatch.setattr(partial_module, "SUMS_TOGETHER_KEYS", 1)
     harness = KernelHarness(["mse", "mape"], weighted=False, grouped=True)
-    rng = np.random.default_rng(5)
-    total = harness.empty()
-    for _ in range(3):
-        g = [f"k{v}" for v in rng.integers(0, 20, 40)]
-        total.absorb(harness.partial(rng.random(40) + 1, rng.random(40), g=g))
+    total = _absorbed(harness, _grouped_parts(harness, seed=5))
     want = harness.metrics(total)
     for array in [total.n, *total.states.values()]:
         array.flags.writeable = False
