@@ -379,6 +379,7 @@ FEATURES = {
         "losscli.render.parquet",
     ),
     "-f json": ("losscli.render.json_rows",),
+    "2^14 groups or more (sums kept together)": ("losscli.engine.shared_sums",),
 }
 FEATURE_MODULES = tuple(module for modules in FEATURES.values() for module in modules)
 

@@ -93,7 +93,7 @@ def test_bits_decide_not_equality() -> None:
 
 def test_a_count_of_no_rows_adds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     adds = []
-    monkeypatch.setattr(shared_sums, "add", lambda *args: adds.append(args))
+    monkeypatch.setattr(shared_sums, "add_at", lambda *args: adds.append(args))
     where = np.array([1, 0])
     chunk = {"flag": np.zeros(2), "sum": np.array([-0.0, 0.0])}
     totals = shared_sums.added({}, chunk, where, 2, counts={"flag"})

@@ -23,10 +23,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import shared_sums
 from .checks import RowProblems
 from .keys import KeySet
-from .reduce import slice_of
+from .reduce import add_at, slice_of
 from .statistics import SUM, Key, Kind, Role, State, Sum
 
 if TYPE_CHECKING:  # the bootstrap: imported where a run resamples (start-up, #18)
@@ -88,7 +87,7 @@ class Partial:
         if together:
             self._add_sums(other, where)
         else:
-            shared_sums.add(self.n, other.n, where)
+            add_at(self.n, other.n, where)
         for key, state in other.states.items():
             kind = key[2].kind
             if together and type(kind) is Sum:
@@ -96,7 +95,7 @@ class Partial:
             known = self.states.get(key)
             known = kind.empty(len(self.n), state) if known is None else known
             if type(kind) is Sum:
-                shared_sums.add(known, state, where)
+                add_at(known, state, where)
                 self.states[key] = known
             else:
                 self.states[key] = kind.absorb(known, state, at)
@@ -111,7 +110,10 @@ class Partial:
 
     def _add_sums(self, other: Partial, where: np.ndarray | slice) -> None:
         """``other``'s row counts and sums (statistics of kind :class:`Sum`) added here,
-        those holding the same numbers kept as one array (:mod:`.shared_sums`)."""
+        those holding the same numbers kept as one array (:mod:`.shared_sums`, imported
+        for totals of many keys only: start-up, #18)."""
+        from . import shared_sums
+
         totals = {_ROWS: self.n, **_sums(self.states)}
         chunk = {_ROWS: other.n, **_sums(other.states)}
         counts = {_ROWS, *(key for key in chunk if key is not None and key[2].role is Role.FLAG)}

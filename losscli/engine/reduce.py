@@ -107,3 +107,13 @@ def slice_of(at: np.ndarray) -> np.ndarray | slice:
     if len(at) and at[-1] - at[0] == len(at) - 1 and bool((np.diff(at) == 1).all()):
         return slice(int(at[0]), int(at[0]) + len(at))
     return at
+
+
+def add_at(total: np.ndarray, values: np.ndarray, where: np.ndarray | slice) -> None:
+    """``values`` added to ``total``'s rows ``where`` (:func:`slice_of`), in place: a slice
+    at once, ids in one scattered pass (a gather, an add and a scatter take three). Ids are
+    distinct (a chunk's keys), so each row gets one addition either way."""
+    if isinstance(where, slice):
+        total[where] += values
+    else:
+        np.add.at(total, where, values)

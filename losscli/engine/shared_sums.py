@@ -24,6 +24,8 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
+from .reduce import add_at
+
 K = TypeVar("K", bound=Hashable)
 
 
@@ -69,7 +71,7 @@ def added(
         values = chunk[plan.keys[0]] if plan.adds else None
         counted = any(key in counts for key in plan.keys)  # a total of counts, then
         if values is not None and not (counted and not values.any()):
-            add(plan.total, values, where)
+            add_at(plan.total, values, where)
         if plan.changed:
             out.update(dict.fromkeys(plan.keys, plan.total))
     return out
@@ -93,16 +95,6 @@ class _Plan(Generic[K]):
         if theirs is None or not same_bits(theirs, chunk[key]):
             return False
         return not self.total.view(_bits(self.total)).any()
-
-
-def add(total: np.ndarray, values: np.ndarray, where: np.ndarray | slice) -> None:
-    """``values`` added to ``total``'s rows ``where``, in place: a slice at once, ids in one
-    scattered pass (a gather, an add and a scatter take three). Ids are distinct (a chunk's
-    keys), so each row gets one addition either way."""
-    if isinstance(where, slice):
-        total[where] += values
-    else:
-        np.add.at(total, where, values)
 
 
 def equal_sets(keys: list[K], chunk: Mapping[K, np.ndarray]) -> list[list[K]]:

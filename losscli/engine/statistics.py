@@ -25,8 +25,7 @@ import numpy as np
 from ..columns import Spread
 from .comoments import merged, pooled
 from .declarations import Problem, per_row_problem, same_fields
-from .reduce import key_max, key_sum, slice_of
-from .shared_sums import add
+from .reduce import add_at, key_max, key_sum, slice_of
 
 if TYPE_CHECKING:  # R²'s moments: imported where a run keeps them (start-up, #18)
     from .moments import Centred
@@ -159,7 +158,7 @@ class Sum(Kind):
         return np.add(mine, theirs, out=mine)
 
     def absorb(self, mine: State, theirs: State, at: np.ndarray) -> State:
-        add(mine, theirs, slice_of(at))
+        add_at(mine, theirs, slice_of(at))
         return mine
 
     def pooled(self, state: State) -> np.ndarray:
