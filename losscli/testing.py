@@ -20,10 +20,9 @@ import numpy as np
 import pyarrow as pa
 
 from .engine.batches import BatchBuilder
-from .engine.delong import placement_losses
 from .engine.finalize import Finishing, result_frame
 from .engine.kernel import evaluate_chunk
-from .engine.kernel_spec import KernelSpec
+from .engine.kernel_spec import KernelSpec, placement_losses
 from .engine.keys import KeySet
 from .engine.partial import Partial
 from .engine.settings import Uncertainty

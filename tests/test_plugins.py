@@ -352,6 +352,11 @@ FEATURES = {
         "losscli.engine.series_compare",
     ),
     "--ci, --compare": ("losscli.engine.intervals", "losscli.engine.student"),
+    "rank losses (ROC-AUC, average precision)": (
+        "losscli.engine.ranks",
+        "losscli.engine.rank_precision",
+        "losscli.engine.delong",
+    ),
     "--compare of rank losses (DeLong's pair tables)": ("losscli.engine.delong_pairs",),
     "r2 (its moments)": ("losscli.engine.moments",),
     "--ci-method bootstrap, and --ci's hidden one (R², F1, …)": (

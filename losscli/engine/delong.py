@@ -28,19 +28,18 @@ per-class tables do not keep.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..losses.shapes import is_delong  # noqa: F401 (its callers read it here, as before)
 from ..result import CiSettings
 from .ranks import RankKind, RankStore, RankTable, kept_rows, merged, pooled
 from .ranks import _running_sums as running_sums
 from .statistics import Role, State, Statistic
 
 if TYPE_CHECKING:
-    from ..losses import Loss
     from ..losses.shapes import Ranked, Ranks
     from .intervals import Interval
 
@@ -171,19 +170,3 @@ def interval_of(shape: Ranked, sums: dict[str, np.ndarray], level: float) -> Int
     """The binary ROC-AUC interval at ``level`` (see :func:`row_interval`)."""
     low, high, se, _, _ = row_interval(shape, sums, CiSettings(level, "normal"), multiclass=False)
     return low, high, se
-
-
-def is_delong(shape: object) -> TypeGuard[Ranked]:
-    """Whether a loss's interval and paired test are DeLong's: ROC-AUC's (``delong``), not
-    another rank statistic read from the same tables, such as average precision."""
-    from ..losses.shapes import Ranked
-
-    return isinstance(shape, Ranked) and shape.delong
-
-
-def placement_losses(losses: Sequence[Loss], *, intervals: bool) -> frozenset[str]:
-    """The rank losses whose placement tables a run keeps: all, where it has intervals or
-    comparisons (``intervals``); none otherwise."""
-    if not intervals:
-        return frozenset()
-    return frozenset(loss.name for loss in losses if is_delong(loss.shape))

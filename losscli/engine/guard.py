@@ -19,7 +19,6 @@ from .budget import LOWER_REPLICATES, MemoryBudget, OverBudget
 from .checks import WEIGHT_ADVICE, WEIGHT_SUM_LIMIT
 from .kernel_spec import KernelSpec
 from .partial import Partial, capacity_for
-from .ranks import RANKS, RankKind
 from .statistics import Key, Kind
 
 
@@ -160,12 +159,7 @@ class FoldGuard:
                 lambda: f"finalizing the bins of {self.wide_askers} for {keys:,} groups",
                 f"Group by fewer columns, or leave out {self.wide_askers}",
             )
-        tables = [
-            v
-            for (_, loss, stat), v in self.total.states.items()
-            if loss == curves and isinstance(stat.kind, RankKind)
-        ]
-        entries = sum(len(t) for store in tables for t in store.tables())
+        entries = _rank_entries(self.total, only=curves)
         if entries:
             self.budget.charge(
                 2 * entries * RANK_ENTRY_BYTES,
@@ -223,6 +217,8 @@ def _fewer_ranks(chunk: Partial) -> str:
     run without the losses that keep them (their entries are the distinct scores)."""
     if chunk.keys.columns:
         return "Group by fewer columns"
+    from .ranks import RANKS  # a chunk with rank tables: the rank modules are loaded
+
     found = {loss for _, loss, stat in chunk.states if stat.kind == RANKS}
     named = sorted(n for n in found if n != CURVES) + (["--curves"] if CURVES in found else [])
     return f"Evaluate without {', '.join(named)} (the rank tables grow with the distinct scores)"
@@ -230,9 +226,22 @@ def _fewer_ranks(chunk: Partial) -> str:
 
 def rank_bytes(partial: Partial) -> int:
     """Bytes of a partial's rank tables (settled and pending)."""
-    stores = [v for (_, _, stat), v in partial.states.items() if isinstance(stat.kind, RankKind)]
-    entries = sum(len(t) for store in stores for t in store.tables())
-    return entries * RANK_ENTRY_BYTES
+    return _rank_entries(partial) * RANK_ENTRY_BYTES
+
+
+def _rank_entries(partial: Partial, only: str | None = None) -> int:
+    """Entries of a partial's rank tables (of loss ``only``, if given); the rank modules
+    are imported only where a state keeps a table (a rank loss's: start-up, #18)."""
+    if not any(stat.kind.table for _, _, stat in partial.states):
+        return 0
+    from .ranks import RankKind
+
+    stores = [
+        v
+        for (_, loss, stat), v in partial.states.items()
+        if isinstance(stat.kind, RankKind) and only in (None, loss)
+    ]
+    return sum(len(t) for store in stores for t in store.tables())
 
 
 def check_weight_sum(total: Partial, chunk: Partial, weight: str | None) -> None:

@@ -43,7 +43,6 @@ from .blocks import (
     sum_table,
 )
 from .checks import RowProblems, binary_row, binary_rows
-from .delong import PLACEMENTS
 from .kernel_spec import KernelSpec, Step
 from .keys import ChunkKeys, KeySet
 from .partial import Partial
@@ -232,6 +231,8 @@ class _Chunk:
                     known = [sums(a), sums(b)] if step.nonnegative else [None, None]
                     self.moments.add(step.key(SPREAD), [a, b], known)
             if found.ranked is not None and step.loss in self.spec.placements:
+                from .delong import PLACEMENTS  # a run with ROC-AUC's intervals: start-up, #18
+
                 self._add(step.key(PLACEMENTS), sums.state(PLACEMENTS.kind, found.ranked))
                 self.ranked.setdefault(model, {})[step.loss] = found.ranked
             if step.resampled:

@@ -8,12 +8,13 @@ declared statistics and its rules' flags to a slot of a chunk's table of sums or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..losses import Loss
-from ..losses.shapes import Shape
+from ..losses.shapes import Shape, is_delong
 from ..reading import ColumnPlan
 from .blocks import CACHE_ROWS
 from .budget import MemoryBudget
@@ -142,3 +143,11 @@ class Step:
         elif found[2].kind is not stat.kind:  # a kind built anew per batch: it must be equal
             same_kind(self.loss, found[2], stat)
         return found
+
+
+def placement_losses(losses: Sequence[Loss], *, intervals: bool) -> frozenset[str]:
+    """The rank losses whose placement tables (:mod:`.delong`) a run keeps: all, where it
+    has intervals or comparisons (``intervals``); none otherwise."""
+    if not intervals:
+        return frozenset()
+    return frozenset(loss.name for loss in losses if is_delong(loss.shape))

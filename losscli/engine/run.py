@@ -25,12 +25,11 @@ from ..reading import CLASS, ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead, Ready
 from .batches import BatchBuilder
 from .budget import MemoryBudget
-from .delong import placement_losses
 from .file_runs import FileRuns
 from .fold import PartFold
 from .gather import SMALL_ROWS
 from .input_result import SourceResult
-from .kernel_spec import KernelSpec
+from .kernel_spec import KernelSpec, placement_losses
 from .settings import Uncertainty
 from .together import Together
 

@@ -26,10 +26,10 @@ from ..errors import UsageError
 from ..losses import Loss
 from ..reading import Model
 from .partial import Partial
-from .ranks import RankTable, pooled
 
 if TYPE_CHECKING:  # imported where a run asks for --thresholds (start-up, #18)
     from ..result.thresholds import ThresholdColumns, ThresholdRun, ThresholdSpec
+    from .ranks import RankTable
 
 
 def threshold_columns(
@@ -75,6 +75,7 @@ def _thresholds(table: RankTable, spec: ThresholdSpec) -> tuple[np.ndarray, np.n
     """The thresholds as shown (probabilities, ascending) and as cuts in the table's score
     space: an entry is above threshold j where its score > cut j."""
     from ..result.thresholds import AUTO_LEVELS
+    from .ranks import pooled
 
     if spec.values is not None:
         shown = np.asarray(spec.values, dtype=float)

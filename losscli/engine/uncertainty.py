@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..losses import Direction, Loss
-from ..losses.shapes import CROSS, NUM, Ranked, Shape
+from ..losses.shapes import CROSS, NUM, Ranked, Shape, is_delong
 from ..reading import Model
 from ..result import CiSettings, LossColumn
 from ..result.adjust import adjusted
-from . import delong
 
 if TYPE_CHECKING:  # the intervals' formulas: imported where a run has intervals (start-up, #18)
     from ..result import Comparison
@@ -182,7 +181,7 @@ def _ranked(
     found = rank_intervals.paired(shape, mine, ref, ci, one_unit=_one_unit(mine))
     if found is not None:
         return found, ""
-    return _delong(shape, mine, ref, ci, multiclass=multiclass) if delong.is_delong(shape) else None
+    return _delong(shape, mine, ref, ci, multiclass=multiclass) if is_delong(shape) else None
 
 
 def _delong(

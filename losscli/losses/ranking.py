@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ..engine.rank_precision import PRECISION_RANKS
 from ..engine.statistics import Statistic
 from .batch import Batch
 from .by_class import PerClass
@@ -74,10 +74,18 @@ register(
     )
 )
 
-
 # ---------------------------------------------------------------- average precision
 
-AP_TABLE = Statistic("ranks", PRECISION_RANKS)
+
+@cache
+def ap_table() -> Statistic:
+    """Average precision's statistic: its rank tables, read as :mod:`losscli.engine.
+    rank_precision` says (imported where a run has the loss: start-up, #18)."""
+    from ..engine.rank_precision import PRECISION_RANKS
+
+    return Statistic("ranks", PRECISION_RANKS)
+
+
 AP_AVERAGES = ("macro", "weighted", "micro")
 
 
@@ -103,10 +111,13 @@ class PrecisionRanked(Ranked):
 
     average: str = "macro"
 
-    declared: ClassVar[tuple[Statistic, ...]] = (AP_TABLE,)
     no_interval: ClassVar[str] = "no interval: no streamed interval for average precision"
     paired: ClassVar[bool] = False  # no paired comparison either
     delong: ClassVar[bool] = False  # DeLong's interval and test are ROC-AUC's
+
+    @property
+    def declared(self) -> tuple[Statistic, ...]:
+        return (ap_table(),)
 
     def normal_interval(self, sums: Sums, level: float) -> Interval:
         raise ValueError(self.no_interval)

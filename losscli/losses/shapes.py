@@ -19,12 +19,11 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from functools import cache, partial
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeGuard
 
 import numpy as np
 
-from ..engine.ranks import RANKS, replicated
 from ..engine.statistics import COMOMENTS, LARGEST, ROWS, SUM, Role, Statistic, Valued, declared
 from .batch import Ones
 from .transforms import IDENTITY, Transform
@@ -42,7 +41,15 @@ SPREAD = Statistic("moments", COMOMENTS, Role.SPREAD)  # co-moments of w·a, w·
 # that order: four variables), filed apart from its own
 CROSS = Statistic("cross", COMOMENTS, Role.SPREAD)
 WEIGHED_ROWS, EXTREME = Statistic("rows", SUM), Statistic("extreme", LARGEST)
-RANK_TABLE = Statistic("ranks", RANKS)
+
+
+@cache
+def rank_table() -> Statistic:
+    """ROC-AUC's statistic: its rank tables (:mod:`losscli.engine.ranks`, imported where a
+    run has a rank loss, not in every run: start-up, #18)."""
+    from ..engine.ranks import RANKS
+
+    return Statistic("ranks", RANKS)
 
 
 class TermSource(Protocol):
@@ -294,16 +301,22 @@ class Ranked(_NotRatio):
 
     ranks: Callable[[Batch], Ranks]
 
-    declared: ClassVar[tuple[Statistic, ...]] = (RANK_TABLE,)
     no_interval: ClassVar[str] = ""  # DeLong's (binary; multi-class has none, and says why)
     paired: ClassVar[bool] = True  # DeLong's paired test (binary)
     delong: ClassVar[bool] = True  # its interval and test are DeLong's (ROC-AUC's alone)
     hidden_bootstrap: ClassVar[bool] = False
     nonnegative: ClassVar[bool] = False
 
+    @property
+    def declared(self) -> tuple[Statistic, ...]:
+        """Its rank table (made on first read: the rank modules load with a rank loss)."""
+        return (rank_table(),)
+
     def found(self, batch: Batch, terms: TermSource) -> Found:
+        from ..engine.ranks import replicated
+
         rows = (ranks := self.ranks(batch), batch.w)
-        return Found({RANK_TABLE: rows}, ranks.flags, replicated(rows, self.ranks), ranked=rows)
+        return Found({rank_table(): rows}, ranks.flags, replicated(rows, self.ranks), ranked=rows)
 
     def resampled(self, bootstrap: bool) -> bool:
         return bootstrap
@@ -351,6 +364,12 @@ class Ranked(_NotRatio):
 
 
 Shape = Ratio | Extreme | Custom | Ranked
+
+
+def is_delong(shape: object) -> TypeGuard[Ranked]:
+    """Whether a loss's interval and paired test are DeLong's: ROC-AUC's (``delong``), not
+    another rank statistic read from the same tables, such as average precision."""
+    return isinstance(shape, Ranked) and shape.delong
 
 
 def bound_shape(shape: Shape, arguments: Mapping[str, Any]) -> Shape:
