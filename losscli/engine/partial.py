@@ -67,7 +67,8 @@ class Partial:
     def absorb(self, other: Partial, reserve: Callable[[int], None] | None = None) -> None:
         """Add ``other``'s rows to this partial, in place (the fold of a local run);
         ``reserve`` is told the keys there will be, before any state grows."""
-        other = other.trimmed()
+        if len(other.n) != other.size or other.bootstrap is not None:
+            other = other.trimmed()  # a chunk's partial fits its keys: nothing to cut
         at = self._place(other)
         if reserve is not None:
             reserve(self.keys.size)
