@@ -201,26 +201,30 @@ def _filler(cls: type, every: list[Any], frozen: bool) -> Callable[[Any, dict[st
     an ``init=False`` field with a plain default is left to the class attribute), then
     call ``__post_init__`` with the ``InitVar`` arguments.
 
-    A frozen class stores with ``object.__setattr__``, an unfrozen one through its own
+    A frozen class stores with ``object.__setattr__``, an unfrozen one through its type's
     ``__setattr__``, as dataclasses' ``__init__`` does, one call a field. Never through
     ``self.__dict__``: reading it makes the instance's attributes a dictionary of their
     own, and every later read of them ~3x slower (Python 3.11's inline values).
     """
     plan = tuple(
-        (f.name, f.default_factory)
+        (f.name, f.init, f.default_factory)
         for f in every
         if f._field_type is _FIELD and (f.init or f.default_factory is not _MISSING)
     )
     initvars = tuple(f.name for f in every if f._field_type is _INITVAR)
     post_init = hasattr(cls, "__post_init__")
-    store = object.__setattr__ if frozen else setattr
 
     def fill(self: Any, given: dict[str, Any]) -> None:
-        for name, factory in plan:
-            value = given.get(name, _FACTORY)
+        # the type's own __setattr__ is what `self.name = value` calls; object's, looked up
+        # so, is no builtin function: no call a profiler sees, as in a generated __init__
+        store = object.__setattr__ if frozen else type(self).__setattr__
+        for name, argument, factory in plan:
+            value = given[name] if argument else _FACTORY
             store(self, name, factory() if value is _FACTORY else value)
-        if post_init:
-            self.__post_init__(*[given[name] for name in initvars])
+        if post_init and initvars:
+            self.__post_init__(*map(given.__getitem__, initvars))
+        elif post_init:
+            self.__post_init__()
 
     return fill
 
