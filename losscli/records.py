@@ -217,7 +217,7 @@ def _filler(cls: type, every: list[Any], frozen: bool) -> Callable[[Any, dict[st
     def fill(self: Any, given: dict[str, Any]) -> None:
         # the type's own __setattr__ is what `self.name = value` calls; object's, looked up
         # so, is no builtin function: no call a profiler sees, as in a generated __init__
-        store = object.__setattr__ if frozen else type(self).__setattr__
+        store: Any = object.__setattr__ if frozen else type(self).__setattr__
         for name, argument, factory in plan:
             value = given[name] if argument else _FACTORY
             store(self, name, factory() if value is _FACTORY else value)
