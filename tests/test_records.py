@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import losscli
@@ -324,6 +324,7 @@ def test_options_it_does_not_make_and_plain_dataclass_bases_are_refused() -> Non
         datarecord(type("P", (plain,), {}))
 
 
+@settings(deadline=None)  # two classes made per example: slow on a loaded machine
 @given(
     st.lists(st.sampled_from(["a", "b", "c", "d", "e"]), min_size=0, max_size=5, unique=True),
     st.integers(0, 5),
