@@ -23,8 +23,9 @@ from ..losses.registry import Rule
 from ..reading import Model
 from ..result import Frame, LossColumn
 from ..result.frame import repeated
+from ..result.key_column import KeyColumn
 from . import frame_parts as parts
-from .order import key_order, shown_values
+from .order import key_column, key_order
 from .partial import Partial
 from .settings import Uncertainty
 from .statistics import Key, Largest, Role, Sum
@@ -202,14 +203,13 @@ def _sorted_keys(partial: Partial) -> np.ndarray:
     return key_order(partial.keys.arrays(), seen, partial.keys.empty_is_missing)
 
 
-def _key_columns(partial: Partial, order: np.ndarray) -> dict[str, np.ndarray]:
-    """Each group column's shown values for the ordered keys, then None (the overall row)."""
+def _key_columns(partial: Partial, order: np.ndarray) -> dict[str, KeyColumn]:
+    """Each group column's keys in ``order``, then no key (the overall row)."""
     out = {}
     for name, values in zip(partial.keys.columns, partial.keys.arrays(), strict=True):
         ordered = values.take(_arrow.from_numpy(order.astype(np.int64)))
-        column = np.full(len(order) + 1, None, dtype=object)
-        column[:-1] = shown_values(ordered, partial.keys.empty_is_missing)
-        out[name] = column
+        shown = key_column(ordered, partial.keys.empty_is_missing)
+        out[name] = KeyColumn.concat([shown, KeyColumn.none(1)])
     return out
 
 

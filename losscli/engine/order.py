@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import _arrow
+from ..result.key_column import KeyColumn
 
 _SPACE = r"[\t\n\x0b\x0c\r ]"
 _DIGITS = r"\d(?:_?\d)*"
@@ -115,16 +116,24 @@ def _read_unicode_numbers(column: pa.Array, number: np.ndarray, known: np.ndarra
             number[i] = float(column[int(i)].as_py())
 
 
-def shown_values(column: pa.Array, empty_is_missing: bool) -> np.ndarray:
-    """A key column as the Python values a result shows (an object array)."""
-    values = np.empty(len(column), dtype=object)
-    if pa.types.is_integer(column.type) and column.null_count == 0:
-        values[:] = _arrow.values(column).tolist()
-        return values
-    values[:] = _missing_empty(column, empty_is_missing).to_pylist()
-    if pa.types.is_floating(column.type):
-        raw = _arrow.float64(column.cast(pa.float64()))
-        present = _arrow.bools(column.is_valid())
-        for i in np.flatnonzero(~np.isfinite(raw) & present):
-            values[i] = str(values[i])  # JSON has no NaN or infinity
-    return values
+def key_column(column: pa.Array, empty_is_missing: bool) -> KeyColumn:
+    """A key column as a result holds it: integers, floats and booleans typed, with a mask
+    of the missing keys; other keys as the Python values a result shows (an empty CSV cell
+    is a missing key)."""
+    held = _held_type(column.type)
+    if held is None:
+        return KeyColumn.of(_missing_empty(column, empty_is_missing).to_pylist())
+    filler = False if held == pa.bool_() else 0
+    values = column.cast(held).fill_null(filler).to_numpy(zero_copy_only=False)
+    return KeyColumn(values, ~_arrow.bools(column.is_valid()))
+
+
+def _held_type(kind: pa.DataType) -> pa.DataType | None:
+    """The type a key column of type ``kind`` is held as (None: as Python values)."""
+    if pa.types.is_floating(kind):
+        return pa.float64()
+    if pa.types.is_boolean(kind):
+        return pa.bool_()
+    if pa.types.is_integer(kind):
+        return pa.uint64() if kind == pa.uint64() else pa.int64()
+    return None
