@@ -123,9 +123,12 @@ def key_column(column: pa.Array, empty_is_missing: bool) -> KeyColumn:
     held = _held_type(column.type)
     if held is None:
         return KeyColumn.of(_missing_empty(column, empty_is_missing).to_pylist())
-    filler = False if held == pa.bool_() else 0
-    values = column.cast(held).fill_null(filler).to_numpy(zero_copy_only=False)
-    return KeyColumn(values, ~_arrow.bools(column.is_valid()))
+    typed = column.cast(held)
+    values = _arrow.bools(typed) if held == pa.bool_() else _arrow.values(typed)
+    missing = _arrow.null_mask(typed)
+    if missing is None:
+        return KeyColumn(values, np.zeros(len(values), dtype=bool))
+    return KeyColumn(np.where(missing, np.zeros(1, values.dtype), values), missing)
 
 
 def _held_type(kind: pa.DataType) -> pa.DataType | None:
