@@ -481,7 +481,7 @@ def result_with_parts(
             return {}
         sources.append(evaluate(part, **options).frame if len(sources) else base)
         frame = sources[-1]
-        keys = [frame.keys[g].tolist() for g in frame.keys]
+        keys = [frame.keys[g] for g in frame.keys]
         return {
             (frame.file[i], frame.pred[i], None if frame.overall[i] else tuple(k[i] for k in keys)):
                 i for i in range(len(frame))
@@ -495,7 +495,7 @@ def result_with_parts(
         for name in names
     }
     for i in range(len(base)):
-        key = None if base.overall[i] else tuple(base.keys[g].value(i) for g in base.keys)
+        key = None if base.overall[i] else tuple(base.keys[g][i] for g in base.keys)
         place = (base.file[i], base.pred[i], key)
         for number in [*range(len(spans)), -1]:
             source, rows = places[number]

@@ -47,7 +47,7 @@ def multiclass(seed: int, n: int = 1500) -> pd.DataFrame:
 def rows(result: EvaluationResult) -> dict[tuple[str, str | None], int]:
     frame = result.frame
     return {
-        (frame.pred[i], None if frame.overall[i] else frame.keys["g"].value(i)): i
+        (frame.pred[i], None if frame.overall[i] else frame.keys["g"][i]): i
         for i in range(len(frame))
     }
 

@@ -82,7 +82,7 @@ def numpy_residual_counts(e: np.ndarray) -> np.ndarray:
 def rows_by_group(result) -> dict[object, int]:
     frame = result.frame
     return {
-        (frame.pred[i], None if frame.overall[i] else frame.keys["g"].value(i)): i
+        (frame.pred[i], None if frame.overall[i] else frame.keys["g"][i]): i
         for i in range(len(frame))
     }
 
@@ -240,7 +240,7 @@ def test_many_groups_keep_their_bins_apart() -> None:
     result = evaluate(frame, label="y", pred="pred", group_by="g", residuals=True)
     sums = result.frame.diagrams.residuals
     for i in (0, 777, 1999, 2000):
-        part = frame if i == 2000 else frame[frame.g == result.frame.keys["g"].value(i)]
+        part = frame if i == 2000 else frame[frame.g == result.frame.keys["g"][i]]
         e = (part.y - part.pred).to_numpy()
         assert sums.rows[i].tolist() == numpy_residual_counts(e).tolist()
 

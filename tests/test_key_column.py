@@ -65,7 +65,7 @@ def test_a_key_column_shows_the_keys_python_values(
     assert keys.typed == (kind not in (pa.string(), pa.date32(), pa.timestamp("us", "UTC")))
     assert keys.tolist() == expected
     assert [type(v) for v in keys.tolist()] == [type(v) for v in expected]
-    assert [keys.value(i) for i in range(len(values))] == expected
+    assert [keys[i] for i in range(len(values))] == expected
     assert keys.missing.tolist() == [v is None for v in expected]
     assert keys.take(np.array([1, 0])).tolist() == [expected[1], expected[0]]
 

@@ -34,7 +34,7 @@ def present(df: pd.DataFrame) -> pd.DataFrame:
 def rows(result: Any) -> list[tuple[Any, ...]]:
     f = result.frame
     return [
-        (f.keys["g"].value(i), f.overall[i], f.period.start[i], f.n[i], f.losses["mae"].values[i])
+        (f.keys["g"][i], f.overall[i], f.period.start[i], f.n[i], f.losses["mae"].values[i])
         for i in range(len(f))
     ]
 

@@ -34,7 +34,7 @@ def _values(result: Any, loss: str) -> dict[Key, float]:
     f = result.frame
     return {
         (
-            None if f.overall[i] else f.keys["g"].value(i),
+            None if f.overall[i] else f.keys["g"][i],
             None if f.period.start[i] == NO_PERIOD else int(f.period.start[i]),
         ): f.losses[loss].values[i]
         for i in range(len(f))

@@ -104,7 +104,7 @@ def rows_of(result: Any, group: str | None = "g") -> dict[Key, tuple[int, float,
     keys: list[Key] = []
     out = {}
     for i in range(len(f)):
-        g = None if f.overall[i] or group is None else f.keys[group].value(i)
+        g = None if f.overall[i] or group is None else f.keys[group][i]
         s = None if f.period.start[i] == NO_PERIOD else int(f.period.start[i])
         keys.append((g, s))
         out[(g, s)] = (int(f.n[i]), f.losses["mse"].values[i], f.losses["mae"].values[i])

@@ -64,7 +64,7 @@ def test_a_group_without_rows_in_the_latest_period_is_warned_about() -> None:
     last_day = data["t"].dt.normalize() == data["t"].dt.normalize().max()
     result = result_with_parts(data[~(last_day & (data["g"] == "b"))], time="t", group_by="g")
     rows, notices = judged(result, "last:mse<1")
-    assert [result.frame.keys["g"].value(i) for i in rows] == ["a", None]
+    assert [result.frame.keys["g"][i] for i in rows] == ["a", None]
     assert notices == [
         "--check last:mse<1: DataFrame[0], y_pred: 1 group(s) have no rows in the latest "
         "period 2026-04-08, so the check does not judge them there: g=b"

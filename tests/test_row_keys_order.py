@@ -23,7 +23,7 @@ def segments(result: EvaluationResult, shown: np.ndarray) -> list[list[int]]:
     keys = result.frame.keys["g"].take(shown).tolist()
     out: list[list[int]] = []
     for i, key in zip(shown.tolist(), keys, strict=True):
-        if not out or result.frame.keys["g"].value(out[-1][-1]) != key:
+        if not out or result.frame.keys["g"][out[-1][-1]] != key:
             out.append([])
         out[-1].append(i)
     return out
@@ -41,7 +41,7 @@ def test_sort_by_orders_groups_and_keeps_each_groups_rows_in_key_order(
         for i, key in enumerate(parts.frame.keys["g"].tolist())
         if parts.frame.scopes()[i] == "group" and not parts.frame.period.present[i]  # type: ignore[union-attr]
     }
-    order = [parts.frame.keys["g"].value(rows[0]) for rows in by_group]
+    order = [parts.frame.keys["g"][rows[0]] for rows in by_group]
     assert order == [*sorted(heads, key=lambda k: -heads[k]), None]
     assert order[0] == "b"
     for rows in by_group:
@@ -56,7 +56,7 @@ def test_top_counts_groups_with_all_their_rows(parts: EvaluationResult) -> None:
         kept = segments(parts, shown)
         assert len(kept) == abs(top) + 1  # the groups kept, then the rows over all groups
         assert kept[-1] == full[-1]
-        assert ("b" in [parts.frame.keys["g"].value(rows[0]) for rows in kept]) == (top > 0)
+        assert ("b" in [parts.frame.keys["g"][rows[0]] for rows in kept]) == (top > 0)
         for rows in kept[:-1]:
             assert rows in full
     footnote = parts.ranked("mse", 1).ordering

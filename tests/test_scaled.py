@@ -69,7 +69,7 @@ def values(result: losscli.EvaluationResult, loss: str, model: str) -> dict[Any,
     key = next(iter(f.keys)) if f.keys else None
     out = {}
     for i in np.flatnonzero(f.pred == model):
-        group = None if f.overall[i] or key is None else f.keys[key].value(i)
+        group = None if f.overall[i] or key is None else f.keys[key][i]
         out[group] = float(f.losses[loss].values[i])
     return out
 

@@ -278,16 +278,17 @@ def _finalized(loss: Loss, rows: LossRows, n_keys: int) -> LossColumn:
     with np.errstate(all="ignore"):
         values = np.asarray(loss.finalize(table), dtype=np.float64)
     notes = np.full(n_keys, None, dtype=object)
+    noted = np.zeros(n_keys, dtype=bool)  # where ``notes`` holds one (no compare of objects)
     blocked = np.zeros(n_keys, dtype=bool)
     for rule in loss.rules:
         counts = rows.flags.get(rule.stat)
         if counts is None:
             continue  # the loss flagged no such rows (multi-class data is checked on reading)
-        _add_notes(notes, rule, counts)
+        _add_notes(notes, noted, rule, counts)
         if not rule.skip:
             blocked |= counts > 0
     ok = np.isfinite(values) & ~blocked
-    quiet = notes == None  # noqa: E711 (elementwise)
+    quiet = ~noted
     for missing in np.flatnonzero(~ok & quiet):
         notes[missing] = _why_missing(loss, values[missing]) or None
     for k, caveat in loss.shape.caveats(table).items():
@@ -296,10 +297,12 @@ def _finalized(loss: Loss, rows: LossRows, n_keys: int) -> LossColumn:
     return LossColumn.of(np.where(ok, values, np.nan), notes)
 
 
-def _add_notes(notes: np.ndarray, rule: Rule, counts: np.ndarray) -> None:
-    """What ``rule`` did to each key's rows, after what is noted already."""
+def _add_notes(notes: np.ndarray, noted: np.ndarray, rule: Rule, counts: np.ndarray) -> None:
+    """What ``rule`` did to each key's rows, after what is noted already (``noted``: the
+    keys with a note, updated)."""
     hits = counts > 0
-    fresh = hits & (notes == None)  # noqa: E711 (elementwise)
+    fresh = hits & ~noted
+    noted |= hits
     if rule.skip:
         notes[fresh] = [rule.note(int(count)) for count in counts[fresh]]
     else:

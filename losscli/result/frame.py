@@ -193,7 +193,7 @@ class Frame:
     def group(self, i: int) -> dict[str, Any] | None:
         if self.overall[i]:
             return None
-        return {name: column.value(i) for name, column in self.keys.items()}
+        return {name: column[i] for name, column in self.keys.items()}
 
     def row(self, i: int) -> ResultRow:
         """Row ``i`` as a typed record."""

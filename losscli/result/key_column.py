@@ -3,7 +3,7 @@
 A million groups' integer keys stay one int64 array and a mask of the rows without a key,
 which the CSV and JSON writers format whole (:func:`losscli.render.columns.key_texts`):
 no Python int is made per group (BENCHMARKS.md run 20a). Python values are made only for
-the rows someone asks for (:meth:`KeyColumn.value`, :meth:`KeyColumn.objects`).
+the rows someone asks for (``column[i]``, :meth:`KeyColumn.objects`).
 
 Integers, floats and booleans are kept typed; text, dates, timestamps, decimals, and a
 column whose rows hold keys of several types (results of several files, a result made of
@@ -13,6 +13,8 @@ rows) are kept as the Python values a result shows, in an object array. A key is
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,9 +73,16 @@ class KeyColumn:
         """The keys as Python values (None: no key)."""
         return list(self.objects().tolist())
 
-    def value(self, i: int) -> Any:
-        """Row ``i``'s key as a Python value (None: no key)."""
-        return self.take(slice(i, i + 1)).objects()[0]
+    def __getitem__(self, i: int) -> Any:
+        """Row ``i``'s key as a Python value (None: no key), as :meth:`objects` has it
+        (``frame.keys["region"][i]``); rows by an array or a slice: :meth:`take`."""
+        i = operator.index(i)
+        if self.missing[i]:
+            return None
+        if not self.typed:
+            return self.values[i]
+        value = self.values[i].item()
+        return str(value) if isinstance(value, float) and not math.isfinite(value) else value
 
     @classmethod
     def concat(cls, columns: Sequence[KeyColumn]) -> KeyColumn:

@@ -161,7 +161,7 @@ def best_cells(result: EvaluationResult, frame: Any) -> set[tuple[int, str]]:
         place = (
             frame.file[i],
             bool(frame.overall[i]),
-            *(frame.keys[g].value(i) for g in result.group_by),
+            *(frame.keys[g][i] for g in result.group_by),
             *_parts(frame, i),
         )
         by_place.setdefault(place, []).append(i)
