@@ -144,7 +144,7 @@ def key_texts(column: KeyColumn, shown: Callable[[Any], str]) -> pa.Array:
         both = _arrow.texts([shown(False), shown(True)])
         text = both.take(_arrow.from_numpy(values.view(np.int8)))
     elif values.dtype.kind == "f":
-        text = float_texts(values, "nan")
+        text = float_texts(values, "nan")  # NaN, infinities and missing keys: replaced below
         odd = ~np.isfinite(values) & ~column.missing
         if odd.any():
             shown_odd = [shown(str(v)) for v in values[odd].tolist()]

@@ -153,6 +153,7 @@ def _row_by_row(part: Mapping[str, FlatColumn], names: Sequence[str], delimiter:
 
 
 def _cells(values: FlatColumn) -> list[Any]:
+    """A column's cells as ``csv_lines`` takes them: None for a float NaN (an empty cell)."""
     if isinstance(values, KeyColumn) or values.dtype.kind != "f":
         return values.tolist()
     return [None if v != v else v for v in values.tolist()]
