@@ -38,6 +38,7 @@ from losscli.losses import REGISTRY, get_loss
 from losscli.reading import source
 from losscli.render.formats import FORMATS, Display
 from losscli.result import EvaluationResult, Frame, LossColumn, ResultRow
+from losscli.result.key_column import KeyColumn, with_objects
 from losscli.testing import CLASSES, KernelHarness
 
 # The suite's property tests draw the same examples on every run, so CI passes or fails
@@ -430,7 +431,7 @@ def result_from_rows(
     frame = Frame(
         file=objects([row.file for row in rows]),
         pred=objects([row.pred for row in rows]),
-        keys={g: objects([(row.group or {}).get(g) for row in rows]) for g in group_by},
+        keys={g: KeyColumn.of([(row.group or {}).get(g) for row in rows]) for g in group_by},
         overall=np.array([row.is_overall for row in rows], dtype=bool),
         n=np.array([row.n for row in rows], dtype=np.int64),
         losses=columns,
@@ -556,7 +557,7 @@ def _with_parts(
 def records(result: EvaluationResult) -> list[dict[str, Any]]:
     """The shown rows as flat dicts (:meth:`~losscli.result.EvaluationResult.flat`), None
     where a value is missing."""
-    flat = result.flat()
+    flat = with_objects(result.flat())
     values = [_python(column) for column in flat.values()]
     return [dict(zip(flat, row, strict=True)) for row in zip(*values, strict=True)]
 

@@ -93,7 +93,7 @@ def by_hand(df: pd.DataFrame, loss: str, n_ref: int, k: int) -> dict[str, Any]:
 def drift_rows(result: Any, group: str | None, loss: str) -> dict[str, np.ndarray]:
     """The drift columns of the period rows of ``group`` (None: over all groups)."""
     f = result.frame
-    rows = f.period.present & (f.overall if group is None else (f.keys["g"] == group))
+    rows = f.period.present & (f.overall if group is None else (f.keys["g"].objects() == group))
     found = f.drift.losses[loss]
     return {
         "start": f.period.start[rows],

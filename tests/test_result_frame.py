@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from losscli import evaluate
-from losscli.engine.order import key_order, shown_values
+from losscli.engine.order import key_column, key_order
 
 NUMBERISH = st.sampled_from(
     [
@@ -34,7 +34,7 @@ def python_order(values: list[object]) -> list[object]:
 @given(st.lists(TEXT_KEYS, max_size=30), st.booleans())
 def test_text_keys_sort_as_sort_key_does(keys: list[str | None], empty_is_missing: bool) -> None:
     column = pa.array(keys, pa.string())
-    shown = shown_values(column, empty_is_missing)
+    shown = key_column(column, empty_is_missing).tolist()
     order = key_order([column], np.arange(len(keys)), empty_is_missing)
     assert [shown[i] for i in order] == python_order(list(shown))
 
@@ -43,7 +43,7 @@ def test_text_keys_sort_as_sort_key_does(keys: list[str | None], empty_is_missin
 @given(st.lists(FLOAT_KEYS, max_size=30))
 def test_float_keys_sort_as_sort_key_does(keys: list[float | None]) -> None:
     column = pa.array(keys, pa.float64())
-    shown = shown_values(column, False)
+    shown = key_column(column, False).tolist()
     order = key_order([column], np.arange(len(keys)), False)
     assert [shown[i] for i in order] == python_order(list(shown))
     assert all(isinstance(v, str) for v in shown if isinstance(v, float) and not math.isfinite(v))
@@ -55,7 +55,7 @@ def test_keys_of_two_columns_sort_column_by_column(
     keys: list[tuple[str | None, int | None]],
 ) -> None:
     columns = [pa.array([k[0] for k in keys], pa.string()), pa.array([k[1] for k in keys])]
-    shown = [shown_values(c, True) for c in columns]
+    shown = [key_column(c, True).tolist() for c in columns]
     rows = list(zip(*shown, strict=True))
     order = key_order(columns, np.arange(len(keys)), True)
     assert [rows[i] for i in order] == sorted(rows, key=sort_key)

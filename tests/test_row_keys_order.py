@@ -20,7 +20,7 @@ def parts() -> EvaluationResult:
 
 def segments(result: EvaluationResult, shown: np.ndarray) -> list[list[int]]:
     """The shown rows cut where the group changes (None: the rows over all groups)."""
-    keys = result.frame.keys["g"][shown].tolist()
+    keys = result.frame.keys["g"].take(shown).tolist()
     out: list[list[int]] = []
     for i, key in zip(shown.tolist(), keys, strict=True):
         if not out or result.frame.keys["g"][out[-1][-1]] != key:

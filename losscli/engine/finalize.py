@@ -23,8 +23,9 @@ from ..losses.registry import Rule
 from ..reading import Model
 from ..result import Frame, LossColumn
 from ..result.frame import repeated
+from ..result.key_column import KeyColumn
 from . import frame_parts as parts
-from .order import key_order, shown_values
+from .order import key_column, key_order
 from .partial import Partial
 from .settings import Uncertainty
 from .statistics import Key, Largest, Role, Sum
@@ -202,14 +203,13 @@ def _sorted_keys(partial: Partial) -> np.ndarray:
     return key_order(partial.keys.arrays(), seen, partial.keys.empty_is_missing)
 
 
-def _key_columns(partial: Partial, order: np.ndarray) -> dict[str, np.ndarray]:
-    """Each group column's shown values for the ordered keys, then None (the overall row)."""
+def _key_columns(partial: Partial, order: np.ndarray) -> dict[str, KeyColumn]:
+    """Each group column's keys in ``order``, then no key (the overall row)."""
     out = {}
     for name, values in zip(partial.keys.columns, partial.keys.arrays(), strict=True):
         ordered = values.take(_arrow.from_numpy(order.astype(np.int64)))
-        column = np.full(len(order) + 1, None, dtype=object)
-        column[:-1] = shown_values(ordered, partial.keys.empty_is_missing)
-        out[name] = column
+        shown = key_column(ordered, partial.keys.empty_is_missing)
+        out[name] = KeyColumn.concat([shown, KeyColumn.none(1)])
     return out
 
 
@@ -278,16 +278,17 @@ def _finalized(loss: Loss, rows: LossRows, n_keys: int) -> LossColumn:
     with np.errstate(all="ignore"):
         values = np.asarray(loss.finalize(table), dtype=np.float64)
     notes = np.full(n_keys, None, dtype=object)
+    noted = np.zeros(n_keys, dtype=bool)  # where ``notes`` holds one (no compare of objects)
     blocked = np.zeros(n_keys, dtype=bool)
     for rule in loss.rules:
         counts = rows.flags.get(rule.stat)
         if counts is None:
             continue  # the loss flagged no such rows (multi-class data is checked on reading)
-        _add_notes(notes, rule, counts)
+        _add_notes(notes, noted, rule, counts)
         if not rule.skip:
             blocked |= counts > 0
     ok = np.isfinite(values) & ~blocked
-    quiet = notes == None  # noqa: E711 (elementwise)
+    quiet = ~noted
     for missing in np.flatnonzero(~ok & quiet):
         notes[missing] = _why_missing(loss, values[missing]) or None
     for k, caveat in loss.shape.caveats(table).items():
@@ -296,10 +297,12 @@ def _finalized(loss: Loss, rows: LossRows, n_keys: int) -> LossColumn:
     return LossColumn.of(np.where(ok, values, np.nan), notes)
 
 
-def _add_notes(notes: np.ndarray, rule: Rule, counts: np.ndarray) -> None:
-    """What ``rule`` did to each key's rows, after what is noted already."""
+def _add_notes(notes: np.ndarray, noted: np.ndarray, rule: Rule, counts: np.ndarray) -> None:
+    """What ``rule`` did to each key's rows, after what is noted already (``noted``: the
+    keys with a note, updated)."""
     hits = counts > 0
-    fresh = hits & (notes == None)  # noqa: E711 (elementwise)
+    fresh = hits & ~noted
+    noted |= hits
     if rule.skip:
         notes[fresh] = [rule.note(int(count)) for count in counts[fresh]]
     else:

@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..reading import ColumnPlan, Model
 from ..reading.columns import PERIOD_KEY
 from ..result import Comparison, Frame
+from ..result.key_column import KeyColumn
 from ..result.keys import NO_PERIOD
 from .order import key_order
 from .partial import Partial
@@ -124,9 +125,8 @@ def _shaped(
     held = frame.keys.get(PERIOD_KEY)
     starts = np.full(len(frame), NO_PERIOD, dtype=np.int64)
     if held is not None:
-        present = held != None  # noqa: E711 (elementwise)
-        starts[present] = held[present].astype(np.int64)
-    keys = {name: frame.keys.get(name, np.full(len(frame), None, dtype=object)) for name in names}
+        starts[~held.missing] = held.values[~held.missing].astype(np.int64)
+    keys = {name: frame.keys.get(name, KeyColumn.none(len(frame))) for name in names}
     flags = np.full(len(frame), overall) | frame.overall
     period = period_columns(starts, spec, dates=dates)
     return replace(frame, keys=keys, overall=flags, period=period)

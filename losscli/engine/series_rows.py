@@ -32,7 +32,7 @@ from ..reading.columns import PERIOD_KEY
 from ..result import Comparison, Frame, LossColumn
 from ..result.keys import NO_PERIOD
 from .keys import KeySet
-from .order import shown_values
+from .order import key_column
 from .partial import Partial
 from .period_merge import rekeyed
 from .series_means import SeriesMeans, SeriesValues, series_means
@@ -130,8 +130,9 @@ class _FineKeys:
         shown = np.flatnonzero(mine)
         starts = frame.period.start if frame.period is not None else None
         row_of: dict[tuple[object, int], int] = {}
+        values = [frame.keys[c].tolist() for c in self.groups]
         for i in shown.tolist():
-            group = None if frame.overall[i] else tuple(frame.keys[c][i] for c in self.groups)
+            group = None if frame.overall[i] else tuple(column[i] for column in values)
             row_of[(group, NO_PERIOD if starts is None else int(starts[i]))] = i
         keys, found = [], []
         n = len(self.seen)
@@ -213,8 +214,8 @@ def _codes(
         return np.zeros(n, dtype=np.int64), [()]
     keys = KeySet(columns, partial.keys.empty_is_missing)
     codes = keys.codes([taken[c] for c in columns]).astype(np.int64)
-    shown = [shown_values(a, partial.keys.empty_is_missing) for a in keys.arrays()]
-    return codes, list(zip(*(s.tolist() for s in shown), strict=True))
+    shown = [key_column(a, partial.keys.empty_is_missing).tolist() for a in keys.arrays()]
+    return codes, list(zip(*shown, strict=True))
 
 
 def _series_codes(

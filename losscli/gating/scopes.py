@@ -111,7 +111,7 @@ def _groups_without(result: EvaluationResult, start: int, stop: int, edge: np.nd
 
     def keys(mask: np.ndarray) -> list[tuple[object, ...]]:
         rows = np.flatnonzero(mask)
-        return list(zip(*(frame.keys[g][rows].tolist() for g in names), strict=True))
+        return list(zip(*(frame.keys[g].take(rows).tolist() for g in names), strict=True))
 
     assert frame.period is not None
     seen = set(keys(plain & edge))

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import _arrow
+from ..result.key_column import KeyColumn
 
 _T = TypeVar("_T")
 _SHORT_EXPONENT = r"e([+-])(\d)$"  # Python writes two exponent digits at least
@@ -131,6 +132,31 @@ def object_texts(
     return _arrow.texts([shown(items[row]) for row in first.values()]), codes
 
 
+def key_texts(column: KeyColumn, shown: Callable[[Any], str]) -> pa.Array:
+    """Each key of a typed column as ``shown`` writes its Python value
+    (:meth:`KeyColumn.objects`), a whole column at a time: integers and finite floats by
+    Arrow (``shown`` writes them as ``str`` and ``repr`` do: both writers' cells), and
+    ``shown`` of the rest: False, True, a non-finite float's text, None (no key)."""
+    import pyarrow.compute as pc
+
+    values = column.values
+    if values.dtype.kind == "b":
+        both = _arrow.texts([shown(False), shown(True)])
+        text = both.take(_arrow.from_numpy(values.view(np.int8)))
+    elif values.dtype.kind == "f":
+        text = float_texts(values, "nan")  # NaN, infinities and missing keys: replaced below
+        odd = ~np.isfinite(values) & ~column.missing
+        if odd.any():
+            shown_odd = [shown(str(v)) for v in values[odd].tolist()]
+            text = pc.replace_with_mask(text, _arrow.from_numpy(odd), _arrow.texts(shown_odd))
+    else:
+        text = pc.cast(_arrow.from_numpy(values), pa.string())
+    if column.missing.any():
+        filler = _arrow.repeated_text(shown(None), int(column.missing.sum()))
+        text = pc.replace_with_mask(text, _arrow.from_numpy(column.missing), filler)
+    return text
+
+
 def _written_apart(value: Any) -> tuple[type, Any]:
     """A key as far apart as its text: a float by its bits (each NaN is "nan")."""
     return (float, value.hex()) if type(value) is float else (type(value), value)
@@ -199,11 +225,17 @@ def joined_lines(columns: Sequence[pa.Array], delimiter: str) -> bytes:
     return _arrow.text_bytes(_arrow.ended(line, "\n"))
 
 
-def csv_cells(values: np.ndarray, shown: Callable[[Any], str], delimiter: str) -> pa.Array | None:
+def csv_cells(
+    values: np.ndarray | KeyColumn, shown: Callable[[Any], str], delimiter: str
+) -> pa.Array | None:
     """A column's CSV cells, quoted where needed; None where a cell holds a bare carriage
     return or NUL, which only a row quoted whole (``csv_text``) keeps readable."""
     import pyarrow.compute as pc
 
+    if isinstance(values, KeyColumn):
+        if values.typed:  # numbers and booleans: nothing to quote
+            return key_texts(values, shown)
+        values = values.objects()
     if values.dtype.kind == "f":
         return float_texts(values, "")
     if values.dtype.kind in "iu":

@@ -17,8 +17,9 @@ import pyarrow as pa
 
 from .. import _arrow
 from ..result import EvaluationResult, Frame
+from ..result.key_column import KeyColumn
 from ..result.keys import PeriodColumns, period_texts
-from .columns import InParallel, expanded, float_texts, integer_texts, object_texts
+from .columns import InParallel, expanded, float_texts, integer_texts, key_texts, object_texts
 
 ROWS_SENTINEL = "\x00rows\x00"
 ROW = " " * 4  # a row's indent in the document
@@ -149,7 +150,7 @@ def _why_texts(reasons: np.ndarray) -> pa.Array:
     return expanded(*object_texts(reasons, lambda r: f',\n{INNER}"why": {_value(r)}' if r else ""))
 
 
-def _groups(keys: dict[str, np.ndarray], overall: np.ndarray) -> pa.Array:
+def _groups(keys: dict[str, KeyColumn], overall: np.ndarray) -> pa.Array:
     """Each row's group as a JSON object, null on overall rows."""
     import pyarrow.compute as pc
 
@@ -159,7 +160,8 @@ def _groups(keys: dict[str, np.ndarray], overall: np.ndarray) -> pa.Array:
     parts = [_arrow.repeated_text("{", size)]
     for i, (name, values) in enumerate(keys.items()):
         prefix = ("," if i else "") + f"\n{ITEM}{_value(name)}: "
-        parts += [_arrow.repeated_text(prefix, size), _texts(values)]
+        texts = key_texts(values, _value) if values.typed else _texts(values.objects())
+        parts += [_arrow.repeated_text(prefix, size), texts]
     parts.append(_arrow.repeated_text(f"\n{FIELD}}}", size))
     group = _arrow.joined([p.cast(pa.large_string()) for p in parts])
     if not overall.any():

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..result import SCHEMA_VERSION, EvaluationResult
+from ..result.key_column import with_objects
 from .formats import TABLES
 
 Columns = tuple[list[str], dict[str, np.ndarray]]
@@ -20,7 +21,7 @@ def table_columns(result: EvaluationResult, name: str) -> Columns:
     """The table ``name``'s column names (CSV's header) and arrays."""
     table = TABLES[name]
     if not table.columns:
-        return result.columns(), result.flat()
+        return result.columns(), with_objects(result.flat())
     module, function = table.columns.split(":")
     columns: Columns = getattr(import_module(f"..result.{module}", __package__), function)(result)
     return columns

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..result import EvaluationResult
+from ..result.key_column import FlatColumn, KeyColumn
 from .columns import InParallel, csv_cells, joined_lines
 from .formats import Display
 from .literal import markdown
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from .grid import Grid
 
 
@@ -105,6 +104,7 @@ def csv_pieces(
     through ``csv_lines`` row by row instead. ``table``: which of the result's tables
     (``--table``). ``threads``: formatting's at most (``--threads``).
     """
+    flat: Mapping[str, FlatColumn]
     if table == "rows":  # (no import of the other tables: a plain run starts sooner)
         names, flat = result.columns(), result.flat()
     else:
@@ -117,7 +117,7 @@ def csv_pieces(
         return
     with InParallel(threads) as in_parallel:
         for start in range(0, len(flat[names[0]]), SLICE_ROWS):
-            part = {name: flat[name][start : start + SLICE_ROWS] for name in names}
+            part = {name: _rows(flat[name], start, start + SLICE_ROWS) for name in names}
             jobs = [partial(csv_cells, part[name], _cell, delimiter) for name in names]
             cells = in_parallel(jobs)
             whole = [c for c in cells if c is not None]
@@ -140,15 +140,23 @@ def _small(result: EvaluationResult, python_cells: int) -> bool:
     return len(result.shown_rows()) * columns <= python_cells
 
 
-def _row_by_row(part: dict[str, np.ndarray], names: Sequence[str], delimiter: str) -> str:
-    """``csv_lines`` of the columns ``names`` of ``part``; an empty cell for a float NaN."""
-    columns = [
-        [None if v != v else v for v in part[name].tolist()]
-        if part[name].dtype.kind == "f"
-        else part[name].tolist()
-        for name in names
-    ]
+def _rows(values: FlatColumn, start: int, stop: int) -> FlatColumn:
+    """The rows ``start`` to ``stop`` of a flat column."""
+    return values.take(slice(start, stop)) if isinstance(values, KeyColumn) else values[start:stop]
+
+
+def _row_by_row(part: Mapping[str, FlatColumn], names: Sequence[str], delimiter: str) -> str:
+    """``csv_lines`` of the columns ``names`` of ``part``; an empty cell for a float NaN
+    (a group column's keys as their Python values)."""
+    columns = [_cells(part[name]) for name in names]
     return csv_lines(zip(*columns, strict=True), delimiter)
+
+
+def _cells(values: FlatColumn) -> list[Any]:
+    """A column's cells as ``csv_lines`` takes them: None for a float NaN (an empty cell)."""
+    if isinstance(values, KeyColumn) or values.dtype.kind != "f":
+        return values.tolist()
+    return [None if v != v else v for v in values.tolist()]
 
 
 # The renderers of the formats ``formats`` declares: each takes the result and the display.

@@ -163,7 +163,8 @@ def _same_keys(result: EvaluationResult, blocks: list[tuple[str, int, int]]) -> 
         if stop - start != length:
             return False
         for column in _plain(result).keys.values():
-            mine, theirs = column[start : stop - 1], column[first : first + length - 1]
+            mine = column.take(slice(start, stop - 1))
+            theirs = column.take(slice(first, first + length - 1))
             if not all(
                 a is b or a == b for a, b in zip(mine.tolist(), theirs.tolist(), strict=True)
             ):
@@ -173,7 +174,8 @@ def _same_keys(result: EvaluationResult, blocks: list[tuple[str, int, int]]) -> 
 
 def _block_keys(result: EvaluationResult, start: int, stop: int, plain: bool = False) -> list[Key]:
     """The block's group keys (``plain``: as they are, known to hold no NaN)."""
-    columns = [_plain(result).keys[g][start : stop - 1].tolist() for g in result.group_by]
+    block = slice(start, stop - 1)
+    columns = [_plain(result).keys[g].take(block).tolist() for g in result.group_by]
     if not columns:
         return []
     if plain and not any(isinstance(v, float) and v != v for c in columns for v in c):

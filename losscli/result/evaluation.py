@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .frame import Frame
+from .key_column import FlatColumn, with_objects
 from .keys import AFTER_N, part_arrays, part_columns, part_records, period_timestamps
 
 if TYPE_CHECKING:
@@ -162,15 +163,16 @@ class EvaluationResult:
         before, after = part_columns(self.frame, self.group_by)
         return ["file", "pred", "scope", *self.group_by, *before, "n", *after, *self.loss_columns]
 
-    def flat(self) -> dict[str, np.ndarray]:
+    def flat(self) -> dict[str, FlatColumn]:
         """The shown rows' flat fields as arrays, keyed by :meth:`columns`: file, pred, scope
         (``group``, ``overall``, ``class`` or ``average``: :mod:`.keys`), the group columns
-        (None on overall rows), the period's bounds and the class where the rows have them,
+        (as the frame holds them, typed: written whole; no key on overall rows), the
+        period's bounds and the class where the rows have them,
         n, the support where they have one, then each loss's value, interval bounds and
         baseline fields (NaN where missing)."""
         part_columns(self.frame, self.group_by)  # a group column named like a part's: refused
         frame = self.frame.take(self.shown) if self.shown is not None else self.frame
-        out: dict[str, np.ndarray] = {
+        out: dict[str, FlatColumn] = {
             "file": frame.file,
             "pred": frame.pred,
             "scope": frame.scopes(),
@@ -278,7 +280,7 @@ class EvaluationResult:
         held dates, datetime64 dates at midnight without a zone."""
         import pandas as pd
 
-        flat: dict[str, Any] = dict(self.flat())
+        flat: dict[str, Any] = with_objects(self.flat())
         if self.frame.period is not None:
             shown = self.frame.period if self.shown is None else self.frame.period.take(self.shown)
             for bound in ("start", "end"):

@@ -9,7 +9,8 @@ Rows come in blocks, one per file and prediction column: its group rows, then it
 overall row; a row's key and the order of rows with a period or class part are defined in
 :mod:`.keys`. A missing value is NaN in a float array (finalizing never keeps a
 non-finite loss value: it becomes a missing one with a note) and None in an object
-array; a group column holds None on overall rows and where a key is missing.
+array; a group column (:class:`.key_column.KeyColumn`, typed where its keys are numbers or
+booleans) has no key on overall rows and where a key is missing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .key_column import KeyColumn
 from .keys import ClassColumns, PeriodColumns, period_texts
 
 if TYPE_CHECKING:  # the features' columns: imported where a run has them (start-up, #18)
@@ -113,7 +115,7 @@ class Frame:
 
     file: np.ndarray  # object
     pred: np.ndarray  # object
-    keys: dict[str, np.ndarray]  # group column → object array of key values
+    keys: dict[str, KeyColumn]  # group column → its keys
     overall: np.ndarray  # bool: a row over all groups (the block's grand row among them)
     n: np.ndarray  # int64: rows evaluated
     losses: dict[str, LossColumn]
@@ -135,7 +137,7 @@ class Frame:
         return Frame(
             file=self.file[index],
             pred=self.pred[index],
-            keys={name: values[index] for name, values in self.keys.items()},
+            keys={name: column.take(index) for name, column in self.keys.items()},
             overall=self.overall[index],
             n=self.n[index],
             losses={name: column.take(index) for name, column in self.losses.items()},
@@ -191,7 +193,7 @@ class Frame:
     def group(self, i: int) -> dict[str, Any] | None:
         if self.overall[i]:
             return None
-        return {name: values[i] for name, values in self.keys.items()}
+        return {name: column[i] for name, column in self.keys.items()}
 
     def row(self, i: int) -> ResultRow:
         """Row ``i`` as a typed record."""
@@ -246,7 +248,7 @@ class Frame:
         return cls(
             file=np.concatenate([f.file for f in frames]),
             pred=np.concatenate([f.pred for f in frames]),
-            keys={k: np.concatenate([f.keys[k] for f in frames]) for k in frames[0].keys},
+            keys={k: KeyColumn.concat([f.keys[k] for f in frames]) for k in frames[0].keys},
             overall=np.concatenate([f.overall for f in frames]),
             n=np.concatenate([f.n for f in frames]),
             losses={name: _concat_columns([_column(f, name) for f in frames]) for name in names},

@@ -213,7 +213,7 @@ def row_key_columns(
         "scope": frame.scopes()[rows],
     }
     for g in group_by:
-        out[g] = frame.keys[g][rows]
+        out[g] = frame.keys[g].take(rows).objects()
     if frame.period is not None:
         shown = frame.period.take(rows)
         out.update({f"period_{b}": period_texts(shown, b) for b in ("start", "end")})

@@ -66,7 +66,7 @@ def with_class_rows(frame: Frame, found: ClassValues) -> Frame:
     children = Frame(
         file=frame.file[each],
         pred=frame.pred[each],
-        keys={name: values[each] for name, values in frame.keys.items()},
+        keys={name: column.take(each) for name, column in frame.keys.items()},
         overall=frame.overall[each],
         n=frame.n[each],
         losses={
@@ -102,7 +102,7 @@ def per_class_table(frame: Frame, losses: list[str], group_by: list[str]) -> Any
     present = np.zeros(len(frame), dtype=bool) if frame.classes is None else frame.classes.present
     rows = frame.take(np.flatnonzero(present))
     columns: dict[str, Any] = {"file": rows.file, "pred": rows.pred}
-    columns.update({name: rows.keys[name] for name in group_by})
+    columns.update({name: rows.keys[name].objects() for name in group_by})
     if rows.period is not None:
         columns["period"] = rows.period.label
     empty = np.zeros(0, dtype=object)

@@ -95,7 +95,7 @@ def inputs(result: EvaluationResult, display: Display, notes: Notes) -> str:
     items.append(("models", ", ".join(models)))
     items.append(("losses", esc(", ".join(result.losses))))
     if result.group_by:
-        keys = zip(frame.file, *(frame.keys[g] for g in result.group_by), strict=True)
+        keys = zip(frame.file, *(frame.keys[g].tolist() for g in result.group_by), strict=True)
         groups = len({key for key, overall in zip(keys, frame.overall, strict=True) if not overall})
         items.append(("groups", f"{esc(', '.join(result.group_by))}: {groups:,} groups"))
     if result.ci is not None:
