@@ -4,9 +4,9 @@ reductions and the shapes' declarations import them without importing each other
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from .records import datarecord
 
 
 class Ones:
@@ -22,7 +22,7 @@ class Ones:
         return self.n
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Spread:
     """A per-row column whose weighted count, mean and spread (M2) are tracked.
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from types import MappingProxyType
 from typing import Any
@@ -35,6 +35,7 @@ from .losses.registry import unregister as unregister_loss
 from .losses.shapes import Shape
 from .losses.transforms import IDENTITY, PERCENT, SQRT, Transform
 from .plugins import failures_of
+from .records import datarecord
 
 BUILT_IN_TRANSFORMS = (IDENTITY, PERCENT, SQRT)
 _origin = ["the Python API"]  # who is registering: a plugin file or package while it loads
@@ -143,7 +144,7 @@ def _checked_shape(definition: Loss, where: str) -> Shape:
     return definition.shape.guarded(_PluginGuard(definition.name, where))
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class _PluginGuard:
     """A plugin's functions, each called through :func:`_guarded` or :func:`_called` (see
     :class:`~losscli.losses.shapes.Guard`)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from .engine.settings import Uncertainty
 from .losses import Loss, Params, Task, get_loss, resolve_losses
 from .reading import plan_columns
 from .reading.quantiles import parse_quantiles
+from .records import datarecord
 from .result import CiSettings, ResultRow
 
 CLASSES = 3
@@ -136,7 +137,7 @@ class KernelHarness:
         return [row.metrics for row in self.rows(partial)]
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Sample:
     """Rows of one task: labels, predictions, weights and the loss's own columns."""
 

@@ -27,7 +27,6 @@ per-key sums to :mod:`losscli.result.diagrams`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
@@ -36,6 +35,7 @@ import numpy as np
 from ..losses import Batch, Custom, Direction, Loss, Task
 from ..losses.classification import CLASSIFICATION
 from ..losses.shapes import Sums
+from ..records import datarecord
 from .declarations import Problem
 from .reduce import slice_of
 from .statistics import LARGEST, Kind, State, Valued
@@ -98,7 +98,7 @@ class Scattered(NamedTuple):
     keys: int
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class BinSums(Kind):
     """Per key, ``bins`` sums of a value by each row's bin: a (keys × bins) array, or, for a
     chunk whose keys × bins outnumber its rows, its rows :class:`Scattered` (summed where
@@ -171,7 +171,7 @@ class BinSums(Kind):
         return {name: np.concatenate([state[order], self.pooled(state)])}
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ClassSums(BinSums):
     """``--per-class`` (:mod:`.per_class`): per key, ``bins`` sums of
     :class:`~losscli.losses.by_class.Placed` rows: each row adds its values at its positions

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import InputError
 from ..losses.softmax import row_extreme, row_sum
 from ..reading import VALUE, ColumnPlan
+from ..records import datarecord
 
 PROBABILITY_SUM_TOLERANCE = 1e-4
 # Σw of an input may not pass this: float64 ends at 1.8e308, and the sums made of the
@@ -22,7 +22,7 @@ WEIGHT_ADVICE = (
 Rows = np.ndarray | range | None  # each row's position in the chunk, where not its index
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Kind:
     one: str
     many: str
@@ -83,7 +83,7 @@ ZERO_SUM = Kind(
 )
 
 
-@dataclass
+@datarecord
 class _Found:
     count: int
     first_row: int

@@ -28,12 +28,12 @@ per-class tables do not keep.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..losses.shapes import is_delong  # noqa: F401 (its callers read it here, as before)
+from ..records import datarecord
 from ..result import CiSettings
 from .ranks import RankKind, RankStore, RankTable, kept_rows, merged, pooled
 from .ranks import _running_sums as running_sums
@@ -100,7 +100,7 @@ def placement_sums(t: RankTable, n_keys: int) -> dict[str, np.ndarray]:
     return {name: x.reshape(shape) for name, x in zip(SHOWN, found, strict=True)}
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class PlacementKind(RankKind):
     """ROC-AUC's placement tables (:func:`placement_table`): merged as rank tables; read
     as the sums of :func:`placement_sums`, per key and pooled."""

@@ -25,11 +25,12 @@ binned values shown by up to the sum of their stated bounds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from ..records import datarecord
 from .budget import MemoryBudget
 from .delong import side_variance, variance, z_quantile
 from .ranks import _running_sums as running_sums
@@ -44,7 +45,7 @@ PAIRED, UNPAIRED = "delong paired", "delong unpaired"
 ENTRY_BYTES = 48  # cell, two scores, Σw, Σw², and the sort's order
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class PairTable:
     """Entries sorted by (cell, score_a, score_b), cell = 2·key + (1 if positive); ``w``
     is (entries × 2): Σw and Σw²."""
@@ -95,7 +96,7 @@ def joined(tables: list[PairTable]) -> PairTable:
     return collapsed(PairTable(*(np.concatenate([getattr(t, f) for t in tables]) for f in FIELDS)))
 
 
-@dataclass
+@datarecord
 class PairStore:
     """A partial's pair table and the tables absorbed since it was last sorted; once over
     the memory budget, none, and ``dropped`` says why."""
@@ -131,7 +132,7 @@ class PairStore:
         return sum(map(len, self.tables()))
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class PairKind(Kind):
     """A model's pair tables with the reference (:class:`PairStore`), merged by value."""
 

@@ -18,7 +18,7 @@ is the first of ``--drift-min-periods`` consecutive worse periods.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ from .. import _arrow
 from ..losses import Direction, Loss
 from ..losses.shapes import Ranked
 from ..reading import Model
+from ..records import datarecord
 from ..result import CiSettings, Frame
 from ..result.drift import DriftColumns, DriftLoss, DriftSettings
 from ..result.keys import NO_PERIOD
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from .uncertainty import LossRows
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Windows:
     """The keys of a partial in finalizing's order (``order``: their ids), each key's
     group (``group``: a number per group) and period start, whether it is in its group's

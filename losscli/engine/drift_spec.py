@@ -9,17 +9,17 @@ the periods whose start lies in ``START..END`` (ISO 8601 dates or times, wall ti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from ..errors import UsageError
+from ..records import datarecord
 
 DEFAULT_REFERENCE_PERIODS = 4
 DEFAULT_MIN_PERIODS = 2
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class DriftSpec:
     """Compare each period with a reference window: a group's first ``periods`` periods, or
     (``window``) the periods starting between two ISO 8601 texts; the onset is the first

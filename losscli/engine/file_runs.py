@@ -20,7 +20,7 @@ label evidence (0/1 labels and probabilities: the task its rows count as).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from ..errors import InputError, PluginFailure
 from ..reading import VALUE, Source, to_float
+from ..records import datarecord
 from .checks import RowProblems, binary_rows
 from .finalize import OWN_ROW_KINDS, own_row
 from .fold import PartFold
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from .run import Options, Work
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class _File:
     """One file waiting: its work (the plan shared, under its name) and its one batch."""
 
@@ -153,7 +154,7 @@ def _small(rows: int, spec: KernelSpec) -> bool:
     return 0 < rows < SMALL_ROWS and rows <= spec.cache_rows
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class _Spec:
     """What files of one plan may do here: wait (``takes``: their results are finalized
     together, their label is a value and every model one column, and every statistic is a

@@ -10,7 +10,7 @@ one more key, so every step below is vectorised over keys.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +21,7 @@ from ..losses import Loss, Task
 from ..losses.quantiles import not_applicable
 from ..losses.registry import Rule
 from ..reading import Model
+from ..records import datarecord
 from ..result import Frame, LossColumn
 from ..result.frame import repeated
 from ..result.key_column import KeyColumn
@@ -42,7 +43,7 @@ NOT_APPLICABLE_MULTICLASS = f"{NOT_APPLICABLE} to multi-class predictions"
 NOT_APPLICABLE_ONE_COLUMN = f"{NOT_APPLICABLE} to one prediction column (it needs class columns)"
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Finishing:
     """What finalizing needs besides the sums."""
 

@@ -18,18 +18,19 @@ agree to rounding (1e-16 relative), as for any other chunk size.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 import pyarrow as pa
 
 from ..reading import CLASS
+from ..records import datarecord
 from .checks import WEIGHT_SUM_LIMIT, RowProblems
 
 SMALL_ROWS = 1 << 14  # a batch of fewer rows is gathered
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Piece:
     """One small batch waiting: its part, its first row there and in the input, its rows'
     key ids in the fold's key set (None: no group columns)."""
@@ -41,7 +42,7 @@ class Piece:
     ids: np.ndarray | None
 
 
-@dataclass
+@datarecord
 class Gathered:
     """The small batches waiting to be computed as one chunk, in reading order."""
 

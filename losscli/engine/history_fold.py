@@ -10,7 +10,6 @@ stops, naming a command that sorts the file.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +18,7 @@ from .. import _arrow
 from ..errors import InputError
 from ..reading.history import HistorySpec, history_batches, history_source
 from ..reading.source import Source
+from ..records import datarecord
 from .budget import MemoryBudget, shown
 from .history_scale import ScalePartial, SeriesNamer, raise_order
 from .history_times import time_values
@@ -27,7 +27,7 @@ from .keys import KeySet
 ROW_BYTES = 3 * 8 * 2  # id, time and value per row, twice while sorting
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class SeriesScales:
     """Each series' history scale at each season: series ids are positions in ``keys``
     (the series columns' values)."""

@@ -14,16 +14,16 @@ series: no Python per row or per series.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import InputError
+from ..records import datarecord
 
 SeriesNamer = Callable[[int], str]  # which series an id is, for messages
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ScalePartial:
     """The scale sums of some series (``ids``, sorted, distinct) at season ``season``.
 
@@ -114,7 +114,7 @@ class ScalePartial:
             return self.abs_sum / diffs, self.sq_sum / diffs
 
 
-@dataclass
+@datarecord
 class _Sums:
     count: np.ndarray
     diffs: np.ndarray

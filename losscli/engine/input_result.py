@@ -6,11 +6,11 @@ inputs finalized together (:mod:`.together`, :mod:`.file_runs`), end here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..losses import Task
+from ..records import datarecord
 from ..result import Frame
 from .checks import RowProblems
 from .finalize import Finishing, result_frame
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .run import Options, Work
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class SourceResult:
     frame: Frame
     comparisons: list[Comparison]

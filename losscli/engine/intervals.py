@@ -24,18 +24,18 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..losses.shapes import CROSS, DEN, NUM, SPREAD, Ratio, Sums, ratio
+from ..records import datarecord
 from . import comoments
 from .student import t_quantile
 
 Interval = tuple[np.ndarray, np.ndarray, np.ndarray]  # low, high, se per key
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Paired:
     delta: np.ndarray
     low: np.ndarray

@@ -9,13 +9,14 @@ declared statistics and its rules' flags to a slot of a chunk's table of sums or
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..losses import Loss
 from ..losses.shapes import Shape, is_delong
 from ..reading import ColumnPlan
+from ..records import datarecord
 from .blocks import CACHE_ROWS
 from .budget import MemoryBudget
 from .declarations import same_kind
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # the bootstrap: imported where a run resamples (start-up, #1
     from .bootstrap import Resampling
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class KernelSpec:
     """What every chunk of one input is turned into."""
 
@@ -87,7 +88,7 @@ class KernelSpec:
         return tuple(key for steps in self.steps.values() for s in steps for key in s.sum_keys)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Step:
     """One loss of one model as the kernel computes it per block: its shape, the keys its
     statistics and flags are filed under, and whether the bootstrap resamples it.

@@ -19,20 +19,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from .. import _arrow
+from ..records import datarecord
 from .key_index import ColumnIndex
 
 PACKED_BITS = 31  # a column's id in a packed combination: fewer than 2^31 keys
 PACKED_MASK = (1 << PACKED_BITS) - 1
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ChunkKeys:
     """A chunk's rows coded against a key set: each row's code (``codes``; None without group
     columns) among the chunk's ``size`` keys, which are the key set's ids ``at`` (None: the

@@ -17,11 +17,12 @@ written per form:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TypeVar
 
 import numpy as np
 
+from ..records import datarecord
 from .comoments import merged as chan_merged
 from .comoments import one_variable
 from .comoments import pooled as chan_pooled
@@ -46,7 +47,7 @@ def kept(shift: np.ndarray, other: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(shift), other, shift)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ShiftedMoments:
     """Per key (the first axis; a second, if any, is the resamples) Σw and two moments of
     y − ``shift``; the forms say which two."""
@@ -86,7 +87,7 @@ class ShiftedMoments:
         return self.rebased(np.full(len(self.shift), base)).summed()
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Centred(ShiftedMoments):
     """Σw, the weighted mean of y − shift and M2 = Σw(y − ȳ)² per key: exact to merge."""
 
@@ -129,7 +130,7 @@ class Centred(ShiftedMoments):
         return one_variable(self.w, self.mean, self.m2)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class PowerSums(ShiftedMoments):
     """Σw, Σw·y' and Σw·y'² of y' = y − shift per key (and resample): linear in the rows'
     weights, so a product of per-row terms with resample weights makes them."""

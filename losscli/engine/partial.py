@@ -18,11 +18,12 @@ for ids ``at`` of the fold's keys, and absorbing it adds them there by index.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..records import datarecord
 from .checks import RowProblems
 from .keys import KeySet
 from .reduce import add_at, slice_of
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # the bootstrap: imported where a run resamples (start-up, #1
 __all__ = ["Key", "Partial", "capacity_for"]
 
 
-@dataclass
+@datarecord
 class Partial:
     keys: KeySet
     n: np.ndarray = field(default_factory=lambda: np.zeros(1))  # rows per key

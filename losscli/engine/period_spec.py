@@ -11,12 +11,12 @@ daylight saving time never makes a 6-hour period 5 or 7 hours long.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
+from ..records import datarecord
 
 if TYPE_CHECKING:  # zoneinfo (and sysconfig under it): imported where a run has periods
     from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ DEFAULT_ORIGIN = "1970-01-01T00:00"
 FREQS_HELP = "h, D, W (ISO weeks from Monday), M, Q, Y, or a fixed length (7d, 6h, 15min)"
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class PeriodSpec:
     """Rows are put in periods of ``column``'s time: ``freq`` a calendar frequency
     (:data:`CALENDAR`) or a fixed ``length`` in nanoseconds (``freq`` as given) from

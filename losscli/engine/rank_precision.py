@@ -22,11 +22,12 @@ classes' entries pooled (one-vs-rest micro average, scikit-learn's ``average="mi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from ..records import datarecord
 from .ranks import SHOWN, RankKind, RankTable, _collapsed, _running_sums, key_class_sums, merged
 from .ranks import pooled as pooled_keys
 from .statistics import State
@@ -123,7 +124,7 @@ def negative_sums(t: RankTable, n_keys: int) -> np.ndarray:
     return precision_sums(flipped, n_keys)["ap"]
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class PrecisionKind(RankKind):
     """A rank table read as average precision's sums (:func:`table_sums`): kept, merged
     and budgeted as ROC-AUC's (:class:`.ranks.RankKind`)."""

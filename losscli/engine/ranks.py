@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from ..records import datarecord
 from .statistics import Kind, Problem, Role, State, Statistic
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ EXACT = 0  # ``bits`` of a table of exact scores
 SHOWN = ("pos", "neg", "area", "tied", "bits")  # what a rank table is read as (key_class_sums)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class RankTable:
     """Entries sorted by (cell, score), where cell = key · classes + class; ``bits`` > 0:
     scores are bin numbers."""
@@ -205,7 +206,7 @@ def pooled(t: RankTable) -> RankTable:
     return _collapsed(replace(t, cell=t.cell % t.classes))
 
 
-@dataclass
+@datarecord
 class RankStore:
     """A partial's rank table and the tables absorbed since it was last sorted."""
 
@@ -230,7 +231,7 @@ class RankStore:
         return [*([] if self.table is None else [self.table]), *self.pending]
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class RankKind(Kind):
     """A rank statistic's state: a :class:`RankStore` of (key, class, score) entries,
     merged by concatenating (re-keyed) and summing equal scores; its rows are the

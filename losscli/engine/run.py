@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from ..errors import InputError, UsageError
 from ..losses import Loss, Params
 from ..reading import CLASS, ColumnPlan, Source, plan_columns
 from ..reading.ahead import ReadAhead, Ready
+from ..records import datarecord
 from .batches import BatchBuilder
 from .budget import MemoryBudget
 from .file_runs import FileRuns
@@ -53,7 +54,7 @@ PLANNED_AHEAD = 16
 READ_WITH_PLAN_VALUES = 1 << 15
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Options:
     label: str | None
     preds: tuple[str, ...]
@@ -159,7 +160,7 @@ def _finished(input_: _Planned, fold: PartFold, together: Together) -> Iterator[
     return together.done(fold.work, parts, total, fold.guard)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Work:
     """What every chunk of one input becomes: its columns, the kernel's spec and the batch
     builder. It pickles (a distributed run ships it to its workers with the options)."""
@@ -184,7 +185,7 @@ class Work:
             )
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class _Planned:
     """One input, ready to read: the source, what its chunks become and, for a small file,
     its batches read already (:func:`_read_with_plan`)."""

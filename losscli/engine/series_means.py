@@ -10,16 +10,15 @@ not how uncertain each series' own value is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from ..records import datarecord
 from .student import t_quantile
 
 TOO_FEW_SERIES = "fewer than 2 series: no interval"
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class SeriesInterval:
     low: np.ndarray
     high: np.ndarray
@@ -27,7 +26,7 @@ class SeriesInterval:
     why: np.ndarray  # object: per row, why it has no interval (None: it has one)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class SeriesMeans:
     """Per row: the weighted mean of its series' values, how many series it averages
     (``series``), and the sums its interval needs; ``notes``: the series left out."""
@@ -53,7 +52,7 @@ class SeriesMeans:
         return SeriesInterval(low, high, np.where(ok, se, np.nan), why)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class SeriesValues:
     """A model's scaled values per (row, series) pair: ``row`` each pair's row in the
     frame, ``series`` its series (an id among the input's series), ``value`` its scaled

@@ -10,12 +10,13 @@ again: the other losses are pooled from the same sums as without them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
 from ..losses import Loss
 from ..reading import ColumnPlan
+from ..records import datarecord
 from .budget import MemoryBudget
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from .period_spec import PeriodSpec
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class SeriesRun:
     """What the series level needs: the ``series`` columns, ``weight`` (``--series-weight``,
     None: series count equally), the history's ``scales``, ``drop_na`` (a series without a

@@ -7,11 +7,12 @@ and the comparisons read their decisions from it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..losses import Loss
+from ..records import datarecord
 from ..result import CiSettings
 from ..result.adjust import ADJUSTMENTS
 
@@ -24,7 +25,7 @@ CI_METHODS = ("normal", "bootstrap")
 COMPARE_WITHOUT_CI = CiSettings(0.95, "normal")
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Uncertainty:
     """What a run puts beside its values: each row's interval, and the paired comparisons."""
 

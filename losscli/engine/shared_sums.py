@@ -19,11 +19,11 @@ flags no row costs no scattered pass.
 from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Mapping
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import numpy as np
 
+from ..records import datarecord
 from .reduce import add_at
 
 K = TypeVar("K", bound=Hashable)
@@ -77,7 +77,7 @@ def added(
     return out
 
 
-@dataclass
+@datarecord
 class _Plan(Generic[K]):
     """One total array, the statistics it is the total of, whether that is news to the
     caller (a new or copied array, or statistics joining it), and whether the chunk adds

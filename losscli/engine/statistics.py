@@ -16,13 +16,13 @@ custom loss's ``statistics`` as ``Valued(kind, column)``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from ..columns import Spread
+from ..records import datarecord
 from .comoments import merged, pooled
 from .declarations import Problem, per_row_problem, same_fields
 from .reduce import add_at, key_max, key_sum, slice_of
@@ -137,7 +137,7 @@ class Kind:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Sum(Kind):
     """Σ column per key; a (rows × K) column keeps K sums per key (counts per class, bins)."""
 
@@ -176,7 +176,7 @@ class Sum(Kind):
         return {name: rows[0] if len(rows) == 1 else np.stack(rows, axis=-1)}
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Largest(Kind):
     """max column per key (−inf without rows); a minimum is kept as −max."""
 
@@ -195,7 +195,7 @@ class Largest(Kind):
         return per_row_problem(np.asarray(column), rows, label)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Moments(Kind):
     """Shifted moments of a :class:`~losscli.columns.Spread` (R²'s Σw(y − ȳ)²), one
     :class:`~.moments.Centred` value per key, kept as rows (weight, mean, M2, shift): the
@@ -271,7 +271,7 @@ def _state(moments: Centred) -> State:
     return np.stack([moments.w, moments.mean, moments.m2, moments.shift], axis=1)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class CoMoments(Kind):
     """Scaled co-moments per key (:mod:`.comoments`), summed over a chunk's blocks by
     :class:`~.shifted.ChunkMoments` and merged by Chan's formula."""
@@ -286,7 +286,7 @@ class CoMoments(Kind):
 SUM, LARGEST, MOMENTS, COMOMENTS = Sum(), Largest(), Moments(), CoMoments()
 
 
-@dataclass(frozen=True, eq=False)
+@datarecord(frozen=True, eq=False)
 class Statistic:
     """A per-key statistic of one loss: its name (local to the loss), kind and role. Its
     identity is its name and role: a loss keeps one kind under a name
@@ -324,7 +324,7 @@ Key = tuple[str, str, Statistic]  # (model, loss column, statistic): each loss o
 ROWS = Statistic("n", SUM)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Valued:
     """A custom loss's per-row column of a kind other than a sum or a spread (see
     :class:`Kind`): ``statistics`` returns ``Valued(kind, column)`` under its name."""

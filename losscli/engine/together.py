@@ -23,13 +23,13 @@ losses only (a plugin's finalize may not be key by key). The others are finished
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..losses import Loss, Task
 from ..reading import Model
+from ..records import datarecord
 from ..result import Frame
 from ..result.frame import repeated
 from .finalize import finalize, overall_sums, own_rows, settled, stacked_sums
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 MAX_WAITING = 4096  # inputs finalized together at most (their sums are a few numbers each)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Waiting:
     """One input's row, checked, waiting to be finalized with others alike: its statistics
     as they are (``states``, where each is its own row: :func:`~.finalize.own_rows`) or

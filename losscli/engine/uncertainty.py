@@ -7,7 +7,7 @@ overall key, as in :mod:`.finalize`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,6 +15,7 @@ import numpy as np
 from ..losses import Direction, Loss
 from ..losses.shapes import CROSS, NUM, Ranked, Shape, is_delong
 from ..reading import Model
+from ..records import datarecord
 from ..result import CiSettings, LossColumn
 from ..result.adjust import adjusted
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:  # the intervals' formulas: imported where a run has intervals
     from . import intervals
 
 
-@dataclass
+@datarecord
 class LossRows:
     """One loss's per-key rows (the ordered keys, then the overall row): the statistics its
     finalize reads (and its intervals' co-moments) with ``n``, the counts of rows its rules

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import InputError
+from ..records import datarecord
 from ..result import SCHEMA_VERSION, EvaluationResult, ResultRow, describe
 
 # (file as given, pred, group as sorted JSON, period as "start/end" UTC ISO texts, class
@@ -39,7 +40,7 @@ class UnreadableBaseline(InputError):
     """The baseline was written by a losscli whose JSON layout this one cannot read."""
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Baseline:
     path: str
     rows: dict[RowKey, dict[str, float | None]]
@@ -52,7 +53,7 @@ class Baseline:
         return list(dict.fromkeys(key[0] for key in self.rows))
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Pairing:
     """This run's files with the baseline's file each is compared with, and notes on it."""
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 from ..errors import UsageError
 from ..losses import get_loss
 from ..losses.bias import refuse_undirected
+from ..records import datarecord
 
 # inf and nan are read too, to be refused as what they are (``_finite``)
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?i:inf(?:inity)?|nan)"
@@ -32,7 +32,7 @@ CHECK_EXAMPLES = (
 )
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Check:
     text: str
     loss: str
@@ -45,7 +45,7 @@ class Check:
     when: str = ""  # "last" or "first": the latest or earliest period's rows only
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Tolerance:
     text: str
     loss: str

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from ..errors import UsageError
+from ..records import datarecord
 from ..result import EvaluationResult
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Gates:
     """What a run is judged by: checks, a baseline and the regression it tolerates."""
 

@@ -27,19 +27,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from statistics import NormalDist
 
 import numpy as np
 
 from ..errors import UsageError
+from ..records import datarecord
 from ..result import Comparison, EvaluationResult, Outcome, ResultRow
 from ..result.adjust import ADJUSTMENT_NAMES, adjusted
 
 NOT_JUDGED = ": not judged"  # a group row without an interval: it passes, saying so
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Judged:
     """An outcome and, where it was judged on an interval, the one-sided p-value that its
     value lies beyond the limit; ``grouped`` for a group row (adjusted with the others)."""

@@ -16,18 +16,19 @@ it does to its batch or the arrays in it reaches the batch the built-in losses s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
 
 from ..columns import Ones, Spread  # noqa: F401 (Spread: re-exported, as before)
+from ..records import datarecord
 
 EPS = float(np.finfo(np.float64).eps)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Params:
     """Loss parameters the user can set."""
 
@@ -124,7 +125,7 @@ class Made(Generic[T]):
         batch.__dict__[self.name] = value
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Batch:
     """One chunk of rows.
 

@@ -5,11 +5,12 @@ statistics it keeps for them (:class:`Placed`)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..records import datarecord
 from .shapes import Sums, bound_function
 
 
@@ -23,7 +24,7 @@ class Placed(NamedTuple):
     width: int
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class PerClass:
     """How a loss is defined per class (``--per-class``): ``values`` maps sums to one value
     per key and class (a keys × K array, NaN where a class has none), vectorised over keys.

@@ -11,15 +11,15 @@ the loss declares them, each value written in its shortest form.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UsageError
+from ..records import datarecord
 
 Value = float | int | str | None
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Param:
     """One parameter of a loss: a number in [minimum, maximum] (ends open or closed), an
     integer, or one of ``choices``."""

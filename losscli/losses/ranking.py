@@ -10,13 +10,14 @@ beyond it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from ..engine.statistics import Statistic
+from ..records import datarecord
 from .batch import Batch
 from .by_class import PerClass
 from .class_counts import outside_unit
@@ -101,7 +102,7 @@ def average_precision_per_class(sums: Sums) -> np.ndarray:
     return positive
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class PrecisionRanked(Ranked):
     """Average precision from the rank tables: per class Σ_s P(s)·Prec(≥s) / P (rows tied
     at a score enter together), then averaged over classes as ``average`` says (macro:

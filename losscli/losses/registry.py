@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import KW_ONLY, dataclass, field, replace
+from dataclasses import KW_ONLY, field, replace
 from enum import Enum
 
 import numpy as np
 
 from ..errors import UsageError
+from ..records import datarecord
 from .by_class import PerClass
 from .params import Param, Value, bind_values, canonical, split_spec
 from .shapes import Shape, Sums, bound_shape
@@ -28,7 +29,7 @@ class Direction(str, Enum):
     NONE = "none"  # a signed loss (bias): neither side is better, so no best, no regression
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Rule:
     """Rows the loss cannot use: counted per key from the loss's flag ``stat`` (0/1 per row).
 
@@ -47,7 +48,7 @@ class Rule:
         return f"{count:,} row{'s' if count != 1 else ''} {self.message}"
 
 
-@dataclass(frozen=True, eq=False)
+@datarecord(frozen=True, eq=False)
 class Loss:
     """A loss: its names, what the catalogue says of it, the tasks it scores, and its
     :mod:`shape <.shapes>`. Declared with keyword arguments (``Loss(name="mse",

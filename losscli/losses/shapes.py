@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeGuard
 
 import numpy as np
 
 from ..engine.statistics import COMOMENTS, LARGEST, ROWS, SUM, Role, Statistic, Valued, declared
+from ..records import datarecord
 from .batch import Ones
 from .transforms import IDENTITY, Transform
 
@@ -76,7 +77,7 @@ class Guard(Protocol):
     def transform(self, transform: Transform) -> Transform: ...
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Found:
     """What a shape makes of one batch: per declared statistic its per-row column, the rows
     each of its rules flags, the columns its bootstrap resamples, and for a ratio its
@@ -89,7 +90,7 @@ class Found:
     ranked: tuple[Ranks, Any] | None = None  # a rank statistic's (ranks, weights): DeLong's
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Terms:
     """What a loss makes of one batch: per-row terms, and the rows each of its rules flags.
 
@@ -105,7 +106,7 @@ def _no_flags(batch: Batch, **params: object) -> Mapping[str, np.ndarray]:
     return {}
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Ratio:
     """value = T(Σw·a / Σw·b): ``terms`` gives a (and b) per row."""
 
@@ -163,7 +164,7 @@ class Ratio:
         return self.transform.apply(ratio(sums[NUM.name], sums[DEN.name]))
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Mean(Ratio):
     """value = T(Σw·t / Σw), the weighted mean of a per-row term t."""
 
@@ -181,7 +182,7 @@ class _NotRatio:
         raise ValueError(f"{type(self).__name__}: no paired comparison")
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Extreme(_NotRatio):
     """value = max (or min) of a per-row term over the rows with positive weight."""
 
@@ -222,7 +223,7 @@ class Extreme(_NotRatio):
         return np.where(sums[WEIGHED_ROWS.name] > 0, extreme, np.nan)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Custom(_NotRatio):
     """Any value computed from named per-key sums: ``statistics`` gives the per-row columns
     (summed per key; a :class:`Spread` is kept as weight, mean and M2, read as ``name.w``,
@@ -278,7 +279,7 @@ class Custom(_NotRatio):
         return {}
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Ranks:
     """What a rank statistic makes of one batch: per row (and class) a score and whether
     the row is a positive there. ``scores`` and ``positive`` are rows, or rows × classes
@@ -291,7 +292,7 @@ class Ranks:
     flags: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Ranked(_NotRatio):
     """ROC-AUC per class, from the engine's rank tables: for each key and class, P and N
     (positive and negative weight), ``area`` = Σ_s N(s)·(P above s + ½·P(s)) and ``tied``

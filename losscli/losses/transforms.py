@@ -5,12 +5,13 @@ interval. Module-level functions, never lambdas: a loss pickles (for a distribut
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
+from ..records import datarecord
 
-@dataclass(frozen=True)
+
+@datarecord(frozen=True)
 class Transform:
     """A map of a ratio to the loss's value, with its derivative; ``image`` maps an
     interval [low, high] of the ratio to the value's (None: monotone increasing, the ends'

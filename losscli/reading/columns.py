@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, UsageError
+from ..records import datarecord
 
 if TYPE_CHECKING:  # --quantiles' type: imported where a run has them (start-up, #18)
     from .quantiles import QuantileSpec
@@ -26,7 +26,7 @@ VALUE, CLASS, ONEHOT = "value", "class", "onehot"
 PERIOD_KEY = "\0period"  # the group key the engine derives from ``ColumnPlan.time`` (--period)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Model:
     """Predictions of one model: ``name`` is what result rows call it.
 
@@ -41,7 +41,7 @@ class Model:
     levels: tuple[float, ...] = ()  # a quantile forecast's: each column's level
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ColumnPlan:
     labels: tuple[str, ...]
     label_kind: str  # VALUE, CLASS or ONEHOT

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from ..errors import InputError, UsageError
+from ..records import datarecord
 
 FORMATS = ("csv", "tsv", "parquet")
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd", ".zstd": "zstd"}
@@ -35,7 +35,7 @@ TEXT_BOMS = (
 STDIN = "-"
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class InputKind:
     format: str
     compression: str | None

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
 from ..errors import InputError
+from ..records import datarecord
 from .source import Source
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class HistorySpec:
     """Where the history is and what of it is read: ``label`` (``-l``), the ``series``
     columns, the ``time`` column that orders each series (``--time-col`` or ``--period``'s),

@@ -13,10 +13,10 @@ quoted fields are then followed run of quotes by run of quotes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pyarrow.csv as pacsv
+
+from ..records import datarecord
 
 NEWLINE, RETURN = ord("\n"), ord("\r")
 
@@ -79,7 +79,7 @@ def unclosed_quote(data: bytes, options: pacsv.ParseOptions) -> int | None:
     return opens[-1] if len(closes) < len(opens) else None
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class _Quotes:
     """The runs of quote characters in a text: where each starts, its length, whether it
     is at a field's start, and whether an even number of quotes comes before it."""

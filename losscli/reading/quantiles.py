@@ -20,10 +20,11 @@ import fnmatch
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 
 from ..errors import UsageError
+from ..records import datarecord
 from .classes import SEPARATORS, shared_prefix
 
 EXAMPLE = "e.g. --quantiles q10=0.1,q50=0.5,q90=0.9, or 'name:q10=0.1,q90=0.9'"
@@ -38,7 +39,7 @@ NAME_PATTERN = (
 )
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class QuantileSpec:
     """One quantile model as ``--quantiles`` names it: its columns and their levels."""
 

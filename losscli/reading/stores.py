@@ -18,16 +18,16 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import EnvironmentFailure, InputError, LossCliError, UsageError
+from ..records import datarecord
 
 URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Store:
     """A kind of store: fsspec's protocol, the package it needs, and losscli's extra."""
 

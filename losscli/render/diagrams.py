@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 
+from ..records import datarecord
 from ..result import EvaluationResult
 from ..result.diagrams import ReliabilityDiagram, ResidualHistogram
 from .charts.marks import ASCII, UNICODE
@@ -26,7 +26,7 @@ HISTOGRAM_LINES = 16  # at most this many bars: runs of neighbouring bins are me
 DEFAULT_WIDTH = 80
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Glyphs:
     unicode: bool
 

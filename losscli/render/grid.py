@@ -9,8 +9,9 @@ wide, the models side by side (``wide.wide_grid``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
+from ..records import datarecord
 from ..result import EvaluationResult
 from .cells import (
     baseline_cells,
@@ -60,7 +61,7 @@ def chosen_layout(result: EvaluationResult, layout: str | None) -> str:
     return "wide" if WIDE_MODELS[0] <= models <= WIDE_MODELS[1] else "long"
 
 
-@dataclass
+@datarecord
 class Grid:
     title: str
     headers: list[str]
@@ -97,7 +98,7 @@ class Grid:
         )
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Elided:
     """Group rows of one file and model left out of a table (``--max-rows``)."""
 

@@ -15,12 +15,12 @@ terminal), every mark is its ASCII stand-in.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from ..records import datarecord
 from .literal import visible
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Glyphs:
     """The marks a grid uses, in a set the output's character set can hold."""
 

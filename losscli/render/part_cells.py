@@ -10,10 +10,11 @@ groups, the rows over all groups from the groups above them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
+from ..records import datarecord
 from ..result import Frame
 from ..result.keys import AFTER_N
 from .marks import Glyphs
@@ -22,7 +23,7 @@ from .numbers import format_number
 ALL_PERIODS = "all"  # the period cell of a row over all periods
 
 
-@dataclass
+@datarecord
 class PartCells:
     """A frame's period and class cells; ``before``: their headers (after the groups),
     ``after``: the headers after n (the support)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from rich import box
 from rich.cells import cell_len
@@ -17,12 +17,13 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from ..records import datarecord
 from ..result import EvaluationResult
 from .formats import Display
 from .grid import Grid, build_grid, chosen_layout
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class TableView:
     """Something to print as a table: its grid, made for a character set when printed."""
 

@@ -10,8 +10,9 @@ it is best and, with ``--compare``, better, worse or indistinguishable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..records import datarecord
 from ..result import Comparison, EvaluationResult
 from ..result.comparing import Aligned, Key, aligned, by_row, group_order, references
 from .cells import group_cells, loss_header, notations, value_cell
@@ -24,7 +25,7 @@ from .wins import Wins, closing_lines, legend, wins
 Found = dict[tuple[str, str, str, Key], Comparison]
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Line:
     """A row of the wide grid: one file's group (or overall) row, each model's frame row."""
 
@@ -84,7 +85,7 @@ def wide_grid(
     return grid
 
 
-@dataclass
+@datarecord
 class _Cells:
     """What a wide grid's cells are made from."""
 
@@ -125,7 +126,7 @@ class _Cells:
         return glyphs.marked(cell, marks)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Column:
     kind: str  # "n", "value" or "delta"
     model: str

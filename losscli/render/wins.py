@@ -13,11 +13,12 @@ reference are never told apart: neither is marked. A loss without a paired compa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
 from ..losses import Direction, find_loss
+from ..records import datarecord
 from ..result import Comparison, EvaluationResult
 from ..result.adjust import ADJUSTMENT_NAMES
 from ..result.comparing import Aligned, Key
@@ -28,7 +29,7 @@ NONE = 9  # no comparison
 COMPARE_LEVEL = 0.95  # the comparisons' level without --ci (engine.settings.COMPARE_WITHOUT_CI)
 
 
-@dataclass
+@datarecord
 class Wins:
     """One file's wins: per loss, keys × models (``best``, and the verdict codes against the
     reference, ``NONE`` where there is no comparison)."""

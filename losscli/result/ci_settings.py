@@ -4,11 +4,12 @@ level and method, :class:`~losscli.engine.settings.Uncertainty`): apart from the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import datarecord
 
-@dataclass(frozen=True)
+
+@datarecord(frozen=True)
 class CiSettings:
     """An interval's level and method (the bootstrap's: with its resamples, seed and rows
     per resampling unit); ``adjust`` is how the comparisons made at these settings adjust

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..records import datarecord
 from .frame import Frame, repeated
 from .keys import PeriodColumns, period_texts, periods_at, refuse_clashing_groups
 
@@ -50,7 +50,7 @@ def group_key(group: dict[str, Any] | None, group_by: list[str]) -> Key:
     return tuple(_value_key(group.get(name)) for name in group_by)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Aligned:
     """One file's models side by side: ``keys`` (its group keys, then None for the overall
     row) and, per model, the frame row of each key (-1 where the model has none)."""

@@ -17,11 +17,11 @@ shares by ``normalize``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..records import datarecord
 from .keys import PeriodColumns, refuse_clashing_groups, row_key_columns
 
 NORMALIZE = ("true", "pred", "all")  # scikit-learn's: over each true class, predicted class, all
@@ -56,7 +56,7 @@ def normalized(counts: np.ndarray, normalize: str | None) -> np.ndarray:
     return np.nan_to_num(shares)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ConfusionTable:
     """One model's matrices: ``counts[key]`` is key's K × K weighted counts (the last key:
     the overall row); ``classes`` their names in order; ``threshold`` a one-column model's
@@ -68,7 +68,7 @@ class ConfusionTable:
     weighted: bool = False  # the counts are Σw (-w)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ConfusionMatrix:
     """One result row's confusion matrix: rows the true class, columns the predicted class."""
 
@@ -100,7 +100,7 @@ class ConfusionMatrix:
         return record
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ConfusionColumns:
     """Every result row's place among its models' :class:`ConfusionTable`: ``table[i]``
     (−1: none, the row's model is no classifier) and ``key[i]``; ``normalize`` is how the

@@ -18,16 +18,17 @@ average precision come from all of them; :meth:`Curve.thinned` keeps at most
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from ..records import datarecord
+
 DRAWN = 200  # at most this many points of a curve are drawn or written
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class CurveTable:
     """One model's merged rank table: entries sorted by (cell, score), cell = key · classes
     + class; ``offsets[c]:offsets[c + 1]`` are cell c's entries. ``bits`` > 0: scores are
@@ -59,7 +60,7 @@ class CurveTable:
         )
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Curve:
     """One class's full curve (see the module's docstring); ``tps``/``fps``: the weight of
     the positive/negative rows scoring ≥ each ``threshold`` (descending)."""
@@ -175,7 +176,7 @@ def thinned(x: np.ndarray, y: np.ndarray, points: int = DRAWN) -> np.ndarray:
     return np.unique(np.concatenate([[0], keep[chosen], [n - 1]]))
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class CurveColumns:
     """Every result row's place in its model's :class:`CurveTable`: ``table[i]`` (−1: no
     curve, the row's model is no classifier) and ``key[i]``."""

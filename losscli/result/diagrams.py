@@ -13,15 +13,17 @@ its bound: the quantile lies in [low, high], whose width is its bin's).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from ..records import datarecord
+
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class CalibrationSums:
     """Per row and bin of equal width on [0, 1]: rows, Σw, Σw·c, Σw·y (c the confidence,
     y the outcome); ``top_label``: multi-class (c is the top label's probability)."""
@@ -34,7 +36,7 @@ class CalibrationSums:
     present: np.ndarray  # bool per row: the row's model is a classifier
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ResidualSums:
     """Per row and bin of e = y − ŷ (the bins' edges are shared): rows, Σw; per row Σw·e
     and the smallest and largest e."""
@@ -47,7 +49,7 @@ class ResidualSums:
     present: np.ndarray  # bool per row: the row's model is a regression
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ReliabilityDiagram:
     """One row's reliability diagram: bin j is [edges[j], edges[j+1]) of the confidence
     (the last also 1); ``mean_predicted`` and ``observed`` are weighted means (NaN where
@@ -76,7 +78,7 @@ class ReliabilityDiagram:
         return {"ece": _number(self.ece), "top_label": self.top_label, "bins": bins}
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Quantile:
     """A quantile read from the bins: ``value`` interpolated in its bin [low, high], where
     the exact (inverted-CDF) quantile lies; ``bound`` = high − low."""
@@ -91,7 +93,7 @@ class Quantile:
         return self.high - self.low
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ResidualHistogram:
     """One row's residual histogram: bin j is [low[j], high[j]) (the zero bin [0, 0]; the
     outermost bins end at the data's extremes); only bins with rows are kept."""
@@ -135,7 +137,7 @@ class ResidualHistogram:
         }
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class DiagramColumns:
     """Every result row's diagram sums (either may be None: not asked for); the residual
     bins' edges, shared by every row (``edges``: bin j is [edges[j, 0], edges[j, 1]))."""

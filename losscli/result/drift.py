@@ -14,11 +14,12 @@ those columns become one :class:`DriftVerdict` per family and loss judged, the J
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..records import datarecord
 from .keys import NO_PERIOD, period_texts, refuse_clashing_groups
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 DRIFT_FIELDS = ("loss", "onset", "reference_start", "reference_end", "delta", "low", "high")
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class DriftSettings:
     """How a run judged drift: the onset's run of worse periods, the level and adjustment,
     the intervals' method, and the reference window as a sentence names it."""
@@ -40,7 +41,7 @@ class DriftSettings:
     reference: str  # "each group's first 4 periods", "periods starting 2026-01-05..2026-02-01"
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class DriftLoss:
     """One loss's drift per row (NaN/False where the row is not judged)."""
 
@@ -68,7 +69,7 @@ class DriftLoss:
         )
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class DriftColumns:
     """Per row: each judged loss's :class:`DriftLoss`, its family's reference window (the
     first reference period's start and the last one's end, ns UTC, :data:`NO_PERIOD` where
@@ -131,7 +132,7 @@ class DriftColumns:
         )
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class DriftVerdict:
     """One family and loss judged: its onset period (None: no drift) and the onset's Δ with
     its interval, against the reference window."""

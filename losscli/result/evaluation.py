@@ -3,12 +3,13 @@ held as columns (:class:`~.frame.Frame`), with typed rows as a view."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..records import datarecord
 from .frame import Frame
 from .key_column import FlatColumn, with_objects
 from .keys import AFTER_N, part_arrays, part_columns, part_records, period_timestamps
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1  # of the JSON document (to_dict); raise it when its layout changes
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class EvaluationResult:
     frame: Frame
     losses: list[str]

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..records import datarecord
 from .key_column import KeyColumn
 from .keys import ClassColumns, PeriodColumns, period_texts
 
@@ -38,7 +39,7 @@ TOO_FEW_ROWS = "too few rows for an interval"
 VALUE_MISSING = "the value is missing"
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class LossColumn:
     """One loss across the rows: values, notes, and the interval and baseline when asked for."""
 
@@ -109,7 +110,7 @@ class LossColumn:
         return np.where(missing, reasons, "").astype(object)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Frame:
     """Every row of a result as columns (see the module's docstring)."""
 

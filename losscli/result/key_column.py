@@ -16,15 +16,16 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..records import datarecord
+
 TYPED_KINDS = "iubf"  # int64, uint64, bool, float64 (numpy's kinds)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class KeyColumn:
     """One group column across a result's rows: ``values`` (typed, or an object array of
     shown values) and ``missing``, True where a row has no key (overall rows, a missing

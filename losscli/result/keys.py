@@ -42,11 +42,13 @@ has neither, so its rows match the rows without them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from ..records import datarecord
 
 if TYPE_CHECKING:
     from .frame import Frame
@@ -57,7 +59,7 @@ AVERAGES = ("accuracy", "macro avg", "weighted avg", "micro avg")  # sklearn's n
 AFTER_N = ("support", "n_series")  # the parts written after n (per class; mase's series)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class PeriodColumns:
     """Each row's period: ``start``/``end`` in nanoseconds since the epoch (UTC instants;
     :data:`NO_PERIOD` on rows over all periods), and its ``label`` as the table shows it
@@ -109,7 +111,7 @@ class PeriodColumns:
         )
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ClassColumns:
     """Each row's class part: ``name`` is the class's label (as the data writes it) on class
     rows, an average's name (one of :data:`AVERAGES`) on average rows, None on rows without a

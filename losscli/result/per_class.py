@@ -12,18 +12,19 @@ label order, then ``accuracy``, ``macro avg`` and ``weighted avg`` (see :mod:`.k
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from ..records import datarecord
 from .frame import Frame, LossColumn
 from .keys import AVERAGES, ClassColumns
 
 REPORT_AVERAGES = AVERAGES[:3]  # accuracy, macro avg, weighted avg: sklearn's order
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ClassValues:
     """One model's class rows for each of its rows: the class ``names`` (K), the
     ``support`` (rows × K: the weight of each class's true rows) and per loss its

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
+from ..records import datarecord
 
-@dataclass(frozen=True)
+
+@datarecord(frozen=True)
 class Outcome:
     """One check judged on one row (``row`` indexes the result's rows)."""
 
@@ -44,7 +46,7 @@ class Outcome:
         }
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Interval:
     """A loss value's interval: ``low``/``high`` at the run's level, ``se`` its standard error
     (for the bootstrap, the replicates' standard deviation); None where there is none, and
@@ -65,7 +67,7 @@ class Interval:
         return out
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Comparison:
     """A model against the reference on the same rows: Δ = loss(pred) − loss(reference)."""
 
@@ -108,7 +110,7 @@ class Comparison:
         }
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ComparisonSummary:
     """One model against the reference on one loss: how its groups came out, and overall."""
 
@@ -124,7 +126,7 @@ class ComparisonSummary:
         return self.better + self.worse + self.indistinguishable
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ResultRow:
     """One file, prediction column and group; ``group`` is None for a file's overall row.
 
@@ -194,7 +196,7 @@ def describe(
     return ", ".join([file, pred, *keys])
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Period:
     """A row's period: ``start`` and ``end`` as ISO 8601 text (``keys.period_texts``) and
     its ``label`` as the table shows it."""

@@ -10,12 +10,12 @@ picks, one per result row).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import UsageError
+from ..records import datarecord
 from .keys import PeriodColumns, refuse_clashing_groups, row_key_columns
 from .thresholds import MEASURES, ThresholdColumns
 
@@ -65,7 +65,7 @@ def threshold_periods(result: EvaluationResult) -> PeriodColumns | None:
     return frame.period.take(np.repeat(np.arange(len(frame)), _counts(frame.thresholds)))
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class RowThresholds:
     """One result row's thresholds: its key, each threshold's measures (None where
     undefined), and the one the objective chose (None: no threshold has a value)."""
@@ -80,7 +80,7 @@ class RowThresholds:
     period: int | None = None  # --period: the start (ns since the epoch, UTC) of its period
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ResultThresholds:
     """``result.thresholds``: the shown rows' threshold tables (:attr:`rows`), and all of
     them as one long table (:meth:`to_pandas`, as ``--table thresholds`` writes it)."""

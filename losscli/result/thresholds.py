@@ -18,19 +18,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
 
 from ..errors import UsageError
+from ..records import datarecord
 
 AUTO = "auto"
 AUTO_LEVELS = 100  # --thresholds auto: the scores' quantiles at (i + ½)/100, duplicates once
 MEASURES = ("precision", "recall", "f1", "fpr", "predicted_positive")
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Objective:
     """What the chosen threshold maximises: ``f1``; ``youden`` (recall − false-positive
     rate); ``cost`` (minimised: (fp·FP + fn·FN) / the row's weight, FP and FN weighted)."""
@@ -82,7 +83,7 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ThresholdSpec:
     """The thresholds asked for (``values`` ascending; None: ``auto``, the model's score
     quantiles) and the objective."""
@@ -114,7 +115,7 @@ class ThresholdSpec:
         return cls(tuple(sorted(set(values))), chosen)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ThresholdRun:
     """What a run reads for ``--thresholds``: the spec, and the loss whose rank tables
     hold the scores (``roc_auc``'s, or the curves' internal loss)."""
@@ -123,7 +124,7 @@ class ThresholdRun:
     source: str
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ThresholdColumns:
     """Per result row: thresholds ``at`` (rows × T, NaN after a row's own), the positive
     (``tp``) and negative (``fp``) weight with p > t at each, the row's positive and

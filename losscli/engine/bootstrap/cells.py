@@ -17,11 +17,11 @@ weights depend only on (seed, unit, resample), and a product is a sum.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
+from ...records import datarecord
 from ..budget import LOWER_REPLICATES, MemoryBudget
 from ..reduce import slice_of
 from ..statistics import Statistic
@@ -37,7 +37,7 @@ DUE_BYTES = 64 << 20  # cells held before they are multiplied out, whatever the 
 SPARSE_UNION = 2  # cell groups share one product while their union is at most 2× their cells
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class CellGroup:
     """One chunk's cell sums: ``sums[c, k, u]`` is Σ over the rows of key ``keys[k]`` in
     unit ``units[u]`` of column ``c``, which is filed under each name in ``names[c]``."""
@@ -57,7 +57,7 @@ class CellGroup:
         return CellGroup(self.names, self.counts, at[self.keys], self.units, self.sums)
 
 
-@dataclass
+@datarecord
 class PendingCells:
     """A partial's cell groups not yet multiplied by their weights."""
 

@@ -23,11 +23,12 @@ with a note. The tables are never binned: past the rank tables' own entry budget
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...records import datarecord
 from ..budget import MemoryBudget, shown
 from ..rank_precision import micro_sums, precision_sums
 from ..ranks import BUDGET, RankTable, key_class_sums
@@ -41,7 +42,7 @@ READ_ENTRIES = 1 << 21  # (distinct scores × resamples) read at once: the tempo
 Reader = Callable[[RankTable, int], dict[str, np.ndarray]]
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class ReplicateTable:
     """Entries sorted by (cell, score, side); ``w`` is (entries × resamples)."""
 
@@ -106,7 +107,7 @@ def pooled(t: ReplicateTable) -> ReplicateTable:
     return joined([replace(t, cell=t.cell % t.classes)])
 
 
-@dataclass
+@datarecord
 class RowsOf:
     """A block's rows a replicate table keeps (positive weight, no flag), as
     :func:`..ranks.kept_rows` chooses them, with their resampling units."""
@@ -198,7 +199,7 @@ def _add_weighted(w: np.ndarray, entry: np.ndarray, rows: RowsOf, spec: Resampli
         w[present] += matrix @ poisson_weights(spec.seed, these, spec.resamples)
 
 
-@dataclass
+@datarecord
 class ReplicateStore:
     """A partial's replicate table and the tables absorbed since it was last sorted; once
     past the memory budget, none, and ``dropped`` says why. ``charged``: the bytes of its
@@ -275,7 +276,7 @@ class ReplicateStore:
         return ReplicateStore(joined([t.rekeyed(at) for t in tables]) if tables else None)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class RankReplicates:
     """What finalizing reads of one loss's replicate tables: its store, the ordered keys
     and the keys' count (:func:`replicate_values` reads them)."""

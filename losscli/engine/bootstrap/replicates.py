@@ -10,11 +10,12 @@ here too and re-based as partials merge). Each is a (keys × resamples) array.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...records import datarecord
 from ..budget import LOWER_REPLICATES, MemoryBudget
 from ..moments import PowerSums, kept
 from ..partial import capacity_for
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # the rank losses' replicate tables: imported where a run has
 RANK_REPLICATES = "rank_replicates"  # what a rank loss's replicates are read under (rows)
 
 
-@dataclass
+@datarecord
 class UnitSpan:
     """Per key, the last resampling unit holding its rows of positive weight, and minus the
     first (−inf without such rows): both merge by maximum, and a key's rows lie in one unit
@@ -48,7 +49,7 @@ class UnitSpan:
         return np.append(spans[order] <= 0, overall <= 0)
 
 
-@dataclass
+@datarecord
 class Replicates:
     sums: dict[Part, np.ndarray] = field(default_factory=dict)  # (keys × resamples)
     shifts: dict[Key, np.ndarray] = field(default_factory=dict)  # of shifted power sums

@@ -10,9 +10,10 @@ two partials of one input can be made anywhere and merged.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
+
+from ...records import datarecord
 
 _MAX_K = 30  # P(Poisson(1) > 30) < 1e-30
 POISSON_CDF = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(_MAX_K)])
@@ -23,7 +24,7 @@ SLICE_DRAWS = 1 << 16
 WEIGHTS_PER_SLICE = 1 << 20  # weights (8 MiB) made at once
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Resampling:
     resamples: int
     seed: int

@@ -7,10 +7,10 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from ...errors import EnvironmentFailure, UsageError
+from ...records import datarecord
 
 ENV_SCHEDULER = "DASK_SCHEDULER_ADDRESS"
 MISSING = (
@@ -18,7 +18,7 @@ MISSING = (
 )
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Cluster:
     """Where a distributed run runs: ``scheduler`` (an address such as
     ``tcp://10.0.0.5:8786``, a ``distributed.Client``, a cluster object, or None for the

@@ -18,13 +18,14 @@ import pickle
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import pyarrow as pa
 
 from ...errors import LossCliError, PluginFailure
 from ...reading.ahead import ReadAhead
+from ...records import datarecord
 from ..fold import PartFold
 from ..partial import Partial
 from ..run import Options, Work, read_part
@@ -32,7 +33,7 @@ from ..run import Options, Work, read_part
 _JOBS: dict[str, tuple[Work, Options]] = {}  # a worker's jobs, unpickled once each
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Partition:
     """Rows of one part of an input: a whole file, some row groups of a Parquet file, or
     an in-memory table; ``first_row`` its first row in its part, ``position`` in its input."""
@@ -47,7 +48,7 @@ class Partition:
     reading: tuple[str | None, str | None, str, str] = (None, None, "utf8", ".")  # format, dialect
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Job:
     """A job as shipped: its key, the pickled (work, options), the plugin files to load."""
 
@@ -70,7 +71,7 @@ class Job:
         return found
 
 
-@dataclass
+@datarecord
 class Failed:
     """A losscli error raised on a worker, as data: its class, message and attributes."""
 
@@ -90,7 +91,7 @@ class Failed:
         return error
 
 
-@dataclass
+@datarecord
 class Folded:
     """A partition's (or several partitions') partial, or the first error among them:
     ``failed`` with the index of the partition that raised it."""

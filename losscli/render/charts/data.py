@@ -17,13 +17,13 @@ the overall row comes last, after the groups.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ...errors import UsageError
 from ...losses import Direction, find_loss
+from ...records import datarecord
 from ...result import Comparison, EvaluationResult
 from ...result.comparing import Aligned, aligned, by_row, group_order
 
@@ -31,7 +31,7 @@ OVERALL = "overall"  # the label of a file's overall row, as the table names it
 MISSING_KEY = "(missing)"  # a group value that is missing, as the table shows it
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Bar:
     """One model's value of a group, with its interval where one was computed."""
 
@@ -45,7 +45,7 @@ class Bar:
         return self.value is not None and self.low is not None and self.high is not None
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Category:
     """A group of one file (or its overall row), with one bar per model."""
 
@@ -58,7 +58,7 @@ class Category:
         return self.group is None
 
 
-@dataclass(frozen=True, kw_only=True)
+@datarecord(frozen=True, kw_only=True)
 class Chart:
     """What every chart of one loss over the groups of one file says of itself."""
 
@@ -71,7 +71,7 @@ class Chart:
     lower_is_better: bool | None = True  # None: neither side is better (bias)
 
 
-@dataclass(frozen=True, kw_only=True)
+@datarecord(frozen=True, kw_only=True)
 class BarChart(Chart):
     """One loss across the groups of one file: one bar per model and group."""
 
@@ -84,7 +84,7 @@ class BarChart(Chart):
         return tuple(c for c in self.categories if not c.is_overall)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Difference:
     """A model against the reference on one group: Δ = loss(model) − loss(reference)."""
 
@@ -108,7 +108,7 @@ class Difference:
         return self.group is None
 
 
-@dataclass(frozen=True, kw_only=True)
+@datarecord(frozen=True, kw_only=True)
 class Forest(Chart):
     """Δ of one model against the reference, per group of one file, for one loss."""
 

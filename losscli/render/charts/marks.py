@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.text import Text
 
+from ...records import datarecord
 from ..literal import visible
 from ..numbers import column_notation, format_number
 
 PALETTE = ("cyan", "magenta", "yellow", "green", "blue", "red")  # each model's bars, in order
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Marks:
     """The characters of a terminal chart, in a set the output's character set holds."""
 
@@ -49,7 +49,7 @@ def marks_for(charset: str | None) -> Marks:
     return UNICODE if visible(drawn, charset) == drawn else ASCII
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Scale:
     """Values from ``low`` to ``high`` over ``width`` cells (0 always inside)."""
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
+from ...records import datarecord
 from ...result import EvaluationResult
 from ...result.curves import Curve
 from ..numbers import format_number
@@ -39,7 +39,7 @@ def curve_figures(result: EvaluationResult, digits: int, max_rows: int | None) -
     return per_row(result, max_rows, draw)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class CurveKind:
     """What tells the ROC chart from the precision–recall chart."""
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from ...records import datarecord
 from .svg import esc, nice_ticks
 
 WIDTH, HEIGHT = 340.0, 250.0  # the viewBox
 LEFT, RIGHT, TOP, BOTTOM = 50.0, 12.0, 10.0, 40.0  # room for ticks and axis titles
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Axes:
     """The data ranges shown: x in [x_low, x_high], y in [y_low, y_high]."""
 

@@ -13,10 +13,9 @@ merges. The quantiles (each within its bin) and the mean are marked by lines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from ...records import datarecord
 from ...result import EvaluationResult
 from ...result.diagrams import ResidualHistogram
 from ..numbers import format_number
@@ -30,7 +29,7 @@ REACH = 0.5
 CLIPPED = 4.0  # ... rows are left off the axis where the data's range is this much wider
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Merged:
     """Neighbouring bins drawn as one bar (``tail``: the rows off the axis on one side)."""
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from html import escape
 
+from ...records import datarecord
 from ..literal import visible
 from ..numbers import format_number
 
@@ -32,7 +32,7 @@ def esc(text: object) -> str:
     return escape(visible(str(text)), quote=True)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Bar:
     """One bar: a value and its interval (None where there is none)."""
 
@@ -45,7 +45,7 @@ class Bar:
     text: str = ""  # printed at the bar's end (default: the value)
 
 
-@dataclass(frozen=True)
+@datarecord(frozen=True)
 class Row:
     """A labelled row of bars (a group; one bar per model)."""
 
