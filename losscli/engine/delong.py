@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..losses.shapes import is_delong  # noqa: F401 (its callers read it here, as before)
 from ..records import datarecord
 from ..result import CiSettings
 from .ranks import RankKind, RankStore, RankTable, kept_rows, merged, pooled

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..losses.shapes import Ranked
+from ..losses.shapes import Ranked, is_delong
 from ..result import CiSettings
 from . import delong, intervals
 from .bootstrap import RANK_REPLICATES, RankReplicates, replicate_values
@@ -35,7 +35,7 @@ def replicates(shape: Ranked, rows: LossRows) -> np.ndarray | str | None:
     assert rows.replicates is not None
     known = rows.replicates.get(VALUES)  # read once for the interval and the comparisons
     if known is None:
-        precision = not delong.is_delong(shape)
+        precision = not is_delong(shape)
         known = rows.replicates[VALUES] = replicate_values(
             found, shape.finalize, precision=precision
         )
@@ -55,7 +55,7 @@ def interval(
         )
         return low, high, se, "bootstrap", ""
     left_out = "" if values is None else f"its replicate rank tables were left out ({values})"
-    if delong.is_delong(shape):
+    if is_delong(shape):
         low, high, se, method, why = delong.row_interval(
             shape, rows.sums, ci, multiclass=multiclass
         )
