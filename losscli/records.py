@@ -17,11 +17,14 @@ itself binds them (positions, keywords, defaults, the errors) as for a generated
 The options are the ones losscli uses: ``frozen``, ``eq`` and ``kw_only``; any other is
 refused when the class is made (a ``TypeError``), never silently ignored. Every field
 option (``field(...)``, ``ClassVar``, ``InitVar``, ``KW_ONLY``) and ``__post_init__`` work
-as with ``@dataclass``, as does inheritance between records. Records and plain
-dataclasses are not mixed in one hierarchy (refused): ``dataclasses`` sees a record as
-unfrozen with no methods, so its frozen-inheritance check would not see the truth.
+as with ``@dataclass``, as does inheritance between records. A record over a plain
+dataclass base is refused: ``dataclasses`` sees a record as unfrozen with no methods, so
+its frozen-inheritance check would not see the truth; for the same reason a plain
+dataclass made over a record is not refused, and is not checked either (make it a record).
 ``__dataclass_params__`` says what ``dataclasses`` made (no methods); a record's own
-options are in ``__record_params__``.
+options are in ``__record_params__``. ``__init__`` has globals of its own, so
+``typing.get_type_hints`` resolves a record's string annotations on the class, not on its
+``__init__``.
 """
 
 from __future__ import annotations
@@ -170,6 +173,7 @@ def _init(cls: type, every: list[Any], frozen: bool) -> FunctionType:
     }
     defaults = tuple(_default(f) for f in positional if _has_default(f))
     init = FunctionType(code, scope, "__init__", defaults or None)
+    init.__doc__ = None  # as a generated __init__ (not the template's docstring)
     init.__kwdefaults__ = {f.name: _default(f) for f in keyword if _has_default(f)} or None
     init.__annotations__ = {**{f.name: f.type for f in taken}, "return": None}
     return init
@@ -237,15 +241,13 @@ def _repr(names: list[str]) -> Callable[[Any], str]:
     return __repr__
 
 
-def _getter(
-    get: Callable[..., Callable[[Any], Any]], names: tuple[str, ...]
-) -> Callable[[Any], tuple[Any, ...]]:
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     """The tuple of these names' values (``operator.attrgetter`` gives a bare value for one
     name and refuses none)."""
     if len(names) >= 2:
-        return get(*names)
+        return operator.attrgetter(*names)
     if names:
-        one = get(*names)
+        one = operator.attrgetter(*names)
         return lambda obj: (one(obj),)
     return lambda obj: ()
 
@@ -253,7 +255,7 @@ def _getter(
 def _eq(names: tuple[str, ...]) -> Callable[[Any, Any], Any]:
     if sys.version_info >= (3, 13):  # dataclasses compares field by field since 3.13
         return _eq_by_field(names)
-    values = _getter(operator.attrgetter, names)
+    values = _getter(names)
 
     def __eq__(self: Any, other: Any) -> Any:
         if other.__class__ is self.__class__:
@@ -291,7 +293,7 @@ def _set_hash(cls: type, params: Params, hashed: list[Any]) -> None:
     if not params.frozen:
         cls.__hash__ = None  # type: ignore[assignment]
         return
-    values = _getter(operator.attrgetter, tuple(f.name for f in hashed))
+    values = _getter(tuple(f.name for f in hashed))
 
     def __hash__(self: Any) -> int:
         return hash(values(self))

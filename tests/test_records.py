@@ -3,6 +3,7 @@ made from one class body by each decorator; and no losscli class left a plain da
 
 from __future__ import annotations
 
+import abc
 import copy
 import dataclasses
 import importlib
@@ -288,6 +289,31 @@ def test_field_options_hash_compare_and_explicit_methods_as_dataclass() -> None:
     eq_only = {"__annotations__": {"x": "int"}, "__eq__": lambda self, other: True}
     oracle, made = twins(eq_only, frozen=True)
     assert hash(made(1)) == hash(oracle(1)) == hash((1,))  # __hash__ None is not explicit
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_a_subclass_instance_is_unequal_and_documented_classes_keep_their_doc_as_dataclass(
+    frozen: bool,
+) -> None:
+    body = {"__annotations__": {"x": "int"}, "__doc__": "A point of its own."}
+    for cls in twins(body, frozen=frozen):
+        sub = type("Sub", (cls,), {})
+        assert cls(1) != sub(1) and sub(1) != cls(1)
+        assert cls.__doc__ == "A point of its own." and cls.__init__.__doc__ is None
+
+
+def test_abstract_methods_are_counted_again_after_the_methods_are_made_as_dataclass() -> None:
+    class Shown(abc.ABC):
+        @abc.abstractmethod
+        def __repr__(self) -> str: ...  # the decorator's __repr__ implements it
+
+        @abc.abstractmethod
+        def area(self) -> float: ...  # left abstract
+
+    for cls in twins({"__annotations__": {"x": "int"}}, bases=(Shown,)):
+        assert cls.__abstractmethods__ == frozenset({"area"})
+        with pytest.raises(TypeError, match="abstract"):
+            cls(1)
 
 
 def test_recursive_repr_as_dataclass() -> None:

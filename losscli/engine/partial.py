@@ -68,8 +68,11 @@ class Partial:
     def absorb(self, other: Partial, reserve: Callable[[int], None] | None = None) -> None:
         """Add ``other``'s rows to this partial, in place (the fold of a local run);
         ``reserve`` is told the keys there will be, before any state grows."""
+        # a chunk's partial fits its keys and is added as it is; a total with room to grow
+        # is cut to its keys first, and a bootstrap's partial too (a precaution: its
+        # replicates are settled apart)
         if len(other.n) != other.size or other.bootstrap is not None:
-            other = other.trimmed()  # a chunk's partial fits its keys: nothing to cut
+            other = other.trimmed()
         at = self._place(other)
         if reserve is not None:
             reserve(self.keys.size)

@@ -86,9 +86,14 @@ def _column(name: str, values: np.ndarray, is_group: bool) -> pa.Array:
 
 
 def _group_column(values: np.ndarray) -> pa.Array:
-    """A group column's own type where its values share one, else their text."""
+    """A group column's own type where its values share one (integers past int64's range:
+    uint64, where none is negative), else their text."""
     items = values.tolist()
-    try:
-        return pa.array(items, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        return pa.array([None if v is None else str(v) for v in items], type=pa.string())
+    for typed in (None, pa.uint64()):
+        try:
+            return pa.array(items, type=typed, from_pandas=True)
+        except OverflowError:
+            continue
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            break
+    return pa.array([None if v is None else str(v) for v in items], type=pa.string())

@@ -25,11 +25,16 @@ from ..records import datarecord
 TYPED_KINDS = "iubf"  # int64, uint64, bool, float64 (numpy's kinds)
 
 
-@datarecord(frozen=True)
+@datarecord(frozen=True, eq=False)
 class KeyColumn:
     """One group column across a result's rows: ``values`` (typed, or an object array of
     shown values) and ``missing``, True where a row has no key (overall rows, a missing
-    key), where ``values`` holds a filler (zero, or None in an object array)."""
+    key), where ``values`` holds a filler (zero, or None in an object array).
+
+    To a reader of ``frame.keys`` it is the object array of the keys' Python values it
+    always was: ``column[i]``, a slice or an index array, ``==``, ``!=`` and
+    ``np.asarray`` read :meth:`objects` (so ``values[column == "east"]`` selects the east
+    rows); the writers read the typed array."""
 
     values: np.ndarray
     missing: np.ndarray  # bool
@@ -74,9 +79,12 @@ class KeyColumn:
         """The keys as Python values (None: no key)."""
         return list(self.objects().tolist())
 
-    def __getitem__(self, i: int) -> Any:
+    def __getitem__(self, i: Any) -> Any:
         """Row ``i``'s key as a Python value (None: no key), as :meth:`objects` has it
-        (``frame.keys["region"][i]``); rows by an array or a slice: :meth:`take`."""
+        (``frame.keys["region"][i]``); a slice or an index array: those rows' values (an
+        object array; a :class:`KeyColumn` of them: :meth:`take`)."""
+        if isinstance(i, slice | np.ndarray | list):
+            return self.objects()[i]
         i = operator.index(i)
         if self.missing[i]:
             return None
@@ -84,6 +92,20 @@ class KeyColumn:
             return self.values[i]
         value = self.values[i].item()
         return str(value) if isinstance(value, float) and not math.isfinite(value) else value
+
+    def __eq__(self, other: object) -> Any:
+        """Row by row, as the object array's ``==`` (a boolean array)."""
+        return self.objects() == other
+
+    def __ne__(self, other: object) -> Any:
+        return self.objects() != other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(column)``: the keys' Python values (an object array)."""
+        objects = self.objects()
+        return objects if dtype is None else objects.astype(dtype)
 
     @classmethod
     def concat(cls, columns: Sequence[KeyColumn]) -> KeyColumn:
