@@ -11,7 +11,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..records import datarecord
-from .shapes import Sums, bound_function
+from .params import bound_function
+from .shapes import Sums
 
 
 class Placed(NamedTuple):

@@ -1,4 +1,5 @@
-"""Loss parameters and the one grammar that names a loss everywhere.
+"""Loss parameters, the one grammar that names a loss everywhere, and how a loss's
+parameter values reach its functions (:func:`bound_function`).
 
 A loss is named ``name`` or ``name:key=value[:key=value…]`` (``pinball:q=0.9``,
 ``f1:average=macro:threshold=0.3``) in ``-m``, ``--check``, ``--max-regression``, the
@@ -10,7 +11,10 @@ the loss declares them, each value written in its shortest form.
 
 from __future__ import annotations
 
+import inspect
 import math
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from ..errors import UsageError
@@ -113,3 +117,29 @@ def canonical(loss: str, params: tuple[Param, ...], values: dict[str, Value]) ->
     """The column name: ``loss`` and the parameters whose value is not their default."""
     changed = [f"{p.name}={p.text(values[p.name])}" for p in params if values[p.name] != p.default]
     return ":".join([loss, *changed])
+
+
+def bound_function(
+    function: Callable[..., Any], arguments: Mapping[str, Any]
+) -> Callable[..., Any]:
+    """``function`` with the parameters it takes (all, if it takes ``**params``), decided
+    once here: a ``compute(sums)`` written before parameters reached it keeps working. A
+    re-bound function's new values replace the old ones."""
+    taken = _taken(function, arguments)
+    if not taken:
+        return function
+    if isinstance(function, partial) and not vars(function):
+        return partial(function.func, *function.args, **{**function.keywords, **taken})
+    return partial(function, **taken)
+
+
+def _taken(function: Callable[..., Any], arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``arguments`` that ``function`` (or what it wraps: ``__wrapped__``) accepts."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (a builtin): as before, all
+        return dict(arguments)
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return dict(arguments)
+    named = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return {name: value for name, value in arguments.items() if name in named}

@@ -16,10 +16,9 @@ statistics`). Statistic names are local to their loss: no loss can change anothe
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import field, replace
-from functools import cache, partial
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeGuard
 
 import numpy as np
@@ -27,6 +26,7 @@ import numpy as np
 from ..engine.statistics import COMOMENTS, LARGEST, ROWS, SUM, Role, Statistic, Valued, declared
 from ..records import datarecord
 from .batch import Ones
+from .params import bound_function
 from .transforms import IDENTITY, Transform
 
 if TYPE_CHECKING:
@@ -376,32 +376,6 @@ def is_delong(shape: object) -> TypeGuard[Ranked]:
 def bound_shape(shape: Shape, arguments: Mapping[str, Any]) -> Shape:
     """The shape with a loss's parameter values passed to its functions as keywords."""
     return shape.bound(arguments) if arguments else shape
-
-
-def bound_function(
-    function: Callable[..., Any], arguments: Mapping[str, Any]
-) -> Callable[..., Any]:
-    """``function`` with the parameters it takes (all, if it takes ``**params``), decided
-    once here: a ``compute(sums)`` written before parameters reached it keeps working. A
-    re-bound function's new values replace the old ones."""
-    taken = _taken(function, arguments)
-    if not taken:
-        return function
-    if isinstance(function, partial) and not vars(function):
-        return partial(function.func, *function.args, **{**function.keywords, **taken})
-    return partial(function, **taken)
-
-
-def _taken(function: Callable[..., Any], arguments: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``arguments`` that ``function`` (or what it wraps: ``__wrapped__``) accepts."""
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):  # no signature to read (a builtin): as before, all
-        return dict(arguments)
-    if any(p.kind is p.VAR_KEYWORD for p in parameters):
-        return dict(arguments)
-    named = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    return {name: value for name, value in arguments.items() if name in named}
 
 
 def _rounded_up(bound: float) -> str:
